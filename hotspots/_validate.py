@@ -1,0 +1,73 @@
+"""Shared checks used at the public entry points of the library."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots._errors import HotspotsError
+
+#: The projected CRS used for every distance: British National Grid, metres.
+ANALYSIS_CRS = "EPSG:27700"
+#: The CRS of the web (folium, GeoJSON).
+WEB_CRS = "EPSG:4326"
+
+# A generous box around Great Britain in longitude/latitude (Shetland to Scilly).
+GB_LON = (-8.75, 1.85)
+GB_LAT = (49.8, 61.0)
+# British National Grid's valid extent, metres.
+BNG_X = (0.0, 700_000.0)
+BNG_Y = (0.0, 1_300_000.0)
+
+
+def in_gb_lonlat(lon: pd.Series | np.ndarray, lat: pd.Series | np.ndarray) -> np.ndarray:
+    """Return True where a longitude/latitude pair lies in the Great Britain box."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    return (lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
+
+
+def in_bng(x: pd.Series | np.ndarray, y: pd.Series | np.ndarray) -> np.ndarray:
+    """Return True where an easting/northing pair lies on the British National Grid."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return (x > BNG_X[0]) & (x <= BNG_X[1]) & (y > BNG_Y[0]) & (y <= BNG_Y[1])
+
+
+def check_columns(frame: pd.DataFrame, required: Iterable[str], *, argument: str) -> None:
+    """Raise a :class:`HotspotsError` naming the columns that ``frame`` lacks."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise HotspotsError(
+            f"{argument} is missing column(s) {missing!r}; it has {list(frame.columns)!r}. "
+            f"Pass a table made by hotspots.incidents (or add the columns)."
+        )
+
+
+def check_points(frame: gpd.GeoDataFrame, *, argument: str) -> None:
+    """Check that ``frame`` is a GeoDataFrame of points with a CRS set."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise HotspotsError(
+            f"{argument} must be a GeoDataFrame, got {type(frame).__name__!r}. "
+            "Read incidents with hotspots.incidents.read_incidents()."
+        )
+    if frame.crs is None:
+        raise HotspotsError(
+            f"{argument} has no CRS. Set one, e.g. frame.set_crs('EPSG:27700') for "
+            "British National Grid eastings/northings."
+        )
+    if len(frame) and not (frame.geom_type == "Point").all():
+        kinds = sorted(set(frame.geom_type.dropna()))
+        raise HotspotsError(f"{argument} must hold Point geometries only; found {kinds!r}.")
+
+
+def to_analysis_crs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``frame`` in British National Grid (metres), reprojecting when needed."""
+    if frame.crs is None:
+        raise HotspotsError("a layer has no CRS; cannot measure distances. Set its CRS first.")
+    if frame.crs.to_epsg() == 27700:
+        return frame
+    return frame.to_crs(ANALYSIS_CRS)

@@ -1,0 +1,92 @@
+"""Write layers and tables so that nothing is ever half-written.
+
+Every writer writes to a temporary file beside the target and renames it into
+place, so a crash leaves the old file or the new one, never a torn one.
+GeoJSON is written in EPSG:4326 (RFC 7946) and carries the data's licence
+attribution; GeoPackage keeps EPSG:27700; CSV drops the geometry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from hotspots._errors import HotspotsError
+from hotspots._validate import WEB_CRS
+
+#: Attribution for police.uk data and OS-derived boundaries; shown on every map and report.
+ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right."
+)
+LAYER_FORMATS = (".geojson", ".json", ".gpkg", ".csv")
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path beside ``path``; move it into place only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)`` and move the result to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        write(tmp)
+    return Path(path)
+
+
+def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = "clusters") -> Path:
+    """Write a GeoDataFrame as GeoJSON, GeoPackage or CSV, chosen by the file's suffix.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        The layer (any CRS).
+    path : str or Path
+        ``.geojson``/``.json`` (EPSG:4326, with an ``attribution`` member),
+        ``.gpkg`` (CRS kept; opens in QGIS) or ``.csv`` (no geometry).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in LAYER_FORMATS:
+        raise HotspotsError(
+            f"cannot write {str(path)!r}: the output must end in one of {LAYER_FORMATS!r}"
+        )
+    with atomic_path(path) as tmp:
+        if suffix in (".geojson", ".json"):
+            doc = json.loads(layer.to_crs(WEB_CRS).to_json(na="null", drop_id=True))
+            doc["attribution"] = ATTRIBUTION
+            tmp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        elif suffix == ".gpkg":
+            layer.to_file(tmp, layer=layer_name, driver="GPKG")
+        else:
+            pd.DataFrame(layer.drop(columns=layer.geometry.name)).to_csv(tmp, index=False)
+    return path
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV atomically."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+    return Path(path)

@@ -1,0 +1,126 @@
+"""The stages joined up: what the CLI, the web app and the reports all do first.
+
+``prepare`` turns an :class:`~hotspots.incidents.IncidentLoad` into the
+analysis table (wards joined, the study area kept, season columns added);
+``hotspots_for`` clusters one selection of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from hotspots.cluster import ClusterParams, find_clusters
+from hotspots.incidents import IncidentLoad
+from hotspots.places import tag_focus_areas
+from hotspots.seasons import add_season_columns, select_period
+from hotspots.wards import assign_wards, in_study_area
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Incidents ready for analysis, with what was set aside.
+
+    Attributes
+    ----------
+    incidents : geopandas.GeoDataFrame
+        In the study area, EPSG:27700, with ``ward``, ``ward_match``, ``area``
+        (focus area, "" where none) and the season columns.
+    outside : int
+        Usable incidents outside the study area (not analysed).
+    load : IncidentLoad
+        What was read (counts, rejects).
+    wards : geopandas.GeoDataFrame
+        The boundaries used.
+    areas : geopandas.GeoDataFrame or None
+        The focus areas used.
+    """
+
+    incidents: gpd.GeoDataFrame
+    outside: int
+    load: IncidentLoad
+    wards: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame | None = None
+
+    @property
+    def study_area_m2(self) -> float:
+        """The wards' total area in square metres."""
+        return float(self.wards.geometry.area.sum())
+
+    def summary(self) -> str:
+        """One line: read / kept / rejected / outside the study area."""
+        return (
+            f"{self.load.summary()}; outside the study area {self.outside:,}; "
+            f"in the study area {len(self.incidents):,}"
+        )
+
+
+def prepare(
+    load: IncidentLoad,
+    wards: gpd.GeoDataFrame,
+    *,
+    areas: gpd.GeoDataFrame | None = None,
+    tolerance_m: float = 100.0,
+) -> Prepared:
+    """Join incidents to wards, keep the study area, add season and focus-area columns.
+
+    Examples
+    --------
+    >>> from boundaries import get_path, load_wards
+    >>> from hotspots.incidents import read_incidents
+    >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
+    >>> p.outside, p.incidents.crs.to_epsg()
+    (0, 27700)
+    """
+    joined = assign_wards(load.incidents, wards, tolerance_m=tolerance_m)
+    inside = in_study_area(joined)
+    kept = add_season_columns(joined.loc[inside].reset_index(drop=True))
+    kept["area"] = tag_focus_areas(kept.geometry, areas)
+    return Prepared(kept, int((~inside).sum()), load, wards, areas)
+
+
+def hotspots_for(
+    prepared: Prepared,
+    *,
+    season: str | None = None,
+    financial_year: str | None = None,
+    area: str | None = None,
+    ward: str | None = None,
+    params: ClusterParams | None = None,
+) -> gpd.GeoDataFrame:
+    """Cluster one selection (season, financial year, focus area, ward) of the incidents.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Clusters as :func:`hotspots.cluster.find_clusters` gives them; ``share``
+        is of the selection's incidents. ``attrs["selected"]`` holds that count.
+    """
+    chosen = select_incidents(
+        prepared.incidents, season=season, financial_year=financial_year, area=area, ward=ward
+    )
+    clusters = find_clusters(
+        chosen, params=params, areas=prepared.areas, study_area_m2=prepared.study_area_m2
+    )
+    clusters.attrs["selected"] = len(chosen)
+    return clusters
+
+
+def select_incidents(
+    incidents: gpd.GeoDataFrame,
+    *,
+    season: str | None = None,
+    financial_year: str | None = None,
+    area: str | None = None,
+    ward: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Keep a season / financial year / focus area / ward; None keeps all."""
+    chosen = select_period(incidents, season=season, financial_year=financial_year)
+    keep = pd.Series(True, index=chosen.index)
+    if area:
+        keep &= chosen["area"] == area
+    if ward:
+        keep &= chosen["ward"] == ward
+    return chosen.loc[keep]
