@@ -1,0 +1,1 @@
+"""The hotspots web app (Flask). See issue 3."""
