@@ -62,9 +62,9 @@ def lonlat_to_bng(lon: Sequence[float], lat: Sequence[float]) -> tuple[np.ndarra
 
     Examples
     --------
-    >>> x, y = lonlat_to_bng([-1.940], [52.306])
+    >>> x, y = lonlat_to_bng([-1.940], [52.306])  # Redditch town centre
     >>> round(float(x[0]), -2), round(float(y[0]), -2)
-    (404100.0, 267500.0)
+    (404200.0, 267500.0)
     """
     x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x), np.asarray(y)
@@ -75,7 +75,7 @@ def bng_to_lonlat(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, n
 
     Examples
     --------
-    >>> lon, lat = bng_to_lonlat([404100], [267500])
+    >>> lon, lat = bng_to_lonlat([404188], [267544])
     >>> round(float(lon[0]), 2), round(float(lat[0]), 2)
     (-1.94, 52.31)
     """

@@ -71,8 +71,8 @@ def prepare(
     >>> from boundaries import get_path, load_wards
     >>> from hotspots.incidents import read_incidents
     >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
-    >>> p.outside, p.incidents.crs.to_epsg()
-    (0, 27700)
+    >>> p.outside, len(p.incidents), p.incidents.crs.to_epsg()  # one swapped-grid row
+    (1, 6671, 27700)
     """
     joined = assign_wards(load.incidents, wards, tolerance_m=tolerance_m)
     inside = in_study_area(joined)
