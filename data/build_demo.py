@@ -19,8 +19,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from pyproj import Transformer
 import shapely
+from pyproj import Transformer
 from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint, Point, Polygon, mapping
 

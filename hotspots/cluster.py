@@ -137,7 +137,7 @@ def background_count(n_incidents: int, study_area_m2: float, eps_m: float) -> fl
     0.63
     """
     if study_area_m2 <= 0:
-        return float(n_incidents)
+        return 0.0  # no area to spread over: no background estimate
     return n_incidents * math.pi * eps_m**2 / study_area_m2
 
 

@@ -136,7 +136,7 @@ class PostcodeDirectory:
         --------
         >>> import io, tempfile, os
         >>> p = os.path.join(tempfile.mkdtemp(), "pc.csv")
-        >>> _ = open(p, "w").write("Postcode,Eastings,Northings\\nB97 4AB,404000,267000\\n")
+        >>> _ = Path(p).write_text("Postcode,Eastings,Northings\\nB97 4AB,404000,267000\\n")
         >>> PostcodeDirectory.from_csv(p).geocode(["b974ab", "ZZ1 1ZZ"])
         [(404000.0, 267000.0), None]
         """

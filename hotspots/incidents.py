@@ -382,7 +382,7 @@ def read_police_csv(
     --------
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "2018-10-test-street.csv")
-    >>> _ = open(p, "w").write(
+    >>> _ = Path(p).write_text(
     ...     "Crime ID,Month,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type\\n"
     ...     ",2018-10,-1.94,52.306,On or near Unicorn Hill,E01,Redditch 001,Anti-social behaviour\\n"
     ...     ",2018-10,,,No Location,,,Anti-social behaviour\\n"
@@ -571,7 +571,7 @@ def read_council_csv(
     --------
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "council.csv")
-    >>> _ = open(p, "w").write(
+    >>> _ = Path(p).write_text(
     ...     "Ref,Date,Type,Easting,Northing\\nA1,31/10/2018 21:15,Youths,404100,267500\\n"
     ...     "A2,not a date,Youths,404100,267500\\n"
     ... )

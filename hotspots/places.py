@@ -46,12 +46,14 @@ def _area_geometry(entry: dict, where: str) -> Polygon:
     radius = entry.get("radius_m")
     if "polygon" in entry:
         try:
-            lon, lat = np.asarray(entry["polygon"], dtype=float).T
+            lon, lat = np.asarray(entry["polygon"], dtype=float).reshape(-1, 2).T
         except (ValueError, TypeError):
             raise ConfigError(f"{where}: polygon must be a list of [lon, lat] pairs") from None
+        if len(lon) < 3:
+            raise ConfigError(f"{where}: polygon needs 3 or more [lon, lat] corners")
         x, y = lonlat_to_bng(lon, lat)
         poly = Polygon(zip(x, y))
-        if len(lon) < 3 or not poly.is_valid:
+        if not poly.is_valid:
             raise ConfigError(f"{where}: polygon needs 3 or more [lon, lat] corners, not crossing")
         return poly
     if radius is None or float(radius) <= 0:

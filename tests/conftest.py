@@ -1,0 +1,110 @@
+"""Shared fixtures: tiny hand-checkable data, the demo, and the real data in ../shared/data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+POLICE = SHARED / "police-uk" / "west-mercia"
+REDDITCH_WARDS = SHARED / "wards" / "redditch.geojson"
+CODEPOINT = SHARED / "postcodes" / "codepoint-open-2018.3-north-worcs.csv"
+# Redditch town centre, as the issue gives it.
+TOWN_CENTRE_LONLAT = (-1.940, 52.306)
+
+POLICE_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+    "LSOA code,LSOA name,Crime type,Last outcome category,Context"
+)
+
+
+def police_row(lon: str = "-1.94", lat: str = "52.306", month: str = "2018-10",
+               location: str = "On or near Unicorn Hill",
+               crime: str = "Anti-social behaviour") -> str:  # fmt: skip
+    """One police.uk CSV line, ASB by default."""
+    return (
+        f",{month},West Mercia Police,West Mercia Police,{lon},{lat},{location},"
+        f"E01032224,Redditch 004A,{crime},,"
+    )
+
+
+@pytest.fixture
+def write_police(tmp_path):
+    """Write a police.uk CSV from row strings; return its path."""
+
+    def write(rows: list[str], name: str = "2018-10-test-street.csv") -> Path:
+        path = tmp_path / name
+        path.write_text("\n".join([POLICE_HEADER, *rows]) + "\n", encoding="utf-8")
+        return path
+
+    return write
+
+
+def _need_shared() -> None:
+    if not SHARED.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the real data at {SHARED} (shared/ beside the clone)")
+        pytest.skip(f"real data not found at {SHARED}")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real data folder; skips outside CI when absent, fails in CI."""
+    _need_shared()
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def redditch_autumn_2018(shared_data):
+    """police.uk 2018-10..2018-12 for Redditch wards, prepared (real data)."""
+    from boundaries import get_path, load_wards
+    from hotspots.incidents import read_incidents
+    from hotspots.pipeline import prepare
+    from hotspots.places import read_focus_areas
+
+    load = read_incidents(sorted(POLICE.glob("2018-1*-west-mercia-street.csv")))
+    return prepare(
+        load, load_wards(REDDITCH_WARDS), areas=read_focus_areas(get_path("redditch-focus-areas"))
+    )
+
+
+@pytest.fixture
+def two_clusters() -> gpd.GeoDataFrame:
+    """Two obvious clusters (30 and 20 incidents, 2 km apart) plus 10 scattered ones.
+
+    Cluster A stands at (404000, 267000) and B at (406000, 267000) on British
+    National Grid; A's incidents share five map points, as police.uk's do.
+    """
+    rng = np.random.default_rng(7)
+    a = np.repeat(rng.normal(0, 15, (5, 2)), 6, axis=0) + [404000, 267000]
+    b = rng.normal(0, 20, (20, 2)) + [406000, 267000]
+    noise = np.array([[401000 + 700 * i, 262000 + 900 * (i % 4)] for i in range(10)], dtype=float)
+    xy = np.vstack([a, b, noise])
+    n = len(xy)
+    frame = pd.DataFrame(
+        {
+            "incident_id": [f"t{i}" for i in range(n)],
+            "month": ["2018-10"] * 30 + ["2018-11"] * 20 + ["2018-10"] * 10,
+            "category": ["Anti-social behaviour"] * n,
+            "location": ["On or near A Street"] * 30 + ["On or near B Road"] * 20 + [""] * 10,
+            "ward": ["West"] * 30 + ["East"] * 20 + [""] * 10,
+        }
+    )
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
+
+
+@pytest.fixture
+def square_wards() -> gpd.GeoDataFrame:
+    """Two 2 km square wards side by side: West (x 403000-405000) and East (405000-407000)."""
+    return gpd.GeoDataFrame(
+        {"ward_code": ["W1", "W2"], "ward_name": ["East", "West"]},
+        geometry=[box(405000, 266000, 407000, 268000), box(403000, 266000, 405000, 268000)],
+        crs=27700,
+    )

@@ -1,0 +1,214 @@
+"""Reading and validating police.uk CSVs and council exports: nothing is lost."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import POLICE, POLICE_HEADER, police_row
+
+from hotspots._errors import GeocodingError, HotspotsError, InputFileError
+from hotspots.cli import main
+from hotspots.geocode import PostcodeDirectory
+from hotspots.incidents import (
+    INCIDENT_COLUMNS,
+    CouncilColumns,
+    expand_sources,
+    read_council_csv,
+    read_incidents,
+    read_police_csv,
+)
+
+# Each bad row, and the words its reason must contain.
+BAD_ROWS = {
+    "missing": (police_row(lon="", lat=""), "missing coordinates"),
+    "unparseable": (police_row(lon="abc", lat="52.3"), "unparseable coordinates: longitude 'abc'"),
+    "zero": (police_row(lon="0", lat="0"), "point at (0, 0)"),
+    "outside": (police_row(lon="-40.5", lat="12.1"), "outside Great Britain"),
+    "swapped": (police_row(lon="52.306", lat="-1.94"), "latitude and longitude look swapped"),
+    "bad month": (police_row(month="Oct 2018"), "unparseable Month 'Oct 2018' (expected YYYY-MM)"),
+    "no month": (police_row(month=""), "missing Month"),
+}
+
+
+def test_police_csv_schema_crs_and_line_numbers(write_police):
+    path = write_police([police_row(), police_row(crime="Burglary"), police_row(lon="")])
+    load = read_police_csv(path)
+    assert list(load.incidents.columns) == INCIDENT_COLUMNS
+    assert load.incidents.crs.to_epsg() == 27700
+    assert (load.rows_read, load.selected, load.kept, load.rejected) == (3, 2, 1, 1)
+    row = load.incidents.iloc[0]
+    assert row["line"] == 2 and row["month"] == "2018-10" and row["date_precision"] == "month"
+    assert row["incident_id"] == f"{path.name}:2"  # ASB rows have no Crime ID
+    assert abs(row.geometry.x - 404188) < 2 and abs(row.geometry.y - 267544) < 2
+    assert load.rejects["line"].tolist() == [4]
+
+
+def test_crime_types_option(write_police):
+    path = write_police([police_row(), police_row(crime="Burglary"), police_row(crime="Drugs")])
+    assert read_police_csv(path, crime_types=["Burglary", "Drugs"]).kept == 2
+    assert read_police_csv(path, crime_types=None).kept == 3
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROWS))
+def test_each_bad_row_is_rejected_with_its_reason(write_police, case):
+    bad, words = BAD_ROWS[case]
+    load = read_police_csv(write_police([police_row(), bad]))
+    assert load.kept == 1
+    assert load.rejects["line"].tolist() == [3]
+    assert words in load.rejects["reason"].iloc[0]
+    assert load.rejects["Location"].iloc[0] == "On or near Unicorn Hill"  # the row itself is kept
+
+
+def test_cli_writes_every_bad_row_to_the_rejects_file(write_police, tmp_path):
+    rows = [police_row()] + [bad for bad, _ in BAD_ROWS.values()] + [police_row()]
+    path = write_police(rows)
+    wards = tmp_path / "wards.geojson"
+    from boundaries import get_path
+
+    wards.write_bytes(get_path("demo-wards").read_bytes())
+    out = tmp_path / "out" / "c.geojson"
+    result = CliRunner().invoke(main, ["clusters", str(path), "--wards", str(wards), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    n_bad = len(BAD_ROWS)
+    assert f"read {len(rows)} rows from 1 file(s); {len(rows)} selected; kept 2; rejected {n_bad}" in (
+        result.output
+    )
+    rejects = pd.read_csv(out.with_name("c.rejects.csv"), dtype=str, keep_default_na=False)
+    assert rejects["line"].astype(int).tolist() == list(range(3, 3 + n_bad))
+    assert set(rejects["source"]) == {str(path)}
+    for (_, words), reason in zip(BAD_ROWS.values(), rejects["reason"]):
+        assert words in reason
+    assert list(rejects.columns[:3]) == ["source", "line", "reason"]
+
+
+def test_rerun_overwrites_rejects_not_duplicates(write_police, tmp_path):
+    path = write_police([police_row(), police_row(lon="")])
+    rejects = tmp_path / "r.csv"
+    args = ["wards", str(path), "--wards", str(tmp_path / "w.geojson"), "--rejects", str(rejects),
+            "-o", str(tmp_path / "t.csv")]  # fmt: skip
+    from boundaries import get_path
+
+    (tmp_path / "w.geojson").write_bytes(get_path("demo-wards").read_bytes())
+    for _ in range(2):
+        assert CliRunner().invoke(main, args).exit_code == 0
+    assert len(pd.read_csv(rejects)) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "is empty"),
+        (b"   \n\n", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "is not a CSV text file"),
+        (b"Crime ID,Month,Longitude\nx,2018-10,-1.9\n", "Expected a police.uk street-level CSV"),
+        (b'Month,Longitude,Latitude,Crime type\n"2018-10,-1.9,52.3,ASB\n', "not a valid CSV"),
+    ],
+)
+def test_whole_file_errors_name_the_file_and_what_was_expected(tmp_path, content, words):
+    path = tmp_path / "2018-10-bad-street.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError) as err:
+        read_police_csv(path)
+    assert str(path) in str(err.value)
+    assert words in str(err.value)
+
+
+def test_cli_reports_a_bad_file_without_a_traceback(tmp_path):
+    path = tmp_path / "2018-10-bad-street.csv"
+    path.write_text("Crime ID,Month,Longitude\nx,2018-10,-1.9\n")
+    result = CliRunner().invoke(main, ["wards", str(path), "--wards", "nowhere.geojson"])
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_missing_wards_option_says_what_to_pass(write_police):
+    result = CliRunner().invoke(main, ["clusters", str(write_police([police_row()]))])
+    assert result.exit_code == 1
+    assert "--wards FILE is required" in result.output
+
+
+def test_line_numbers_survive_quoted_newlines(tmp_path):
+    path = tmp_path / "x-street.csv"
+    path.write_text(
+        POLICE_HEADER + "\n"
+        + police_row(location='"On or near\nTwo Lines"') + "\n"
+        + police_row(lon="") + "\n"
+    )  # fmt: skip
+    assert read_police_csv(path).rejects["line"].tolist() == [4]
+
+
+def test_folder_zip_and_many_files(write_police, tmp_path):
+    a = write_police([police_row(), police_row()], "2018-10-x-street.csv")
+    b = write_police([police_row(month="2018-11")], "2018-11-x-street.csv")
+    (tmp_path / "2018-10-x-outcomes.csv").write_text("not read\n")
+    archive = tmp_path / "police.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(a, "2018-10/2018-10-x-street.csv")
+        z.write(b, "2018-11/2018-11-x-street.csv")
+        z.writestr("2018-10/2018-10-x-outcomes.csv", "Crime ID\n")
+    for inputs in ([a, b], [tmp_path], [archive]):
+        load = read_incidents(inputs)
+        assert load.kept == 3 and len(load.files) == 2
+    assert expand_sources([archive])[0].name.endswith("police.zip:2018-10/2018-10-x-street.csv")
+    with pytest.raises(InputFileError, match="does not exist"):
+        expand_sources([tmp_path / "nope.csv"])
+
+
+def test_council_export_bng_lonlat_and_postcodes(tmp_path):
+    path = tmp_path / "council.csv"
+    path.write_text(
+        "Case Ref,Date Reported,ASB Type,Easting,Northing,Longitude,Latitude,Post Code\n"
+        "C1,31/10/2018 21:15,Youths,404100,267500,,,\n"
+        "C2,01/11/2018,Noise,,,-1.94,52.306,\n"
+        "C3,02/11/2018,Noise,,,,,b974ab\n"
+        "C4,03/11/2018,Noise,,,,,ZZ9 9ZZ\n"
+        "C5,,Noise,404100,267500,,,\n",
+        encoding="utf-8",
+    )
+    directory = PostcodeDirectory(points={"B97 4AB": (404000.0, 267000.0)})
+    load = read_council_csv(path, geocoder=directory)
+    assert load.incidents["incident_id"].tolist() == ["C1", "C2", "C3"]
+    assert load.incidents["date_precision"].tolist() == ["datetime", "day", "day"]
+    assert load.incidents["category"].tolist() == ["Youths", "Noise", "Noise"]
+    assert load.incidents.geometry.iloc[2].coords[0] == (404000.0, 267000.0)
+    assert load.rejects["line"].tolist() == [5, 6]
+    assert load.rejects["reason"].tolist() == [
+        "postcode 'ZZ9 9ZZ' not found by the postcode directory",
+        "missing date",
+    ]
+
+
+def test_council_postcodes_without_a_directory_say_how_to_fix(tmp_path):
+    path = tmp_path / "council.csv"
+    path.write_text("Date,Postcode\n01/11/2018,B97 4AB\n")
+    with pytest.raises(GeocodingError, match="--postcodes FILE"):
+        read_council_csv(path)
+
+
+def test_council_export_without_a_place_column_is_refused(tmp_path):
+    path = tmp_path / "council.csv"
+    path.write_text("Date,Notes\n01/11/2018,loud music\n")
+    with pytest.raises(InputFileError, match="has no column for a place"):
+        read_council_csv(path)
+
+
+def test_named_columns_override_detection(tmp_path):
+    path = tmp_path / "council.csv"
+    path.write_text("When,What,E,N\n01/11/2018,Noise,404100,267500\n")
+    cols = CouncilColumns(date="When", category="What", easting="E", northing="N")
+    assert read_council_csv(path, columns=cols).kept == 1
+    with pytest.raises(HotspotsError, match="'Nope' is not in the file"):
+        read_council_csv(path, columns=CouncilColumns(date="Nope"))
+
+
+def test_real_police_file_counts(shared_data):
+    load = read_police_csv(POLICE / "2018-10-west-mercia-street.csv")
+    assert load.rows_read == 11006
+    asb = load.incidents[load.incidents["lsoa_name"].str.startswith("Redditch ")]
+    assert len(asb) == 250  # as the data's README says
+    assert load.kept + load.rejected == load.selected
+    assert set(load.rejects["reason"]) <= {"missing coordinates (no longitude/latitude)"}

@@ -1,0 +1,94 @@
+"""Seasons, financial years and the Halloween flag, for month-only and dated rows."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from hotspots._errors import HotspotsError
+from hotspots.seasons import (
+    add_season_columns,
+    financial_year_of,
+    monthly_profile,
+    parse_financial_year,
+    select_period,
+)
+
+
+def _table(dates, precision):
+    return gpd.GeoDataFrame(
+        {"date": pd.to_datetime(dates), "date_precision": precision}, geometry=[None] * len(dates)
+    )
+
+
+def test_season_and_year_labels():
+    t = add_season_columns(
+        _table(["2018-11-30", "2018-12-01", "2019-02-28", "2019-03-01", "2019-04-01"], "day")
+    )
+    assert t["season"].tolist() == ["autumn", "winter", "winter", "spring", "spring"]
+    assert t["season_label"].tolist() == [
+        "autumn 2018", "winter 2019", "winter 2019", "spring 2019", "spring 2019",
+    ]  # fmt: skip
+    assert t["financial_year"].tolist() == ["2018-19"] * 4 + ["2019-20"]
+
+
+def test_financial_year_edges():
+    assert financial_year_of(2018, 3) == "2017-18"
+    assert financial_year_of(2018, 4) == "2018-19"
+    assert financial_year_of(1999, 4) == "1999-00"
+    assert parse_financial_year("1999-00") == 1999
+    for bad in ("2018-20", "2018/19", "18-19", ""):
+        with pytest.raises(HotspotsError, match="must look like '2018-19'"):
+            parse_financial_year(bad)
+
+
+def test_halloween_flag_for_dated_and_month_only_rows():
+    dated = add_season_columns(
+        _table(["2018-10-19", "2018-10-20", "2018-10-31", "2018-11-05", "2018-11-06"], "day")
+    )
+    assert dated["halloween"].tolist() == [False, True, True, True, False]
+    monthly = add_season_columns(_table(["2018-10-01", "2018-11-01"], "month"))
+    assert monthly["halloween"].tolist() == [True, False]  # police.uk: all of October
+
+
+def test_weekday_and_hour_only_where_known():
+    t = add_season_columns(
+        _table(
+            ["2018-10-31 21:15", "2018-10-31 00:00", "2018-10-01 00:00"], ["datetime", "day", "month"]
+        )
+    )
+    assert t["weekday"].tolist()[:2] == ["Wednesday", "Wednesday"]
+    assert t["weekday"].isna().tolist() == [False, False, True]
+    assert t["hour"].tolist()[0] == 21 and t["hour"].isna().tolist() == [False, True, True]
+
+
+def test_select_period_and_its_errors():
+    t = add_season_columns(_table(["2018-07-10", "2018-10-10", "2019-07-10"], "day"))
+    assert len(select_period(t, season="summer")) == 2
+    assert len(select_period(t, season="summer", financial_year="2018-19")) == 1
+    assert len(select_period(t, season="all")) == 3
+    with pytest.raises(HotspotsError, match="season must be one of"):
+        select_period(t, season="monsoon")
+
+
+def test_monthly_profile_runs_april_to_march(tmp_path):
+    t = add_season_columns(_table(["2018-04-02", "2018-07-01", "2018-07-02", "2019-03-01"], "day"))
+    profile = monthly_profile(t)
+    assert profile.index.tolist()[:4] == ["Apr", "May", "Jun", "Jul"]
+    assert profile.index.tolist()[-1] == "Mar"
+    assert profile.loc["Jul", "2018-19"] == 2 and profile["2018-19"].sum() == 4
+
+
+def test_demo_peaks_in_july_and_october():
+    from boundaries import get_path, load_wards
+    from hotspots.incidents import read_incidents
+    from hotspots.pipeline import prepare
+
+    p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
+    profile = monthly_profile(p.incidents)
+    for fy in profile.columns:
+        top_two = set(profile[fy].nlargest(2).index)
+        assert top_two == {"Jul", "Oct"}, profile[fy]
+        spring = profile.loc[["Mar", "Apr", "May"], fy].mean()
+        assert spring < profile.loc["Jul", fy] * 0.75

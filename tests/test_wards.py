@@ -1,0 +1,128 @@
+"""Ward boundaries, the ward join and study area, and the council's ward table."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import POLICE, REDDITCH_WARDS, SHARED
+from shapely.geometry import Point
+
+from boundaries import get_path, load_wards
+from hotspots._errors import InputFileError
+from hotspots.cli import main
+from hotspots.incidents import read_incidents
+from hotspots.pipeline import prepare
+from hotspots.wards import GRAND_TOTAL, assign_wards, match_ward_names, ward_table
+
+# The published Redditch ASB figures the demo is modelled on.
+PUBLISHED = {
+    "Abbey": (603, 562), "Astwood Bank and Feckenham": (87, 84), "Batchley and Brockhill": (391, 309),
+    "Central": (286, 269), "Church Hill": (280, 298), "Crabbs Cross": (91, 107),
+    "Greenlands": (572, 550), "Headless Cross and Oakenshaw": (223, 267), "Lodge Park": (200, 207),
+    "Matchborough": (286, 203), "West": (100, 91), "Winyates": (349, 256),
+}  # fmt: skip
+
+
+def test_load_wards_detects_ons_columns(shared_data):
+    wards = load_wards(REDDITCH_WARDS)
+    assert len(wards) == 12 and wards.crs.to_epsg() == 27700
+    assert "E05007868" in set(wards["ward_code"])  # WD13CD, not WD13CDO
+    assert "Batchley & Brockhill" in set(wards["ward_name"])
+    for other in ("bromsgrove", "wyre-forest"):
+        assert len(load_wards(SHARED / "wards" / f"{other}.geojson")) in (23, 17)
+
+
+def test_load_wards_errors(tmp_path):
+    with pytest.raises(InputFileError, match="does not exist"):
+        load_wards(tmp_path / "none.geojson")
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("this is not json")
+    with pytest.raises(InputFileError, match="cannot be read as boundaries"):
+        load_wards(bad)
+    nameless = tmp_path / "nameless.geojson"
+    gpd.GeoDataFrame({"foo": [1]}, geometry=[Point(0, 0).buffer(1)], crs=4326).to_file(nameless)
+    with pytest.raises(InputFileError, match="has no ward name column"):
+        load_wards(nameless)
+
+
+def test_wards_from_geopackage_and_shapefile(tmp_path):
+    demo = load_wards(get_path("demo-wards"))
+    for name in ("w.gpkg", "w.shp"):
+        demo.rename(columns={"ward_name": "WD23NM", "ward_code": "WD23CD"}).to_file(tmp_path / name)
+        again = load_wards(tmp_path / name)
+        assert again["ward_name"].tolist() == demo["ward_name"].tolist()
+
+
+def test_assign_wards_inside_nearest_outside(square_wards):
+    pts = gpd.GeoDataFrame(
+        geometry=[Point(404000, 267000), Point(405000, 267000), Point(407050, 267000),
+                  Point(409000, 267000)],
+        crs=27700,
+    )  # fmt: skip
+    out = assign_wards(pts, square_wards, tolerance_m=100)
+    assert out["ward_match"].tolist() == ["inside", "inside", "nearest", "outside"]
+    assert out["ward"].tolist()[0] == "West" and out["ward"].tolist()[2] == "East"
+    assert out["ward"].tolist()[3] == ""
+    assert pts.columns.tolist() == ["geometry"]  # input untouched
+
+
+def test_name_matching_allows_and_for_ampersand(shared_data):
+    wards = load_wards(REDDITCH_WARDS)
+    matched = match_ward_names(list(PUBLISHED), wards)
+    assert matched["Batchley and Brockhill"] == "Batchley & Brockhill"
+    assert all(matched.values())
+
+
+def test_demo_ward_table_is_the_published_table():
+    p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
+    table = ward_table(p.incidents, p.wards)
+    assert list(table.columns) == ["ward", "2017-18", "2018-19", "difference", "percentage"]
+    rows = table.set_index("ward")
+    for ward, (a, b) in PUBLISHED.items():
+        assert (rows.loc[ward, "2017-18"], rows.loc[ward, "2018-19"]) == (a, b)
+    assert rows.loc["Abbey", "difference"] == -41 and rows.loc["Abbey", "percentage"] == -7
+    assert table["ward"].iloc[-1] == GRAND_TOTAL
+    assert rows.loc[GRAND_TOTAL, "2017-18"] == sum(a for a, _ in PUBLISHED.values())
+
+
+def test_one_year_has_no_change_columns(square_wards):
+    inc = pd.DataFrame({"ward": ["West", "West", "East"], "financial_year": ["2018-19"] * 3})
+    table = ward_table(inc, square_wards)
+    assert list(table.columns) == ["ward", "2018-19"]
+    assert table.set_index("ward")["2018-19"].to_dict() == {"East": 1, "West": 2, GRAND_TOTAL: 3}
+
+
+def test_cli_ward_table_equals_independent_point_in_polygon_count(shared_data, tmp_path):
+    files = sorted(POLICE.glob("*-west-mercia-street.csv"))
+    out = tmp_path / "table.csv"
+    result = CliRunner().invoke(
+        main, ["wards", *map(str, files), "--wards", str(REDDITCH_WARDS), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out).set_index("ward")
+    assert list(table.columns) == ["2018-19"]  # Oct 2018 - Feb 2019: one financial year
+
+    # Independent count from the raw CSV rows with plain shapely: a point inside a ward polygon
+    # counts there; one outside every ward counts for the nearest ward within 100 m.
+    raw = pd.concat(pd.read_csv(f, dtype=str, keep_default_na=False) for f in files)
+    raw = raw[(raw["Crime type"] == "Anti-social behaviour") & (raw["Longitude"] != "")]
+    polys = gpd.read_file(REDDITCH_WARDS).to_crs(27700)
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(raw["Longitude"].astype(float), raw["Latitude"].astype(float)), crs=4326
+    ).to_crs(27700)
+    minx, miny, maxx, maxy = polys.total_bounds
+    near_box = pts.cx[minx - 200 : maxx + 200, miny - 200 : maxy + 200]
+    independent: dict[str, int] = {}
+    for pt in near_box:
+        inside = [n for n, g in zip(polys["WD13NM"], polys.geometry) if g.contains(pt)]
+        if not inside:
+            dist = {n: g.distance(pt) for n, g in zip(polys["WD13NM"], polys.geometry)}
+            inside = [min(dist, key=dist.get)] if min(dist.values()) <= 100 else []
+        if inside:
+            independent[inside[0]] = independent.get(inside[0], 0) + 1
+    assert table.drop(GRAND_TOTAL)["2018-19"].to_dict() == independent
+    assert table.loc[GRAND_TOTAL, "2018-19"] == sum(independent.values())
+    # The Grand Total is every kept incident in the study area, as the summary line says.
+    assert f"in the study area {sum(independent.values()):,}" in result.output
