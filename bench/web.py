@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import logging
 import os
 import secrets
 import statistics
@@ -48,6 +49,8 @@ def serve(threads: int) -> None:
 
     from webapp import create_app
 
+    # waitress warns on every queued request; under a load test that is the point, not news.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app({"HOTSPOTS_REQUIRE_LOGIN": False, "SECRET_KEY": secrets.token_hex(16)})
     server = create_server(app, host=HOST, port=0, threads=threads)
     print(f"PORT {server.effective_port}", flush=True)
@@ -125,7 +128,10 @@ def _percentile(values: list[float], q: float) -> float:
 def start_server(threads: int) -> tuple[subprocess.Popen, int]:
     """The server child process and its port."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), root])),
+    }
     proc = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "--serve", "--threads", str(threads)],
         stdout=subprocess.PIPE, text=True, env=env, cwd=root,
