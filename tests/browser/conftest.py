@@ -55,6 +55,19 @@ class Network:
 
     allowed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    #: Console errors in any frame (a Content-Security-Policy refusal is one: the app's own CSP
+    #: stops an outside request before it reaches the route gate).
+    console_errors: list[str] = field(default_factory=list)
+    #: Uncaught JavaScript exceptions.
+    page_errors: list[str] = field(default_factory=list)
+
+    #: Responses with an error status, as ``"<status> <url>"``.
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[str]:
+        """Console errors that say the browser refused to load something (CSP)."""
+        return [m for m in self.console_errors if "Refused to" in m]
 
 
 def _require_chromium() -> None:
@@ -133,6 +146,15 @@ def page(browser, network: Network, live_server: LiveServer) -> Iterator[object]
     context.set_default_timeout(TIMEOUT_MS)
     context.route("**/*", gate)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda msg: network.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: network.page_errors.append(str(error)))
+    page.on(
+        "response",
+        lambda r: network.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
     try:
         yield page
     finally:
