@@ -92,6 +92,8 @@ class IncidentLoad:
         Rows of the chosen crime types or categories (``kept + rejected``).
     files : tuple of str
         The files read.
+    geocoded : dict
+        For each kind of look-up ("postcode", "address"): (found, asked).
     """
 
     incidents: gpd.GeoDataFrame
@@ -99,6 +101,7 @@ class IncidentLoad:
     rows_read: int
     selected: int
     files: tuple[str, ...] = field(default_factory=tuple)
+    geocoded: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def kept(self) -> int:
@@ -112,10 +115,13 @@ class IncidentLoad:
 
     def summary(self) -> str:
         """A one-line summary: files, rows read, selected, kept and rejected."""
-        return (
+        line = (
             f"read {self.rows_read:,} rows from {len(self.files)} file(s); "
             f"{self.selected:,} selected; kept {self.kept:,}; rejected {self.rejected:,}"
         )
+        for what, (found, asked) in sorted(self.geocoded.items()):
+            line += f"; geocoded {found:,} of {asked:,} by {what} ({100 * found / asked:.1f}%)"
+        return line
 
 
 def empty_incidents() -> gpd.GeoDataFrame:
@@ -154,7 +160,17 @@ def combine_loads(loads: Iterable[IncidentLoad]) -> IncidentLoad:
         rows_read=sum(ld.rows_read for ld in loads),
         selected=sum(ld.selected for ld in loads),
         files=tuple(f for ld in loads for f in ld.files),
+        geocoded=_add_counts(ld.geocoded for ld in loads),
     )
+
+
+def _add_counts(parts: Iterable[dict[str, tuple[int, int]]]) -> dict[str, tuple[int, int]]:
+    total: dict[str, tuple[int, int]] = {}
+    for part in parts:
+        for what, (found, asked) in part.items():
+            old = total.get(what, (0, 0))
+            total[what] = (old[0] + found, old[1] + asked)
+    return total
 
 
 # --------------------------------------------------------------------------- sources
@@ -605,6 +621,7 @@ def read_council_csv(
     y = np.full(n, np.nan)
     reason = np.full(n, "", dtype=object)
     pending = np.ones(n, dtype=bool)  # rows still without a place
+    geocoded: dict[str, tuple[int, int]] = {}
     for present, (a, b), check in (
         (has_lonlat, (cols.longitude, cols.latitude), _lonlat_points),
         (has_bng, (cols.easting, cols.northing), _bng_points),
@@ -629,6 +646,7 @@ def read_council_csv(
             pending &= ~todo
             continue
         hits = geocode_queries(text[todo], coder, what=attr)
+        geocoded[attr] = (int(hits["matched"].sum()), len(hits))
         idx = np.flatnonzero(todo)
         x[idx], y[idx] = hits["x"].to_numpy(), hits["y"].to_numpy()
         for i, ok in zip(idx, hits["matched"]):
@@ -646,7 +664,7 @@ def read_council_csv(
     category = col(cols.category) if cols.category else pd.Series(cols.default_category, index=table.index)
     category = category.where(category != "", cols.default_category)
     location = col(cols.location or cols.address)
-    return _build(
+    load = _build(
         table,
         lines,
         src.name,
@@ -662,6 +680,7 @@ def read_council_csv(
         reason=reason,
         rows_read=n,
     )
+    return replace(load, geocoded=geocoded)
 
 
 # --------------------------------------------------------------------------- many files

@@ -16,7 +16,7 @@ from hotspots.cluster import ClusterParams, find_clusters
 from hotspots.incidents import IncidentLoad
 from hotspots.places import tag_focus_areas
 from hotspots.seasons import add_season_columns, select_period
-from hotspots.wards import assign_wards, in_study_area
+from hotspots.wards import NEAREST, assign_wards, in_study_area
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,11 @@ class Prepared:
 
     def summary(self) -> str:
         """One line: read / kept / rejected / outside the study area."""
+        nearest = int((self.incidents["ward_match"] == NEAREST).sum())
         return (
             f"{self.load.summary()}; outside the study area {self.outside:,}; "
-            f"in the study area {len(self.incidents):,}"
+            f"in the study area {len(self.incidents):,} "
+            f"({nearest:,} just outside a ward boundary, given the nearest ward)"
         )
 
 

@@ -61,6 +61,10 @@ def test_clusters_run_prints_read_kept_rejected(autumn_run):
     kept = int(first.split("kept ")[1].split(";")[0].replace(",", ""))
     rejected = int(first.split("rejected ")[1].split(";")[0].replace(",", ""))
     assert kept + rejected == 9749
+    outside = int(first.split("outside the study area ")[1].split(";")[0].replace(",", ""))
+    inside = int(first.split("in the study area ")[1].split(" ")[0].replace(",", ""))
+    assert outside + inside == kept and 600 < inside < 800  # Redditch is a small part of the force
+    assert "just outside a ward boundary, given the nearest ward" in first
 
 
 def test_csv_and_geopackage_outputs(shared_data, tmp_path):

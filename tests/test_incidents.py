@@ -176,6 +176,8 @@ def test_council_export_bng_lonlat_and_postcodes(tmp_path):
     assert load.incidents["category"].tolist() == ["Youths", "Noise", "Noise"]
     assert load.incidents.geometry.iloc[2].coords[0] == (404000.0, 267000.0)
     assert load.rejects["line"].tolist() == [5, 6]
+    assert load.geocoded == {"postcode": (1, 2)}
+    assert "geocoded 1 of 2 by postcode (50.0%)" in load.summary()
     assert load.rejects["reason"].tolist() == [
         "postcode 'ZZ9 9ZZ' not found by the postcode directory",
         "missing date",
