@@ -330,7 +330,9 @@ def _check_name(prepared: Prepared, *, area: str | None, ward: str | None) -> No
     if ward:
         names = list(prepared.wards["ward_name"])
         if ward not in names:
-            raise HotspotsError(f"ward {ward!r} is not in the ward boundaries; give one of {names!r}")
+            raise HotspotsError(
+                f"ward {ward!r} is not in the ward boundaries; give one of {names!r}"
+            )
 
 
 def tasking_sheet(
