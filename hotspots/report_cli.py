@@ -1,7 +1,235 @@
 """Commands for reports (``hotspots tasking``, ``export``, ``map``), registered by hotspots.cli."""
+# ruff: noqa: E402  (COMMANDS exists before hotspots.cli is imported: see _ensure_registered)
 
 from __future__ import annotations
 
-import click
+from pathlib import Path
 
+import click
+from tqdm import tqdm
+
+#: Filled at the end of this module; hotspots.cli adds them to ``hotspots``.
 COMMANDS: list[click.Command] = []
+
+from boundaries import get_path
+from hotspots._errors import HotspotsError
+from hotspots.cli import Inputs, _echo_table, cluster_options, input_options, load_prepared
+from hotspots.cluster import ClusterParams
+from hotspots.export import (
+    BY_CHOICES,
+    FY_SEASONS,
+    MAP_FORMATS,
+    SHEET_FORMATS,
+    MapStyle,
+    data_note,
+    fingerprint_files,
+    is_demo,
+    parse_list,
+    run_batch,
+    selection_title,
+    write_sheet,
+)
+from hotspots.pipeline import select_incidents
+from hotspots.tasking import tasking as make_tasking
+
+
+def _params(kwargs: dict) -> ClusterParams:
+    return ClusterParams(
+        eps_m=kwargs["eps_m"],
+        min_samples=kwargs["min_samples"],
+        hull_buffer_m=kwargs["hull_buffer_m"],
+    )
+
+
+@click.command()
+@input_options
+@cluster_options
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("tasking.pdf"),
+              show_default=True,
+              help="The sheet: .pdf (one page per focus area, map beside the list), .html, .csv "
+                   "or .geojson (one point per hotspot, for patrol devices).")  # fmt: skip
+def tasking(output: Path, **kwargs) -> None:
+    """Write a tasking sheet: one selection's hotspots ranked by incidents.
+
+    Each hotspot has rank, place (the most common police.uk Location), ward,
+    focus area, incidents, share, trend against the same season a year before
+    (new / growing / persistent / shrinking; "no earlier data" when the data
+    does not reach back), peak months, and peak weekday and hour where the data
+    has times. --fy is required.
+
+    \b
+    Example (Redditch, autumn 2018):
+      hotspots tasking ../shared/data/police-uk/west-mercia/2018-1*.csv \\
+        --wards ../shared/data/wards/redditch.geojson \\
+        --areas boundaries/redditch_focus_areas.toml --season autumn --fy 2018-19 -o sheet.pdf
+    """
+    if output.suffix.lower() not in SHEET_FORMATS:
+        raise HotspotsError(
+            f"-o {str(output)!r}: the tasking sheet is written as one of {SHEET_FORMATS!r}"
+        )
+    if not kwargs["financial_year"]:
+        raise HotspotsError(
+            "--fy YYYY-YY is required for a tasking sheet (e.g. --fy 2018-19): the trend "
+            "compares each hotspot with the same season a year before"
+        )
+    opts = Inputs.pop(kwargs)
+    prepared = load_prepared(opts, output=output)
+    sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
+    sheet, clusters = make_tasking(
+        prepared, financial_year=kwargs["financial_year"], params=_params(kwargs), **sel
+    )
+    chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
+    demo = is_demo(prepared)
+    write_sheet(
+        sheet,
+        output,
+        clusters=clusters,
+        wards=prepared.wards,
+        title=selection_title(financial_year=kwargs["financial_year"], **sel),
+        note=data_note(chosen, demo=demo),
+        area=kwargs["area"],
+        areas=prepared.areas,
+        demo=demo,
+    )
+    click.echo(
+        f"{len(sheet)} hotspot(s) from {len(chosen):,} incidents "
+        f"(min_samples {sheet.attrs.get('min_samples')}) written to {output}"
+    )
+    if len(sheet):
+        _echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "peak_months"]])
+
+
+def _sources(opts: Inputs) -> list[Path | None]:
+    if not opts.inputs:
+        paths = [get_path("demo-incidents"), opts.wards_path or get_path("demo-wards"),
+                 opts.areas_path or get_path("demo-focus-areas")]  # fmt: skip
+    else:
+        paths = [*opts.inputs, opts.wards_path, opts.areas_path]
+    files: list[Path | None] = []
+    for p in [*paths, opts.postcodes_path]:
+        if p is not None and Path(p).is_dir():
+            files += sorted(q for q in Path(p).rglob("*") if q.is_file())
+        else:
+            files.append(p)
+    return files
+
+
+@click.command()
+@input_options
+@click.option(
+    "--by",
+    default="season,fy",
+    show_default=True,
+    help=f"Split into one map per combination of these: {', '.join(BY_CHOICES)}.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="png",
+    show_default=True,
+    help=f"Map formats, comma-separated: {', '.join(MAP_FORMATS)}.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out/export"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--season",
+    "seasons",
+    multiple=True,
+    type=click.Choice(FY_SEASONS),
+    help="Only this season (repeat for several) [default: every season in the data].",
+)
+@click.option(
+    "--fy",
+    "financial_years",
+    multiple=True,
+    metavar="YYYY-YY",
+    help="Only this financial year (repeat for several) [default: all in the data].",
+)
+@click.option(
+    "--eps-m",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="DBSCAN neighbourhood radius in metres.",
+)
+@click.option(
+    "--min-samples",
+    type=int,
+    default=None,
+    help="DBSCAN min_samples [default: chosen from each selection].",
+)
+@click.option(
+    "--hull-buffer-m",
+    type=float,
+    default=25.0,
+    show_default=True,
+    help="Widen each cluster's outline by this many metres.",
+)
+@click.option("--dpi", type=int, default=300, show_default=True, help="PNG resolution.")
+@click.option(
+    "--basemap",
+    metavar="URL|FILE",
+    help="Tiles under the maps: an XYZ tile URL or a local raster (needs the "
+    "contextily package). Off by default; maps never need it.",
+)
+@click.option("--no-pack", is_flag=True, help="Do not write the report pack (report.pdf).")
+@click.option("--force", is_flag=True, help="Redo every file, even those that are up to date.")  # fmt: skip
+def export(out_dir: Path, **kwargs) -> None:
+    """Write static maps for every combination asked for, an index.html and a report pack.
+
+    File names are fixed by the combination (e.g. autumn_2018-19_town-centre.png).
+    The report pack (report.pdf) holds the ward table in the council's format,
+    the seasonal profile chart, the maps and a top-hotspot table. A manifest
+    (manifest.json) records what each file was made from: re-running skips
+    files that are up to date; --force redoes them.
+
+    \b
+    Example (the demo borough, each ward by season and year, PNG and PDF):
+      hotspots export --by season,fy,ward --format png,pdf -o out/maps
+    """
+    opts = Inputs.pop(kwargs)
+    by = parse_list(kwargs["by"], choices=BY_CHOICES, option="--by")
+    formats = parse_list(kwargs["formats"], choices=MAP_FORMATS, option="--format")
+    style = MapStyle(dpi=kwargs["dpi"], basemap=kwargs["basemap"])
+    prepared = load_prepared(opts, output=out_dir / "export")
+    result = run_batch(
+        prepared,
+        out_dir,
+        by=by,
+        formats=formats,
+        params=_params(kwargs),
+        style=style,
+        seasons=kwargs["seasons"] or None,
+        financial_years=kwargs["financial_years"] or None,
+        inputs_key=fingerprint_files(_sources(opts)),
+        force=kwargs["force"],
+        pack=not kwargs["no_pack"],
+        progress=lambda items: tqdm(items, desc="maps", unit="map", disable=None),
+    )
+    click.echo(
+        f"{len(result.combos)} map(s): {len(result.written)} file(s) written, "
+        f"{len(result.skipped)} up to date, in {out_dir}"
+    )
+    click.echo(f"open {out_dir / 'index.html'}")
+
+
+COMMANDS[:] = [tasking, export]
+
+
+def _ensure_registered() -> None:
+    """Add the commands to ``hotspots`` when this module was imported before hotspots.cli."""
+    from hotspots.cli import main
+
+    for command in COMMANDS:
+        if command.name not in main.commands:
+            main.add_command(command)
+
+
+_ensure_registered()
