@@ -1,1 +1,153 @@
-"""The hotspots web app (Flask). See issue 3."""
+"""The hotspots web app (Flask): officers view hotspot maps by season and area.
+
+``create_app(config)`` builds the app (flaskr style: blueprints, configuration
+in ``app.config``). Development server: ``flask --app webapp run`` (reads
+``HOTSPOTS_*`` environment variables); production: ``hotspots serve``
+(waitress).
+
+Configuration keys (defaults in :data:`DEFAULTS`):
+
+==============================  =============================================
+``HOTSPOTS_INPUTS``             incident files (empty: the embedded demo)
+``HOTSPOTS_WARDS``              ward boundaries (default: the demo wards)
+``HOTSPOTS_AREAS``              focus areas (default: the demo's, on the demo)
+``HOTSPOTS_POPULATION``         CSV ``ward,population`` for rates per 1,000
+``HOTSPOTS_EPS_M``              DBSCAN radius in metres (100)
+``HOTSPOTS_MIN_SAMPLES``        DBSCAN min_samples (None: chosen from the data)
+``HOTSPOTS_TILES_URL``          basemap tile URL template (None: no basemap)
+``HOTSPOTS_TILES_ATTRIBUTION``  the basemap's attribution
+``HOTSPOTS_USERS_DB``           SQLite users file (``<instance>/users.sqlite``)
+``HOTSPOTS_REQUIRE_LOGIN``      True; False only for a loopback demo
+``HOTSPOTS_MAX_POINTS``         cap on incident markers on a map (2000)
+``HOTSPOTS_RELOAD_CHECK_S``     how often input files are checked for changes (10)
+``HOTSPOTS_CACHE_ENTRIES``      results kept in the cache (512)
+``SECRET_KEY``                  session signing key (random per process if unset)
+==============================  =============================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from webapp.data import DataSource, DataStore, MapOptions
+
+DEFAULTS: dict[str, Any] = {
+    "HOTSPOTS_INPUTS": [],
+    "HOTSPOTS_WARDS": None,
+    "HOTSPOTS_AREAS": None,
+    "HOTSPOTS_POPULATION": None,
+    "HOTSPOTS_EPS_M": 100.0,
+    "HOTSPOTS_MIN_SAMPLES": None,
+    "HOTSPOTS_TILES_URL": None,
+    "HOTSPOTS_TILES_ATTRIBUTION": None,
+    "HOTSPOTS_USERS_DB": None,
+    "HOTSPOTS_REQUIRE_LOGIN": True,
+    "HOTSPOTS_MAX_POINTS": 2000,
+    "HOTSPOTS_RELOAD_CHECK_S": 10.0,
+    "HOTSPOTS_CACHE_ENTRIES": 512,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+}
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def config_from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """``HOTSPOTS_*`` and ``SECRET_KEY`` settings from environment variables.
+
+    ``HOTSPOTS_INPUTS`` is a list separated by the path separator (``:``);
+    numbers and ``true``/``false`` are parsed.
+
+    Examples
+    --------
+    >>> config_from_env({"HOTSPOTS_EPS_M": "80", "HOTSPOTS_REQUIRE_LOGIN": "false",
+    ...                  "HOTSPOTS_INPUTS": "a.csv:b.csv", "HOME": "/root"})
+    {'HOTSPOTS_INPUTS': ['a.csv', 'b.csv'], 'HOTSPOTS_EPS_M': 80, 'HOTSPOTS_REQUIRE_LOGIN': False}
+    """
+    environ = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    for key in (*DEFAULTS, "SECRET_KEY"):
+        if key not in environ or not key.startswith(("HOTSPOTS_", "SECRET_KEY")):
+            continue
+        raw = environ[key]
+        if key == "HOTSPOTS_INPUTS":
+            out[key] = [p for p in raw.split(os.pathsep) if p]
+        elif raw.lower() in ("true", "false"):
+            out[key] = raw.lower() == "true"
+        else:
+            try:
+                out[key] = json.loads(raw) if key != "SECRET_KEY" else raw
+            except ValueError:
+                out[key] = raw
+    return out
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the web app.
+
+    Parameters
+    ----------
+    config : dict, optional
+        Settings (see the module notes). When None, ``HOTSPOTS_*`` environment
+        variables are read instead (for ``flask --app webapp run``).
+
+    Returns
+    -------
+    flask.Flask
+
+    Examples
+    --------
+    >>> app = create_app({"TESTING": True, "HOTSPOTS_REQUIRE_LOGIN": False})
+    >>> app.test_client().get("/healthz").get_json()
+    {'status': 'ok'}
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(config_from_env() if config is None else config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if not app.config["HOTSPOTS_USERS_DB"]:
+        app.config["HOTSPOTS_USERS_DB"] = str(Path(app.instance_path) / "users.sqlite")
+
+    source = DataSource.from_config(app.config)
+    app.config["HOTSPOTS_DEMO"] = source.is_demo
+    app.extensions["hotspots_store"] = DataStore(
+        source,
+        max_entries=int(app.config["HOTSPOTS_CACHE_ENTRIES"]),
+        check_every_s=float(app.config["HOTSPOTS_RELOAD_CHECK_S"]),
+        eps_m=float(app.config["HOTSPOTS_EPS_M"]),
+        min_samples=app.config["HOTSPOTS_MIN_SAMPLES"],
+        map_options=MapOptions(
+            tiles_url=app.config["HOTSPOTS_TILES_URL"] or None,
+            tiles_attribution=app.config["HOTSPOTS_TILES_ATTRIBUTION"] or None,
+            max_points=int(app.config["HOTSPOTS_MAX_POINTS"]),
+        ),
+    )
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from webapp import api, auth, errors, security, tasking, vendor, views
+
+    auth.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(vendor.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(tasking.bp)
+    return app

@@ -1,0 +1,70 @@
+"""The JSON API: clusters and wards as GeoJSON (EPSG:4326), a summary, and the health check.
+
+``/api/clusters``, ``/api/wards`` and ``/api/incidents/summary`` take the same
+query parameters as the pages (``fy``, ``season``, ``area``, ``ward``); a bad
+value gets 400 JSON naming the parameter and the allowed values, and a request
+without a login gets 401 JSON. ``/healthz`` is open to all.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+from flask import Blueprint, Response, jsonify
+
+from hotspots.io import ATTRIBUTION
+from webapp.params import selection, store
+
+bp = Blueprint("api", __name__)
+
+
+def feature_collection(layer: gpd.GeoDataFrame, **members) -> dict:
+    """A GeoJSON FeatureCollection (EPSG:4326) with the licence attribution and extra members.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> doc = feature_collection(gpd.GeoDataFrame({"n": [1]}, geometry=[Point(-1.9, 52.3)],
+    ...                                           crs=4326), selection={"fy": "2018-19"})
+    >>> doc["type"], doc["features"][0]["properties"], doc["selection"]
+    ('FeatureCollection', {'n': 1}, {'fy': '2018-19'})
+    """
+    doc = json.loads(layer.to_crs(4326).to_json(na="null", drop_id=True))
+    doc["attribution"] = ATTRIBUTION
+    doc.update(members)
+    return doc
+
+
+def _geojson(doc: dict) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/json")
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 ``{"status": "ok"}`` while the app runs (no login needed)."""
+    return jsonify({"status": "ok"})
+
+
+@bp.route("/api/clusters")
+def clusters():
+    """Hotspot outlines of the selection with their summaries and change (GeoJSON)."""
+    sel = selection()
+    found = store().clusters(sel)
+    return _geojson(feature_collection(found, selection=sel.params(),
+                                       min_samples=found.attrs.get("min_samples"),
+                                       eps_m=found.attrs.get("eps_m"),
+                                       compared_with=found.attrs.get("compared_with")))  # fmt: skip
+
+
+@bp.route("/api/wards")
+def wards():
+    """Wards with the selection's incident counts and rates per 1,000 (GeoJSON)."""
+    sel = selection()
+    return _geojson(feature_collection(store().ward_layer(sel), selection=sel.params()))
+
+
+@bp.route("/api/incidents/summary")
+def summary():
+    """Counts of the selection: by ward, month, season and category (JSON)."""
+    return jsonify(store().summary(selection()))

@@ -1,0 +1,62 @@
+"""Charts drawn on the server as inline SVG (matplotlib; no JavaScript, nothing fetched)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from hotspots.io import ATTRIBUTION
+
+
+def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
+    """Draw incidents by month (rows Apr..Mar), one line per financial year, as SVG text.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        From :func:`hotspots.seasons.monthly_profile` (index months, columns years).
+    title : str
+        The chart's title.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element (no XML prolog), ready to place in a page.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"2017-18": [1, 5, 2], "2018-19": [2, 6, 1]}, index=["Apr", "May", "Jun"])
+    >>> svg = profile_svg(p, title="Demo")
+    >>> svg.startswith("<svg"), "2018-19" in svg
+    (True, True)
+    """
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "hotspots"}):
+        fig = Figure(figsize=(9, 4.2), dpi=100)
+        ax = fig.add_subplot()
+        years = list(profile.columns)
+        cmap = matplotlib.colormaps["viridis"]
+        x = range(len(profile.index))
+        for i, year in enumerate(years):
+            colour = cmap(0.85 * i / max(len(years) - 1, 1))
+            ax.plot(x, profile[year].to_numpy(), marker="o", linewidth=2, color=colour,
+                    label=str(year))  # fmt: skip
+        ax.set_xticks(list(x), list(profile.index))
+        ax.set_ylabel("Incidents")
+        ax.set_ylim(bottom=0)
+        ax.set_title(title)
+        ax.grid(axis="y", alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        if years:
+            ax.legend(title="Financial year", frameon=False)
+        fig.text(0.01, 0.01, ATTRIBUTION, fontsize=6.5, color="#555555")
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        out = io.StringIO()
+        fig.savefig(out, format="svg")
+    text = out.getvalue()
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
+    return text[text.index("<svg") :]

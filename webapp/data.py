@@ -1,0 +1,272 @@
+"""The web app's data: loaded once per dataset version, answers cached per selection.
+
+:class:`DataSource` names the files (from the config; the embedded demo by
+default). :class:`DataStore` (``app.extensions["hotspots_store"]``) reads them
+the first time they are needed, and again only when one of them changes on
+disk: the *dataset version* is a hash of their paths, sizes and modification
+times, checked at most every ``check_every_s`` seconds. Every answer (clusters,
+ward layer, the rendered map, tables, profiles, summaries) is computed once per
+(dataset version, kind, selection) by the functions of :mod:`webapp.results`
+and :mod:`hotspots.maps`, and kept in a bounded LRU cache. Views only call
+these methods and render.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from boundaries import get_path, load_wards
+from hotspots._errors import HotspotsError
+from hotspots.assets import localized_html
+from hotspots.incidents import read_incidents
+from hotspots.maps import hotspot_map
+from hotspots.pipeline import Prepared, prepare
+from hotspots.places import read_focus_areas
+from webapp import results
+from webapp.selection import Choices, Selection
+
+log = logging.getLogger(__name__)
+
+
+class DataLoadError(RuntimeError):
+    """The configured data cannot be read (the app answers 503 with the reason)."""
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """The files the app analyses, and how."""
+
+    inputs: tuple[Path, ...]
+    wards: Path
+    areas: Path | None = None
+    population: Path | None = None
+    is_demo: bool = False
+
+    @classmethod
+    def from_config(cls, config) -> DataSource:
+        """Read ``HOTSPOTS_INPUTS``, ``HOTSPOTS_WARDS``, ``HOTSPOTS_AREAS`` and ``HOTSPOTS_POPULATION``.
+
+        With no inputs, the embedded demo (its wards and focus areas unless others are given).
+
+        Examples
+        --------
+        >>> DataSource.from_config({}).is_demo
+        True
+        """
+        inputs = tuple(Path(p) for p in (config.get("HOTSPOTS_INPUTS") or ()))
+        demo = not inputs
+        if demo:
+            inputs = (get_path("demo-incidents"),)
+        wards = config.get("HOTSPOTS_WARDS") or (get_path("demo-wards") if demo else None)
+        if wards is None:
+            raise HotspotsError(
+                "HOTSPOTS_WARDS must name the ward boundaries when HOTSPOTS_INPUTS is set "
+                "(hotspots serve --data FILE --wards FILE): the wards define the study area"
+            )
+        areas = config.get("HOTSPOTS_AREAS") or (get_path("demo-focus-areas") if demo else None)
+        population = config.get("HOTSPOTS_POPULATION") or None
+        return cls(
+            inputs=inputs,
+            wards=Path(wards),
+            areas=Path(areas) if areas else None,
+            population=Path(population) if population else None,
+            is_demo=demo,
+        )
+
+    def files(self) -> list[Path]:
+        """Every file read, in a fixed order."""
+        return [*self.inputs, self.wards, *(p for p in (self.areas, self.population) if p)]
+
+    def version(self) -> str:
+        """A short hash of the files' paths, sizes and modification times."""
+        digest = hashlib.sha1()
+        for path in self.files():
+            try:
+                st = path.stat()
+                digest.update(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+            except OSError:
+                digest.update(f"{path}|missing\n".encode())
+        return digest.hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One version of the data, ready for every selection."""
+
+    version: str
+    prepared: Prepared
+    population: pd.Series | None
+    choices: Choices
+
+
+@functools.lru_cache(maxsize=4)
+def _load(source: DataSource, version: str) -> Loaded:
+    """Read and prepare the data (memoised per version; shared by app instances)."""
+    log.info("loading %d incident file(s), dataset version %s", len(source.inputs), version)
+    try:
+        load = read_incidents(list(source.inputs))
+        wards = load_wards(source.wards)
+        areas = read_focus_areas(source.areas) if source.areas else None
+        prepared = prepare(load, wards, areas=areas)
+        population = (
+            results.read_population(source.population, wards) if source.population else None
+        )
+    except (HotspotsError, OSError) as exc:
+        raise DataLoadError(str(exc)) from exc
+    log.info("%s", prepared.summary())
+    return Loaded(version, prepared, population, results.choices_for(prepared))
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How maps are drawn (from the config)."""
+
+    tiles_url: str | None = None
+    tiles_attribution: str | None = None
+    max_points: int = 2000
+
+
+class DataStore:
+    """Loaded data and cached answers for one app.
+
+    Parameters
+    ----------
+    source : DataSource
+        The files.
+    max_entries : int
+        Answers kept in the LRU cache.
+    check_every_s : float
+        How often (at most) the files are checked for changes.
+    eps_m, min_samples
+        The app's DBSCAN settings (an analyst's selection may override them).
+    map_options : MapOptions
+        Basemap and marker cap.
+    """
+
+    def __init__(
+        self,
+        source: DataSource,
+        *,
+        max_entries: int = 512,
+        check_every_s: float = 10.0,
+        eps_m: float = 100.0,
+        min_samples: int | None = None,
+        map_options: MapOptions | None = None,
+    ) -> None:
+        self.source = source
+        self.max_entries = max_entries
+        self.check_every_s = check_every_s
+        self.eps_m = float(eps_m)
+        self.min_samples = int(min_samples) if min_samples else None
+        self.map_options = map_options or MapOptions()
+        self._cache: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._checked = 0.0
+
+    # ------------------------------------------------------------------ loading and caching
+
+    def version(self) -> str:
+        """The dataset version (files re-checked at most every ``check_every_s`` seconds)."""
+        now = time.monotonic()
+        if self._version is None or now - self._checked >= self.check_every_s:
+            self._version = self.source.version()
+            self._checked = now
+        return self._version
+
+    def loaded(self) -> Loaded:
+        """The data of the current version (read again after a file changed)."""
+        return _load(self.source, self.version())
+
+    def choices(self) -> Choices:
+        """The allowed selection values."""
+        return self.loaded().choices
+
+    def _cached(self, kind: str, sel: Selection | None, compute: Callable[[Loaded], object]):
+        data = self.loaded()
+        key = (data.version, kind, sel.key if sel is not None else None)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute(data)
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > self.max_entries:
+                self._cache.popitem(last=False)
+        return value
+
+    # ------------------------------------------------------------------ answers
+
+    def clusters(self, sel: Selection) -> gpd.GeoDataFrame:
+        """Hotspots (EPSG:27700) with change against the same season a year before."""
+
+        def compute(data: Loaded) -> gpd.GeoDataFrame:
+            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            return results.clusters_for(data.prepared, sel, params)
+
+        return self._cached("clusters", sel, compute)
+
+    def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
+        """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""
+        return self._cached(
+            "wards",
+            sel,
+            lambda d: results.ward_layer(d.prepared, sel, population=d.population),
+        )
+
+    def ward_table(self, sel: Selection) -> pd.DataFrame:
+        """The council's ward table (years up to ``fy``, the selection's season and area)."""
+        return self._cached("ward_table", sel, lambda d: results.ward_table_for(d.prepared, sel))
+
+    def monthly(self, sel: Selection) -> pd.DataFrame:
+        """Incidents by month (Apr..Mar), one column per financial year, for the area."""
+        return self._cached("monthly", sel, lambda d: results.monthly_for(d.prepared, sel))
+
+    def summary(self, sel: Selection) -> dict:
+        """Counts for ``/api/incidents/summary``."""
+        return self._cached(
+            "summary", sel, lambda d: results.summary_for(d.prepared, sel, self.clusters(sel))
+        )
+
+    def focus_geometry(self, sel: Selection):
+        """The EPSG:27700 shape a map fits: the ward, the focus area, or None (the borough)."""
+        prepared = self.loaded().prepared
+        if sel.ward_name:
+            wards = prepared.wards
+            return wards.loc[wards["ward_name"] == sel.ward_name].union_all()
+        if sel.focus_area and prepared.areas is not None:
+            areas = prepared.areas
+            return areas.loc[areas["name"] == sel.focus_area].union_all()
+        return None
+
+    def map_html(self, sel: Selection) -> str:
+        """The folium page of the selection, its scripts served from ``/static/vendor``."""
+
+        def compute(data: Loaded) -> str:
+            opts = self.map_options
+            m = hotspot_map(
+                self.ward_layer(sel),
+                self.clusters(sel),
+                results.selected_incidents(data.prepared, sel),
+                areas=data.prepared.areas,
+                focus=self.focus_geometry(sel),
+                tiles_url=opts.tiles_url,
+                tiles_attribution=opts.tiles_attribution,
+                max_points=opts.max_points,
+                caption=sel.label,
+            )
+            return localized_html(m)
+
+        return self._cached("map_html", sel, compute)

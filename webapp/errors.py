@@ -1,0 +1,81 @@
+"""Error pages: a plain page (JSON under ``/api/``) for every error, never a traceback.
+
+* a query parameter with a value that is not allowed: 400, naming the
+  parameter and the allowed values;
+* an analyst-only parameter: 403;
+* a user error from the library (:class:`~hotspots._errors.HotspotsError`,
+  e.g. clustering settings that cannot work): 400 with its message;
+* data that cannot be loaded: 503 with the reason (for the administrator);
+* unknown routes: 404; anything unexpected: 500, logged with its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from hotspots._errors import HotspotsError
+from webapp.data import DataLoadError
+from webapp.selection import ParamError, ParamForbidden
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, title: str, message: str, **extra):
+    """A JSON body under /api/, else the error page."""
+    if _wants_json():
+        response = jsonify({"error": message, "status": status, **extra})
+    else:
+        response = make_response(render_template("error.html", status=status, title=title,
+                                                 message=message, **extra))  # fmt: skip
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers on ``app``."""
+
+    @app.errorhandler(ParamError)
+    def _param(exc: ParamError):
+        return error_response(400, "Bad request", str(exc), parameter=exc.name,
+                              allowed=exc.allowed)  # fmt: skip
+
+    @app.errorhandler(ParamForbidden)
+    def _forbidden(exc: ParamForbidden):
+        return error_response(403, "Not allowed", str(exc), parameter=exc.name)
+
+    @app.errorhandler(DataLoadError)
+    def _data(exc: DataLoadError):
+        log.error("data cannot be loaded: %s", exc)
+        return error_response(503, "Data not available", f"The data cannot be loaded: {exc}")
+
+    @app.errorhandler(HotspotsError)
+    def _user(exc: HotspotsError):
+        return error_response(400, "Bad request", str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if isinstance(exc, InternalServerError):
+            return _unexpected(exc)
+        message = exc.description or exc.name
+        if exc.code == 404:
+            message = f"There is no page at {request.path}."
+        response = error_response(exc.code or 500, exc.name, message)
+        for name in ("Allow", "WWW-Authenticate"):
+            value = dict(exc.get_headers()).get(name)
+            if value:
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        original = getattr(exc, "original_exception", None) or exc
+        log.exception("unexpected error on %s", request.path, exc_info=original)
+        return error_response(500, "Server error",
+                              "Something went wrong on the server; it has been logged.")  # fmt: skip

@@ -1,0 +1,211 @@
+"""What the pages show, computed from the prepared incidents by the library's functions.
+
+Each function takes the :class:`~hotspots.pipeline.Prepared` data and a
+:class:`~webapp.selection.Selection` and returns a table or a layer; the
+:class:`~webapp.data.DataStore` caches the results, and views only render them.
+Nothing here returns free text from individual incidents: only counts, and the
+cluster summaries' most frequent (police.uk anonymised) place names.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from hotspots.cluster import ClusterParams
+from hotspots.evaluate import change_vs_previous, previous_financial_year
+from hotspots.io import ATTRIBUTION
+from hotspots.maps import ward_summary
+from hotspots.pipeline import Prepared, hotspots_for, select_incidents
+from hotspots.seasons import SEASONS, monthly_profile
+from hotspots.wards import match_ward_names, ward_table
+from webapp.selection import ALL_YEARS, Choices, Selection
+
+WEB_CRS = "EPSG:4326"
+NO_EARLIER = "no earlier year"
+
+
+def choices_for(prepared: Prepared) -> Choices:
+    """The allowed selection values for a dataset."""
+    fys = tuple(sorted(prepared.incidents["financial_year"].unique().tolist()))
+    areas = tuple(prepared.areas["name"].tolist()) if prepared.areas is not None else ()
+    return Choices(fys, areas, tuple(prepared.wards["ward_name"].tolist()))
+
+
+def selected_incidents(prepared: Prepared, sel: Selection, *, period: bool = True) -> gpd.GeoDataFrame:
+    """The incidents of a selection (``period=False`` ignores the year and season)."""
+    return select_incidents(
+        prepared.incidents,
+        season=sel.season_filter if period else None,
+        financial_year=sel.financial_year if period else None,
+        area=sel.focus_area,
+        ward=sel.ward_name,
+    )
+
+
+def cluster_params(sel: Selection, *, eps_m: float, min_samples: int | None) -> ClusterParams:
+    """DBSCAN settings: the app's, overridden by an analyst's selection."""
+    return ClusterParams(
+        eps_m=sel.eps if sel.eps is not None else eps_m,
+        min_samples=sel.min_samples if sel.min_samples is not None else min_samples,
+    )
+
+
+def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> gpd.GeoDataFrame:
+    """Hotspots of a selection, with the change against the same season a year before.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :func:`hotspots.pipeline.hotspots_for`'s columns plus ``previous``,
+        ``change`` and ``trend`` (see :func:`hotspots.evaluate.change_vs_previous`);
+        where the data has no earlier year, ``previous`` and ``change`` are
+        missing and ``trend`` is ``"no earlier year"``. EPSG:27700.
+        ``attrs``: ``selected``, ``min_samples``, ``eps_m``, ``compared_with``.
+    """
+    clusters = hotspots_for(
+        prepared,
+        season=sel.season_filter,
+        financial_year=sel.financial_year,
+        area=sel.focus_area,
+        ward=sel.ward_name,
+        params=params,
+    )
+    attrs = dict(clusters.attrs)
+    years = set(prepared.incidents["financial_year"].unique())
+    before = previous_financial_year(sel.fy) if sel.fy != ALL_YEARS else None
+    if before in years:
+        earlier = select_incidents(
+            prepared.incidents,
+            season=sel.season_filter,
+            financial_year=before,
+            area=sel.focus_area,
+            ward=sel.ward_name,
+        )
+        out = change_vs_previous(clusters, earlier)
+        attrs["compared_with"] = f"{'' if sel.season == 'all' else sel.season + ' '}{before}"
+    else:
+        out = clusters.copy()
+        out["previous"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["change"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["trend"] = pd.Series([NO_EARLIER] * len(out), index=out.index, dtype=object)
+        attrs["compared_with"] = None
+    out.attrs.update(attrs)
+    return out
+
+
+def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
+    """Read a ``ward,population`` CSV and return population by boundary ward name.
+
+    Ward names are matched as :func:`hotspots.wards.match_ward_names` does
+    ("&" = "and", case ignored); unknown names raise HotspotsError.
+    """
+    from hotspots._errors import InputFileError
+
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise InputFileError(path, f"cannot be read ({exc})", "a CSV with ward,population") from None
+    cols = {c.strip().lower(): c for c in table.columns}
+    if "ward" not in cols or "population" not in cols:
+        raise InputFileError(path, f"has columns {list(table.columns)!r}", "columns ward,population")
+    names = table[cols["ward"]].astype(str).str.strip().tolist()
+    matched = match_ward_names(names, wards)
+    unknown = [n for n, m in matched.items() if m is None]
+    if unknown:
+        raise InputFileError(
+            path, f"names wards not in the boundaries: {unknown!r}",
+            f"names from {sorted(wards['ward_name'])!r}",
+        )  # fmt: skip
+    values = pd.to_numeric(table[cols["population"]], errors="coerce")
+    if values.isna().any() or (values <= 0).any():
+        raise InputFileError(path, "has a population that is missing or not positive", "numbers > 0")
+    return pd.Series(values.to_numpy(), index=[matched[n] for n in names], name="population")
+
+
+def ward_layer(
+    prepared: Prepared, sel: Selection, *, population: pd.Series | None = None
+) -> gpd.GeoDataFrame:
+    """Wards with the selection's incident count (and rate per 1,000 residents).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``ward_code``, ``ward_name``, ``incidents``, ``population`` and
+        ``rate_per_1000`` (missing without a population table), EPSG:4326.
+    """
+    chosen = selected_incidents(prepared, sel)
+    return ward_summary(chosen, prepared.wards, population=population).to_crs(WEB_CRS)
+
+
+def ward_table_for(prepared: Prepared, sel: Selection) -> pd.DataFrame:
+    """The council's ward table for a season and area, years up to the chosen one.
+
+    The columns are the financial years up to ``sel.fy`` (all years for
+    ``fy=all``), then difference and percentage of the last against the one
+    before; the last row is the Grand Total (see :func:`hotspots.wards.ward_table`).
+    """
+    chosen = selected_incidents(prepared, sel, period=False)
+    chosen = select_incidents(chosen, season=sel.season_filter)
+    if sel.fy != ALL_YEARS:
+        chosen = chosen[chosen["financial_year"] <= sel.fy]
+    return ward_table(chosen, prepared.wards)
+
+
+def monthly_for(prepared: Prepared, sel: Selection) -> pd.DataFrame:
+    """Incidents by month (April to March), one column per financial year, for an area."""
+    table = monthly_profile(selected_incidents(prepared, sel, period=False))
+    if table.shape[1] == 0:
+        for fy in sorted(prepared.incidents["financial_year"].unique()):
+            table[fy] = 0
+    return table
+
+
+def _counts(values: pd.Series, order: list | None = None) -> dict:
+    counts = values.value_counts()
+    if order is not None:
+        counts = counts.reindex(order, fill_value=0)
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def summary_for(prepared: Prepared, sel: Selection, clusters: gpd.GeoDataFrame) -> dict:
+    """Counts for a selection, for ``/api/incidents/summary``.
+
+    Returns
+    -------
+    dict
+        The selection, incidents selected, clusters and the incidents in them,
+        counts by season (of the year and area), month, ward and category, the
+        Halloween-window count, the dataset's read / rejected / outside counts,
+        and the licence attribution.
+    """
+    chosen = selected_incidents(prepared, sel)
+    year_area = select_incidents(
+        selected_incidents(prepared, sel, period=False), financial_year=sel.financial_year
+    )
+    load = prepared.load
+    return {
+        "selection": sel.params(),
+        "label": sel.label,
+        "incidents": len(chosen),
+        "clusters": len(clusters),
+        "incidents_in_clusters": int(clusters["incidents"].sum()) if len(clusters) else 0,
+        "eps_m": clusters.attrs.get("eps_m"),
+        "min_samples": clusters.attrs.get("min_samples"),
+        "compared_with": clusters.attrs.get("compared_with"),
+        "by_season": _counts(year_area["season"], list(SEASONS)),
+        "by_month": dict(sorted(_counts(chosen["month"]).items())),
+        "by_ward": _counts(chosen["ward"], prepared.wards["ward_name"].tolist()),
+        "by_category": _counts(chosen["category"]),
+        "halloween_window": int(chosen["halloween"].sum()),
+        "dataset": {
+            "rows_read": load.rows_read,
+            "selected": load.selected,
+            "kept": load.kept,
+            "rejected": load.rejected,
+            "outside_study_area": prepared.outside,
+            "in_study_area": len(prepared.incidents),
+            "financial_years": sorted(prepared.incidents["financial_year"].unique().tolist()),
+        },
+        "attribution": ATTRIBUTION,
+    }
