@@ -597,7 +597,7 @@ def sheet_pdf(
                 if len(chunk):
                     table = tab.table(cellText=_sheet_rows(chunk), colLabels=SHEET_HEADER,
                                       loc="upper center", cellLoc="left",
-                                      colWidths=[0.04, 0.25, 0.14, 0.08, 0.07, 0.15, 0.14, 0.16])  # fmt: skip
+                                      colWidths=[0.04, 0.23, 0.13, 0.08, 0.06, 0.15, 0.17, 0.16])  # fmt: skip
                     table.auto_set_font_size(False)
                     table.set_fontsize(7)
                     table.scale(1, 1.35)
@@ -977,7 +977,7 @@ def run_batch(
     top : int, default 5
         Hotspots per map in the pack's top-hotspot table.
     progress : callable, optional
-        Wraps the list of combinations (e.g. ``tqdm``).
+        Wraps the list of maps to draw (e.g. ``tqdm``).
 
     Returns
     -------
@@ -1009,29 +1009,31 @@ def run_batch(
     do_pack = pack and (force or manifest.get(PACK) != pack_key or not pack_path.exists())
     layer = WardLayer.of(prepared.wards)
     result = BatchResult(combos=combos)
-    done: list[tuple[Combo, int, int]] = []
-    sheets: list[tuple[Combo, gpd.GeoDataFrame]] = []
-    iterator = progress(combos) if progress else combos
+    jobs = []
+    for combo in combos:
+        paths = [out_dir / f"{combo.stem}.{f}" for f in formats]
+        keys = {p.name: _key(settings, combo.stem, p.suffix) for p in paths}
+        todo = [p for p in paths if force or manifest.get(p.name) != keys[p.name]
+                or not p.exists()]  # fmt: skip
+        result.skipped += [p for p in paths if p not in todo]
+        if todo or do_pack:
+            jobs.append((combo, todo, keys, _combo_hotspots(prepared, combo, params)))
+    counts = {combo.stem: manifest.get(f"{combo.stem}#counts", [0, 0]) for combo in combos}
+    footer = f"{data_note(prepared.incidents, demo=demo)} {ATTRIBUTION}"
     with rc_context(_RC), ExitStack() as stack:
         pdf = None
         if do_pack:
             pack_tmp = stack.enter_context(atomic_path(pack_path))
             pdf = stack.enter_context(PdfPages(pack_tmp, metadata=_SAVE_META["pdf"]))
-            footer = f"{data_note(prepared.incidents, demo=demo)} {ATTRIBUTION}"
             table = ward_table(prepared.incidents, prepared.wards)
             _table_pages(pdf, table, title="ASB incidents by ward and financial year",
                          footer=footer)  # fmt: skip
             _profile_page(pdf, prepared.incidents, footer=footer)
-        for combo in iterator:
-            paths = [out_dir / f"{combo.stem}.{f}" for f in formats]
-            keys = {p.name: _key(settings, combo.stem, p.suffix) for p in paths}
-            todo = [p for p in paths if force or manifest.get(p.name) != keys[p.name]
-                    or not p.exists()]  # fmt: skip
-            result.skipped += [p for p in paths if p not in todo]
-            if not todo and pdf is None:
-                done.append((combo, *manifest.get(f"{combo.stem}#counts", [0, 0])))
-                continue
-            clusters, sheet, chosen = _combo_hotspots(prepared, combo, params)
+            sheets = [(job[0], job[3][1]) for job in jobs if job[3][1] is not None]
+            _table_pages(pdf, _top_table(sheets, top),
+                         title=f"Top hotspots (up to {top} per map)", footer=footer,
+                         col_widths=[0.2, 0.03, 0.2, 0.12, 0.1, 0.07, 0.06, 0.09, 0.13])  # fmt: skip
+        for combo, todo, keys, (clusters, _, chosen) in progress(jobs) if progress else jobs:
             fig = map_figure(
                 clusters,
                 layer,
@@ -1046,20 +1048,14 @@ def run_batch(
                 save_figure(fig, p)
                 manifest[p.name] = keys[p.name]
                 result.written.append(p)
-            manifest[f"{combo.stem}#counts"] = [len(clusters), len(chosen)]
+            counts[combo.stem] = manifest[f"{combo.stem}#counts"] = [len(clusters), len(chosen)]
             if todo:
                 _write_manifest(manifest_path, manifest)
-            done.append((combo, len(clusters), len(chosen)))
             if pdf is not None:
                 pdf.savefig(fig)
-                if sheet is not None:
-                    sheets.append((combo, sheet))
         if pdf is not None:
-            footer = f"{data_note(prepared.incidents, demo=demo)} {ATTRIBUTION}"
-            _table_pages(pdf, _top_table(sheets, top),
-                         title=f"Top hotspots (up to {top} per map)", footer=footer,
-                         col_widths=[0.2, 0.03, 0.2, 0.12, 0.1, 0.07, 0.06, 0.09, 0.13])  # fmt: skip
             result.written.append(pack_path)
+    done = [(combo, *counts[combo.stem]) for combo in combos]
     if pack and not do_pack:
         result.skipped.append(pack_path)
     if do_pack:
