@@ -3,19 +3,32 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
 
 .PHONY: run test install browser demo lint bench clean
 
+# The project and its dependencies from PyPI, including the browser files the web app
+# serves itself (XStatic-Leaflet, XStatic-Leaflet-MarkerCluster; Leaflet.heat comes with
+# folium): nothing is fetched from a CDN at run time and nothing third-party is committed.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -c "from hotspots.assets import vendor_files; \
+	  missing = [str(p) for p in vendor_files() if not p.is_file()]; \
+	  assert not missing, f'map assets missing: {missing}'"
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## run: set up and run the main job on the embedded demo data
+## run: set up and serve the web app on the embedded demo (http://127.0.0.1:5000, no login
+## on loopback); Ctrl+C stops it
 run: $(STAMP)
+	$(BIN)/hotspots serve --host $(HOST) --port $(PORT)
+
+## demo: the command-line pipeline on the embedded demo (files in out/demo)
+demo: $(STAMP)
 	$(BIN)/hotspots demo
 
 ## browser: Debian's chromium for the Playwright browser tests (needs root, as on CI)
@@ -29,6 +42,9 @@ test: $(STAMP) browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

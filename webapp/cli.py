@@ -2,6 +2,199 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import sys
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+log = logging.getLogger(__name__)
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` can be reached only from this computer.
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0"), is_loopback("10.1.2.3")
+    (True, True, False, False)
+    """
+    if host.strip("[]").lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_config(
+    *,
+    data: tuple[Path, ...],
+    wards: Path | None,
+    areas: Path | None,
+    population: Path | None,
+    host: str,
+    tiles_url: str | None,
+    tiles_attribution: str | None,
+    eps_m: float,
+    min_samples: int | None,
+    users_db: Path | None,
+) -> dict:
+    """The app config for ``hotspots serve``: login off only for the demo on loopback.
+
+    Examples
+    --------
+    >>> cfg = serve_config(data=(), wards=None, areas=None, population=None, host="127.0.0.1",
+    ...                    tiles_url=None, tiles_attribution=None, eps_m=100, min_samples=None,
+    ...                    users_db=None)
+    >>> cfg["HOTSPOTS_REQUIRE_LOGIN"]
+    False
+    """
+    demo = not data
+    config = {
+        "HOTSPOTS_INPUTS": [str(p) for p in data],
+        "HOTSPOTS_WARDS": str(wards) if wards else None,
+        "HOTSPOTS_AREAS": str(areas) if areas else None,
+        "HOTSPOTS_POPULATION": str(population) if population else None,
+        "HOTSPOTS_TILES_URL": tiles_url,
+        "HOTSPOTS_TILES_ATTRIBUTION": tiles_attribution,
+        "HOTSPOTS_EPS_M": eps_m,
+        "HOTSPOTS_MIN_SAMPLES": min_samples,
+        "HOTSPOTS_REQUIRE_LOGIN": not (demo and is_loopback(host)),
+    }
+    if users_db:
+        config["HOTSPOTS_USERS_DB"] = str(users_db)
+    return config
+
+
+@click.command()
+@click.option("--data", "data", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Incident file (police.uk CSV, folder, zip or council export); repeat for "
+                   "several. Default: the embedded demo borough.")
+@click.option("--wards", type=click.Path(exists=True, path_type=Path),
+              help="Ward boundaries (needed with --data).")
+@click.option("--areas", type=click.Path(exists=True, path_type=Path),
+              help="Focus areas (town centre, district centres) as TOML or polygons.")
+@click.option("--population", type=click.Path(exists=True, path_type=Path),
+              help="CSV of ward,population: the ward layer shows rates per 1,000 residents.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback requires logins.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--tiles-url", help="Basemap tile URL template, e.g. a council tile server "
+              "(https://tiles.example/{z}/{x}/{y}.png). Off by default: no outside requests.")
+@click.option("--tiles-attribution", help="Attribution text of the basemap.")
+@click.option("--eps-m", type=float, default=100.0, show_default=True, help="DBSCAN radius, metres.")
+@click.option("--min-samples", type=int, default=None, help="DBSCAN min_samples [default: from the data].")
+@click.option("--users-db", type=click.Path(path_type=Path),
+              help="Users file [default: instance/users.sqlite].")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
+    """Run the web app under waitress (a production WSGI server).
+
+    With no --data on a loopback host it serves the embedded demo with no login
+    (a banner says so). Otherwise every page needs a login: add users first with
+    `hotspots users add NAME`.
+
+    \b
+    Examples:
+      hotspots serve                                   # demo on http://127.0.0.1:5000
+      hotspots serve --data ../shared/data/police-uk/west-mercia \\
+          --wards ../shared/data/wards/redditch.geojson \\
+          --areas boundaries/redditch_focus_areas.toml --host 0.0.0.0
+    """
+    import waitress
+
+    from webapp import create_app
+    from webapp.users import list_users
+
+    config = serve_config(host=host, **kwargs)
+    app = create_app(config)
+    store = app.extensions["hotspots_store"]
+    click.echo("loading the data ...", err=True)
+    loaded = store.loaded()
+    click.echo(loaded.prepared.summary(), err=True)
+    if app.config["HOTSPOTS_REQUIRE_LOGIN"]:
+        db = app.config["HOTSPOTS_USERS_DB"]
+        if not list_users(db):
+            click.echo(
+                f"warning: no users in {db}; add one with `hotspots users add NAME` "
+                f"(nobody can log in until then)",
+                err=True,
+            )
+    else:
+        click.echo("demo mode on loopback: no login needed", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving on http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="hotspots")
+
+
+@click.group()
+def users() -> None:
+    """Manage the web app's users (passwords hashed; roles viewer / analyst)."""
+
+
+def _db_option(func):
+    return click.option(
+        "--db", "db", type=click.Path(path_type=Path),
+        help="Users file [default: the app's, instance/users.sqlite].",
+    )(func)  # fmt: skip
+
+
+def _default_db(db: Path | None) -> Path:
+    if db:
+        return db
+    from webapp import create_app
+
+    return Path(create_app({}).config["HOTSPOTS_USERS_DB"])
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "analyst"]), default="viewer", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@_db_option
+def users_add(name: str, role: str, password_stdin: bool, db: Path | None) -> None:
+    """Add user NAME (or set a new password and role for an existing one)."""
+    from webapp.users import add_user, get_user
+
+    db = _default_db(db)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    existed = get_user(db, name) is not None
+    user = add_user(db, name, password, role=role)
+    click.echo(f"{'updated' if existed else 'added'} user {user.name} ({user.role}) in {db}")
+
+
+@users.command("list")
+@_db_option
+def users_list(db: Path | None) -> None:
+    """List the users and their roles."""
+    from webapp.users import list_users
+
+    db = _default_db(db)
+    found = list_users(db)
+    for user in found:
+        click.echo(f"{user.name}\t{user.role}")
+    if not found:
+        click.echo(f"no users in {db}", err=True)
+
+
+@users.command("remove")
+@click.argument("name")
+@_db_option
+def users_remove(name: str, db: Path | None) -> None:
+    """Remove user NAME."""
+    from webapp.users import remove_user
+
+    db = _default_db(db)
+    if not remove_user(db, name):
+        raise click.ClickException(f"no user {name!r} in {db}")
+    click.echo(f"removed user {name}")
+
+
+COMMANDS: list[click.Command] = [serve, users]
