@@ -210,6 +210,8 @@ def parse_selection(
     ward = _one(args, "ward") or ""
     if ward and ward not in choices.wards:
         raise ParamError("ward", ward, choices.wards)
+    if ward and area.startswith(WARD_PREFIX) and area != WARD_PREFIX + ward:
+        raise ParamError("ward", ward, [area[len(WARD_PREFIX) :]])
     eps = min_samples = None
     for name in ("eps", "min_samples"):
         if _one(args, name) not in (None, "") and not tuning_allowed:

@@ -1,0 +1,493 @@
+"""The web app through Flask's test client: every route without a login and with a bad parameter,
+login and logout with CSRF, the pages' contract, downloads, security headers and error pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from boundaries import get_path
+from webapp import create_app
+from webapp.users import add_user, authenticate, get_user
+
+USER, PASSWORD = "officer", "a-long-test-password"
+SELECTION = "fy=2018-19&season=autumn&area=borough"
+
+#: Every page and API route that shows a selection: (path, kind).
+SELECTION_ROUTES = [
+    ("/map", "page"),
+    ("/map/frame", "page"),
+    ("/wards", "page"),
+    ("/wards.csv", "page"),
+    ("/clusters", "page"),
+    ("/clusters.csv", "page"),
+    ("/seasonal", "page"),
+    ("/api/clusters", "api"),
+    ("/api/wards", "api"),
+    ("/api/incidents/summary", "api"),
+]
+SEASONS = ["winter", "spring", "summer", "autumn", "all"]
+OPEN_ENDPOINTS = {"auth.login", "api.healthz", "static", "vendor.asset"}
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no csrf_token field in the page"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def users_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("users") / "users.sqlite"
+    add_user(db, USER, PASSWORD, role="viewer")
+    add_user(db, "analyst1", PASSWORD, role="analyst")
+    return db
+
+
+@pytest.fixture(scope="module")
+def app(users_db):
+    return create_app(
+        {"TESTING": True, "SECRET_KEY": "test-secret", "HOTSPOTS_USERS_DB": str(users_db)}
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, name: str = USER, password: str = PASSWORD, next_path: str | None = None):
+    page = client.get("/login" + (f"?next={next_path}" if next_path else ""))
+    data = {"username": name, "password": password, "csrf_token": _token(page.get_data(True))}
+    if next_path:
+        data["next"] = next_path
+    return client.post("/login", data=data)
+
+
+@pytest.fixture
+def user(client):
+    response = login(client)
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture(scope="module")
+def open_app():
+    """Login off (as ``hotspots serve`` does for the demo on loopback)."""
+    return create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
+
+
+# --------------------------------------------------------------------------- no login
+
+
+@pytest.mark.parametrize(("path", "kind"), SELECTION_ROUTES)
+def test_route_without_login_is_refused(client, path, kind):
+    response = client.get(f"{path}?{SELECTION}")
+    if kind == "api":
+        assert response.status_code == 401
+        assert "login" in response.get_json()["error"]
+    else:
+        assert response.status_code == 302
+        target = urlsplit(response.headers["Location"])
+        assert target.path == "/login"
+        assert parse_qs(target.query)["next"] == [f"{path}?{SELECTION}"]
+
+
+def test_every_registered_route_needs_a_login_except_the_open_ones(app, client):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in OPEN_ENDPOINTS or "GET" not in rule.methods or rule.arguments:
+            continue
+        response = client.get(rule.rule)
+        expected = 401 if rule.rule.startswith("/api/") else 302
+        assert response.status_code == expected, rule.rule
+        checked += 1
+    assert checked >= len(SELECTION_ROUTES) + 1  # the pages, the API and "/"
+
+
+def test_index_without_login_goes_to_login(client):
+    response = client.get("/", follow_redirects=True)
+    assert response.request.path == "/login"
+    assert 'name="username"' in response.get_data(True)
+
+
+def test_logout_without_login_or_token_is_refused(client):
+    assert client.post("/logout").status_code in (302, 400)
+    assert client.get("/map").status_code == 302
+
+
+def test_healthz_is_open(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_static_and_vendor_files_are_open(client):
+    assert client.get("/static/style.css").status_code == 200
+    response = client.get("/static/vendor/leaflet/leaflet.js")
+    assert response.status_code == 200
+    assert b"Leaflet" in response.data[:2000]
+    assert client.get("/static/vendor/leaflet/../../secret").status_code == 404
+    assert client.get("/static/vendor/nothing/x.js").status_code == 404
+
+
+# --------------------------------------------------------------------------- bad parameters
+
+
+@pytest.mark.parametrize(("path", "kind"), SELECTION_ROUTES)
+@pytest.mark.parametrize(
+    ("param", "value", "allowed"),
+    [
+        ("season", "monsoon", "autumn"),
+        ("fy", "1999-00", "2018-19"),
+        ("area", "Atlantis", "Town centre"),
+        ("ward", "Nowhere", "Abbey"),
+    ],
+)
+def test_bad_parameter_is_a_400_naming_it_and_the_allowed_values(
+    user, path, kind, param, value, allowed
+):
+    response = user.get(f"{path}?{param}={value}")
+    assert response.status_code == 400
+    if kind == "api":
+        body = response.get_json()
+        assert body["parameter"] == param
+        assert allowed in body["allowed"]
+        assert value in body["error"]
+    else:
+        text = response.get_data(True)
+        assert "text/html" in response.content_type
+        assert f"<code id=\"error-parameter\">{param}</code>" in text
+        assert f"<code>{allowed}</code>" in text
+        assert "Traceback" not in text
+
+
+def test_bad_parameter_through_index_redirect(user):
+    response = user.get("/?season=monsoon", follow_redirects=True)
+    assert response.status_code == 400
+    assert "season" in response.get_data(True)
+
+
+def test_season_values_are_the_known_ones(user):
+    for season in SEASONS:
+        assert user.get(f"/api/incidents/summary?season={season}").status_code == 200
+
+
+def test_conflicting_ward_and_area_is_a_400(user):
+    response = user.get("/api/wards?area=ward:Abbey&ward=West")
+    assert response.status_code == 400
+    assert response.get_json()["allowed"] == ["Abbey"]
+
+
+def test_clustering_overrides_are_for_analysts_only(user, client):
+    assert user.get("/api/clusters?eps=80").status_code == 403
+    user.post("/logout", data={"csrf_token": _token(user.get("/map").get_data(True))})
+    login(client, "analyst1")
+    assert client.get("/api/clusters?eps=80").status_code == 200
+    assert client.get("/api/clusters?eps=5").status_code == 400
+
+
+def test_unknown_route_is_a_404_page(user):
+    response = user.get("/no/such/page")
+    assert response.status_code == 404
+    assert "no page at /no/such/page" in response.get_data(True)
+
+
+def test_server_error_is_a_plain_page(users_db):
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_USERS_DB": str(users_db)})  # fmt: skip
+
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/boom", "boom", boom)
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    text = response.get_data(True)
+    assert "secret internals" not in text and "Traceback" not in text
+    assert "Server error" in text
+
+
+def test_bad_data_config_is_a_503_page_not_a_traceback(tmp_path):
+    missing = tmp_path / "missing.csv"
+    missing.write_text("not,a,police,file\n1,2,3,4\n", encoding="utf-8")
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_INPUTS": [str(missing)],
+                      "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
+    response = app.test_client().get("/map")
+    assert response.status_code == 503
+    assert "Traceback" not in response.get_data(True)
+
+
+# --------------------------------------------------------------------------- login, logout, CSRF
+
+
+def test_login_form_has_the_contract_fields(client):
+    text = client.get("/login").get_data(True)
+    assert '<input name="username"' in text
+    assert 'name="password" type="password"' in text
+    assert 'name="csrf_token"' in text
+    assert '<button type="submit"' in text
+
+
+def test_wrong_password_shows_the_form_again_with_401(client):
+    response = login(client, password="wrong-password")
+    assert response.status_code == 401
+    text = response.get_data(True)
+    assert "Wrong user name or password" in text
+    assert 'name="password"' in text
+    assert client.get("/map").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client):
+    response = client.post("/login", data={"username": USER, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/map").status_code == 302
+
+
+def test_login_goes_to_a_safe_next_only(client):
+    response = login(client, next_path="/wards?fy=2018-19")
+    assert response.headers["Location"] == "/wards?fy=2018-19"
+    client.post("/logout", data={"csrf_token": _token(client.get("/map").get_data(True))})
+    response = login(client, next_path="//evil.example/x")
+    assert response.headers["Location"] == "/map"
+
+
+def test_logout_needs_the_csrf_token_and_ends_the_session(user):
+    page = user.get("/map").get_data(True)
+    assert 'id="logout"' in page
+    assert user.post("/logout").status_code == 400  # no token
+    assert user.get("/map").status_code == 200
+    response = user.post("/logout", data={"csrf_token": _token(page)})
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/login"
+    assert user.get("/map").status_code == 302
+
+
+def test_users_are_stored_hashed(users_db):
+    import sqlite3
+
+    with sqlite3.connect(users_db) as conn:
+        stored = conn.execute("SELECT password_hash FROM users WHERE name = ?", (USER,)).fetchone()
+    assert stored[0] != PASSWORD and PASSWORD not in stored[0]
+    assert authenticate(users_db, USER, PASSWORD).role == "viewer"
+    assert authenticate(users_db, USER, "nope-nope-nope") is None
+
+
+def test_users_add_command_hashes_and_checks_roles(tmp_path):
+    from hotspots.cli import main
+
+    db = tmp_path / "u.sqlite"
+    runner = CliRunner()
+    result = runner.invoke(main, ["users", "add", "sam", "--role", "analyst", "--password-stdin",
+                                  "--db", str(db)], input="correct-horse-battery\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert get_user(db, "sam").role == "analyst"
+    assert authenticate(db, "sam", "correct-horse-battery") is not None
+    bad = runner.invoke(main, ["users", "add", "sam", "--role", "admin", "--password-stdin",
+                               "--db", str(db)], input="correct-horse-battery\n")  # fmt: skip
+    assert bad.exit_code != 0 and "admin" in bad.output
+    listed = runner.invoke(main, ["users", "list", "--db", str(db)])
+    assert "sam\tanalyst" in listed.output
+
+
+def test_serve_turns_login_off_only_for_the_demo_on_loopback():
+    from webapp.cli import serve_config
+
+    base = {"wards": None, "areas": None, "population": None, "tiles_url": None,
+            "tiles_attribution": None, "eps_m": 100.0, "min_samples": None, "users_db": None}  # fmt: skip
+    assert serve_config(data=(), host="127.0.0.1", **base)["HOTSPOTS_REQUIRE_LOGIN"] is False
+    assert serve_config(data=(), host="0.0.0.0", **base)["HOTSPOTS_REQUIRE_LOGIN"] is True
+    data = (get_path("demo-incidents"),)
+    assert serve_config(data=data, host="127.0.0.1", **base)["HOTSPOTS_REQUIRE_LOGIN"] is True
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_index_redirects_to_the_map(user):
+    response = user.get("/")
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/map"
+
+
+def test_map_page_has_the_selectors_and_the_frame(user):
+    text = user.get(f"/map?{SELECTION}").get_data(True)
+    assert '<form id="selection" method="get"' in text
+    for name in ("fy", "season", "area"):
+        assert f'<select name="{name}">' in text
+    for season in SEASONS:
+        assert f'<option value="{season}"' in text
+    assert '<option value="borough"' in text
+    assert '<option value="Town centre"' in text
+    assert '<option value="ward:Abbey"' in text
+    frame = re.search(r'<iframe id="map-frame"[^>]*src="([^"]+)"', text).group(1)
+    assert urlsplit(frame).path == "/map/frame"
+    assert parse_qs(urlsplit(frame.replace("&amp;", "&")).query) == parse_qs(SELECTION)
+    for link in ("/map", "/wards", "/clusters", "/seasonal", "/tasking"):
+        assert f'href="{link}' in text
+    assert "Open Government Licence" in text
+    assert 'id="demo-banner"' not in text
+
+
+def test_map_page_defaults_are_latest_year_all_seasons_borough(user):
+    text = user.get("/map").get_data(True)
+    assert 'src="/map/frame?fy=2018-19&amp;season=all&amp;area=borough"' in text
+
+
+def test_map_frame_has_hulls_legend_layers_and_licence(user):
+    text = user.get(f"/map/frame?{SELECTION}").get_data(True)
+    assert "hotspot-hull" in text
+    assert "hotspot-legend" in text
+    assert '"collapsed": false' in text or "collapsed: false" in text
+    assert "Open Government Licence" in text
+    assert "L.heatLayer" in text  # heat layer
+    assert "L.markerClusterGroup" in text  # capped, clustered incident points
+    assert "fitBounds" in text
+
+
+def test_map_frame_fits_the_chosen_area(user):
+    def bounds(query):
+        text = user.get(f"/map/frame?{query}").get_data(True)
+        nums = re.search(r"fitBounds\(\s*\[\[([-\d.]+),\s*([-\d.]+)\],\s*\[([-\d.]+),\s*([-\d.]+)\]\]",
+                         text)  # fmt: skip
+        s, w, n, e = (float(v) for v in nums.groups())
+        return (n - s) * (e - w)
+
+    borough = bounds("area=borough")
+    centre = bounds("area=Town+centre")
+    ward = bounds("area=ward:Abbey")
+    assert centre < ward < borough
+
+
+def test_ward_table_is_in_the_council_format_with_csv(user):
+    text = user.get(f"/wards?{SELECTION}").get_data(True)
+    table = text[text.index('<table id="ward-table"') :]
+    header = re.findall(r'<th scope="col">([^<]+)</th>', table)
+    assert header == ["ward", "2017-18", "2018-19", "difference", "percentage"]
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', table)
+    assert rows[-1] == "Grand Total" and len(rows) == 13
+    assert 'id="download-csv"' in text and f'href="/wards.csv?{SELECTION.replace("&", "&amp;")}"' in text
+    response = user.get(f"/wards.csv?{SELECTION}")
+    assert response.mimetype == "text/csv"
+    records = list(csv.DictReader(io.StringIO(response.get_data(True))))
+    assert records[-1]["ward"] == "Grand Total"
+    total = records[-1]
+    assert int(total["difference"]) == int(total["2018-19"]) - int(total["2017-18"])
+    assert sum(int(r["2018-19"]) for r in records[:-1]) == int(total["2018-19"])
+
+
+def test_ward_table_stops_at_the_chosen_year(user):
+    records = list(csv.DictReader(io.StringIO(user.get("/wards.csv?fy=2017-18").get_data(True))))
+    assert "2018-19" not in records[0] and "2017-18" in records[0]
+
+
+def test_cluster_table_matches_the_api_and_csv(user):
+    text = user.get(f"/clusters?{SELECTION}").get_data(True)
+    assert '<table id="cluster-table"' in text
+    assert f'href="/clusters.csv?{SELECTION.replace("&", "&amp;")}"' in text
+    assert f'href="/api/clusters?{SELECTION.replace("&", "&amp;")}"' in text
+    doc = user.get(f"/api/clusters?{SELECTION}").get_json()
+    assert doc["type"] == "FeatureCollection" and doc["features"]
+    assert "Open Government Licence" in doc["attribution"]
+    props = doc["features"][0]["properties"]
+    assert props["trend"] in {"new", "growing", "persistent", "shrinking"}
+    lon, lat = doc["features"][0]["geometry"]["coordinates"][0][0]
+    assert -3 < lon < -1 and 52 < lat < 53  # EPSG:4326
+    rows = list(csv.DictReader(io.StringIO(user.get(f"/clusters.csv?{SELECTION}").get_data(True))))
+    assert [int(r["incidents"]) for r in rows] == [f["properties"]["incidents"]
+                                                  for f in doc["features"]]  # fmt: skip
+    assert text.count("<tr>") - 1 == len(rows)
+
+
+def test_change_is_empty_without_an_earlier_year(user):
+    doc = user.get("/api/clusters?fy=2017-18&season=autumn").get_json()
+    assert doc["features"]
+    assert {f["properties"]["previous"] for f in doc["features"]} == {None}
+
+
+def test_seasonal_page_shows_july_and_october_peaks(user):
+    text = user.get("/seasonal").get_data(True)
+    assert '<figure id="seasonal-chart">' in text and "<svg" in text
+    table = text[text.index('<table id="seasonal-table"') :]
+    months = re.findall(r'<th scope="row">(\w+)</th>((?:<td class="num">\d+</td>)+)', table)
+    assert [m for m, _ in months] == ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                                      "Dec", "Jan", "Feb", "Mar"]  # fmt: skip
+    counts = {m: [int(v) for v in re.findall(r"\d+", cells)] for m, cells in months}
+    for year in range(len(counts["Jul"])):
+        assert counts["Jul"][year] > max(counts["Jun"][year], counts["Aug"][year])
+        assert counts["Oct"][year] > max(counts["Sep"][year], counts["Nov"][year])
+
+
+def test_summary_counts_agree_with_the_ward_api(user):
+    summary = user.get(f"/api/incidents/summary?{SELECTION}").get_json()
+    wards = user.get(f"/api/wards?{SELECTION}").get_json()
+    by_ward = {f["properties"]["ward_name"]: f["properties"]["incidents"] for f in wards["features"]}
+    assert by_ward == summary["by_ward"]
+    assert sum(by_ward.values()) == summary["incidents"] > 0
+
+
+def test_population_gives_rates(tmp_path):
+    pop = tmp_path / "pop.csv"
+    pop.write_text("ward,population\nAbbey,8000\nBatchley & Brockhill,10000\n", encoding="utf-8")
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_POPULATION": str(pop)})  # fmt: skip
+    doc = app.test_client().get("/api/wards?fy=2018-19").get_json()
+    props = {f["properties"]["ward_name"]: f["properties"] for f in doc["features"]}
+    abbey = props["Abbey"]
+    assert abbey["rate_per_1000"] == pytest.approx(1000 * abbey["incidents"] / 8000, abs=0.01)
+    assert props["Batchley and Brockhill"]["population"] == 10000
+    assert props["West"]["rate_per_1000"] is None
+
+
+def test_security_headers(user):
+    response = user.get("/map")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["Referrer-Policy"]
+
+
+def test_demo_mode_without_login_has_a_banner(open_app):
+    client = open_app.test_client()
+    response = client.get("/map")
+    assert response.status_code == 200
+    text = response.get_data(True)
+    assert 'id="demo-banner"' in text
+    assert 'id="logout"' not in text
+
+
+def test_results_are_cached_per_selection(open_app):
+    store = open_app.extensions["hotspots_store"]
+    client = open_app.test_client()
+    first = client.get("/map/frame?season=winter").get_data(True)
+    entries = len(store._cache)
+    second = client.get("/map/frame?season=winter").get_data(True)
+    assert first == second and len(store._cache) == entries
+    client.get("/map/frame?season=spring")
+    assert len(store._cache) > entries
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_police):
+    evil = "<img src=x onerror=alert(1)>"
+    row = (f",2018-10,West Mercia Police,West Mercia Police,-1.9405,52.3065,{evil},"
+           "E01032224,Redditch 004A,Anti-social behaviour,,")  # fmt: skip
+    path = write_police([row] * 40)
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_INPUTS": [str(path)],
+                      "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
+    client = app.test_client()
+    for page in ("/map/frame?fy=2018-19", "/clusters?fy=2018-19"):
+        text = client.get(page).get_data(True)
+        assert "hotspot" in text
+        assert evil not in text, page
+    assert "&lt;img src=x" in client.get("/clusters?fy=2018-19").get_data(True)
