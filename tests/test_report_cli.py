@@ -98,3 +98,21 @@ def test_real_autumn_2018_tasking_sheet(tmp_path):
     assert result.exit_code == 0, result.output
     first = json.loads(out.read_text())["features"][0]["properties"]
     assert first["rank"] == 1 and first["area"] == "Town centre"
+
+
+def test_map_is_one_offline_html_file(tmp_path):
+    import re
+
+    out = tmp_path / "map.html"
+    result = run("map", "--season", "autumn", "--fy", "2018-19", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    # No script or stylesheet fetched from anywhere: everything is inlined.
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=", page)
+    assert "L.map(" in page or "L.Map(" in page
+    assert '"maxZoom": 19' in page  # heat and marker layers need it with no tiles
+    assert "Open Government Licence" in page
+    assert "On or near Market Place" in page  # a hotspot's popup
+    bad = CliRunner().invoke(main, ["map", "-o", str(tmp_path / "map.png")])
+    assert bad.exit_code != 0 and ".html" in bad.output
