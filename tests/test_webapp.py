@@ -481,7 +481,9 @@ def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_
     evil = "<img src=x onerror=alert(1)>"
     row = (f",2018-10,West Mercia Police,West Mercia Police,-1.9405,52.3065,{evil},"
            "E01032224,Redditch 004A,Anti-social behaviour,,")  # fmt: skip
-    path = write_police([row] * 40)
+    formula = "=HYPERLINK(\"http://evil.example\")"
+    row2 = row.replace(evil, formula.replace('"', '""').join('""'))
+    path = write_police([row] * 40 + [row2] * 50)
     app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
                       "HOTSPOTS_INPUTS": [str(path)],
                       "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
@@ -491,3 +493,6 @@ def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_
         assert "hotspot" in text
         assert evil not in text, page
     assert "&lt;img src=x" in client.get("/clusters?fy=2018-19").get_data(True)
+    rows = list(csv.DictReader(io.StringIO(client.get("/clusters.csv?fy=2018-19").get_data(True))))
+    assert rows and all(not r["top_locations"].startswith("=") for r in rows)
+    assert any(r["top_locations"].startswith("'=HYPERLINK") for r in rows)

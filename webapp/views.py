@@ -50,7 +50,7 @@ def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
     """
     out = table.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
             out[col] = [
                 "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
                 for v in out[col]
