@@ -79,6 +79,17 @@ def _require_chromium() -> None:
     pytest.skip(message)
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Note whether a test's body raised, so the page fixture can keep a screenshot of it."""
+    yield
+    if call.when == "call":
+        item.stash[_CALL_FAILED] = call.excinfo is not None
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with login required, served by waitress in a thread on 127.0.0.1."""
@@ -129,8 +140,13 @@ def network() -> Network:
 
 
 @pytest.fixture
-def page(browser, network: Network, live_server: LiveServer) -> Iterator[object]:
-    """A page in a fresh context whose requests to any non-loopback host are aborted."""
+def page(
+    request: pytest.FixtureRequest, browser, network: Network, live_server: LiveServer
+) -> Iterator[object]:
+    """A page in a fresh context whose requests to any non-loopback host are aborted.
+
+    When the test fails, the page as it was is saved as ``<test name>-failed.png``.
+    """
 
     def gate(route, request) -> None:
         url = request.url
@@ -157,6 +173,9 @@ def page(browser, network: Network, live_server: LiveServer) -> Iterator[object]
     )
     try:
         yield page
+        if request.node.stash.get(_CALL_FAILED, False):
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failed.png"), full_page=True)
     finally:
         context.close()
 
