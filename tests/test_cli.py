@@ -10,11 +10,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import POLICE, REDDITCH_WARDS, TOWN_CENTRE_LONLAT
 from shapely.geometry import Point
 
 from hotspots.cli import main
 from hotspots.geocode import lonlat_to_bng
+from tests.conftest import POLICE, REDDITCH_WARDS, TOWN_CENTRE_LONLAT
 
 
 @pytest.fixture(scope="module")

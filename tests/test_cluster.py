@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import POLICE, TOWN_CENTRE_LONLAT
 from shapely.geometry import Point
 from sklearn.cluster import DBSCAN
 
@@ -23,6 +22,7 @@ from hotspots.cluster import (
 )
 from hotspots.geocode import lonlat_to_bng
 from hotspots.incidents import read_incidents
+from tests.conftest import POLICE, TOWN_CENTRE_LONLAT
 
 
 def test_two_obvious_clusters_and_noise(two_clusters):

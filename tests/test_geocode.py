@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CODEPOINT, POLICE, REDDITCH_WARDS
 from scipy.spatial import cKDTree
 
 from boundaries import load_wards
@@ -20,6 +19,7 @@ from hotspots.geocode import (
 from hotspots.incidents import read_council_csv, read_police_csv
 from hotspots.pipeline import prepare
 from hotspots.wards import ward_table
+from tests.conftest import CODEPOINT, POLICE, REDDITCH_WARDS
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import zipfile
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import POLICE, POLICE_HEADER, police_row
 
 from hotspots._errors import GeocodingError, HotspotsError, InputFileError
 from hotspots.cli import main
@@ -20,6 +19,7 @@ from hotspots.incidents import (
     read_incidents,
     read_police_csv,
 )
+from tests.conftest import POLICE, POLICE_HEADER, police_row
 
 # Each bad row, and the words its reason must contain.
 BAD_ROWS = {

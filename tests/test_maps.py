@@ -87,6 +87,10 @@ def test_map_has_hulls_popups_legend_layers_and_licence():
     assert "West \\u0026amp; Hill" in html  # names HTML-escaped (then JSON-escaped)
     assert EVIL not in html  # free text is escaped before folium writes it into the popup
     assert "L.tileLayer" not in html  # no basemap unless configured
+    # With no tile layer the map itself must say how far it zooms, or the clustered
+    # incident markers throw "Map has no maxZoom specified" and nothing after them is drawn.
+    map_options = html[html.index("L.map(") :][:400]
+    assert '"maxZoom": 19' in map_options
 
 
 def test_map_without_clusters_says_so():

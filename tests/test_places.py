@@ -13,7 +13,7 @@ from hotspots.wards import assign_wards
 
 
 def test_redditch_focus_areas_sit_in_their_wards(shared_data):
-    from conftest import REDDITCH_WARDS
+    from tests.conftest import REDDITCH_WARDS
 
     areas = read_focus_areas(get_path("redditch-focus-areas"))
     assert areas["name"].iloc[0] == "Town centre" and areas.crs.to_epsg() == 27700

@@ -6,7 +6,6 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import POLICE, REDDITCH_WARDS, SHARED
 from shapely.geometry import Point
 
 from boundaries import get_path, load_wards
@@ -15,6 +14,7 @@ from hotspots.cli import main
 from hotspots.incidents import read_incidents
 from hotspots.pipeline import prepare
 from hotspots.wards import GRAND_TOTAL, assign_wards, match_ward_names, ward_table
+from tests.conftest import POLICE, REDDITCH_WARDS, SHARED
 
 # The published Redditch ASB figures the demo is modelled on.
 PUBLISHED = {
