@@ -475,7 +475,8 @@ def hotspot_map(
     >>> type(m).__name__
     'Map'
     """
-    m = folium.Map(tiles=None, control_scale=True, zoom_control=True)
+    # maxZoom is needed by the marker clusters when there is no tile layer to give one.
+    m = folium.Map(tiles=None, control_scale=True, zoom_control=True, maxZoom=19)
     m.get_root().header.add_child(folium.Element(_CSS), name="hotspots_css")
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "Basemap", name="Basemap",
