@@ -75,6 +75,21 @@ def redditch_autumn_2018(shared_data):
     )
 
 
+@pytest.fixture(scope="session")
+def demo():
+    """The embedded demo borough, prepared with its wards and focus areas."""
+    from boundaries import get_path, load_wards
+    from hotspots.incidents import read_incidents
+    from hotspots.pipeline import prepare
+    from hotspots.places import read_focus_areas
+
+    return prepare(
+        read_incidents([get_path("demo-incidents")]),
+        load_wards(get_path("demo-wards")),
+        areas=read_focus_areas(get_path("demo-focus-areas")),
+    )
+
+
 @pytest.fixture
 def two_clusters() -> gpd.GeoDataFrame:
     """Two obvious clusters (30 and 20 incidents, 2 km apart) plus 10 scattered ones.

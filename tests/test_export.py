@@ -31,19 +31,6 @@ from hotspots.tasking import tasking
 LOW = MapStyle(dpi=40, size_in=(6.0, 4.5))
 
 
-@pytest.fixture(scope="module")
-def demo():
-    from boundaries import get_path, load_wards
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import prepare
-    from hotspots.places import read_focus_areas
-
-    return prepare(
-        read_incidents([get_path("demo-incidents")]),
-        load_wards(get_path("demo-wards")),
-        areas=read_focus_areas(get_path("demo-focus-areas")),
-    )
-
 
 @pytest.fixture(scope="module")
 def autumn(demo):

@@ -28,19 +28,6 @@ from hotspots.tasking import (
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-@pytest.fixture(scope="module")
-def demo():
-    from boundaries import get_path, load_wards
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import prepare
-    from hotspots.places import read_focus_areas
-
-    return prepare(
-        read_incidents([get_path("demo-incidents")]),
-        load_wards(get_path("demo-wards")),
-        areas=read_focus_areas(get_path("demo-focus-areas")),
-    )
-
 
 def test_sheet_is_ranked_with_every_column(demo):
     sheet, clusters = tasking(demo, season="autumn", financial_year="2018-19")
