@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -84,11 +83,7 @@ def test_export_rejects_bad_lists(tmp_path):
 
 
 @pytest.mark.shared
-def test_real_autumn_2018_tasking_sheet(tmp_path):
-    if not SHARED.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs the real data at {SHARED}")
-        pytest.skip(f"real data not found at {SHARED}")
+def test_real_autumn_2018_tasking_sheet(tmp_path, shared_data):
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "sheet.geojson"
     police = sorted((SHARED / "police-uk" / "west-mercia").glob("2018-1*-west-mercia-street.csv"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -110,13 +109,6 @@ def test_sheet_needs_the_clustered_selection(two_clusters):
 # --------------------------------------------------------------------------- real data
 
 
-def _need_shared() -> None:
-    if not SHARED.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs the real data at {SHARED}")
-        pytest.skip(f"real data not found at {SHARED}")
-
-
 def _independent_autumn_2018(min_samples: int) -> list[dict]:
     """Redditch ASB clusters for autumn 2018 from the raw CSV rows, without hotspots code."""
     wards = gpd.read_file(SHARED / "wards" / "redditch.geojson").to_crs(27700)
@@ -161,8 +153,7 @@ def _independent_autumn_2018(min_samples: int) -> list[dict]:
 
 
 @pytest.mark.shared
-def test_redditch_autumn_2018_sheet_is_right():
-    _need_shared()
+def test_redditch_autumn_2018_sheet_is_right(shared_data):
     from boundaries import get_path, load_wards
     from hotspots.incidents import read_incidents
     from hotspots.pipeline import prepare
