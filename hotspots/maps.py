@@ -495,8 +495,10 @@ def hotspot_map(
     points = sample_points(incidents, max_points=max_points)
     if points:
         shown = f"{len(points):,} of {len(incidents):,}" if len(points) < len(incidents) else f"{len(points):,}"
-        FastMarkerCluster(points, name=f"Incident points ({shown})", show=False,
-                          callback=POINT_CALLBACK).add_to(m)  # fmt: skip
+        # folium's FastMarkerCluster always adds itself to its parent, whatever ``show``
+        # says: a hidden group around it keeps the points off until they are switched on.
+        group = folium.FeatureGroup(name=f"Incident points ({shown})", show=False).add_to(m)
+        FastMarkerCluster(points, callback=POINT_CALLBACK, control=False).add_to(group)
     hulls, hull_colours, hull_labels = _hull_layer(clusters)
     if hulls is not None:
         hulls.add_to(m)

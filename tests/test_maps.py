@@ -91,6 +91,11 @@ def test_map_has_hulls_popups_legend_layers_and_licence():
     # incident markers throw "Map has no maxZoom specified" and nothing after them is drawn.
     map_options = html[html.index("L.map(") :][:400]
     assert '"maxZoom": 19' in map_options
+    # Heat and incident points start switched off (their layers are not added to the map).
+    points_group = re.search(r'"Incident points \(40\)" : (\w+)', html).group(1)
+    heat = re.search(r'"Heat \(incident density\)" : (\w+)', html).group(1)
+    for layer in (points_group, heat):
+        assert f"{layer}.addTo(map_" not in html, layer
 
 
 def test_map_without_clusters_says_so():
