@@ -193,7 +193,12 @@ class DataStore:
         """The allowed selection values."""
         return self.loaded().choices
 
-    def _cached(self, kind: str, sel: Selection | None, compute: Callable[[Loaded], object]):
+    def cached(self, kind: str, sel: Selection | None, compute: Callable[[Loaded], object]):
+        """``compute(loaded)`` once per (dataset version, ``kind``, selection); then the kept answer.
+
+        For views that render something costly from the store's answers (a chart),
+        and for other blueprints (the tasking page): pick a ``kind`` of your own.
+        """
         data = self.loaded()
         key = (data.version, kind, sel.key if sel is not None else None)
         with self._lock:
@@ -207,6 +212,9 @@ class DataStore:
                 self._cache.popitem(last=False)
         return value
 
+    #: The earlier name, kept for callers that use it (webapp/tasking.py).
+    _cached = cached
+
     # ------------------------------------------------------------------ answers
 
     def clusters(self, sel: Selection) -> gpd.GeoDataFrame:
@@ -216,11 +224,11 @@ class DataStore:
             params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
             return results.clusters_for(data.prepared, sel, params)
 
-        return self._cached("clusters", sel, compute)
+        return self.cached("clusters", sel, compute)
 
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
         """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""
-        return self._cached(
+        return self.cached(
             "wards",
             sel,
             lambda d: results.ward_layer(d.prepared, sel, population=d.population),
@@ -228,15 +236,15 @@ class DataStore:
 
     def ward_table(self, sel: Selection) -> pd.DataFrame:
         """The council's ward table (years up to ``fy``, the selection's season and area)."""
-        return self._cached("ward_table", sel, lambda d: results.ward_table_for(d.prepared, sel))
+        return self.cached("ward_table", sel, lambda d: results.ward_table_for(d.prepared, sel))
 
     def monthly(self, sel: Selection) -> pd.DataFrame:
         """Incidents by month (Apr..Mar), one column per financial year, for the area."""
-        return self._cached("monthly", sel, lambda d: results.monthly_for(d.prepared, sel))
+        return self.cached("monthly", sel, lambda d: results.monthly_for(d.prepared, sel))
 
     def summary(self, sel: Selection) -> dict:
         """Counts for ``/api/incidents/summary``."""
-        return self._cached(
+        return self.cached(
             "summary", sel, lambda d: results.summary_for(d.prepared, sel, self.clusters(sel))
         )
 
@@ -269,4 +277,4 @@ class DataStore:
             )
             return localized_html(m)
 
-        return self._cached("map_html", sel, compute)
+        return self.cached("map_html", sel, compute)

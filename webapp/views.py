@@ -140,6 +140,8 @@ def seasonal_page():
     sel = selection()
     profile = store().monthly(sel)
     place = sel.ward_name or sel.focus_area or "whole borough"
-    svg = profile_svg(profile, title=f"Incidents by month: {place}")
+    svg = store().cached(
+        "seasonal_svg", sel, lambda _: profile_svg(profile, title=f"Incidents by month: {place}")
+    )
     return render_template("seasonal.html", sel=sel, choices=store().choices(),
                            profile=profile, svg=svg, place=place)  # fmt: skip
