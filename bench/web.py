@@ -2,7 +2,9 @@
 
 Starts the demo app (login off, as in demo mode) under waitress in a child
 process on a free loopback port, warms its cache, then runs ``--clients``
-concurrent client threads for ``--seconds`` against each endpoint in turn:
+concurrent client threads for ``--seconds`` against each endpoint (the
+endpoints take turns, ``--rounds`` slices each, so drift in the machine's other
+load falls on all of them alike):
 
 * ``/healthz``, the cheapest route: the baseline (the ratio's denominator);
 * ``/map``, the map page (the selection form and the iframe);
@@ -102,10 +104,9 @@ def client(port: int, path: str, deadline: float, max_requests: int, result: Res
 
 
 def run_endpoint(
-    port: int, path: str, *, clients: int, seconds: float, max_requests: int
-) -> tuple[Result, float]:
-    """``clients`` threads against ``path`` for ``seconds``; the result and the elapsed time."""
-    result = Result()
+    port: int, path: str, *, clients: int, seconds: float, max_requests: int, result: Result
+) -> float:
+    """``clients`` threads against ``path`` for ``seconds``, adding to ``result``; the time taken."""
     start = time.perf_counter()
     deadline = start + seconds
     threads = [
@@ -116,7 +117,7 @@ def run_endpoint(
         t.start()
     for t in threads:
         t.join()
-    return result, time.perf_counter() - start
+    return time.perf_counter() - start
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="per endpoint (30)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (20)")
     parser.add_argument("--threads", type=int, default=4, help="waitress worker threads (4)")
+    parser.add_argument("--rounds", type=int, default=3, help="turns per endpoint (3)")
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap per client")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -172,17 +174,25 @@ def main(argv: list[str] | None = None) -> None:
     try:
         print(f"server: demo borough, waitress threads={args.threads}, http://{HOST}:{port}")
         print(
-            f"clients: {args.clients} for {args.seconds:g} s per endpoint; {os.cpu_count()} cores shared"
+            f"clients: {args.clients} for {args.seconds:g} s per endpoint, in {args.rounds} turns; "
+            f"{os.cpu_count()} cores shared by server and clients"
         )
         warm(port)
+        # The endpoints take turns (``--rounds`` slices of ``--seconds`` each), so a change in
+        # the machine's other load during the run falls on all of them, not on one.
+        results = {path: Result() for _, path in ENDPOINTS}
+        elapsed = dict.fromkeys(results, 0.0)
+        per_max = max(1, args.max_requests // args.rounds)
+        for _ in range(args.rounds):
+            for _, path in ENDPOINTS:
+                elapsed[path] += run_endpoint(
+                    port, path, clients=args.clients, seconds=args.seconds / args.rounds,
+                    max_requests=per_max, result=results[path],
+                )  # fmt: skip
         rows = []
         for name, path in ENDPOINTS:
-            result, elapsed = run_endpoint(
-                port, path, clients=args.clients, seconds=args.seconds,
-                max_requests=args.max_requests,
-            )  # fmt: skip
-            done = len(result.latencies)
-            rows.append((name, done, done / elapsed, result))
+            done = len(results[path].latencies)
+            rows.append((name, done, done / elapsed[path], results[path]))
         base_rps = rows[0][2]
         print()
         header = f"{'endpoint':<22} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'bytes':>9} {'vs base':>8}"
