@@ -18,15 +18,6 @@ from boundaries import get_path
 pytestmark = pytest.mark.browser
 
 HULL = "path.hotspot-hull"
-# App bug (hotspots/maps.py, hotspot_map): folium.Map(tiles=None) is made without maxZoom, so with
-# no basemap (HOTSPOTS_TILES_URL=None, the default) Leaflet.markercluster throws "Map has no
-# maxZoom specified" when the incident-points layer is added; the frame's script stops there and
-# no hull, legend or layer control is drawn. Passing maxZoom=19 to folium.Map fixes it.
-NO_MAX_ZOOM = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app bug: folium.Map(tiles=None) without maxZoom; markercluster throws, no hulls drawn",
-)
 SELECTION = "fy=2018-19&season=autumn&area=borough"
 
 
@@ -79,7 +70,6 @@ def hull_shapes(frame) -> list[str]:
     return frame.locator(HULL).evaluate_all("paths => paths.map(p => p.getAttribute('d'))")
 
 
-@NO_MAX_ZOOM
 def test_map_page_draws_clusters_legend_and_layer_control(
     page, live_server, login, network, screenshot
 ):
@@ -103,7 +93,6 @@ def test_map_page_draws_clusters_legend_and_layer_control(
     assert_all_loaded(network)
 
 
-@NO_MAX_ZOOM
 def test_choosing_another_season_changes_the_clusters(
     page, live_server, login, network, screenshot
 ):
