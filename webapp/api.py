@@ -36,8 +36,8 @@ def feature_collection(layer: gpd.GeoDataFrame, **members) -> dict:
     return doc
 
 
-def _geojson(doc: dict) -> Response:
-    return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/json")
+def _json(text: str) -> Response:
+    return Response(text, mimetype="application/json")
 
 
 @bp.route("/healthz")
@@ -50,18 +50,28 @@ def healthz():
 def clusters():
     """Hotspot outlines of the selection with their summaries and change (GeoJSON)."""
     sel = selection()
-    found = store().clusters(sel)
-    return _geojson(feature_collection(found, selection=sel.params(),
-                                       min_samples=found.attrs.get("min_samples"),
-                                       eps_m=found.attrs.get("eps_m"),
-                                       compared_with=found.attrs.get("compared_with")))  # fmt: skip
+
+    def compute(_) -> str:
+        found = store().clusters(sel)
+        doc = feature_collection(found, selection=sel.params(),
+                                 min_samples=found.attrs.get("min_samples"),
+                                 eps_m=found.attrs.get("eps_m"),
+                                 compared_with=found.attrs.get("compared_with"))  # fmt: skip
+        return json.dumps(doc, ensure_ascii=False)
+
+    return _json(store().cached("api_clusters", sel, compute))
 
 
 @bp.route("/api/wards")
 def wards():
     """Wards with the selection's incident counts and rates per 1,000 (GeoJSON)."""
     sel = selection()
-    return _geojson(feature_collection(store().ward_layer(sel), selection=sel.params()))
+
+    def compute(_) -> str:
+        doc = feature_collection(store().ward_layer(sel), selection=sel.params())
+        return json.dumps(doc, ensure_ascii=False)
+
+    return _json(store().cached("api_wards", sel, compute))
 
 
 @bp.route("/api/incidents/summary")
