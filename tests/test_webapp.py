@@ -520,3 +520,34 @@ def test_real_redditch_data_serves_the_town_centre(shared_data):
     assert "hotspot-hull" in frame
     wards = client.get("/wards.csv").get_data(True)
     assert "Batchley & Brockhill" in wards and "Grand Total" in wards
+
+
+def test_hotspots_serve_runs_the_demo_under_waitress_without_login_on_loopback():
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-c", "from hotspots.cli import main; main()", "serve", "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):  # bounded wait for the server to come up (no timing asserted)
+            try:
+                with urllib.request.urlopen(base + "/healthz") as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                time.sleep(0.1)
+        with urllib.request.urlopen(base + "/map") as r:
+            page = r.read().decode()
+            assert r.headers["Server"] == "hotspots"  # waitress, named by `ident`
+        assert 'id="demo-banner"' in page and 'id="map-frame"' in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
