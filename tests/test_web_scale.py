@@ -110,20 +110,20 @@ def synthetic_incidents(n: int, *, seed: int = 2019) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def big_borough(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The 100,000-incident CSV and its busiest financial year."""
+def big_borough(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
+    """The 100,000-incident CSV, its busiest financial year and that year's incident count."""
     table = synthetic_incidents(N_INCIDENTS)
     path = tmp_path_factory.mktemp("scale") / "asb-100k.csv"
     table.drop(columns="financial_year").to_csv(path, index=False)
-    busiest = table["financial_year"].value_counts().idxmax()
-    return path, busiest
+    per_year = table["financial_year"].value_counts()
+    return path, per_year.idxmax(), int(per_year.max())
 
 
 @pytest.fixture(scope="module")
 def big_client(big_borough):
     from webapp import create_app
 
-    path, _ = big_borough
+    path, _, _ = big_borough
     app = create_app(
         {
             "TESTING": True,
@@ -138,16 +138,25 @@ def big_client(big_borough):
 
 
 def test_synthetic_borough_has_the_size_asked_for(big_borough):
-    path, busiest = big_borough
+    path, busiest, _ = big_borough
     table = pd.read_csv(path)
     assert len(table) == N_INCIDENTS
     assert table["case_ref"].is_unique
     assert busiest in {"2017-18", "2018-19"}
 
 
+def test_app_serves_the_big_borough_not_the_demo(big_client, big_borough):
+    _, busiest, count = big_borough
+    response = big_client.get(f"/api/incidents/summary?fy={busiest}&season=all&area=borough")
+    assert response.status_code == 200
+    summary = response.get_json()
+    assert summary["incidents"] == count
+    assert summary["clusters"] >= 1
+
+
 @pytest.mark.parametrize("route", ["/map/frame", "/map"])
 def test_map_page_for_100k_incidents_is_under_1_5_mb(big_client, big_borough, route):
-    _, busiest = big_borough
+    _, busiest, _ = big_borough
     response = big_client.get(f"{route}?fy={busiest}&season=all&area=borough")
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     body = response.get_data()
