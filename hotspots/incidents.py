@@ -266,30 +266,49 @@ def is_police_table(columns: Sequence[str]) -> bool:
 # --------------------------------------------------------------------------- checks
 
 
-def _lonlat_points(lon_raw: pd.Series, lat_raw: pd.Series) -> tuple[np.ndarray, ...]:
-    """Validate longitude/latitude text; return BNG x, y and a reason ('' when fine)."""
-    lon = pd.to_numeric(lon_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(lat_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
-    reason = np.full(len(lon), "", dtype=object)
-    empty = ((lon_raw.str.strip() == "") | (lat_raw.str.strip() == "")).to_numpy()
-    bad = ~empty & ~(np.isfinite(lon) & np.isfinite(lat))
-    zero = ~empty & ~bad & (lon == 0) & (lat == 0)
-    inside = in_gb_lonlat(lon, lat)
-    swapped = ~empty & ~bad & ~zero & ~inside & in_gb_lonlat(lat, lon)
+def _checked_points(
+    a_raw: pd.Series,
+    b_raw: pd.Series,
+    *,
+    names: tuple[str, str],
+    valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate a pair of coordinate columns; return numbers and a reason ('' when fine).
+
+    ``valid`` says which pairs lie in Great Britain; a pair that is valid only
+    when swapped is reported as swapped.
+    """
+    first, second = names
+    a = pd.to_numeric(a_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
+    b = pd.to_numeric(b_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
+    reason = np.full(len(a), "", dtype=object)
+    empty = ((a_raw.str.strip() == "") | (b_raw.str.strip() == "")).to_numpy()
+    bad = ~empty & ~(np.isfinite(a) & np.isfinite(b))
+    zero = ~empty & ~bad & (a == 0) & (b == 0)
+    inside = valid(a, b)
+    swapped = ~empty & ~bad & ~zero & ~inside & valid(b, a)
     outside = ~empty & ~bad & ~zero & ~swapped & ~inside
-    reason[empty] = "missing coordinates (no longitude/latitude)"
+    reason[empty] = f"missing coordinates (no {first}/{second})"
     for i in np.flatnonzero(bad):
         reason[i] = (
-            f"unparseable coordinates: longitude {lon_raw.iat[i]!r}, latitude {lat_raw.iat[i]!r}"
+            f"unparseable coordinates: {first} {a_raw.iat[i]!r}, {second} {b_raw.iat[i]!r}"
         )
     reason[zero] = "point at (0, 0): a placeholder, not a location"
     for i in np.flatnonzero(swapped):
         reason[i] = (
-            f"latitude and longitude look swapped (longitude {lon[i]}, latitude {lat[i]}); "
+            f"{second} and {first} look swapped ({first} {a[i]}, {second} {b[i]}); "
             "fix the columns and re-run"
         )
     for i in np.flatnonzero(outside):
-        reason[i] = f"outside Great Britain (longitude {lon[i]}, latitude {lat[i]})"
+        reason[i] = f"outside Great Britain ({first} {a[i]}, {second} {b[i]})"
+    return a, b, reason
+
+
+def _lonlat_points(lon_raw: pd.Series, lat_raw: pd.Series) -> tuple[np.ndarray, ...]:
+    """Validate longitude/latitude text; return BNG x, y and a reason ('' when fine)."""
+    lon, lat, reason = _checked_points(
+        lon_raw, lat_raw, names=("longitude", "latitude"), valid=in_gb_lonlat
+    )
     ok = reason == ""
     x = np.full(len(lon), np.nan)
     y = np.full(len(lon), np.nan)
@@ -300,24 +319,7 @@ def _lonlat_points(lon_raw: pd.Series, lat_raw: pd.Series) -> tuple[np.ndarray, 
 
 def _bng_points(x_raw: pd.Series, y_raw: pd.Series) -> tuple[np.ndarray, ...]:
     """Validate easting/northing text; return x, y and a reason ('' when fine)."""
-    x = pd.to_numeric(x_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(y_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
-    reason = np.full(len(x), "", dtype=object)
-    empty = ((x_raw.str.strip() == "") | (y_raw.str.strip() == "")).to_numpy()
-    bad = ~empty & ~(np.isfinite(x) & np.isfinite(y))
-    zero = ~empty & ~bad & (x == 0) & (y == 0)
-    inside = in_bng(x, y)
-    swapped = ~empty & ~bad & ~zero & ~inside & in_bng(y, x)
-    outside = ~empty & ~bad & ~zero & ~inside & ~swapped
-    reason[empty] = "missing coordinates (no easting/northing)"
-    for i in np.flatnonzero(bad):
-        reason[i] = f"unparseable coordinates: easting {x_raw.iat[i]!r}, northing {y_raw.iat[i]!r}"
-    reason[zero] = "point at (0, 0): a placeholder, not a location"
-    for i in np.flatnonzero(swapped):
-        reason[i] = f"easting and northing look swapped (easting {x[i]}, northing {y[i]})"
-    for i in np.flatnonzero(outside):
-        reason[i] = f"outside Great Britain (easting {x[i]}, northing {y[i]})"
-    return x, y, reason
+    return _checked_points(x_raw, y_raw, names=("easting", "northing"), valid=in_bng)
 
 
 def _build(
