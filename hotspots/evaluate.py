@@ -15,6 +15,8 @@ from hotspots._validate import check_points, to_analysis_crs
 from hotspots.seasons import financial_year_of, parse_financial_year
 
 TRENDS = ("new", "growing", "persistent", "shrinking")
+#: Trend where the data holds nothing for the same season a year before.
+NO_EARLIER_DATA = "no earlier data"
 #: A hotspot is growing (shrinking) when it has this many times more (fewer) incidents.
 GROWTH = 1.25
 

@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots.cluster import ClusterParams, find_clusters
+from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous, previous_financial_year
 from hotspots.incidents import IncidentLoad
 from hotspots.places import tag_focus_areas
 from hotspots.seasons import add_season_columns, select_period
@@ -126,3 +127,70 @@ def select_incidents(
     if ward:
         keep &= chosen["ward"] == ward
     return chosen.loc[keep]
+
+
+def previous_selection(
+    prepared: Prepared,
+    *,
+    season: str | None,
+    financial_year: str,
+    area: str | None = None,
+    ward: str | None = None,
+) -> gpd.GeoDataFrame | None:
+    """The same selection a year before, or None when the data holds nothing for that period.
+
+    "Nothing" is judged on the whole borough (so a focus area with no
+    incidents a year before is a real zero, and its hotspots are "new").
+    """
+    before = previous_financial_year(financial_year)
+    whole = select_period(prepared.incidents, season=season, financial_year=before)
+    if whole.empty:
+        return None
+    return select_incidents(whole, area=area, ward=ward)
+
+
+def hotspots_with_trend(
+    prepared: Prepared,
+    *,
+    season: str | None = None,
+    financial_year: str | None = None,
+    area: str | None = None,
+    ward: str | None = None,
+    params: ClusterParams | None = None,
+) -> gpd.GeoDataFrame:
+    """Hotspots of a selection with their change against the same season a year before.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :func:`hotspots_for`'s columns plus ``previous``, ``change`` and ``trend``
+        (see :func:`hotspots.evaluate.change_vs_previous`). Where there is no
+        financial year, or the data holds nothing for the same season a year
+        before, ``previous`` and ``change`` are missing and ``trend`` is
+        :data:`hotspots.evaluate.NO_EARLIER_DATA`. ``attrs["compared_with"]``
+        names the earlier period ("autumn 2017-18") or is None.
+    """
+    clusters = hotspots_for(
+        prepared, season=season, financial_year=financial_year, area=area, ward=ward,
+        params=params,
+    )  # fmt: skip
+    attrs = dict(clusters.attrs)
+    earlier = (
+        previous_selection(
+            prepared, season=season, financial_year=financial_year, area=area, ward=ward
+        )
+        if financial_year
+        else None
+    )
+    if earlier is not None:
+        out = change_vs_previous(clusters, earlier)
+        season_word = "" if season in (None, "all") else f"{season} "
+        attrs["compared_with"] = f"{season_word}{previous_financial_year(financial_year)}"
+    else:
+        out = clusters.copy()
+        out["previous"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["change"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["trend"] = pd.Series([NO_EARLIER_DATA] * len(out), index=out.index, dtype=object)
+        attrs["compared_with"] = None
+    out.attrs.update(attrs)
+    return out

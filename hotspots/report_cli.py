@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 from tqdm import tqdm
 
 #: Filled at the end of this module; hotspots.cli adds them to ``hotspots``.
@@ -254,11 +253,9 @@ def map_command(output: Path, **kwargs) -> None:
       hotspots map --season autumn --fy 2018-19 -o autumn.html   # the demo borough
     """
     from hotspots.assets import standalone_html
-    from hotspots.evaluate import change_vs_previous
     from hotspots.io import atomic_path
     from hotspots.maps import hotspot_map, ward_summary
-    from hotspots.pipeline import hotspots_for
-    from hotspots.tasking import NO_EARLIER_DATA, previous_selection
+    from hotspots.pipeline import hotspots_with_trend
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise HotspotsError(f"-o {str(output)!r}: the map is written as one .html file")
@@ -266,13 +263,8 @@ def map_command(output: Path, **kwargs) -> None:
     prepared = load_prepared(opts, output=output)
     fy = kwargs["financial_year"]
     sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
-    clusters = hotspots_for(prepared, financial_year=fy, params=_params(kwargs), **sel)
+    clusters = hotspots_with_trend(prepared, financial_year=fy, params=_params(kwargs), **sel)
     chosen = select_incidents(prepared.incidents, financial_year=fy, **sel)
-    before = previous_selection(prepared, financial_year=fy, **sel) if fy else None
-    if before is not None:
-        clusters = change_vs_previous(clusters, before)
-    elif fy:
-        clusters = clusters.assign(previous=pd.NA, change=pd.NA, trend=NO_EARLIER_DATA)
     focus = None
     if kwargs["ward"]:
         wards = prepared.wards
@@ -292,9 +284,6 @@ def map_command(output: Path, **kwargs) -> None:
         max_points=kwargs["max_points"],
         caption=f"{title}. {data_note(chosen, demo=is_demo(prepared))}",
     )
-    # Leaflet's heat and marker-cluster layers need the map's maxZoom, which a
-    # map without tiles lacks (hotspots.maps sets none): give the tile layer's 19.
-    m.options.setdefault("max_zoom", 19)
     page = standalone_html(m)
     with atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")

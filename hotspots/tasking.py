@@ -24,9 +24,9 @@ from shapely.geometry import Point
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_columns, to_analysis_crs
 from hotspots.cluster import ClusterParams, label_incidents
-from hotspots.evaluate import change_vs_previous, previous_financial_year
+from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous
 from hotspots.geocode import bng_to_lonlat
-from hotspots.pipeline import Prepared, hotspots_for, select_incidents
+from hotspots.pipeline import Prepared, hotspots_for, previous_selection, select_incidents
 from hotspots.seasons import parse_financial_year
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,6 @@ SHEET_COLUMNS = [
     "lat",
     "geometry",
 ]
-#: Trend where the data holds nothing for the same season a year before.
-NO_EARLIER_DATA = "no earlier data"
 #: Weekday and hour peaks are given only when at least this share of a hotspot's incidents has them.
 MIN_KNOWN_SHARE = 0.5
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -254,26 +252,6 @@ def sheet_from_clusters(
     lon, lat = bng_to_lonlat(out.geometry.x, out.geometry.y)
     out["lon"], out["lat"] = np.round(lon, 6), np.round(lat, 6)
     return out[SHEET_COLUMNS]
-
-
-def previous_selection(
-    prepared: Prepared,
-    *,
-    season: str | None,
-    financial_year: str,
-    area: str | None = None,
-    ward: str | None = None,
-) -> gpd.GeoDataFrame | None:
-    """The same selection a year before, or None when the data holds nothing for that period.
-
-    "Nothing" is judged on the whole borough (so a focus area with no
-    incidents a year before is a real zero, and its hotspots are "new").
-    """
-    before = previous_financial_year(financial_year)
-    whole = select_incidents(prepared.incidents, season=season, financial_year=before)
-    if whole.empty:
-        return None
-    return select_incidents(whole, area=area, ward=ward)
 
 
 def tasking(

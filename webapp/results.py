@@ -13,16 +13,14 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots.cluster import ClusterParams
-from hotspots.evaluate import change_vs_previous, previous_financial_year
 from hotspots.io import ATTRIBUTION
 from hotspots.maps import ward_summary
-from hotspots.pipeline import Prepared, hotspots_for, select_incidents
+from hotspots.pipeline import Prepared, hotspots_with_trend, select_incidents
 from hotspots.seasons import SEASONS, monthly_profile
 from hotspots.wards import match_ward_names, ward_table
 from webapp.selection import ALL_YEARS, Choices, Selection
 
 WEB_CRS = "EPSG:4326"
-NO_EARLIER = "no earlier year"
 
 
 def choices_for(prepared: Prepared) -> Choices:
@@ -54,16 +52,10 @@ def cluster_params(sel: Selection, *, eps_m: float, min_samples: int | None) -> 
 def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> gpd.GeoDataFrame:
     """Hotspots of a selection, with the change against the same season a year before.
 
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        :func:`hotspots.pipeline.hotspots_for`'s columns plus ``previous``,
-        ``change`` and ``trend`` (see :func:`hotspots.evaluate.change_vs_previous`);
-        where the data has no earlier year, ``previous`` and ``change`` are
-        missing and ``trend`` is ``"no earlier year"``. EPSG:27700.
-        ``attrs``: ``selected``, ``min_samples``, ``eps_m``, ``compared_with``.
+    See :func:`hotspots.pipeline.hotspots_with_trend` (EPSG:27700; ``attrs``:
+    ``selected``, ``min_samples``, ``eps_m``, ``compared_with``).
     """
-    clusters = hotspots_for(
+    return hotspots_with_trend(
         prepared,
         season=sel.season_filter,
         financial_year=sel.financial_year,
@@ -71,27 +63,6 @@ def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> g
         ward=sel.ward_name,
         params=params,
     )
-    attrs = dict(clusters.attrs)
-    years = set(prepared.incidents["financial_year"].unique())
-    before = previous_financial_year(sel.fy) if sel.fy != ALL_YEARS else None
-    if before in years:
-        earlier = select_incidents(
-            prepared.incidents,
-            season=sel.season_filter,
-            financial_year=before,
-            area=sel.focus_area,
-            ward=sel.ward_name,
-        )
-        out = change_vs_previous(clusters, earlier)
-        attrs["compared_with"] = f"{'' if sel.season == 'all' else sel.season + ' '}{before}"
-    else:
-        out = clusters.copy()
-        out["previous"] = pd.array([pd.NA] * len(out), dtype="Int64")
-        out["change"] = pd.array([pd.NA] * len(out), dtype="Int64")
-        out["trend"] = pd.Series([NO_EARLIER] * len(out), index=out.index, dtype=object)
-        attrs["compared_with"] = None
-    out.attrs.update(attrs)
-    return out
 
 
 def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
