@@ -40,6 +40,7 @@ from matplotlib.colors import to_hex
 from hotspots._validate import WEB_CRS, check_columns, to_analysis_crs
 from hotspots.geocode import bng_to_lonlat
 from hotspots.io import ATTRIBUTION
+from hotspots.wards import ward_counts
 
 HULL_CMAP = "viridis_r"
 WARD_CMAP = "cividis_r"
@@ -153,9 +154,8 @@ def ward_summary(
     """
     check_columns(incidents, ["ward"], argument="incidents")
     check_columns(wards, ["ward_code", "ward_name"], argument="wards")
-    counts = incidents["ward"].value_counts()
     out = wards[["ward_code", "ward_name", wards.geometry.name]].copy()
-    out["incidents"] = out["ward_name"].map(counts).fillna(0).astype("int64")
+    out["incidents"] = ward_counts(incidents, wards).to_numpy(dtype="int64")
     pop = pd.Series(np.nan, index=out.index)
     if population is not None:
         pop = out["ward_name"].map(population).astype(float)
