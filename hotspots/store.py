@@ -79,6 +79,7 @@ SQL_COLUMNS = {
     "lsoa_code": "TEXT", "lsoa_name": "TEXT", "ward": "TEXT", "ward_code": "TEXT",
     "ward_match": "TEXT", "area": "TEXT", "x": "REAL", "y": "REAL",
 }  # fmt: skip
+_CATEGORY = "_crime_type"
 _INDEXED = ("batch_id", "month", "financial_year", "season", "ward", "area")
 
 
@@ -675,16 +676,15 @@ class Store:
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=ANALYSIS_CRS)
 
     def rejects(self) -> pd.DataFrame:
-        """The rejected rows: source, line, reason, then the row's own columns."""
+        """The rejected rows: source, line, reason, the crime type, then the row's own columns."""
         rows = self._query(
             "SELECT r.source, r.line, r.reason, r.category, r.row FROM rejects r "
             "JOIN batches b ON b.batch_id = r.batch_id ORDER BY b.file_name, b.batch_id, r.fid"
         )
         if not rows:
-            return pd.DataFrame(columns=[*REJECT_COLUMNS, "category"])
-        head = pd.DataFrame([r[:4] for r in rows], columns=[*REJECT_COLUMNS, "category"])
+            return pd.DataFrame(columns=[*REJECT_COLUMNS, _CATEGORY])
+        head = pd.DataFrame([r[:4] for r in rows], columns=[*REJECT_COLUMNS, _CATEGORY])
         body = pd.DataFrame.from_records([json.loads(r[4]) for r in rows])
-        body = body.drop(columns=[c for c in body.columns if c in head.columns])
         return pd.concat([head, body], axis=1)
 
     def prepared(
@@ -741,9 +741,8 @@ class Store:
             tagged = tagged.loc[~police_rows | tagged["category"].isin(wanted)]
             tagged = tagged.reset_index(drop=True)
             police_rej = rejects["source"].isin(batches.loc[police, "file_name"])
-            rejects = rejects.loc[~police_rej | rejects["category"].isin(wanted)]
-        rejects = rejects.drop(columns="category").reset_index(drop=True)
-        rejects = rejects.dropna(axis=1, how="all") if len(rejects) else rejects
+            rejects = rejects.loc[~police_rej | rejects[_CATEGORY].isin(wanted)]
+        rejects = rejects.drop(columns=_CATEGORY).reset_index(drop=True)
 
         wards = self.wards() if wards_path is None else load_wards(wards_path)
         stored_areas = self.focus_areas()
