@@ -833,6 +833,7 @@ class Store:
         address_geocoder=None,
         tolerance_m: float | None = None,
         wards_vintage: str | None = None,
+        date_format: str | None = None,
         progress: Callable[[list[Source]], Iterable[Source]] | None = None,
     ) -> list[BatchResult]:
         """Load files into the store: one batch per file, all in one transaction.
@@ -859,6 +860,8 @@ class Store:
             Ward tolerance (100 m by default; fixed when the wards are stored).
         wards_vintage : str, optional
             The boundaries' vintage (default: from an ONS ``WDyyCD`` column).
+        date_format : str, optional
+            A strftime format forced on council date columns (detected when None).
         progress : callable, optional
             Wraps the list of files (the CLI passes a progress bar).
 
@@ -931,9 +934,11 @@ class Store:
             if police:
                 load = read_police_csv(src, crime_types=crime_types)
             else:
+                extra = {"date_format": date_format} if date_format else {}
                 load = read_council_csv(
-                    src, columns=columns, geocoder=geocoder, address_geocoder=address_geocoder
-                )
+                    src, columns=columns, geocoder=geocoder, address_geocoder=address_geocoder,
+                    **extra,
+                )  # fmt: skip
             months = load.incidents["month"].unique().tolist() if police else []
             falls = _falls_within(data) if police and not _POLICE_NAME_RE.match(
                 Path(src.member or src.name).name) else []  # fmt: skip

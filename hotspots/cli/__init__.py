@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "serve": "hotspots.cli.web:serve",
     "users": "hotspots.cli.web:users",
     "demo": "hotspots.cli.analysis:demo",
+    "ingest": "hotspots.cli.store:ingest",
+    "check": "hotspots.cli.store:check",
 }
 
 
