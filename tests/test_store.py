@@ -331,3 +331,105 @@ def test_real_five_months_same_prepared_as_files(shared_data, target):
     assert_geodataframe_equal(got.incidents, expected.incidents)
     assert got.summary() == expected.summary()
     assert got.outside == expected.outside
+
+
+# --------------------------------------------------------------------------- the web app
+
+
+def _app(**config):
+    from webapp import create_app
+
+    return create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                       "HOTSPOTS_RELOAD_CHECK_S": 0, **config})  # fmt: skip
+
+
+def test_web_app_sees_a_new_batch_without_restart(target, tmp_path):
+    jan = police_file(tmp_path / "2019-01-test-street.csv", 60, seed=3, bad=2)
+    feb = police_file(tmp_path / "2019-02-test-street.csv", 40, seed=4)
+    feb.write_text(feb.read_text().replace(",2019-01,", ",2019-02,"))
+    with open_store(target) as store:
+        store.ingest([jan], wards_path=DEMO_WARDS)
+    client = _app(HOTSPOTS_STORE=target).test_client()
+    first = client.get("/api/incidents/summary?fy=2018-19").get_json()
+    assert first["dataset"]["kept"] == 60 and first["dataset"]["rejected"] == 2
+    assert first["by_month"]["2019-01"] == first["incidents"] > 0
+    about = client.get("/about").get_data(as_text=True)
+    assert "police.uk/test/2019-01" in about and "police.uk/test/2019-02" not in about
+    with open_store(target) as store:
+        store.ingest([feb])
+    second = client.get("/api/incidents/summary?fy=2018-19").get_json()
+    assert second["dataset"]["kept"] == 100
+    assert second["by_month"]["2019-02"] > 0
+    about = client.get("/about").get_data(as_text=True)
+    assert "police.uk/test/2019-02" in about and "version 2" in about
+
+
+def test_about_page_with_files_lists_them():
+    html = _app().test_client().get("/about").get_data(as_text=True)
+    assert "Read from files" in html and "incidents.csv" in html
+
+
+@pytest.mark.shared
+def test_web_app_same_answers_from_store_and_files(shared_data, tmp_path):
+    files = sorted(POLICE.glob("*-west-mercia-street.csv"))
+    target = str(tmp_path / "s.gpkg")
+    with open_store(target) as store:
+        store.ingest(files, wards_path=REDDITCH_WARDS, areas_path=REDDITCH_AREAS)
+    from_store = _app(HOTSPOTS_STORE=target).test_client()
+    from_files = _app(HOTSPOTS_INPUTS=[str(f) for f in files], HOTSPOTS_WARDS=str(REDDITCH_WARDS),
+                      HOTSPOTS_AREAS=str(REDDITCH_AREAS)).test_client()  # fmt: skip
+    for url in ("/api/clusters?fy=2018-19&season=autumn", "/api/clusters?fy=2018-19&season=winter",
+                "/api/wards?fy=2018-19", "/api/incidents/summary?fy=2018-19&season=autumn",
+                "/wards.csv?fy=2018-19", "/clusters.csv?fy=2018-19&season=autumn"):  # fmt: skip
+        a, b = from_store.get(url), from_files.get(url)
+        assert a.status_code == b.status_code == 200, url
+        assert a.get_data() == b.get_data(), url
+    assert from_store.get("/api/clusters?fy=2018-19&season=autumn").get_json()["features"]
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("hotspots")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, timeout=600)  # fmt: skip
+
+
+@pytest.mark.shared
+def test_cli_ingest_twice_check_and_same_answers(shared_data, tmp_path):
+    month = POLICE / "2018-10-west-mercia-street.csv"
+    env = {"HOTSPOTS_STORE": str(tmp_path / "default.gpkg")}
+    first = _cli("ingest", str(month), "--wards", str(REDDITCH_WARDS), env=env)
+    assert first.returncode == 0, first.stderr
+    asb = _asb_rows(month)
+    line = f"read {asb:,}, stored {asb:,}, rejected 0 (added)"
+    assert line in first.stdout
+    again = _cli("ingest", str(month), env=env)
+    assert line.replace("added", "unchanged") in again.stdout
+    checked = _cli("check", env=env)
+    assert checked.returncode == 0 and "check passed: 1 batch(es) add up" in checked.stdout
+    out = {}
+    for how, args in (("store", ["--store"]), ("files", [str(month), "--wards", str(REDDITCH_WARDS)])):
+        done = _cli("wards", *args, "-o", str(tmp_path / f"{how}.csv"), env=env)
+        assert done.returncode == 0, done.stderr
+        out[how] = (tmp_path / f"{how}.csv").read_bytes()
+    assert out["store"] == out["files"]
+
+
+def test_cli_check_fails_and_errors_are_one_line(tmp_path):
+    target = tmp_path / "s.gpkg"
+    with open_store(target) as store:
+        store.ingest([get_path("demo-incidents")], wards_path=DEMO_WARDS)
+        with store.backend.transaction() as cur:
+            cur.execute("DELETE FROM rejects WHERE fid IN (SELECT MIN(fid) FROM rejects)")
+    done = _cli("check", "--store", str(target))
+    assert done.returncode == 1
+    assert "PROBLEM: batch council/incidents.csv" in done.stderr
+    refused = _cli("ingest", str(get_path("demo-incidents")), "--store", str(tmp_path / "new.gpkg"))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "give --wards FILE the first time" in refused.stderr
+    port = _postgis._free_port()
+    offline = _cli("clusters", "--store", f"postgresql://me:pw@127.0.0.1:{port}/db")
+    assert offline.returncode == 1 and "Traceback" not in offline.stderr
+    assert "cannot connect to the PostGIS store postgresql://me:***@" in offline.stderr

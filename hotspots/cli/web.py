@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from hotspots.cli._common import store_option
+
 log = logging.getLogger(__name__)
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -42,6 +44,7 @@ def serve_config(
     eps_m: float,
     min_samples: int | None,
     users_db: Path | None,
+    store: str | None = None,
 ) -> dict:
     """The app config for ``hotspots serve``: login off only for the demo on loopback.
 
@@ -53,7 +56,7 @@ def serve_config(
     >>> cfg["HOTSPOTS_REQUIRE_LOGIN"]
     False
     """
-    demo = not data
+    demo = not data and not store
     config = {
         "HOTSPOTS_INPUTS": [str(p) for p in data],
         "HOTSPOTS_WARDS": str(wards) if wards else None,
@@ -65,6 +68,10 @@ def serve_config(
         "HOTSPOTS_MIN_SAMPLES": min_samples,
         "HOTSPOTS_REQUIRE_LOGIN": not (demo and is_loopback(host)),
     }
+    if store:
+        from hotspots.cli._common import resolve_store
+
+        config["HOTSPOTS_STORE"] = resolve_store(store)
     if users_db:
         config["HOTSPOTS_USERS_DB"] = str(users_db)
     return config
@@ -91,6 +98,7 @@ def serve_config(
 @click.option("--users-db", type=click.Path(path_type=Path),
               help="Users file [default: instance/users.sqlite].")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@store_option(read=True)
 def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     """Run the web app under waitress (a production WSGI server).
 
