@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "demo": "hotspots.cli.analysis:demo",
     "ingest": "hotspots.cli.store:ingest",
     "check": "hotspots.cli.store:check",
+    "fetch": "hotspots.cli.store:fetch",
 }
 
 

@@ -109,3 +109,121 @@ def check(store: str | None) -> None:
     if not result.ok:
         sys.exit(1)
     click.echo(f"check passed: {len(result.batches):,} batch(es) add up")
+
+
+def _fetch_options(func):
+    options = [
+        click.option("--cache-dir", type=click.Path(path_type=Path),
+                     help="Where answers are cached [default: ~/.cache/hotspots/fetch]."),
+        click.option("--refresh", is_flag=True, help="Ask again even for cached answers."),
+        click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
+                     help="Further tries after a network error, 429 or 5xx (back-off 1, 2, 4 s...)."),
+        click.option("--pause-s", type=click.FloatRange(0), default=0.5, show_default=True,
+                     help="At least this long between two requests."),
+        click.option("--base-url", help="Another address for the service (a mirror or a test "
+                                        "server) [default: the live service]."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _fetcher(cache_dir: Path | None, refresh: bool, retries: int, pause_s: float):
+    from hotspots.fetch import Fetcher, default_cache_dir
+
+    return Fetcher(cache_dir=cache_dir or default_cache_dir(), refresh=refresh, retries=retries,
+                   min_interval_s=pause_s)  # fmt: skip
+
+
+@click.group()
+def fetch() -> None:
+    """Download police.uk ASB and ONS ward boundaries (network; polite, retried, cached).
+
+    Requests are spaced (--pause-s), retried with back-off, and answers cached,
+    so running a fetch again costs the services nothing. Without a network
+    connection you get a one-line error saying so.
+    """
+
+
+@fetch.command("police-uk")
+@click.option("--force", required=True, help="police.uk force id, e.g. west-mercia.")
+@click.option("--from", "first", required=True, metavar="YYYY-MM", help="First month.")
+@click.option("--to", "last", required=True, metavar="YYYY-MM", help="Last month.")
+@click.option("--wards", "wards_path", type=click.Path(exists=True, path_type=Path),
+              help="Ward boundaries whose outline is the area asked for [default with --ingest "
+                   "and no --poly: the store's wards].")
+@click.option("--poly", help="The area as lat,lon:lat,lon:... (police.uk's poly parameter).")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("police-uk"),
+              show_default=True, help="Folder for the CSVs (<month>-<force>-street.csv).")
+@click.option("--ingest", "then_ingest", is_flag=True, help="Then ingest the files into the store.")
+@store_option(read=False)
+@_fetch_options
+def fetch_police_uk(force: str, first: str, last: str, wards_path: Path | None, poly: str | None,
+                    out_dir: Path, then_ingest: bool, store: str | None, base_url: str | None,
+                    **kwargs) -> None:  # fmt: skip
+    """Street-level anti-social behaviour for an area and months, in police.uk's CSV layout.
+
+    Uses the police.uk API's crimes-street for a polygon (the outline of
+    --wards, or --poly), one request per month, and writes one CSV per month as
+    the police.uk downloads name and lay them out.
+
+    \b
+    Example:
+      hotspots fetch police-uk --force west-mercia --from 2024-01 --to 2024-04 \\
+          --wards ../shared/data/wards/redditch.geojson --ingest
+    """
+    from hotspots.fetch import POLICE_API, area_polygon, fetch_police_uk, months_between
+
+    months = months_between(first, last)
+    if poly:
+        try:
+            polygon = [tuple(float(v) for v in pt.split(",")) for pt in poly.split(":")]
+        except ValueError:
+            raise click.BadParameter("give lat,lon:lat,lon:... (at least 3 points)", param_hint="--poly") from None
+        if len(polygon) < 3 or any(len(p) != 2 for p in polygon):
+            raise click.BadParameter("give at least 3 lat,lon points", param_hint="--poly")
+    elif wards_path:
+        polygon = area_polygon(wards_path)
+    elif then_ingest:
+        with _open(store) as opened:
+            stored = opened.wards()
+        if stored is None:
+            raise click.UsageError("the store has no wards yet: give --wards FILE or --poly")
+        polygon = area_polygon(stored)
+    else:
+        raise click.UsageError("give --wards FILE (its outline is the area asked for) or --poly")
+    files = fetch_police_uk(force=force, months=months, polygon=polygon, out_dir=out_dir,
+                            fetcher=_fetcher(**kwargs), base_url=base_url or POLICE_API)  # fmt: skip
+    for path in files:
+        click.echo(f"wrote {path}")
+    if then_ingest:
+        with _open(store) as opened:
+            has_wards = opened.wards() is not None
+            for result in opened.ingest(files, wards_path=None if has_wards else wards_path):
+                click.echo(result.line())
+
+
+@fetch.command("boundaries")
+@click.option("--lad", required=True, help="Local authority district code, e.g. E07000236 (Redditch).")
+@click.option("--year", required=True, type=click.IntRange(2015, 2100),
+              help="Boundary year (December release), e.g. 2023.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="GeoPackage to write [default: wards-<LAD>-<year>.gpkg].")
+@_fetch_options
+def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | None,
+                     **kwargs) -> None:  # fmt: skip
+    """Ward boundaries of a district from the ONS Open Geography Portal, as GeoPackage.
+
+    The layer keeps the service's columns (WDyyCD, WDyyNM, ...) and records the
+    vintage and the service it came from; give it to --wards.
+
+    \b
+    Example:
+      hotspots fetch boundaries --lad E07000236 --year 2023
+    """
+    from hotspots.fetch import ONS_API, fetch_ward_boundaries
+
+    output = output or Path(f"wards-{lad}-{year}.gpkg")
+    path = fetch_ward_boundaries(lad=lad, year=year, out_path=output, fetcher=_fetcher(**kwargs),
+                                 base_url=base_url or ONS_API)  # fmt: skip
+    click.echo(f"wrote {path} (wards of {lad}, vintage {year})")
