@@ -127,7 +127,7 @@ class DataSpec:
         if self.store:
             from hotspots.store import open_store
 
-            with open_store(self.store) as store:
+            with open_store(self.store, create=False) as store:
                 digest.update(f"store|{self.store}|{store.version()}\n".encode())
         for path in self.files():
             try:
@@ -210,7 +210,7 @@ def _load_store(spec: DataSpec) -> Prepared:
             f"give INPUT files or a store ({describe(spec.store)}), not both; to add files to "
             "the store run 'hotspots ingest FILE... --store STORE'"
         )
-    with open_store(spec.store) as store:
+    with open_store(spec.store, create=False) as store:
         prepared = store.prepared(
             crime_types=spec.crime_types,
             wards_path=spec.wards,

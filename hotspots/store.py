@@ -319,11 +319,16 @@ class _Backend:
 class _GeoPackage(_Backend):
     name = "GeoPackage"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         if path.exists() and path.is_dir():
             raise StoreError(f"store {str(path)!r} is a folder; give a .gpkg file name")
         new = not path.exists()
+        if new and not create:
+            raise StoreError(
+                f"there is no store at {str(path)!r}; make one with 'hotspots ingest FILE... "
+                f"--wards WARDS --store {path}' (or check --store / HOTSPOTS_STORE)"
+            )
         if new:
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -587,10 +592,12 @@ class Store:
     (True, 6671)
     """
 
-    def __init__(self, target: str | Path) -> None:
+    def __init__(self, target: str | Path, *, create: bool = True) -> None:
         self.target = str(target)
         self.backend: _GeoPackage | _PostGIS = (
-            _PostGIS(self.target) if is_database_url(target) else _GeoPackage(Path(target))
+            _PostGIS(self.target)
+            if is_database_url(target)
+            else _GeoPackage(Path(target), create=create)
         )
 
     def __enter__(self) -> Store:
@@ -1061,17 +1068,22 @@ def _falls_within(data: bytes) -> list[str]:
     return frame["Falls within"].tolist()
 
 
-def open_store(target: str | Path | None = None) -> Store:
-    """Open (creating if needed) a store: a ``.gpkg`` path or a ``postgresql://`` URL.
+def open_store(target: str | Path | None = None, *, create: bool = True) -> Store:
+    """Open a store: a ``.gpkg`` path or a ``postgresql://`` URL.
 
     Parameters
     ----------
     target : str or Path, optional
         Default: :func:`default_store`.
+    create : bool, default True
+        Make a new GeoPackage when the file does not exist (False for readers:
+        a mistyped path is then an error, not a new empty store). A PostGIS
+        database gets the tables when it has none.
 
     Raises
     ------
     StoreError
-        If the file is not a store, or the database cannot be reached.
+        If the file is not a store (or missing and ``create`` is False), or the
+        database cannot be reached.
     """
-    return Store(target if target else default_store())
+    return Store(target if target else default_store(), create=create)

@@ -433,3 +433,14 @@ def test_cli_check_fails_and_errors_are_one_line(tmp_path):
     offline = _cli("clusters", "--store", f"postgresql://me:pw@127.0.0.1:{port}/db")
     assert offline.returncode == 1 and "Traceback" not in offline.stderr
     assert "cannot connect to the PostGIS store postgresql://me:***@" in offline.stderr
+
+
+def test_readers_do_not_make_a_store_from_a_typo(tmp_path):
+    from hotspots.loader import DataSpec, load
+
+    missing = tmp_path / "typo.gpkg"
+    with pytest.raises(StoreError, match="there is no store at"):
+        load(DataSpec(store=str(missing)))
+    assert not missing.exists()
+    done = _cli("check", "--store", str(missing))
+    assert done.returncode == 1 and "there is no store at" in done.stderr and not missing.exists()

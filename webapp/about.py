@@ -37,7 +37,7 @@ def data_status(spec, prepared) -> dict:
 
     from hotspots.store import describe, open_store
 
-    with open_store(spec.store) as opened:
+    with open_store(spec.store, create=False) as opened:
         batches = opened.batches()
         status.update(
             store=f"{describe(spec.store)} ({opened.backend.name})",

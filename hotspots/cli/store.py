@@ -10,12 +10,12 @@ import click
 from hotspots.cli._common import ASB, COLUMN_ROLES, echo_table, progress_bar, store_option
 
 
-def _open(store: str | None):
+def _open(store: str | None, *, create: bool = True):
     from hotspots.cli._common import resolve_store
     from hotspots.store import default_store, describe, open_store
 
     target = resolve_store(store) or default_store()
-    opened = open_store(target)
+    opened = open_store(target, create=create)
     click.echo(f"store: {describe(target)} ({opened.backend.name})", err=True)
     return opened
 
@@ -98,7 +98,7 @@ def check(store: str | None) -> None:
 
     Prints one row per batch; exits with status 1 when anything does not add up.
     """
-    with _open(store) as opened:
+    with _open(store, create=False) as opened:
         result = opened.check()
     if len(result.batches):
         echo_table(result.batches)
