@@ -444,3 +444,11 @@ def test_readers_do_not_make_a_store_from_a_typo(tmp_path):
     assert not missing.exists()
     done = _cli("check", "--store", str(missing))
     assert done.returncode == 1 and "there is no store at" in done.stderr and not missing.exists()
+
+
+def test_web_app_with_a_missing_store_answers_503_naming_it(tmp_path):
+    client = _app(HOTSPOTS_STORE=str(tmp_path / "typo.gpkg")).test_client()
+    answer = client.get("/wards")
+    assert answer.status_code == 503
+    assert "there is no store at" in answer.get_data(as_text=True)
+    assert "Traceback" not in answer.get_data(as_text=True)
