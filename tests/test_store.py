@@ -452,3 +452,26 @@ def test_web_app_with_a_missing_store_answers_503_naming_it(tmp_path):
     assert answer.status_code == 503
     assert "there is no store at" in answer.get_data(as_text=True)
     assert "Traceback" not in answer.get_data(as_text=True)
+
+
+def test_cli_tasking_map_and_export_read_the_store(tmp_path):
+    target = str(tmp_path / "s.gpkg")
+    with open_store(target) as store:
+        store.ingest([get_path("demo-incidents")], wards_path=DEMO_WARDS, areas_path=DEMO_AREAS)
+    sheets = {}
+    for how, args in (("store", ["--store", target]), ("files", [])):
+        out = tmp_path / f"{how}.csv"
+        done = _cli("tasking", *args, "--season", "autumn", "--fy", "2018-19", "-o", str(out))
+        assert done.returncode == 0, done.stderr
+        sheets[how] = out.read_bytes()
+    assert sheets["store"] == sheets["files"] and len(sheets["store"].splitlines()) > 2
+    done = _cli("map", "--store", target, "--season", "autumn", "--fy", "2018-19",
+                "-o", str(tmp_path / "m.html"))  # fmt: skip
+    assert done.returncode == 0 and (tmp_path / "m.html").stat().st_size > 10_000, done.stderr
+    export = ["export", "--store", target, "--by", "season", "--fy", "2018-19", "--season", "autumn",
+              "--format", "png", "--no-pack", "-o", str(tmp_path / "maps")]  # fmt: skip
+    assert ", 0 up to date" in _cli(*export).stdout
+    assert ", 1 up to date" in _cli(*export).stdout  # the map is up to date
+    with open_store(target) as store:
+        store.ingest([police_file(tmp_path / "2018-10-test-street.csv", 20)])
+    assert ", 0 up to date" in _cli(*export).stdout  # a new batch: the map is made again
