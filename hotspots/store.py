@@ -450,13 +450,19 @@ class _GeoPackage(_Backend):
     def read_geom(self, value):
         return _from_gpkg(value)
 
-    def after_write(self, cur) -> None:
-        for table in ("incidents", "wards", "focus_areas"):
+    def after_write(self, cur, bounds: dict[str, tuple] | None = None) -> None:
+        """Keep the GeoPackage's layer extents and change times right (QGIS zooms to them)."""
+        cur.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+            "min_x = (SELECT MIN(x) FROM incidents), min_y = (SELECT MIN(y) FROM incidents), "
+            "max_x = (SELECT MAX(x) FROM incidents), max_y = (SELECT MAX(y) FROM incidents) "
+            "WHERE table_name = 'incidents'"
+        )
+        for table, box in (bounds or {}).items():
             cur.execute(
-                f"UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
-                f"min_x = (SELECT MIN(x) FROM incidents), min_y = (SELECT MIN(y) FROM incidents), "
-                f"max_x = (SELECT MAX(x) FROM incidents), max_y = (SELECT MAX(y) FROM incidents) "
-                f"WHERE table_name = '{table}'"
+                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+                "min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
+                (*map(float, box), table),
             )
 
     def close(self) -> None:
@@ -566,7 +572,7 @@ class _PostGIS(_Backend):
 
         return shapely.from_wkb(bytes(value))
 
-    def after_write(self, cur) -> None:
+    def after_write(self, cur, bounds: dict[str, tuple] | None = None) -> None:
         pass
 
     def close(self) -> None:
@@ -1000,7 +1006,8 @@ class Store:
                 b.q("UPDATE store_info SET value = ? WHERE key = 'version'"),
                 (str(self._version_in(cur) + 1),),
             )
-            b.after_write(cur)
+            tables = {"wards": "wards", "areas": "focus_areas"}
+            b.after_write(cur, {tables[k]: f.total_bounds for k, _, _, _, f in new_boundaries})
 
     def _version_in(self, cur) -> int:
         cur.execute("SELECT value FROM store_info WHERE key = 'version'")
