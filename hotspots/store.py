@@ -48,7 +48,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from hotspots._columns import decode_frame, encode_frame
+from hotspots._columns import decode_frames, encode_frame
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS
 from hotspots.incidents import (
@@ -669,24 +669,23 @@ class Store:
             crs=ANALYSIS_CRS,
         )
 
-    def tagged(self, batch_ids: Iterable[int] | None = None) -> gpd.GeoDataFrame:
-        """Every stored incident with its tags (outside the study area too), in file order."""
+    def tagged(self, *, outside_geometry: bool = True) -> gpd.GeoDataFrame:
+        """Every stored incident with its tags (outside the study area too), in file order.
+
+        With ``outside_geometry=False`` incidents outside the study area get no
+        point (building points is the slowest part of loading a million rows).
+        """
         from hotspots.incidents import empty_incidents
+        from hotspots.wards import OUTSIDE
 
         rows = self._query(
             "SELECT c.data FROM incident_columns c JOIN batches b ON b.batch_id = c.batch_id "
-            "ORDER BY b.file_name, b.batch_id"
-        ) if batch_ids is None else [
-            r for bid in batch_ids
-            for r in self._query("SELECT data FROM incident_columns WHERE batch_id = ?", (bid,))
-        ]  # fmt: skip
-        parts = [decode_frame(bytes(r[0])) for r in rows]
-        parts = [p for p in parts if len(p)] or parts[:1]
-        if not parts:
+            "WHERE c.rows > 0 ORDER BY b.file_name, b.batch_id"
+        )
+        if not rows:
             return empty_incidents()
-        if len(parts) == 1:
-            return parts[0]
-        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=ANALYSIS_CRS)
+        where = None if outside_geometry else ("ward_match", OUTSIDE)
+        return decode_frames([bytes(r[0]) for r in rows], geometry_where=where)
 
     def rejects(self) -> pd.DataFrame:
         """The rejected rows: source, line, reason, the crime type, then the row's own columns."""
@@ -724,6 +723,11 @@ class Store:
         Returns
         -------
         hotspots.pipeline.Prepared
+            ``incidents``, ``outside``, ``wards``, ``areas`` and the counts and
+            rejects of ``load`` as from the files. ``load.incidents`` holds every
+            stored incident (outside the study area too, as from the files), but
+            those outside the study area carry no point: they are counted, never
+            mapped, and building a million points is the slowest part of loading.
         """
         from boundaries import load_wards
         from hotspots.pipeline import Prepared
@@ -747,21 +751,6 @@ class Store:
                     f"types {stored!r} only, not {_types_label(crime_types)!r}; ingest it again "
                     "with --crime-type (e.g. --crime-type all) or choose the stored types"
                 )
-        tagged = self.tagged()
-        rejects = self.rejects()
-        if wanted is not None:
-            police_rows = tagged["source"].isin(batches.loc[police, "file_name"])
-            tagged = tagged.loc[~police_rows | tagged["category"].isin(wanted)]
-            tagged = tagged.reset_index(drop=True)
-            police_rej = rejects["source"].isin(batches.loc[police, "file_name"])
-            rejects = rejects.loc[~police_rej | rejects[_CATEGORY].isin(wanted)]
-        rejects = rejects.drop(columns=_CATEGORY).reset_index(drop=True)
-
-        wards = self.wards() if wards_path is None else load_wards(wards_path)
-        stored_areas = self.focus_areas()
-        areas = stored_areas if areas_path is None else read_focus_areas(areas_path)
-        stored_tol = float(info.loc["wards", "tolerance_m"]) if "wards" in info.index else 100.0
-        tol = stored_tol if tolerance_m is None else float(tolerance_m)
         same_wards = wards_path is None or (
             "wards" in info.index and file_checksum(Path(wards_path).read_bytes())
             == info.loc["wards", "checksum"]
@@ -770,8 +759,25 @@ class Store:
             "areas" in info.index and file_checksum(Path(areas_path).read_bytes())
             == info.loc["areas", "checksum"]
         )  # fmt: skip
+        stored_tol = float(info.loc["wards", "tolerance_m"]) if "wards" in info.index else 100.0
+        tol = stored_tol if tolerance_m is None else float(tolerance_m)
+        retag = not (same_wards and same_areas and tol == stored_tol)
+        tagged = self.tagged(outside_geometry=retag)
+        rejects = self.rejects()
+        if wanted is not None:
+            police_rows = tagged["source"].isin(batches.loc[police, "file_name"])
+            keep = (~police_rows | tagged["category"].isin(wanted)).to_numpy()
+            if not keep.all():
+                tagged = tagged.loc[keep].reset_index(drop=True)
+            police_rej = rejects["source"].isin(batches.loc[police, "file_name"])
+            rejects = rejects.loc[~police_rej | rejects[_CATEGORY].isin(wanted)]
+        rejects = rejects.drop(columns=_CATEGORY).reset_index(drop=True)
+
+        wards = self.wards() if wards_path is None else load_wards(wards_path)
+        stored_areas = self.focus_areas()
+        areas = stored_areas if areas_path is None else read_focus_areas(areas_path)
         base = tagged[[*INCIDENT_COLUMNS]]
-        if not (same_wards and same_areas and tol == stored_tol):
+        if retag:
             log.info("boundaries differ from the stored ones: tagging the incidents again")
             tagged = tag_incidents(base, wards, areas=areas, tolerance_m=tol)
         inside = (tagged["ward_match"] != OUTSIDE).to_numpy()
