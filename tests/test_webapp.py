@@ -477,17 +477,18 @@ def test_results_are_cached_per_selection(open_app):
 # --------------------------------------------------------------------------- personal data
 
 
-def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_police):
+def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_police, users_db):
     evil = "<img src=x onerror=alert(1)>"
-    row = (f",2018-10,West Mercia Police,West Mercia Police,-1.9405,52.3065,{evil},"
+    row = (f",2018-10,West Mercia Police,West Mercia Police,-1.9405,52.3065,On or near {evil},"
            "E01032224,Redditch 004A,Anti-social behaviour,,")  # fmt: skip
     formula = "=HYPERLINK(\"http://evil.example\")"
-    row2 = row.replace(evil, formula.replace('"', '""').join('""'))
+    row2 = row.replace(f"On or near {evil}", formula.replace('"', '""').join('""'))
     path = write_police([row] * 40 + [row2] * 50)
-    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_USERS_DB": str(users_db),
                       "HOTSPOTS_INPUTS": [str(path)],
                       "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
     client = app.test_client()
+    assert login(client, "analyst1").status_code == 302  # analysts see the text as it is
     for page in ("/map/frame?fy=2018-19", "/clusters?fy=2018-19"):
         text = client.get(page).get_data(True)
         assert "hotspot" in text
@@ -496,6 +497,144 @@ def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_
     rows = list(csv.DictReader(io.StringIO(client.get("/clusters.csv?fy=2018-19").get_data(True))))
     assert rows and all(not r["top_locations"].startswith("=") for r in rows)
     assert any(r["top_locations"].startswith("'=HYPERLINK") for r in rows)
+
+
+#: A council export whose addresses carry house and flat numbers and a business name.
+COUNCIL_ADDRESSES = ["6 Unicorn Hill, Redditch", "Flat 2, 14 Market Place",
+                     "Tesco Express, 12 Alcester Street, Redditch B97 4HJ"]  # fmt: skip
+HOUSE_NUMBER = re.compile(r"\b(6 Unicorn|14 Market|12 Alcester|Flat 2|Tesco|B97 4HJ)", re.I)
+
+
+@pytest.fixture(scope="module")
+def council_app(tmp_path_factory, users_db):
+    path = tmp_path_factory.mktemp("council") / "asb_export.csv"
+    lines = ["case_ref,reported_at,category,easting,northing,address"]
+    for i in range(60):  # one tight hotspot in the town centre, October 2018
+        address = COUNCIL_ADDRESSES[i % 3]
+        lines.append(f'ASB-{i:04d},{1 + i % 28:02d}/10/2018 21:{i % 60:02d},Nuisance,'
+                     f'{404100 + i % 7 * 4},{267500 + i % 5 * 4},"{address}"')  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_USERS_DB": str(users_db),
+                       "HOTSPOTS_INPUTS": [str(path)],
+                       "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
+
+
+#: Every output that shows place text: pages, API, map popups, CSV and GeoJSON downloads, tasking.
+PLACE_OUTPUTS = ["/clusters", "/clusters.csv", "/api/clusters", "/map/frame", "/map",
+                 "/tasking", "/tasking.csv", "/tasking.geojson"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PLACE_OUTPUTS)
+def test_a_viewer_sees_streets_not_house_numbers(council_app, path):
+    client = council_app.test_client()
+    assert login(client).status_code == 302  # a viewer
+    response = client.get(f"{path}?fy=2018-19")
+    assert response.status_code == 200, response.get_data(True)[:500]
+    text = response.get_data(True)
+    assert not HOUSE_NUMBER.search(text), HOUSE_NUMBER.search(text)
+    if path != "/map":  # the map page itself lists no places
+        assert "Unicorn Hill" in text  # the street stays usable
+    if not path.startswith(("/map", "/tasking")):  # tasking: one place per hotspot
+        assert "Market Place (20)" in text and "Alcester Street (20)" in text
+
+
+@pytest.mark.parametrize("path", ["/clusters", "/clusters.csv", "/api/clusters", "/map/frame",
+                                  "/tasking.csv"])  # fmt: skip
+def test_an_analyst_sees_full_addresses(council_app, path):
+    client = council_app.test_client()
+    assert login(client, "analyst1").status_code == 302
+    text = client.get(f"{path}?fy=2018-19").get_data(True)
+    assert HOUSE_NUMBER.search(text), path
+
+
+def test_without_login_places_are_street_level(tmp_path):
+    path = tmp_path / "asb.csv"
+    path.write_text("case_ref,reported_at,category,easting,northing,address\n" + "".join(
+        f'A{i},{1 + i % 28:02d}/10/2018 10:00,Nuisance,{404100 + i % 5},267500,"9 Unicorn Hill"\n'
+        for i in range(30)), encoding="utf-8")  # fmt: skip
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_INPUTS": [str(path)],
+                      "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
+    text = app.test_client().get("/clusters.csv?fy=2018-19").get_data(True)
+    assert "Unicorn Hill (30)" in text and "9 Unicorn" not in text
+
+
+# --------------------------------------------------------------------------- login limits, sessions
+
+
+@pytest.fixture
+def fresh_app(tmp_path):
+    db = tmp_path / "users.sqlite"
+    add_user(db, USER, PASSWORD, role="viewer")
+    add_user(db, "other", PASSWORD, role="viewer")
+    return create_app({"TESTING": True, "SECRET_KEY": "s", "HOTSPOTS_USERS_DB": str(db)})
+
+
+def test_the_sixth_wrong_password_in_a_minute_gets_429(fresh_app, caplog):
+    client = fresh_app.test_client()
+    codes = [login(client, password=f"wrong-{i}").status_code for i in range(6)]
+    assert codes == [401] * 5 + [429]
+    response = login(client)  # even the right password waits
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert "Too many failed logins" in response.get_data(True)
+    assert any("too many failures" in r.getMessage() for r in caplog.records)
+
+
+def test_failures_are_counted_per_client_address_too(fresh_app):
+    client = fresh_app.test_client()
+    for i in range(5):  # five different account names from one address
+        assert login(client, name=f"nobody{i}", password="wrong-password").status_code == 401
+    assert login(client, name="other").status_code == 429
+    elsewhere = fresh_app.test_client()
+    env = {"REMOTE_ADDR": "10.9.8.7"}
+    page = elsewhere.get("/login", environ_base=env)
+    data = {"username": "other", "password": PASSWORD, "csrf_token": _token(page.get_data(True))}
+    assert elsewhere.post("/login", data=data, environ_base=env).status_code == 302
+
+
+def test_an_old_cookie_is_refused_after_logout(fresh_app):
+    client = fresh_app.test_client()
+    assert login(client).status_code == 302
+    saved = client.get_cookie("session").value
+    page = client.get("/map").get_data(True)
+    assert client.post("/logout", data={"csrf_token": _token(page)}).status_code == 302
+    replay = fresh_app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/map").status_code == 302  # back to the login page
+    assert replay.get("/api/clusters").status_code == 401
+
+
+def test_logout_ends_the_users_other_sessions(fresh_app):
+    first, second = fresh_app.test_client(), fresh_app.test_client()
+    assert login(first).status_code == 302 and login(second).status_code == 302
+    page = first.get("/map").get_data(True)
+    first.post("/logout", data={"csrf_token": _token(page)})
+    assert second.get("/map").status_code == 302
+
+
+def test_a_password_change_ends_the_users_sessions(fresh_app):
+    client = fresh_app.test_client()
+    assert login(client).status_code == 302
+    assert client.get("/map").status_code == 200
+    add_user(fresh_app.config["HOTSPOTS_USERS_DB"], USER, "a-new-long-password")
+    assert client.get("/map").status_code == 302
+    assert login(client, password="a-new-long-password").status_code == 302
+
+
+def test_secure_cookies_setting(tmp_path):
+    db = tmp_path / "u.sqlite"
+    add_user(db, USER, PASSWORD)
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "HOTSPOTS_USERS_DB": str(db),
+                      "HOTSPOTS_SECURE_COOKIES": True})  # fmt: skip
+    client = app.test_client()
+    response = login(client)
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    plain = login(create_app({"TESTING": True, "SECRET_KEY": "s",
+                              "HOTSPOTS_USERS_DB": str(db)}).test_client())  # fmt: skip
+    assert "Secure" not in plain.headers["Set-Cookie"]
 
 
 # --------------------------------------------------------------------------- real data
