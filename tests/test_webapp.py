@@ -454,6 +454,24 @@ def test_security_headers(user):
     assert response.headers["Referrer-Policy"]
 
 
+def test_security_headers_let_the_map_frame_load_and_only_the_tile_host_in(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_TILES_URL": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"})  # fmt: skip
+    client = app.test_client()
+    page = client.get("/map")
+    assert 'src="/map/frame' in page.get_data(True)
+    frame = client.get("/map/frame")
+    for response in (page, frame):
+        csp = dict(p.strip().split(" ", 1) for p in response.headers["Content-Security-Policy"].split(";"))
+        assert csp["default-src"] == "'self'" and csp["frame-src"] == "'self'"
+        assert csp["frame-ancestors"] == "'self'" and csp["connect-src"] == "'self'"
+        assert csp["img-src"] == "'self' data: https://*.tiles.example.org"
+        assert "tiles.example.org" not in csp["script-src"]
+        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+
+
 def test_demo_mode_without_login_has_a_banner(open_app):
     client = open_app.test_client()
     response = client.get("/map")
@@ -472,6 +490,117 @@ def test_results_are_cached_per_selection(open_app):
     assert first == second and len(store._cache) == entries
     client.get("/map/frame?season=spring")
     assert len(store._cache) > entries
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def _run_threads(targets, timeout: float = 120.0) -> list:
+    import threading
+
+    threads = [threading.Thread(target=t, daemon=True) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return [t for t in threads if t.is_alive()]
+
+
+def test_identical_cold_requests_share_one_computation(monkeypatch, users_db):
+    import threading
+    import time
+
+    from webapp import results
+
+    calls = []
+    real = results.clusters_for
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.5)  # long enough for the other requests to arrive (nothing is timed)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(results, "clusters_for", counted)
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_USERS_DB": str(users_db)})  # fmt: skip
+    start = threading.Barrier(6)
+    bodies = []
+
+    def request():
+        client = app.test_client()
+        start.wait()
+        bodies.append(client.get("/api/clusters?fy=2018-19&season=summer").get_data(True))
+
+    assert _run_threads([request] * 6) == []
+    assert len(bodies) == 6 and len(set(bodies)) == 1 and '"FeatureCollection"' in bodies[0]
+    assert len(calls) == 1
+
+
+def _demo_store(**kwargs):
+    from webapp.data import DataSource, DataStore
+
+    return DataStore(DataSource.from_config({}), **kwargs)
+
+
+def test_a_cached_answer_is_served_while_another_is_computed():
+    import threading
+
+    store = _demo_store()
+    store.cached("fast", None, lambda d: "ready")
+    started, release = threading.Event(), threading.Event()
+
+    def slow(_):
+        started.set()
+        release.wait(60)
+        return "slow"
+
+    got = []
+    worker = threading.Thread(target=lambda: got.append(store.cached("slow", None, slow)))
+    worker.start()
+    assert started.wait(60)
+    assert _run_threads([lambda: got.append(store.cached("fast", None, lambda d: "again"))],
+                        timeout=30) == []  # fmt: skip
+    assert got == ["ready"] and worker.is_alive()
+    release.set()
+    worker.join(60)
+    assert got == ["ready", "slow"]
+
+
+def test_an_error_reaches_every_waiting_request_and_is_not_kept():
+    store = _demo_store()
+
+    def fail(_):
+        raise RuntimeError("cannot compute")
+
+    with pytest.raises(RuntimeError, match="cannot compute"):
+        store.cached("broken", None, fail)
+    assert store.cached("broken", None, lambda d: "fixed") == "fixed"
+
+
+def test_nested_answers_do_not_deadlock_with_one_compute_slot():
+    import time
+
+    store = _demo_store(compute_workers=1)
+    version = store.loaded().version
+    inner_key = (version, "inner", None)
+    got = []
+
+    def outer_compute(_):
+        for _ in range(600):  # wait until the other thread leads the inner computation
+            if inner_key in store._flights:
+                break
+            time.sleep(0.05)
+        return "outer+" + store.cached("inner", None, lambda d: "never used")
+
+    def outer():
+        got.append(store.cached("outer", None, outer_compute))
+
+    def inner():
+        time.sleep(0.2)  # let the outer computation take the only slot first
+        got.append(store.cached("inner", None, lambda d: "inner"))
+
+    assert _run_threads([outer, inner], timeout=60) == []
+    assert sorted(got) == ["inner", "outer+inner"]
 
 
 # --------------------------------------------------------------------------- personal data
