@@ -297,7 +297,7 @@ def test_users_add_command_hashes_and_checks_roles(tmp_path):
 
 
 def test_serve_turns_login_off_only_for_the_demo_on_loopback():
-    from webapp.cli import serve_config
+    from hotspots.cli.web import serve_config
 
     base = {"wards": None, "areas": None, "population": None, "tiles_url": None,
             "tiles_attribution": None, "eps_m": 100.0, "min_samples": None, "users_db": None}  # fmt: skip
@@ -537,9 +537,9 @@ def test_identical_cold_requests_share_one_computation(monkeypatch, users_db):
 
 
 def _demo_store(**kwargs):
-    from webapp.data import DataSource, DataStore
+    from webapp.data import DataStore, spec_from_config
 
-    return DataStore(DataSource.from_config({}), **kwargs)
+    return DataStore(spec_from_config({}), **kwargs)
 
 
 def test_a_cached_answer_is_served_while_another_is_computed():
