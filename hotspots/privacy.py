@@ -164,13 +164,15 @@ def _map_unique(values: pd.Series, func) -> pd.Series:
     return pd.Series(mapped.to_numpy()[codes], index=values.index, name=values.name)
 
 
-def redact_places(table: pd.DataFrame) -> pd.DataFrame:
+def redact_places(table: pd.DataFrame, *, withheld: str = WITHHELD) -> pd.DataFrame:
     """A copy of ``table`` with its place columns at street level (see :func:`street_level`).
 
     ``location`` and ``place`` hold one place each; ``top_locations`` and
     ``locations`` hold ``"place (n); ..."`` lists. Other columns, the geometry
     and ``attrs`` are kept; the input is not changed. Each distinct text is
-    converted once.
+    converted once. ``withheld`` replaces a single place with no recognisable
+    street (``""`` for incidents that are summarised afterwards, so that the
+    most common place is a street).
 
     Examples
     --------
@@ -179,9 +181,13 @@ def redact_places(table: pd.DataFrame) -> pd.DataFrame:
     [{'place': 'Unicorn Hill', 'incidents': 4}]
     """
     out = table.copy()
+    def single(text: object) -> str:
+        street = street_level(text)
+        return withheld if street == WITHHELD else street
+
     for col in PLACE_COLUMNS:
         if col in out.columns:
-            out[col] = _map_unique(out[col], street_level)
+            out[col] = _map_unique(out[col], single)
     for col in PLACE_LIST_COLUMNS:
         if col in out.columns:
             out[col] = _map_unique(out[col], street_level_counts)

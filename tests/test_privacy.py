@@ -61,3 +61,42 @@ def test_redact_places_changes_only_place_columns_and_keeps_attrs():
     assert out["ward"].tolist() == ["Abbey 12", "Central"] and out["incidents"].tolist() == [5, 3]
     assert out.attrs == {"eps_m": 100}
     assert table["place"].iloc[0] == "6 Unicorn Hill"  # the input is not changed
+
+
+# --------------------------------------------------------------------------- the CLI
+
+COUNCIL = ["6 Unicorn Hill, Redditch", "Flat 2, 14 Market Place", "Tesco Express, 12 Alcester Street"]
+
+
+@pytest.fixture
+def council_export(tmp_path):
+    lines = ["case_ref,reported_at,category,easting,northing,address"]
+    for i in range(60):
+        lines.append(f'A{i},{1 + i % 28:02d}/10/2018 21:00,Nuisance,{404100 + i % 7 * 4},'
+                     f'{267500 + i % 5 * 4},"{COUNCIL[i % 3]}"')  # fmt: skip
+    path = tmp_path / "asb_export.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("command", "suffix"), [("clusters", ".csv"), ("clusters", ".geojson"),
+                                                 ("tasking", ".csv"), ("tasking", ".geojson")])  # fmt: skip
+def test_cli_outputs_are_street_level_unless_keep_addresses(council_export, tmp_path, command,
+                                                            suffix):  # fmt: skip
+    from click.testing import CliRunner
+
+    from boundaries import get_path
+    from hotspots.cli import main
+
+    texts = {}
+    for extra in ([], ["--keep-addresses"]):
+        out = tmp_path / f"{command}{len(extra)}{suffix}"
+        args = [command, str(council_export), "--wards", str(get_path("demo-wards")),
+                "--fy", "2018-19", "-o", str(out), *extra]  # fmt: skip
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        texts[bool(extra)] = out.read_text(encoding="utf-8") + result.output
+    for number in ("6 Unicorn", "14 Market", "Flat 2", "Tesco", "12 Alcester"):
+        assert number not in texts[False]
+    assert "Unicorn Hill" in texts[False] or "Market Place" in texts[False]
+    assert "6 Unicorn Hill, Redditch" in texts[True]

@@ -307,6 +307,59 @@ def test_serve_turns_login_off_only_for_the_demo_on_loopback():
     assert serve_config(data=data, host="127.0.0.1", **base)["HOTSPOTS_REQUIRE_LOGIN"] is True
 
 
+def test_serve_secure_cookies_default_on_unless_loopback():
+    from hotspots.cli.web import serve_config
+
+    base = {"data": (), "wards": None, "areas": None, "population": None, "tiles_url": None,
+            "tiles_attribution": None, "eps_m": 100.0, "min_samples": None, "users_db": None}  # fmt: skip
+    assert serve_config(host="127.0.0.1", **base)["HOTSPOTS_SECURE_COOKIES"] is False
+    assert serve_config(host="0.0.0.0", **base)["HOTSPOTS_SECURE_COOKIES"] is True
+    assert serve_config(host="0.0.0.0", secure_cookies=False, **base)["HOTSPOTS_SECURE_COOKIES"] is False
+    assert serve_config(host="::1", secure_cookies=True, **base)["HOTSPOTS_SECURE_COOKIES"] is True
+
+
+def _postcode_export(shared_data, tmp_path):
+    import pandas as pd
+
+    codes = pd.read_csv(shared_data / "postcodes" / "codepoint-open-2018.3-north-worcs.csv")
+    redditch = codes.loc[codes["Admin_district_code"] == "E07000236", "Postcode"].head(40)
+    path = tmp_path / "asb_postcodes.csv"
+    rows = [f"C{i},{1 + i % 28:02d}/10/2018,Nuisance,{pc}" for i, pc in enumerate(redditch)]
+    path.write_text("Ref,When,Type,Post Code\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_serve_reads_a_postcode_only_council_export(shared_data, tmp_path, caplog):
+    from hotspots.cli.web import serve_config
+    from webapp.data import spec_from_config
+
+    path = _postcode_export(shared_data, tmp_path)
+    base = {"data": (path,), "wards": shared_data / "wards" / "redditch.geojson", "areas": None,
+            "population": None, "host": "127.0.0.1", "tiles_url": None,
+            "tiles_attribution": None, "eps_m": 100.0, "min_samples": None, "users_db": None,
+            "columns": ("date=When",)}  # fmt: skip
+    config = serve_config(postcodes=shared_data / "postcodes" /
+                          "codepoint-open-2018.3-north-worcs.csv", **base)  # fmt: skip
+    formatted = serve_config(date_format="%d/%m/%Y", crime_types=("all",), **base)
+    spec = spec_from_config(formatted)
+    assert spec.date_format == "%d/%m/%Y" and spec.crime_types is None
+    assert spec.columns.date == "When"
+    app = create_app({**config, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
+    summary = app.test_client().get("/api/incidents/summary?fy=2018-19").get_json()
+    assert summary["dataset"]["kept"] == 40 and summary["dataset"]["rejected"] == 0
+    assert sum(summary["by_month"].values()) == summary["incidents"] > 30
+
+    # Without the postcode directory the data cannot be placed: a 503 page and one log line.
+    app = create_app({**serve_config(**base), "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
+    caplog.clear()
+    response = app.test_client().get("/map")
+    text = response.get_data(True)
+    assert response.status_code == 503 and "Traceback" not in text
+    assert "postcode" in text.lower()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is None and "\n" not in errors[0].getMessage()
+
+
 # --------------------------------------------------------------------------- pages
 
 
