@@ -15,7 +15,8 @@ import geopandas as gpd
 from flask import Blueprint, Response, jsonify
 
 from hotspots.io import ATTRIBUTION
-from webapp.auth import may_see_addresses, shown_places
+from hotspots.privacy import redact_places
+from webapp.auth import may_see_addresses
 from webapp.params import selection, store
 
 bp = Blueprint("api", __name__)
@@ -56,7 +57,7 @@ def clusters():
 
     def compute(_) -> str:
         found = store().clusters(sel)
-        doc = feature_collection(shown_places(found), selection=sel.params(),
+        doc = feature_collection(found if full else redact_places(found), selection=sel.params(),
                                  min_samples=found.attrs.get("min_samples"),
                                  eps_m=found.attrs.get("eps_m"),
                                  compared_with=found.attrs.get("compared_with"))  # fmt: skip
