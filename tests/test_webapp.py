@@ -360,6 +360,20 @@ def test_serve_reads_a_postcode_only_council_export(shared_data, tmp_path, caplo
     assert len(errors) == 1 and errors[0].exc_info is None and "\n" not in errors[0].getMessage()
 
 
+def test_a_data_error_page_names_no_file_to_a_viewer(tmp_path, users_db):
+    bad = tmp_path / "broken.csv"
+    bad.write_text("not,a,police,file\n1,2,3,4\n", encoding="utf-8")
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_USERS_DB": str(users_db),
+                      "HOTSPOTS_INPUTS": [str(bad)],
+                      "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
+    viewer, analyst = app.test_client(), app.test_client()
+    assert login(viewer).status_code == 302 and login(analyst, "analyst1").status_code == 302
+    seen = viewer.get("/clusters")
+    assert seen.status_code == 503 and seen.headers["Retry-After"]
+    assert "broken.csv" not in seen.get_data(True) and "log" in seen.get_data(True)
+    assert "broken.csv" in analyst.get("/clusters").get_data(True)
+
+
 # --------------------------------------------------------------------------- pages
 
 
@@ -679,6 +693,8 @@ def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_
     rows = list(csv.DictReader(io.StringIO(client.get("/clusters.csv?fy=2018-19").get_data(True))))
     assert rows and all(not r["top_locations"].startswith("=") for r in rows)
     assert any(r["top_locations"].startswith("'=HYPERLINK") for r in rows)
+    sheet = list(csv.DictReader(io.StringIO(client.get("/tasking.csv?fy=2018-19").get_data(True))))
+    assert [r["place"] for r in sheet] == ["'" + formula]  # the analyst's full text, made safe
 
 
 #: A council export whose addresses carry house and flat numbers and a business name.
