@@ -612,7 +612,7 @@ def _demo_store(**kwargs):
 def test_a_cached_answer_is_served_while_another_is_computed():
     import threading
 
-    store = _demo_store()
+    store = _demo_store(compute_workers=1)  # the slow answer holds the only compute slot
     store.cached("fast", None, lambda d: "ready")
     started, release = threading.Event(), threading.Event()
 
@@ -631,6 +631,33 @@ def test_a_cached_answer_is_served_while_another_is_computed():
     release.set()
     worker.join(60)
     assert got == ["ready", "slow"]
+
+
+def test_concurrent_first_requests_load_the_data_once(monkeypatch):
+    import threading
+    import time
+
+    from webapp import data as data_module
+
+    calls = []
+    real = data_module._load
+
+    def counted(spec, version):
+        calls.append(version)
+        time.sleep(0.5)
+        return real(spec, version)
+
+    monkeypatch.setattr(data_module, "_load", counted)
+    store = _demo_store()
+    start = threading.Barrier(6)
+    got = []
+
+    def first_request():
+        start.wait()
+        got.append(store.loaded())
+
+    assert _run_threads([first_request] * 6) == []
+    assert len(calls) == 1 and len(got) == 6 and all(g is got[0] for g in got)
 
 
 def test_an_error_reaches_every_waiting_request_and_is_not_kept():

@@ -179,6 +179,7 @@ class DataStore:
         self._local = threading.local()
         self._version: str | None = None
         self._checked = 0.0
+        self._current: Loaded | None = None
 
     # ------------------------------------------------------------------ loading and caching
 
@@ -191,8 +192,14 @@ class DataStore:
         return self._version
 
     def loaded(self) -> Loaded:
-        """The data of the current version (read again after a file changed)."""
-        return _load(self.spec, self.version())
+        """The data of the current version (read again after a file changed; once at a time)."""
+        version = self.version()
+        current = self._current
+        if current is not None and current.version == version:
+            return current  # no lock: the common case, while slow answers are computed
+        data = self._single_flight(("loaded", version), lambda: _load(self.spec, version))
+        self._current = data
+        return data
 
     def choices(self) -> Choices:
         """The allowed selection values."""
@@ -216,8 +223,15 @@ class DataStore:
         """
         data = self.loaded()
         key = (data.version, kind, sel.key if sel is not None else None)
+        return self._single_flight(key, lambda: compute(data), keep=True)
+
+    def _single_flight(self, key: tuple, compute: Callable[[], object], *, keep: bool = False):
+        """``compute()``, or the result of the same ``key`` being computed by another thread.
+
+        With ``keep`` the result is kept in the LRU cache (and returned from it).
+        """
         with self._lock:
-            if key in self._cache:
+            if keep and key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
             flight = self._flights.get(key)
@@ -232,16 +246,17 @@ class DataStore:
             return flight.value
         try:
             with self._compute_slot():
-                value = compute(data)
+                value = compute()
         except BaseException as exc:
             flight.error = exc
             raise
         else:
             flight.value = value
-            with self._lock:
-                self._cache[key] = value
-                while len(self._cache) > self.max_entries:
-                    self._cache.popitem(last=False)
+            if keep:
+                with self._lock:
+                    self._cache[key] = value
+                    while len(self._cache) > self.max_entries:
+                        self._cache.popitem(last=False)
         finally:
             with self._lock:
                 self._flights.pop(key, None)
