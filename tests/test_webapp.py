@@ -660,6 +660,48 @@ def test_concurrent_first_requests_load_the_data_once(monkeypatch):
     assert len(calls) == 1 and len(got) == 6 and all(g is got[0] for g in got)
 
 
+def test_too_many_waiting_computations_get_a_503_with_retry_after(users_db):
+    import threading
+    import time
+
+    from webapp.data import StoreBusy
+
+    store = _demo_store(compute_workers=1, max_waiting=1)
+    started, release = threading.Event(), threading.Event()
+
+    def slow(_):
+        started.set()
+        release.wait(60)
+        return "slow"
+
+    first = threading.Thread(target=lambda: store.cached("a", None, slow))
+    first.start()
+    assert started.wait(60)
+    second = threading.Thread(target=lambda: store.cached("b", None, lambda d: "b"))
+    second.start()
+    for _ in range(600):  # until the second waits for the only slot
+        if store._waiting == 1:
+            break
+        time.sleep(0.05)
+    with pytest.raises(StoreBusy):
+        store.cached("c", None, lambda d: "c")
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert store.cached("b", None, lambda d: "not again") == "b"
+
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_USERS_DB": str(users_db)})  # fmt: skip
+
+    def busy():
+        raise StoreBusy("9 selections are waiting")
+
+    app.add_url_rule("/busy", "busy", busy)
+    response = app.test_client().get("/busy")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "busy" in response.get_data(True)
+
+
 def test_an_error_reaches_every_waiting_request_and_is_not_kept():
     store = _demo_store()
 

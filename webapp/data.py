@@ -52,6 +52,10 @@ class DataLoadError(RuntimeError):
     """The configured data cannot be read (the app answers 503 with the reason)."""
 
 
+class StoreBusy(RuntimeError):
+    """Too many uncached answers are waiting to be computed (the app answers 503, Retry-After)."""
+
+
 def spec_from_config(config) -> DataSpec:
     """The data the app analyses, from its config (the same :class:`DataSpec` the CLI builds).
 
@@ -152,6 +156,9 @@ class DataStore:
         Basemap and marker cap.
     compute_workers : int, optional
         Computations of uncached answers run at once (default: the CPU count, at most 4).
+    max_waiting : int, optional
+        Computations that may wait for a slot; one more raises :class:`StoreBusy`
+        (so that waiting requests cannot take every server thread). None: no limit.
     """
 
     def __init__(
@@ -164,6 +171,7 @@ class DataStore:
         min_samples: int | None = None,
         map_options: MapOptions | None = None,
         compute_workers: int | None = None,
+        max_waiting: int | None = None,
     ) -> None:
         self.spec = spec
         self.max_entries = max_entries
@@ -177,6 +185,8 @@ class DataStore:
         workers = compute_workers or min(4, os.cpu_count() or 1)
         self._slots = threading.BoundedSemaphore(max(1, int(workers)))
         self._local = threading.local()
+        self.max_waiting = max_waiting
+        self._waiting = 0
         self._version: str | None = None
         self._checked = 0.0
         self._current: Loaded | None = None
@@ -269,7 +279,18 @@ class DataStore:
         if getattr(self._local, "slot", False):
             yield
             return
-        self._slots.acquire()
+        if not self._slots.acquire(blocking=False):
+            with self._lock:
+                if self.max_waiting is not None and self._waiting >= self.max_waiting:
+                    raise StoreBusy(
+                        f"{self._waiting} selections are waiting to be computed; try again soon"
+                    )
+                self._waiting += 1
+            try:
+                self._slots.acquire()
+            finally:
+                with self._lock:
+                    self._waiting -= 1
         self._local.slot = True
         try:
             yield

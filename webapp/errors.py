@@ -7,6 +7,7 @@
   e.g. clustering settings that cannot work): 400 with its message;
 * data that cannot be loaded: 503 and one log line with the reason; the page
   shows the reason to analysts (and on the no-login demo), a plain note to viewers;
+* too many selections waiting to be computed: 503 with ``Retry-After``;
 * unknown routes: 404; anything unexpected: 500, logged with its traceback.
 """
 
@@ -18,7 +19,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from hotspots._errors import HotspotsError
-from webapp.data import DataLoadError
+from webapp.data import DataLoadError, StoreBusy
 from webapp.selection import ParamError, ParamForbidden
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,14 @@ def init_app(app: Flask) -> None:
                        "an analyst sees the reason here.")  # fmt: skip
         response = error_response(503, "Data not available", message)
         response.headers["Retry-After"] = "60"
+        return response
+
+    @app.errorhandler(StoreBusy)
+    def _busy(exc: StoreBusy):
+        log.warning("busy: %s (%s)", exc, request.path)
+        response = error_response(503, "Busy", "The server is busy computing other selections. "
+                                  "Try again in a few seconds.")  # fmt: skip
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(HotspotsError)

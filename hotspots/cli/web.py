@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -151,6 +152,11 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     from webapp.users import list_users
 
     config = serve_config(host=host, **kwargs)
+    # Requests waiting for a compute slot may take at most all but 4 threads: the rest stay
+    # free for /healthz and cached pages (more waiting requests get 503 with Retry-After).
+    workers = min(4, os.cpu_count() or 1)
+    config["HOTSPOTS_COMPUTE_WORKERS"] = workers
+    config["HOTSPOTS_MAX_WAITING"] = max(1, threads - workers - 4)
     app = create_app(config)
     store = app.extensions["hotspots_store"]
     click.echo("loading the data ...", err=True)
