@@ -128,7 +128,6 @@ def serve_config(
 @click.option("--min-samples", type=int, default=None, help="DBSCAN min_samples [default: from the data].")
 @click.option("--users-db", type=click.Path(path_type=Path),
               help="Users file [default: instance/users.sqlite].")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
 @store_option(read=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Server threads. Slow (uncached) selections are computed a few at a time "
