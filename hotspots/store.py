@@ -950,21 +950,27 @@ class Store:
             head = data[:4096].decode("utf-8-sig", errors="replace").splitlines()
             header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
             police = is_police_table(header)
-            if police:
+            named = not police or _POLICE_NAME_RE.match(Path(src.member or src.name).name)
+            load = None
+            if not named:  # the batch is named by the file's contents: read them first
                 load = read_police_csv(src, crime_types=crime_types)
-            else:
-                extra = {"date_format": date_format} if date_format else {}
-                load = read_council_csv(
-                    src, columns=columns, geocoder=geocoder, address_geocoder=address_geocoder,
-                    **extra,
-                )  # fmt: skip
-            months = load.incidents["month"].unique().tolist() if police else []
-            falls = _falls_within(data) if police and not _POLICE_NAME_RE.match(
-                Path(src.member or src.name).name) else []  # fmt: skip
+            months = load.incidents["month"].unique().tolist() if load is not None else []
+            falls = _falls_within(data) if not named else []
             key, kind, force, month = batch_identity(src, header, months, falls)
-            log.info("%s (%s): %s", src.name, key, load.summary())
             old = existing.get(key)
-            if old and old[1] == checksum and (old[2] == types_label or kind == "council"):
+            unchanged = old and old[1] == checksum and (old[2] == types_label or kind == "council")
+            if not unchanged and load is None:
+                if police:
+                    load = read_police_csv(src, crime_types=crime_types)
+                else:
+                    extra = {"date_format": date_format} if date_format else {}
+                    load = read_council_csv(
+                        src, columns=columns, geocoder=geocoder,
+                        address_geocoder=address_geocoder, **extra,
+                    )  # fmt: skip
+            if load is not None:
+                log.info("%s (%s): %s", src.name, key, load.summary())
+            if unchanged:  # the same file: nothing to read or write
                 row = self._query(
                     "SELECT rows_read, rows_stored, rows_rejected FROM batches WHERE batch_id = ?",
                     (old[0],),
