@@ -239,7 +239,7 @@ def _by_family(
     )  # fmt: skip
     stamp, notes = _to_local(stamp, parts["Z"], column=column)
     if family == "numeric" and order == "mdy":
-        notes.insert(0, f"dates in column {column!r} read month first ({desc}): "
+        notes.insert(0, f"dates in column {column!r} read month first (mm{sep}dd{sep}yyyy): "
                         "some cannot be day first; pass --date-format dmy if that is wrong")  # fmt: skip
     return stamp, parts["H"].notna().to_numpy(), fits, desc, notes
 

@@ -340,7 +340,7 @@ def _read_table(source: Source) -> _Table:
     frame, lines, faults = table
     frame, lines, repeated = _drop_repeated_headers(frame, lines)
     faults = pd.concat([f for f in (faults, repeated) if len(f)] or [faults], ignore_index=True)
-    faults.insert(0, "source", source.name)
+    faults = pd.concat([pd.DataFrame({"source": [source.name] * len(faults)}), faults], axis=1)
     return _Table(frame, lines, faults.sort_values("line", kind="stable", ignore_index=True))
 
 

@@ -355,3 +355,106 @@ def test_messages_name_only_options_that_exist(tmp_path):
     assert "--date-col" not in str(err.value) and "--postcode-col" not in str(err.value)
     with pytest.raises(HotspotsError, match=r"Name a column with --column date='NAME'"):
         read_council_csv(path, columns=CouncilColumns(date="Nope"))
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _council(tmp_path, dates, name="council.csv"):
+    path = tmp_path / name
+    body = "".join(f"C{i},{d},Youths,404100,267500\n" for i, d in enumerate(dates))
+    path.write_text("Ref,Date Reported,Type,Easting,Northing\n" + body, encoding="utf-8")
+    return path
+
+
+def _labels(load):
+    from hotspots.seasons import add_season_columns
+
+    t = add_season_columns(load.incidents)
+    return list(zip(t["financial_year"], t["season_label"]))
+
+
+DATE_FILES = {
+    # ISO 8601: year-month-day, never day-first (2019-03-05 is 5 March, in 2018-19)
+    "iso": (
+        ["2019-03-05 10:00", "2018-04-01", "2019-03-31T23:59:59", "2018-12-01T00:00", "2018-07-04"],
+        [("2018-19", "spring 2019"), ("2018-19", "spring 2018"), ("2018-19", "spring 2019"),
+         ("2018-19", "winter 2019"), ("2018-19", "summer 2018")],
+    ),
+    # A column that can only be month first (04/22/2018): 04/07/2018 is 7 April, not 4 July
+    "us": (
+        ["04/22/2018", "04/07/2018", "03/31/2019 9:15 PM", "12/01/2018", "02/28/2019"],
+        [("2018-19", "spring 2018"), ("2018-19", "spring 2018"), ("2018-19", "spring 2019"),
+         ("2018-19", "winter 2019"), ("2018-19", "winter 2019")],
+    ),
+    # UK day-first, the default for slash dates
+    "day-first": (
+        ["05/03/2019 10:00", "01/04/2018", "31/03/2019", "01/12/2018", "04/07/2018 23:59"],
+        [("2018-19", "spring 2019"), ("2018-19", "spring 2018"), ("2018-19", "spring 2019"),
+         ("2018-19", "winter 2019"), ("2018-19", "summer 2018")],
+    ),
+    # Mixed zones: converted to Europe/London before the labels are taken
+    "mixed-zone": (
+        ["2018-10-31T21:15:00Z", "2018-10-31T21:15:00+01:00", "2018-10-31 21:15",
+         "2019-03-31T23:30:00Z",        # 00:30 BST on 1 April 2019: 2019-20
+         "2018-11-30T23:30:00-05:00",   # 04:30 GMT on 1 December: winter
+         "2018-08-31T23:30:00+00:00"],  # 00:30 BST on 1 September: autumn
+        [("2018-19", "autumn 2018"), ("2018-19", "autumn 2018"), ("2018-19", "autumn 2018"),
+         ("2019-20", "spring 2019"), ("2018-19", "winter 2019"), ("2018-19", "autumn 2018")],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(DATE_FILES))
+def test_date_files_give_the_right_year_and_season_for_every_row(tmp_path, case):
+    dates, expected = DATE_FILES[case]
+    load = read_incidents([_council(tmp_path, dates)])
+    assert load.rejected == 0, load.rejects
+    assert _labels(load) == expected
+
+
+def test_mixed_zones_are_converted_to_uk_time(tmp_path):
+    dates, _ = DATE_FILES["mixed-zone"]
+    load = read_council_csv(_council(tmp_path, dates))
+    assert load.incidents["date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2018-10-31 21:15", "2018-10-31 20:15", "2018-10-31 21:15",
+        "2019-04-01 00:30", "2018-12-01 04:30", "2018-09-01 00:30",
+    ]  # fmt: skip
+    assert any("converted to UK time (Europe/London)" in n for n in load.notes)
+
+
+def test_month_first_column_is_said_in_the_notes(tmp_path):
+    path = _council(tmp_path, DATE_FILES["us"][0])
+    load = read_council_csv(path)
+    assert load.notes[0] == (
+        f"{path}: dates in column 'Date Reported' read month first (mm/dd/yyyy): "
+        "some cannot be day first; pass --date-format dmy if that is wrong"
+    )
+
+
+def test_a_date_that_does_not_fit_its_column_is_rejected(tmp_path):
+    path = _council(tmp_path, ["31/10/2018", "04/22/2018", "2018-10-31", "31/02/2018", "soon"])
+    load = read_council_csv(path)
+    assert load.incidents["incident_id"].tolist() == ["C0"]
+    assert load.rejects["reason"].tolist() == [
+        "date '04/22/2018' does not fit the column's format (dd/mm/yyyy)",
+        "date '2018-10-31' does not fit the column's format (dd/mm/yyyy)",
+        "impossible date '31/02/2018' (read as dd/mm/yyyy)",
+        "date 'soon' does not fit the column's format (dd/mm/yyyy)",
+    ]
+
+
+def test_date_format_forces_a_format(tmp_path):
+    path = _council(tmp_path, ["01/02/2018", "03/04/2018 10:00"])
+    assert read_incidents([path]).incidents["month"].tolist() == ["2018-02", "2018-04"]
+    assert read_incidents([path], date_format="mdy").incidents["month"].tolist() == [
+        "2018-01", "2018-03",
+    ]  # fmt: skip
+    dotted = _council(tmp_path, ["31.10.2018 21:15", "2018-10-31"], name="dotted.csv")
+    load = read_incidents([dotted], date_format="%d.%m.%Y %H:%M")
+    assert load.incidents["date_precision"].tolist() == ["datetime"]
+    assert load.rejects["reason"].tolist() == [
+        "date '2018-10-31' does not fit the column's format (%d.%m.%Y %H:%M)"
+    ]
+    with pytest.raises(HotspotsError, match="--date-format must be iso, dmy"):
+        read_incidents([path], date_format="british")
