@@ -152,14 +152,14 @@ def vintage_label(wards: gpd.GeoDataFrame) -> str:
     >>> import geopandas as gpd
     >>> w = gpd.GeoDataFrame({"ward_name": ["Abbey"]}, geometry=[None])
     >>> vintage_label(w)
-    'ward boundaries of unknown date (no ONS WDyyCD column)'
+    'wards of unknown date (no ONS WDyyCD column)'
     >>> w.attrs.update(vintage=2013, vintage_column="WD13CD")
     >>> vintage_label(w)
     '2013 wards (WD13CD)'
     """
     year = wards.attrs.get("vintage")
     if year is None:
-        return "ward boundaries of unknown date (no ONS WDyyCD column)"
+        return "wards of unknown date (no ONS WDyyCD column)"
     return f"{year} wards ({wards.attrs.get('vintage_column', 'WDyyCD')})"
 
 

@@ -458,3 +458,22 @@ def test_date_format_forces_a_format(tmp_path):
     ]
     with pytest.raises(HotspotsError, match="--date-format must be iso, dmy"):
         read_incidents([path], date_format="british")
+
+
+def test_cli_prints_the_notes(tmp_path, write_police):
+    from boundaries import get_path
+
+    us = _council(tmp_path, DATE_FILES["us"][0], name="us.csv")
+    empty = write_police([], "2018-10-empty-street.csv")
+    args = ["wards", str(us), str(empty), "--wards", str(get_path("demo-wards")),
+            "-o", str(tmp_path / "t.csv")]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"note: {us}: dates in column 'Date Reported' read month first" in result.output
+    assert f"note: {empty}: holds a header and no data rows" in result.output
+    forced = CliRunner().invoke(main, [*args, "--date-format", "dmy"])
+    assert "read month first" not in forced.output
+    assert "rejected 3" in forced.output  # 04/22/2018, 03/31/2019, 02/28/2019 are not dd/mm
+    bad = CliRunner().invoke(main, [*args, "--date-format", "british"])
+    assert bad.exit_code == 1 and "--date-format must be iso, dmy" in bad.output
+    assert "Traceback" not in bad.output
