@@ -373,8 +373,8 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
     breaks = np.flatnonzero(arr == 10)
     starts = np.concatenate([[0], breaks + 1])
     ends = np.concatenate([breaks, [len(arr)]])
-    cut = np.concatenate([[0], np.cumsum(arr == ord(delimiter))])
-    fields = cut[ends] - cut[starts] + 1
+    found = np.flatnonzero(arr == ord(delimiter))
+    fields = np.searchsorted(found, ends) - np.searchsorted(found, starts) + 1
     length = ends - starts
     blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13))
     numbers = np.flatnonzero(~blank) + 1
@@ -396,11 +396,18 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
     return frame.loc[~blank_rows].reset_index(drop=True), lines[~blank_rows], _fault_frame(columns, [])
 
 
+def _stripped(values: pd.Series) -> pd.Series:
+    """``values`` as stripped text (object dtype), stripping each distinct value once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    clean = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    return pd.Series(clean[codes], index=values.index, dtype=object)
+
+
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Rows whose every field is empty (trailing ',,,,' lines in exports)."""
     blank = np.ones(len(frame), dtype=bool)
     for col in frame.columns:
-        blank &= (frame[col].str.strip() == "").to_numpy()
+        blank &= frame[col].to_numpy(dtype=object) == ""
         if not blank.any():
             break
     return blank
@@ -459,11 +466,11 @@ def _drop_repeated_headers(frame: pd.DataFrame, lines: np.ndarray) -> tuple:
     columns = list(frame.columns)
     if not len(frame) or not columns:
         return frame, lines, _fault_frame(columns, [])
-    same = (frame[columns[0]].str.strip() == columns[0]).to_numpy()
+    same = (_stripped(frame[columns[0]]) == columns[0]).to_numpy()
     for col in columns[1:]:
         if not same.any():
             break
-        same = same & (frame[col].str.strip() == col).to_numpy()
+        same = same & (_stripped(frame[col]) == col).to_numpy()
     if not same.any():
         return frame, lines, _fault_frame(columns, [])
     records = [(int(ln), list(row), "a repeated header row") for ln, row in
@@ -492,10 +499,11 @@ def _checked_points(
     when swapped is reported as swapped.
     """
     first, second = names
-    a = pd.to_numeric(a_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
-    b = pd.to_numeric(b_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
+    a_raw, b_raw = _stripped(a_raw), _stripped(b_raw)
+    a = pd.to_numeric(a_raw, errors="coerce").to_numpy(dtype=float)
+    b = pd.to_numeric(b_raw, errors="coerce").to_numpy(dtype=float)
     reason = np.full(len(a), "", dtype=object)
-    empty = ((a_raw.str.strip() == "") | (b_raw.str.strip() == "")).to_numpy()
+    empty = ((a_raw == "") | (b_raw == "")).to_numpy()
     bad = ~empty & ~(np.isfinite(a) & np.isfinite(b))
     zero = ~empty & ~bad & (a == 0) & (b == 0)
     inside = valid(a, b)
@@ -565,7 +573,7 @@ def _build(
             "line": lines[ok].astype("int64"),
             "date": when,
             "date_precision": precision.to_numpy(dtype=object)[ok],
-            "month": when.strftime("%Y-%m").to_numpy(dtype=object),
+            "month": _month_text(when),
             "category": category.to_numpy(dtype=object)[ok],
             "location": location.to_numpy(dtype=object)[ok],
             "lsoa_code": lsoa_code.to_numpy(dtype=object)[ok],
@@ -598,6 +606,14 @@ def _build(
     for note in load.notes:
         log.warning("%s", note)
     return load
+
+
+def _month_text(when: pd.DatetimeIndex) -> np.ndarray:
+    """``"YYYY-MM"`` for each date, formatting each distinct month once."""
+    codes, months = pd.factorize(when.to_period("M"))
+    return np.asarray(months.strftime("%Y-%m"), dtype=object)[codes] if len(when) else np.array(
+        [], dtype=object
+    )
 
 
 def _blank(n: int, index: pd.Index) -> pd.Series:
@@ -660,7 +676,7 @@ def _police_load(
     rows_read = len(table) + read.n_faults
     notes = []
     if crime_types is not None:
-        types = table["Crime type"].str.strip()
+        types = _stripped(table["Crime type"])
         keep = types.isin(list(crime_types)).to_numpy()
         if len(table) and not keep.any():
             held = ", ".join(f"{k} {v:,}" for k, v in types.value_counts().head(6).items())
@@ -676,7 +692,7 @@ def _police_load(
         if col not in table.columns:
             table[col] = ""
     x, y, reason = _lonlat_points(table["Longitude"], table["Latitude"])
-    month_text = table["Month"].str.strip()
+    month_text = _stripped(table["Month"])
     codes, months = pd.factorize(month_text)
     parsed = pd.to_datetime(pd.Series(months, dtype=object), format="%Y-%m", errors="coerce")
     dates = pd.Series(parsed.to_numpy()[codes] if len(codes) else [], index=table.index,
@@ -689,13 +705,13 @@ def _police_load(
     return _build(
         read,
         src.name,
-        ids=table["Crime ID"].str.strip(),
+        ids=_stripped(table["Crime ID"]),
         dates=dates,
         precision=pd.Series("month", index=table.index),
-        category=table["Crime type"].str.strip(),
-        location=table["Location"].str.strip(),
-        lsoa_code=table["LSOA code"].str.strip(),
-        lsoa_name=table["LSOA name"].str.strip(),
+        category=_stripped(table["Crime type"]),
+        location=_stripped(table["Location"]),
+        lsoa_code=_stripped(table["LSOA code"]),
+        lsoa_name=_stripped(table["LSOA name"]),
         x=x,
         y=y,
         reason=reason,
@@ -856,7 +872,7 @@ def read_council_csv(
     >>> load.incidents[["incident_id", "date_precision", "month"]].values.tolist()
     [['A1', 'datetime', '2018-10']]
     >>> load.rejects["reason"].tolist()
-    ["unparseable date 'not a date'"]
+    ["date 'not a date' does not fit the column's format (dd/mm/yyyy)"]
     """
     src = source if isinstance(source, Source) else Source(str(source), Path(source))
     return _council_load(
@@ -891,7 +907,7 @@ def _council_load(
         )
 
     def col(name: str | None) -> pd.Series:
-        return table[name].astype(str).str.strip() if name else _blank(len(table), table.index)
+        return _stripped(table[name]) if name else _blank(len(table), table.index)
 
     n = len(table)
     x = np.full(n, np.nan)
