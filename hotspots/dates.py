@@ -133,7 +133,7 @@ def parse_dates(
     --------
     >>> import pandas as pd
     >>> got = parse_dates(pd.Series(["04/22/2018", "04/07/2018 21:15", "2018-04-07"]))
-    >>> got.format, got.dates.dt.strftime("%d %b").tolist()[:2], got.reason[2][:25]
+    >>> got.format, got.dates.dt.strftime("%d %b").tolist()[:2], got.reason[2][:26]
     ('mm/dd/yyyy (month first)', ['22 Apr', '07 Apr'], "date '2018-04-07' does not")
     >>> parse_dates(pd.Series(["2018-10-31T21:15:00Z", "2018-06-30T23:30:00+00:00"])).dates.tolist()
     [Timestamp('2018-10-31 21:15:00'), Timestamp('2018-07-01 00:30:00')]
