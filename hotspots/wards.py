@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots._validate import check_columns, check_points, to_analysis_crs
+from hotspots.seasons import months_held
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,6 @@ def ward_counts(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Seri
 
 #: Warn when the newest incidents are this many years (or more) newer than the boundaries.
 YEARS_NEWER_WARNING = 5
-_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_FY_ORDER = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 
 
 def vintage_label(wards: gpd.GeoDataFrame) -> str:
@@ -201,29 +200,6 @@ def _month_numbers(incidents: pd.DataFrame) -> pd.Series | None:
     if "month" in incidents.columns:
         return incidents["month"].str[5:7].astype(int)
     return None
-
-
-def months_held(months: set[int] | list[int], year: str | None = None) -> str:
-    """Name months in financial-year order, as ranges: ``"Apr–Oct"``, ``"Jan–Mar"``.
-
-    Examples
-    --------
-    >>> months_held({4, 5, 6, 10}), months_held(set(range(1, 13))), months_held({1, 2, 3})
-    ('Apr–Jun, Oct', 'Apr–Mar', 'Jan–Mar')
-    """
-    order = [m for m in _FY_ORDER if m in set(months)]
-    if not order:
-        return "no months"
-    runs: list[list[int]] = [[order[0]]]
-    for m in order[1:]:
-        if _FY_ORDER.index(m) == _FY_ORDER.index(runs[-1][-1]) + 1:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-    return ", ".join(
-        _MONTH_ABBR[r[0] - 1] if len(r) == 1 else f"{_MONTH_ABBR[r[0] - 1]}–{_MONTH_ABBR[r[-1] - 1]}"
-        for r in runs
-    )
 
 
 def ward_table(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
