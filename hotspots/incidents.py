@@ -403,6 +403,13 @@ def _stripped(values: pd.Series) -> pd.Series:
     return pd.Series(clean[codes], index=values.index, dtype=object)
 
 
+def _numbers(text: pd.Series) -> np.ndarray:
+    """Text as floats (NaN where not a number), parsing each distinct value once."""
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
+    values = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(float)
+    return np.append(values, np.nan)[codes]
+
+
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Rows whose every field is empty (trailing ',,,,' lines in exports)."""
     blank = np.ones(len(frame), dtype=bool)
@@ -500,8 +507,7 @@ def _checked_points(
     """
     first, second = names
     a_raw, b_raw = _stripped(a_raw), _stripped(b_raw)
-    a = pd.to_numeric(a_raw, errors="coerce").to_numpy(dtype=float)
-    b = pd.to_numeric(b_raw, errors="coerce").to_numpy(dtype=float)
+    a, b = _numbers(a_raw), _numbers(b_raw)
     reason = np.full(len(a), "", dtype=object)
     empty = ((a_raw == "") | (b_raw == "")).to_numpy()
     bad = ~empty & ~(np.isfinite(a) & np.isfinite(b))
