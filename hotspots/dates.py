@@ -258,7 +258,10 @@ def _to_local(stamp: pd.Series, zone: pd.Series, *, column: str) -> tuple[pd.Ser
     utc = (stamp - offset).dt.tz_localize("UTC")
     local = utc.dt.tz_convert(LOCAL_ZONE).dt.tz_localize(None)
     out = stamp.where(~zoned, local)
-    note = f"{int(zoned.sum()):,} distinct time(s) in column {column!r} carry a time zone: converted to UK time ({LOCAL_ZONE})"
+    note = (
+        f"times with a zone (Z or an offset) in column {column!r} were converted to UK "
+        f"time ({LOCAL_ZONE})"
+    )
     return out, [note]
 
 
