@@ -181,7 +181,7 @@ def boundary_notes(incidents: pd.DataFrame, wards: gpd.GeoDataFrame) -> list[str
             f"warning: the incidents run to {newest}, {newest - year} years after the "
             f"boundaries ({year} wards): check that these are still the wards in force"
         )
-        log.warning("%s", warning)
+        log.info("%s", warning)  # the table's notes are printed with it
         notes.append(warning)
     return notes
 

@@ -460,7 +460,7 @@ def test_date_format_forces_a_format(tmp_path):
         read_incidents([path], date_format="british")
 
 
-def test_cli_prints_the_notes(tmp_path, write_police):
+def test_cli_gives_the_notes_as_warnings(tmp_path, write_police, caplog):
     from boundaries import get_path
 
     us = _council(tmp_path, DATE_FILES["us"][0], name="us.csv")
@@ -469,8 +469,9 @@ def test_cli_prints_the_notes(tmp_path, write_police):
             "-o", str(tmp_path / "t.csv")]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert f"note: {us}: dates in column 'Date Reported' read month first" in result.output
-    assert f"note: {empty}: holds a header and no data rows" in result.output
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith(f"{us}: dates in column 'Date Reported' read month first") for w in warned)
+    assert f"{empty}: holds a header and no data rows" in warned
     forced = CliRunner().invoke(main, [*args, "--date-format", "dmy"])
     assert "read month first" not in forced.output
     assert "rejected 3" in forced.output  # 04/22/2018, 03/31/2019, 02/28/2019 are not dd/mm

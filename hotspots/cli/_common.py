@@ -172,8 +172,6 @@ def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
         write_table(prepared.load.rejects, rejects_path)
         line += f"\nrejected rows written to {rejects_path}"
     click.echo(line)
-    for note in prepared.load.notes:  # empty files, month-first dates, time zones
-        click.echo(f"note: {note}", err=True)
     return prepared
 
 
