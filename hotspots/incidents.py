@@ -403,11 +403,12 @@ def _stripped(values: pd.Series) -> pd.Series:
     return pd.Series(clean[codes], index=values.index, dtype=object)
 
 
-def _numbers(text: pd.Series) -> np.ndarray:
-    """Text as floats (NaN where not a number), parsing each distinct value once."""
-    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
-    values = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(float)
-    return np.append(values, np.nan)[codes]
+def _text_and_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Stripped text and its floats (NaN where not a number), each distinct value once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    clean = pd.Series([str(u).strip() for u in uniques] + [""], dtype=object)
+    numbers = pd.to_numeric(clean, errors="coerce").to_numpy(dtype=float)
+    return pd.Series(clean.to_numpy()[codes], index=values.index, dtype=object), numbers[codes]
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -473,7 +474,7 @@ def _drop_repeated_headers(frame: pd.DataFrame, lines: np.ndarray) -> tuple:
     columns = list(frame.columns)
     if not len(frame) or not columns:
         return frame, lines, _fault_frame(columns, [])
-    same = (_stripped(frame[columns[0]]) == columns[0]).to_numpy()
+    same = frame[columns[0]].to_numpy(dtype=object) == columns[0]  # exact: cheap on big files
     for col in columns[1:]:
         if not same.any():
             break
@@ -506,8 +507,7 @@ def _checked_points(
     when swapped is reported as swapped.
     """
     first, second = names
-    a_raw, b_raw = _stripped(a_raw), _stripped(b_raw)
-    a, b = _numbers(a_raw), _numbers(b_raw)
+    (a_raw, a), (b_raw, b) = _text_and_numbers(a_raw), _text_and_numbers(b_raw)
     reason = np.full(len(a), "", dtype=object)
     empty = ((a_raw == "") | (b_raw == "")).to_numpy()
     bad = ~empty & ~(np.isfinite(a) & np.isfinite(b))
@@ -681,8 +681,8 @@ def _police_load(
         )
     rows_read = len(table) + read.n_faults
     notes = []
+    types = _stripped(table["Crime type"])
     if crime_types is not None:
-        types = _stripped(table["Crime type"])
         keep = types.isin(list(crime_types)).to_numpy()
         if len(table) and not keep.any():
             held = ", ".join(f"{k} {v:,}" for k, v in types.value_counts().head(6).items())
@@ -691,7 +691,7 @@ def _police_load(
                 f"among its {len(table):,} rows (it holds: {held}); choose with --crime-type"
             )
         read = replace(read, frame=table.loc[keep].reset_index(drop=True), lines=read.lines[keep])
-        table = read.frame
+        table, types = read.frame, types[keep].reset_index(drop=True)
     if rows_read == 0:
         notes.append(f"{src.name}: holds a header and no data rows")
     for col in POLICE_COLUMNS:
@@ -714,7 +714,7 @@ def _police_load(
         ids=_stripped(table["Crime ID"]),
         dates=dates,
         precision=pd.Series("month", index=table.index),
-        category=_stripped(table["Crime type"]),
+        category=types,
         location=_stripped(table["Location"]),
         lsoa_code=_stripped(table["LSOA code"]),
         lsoa_name=_stripped(table["LSOA name"]),
