@@ -8,6 +8,9 @@ checks, no coordinates, no line numbers: the floor). With ``--old`` it also
 times an earlier ``hotspots/incidents.py`` (e.g. ``git show
 fdea534:hotspots/incidents.py > /tmp/old.py``) on the same files.
 
+``--times N`` reads one file holding the five months N times over instead
+(``--times 4``: 203,936 rows), to see how the cost grows.
+
 Prints the best of ``--repeat`` runs in seconds, peak traced memory, and the
 ratio against the baseline.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -54,8 +58,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--old", type=Path, help="an earlier hotspots/incidents.py to compare")
+    parser.add_argument("--times", type=int, default=0, help="one file of the months N times over")
     args = parser.parse_args()
     files = sorted(POLICE.glob("*-west-mercia-street.csv"))
+    if args.times:
+        big = Path(tempfile.mkdtemp()) / "many-street.csv"
+        with big.open("w", encoding="utf-8") as out:
+            for i in range(args.times):
+                for j, f in enumerate(files):
+                    lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+                    out.writelines(lines if i == j == 0 else lines[1:])
+        files = [big]
     rows = sum(len(pd.read_csv(f, dtype=str)) for f in files)
     print(f"{len(files)} police.uk files, {rows:,} rows (best of {args.repeat})")
 
