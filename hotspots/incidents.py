@@ -325,10 +325,10 @@ def _read_table(source: Source) -> _Table:
     errors of the whole file: they come back in ``faults`` with a reason.
     """
     data = source.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
     text, encoding = _decode(data, source.name)
-    if not text.strip():
+    if not text or text.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
     delimiter = _sniff_delimiter(_first_line(text))
     table = None
@@ -344,17 +344,20 @@ def _read_table(source: Source) -> _Table:
     return _Table(frame, lines, faults.sort_values("line", kind="stable", ignore_index=True))
 
 
-def _fault_frame(columns: list[str], records: list[tuple[int, list[str], str]]) -> pd.DataFrame:
+def _fault_frame(
+    columns: list[str], records: list[tuple[int, list[str], str]], delimiter: str = ","
+) -> pd.DataFrame:
     """Rejected records as rows: line, reason, then their fields under the header's names.
 
-    Extra fields are joined onto the last column, so nothing of the row is lost.
+    Extra fields are joined (with the file's delimiter) onto the last column, so
+    nothing of the row is lost.
     """
     n = len(columns)
     rows = []
     for line, fields, reason in records:
         cells = fields[:n] + [""] * (n - len(fields))
         if len(fields) > n:
-            cells[-1] = ",".join(fields[n - 1 :])
+            cells[-1] = delimiter.join(fields[n - 1 :])
         rows.append([line, reason, *cells])
     return pd.DataFrame(rows, columns=["line", "reason", *columns]).astype(
         {"line": "int64", **dict.fromkeys(columns, object)}
@@ -456,14 +459,16 @@ def _read_quoted(text: str, delimiter: str, name: str) -> tuple:
         bad[-1] = (start, record, why)
     for i, (start, record, why) in enumerate(bad):
         if why.startswith(f"{len(record)} fields") and len(record) > n:
-            bad[i] = (start, record, f"{why}: an unquoted {_DELIMITER_NAMES.get(delimiter, delimiter)} in a value?")
+            name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+            bad[i] = (start, record, f"{why}: an unquoted {name} in a value?")
     frame = pd.DataFrame(good, columns=columns, dtype=object) if good else pd.DataFrame(
         {c: pd.Series(dtype=object) for c in columns}
     )
     frame = frame.astype(str) if len(frame) else frame
     lines = np.asarray(good_lines, dtype=np.int64)
     blank = _blank_rows(frame)
-    return frame.loc[~blank].reset_index(drop=True), lines[~blank], _fault_frame(columns, bad)
+    return (frame.loc[~blank].reset_index(drop=True), lines[~blank],
+            _fault_frame(columns, bad, delimiter))  # fmt: skip
 
 
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
