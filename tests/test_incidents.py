@@ -478,3 +478,12 @@ def test_cli_gives_the_notes_as_warnings(tmp_path, write_police, caplog):
     bad = CliRunner().invoke(main, [*args, "--date-format", "british"])
     assert bad.exit_code == 1 and "--date-format must be iso, dmy" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_unreadable_dates_and_csv_say_why(tmp_path):
+    load = read_council_csv(_council(tmp_path, ["not a date", "soon"]))
+    assert load.rejects["reason"].tolist() == ["unparseable date 'not a date'", "unparseable date 'soon'"]
+    huge = tmp_path / "huge.csv"
+    huge.write_text('Date,Notes\n01/11/2018,"' + "x" * 200_000 + '"\n')
+    with pytest.raises(InputFileError, match=r"is not a valid CSV \(field larger than field limit"):
+        read_council_csv(huge)
