@@ -387,7 +387,8 @@ class _GeoPackage(_Backend):
             checksum TEXT NOT NULL, crime_types TEXT NOT NULL, rows_in_file INTEGER NOT NULL,
             rows_read INTEGER NOT NULL, rows_stored INTEGER NOT NULL,
             rows_rejected INTEGER NOT NULL, rows_outside INTEGER NOT NULL,
-            first_date DATETIME, last_date DATETIME, geocoded TEXT, loaded_at DATETIME NOT NULL);
+            first_date DATETIME, last_date DATETIME, geocoded TEXT, notes TEXT,
+            loaded_at DATETIME NOT NULL);
         CREATE TABLE incidents (
             fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT,
             batch_id INTEGER NOT NULL REFERENCES batches(batch_id), {cols});
@@ -400,7 +401,7 @@ class _GeoPackage(_Backend):
             data BLOB NOT NULL);
         CREATE TABLE boundaries (
             kind TEXT PRIMARY KEY, file_name TEXT, checksum TEXT, vintage TEXT,
-            tolerance_m REAL, loaded_at DATETIME NOT NULL);
+            tolerance_m REAL, attrs TEXT, loaded_at DATETIME NOT NULL);
         CREATE TABLE wards (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY,
             ward_code TEXT, ward_name TEXT);
         CREATE TABLE focus_areas (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY,
@@ -515,7 +516,7 @@ class _PostGIS(_Backend):
                         rows_read BIGINT NOT NULL, rows_stored BIGINT NOT NULL,
                         rows_rejected BIGINT NOT NULL, rows_outside BIGINT NOT NULL,
                         first_date TIMESTAMP, last_date TIMESTAMP, geocoded TEXT,
-                        loaded_at TIMESTAMP NOT NULL)""",
+                        notes TEXT, loaded_at TIMESTAMP NOT NULL)""",
                     f"""CREATE TABLE incidents (
                         fid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                         batch_id BIGINT NOT NULL REFERENCES batches(batch_id), {cols},
@@ -529,7 +530,7 @@ class _PostGIS(_Backend):
                         batch_id BIGINT PRIMARY KEY REFERENCES batches(batch_id),
                         rows BIGINT NOT NULL, data BYTEA NOT NULL)""",
                     """CREATE TABLE boundaries (kind TEXT PRIMARY KEY, file_name TEXT,
-                        checksum TEXT, vintage TEXT, tolerance_m DOUBLE PRECISION,
+                        checksum TEXT, vintage TEXT, tolerance_m DOUBLE PRECISION, attrs TEXT,
                         loaded_at TIMESTAMP NOT NULL)""",
                     """CREATE TABLE wards (fid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                         geom geometry(Geometry, 27700), ward_code TEXT, ward_name TEXT)""",
@@ -651,11 +652,14 @@ class Store:
         rows = self._query(f"SELECT ward_code, ward_name, {b.geom_select} FROM wards ORDER BY fid")
         if not rows:
             return None
-        return gpd.GeoDataFrame(
+        frame = gpd.GeoDataFrame(
             {"ward_code": [r[0] for r in rows], "ward_name": [r[1] for r in rows]},
             geometry=[b.read_geom(r[2]) for r in rows],
             crs=ANALYSIS_CRS,
         )
+        attrs = self._query("SELECT attrs FROM boundaries WHERE kind = 'wards'")
+        frame.attrs.update(json.loads(attrs[0][0] or "{}") if attrs else {})
+        return frame
 
     def focus_areas(self) -> gpd.GeoDataFrame | None:
         """The stored focus areas, or None."""
@@ -789,6 +793,11 @@ class Store:
             selected=len(base) + len(rejects),
             files=tuple(sorted(batches["file_name"])),
             geocoded=self._geocoded(),
+            notes=tuple(
+                note
+                for (text,) in self._query("SELECT notes FROM batches ORDER BY file_name, batch_id")
+                for note in json.loads(text or "[]")
+            ),
         )
         return Prepared(kept, int((~inside).sum()), load, wards, areas)
 
@@ -915,7 +924,8 @@ class Store:
                 )
             wards = load_wards(wards_path)
             tol = 100.0 if tolerance_m is None else float(tolerance_m)
-            vintage = wards_vintage or ward_vintage(wards_path)
+            found = wards.attrs.get("vintage")
+            vintage = wards_vintage or (str(found) if found else ward_vintage(wards_path))
             new_boundaries.append(("wards", wards_path, vintage, tol, wards))
         if "areas" in info.index:
             if areas_path is not None and file_checksum(Path(areas_path).read_bytes()) != info.loc["areas", "checksum"]:
@@ -993,9 +1003,11 @@ class Store:
         with b.transaction() as cur:
             for kind, path, vintage, tol, frame in new_boundaries:
                 cur.execute(
-                    b.q("INSERT INTO boundaries VALUES (?, ?, ?, ?, ?, ?)"),
-                    (kind, str(path), file_checksum(Path(path).read_bytes()), vintage, tol, now),
-                )
+                    b.q("INSERT INTO boundaries (kind, file_name, checksum, vintage, tolerance_m, "
+                        "attrs, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                    (kind, str(path), file_checksum(Path(path).read_bytes()), vintage, tol,
+                     json.dumps(dict(frame.attrs), default=str), now),
+                )  # fmt: skip
                 if kind == "wards":
                     for code, name, geom in zip(frame["ward_code"], frame["ward_name"], frame.geometry):
                         cur.execute(
@@ -1037,13 +1049,13 @@ class Store:
             b.q(
                 "INSERT INTO batches (batch_key, source, force, month, file_name, checksum, "
                 "crime_types, rows_in_file, rows_read, rows_stored, rows_rejected, rows_outside, "
-                "first_date, last_date, geocoded, loaded_at) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING batch_id"
+                "first_date, last_date, geocoded, notes, loaded_at) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING batch_id"
             ),
             (plan.key, plan.source, plan.force, plan.month, plan.file, plan.checksum,
              plan.crime_types, load.rows_read, load.selected, load.kept, load.rejected,
              int((tagged["ward_match"] == OUTSIDE).sum()), first, last,
-             json.dumps(load.geocoded), now),
+             json.dumps(load.geocoded), json.dumps(list(load.notes)), now),
         )  # fmt: skip
         batch_id = int(cur.fetchone()[0])
         log.info("writing batch %s: %d incidents, %d rejects", plan.key, len(tagged), load.rejected)

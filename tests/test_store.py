@@ -114,6 +114,8 @@ def test_store_gives_the_same_prepared_as_the_files(target, demo):
     assert got.outside == demo.outside
     assert got.summary() == demo.summary()
     assert_geodataframe_equal(got.wards, demo.wards)
+    assert got.wards.attrs == demo.wards.attrs
+    assert got.load.notes == demo.load.notes
     assert_geodataframe_equal(got.areas, demo.areas)
     pd.testing.assert_frame_equal(got.load.rejects, demo.load.rejects, check_dtype=False)
 
@@ -331,6 +333,8 @@ def test_real_five_months_same_prepared_as_files(shared_data, target):
     assert_geodataframe_equal(got.incidents, expected.incidents)
     assert got.summary() == expected.summary()
     assert got.outside == expected.outside
+    assert got.wards.attrs == expected.wards.attrs and got.wards.attrs["vintage"] == 2013
+    assert got.load.notes == expected.load.notes
 
 
 # --------------------------------------------------------------------------- the web app
