@@ -80,6 +80,8 @@ SQL_COLUMNS = {
     "ward_match": "TEXT", "area": "TEXT", "x": "REAL", "y": "REAL",
 }  # fmt: skip
 _CATEGORY = "_crime_type"
+#: The store's table layout; a store of another layout is refused with a clear message.
+_SCHEMA = "2"
 _INDEXED = ("batch_id", "month", "financial_year", "season", "ward", "area")
 
 
@@ -380,7 +382,7 @@ class _GeoPackage(_Backend):
             CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
             CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
         CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT);
-        INSERT INTO store_info VALUES ('version', '0'), ('schema', '1');
+        INSERT INTO store_info VALUES ('version', '0'), ('schema', '{_SCHEMA}');
         CREATE TABLE batches (
             batch_id INTEGER PRIMARY KEY AUTOINCREMENT, batch_key TEXT NOT NULL UNIQUE,
             source TEXT NOT NULL, force TEXT, month TEXT, file_name TEXT NOT NULL,
@@ -507,7 +509,7 @@ class _PostGIS(_Backend):
                     return
                 for sql in (
                     "CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT)",
-                    "INSERT INTO store_info VALUES ('version', '0'), ('schema', '1')",
+                    f"INSERT INTO store_info VALUES ('version', '0'), ('schema', '{_SCHEMA}')",
                     """CREATE TABLE batches (
                         batch_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                         batch_key TEXT NOT NULL UNIQUE, source TEXT NOT NULL, force TEXT,
@@ -606,6 +608,13 @@ class Store:
             if is_database_url(target)
             else _GeoPackage(Path(target), create=create)
         )
+        (schema,) = self._query("SELECT value FROM store_info WHERE key = 'schema'")[0]
+        if schema != _SCHEMA:
+            self.close()
+            raise StoreError(
+                f"the store {describe(self.target)} has table layout {schema}, this hotspots "
+                f"needs {_SCHEMA}: ingest the files again into a new store"
+            )
 
     def __enter__(self) -> Store:
         return self

@@ -479,3 +479,11 @@ def test_cli_tasking_map_and_export_read_the_store(tmp_path):
     with open_store(target) as store:
         store.ingest([police_file(tmp_path / "2018-10-test-street.csv", 20)])
     assert ", 0 up to date" in _cli(*export).stdout  # a new batch: the map is made again
+
+
+def test_a_store_of_another_layout_is_refused_clearly(tmp_path):
+    path = tmp_path / "old.gpkg"
+    with open_store(path) as store:
+        store.backend.con.execute("UPDATE store_info SET value = '1' WHERE key = 'schema'")
+    with pytest.raises(StoreError, match="has table layout 1, this hotspots needs"):
+        open_store(path)
