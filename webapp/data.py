@@ -249,7 +249,9 @@ class DataStore:
         )
 
     def focus_geometry(self, sel: Selection):
-        """The EPSG:27700 shape a map fits: the ward, the focus area, or None (the borough)."""
+        """The EPSG:27700 shape a map fits: the hotspot ``focus``, the ward, the area, or None."""
+        if sel.focus is not None:
+            return results.focus_hull(self.clusters(sel), sel)
         prepared = self.loaded().prepared
         if sel.ward_name:
             wards = prepared.wards
@@ -277,4 +279,5 @@ class DataStore:
             )
             return localized_html(m)
 
-        return self.cached("map_html", sel, compute)
+        kind = "map_html" if sel.focus is None else f"map_html:focus={sel.focus}"
+        return self.cached(kind, sel, compute)
