@@ -136,3 +136,34 @@ def test_ward_views_of_a_whole_year_have_no_footpath_noise(demo, ward):
     """Every hotspot in a ward view is at least min_samples big (no small re-clustered ones)."""
     view = hotspots_for(demo, financial_year="2018-19", ward=ward)
     assert (view["incidents"] >= view.attrs["min_samples"]).all()
+
+
+def _hull_fills(html: str) -> dict[str, str]:
+    """cluster_id -> fill colour of the hotspot outlines in a rendered folium map."""
+    import json
+    import re
+
+    fills = {}
+    for blob in re.findall(r"_add\((\{\"features\".*?\})\);\s*$", html, re.M):
+        for feature in json.loads(blob)["features"]:
+            props = feature["properties"]
+            if "cluster_id" in props and "_fill" in props:
+                fills[str(props["cluster_id"])] = props["_fill"]
+    return fills
+
+
+def test_a_hotspot_has_the_same_colour_in_every_view(demo):
+    from hotspots.maps import hotspot_map, ward_summary
+
+    wards = ward_summary(demo.incidents, demo.wards)
+    none = demo.incidents.iloc[:0]
+
+    def fills(**view):
+        found = hotspots_for(demo, financial_year="2018-19", **view)
+        return _hull_fills(hotspot_map(wards, found, none).get_root().render())
+
+    borough = fills()
+    assert len(borough) == 8 and len(set(borough.values())) > 1
+    for view in ({"ward": "Abbey"}, {"area": "Town centre"}, {"ward": "Winyates"}):
+        shown = fills(**view)
+        assert shown and shown == {k: borough[k] for k in shown}, view
