@@ -84,8 +84,8 @@ def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):
     >>> from shapely.geometry import Point
     >>> found = gpd.GeoDataFrame({"cluster_id": [1, 4]},
     ...                          geometry=[Point(0, 0).buffer(10), Point(900, 0).buffer(10)])
-    >>> focus_hull(found, Selection("2018-19", focus=4)).bounds
-    (740.0, -160.0, 1060.0, 160.0)
+    >>> [round(v) for v in focus_hull(found, Selection("2018-19", focus=4)).bounds]
+    [740, -160, 1060, 160]
     >>> focus_hull(found, Selection("2018-19", focus=2))
     Traceback (most recent call last):
     ...
