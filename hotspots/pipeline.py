@@ -385,6 +385,33 @@ class Hotspots:
         return self.period.loc[keep].assign(cluster_id=self.members[keep].astype(int))
 
 
+def check_view(prepared: Prepared, *, area: str | None = None, ward: str | None = None) -> None:
+    """Raise a :class:`HotspotsError` naming the choices when a focus area or ward is unknown.
+
+    Examples
+    --------
+    >>> from boundaries import get_path, load_wards
+    >>> from hotspots.incidents import read_incidents
+    >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
+    >>> check_view(p, ward="Abbey")
+    >>> check_view(p, area="Town centre")
+    Traceback (most recent call last):
+    ...
+    hotspots._errors.HotspotsError: area 'Town centre' is not one of the focus areas []; give one of them (or --areas FILE with that name)
+    """
+    if area:
+        names = [] if prepared.areas is None else list(prepared.areas["name"])
+        if area not in names:
+            raise HotspotsError(
+                f"area {area!r} is not one of the focus areas {names!r}; give one of them "
+                "(or --areas FILE with that name)"
+            )
+    if ward:
+        names = list(prepared.wards["ward_name"])
+        if ward not in names:
+            raise HotspotsError(f"ward {ward!r} is not in the ward boundaries; give one of {names!r}")
+
+
 def find_hotspots(
     prepared: Prepared,
     *,
@@ -415,6 +442,11 @@ def find_hotspots(
     -------
     Hotspots
 
+    Raises
+    ------
+    HotspotsError
+        For a focus area or ward that the data does not have (naming those it has).
+
     Examples
     --------
     >>> from boundaries import get_path, load_wards
@@ -432,6 +464,7 @@ def find_hotspots(
     >>> centre.clusters.attrs["min_samples"] == borough.clusters.attrs["min_samples"]
     True
     """
+    check_view(prepared, area=area, ward=ward)
     period = select_period(prepared.incidents, season=season, financial_year=financial_year)
     clusters, members = clusters_and_members(
         period, params=params, areas=prepared.areas, study_area_m2=prepared.study_area_m2

@@ -27,7 +27,13 @@ from hotspots._validate import ANALYSIS_CRS, check_columns
 from hotspots.cluster import ClusterParams
 from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous
 from hotspots.geocode import bng_to_lonlat
-from hotspots.pipeline import Prepared, busiest_points, find_hotspots, previous_period
+from hotspots.pipeline import (
+    Prepared,
+    busiest_points,
+    check_view,
+    find_hotspots,
+    previous_period,
+)
 from hotspots.seasons import parse_financial_year
 
 log = logging.getLogger(__name__)
@@ -256,7 +262,7 @@ def tasking(
             "hotspot with the same season a year before"
         )
     parse_financial_year(financial_year)
-    _check_name(prepared, area=area, ward=ward)
+    check_view(prepared, area=area, ward=ward)
     found = find_hotspots(
         prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params
     )
@@ -267,22 +273,6 @@ def tasking(
     log.info("tasking sheet: %d hotspot(s) in a view of %d incidents", len(sheet),
              len(found.selected))  # fmt: skip
     return sheet, found.clusters
-
-
-def _check_name(prepared: Prepared, *, area: str | None, ward: str | None) -> None:
-    if area:
-        names = [] if prepared.areas is None else list(prepared.areas["name"])
-        if area not in names:
-            raise HotspotsError(
-                f"area {area!r} is not one of the focus areas {names!r}; give one of them "
-                "(or --areas FILE with that name)"
-            )
-    if ward:
-        names = list(prepared.wards["ward_name"])
-        if ward not in names:
-            raise HotspotsError(
-                f"ward {ward!r} is not in the ward boundaries; give one of {names!r}"
-            )
 
 
 def tasking_sheet(

@@ -133,8 +133,7 @@ def tasking_pdf():
                                   financial_year=sel.financial_year, area=sel.focus_area,
                                   ward=sel.ward_name)  # fmt: skip
         demo = data_store.source.is_demo
-        note = " ".join(p for p in (data_note(chosen, demo=demo), sheet.attrs.get("parameters"))
-                        if p)  # fmt: skip
+        note = f"{data_note(chosen, demo=demo)} {sheet.attrs.get('parameters', '')}."
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "sheet.pdf"
             write_sheet(sheet, path, clusters=clusters, wards=data.prepared.wards,
