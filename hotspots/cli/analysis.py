@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -127,7 +128,13 @@ def tune(**kwargs) -> None:
         --areas boundaries/redditch_focus_areas.toml --season autumn --area "Town centre"
     """
     from hotspots._errors import HotspotsError
-    from hotspots.cluster import ClusterParams, background_count, default_min_samples, suggest_eps
+    from hotspots.cluster import (
+        ClusterParams,
+        ClusterWarning,
+        background_count,
+        default_min_samples,
+        suggest_eps,
+    )
     from hotspots.pipeline import check_view, find_hotspots, select_incidents
 
     ClusterParams(eps_m=kwargs["eps_m"], min_samples=kwargs["min_samples"])  # check them first
@@ -140,8 +147,9 @@ def tune(**kwargs) -> None:
     eps = kwargs["eps_m"]
     ms = kwargs["min_samples"] or default_min_samples(len(whole), area_m2, eps)
     where = kwargs["area"] or kwargs["ward"] or "the whole study area"
+    whole_note = f"{len(whole):,} in " if len(whole) != len(chosen) else ""
     click.echo(f"incidents selected: {len(chosen):,} in {where} "
-               f"({len(whole):,} in the study area of {area_m2 / 1e6:.1f} km2)")  # fmt: skip
+               f"({whole_note}the study area of {area_m2 / 1e6:.1f} km2)")  # fmt: skip
     click.echo(f"background in a {eps:g} m circle: {background_count(len(whole), area_m2, eps):.2f}")
     if len(chosen) <= ms:
         raise HotspotsError(
@@ -151,10 +159,14 @@ def tune(**kwargs) -> None:
         )
     suggested = suggest_eps(chosen, min_samples=ms)
     for label, value in ((f"--eps-m {eps:g}", eps), (f"suggested {suggested:g}", suggested)):
-        found = find_hotspots(prepared, **period, area=kwargs["area"], ward=kwargs["ward"],
-                              params=ClusterParams(eps_m=value, min_samples=ms))  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ClusterWarning)
+            found = find_hotspots(prepared, **period, area=kwargs["area"], ward=kwargs["ward"],
+                                  params=ClusterParams(eps_m=value, min_samples=ms))  # fmt: skip
         click.echo(f"hotspots in {where} with {label} m: {len(found.clusters)} "
                    f"({int(found.clusters['incidents'].sum()):,} incidents)")  # fmt: skip
+        for warning in caught:
+            click.echo(f"  note: {warning.message}")
     click.echo(f"min_samples: {ms}; suggested eps_m: {suggested:g}")
 
 
