@@ -159,3 +159,23 @@ def test_ward_sheet_lists_the_borough_hotspots_in_the_ward(user):
     assert [(r["rank"], r["incidents"], r["share_pct"]) for r in ward] == expected and expected
     page = user.get("/tasking?fy=2018-19&season=autumn&area=ward:Abbey").get_data(True)
     assert "DBSCAN eps 100 m, min_samples" in page and "busiest map point" in page
+
+
+@pytest.mark.parametrize("area", ["borough", "ward:Abbey", "Town+centre"])
+def test_ids_and_counts_agree_across_map_tables_and_tasking(user, area):
+    query = f"fy=2018-19&season=autumn&area={area}"
+    api = user.get(f"/api/clusters?{query}").get_json(force=True)
+    from_api = [
+        (f["properties"]["cluster_id"], f["properties"]["incidents"]) for f in api["features"]
+    ]
+    table = csv.DictReader(io.StringIO(user.get(f"/clusters.csv?{query}").get_data(True)))
+    from_table = [(int(r["cluster_id"]), int(r["incidents"])) for r in table]
+    sheet = csv.DictReader(io.StringIO(user.get(f"/tasking.csv?{query}").get_data(True)))
+    from_sheet = [(int(r["rank"]), int(r["incidents"])) for r in sheet]
+    assert from_api and sorted(from_api) == from_table == from_sheet
+    borough = user.get("/api/clusters?fy=2018-19&season=autumn").get_json(force=True)
+    whole = {
+        f["properties"]["cluster_id"]: f["properties"]["incidents"] for f in borough["features"]
+    }
+    assert all(whole[i] == n for i, n in from_sheet)
+    assert api["min_samples"] == borough["min_samples"]
