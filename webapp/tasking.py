@@ -132,7 +132,7 @@ def tasking_pdf():
         chosen = select_incidents(data.prepared.incidents, season=sel.season_filter,
                                   financial_year=sel.financial_year, area=sel.focus_area,
                                   ward=sel.ward_name)  # fmt: skip
-        demo = data_store.source.is_demo
+        demo = data_store.spec.is_demo
         note = f"{data_note(chosen, demo=demo)} {sheet.attrs.get('parameters', '')}."
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "sheet.pdf"

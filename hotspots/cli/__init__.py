@@ -40,7 +40,7 @@ def first_sentence(text: str) -> str:
 
     Examples
     --------
-    >>> first_sentence("Count incidents per ward, in the council's format.\n\nColumns: ...")
+    >>> first_sentence("Count incidents per ward, in the council's format. Columns: ward, ...")
     "Count incidents per ward, in the council's format."
     """
     para = " ".join(text.strip().split("\n\n")[0].split())
