@@ -114,7 +114,7 @@ def test_rows_link_to_the_map_centred_on_their_hotspot(user):
         page = user.get(link)
         assert page.status_code == 200
         frame = user.get(link.replace("/map?", "/map/frame?")).get_data(True)
-        # The map fits the hotspot's outline (150 m margin), not the ward.
+        # The map fits the hotspot's outline (250 m margin), not the ward.
         (bounds,) = re.findall(r"fitBounds\(\s*\[\[([-\d., \[\]]+)\]\]", frame)
         lat0, lon0, lat1, lon1 = (float(v) for v in re.findall(r"-?\d+\.\d+", bounds))
         assert (lat1 - lat0) < 0.02 and (lon1 - lon0) < 0.03

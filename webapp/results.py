@@ -22,7 +22,7 @@ from webapp.selection import ALL_YEARS, Choices, ParamError, Selection
 
 WEB_CRS = "EPSG:4326"
 #: Margin around a hotspot's outline when the map is centred on it (``focus=<id>``), metres.
-FOCUS_MARGIN_M = 150.0
+FOCUS_MARGIN_M = 250.0
 
 
 def choices_for(prepared: Prepared) -> Choices:
@@ -85,7 +85,7 @@ def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):
     >>> found = gpd.GeoDataFrame({"cluster_id": [1, 4]},
     ...                          geometry=[Point(0, 0).buffer(10), Point(900, 0).buffer(10)])
     >>> [round(v) for v in focus_hull(found, Selection("2018-19", focus=4)).bounds]
-    [740, -160, 1060, 160]
+    [640, -260, 1160, 260]
     >>> focus_hull(found, Selection("2018-19", focus=2))
     Traceback (most recent call last):
     ...
