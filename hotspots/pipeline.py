@@ -42,7 +42,7 @@ from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous, previous_fina
 from hotspots.geocode import bng_to_lonlat
 from hotspots.incidents import IncidentLoad
 from hotspots.places import tag_focus_areas
-from hotspots.seasons import add_season_columns, select_period
+from hotspots.seasons import add_season_columns, months_held, months_in_common, select_period
 from hotspots.wards import NEAREST, assign_wards, in_study_area
 
 log = logging.getLogger(__name__)
@@ -544,20 +544,41 @@ def add_trend(
 
     The earlier incidents counted are those of the whole study area inside each
     hotspot's outline, so a hotspot has the same trend in every view.
-    ``attrs["compared_with"]`` names the earlier period ("autumn 2017-18") or is None.
+    ``attrs["compared_with"]`` names the earlier period ("autumn 2017-18") or is
+    None. When the two years do not hold the same months (a part year), both
+    are counted on the months they share (``"autumn 2017-18, Nov only (the
+    months both hold)"``) and ``attrs["months_note"]`` says what each holds.
     """
     attrs = dict(clusters.attrs)
+    attrs["compared_with"] = None
     earlier = previous_period(prepared, season=season, financial_year=financial_year)
-    if earlier is not None:
-        out = change_vs_previous(clusters, earlier)
-        season_word = "" if season in (None, "all") else f"{season} "
-        attrs["compared_with"] = f"{season_word}{previous_financial_year(financial_year)}"
-    else:
+    season_word = "" if season in (None, "all") else f"{season} "
+    out = None
+    if earlier is not None:  # like with like: only the months both years hold
+        before = previous_financial_year(financial_year)
+        now = select_period(prepared.incidents, season=season, financial_year=financial_year)
+        common, note = months_in_common(
+            now, earlier, labels=(f"{season_word}{financial_year}", f"{season_word}{before}")
+        )
+        attrs["months_note"] = note
+        if note is None:
+            out = change_vs_previous(clusters, earlier)
+            attrs["compared_with"] = f"{season_word}{before}"
+        elif common:  # count both years' incidents in each outline, on the common months
+            alike = now[now["month_num"].isin(common)]
+            counts = change_vs_previous(clusters, alike)["previous"]
+            out = change_vs_previous(
+                clusters.assign(incidents=counts), earlier[earlier["month_num"].isin(common)]
+            )
+            out["incidents"] = clusters["incidents"]
+            attrs["compared_with"] = (
+                f"{season_word}{before}, {months_held(common)} only (the months both hold)"
+            )
+    if out is None:
         out = clusters.copy()
         out["previous"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["change"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["trend"] = pd.Series([NO_EARLIER_DATA] * len(out), index=out.index, dtype=object)
-        attrs["compared_with"] = None
     out.attrs = attrs
     return out
 
@@ -580,7 +601,10 @@ def hotspots_with_trend(
         (see :func:`hotspots.evaluate.change_vs_previous` and :func:`add_trend`).
         Where there is no financial year, or the data holds nothing for the same
         season a year before, ``previous`` and ``change`` are missing and
-        ``trend`` is :data:`hotspots.evaluate.NO_EARLIER_DATA`.
+        ``trend`` is :data:`hotspots.evaluate.NO_EARLIER_DATA`. When the two
+        years do not hold the same months (a part year), both are counted on
+        the months they share (``"autumn 2017-18, Nov only (the months both
+        hold)"``) and ``attrs["months_note"]`` says what each holds.
     """
     clusters = hotspots_for(
         prepared, season=season, financial_year=financial_year, area=area, ward=ward,

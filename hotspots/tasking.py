@@ -29,10 +29,10 @@ from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous
 from hotspots.geocode import bng_to_lonlat
 from hotspots.pipeline import (
     Prepared,
+    add_trend,
     busiest_points,
     check_view,
     find_hotspots,
-    previous_period,
 )
 from hotspots.seasons import parse_financial_year
 
@@ -172,7 +172,9 @@ def sheet_from_clusters(
     previous : geopandas.GeoDataFrame, optional
         The incidents of the same season a year before. None means the data
         holds no earlier period: ``previous`` is missing and ``trend`` is
-        :data:`NO_EARLIER_DATA`.
+        :data:`NO_EARLIER_DATA`. Ignored when ``clusters`` already has
+        ``previous`` and ``trend`` (:func:`hotspots.pipeline.add_trend`, which
+        compares part years on the months both hold).
 
     Returns
     -------
@@ -202,7 +204,9 @@ def sheet_from_clusters(
             "that were clustered and the members the same run gave (hotspots.pipeline."
             "find_hotspots returns both)"
         )
-    if previous is not None:
+    if {"previous", "trend"} <= set(clusters.columns):  # from hotspots.pipeline.add_trend
+        trend = clusters
+    elif previous is not None:
         trend = change_vs_previous(clusters, previous)
     else:
         trend = clusters.assign(previous=pd.NA, trend=NO_EARLIER_DATA)
@@ -266,13 +270,12 @@ def tasking(
     found = find_hotspots(
         prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params
     )
-    before = previous_period(prepared, season=season, financial_year=financial_year)
-    sheet = sheet_from_clusters(found.clusters, found.period, members=found.members,
-                                previous=before)  # fmt: skip
-    sheet.attrs.update(found.clusters.attrs)
+    clusters = add_trend(found.clusters, prepared, season=season, financial_year=financial_year)
+    sheet = sheet_from_clusters(clusters, found.period, members=found.members)
+    sheet.attrs.update(clusters.attrs)
     log.info("tasking sheet: %d hotspot(s) in a view of %d incidents", len(sheet),
              len(found.selected))  # fmt: skip
-    return sheet, found.clusters
+    return sheet, clusters
 
 
 def tasking_sheet(

@@ -12,10 +12,9 @@ The selection is the app's usual one (``fy``, ``season``, ``area``), checked by
 :func:`webapp.params.selection`; a tasking sheet needs one financial year, so
 ``fy=all`` is a 400 naming ``fy``.
 
-Only public text is shown: the place is a police.uk-style ``Location``
-("On or near ...", no house numbers); any other place text (a council
-export's free-text location may hold personal data) is withheld, and the
-sheet's list of top locations is never sent.
+Place text is at street level for viewers (:func:`webapp.auth.shown_places`:
+house numbers, flats and business names removed, "On or near ..." kept);
+analysts see it in full. The sheet's list of top locations is never sent.
 """
 
 from __future__ import annotations
@@ -29,11 +28,11 @@ import geopandas as gpd
 import pandas as pd
 from flask import Blueprint, Response, render_template
 
-from hotspots.io import ATTRIBUTION, percent_shares
+from hotspots.io import ATTRIBUTION, csv_safe, percent_shares
 from hotspots.tasking import tasking
 from webapp import results
+from webapp.auth import may_see_addresses, shown_places
 from webapp.params import ParamError, selection, store
-from webapp.views import csv_safe
 
 bp = Blueprint("tasking", __name__)
 
@@ -71,11 +70,11 @@ def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
                                   financial_year=sel.financial_year, area=sel.focus_area,
                                   ward=sel.ward_name, params=params)  # fmt: skip
         out = sheet[[*COLUMNS, "geometry"]].copy()
-        out["place"] = [public_place(p) for p in out["place"]]
         out.attrs.update(sheet.attrs)
         return out, clusters
 
-    return data_store.cached("tasking", sel, compute)
+    sheet, clusters = data_store.cached("tasking", sel, compute)
+    return shown_places(sheet), shown_places(clusters)
 
 
 def _sheet(sel) -> gpd.GeoDataFrame:
@@ -144,6 +143,8 @@ def tasking_pdf():
                         demo=demo)  # fmt: skip
             return path.read_bytes()
 
-    pdf = data_store.cached("tasking_pdf", sel, compute)
+    # Viewers and analysts see different place text: one cached PDF for each.
+    pdf = data_store.cached("tasking_pdf_full" if may_see_addresses() else "tasking_pdf", sel,
+                            compute)  # fmt: skip
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{_stem(sel)}.pdf"'})  # fmt: skip
