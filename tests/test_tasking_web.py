@@ -179,3 +179,8 @@ def test_ids_and_counts_agree_across_map_tables_and_tasking(user, area):
     }
     assert all(whole[i] == n for i, n in from_sheet)
     assert api["min_samples"] == borough["min_samples"]
+
+
+def test_map_frame_states_the_parameters(user):
+    frame = user.get("/map/frame?fy=2018-19&season=autumn&area=ward:Abbey").get_data(True)
+    assert "DBSCAN eps 100 m, min_samples" in frame and "whole study area" in frame

@@ -380,7 +380,7 @@ class DataStore:
                 tiles_url=opts.tiles_url,
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,
-                caption=sel.label,
+                caption=f"{sel.label}. {clusters.attrs.get('parameters', '')}",
             )
             return localized_html(m)
 
