@@ -1,0 +1,290 @@
+"""Hotspot quality: accuracy measures, baselines, coverage cut, patterns, significance."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from hotspots._errors import HotspotsError
+from hotspots.cluster import ClusterParams, find_clusters
+from hotspots.evaluate import (
+    accuracy_measures,
+    backtest,
+    classify_pattern,
+    classify_places,
+    default_cell_m,
+    hull_cells,
+    parse_window,
+    place_patterns,
+    quartic_density,
+    rolling_backtest,
+    select_window,
+    study_grid,
+    summarise_backtest,
+    top_cells,
+)
+from hotspots.significance import benjamini_hochberg, cluster_significance
+
+# A 1 km square borough and a 100 m grid: 100 cells, cell i = column i % 10, row i // 10.
+BOROUGH = gpd.GeoDataFrame({"ward_name": ["Only"]}, geometry=[box(0, 0, 1000, 1000)], crs=27700)
+
+
+def points(xy, month: str = "2018-10") -> gpd.GeoDataFrame:
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return gpd.GeoDataFrame(
+        {"month": [month] * len(xy)}, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700
+    )
+
+
+# ------------------------------------------------------------------ measures
+
+
+def test_accuracy_measures_by_hand():
+    # n=30 of N=60 test incidents on a=2 km2 of A=100 km2: hit rate 0.5, PAI 0.5/0.02 = 25.
+    # The best 2 km2 held 40: PEI 30/40. Training: 45 of 90 in the same place: RRI (30/45)/(60/90) = 1.
+    m = accuracy_measures(30, 60, 2e6, 100e6, best_hits=40, train_hits=45, train_total=90)
+    assert m == pytest.approx({"hit_rate": 0.5, "pai": 25.0, "pei": 0.75, "rri": 1.0})
+
+
+def test_accuracy_measures_nothing_to_divide_by_is_nan():
+    m = accuracy_measures(0, 0, 1e6, 50e6, best_hits=0, train_hits=0, train_total=10)
+    assert all(math.isnan(v) for v in m.values())
+
+
+# ------------------------------------------------------------------ grid, KDE, coverage cut
+
+
+def test_grid_counts_cells_and_cell_size_rule():
+    grid = study_grid(BOROUGH, cell_m=100)
+    assert (grid.nx, grid.ny, int(grid.inside.sum()), grid.study_area_m2) == (10, 10, 100, 1e6)
+    counts = grid.counts(np.array([[50, 50], [60, 40], [950, 950], [2000, 2000]]))
+    assert counts[0] == 2 and counts[99] == 1 and counts.sum() == 3  # off-grid point dropped
+    assert default_cell_m(gpd.GeoDataFrame(geometry=[box(0, 0, 9000, 30000)], crs=27700)) == 60
+    assert default_cell_m(BOROUGH) == 25  # 1000 / 150 = 6.7 m, kept at the 25 m floor
+
+
+def test_grid_baseline_takes_the_busiest_training_cells():
+    train = points([[150, 150]] * 5 + [[850, 850]] * 3 + [[450, 450]])
+    test = points([[150, 150]] * 2 + [[850, 850]] * 4 + [[450, 450]] * 2)
+    r = backtest(train, test, BOROUGH, coverages=(0.02,), own=False, cell_m=100, methods=("grid",))
+    row = r.iloc[0]
+    # 2% of 1 km2 = 2 cells: (150,150) and (850,850); they hold 6 of 8 test incidents.
+    assert (row["hits"], row["test_incidents"], row["area_km2"]) == (6, 8, 0.02)
+    assert row["hit_rate"] == pytest.approx(0.75)
+    assert row["pai"] == pytest.approx(0.75 / 0.02)
+    assert row["pei"] == pytest.approx(6 / 6)  # the two busiest test cells hold 4 + 2
+    assert row["rri"] == pytest.approx((6 / 8) / (8 / 9))
+
+
+def test_quartic_kernel_values_by_hand():
+    grid = study_grid(BOROUGH, cell_m=100)
+    # Two incidents on the centre of cell 0 (50, 50); bandwidth 200 m.
+    d = quartic_density(grid, np.array([[50, 50], [50, 50]]), bandwidth_m=200)
+    peak = 3 / (math.pi * 200**2)
+    assert d[0] == pytest.approx(2 * peak)
+    assert d[1] == pytest.approx(2 * peak * (1 - (100 / 200) ** 2) ** 2)  # 100 m east
+    assert d[11] == pytest.approx(2 * peak * (1 - 20000 / 40000) ** 2)  # 141 m diagonal
+    assert d[2] == 0 and d[20] == 0  # 200 m away: the kernel is 0 at the bandwidth
+
+
+def test_kde_baseline_prefers_the_dense_neighbourhood_over_a_lone_busy_cell():
+    # Cell 55 (550, 550) has 3 incidents alone; cells around (150, 150) have 2 each in a block.
+    block = [[x, y] for x in (50, 150, 250) for y in (50, 150, 250)] * 2
+    train = points(block + [[550, 550]] * 3)
+    test = points([[150, 150]])
+    r = backtest(train, test, BOROUGH, coverages=(0.01,), own=False, cell_m=100,
+                 bandwidth_m=300, methods=("grid", "kde"))  # fmt: skip
+    grid_row, kde_row = r.set_index("method").loc["grid"], r.set_index("method").loc["kde"]
+    assert grid_row["hits"] == 0  # the grid takes cell 55, the busiest
+    assert kde_row["hits"] == 1 and kde_row["bandwidth_m"] == 300  # KDE takes the block's centre
+
+
+def test_top_cells_ignores_cells_outside_the_study_area_and_zero_scores():
+    area = gpd.GeoDataFrame(geometry=[box(0, 0, 200, 100)], crs=27700)
+    grid = study_grid(area, cell_m=100)
+    assert top_cells(grid, np.array([3.0, 0.0]), 2).tolist() == [0]
+
+
+def test_hull_cells_densest_cluster_first_then_cut():
+    grid = study_grid(BOROUGH, cell_m=100)
+    hulls = gpd.GeoDataFrame(
+        {"incidents": [40, 30]},
+        # A: 4 cells (0,1,10,11), 40 incidents on 40,000 m2; B: 2 cells (88, 89), 30 on 20,000 m2.
+        geometry=[box(0, 0, 200, 200), box(800, 800, 1000, 900)],
+        crs=27700,
+    )
+    counts = np.zeros(100)
+    counts[[0, 1, 10, 11]] = [1, 9, 3, 5]
+    cells, reached = hull_cells(grid, hulls, counts, k=4)
+    assert cells.tolist() == [88, 89, 1, 11] and reached  # B is denser; A cut to its busiest cells
+    cells, reached = hull_cells(grid, hulls, counts, k=10)
+    assert len(cells) == 6 and not reached
+
+
+def test_backtest_dbscan_at_a_fixed_and_at_its_own_coverage():
+    train = points([[150, 150]] * 6 + [[160, 150]] * 2 + [[850, 850]])
+    test = points([[150, 150]] * 3 + [[850, 850]])
+    params = ClusterParams(eps_m=50, min_samples=3, hull_buffer_m=25)
+    r = backtest(train, test, BOROUGH, params=params, coverages=(0.01,), cell_m=100)
+    assert r["method"].tolist() == ["dbscan", "grid", "kde"] * 2
+    assert r["coverage_label"].tolist() == ["1%"] * 3 + ["own"] * 3
+    fixed, own = r.iloc[0], r.iloc[3]
+    assert (fixed["hits"], fixed["area_km2"], bool(fixed["reached"])) == (3, 0.01, True)
+    # Own coverage: the hull is the segment (150..160, 150) widened by 25 m.
+    hull_area = 10 * 50 + math.pi * 25**2
+    assert own["area_km2"] == pytest.approx(hull_area / 1e6, rel=0.01)
+    assert own["hits"] == 3
+    assert own["pai"] == pytest.approx(0.75 / (own["area_km2"] / 1.0))
+    assert own["min_samples"] == 3 and own["eps_m"] == 50
+    baselines = r.iloc[4:]
+    assert (baselines["area_km2"] == 0.01).all()  # as many whole cells as the hull's area, at least 1
+
+
+def test_backtest_errors_name_the_fix():
+    with pytest.raises(HotspotsError, match="coverages"):
+        backtest(points([[1, 1]]), points([[1, 1]]), BOROUGH, coverages=(3,))
+    with pytest.raises(HotspotsError, match="methods must be among"):
+        backtest(points([[1, 1]]), points([[1, 1]]), BOROUGH, methods=("svm",))
+
+
+def test_windows_and_rolling_backtest():
+    assert parse_window("2018-10..2019-02") == ("2018-10", "2019-02")
+    for bad in ("2018-13", "2018-11..2018-10", "autumn"):
+        with pytest.raises(HotspotsError, match=r"FIRST\.\.LAST"):
+            parse_window(bad)
+    inc = pd.concat(
+        [points([[150, 150]] * 6, "2018-10"), points([[150, 150]] * 4 + [[850, 850]] * 6, "2018-11"),
+         points([[850, 850]] * 5, "2018-12")],
+        ignore_index=True,
+    )  # fmt: skip
+    assert len(select_window(inc, "2018-11..2018-12")) == 15
+    params = ClusterParams(eps_m=50, min_samples=3)
+    r = rolling_backtest(inc, BOROUGH, params=params, coverages=(0.01,), own=False, cell_m=100)
+    assert r[["train", "test"]].drop_duplicates().values.tolist() == [
+        ["2018-10", "2018-11"], ["2018-11", "2018-12"]]  # fmt: skip
+    dbscan = r[r["method"] == "dbscan"]
+    # Oct's hotspot (150,150) holds 4 of Nov's 10; Nov's densest is (850,850): all 5 of Dec's.
+    assert dbscan["hit_rate"].tolist() == pytest.approx([0.4, 1.0])
+    summary = summarise_backtest(r).set_index("method")
+    assert summary.loc["dbscan", "pairs"] == 2
+    assert summary.loc["dbscan", "hit_rate"] == pytest.approx(0.7)
+    with pytest.raises(HotspotsError, match="two or more"):
+        rolling_backtest(inc[inc["month"] == "2018-10"], BOROUGH)
+
+
+# ------------------------------------------------------------------ getting worse?
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ([0, 0, 0, 0], ""),
+        ([1, 1, 1, 1], "persistent"),
+        ([1, 1, 1, 1, 0], "persistent"),  # 4 of 5 = 80%
+        ([0, 0, 1, 1], "emerging"),
+        ([0, 0, 0, 1], "emerging"),
+        ([1, 1, 0, 0], "former"),
+        ([1, 0, 0, 0], "former"),
+        ([1, 1, 1, 0], "diminishing"),
+        ([1, 0, 1, 0], "diminishing"),
+        ([0, 1, 1, 0], "diminishing"),
+        ([1, 0, 0, 1], "intermittent"),
+        ([0, 0, 1, 0], "intermittent"),
+    ],
+)
+def test_classification_rules(flags, expected):
+    assert classify_pattern(flags) == expected
+
+
+def test_classify_places_and_the_two_period_minimum():
+    flags = pd.DataFrame({"p1": [True, False, True, False], "p2": [True, True, False, False]})
+    assert classify_places(flags).tolist() == ["persistent", "emerging", "former", ""]
+    with pytest.raises(HotspotsError, match="two or more periods"):
+        classify_pattern([1])
+
+
+def test_place_patterns_on_tiny_months():
+    inc = pd.concat(
+        [points([[150, 150]] * 5 + [[850, 850]] * 5, "2018-10"),
+         points([[150, 150]] * 5, "2018-11")],
+        ignore_index=True,
+    )  # fmt: skip
+    out = place_patterns(inc, BOROUGH, by="month", params=ClusterParams(eps_m=50, min_samples=3),
+                         cell_m=100)  # fmt: skip
+    assert out.attrs["periods"] == ["2018-10", "2018-11"]
+    assert out.set_index("cell")["pattern"].to_dict() == {11: "persistent", 88: "former"}
+    assert out.crs.to_epsg() == 27700 and out.geometry.area.eq(100 * 100).all()
+
+
+# ------------------------------------------------------------------ more than chance?
+
+# Map points: a 100 m lattice over a 3 km square (900 points), as police.uk's snap points are.
+LATTICE = np.array([(x, y) for x in range(0, 3000, 100) for y in range(0, 3000, 100)], float)
+
+
+def _clusters(xy):
+    inc = points(xy)
+    found = find_clusters(inc, params=ClusterParams(eps_m=150), study_area_m2=9e6)
+    found.attrs["selected"] = len(inc)
+    return found, points(LATTICE)  # every map point is a possible place
+
+
+def test_benjamini_hochberg_by_hand():
+    # Sorted p: 0.01, 0.03, 0.04, 0.2 -> x4/1, x4/2, x4/3, x4/4 = 0.04, 0.06, 0.0533, 0.2
+    # then the running minimum from the top: 0.04, 0.0533, 0.0533, 0.2.
+    q = benjamini_hochberg([0.04, 0.01, 0.2, 0.03])
+    assert q.tolist() == pytest.approx([0.16 / 3, 0.04, 0.2, 0.16 / 3])
+
+
+def test_planted_cluster_is_found_and_significant():
+    rng = np.random.default_rng(3)
+    noise = LATTICE[rng.integers(0, len(LATTICE), 300)]
+    planted = np.repeat([[1500.0, 1500.0], [1600.0, 1500.0], [1500.0, 1600.0]], 15, axis=0)
+    found, background = _clusters(np.vstack([noise, planted]))
+    out = cluster_significance(found, background, n_sim=199)
+    top = out.iloc[0]
+    assert top["incidents"] >= 45 and top.geometry.contains(points([[1500, 1500]]).geometry[0])
+    assert top["p_value"] == pytest.approx(1 / 200) and bool(top["significant"])
+    assert "199 simulations" in out.attrs["significance"]
+
+
+def test_uniform_noise_over_the_same_map_points_gives_no_significant_cluster():
+    rng = np.random.default_rng(4)
+    found, background = _clusters(LATTICE[rng.integers(0, len(LATTICE), 345)])
+    out = cluster_significance(found, background, n_sim=199)
+    assert len(out) >= 1  # DBSCAN does find chance clusters in noise ...
+    assert not out["significant"].any()  # ... and the test says they are chance
+    assert (out["p_value"] > 0.05).all()
+
+
+def test_significance_needs_cluster_settings():
+    found = gpd.GeoDataFrame({"incidents": [5]}, geometry=[box(0, 0, 1, 1)], crs=27700)
+    with pytest.raises(HotspotsError, match="find_clusters"):
+        cluster_significance(found, points(LATTICE))
+    with pytest.raises(HotspotsError, match="n_sim"):
+        cluster_significance(found, points(LATTICE), n_sim=5)
+
+
+# ------------------------------------------------------------------ real data
+
+
+@pytest.mark.shared
+def test_real_backtest_scores_three_methods(redditch_autumn_2018):
+    prepared = redditch_autumn_2018  # 2018-10..2018-12
+    train = select_window(prepared.incidents, "2018-10..2018-11")
+    test = select_window(prepared.incidents, "2018-12")
+    r = backtest(train, test, prepared.wards, windows=("2018-10..2018-11", "2018-12"))
+    assert set(r["method"]) == {"dbscan", "grid", "kde"}
+    assert set(r["coverage_label"]) == {"1%", "3%", "5%", "own"}
+    assert (r["test_incidents"] == len(test)).all() and len(test) > 150
+    assert (r["hits"] <= r["test_incidents"]).all() and (r["pei"] <= 1 + 1e-9).all()
+    own = r[r["coverage_label"] == "own"].set_index("method")
+    # Baselines are cut to the hotspots' own area, to within one grid cell.
+    cell_km2 = r["cell_m"].iloc[0] ** 2 / 1e6
+    assert abs(own.loc["grid", "area_km2"] - own.loc["dbscan", "area_km2"]) <= cell_km2
+    assert (own["pai"] > 1).all()  # every method beats chance on real ASB
