@@ -355,10 +355,12 @@ def quartic_density(grid: Grid, xy: np.ndarray, *, bandwidth_m: float) -> np.nda
     return out
 
 
-def top_cells(grid: Grid, score: np.ndarray, k: int) -> np.ndarray:
+def top_cells(grid: Grid, score: np.ndarray, k: int, *, pad: bool = False) -> np.ndarray:
     """The ``k`` highest-scoring cells inside the study area (ties: lower index first).
 
-    Cells scoring 0 are never taken, so fewer than ``k`` may come back.
+    Cells scoring 0 are taken only with ``pad=True`` (then in cell order, so a
+    method that runs out of cells with a score still flags the whole area);
+    otherwise fewer than ``k`` may come back.
 
     Examples
     --------
@@ -367,10 +369,12 @@ def top_cells(grid: Grid, score: np.ndarray, k: int) -> np.ndarray:
     >>> g = study_grid(gpd.GeoDataFrame(geometry=[box(0, 0, 400, 100)], crs=27700), cell_m=100)
     >>> top_cells(g, np.array([1, 5, 5, 0]), 2).tolist(), top_cells(g, np.array([1, 5, 5, 0]), 9).tolist()
     ([1, 2], [1, 2, 0])
+    >>> top_cells(g, np.array([1, 5, 5, 0]), 9, pad=True).tolist()
+    [1, 2, 0, 3]
     """
     score = np.where(grid.inside, np.asarray(score, dtype=float), 0.0)
     order = np.lexsort((np.arange(len(score)), -score))
-    order = order[score[order] > 0]
+    order = order[(score[order] > 0) | (pad & grid.inside[order])]
     return order[: max(0, int(k))]
 
 
@@ -494,7 +498,10 @@ def backtest(
         ``coverage`` is the share of the study area actually flagged,
         ``coverage_label`` the target ("1%", ..., or "own"); ``reached`` is
         False where the DBSCAN hulls were smaller than the target (they are
-        then scored on all their cells); ``hits`` is ``n`` and
+        then scored on all their cells, a smaller area), or where a baseline
+        ran out of cells with any training incident or density (it is then
+        padded to the target area with zero-score cells, in cell order, so
+        its area still matches); ``hits`` is ``n`` and
         ``test_incidents`` ``N`` (see :func:`accuracy_measures`).
 
     Examples
@@ -576,8 +583,9 @@ def backtest(
                 cells, reached = hull_cells(grid, clusters, train_counts, k)
             rows.append(record("dbscan", label, cells, reached=reached))
         for method, score in scores.items():
-            cells = top_cells(grid, score, k)
-            rows.append(record(method, label, cells, reached=len(cells) >= k))
+            cells = top_cells(grid, score, k, pad=True)
+            reached = int((score[cells] > 0).sum()) >= k
+            rows.append(record(method, label, cells, reached=reached))
     order = {m: i for i, m in enumerate(METHODS)}
     labels = [lab for lab, _ in targets]
     out = pd.DataFrame(rows, columns=RECORD_COLUMNS)
@@ -1042,8 +1050,11 @@ def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    mean = records.groupby(["coverage_label", "method"], sort=False)["pai"].mean().unstack("method")
+    grouped = records.groupby(["coverage_label", "method"], sort=False)
+    mean = grouped["pai"].mean().unstack("method")
     mean = mean.reindex(columns=[m for m in METHODS if m in mean.columns])
+    short = (~grouped["reached"].all()).unstack("method").reindex_like(mean).fillna(False)
+    short = short.astype(bool) & (mean.columns == "dbscan")[None, :]
     fig = Figure(figsize=(7.5, 4.2), dpi=150)
     ax = fig.subplots()
     colours = matplotlib.colormaps["viridis"](np.linspace(0.15, 0.85, max(1, len(mean.columns))))
@@ -1052,7 +1063,14 @@ def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
     for i, method in enumerate(mean.columns):
         bars = ax.bar(x + (i - (len(mean.columns) - 1) / 2) * width, mean[method].fillna(0),
                       width, label=method, color=colours[i])  # fmt: skip
-        ax.bar_label(bars, labels=[f"{v:.0f}" if v == v else "" for v in mean[method]], fontsize=7)
+        for bar, is_short in zip(bars, short[method]):
+            if is_short:
+                bar.set_hatch("///")
+                bar.set_edgecolor("white")
+        labels = [f"{v:.0f}" + ("*" if s else "") if v == v else "" for v, s in zip(mean[method], short[method])]
+        ax.bar_label(bars, labels=labels, fontsize=7)
+    if short.to_numpy().any():
+        footer = "* hatched: the hotspots cover less than the target area and are scored on their own. " + footer
     ax.set_xticks(x, [f"{c} of the area" if c != OWN else "hotspots' own area" for c in mean.index])
     ax.set_ylabel("PAI (share of incidents / share of area)")
     ax.set_title(title or "Predictive accuracy index by method", fontsize=10)
