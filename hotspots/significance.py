@@ -10,7 +10,9 @@ honest null hypothesis is not "incidents spread evenly over the area" but
 The test (:func:`cluster_significance`):
 
 1. The map points are the distinct locations of all the study area's
-   incidents (every period given, so that quiet points count too).
+   incidents (every period given, so that quiet points count too); data
+   that are not snapped to map points (council exports with exact
+   coordinates) are first snapped to a 50 m grid (:func:`map_points`).
 2. Under the null hypothesis the selection's ``N`` incidents are placed
    independently at random on those points: each point equally likely
    (the default, ``weighted=False``), or in proportion to its long-run count
@@ -49,24 +51,42 @@ N_SIM = 999
 #: False discovery rate by default.
 ALPHA = 0.05
 SIGNIFICANCE_COLUMNS = ["p_value", "q_value", "significant"]
+#: Grid (metres) that unsnapped locations are snapped to before they serve as map points.
+SNAP_M = 50.0
 
 
-def map_points(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def map_points(
+    incidents: gpd.GeoDataFrame, *, snap_m: float | str | None = "auto"
+) -> tuple[np.ndarray, np.ndarray]:
     """The distinct incident locations (EPSG:27700) and how many incidents stand on each.
+
+    police.uk data are already snapped to shared map points. Council exports
+    with exact coordinates are not: each incident has its own location, and
+    a busy place would count as many "map points" as it has incidents. With
+    ``snap_m="auto"`` such data (more than half the incidents on a location
+    of their own) are first snapped to the centres of a :data:`SNAP_M` grid,
+    so that a place counts once, as a police.uk map point would; a number
+    snaps to that grid; None never snaps.
 
     Examples
     --------
     >>> import geopandas as gpd
     >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 0, 5], [0, 0, 5]), crs=27700)
-    >>> xy, counts = map_points(pts)
+    >>> xy, counts = map_points(pts, snap_m=None)
     >>> xy.tolist(), counts.tolist()
     ([[0.0, 0.0], [5.0, 5.0]], [2, 1])
+    >>> [a.tolist() for a in map_points(pts, snap_m=50)]  # "auto" snaps too: 2 places, 3 incidents
+    [[[25.0, 25.0]], [3]]
     """
     check_points(incidents, argument="incidents")
     geoms = to_analysis_crs(incidents).geometry
     xy = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
     if len(xy) == 0:
         return np.empty((0, 2)), np.empty(0, dtype=np.int64)
+    if snap_m == "auto":
+        snap_m = SNAP_M if len(np.unique(xy, axis=0)) > 0.5 * len(xy) else None
+    if snap_m:
+        xy = (np.floor(xy / snap_m) + 0.5) * snap_m
     uniq, counts = np.unique(xy, axis=0, return_counts=True)
     return uniq, counts.astype(np.int64)
 
@@ -123,29 +143,46 @@ def null_largest_clusters(
     numpy.ndarray of int, shape (n_sim,)
         0 where a simulation found no cluster.
     """
-    from sklearn.cluster import DBSCAN
+    from scipy.sparse.csgraph import connected_components
     from sklearn.neighbors import radius_neighbors_graph
 
     points = np.asarray(points, dtype=float).reshape(-1, 2)
-    if len(points) == 0 or n_incidents <= 0:
+    m = len(points)
+    if m == 0 or n_incidents <= 0:
         return np.zeros(n_sim, dtype=np.int64)
-    prob = np.full(len(points), 1.0 / len(points))
+    prob = np.full(m, 1.0 / m)
     if weights is not None:
         w = np.asarray(weights, dtype=float)
-        if len(w) != len(points) or (w < 0).any() or w.sum() <= 0:
+        if len(w) != m or (w < 0).any() or w.sum() <= 0:
             raise HotspotsError("weights must be one non-negative number per map point, not all 0")
         prob = w / w.sum()
-    graph = radius_neighbors_graph(points, eps_m, mode="distance").tocsr()
+    # DBSCAN on weighted points, all simulations at once where it can be: a point
+    # with incidents is core when its eps-neighbourhood (itself included) holds
+    # min_samples incidents; clusters are the connected groups of core points;
+    # a border point joins the neighbouring cluster that DBSCAN (scikit-learn,
+    # points in this order) meets first, the one whose lowest core index is
+    # smallest. A test checks the sizes equal sklearn.cluster.DBSCAN's.
+    adjacency = radius_neighbors_graph(points, eps_m, mode="connectivity", include_self=True).tocsr()
     rng = np.random.default_rng(seed)
-    model = DBSCAN(eps=eps_m, min_samples=int(min_samples), metric="precomputed")
+    counts = rng.multinomial(int(n_incidents), prob, size=n_sim).T  # (m, n_sim)
+    core_all = ((adjacency @ counts) >= min_samples) & (counts > 0)
     largest = np.zeros(n_sim, dtype=np.int64)
-    for i in range(n_sim):  # each simulation is one DBSCAN run; the work is inside sklearn
-        counts = rng.multinomial(int(n_incidents), prob)
-        idx = np.flatnonzero(counts)
-        labels = model.fit(graph[idx][:, idx], sample_weight=counts[idx]).labels_
-        clustered = labels >= 0
-        if clustered.any():
-            largest[i] = np.bincount(labels[clustered], weights=counts[idx][clustered]).max()
+    for i in np.flatnonzero(core_all.any(axis=0)):  # graph components: one call per simulation
+        w, is_core = counts[:, i], core_all[:, i]
+        core = np.flatnonzero(is_core)
+        n_comp, comp = connected_components(adjacency[core][:, core], directed=False)
+        first_core = np.full(n_comp, m)
+        np.minimum.at(first_core, comp, core)
+        size = np.bincount(comp, weights=w[core], minlength=n_comp)
+        touch = adjacency[:, core].tocoo()
+        border = ~is_core[touch.row] & (w[touch.row] > 0)
+        rows, comps = touch.row[border], comp[touch.col[border]]
+        if len(rows):
+            order = np.lexsort((first_core[comps], rows))
+            rows, comps = rows[order], comps[order]
+            first = np.r_[True, rows[1:] != rows[:-1]]
+            size += np.bincount(comps[first], weights=w[rows[first]], minlength=n_comp)
+        largest[i] = int(size.max())
     return largest
 
 
@@ -158,6 +195,7 @@ def cluster_significance(
     n_sim: int = N_SIM,
     alpha: float = ALPHA,
     seed: int = 0,
+    snap_m: float | str | None = "auto",
 ) -> gpd.GeoDataFrame:
     """Add a Monte Carlo p-value, a Benjamini-Hochberg q-value and a verdict to each cluster.
 
@@ -177,6 +215,8 @@ def cluster_significance(
         ``background`` instead of evenly over the map points.
     n_sim, alpha, seed
         Simulations, false discovery rate, random seed.
+    snap_m : float, "auto" or None
+        How locations become map points (:func:`map_points`).
 
     Returns
     -------
@@ -213,7 +253,7 @@ def cluster_significance(
             "clusters must come from find_clusters/hotspots_for (attrs eps_m, min_samples, "
             "selected), or give n_incidents"
         )
-    points, counts = map_points(background)
+    points, counts = map_points(background, snap_m=snap_m)
     how = (
         f"Monte Carlo, {n_sim} simulations: {n} incidents placed at random on the study area's "
         f"{len(points):,} map points ({'weighted by their counts' if weighted else 'evenly'}); "

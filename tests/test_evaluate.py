@@ -288,3 +288,22 @@ def test_real_backtest_scores_three_methods(redditch_autumn_2018):
     cell_km2 = r["cell_m"].iloc[0] ** 2 / 1e6
     assert abs(own.loc["grid", "area_km2"] - own.loc["dbscan", "area_km2"]) <= cell_km2
     assert (own["pai"] > 1).all()  # every method beats chance on real ASB
+
+
+def test_null_cluster_sizes_equal_sklearn_dbscan():
+    from sklearn.cluster import DBSCAN
+
+    from hotspots.significance import null_largest_clusters
+
+    rng = np.random.default_rng(5)
+    pts = rng.uniform(0, 2000, (200, 2))
+    fast = null_largest_clusters(pts, 300, eps_m=120, min_samples=5, n_sim=40, seed=9)
+    # The same simulations, clustered by scikit-learn one at a time.
+    counts = np.random.default_rng(9).multinomial(300, np.full(200, 1 / 200), size=40)
+    expected = []
+    for w in counts:
+        idx = np.flatnonzero(w)
+        labels = DBSCAN(eps=120, min_samples=5).fit(pts[idx], sample_weight=w[idx]).labels_
+        inside = labels >= 0
+        expected.append(np.bincount(labels[inside], weights=w[idx][inside]).max() if inside.any() else 0)
+    assert fast.tolist() == expected and max(expected) > 0
