@@ -278,3 +278,42 @@ def cluster_significance(
     out.attrs["significance"] = how
     log.info("%s: %d of %d clusters significant", how, int((q <= alpha).sum()), len(out))
     return out
+
+
+def significance_for(
+    prepared,
+    clusters: gpd.GeoDataFrame,
+    *,
+    area: str | None = None,
+    ward: str | None = None,
+    **options,
+) -> gpd.GeoDataFrame:
+    """:func:`cluster_significance` for clusters of a selection of ``prepared``.
+
+    The background is every period's incidents in the same focus area or
+    ward (the whole study area when neither is given), so a ward's
+    hotspots are tested against that ward's own map points.
+
+    Parameters
+    ----------
+    prepared : hotspots.pipeline.Prepared
+        The loaded data.
+    clusters : geopandas.GeoDataFrame
+        From :func:`hotspots.pipeline.hotspots_for` with the same ``area`` / ``ward``.
+    **options
+        Passed to :func:`cluster_significance` (``n_sim``, ``alpha``, ``weighted``, ...).
+
+    Examples
+    --------
+    >>> from hotspots.loader import DataSpec, load
+    >>> from hotspots.pipeline import hotspots_for
+    >>> demo = load(DataSpec())
+    >>> found = hotspots_for(demo, season="autumn", financial_year="2018-19")
+    >>> tested = significance_for(demo, found, n_sim=99)
+    >>> bool(tested["significant"].iloc[0]), float(tested["p_value"].iloc[0])
+    (True, 0.01)
+    """
+    from hotspots.pipeline import select_incidents
+
+    background = select_incidents(prepared.incidents, area=area, ward=ward)
+    return cluster_significance(clusters, background, **options)

@@ -23,13 +23,18 @@ from hotspots.cli._common import (
 @cluster_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("clusters.geojson"),
               show_default=True, help="Output file: .geojson (EPSG:4326), .gpkg (EPSG:27700) or .csv.")  # fmt: skip
-def clusters(output: Path, **kwargs) -> None:
+@click.option("--simulations", type=click.IntRange(min=0), default=999, show_default=True,
+              help="Monte Carlo simulations for each hotspot's p-value (0: no test). See "
+                   "hotspots.significance.")  # fmt: skip
+def clusters(output: Path, simulations: int, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
 
     INPUT is any mix of police.uk street-level CSVs, folders or zips, and council
     exports. Clusters are sorted largest first; each has cluster_id, incidents,
     share (of the selection), ward, area (focus area), top_locations,
-    top_categories and months.
+    top_categories and months; and p_value, q_value and significant: whether a
+    cluster that big could arise by chance among the borough's own map points
+    (Monte Carlo, Benjamini-Hochberg false discovery rate 5%).
 
     \b
     Example (Redditch, autumn 2018):
@@ -51,13 +56,24 @@ def clusters(output: Path, **kwargs) -> None:
         ward=kwargs["ward"],
         params=params,
     )
+    columns = ["cluster_id", "incidents", "ward", "area", "top_locations"]
+    if simulations:
+        from hotspots.significance import significance_for
+
+        found = significance_for(prepared, found, area=kwargs["area"], ward=kwargs["ward"],
+                                 n_sim=simulations)  # fmt: skip
+        columns[2:2] = ["p_value", "significant"]
     write_layer(found, output)
+    source = f" from {params.source}" if params.source else ""
     click.echo(
         f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents "
-        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}) written to {output}"
+        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}{source}) "
+        f"written to {output}"
     )
+    if simulations and len(found):
+        click.echo(f"{int(found['significant'].sum())} significant: {found.attrs['significance']}")
     if len(found):
-        echo_table(found[["cluster_id", "incidents", "ward", "area", "top_locations"]].head(10))
+        echo_table(found[columns].head(10))
 
 
 @click.command()
