@@ -307,3 +307,165 @@ def test_null_cluster_sizes_equal_sklearn_dbscan():
         inside = labels >= 0
         expected.append(np.bincount(labels[inside], weights=w[idx][inside]).max() if inside.any() else 0)
     assert fast.tolist() == expected and max(expected) > 0
+
+
+# ------------------------------------------------------------------ parameter files
+
+
+def test_params_file_round_trip_and_errors(tmp_path):
+    from hotspots._errors import ConfigError
+    from hotspots.evaluate import read_params, write_params
+
+    path = write_params(tmp_path / "p.toml", ClusterParams(eps_m=150, min_samples=4),
+                        notes={"metric": "pai", "train": "2018-10", "score": float("nan")})  # fmt: skip
+    params = read_params(path)
+    assert (params.eps_m, params.min_samples, params.hull_buffer_m, params.source) == (150, 4, 25, "p.toml")
+    assert 'metric = "pai"' in path.read_text() and "score" not in path.read_text()
+    (tmp_path / "bad.toml").write_text("[dbscan]\neps = 100\n")
+    with pytest.raises(ConfigError, match=r"\[dbscan\] table with eps_m"):
+        read_params(tmp_path / "bad.toml")
+    (tmp_path / "zero.toml").write_text("[dbscan]\neps_m = 0\n")
+    with pytest.raises(HotspotsError, match="eps_m must be"):
+        read_params(tmp_path / "zero.toml")
+    with pytest.raises(ConfigError, match="hotspots tune -o"):
+        read_params(tmp_path / "missing.toml")
+
+
+def test_tune_prefers_the_pair_that_predicts_the_next_window():
+    from hotspots.evaluate import tune_params
+
+    # Next month's incidents sit on the 5-incident place (150,150), not the 3-incident one.
+    train = points([[150, 150]] * 5 + [[850, 850]] * 3)
+    test = points([[150, 150]] * 4)
+    table = tune_params(train, test, BOROUGH, coverage=0.01, eps_grid=(50,), min_samples_grid=(3, 5, 9),
+                        cell_m=100)  # fmt: skip
+    assert table["min_samples"].tolist()[:2] in ([3, 5], [5, 3])  # both reach 1 cell with 4 of 4
+    assert table.iloc[0]["pai"] == pytest.approx(100.0) and table.iloc[0]["eligible"]
+    assert not table.set_index("min_samples").loc[9, "eligible"]  # no cluster at all
+    with pytest.raises(HotspotsError, match="metric"):
+        tune_params(train, test, BOROUGH, metric="auc")
+
+
+# ------------------------------------------------------------------ population
+
+
+def test_population_ons_layout_detected_and_plain_layout(tmp_path):
+    from hotspots._errors import InputFileError
+    from hotspots.population import add_rates, read_population
+
+    wards = gpd.GeoDataFrame({"ward_code": ["E05000001", "E05000002", "E05000003"],
+                              "ward_name": ["Abbey", "Batchley & Brockhill", "West"]},
+                             geometry=[None] * 3)  # fmt: skip
+    ons = tmp_path / "ons.csv"
+    ons.write_text(
+        "Ward Mid-2018 Population Estimates,,,,,\n"
+        "This worksheet contains one table.,,,,,\n,,,,,\n"
+        "Ward Code 2018,Ward Name 2018,LA Code (2018 boundaries),LA name (2018 boundaries),All Ages,0\n"
+        'E05000001,Abbey,E07000236,Redditch,"6,000",70\n'
+        "E05999999,Batchley and Brockhill,E07000236,Redditch,8000,90\n"  # code changed: by name
+        "E05012345,Somewhere Else,E07000001,Elsewhere,5000,60\n"
+        "Source: a note at the foot,,,,,\n",
+        encoding="utf-8",
+    )
+    pop = read_population(ons, wards)
+    assert pop.to_dict() == {"Abbey": 6000.0, "Batchley & Brockhill": 8000.0}
+    assert pop.attrs["layout"] == "ons"
+    plain = tmp_path / "plain.csv"
+    plain.write_text("ward,population\nAbbey,4000\nBatchley and Brockhill,5000\n", encoding="utf-8")
+    assert read_population(plain, wards).to_dict() == {"Abbey": 4000.0, "Batchley & Brockhill": 5000.0}
+    table = pd.DataFrame({"ward": ["Abbey", "West", "Grand Total"], "2018-19": [30, 5, 35]})
+    rated = add_rates(table, pop)
+    assert rated["rate 2018-19"].tolist()[0] == 5.0  # 30 per 6,000 = 5 per 1,000
+    assert rated["rate 2018-19"].isna().tolist()[1:] == [True, True]  # West unknown: no total rate
+    (tmp_path / "bad.csv").write_text("name,people\nAbbey,4\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="ONS mid-year estimate layout"):
+        read_population(tmp_path / "bad.csv", wards)
+    (tmp_path / "unknown.csv").write_text("ward,population\nNowhere,4\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="not in the boundaries"):
+        read_population(tmp_path / "unknown.csv", wards)
+
+
+def test_demo_population_matches_the_generator(tmp_path):
+    import importlib.util
+
+    from boundaries import get_path, load_wards
+    from hotspots.population import read_population
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("make_demo_population", ROOT / "data" / "make_demo_population.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rebuilt = module.build(tmp_path / "population.csv")
+    assert rebuilt.read_text() == get_path("demo-population").read_text()
+    pop = read_population(get_path("demo-population"), load_wards(get_path("demo-wards")))
+    assert len(pop) == 12 and pop.between(6000, 9000).all() and pop.attrs["layout"] == "ons"
+
+
+# ------------------------------------------------------------------ commands
+
+
+def test_cli_evaluate_tune_and_params_on_the_demo(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    runner = CliRunner()
+    params = tmp_path / "tuned.toml"
+    result = runner.invoke(main, ["tune", "--train", "2018-10", "--test", "2018-11", "--eps-grid",
+                                  "150,250", "--min-samples-grid", "3,5", "--coverage", "1%", "-o",
+                                  str(params)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "chosen: eps_m" in result.output and "suggested eps_m:" in result.output
+    assert "[dbscan]" in params.read_text()
+    out = tmp_path / "pai.json"
+    result = runner.invoke(main, ["evaluate", "--train", "2018-09..2018-11", "--test",
+                                  "2018-12..2019-02", "--params", str(params), "-o", str(out),
+                                  "--chart", str(tmp_path / "pai.png")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"from {params.name}" in result.output and "PAI" in result.output
+    records = json.loads(out.read_text())
+    assert {r["method"] for r in records} == {"dbscan", "grid", "kde"}
+    assert {r["coverage_label"] for r in records} == {"1%", "3%", "5%", "own"}
+    assert all(r["train"] == "2018-09..2018-11" for r in records)
+    assert (tmp_path / "pai.png").read_bytes()[:4] == b"\x89PNG"
+    result = runner.invoke(main, ["clusters", "--season", "autumn", "--fy", "2018-19", "--params",
+                                  str(params), "--simulations", "99", "-o", str(tmp_path / "c.geojson")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"DBSCAN parameters from {params}" in result.output and "significant" in result.output
+    props = json.loads((tmp_path / "c.geojson").read_text())["features"][0]["properties"]
+    assert {"p_value", "q_value", "significant"} <= set(props)
+
+
+def test_cli_evaluate_errors_teach():
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["evaluate"])
+    assert result.exit_code == 1 and "--train 2018-10..2018-11" in result.output
+    result = runner.invoke(main, ["evaluate", "--train", "2030-01", "--test", "2030-02"])
+    assert result.exit_code == 1 and "holds no incidents" in result.output
+    result = runner.invoke(main, ["evaluate", "--rolling", "month", "-o", "x.txt"])
+    assert result.exit_code == 1 and ".json or .csv" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.shared
+def test_cli_evaluate_real_redditch(shared_data, tmp_path):
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+    from tests.conftest import POLICE, REDDITCH_WARDS
+
+    result = CliRunner().invoke(main, ["evaluate", str(POLICE), "--wards", str(REDDITCH_WARDS),
+                                       "--train", "2018-10..2018-11", "--test", "2018-12..2019-02",
+                                       "-o", str(tmp_path / "pai.csv")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "pai.csv")
+    assert (table["test_incidents"] == 706).all()  # Redditch Dec 2018 - Feb 2019 (228 + 213 + 265)
+    assert set(table["method"]) == {"dbscan", "grid", "kde"}
+    for method in ("dbscan", "grid", "kde"):
+        assert f"\n{method:>6}" in result.output or f"{method} " in result.output
