@@ -150,6 +150,7 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
         records = rolling_backtest(incidents, prepared.wards, by=rolling, params=params,
                                    progress=progress_bar, **options)  # fmt: skip
         shown = summarise_backtest(records)
+        shown = shown.assign(coverage=100 * shown["coverage"]).rename(columns={"coverage": "area %"})
         pairs = records[["train", "test"]].drop_duplicates()
         title = f"Rolling backtest by {rolling}: {len(pairs)} pairs, mean PAI"
     dbscan = records[records["method"] == "dbscan"]
