@@ -1080,3 +1080,77 @@ def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
         fig.text(0.01, 0.01, footer, fontsize=6, color="#444444", wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+# =========================================================================== one-line accuracy
+
+
+def previous_window_accuracy(
+    prepared,
+    *,
+    season: str | None,
+    financial_year: str | None,
+    area: str | None = None,
+    ward: str | None = None,
+    params: ClusterParams | None = None,
+) -> dict | None:
+    """How well the previous season's hotspots predicted this selection, in one sentence.
+
+    The hotspots of the season just before the selected one (the financial
+    year before, for a whole year) are scored on the selection's incidents
+    at their own coverage of the borough (:func:`backtest`, DBSCAN only).
+
+    Returns
+    -------
+    dict or None
+        ``hit_rate``, ``coverage``, ``pai``, ``train`` and ``test`` (period
+        names) and ``sentence``; None when the data holds no previous window,
+        or either window is empty or has no hotspot.
+
+    Examples
+    --------
+    >>> from hotspots.loader import DataSpec, load
+    >>> demo = load(DataSpec())
+    >>> out = previous_window_accuracy(demo, season="winter", financial_year="2018-19")
+    >>> out["train"], out["test"], out["pai"] > 1
+    ('autumn 2018', 'winter 2019', True)
+    """
+    from hotspots.pipeline import select_incidents
+
+    incidents = prepared.incidents
+    whole_year = season in (None, "all")
+    if not financial_year:
+        return None
+    current = select_incidents(incidents, season=season, financial_year=financial_year)
+    if current.empty:
+        return None
+    if whole_year:
+        test_label = financial_year
+        train_label = previous_financial_year(financial_year)
+        previous = select_incidents(incidents, financial_year=train_label)
+    else:
+        year = int(current["season_year"].mode().iloc[0])
+        rank = year * 4 + SEASONS.index(season)
+        prev_year, prev_index = divmod(rank - 1, 4)
+        train_label, test_label = f"{SEASONS[prev_index]} {prev_year}", f"{season} {year}"
+        previous = incidents.loc[
+            (incidents["season"] == SEASONS[prev_index]).to_numpy()
+            & (incidents["season_year"] == prev_year).to_numpy()
+        ]
+    previous = select_incidents(previous, area=area, ward=ward)
+    current = select_incidents(current, area=area, ward=ward)
+    if previous.empty or current.empty:
+        return None
+    records = backtest(previous, current, prepared.wards, params=params, coverages=(),
+                       methods=("dbscan",), windows=(train_label, test_label))  # fmt: skip
+    if records.empty or not records["hits"].iloc[0] >= 0:
+        return None
+    rec = records.iloc[0]
+    sentence = (
+        f"Hotspots drawn from {train_label} held {rec['hit_rate']:.0%} of {test_label}'s incidents "
+        f"on {rec['coverage']:.1%} of the borough (PAI {rec['pai']:.0f})"
+    )
+    return {
+        "hit_rate": float(rec["hit_rate"]), "coverage": float(rec["coverage"]),
+        "pai": float(rec["pai"]), "train": train_label, "test": test_label, "sentence": sentence,
+    }  # fmt: skip
