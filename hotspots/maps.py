@@ -327,6 +327,12 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, list
               "months", "ward", "area", "change_text"]  # fmt: skip
     aliases = ["Hotspot", "Incidents", "Share of selection", "Top locations", "Top categories",
                "Months", "Ward", "Focus area", "Change vs same season last year"]  # fmt: skip
+    if "significant" in frame.columns:  # hotspots.significance: Monte Carlo p, FDR 5%
+        frame["chance_text"] = [
+            ("more than chance" if s else "could be chance") + f" (p = {p:.3g})"
+            for s, p in zip(frame["significant"], frame["p_value"])
+        ]
+        fields, aliases = [*fields, "chance_text"], [*aliases, "Significance"]
     for col in fields:  # folium's popup writes values as HTML: escape the text here
         frame[col] = [html.escape(str(v)) if not pd.isna(v) else "" for v in frame[col]]
     data = _web_features(frame, [*fields, "_fill"])
