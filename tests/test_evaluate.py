@@ -469,3 +469,23 @@ def test_cli_evaluate_real_redditch(shared_data, tmp_path):
     assert set(table["method"]) == {"dbscan", "grid", "kde"}
     for method in ("dbscan", "grid", "kde"):
         assert f"\n{method:>6}" in result.output or f"{method} " in result.output
+
+
+def test_cli_patterns_on_the_demo(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+    from hotspots.evaluate import PATTERNS
+
+    out = tmp_path / "patterns.geojson"
+    result = CliRunner().invoke(main, ["patterns", "--by", "season", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    props = [f["properties"] for f in json.loads(out.read_text())["features"]]
+    assert props and {p["pattern"] for p in props} <= set(PATTERNS)
+    persistent = [p for p in props if p["pattern"] == "persistent"]
+    assert persistent  # the demo's town centre is a hotspot season after season
+    periods = [k for k in props[0] if k not in ("cell", "periods_hot", "pattern")]
+    assert len(periods) >= 8  # April 2017 to March 2019, by season
+    assert all(p["periods_hot"] == sum(p[k] for k in periods) >= 0.8 * len(periods) for p in persistent)

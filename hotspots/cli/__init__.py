@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "wards": "hotspots.cli.analysis:wards",
     "evaluate": "hotspots.cli.evaluate:evaluate",
     "tune": "hotspots.cli.evaluate:tune",
+    "patterns": "hotspots.cli.evaluate:patterns",
     "tasking": "hotspots.cli.reports:tasking",
     "map": "hotspots.cli.reports:map_command",
     "export": "hotspots.cli.reports:export",

@@ -278,3 +278,41 @@ def tune(output: Path | None, **kwargs) -> None:
         click.echo(f"parameters written to {output} (use --params {output})")
     click.echo(f"k-distance curve for {len(pool):,} incidents: min_samples: {ms}; "
                f"suggested eps_m: {suggest_eps(pool, min_samples=ms):g}")  # fmt: skip
+
+
+@click.command()
+@input_options
+@click.option("--by", type=click.Choice(["season", "month"]), default="season", show_default=True,
+              help="Period length.")
+@_dbscan_options
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("patterns.geojson"),
+              show_default=True, help="Grid cells with their pattern: .geojson, .gpkg or .csv.")
+def patterns(output: Path, by: str, **kwargs) -> None:
+    """Is a place getting worse? Each hotspot place's pattern over consecutive periods.
+
+    A place is a grid cell; it is hot in a period when it lies in one of that
+    period's DBSCAN hotspots. Over the periods (oldest first; T of them, the
+    earlier half the first T // 2):
+
+    \b
+      persistent    hot in at least 80% of the periods
+      emerging      hot in the latest period, never in the earlier half
+      former        hot in the earlier half, never in the later half
+      diminishing   hot in the earlier half, not in the latest period, still in the later half
+      intermittent  any other place hot at least once
+
+    After Chainey's classification as sfhotspot's hotspot_classify applies it, with
+    ArcGIS's "diminishing"; see hotspots.evaluate.classify_pattern.
+    """
+    from hotspots.evaluate import PATTERNS, place_patterns
+    from hotspots.io import write_layer
+
+    cell_m = kwargs.pop("cell_m")
+    params = _params(kwargs)
+    prepared = load_prepared(Inputs.pop(kwargs), output=output)
+    cells = place_patterns(prepared.incidents, prepared.wards, by=by, params=params, cell_m=cell_m)
+    write_layer(cells, output)
+    counts = cells["pattern"].value_counts().reindex(list(PATTERNS), fill_value=0)
+    click.echo(f"{len(cells):,} grid cells ({cells.geometry.area.iloc[0]:.0f} m2 each) were hotspots "
+               f"in {', '.join(cells.attrs['periods'])}; written to {output}")  # fmt: skip
+    echo_table(counts.rename_axis("pattern").reset_index(name="cells"))
