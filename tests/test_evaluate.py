@@ -489,3 +489,23 @@ def test_cli_patterns_on_the_demo(tmp_path):
     periods = [k for k in props[0] if k not in ("cell", "periods_hot", "pattern")]
     assert len(periods) >= 8  # April 2017 to March 2019, by season
     assert all(p["periods_hot"] == sum(p[k] for k in periods) >= 0.8 * len(periods) for p in persistent)
+
+
+def test_web_app_reads_tuned_parameters(tmp_path):
+    from hotspots.cli.web import serve_config
+    from hotspots.evaluate import write_params
+    from webapp import create_app
+
+    path = write_params(tmp_path / "tuned.toml", ClusterParams(eps_m=150, min_samples=7))
+    app = create_app({"TESTING": True, "HOTSPOTS_REQUIRE_LOGIN": False, "HOTSPOTS_PARAMS": str(path)})
+    assert (app.config["HOTSPOTS_EPS_M"], app.config["HOTSPOTS_MIN_SAMPLES"]) == (150, 7)
+    store = app.extensions["hotspots_store"]
+    assert (store.eps_m, store.min_samples) == (150, 7)
+    explicit = create_app({"TESTING": True, "HOTSPOTS_REQUIRE_LOGIN": False,
+                           "HOTSPOTS_PARAMS": str(path), "HOTSPOTS_EPS_M": 90})  # fmt: skip
+    assert (explicit.config["HOTSPOTS_EPS_M"], explicit.config["HOTSPOTS_MIN_SAMPLES"]) == (90, 7)
+    base = {"data": (), "wards": None, "areas": None, "population": None, "host": "127.0.0.1",
+            "tiles_url": None, "tiles_attribution": None, "users_db": None}  # fmt: skip
+    config = serve_config(**base, eps_m=None, min_samples=None, params=path)
+    assert config["HOTSPOTS_PARAMS"] == str(path) and "HOTSPOTS_EPS_M" not in config
+    assert serve_config(**base, eps_m=None, min_samples=None)["HOTSPOTS_EPS_M"] == 100.0
