@@ -79,7 +79,9 @@ def tasking(output: Path, **kwargs) -> None:
     )
     click.echo(
         f"{len(sheet)} hotspot(s) from {len(chosen):,} incidents "
-        f"(min_samples {sheet.attrs.get('min_samples')}) written to {output}"
+        f"(eps {sheet.attrs.get('eps_m'):g} m, min_samples {sheet.attrs.get('min_samples')}"
+        f"{' from ' + clusters.attrs['params_source'] if clusters.attrs.get('params_source') else ''}"
+        f") written to {output}"
     )
     if len(sheet):
         echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "significant",
@@ -293,6 +295,9 @@ def map_command(output: Path, **kwargs) -> None:
     with atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     click.echo(
-        f"{len(clusters)} hotspot(s) from {len(chosen):,} incidents; map written to {output} "
+        f"{len(clusters)} hotspot(s) from {len(chosen):,} incidents (eps {clusters.attrs['eps_m']:g} m, "
+        f"min_samples {clusters.attrs['min_samples']}"
+        f"{' from ' + clusters.attrs['params_source'] if clusters.attrs.get('params_source') else ''}"
+        f"); map written to {output} "
         f"({len(page.encode()) / 1e6:.1f} MB, opens offline)"
     )
