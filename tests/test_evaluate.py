@@ -438,7 +438,7 @@ def test_cli_evaluate_tune_and_params_on_the_demo(tmp_path):
     assert {"p_value", "q_value", "significant"} <= set(props)
 
 
-def test_cli_evaluate_errors_teach():
+def test_cli_evaluate_errors_teach(tmp_path):
     from click.testing import CliRunner
 
     from hotspots.cli import main
@@ -446,7 +446,8 @@ def test_cli_evaluate_errors_teach():
     runner = CliRunner()
     result = runner.invoke(main, ["evaluate"])
     assert result.exit_code == 1 and "--train 2018-10..2018-11" in result.output
-    result = runner.invoke(main, ["evaluate", "--train", "2030-01", "--test", "2030-02"])
+    result = runner.invoke(main, ["evaluate", "--train", "2030-01", "--test", "2030-02",
+                                  "-o", str(tmp_path / "pai.json")])  # fmt: skip
     assert result.exit_code == 1 and "holds no incidents" in result.output
     result = runner.invoke(main, ["evaluate", "--rolling", "month", "-o", "x.txt"])
     assert result.exit_code == 1 and ".json or .csv" in result.output
