@@ -104,6 +104,8 @@ def wards(output: Path, population_path: Path | None, **kwargs) -> None:
         table = add_rates(table, read_population(population_path, prepared.wards))
     write_table(table, output)
     echo_table(table)
+    for note in table.attrs["notes"]:  # boundary vintage, part years
+        click.echo(note)
     click.echo(f"written to {output}")
 
 
