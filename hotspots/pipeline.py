@@ -306,6 +306,7 @@ def clusters_and_members(
         min_samples_chosen=chosen,
         clustered=n,
         all_incidents=[int(c) for c in clusters["incidents"]],
+        params_source=getattr(params, "source", ""),
     )
     return clusters, members
 
@@ -320,17 +321,24 @@ def parameters_text(attrs: dict) -> str:
     'DBSCAN eps 100 m, min_samples 12 (chosen from the 1,234 incidents of autumn 2018-19 in the whole study area)'
     >>> parameters_text({"eps_m": 80.0, "min_samples": 6, "min_samples_chosen": False})
     'DBSCAN eps 80 m, min_samples 6 (given by the analyst)'
+    >>> parameters_text({"eps_m": 80.0, "min_samples": 6, "params_source": "redditch.toml"})
+    'DBSCAN eps 80 m, min_samples 6 (from redditch.toml)'
     """
     if "eps_m" not in attrs or "min_samples" not in attrs:
         return ""
     text = f"DBSCAN eps {attrs['eps_m']:g} m, min_samples {attrs['min_samples']}"
+    source = attrs.get("params_source")
     if attrs.get("min_samples_chosen"):
         period = f" of {attrs['period']}" if attrs.get("period") else ""
-        return (
-            f"{text} (chosen from the {attrs.get('clustered', 0):,} incidents{period} "
-            "in the whole study area)"
+        why = (
+            f"chosen from the {attrs.get('clustered', 0):,} incidents{period} "
+            "in the whole study area"
         )
-    return f"{text} (given by the analyst)"
+        if source:
+            why = f"eps from {source}; min_samples {why}"
+    else:
+        why = f"from {source}" if source else "given by the analyst"
+    return f"{text} ({why})"
 
 
 def _period_label(season: str | None, financial_year: str | None) -> str:

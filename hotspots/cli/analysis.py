@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 
 import click
 
 from hotspots.cli._common import (
-    SEASON_CHOICE,
     Inputs,
     cluster_options,
     cluster_params,
@@ -24,7 +22,10 @@ from hotspots.cli._common import (
 @cluster_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("clusters.geojson"),
               show_default=True, help="Output file: .geojson (EPSG:4326), .gpkg (EPSG:27700) or .csv.")  # fmt: skip
-def clusters(output: Path, **kwargs) -> None:
+@click.option("--simulations", type=click.IntRange(min=0), default=999, show_default=True,
+              help="Monte Carlo simulations for each hotspot's p-value (0: no test). See "
+                   "hotspots.significance.")  # fmt: skip
+def clusters(output: Path, simulations: int, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
 
     INPUT is any mix of police.uk street-level CSVs, folders or zips, and council
@@ -35,7 +36,9 @@ def clusters(output: Path, **kwargs) -> None:
     cluster_id (its rank), incidents, share (of the period's incidents in the
     whole study area; share_pct, a per cent, in CSV), ward, area (focus area),
     top_locations, top_categories, months and its busiest point (point_lon,
-    point_lat).
+    point_lat); and p_value, q_value and significant: whether a cluster that
+    big could arise by chance among the borough's own map points (Monte Carlo,
+    Benjamini-Hochberg false discovery rate 5%).
 
     \b
     Example (Redditch, autumn 2018):
@@ -57,6 +60,13 @@ def clusters(output: Path, **kwargs) -> None:
         ward=kwargs["ward"],
         params=params,
     )
+    columns = ["cluster_id", "incidents", "ward", "area", "top_locations"]
+    if simulations:
+        from hotspots.significance import significance_for
+
+        found = significance_for(prepared, found, area=kwargs["area"], ward=kwargs["ward"],
+                                 n_sim=simulations)  # fmt: skip
+        columns[2:2] = ["p_value", "significant"]
     write_layer(found, output)
     where = kwargs["area"] or kwargs["ward"]
     if where:
@@ -70,106 +80,44 @@ def clusters(output: Path, **kwargs) -> None:
             f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents written to {output}"
         )
     click.echo(found.attrs["parameters"])
+    if simulations and len(found):
+        click.echo(f"{int(found['significant'].sum())} significant: {found.attrs['significance']}")
     if len(found):
-        echo_table(found[["cluster_id", "incidents", "ward", "area", "top_locations"]].head(10))
+        echo_table(found[columns].head(10))
 
 
 @click.command()
 @input_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("ward_table.csv"),
               show_default=True, help="The ward table as CSV.")  # fmt: skip
-def wards(output: Path, **kwargs) -> None:
+@click.option("--population", "population_path", type=click.Path(path_type=Path),
+              help="Ward populations (ONS mid-year estimate CSV, detected, or ward,population): "
+                   "adds population and rate per 1,000 residents for each year [default with no "
+                   "INPUT: the demo's made-up figures].")  # fmt: skip
+def wards(output: Path, population_path: Path | None, **kwargs) -> None:
     """Count incidents per ward and financial year, in the council's table format.
 
     Columns: ward, one per financial year (April-March, e.g. 2017-18), then
     difference and percentage (last year against the one before) when there
-    are two or more years; the last row is the Grand Total.
+    are two or more years; with --population, population and "rate YYYY-YY"
+    (incidents per 1,000 residents) per year. The last row is the Grand Total.
     """
     from hotspots.io import write_table
     from hotspots.wards import ward_table
 
-    prepared = load_prepared(Inputs.pop(kwargs), output=output)
+    opts = Inputs.pop(kwargs)
+    prepared = load_prepared(opts, output=output)
     table = ward_table(prepared.incidents, prepared.wards)
+    population_path = population_path or opts.spec().resolved().population
+    if population_path:
+        from hotspots.population import add_rates, read_population
+
+        table = add_rates(table, read_population(population_path, prepared.wards))
     write_table(table, output)
     echo_table(table)
     for note in table.attrs["notes"]:  # boundary vintage, part years
         click.echo(note)
     click.echo(f"written to {output}")
-
-
-@click.command(short_help="Suggest DBSCAN settings (eps from the k-distance curve).")
-@input_options
-@click.option("--season", type=SEASON_CHOICE, default="all", show_default=True,
-              help="Meteorological season to tune for (winter = Dec-Feb).")
-@click.option("--fy", "financial_year", metavar="YYYY-YY",
-              help="Financial year April-March, e.g. 2018-19 [default: all years].")
-@click.option("--area", help="Tune for this focus area (a name from --areas): its incidents make "
-                             "the k-distance curve.")
-@click.option("--ward", help="Tune for this ward (its name in the boundary file).")
-@click.option("--eps-m", type=float, default=100.0, show_default=True,
-              help="DBSCAN radius in metres for the background count and the hotspot count.")
-@click.option("--min-samples", type=int, default=None,
-              help="min_samples for the k-distance curve [default: chosen from the season and "
-                   "year's incidents in the whole study area, as clusters does].")
-def tune(**kwargs) -> None:
-    """Suggest DBSCAN settings: eps from the k-distance curve of a selection.
-
-    Prints the incidents of the season and year (in the --area / --ward when
-    given), the min_samples hotspots use (chosen from the whole study area's
-    incidents of that season and year, unless --min-samples is given), the
-    background count expected in an --eps-m circle, the hotspots found with
-    --eps-m and with the suggestion, and the eps_m at the knee of the
-    k-distance curve for that min_samples. Hotspots are always found on the
-    whole study area: pass the suggestion to clusters, map or tasking with
-    --eps-m, and every output states the settings used.
-
-    \b
-    Example (Redditch, autumn 2018, the town centre):
-      hotspots tune ../shared/data/police-uk/west-mercia/2018-1*.csv \\
-        --wards ../shared/data/wards/redditch.geojson \\
-        --areas boundaries/redditch_focus_areas.toml --season autumn --area "Town centre"
-    """
-    from hotspots._errors import HotspotsError
-    from hotspots.cluster import (
-        ClusterParams,
-        ClusterWarning,
-        background_count,
-        default_min_samples,
-        suggest_eps,
-    )
-    from hotspots.pipeline import check_view, find_hotspots, select_incidents
-
-    ClusterParams(eps_m=kwargs["eps_m"], min_samples=kwargs["min_samples"])  # check them first
-    prepared = load_prepared(Inputs.pop(kwargs))
-    check_view(prepared, area=kwargs["area"], ward=kwargs["ward"])
-    period = {"season": kwargs["season"], "financial_year": kwargs["financial_year"]}
-    whole = select_incidents(prepared.incidents, **period)
-    chosen = select_incidents(whole, area=kwargs["area"], ward=kwargs["ward"])
-    area_m2 = prepared.study_area_m2
-    eps = kwargs["eps_m"]
-    ms = kwargs["min_samples"] or default_min_samples(len(whole), area_m2, eps)
-    where = kwargs["area"] or kwargs["ward"] or "the whole study area"
-    whole_note = f"{len(whole):,} in " if len(whole) != len(chosen) else ""
-    click.echo(f"incidents selected: {len(chosen):,} in {where} "
-               f"({whole_note}the study area of {area_m2 / 1e6:.1f} km2)")  # fmt: skip
-    click.echo(f"background in a {eps:g} m circle: {background_count(len(whole), area_m2, eps):.2f}")
-    if len(chosen) <= ms:
-        raise HotspotsError(
-            f"{where} has {len(chosen)} incident(s) in this season and year, not more than "
-            f"min_samples={ms}: too few for a k-distance curve; choose a longer period "
-            "(--season all, no --fy) or a larger area"
-        )
-    suggested = suggest_eps(chosen, min_samples=ms)
-    for label, value in ((f"--eps-m {eps:g}", eps), (f"suggested {suggested:g}", suggested)):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ClusterWarning)
-            found = find_hotspots(prepared, **period, area=kwargs["area"], ward=kwargs["ward"],
-                                  params=ClusterParams(eps_m=value, min_samples=ms))  # fmt: skip
-        click.echo(f"hotspots in {where} with {label} m: {len(found.clusters)} "
-                   f"({int(found.clusters['incidents'].sum()):,} incidents)")  # fmt: skip
-        for warning in caught:
-            click.echo(f"  note: {warning.message}")
-    click.echo(f"min_samples: {ms}; suggested eps_m: {suggested:g}")
 
 
 @click.command(short_help="Run everything on the embedded demo borough (out/demo).")

@@ -59,6 +59,11 @@ def tasking(output: Path, **kwargs) -> None:
     sheet, clusters = make_tasking(
         prepared, financial_year=kwargs["financial_year"], params=cluster_params(kwargs), **sel
     )
+    from hotspots.significance import significance_for
+
+    clusters = significance_for(prepared, clusters, area=sel["area"], ward=sel["ward"])
+    verdict = clusters.set_index("cluster_id")["significant"] if len(clusters) else {}
+    sheet["significant"] = sheet["cluster_id"].map(verdict).astype(bool)
     chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
     demo = is_demo(prepared)
     write_sheet(
@@ -80,7 +85,8 @@ def tasking(output: Path, **kwargs) -> None:
     )
     click.echo(sheet.attrs["parameters"])
     if len(sheet):
-        echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "peak_months"]])
+        echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "significant",
+                          "peak_months"]])
 
 
 def _sources(opts: Inputs) -> list[Path | None]:
@@ -274,6 +280,9 @@ def map_command(output: Path, **kwargs) -> None:
     fy = kwargs["financial_year"]
     sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
     clusters = hotspots_with_trend(prepared, financial_year=fy, params=cluster_params(kwargs), **sel)
+    from hotspots.significance import significance_for
+
+    clusters = significance_for(prepared, clusters, area=sel["area"], ward=sel["ward"])
     chosen = select_incidents(prepared.incidents, financial_year=fy, **sel)
     focus = None
     if kwargs["ward"]:
