@@ -61,7 +61,7 @@ def tasking(output: Path, **kwargs) -> None:
     )
     from hotspots.significance import significance_for
 
-    clusters = significance_for(prepared, clusters, area=sel["area"], ward=sel["ward"])
+    clusters = significance_for(prepared, clusters)
     verdict = clusters.set_index("cluster_id")["significant"] if len(clusters) else {}
     sheet["significant"] = sheet["cluster_id"].map(verdict).astype(bool)
     chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
@@ -282,7 +282,7 @@ def map_command(output: Path, **kwargs) -> None:
     clusters = hotspots_with_trend(prepared, financial_year=fy, params=cluster_params(kwargs), **sel)
     from hotspots.significance import significance_for
 
-    clusters = significance_for(prepared, clusters, area=sel["area"], ward=sel["ward"])
+    clusters = significance_for(prepared, clusters)
     chosen = select_incidents(prepared.incidents, financial_year=fy, **sel)
     focus = None
     if kwargs["ward"]:
