@@ -110,9 +110,8 @@ def _load(spec: DataSpec, version: str) -> Loaded:
     log.info("loading the data, dataset version %s", version)
     try:
         prepared = load(spec)
-        population = (
-            results.read_population(spec.population, prepared.wards) if spec.population else None
-        )
+        pop_path = spec.resolved().population  # the demo ships its own (made-up) figures
+        population = results.read_population(pop_path, prepared.wards) if pop_path else None
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
     log.info("%s", prepared.summary())
@@ -352,7 +351,9 @@ class DataStore:
         )
 
     def focus_geometry(self, sel: Selection):
-        """The EPSG:27700 shape a map fits: the ward, the focus area, or None (the borough)."""
+        """The EPSG:27700 shape a map fits: the hotspot ``focus``, the ward, the area, or None."""
+        if sel.focus is not None:
+            return results.focus_hull(self.clusters(sel), sel)
         prepared = self.loaded().prepared
         if sel.ward_name:
             wards = prepared.wards
@@ -381,8 +382,11 @@ class DataStore:
                 tiles_url=opts.tiles_url,
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,
-                caption=sel.label,
+                caption=f"{sel.label}. {clusters.attrs.get('parameters', '')}",
             )
             return localized_html(m)
 
-        return self.cached("map_html_full" if full_places else "map_html", sel, compute)
+        kind = "map_html_full" if full_places else "map_html"
+        if sel.focus is not None:
+            kind += f":focus={sel.focus}"
+        return self.cached(kind, sel, compute)

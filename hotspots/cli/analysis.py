@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from hotspots.cli._common import (
-    SEASON_CHOICE,
     Inputs,
     cluster_options,
     cluster_params,
@@ -23,13 +22,23 @@ from hotspots.cli._common import (
 @cluster_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("clusters.geojson"),
               show_default=True, help="Output file: .geojson (EPSG:4326), .gpkg (EPSG:27700) or .csv.")  # fmt: skip
-def clusters(output: Path, **kwargs) -> None:
+@click.option("--simulations", type=click.IntRange(min=0), default=999, show_default=True,
+              help="Monte Carlo simulations for each hotspot's p-value (0: no test). See "
+                   "hotspots.significance.")  # fmt: skip
+def clusters(output: Path, simulations: int, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
 
     INPUT is any mix of police.uk street-level CSVs, folders or zips, and council
-    exports. Clusters are sorted largest first; each has cluster_id, incidents,
-    share (of the selection), ward, area (focus area), top_locations,
-    top_categories and months.
+    exports. DBSCAN runs once on the whole study area for the --season and --fy
+    chosen; --area / --ward then keep the hotspots that lie there (the ward and
+    focus area of a hotspot's busiest map point), with the same ids and counts
+    as the whole-borough run. Clusters are sorted largest first; each has
+    cluster_id (its rank), incidents, share (of the period's incidents in the
+    whole study area; share_pct, a per cent, in CSV), ward, area (focus area),
+    top_locations, top_categories, months and its busiest point (point_lon,
+    point_lat); and p_value, q_value and significant: whether a cluster that
+    big could arise by chance among the borough's own map points (Monte Carlo,
+    Benjamini-Hochberg false discovery rate 5%).
 
     \b
     Example (Redditch, autumn 2018):
@@ -51,31 +60,58 @@ def clusters(output: Path, **kwargs) -> None:
         ward=kwargs["ward"],
         params=params,
     )
+    columns = ["cluster_id", "incidents", "ward", "area", "top_locations"]
+    if simulations:
+        from hotspots.significance import significance_for
+
+        found = significance_for(prepared, found, n_sim=simulations)
+        columns[2:2] = ["p_value", "significant"]
     write_layer(found, output)
-    click.echo(
-        f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents "
-        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}) written to {output}"
-    )
+    where = kwargs["area"] or kwargs["ward"]
+    if where:
+        click.echo(
+            f"{len(found)} of the study area's {found.attrs['hotspots_in_study_area']} "
+            f"cluster(s) lie in {where} ({found.attrs['selected']:,} incidents there); "
+            f"written to {output}"
+        )
+    else:
+        click.echo(
+            f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents written to {output}"
+        )
+    click.echo(found.attrs["parameters"])
+    if simulations and len(found):
+        click.echo(f"{int(found['significant'].sum())} significant: {found.attrs['significance']}")
     if len(found):
-        echo_table(found[["cluster_id", "incidents", "ward", "area", "top_locations"]].head(10))
+        echo_table(found[columns].head(10))
 
 
 @click.command()
 @input_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("ward_table.csv"),
               show_default=True, help="The ward table as CSV.")  # fmt: skip
-def wards(output: Path, **kwargs) -> None:
+@click.option("--population", "population_path", type=click.Path(path_type=Path),
+              help="Ward populations (ONS mid-year estimate CSV, detected, or ward,population): "
+                   "adds population and rate per 1,000 residents for each year [default with no "
+                   "INPUT: the demo's made-up figures].")  # fmt: skip
+def wards(output: Path, population_path: Path | None, **kwargs) -> None:
     """Count incidents per ward and financial year, in the council's table format.
 
     Columns: ward, one per financial year (April-March, e.g. 2017-18), then
     difference and percentage (last year against the one before) when there
-    are two or more years; the last row is the Grand Total.
+    are two or more years; with --population, population and "rate YYYY-YY"
+    (incidents per 1,000 residents) per year. The last row is the Grand Total.
     """
     from hotspots.io import write_table
     from hotspots.wards import ward_table
 
-    prepared = load_prepared(Inputs.pop(kwargs), output=output)
+    opts = Inputs.pop(kwargs)
+    prepared = load_prepared(opts, output=output)
     table = ward_table(prepared.incidents, prepared.wards)
+    population_path = population_path or opts.spec().resolved().population
+    if population_path:
+        from hotspots.population import add_rates, read_population
+
+        table = add_rates(table, read_population(population_path, prepared.wards))
     write_table(table, output)
     echo_table(table)
     for note in table.attrs["notes"]:  # boundary vintage, part years
@@ -83,52 +119,26 @@ def wards(output: Path, **kwargs) -> None:
     click.echo(f"written to {output}")
 
 
-@click.command()
-@input_options
-@click.option("--season", type=SEASON_CHOICE, default="all", show_default=True,
-              help="Meteorological season to tune for.")
-@click.option("--fy", "financial_year", metavar="YYYY-YY",
-              help="Financial year April-March, e.g. 2018-19 [default: all years].")
-@click.option("--eps-m", type=float, default=100.0, show_default=True,
-              help="DBSCAN radius in metres for the background count.")
-@click.option("--min-samples", type=int, default=None,
-              help="min_samples for the k-distance curve [default: chosen from the data].")
-def tune(**kwargs) -> None:
-    """Suggest DBSCAN settings for a selection: eps from the k-distance curve.
-
-    Prints the incidents selected, the default min_samples, the background
-    count expected in an --eps-m circle, and the eps_m at the knee of the
-    k-distance curve for that min_samples.
-    """
-    from hotspots.cluster import background_count, default_min_samples, suggest_eps
-    from hotspots.pipeline import select_incidents
-
-    prepared = load_prepared(Inputs.pop(kwargs))
-    chosen = select_incidents(
-        prepared.incidents, season=kwargs["season"], financial_year=kwargs["financial_year"]
-    )
-    area = prepared.study_area_m2
-    ms = kwargs["min_samples"] or default_min_samples(len(chosen), area, kwargs["eps_m"])
-    click.echo(f"incidents selected: {len(chosen):,}; study area {area / 1e6:.1f} km2")
-    click.echo(
-        f"background in a {kwargs['eps_m']:g} m circle: "
-        f"{background_count(len(chosen), area, kwargs['eps_m']):.2f}"
-    )
-    click.echo(f"min_samples: {ms}; suggested eps_m: {suggest_eps(chosen, min_samples=ms):g}")
-
-
-@click.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"),
-              show_default=True, help="Folder for the outputs.")  # fmt: skip
+@click.command(short_help="Run everything on the embedded demo borough (out/demo).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("out/demo"), show_default=True, help="Folder for the outputs.")  # fmt: skip
 @click.option("--rebuild", is_flag=True, help="Rebuild data/demo/ from data/build_demo.py first.")
 def demo(out_dir: Path, rebuild: bool) -> None:
-    """Run the whole pipeline on the embedded demo borough and say where outputs went.
+    """Run the whole pipeline on the embedded demo borough and say where the outputs are.
 
-    The demo borough is modelled on Redditch's published ASB figures (12 wards,
-    2017-18 and 2018-19); its boundaries are approximate and its incidents made
-    by the project (data/build_demo.py). No network is used.
+    Writes into --out: an interactive map and a tasking sheet (PDF) of the
+    latest autumn (Halloween and bonfire night), the report pack (static maps
+    by season and year, index.html and report.pdf), the ward table, hotspot
+    layers for each season (GeoJSON, GeoPackage) and the rejected rows. Each
+    step is an ordinary hotspots command, printed so you can run it on your
+    own data. The demo borough is modelled on Redditch's published ASB figures
+    (12 wards, 2017-18 and 2018-19); its boundaries are approximate and its
+    incidents made by the project (data/build_demo.py). No network is used.
     """
+    import shlex
+
     from boundaries import get_path
+    from hotspots.cli import main
     from hotspots.io import write_layer, write_table
     from hotspots.pipeline import hotspots_for
     from hotspots.seasons import SEASONS
@@ -141,15 +151,34 @@ def demo(out_dir: Path, rebuild: bool) -> None:
         for path in build():
             click.echo(f"rebuilt {path}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    opts = Inputs(rejects_path=out_dir / "rejects.csv")
-    prepared = load_prepared(opts)
-    written = [write_table(ward_table(prepared.incidents, prepared.wards), out_dir / "ward_table.csv")]
+    rejects = out_dir / "rejects.csv"
+    prepared = load_prepared(Inputs(rejects_path=rejects))
+    fy = max(prepared.incidents["financial_year"])
+    layers = [write_table(ward_table(prepared.incidents, prepared.wards), out_dir / "ward_table.csv")]
     for season in SEASONS:
-        found = hotspots_for(prepared, season=season, financial_year="2018-19")
-        written.append(write_layer(found, out_dir / f"clusters_2018-19_{season}.geojson"))
-    found = hotspots_for(prepared, financial_year="2018-19")
-    written.append(write_layer(found, out_dir / "clusters_2018-19_all.gpkg"))
-    written.append(out_dir / "rejects.csv")
-    click.echo("outputs:")
-    for path in written:
-        click.echo(f"  {path}")
+        found = hotspots_for(prepared, season=season, financial_year=fy)
+        layers.append(write_layer(found, out_dir / f"clusters_{fy}_{season}.geojson"))
+    found = hotspots_for(prepared, financial_year=fy)
+    layers.append(write_layer(found, out_dir / f"clusters_{fy}_all.gpkg"))
+    map_path = out_dir / f"map_{fy}_autumn.html"
+    sheet_path = out_dir / f"tasking_{fy}_autumn.pdf"
+    pack_dir = out_dir / "report"
+    steps = [
+        ["map", "--season", "autumn", "--fy", fy, "-o", str(map_path)],
+        ["tasking", "--season", "autumn", "--fy", fy, "-o", str(sheet_path)],
+        ["export", "--by", "season,fy", "-o", str(pack_dir)],
+    ]
+    for args in steps:
+        click.echo(f"\n$ hotspots {shlex.join(args)}")
+        main.main([*args, "--rejects", str(rejects)], standalone_mode=False)
+    click.echo(f"\nThe demo's outputs are in {out_dir}:")
+    for label, path in (
+        ("map (opens offline in a browser)", map_path),
+        ("tasking sheet", sheet_path),
+        ("report pack", pack_dir / "report.pdf"),
+        ("report maps, all on one page", pack_dir / "index.html"),
+    ):
+        click.echo(f"  {label + ':':36} {path}")
+    click.echo("  tables and layers (open in QGIS or a spreadsheet):")
+    for path in [*layers, rejects]:
+        click.echo(f"    {path}")

@@ -42,10 +42,11 @@ def serve_config(
     host: str,
     tiles_url: str | None,
     tiles_attribution: str | None,
-    eps_m: float,
+    eps_m: float | None,
     min_samples: int | None,
     users_db: Path | None,
     store: str | None = None,
+    params: Path | None = None,
     postcodes: Path | None = None,
     columns: tuple[str, ...] = (),
     crime_types: tuple[str, ...] = (),
@@ -89,6 +90,13 @@ def serve_config(
         from hotspots.cli._common import resolve_store
 
         config["HOTSPOTS_STORE"] = resolve_store(store)
+    if params:  # the file's eps/min_samples, unless given on the command line (not None)
+        config["HOTSPOTS_PARAMS"] = str(params)
+        for key in ("HOTSPOTS_EPS_M", "HOTSPOTS_MIN_SAMPLES"):
+            if config[key] is None:
+                del config[key]
+    elif eps_m is None:
+        config["HOTSPOTS_EPS_M"] = 100.0
     if users_db:
         config["HOTSPOTS_USERS_DB"] = str(users_db)
     return config
@@ -124,8 +132,10 @@ def serve_config(
 @click.option("--tiles-url", help="Basemap tile URL template, e.g. a council tile server "
               "(https://tiles.example/{z}/{x}/{y}.png). Off by default: no outside requests.")
 @click.option("--tiles-attribution", help="Attribution text of the basemap.")
-@click.option("--eps-m", type=float, default=100.0, show_default=True, help="DBSCAN radius, metres.")
+@click.option("--eps-m", type=float, default=None, help="DBSCAN radius, metres [default: 100, or --params].")
 @click.option("--min-samples", type=int, default=None, help="DBSCAN min_samples [default: from the data].")
+@click.option("--params", type=click.Path(exists=True, path_type=Path),
+              help="DBSCAN parameters from `hotspots tune -o FILE` (HOTSPOTS_PARAMS).")
 @click.option("--users-db", type=click.Path(path_type=Path),
               help="Users file [default: instance/users.sqlite].")
 @store_option(read=True)
