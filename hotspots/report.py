@@ -54,6 +54,8 @@ TITLES = {
     "limits": "About the data: licence and limits",
 }
 QUALIFIERS = ("youth", "drugs", "alcohol")
+#: ``--column`` roles for qualifiers: a flag column each, or one column listing them as words.
+QUALIFIER_ROLES = (*QUALIFIERS, "qualifiers")
 TOTAL = "Total"
 PARTNERSHIP_TOTAL = "Partnership total"
 DECK_FORMATS = (".pptx", ".pdf")
@@ -80,7 +82,7 @@ def fmt_int(value) -> str:
     """
     if value is None or pd.isna(value):
         return ""
-    return f"{int(round(float(value))):,}"
+    return f"{round(float(value)):,}"
 
 
 def fmt_pct(value, *, signed: bool = False) -> str:
@@ -383,7 +385,7 @@ def detect_qualifier_columns(
     Examples
     --------
     >>> detect_qualifier_columns(["Ref", "Youth Related", "Alcohol", "Flags"])
-    {'youth': 'Youth Related', 'alcohol': 'Alcohol', 'list': 'Flags'}
+    {'youth': 'Youth Related', 'alcohol': 'Alcohol', 'qualifiers': 'Flags'}
     """
     by_key = {_key(c): c for c in header}
     found: dict[str, str] = {}
@@ -393,11 +395,11 @@ def detect_qualifier_columns(
             found[role] = hit
     hit = next((by_key[n] for n in _LIST_COLUMNS if n in by_key), None)
     if hit:
-        found["list"] = hit
+        found["qualifiers"] = hit
     for role, name in (given or {}).items():
-        if role not in (*QUALIFIERS, "list"):
+        if role not in QUALIFIER_ROLES:
             raise HotspotsError(
-                f"--column {role}=...: qualifier roles are {[*QUALIFIERS, 'list']!r}"
+                f"--column {role}=...: qualifier roles are {list(QUALIFIER_ROLES)!r}"
             )
         found[role] = name
     return found
@@ -409,15 +411,15 @@ def qualifiers_of_rows(rows: pd.DataFrame, columns: dict[str, str]) -> pd.DataFr
     Examples
     --------
     >>> t = pd.DataFrame({"Youth": ["Y", "", "no"], "Flags": ["", "Drugs; alcohol", "youth"]})
-    >>> qualifiers_of_rows(t, {"youth": "Youth", "list": "Flags"}).values.tolist()
+    >>> qualifiers_of_rows(t, {"youth": "Youth", "qualifiers": "Flags"}).values.tolist()
     [[True, False, False], [False, True, True], [True, False, False]]
     """
     out = pd.DataFrame(False, index=rows.index, columns=list(QUALIFIERS))
     for role in QUALIFIERS:
         if role in columns:
             out[role] |= rows[columns[role]].astype(str).str.strip().str.lower().isin(_TRUE)
-    if "list" in columns:
-        words = rows[columns["list"]].astype(str).str.lower()
+    if "qualifiers" in columns:
+        words = rows[columns["qualifiers"]].astype(str).str.lower()
         for role, names in _QUALIFIER_COLUMNS.items():
             stem = names[0].rstrip("s")  # youth, drug, alcohol
             out[role] |= words.str.contains(rf"\b{stem}", regex=True)
@@ -1148,7 +1150,7 @@ def build_deck(
     many = len(district_names) >= 2
     area_name = title or (join_words(district_names) if district_names else "the borough")
     compare_text = (f"compared with {cov.compare}" if cov.compare else
-                    f"no earlier year in the data to compare with")  # fmt: skip
+                    "no earlier year in the data to compare with")  # fmt: skip
     part = [cov.describe(y) for y in years if cov.is_part_year(y)]
     facts: dict = {"years": years, "coverage": [cov.describe(y) for y in years]}
     slides: list[Slide] = []
@@ -1322,6 +1324,18 @@ class _Box:
 def _layout(slide: Slide) -> dict:
     """Where things go on a slide, in inches (shared by both writers)."""
     width = SLIDE_W - 2 * _MARGIN
+    if slide.image is not None and slide.key == "where":
+        # A map beside its facts: the map as large as the slide allows, the lines on the right.
+        from PIL import Image
+
+        with Image.open(io.BytesIO(slide.image)) as im:
+            aspect = im.width / im.height
+        h = _BODY_BOTTOM - 1.1
+        w = min(h * aspect, 8.6)
+        h = w / aspect
+        right = _MARGIN + w + 0.3
+        return {"lines": _Box(right, 1.2, SLIDE_W - _MARGIN - right, h), "tables": [],
+                "image": _Box(_MARGIN, 1.1, w, h), "row_h": 0.3, "pt": 12}  # fmt: skip
     n_lines = sum(_wrap_count(t, width, LINE_PT) for t in slide.lines)
     lines_box = _Box(_MARGIN, 1.1, width, _LINE_H * n_lines + 0.1)
     top = lines_box.top + lines_box.height + 0.15 if slide.lines else 1.2
@@ -1367,7 +1381,7 @@ def write_pptx(deck: Deck, path: str | Path) -> Path:
 def _rgb(colour) -> tuple[int, int, int]:
     from matplotlib.colors import to_rgb
 
-    return tuple(int(round(255 * c)) for c in to_rgb(colour))
+    return tuple(round(255 * c) for c in to_rgb(colour))
 
 
 def _header_colour():
@@ -1545,10 +1559,9 @@ def pdf_bytes(deck: Deck) -> bytes:
     from matplotlib.backends.backend_pdf import PdfPages
 
     buf = io.BytesIO()
-    with rc_context({"pdf.fonttype": 42}), PdfPages(
-        buf, metadata={"CreationDate": None, "Producer": None,
-                       "Title": deck.slides[0].title if deck.slides else "ASB"}  # fmt: skip
-    ) as pdf:
+    meta = {"CreationDate": None, "Producer": None,
+            "Title": deck.slides[0].title if deck.slides else "ASB"}  # fmt: skip
+    with rc_context({"pdf.fonttype": 42}), PdfPages(buf, metadata=meta) as pdf:
         for s in deck.slides:
             pdf.savefig(_pdf_page(s), dpi=200)
     return buf.getvalue()
