@@ -857,15 +857,16 @@ def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> li
     Parameters
     ----------
     sheet : pandas.DataFrame
-        A tasking sheet (:func:`hotspots.tasking.tasking`), ranked.
+        A tasking sheet (:func:`hotspots.tasking.tasking`), ranked; numbered
+        1, 2, ... in that order (as on the map).
     selected : int
-        The incidents clustered (the share's whole).
+        The incidents of the area shown (the shares' whole).
     top : int, default 3
 
     Examples
     --------
     >>> s = pd.DataFrame({"place": ["On or near Unicorn Hill"], "ward": ["Abbey"],
-    ...                   "area": ["Town centre"], "incidents": [120], "share": [0.05]})
+    ...                   "area": ["Town centre"], "incidents": [120]})
     >>> hotspot_sentences(s, 2400)
     ['1 hotspot(s) hold 120 of 2,400 incidents (5%).', '1. On or near Unicorn Hill (Abbey ward, Town centre): 120 incidents, 5%.']
     """
@@ -878,7 +879,7 @@ def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> li
     for i, r in enumerate(sheet.head(top).itertuples(index=False), start=1):
         where = ", ".join(p for p in (f"{r.ward} ward" if r.ward else "", r.area) if p)
         out.append(f"{i}. {r.place or 'unnamed place'}{f' ({where})' if where else ''}: "
-                   f"{fmt_int(r.incidents)} incidents, {fmt_pct(100 * r.share)}.")  # fmt: skip
+                   f"{fmt_int(r.incidents)} incidents, {fmt_pct(share(r.incidents, selected))}.")  # fmt: skip
     return out
 
 
@@ -1081,7 +1082,7 @@ def hotspot_map(
 # --------------------------------------------------------------------------- building the deck
 
 
-MAX_ROWS = 17
+MAX_ROWS = 18
 
 
 def build_deck(
@@ -1232,11 +1233,17 @@ def build_deck(
                         width_in=1.35)  # fmt: skip
         sentence = change_sentence(table, years, name="ward", what="ward")
         pieces = split_table(t, MAX_ROWS)
+        if len(pieces) == 2 and 2 * sum(t.widths) + 0.5 <= SLIDE_W - 2 * _MARGIN:
+            # Two halves side by side on one slide.
+            half = -(-len(t.rows) // 2)
+            pieces = [tuple(split_table(t, half))]
+        else:
+            pieces = [(p,) for p in pieces]
         for i, piece in enumerate(pieces):
             title_ = TITLES["wards"] + (f": {name}" if name else "")
             if len(pieces) > 1:
                 title_ += f" ({i + 1} of {len(pieces)})"
-            slides.append(Slide("wards", title_, (sentence,), (piece,), footer=footer))
+            slides.append(Slide("wards", title_, (sentence,), piece, footer=footer))
 
     # Where?
     sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params)
@@ -1251,7 +1258,12 @@ def build_deck(
         w_lines = hotspot_sentences(sub_sheet, sub_sel)
         w_lines.append("Hotspots: " + settings)
         areas = prepared.areas
-        img = hotspot_map(clusters, wards, title=f"ASB hotspots, {fy}" + (f": {name}" if name else ""),
+        # Number the hotspots as the sentences do (1 = the area's largest).
+        local = dict(zip(sub_sheet["cluster_id"], range(1, len(sub_sheet) + 1)))
+        shown = clusters[clusters["cluster_id"].isin(local)]
+        shown = shown.assign(rank=shown["cluster_id"].map(local))
+        shown.attrs.update(clusters.attrs, selected=sub_sel)
+        img = hotspot_map(shown, wards, title=f"ASB hotspots, {fy}" + (f": {name}" if name else ""),
                           note=data_note(inc[inc["financial_year"] == fy], demo=demo),
                           areas=areas, demo=demo, dpi=dpi)  # fmt: skip
         slides.append(Slide("where", TITLES["where"] + (f" {name}" if name else ""),
