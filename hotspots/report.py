@@ -1064,12 +1064,19 @@ def hotspot_map(
 ) -> bytes:
     """A hotspot map of some wards as a PNG, drawn by the project's static-map style.
 
-    The extent is the given wards'; every hull is drawn (those beyond the edge
-    are clipped).
+    The map fits the hotspots (at least 3 km across, so streets and wards
+    around them show), within the given wards' extent; with no hotspot it
+    shows the wards whole.
     """
     from hotspots.export import MapStyle, map_figure
 
     x0, y0, x1, y1 = (float(v) for v in wards.total_bounds)
+    if len(clusters):
+        h0, k0, h1, k1 = (float(v) for v in clusters.to_crs(wards.crs).total_bounds)
+        cx, cy = (h0 + h1) / 2, (k0 + k1) / 2
+        half = max(h1 - h0, k1 - k0, 3000.0) * 0.65
+        x0, y0 = max(x0, cx - half), max(y0, cy - half)
+        x1, y1 = min(x1, cx + half), min(y1, cy + half)
     pad = 0.04 * max(x1 - x0, y1 - y0, 800.0)
     extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     fig = map_figure(clusters, wards, title=title, note=note, extent=extent, areas=areas,
