@@ -104,8 +104,8 @@ def share(part: float, whole: float) -> float:
 
     Examples
     --------
-    >>> share(1070, 9727) > 11, np.isnan(share(1, 0))
-    (True, True)
+    >>> round(share(1070, 9727), 1), bool(np.isnan(share(1, 0)))
+    (11.0, True)
     """
     return 100.0 * part / whole if whole else float("nan")
 
@@ -256,6 +256,39 @@ def coverage(
     return Coverage(financial_year, wanted, months)
 
 
+def like_for_like(incidents: pd.DataFrame, cov: Coverage) -> tuple[pd.DataFrame, str]:
+    """Keep the compared year's incidents only in the months the panel's year covers.
+
+    A part year (police.uk months to date) against a whole year before would
+    show a fall that is only the missing months. When the panel's year is a
+    part year, the year compared with is counted over the same calendar months,
+    and the returned note says so (empty when nothing was cut).
+
+    Examples
+    --------
+    >>> i = pd.DataFrame({"financial_year": ["2017-18", "2017-18", "2018-19"],
+    ...                   "month": ["2017-10", "2018-01", "2018-10"]})
+    >>> cov = Coverage("2018-19", "2017-18", ("2017-10", "2018-01", "2018-10"))
+    >>> kept, note = like_for_like(i, cov)
+    >>> len(kept), note
+    (2, '2018-19 is a part year: 2017-18 is counted over the same months (Oct) for a like-for-like comparison.')
+    """
+    fy, before = cov.financial_year, cov.compare
+    if before is None or not cov.is_part_year(fy):
+        return incidents, ""
+    months = {m[5:] for m in cov.covered(fy)}
+    keep = (incidents["financial_year"] != before) | incidents["month"].str[5:].isin(months)
+    names = [MONTH_ABBR[int(m[5:]) - 1] for m in cov.covered(fy)]
+    span = names[0] if len(names) == 1 else f"{names[0]} to {names[-1]}"
+    note = (f"{fy} is a part year: {before} is counted over the same months ({span}) for a "
+            "like-for-like comparison.")  # fmt: skip
+    start = parse_financial_year(before)
+    held = [m for m in months if f"{start if int(m) >= 4 else start + 1}-{m}" in set(cov.months)]
+    if len(held) < len(months):
+        note += f" The data holds only {len(held)} of those months of {before}."
+    return incidents.loc[keep], note
+
+
 # --------------------------------------------------------------------------- incident types
 
 
@@ -341,9 +374,8 @@ def qualifier_table(
     Examples
     --------
     >>> f = pd.DataFrame({"youth": [True, True, False], "drugs": [False, True, False]})
-    >>> qualifier_table(f, pd.Series(["2018-19"] * 3), ["2018-19"]).values.tolist()
-    [['Youth', 2, 100.0], ['Drugs', 1, 50.0], ['Any qualifier', 2, 66.66666666666667], \
-['None recorded', 1, 33.33333333333333]]
+    >>> qualifier_table(f, pd.Series(["2018-19"] * 3), ["2018-19"]).round(1).values.tolist()
+    [['Youth', 2, 100.0], ['Drugs', 1, 50.0], ['Any qualifier', 2, 66.7], ['None recorded', 1, 33.3]]
     """
     flags = flags.fillna(False).astype(bool)
     rows: dict[str, list] = {}
@@ -745,7 +777,7 @@ def district_sentence(table: pd.DataFrame, years: Sequence[str]) -> str:
     ...                   "2017-18": [10, 5, 15], "2018-19": [6, 8, 14],
     ...                   "difference": [-4, 3, -1], "percentage": [-40.0, 60.0, -7.0]})
     >>> district_sentence(t, ["2017-18", "2018-19"])
-    'A recorded a reduction (-4, -40%); B recorded a rise (+3, +60%). Partnership total: 14 in 2018-19 against 15 in 2017-18 (-1, -7%).'
+    'A (-4, -40%) recorded a reduction; B (+3, +60%) recorded a rise. Partnership total: 14 in 2018-19 against 15 in 2017-18 (-1, -7%).'
     """
     body, total = table.iloc[:-1], table.iloc[-1]
     last = years[-1]
@@ -1151,6 +1183,8 @@ def build_deck(
                    compare=compare)  # fmt: skip
     years = cov.years
     fy = financial_year
+    whole = inc  # every month: the seasonal chart
+    inc, like_note = like_for_like(inc, cov)
     in_years = inc[inc["financial_year"].isin(years)]
     source_note = data_note(in_years, demo=demo)
     footer = " ".join(p for p in (source_note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)
@@ -1160,6 +1194,8 @@ def build_deck(
     compare_text = (f"compared with {cov.compare}" if cov.compare else
                     "no earlier year in the data to compare with")  # fmt: skip
     part = [cov.describe(y) for y in years if cov.is_part_year(y)]
+    if like_note:
+        part.append(like_note)
     facts: dict = {"years": years, "coverage": [cov.describe(y) for y in years]}
     slides: list[Slide] = []
 
@@ -1211,13 +1247,15 @@ def build_deck(
                                   ["Qualifier", *[c if c in years else "%" for c in cols]],
                                   ints=years, pcts=[f"{y} %" for y in years], total_row=False,
                                   first_width_in=1.8, width_in=0.85))  # fmt: skip
+    if like_note and not types.empty:
+        lines.append(like_note)
     slides.append(Slide("types", TITLES["types"], tuple(lines), tuple(tables), footer=footer))
 
     # Seasonal patterns
-    profile = seasonal_profile(inc, cov.months)
+    profile = seasonal_profile(whole, cov.months)
     facts["profile"] = profile
-    s_lines = [peak_sentence(profile, fy, cov), halloween_sentence(inc, fy),
-               year_totals_sentence(inc, cov)]  # fmt: skip
+    s_lines = [peak_sentence(profile, fy, cov), halloween_sentence(whole, fy),
+               year_totals_sentence(whole, cov)]  # fmt: skip
     if len(profile.columns) == 1:
         s_lines.append(f"The data holds one financial year ({profile.columns[0]}): "
                        "no earlier year to draw.")  # fmt: skip
@@ -1250,7 +1288,8 @@ def build_deck(
             title_ = TITLES["wards"] + (f": {name}" if name else "")
             if len(pieces) > 1:
                 title_ += f" ({i + 1} of {len(pieces)})"
-            slides.append(Slide("wards", title_, (sentence,), piece, footer=footer))
+            slides.append(Slide("wards", title_, (sentence, *([like_note] if like_note else [])),
+                                piece, footer=footer))  # fmt: skip
 
     # Where?
     sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params)

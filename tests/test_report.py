@@ -371,3 +371,26 @@ def test_demo_pdf_pages_render(tmp_path):
         with Image.open(page) as im:
             pixels = np.asarray(im.convert("L"))
         assert (pixels < 128).mean() > 0.002, page  # there is text on it
+
+
+def test_part_year_is_compared_like_for_like(tmp_path):
+    """A part year against the same months of the year before, never against a whole year."""
+    wards = gpd.GeoDataFrame({"WD13CD": ["E05000001"], "WD13NM": ["Middle"]},
+                             geometry=[box(400000, 260000, 402000, 262000)], crs=27700)  # fmt: skip
+    wpath = tmp_path / "testshire.geojson"
+    wards.to_crs(4326).to_file(wpath, driver="GeoJSON")
+    rows = ["Ref,Date,Type,Easting,Northing"]
+    dates = ["15/10/2017"] * 6 + ["15/01/2018"] * 30 + ["15/10/2018"] * 4
+    rows += [f"R{i},{d},Youths,401000,261000" for i, d in enumerate(dates)]
+    export = tmp_path / "council.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "panel.pptx"
+    result = CliRunner().invoke(main, ["report", str(export), "--wards", str(wpath), "--fy",
+                                       "2018-19", "--dpi", "40", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    prs = Presentation(str(out))
+    assert titles(prs)[0] == "Anti-social behaviour: Testshire"
+    slide = slide_by_title(prs, TITLES["wards"])
+    (table,) = tables(slide)
+    assert table[-1][:4] == ["Grand Total", "6", "4", "-2"]  # October against October
+    assert "2017-18 is counted over the same months (Oct)" in text_of(slide)
