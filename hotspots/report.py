@@ -490,7 +490,8 @@ def read_qualifiers(
     from hotspots.incidents import expand_sources, is_police_table
 
     parts = []
-    for src in expand_sources(paths):
+    # Files only: a police.uk zip's members ("archive.zip:member") hold no qualifiers.
+    for src in expand_sources([p for p in paths if Path(p).exists()]):
         data = src.read_bytes()
         try:
             text = data.decode("utf-8-sig")
