@@ -1033,6 +1033,32 @@ def split_table(table: Table, max_rows: int) -> list[Table]:
 # --------------------------------------------------------------------------- charts and maps
 
 
+def deck_colours() -> dict:
+    """The deck's colours, from the project's one style (:mod:`hotspots.cartography`).
+
+    ``header``: table header fill (white text on it); ``years``: a function
+    ``(i, n) -> colour`` for the i-th of n financial-year lines, older lighter,
+    the latest darkest; ``window``: the Halloween / half-term band. Until the
+    cartography module is present, the static maps' viridis scale
+    (:class:`hotspots.export.MapStyle`) stands in.
+    """
+    try:
+        from hotspots import cartography
+    except ImportError:
+        from matplotlib import colormaps
+
+        cmap = colormaps["viridis"]
+        return {"header": cmap(0.05), "window": cmap(0.75),
+                "years": lambda i, n: cmap(0.3) if n < 2 else cmap(0.85 - 0.85 * i / (n - 1))}  # fmt: skip
+    def years(i: int, n: int):
+        # The palest blues are for "few" on maps: too light for a line unless many years need them.
+        blues = cartography.WARD_COLOURS[1:] if n > 3 else cartography.WARD_COLOURS[2:]
+        return blues[-1] if n < 2 else blues[round((len(blues) - 1) * i / (n - 1))]
+
+    return {"header": cartography.WARD_COLOURS[-1], "window": cartography.HOTSPOT_COLOURS[0],
+            "years": years}  # fmt: skip
+
+
 def _png(fig, dpi: int) -> bytes:
     from matplotlib import rc_context
 
@@ -1053,22 +1079,21 @@ def seasonal_chart(profile: pd.DataFrame, *, financial_year: str, dpi: int = 300
     bytes
         A PNG at ``dpi``.
     """
-    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(11.0, 4.6))
-    ax = fig.add_axes((0.07, 0.13, 0.74, 0.8))
+    ax = fig.add_axes((0.07, 0.13, 0.7, 0.8))
     x = np.arange(12)
-    cmap = colormaps["viridis"]
+    style = deck_colours()
     years = list(profile.columns)
     n = max(len(years), 1)
     ymax = float(np.nanmax(profile.to_numpy())) if profile.notna().any().any() else 1.0
     # 20 Oct to 5 Nov between the October (6) and November (7) points.
     x0, x1 = 6 - 0.5 + 19 / 31, 7 - 0.5 + 5 / 30
-    ax.axvspan(x0, x1, color=cmap(0.75), alpha=0.25, lw=0, zorder=0,
+    ax.axvspan(x0, x1, color=style["window"], alpha=0.3, lw=0, zorder=0,
                label="Halloween / October\nhalf-term (20 Oct-5 Nov)")  # fmt: skip
     for i, fy in enumerate(years):
-        colour = cmap(i / max(n - 1, 1) * 0.85) if n > 1 else cmap(0.3)
+        colour = style["years"](i, n)
         ax.plot(x, profile[fy].to_numpy(), marker="o", ms=4 if fy != financial_year else 6,
                 lw=3.0 if fy == financial_year else 1.6, color=colour,
                 label=f"{fy}" + (" (this report)" if fy == financial_year else ""),
@@ -1444,9 +1469,7 @@ def _rgb(colour) -> tuple[int, int, int]:
 
 
 def _header_colour():
-    from matplotlib import colormaps
-
-    return colormaps["viridis"](0.05)
+    return deck_colours()["header"]
 
 
 def pptx_bytes(deck: Deck) -> bytes:
