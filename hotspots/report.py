@@ -1321,8 +1321,9 @@ def build_deck(
     sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params)
     selected = int(sheet.attrs.get("selected", len(inc[inc["financial_year"] == fy])))
     facts["hotspots"] = sheet
-    settings = (f"DBSCAN, {clusters.attrs.get('eps_m', 100):g} m radius, at least "
-                f"{clusters.attrs.get('min_samples')} incidents; {fy} incidents.")  # fmt: skip
+    eps = clusters.attrs.get("eps_m", params.eps_m if params else 100.0)
+    settings = (f"DBSCAN on {fy}'s incidents: a hotspot grows from places with "
+                f"{clusters.attrs.get('min_samples')} or more incidents within {eps:g} m.")  # fmt: skip
     for name, wards in groups:
         sub_sheet = sheet[sheet["ward"].isin(wards["ward_name"])] if name else sheet
         sub_sel = int(inc[(inc["financial_year"] == fy)

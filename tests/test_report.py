@@ -100,9 +100,13 @@ def test_demo_deck_has_the_panel_slides_in_order(demo_deck):
     seasonal = slide_by_title(prs, TITLES["seasonal"])
     assert any(s.shape_type == 13 for s in seasonal.shapes)  # PICTURE
     assert tables(slide_by_title(prs, TITLES["wards"]))
-    # Licence on every slide.
+    # Licence on every slide; nothing hangs off a slide.
     for slide in prs.slides:
         assert "Open Government Licence" in text_of(slide)
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.top >= 0, shape.name
+            assert shape.left + shape.width <= prs.slide_width, (slide.shapes.title.text, shape.name)
+            assert shape.top + shape.height <= prs.slide_height, (slide.shapes.title.text, shape.name)
 
 
 def test_ward_table_cells_equal_hotspots_wards_output(demo_deck, tmp_path):
