@@ -819,10 +819,16 @@ def district_from_path(path: str | Path) -> str:
     --------
     >>> district_from_path("../shared/data/wards/wyre-forest.geojson")
     'Wyre Forest'
+    >>> district_from_path("councils/redditch/wards.geojson")
+    'Redditch'
     """
-    stem = re.sub(r"[_\-]+", " ", Path(path).stem).strip()
-    stem = re.sub(r"\bwards?\b", "", stem, flags=re.IGNORECASE).strip() or Path(path).stem
-    return " ".join(w if w.isupper() else w.capitalize() for w in stem.split())
+    path = Path(path)
+    for name in (path.stem, path.parent.name):  # "wards.geojson": the folder's name
+        words = re.sub(r"[_\-]+", " ", name)
+        words = re.sub(r"\bwards?\b", "", words, flags=re.IGNORECASE).strip()
+        if words:
+            return " ".join(w if w.isupper() else w.capitalize() for w in words.split())
+    return path.stem
 
 
 _DISTRICT_RE = re.compile(r"^(LAD\d{0,2}NM|district|district_name|lad_name|borough)$", re.I)

@@ -21,11 +21,13 @@ WEB_DPI = 200
 
 
 def _districts(spec):
+    """Ward -> district when the ward file names several districts, and the area's name."""
     from hotspots.report import read_district_wards
 
-    wards = spec.resolved().wards
-    table = read_district_wards([wards])
-    return table.set_index("ward_name")["district"] if table["district"].nunique() > 1 else None
+    table = read_district_wards([spec.resolved().wards])
+    if table["district"].nunique() > 1:
+        return table.set_index("ward_name")["district"], None
+    return None, str(table["district"].iloc[0])
 
 
 @bp.route("/report.pptx")
@@ -46,12 +48,13 @@ def report_pptx():
         from hotspots.report import build_deck, pptx_bytes, read_qualifiers
 
         demo = is_demo(data.prepared)
+        districts, area_name = _districts(data_store.spec)
         deck = build_deck(
             data.prepared,
             financial_year=sel.financial_year,
-            districts=_districts(data_store.spec),
+            districts=districts,
             qualifiers=read_qualifiers(data.prepared.load.files),
-            title="the demo borough" if demo else None,
+            title="the demo borough" if demo else area_name,
             params=ClusterParams(eps_m=data_store.eps_m, min_samples=data_store.min_samples),
             demo=demo,
             dpi=WEB_DPI,
