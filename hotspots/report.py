@@ -907,14 +907,15 @@ def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> li
     >>> s = pd.DataFrame({"place": ["On or near Unicorn Hill"], "ward": ["Abbey"],
     ...                   "area": ["Town centre"], "incidents": [120]})
     >>> hotspot_sentences(s, 2400)
-    ['1 hotspot(s) hold 120 of 2,400 incidents (5%).', '1. On or near Unicorn Hill (Abbey ward, Town centre): 120 incidents, 5%.']
+    ['1 hotspot holds 120 of 2,400 incidents (5%).', '1. On or near Unicorn Hill (Abbey ward, Town centre): 120 incidents, 5%.']
     """
     if sheet.empty:
         return [f"No hotspots: none of the {fmt_int(selected)} incidents form a cluster with "
                 "these settings."]  # fmt: skip
     held = int(sheet["incidents"].sum())
-    out = [f"{len(sheet)} hotspot(s) hold {fmt_int(held)} of {fmt_int(selected)} incidents "
-           f"({fmt_pct(share(held, selected))})."]  # fmt: skip
+    n = len(sheet)
+    out = [f"{n} hotspot{'s hold' if n != 1 else ' holds'} {fmt_int(held)} of "
+           f"{fmt_int(selected)} incidents ({fmt_pct(share(held, selected))})."]  # fmt: skip
     for i, r in enumerate(sheet.head(top).itertuples(index=False), start=1):
         where = ", ".join(p for p in (f"{r.ward} ward" if r.ward else "", r.area) if p)
         out.append(f"{i}. {r.place or 'unnamed place'}{f' ({where})' if where else ''}: "
