@@ -1368,9 +1368,10 @@ def build_deck(
     load = prepared.load
     l_lines = [
         ATTRIBUTION,
-        f"Read {fmt_int(load.rows_read)} rows from {len(load.files)} file(s); kept "
-        f"{fmt_int(load.kept)}; rejected {fmt_int(load.rejected)} (missing or unusable place or "
-        f"date; listed in the rejects file); {fmt_int(prepared.outside)} outside the study area.",
+        f"Read {fmt_int(load.rows_read)} rows from {len(load.files)} file(s); "
+        f"{fmt_int(load.selected)} ASB incidents; {fmt_int(load.rejected)} rejected (no usable "
+        f"place or date; listed in the rejects file); {fmt_int(prepared.outside)} outside the "
+        f"wards; {fmt_int(len(prepared.incidents))} analysed.",
         "Coverage: " + "; ".join(cov.describe(y) for y in years) + ".",
     ]
     if n_police or not len(in_years) or (~council_rows(inc)).any():
@@ -1378,8 +1379,8 @@ def build_deck(
                        "nearest of a set of map points, and only its month is published. "
                        "police.uk ASB has no category or qualifiers.")  # fmt: skip
     l_lines.append("Ward boundaries are generalised: an incident just outside every ward takes "
-                   "the nearest ward within 100 m; a few per cent near a boundary can fall in "
-                   "a neighbour.")  # fmt: skip
+                   "the nearest ward within a tolerance (100 m unless set otherwise); a few per "
+                   "cent near a boundary can fall in a neighbour.")  # fmt: skip
     if demo:
         l_lines.append(DEMO_NOTE)
     l_lines.append(f"Made with hotspots {__version__}: every figure and sentence is computed "
