@@ -71,8 +71,10 @@ def input_options(func: Callable) -> Callable:
                           f"one of {', '.join(COLUMN_ROLES)}. Example: "
                           "--column date='Date Reported' --column postcode=PCODE"),
         click.option("--date-format", metavar="FORMAT",
-                     help="Force the council date format (strftime codes, e.g. '%d/%m/%Y %H:%M'). "
-                          "Default: detected per column."),
+                     help="Force the council date format: iso, dmy (dd/mm/yyyy), mdy (mm/dd/yyyy) "
+                          "or strftime codes, e.g. '%d/%m/%Y %H:%M'. Default: one format detected "
+                          "per column (ISO is year-month-day; slash dates day first unless the "
+                          "column can only be month first)."),
         click.option("--tolerance-m", type=float, default=100.0, show_default=True,
                      help="Incidents just outside every ward take the nearest ward within this "
                           "many metres; further away they are outside the study area."),
