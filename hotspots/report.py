@@ -699,11 +699,14 @@ def change_sentence(table: pd.DataFrame, years: Sequence[str], *, name: str, wha
     last = years[-1]
     if body.empty:
         return ""
-    if len(years) < 2:
+    # The change compares the last two count columns: the years, or the months both hold
+    # when the ward table compared like with like ("2017-18 Oct–Feb", "2018-19 Oct–Feb").
+    counts = [c for c in table.columns if c not in (name, "difference", "percentage")]
+    if "difference" not in table or len(counts) < 2:
         top = body.sort_values(last, ascending=False, kind="stable").iloc[0]
         return (f"Total {fmt_int(total[last])} in {last}. Most incidents: {top[name]} "
                 f"({fmt_int(top[last])}, {fmt_pct(share(top[last], total[last]))}).")  # fmt: skip
-    prev = years[-2]
+    prev, last = counts[-2], counts[-1]
     out = [f"Total {fmt_int(total[last])} in {last} against {fmt_int(total[prev])} in {prev} "
            f"({total['difference']:+,d}{', ' + fmt_pct(total['percentage'], signed=True) if pd.notna(total['percentage']) else ''})."]  # fmt: skip
     ordered = body.sort_values("difference", kind="stable")
@@ -1157,6 +1160,10 @@ def hotspot_map(
 MAX_ROWS = 18
 
 
+def _boundary_note(note: str) -> bool:
+    return note.startswith(("Ward boundaries", "warning"))
+
+
 def build_deck(
     prepared,
     *,
@@ -1301,15 +1308,24 @@ def build_deck(
     groups = [(d, prepared.wards[prepared.wards["ward_name"].map(districts) == d])
               for d in district_names] if many else [(None, prepared.wards)]  # fmt: skip
     facts["ward_tables"] = {}
+    boundary_notes: dict[str, None] = {}
     for name, wards in groups:
         table = ward_slide_table(inc[inc["ward"].isin(wards["ward_name"])], wards, years)
         facts["ward_tables"][name] = table
-        header = ["Ward", *years] + (["Difference", "Percentage"] if len(years) > 1 else [])
-        shown = table[["ward", *years, *(["difference", "percentage"] if len(years) > 1 else [])]]
-        t = frame_table(shown, header, ints=[*years, "difference"], pcts=["percentage"],
+        # The years, then (a part year) the months both hold, then the change, as the
+        # ward table gives them.
+        counts = [c for c in table.columns if c not in ("ward", "difference", "percentage")]
+        change = [c for c in ("difference", "percentage") if c in table]
+        header = ["Ward", *counts, *(c.capitalize() for c in change)]
+        t = frame_table(table[["ward", *counts, *change]], header,
+                        ints=[*counts, "difference"], pcts=["percentage"],
                         signed=["difference", "percentage"], first_width_in=3.4,
-                        width_in=1.35)  # fmt: skip
+                        width_in=1.35 if len(counts) <= 2 else 1.2)  # fmt: skip
         sentence = change_sentence(table, years, name="ward", what="ward")
+        # The ward table's notes: part-year ones here, the boundaries' vintage on the last slide.
+        notes = [n for n in table.attrs.get("notes", []) if n and not _boundary_note(n)]
+        boundary_notes.update({n: None for n in table.attrs.get("notes", [])
+                               if _boundary_note(n) and "unknown date" not in n})  # fmt: skip
         pieces = split_table(t, MAX_ROWS)
         if len(pieces) == 2 and 2 * sum(t.widths) + 0.5 <= SLIDE_W - 2 * _MARGIN:
             # Two halves side by side on one slide.
@@ -1321,7 +1337,8 @@ def build_deck(
             title_ = TITLES["wards"] + (f": {name}" if name else "")
             if len(pieces) > 1:
                 title_ += f" ({i + 1} of {len(pieces)})"
-            slides.append(Slide("wards", title_, (sentence, *([like_note] if like_note else [])),
+            slides.append(Slide("wards", title_,
+                                (sentence, *([like_note] if like_note else []), *notes),
                                 piece, footer=footer))  # fmt: skip
 
     # Where?
@@ -1351,11 +1368,23 @@ def build_deck(
 
     # District data
     if many:
-        dt = district_table(inc, districts, years)
+        # Compare the months both years hold (the panel's year may run beyond the year before).
+        d_inc, labels, held_note = inc, list(years), ""
+        if cov.compare:
+            fy_m = {m[5:] for m in cov.covered(fy)}
+            before_m = {m[5:] for m in cov.covered(cov.compare)}
+            both = fy_m & before_m
+            if both != fy_m:
+                d_inc = inc[inc["month"].str[5:].isin(both)]
+                span = ", ".join(MONTH_ABBR[int(m) - 1] for m in
+                                 sorted(both, key=lambda m: FY_MONTHS.index(int(m))))  # fmt: skip
+                labels = [f"{y} {span}" for y in years]
+                held_note = f"Both years compared over the months both hold: {span or 'none'}."
+        dt = district_table(d_inc, districts, years)
         facts["districts"] = dt
-        header = ["District", *years] + (["Difference", "Percentage"] if len(years) > 1 else [])
+        header = ["District", *labels] + (["Difference", "Percentage"] if len(years) > 1 else [])
         shown = dt[["district", *years, *(["difference", "percentage"] if len(years) > 1 else [])]]
-        d_lines = [district_sentence(dt, years)]
+        d_lines = [district_sentence(dt, years)] + ([held_note] if held_note else [])
         if part:
             d_lines.append("Part year: " + "; ".join(part) + ".")
         slides.append(Slide("districts", TITLES["districts"], tuple(d_lines),
@@ -1378,6 +1407,7 @@ def build_deck(
         l_lines.append("police.uk locations are anonymised: each incident is moved to the "
                        "nearest of a set of map points, and only its month is published. "
                        "police.uk ASB has no category or qualifiers.")  # fmt: skip
+    l_lines += [n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in boundary_notes]
     l_lines.append("Ward boundaries are generalised: an incident just outside every ward takes "
                    "the nearest ward within a tolerance (100 m unless set otherwise); a few per "
                    "cent near a boundary can fall in a neighbour.")  # fmt: skip

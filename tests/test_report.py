@@ -378,14 +378,12 @@ def test_demo_pdf_pages_render(tmp_path):
         assert (pixels < 128).mean() > 0.002, page  # there is text on it
 
 
-def test_part_year_is_compared_like_for_like(tmp_path):
-    """A part year against the same months of the year before, never against a whole year."""
+def _one_ward_deck(tmp_path: Path, dates: list[str]) -> Presentation:
     wards = gpd.GeoDataFrame({"WD13CD": ["E05000001"], "WD13NM": ["Middle"]},
                              geometry=[box(400000, 260000, 402000, 262000)], crs=27700)  # fmt: skip
     wpath = tmp_path / "testshire.geojson"
     wards.to_crs(4326).to_file(wpath, driver="GeoJSON")
     rows = ["Ref,Date,Type,Easting,Northing"]
-    dates = ["15/10/2017"] * 6 + ["15/01/2018"] * 30 + ["15/10/2018"] * 4
     rows += [f"R{i},{d},Youths,401000,261000" for i, d in enumerate(dates)]
     export = tmp_path / "council.csv"
     export.write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -393,9 +391,51 @@ def test_part_year_is_compared_like_for_like(tmp_path):
     result = CliRunner().invoke(main, ["report", str(export), "--wards", str(wpath), "--fy",
                                        "2018-19", "--dpi", "40", "-o", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    prs = Presentation(str(out))
+    return Presentation(str(out))
+
+
+def test_part_year_is_compared_like_for_like(tmp_path):
+    """A part year against the same months of the year before, never against a whole year."""
+    dates = ["15/10/2017"] * 6 + ["15/01/2018"] * 30 + ["15/10/2018"] * 4
+    prs = _one_ward_deck(tmp_path, dates)
     assert titles(prs)[0] == "Anti-social behaviour: Testshire"
     slide = slide_by_title(prs, TITLES["wards"])
     (table,) = tables(slide)
     assert table[-1][:4] == ["Grand Total", "6", "4", "-2"]  # October against October
     assert "2017-18 is counted over the same months (Oct)" in text_of(slide)
+
+
+def test_year_before_missing_some_months_compares_the_months_both_hold(tmp_path):
+    dates = ["15/10/2017"] * 6 + ["15/10/2018"] * 4 + ["15/11/2018"] * 9
+    prs = _one_ward_deck(tmp_path, dates)
+    slide = slide_by_title(prs, TITLES["wards"])
+    (table,) = tables(slide)
+    header, total = table[0], table[-1]
+    assert header[1:3] == ["2017-18", "2018-19"]
+    assert total[1:3] == ["6", "13"]
+    # The change is October against October, in columns of their own.
+    assert header[-2:] == ["Difference", "Percentage"]
+    assert total[-2:] == ["-2", "-33%"]
+    text = text_of(slide)
+    assert "The data holds only 1 of those months of 2017-18" in text
+    assert "-2" in text and "+7" not in text
+
+
+def test_district_table_compares_the_months_both_years_hold(tmp_path):
+    export, *wards = _district_fixture(tmp_path, {"Northtown": (30, 20), "Southvale": (10, 14)})
+    extra = tmp_path / "november.csv"
+    extra.write_text("Ref,Date,Type,Easting,Northing\n"
+                     + "".join(f"N{i},10/11/2018,Youths,401000,261000\n" for i in range(50)),
+                     encoding="utf-8")  # fmt: skip
+    out = tmp_path / "panel.pptx"
+    args = ["report", str(export), str(extra)]
+    for w in wards:
+        args += ["--wards", str(w)]
+    result = CliRunner().invoke(main, [*args, "--fy", "2018-19", "--dpi", "40", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    slide = slide_by_title(Presentation(str(out)), TITLES["districts"])
+    (table,) = tables(slide)
+    assert table[0][1:3] == ["2017-18 Jul", "2018-19 Jul"]
+    assert [r[1:4] for r in table[1:]] == [["30", "20", "-10"], ["10", "14", "+4"],
+                                          ["40", "34", "-6"]]  # fmt: skip
+    assert "compared over the months both hold: Jul" in text_of(slide)
