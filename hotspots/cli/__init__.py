@@ -35,6 +35,9 @@ COMMANDS: dict[str, str] = {
     "users": "hotspots.cli.web:users",
     "report": "hotspots.cli.report:report",
     "demo": "hotspots.cli.analysis:demo",
+    "ingest": "hotspots.cli.store:ingest",
+    "check": "hotspots.cli.store:check",
+    "fetch": "hotspots.cli.store:fetch",
 }
 
 

@@ -92,7 +92,7 @@ def tasking(output: Path, **kwargs) -> None:
 def _sources(opts: Inputs) -> list[Path | None]:
     from boundaries import get_path
 
-    if not opts.inputs:
+    if not opts.inputs and not opts.store:
         paths = [get_path("demo-incidents"), opts.wards_path or get_path("demo-wards"),
                  opts.areas_path or get_path("demo-focus-areas")]  # fmt: skip
     else:
@@ -222,7 +222,8 @@ def export(out_dir: Path, **kwargs) -> None:
         style=style,
         seasons=seasons or None,
         financial_years=kwargs["financial_years"] or None,
-        inputs_key=fingerprint_files(_sources(opts)),
+        inputs_key=fingerprint_files(_sources(opts))
+        + (f":{opts.spec().version()}" if opts.store else ""),  # a store: its version counter
         force=kwargs["force"],
         pack=not kwargs["no_pack"],
         progress=lambda items: tqdm(items, desc="maps", unit="map", disable=None),
