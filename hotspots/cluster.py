@@ -18,8 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sklearn.cluster import DBSCAN
-from sklearn.neighbors import NearestNeighbors
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_points, to_analysis_crs
@@ -146,6 +144,8 @@ def dbscan_labels(xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: boo
     xy = np.asarray(xy, dtype=float)
     if len(xy) == 0:
         return np.empty(0, dtype=np.int64)
+    from sklearn.cluster import DBSCAN  # heavy: imported where used
+
     model = DBSCAN(eps=eps_m, min_samples=int(min_samples))
     if not dedupe:
         return model.fit(xy).labels_.astype(np.int64)
@@ -231,6 +231,8 @@ def suggest_eps(incidents: gpd.GeoDataFrame, *, min_samples: int, quantile: floa
         raise HotspotsError(
             f"suggest_eps needs more than min_samples={min_samples} incidents; got {len(xy)}"
         )
+    from sklearn.neighbors import NearestNeighbors
+
     nn = NearestNeighbors(n_neighbors=min_samples).fit(xy)
     dist = np.sort(nn.kneighbors(xy)[0][:, -1])
     if quantile is not None:

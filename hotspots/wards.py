@@ -15,6 +15,7 @@ import re
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots._validate import check_columns, check_points, to_analysis_crs
 
@@ -92,32 +93,38 @@ def assign_wards(
     check_columns(wards, ["ward_code", "ward_name"], argument="wards")
     points = to_analysis_crs(incidents)
     polys = to_analysis_crs(wards)[["ward_code", "ward_name", "geometry"]].reset_index(drop=True)
-    geoms = points.geometry.reset_index(drop=True)
-    ward_idx = np.full(len(points), -1, dtype=np.int64)
-    match = np.full(len(points), OUTSIDE, dtype=object)
-    if len(points):
+    # police.uk snaps incidents to shared map points: join each distinct point once, broadcast.
+    from hotspots.cluster import distinct_points
+
+    inverse, uniq, _ = distinct_points(shapely.get_coordinates(points.geometry.to_numpy()))
+    geoms = gpd.GeoSeries(shapely.points(uniq), crs=polys.crs)
+    ward_idx = np.full(len(uniq), -1, dtype=np.int64)
+    match_code = np.full(len(uniq), 2, dtype=np.int8)  # 0 inside, 1 nearest, 2 outside
+    if len(uniq):
         hit_pt, hit_ward = polys.sindex.query(geoms, predicate="intersects")
         # A point on a shared boundary hits two wards: keep the first.
         first = np.unique(hit_pt, return_index=True)[1]
         ward_idx[hit_pt[first]] = hit_ward[first]
-        match[hit_pt[first]] = INSIDE
+        match_code[hit_pt[first]] = 0
         rest = np.flatnonzero(ward_idx < 0)
         if len(rest) and tolerance_m > 0:
             near_pt, near_ward = polys.sindex.nearest(
                 geoms.iloc[rest], max_distance=tolerance_m, return_all=False
             )
             ward_idx[rest[near_pt]] = near_ward
-            match[rest[near_pt]] = NEAREST
+            match_code[rest[near_pt]] = 1
     out = points.copy()
-    names = polys["ward_name"].to_numpy(dtype=object)
-    codes = polys["ward_code"].to_numpy(dtype=object)
-    out["ward"] = np.where(ward_idx >= 0, names[ward_idx.clip(0)], "")
-    out["ward_code"] = np.where(ward_idx >= 0, codes[ward_idx.clip(0)], "")
+    names = np.append(polys["ward_name"].to_numpy(dtype=object), "")
+    codes = np.append(polys["ward_code"].to_numpy(dtype=object), "")
+    row_ward = ward_idx[inverse]  # -1 picks the "" appended last
+    out["ward"] = names[row_ward]
+    out["ward_code"] = codes[row_ward]
+    match = np.array([INSIDE, NEAREST, OUTSIDE], dtype=object)[match_code[inverse]]
     out["ward_match"] = match
-    counts = pd.Series(match).value_counts()
+    counts = np.bincount(match_code, weights=np.bincount(inverse, minlength=len(uniq)), minlength=3)
     log.info(
-        "wards: %d inside, %d nearest within %g m, %d outside the study area",
-        counts.get(INSIDE, 0), counts.get(NEAREST, 0), tolerance_m, counts.get(OUTSIDE, 0),
+        "wards: %d inside, %d nearest within %g m, %d outside the study area (%d distinct points)",
+        counts[0], counts[1], tolerance_m, counts[2], len(uniq),
     )  # fmt: skip
     return out
 
