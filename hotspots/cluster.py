@@ -428,9 +428,14 @@ def _summarise(
     *,
     areas: gpd.GeoDataFrame | None,
     hull_buffer_m: float,
+    total: int | None = None,
 ) -> gpd.GeoDataFrame:
-    """:func:`summarise_clusters` on coordinates already in metres."""
-    total = len(lab)
+    """:func:`summarise_clusters` on coordinates already in metres.
+
+    ``total`` (the incidents ``share`` is of) defaults to the rows given; the
+    Dask engine passes only the clustered rows and the whole selection's count.
+    """
+    total = len(lab) if total is None else total
     rows = np.flatnonzero(lab != NOISE)
     if not len(rows):
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CLUSTER_COLUMNS[:-1]})
