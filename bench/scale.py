@@ -216,6 +216,7 @@ def run_hotspots(folder: Path, cache: Path, n: int) -> dict:
     t = {}
     start = time.perf_counter()
     import geopandas as gpd
+    import sklearn.cluster  # noqa: F401  (imported lazily by the library: warm it as the baseline does)
 
     from hotspots.cluster import _summarise, _xy, dbscan_labels
     from hotspots.incidents import read_incidents
@@ -223,8 +224,6 @@ def run_hotspots(folder: Path, cache: Path, n: int) -> dict:
     from hotspots.places import tag_focus_areas
     from hotspots.seasons import add_season_columns
     from hotspots.wards import assign_wards, in_study_area
-
-    import sklearn.cluster  # noqa: F401  (imported lazily by the library: warm it as the baseline does)
 
     dbscan_labels(np.zeros((3, 2)), eps_m=1.0, min_samples=2)
     t["import"] = time.perf_counter() - start

@@ -115,7 +115,7 @@ def connect(
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if address:
         try:
-            return Client(address, timeout="20s")
+            return Client(address, timeout=os.environ.get("HOTSPOTS_DASK_TIMEOUT", "20s"))
         except (OSError, TimeoutError) as exc:
             raise HotspotsError(
                 f"cannot reach the Dask scheduler at {address!r} ({exc}); check the address "
@@ -123,7 +123,7 @@ def connect(
             ) from exc
     workers = n_workers or max(1, min(4, os.cpu_count() or 1))
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0"
     )
     return Client(cluster)
 
@@ -141,14 +141,14 @@ class Selection:
 # --------------------------------------------------------------------------- worker tasks
 
 
-def _read_source(src: Source, crime_types: Sequence[str] | None) -> IncidentLoad:
+def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict) -> IncidentLoad:
     from hotspots.incidents import is_police_table, read_council_csv, read_police_csv
 
     head = src.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()
     header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
     if is_police_table(header):
         return read_police_csv(src, crime_types=crime_types)
-    return read_council_csv(src)
+    return read_council_csv(src, **council)
 
 
 def _first_rows(inverse: np.ndarray, n_points: int) -> np.ndarray:
@@ -164,6 +164,7 @@ def _prepare_part(
     crime_types: Sequence[str] | None,
     tolerance_m: float,
     selection: Selection,
+    council: dict,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Read one file, join wards, add seasons, select; keep the rows, describe the points."""
     from hotspots.pipeline import select_incidents
@@ -171,7 +172,7 @@ def _prepare_part(
     from hotspots.seasons import add_season_columns
     from hotspots.wards import assign_wards, in_study_area
 
-    load = _read_source(src, crime_types)
+    load = _read_source(src, crime_types, council)
     joined = assign_wards(load.incidents, wards, tolerance_m=tolerance_m)
     inside = in_study_area(joined)
     kept = add_season_columns(joined.loc[inside].reset_index(drop=True))
@@ -351,6 +352,7 @@ def hotspots_dask(
     area: str | None = None,
     ward: str | None = None,
     params: ClusterParams | None = None,
+    council: dict | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Read, join, select and cluster on Dask; the clusters equal the single-machine path's.
 
@@ -367,6 +369,9 @@ def hotspots_dask(
         As for :func:`hotspots.pipeline.prepare` and :func:`~hotspots.incidents.read_incidents`.
     season, financial_year, area, ward, params
         The selection and DBSCAN settings, as for :func:`hotspots.pipeline.hotspots_for`.
+    council : dict, optional
+        Keyword arguments for :func:`hotspots.incidents.read_council_csv` (``columns``);
+        council exports are read without geocoders (rows need coordinates).
 
     Returns
     -------
@@ -384,7 +389,7 @@ def hotspots_dask(
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True)
     parts = client.map(
         _prepare_part, sources, wards=wards_f, areas=areas_f, crime_types=crime_types,
-        tolerance_m=tolerance_m, selection=sel, pure=False,
+        tolerance_m=tolerance_m, selection=sel, council=council or {}, pure=False,
     )  # fmt: skip
     infos = client.gather(client.map(operator.itemgetter(1), parts, pure=False))
     chosen_f = client.map(operator.itemgetter(0), parts, pure=False)

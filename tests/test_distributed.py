@@ -82,3 +82,42 @@ def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
 def test_force_names_come_from_police_uk_file_names():
     assert force_of("/data/2019-02-west-mercia-street.csv") == "west-mercia"
     assert force_of("x.zip:2019-02/2019-02-dyfed-powys-street.csv") == "dyfed-powys"
+
+
+def test_cli_engine_dask_writes_the_same_clusters(two_forces, square_wards, tmp_path, monkeypatch):
+    import geopandas as gpd
+    from click.testing import CliRunner
+
+    import hotspots.distributed as dist
+    from hotspots.cli import main
+
+    real_connect = dist.connect
+
+    def small_local(scheduler=None, **_):
+        assert scheduler is None
+        return real_connect(None, n_workers=1, processes=False)
+
+    monkeypatch.setattr(dist, "connect", small_local)
+    monkeypatch.delenv(dist.SCHEDULER_ENV, raising=False)
+    wards = tmp_path / "wards.geojson"
+    square_wards.rename(columns={"ward_name": "name", "ward_code": "code"}).to_file(wards)
+    files = [str(p) for p in two_forces]
+    common = [*files, "--wards", str(wards), "--eps-m", "60", "--min-samples", "6"]
+    runner = CliRunner()
+    one = runner.invoke(main, ["clusters", *common, "-o", str(tmp_path / "one.gpkg")])
+    two = runner.invoke(main, ["clusters", *common, "--engine", "dask", "-o", str(tmp_path / "two.gpkg")])
+    assert one.exit_code == 0, one.output
+    assert two.exit_code == 0, two.output
+    assert "2 force area(s)" in two.output
+    a, b = gpd.read_file(tmp_path / "one.gpkg"), gpd.read_file(tmp_path / "two.gpkg")
+    assert len(a) >= 3
+    assert_geodataframe_equal(a, b)
+
+
+def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
+    from hotspots._errors import HotspotsError
+    from hotspots.distributed import connect
+
+    monkeypatch.setenv("HOTSPOTS_DASK_TIMEOUT", "2s")
+    with pytest.raises(HotspotsError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"):
+        connect("tcp://127.0.0.1:9")

@@ -23,7 +23,13 @@ from hotspots.cli._common import (
 @cluster_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("clusters.geojson"),
               show_default=True, help="Output file: .geojson (EPSG:4326), .gpkg (EPSG:27700) or .csv.")  # fmt: skip
-def clusters(output: Path, **kwargs) -> None:
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: read, join and cluster on a Dask cluster, partitioned by police force "
+                   "area (same clusters; for national, multi-year archives).")  # fmt: skip
+@click.option("--scheduler", metavar="ADDRESS", envvar="HOTSPOTS_DASK_SCHEDULER",
+              help="With --engine dask: a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "[default: $HOTSPOTS_DASK_SCHEDULER, else a local cluster].")  # fmt: skip
+def clusters(output: Path, engine: str, scheduler: str | None, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
 
     INPUT is any mix of police.uk street-level CSVs, folders or zips, and council
@@ -41,6 +47,10 @@ def clusters(output: Path, **kwargs) -> None:
     from hotspots.pipeline import hotspots_for
 
     opts = Inputs.pop(kwargs)
+    if engine == "dask":
+        from hotspots.cli.dask_engine import clusters_on_dask
+
+        return clusters_on_dask(opts, kwargs, output=output, scheduler=scheduler)
     params = cluster_params(kwargs)
     prepared = load_prepared(opts, output=output)
     found = hotspots_for(
