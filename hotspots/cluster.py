@@ -144,14 +144,71 @@ def dbscan_labels(xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: boo
     xy = np.asarray(xy, dtype=float)
     if len(xy) == 0:
         return np.empty(0, dtype=np.int64)
-    from sklearn.cluster import DBSCAN  # heavy: imported where used
-
-    model = DBSCAN(eps=eps_m, min_samples=int(min_samples))
     if not dedupe:
-        return model.fit(xy).labels_.astype(np.int64)
+        from sklearn.cluster import DBSCAN  # heavy: imported where used
+
+        return DBSCAN(eps=eps_m, min_samples=int(min_samples)).fit(xy).labels_.astype(np.int64)
     inverse, uniq, counts = distinct_points(xy)
-    labels = model.fit(uniq, sample_weight=counts).labels_
-    return labels[inverse].astype(np.int64)
+    return weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=min_samples)[inverse]
+
+
+def weighted_dbscan(xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_samples: int) -> np.ndarray:
+    """DBSCAN of weighted points as array operations on the neighbour graph.
+
+    The labels equal :class:`sklearn.cluster.DBSCAN` with ``sample_weight``:
+    a point is core when the weights within ``eps_m`` (itself included) reach
+    ``min_samples``; clusters are the connected groups of core points, numbered
+    in order of their first point; a border point joins the earliest cluster
+    that reaches it. scikit-learn sums each neighbourhood in a Python loop; here
+    it is one sparse matrix product.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (m, 2)
+        Distinct points in metres (the order decides cluster numbers and ties).
+    counts : numpy.ndarray, shape (m,)
+        Weights (incidents on each point).
+    eps_m, min_samples
+        As for :class:`sklearn.cluster.DBSCAN`.
+
+    Returns
+    -------
+    numpy.ndarray of int
+
+    Examples
+    --------
+    >>> weighted_dbscan(np.array([[0.0, 0], [30, 0], [500, 0]]), np.array([4, 1, 2]),
+    ...                 eps_m=50, min_samples=5).tolist()
+    [0, 0, -1]
+    """
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import NearestNeighbors
+
+    xy = np.asarray(xy, dtype=float)
+    labels = np.full(len(xy), NOISE, dtype=np.int64)
+    if not len(xy):
+        return labels
+    graph = NearestNeighbors(radius=eps_m).fit(xy).radius_neighbors_graph(xy, mode="connectivity")
+    graph = graph.tocsr()
+    core = graph @ np.asarray(counts, dtype=float) >= min_samples
+    ci = np.flatnonzero(core)
+    if not len(ci):
+        return labels
+    n_comp, comp = connected_components(graph[ci][:, ci], directed=False)
+    # a cluster is numbered by its first core point: order components by their seed
+    seed = np.unique(comp, return_index=True)[1]
+    rank = np.empty(n_comp, dtype=np.int64)
+    rank[np.argsort(seed, kind="stable")] = np.arange(n_comp)
+    labels[ci] = rank[comp]
+    # border points: the smallest cluster number among the core points within reach
+    nc = np.flatnonzero(~core)
+    if len(nc):
+        reach = graph[nc][:, ci].tocsr()
+        has = np.flatnonzero(np.diff(reach.indptr) > 0)
+        if len(has):
+            near = labels[ci][reach.indices]
+            labels[nc[has]] = np.minimum.reduceat(near, reach.indptr[has])
+    return labels
 
 
 def background_count(n_incidents: int, study_area_m2: float, eps_m: float) -> float:
@@ -306,11 +363,19 @@ def _first_per_group(frame: pd.DataFrame, n_groups: int, values: np.ndarray) -> 
 
 
 def _joined(frame: pd.DataFrame, text: pd.Series, n_groups: int, sep: str) -> np.ndarray:
-    """Join ``text`` (aligned with ``frame``) with ``sep`` within each group; "" where none."""
+    """Join ``text`` (aligned with ``frame``, sorted by group) with ``sep`` within each group.
+
+    One ``numpy.add.reduceat`` over the strings; "" for groups with none.
+    """
     out = np.full(n_groups, "", dtype=object)
     if len(frame):
-        joined = text.groupby(frame["group"].to_numpy(), sort=True).agg(sep.join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
+        group = frame["group"].to_numpy()
+        start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        pieces = text.to_numpy(dtype=object).copy()
+        later = np.ones(len(pieces), dtype=bool)
+        later[start] = False
+        pieces[later] = sep + pieces[later]
+        out[group[start]] = np.add.reduceat(pieces, start)
     return out
 
 

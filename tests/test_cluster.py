@@ -248,3 +248,15 @@ def test_vectorised_summaries_equal_the_old_loop_with_blanks_ties_and_categorica
     cats = pts.astype(dict.fromkeys(("ward", "location", "category", "month"), "category"))
     _assert_same_summaries(summarise_clusters(cats, labels), old)
     assert old["top_locations"].iloc[0] == "On or near Z Lane (10); On or near A Street (10)"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weighted_dbscan_equals_scikit_learn_with_ties_on_a_lattice(seed):
+    """Points on a 10 m lattice: many exact eps distances and border points between clusters."""
+    rng = np.random.default_rng(seed)
+    xy = np.vstack([rng.integers(0, 150, (2500, 2)), rng.integers(60, 75, (400, 2))]) * 10.0
+    xy += [400000, 260000]
+    for eps, ms in ((20, 4), (30, 9), (50, 20)):
+        plain = DBSCAN(eps=eps, min_samples=ms).fit(xy).labels_
+        assert (plain >= 0).any() and (plain == -1).any()
+        np.testing.assert_array_equal(dbscan_labels(xy, eps_m=eps, min_samples=ms), plain)
