@@ -76,7 +76,9 @@ def assign_wards(
     -------
     geopandas.GeoDataFrame
         In EPSG:27700, with ``ward``, ``ward_code`` (empty outside the study area)
-        and ``ward_match``: ``"inside"``, ``"nearest"`` or ``"outside"``.
+        and ``ward_match``: ``"inside"``, ``"nearest"`` or ``"outside"``; the
+        three are categoricals (a small integer per incident). Each distinct map
+        point is joined once and the answer broadcast to its incidents.
 
     Examples
     --------
@@ -114,19 +116,25 @@ def assign_wards(
             ward_idx[rest[near_pt]] = near_ward
             match_code[rest[near_pt]] = 1
     out = points.copy()
-    names = np.append(polys["ward_name"].to_numpy(dtype=object), "")
-    codes = np.append(polys["ward_code"].to_numpy(dtype=object), "")
-    row_ward = ward_idx[inverse]  # -1 picks the "" appended last
-    out["ward"] = names[row_ward]
-    out["ward_code"] = codes[row_ward]
-    match = np.array([INSIDE, NEAREST, OUTSIDE], dtype=object)[match_code[inverse]]
-    out["ward_match"] = match
+    # compact columns: one small integer code per incident (categoricals of the ward names)
+    row_ward = np.where(ward_idx >= 0, ward_idx, len(polys))[inverse]  # "" listed last
+    out["ward"] = _categorical(row_ward, polys["ward_name"])
+    out["ward_code"] = _categorical(row_ward, polys["ward_code"])
+    out["ward_match"] = pd.Categorical.from_codes(
+        match_code[inverse], categories=[INSIDE, NEAREST, OUTSIDE]
+    )
     counts = np.bincount(match_code, weights=np.bincount(inverse, minlength=len(uniq)), minlength=3)
     log.info(
         "wards: %d inside, %d nearest within %g m, %d outside the study area (%d distinct points)",
         counts[0], counts[1], tolerance_m, counts[2], len(uniq),
     )  # fmt: skip
     return out
+
+
+def _categorical(codes: np.ndarray, values: pd.Series) -> pd.Categorical:
+    """``values[codes]`` as a categorical, code ``len(values)`` meaning "" (no ward)."""
+    cats = pd.Index([*values.astype(str), ""]).unique()
+    return pd.Categorical.from_codes(cats.get_indexer([*values.astype(str), ""])[codes], cats)
 
 
 def in_study_area(incidents: gpd.GeoDataFrame) -> pd.Series:
