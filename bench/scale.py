@@ -21,9 +21,10 @@ the interpreter and its imports included) belongs to that run alone:
   and centroid per cluster. It runs only where its neighbour lists fit in
   memory (estimated from the data before it starts); elsewhere the table says
   "skipped" and why.
-* **10^7** (``--big``): the national archive as a prepared table (Parquet
-  written by this script: the store stands in for it when ``--store`` is
-  given), one season (every autumn: a quarter of the rows) to clusters.
+* **10^7** (``--big``): the national archive as a compact prepared table
+  (coordinates and integer codes in a ``.npz`` written by this script, standing
+  in for the store), one season (every autumn: a quarter of the rows) to
+  clusters with their summaries.
 
 The table prints n, seconds and peak MB for both, and the ratios.
 """
@@ -74,6 +75,7 @@ class Clock:
     def __init__(self) -> None:
         self.wall: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
+        self.peak: dict[str, float] = {}  # peak RSS so far, MB, after each stage
         self.mark()
 
     def mark(self) -> None:
@@ -84,6 +86,7 @@ class Clock:
         """Record the stage since :meth:`mark`."""
         self.wall[name] = time.perf_counter() - self._w
         self.cpu[name] = _cpu() - self._c
+        self.peak[name] = _rss_mb()
 
     def total(self, stages: tuple[str, ...]) -> None:
         """Add ``end_to_end``, the sum of ``stages``."""
@@ -208,27 +211,21 @@ def prepare_data(n: int, cache: Path, *, csv: bool) -> Path:
     inc = make_incidents(n, points)
     if csv:
         write_police_csvs(folder / "csv", n, points, inc)
-    _write_prepared(folder / "prepared.parquet", points, inc)
+    _write_prepared(folder / "prepared.npz", points, inc)
     done.write_text(json.dumps({"n": n, "points": len(points["x"]),
                                 "distinct_used": len(np.unique(inc["pt"]))}))  # fmt: skip
     return folder
 
 
 def _write_prepared(path: Path, points, inc) -> None:
-    """The archive as a prepared table: BNG coordinates, month, location (categorical)."""
-    import pandas as pd
-
+    """The archive as a compact prepared table (.npz): coordinates and small integer codes."""
     pt = inc["pt"]
-    frame = pd.DataFrame(
-        {
-            "x": points["x"][pt],
-            "y": points["y"][pt],
-            "month": pd.Categorical.from_codes(inc["month"], MONTHS),
-            "location": pd.Categorical(points["location"][pt]),
-            "force": points["force"][pt].astype(np.int8),
-        }
-    )
-    frame.to_parquet(path, index=False)
+    locations, loc_code = np.unique(points["location"].astype(str), return_inverse=True)
+    np.savez(
+        path, x=points["x"][pt], y=points["y"][pt], month=inc["month"].astype(np.int16),
+        location=loc_code[pt].astype(np.int32), locations=locations,
+        months=np.asarray(MONTHS), force=points["force"][pt].astype(np.int8),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- runs (child processes)
@@ -283,7 +280,7 @@ def run_hotspots(folder: Path, cache: Path, n: int) -> dict:
     sel = hotspots_for(prepared, season="autumn", financial_year="2018-19",
                        params=ClusterParams(eps_m=EPS_M, min_samples=max(5, ms // 8)))  # fmt: skip
     c.lap("cold_selection")
-    return {"seconds": c.wall, "cpu": c.cpu, "import": t["import"], "peak_mb": peak,
+    return {"seconds": c.wall, "cpu": c.cpu, "peak_after": c.peak, "import": t["import"], "peak_mb": peak,
             "peak_mb_with_selection": _rss_mb(), "n": len(load.incidents),
             "clusters": len(clusters), "min_samples": ms, "selection_rows": sel.attrs["selected"],
             "selection_clusters": len(sel), "points": len(np.unique(xy_rows(kept)))}  # fmt: skip
@@ -354,36 +351,43 @@ def run_naive(folder: Path, cache: Path, n: int, max_pairs: float) -> dict:
 
 
 def run_archive(folder: Path, n: int, store: str | None) -> dict:
-    """10^7: the prepared archive (Parquet) to clusters for one season (every autumn)."""
+    """10^7: the prepared archive (.npz, compact codes) to clusters for one season (every autumn)."""
     t = {}
     start = time.perf_counter()
-    import geopandas as gpd
     import pandas as pd
 
     from hotspots.cluster import _summarise, dbscan_labels
 
+    dbscan_labels(np.zeros((3, 2)), eps_m=1.0, min_samples=2)
     t["import"] = time.perf_counter() - start
     c = Clock()
-    frame = pd.read_parquet(folder / "prepared.parquet")
+    with np.load(folder / "prepared.npz") as data:
+        arc = {k: data[k] for k in data.files}
     c.lap("read")
     c.mark()
-    month_num = frame["month"].cat.categories.str[5:].astype(int)[frame["month"].cat.codes]
-    autumn = frame.loc[np.isin(month_num, [9, 10, 11])].reset_index(drop=True)
-    del frame
-    xy = autumn[["x", "y"]].to_numpy()
+    month_num = np.array([int(m[5:]) for m in arc["months"]])[arc["month"]]
+    rows = np.flatnonzero(np.isin(month_num, [9, 10, 11]))
+    xy = np.column_stack([arc["x"][rows], arc["y"][rows]])
+    # the compact table: no geometry per incident (the summaries work from xy and codes)
+    sub = pd.DataFrame(
+        {
+            "month": pd.Categorical.from_codes(arc["month"][rows], arc["months"].tolist()),
+            "location": pd.Categorical.from_codes(arc["location"][rows], arc["locations"].tolist()),
+        }
+    )
+    del arc
     c.lap("select")
-    ms = min_samples_for(len(autumn))
+    ms = min_samples_for(len(rows))
     c.mark()
     labels = dbscan_labels(xy, eps_m=EPS_M, min_samples=ms)
     c.lap("cluster")
     c.mark()
-    sub = gpd.GeoDataFrame(autumn.drop(columns=["x", "y"]),
-                           geometry=gpd.GeoSeries.from_xy(xy[:, 0], xy[:, 1], crs=27700))  # fmt: skip
     clusters = _summarise(sub, xy, labels, areas=None, hull_buffer_m=25.0)
     c.lap("summaries")
     c.total(("read", "select", "cluster", "summaries"))
-    return {"seconds": c.wall, "cpu": c.cpu, "import": t["import"], "peak_mb": _rss_mb(), "n": n, "selection_rows": len(autumn),
-            "clusters": len(clusters), "min_samples": ms, "source": store or "parquet"}  # fmt: skip
+    return {"seconds": c.wall, "cpu": c.cpu, "peak_after": c.peak, "import": t["import"],
+            "peak_mb": _rss_mb(), "n": n, "selection_rows": len(rows), "clusters": len(clusters),
+            "min_samples": ms, "source": store or "a prepared .npz table"}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- driver

@@ -123,7 +123,8 @@ def connect(
             ) from exc
     workers = n_workers or max(1, min(4, os.cpu_count() or 1))
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0"
+        n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0",
+        silence_logs=logging.ERROR,
     )
     return Client(cluster)
 
