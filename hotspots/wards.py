@@ -115,7 +115,7 @@ def assign_wards(
             )
             ward_idx[rest[near_pt]] = near_ward
             match_code[rest[near_pt]] = 1
-    out = points.copy()
+    out = points.copy(deep=False)  # copy-on-write: the input's columns are shared, not copied
     # compact columns: one small integer code per incident (categoricals of the ward names)
     row_ward = np.where(ward_idx >= 0, ward_idx, len(polys))[inverse]  # "" listed last
     out["ward"] = _categorical(row_ward, polys["ward_name"])

@@ -57,3 +57,6 @@ def test_ward_join_per_distinct_point_equals_joining_every_incident(shared_data)
     np.testing.assert_array_equal(out["ward"].to_numpy(dtype=object), ward)
     np.testing.assert_array_equal(out["ward_match"].to_numpy(dtype=object), match)
     assert out.index.equals(load.incidents.index)
+    assert "ward" not in load.incidents.columns  # the input is not changed
+    out.loc[out.index[0], "location"] = "changed"
+    assert load.incidents["location"].iloc[0] != "changed"
