@@ -26,6 +26,11 @@ Configuration keys (defaults in :data:`DEFAULTS`):
 ``HOTSPOTS_MAX_POINTS``         cap on incident markers on a map (2000)
 ``HOTSPOTS_RELOAD_CHECK_S``     how often input files are checked for changes (10)
 ``HOTSPOTS_CACHE_ENTRIES``      results kept in the cache (512)
+``HOTSPOTS_COMPUTE_WORKERS``    uncached answers computed at once (None: CPUs, at most 4)
+``HOTSPOTS_MAX_WAITING``        uncached answers that may queue for a worker (None: no cap)
+``HOTSPOTS_SECURE_COOKIES``     session cookie only over HTTPS (serve: on off loopback)
+``HOTSPOTS_LOGIN_MAX_FAILURES`` failed logins per account/address before 429 (5)
+``HOTSPOTS_LOGIN_WINDOW_S``     ... within this many seconds (60)
 ``SECRET_KEY``                  session signing key (random per process if unset)
 ==============================  =============================================
 """
@@ -63,6 +68,11 @@ DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_MAX_POINTS": 2000,
     "HOTSPOTS_RELOAD_CHECK_S": 10.0,
     "HOTSPOTS_CACHE_ENTRIES": 512,
+    "HOTSPOTS_COMPUTE_WORKERS": None,
+    "HOTSPOTS_MAX_WAITING": None,
+    "HOTSPOTS_SECURE_COOKIES": False,
+    "HOTSPOTS_LOGIN_MAX_FAILURES": 5,
+    "HOTSPOTS_LOGIN_WINDOW_S": 60.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
@@ -145,6 +155,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             tiles_attribution=app.config["HOTSPOTS_TILES_ATTRIBUTION"] or None,
             max_points=int(app.config["HOTSPOTS_MAX_POINTS"]),
         ),
+        compute_workers=app.config["HOTSPOTS_COMPUTE_WORKERS"],
+        max_waiting=app.config["HOTSPOTS_MAX_WAITING"],
     )
 
     csrf.init_app(app)

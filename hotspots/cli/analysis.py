@@ -88,6 +88,8 @@ def wards(output: Path, **kwargs) -> None:
     table = ward_table(prepared.incidents, prepared.wards)
     write_table(table, output)
     echo_table(table)
+    for note in table.attrs["notes"]:  # boundary vintage, part years
+        click.echo(note)
     click.echo(f"written to {output}")
 
 
