@@ -498,7 +498,7 @@ def main() -> None:
               f"{c['end_to_end']:.1f} ({s['end_to_end']:.1f}), peak {big['peak_mb']:,.0f} MB; "
               f"{big['clusters']:,} clusters; naive baseline not run at 10^7 (no CSVs at this size; "
               "its DBSCAN alone would hold "
-              f"{big['naive_pairs']:.2g} neighbour pairs (~{big['naive_pairs'] * 16 / 2**30:.0f} GB)")  # fmt: skip
+              f"{big['naive_pairs']:.2g} neighbour pairs (~{big['naive_pairs'] * 16 / 2**30:.0f} GB))")  # fmt: skip
     elif args.big:
         print(f"10^7 failed: {big['error']}")
 
