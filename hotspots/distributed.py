@@ -143,8 +143,17 @@ class Selection:
 
 
 def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict) -> IncidentLoad:
-    from hotspots.incidents import is_police_table, read_council_csv, read_police_csv
+    """Read one file exactly as :func:`hotspots.incidents.read_incidents` would."""
+    from hotspots.incidents import (
+        is_police_table,
+        read_council_csv,
+        read_incidents,
+        read_police_csv,
+    )
 
+    if src.member is None:
+        return read_incidents([src.path], crime_types=crime_types, **council)
+    # a member of a police.uk zip: told apart by its header, as read_incidents does
     head = src.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()
     header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
     if is_police_table(header):

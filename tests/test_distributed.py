@@ -121,3 +121,22 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("HOTSPOTS_DASK_TIMEOUT", "2s")
     with pytest.raises(HotspotsError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"):
         connect("tcp://127.0.0.1:9")
+
+
+def test_dask_engine_reads_police_uk_zips_like_the_single_machine(two_forces, square_wards, tmp_path):
+    import zipfile
+
+    from hotspots.distributed import connect, hotspots_dask
+    from hotspots.incidents import read_incidents
+    from hotspots.pipeline import hotspots_for, prepare
+
+    archive = tmp_path / "police.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in two_forces:
+            zf.write(path, f"{path.name[:7]}/{path.name}")
+    params = ClusterParams(eps_m=60, min_samples=6)
+    single = hotspots_for(prepare(read_incidents([archive]), square_wards), params=params)
+    with connect(n_workers=1, processes=False) as client:
+        out, info = hotspots_dask([archive], square_wards, client=client, params=params)
+    assert info["forces"] == ["east-force", "west-force"] and len(single) >= 3
+    assert_geodataframe_equal(out, single)
