@@ -18,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse.csgraph import connected_components
+from sklearn.neighbors import NearestNeighbors
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_points, to_analysis_crs
@@ -181,9 +183,6 @@ def weighted_dbscan(xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_sam
     ...                 eps_m=50, min_samples=5).tolist()
     [0, 0, -1]
     """
-    from scipy.sparse.csgraph import connected_components
-    from sklearn.neighbors import NearestNeighbors
-
     xy = np.asarray(xy, dtype=float)
     labels = np.full(len(xy), NOISE, dtype=np.int64)
     if not len(xy):
@@ -288,8 +287,6 @@ def suggest_eps(incidents: gpd.GeoDataFrame, *, min_samples: int, quantile: floa
         raise HotspotsError(
             f"suggest_eps needs more than min_samples={min_samples} incidents; got {len(xy)}"
         )
-    from sklearn.neighbors import NearestNeighbors
-
     nn = NearestNeighbors(n_neighbors=min_samples).fit(xy)
     dist = np.sort(nn.kneighbors(xy)[0][:, -1])
     if quantile is not None:
