@@ -450,7 +450,9 @@ def hotspots_dask(
         members.drop(columns=["_x", "_y"], errors="ignore"), member_xy, lab, areas=areas,
         hull_buffer_m=params.hull_buffer_m, total=n_total,
     )  # fmt: skip
-    clusters.attrs.update(min_samples=min_samples, eps_m=params.eps_m, selected=n_total)
+    clusters.attrs.update(
+        min_samples=min_samples, eps_m=params.eps_m, params_source=params.source, selected=n_total
+    )
     rejects = [i["rejects"] for i in infos if len(i["rejects"])]
     info = {
         "rows_read": sum(i["rows_read"] for i in infos),

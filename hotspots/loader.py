@@ -102,6 +102,7 @@ class DataSpec:
                 inputs=(get_path("demo-incidents"),),
                 wards=self.wards or get_path("demo-wards"),
                 areas=self.areas or get_path("demo-focus-areas"),
+                population=self.population or get_path("demo-population"),
             )
         if self.wards is None and not self.store:
             raise ConfigError(

@@ -40,6 +40,7 @@ from matplotlib.colors import to_hex
 from hotspots._validate import WEB_CRS, check_columns, to_analysis_crs
 from hotspots.geocode import bng_to_lonlat
 from hotspots.io import ATTRIBUTION
+from hotspots.population import rate_per_1000
 from hotspots.wards import ward_counts
 
 HULL_CMAP = "viridis_r"
@@ -160,9 +161,7 @@ def ward_summary(
     if population is not None:
         pop = out["ward_name"].map(population).astype(float)
     out["population"] = pop.to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(pop > 0, 1000.0 * out["incidents"] / pop, np.nan)
-    out["rate_per_1000"] = np.round(rate.astype(float), 2)
+    out["rate_per_1000"] = rate_per_1000(out["incidents"], pop)
     return out
 
 
@@ -328,6 +327,12 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, list
               "months", "ward", "area", "change_text"]  # fmt: skip
     aliases = ["Hotspot", "Incidents", "Share of selection", "Top locations", "Top categories",
                "Months", "Ward", "Focus area", "Change vs same season last year"]  # fmt: skip
+    if "significant" in frame.columns:  # hotspots.significance: Monte Carlo p, FDR 5%
+        frame["chance_text"] = [
+            ("more than chance" if s else "could be chance") + f" (p = {p:.3g})"
+            for s, p in zip(frame["significant"], frame["p_value"])
+        ]
+        fields, aliases = [*fields, "chance_text"], [*aliases, "Significance"]
     for col in fields:  # folium's popup writes values as HTML: escape the text here
         frame[col] = [html.escape(str(v)) if not pd.isna(v) else "" for v in frame[col]]
     data = _web_features(frame, [*fields, "_fill"])
@@ -360,8 +365,11 @@ def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str,
         colour_for(v, breaks, colours) if not pd.isna(v) else "#ffffff" for v in frame[value_col]
     ]
     frame["ward_label"] = [html.escape(str(v)) for v in frame["ward_name"]]
-    frame["rate_text"] = [f"{v:g}" if not pd.isna(v) else "not configured" for v in frame["rate_per_1000"]]
-    data = _web_features(frame, ["ward_label", "incidents", "rate_text", "_fill"], simplify_m=5.0)
+    frame["rate_text"] = [f"{v:g}" if not pd.isna(v) else "" for v in frame["rate_per_1000"]]
+    fields, aliases = ["ward_label", "incidents"], ["Ward", "Incidents"]
+    if use_rate:  # no rate line at all without a population table; blank for a ward without one
+        fields, aliases = [*fields, "rate_text"], [*aliases, "Per 1,000 residents"]
+    data = _web_features(frame, [*fields, "_fill"], simplify_m=5.0)
     group = folium.FeatureGroup(name=title, show=True)
     folium.GeoJson(
         data,
@@ -373,10 +381,7 @@ def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str,
             "fillColor": f["properties"]["_fill"],
             "fillOpacity": 0.35,
         },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["ward_label", "incidents", "rate_text"],
-            aliases=["Ward", "Incidents", "Per 1,000 residents"],
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
     ).add_to(group)
     return group, title, colours, class_labels(breaks)
 

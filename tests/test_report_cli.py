@@ -20,7 +20,11 @@ def run(*args: str) -> object:
 
 
 def test_commands_are_registered():
-    assert {"tasking", "export"} <= set(main.commands)
+    import click
+
+    ctx = click.Context(main)
+    assert {"tasking", "export", "map"} <= set(main.list_commands(ctx))
+    assert main.get_command(ctx, "tasking").name == "tasking"
 
 
 def test_tasking_csv_on_the_demo(tmp_path):

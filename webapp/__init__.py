@@ -19,6 +19,8 @@ Configuration keys (defaults in :data:`DEFAULTS`):
 ``HOTSPOTS_STORE``              store path or URL to read instead of files
 ``HOTSPOTS_EPS_M``              DBSCAN radius in metres (100)
 ``HOTSPOTS_MIN_SAMPLES``        DBSCAN min_samples (None: chosen from the data)
+``HOTSPOTS_PARAMS``             DBSCAN parameter file from ``hotspots tune -o``
+                                (its values unless the two keys above are given)
 ``HOTSPOTS_TILES_URL``          basemap tile URL template (None: no basemap)
 ``HOTSPOTS_TILES_ATTRIBUTION``  the basemap's attribution
 ``HOTSPOTS_USERS_DB``           SQLite users file (``<instance>/users.sqlite``)
@@ -61,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_STORE": None,
     "HOTSPOTS_EPS_M": 100.0,
     "HOTSPOTS_MIN_SAMPLES": None,
+    "HOTSPOTS_PARAMS": None,
     "HOTSPOTS_TILES_URL": None,
     "HOTSPOTS_TILES_ATTRIBUTION": None,
     "HOTSPOTS_USERS_DB": None,
@@ -136,7 +139,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(config_from_env() if config is None else config)
+    given = config_from_env() if config is None else config
+    app.config.from_mapping(given)
+    if app.config.get("HOTSPOTS_PARAMS"):  # tuned parameters; keys given explicitly win
+        from hotspots.evaluate import read_params
+
+        tuned = read_params(app.config["HOTSPOTS_PARAMS"])
+        for key, value in (("HOTSPOTS_EPS_M", tuned.eps_m), ("HOTSPOTS_MIN_SAMPLES", tuned.min_samples)):
+            if key not in given:
+                app.config[key] = value
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if not app.config["HOTSPOTS_USERS_DB"]:

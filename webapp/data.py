@@ -110,9 +110,8 @@ def _load(spec: DataSpec, version: str) -> Loaded:
     log.info("loading the data, dataset version %s", version)
     try:
         prepared = load(spec)
-        population = (
-            results.read_population(spec.population, prepared.wards) if spec.population else None
-        )
+        pop_path = spec.resolved().population  # the demo ships its own (made-up) figures
+        population = results.read_population(pop_path, prepared.wards) if pop_path else None
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
     log.info("%s", prepared.summary())

@@ -204,18 +204,39 @@ def cluster_options(func: Callable) -> Callable:
                           "background]."),
         click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
                      help="Widen each cluster's outline by this many metres."),
+        click.option("--params", "params_path", type=click.Path(path_type=Path),
+                     help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); --eps-m, "
+                          "--min-samples or --hull-buffer-m given as well win over it."),
     ])  # fmt: skip
 
 
 def cluster_params(kwargs: dict) -> ClusterParams:
-    """The DBSCAN settings from :func:`cluster_options`' values."""
+    """The DBSCAN settings from :func:`cluster_options`' values.
+
+    With ``--params FILE`` the file's settings are used, except those given
+    on the command line; the result's ``source`` names the file.
+    """
+    import dataclasses
+
     from hotspots.cluster import ClusterParams
 
-    return ClusterParams(
-        eps_m=kwargs["eps_m"],
-        min_samples=kwargs["min_samples"],
-        hull_buffer_m=kwargs["hull_buffer_m"],
-    )
+    given = {k: kwargs[k] for k in ("eps_m", "min_samples", "hull_buffer_m")}
+    path = kwargs.get("params_path")
+    if not path:
+        return ClusterParams(**given)
+    from hotspots.evaluate import read_params
+
+    ctx = click.get_current_context(silent=True)
+    typed = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    explicit = {k: v for k, v in given.items() if ctx and ctx.get_parameter_source(k) in typed}
+    params = dataclasses.replace(read_params(path), **explicit)
+    ms = params.min_samples if params.min_samples is not None else "from the data"
+    line = f"DBSCAN parameters from {path}: eps {params.eps_m:g} m, min_samples {ms}"
+    if explicit:
+        names = ", ".join("--" + k.replace("_", "-") for k in explicit)
+        line += f" ({names} from the command line)"
+    click.echo(line, err=True)
+    return params
 
 
 def echo_table(frame: pd.DataFrame) -> None:

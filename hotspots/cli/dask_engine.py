@@ -13,8 +13,14 @@ import click
 from hotspots.cli._common import Inputs, cluster_params, echo_table
 
 
-def clusters_on_dask(opts: Inputs, kwargs: dict, *, output: Path, scheduler: str | None) -> None:
-    """Run ``clusters`` with :func:`hotspots.distributed.hotspots_dask`; print and write as usual."""
+def clusters_on_dask(
+    opts: Inputs, kwargs: dict, *, output: Path, scheduler: str | None, simulations: int = 0
+) -> None:
+    """Run ``clusters`` with :func:`hotspots.distributed.hotspots_dask`; print and write as usual.
+
+    The Monte Carlo significance test (``--simulations``) needs the whole
+    prepared table in one place, so the Dask engine does not run it.
+    """
     from boundaries import load_wards
     from hotspots._errors import ConfigError
     from hotspots.distributed import connect, hotspots_dask
@@ -52,9 +58,14 @@ def clusters_on_dask(opts: Inputs, kwargs: dict, *, output: Path, scheduler: str
         write_table(info["rejects"], rejects_path)
         click.echo(f"rejected rows written to {rejects_path}")
     write_layer(found, output)
+    source = f" from {params.source}" if params.source else ""
     click.echo(
         f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents "
-        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}) written to {output}"
+        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}{source}) "
+        f"written to {output}"
     )
+    if simulations:
+        click.echo("no p-values: the significance test runs on the default engine only "
+                   "(--simulations 0 silences this note)", err=True)  # fmt: skip
     if len(found):
         echo_table(found[["cluster_id", "incidents", "ward", "area", "top_locations"]].head(10))

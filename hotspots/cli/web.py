@@ -40,9 +40,10 @@ def serve_config(
     host: str,
     tiles_url: str | None,
     tiles_attribution: str | None,
-    eps_m: float,
+    eps_m: float | None,
     min_samples: int | None,
     users_db: Path | None,
+    params: Path | None = None,
     postcodes: Path | None = None,
     columns: tuple[str, ...] = (),
     crime_types: tuple[str, ...] = (),
@@ -82,6 +83,13 @@ def serve_config(
             not is_loopback(host) if secure_cookies is None else bool(secure_cookies)
         ),
     }
+    if params:  # the file's eps/min_samples, unless given on the command line (not None)
+        config["HOTSPOTS_PARAMS"] = str(params)
+        for key in ("HOTSPOTS_EPS_M", "HOTSPOTS_MIN_SAMPLES"):
+            if config[key] is None:
+                del config[key]
+    elif eps_m is None:
+        config["HOTSPOTS_EPS_M"] = 100.0
     if users_db:
         config["HOTSPOTS_USERS_DB"] = str(users_db)
     return config
@@ -117,8 +125,10 @@ def serve_config(
 @click.option("--tiles-url", help="Basemap tile URL template, e.g. a council tile server "
               "(https://tiles.example/{z}/{x}/{y}.png). Off by default: no outside requests.")
 @click.option("--tiles-attribution", help="Attribution text of the basemap.")
-@click.option("--eps-m", type=float, default=100.0, show_default=True, help="DBSCAN radius, metres.")
+@click.option("--eps-m", type=float, default=None, help="DBSCAN radius, metres [default: 100, or --params].")
 @click.option("--min-samples", type=int, default=None, help="DBSCAN min_samples [default: from the data].")
+@click.option("--params", type=click.Path(exists=True, path_type=Path),
+              help="DBSCAN parameters from `hotspots tune -o FILE` (HOTSPOTS_PARAMS).")
 @click.option("--users-db", type=click.Path(path_type=Path),
               help="Users file [default: instance/users.sqlite].")
 @click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
