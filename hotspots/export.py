@@ -336,7 +336,10 @@ def draw_map(
         return None
     hulls = to_analysis_crs(clusters)
     counts = hulls["incidents"].to_numpy(dtype=float)
-    lo, hi = counts.min(), counts.max()
+    # The scale spans every hotspot of the period (attrs from hotspots.pipeline), so a
+    # hotspot has the same colour in a focus-area or ward map as in the borough's.
+    scale = np.asarray(clusters.attrs.get("all_incidents") or counts, dtype=float)
+    lo, hi = scale.min(), scale.max()
     norm = Normalize(vmin=lo if hi > lo else 0.0, vmax=hi)
     cmap = colormaps[style.cmap]
     # Smallest first, so the largest hotspot is on top.
@@ -1038,7 +1041,7 @@ def run_batch(
                 clusters,
                 layer,
                 title=combo.title,
-                note=data_note(chosen, demo=demo),
+                note=f"{data_note(chosen, demo=demo)} {clusters.attrs.get('parameters', '')}.",
                 extent=_combo_extent(prepared, combo, layer),
                 areas=prepared.areas,
                 style=style,

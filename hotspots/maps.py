@@ -317,7 +317,9 @@ _CSS = """<style>
 def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, list, list]:
     if clusters.empty:
         return None, [], []
-    breaks = class_breaks(clusters["incidents"])
+    # Classes from every hotspot of the period (attrs from hotspots.pipeline), so a hotspot has
+    # the same colour in a focus-area or ward view as on the whole-borough map.
+    breaks = class_breaks(clusters.attrs.get("all_incidents") or clusters["incidents"])
     colours = class_colours(len(breaks), HULL_CMAP)
     frame = clusters.copy()
     frame["_fill"] = [colour_for(v, breaks, colours) for v in frame["incidents"]]

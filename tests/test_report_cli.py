@@ -32,7 +32,7 @@ def test_tasking_csv_on_the_demo(tmp_path):
     result = run("tasking", "--season", "autumn", "--fy", "2018-19", "-o", str(out))
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
-    assert list(table.columns[:8]) == ["rank", "place", "ward", "area", "incidents", "share",
+    assert list(table.columns[:8]) == ["rank", "place", "ward", "area", "incidents", "share_pct",
                                        "previous", "trend"]  # fmt: skip
     assert "peak_months" in table.columns
     assert table.loc[0, "place"] == "On or near Market Place"
