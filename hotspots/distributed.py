@@ -47,6 +47,7 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import HotspotsError
+from hotspots._validate import ANALYSIS_CRS
 from hotspots.cluster import (
     NOISE,
     ClusterParams,
@@ -176,21 +177,19 @@ def _prepare_part(
     selection: Selection,
     council: dict,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """Read one file, join wards, add seasons, select; keep the rows, describe the points."""
-    from hotspots.pipeline import select_incidents
-    from hotspots.places import tag_focus_areas
-    from hotspots.seasons import add_season_columns
-    from hotspots.wards import assign_wards, in_study_area
+    """Read one file, prepare it (wards, seasons, focus areas), keep the period's rows.
+
+    The view (focus area, ward) does not change which hotspots are found
+    (:func:`hotspots.pipeline.find_hotspots`); only its incident count is kept.
+    """
+    from hotspots.pipeline import prepare, select_incidents
 
     load = _read_source(src, crime_types, council)
-    joined = assign_wards(load.incidents, wards, tolerance_m=tolerance_m)
-    inside = in_study_area(joined)
-    kept = add_season_columns(joined.loc[inside].reset_index(drop=True))
-    kept["area"] = tag_focus_areas(kept.geometry, areas)
+    prepared = prepare(load, wards, areas=areas, tolerance_m=tolerance_m)
     chosen = select_incidents(
-        kept, season=selection.season, financial_year=selection.financial_year,
-        area=selection.area, ward=selection.ward,
-    ).reset_index(drop=True)  # fmt: skip
+        prepared.incidents, season=selection.season, financial_year=selection.financial_year
+    ).reset_index(drop=True)
+    in_view = len(select_incidents(chosen, area=selection.area, ward=selection.ward))
     xy = shapely.get_coordinates(chosen.geometry.to_numpy())
     inverse, uniq, counts = distinct_points(xy)
     info = {
@@ -200,7 +199,8 @@ def _prepare_part(
         "selected": load.selected,
         "kept": load.kept,
         "rejects": load.rejects,
-        "outside": int((~inside).sum()),
+        "outside": prepared.outside,
+        "in_view": in_view,
         "chosen": len(chosen),
         "points": pd.DataFrame(
             {"x": uniq[:, 0], "y": uniq[:, 1], "count": counts, "first": _first_rows(inverse, len(uniq))}
@@ -262,7 +262,7 @@ def _label_rows(chosen: gpd.GeoDataFrame, point_labels: np.ndarray) -> tuple[pd.
     inverse = distinct_points(xy)[0]
     labels = point_labels[inverse]
     keep = labels != NOISE
-    cols = [c for c in ("ward", "location", "category", "month") if c in chosen.columns]
+    cols = [c for c in ("ward", "area", "location", "category", "month") if c in chosen.columns]
     frame = pd.DataFrame(chosen.loc[keep, cols]).reset_index(drop=True)
     frame["_x"], frame["_y"] = xy[keep, 0], xy[keep, 1]
     return frame, labels[keep]
@@ -347,6 +347,74 @@ def partitioned_labels(
     empty = np.empty(0, dtype=np.int64)
     cat = [np.concatenate([lk[j] for lk in links]) if links else empty for j in range(4)]
     return _merge_labels(len(xy), *cat)
+
+
+def _hotspots_table(
+    members: pd.DataFrame,
+    xy: np.ndarray,
+    labels: np.ndarray,
+    *,
+    n_total: int,
+    areas: gpd.GeoDataFrame | None,
+    params: ClusterParams,
+    min_samples: int,
+) -> gpd.GeoDataFrame:
+    """The hotspot table of :func:`hotspots.pipeline.clusters_and_members`, from the clustered rows.
+
+    ``members`` are the clustered incidents only (in the single-machine row
+    order) with their DBSCAN ``labels``; ``n_total`` counts the whole period.
+    """
+    from hotspots.geocode import bng_to_lonlat
+    from hotspots.pipeline import busiest_points
+
+    # DBSCAN's labels renamed to ranks (most incidents first, then DBSCAN's order)
+    uniq, counts = np.unique(labels, return_counts=True)
+    order = np.lexsort((uniq, -counts))
+    rank_of = np.full(int(labels.max()) + 1 if len(labels) else 0, -1, dtype=np.int64)
+    rank_of[uniq[order]] = np.arange(len(order))
+    ranked = rank_of[labels] if len(labels) else labels
+    clusters = _summarise(members, xy, ranked, areas=areas, hull_buffer_m=params.hull_buffer_m,
+                          total=n_total)  # fmt: skip
+    rows = gpd.GeoDataFrame(members[["ward", "area"]].astype(object),
+                            geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=ANALYSIS_CRS)  # fmt: skip
+    points = busiest_points(rows, pd.Series(ranked + 1, index=rows.index)).reindex(
+        clusters["cluster_id"]
+    )
+    clusters["ward"] = points["ward"].to_numpy()
+    clusters["area"] = points["area"].to_numpy()
+    clusters["point_x"] = points["point_x"].to_numpy(dtype=float)
+    clusters["point_y"] = points["point_y"].to_numpy(dtype=float)
+    lon, lat = bng_to_lonlat(clusters["point_x"], clusters["point_y"])
+    clusters["point_lon"] = np.round(lon, 6)
+    clusters["point_lat"] = np.round(lat, 6)
+    clusters.attrs.update(
+        eps_m=float(params.eps_m), min_samples=min_samples, clustered=n_total,
+        all_incidents=[int(c) for c in clusters["incidents"]], params_source=params.source,
+    )  # fmt: skip
+    return clusters
+
+
+def _view(clusters: gpd.GeoDataFrame, *, season, financial_year, area, ward, in_view: int
+          ) -> gpd.GeoDataFrame:  # fmt: skip
+    """As :func:`hotspots.pipeline.find_hotspots` and ``Hotspots.within``: attrs, then the view."""
+    from hotspots.pipeline import LIES_IN, _period_label, parameters_text
+
+    clusters.attrs.update(
+        season=season or "all", financial_year=financial_year or "all",
+        period=_period_label(season, financial_year), hotspots_in_study_area=len(clusters),
+        lies_in=LIES_IN, area="", ward="", selected=clusters.attrs["clustered"],
+    )  # fmt: skip
+    clusters.attrs["parameters"] = parameters_text(clusters.attrs)
+    if not (area or ward):
+        return clusters
+    keep = pd.Series(True, index=clusters.index)
+    if area:
+        keep &= clusters["area"] == area
+    if ward:
+        keep &= clusters["ward"] == ward
+    out = clusters.loc[keep].reset_index(drop=True)
+    out.attrs = {**clusters.attrs, "area": area or "", "ward": ward or "", "selected": in_view}
+    return out
 
 
 def hotspots_dask(
@@ -446,13 +514,13 @@ def hotspots_dask(
     members = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     lab = np.concatenate([r[1] for r in rows]) if rows else np.empty(0, np.int64)
     member_xy = members[["_x", "_y"]].to_numpy() if len(members) else np.empty((0, 2))
-    clusters = _summarise(
-        members.drop(columns=["_x", "_y"], errors="ignore"), member_xy, lab, areas=areas,
-        hull_buffer_m=params.hull_buffer_m, total=n_total,
+    clusters = _hotspots_table(
+        members.drop(columns=["_x", "_y"], errors="ignore"), member_xy, lab, n_total=n_total,
+        areas=areas, params=params, min_samples=min_samples,
     )  # fmt: skip
-    clusters.attrs.update(
-        min_samples=min_samples, eps_m=params.eps_m, params_source=params.source, selected=n_total
-    )
+    clusters.attrs.update(min_samples_chosen=params.min_samples is None)
+    clusters = _view(clusters, season=season, financial_year=financial_year, area=area, ward=ward,
+                     in_view=sum(i["in_view"] for i in infos))  # fmt: skip
     rejects = [i["rejects"] for i in infos if len(i["rejects"])]
     info = {
         "rows_read": sum(i["rows_read"] for i in infos),

@@ -76,7 +76,25 @@ def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
     both = single[single["top_locations"].str.contains("West") & single["top_locations"].str.contains("East")]
     assert len(both) == 1 and both["incidents"].iloc[0] >= 40
     assert_geodataframe_equal(out, single, check_less_precise=False)
-    assert out.attrs["min_samples"] == single.attrs["min_samples"]
+    for key in ("min_samples", "selected", "clustered", "parameters", "period", "all_incidents"):
+        assert out.attrs[key] == single.attrs[key], key
+
+
+def test_dask_engine_views_a_ward_as_the_single_machine_does(two_forces, square_wards):
+    from hotspots.distributed import connect, hotspots_dask
+    from hotspots.incidents import read_incidents
+    from hotspots.pipeline import hotspots_for, prepare
+
+    params = ClusterParams(eps_m=60, min_samples=6)
+    prepared = prepare(read_incidents(two_forces), square_wards)
+    with connect(n_workers=1, processes=False) as client:
+        for ward in ("West", "East"):
+            single = hotspots_for(prepared, params=params, ward=ward)
+            out, _ = hotspots_dask(two_forces, square_wards, client=client, params=params,
+                                   ward=ward)  # fmt: skip
+            assert len(single) >= 1 and set(single["ward"]) == {ward}
+            assert_geodataframe_equal(out, single)
+            assert out.attrs["selected"] == single.attrs["selected"] < prepared.incidents.shape[0]
 
 
 def test_force_names_come_from_police_uk_file_names():
