@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "export": "hotspots.cli.reports:export",
     "serve": "hotspots.cli.web:serve",
     "users": "hotspots.cli.web:users",
+    "report": "hotspots.cli.report:report",
     "demo": "hotspots.cli.analysis:demo",
 }
 
