@@ -745,7 +745,7 @@ class Store:
         from boundaries import load_wards
         from hotspots.pipeline import Prepared
         from hotspots.places import read_focus_areas
-        from hotspots.wards import OUTSIDE
+        from hotspots.wards import OUTSIDE, ward_columns_as_joined
 
         batches = self.batches()
         if batches.empty:
@@ -793,6 +793,8 @@ class Store:
         if retag:
             log.info("boundaries differ from the stored ones: tagging the incidents again")
             tagged = tag_incidents(base, wards, areas=areas, tolerance_m=tol)
+        else:
+            tagged = ward_columns_as_joined(tagged, wards)
         inside = (tagged["ward_match"] != OUTSIDE).to_numpy()
         kept = tagged.loc[inside].reset_index(drop=True)
         load = IncidentLoad(

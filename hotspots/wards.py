@@ -132,10 +132,45 @@ def assign_wards(
     return out
 
 
+def _categories(values: pd.Series) -> pd.Index:
+    """A ward column's categories: the boundary file's order, then "" (no ward)."""
+    return pd.Index([*values.astype(str), ""]).unique()
+
+
 def _categorical(codes: np.ndarray, values: pd.Series) -> pd.Categorical:
     """``values[codes]`` as a categorical, code ``len(values)`` meaning "" (no ward)."""
-    cats = pd.Index([*values.astype(str), ""]).unique()
+    cats = _categories(values)
     return pd.Categorical.from_codes(cats.get_indexer([*values.astype(str), ""])[codes], cats)
+
+
+def ward_columns_as_joined(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``ward``, ``ward_code`` and ``ward_match`` typed as :func:`assign_wards` types them.
+
+    For incidents tagged elsewhere (a store) so that they equal, dtype and
+    category order included, incidents joined from the files.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point, box
+    >>> wards = gpd.GeoDataFrame({"ward_code": ["W1", "W2"], "ward_name": ["North", "South"]},
+    ...                          geometry=[box(0, 0, 1, 1), box(0, 1, 1, 2)], crs=27700)
+    >>> inc = gpd.GeoDataFrame({"ward": ["South", ""], "ward_code": ["W2", ""],
+    ...                         "ward_match": ["inside", "outside"]},
+    ...                        geometry=[Point(0.5, 1.5), Point(5, 5)], crs=27700)
+    >>> list(ward_columns_as_joined(inc, wards)["ward"].cat.categories)
+    ['North', 'South', '']
+    """
+    out = incidents.copy(deep=False)
+    columns = {"ward": _categories(wards["ward_name"]), "ward_code": _categories(wards["ward_code"]),
+               "ward_match": pd.Index([INSIDE, NEAREST, OUTSIDE])}  # fmt: skip
+    for column, categories in columns.items():
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            out[column] = values.cat.set_categories(categories)
+        else:
+            out[column] = pd.Categorical(values.astype(str), categories=categories)
+    return out
 
 
 def in_study_area(incidents: gpd.GeoDataFrame) -> pd.Series:
