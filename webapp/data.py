@@ -29,10 +29,12 @@ import pandas as pd
 from boundaries import get_path, load_wards
 from hotspots._errors import HotspotsError
 from hotspots.assets import localized_html
+from hotspots.basemap import Basemap
 from hotspots.incidents import read_incidents
 from hotspots.maps import hotspot_map
 from hotspots.pipeline import Prepared, prepare
 from hotspots.places import read_focus_areas
+from hotspots.roads import read_roads
 from webapp import results
 from webapp.selection import Choices, Selection
 
@@ -130,11 +132,22 @@ def _load(source: DataSource, version: str) -> Loaded:
 
 @dataclass(frozen=True)
 class MapOptions:
-    """How maps are drawn (from the config)."""
+    """How maps are drawn (from the config): basemap, street layer, marker cap."""
 
+    basemap: Basemap | None = None
+    roads: Path | None = None
+    max_points: int = 2000
     tiles_url: str | None = None
     tiles_attribution: str | None = None
-    max_points: int = 2000
+
+
+@functools.lru_cache(maxsize=4)
+def _roads(path: Path, version: str) -> gpd.GeoDataFrame:
+    """The street layer, read once per file version."""
+    try:
+        return read_roads(path)
+    except (HotspotsError, OSError) as exc:
+        raise DataLoadError(str(exc)) from exc
 
 
 class DataStore:
@@ -264,12 +277,18 @@ class DataStore:
 
         def compute(data: Loaded) -> str:
             opts = self.map_options
+            roads = None
+            if opts.roads is not None:
+                st = opts.roads.stat() if opts.roads.exists() else None
+                roads = _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
             m = hotspot_map(
                 self.ward_layer(sel),
                 self.clusters(sel),
                 results.selected_incidents(data.prepared, sel),
                 areas=data.prepared.areas,
                 focus=self.focus_geometry(sel),
+                basemap=opts.basemap,
+                roads=roads,
                 tiles_url=opts.tiles_url,
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,

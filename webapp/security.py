@@ -52,7 +52,9 @@ def content_security_policy(tiles_url: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Add the headers to every response of ``app``."""
-    policy = content_security_policy(app.config.get("HOTSPOTS_TILES_URL"))
+    basemap = app.extensions.get("hotspots_basemap")  # webapp.tiles; a local file is 'self'
+    tiles_url = basemap.url if basemap is not None else app.config.get("HOTSPOTS_TILES_URL")
+    policy = content_security_policy(tiles_url)
 
     @app.after_request
     def _headers(response: Response) -> Response:
