@@ -329,8 +329,10 @@ def legend_entries(
     ...                       centres=["Town centre"])
     >>> [(r.section, r.label) for r in rows][:2]
     [('Hotspots: incidents', '53 or more'), ('Hotspots: incidents', '35 to 52')]
-    >>> [r.kind for r in rows if r.section != "Hotspots: incidents"]
-    ['gradient', 'line', 'dashed']
+    >>> [(r.kind, r.label) for r in rows if r.section != "Hotspots: incidents"][-2:]
+    [('text', '1 Street: hotspot rank, main street'), ('dashed', 'Town centre')]
+    >>> legend_entries(centres=["Town centre", "Woodrow"])[-1].label
+    'Town centre, Woodrow'
     """
     rows: list[LegendEntry] = []
     if hotspots is not None:
@@ -348,10 +350,12 @@ def legend_entries(
         label = "Ward boundary" + (" (approximate)" if approximate_wards else "")
         rows.append(LegendEntry(section, label, "line", (WARD_OUTLINE,)))
     if roads:
-        rows.append(LegendEntry(section, "Road (named from street zoom)", "line", (ROAD_COLOUR,)))
+        rows.append(LegendEntry(section, "Road, with its name", "line", (ROAD_COLOUR,)))
+    if hotspots is not None:
+        rows.append(LegendEntry(section, "1 Street: hotspot rank, main street", "text"))
     if centres:
-        label = "Town / district centre: " + ", ".join(centres)
-        rows.append(LegendEntry(section, label, "dashed", (CENTRE_COLOUR,)))
+        rows.append(LegendEntry("Town and district centres", ", ".join(centres), "dashed",
+                                (CENTRE_COLOUR,)))  # fmt: skip
     return rows
 
 

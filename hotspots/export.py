@@ -19,6 +19,7 @@ skips what is up to date.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import itertools
@@ -447,7 +448,7 @@ def classes_for(clusters: gpd.GeoDataFrame, classes: carto.Classes | None = None
     return classes if classes is not None else carto.hotspot_classes(clusters)
 
 
-def add_legend(target, entries: list[carto.LegendEntry], **kwargs):
+def add_legend(target, entries: list[carto.LegendEntry], *, wrap: int = 30, **kwargs):
     """Draw a legend of cartography entries on a Figure or Axes, section headings in bold."""
     handles, headings, section = [], set(), None
     for e in entries:
@@ -456,6 +457,7 @@ def add_legend(target, entries: list[carto.LegendEntry], **kwargs):
             headings.add(len(handles))
             handles.append(Patch(fc="none", ec="none", label=section))
         colour = e.colours[0] if e.colours else "none"
+        e = dataclasses.replace(e, label=textwrap.fill(e.label, wrap))
         if e.kind == "fill":
             handles.append(Patch(fc=colour, ec=carto.HOTSPOT_OUTLINE, lw=0.4, label=e.label))
         elif e.kind in ("line", "dashed"):
@@ -463,6 +465,8 @@ def add_legend(target, entries: list[carto.LegendEntry], **kwargs):
             handles.append(Line2D([], [], color=colour, lw=0.9, ls=ls, label=e.label))
         elif e.kind == "gradient":
             handles.append(Patch(fc=e.colours[len(e.colours) // 2], ec="none", label=e.label))
+        else:
+            handles.append(Patch(fc="none", ec="none", label=e.label))
     legend = target.legend(handles=handles, **kwargs)
     for i, text in enumerate(legend.get_texts()):
         if i in headings:
@@ -544,9 +548,8 @@ def map_figure(
         hotspots=classes, centres=_centre_names(areas, extent=(x0, y0, x1, y1)),
         roads=style.roads is not None, approximate_wards=demo,
     )
-    add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.805, 0.9), fontsize=7,
-               frameon=False, title="Hotspots: labelled rank and main street",
-               title_fontsize=6.5, alignment="left")  # fmt: skip
+    add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.8, 0.9), fontsize=7,
+               frameon=False, handlelength=1.6)  # fmt: skip
     footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", style.attribution()) if p)
     fig.text(0.02, 0.055, textwrap.fill(footer, 150), fontsize=6, va="center", color="#333333")
     return fig
@@ -667,7 +670,7 @@ def sheet_figures(
             fig.text(0.03, 0.915, f"{len(frame)} hotspot(s), ranked by incidents across the "
                      "whole selection; trend compares the same season a year before. "
                      "Map labels: rank and main street.", fontsize=8, va="center")  # fmt: skip
-            ax = fig.add_axes((0.02, 0.1, 0.4, 0.78))
+            ax = fig.add_axes((0.02, 0.1, 0.38, 0.78))
             page_hulls = hulls.loc[[c for c in chunk["cluster_id"] if c in hulls.index]]
             page_hulls = page_hulls.assign(rank=chunk.set_index("cluster_id")["rank"])
             bounds = page_hulls.total_bounds if len(page_hulls) else layer.bounds
@@ -684,14 +687,14 @@ def sheet_figures(
             )  # fmt: skip
             add_legend(ax, entries, loc="lower right", fontsize=6, title_fontsize=6,
                        framealpha=0.92, borderpad=0.5, handlelength=1.4)  # fmt: skip
-            tab = fig.add_axes((0.44, 0.1, 0.54, 0.78))
+            tab = fig.add_axes((0.415, 0.1, 0.575, 0.78))
             tab.set_axis_off()
             if len(chunk):
                 table = tab.table(cellText=_sheet_rows(chunk), colLabels=SHEET_HEADER,
                                   loc="upper center", cellLoc="left",
-                                  colWidths=[0.04, 0.23, 0.13, 0.08, 0.06, 0.15, 0.17, 0.16])  # fmt: skip
+                                  colWidths=[0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15])  # fmt: skip
                 table.auto_set_font_size(False)
-                table.set_fontsize(7)
+                table.set_fontsize(6.5)
                 table.scale(1, 1.35)
                 if classes is not None:  # the rank cell takes the hotspot's map colour
                     for row, n in enumerate(chunk["incidents"], start=1):

@@ -30,6 +30,7 @@ import html
 import json
 from itertools import pairwise
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import folium
 import geopandas as gpd
@@ -263,8 +264,9 @@ class Legend(MacroElement):
         (function() {
             var legend = L.control({position: "bottomright"});
             legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "hotspot-legend");
-                div.innerHTML = {{ this.html | tojson }};
+                var div = L.DomUtil.create("details", "hotspot-legend");
+                div.open = true;
+                div.innerHTML = "<summary>Legend</summary>" + {{ this.html | tojson }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -403,8 +405,10 @@ class Roads(MacroElement):
             });
             var group = L.layerGroup([lines, names]);
             function update() {
-                if (map.getZoom() >= {{ this.min_zoom }}) { group.addTo(map); }
-                else { map.removeLayer(group); }
+                var street = map.getZoom() >= {{ this.min_zoom }};
+                if (street) { group.addTo(map); } else { map.removeLayer(group); }
+                // Ward fills fade at street zoom, so streets and hotspot colours read true.
+                L.DomUtil[street ? "addClass" : "removeClass"](map.getContainer(), "street-zoom");
             }
             map.on("zoomend", update);
             map.whenReady(update);
@@ -451,9 +455,11 @@ class Navigation(MacroElement):
             });
             map.options.maxBoundsViscosity = 0.8;
             // A popup may pan the map to fit; closing it puts the view back.
+            // (Leaflet pans before it fires popupopen; a drag by the user keeps its view.)
             var before = null, panned = false;
-            map.on("popupopen", function () { panned = false; });
             map.on("autopanstart", function () { panned = true; });
+            map.on("dragstart zoomstart", function () { if (!map._popup) { panned = false; } });
+            map.on("drag", function () { panned = false; });
             map.on("mousedown touchstart", function () { before = map.getCenter(); });
             map.on("popupclose", function () {
                 if (panned && before) { map.panTo(before); }
@@ -499,6 +505,8 @@ _CSS = """<style>
 .tiles-failed { position: absolute; z-index: 1000; top: 10px; left: 50%;
   transform: translateX(-50%); background: #fff3cd; color: #4d3800; border: 1px solid #b38f00;
   padding: 6px 10px; font: 13px sans-serif; border-radius: 4px; max-width: 70%; }
+.hotspot-legend summary { font-weight: bold; cursor: pointer; }
+.street-zoom path.ward-area { fill-opacity: 0.12; }
 .leaflet-container { background: #f4f4f1; }
 </style>"""
 FAVICON = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
@@ -748,8 +756,8 @@ def hotspot_map(
     if basemap is not None and basemap.enabled:
         url = tile_url or basemap.web_url()
         if url:
-            Basemap_(url, basemap.attribution, source=basemap.source if not basemap.is_local
-                     else Path(basemap.source).name, max_native=basemap.max_zoom,
+            where = Path(basemap.source).name if basemap.is_local else urlsplit(url).netloc
+            Basemap_(url, basemap.attribution, source=where, max_native=basemap.max_zoom,
                      roads=has_roads).add_to(m)  # fmt: skip
     notes = []
     ward_group, ward_title, ward_cls = _ward_layer(ward_stats)

@@ -13,6 +13,7 @@ these methods and render.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -36,7 +37,7 @@ from hotspots.pipeline import Prepared, prepare
 from hotspots.places import read_focus_areas
 from hotspots.roads import read_roads
 from webapp import results
-from webapp.selection import Choices, Selection
+from webapp.selection import BOROUGH, Choices, Selection
 
 log = logging.getLogger(__name__)
 
@@ -281,8 +282,10 @@ class DataStore:
             if opts.roads is not None:
                 st = opts.roads.stat() if opts.roads.exists() else None
                 roads = _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
+            # The ward layer shows ward totals for the period, whatever area is viewed.
+            whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
             m = hotspot_map(
-                self.ward_layer(sel),
+                self.ward_layer(whole),
                 self.clusters(sel),
                 results.selected_incidents(data.prepared, sel),
                 areas=data.prepared.areas,
