@@ -297,7 +297,7 @@ def test_users_add_command_hashes_and_checks_roles(tmp_path):
 
 
 def test_serve_turns_login_off_only_for_the_demo_on_loopback():
-    from webapp.cli import serve_config
+    from hotspots.cli.web import serve_config
 
     base = {"wards": None, "areas": None, "population": None, "tiles_url": None,
             "tiles_attribution": None, "eps_m": 100.0, "min_samples": None, "users_db": None}  # fmt: skip

@@ -12,6 +12,11 @@ Configuration keys (defaults in :data:`DEFAULTS`):
 ``HOTSPOTS_WARDS``              ward boundaries (default: the demo wards)
 ``HOTSPOTS_AREAS``              focus areas (default: the demo's, on the demo)
 ``HOTSPOTS_POPULATION``         CSV ``ward,population`` for rates per 1,000
+``HOTSPOTS_POSTCODES``          postcode directory for council exports
+``HOTSPOTS_CRIME_TYPES``        police.uk crime types (list; default ASB)
+``HOTSPOTS_COLUMNS``            council columns named, ``ROLE=NAME`` strings
+``HOTSPOTS_DATE_FORMAT``        council date format forced (default: detected)
+``HOTSPOTS_STORE``              store path or URL to read instead of files
 ``HOTSPOTS_EPS_M``              DBSCAN radius in metres (100)
 ``HOTSPOTS_MIN_SAMPLES``        DBSCAN min_samples (None: chosen from the data)
 ``HOTSPOTS_BASEMAP``            none (default), osm, os-road, os-light, an XYZ template,
@@ -42,13 +47,18 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from webapp.data import DataSource, DataStore, MapOptions
+from webapp.data import DataStore, MapOptions, spec_from_config
 
 DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_INPUTS": [],
     "HOTSPOTS_WARDS": None,
     "HOTSPOTS_AREAS": None,
     "HOTSPOTS_POPULATION": None,
+    "HOTSPOTS_POSTCODES": None,
+    "HOTSPOTS_CRIME_TYPES": None,
+    "HOTSPOTS_COLUMNS": None,
+    "HOTSPOTS_DATE_FORMAT": None,
+    "HOTSPOTS_STORE": None,
     "HOTSPOTS_EPS_M": 100.0,
     "HOTSPOTS_MIN_SAMPLES": None,
     "HOTSPOTS_BASEMAP": None,
@@ -133,18 +143,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from webapp import tiles
 
-    source = DataSource.from_config(app.config)
-    app.config["HOTSPOTS_DEMO"] = source.is_demo
+    spec = spec_from_config(app.config)
+    app.config["HOTSPOTS_DEMO"] = spec.is_demo
     basemap = tiles.init_app(app)
     app.extensions["hotspots_store"] = DataStore(
-        source,
+        spec,
         max_entries=int(app.config["HOTSPOTS_CACHE_ENTRIES"]),
         check_every_s=float(app.config["HOTSPOTS_RELOAD_CHECK_S"]),
         eps_m=float(app.config["HOTSPOTS_EPS_M"]),
         min_samples=app.config["HOTSPOTS_MIN_SAMPLES"],
         map_options=MapOptions(
             basemap=basemap,
-            roads=tiles.roads_from_config(app.config, demo=source.is_demo),
+            roads=tiles.roads_from_config(app.config, demo=spec.is_demo),
             max_points=int(app.config["HOTSPOTS_MAX_POINTS"]),
         ),
     )

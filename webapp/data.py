@@ -1,10 +1,11 @@
 """The web app's data: loaded once per dataset version, answers cached per selection.
 
-:class:`DataSource` names the files (from the config; the embedded demo by
-default). :class:`DataStore` (``app.extensions["hotspots_store"]``) reads them
-the first time they are needed, and again only when one of them changes on
-disk: the *dataset version* is a hash of their paths, sizes and modification
-times, checked at most every ``check_every_s`` seconds. Every answer (clusters,
+:func:`spec_from_config` describes the data as the library's
+:class:`~hotspots.loader.DataSpec` (the embedded demo by default), and
+:func:`hotspots.loader.load` reads it, as for the CLI. :class:`DataStore`
+(``app.extensions["hotspots_store"]``) loads it the first time it is needed,
+and again only when the *dataset version* changes (a hash of the files' paths,
+sizes and modification times, checked at most every ``check_every_s`` seconds). Every answer (clusters,
 ward layer, the rendered map, tables, profiles, summaries) is computed once per
 (dataset version, kind, selection) by the functions of :mod:`webapp.results`
 and :mod:`hotspots.maps`, and kept in a bounded LRU cache. Views only call
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import logging
 import threading
 import time
@@ -27,14 +27,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from boundaries import get_path, load_wards
 from hotspots._errors import HotspotsError
 from hotspots.assets import localized_html
 from hotspots.basemap import Basemap
-from hotspots.incidents import read_incidents
+from hotspots.loader import DataSpec, load
 from hotspots.maps import hotspot_map
-from hotspots.pipeline import Prepared, prepare
-from hotspots.places import read_focus_areas
+from hotspots.pipeline import Prepared
 from hotspots.roads import read_roads
 from webapp import results
 from webapp.selection import BOROUGH, Choices, Selection
@@ -46,61 +44,42 @@ class DataLoadError(RuntimeError):
     """The configured data cannot be read (the app answers 503 with the reason)."""
 
 
-@dataclass(frozen=True)
-class DataSource:
-    """The files the app analyses, and how."""
+def spec_from_config(config) -> DataSpec:
+    """The data the app analyses, from its config (the same :class:`DataSpec` the CLI builds).
 
-    inputs: tuple[Path, ...]
-    wards: Path
-    areas: Path | None = None
-    population: Path | None = None
-    is_demo: bool = False
+    Reads ``HOTSPOTS_INPUTS``, ``HOTSPOTS_WARDS``, ``HOTSPOTS_AREAS``,
+    ``HOTSPOTS_POPULATION``, ``HOTSPOTS_POSTCODES``, ``HOTSPOTS_CRIME_TYPES``,
+    ``HOTSPOTS_COLUMNS`` (``ROLE=NAME`` strings), ``HOTSPOTS_DATE_FORMAT`` and
+    ``HOTSPOTS_STORE``. With no inputs and no store: the embedded demo.
 
-    @classmethod
-    def from_config(cls, config) -> DataSource:
-        """Read ``HOTSPOTS_INPUTS``, ``HOTSPOTS_WARDS``, ``HOTSPOTS_AREAS`` and ``HOTSPOTS_POPULATION``.
+    Examples
+    --------
+    >>> spec_from_config({}).is_demo
+    True
+    >>> spec_from_config({"HOTSPOTS_INPUTS": ["a.csv"], "HOTSPOTS_WARDS": "w.geojson",
+    ...                   "HOTSPOTS_COLUMNS": ["date=Reported"]}).columns.date
+    'Reported'
+    """
+    from hotspots.cli._common import ASB, council_columns
 
-        With no inputs, the embedded demo (its wards and focus areas unless others are given).
+    def path(key: str) -> Path | None:
+        value = config.get(key)
+        return Path(value) if value else None
 
-        Examples
-        --------
-        >>> DataSource.from_config({}).is_demo
-        True
-        """
-        inputs = tuple(Path(p) for p in (config.get("HOTSPOTS_INPUTS") or ()))
-        demo = not inputs
-        if demo:
-            inputs = (get_path("demo-incidents"),)
-        wards = config.get("HOTSPOTS_WARDS") or (get_path("demo-wards") if demo else None)
-        if wards is None:
-            raise HotspotsError(
-                "HOTSPOTS_WARDS must name the ward boundaries when HOTSPOTS_INPUTS is set "
-                "(hotspots serve --data FILE --wards FILE): the wards define the study area"
-            )
-        areas = config.get("HOTSPOTS_AREAS") or (get_path("demo-focus-areas") if demo else None)
-        population = config.get("HOTSPOTS_POPULATION") or None
-        return cls(
-            inputs=inputs,
-            wards=Path(wards),
-            areas=Path(areas) if areas else None,
-            population=Path(population) if population else None,
-            is_demo=demo,
-        )
-
-    def files(self) -> list[Path]:
-        """Every file read, in a fixed order."""
-        return [*self.inputs, self.wards, *(p for p in (self.areas, self.population) if p)]
-
-    def version(self) -> str:
-        """A short hash of the files' paths, sizes and modification times."""
-        digest = hashlib.sha1()
-        for path in self.files():
-            try:
-                st = path.stat()
-                digest.update(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-            except OSError:
-                digest.update(f"{path}|missing\n".encode())
-        return digest.hexdigest()[:12]
+    crime_types = tuple(config.get("HOTSPOTS_CRIME_TYPES") or (ASB,))
+    spec = DataSpec(
+        inputs=tuple(Path(p) for p in (config.get("HOTSPOTS_INPUTS") or ())),
+        wards=path("HOTSPOTS_WARDS"),
+        areas=path("HOTSPOTS_AREAS"),
+        population=path("HOTSPOTS_POPULATION"),
+        crime_types=None if "all" in crime_types else crime_types,
+        columns=council_columns(tuple(config.get("HOTSPOTS_COLUMNS") or ())),
+        postcodes=path("HOTSPOTS_POSTCODES"),
+        date_format=config.get("HOTSPOTS_DATE_FORMAT") or None,
+        store=config.get("HOTSPOTS_STORE") or None,
+    )
+    spec.resolved()  # a ConfigError now, not at the first request, when wards are missing
+    return spec
 
 
 @dataclass(frozen=True)
@@ -114,16 +93,13 @@ class Loaded:
 
 
 @functools.lru_cache(maxsize=4)
-def _load(source: DataSource, version: str) -> Loaded:
-    """Read and prepare the data (memoised per version; shared by app instances)."""
-    log.info("loading %d incident file(s), dataset version %s", len(source.inputs), version)
+def _load(spec: DataSpec, version: str) -> Loaded:
+    """Load and prepare the data with the library loader (memoised per version)."""
+    log.info("loading the data, dataset version %s", version)
     try:
-        load = read_incidents(list(source.inputs))
-        wards = load_wards(source.wards)
-        areas = read_focus_areas(source.areas) if source.areas else None
-        prepared = prepare(load, wards, areas=areas)
+        prepared = load(spec)
         population = (
-            results.read_population(source.population, wards) if source.population else None
+            results.read_population(spec.population, prepared.wards) if spec.population else None
         )
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
@@ -156,8 +132,8 @@ class DataStore:
 
     Parameters
     ----------
-    source : DataSource
-        The files.
+    spec : DataSpec
+        The data (from :func:`spec_from_config`).
     max_entries : int
         Answers kept in the LRU cache.
     check_every_s : float
@@ -170,7 +146,7 @@ class DataStore:
 
     def __init__(
         self,
-        source: DataSource,
+        spec: DataSpec,
         *,
         max_entries: int = 512,
         check_every_s: float = 10.0,
@@ -178,7 +154,7 @@ class DataStore:
         min_samples: int | None = None,
         map_options: MapOptions | None = None,
     ) -> None:
-        self.source = source
+        self.spec = spec
         self.max_entries = max_entries
         self.check_every_s = check_every_s
         self.eps_m = float(eps_m)
@@ -195,13 +171,13 @@ class DataStore:
         """The dataset version (files re-checked at most every ``check_every_s`` seconds)."""
         now = time.monotonic()
         if self._version is None or now - self._checked >= self.check_every_s:
-            self._version = self.source.version()
+            self._version = self.spec.version()
             self._checked = now
         return self._version
 
     def loaded(self) -> Loaded:
         """The data of the current version (read again after a file changed)."""
-        return _load(self.source, self.version())
+        return _load(self.spec, self.version())
 
     def choices(self) -> Choices:
         """The allowed selection values."""

@@ -1,44 +1,20 @@
-"""Commands for reports (``hotspots tasking``, ``export``, ``map``), registered by hotspots.cli."""
-# ruff: noqa: E402  (COMMANDS exists before hotspots.cli is imported: see _ensure_registered)
+"""Report commands: ``tasking`` (sheets), ``export`` (static map batches) and ``map`` (one HTML map)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-#: Filled at the end of this module; hotspots.cli adds them to ``hotspots``.
-COMMANDS: list[click.Command] = []
-
-from boundaries import get_path
-from hotspots._errors import HotspotsError
-from hotspots.cli import Inputs, _echo_table, cluster_options, input_options, load_prepared
-from hotspots.cluster import ClusterParams
-from hotspots.export import (
-    BY_CHOICES,
-    FY_SEASONS,
-    MAP_FORMATS,
-    SHEET_FORMATS,
-    MapStyle,
-    data_note,
-    fingerprint_files,
-    is_demo,
-    parse_list,
-    run_batch,
-    selection_title,
-    write_sheet,
+from hotspots.cli._common import (
+    SEASON_NAMES,
+    Inputs,
+    cluster_options,
+    cluster_params,
+    echo_table,
+    input_options,
+    load_prepared,
 )
-from hotspots.pipeline import select_incidents
-from hotspots.tasking import tasking as make_tasking
-
-
-def _params(kwargs: dict) -> ClusterParams:
-    return ClusterParams(
-        eps_m=kwargs["eps_m"],
-        min_samples=kwargs["min_samples"],
-        hull_buffer_m=kwargs["hull_buffer_m"],
-    )
 
 
 @click.command()
@@ -63,6 +39,11 @@ def tasking(output: Path, **kwargs) -> None:
         --wards ../shared/data/wards/redditch.geojson \\
         --areas boundaries/redditch_focus_areas.toml --season autumn --fy 2018-19 -o sheet.pdf
     """
+    from hotspots._errors import HotspotsError
+    from hotspots.export import SHEET_FORMATS, data_note, is_demo, selection_title, write_sheet
+    from hotspots.pipeline import select_incidents
+    from hotspots.tasking import tasking as make_tasking
+
     if output.suffix.lower() not in SHEET_FORMATS:
         raise HotspotsError(
             f"-o {str(output)!r}: the tasking sheet is written as one of {SHEET_FORMATS!r}"
@@ -76,7 +57,7 @@ def tasking(output: Path, **kwargs) -> None:
     prepared = load_prepared(opts, output=output)
     sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
     sheet, clusters = make_tasking(
-        prepared, financial_year=kwargs["financial_year"], params=_params(kwargs), **sel
+        prepared, financial_year=kwargs["financial_year"], params=cluster_params(kwargs), **sel
     )
     chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
     demo = is_demo(prepared)
@@ -96,10 +77,12 @@ def tasking(output: Path, **kwargs) -> None:
         f"(min_samples {sheet.attrs.get('min_samples')}) written to {output}"
     )
     if len(sheet):
-        _echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "peak_months"]])
+        echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "peak_months"]])
 
 
 def _sources(opts: Inputs) -> list[Path | None]:
+    from boundaries import get_path
+
     if not opts.inputs:
         paths = [get_path("demo-incidents"), opts.wards_path or get_path("demo-wards"),
                  opts.areas_path or get_path("demo-focus-areas")]  # fmt: skip
@@ -120,14 +103,14 @@ def _sources(opts: Inputs) -> list[Path | None]:
     "--by",
     default="season,fy",
     show_default=True,
-    help=f"Split into one map per combination of these: {', '.join(BY_CHOICES)}.",
+    help="Split into one map per combination of these: season, fy, area, ward.",
 )
 @click.option(
     "--format",
     "formats",
     default="png",
     show_default=True,
-    help=f"Map formats, comma-separated: {', '.join(MAP_FORMATS)}.",
+    help="Map formats, comma-separated: png, svg, pdf.",
 )
 @click.option(
     "-o",
@@ -142,7 +125,7 @@ def _sources(opts: Inputs) -> list[Path | None]:
     "--season",
     "seasons",
     multiple=True,
-    type=click.Choice(FY_SEASONS),
+    type=click.Choice(SEASON_NAMES),
     help="Only this season (repeat for several) [default: every season in the data].",
 )
 @click.option(
@@ -194,6 +177,17 @@ def export(out_dir: Path, **kwargs) -> None:
     Example (the demo borough, each ward by season and year, PNG and PDF):
       hotspots export --by season,fy,ward --format png,pdf -o out/maps
     """
+    from tqdm import tqdm
+
+    from hotspots.export import (
+        BY_CHOICES,
+        MAP_FORMATS,
+        MapStyle,
+        fingerprint_files,
+        parse_list,
+        run_batch,
+    )
+
     opts = Inputs.pop(kwargs)
     by = parse_list(kwargs["by"], choices=BY_CHOICES, option="--by")
     formats = parse_list(kwargs["formats"], choices=MAP_FORMATS, option="--format")
@@ -204,7 +198,7 @@ def export(out_dir: Path, **kwargs) -> None:
         out_dir,
         by=by,
         formats=formats,
-        params=_params(kwargs),
+        params=cluster_params(kwargs),
         style=style,
         seasons=kwargs["seasons"] or None,
         financial_years=kwargs["financial_years"] or None,
@@ -252,10 +246,12 @@ def map_command(output: Path, **kwargs) -> None:
     Example:
       hotspots map --season autumn --fy 2018-19 -o autumn.html   # the demo borough
     """
+    from hotspots._errors import HotspotsError
     from hotspots.assets import standalone_html
+    from hotspots.export import data_note, is_demo, selection_title
     from hotspots.io import atomic_path
     from hotspots.maps import hotspot_map, ward_summary
-    from hotspots.pipeline import hotspots_with_trend
+    from hotspots.pipeline import hotspots_with_trend, select_incidents
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise HotspotsError(f"-o {str(output)!r}: the map is written as one .html file")
@@ -263,7 +259,7 @@ def map_command(output: Path, **kwargs) -> None:
     prepared = load_prepared(opts, output=output)
     fy = kwargs["financial_year"]
     sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
-    clusters = hotspots_with_trend(prepared, financial_year=fy, params=_params(kwargs), **sel)
+    clusters = hotspots_with_trend(prepared, financial_year=fy, params=cluster_params(kwargs), **sel)
     chosen = select_incidents(prepared.incidents, financial_year=fy, **sel)
     focus = None
     if kwargs["ward"]:
@@ -291,18 +287,3 @@ def map_command(output: Path, **kwargs) -> None:
         f"{len(clusters)} hotspot(s) from {len(chosen):,} incidents; map written to {output} "
         f"({len(page.encode()) / 1e6:.1f} MB, opens offline)"
     )
-
-
-COMMANDS[:] = [tasking, export, map_command]
-
-
-def _ensure_registered() -> None:
-    """Add the commands to ``hotspots`` when this module was imported before hotspots.cli."""
-    from hotspots.cli import main
-
-    for command in COMMANDS:
-        if command.name not in main.commands:
-            main.add_command(command)
-
-
-_ensure_registered()

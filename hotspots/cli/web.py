@@ -1,4 +1,4 @@
-"""Commands of the web app (``hotspots serve``, ``hotspots users``), registered by hotspots.cli."""
+"""Web app commands: ``serve`` (the app under waitress) and ``users`` (logins)."""
 
 from __future__ import annotations
 
@@ -196,5 +196,3 @@ def users_remove(name: str, db: Path | None) -> None:
         raise click.ClickException(f"no user {name!r} in {db}")
     click.echo(f"removed user {name}")
 
-
-COMMANDS: list[click.Command] = [serve, users]

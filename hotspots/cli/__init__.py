@@ -1,0 +1,89 @@
+"""The ``hotspots`` command: a thin layer over the library.
+
+The CLI owns the terminal: progress bars, summary lines and tables. Every
+command reads its inputs the same way (:mod:`hotspots.cli._common`: the shared
+options and :func:`~hotspots.cli._common.load_prepared`, which calls the
+library's one loader), so ``clusters``, ``wards``, the reports and the web app
+agree on what "the incidents" are.
+
+Commands live in topic modules and are imported only when used
+(:data:`COMMANDS`), so ``hotspots --help`` answers at once. To add a command,
+write it in a module of this package and add one line to :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from hotspots import __version__
+
+#: Command name -> "module:attribute", in the order ``--help`` lists them.
+COMMANDS: dict[str, str] = {
+    "clusters": "hotspots.cli.analysis:clusters",
+    "wards": "hotspots.cli.analysis:wards",
+    "tune": "hotspots.cli.analysis:tune",
+    "tasking": "hotspots.cli.reports:tasking",
+    "map": "hotspots.cli.reports:map_command",
+    "export": "hotspots.cli.reports:export",
+    "serve": "hotspots.cli.web:serve",
+    "users": "hotspots.cli.web:users",
+    "demo": "hotspots.cli.analysis:demo",
+}
+
+
+class _Group(click.Group):
+    """Commands loaded on first use; the project's user errors as one-line messages."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, _, attr = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context):
+        from hotspots._errors import HotspotsError
+
+        try:
+            return super().invoke(ctx)
+        except HotspotsError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+            raise click.ClickException(f"{exc.strerror}: {exc.filename}") from None
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="hotspots")
+@click.option("-v", "--verbose", count=True, help="Say more (-v: steps, -vv: debug).")
+def main(verbose: int) -> None:
+    """Anti-social behaviour hotspots from police.uk and council incident data.
+
+    \b
+    Start here (no files needed: the embedded demo borough):
+      hotspots demo            # maps, tasking sheet and report pack in out/demo
+      hotspots serve           # the web app on http://127.0.0.1:5000
+
+    \b
+    Your own data, one borough and one season:
+      hotspots clusters ../shared/data/police-uk/west-mercia/2018-1*.csv \\
+          --wards ../shared/data/wards/redditch.geojson --season autumn --fy 2018-19 \\
+          -o clusters.geojson
+      hotspots wards ../shared/data/police-uk/west-mercia/*.csv \\
+          --wards ../shared/data/wards/redditch.geojson -o ward_table.csv
+
+    With no INPUT files, commands run on the embedded demo borough (approximate
+    boundaries, incidents made by the project). Distances are worked out on
+    British National Grid (EPSG:27700, metres); GeoJSON is written in EPSG:4326.
+    Run `hotspots COMMAND --help` for a command's options and an example.
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)

@@ -1,0 +1,212 @@
+"""What every command shares: the input and selection options, and the one way to load.
+
+Each command module imports this one (never another command module). Only
+click and the standard library are imported at module level, so that
+``hotspots --help`` answers at once; the library is imported inside functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hotspots.cluster import ClusterParams
+    from hotspots.incidents import CouncilColumns
+    from hotspots.loader import DataSpec
+    from hotspots.pipeline import Prepared
+
+log = logging.getLogger("hotspots")
+
+#: The seasons (hotspots.seasons.SEASONS; a test checks they agree) and "all".
+SEASON_NAMES = ("winter", "spring", "summer", "autumn")
+SEASON_CHOICE = click.Choice([*SEASON_NAMES, "all"], case_sensitive=False)
+#: police.uk's crime type for anti-social behaviour (hotspots.incidents.ASB).
+ASB = "Anti-social behaviour"
+#: Roles of council export columns that --column may name (hotspots.incidents.CouncilColumns).
+COLUMN_ROLES = ("date", "category", "longitude", "latitude", "easting", "northing", "postcode",
+                "address", "location", "incident_id")  # fmt: skip
+
+
+def _apply(func: Callable, options: list[Callable]) -> Callable:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def input_options(func: Callable) -> Callable:
+    """The options every command that reads incidents takes (collected by :class:`Inputs`)."""
+    return _apply(func, [
+        click.argument("inputs", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--wards", "wards_path", type=click.Path(path_type=Path),
+                     help="Ward boundaries (GeoJSON, shapefile or GeoPackage; ONS WDyyCD/WDyyNM "
+                          "columns are detected). They define the study area. Default with no "
+                          "INPUT: the demo wards."),
+        click.option("--areas", "areas_path", type=click.Path(path_type=Path),
+                     help="Focus areas (town centre, district centres) as TOML or polygons; "
+                          "see boundaries/redditch_focus_areas.toml."),
+        click.option("--crime-type", "crime_types", multiple=True, default=[ASB], show_default=True,
+                     help="police.uk Crime type to keep (repeat for several; 'all' keeps every type)."),
+        click.option("--rejects", "rejects_path", type=click.Path(path_type=Path),
+                     help="Where rows that cannot be used are written, with file, line and reason "
+                          "[default: beside the output, <output>.rejects.csv]."),
+        click.option("--postcodes", "postcodes_path", type=click.Path(path_type=Path),
+                     help="Postcode directory (OS Code-Point Open or ONS Postcode Directory CSV) "
+                          "for council rows that have a postcode but no coordinates."),
+        click.option("--online-geocoder", is_flag=True,
+                     help="Geocode address-only rows with OpenStreetMap Nominatim (needs the "
+                          "network; 1 request/s; answers cached). Off by default."),
+        click.option("--geocoder-cache", type=click.Path(path_type=Path),
+                     default=Path("geocode-cache.sqlite"), show_default=True,
+                     help="Cache file for the online geocoder."),
+        click.option("--column", "column_map", multiple=True, metavar="ROLE=NAME",
+                     help="Name a council export's column when detection gets it wrong. ROLE is "
+                          f"one of {', '.join(COLUMN_ROLES)}. Example: "
+                          "--column date='Date Reported' --column postcode=PCODE"),
+        click.option("--date-format", metavar="FORMAT",
+                     help="Force the council date format (strftime codes, e.g. '%d/%m/%Y %H:%M'). "
+                          "Default: detected per column."),
+        click.option("--tolerance-m", type=float, default=100.0, show_default=True,
+                     help="Incidents just outside every ward take the nearest ward within this "
+                          "many metres; further away they are outside the study area."),
+    ])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What :func:`input_options` collected."""
+
+    inputs: tuple[Path, ...] = ()
+    wards_path: Path | None = None
+    areas_path: Path | None = None
+    crime_types: tuple[str, ...] = (ASB,)
+    rejects_path: Path | None = None
+    postcodes_path: Path | None = None
+    online_geocoder: bool = False
+    geocoder_cache: Path = Path("geocode-cache.sqlite")
+    column_map: tuple[str, ...] = ()
+    date_format: str | None = None
+    tolerance_m: float = 100.0
+
+    @classmethod
+    def pop(cls, kwargs: dict) -> Inputs:
+        """Take this class's fields out of a command's keyword arguments."""
+        return cls(**{name: kwargs.pop(name) for name in cls.__dataclass_fields__})
+
+    def spec(self) -> DataSpec:
+        """The library's description of the data to load."""
+        from hotspots.loader import DataSpec
+
+        crime_types = None if "all" in self.crime_types else tuple(self.crime_types)
+        return DataSpec(
+            inputs=tuple(self.inputs),
+            wards=self.wards_path,
+            areas=self.areas_path,
+            crime_types=crime_types,
+            columns=council_columns(self.column_map),
+            postcodes=self.postcodes_path,
+            online_geocoder=self.online_geocoder,
+            geocoder_cache=self.geocoder_cache,
+            date_format=self.date_format,
+            tolerance_m=self.tolerance_m,
+        )
+
+
+def council_columns(column_map: tuple[str, ...]) -> CouncilColumns:
+    """``--column ROLE=NAME`` values as :class:`~hotspots.incidents.CouncilColumns`.
+
+    Examples
+    --------
+    >>> council_columns(("date=Date Reported",)).date
+    'Date Reported'
+    """
+    from hotspots._errors import HotspotsError
+    from hotspots.incidents import CouncilColumns
+
+    given = {}
+    for item in column_map:
+        role, sep, name = item.partition("=")
+        if not sep or role.strip() not in COLUMN_ROLES:
+            raise HotspotsError(
+                f"--column takes ROLE=NAME with ROLE one of {list(COLUMN_ROLES)!r}; got {item!r}"
+            )
+        given[role.strip()] = name.strip()
+    return CouncilColumns(**given)
+
+
+def progress_bar(items: list) -> list:
+    """A progress bar over files when there is more than one."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc="reading", unit="file", disable=None if len(items) > 1 else True)
+
+
+def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
+    """Load the inputs with the library loader; print the summary line; write the rejects.
+
+    With no INPUT the embedded demo is used (its wards and focus areas too,
+    unless others are given). Rejected rows go to ``--rejects``, else beside
+    ``output`` (``<output>.rejects.csv``), else ``rejects.csv``.
+    """
+    from hotspots.io import write_table
+    from hotspots.loader import load
+
+    spec = opts.spec()
+    if spec.is_demo:
+        click.echo("No INPUT given: using the embedded demo borough.", err=True)
+    prepared = load(spec, progress=progress_bar)
+    rejects_path = opts.rejects_path or (
+        output.with_name(output.stem + ".rejects.csv") if output else Path("rejects.csv")
+    )
+    line = prepared.summary()
+    if prepared.load.rejected:
+        write_table(prepared.load.rejects, rejects_path)
+        line += f"\nrejected rows written to {rejects_path}"
+    click.echo(line)
+    return prepared
+
+
+def cluster_options(func: Callable) -> Callable:
+    """Selection and DBSCAN options (read with :func:`cluster_params`)."""
+    return _apply(func, [
+        click.option("--season", type=SEASON_CHOICE, default="all", show_default=True,
+                     help="Meteorological season (winter = Dec-Feb, labelled by January's year)."),
+        click.option("--fy", "financial_year", metavar="YYYY-YY",
+                     help="Financial year April-March, e.g. 2018-19 [default: all years]."),
+        click.option("--area", help="Only this focus area (a name from --areas)."),
+        click.option("--ward", help="Only this ward (its name in the boundary file)."),
+        click.option("--eps-m", type=float, default=100.0, show_default=True,
+                     help="DBSCAN neighbourhood radius in metres."),
+        click.option("--min-samples", type=int, default=None,
+                     help="Incidents within --eps-m that make a hotspot core [default: chosen "
+                          "from the data: at least 5, 1% of the selection, and 3x the even-spread "
+                          "background]."),
+        click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
+                     help="Widen each cluster's outline by this many metres."),
+    ])  # fmt: skip
+
+
+def cluster_params(kwargs: dict) -> ClusterParams:
+    """The DBSCAN settings from :func:`cluster_options`' values."""
+    from hotspots.cluster import ClusterParams
+
+    return ClusterParams(
+        eps_m=kwargs["eps_m"],
+        min_samples=kwargs["min_samples"],
+        hull_buffer_m=kwargs["hull_buffer_m"],
+    )
+
+
+def echo_table(frame: pd.DataFrame) -> None:
+    """Print a table to the terminal (wide columns cut at 60 characters)."""
+    import pandas as pd
+
+    with pd.option_context("display.max_colwidth", 60, "display.width", 160):
+        click.echo(frame.to_string(index=False))

@@ -1,0 +1,198 @@
+"""The one loader: what every command and the web app read, described once and read one way.
+
+A :class:`DataSpec` names the data (incident files or a store, ward boundaries,
+focus areas) and how to read it (crime types, council columns, postcode
+directory, date format, boundary tolerance). :func:`load` turns it into the
+:class:`~hotspots.pipeline.Prepared` table that every analysis starts from.
+The CLI builds a spec from its shared options, the web app from its config,
+so ``hotspots clusters`` and the map page can never disagree on what "the
+incidents" are.
+
+With neither incident files nor a store, the spec is the embedded demo
+borough (its wards and focus areas unless others are given).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from boundaries import get_path, load_wards
+from hotspots._errors import ConfigError
+from hotspots.incidents import ASB, CouncilColumns, read_incidents
+from hotspots.pipeline import Prepared, prepare
+from hotspots.places import read_focus_areas
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What to analyse and how to read it.
+
+    Attributes
+    ----------
+    inputs : tuple of Path
+        police.uk CSVs, folders, zips and council exports. Empty (and no
+        ``store``): the embedded demo.
+    wards : Path, optional
+        Ward boundaries: they define the study area. Required with ``inputs``.
+    areas : Path, optional
+        Focus areas (town and district centres), TOML or polygons.
+    population : Path, optional
+        Ward population CSV, for rates per 1,000 residents.
+    crime_types : tuple of str or None
+        police.uk crime types to keep; None keeps every type.
+    columns : CouncilColumns
+        Council export columns named by the user (the rest are detected).
+    postcodes : Path, optional
+        Postcode directory (Code-Point Open or ONS Postcode Directory CSV).
+    online_geocoder : bool
+        Geocode address-only rows with Nominatim (network; off by default).
+    geocoder_cache : Path
+        The online geocoder's answer cache.
+    date_format : str, optional
+        A strftime format forced on council date columns (detected when None).
+    tolerance_m : float
+        Incidents this close outside every ward take the nearest ward.
+    store : str, optional
+        A store path or database URL to read prepared incidents from instead of
+        files.
+
+    Examples
+    --------
+    >>> spec = DataSpec()
+    >>> spec.is_demo, spec.resolved().wards.name
+    (True, 'wards.geojson')
+    """
+
+    inputs: tuple[Path, ...] = ()
+    wards: Path | None = None
+    areas: Path | None = None
+    population: Path | None = None
+    crime_types: tuple[str, ...] | None = (ASB,)
+    columns: CouncilColumns = field(default_factory=CouncilColumns)
+    postcodes: Path | None = None
+    online_geocoder: bool = False
+    geocoder_cache: Path = Path("geocode-cache.sqlite")
+    date_format: str | None = None
+    tolerance_m: float = 100.0
+    store: str | None = None
+
+    @property
+    def is_demo(self) -> bool:
+        """True when neither incident files nor a store are named."""
+        return not self.inputs and not self.store
+
+    def resolved(self) -> DataSpec:
+        """The spec with the demo's files filled in where the demo is meant.
+
+        Raises
+        ------
+        ConfigError
+            Incident files without ward boundaries.
+        """
+        if self.is_demo:
+            return replace(
+                self,
+                inputs=(get_path("demo-incidents"),),
+                wards=self.wards or get_path("demo-wards"),
+                areas=self.areas or get_path("demo-focus-areas"),
+            )
+        if self.wards is None and not self.store:
+            raise ConfigError(
+                "--wards FILE is required with incident files (HOTSPOTS_WARDS for the web "
+                "app): the ward boundaries define the study area, for example "
+                "../shared/data/wards/redditch.geojson"
+            )
+        return self
+
+    def files(self) -> list[Path]:
+        """Every file read, in a fixed order (after :meth:`resolved`)."""
+        spec = self.resolved()
+        named = (spec.wards, spec.areas, spec.population, spec.postcodes)
+        return [*spec.inputs, *(Path(p) for p in named if p)]
+
+    def version(self) -> str:
+        """A short hash of the files' paths, sizes and modification times.
+
+        Changes when any file read changes on disk, so a long-running app knows
+        to load again.
+        """
+        digest = hashlib.sha1()
+        for path in self.files():
+            try:
+                st = path.stat()
+                digest.update(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+            except OSError:
+                digest.update(f"{path}|missing\n".encode())
+        return digest.hexdigest()[:12]
+
+
+def _geocoders(spec: DataSpec):
+    from hotspots.geocode import OnlineGeocoder, PostcodeDirectory
+
+    postcodes = PostcodeDirectory.from_csv(spec.postcodes) if spec.postcodes else None
+    online = None
+    if spec.online_geocoder:
+        from geopy.geocoders import Nominatim
+
+        from hotspots import __version__
+
+        online = OnlineGeocoder(
+            Nominatim(user_agent=f"hotspots/{__version__}"), cache_path=spec.geocoder_cache
+        )
+    return postcodes, online
+
+
+def load(
+    spec: DataSpec,
+    *,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> Prepared:
+    """Read, validate, geocode and join the data a spec names.
+
+    Parameters
+    ----------
+    spec : DataSpec
+        What to read (see :class:`DataSpec`).
+    progress : callable, optional
+        Wraps the list of files being read (the CLI passes a progress bar).
+
+    Returns
+    -------
+    Prepared
+        Incidents in the study area with wards, focus areas and season columns;
+        ``load`` holds the read / kept / rejected counts and the rejected rows.
+
+    Examples
+    --------
+    >>> prepared = load(DataSpec())
+    >>> len(prepared.incidents), prepared.load.rejected
+    (6671, 4)
+    """
+    spec = spec.resolved()
+    if spec.store:
+        raise ConfigError(
+            f"reading from a store ({spec.store!r}) is not available in this version; "
+            "give incident files instead"
+        )
+    postcodes, online = _geocoders(spec)
+    extra = {"date_format": spec.date_format} if spec.date_format else {}
+    incidents = read_incidents(
+        spec.inputs,
+        crime_types=spec.crime_types,
+        columns=spec.columns,
+        geocoder=postcodes,
+        address_geocoder=online,
+        progress=progress,
+        **extra,
+    )
+    wards = load_wards(spec.wards)
+    areas = read_focus_areas(spec.areas) if spec.areas else None
+    prepared = prepare(incidents, wards, areas=areas, tolerance_m=spec.tolerance_m)
+    log.info("%s", prepared.summary())
+    return prepared

@@ -1,0 +1,56 @@
+"""The command package: fast --help, every listed command loads, names agree with the library."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from hotspots.cli import COMMANDS, main
+from hotspots.cli._common import ASB as CLI_ASB
+from hotspots.cli._common import COLUMN_ROLES, SEASON_NAMES
+from hotspots.incidents import ASB, CouncilColumns
+from hotspots.seasons import SEASONS
+
+
+def test_help_imports_no_heavy_library():
+    code = (
+        "import sys\n"
+        "from hotspots.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('pandas', 'geopandas', 'sklearn', 'matplotlib', 'folium', "
+        "'flask') if m in sys.modules)\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Commands:" in out.stdout
+    assert "HEAVY []" in out.stdout, out.stdout[-400:]
+
+
+def test_every_listed_command_loads_and_has_help():
+    runner = CliRunner()
+    listing = runner.invoke(main, ["--help"]).output
+    for name in COMMANDS:
+        assert f"  {name} " in listing
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert "Usage:" in result.output
+
+
+def test_cli_names_agree_with_the_library():
+    assert SEASON_NAMES == SEASONS
+    assert CLI_ASB == ASB
+    roles = {f.name for f in dataclasses.fields(CouncilColumns)} - {"default_category"}
+    assert set(COLUMN_ROLES) == roles
+
+
+def test_bad_column_role_is_a_one_line_error():
+    result = CliRunner().invoke(main, ["wards", "--column", "when=Date"])
+    assert result.exit_code == 1
+    assert "--column takes ROLE=NAME" in result.output
+    assert "Traceback" not in result.output
