@@ -427,3 +427,45 @@ def tile_mosaic(
     col = np.clip(col.astype(int), 0, mosaic.shape[1] - 1)
     row = np.clip(row.astype(int), 0, mosaic.shape[0] - 1)
     return mosaic[row, col].reshape(height_px, width_px, 4)
+
+
+def tiles_over(bounds, zoom: int) -> list[tuple[int, int, int]]:
+    """The ``(z, x, y)`` tiles covering EPSG:27700 ``bounds`` at ``zoom``.
+
+    Examples
+    --------
+    >>> len(tiles_over((403000, 266000, 405000, 268000), 12)) <= 4
+    True
+    """
+    from hotspots.geocode import bng_to_lonlat
+
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    lon, lat = bng_to_lonlat([x0, x1, x0, x1], [y0, y0, y1, y1])
+    mx, my = _mercator(np.asarray(lon), np.asarray(lat))
+    size = 2 * _ORIGIN / 2**zoom
+    tx0, tx1 = int((mx.min() + _ORIGIN) // size), int((mx.max() + _ORIGIN) // size)
+    ty0, ty1 = int((_ORIGIN - my.max()) // size), int((_ORIGIN - my.min()) // size)
+    return [(zoom, x, y) for x in range(tx0, tx1 + 1) for y in range(ty0, ty1 + 1)]
+
+
+def embedded_tiles(basemap: Basemap, bounds, *, max_tiles: int = 400) -> dict[str, str]:
+    """A local basemap's tiles over ``bounds`` as ``{"z/x/y": data URI}``, for a one-file map.
+
+    Zoom levels are added from the file's lowest up while the total stays
+    within ``max_tiles`` (a file this big is a few MB); the map enlarges the
+    deepest level beyond that.
+    """
+    import base64
+
+    getter = tile_getter(basemap)
+    out: dict[str, str] = {}
+    for zoom in range(max(basemap.min_zoom, 8), basemap.max_zoom + 1):
+        wanted = tiles_over(bounds, zoom)
+        if out and len(out) + len(wanted) > max_tiles:
+            break
+        for z, x, y in wanted:
+            data = getter(z, x, y)
+            if data:
+                out[f"{z}/{x}/{y}"] = (f"data:{basemap.media_type};base64,"
+                                       + base64.b64encode(data).decode("ascii"))  # fmt: skip
+    return out

@@ -339,11 +339,23 @@ class Basemap_(MacroElement):
         {% macro script(this, kwargs) %}
         (function() {
             var map = {{ this._parent.get_name() }};
-            var tiles = L.tileLayer({{ this.url | tojson }}, {
+            var options = {
                 attribution: {{ this.attribution | tojson }},
                 minZoom: 0, maxZoom: 19, maxNativeZoom: {{ this.max_native }},
                 className: "basemap-tiles"
-            }).addTo(map);
+            };
+            var embedded = {{ this.embedded | tojson }};
+            var tiles;
+            if (embedded) {  // a one-file map: the tiles travel inside the page
+                var Embedded = L.TileLayer.extend({
+                    getTileUrl: function (c) {
+                        return embedded[c.z + "/" + c.x + "/" + c.y] || {{ this.empty | tojson }};
+                    }
+                });
+                tiles = new Embedded("", options).addTo(map);
+            } else {
+                tiles = L.tileLayer({{ this.url | tojson }}, options).addTo(map);
+            }
             window.hotspotsBasemap = tiles;
             var loaded = 0, failed = 0;
             var box = L.DomUtil.create("div", "tiles-failed", map.getContainer());
@@ -367,10 +379,15 @@ class Basemap_(MacroElement):
         """
     )
 
-    def __init__(self, url: str, attribution: str, *, source: str, max_native: int, roads: bool):
+    def __init__(self, url: str | dict, attribution: str, *, source: str, max_native: int,
+                 roads: bool):  # fmt: skip
         super().__init__()
         self._name = "Basemap"
-        self.url = url
+        self.embedded = url if isinstance(url, dict) else None
+        if self.embedded:
+            max_native = max(int(k.split("/")[0]) for k in self.embedded)
+        self.empty = EMPTY_TILE
+        self.url = "" if self.embedded is not None else url
         self.attribution = attribution
         self.source = source
         self.max_native = int(max_native)
@@ -509,6 +526,9 @@ _CSS = """<style>
 .street-zoom path.ward-area { fill-opacity: 0.12; }
 .leaflet-container { background: #f4f4f1; }
 </style>"""
+#: A transparent 1x1 PNG for tiles a one-file map does not hold.
+EMPTY_TILE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+              "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 FAVICON = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
 
 
@@ -692,7 +712,7 @@ def hotspot_map(
     areas: gpd.GeoDataFrame | None = None,
     focus=None,
     basemap: Basemap | None = None,
-    tile_url: str | None = None,
+    tile_url: str | dict | None = None,
     roads: gpd.GeoDataFrame | None = None,
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
@@ -717,9 +737,11 @@ def hotspot_map(
         EPSG:27700 shape the view fits (a ward or focus area); the wards when None.
     basemap : hotspots.basemap.Basemap, optional
         Tiles under the map (none by default).
-    tile_url : str, optional
-        Where the browser gets the basemap's tiles when it is a local file
-        (the web app's ``/tiles/{z}/{x}/{y}.png`` route, or a ``data:`` loader).
+    tile_url : str or dict, optional
+        Where the browser gets a local file's tiles: the web app's
+        ``/tiles/{z}/{x}/{y}.png`` route, or the tiles themselves
+        (``{"z/x/y": data URI}``, :func:`hotspots.basemap.embedded_tiles`) for
+        a one-file map.
     roads : geopandas.GeoDataFrame, optional
         Streets (:func:`hotspots.roads.read_roads`), drawn with their names
         from street zoom.
@@ -756,7 +778,7 @@ def hotspot_map(
     if basemap is not None and basemap.enabled:
         url = tile_url or basemap.web_url()
         if url:
-            where = Path(basemap.source).name if basemap.is_local else urlsplit(url).netloc
+            where = Path(basemap.source).name if basemap.is_local else urlsplit(str(url)).netloc
             Basemap_(url, basemap.attribution, source=where, max_native=basemap.max_zoom,
                      roads=has_roads).add_to(m)  # fmt: skip
     notes = []

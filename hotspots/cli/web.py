@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from hotspots.cli._maps import map_options
+
 log = logging.getLogger(__name__)
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -40,6 +42,10 @@ def serve_config(
     tiles_url: str | None,
     tiles_attribution: str | None,
     eps_m: float,
+    basemap: str | None = None,
+    basemap_attribution: str | None = None,
+    os_api_key: str | None = None,
+    roads: str | None = None,
     min_samples: int | None,
     users_db: Path | None,
 ) -> dict:
@@ -61,6 +67,10 @@ def serve_config(
         "HOTSPOTS_POPULATION": str(population) if population else None,
         "HOTSPOTS_TILES_URL": tiles_url,
         "HOTSPOTS_TILES_ATTRIBUTION": tiles_attribution,
+        "HOTSPOTS_BASEMAP": basemap,
+        "HOTSPOTS_BASEMAP_ATTRIBUTION": basemap_attribution,
+        "HOTSPOTS_OS_API_KEY": os_api_key,
+        "HOTSPOTS_ROADS": roads,
         "HOTSPOTS_EPS_M": eps_m,
         "HOTSPOTS_MIN_SAMPLES": min_samples,
         "HOTSPOTS_REQUIRE_LOGIN": not (demo and is_loopback(host)),
@@ -83,9 +93,9 @@ def serve_config(
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback requires logins.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--tiles-url", help="Basemap tile URL template, e.g. a council tile server "
-              "(https://tiles.example/{z}/{x}/{y}.png). Off by default: no outside requests.")
-@click.option("--tiles-attribution", help="Attribution text of the basemap.")
+@map_options
+@click.option("--tiles-url", hidden=True, help="Older name of --basemap URL.")
+@click.option("--tiles-attribution", hidden=True, help="Older name of --basemap-attribution.")
 @click.option("--eps-m", type=float, default=100.0, show_default=True, help="DBSCAN radius, metres.")
 @click.option("--min-samples", type=int, default=None, help="DBSCAN min_samples [default: from the data].")
 @click.option("--users-db", type=click.Path(path_type=Path),
@@ -101,6 +111,8 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     \b
     Examples:
       hotspots serve                                   # demo on http://127.0.0.1:5000
+      hotspots serve --basemap osm                     # OpenStreetMap under the demo
+      hotspots serve --basemap streets.mbtiles         # local tiles, served by the app
       hotspots serve --data ../shared/data/police-uk/west-mercia \\
           --wards ../shared/data/wards/redditch.geojson \\
           --areas boundaries/redditch_focus_areas.toml --host 0.0.0.0

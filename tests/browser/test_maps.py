@@ -73,7 +73,7 @@ def test_borough_view_labels_hotspots_and_lists_everything_in_the_legend(
     frame = map_frame(page, network)
     labels = visible_texts(frame, ".hotspot-label div")
     first = [t for t in labels if t.startswith("1 ")]
-    assert first and first[0] in ("1 Unicorn Hill", "1 Market Place"), labels
+    assert first and ("Unicorn Hill" in first[0] or "Market Place" in first[0]), labels
     assert len(labels) == frame.locator("path.hotspot-hull").count()
     legend = frame.locator(".hotspot-legend").inner_text()
     for heading in ("Hotspots: incidents", "Heat (incident density)", "Wards: incidents",
@@ -105,7 +105,7 @@ def test_town_centre_view_shows_street_names_and_the_reset_button_goes_home(
     assert leaflet(frame, "map.getZoom()") >= carto.ROAD_MIN_ZOOM
     names = visible_texts(frame, ".road-name span")
     assert {"Unicorn Hill", "Market Place"} <= set(names), names
-    assert any(t in ("1 Unicorn Hill", "1 Market Place")
+    assert any(t.startswith("1 ") and ("Unicorn Hill" in t or "Market Place" in t)
                for t in visible_texts(frame, ".hotspot-label div"))  # fmt: skip
     screenshot(page, "map-town-centre")
     zoom_in = leaflet(frame, "map.getZoom()")
