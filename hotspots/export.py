@@ -670,7 +670,7 @@ def sheet_figures(
             fig.text(0.03, 0.915, f"{len(frame)} hotspot(s), ranked by incidents across the "
                      "whole selection; trend compares the same season a year before. "
                      "Map labels: rank and main street.", fontsize=8, va="center")  # fmt: skip
-            ax = fig.add_axes((0.02, 0.1, 0.38, 0.78))
+            ax = fig.add_axes((0.02, 0.25, 0.38, 0.63))
             page_hulls = hulls.loc[[c for c in chunk["cluster_id"] if c in hulls.index]]
             page_hulls = page_hulls.assign(rank=chunk.set_index("cluster_id")["rank"])
             bounds = page_hulls.total_bounds if len(page_hulls) else layer.bounds
@@ -685,8 +685,10 @@ def sheet_figures(
                 hotspots=drawn, centres=_centre_names(areas, extent=shown),
                 roads=style.roads is not None, approximate_wards=demo,
             )  # fmt: skip
-            add_legend(ax, entries, loc="lower right", fontsize=6, title_fontsize=6,
-                       framealpha=0.92, borderpad=0.5, handlelength=1.4)  # fmt: skip
+            # Below the map, so it never hides a hotspot.
+            add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.02, 0.245), ncols=2,
+                       fontsize=6.5, frameon=False, handlelength=1.4, columnspacing=1.2,
+                       wrap=34)  # fmt: skip
             tab = fig.add_axes((0.415, 0.1, 0.575, 0.78))
             tab.set_axis_off()
             if len(chunk):

@@ -482,6 +482,35 @@ class Navigation(MacroElement):
                 if (panned && before) { map.panTo(before); }
                 panned = false;
             });
+            // Hotspot labels that would overlap a higher-ranked one are lifted above it.
+            function placeLabels() {
+                var divs = Array.prototype.slice.call(
+                    map.getContainer().querySelectorAll(".hotspot-label div"));
+                divs.sort(function (a, b) { return parseInt(a.textContent, 10) -
+                                                   parseInt(b.textContent, 10); });
+                function lift(d, px) {
+                    d.style.transform = "translate(-50%, -100%) translateY(" + (-px) + "px)";
+                }
+                divs.forEach(function (d) { lift(d, 0); });
+                var placed = [];
+                function hits(r) {
+                    return placed.some(function (p) {
+                        return r.left < p.right && r.right > p.left &&
+                               r.top < p.bottom && r.bottom > p.top;
+                    });
+                }
+                divs.forEach(function (d) {
+                    var r = d.getBoundingClientRect(), up = 0, tries = 0;
+                    while (r.width && hits(r) && tries < 8) {
+                        up += r.height + 2; tries += 1;
+                        lift(d, up);
+                        r = d.getBoundingClientRect();
+                    }
+                    placed.push(r);
+                });
+            }
+            map.on("zoomend overlayadd", placeLabels);
+            map.whenReady(function () { setTimeout(placeLabels, 0); });
         })();
         {% endmacro %}
         """

@@ -306,3 +306,28 @@ def test_failure_mid_batch_leaves_finished_files_and_no_partial_one(demo, tmp_pa
     )
     assert {p.name for p in rest.skipped} == {"spring_2018-19.png", "summer_2018-19.png"}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_tasking_sheet_page_has_streets_labels_and_a_legend(demo, autumn):
+    """The first tasking page, as an officer gets it; kept as tests/artifacts/tasking-sheet.png."""
+    from pathlib import Path
+
+    from hotspots.export import save_figure, sheet_figures
+
+    sheet, clusters = autumn
+    style = MapStyle(dpi=110, roads=str(get_path("demo-roads")))
+    fig = next(sheet_figures(sheet, clusters, demo.wards, title="Tasking: autumn 2018-19",
+                             note="Data: demo.", areas=demo.areas, demo=True, style=style))  # fmt: skip
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "1 Market Place / Unicorn Hill" in texts  # rank and main street
+    assert {"Unicorn Hill", "Market Place"} <= set(texts)  # street names from the roads layer
+    assert "Town centre" in texts  # the centre is named on the map
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Hotspots: incidents" in legend and "Town and district centres" in legend
+    assert any(label.startswith(carto.hotspot_classes(clusters).labels[-1]) for label in legend)
+    artifacts = Path(__file__).resolve().parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    png = save_figure(fig, artifacts / "tasking-sheet.png")
+    pixels = np.asarray(Image.open(png).convert("RGB"), dtype=float)
+    strongest = _rgb(carto.HOTSPOT_COLOURS[-1])
+    assert (np.abs(pixels - strongest).max(axis=2) <= 2).sum() > 500  # the town-centre hull
