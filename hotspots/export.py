@@ -433,14 +433,59 @@ def draw_map(
         texts = carto.hotspot_labels(points if points is not None and len(points) == len(hulls)
                                      and "place" in points else hulls)  # fmt: skip
         # Labels sit beside each hotspot (up and right), so they never hide its colour.
-        for x, y, text in zip(xs, ys, texts):
+        labels = [
             ax.annotate(text, xy=(x, y), xytext=(6, 6), textcoords="offset points",
                         ha="left", va="bottom", fontsize=6.5, fontweight="bold", zorder=6,
                         annotation_clip=True,
                         arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#333333"},
                         bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#333333",
-                              "lw": 0.5})  # fmt: skip
+                              "lw": 0.5})
+            for x, y, text in zip(xs, ys, texts)
+        ]  # fmt: skip
+        _spread_labels(ax, labels)
     return classes
+
+
+def _spread_labels(ax, labels: list) -> None:
+    """Move each label (in rank order) off any earlier one: beside, below, left, or lifted."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if len(labels) < 2:
+        return
+    fig = ax.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    ax.apply_aspect()  # where the equal-aspect map will really sit
+    frame = ax.get_window_extent(renderer)
+    spots = [(6, 6, "left", "bottom"), (6, -6, "left", "top"), (-6, 6, "right", "bottom"),
+             (-6, -6, "right", "top"), (6, 20, "left", "bottom"), (-6, 20, "right", "bottom"),
+             (6, -20, "left", "top"), (-6, -20, "right", "top"), (6, 34, "left", "bottom")]  # fmt: skip
+
+    def clash(box) -> float:
+        inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
+                  and box.y1 <= frame.y1)  # fmt: skip
+        area = sum(max(0.0, min(box.x1, p.x1) - max(box.x0, p.x0))
+                   * max(0.0, min(box.y1, p.y1) - max(box.y0, p.y0)) for p in placed)  # fmt: skip
+        return area + (0.0 if inside else 1e6)
+
+    def put(label, spot) -> None:
+        dx, dy, ha, va = spot
+        label.set_position((dx, dy))
+        label.set_ha(ha)
+        label.set_va(va)
+
+    placed = []
+    for label in labels:
+        scores = []
+        for spot in spots:
+            put(label, spot)
+            score = clash(label.get_window_extent(renderer))
+            if score == 0:
+                break
+            scores.append((score, spot))
+        else:  # nowhere free: where it overlaps least
+            put(label, min(scores, key=lambda t: t[0])[1])
+        placed.append(label.get_window_extent(renderer).frozen())
 
 
 def classes_for(clusters: gpd.GeoDataFrame, classes: carto.Classes | None = None) -> carto.Classes:
