@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import html
 import json
-from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,8 +38,6 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 from folium.plugins import FastMarkerCluster, HeatMap
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
 
 from hotspots import cartography as carto
 from hotspots._validate import WEB_CRS, check_columns, to_analysis_crs
@@ -59,69 +56,6 @@ POINT_CALLBACK = """function (row) {
 
 
 # --------------------------------------------------------------------------- data for layers
-
-
-def class_breaks(values: pd.Series | np.ndarray, *, n: int = 5) -> list[float]:
-    """Upper bounds of up to ``n`` equal-width classes covering ``values``.
-
-    Whole numbers stay whole; an empty or constant input gives one class.
-
-    Examples
-    --------
-    >>> class_breaks([3, 10, 25, 40])
-    [11.0, 18.0, 26.0, 33.0, 40.0]
-    >>> class_breaks([7, 7]), class_breaks([])
-    ([7.0], [0.0])
-    """
-    arr = np.asarray(values, dtype=float)
-    arr = arr[np.isfinite(arr)]
-    if not len(arr):
-        return [0.0]
-    lo, hi = float(arr.min()), float(arr.max())
-    if hi <= lo:
-        return [hi]
-    edges = np.linspace(lo, hi, n + 1)[1:]
-    whole = bool(np.all(arr == np.round(arr)))
-    edges = np.ceil(edges) if whole else np.round(edges, 1)
-    edges[-1] = hi
-    return [float(e) for e in dict.fromkeys(edges)]
-
-
-def class_colours(n: int, cmap: str) -> list[str]:
-    """``n`` hex colours from a matplotlib colour map, light to dark for the ``_r`` maps.
-
-    Examples
-    --------
-    >>> class_colours(2, "viridis")
-    ['#440154', '#fde725']
-    """
-    if n <= 1:
-        return [to_hex(colormaps[cmap](0.6))]
-    return [to_hex(colormaps[cmap](i / (n - 1))) for i in range(n)]
-
-
-def colour_for(value: float, breaks: list[float], colours: list[str]) -> str:
-    """The colour of the class that ``value`` falls in.
-
-    Examples
-    --------
-    >>> colour_for(12, [10.0, 20.0], ["#aaaaaa", "#000000"])
-    '#000000'
-    """
-    idx = int(np.searchsorted(breaks, value, side="left"))
-    return colours[min(idx, len(colours) - 1)]
-
-
-def class_labels(breaks: list[float]) -> list[str]:
-    """Legend labels for :func:`class_breaks` bounds.
-
-    Examples
-    --------
-    >>> class_labels([10.0, 20.0, 35.0])
-    ['up to 10', '10 to 20', '20 to 35']
-    """
-    fmt = [f"{b:g}" for b in breaks]
-    return [f"up to {fmt[0]}"] + [f"{a} to {b}" for a, b in pairwise(fmt)]
 
 
 def ward_summary(
@@ -558,7 +492,6 @@ _CSS = """<style>
 #: A transparent 1x1 PNG for tiles a one-file map does not hold.
 EMPTY_TILE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
               "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
-FAVICON = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
 
 
 def _lat_lon(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
@@ -802,7 +735,6 @@ def hotspot_map(
     # maxZoom is needed by the marker clusters when there is no tile layer to give one.
     m = folium.Map(tiles=None, control_scale=True, zoom_control=True, maxZoom=19)
     m.get_root().header.add_child(folium.Element(_CSS), name="hotspots_css")
-    m.get_root().header.add_child(folium.Element(FAVICON), name="favicon")
     has_roads = roads is not None and len(roads) > 0
     if basemap is not None and basemap.enabled:
         url = tile_url or basemap.web_url()

@@ -14,8 +14,6 @@ from hotspots import cartography as carto
 from hotspots.assets import localized_html
 from hotspots.maps import (
     MAX_HEAT_CELLS,
-    class_breaks,
-    class_colours,
     heat_grid,
     hotspot_map,
     sample_points,
@@ -65,14 +63,6 @@ def test_ward_summary_counts_every_ward_and_rates_where_known():
     assert stats["incidents"].tolist() == [30, 10]
     assert stats["rate_per_1000"].iloc[0] == 10.0
     assert np.isnan(stats["rate_per_1000"].iloc[1])
-
-
-def test_class_breaks_cover_the_values_with_viridis_colours():
-    values = [11, 19, 30, 41, 60]
-    breaks = class_breaks(values)
-    assert breaks[-1] == 60 and breaks == sorted(breaks) and len(breaks) == 5
-    colours = class_colours(len(breaks), "viridis_r")
-    assert colours[-1] == "#440154"  # viridis' darkest for the most incidents
 
 
 def test_map_has_hulls_popups_legend_layers_and_licence():
@@ -219,7 +209,6 @@ def test_map_labels_hotspots_and_centres_and_draws_roads(demo):
     assert '"Unicorn Hill"' in html and "road-name" in html
     assert "Whole borough" in html and "setMaxBounds" in html
     assert re.search(r'"gradient": \{\s*"0.0": "#440154"', html)  # viridis heat
-    assert 'rel="icon"' in html
 
 
 def test_ward_layer_of_the_map_counts_the_whole_period_in_area_views():
@@ -340,3 +329,15 @@ def test_real_redditch_town_centre_hotspot_is_labelled_with_its_street(
     assert town, labels
     text = " ".join(p.extract_text() or "" for p in PdfReader(pdf_out).pages)
     assert any(t in " ".join(text.split()) for t in town), (town, text[:500])
+
+
+def test_pages_have_a_favicon():
+    from webapp import create_app
+
+    client = create_app({"TESTING": True, "SECRET_KEY": "x",
+                         "HOTSPOTS_REQUIRE_LOGIN": False}).test_client()  # fmt: skip
+    page = client.get("/map?fy=2018-19&season=autumn").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data
