@@ -68,11 +68,21 @@ def tasking_sheet(path: Path) -> Path:
     return save_figure(fig, path)
 
 
+def shrink(path: Path, colours: int = 96) -> Path:
+    """Store a PNG with a palette of ``colours`` (a README image need not be 24-bit)."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        small = img.convert("RGB").quantize(colors=colours, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    return path
+
+
 def main() -> int:
     """Write both screenshots and print where they are."""
     DOCS.mkdir(exist_ok=True)
     for made in (borough_map(DOCS / "borough-map.png"), tasking_sheet(DOCS / "tasking-sheet.png")):
-        print(made)
+        print(shrink(made))
     return 0
 
 
