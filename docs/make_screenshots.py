@@ -68,13 +68,13 @@ def tasking_sheet(path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def shrink(path: Path, colours: int = 96) -> Path:
-    """Store a PNG with a palette of ``colours`` (a README image need not be 24-bit)."""
+def shrink(path: Path) -> Path:
+    """Re-save a PNG with the strongest compression (colours kept exact: no palette)."""
     from PIL import Image
 
     with Image.open(path) as img:
-        small = img.convert("RGB").quantize(colors=colours, method=Image.Quantize.MEDIANCUT)
-    small.save(path, optimize=True)
+        rgb = img.convert("RGB")
+    rgb.save(path, optimize=True)
     return path
 
 
