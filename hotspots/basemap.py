@@ -55,6 +55,8 @@ _EARTH = 6378137.0
 _ORIGIN = math.pi * _EARTH
 _TILE_FORMATS = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
                  "webp": "image/webp"}  # fmt: skip
+#: A 1x1 fully transparent PNG (base64): the answer for a tile a local file does not hold.
+EMPTY_PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNgYGBgAAAABQABeqhXUAAAAABJRU5ErkJggg=="
 #: Most tiles fetched for one static map (the zoom is lowered until it fits).
 MAX_STATIC_TILES = 48
 USER_AGENT = "hotspots-static-maps/0.1 (ASB hotspot maps; python urllib)"

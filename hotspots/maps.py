@@ -41,7 +41,7 @@ from folium.plugins import FastMarkerCluster, HeatMap
 
 from hotspots import cartography as carto
 from hotspots._validate import WEB_CRS, check_columns, to_analysis_crs
-from hotspots.basemap import Basemap
+from hotspots.basemap import EMPTY_PNG_B64, Basemap
 from hotspots.geocode import bng_to_lonlat
 from hotspots.roads import clip_roads, name_points
 from hotspots.wards import ward_counts
@@ -490,8 +490,7 @@ _CSS = """<style>
 .leaflet-container { background: #f4f4f1; }
 </style>"""
 #: A transparent 1x1 PNG for tiles a one-file map does not hold.
-EMPTY_TILE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
-              "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+EMPTY_TILE = f"data:image/png;base64,{EMPTY_PNG_B64}"
 
 
 def _lat_lon(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:

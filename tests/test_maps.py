@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import geopandas as gpd
@@ -269,6 +270,9 @@ def test_the_app_serves_local_tiles_and_its_csp_allows_only_itself(tmp_path, kin
     assert hit.data == tile_png()
     miss = client.get("/tiles/3/0/0.png")  # outside the file: a transparent tile, not an error
     assert miss.status_code == 200 and miss.data != tile_png()
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(miss.data)).convert("RGBA").getpixel((0, 0))[3] == 0
     assert client.get(f"/tiles/14/{x}/{y}.jpg").status_code == 404
     frame = client.get("/map/frame?fy=2018-19&season=autumn").get_data(as_text=True)
     assert "/tiles/{z}/{x}/{y}.png" in frame and "Test tiles made by the test suite" in frame

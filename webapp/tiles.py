@@ -21,14 +21,12 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, abort, current_app
 
 from boundaries import get_path
-from hotspots.basemap import Basemap, open_tiles, resolve_basemap
+from hotspots.basemap import EMPTY_PNG_B64, Basemap, open_tiles, resolve_basemap
 
 bp = Blueprint("tiles", __name__)
 
-#: A 1x1 transparent PNG, for tiles the file does not hold.
-EMPTY_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
+#: A 1x1 fully transparent PNG, for tiles the file does not hold.
+EMPTY_PNG = base64.b64decode(EMPTY_PNG_B64)
 
 
 def basemap_from_config(config) -> Basemap:
