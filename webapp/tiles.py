@@ -85,3 +85,23 @@ def init_app(app: Flask) -> Basemap:
     app.extensions["hotspots_basemap"] = basemap
     app.register_blueprint(bp)
     return basemap
+
+
+def static_style(app: Flask, *, dpi: int = 150):
+    """A :class:`hotspots.export.MapStyle` with the app's basemap and streets.
+
+    For a PDF or PNG the app makes (a tasking sheet download): the same tiles
+    and roads as its web map.
+
+    Examples
+    --------
+    >>> from webapp import create_app
+    >>> style = static_style(create_app({"TESTING": True, "HOTSPOTS_REQUIRE_LOGIN": False}))
+    >>> style.basemap.kind, style.roads is not None
+    ('none', True)
+    """
+    from hotspots.export import MapStyle
+
+    options = app.extensions["hotspots_store"].map_options
+    roads = str(options.roads) if options.roads is not None else None
+    return MapStyle(dpi=dpi, basemap=app.extensions["hotspots_basemap"], roads=roads)
