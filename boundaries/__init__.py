@@ -26,11 +26,13 @@ SHIPPED = {
     "demo-focus-areas": ROOT / "data" / "demo" / "focus_areas.toml",
     "demo-incidents": ROOT / "data" / "demo" / "incidents.csv",
     "demo-roads": ROOT / "data" / "demo" / "roads.geojson",
+    "demo-population": ROOT / "data" / "demo" / "population.csv",
     "redditch-focus-areas": HERE / "redditch_focus_areas.toml",
 }
 
 _CODE_RE = re.compile(r"^(WD|WARD)\d{0,2}CD$", re.IGNORECASE)
 _NAME_RE = re.compile(r"^(WD|WARD)\d{0,2}NM$", re.IGNORECASE)
+_VINTAGE_RE = re.compile(r"^WD(\d{2})CD$", re.IGNORECASE)
 _CODE_FALLBACK = ("ward_code", "code", "wardcode", "gss_code")
 _NAME_FALLBACK = ("ward_name", "name", "wardname", "ward")
 
@@ -82,7 +84,10 @@ def load_wards(path: str | Path, *, name_column: str | None = None,
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per ward in EPSG:27700, ordered by ward name.
+        One row per ward in EPSG:27700, ordered by ward name. ``attrs["vintage"]``
+        is the boundaries' year from an ONS ``WDyyCD`` column (``2013`` for
+        ``WD13CD``), None when the file has none; ``attrs["vintage_column"]``
+        names that column. :func:`hotspots.wards.vintage_label` words it.
 
     Raises
     ------
@@ -125,4 +130,8 @@ def load_wards(path: str | Path, *, name_column: str | None = None,
         geometry=frame.geometry.to_crs(ANALYSIS_CRS).make_valid(),
         crs=ANALYSIS_CRS,
     )
-    return out.sort_values("ward_name", ignore_index=True)
+    out = out.sort_values("ward_name", ignore_index=True)
+    vintage = _VINTAGE_RE.match(code or "")
+    out.attrs["vintage"] = 2000 + int(vintage.group(1)) if vintage else None
+    out.attrs["vintage_column"] = code if vintage else None
+    return out

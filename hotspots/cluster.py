@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -66,11 +66,15 @@ class ClusterParams:
     hull_buffer_m : float, default 25
         Each cluster's convex hull is widened by this, so that a cluster on one
         map point still has an area.
+    source : str, default ""
+        Where the settings came from (a ``hotspots tune`` parameter file's
+        name), so outputs can say so; "" for options or defaults.
     """
 
     eps_m: float = 100.0
     min_samples: int | None = None
     hull_buffer_m: float = 25.0
+    source: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.eps_m > 0:
@@ -359,4 +363,5 @@ def find_clusters(
     clusters = summarise_clusters(incidents, labels, areas=areas, hull_buffer_m=params.hull_buffer_m)
     clusters.attrs["min_samples"] = min_samples
     clusters.attrs["eps_m"] = params.eps_m
+    clusters.attrs["params_source"] = params.source
     return clusters

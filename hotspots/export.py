@@ -1226,7 +1226,7 @@ def run_batch(
             pdf = stack.enter_context(PdfPages(pack_tmp, metadata=_SAVE_META["pdf"]))
             table = ward_table(prepared.incidents, prepared.wards)
             _table_pages(pdf, table, title="ASB incidents by ward and financial year",
-                         footer=footer)  # fmt: skip
+                         footer=". ".join([*table.attrs["notes"], footer]))  # fmt: skip
             _profile_page(pdf, prepared.incidents, footer=footer)
             sheets = [(job[0], job[3][1]) for job in jobs if job[3][1] is not None]
             _table_pages(pdf, _top_table(sheets, top),

@@ -25,6 +25,7 @@ Incident schema
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import re
@@ -39,6 +40,7 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError, InputFileError
 from hotspots._validate import ANALYSIS_CRS, in_bng, in_gb_lonlat
+from hotspots.dates import check_date_format, parse_dates
 from hotspots.geocode import Geocoder, geocode_queries, lonlat_to_bng
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,10 @@ class IncidentLoad:
         The files read.
     geocoded : dict
         For each kind of look-up ("postcode", "address"): (found, asked).
+    notes : tuple of str
+        Warnings and notes about the input, each naming its file: an empty
+        result, dates read month first, times converted from other zones.
+        They are logged as warnings too; the CLI prints them.
     """
 
     incidents: gpd.GeoDataFrame
@@ -102,6 +108,7 @@ class IncidentLoad:
     selected: int
     files: tuple[str, ...] = field(default_factory=tuple)
     geocoded: dict[str, tuple[int, int]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def kept(self) -> int:
@@ -161,6 +168,7 @@ def combine_loads(loads: Iterable[IncidentLoad]) -> IncidentLoad:
         selected=sum(ld.selected for ld in loads),
         files=tuple(f for ld in loads for f in ld.files),
         geocoded=_add_counts(ld.geocoded for ld in loads),
+        notes=tuple(n for ld in loads for n in ld.notes),
     )
 
 
@@ -230,32 +238,257 @@ def expand_sources(paths: Iterable[str | Path]) -> list[Source]:
     return sources
 
 
-def _read_table(source: Source) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a CSV as text columns; return it and each row's line number."""
-    data = source.read_bytes()
-    if not data.strip():
-        raise InputFileError(source.name, "is empty", "a CSV file with a header row")
+@dataclass(frozen=True)
+class _Table:
+    """A CSV read as text: the good rows, their line numbers, and the rows that are faults."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    faults: pd.DataFrame  # source, line, reason, then the row's fields under the header's names
+
+    @property
+    def n_faults(self) -> int:
+        return len(self.faults)
+
+
+_BOMS = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
+_DELIMITERS = (",", ";", "\t", "|")
+_HEADER_QUOTE_CHARS = 200
+
+
+def quote_header(columns: Sequence[str], limit: int = _HEADER_QUOTE_CHARS) -> str:
+    """Quote a header for a message, cut to about ``limit`` characters.
+
+    Examples
+    --------
+    >>> quote_header(["Date", "Postcode"])
+    "['Date', 'Postcode']"
+    >>> len(quote_header(["x" * 5000])) < 260
+    True
+    """
+    text = repr(list(columns))
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(columns):,} column(s), {len(text):,} characters)"
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """Return a file's text and the encoding used (UTF-16 and UTF-8 by their BOM)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                break
+            if "\x00" not in text[:65536]:
+                return text, encoding
+            break
     if b"\x00" in data[:65536]:
-        raise InputFileError(source.name, "is not a CSV text file (it holds binary data)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # council exports from Excel
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
+        raise InputFileError(
+            name,
+            "is not a CSV text file (it holds binary data)",
+            "a CSV file; a UTF-16 export needs its byte-order mark (or save it as UTF-8 CSV)",
         )
-    except pd.errors.ParserError as exc:
-        detail = str(exc).strip().splitlines()[-1]
-        raise InputFileError(source.name, f"is not a valid CSV ({detail})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    # Keep line numbers exact even where a quoted field holds a newline.
-    newlines = np.zeros(len(frame), dtype=np.int64)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"  # council exports from Excel
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    """The delimiter of a header line: the most common of , ; tab | outside quotes."""
+    bare = re.sub(r'"[^"]*"', "", first_line)
+    counts = {d: bare.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _first_line(text: str) -> str:
+    return next((ln for ln in text.split("\n", 50)[:50] if ln.strip()), "")
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    names: list[str] = []
+    for raw in header:
+        name, k = raw.strip(), 0
+        while name in names:
+            k += 1
+            name = f"{raw.strip()}.{k}"
+        names.append(name)
+    return names
+
+
+def _read_table(source: Source) -> _Table:
+    """Read a CSV as text columns, with each row's line number.
+
+    Rows with too many or too few fields, and repeated header rows, are not
+    errors of the whole file: they come back in ``faults`` with a reason.
+    """
+    data = source.read_bytes()
+    if not data or data.isspace():
+        raise InputFileError(source.name, "is empty", "a CSV file with a header row")
+    text, encoding = _decode(data, source.name)
+    if not text or text.isspace():
+        raise InputFileError(source.name, "is empty", "a CSV file with a header row")
+    delimiter = _sniff_delimiter(_first_line(text))
+    table = None
+    if '"' not in text:
+        table = _read_plain(data if encoding in ("utf-8", "cp1252") else text.encode("utf-8"),
+                            "cp1252" if encoding == "cp1252" else "utf-8", delimiter)  # fmt: skip
+    if table is None:
+        table = _read_quoted(text, delimiter, source.name)
+    frame, lines, faults = table
+    frame, lines, repeated = _drop_repeated_headers(frame, lines)
+    faults = pd.concat([f for f in (faults, repeated) if len(f)] or [faults], ignore_index=True)
+    faults = pd.concat([pd.DataFrame({"source": [source.name] * len(faults)}), faults], axis=1)
+    return _Table(frame, lines, faults.sort_values("line", kind="stable", ignore_index=True))
+
+
+def _fault_frame(
+    columns: list[str], records: list[tuple[int, list[str], str]], delimiter: str = ","
+) -> pd.DataFrame:
+    """Rejected records as rows: line, reason, then their fields under the header's names.
+
+    Extra fields are joined (with the file's delimiter) onto the last column, so
+    nothing of the row is lost.
+    """
+    n = len(columns)
+    rows = []
+    for line, fields, reason in records:
+        cells = fields[:n] + [""] * (n - len(fields))
+        if len(fields) > n:
+            cells[-1] = delimiter.join(fields[n - 1 :])
+        rows.append([line, reason, *cells])
+    return pd.DataFrame(rows, columns=["line", "reason", *columns]).astype(
+        {"line": "int64", **dict.fromkeys(columns, object)}
+    )
+
+
+def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
+    """Fast path for a file with no quotes: field counts per line from the bytes.
+
+    Returns None when some line has the wrong number of fields (the careful
+    reader then handles the file).
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    breaks = np.flatnonzero(arr == 10)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(arr)]])
+    found = np.flatnonzero(arr == ord(delimiter))
+    fields = np.searchsorted(found, ends) - np.searchsorted(found, starts) + 1
+    length = ends - starts
+    blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13))
+    numbers = np.flatnonzero(~blank) + 1
+    if len(numbers) == 0:
+        return None
+    n = fields[numbers[0] - 1]
+    if (fields[numbers - 1] != n).any():
+        return None
+    frame = pd.read_csv(
+        io.BytesIO(raw), sep=delimiter, encoding=encoding, dtype=str,
+        na_filter=False, index_col=False, skip_blank_lines=True, quoting=csv.QUOTE_NONE,
+    )  # fmt: skip
+    frame.columns = _unique_names([str(c) for c in frame.columns])
+    lines = numbers[1:].astype(np.int64)
+    if len(lines) != len(frame):
+        return None
+    blank_rows = _blank_rows(frame)
+    columns = list(frame.columns)
+    return frame.loc[~blank_rows].reset_index(drop=True), lines[~blank_rows], _fault_frame(columns, [])
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """``values`` as stripped text (object dtype), stripping each distinct value once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    clean = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    return pd.Series(clean[codes], index=values.index, dtype=object)
+
+
+def _text_and_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Stripped text and its floats (NaN where not a number), each distinct value once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    clean = pd.Series([str(u).strip() for u in uniques] + [""], dtype=object)
+    numbers = pd.to_numeric(clean, errors="coerce").to_numpy(dtype=float)
+    return pd.Series(clean.to_numpy()[codes], index=values.index, dtype=object), numbers[codes]
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every field is empty (trailing ',,,,' lines in exports)."""
+    blank = np.ones(len(frame), dtype=bool)
     for col in frame.columns:
-        newlines += frame[col].str.count("\n").to_numpy(dtype=np.int64)
-    lines = 2 + np.arange(len(frame)) + np.concatenate([[0], np.cumsum(newlines)[:-1]])
-    blank = (frame == "").all(axis=1).to_numpy()  # blank lines at the end of exports
-    return frame.loc[~blank].reset_index(drop=True), lines[~blank]
+        blank &= frame[col].to_numpy(dtype=object) == ""
+        if not blank.any():
+            break
+    return blank
+
+
+def _read_quoted(text: str, delimiter: str, name: str) -> tuple:
+    """The careful reader: the csv module, record by record, faults kept as rejects."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    good: list[list[str]] = []
+    good_lines: list[int] = []
+    bad: list[tuple[int, list[str], str]] = []
+    try:
+        header = next(reader, [])
+        while header is not None and not any(c.strip() for c in header):
+            header = next(reader, None)
+        if not header:
+            raise InputFileError(name, "is empty", "a CSV file with a header row")
+        columns = _unique_names(header)
+        n = len(columns)
+        end = reader.line_num
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if len(record) == n:
+                good.append(record)
+                good_lines.append(start)
+            elif any(f.strip() for f in record):
+                bad.append((start, record, f"{len(record)} fields where the header has {n}"))
+    except csv.Error as exc:
+        raise InputFileError(name, f"is not a valid CSV ({exc}, near line {reader.line_num})") from None
+    last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if bad and (not good_lines or bad[-1][0] > good_lines[-1]):  # the last row is a fault
+        start, record, why = bad[-1]
+        if "\n".join(text.split("\n")[start - 1 : last_line]).count('"') % 2:
+            why = (f"a quote opened on line {start} is never closed: lines {start}-{last_line} "
+                   "were read as one row")  # fmt: skip
+        elif len(record) < n and not text.endswith(("\n", "\r")):
+            why = f"the last row is cut short ({len(record)} of {n} fields; a truncated file?)"
+        bad[-1] = (start, record, why)
+    for i, (start, record, why) in enumerate(bad):
+        if why.startswith(f"{len(record)} fields") and len(record) > n:
+            name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+            bad[i] = (start, record, f"{why}: an unquoted {name} in a value?")
+    frame = pd.DataFrame(good, columns=columns, dtype=object) if good else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in columns}
+    )
+    frame = frame.astype(str) if len(frame) else frame
+    lines = np.asarray(good_lines, dtype=np.int64)
+    blank = _blank_rows(frame)
+    return (frame.loc[~blank].reset_index(drop=True), lines[~blank],
+            _fault_frame(columns, bad, delimiter))  # fmt: skip
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+
+
+def _drop_repeated_headers(frame: pd.DataFrame, lines: np.ndarray) -> tuple:
+    """Take rows that repeat the header (files joined by hand) out as faults."""
+    columns = list(frame.columns)
+    if not len(frame) or not columns:
+        return frame, lines, _fault_frame(columns, [])
+    same = frame[columns[0]].to_numpy(dtype=object) == columns[0]  # exact: cheap on big files
+    for col in columns[1:]:
+        if not same.any():
+            break
+        same = same & (_stripped(frame[col]) == col).to_numpy()
+    if not same.any():
+        return frame, lines, _fault_frame(columns, [])
+    records = [(int(ln), list(row), "a repeated header row") for ln, row in
+               zip(lines[same], frame.loc[same].itertuples(index=False))]  # fmt: skip
+    return frame.loc[~same].reset_index(drop=True), lines[~same], _fault_frame(columns, records)
 
 
 def is_police_table(columns: Sequence[str]) -> bool:
@@ -279,10 +512,9 @@ def _checked_points(
     when swapped is reported as swapped.
     """
     first, second = names
-    a = pd.to_numeric(a_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
-    b = pd.to_numeric(b_raw.str.strip(), errors="coerce").to_numpy(dtype=float)
+    (a_raw, a), (b_raw, b) = _text_and_numbers(a_raw), _text_and_numbers(b_raw)
     reason = np.full(len(a), "", dtype=object)
-    empty = ((a_raw.str.strip() == "") | (b_raw.str.strip() == "")).to_numpy()
+    empty = ((a_raw == "") | (b_raw == "")).to_numpy()
     bad = ~empty & ~(np.isfinite(a) & np.isfinite(b))
     zero = ~empty & ~bad & (a == 0) & (b == 0)
     inside = valid(a, b)
@@ -323,8 +555,7 @@ def _bng_points(x_raw: pd.Series, y_raw: pd.Series) -> tuple[np.ndarray, ...]:
 
 
 def _build(
-    table: pd.DataFrame,
-    lines: np.ndarray,
+    table: _Table,
     source: str,
     *,
     ids: pd.Series,
@@ -338,33 +569,62 @@ def _build(
     y: np.ndarray,
     reason: np.ndarray,
     rows_read: int,
+    notes: Sequence[str] = (),
 ) -> IncidentLoad:
-    """Split validated rows into incidents and rejects."""
+    """Split validated rows into incidents and rejects (the table's faults among them)."""
+    lines = table.lines
     ok = reason == ""
     label = Path(source.split(":", 1)[-1] if ".zip:" in source else source).name
-    ids = ids.where(ids.str.strip() != "", pd.Series([f"{label}:{n}" for n in lines], ids.index))
+    ids = ids.where(ids != "", label + ":" + pd.Series(lines, index=ids.index).astype(str))
+    when = pd.DatetimeIndex(dates.to_numpy()[ok])
     frame = pd.DataFrame(
         {
-            "incident_id": ids.to_numpy()[ok],
+            "incident_id": ids.to_numpy(dtype=object)[ok],
             "source": source,
             "line": lines[ok].astype("int64"),
-            "date": pd.DatetimeIndex(dates.to_numpy()[ok]),
-            "date_precision": precision.to_numpy()[ok],
-            "month": pd.DatetimeIndex(dates.to_numpy()[ok]).strftime("%Y-%m"),
-            "category": category.to_numpy()[ok],
-            "location": location.to_numpy()[ok],
-            "lsoa_code": lsoa_code.to_numpy()[ok],
-            "lsoa_name": lsoa_name.to_numpy()[ok],
+            "date": when,
+            "date_precision": precision.to_numpy(dtype=object)[ok],
+            "month": _month_text(when),
+            "category": category.to_numpy(dtype=object)[ok],
+            "location": location.to_numpy(dtype=object)[ok],
+            "lsoa_code": lsoa_code.to_numpy(dtype=object)[ok],
+            "lsoa_name": lsoa_name.to_numpy(dtype=object)[ok],
         }
     )
     incidents = gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(x[ok], y[ok]), crs=ANALYSIS_CRS
     )
-    rejects = table.loc[~ok].copy()
+    rejects = table.frame.loc[~ok].copy()
     rejects.insert(0, "reason", reason[~ok])
     rejects.insert(0, "line", lines[~ok])
     rejects.insert(0, "source", source)
-    return IncidentLoad(incidents, rejects.reset_index(drop=True), rows_read, len(table), (source,))
+    if table.n_faults:
+        rejects = pd.concat([rejects, table.faults], ignore_index=True)
+        rejects = rejects.sort_values("line", kind="stable")
+    load = IncidentLoad(
+        incidents,
+        rejects.reset_index(drop=True),
+        rows_read,
+        len(table.frame) + table.n_faults,
+        (source,),
+        notes=tuple(notes),
+    )
+    if load.kept == 0 and load.selected:
+        load = replace(load, notes=(*load.notes, (
+            f"{source}: none of its {load.selected:,} selected row(s) could be used; "
+            "the rejects file says why"
+        )))  # fmt: skip
+    for note in load.notes:
+        log.warning("%s", note)
+    return load
+
+
+def _month_text(when: pd.DatetimeIndex) -> np.ndarray:
+    """``"YYYY-MM"`` for each date, formatting each distinct month once."""
+    codes, months = pd.factorize(when.to_period("M"))
+    return np.asarray(months.strftime("%Y-%m"), dtype=object)[codes] if len(when) else np.array(
+        [], dtype=object
+    )
 
 
 def _blank(n: int, index: pd.Index) -> pd.Series:
@@ -410,44 +670,64 @@ def read_police_csv(
     (1, 1, [3], 27700)
     """
     src = source if isinstance(source, Source) else Source(str(source), Path(source))
-    table, lines = _read_table(src)
+    return _police_load(src, _read_table(src), crime_types=crime_types)
+
+
+def _police_load(
+    src: Source, read: _Table, *, crime_types: Sequence[str] | None
+) -> IncidentLoad:
+    table = read.frame
     if not is_police_table(table.columns):
         missing = [c for c in _POLICE_REQUIRED if c not in table.columns]
         raise InputFileError(
             src.name,
-            f"is missing police.uk column(s) {missing!r} (it has {list(table.columns)[:8]!r})",
+            f"is missing police.uk column(s) {missing!r} (it has {quote_header(table.columns)})",
             "a police.uk street-level CSV with columns " + ", ".join(POLICE_COLUMNS),
         )
-    rows_read = len(table)
+    rows_read = len(table) + read.n_faults
+    notes = []
+    types = _stripped(table["Crime type"])
     if crime_types is not None:
-        keep = table["Crime type"].str.strip().isin(list(crime_types)).to_numpy()
-        table, lines = table.loc[keep].reset_index(drop=True), lines[keep]
+        keep = types.isin(list(crime_types)).to_numpy()
+        if len(table) and not keep.any():
+            held = ", ".join(f"{k} {v:,}" for k, v in types.value_counts().head(6).items())
+            notes.append(
+                f"{src.name}: no rows of crime type {', '.join(map(repr, crime_types))} "
+                f"among its {len(table):,} rows (it holds: {held}); choose with --crime-type"
+            )
+        read = replace(read, frame=table.loc[keep].reset_index(drop=True), lines=read.lines[keep])
+        table, types = read.frame, types[keep].reset_index(drop=True)
+    if rows_read == 0:
+        notes.append(f"{src.name}: holds a header and no data rows")
     for col in POLICE_COLUMNS:
         if col not in table.columns:
             table[col] = ""
     x, y, reason = _lonlat_points(table["Longitude"], table["Latitude"])
-    month_text = table["Month"].str.strip()
-    dates = pd.to_datetime(month_text, format="%Y-%m", errors="coerce")
+    month_text = _stripped(table["Month"])
+    codes, months = pd.factorize(month_text)
+    parsed = pd.to_datetime(pd.Series(months, dtype=object), format="%Y-%m", errors="coerce")
+    dates = pd.Series(parsed.to_numpy()[codes] if len(codes) else [], index=table.index,
+                      dtype=parsed.dtype)  # fmt: skip
     for i in np.flatnonzero(dates.isna().to_numpy() & (reason == "")):
         text = month_text.iat[i]
         reason[i] = (
             "missing Month" if not text else f"unparseable Month {text!r} (expected YYYY-MM)"
         )
     return _build(
-        table,
-        lines,
+        read,
         src.name,
-        ids=table["Crime ID"].str.strip(),
+        ids=_stripped(table["Crime ID"]),
         dates=dates,
         precision=pd.Series("month", index=table.index),
-        category=table["Crime type"].str.strip(),
-        location=table["Location"].str.strip(),
-        lsoa_code=table["LSOA code"].str.strip(),
-        lsoa_name=table["LSOA name"].str.strip(),
+        category=types,
+        location=_stripped(table["Location"]),
+        lsoa_code=_stripped(table["LSOA code"]),
+        lsoa_name=_stripped(table["LSOA name"]),
         x=x,
         y=y,
         reason=reason,
         rows_read=rows_read,
+        notes=notes,
     )
 
 
@@ -540,7 +820,8 @@ incident_id='Case Ref', default_category='Anti-social behaviour')
         if chosen is not None:
             if chosen not in columns:
                 raise HotspotsError(
-                    f"the {attr} column {chosen!r} is not in the file; it has {list(columns)!r}"
+                    f"the {attr} column {chosen!r} is not in the file; it has "
+                    f"{quote_header(columns)}. Name a column with --column {attr}='NAME'"
                 )
             found[attr] = chosen
             continue
@@ -554,6 +835,7 @@ def read_council_csv(
     columns: CouncilColumns | None = None,
     geocoder: Geocoder | None = None,
     address_geocoder: Geocoder | None = None,
+    date_format: str | None = None,
 ) -> IncidentLoad:
     """Read a council case-system export: dates, categories and places.
 
@@ -573,6 +855,10 @@ def read_council_csv(
         Postcode look-up for rows with a postcode but no coordinates.
     address_geocoder : Geocoder, optional
         Address look-up for rows with only an address. Off unless given.
+    date_format : str, optional
+        Force the date format (``"iso"``, ``"dmy"``, ``"mdy"`` or a strftime
+        pattern); detected from the whole column when None. See
+        :mod:`hotspots.dates`.
 
     Returns
     -------
@@ -597,10 +883,25 @@ def read_council_csv(
     >>> load.incidents[["incident_id", "date_precision", "month"]].values.tolist()
     [['A1', 'datetime', '2018-10']]
     >>> load.rejects["reason"].tolist()
-    ["unparseable date 'not a date'"]
+    ["date 'not a date' does not fit the column's format (dd/mm/yyyy)"]
     """
     src = source if isinstance(source, Source) else Source(str(source), Path(source))
-    table, lines = _read_table(src)
+    return _council_load(
+        src, _read_table(src), columns=columns, geocoder=geocoder,
+        address_geocoder=address_geocoder, date_format=date_format,
+    )  # fmt: skip
+
+
+def _council_load(
+    src: Source,
+    read: _Table,
+    *,
+    columns: CouncilColumns | None,
+    geocoder: Geocoder | None,
+    address_geocoder: Geocoder | None,
+    date_format: str | None,
+) -> IncidentLoad:
+    table = read.frame
     cols = detect_council_columns(list(table.columns), columns or CouncilColumns())
     has_lonlat = cols.longitude is not None and cols.latitude is not None
     has_bng = cols.easting is not None and cols.northing is not None
@@ -610,13 +911,14 @@ def read_council_csv(
             need.append("a place (longitude/latitude, easting/northing, postcode or address)")
         raise InputFileError(
             src.name,
-            f"has no column for {' or '.join(need)} (it has {list(table.columns)!r})",
+            f"has no column for {' or '.join(need)} (it has {quote_header(table.columns)})",
             "a police.uk street-level CSV, or a council export with a date column and "
-            "coordinates or a postcode; name the columns with --date-col, --postcode-col, ...",
+            "coordinates or a postcode; name its columns with --column, e.g. "
+            "--column date='Date Reported' --column postcode='Post Code'",
         )
 
     def col(name: str | None) -> pd.Series:
-        return table[name].astype(str).str.strip() if name else _blank(len(table), table.index)
+        return _stripped(table[name]) if name else _blank(len(table), table.index)
 
     n = len(table)
     x = np.full(n, np.nan)
@@ -657,22 +959,21 @@ def read_council_csv(
         pending &= ~todo
     reason[pending & (reason == "")] = "missing place: no coordinates, postcode or address"
 
-    date_text = col(cols.date)
-    dates = pd.to_datetime(date_text, dayfirst=True, format="mixed", errors="coerce")
-    for i in np.flatnonzero(dates.isna().to_numpy() & (reason == "")):
-        reason[i] = "missing date" if not date_text.iat[i] else f"unparseable date {date_text.iat[i]!r}"
-    has_time = date_text.str.contains(r"\d:\d", regex=True)
-    precision = pd.Series(np.where(has_time, "datetime", "day"), index=table.index)
+    parsed = parse_dates(col(cols.date), date_format=date_format, column=cols.date or "date")
+    usable = reason == ""
+    reason[usable] = parsed.reason[usable]
+    notes = [f"{src.name}: {note}" for note in parsed.notes]
+    if n + read.n_faults == 0:
+        notes.append(f"{src.name}: holds a header and no data rows")
     category = col(cols.category) if cols.category else pd.Series(cols.default_category, index=table.index)
     category = category.where(category != "", cols.default_category)
     location = col(cols.location or cols.address)
     load = _build(
-        table,
-        lines,
+        read,
         src.name,
         ids=col(cols.incident_id),
-        dates=dates,
-        precision=precision,
+        dates=parsed.dates,
+        precision=parsed.precision,
         category=category,
         location=location,
         lsoa_code=_blank(n, table.index),
@@ -680,7 +981,8 @@ def read_council_csv(
         x=x,
         y=y,
         reason=reason,
-        rows_read=n,
+        rows_read=n + read.n_faults,
+        notes=notes,
     )
     return replace(load, geocoded=geocoded)
 
@@ -695,6 +997,7 @@ def read_incidents(
     columns: CouncilColumns | None = None,
     geocoder: Geocoder | None = None,
     address_geocoder: Geocoder | None = None,
+    date_format: str | None = None,
     progress: Callable[[Iterable[Source]], Iterable[Source]] | None = None,
 ) -> IncidentLoad:
     """Read police.uk CSVs, folders, zips and council exports into one load.
@@ -709,7 +1012,7 @@ def read_incidents(
         Files, folders or police.uk zips.
     crime_types : sequence of str or None, default ("Anti-social behaviour",)
         police.uk crime types to keep; None keeps all.
-    columns, geocoder, address_geocoder
+    columns, geocoder, address_geocoder, date_format
         For council exports; see :func:`read_council_csv`.
     progress : callable, optional
         Wraps the list of files (the CLI passes a progress bar).
@@ -718,17 +1021,18 @@ def read_incidents(
     -------
     IncidentLoad
     """
+    check_date_format(date_format)
     sources = expand_sources(paths)
     loads = []
     for src in progress(sources) if progress else sources:
-        head = src.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()
-        header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
-        if is_police_table(header):
-            loads.append(read_police_csv(src, crime_types=crime_types))
+        read = _read_table(src)
+        if is_police_table(read.frame.columns):
+            loads.append(_police_load(src, read, crime_types=crime_types))
         else:
             loads.append(
-                read_council_csv(
-                    src, columns=columns, geocoder=geocoder, address_geocoder=address_geocoder
+                _council_load(
+                    src, read, columns=columns, geocoder=geocoder,
+                    address_geocoder=address_geocoder, date_format=date_format,
                 )
             )
         log.info("%s: %s", src.name, loads[-1].summary())

@@ -3,13 +3,15 @@
 Every writer writes to a temporary file beside the target and renames it into
 place, so a crash leaves the old file or the new one, never a torn one.
 GeoJSON is written in EPSG:4326 (RFC 7946) and carries the data's licence
-attribution; GeoPackage keeps EPSG:27700; CSV drops the geometry.
+attribution; GeoPackage keeps EPSG:27700; CSV drops the geometry. Every CSV
+cell that a spreadsheet would run as a formula is neutralised (:func:`csv_safe`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -27,6 +29,52 @@ ATTRIBUTION = (
     "Contains OS data © Crown copyright and database right."
 )
 LAYER_FORMATS = (".geojson", ".json", ".gpkg", ".csv")
+#: First characters that make a spreadsheet run a cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?%?")
+
+
+def csv_cell(value):
+    """A cell a spreadsheet will not run: text starting ``= + - @``, tab or CR gets a ``'``.
+
+    Text that is a plain number (``-12``, ``-3.5%``, ``+1,234``) is left as it is,
+    as are numbers and empty cells (the OWASP CSV-injection rule). A carriage
+    return inside text becomes a line feed, which the CSV writer quotes (a bare
+    CR is not quoted, and a spreadsheet would start a new row at it).
+
+    Examples
+    --------
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell("+cmd|' /C calc'!A0"), csv_cell("@SUM(A1)")
+    ("'=HYPERLINK(1)", "'+cmd|' /C calc'!A0", "'@SUM(A1)")
+    >>> csv_cell("-61%"), csv_cell(-3), csv_cell(chr(9) + "x") == "'" + chr(9) + "x"
+    ('-61%', -3, True)
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_START) and not _NUMBER_TEXT.fullmatch(value):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells and column names pass :func:`csv_cell`.
+
+    Numeric columns are untouched, so a negative number stays a number.
+
+    Examples
+    --------
+    >>> out = csv_safe(pd.DataFrame({"a": ["=1+1", "ok", "-2"], "n": [-1, 2, 3]}))
+    >>> out["a"].tolist(), out["n"].tolist()
+    (["'=1+1", 'ok', '-2'], [-1, 2, 3])
+    """
+    out = table.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
+            if pd.api.types.is_datetime64_any_dtype(out[col]):
+                continue
+            out[col] = [csv_cell(v) for v in out[col]]
+    out.columns = [csv_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
 
 
 @contextmanager
@@ -81,12 +129,12 @@ def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = 
         elif suffix == ".gpkg":
             layer.to_file(tmp, layer=layer_name, driver="GPKG")
         else:
-            pd.DataFrame(layer.drop(columns=layer.geometry.name)).to_csv(tmp, index=False)
+            csv_safe(pd.DataFrame(layer.drop(columns=layer.geometry.name))).to_csv(tmp, index=False)
     return path
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV atomically."""
+    """Write a table as CSV atomically, formulas neutralised (:func:`csv_safe`)."""
     with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False)
+        csv_safe(table).to_csv(tmp, index=False)
     return Path(path)

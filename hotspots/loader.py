@@ -55,7 +55,8 @@ class DataSpec:
     geocoder_cache : Path
         The online geocoder's answer cache.
     date_format : str, optional
-        A strftime format forced on council date columns (detected when None).
+        The council date format forced: ``iso``, ``dmy``, ``mdy`` or strftime
+        codes (detected per column when None; see :mod:`hotspots.dates`).
     tolerance_m : float
         Incidents this close outside every ward take the nearest ward.
     store : str, optional
@@ -101,6 +102,7 @@ class DataSpec:
                 inputs=(get_path("demo-incidents"),),
                 wards=self.wards or get_path("demo-wards"),
                 areas=self.areas or get_path("demo-focus-areas"),
+                population=self.population or get_path("demo-population"),
             )
         if self.wards is None and not self.store:
             raise ConfigError(
@@ -181,7 +183,6 @@ def load(
             "give incident files instead"
         )
     postcodes, online = _geocoders(spec)
-    extra = {"date_format": spec.date_format} if spec.date_format else {}
     incidents = read_incidents(
         spec.inputs,
         crime_types=spec.crime_types,
@@ -189,7 +190,7 @@ def load(
         geocoder=postcodes,
         address_geocoder=online,
         progress=progress,
-        **extra,
+        date_format=spec.date_format,
     )
     wards = load_wards(spec.wards)
     areas = read_focus_areas(spec.areas) if spec.areas else None

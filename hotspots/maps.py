@@ -43,6 +43,7 @@ from hotspots import cartography as carto
 from hotspots._validate import WEB_CRS, check_columns, to_analysis_crs
 from hotspots.basemap import EMPTY_PNG_B64, Basemap
 from hotspots.geocode import bng_to_lonlat
+from hotspots.population import rate_per_1000
 from hotspots.roads import clip_roads, name_points
 from hotspots.wards import ward_counts
 
@@ -99,9 +100,7 @@ def ward_summary(
     if population is not None:
         pop = out["ward_name"].map(population).astype(float)
     out["population"] = pop.to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(pop > 0, 1000.0 * out["incidents"] / pop, np.nan)
-    out["rate_per_1000"] = np.round(rate.astype(float), 2)
+    out["rate_per_1000"] = rate_per_1000(out["incidents"], pop)
     return out
 
 
@@ -510,6 +509,12 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, cart
               "months", "ward", "area", "change_text"]  # fmt: skip
     aliases = ["Hotspot", "Incidents", "Share of selection", "Top locations", "Top categories",
                "Months", "Ward", "Focus area", "Change vs same season last year"]  # fmt: skip
+    if "significant" in frame.columns:  # hotspots.significance: Monte Carlo p, FDR 5%
+        frame["chance_text"] = [
+            ("more than chance" if s else "could be chance") + f" (p = {p:.3g})"
+            for s, p in zip(frame["significant"], frame["p_value"])
+        ]
+        fields, aliases = [*fields, "chance_text"], [*aliases, "Significance"]
     for col in fields:  # folium's popup writes values as HTML: escape the text here
         frame[col] = [html.escape(str(v)) if not pd.isna(v) else "" for v in frame[col]]
     data = _web_features(frame, [*fields, "_fill"])
@@ -558,8 +563,11 @@ def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str,
     frame = ward_stats.copy()
     frame["_fill"] = classes.colours_for(frame[value_col])
     frame["ward_label"] = [html.escape(str(v)) for v in frame["ward_name"]]
-    frame["rate_text"] = [f"{v:g}" if not pd.isna(v) else "not configured" for v in frame["rate_per_1000"]]
-    data = _web_features(frame, ["ward_label", "incidents", "rate_text", "_fill"], simplify_m=5.0)
+    frame["rate_text"] = [f"{v:g}" if not pd.isna(v) else "" for v in frame["rate_per_1000"]]
+    fields, aliases = ["ward_label", "incidents"], ["Ward", "Incidents"]
+    if use_rate:  # no rate line at all without a population table; blank for a ward without one
+        fields, aliases = [*fields, "rate_text"], [*aliases, "Per 1,000 residents"]
+    data = _web_features(frame, [*fields, "_fill"], simplify_m=5.0)
     group = folium.FeatureGroup(name=title, show=True)
     folium.GeoJson(
         data,
@@ -571,10 +579,7 @@ def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str,
             "fillColor": f["properties"]["_fill"],
             "fillOpacity": carto.WARD_WEB_OPACITY,
         },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["ward_label", "incidents", "rate_text"],
-            aliases=["Ward", "Incidents", "Per 1,000 residents"],
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
     ).add_to(group)
     return group, title, classes
 

@@ -16,7 +16,7 @@ from hotspots.cluster import ClusterParams, find_clusters
 from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous, previous_financial_year
 from hotspots.incidents import IncidentLoad
 from hotspots.places import tag_focus_areas
-from hotspots.seasons import add_season_columns, select_period
+from hotspots.seasons import add_season_columns, months_held, months_in_common, select_period
 from hotspots.wards import NEAREST, assign_wards, in_study_area
 
 
@@ -168,7 +168,10 @@ def hotspots_with_trend(
         financial year, or the data holds nothing for the same season a year
         before, ``previous`` and ``change`` are missing and ``trend`` is
         :data:`hotspots.evaluate.NO_EARLIER_DATA`. ``attrs["compared_with"]``
-        names the earlier period ("autumn 2017-18") or is None.
+        names the earlier period ("autumn 2017-18") or is None. When the two
+        years do not hold the same months (a part year), both are counted on
+        the months they share (``"autumn 2017-18, Nov only (the months both
+        hold)"``) and ``attrs["months_note"]`` says what each holds.
     """
     clusters = hotspots_for(
         prepared, season=season, financial_year=financial_year, area=area, ward=ward,
@@ -182,10 +185,28 @@ def hotspots_with_trend(
         if financial_year
         else None
     )
+    season_word = "" if season in (None, "all") else f"{season} "
+    if earlier is not None:  # like with like: only the months both years hold
+        before = previous_financial_year(financial_year)
+        now = select_period(prepared.incidents, season=season, financial_year=financial_year)
+        common, note = months_in_common(
+            now, select_period(prepared.incidents, season=season, financial_year=before),
+            labels=(f"{season_word}{financial_year}", f"{season_word}{before}"),
+        )  # fmt: skip
+        attrs["months_note"] = note
+        if note is not None:
+            alike = select_incidents(now[now["month_num"].isin(common)], area=area, ward=ward)
+            earlier = earlier[earlier["month_num"].isin(common)] if common else None
     if earlier is not None:
-        out = change_vs_previous(clusters, earlier)
-        season_word = "" if season in (None, "all") else f"{season} "
-        attrs["compared_with"] = f"{season_word}{previous_financial_year(financial_year)}"
+        if attrs.get("months_note"):  # count both years' incidents in each outline, common months
+            counts = change_vs_previous(clusters, alike)["previous"]
+            out = change_vs_previous(clusters.assign(incidents=counts), earlier)
+            out["incidents"] = clusters["incidents"]
+            span = months_held(common)
+            attrs["compared_with"] = f"{season_word}{before}, {span} only (the months both hold)"
+        else:
+            out = change_vs_previous(clusters, earlier)
+            attrs["compared_with"] = f"{season_word}{previous_financial_year(financial_year)}"
     else:
         out = clusters.copy()
         out["previous"] = pd.array([pd.NA] * len(out), dtype="Int64")

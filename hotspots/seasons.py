@@ -28,6 +28,8 @@ SEASON_MONTHS = {"winter": (12, 1, 2), "spring": (3, 4, 5), "summer": (6, 7, 8),
 _MONTH_SEASON = {m: s for s, months in SEASON_MONTHS.items() for m in months}
 _FY_RE = re.compile(r"^(\d{4})-(\d{2})$")
 HALLOWEEN_WINDOW = ((10, 20), (11, 5))
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_FY_ORDER = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 
 
 def season_of(month: int) -> str:
@@ -184,3 +186,64 @@ def monthly_profile(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
     table.index.name = "month"
     table.columns.name = None
     return table
+
+
+def months_held(months: set[int] | list[int], year: str | None = None) -> str:
+    """Name months in financial-year order, as ranges: ``"Apr–Oct"``, ``"Jan–Mar"``.
+
+    Examples
+    --------
+    >>> months_held({4, 5, 6, 10}), months_held(set(range(1, 13))), months_held({1, 2, 3})
+    ('Apr–Jun, Oct', 'Apr–Mar', 'Jan–Mar')
+    """
+    order = [m for m in _FY_ORDER if m in set(months)]
+    if not order:
+        return "no months"
+    runs: list[list[int]] = [[order[0]]]
+    for m in order[1:]:
+        if _FY_ORDER.index(m) == _FY_ORDER.index(runs[-1][-1]) + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ", ".join(
+        _MONTH_ABBR[r[0] - 1] if len(r) == 1 else f"{_MONTH_ABBR[r[0] - 1]}–{_MONTH_ABBR[r[-1] - 1]}"
+        for r in runs
+    )
+
+
+def months_in_common(
+    current: pd.DataFrame, earlier: pd.DataFrame, *, labels: tuple[str, str] = ("now", "then")
+) -> tuple[list[int], str | None]:
+    """The calendar months both selections hold, and a note when they do not hold the same.
+
+    A year-on-year comparison is like with like only over the months both
+    periods hold: when the data starts or ends part way through a year, the
+    part year is compared with the same months of the other.
+
+    Parameters
+    ----------
+    current, earlier : pandas.DataFrame
+        With ``month_num`` (see :func:`add_season_columns`).
+    labels : (str, str)
+        Names of the two periods for the note, e.g. ``("2018-19", "2017-18")``.
+
+    Returns
+    -------
+    (list of int, str or None)
+        The month numbers in common, and None or a note saying what each holds.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> now, then = pd.DataFrame({"month_num": [9, 10, 11]}), pd.DataFrame({"month_num": [11]})
+    >>> months_in_common(now, then, labels=("autumn 2018-19", "autumn 2017-18"))
+    ([11], 'autumn 2018-19 holds Sep–Nov and autumn 2017-18 holds Nov: compared on Nov only')
+    """
+    check_columns(current, ["month_num"], argument="current")
+    check_columns(earlier, ["month_num"], argument="earlier")
+    now, then = set(current["month_num"].astype(int)), set(earlier["month_num"].astype(int))
+    common = sorted(now & then)
+    if now == then:
+        return common, None
+    what = f"compared on {months_held(common)} only" if common else "no month in common"
+    return common, f"{labels[0]} holds {months_held(now)} and {labels[1]} holds {months_held(then)}: {what}"

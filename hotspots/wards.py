@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots._validate import check_columns, check_points, to_analysis_crs
+from hotspots.seasons import months_held
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +136,91 @@ def ward_counts(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Seri
     return counts.reindex(wards["ward_name"], fill_value=0).rename("incidents")
 
 
+#: Warn when the newest incidents are this many years (or more) newer than the boundaries.
+YEARS_NEWER_WARNING = 5
+
+
+def vintage_label(wards: gpd.GeoDataFrame) -> str:
+    """Say which boundaries these are, e.g. ``"2013 wards (WD13CD)"``.
+
+    The vintage comes from :func:`boundaries.load_wards` (``attrs["vintage"]``,
+    read from the file's ONS ``WDyyCD`` column).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> w = gpd.GeoDataFrame({"ward_name": ["Abbey"]}, geometry=[None])
+    >>> vintage_label(w)
+    'wards of unknown date (no ONS WDyyCD column)'
+    >>> w.attrs.update(vintage=2013, vintage_column="WD13CD")
+    >>> vintage_label(w)
+    '2013 wards (WD13CD)'
+    """
+    year = wards.attrs.get("vintage")
+    if year is None:
+        return "wards of unknown date (no ONS WDyyCD column)"
+    return f"{year} wards ({wards.attrs.get('vintage_column', 'WDyyCD')})"
+
+
+def boundary_notes(incidents: pd.DataFrame, wards: gpd.GeoDataFrame) -> list[str]:
+    """Lines to print with a ward table or map: the boundaries' vintage, and a warning if old.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> w = gpd.GeoDataFrame({"ward_name": ["Abbey"]}, geometry=[None])
+    >>> w.attrs.update(vintage=2013, vintage_column="WD13CD")
+    >>> boundary_notes(pd.DataFrame({"month": ["2024-04"]}), w)[1]
+    'warning: the incidents run to 2024, 11 years after the boundaries (2013 wards): check that these are still the wards in force'
+    """
+    notes = [f"Ward boundaries: {vintage_label(wards)}"]
+    year = wards.attrs.get("vintage")
+    newest = _newest_year(incidents)
+    if year is not None and newest is not None and newest - year >= YEARS_NEWER_WARNING:
+        warning = (
+            f"warning: the incidents run to {newest}, {newest - year} years after the "
+            f"boundaries ({year} wards): check that these are still the wards in force"
+        )
+        log.info("%s", warning)  # the table's notes are printed with it
+        notes.append(warning)
+    return notes
+
+
+def _newest_year(incidents: pd.DataFrame) -> int | None:
+    if "month" in incidents.columns and len(incidents):
+        return int(str(incidents["month"].max())[:4])
+    if "date" in incidents.columns and len(incidents):
+        return int(pd.DatetimeIndex(incidents["date"]).max().year)
+    return None
+
+
+def _month_numbers(incidents: pd.DataFrame) -> pd.Series | None:
+    if "month_num" in incidents.columns:
+        return incidents["month_num"].astype(int)
+    if "month" in incidents.columns:
+        return incidents["month"].str[5:7].astype(int)
+    return None
+
+
 def ward_table(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
     """The council's ward table: ward, one column per financial year, change.
+
+    Like is compared with like: when the last two years do not hold the same
+    months (a part year at either end of the data), ``difference`` and
+    ``percentage`` compare only the months both hold, and two columns show
+    those counts (e.g. ``"2017-18 Oct–Feb"`` and ``"2018-19 Oct–Feb"``); with
+    no month in common there is no change column. ``attrs["months"]`` says which
+    months each year holds, and ``attrs["notes"]`` are lines to print with the
+    table: the boundaries' vintage (see :func:`boundary_notes`) and the part
+    years.
 
     Parameters
     ----------
     incidents : geopandas.GeoDataFrame
         With ``ward`` (from :func:`assign_wards`) and ``financial_year``
-        (from :func:`hotspots.seasons.add_season_columns`); incidents outside the
-        study area are ignored.
+        (from :func:`hotspots.seasons.add_season_columns`), and ``month_num``
+        or ``month`` for the part-year check; incidents outside the study
+        area are ignored.
     wards : geopandas.GeoDataFrame
         The boundaries; every ward gets a row, even with no incidents.
 
@@ -164,6 +241,12 @@ def ward_table(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.DataF
     ...                   "financial_year": ["2017-18", "2017-18", "2018-19", "2018-19"]})
     >>> ward_table(i, w).to_dict("records")[0]
     {'ward': 'Abbey', '2017-18': 2, '2018-19': 1, 'difference': -1, 'percentage': -50.0}
+    >>> i["month_num"] = [4, 7, 4, 4]  # 2018-19 holds April only
+    >>> t = ward_table(i, w)
+    >>> t.to_dict("records")[0]
+    {'ward': 'Abbey', '2017-18': 2, '2018-19': 1, '2017-18 Apr': 1, '2018-19 Apr': 1, 'difference': 0, 'percentage': 0.0}
+    >>> t.attrs["notes"][1]
+    '2017-18 holds Apr, Jul and 2018-19 holds Apr: the change compares Apr in both years'
     """
     check_columns(incidents, ["ward", "financial_year"], argument="incidents")
     inside = incidents[incidents["ward"] != ""]
@@ -172,10 +255,45 @@ def ward_table(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.DataF
     table = table.reindex(index=list(wards["ward_name"]), columns=years, fill_value=0)
     table.loc[GRAND_TOTAL] = table.sum()
     table = table.astype("int64")
+    notes = boundary_notes(incidents, wards)
+    month_num = _month_numbers(inside)
+    held: dict[str, set[int]] = {}
+    if month_num is not None:
+        held = {
+            str(fy): set(ms)
+            for fy, ms in month_num.groupby(inside["financial_year"].to_numpy()).unique().items()
+        }
     if len(years) >= 2:
-        prev, last = table[years[-2]], table[years[-1]]
-        table["difference"] = last - prev
-        pct = (100.0 * (last - prev) / prev.where(prev > 0)).round(0)
-        table["percentage"] = pct
+        prev_fy, last_fy = years[-2], years[-1]
+        prev, last = table[prev_fy], table[last_fy]
+        both = held.get(prev_fy, set()) & held.get(last_fy, set())
+        if held and held.get(prev_fy) != held.get(last_fy):
+            span = months_held(both)
+            if both:
+                notes.append(
+                    f"{prev_fy} holds {months_held(held[prev_fy])} and {last_fy} holds "
+                    f"{months_held(held[last_fy])}: the change compares {span} in both years"
+                )
+                alike = inside[month_num.isin(both).to_numpy()]
+                counts = pd.crosstab(alike["ward"], alike["financial_year"])
+                counts = counts.reindex(index=list(wards["ward_name"]), columns=[prev_fy, last_fy],
+                                        fill_value=0)  # fmt: skip
+                counts.loc[GRAND_TOTAL] = counts.sum()
+                prev, last = counts[prev_fy].astype("int64"), counts[last_fy].astype("int64")
+                table[f"{prev_fy} {span}"] = prev
+                table[f"{last_fy} {span}"] = last
+            else:
+                notes.append(
+                    f"{prev_fy} holds {months_held(held[prev_fy])} and {last_fy} holds "
+                    f"{months_held(held[last_fy])}: no month in common, so no change is shown"
+                )
+                prev = last = None
+        if prev is not None:
+            table["difference"] = last - prev
+            table["percentage"] = (100.0 * (last - prev) / prev.where(prev > 0)).round(0)
     table.columns.name = None
-    return table.rename_axis("ward").reset_index()
+    out = table.rename_axis("ward").reset_index()
+    out.attrs["months"] = {fy: months_held(ms) for fy, ms in sorted(held.items())}
+    out.attrs["vintage"] = vintage_label(wards)
+    out.attrs["notes"] = notes
+    return out

@@ -254,6 +254,7 @@ def test_batch_writes_every_format_index_and_pack(demo, tmp_path):
         assert str(row[1]) in text and str(row[2]) in text
     assert "Grand Total" in text and "Seasonal profile" in text and "Top hotspots" in text
     assert "On or near Market Place" in text
+    assert "Ward boundaries: wards of unknown date" in text  # the table's vintage note
     assert len(result.written) == 3 * len(stems) + 2
 
 

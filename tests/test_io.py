@@ -41,3 +41,63 @@ def test_a_crash_leaves_the_old_file_and_no_temporary(tmp_path):
         raise RuntimeError("disk full")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+# --------------------------------------------------------------------------- CSV formula safety
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+            "@SUM(1+1)*cmd|' /C calc'!A0", "\tTAB", "\rCR"]  # fmt: skip
+
+
+def _cells(path) -> list[list[str]]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def test_write_table_neutralises_formulas_and_keeps_negative_numbers(tmp_path):
+    import pandas as pd
+
+    from hotspots.io import write_table
+
+    table = pd.DataFrame({"location": FORMULAS, "change": [-3, -1, 0, 2, 5, -7],
+                          "pct": ["-61%", "-2.5", "+4", "12", "", "-1,234"]})  # fmt: skip
+    rows = _cells(write_table(table, tmp_path / "t.csv"))
+    assert [r[0] for r in rows[1:]] == ["'" + f.replace("\r", "\n") for f in FORMULAS]
+    assert [r[1] for r in rows[1:]] == ["-3", "-1", "0", "2", "5", "-7"]
+    assert [r[2] for r in rows[1:]] == ["-61%", "-2.5", "+4", "12", "", "-1,234"]
+
+
+def test_write_table_neutralises_a_formula_header(tmp_path):
+    import pandas as pd
+
+    from hotspots.io import write_table
+
+    rows = _cells(write_table(pd.DataFrame({"=cmd()": ["a"]}), tmp_path / "h.csv"))
+    assert rows[0] == ["'=cmd()"]
+
+
+def test_write_layer_csv_neutralises_formulas(two_clusters, tmp_path):
+    layer = two_clusters.assign(location=(FORMULAS * 20)[: len(two_clusters)])
+    rows = _cells(write_layer(layer, tmp_path / "l.csv"))
+    col = rows[0].index("location")
+    assert {r[col] for r in rows[1:]} == {"'" + f.replace("\r", "\n") for f in FORMULAS}
+
+
+def test_rejects_file_written_by_the_cli_neutralises_formulas(tmp_path, write_police):
+    from hotspots.cli import main
+
+    bad = '"=HYPERLINK(""http://evil.example"")"'
+    path = write_police([",2018-10,W,W,,,On or near X,,,Anti-social behaviour,,".replace(
+        "On or near X", bad)] + [",2018-10,W,W,-1.94,52.306,On or near Y,,,Anti-social behaviour,,"] * 3)  # fmt: skip
+    out = tmp_path / "wards.csv"
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["wards", str(path), "--wards",
+                                       str(__import__("boundaries").get_path("demo-wards")),
+                                       "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rejects = out.with_name("wards.rejects.csv")
+    text = rejects.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and ',"=HYPERLINK' not in text and "\n=HYPERLINK" not in text

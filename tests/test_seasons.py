@@ -92,3 +92,26 @@ def test_demo_peaks_in_july_and_october():
         assert top_two == {"Jul", "Oct"}, profile[fy]
         spring = profile.loc[["Mar", "Apr", "May"], fy].mean()
         assert spring < profile.loc["Jul", fy] * 0.75
+
+
+def test_trend_compares_the_months_both_years_hold(demo):
+    from dataclasses import replace
+
+    from hotspots.evaluate import change_vs_previous
+    from hotspots.pipeline import hotspots_with_trend
+
+    inc = demo.incidents
+    # As if the data began in November 2017: autumn 2017-18 holds November only.
+    part = replace(demo, incidents=inc[~inc["month"].isin(["2017-09", "2017-10"])])
+    whole = hotspots_with_trend(demo, season="autumn", financial_year="2018-19")
+    found = hotspots_with_trend(part, season="autumn", financial_year="2018-19")
+    assert whole.attrs["compared_with"] == "autumn 2017-18" and whole.attrs["months_note"] is None
+    assert found.attrs["compared_with"] == "autumn 2017-18, Nov only (the months both hold)"
+    assert found.attrs["months_note"] == (
+        "autumn 2018-19 holds Sep–Nov and autumn 2017-18 holds Nov: compared on Nov only"
+    )
+    assert found["incidents"].tolist() == whole["incidents"].tolist()
+    nov = inc[inc["month"] == "2018-11"]
+    now = change_vs_previous(found, nov)["previous"]  # November 2018 in each outline
+    assert (found["change"] == now - found["previous"]).all()
+    assert (found["previous"] < whole["previous"]).any()

@@ -307,6 +307,73 @@ def test_serve_turns_login_off_only_for_the_demo_on_loopback():
     assert serve_config(data=data, host="127.0.0.1", **base)["HOTSPOTS_REQUIRE_LOGIN"] is True
 
 
+def test_serve_secure_cookies_default_on_unless_loopback():
+    from hotspots.cli.web import serve_config
+
+    base = {"data": (), "wards": None, "areas": None, "population": None, "tiles_url": None,
+            "tiles_attribution": None, "eps_m": 100.0, "min_samples": None, "users_db": None}  # fmt: skip
+    assert serve_config(host="127.0.0.1", **base)["HOTSPOTS_SECURE_COOKIES"] is False
+    assert serve_config(host="0.0.0.0", **base)["HOTSPOTS_SECURE_COOKIES"] is True
+    assert serve_config(host="0.0.0.0", secure_cookies=False, **base)["HOTSPOTS_SECURE_COOKIES"] is False
+    assert serve_config(host="::1", secure_cookies=True, **base)["HOTSPOTS_SECURE_COOKIES"] is True
+
+
+def _postcode_export(shared_data, tmp_path):
+    import pandas as pd
+
+    codes = pd.read_csv(shared_data / "postcodes" / "codepoint-open-2018.3-north-worcs.csv")
+    redditch = codes.loc[codes["Admin_district_code"] == "E07000236", "Postcode"].head(40)
+    path = tmp_path / "asb_postcodes.csv"
+    rows = [f"C{i},{1 + i % 28:02d}/10/2018,Nuisance,{pc}" for i, pc in enumerate(redditch)]
+    path.write_text("Ref,When,Type,Post Code\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_serve_reads_a_postcode_only_council_export(shared_data, tmp_path, caplog):
+    from hotspots.cli.web import serve_config
+    from webapp.data import spec_from_config
+
+    path = _postcode_export(shared_data, tmp_path)
+    base = {"data": (path,), "wards": shared_data / "wards" / "redditch.geojson", "areas": None,
+            "population": None, "host": "127.0.0.1", "tiles_url": None,
+            "tiles_attribution": None, "eps_m": 100.0, "min_samples": None, "users_db": None,
+            "columns": ("date=When",)}  # fmt: skip
+    config = serve_config(postcodes=shared_data / "postcodes" /
+                          "codepoint-open-2018.3-north-worcs.csv", **base)  # fmt: skip
+    formatted = serve_config(date_format="%d/%m/%Y", crime_types=("all",), **base)
+    spec = spec_from_config(formatted)
+    assert spec.date_format == "%d/%m/%Y" and spec.crime_types is None
+    assert spec.columns.date == "When"
+    app = create_app({**config, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
+    summary = app.test_client().get("/api/incidents/summary?fy=2018-19").get_json()
+    assert summary["dataset"]["kept"] == 40 and summary["dataset"]["rejected"] == 0
+    assert sum(summary["by_month"].values()) == summary["incidents"] > 30
+
+    # Without the postcode directory the data cannot be placed: a 503 page and one log line.
+    app = create_app({**serve_config(**base), "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
+    caplog.clear()
+    response = app.test_client().get("/map")
+    text = response.get_data(True)
+    assert response.status_code == 503 and "Traceback" not in text
+    assert "postcode" in text.lower()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is None and "\n" not in errors[0].getMessage()
+
+
+def test_a_data_error_page_names_no_file_to_a_viewer(tmp_path, users_db):
+    bad = tmp_path / "broken.csv"
+    bad.write_text("not,a,police,file\n1,2,3,4\n", encoding="utf-8")
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_USERS_DB": str(users_db),
+                      "HOTSPOTS_INPUTS": [str(bad)],
+                      "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
+    viewer, analyst = app.test_client(), app.test_client()
+    assert login(viewer).status_code == 302 and login(analyst, "analyst1").status_code == 302
+    seen = viewer.get("/clusters")
+    assert seen.status_code == 503 and seen.headers["Retry-After"]
+    assert "broken.csv" not in seen.get_data(True) and "log" in seen.get_data(True)
+    assert "broken.csv" in analyst.get("/clusters").get_data(True)
+
+
 # --------------------------------------------------------------------------- pages
 
 
@@ -454,6 +521,24 @@ def test_security_headers(user):
     assert response.headers["Referrer-Policy"]
 
 
+def test_security_headers_let_the_map_frame_load_and_only_the_tile_host_in(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_TILES_URL": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"})  # fmt: skip
+    client = app.test_client()
+    page = client.get("/map")
+    assert 'src="/map/frame' in page.get_data(True)
+    frame = client.get("/map/frame")
+    for response in (page, frame):
+        csp = dict(p.strip().split(" ", 1) for p in response.headers["Content-Security-Policy"].split(";"))
+        assert csp["default-src"] == "'self'" and csp["frame-src"] == "'self'"
+        assert csp["frame-ancestors"] == "'self'" and csp["connect-src"] == "'self'"
+        assert csp["img-src"] == "'self' data: https://*.tiles.example.org"
+        assert "tiles.example.org" not in csp["script-src"]
+        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+
+
 def test_demo_mode_without_login_has_a_banner(open_app):
     client = open_app.test_client()
     response = client.get("/map")
@@ -474,20 +559,201 @@ def test_results_are_cached_per_selection(open_app):
     assert len(store._cache) > entries
 
 
+# --------------------------------------------------------------------------- concurrency
+
+
+def _run_threads(targets, timeout: float = 120.0) -> list:
+    import threading
+
+    threads = [threading.Thread(target=t, daemon=True) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return [t for t in threads if t.is_alive()]
+
+
+def test_identical_cold_requests_share_one_computation(monkeypatch, users_db):
+    import threading
+    import time
+
+    from webapp import results
+
+    calls = []
+    real = results.clusters_for
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.5)  # long enough for the other requests to arrive (nothing is timed)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(results, "clusters_for", counted)
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_USERS_DB": str(users_db)})  # fmt: skip
+    start = threading.Barrier(6)
+    bodies = []
+
+    def request():
+        client = app.test_client()
+        start.wait()
+        bodies.append(client.get("/api/clusters?fy=2018-19&season=summer").get_data(True))
+
+    assert _run_threads([request] * 6) == []
+    assert len(bodies) == 6 and len(set(bodies)) == 1 and '"FeatureCollection"' in bodies[0]
+    assert len(calls) == 1
+
+
+def _demo_store(**kwargs):
+    from webapp.data import DataStore, spec_from_config
+
+    return DataStore(spec_from_config({}), **kwargs)
+
+
+def test_a_cached_answer_is_served_while_another_is_computed():
+    import threading
+
+    store = _demo_store(compute_workers=1)  # the slow answer holds the only compute slot
+    store.cached("fast", None, lambda d: "ready")
+    started, release = threading.Event(), threading.Event()
+
+    def slow(_):
+        started.set()
+        release.wait(60)
+        return "slow"
+
+    got = []
+    worker = threading.Thread(target=lambda: got.append(store.cached("slow", None, slow)))
+    worker.start()
+    assert started.wait(60)
+    assert _run_threads([lambda: got.append(store.cached("fast", None, lambda d: "again"))],
+                        timeout=30) == []  # fmt: skip
+    assert got == ["ready"] and worker.is_alive()
+    release.set()
+    worker.join(60)
+    assert got == ["ready", "slow"]
+
+
+def test_concurrent_first_requests_load_the_data_once(monkeypatch):
+    import threading
+    import time
+
+    from webapp import data as data_module
+
+    calls = []
+    real = data_module._load
+
+    def counted(spec, version):
+        calls.append(version)
+        time.sleep(0.5)
+        return real(spec, version)
+
+    monkeypatch.setattr(data_module, "_load", counted)
+    store = _demo_store()
+    start = threading.Barrier(6)
+    got = []
+
+    def first_request():
+        start.wait()
+        got.append(store.loaded())
+
+    assert _run_threads([first_request] * 6) == []
+    assert len(calls) == 1 and len(got) == 6 and all(g is got[0] for g in got)
+
+
+def test_too_many_waiting_computations_get_a_503_with_retry_after(users_db):
+    import threading
+    import time
+
+    from webapp.data import StoreBusy
+
+    store = _demo_store(compute_workers=1, max_waiting=1)
+    started, release = threading.Event(), threading.Event()
+
+    def slow(_):
+        started.set()
+        release.wait(60)
+        return "slow"
+
+    first = threading.Thread(target=lambda: store.cached("a", None, slow))
+    first.start()
+    assert started.wait(60)
+    second = threading.Thread(target=lambda: store.cached("b", None, lambda d: "b"))
+    second.start()
+    for _ in range(600):  # until the second waits for the only slot
+        if store._waiting == 1:
+            break
+        time.sleep(0.05)
+    with pytest.raises(StoreBusy):
+        store.cached("c", None, lambda d: "c")
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert store.cached("b", None, lambda d: "not again") == "b"
+
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_USERS_DB": str(users_db)})  # fmt: skip
+
+    def busy():
+        raise StoreBusy("9 selections are waiting")
+
+    app.add_url_rule("/busy", "busy", busy)
+    response = app.test_client().get("/busy")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "busy" in response.get_data(True)
+
+
+def test_an_error_reaches_every_waiting_request_and_is_not_kept():
+    store = _demo_store()
+
+    def fail(_):
+        raise RuntimeError("cannot compute")
+
+    with pytest.raises(RuntimeError, match="cannot compute"):
+        store.cached("broken", None, fail)
+    assert store.cached("broken", None, lambda d: "fixed") == "fixed"
+
+
+def test_nested_answers_do_not_deadlock_with_one_compute_slot():
+    import time
+
+    store = _demo_store(compute_workers=1)
+    version = store.loaded().version
+    inner_key = (version, "inner", None)
+    got = []
+
+    def outer_compute(_):
+        for _ in range(600):  # wait until the other thread leads the inner computation
+            if inner_key in store._flights:
+                break
+            time.sleep(0.05)
+        return "outer+" + store.cached("inner", None, lambda d: "never used")
+
+    def outer():
+        got.append(store.cached("outer", None, outer_compute))
+
+    def inner():
+        time.sleep(0.2)  # let the outer computation take the only slot first
+        got.append(store.cached("inner", None, lambda d: "inner"))
+
+    assert _run_threads([outer, inner], timeout=60) == []
+    assert sorted(got) == ["inner", "outer+inner"]
+
+
 # --------------------------------------------------------------------------- personal data
 
 
-def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_police):
+def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_police, users_db):
     evil = "<img src=x onerror=alert(1)>"
-    row = (f",2018-10,West Mercia Police,West Mercia Police,-1.9405,52.3065,{evil},"
+    row = (f",2018-10,West Mercia Police,West Mercia Police,-1.9405,52.3065,On or near {evil},"
            "E01032224,Redditch 004A,Anti-social behaviour,,")  # fmt: skip
     formula = "=HYPERLINK(\"http://evil.example\")"
-    row2 = row.replace(evil, formula.replace('"', '""').join('""'))
+    row2 = row.replace(f"On or near {evil}", formula.replace('"', '""').join('""'))
     path = write_police([row] * 40 + [row2] * 50)
-    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_USERS_DB": str(users_db),
                       "HOTSPOTS_INPUTS": [str(path)],
                       "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
     client = app.test_client()
+    assert login(client, "analyst1").status_code == 302  # analysts see the text as it is
     for page in ("/map/frame?fy=2018-19", "/clusters?fy=2018-19"):
         text = client.get(page).get_data(True)
         assert "hotspot" in text
@@ -496,6 +762,146 @@ def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_
     rows = list(csv.DictReader(io.StringIO(client.get("/clusters.csv?fy=2018-19").get_data(True))))
     assert rows and all(not r["top_locations"].startswith("=") for r in rows)
     assert any(r["top_locations"].startswith("'=HYPERLINK") for r in rows)
+    sheet = list(csv.DictReader(io.StringIO(client.get("/tasking.csv?fy=2018-19").get_data(True))))
+    assert [r["place"] for r in sheet] == ["'" + formula]  # the analyst's full text, made safe
+
+
+#: A council export whose addresses carry house and flat numbers and a business name.
+COUNCIL_ADDRESSES = ["6 Unicorn Hill, Redditch", "Flat 2, 14 Market Place",
+                     "Tesco Express, 12 Alcester Street, Redditch B97 4HJ"]  # fmt: skip
+HOUSE_NUMBER = re.compile(r"\b(6 Unicorn|14 Market|12 Alcester|Flat 2|Tesco|B97 4HJ)", re.I)
+
+
+@pytest.fixture(scope="module")
+def council_app(tmp_path_factory, users_db):
+    path = tmp_path_factory.mktemp("council") / "asb_export.csv"
+    lines = ["case_ref,reported_at,category,easting,northing,address"]
+    for i in range(60):  # one tight hotspot in the town centre, October 2018
+        address = COUNCIL_ADDRESSES[i % 3]
+        lines.append(f'ASB-{i:04d},{1 + i % 28:02d}/10/2018 21:{i % 60:02d},Nuisance,'
+                     f'{404100 + i % 7 * 4},{267500 + i % 5 * 4},"{address}"')  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_USERS_DB": str(users_db),
+                       "HOTSPOTS_INPUTS": [str(path)],
+                       "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
+
+
+#: Every output that shows place text: pages, API, map popups, CSV and GeoJSON downloads, tasking.
+PLACE_OUTPUTS = ["/clusters", "/clusters.csv", "/api/clusters", "/map/frame", "/map",
+                 "/tasking", "/tasking.csv", "/tasking.geojson"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PLACE_OUTPUTS)
+def test_a_viewer_sees_streets_not_house_numbers(council_app, path):
+    client = council_app.test_client()
+    assert login(client).status_code == 302  # a viewer
+    response = client.get(f"{path}?fy=2018-19")
+    assert response.status_code == 200, response.get_data(True)[:500]
+    text = response.get_data(True)
+    assert not HOUSE_NUMBER.search(text), HOUSE_NUMBER.search(text)
+    if path != "/map":  # the map page itself lists no places
+        assert "Unicorn Hill" in text  # the street stays usable
+    if not path.startswith(("/map", "/tasking")):  # tasking: one place per hotspot
+        assert "Market Place (20)" in text and "Alcester Street (20)" in text
+
+
+@pytest.mark.parametrize("path", ["/clusters", "/clusters.csv", "/api/clusters", "/map/frame",
+                                  "/tasking.csv"])  # fmt: skip
+def test_an_analyst_sees_full_addresses(council_app, path):
+    client = council_app.test_client()
+    assert login(client, "analyst1").status_code == 302
+    text = client.get(f"{path}?fy=2018-19").get_data(True)
+    assert HOUSE_NUMBER.search(text), path
+
+
+def test_without_login_places_are_street_level(tmp_path):
+    path = tmp_path / "asb.csv"
+    path.write_text("case_ref,reported_at,category,easting,northing,address\n" + "".join(
+        f'A{i},{1 + i % 28:02d}/10/2018 10:00,Nuisance,{404100 + i % 5},267500,"9 Unicorn Hill"\n'
+        for i in range(30)), encoding="utf-8")  # fmt: skip
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_INPUTS": [str(path)],
+                      "HOTSPOTS_WARDS": str(get_path("demo-wards"))})  # fmt: skip
+    text = app.test_client().get("/clusters.csv?fy=2018-19").get_data(True)
+    assert "Unicorn Hill (30)" in text and "9 Unicorn" not in text
+
+
+# --------------------------------------------------------------------------- login limits, sessions
+
+
+@pytest.fixture
+def fresh_app(tmp_path):
+    db = tmp_path / "users.sqlite"
+    add_user(db, USER, PASSWORD, role="viewer")
+    add_user(db, "other", PASSWORD, role="viewer")
+    return create_app({"TESTING": True, "SECRET_KEY": "s", "HOTSPOTS_USERS_DB": str(db)})
+
+
+def test_the_sixth_wrong_password_in_a_minute_gets_429(fresh_app, caplog):
+    client = fresh_app.test_client()
+    codes = [login(client, password=f"wrong-{i}").status_code for i in range(6)]
+    assert codes == [401] * 5 + [429]
+    response = login(client)  # even the right password waits
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert "Too many failed logins" in response.get_data(True)
+    assert any("too many failures" in r.getMessage() for r in caplog.records)
+
+
+def test_failures_are_counted_per_client_address_too(fresh_app):
+    client = fresh_app.test_client()
+    for i in range(5):  # five different account names from one address
+        assert login(client, name=f"nobody{i}", password="wrong-password").status_code == 401
+    assert login(client, name="other").status_code == 429
+    elsewhere = fresh_app.test_client()
+    env = {"REMOTE_ADDR": "10.9.8.7"}
+    page = elsewhere.get("/login", environ_base=env)
+    data = {"username": "other", "password": PASSWORD, "csrf_token": _token(page.get_data(True))}
+    assert elsewhere.post("/login", data=data, environ_base=env).status_code == 302
+
+
+def test_an_old_cookie_is_refused_after_logout(fresh_app):
+    client = fresh_app.test_client()
+    assert login(client).status_code == 302
+    saved = client.get_cookie("session").value
+    page = client.get("/map").get_data(True)
+    assert client.post("/logout", data={"csrf_token": _token(page)}).status_code == 302
+    replay = fresh_app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/map").status_code == 302  # back to the login page
+    assert replay.get("/api/clusters").status_code == 401
+
+
+def test_logout_ends_the_users_other_sessions(fresh_app):
+    first, second = fresh_app.test_client(), fresh_app.test_client()
+    assert login(first).status_code == 302 and login(second).status_code == 302
+    page = first.get("/map").get_data(True)
+    first.post("/logout", data={"csrf_token": _token(page)})
+    assert second.get("/map").status_code == 302
+
+
+def test_a_password_change_ends_the_users_sessions(fresh_app):
+    client = fresh_app.test_client()
+    assert login(client).status_code == 302
+    assert client.get("/map").status_code == 200
+    add_user(fresh_app.config["HOTSPOTS_USERS_DB"], USER, "a-new-long-password")
+    assert client.get("/map").status_code == 302
+    assert login(client, password="a-new-long-password").status_code == 302
+
+
+def test_secure_cookies_setting(tmp_path):
+    db = tmp_path / "u.sqlite"
+    add_user(db, USER, PASSWORD)
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "HOTSPOTS_USERS_DB": str(db),
+                      "HOTSPOTS_SECURE_COOKIES": True})  # fmt: skip
+    client = app.test_client()
+    response = login(client)
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    plain = login(create_app({"TESTING": True, "SECRET_KEY": "s",
+                              "HOTSPOTS_USERS_DB": str(db)}).test_client())  # fmt: skip
+    assert "Secure" not in plain.headers["Set-Cookie"]
 
 
 # --------------------------------------------------------------------------- real data

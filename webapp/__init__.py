@@ -19,6 +19,8 @@ Configuration keys (defaults in :data:`DEFAULTS`):
 ``HOTSPOTS_STORE``              store path or URL to read instead of files
 ``HOTSPOTS_EPS_M``              DBSCAN radius in metres (100)
 ``HOTSPOTS_MIN_SAMPLES``        DBSCAN min_samples (None: chosen from the data)
+``HOTSPOTS_PARAMS``             DBSCAN parameter file from ``hotspots tune -o``
+                                (its values unless the two keys above are given)
 ``HOTSPOTS_BASEMAP``            none (default), osm, os-road, os-light, an XYZ template,
                                 or a .mbtiles/.pmtiles file (see :mod:`webapp.tiles`)
 ``HOTSPOTS_BASEMAP_ATTRIBUTION``  the basemap's attribution (required for a template)
@@ -31,6 +33,11 @@ Configuration keys (defaults in :data:`DEFAULTS`):
 ``HOTSPOTS_MAX_POINTS``         cap on incident markers on a map (2000)
 ``HOTSPOTS_RELOAD_CHECK_S``     how often input files are checked for changes (10)
 ``HOTSPOTS_CACHE_ENTRIES``      results kept in the cache (512)
+``HOTSPOTS_COMPUTE_WORKERS``    uncached answers computed at once (None: CPUs, at most 4)
+``HOTSPOTS_MAX_WAITING``        uncached answers that may queue for a worker (None: no cap)
+``HOTSPOTS_SECURE_COOKIES``     session cookie only over HTTPS (serve: on off loopback)
+``HOTSPOTS_LOGIN_MAX_FAILURES`` failed logins per account/address before 429 (5)
+``HOTSPOTS_LOGIN_WINDOW_S``     ... within this many seconds (60)
 ``SECRET_KEY``                  session signing key (random per process if unset)
 ==============================  =============================================
 """
@@ -61,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_STORE": None,
     "HOTSPOTS_EPS_M": 100.0,
     "HOTSPOTS_MIN_SAMPLES": None,
+    "HOTSPOTS_PARAMS": None,
     "HOTSPOTS_BASEMAP": None,
     "HOTSPOTS_BASEMAP_ATTRIBUTION": None,
     "HOTSPOTS_OS_API_KEY": None,
@@ -72,6 +80,11 @@ DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_MAX_POINTS": 2000,
     "HOTSPOTS_RELOAD_CHECK_S": 10.0,
     "HOTSPOTS_CACHE_ENTRIES": 512,
+    "HOTSPOTS_COMPUTE_WORKERS": None,
+    "HOTSPOTS_MAX_WAITING": None,
+    "HOTSPOTS_SECURE_COOKIES": False,
+    "HOTSPOTS_LOGIN_MAX_FAILURES": 5,
+    "HOTSPOTS_LOGIN_WINDOW_S": 60.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
@@ -135,7 +148,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(config_from_env() if config is None else config)
+    given = config_from_env() if config is None else config
+    app.config.from_mapping(given)
+    if app.config.get("HOTSPOTS_PARAMS"):  # tuned parameters; keys given explicitly win
+        from hotspots.evaluate import read_params
+
+        tuned = read_params(app.config["HOTSPOTS_PARAMS"])
+        for key, value in (("HOTSPOTS_EPS_M", tuned.eps_m), ("HOTSPOTS_MIN_SAMPLES", tuned.min_samples)):
+            if key not in given:
+                app.config[key] = value
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if not app.config["HOTSPOTS_USERS_DB"]:
@@ -157,6 +178,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             roads=tiles.roads_from_config(app.config, demo=spec.is_demo),
             max_points=int(app.config["HOTSPOTS_MAX_POINTS"]),
         ),
+        compute_workers=app.config["HOTSPOTS_COMPUTE_WORKERS"],
+        max_waiting=app.config["HOTSPOTS_MAX_WAITING"],
     )
 
     csrf.init_app(app)

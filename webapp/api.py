@@ -3,7 +3,8 @@
 ``/api/clusters``, ``/api/wards`` and ``/api/incidents/summary`` take the same
 query parameters as the pages (``fy``, ``season``, ``area``, ``ward``); a bad
 value gets 400 JSON naming the parameter and the allowed values, and a request
-without a login gets 401 JSON. ``/healthz`` is open to all.
+without a login gets 401 JSON. ``/healthz`` is open to all. Place text
+(``top_locations``) is at street level unless the user is an analyst.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import geopandas as gpd
 from flask import Blueprint, Response, jsonify
 
 from hotspots.io import ATTRIBUTION
+from hotspots.privacy import redact_places
+from webapp.auth import may_see_addresses
 from webapp.params import selection, store
 
 bp = Blueprint("api", __name__)
@@ -50,16 +53,17 @@ def healthz():
 def clusters():
     """Hotspot outlines of the selection with their summaries and change (GeoJSON)."""
     sel = selection()
+    full = may_see_addresses()
 
     def compute(_) -> str:
         found = store().clusters(sel)
-        doc = feature_collection(found, selection=sel.params(),
+        doc = feature_collection(found if full else redact_places(found), selection=sel.params(),
                                  min_samples=found.attrs.get("min_samples"),
                                  eps_m=found.attrs.get("eps_m"),
                                  compared_with=found.attrs.get("compared_with"))  # fmt: skip
         return json.dumps(doc, ensure_ascii=False)
 
-    return _json(store().cached("api_clusters", sel, compute))
+    return _json(store().cached("api_clusters_full" if full else "api_clusters", sel, compute))
 
 
 @bp.route("/api/wards")

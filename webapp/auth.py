@@ -4,6 +4,15 @@ Every route needs a login except ``/login``, ``/healthz`` and the static files,
 unless ``HOTSPOTS_REQUIRE_LOGIN`` is False (a demo on loopback). A page request
 without a login is redirected to ``/login?next=...``; an ``/api/`` request gets
 401 JSON.
+
+Sessions: the session names the user and the user's *session generation*
+(:mod:`webapp.users`); logging out or a password change moves the generation
+on, so every earlier session cookie of that user is refused. Failed logins are
+limited per account and per client address (:class:`webapp.security.LoginLimiter`):
+beyond the limit the login answers 429 with ``Retry-After``, and it is logged.
+
+Place text: :func:`shown_places` gives viewers street-level place text only
+(:func:`hotspots.privacy.redact_places`); analysts see it in full.
 """
 
 from __future__ import annotations
@@ -24,8 +33,10 @@ from flask import (
 )
 from flask_login import UserMixin, current_user, login_user, logout_user
 
+from hotspots.privacy import redact_places
 from webapp import login_manager
-from webapp.users import User, authenticate, get_user
+from webapp.security import login_limiter
+from webapp.users import User, authenticate, end_sessions, get_user
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -41,8 +52,8 @@ class LoginUser(UserMixin):
         self.user = user
 
     def get_id(self) -> str:
-        """The user's name."""
-        return self.user.name
+        """The user's name and session generation, ``name:generation``."""
+        return f"{self.user.name}:{self.user.session_gen}"
 
     @property
     def name(self) -> str:
@@ -56,9 +67,14 @@ class LoginUser(UserMixin):
 
 
 @login_manager.user_loader
-def _load_user(name: str) -> LoginUser | None:
+def _load_user(user_id: str) -> LoginUser | None:
+    name, _, gen = user_id.rpartition(":")
+    if not name or not gen.isdigit():
+        return None  # a cookie from before session generations, or forged: log in again
     user = get_user(current_app.config["HOTSPOTS_USERS_DB"], name)
-    return LoginUser(user) if user else None
+    if user is None or user.session_gen != int(gen):
+        return None
+    return LoginUser(user)
 
 
 def may_tune() -> bool:
@@ -66,6 +82,22 @@ def may_tune() -> bool:
     if not current_app.config["HOTSPOTS_REQUIRE_LOGIN"]:
         return True
     return bool(current_user.is_authenticated and current_user.role == "analyst")
+
+
+def may_see_addresses() -> bool:
+    """True for a logged-in analyst: full place text. Everyone else sees streets only."""
+    if not current_app.config["HOTSPOTS_REQUIRE_LOGIN"]:
+        return False
+    return bool(current_user.is_authenticated and current_user.role == "analyst")
+
+
+def shown_places(table):
+    """``table`` as the current user may see it: place text at street level unless an analyst.
+
+    See :func:`hotspots.privacy.redact_places` (columns ``location``, ``place``,
+    ``top_locations``, ``locations``).
+    """
+    return table if may_see_addresses() else redact_places(table)
 
 
 def safe_next(target: str | None) -> str:
@@ -114,11 +146,22 @@ def login():
         return render_template("login.html", next=target, message=None)
     name = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
+    limiter = login_limiter(current_app)
+    keys = [f"user:{name[:64].lower()}", f"addr:{request.remote_addr}"]
+    wait = limiter.retry_after(keys)
+    if wait:
+        log.warning("login refused (too many failures) for user %r from %s; retry in %d s",
+                    name[:64], request.remote_addr, wait)  # fmt: skip
+        message = f"Too many failed logins. Try again in {wait} seconds."
+        page = render_template("login.html", next=target, message=message, username=name)
+        return page, 429, {"Retry-After": str(wait)}
     user = authenticate(current_app.config["HOTSPOTS_USERS_DB"], name, password)
     if user is None:
+        limiter.failed(*keys)
         log.warning("failed login for user %r from %s", name[:64], request.remote_addr)
         message = "Wrong user name or password."
         return render_template("login.html", next=target, message=message, username=name), 401
+    limiter.succeeded(keys[0])
     session.clear()
     login_user(LoginUser(user))
     log.info("user %r logged in", user.name)
@@ -127,7 +170,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (a CSRF-protected form) and go to the login page."""
+    """Log out (a CSRF-protected form): end every session of the user; go to the login page."""
+    if current_user.is_authenticated:
+        end_sessions(current_app.config["HOTSPOTS_USERS_DB"], current_user.name)
+        log.info("user %r logged out (all sessions ended)", current_user.name)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -10,6 +10,14 @@ ward layer, the rendered map, tables, profiles, summaries) is computed once per
 (dataset version, kind, selection) by the functions of :mod:`webapp.results`
 and :mod:`hotspots.maps`, and kept in a bounded LRU cache. Views only call
 these methods and render.
+
+Concurrency (:meth:`DataStore.cached`): identical requests for an answer not
+yet cached share one computation (single flight: the first computes, the others
+wait for its result); the store's lock is never held while computing, so a
+cached answer is served while a slow selection is computed; and at most
+``compute_workers`` computations run at once (the CPU is not split between
+many slow selections; a thread waiting for another's result gives its slot
+up), so the server's other threads stay free for ``/healthz`` and cached pages.
 """
 
 from __future__ import annotations
@@ -17,10 +25,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +43,7 @@ from hotspots.basemap import Basemap
 from hotspots.loader import DataSpec, load
 from hotspots.maps import hotspot_map
 from hotspots.pipeline import Prepared
+from hotspots.privacy import redact_places
 from hotspots.roads import read_roads
 from webapp import results
 from webapp.selection import BOROUGH, Choices, Selection
@@ -42,6 +53,10 @@ log = logging.getLogger(__name__)
 
 class DataLoadError(RuntimeError):
     """The configured data cannot be read (the app answers 503 with the reason)."""
+
+
+class StoreBusy(RuntimeError):
+    """Too many uncached answers are waiting to be computed (the app answers 503, Retry-After)."""
 
 
 def spec_from_config(config) -> DataSpec:
@@ -98,9 +113,8 @@ def _load(spec: DataSpec, version: str) -> Loaded:
     log.info("loading the data, dataset version %s", version)
     try:
         prepared = load(spec)
-        population = (
-            results.read_population(spec.population, prepared.wards) if spec.population else None
-        )
+        pop_path = spec.resolved().population  # the demo ships its own (made-up) figures
+        population = results.read_population(pop_path, prepared.wards) if pop_path else None
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
     log.info("%s", prepared.summary())
@@ -127,6 +141,17 @@ def _roads(path: Path, version: str) -> gpd.GeoDataFrame:
         raise DataLoadError(str(exc)) from exc
 
 
+class _Flight:
+    """One computation in progress; other requests for the same answer wait for it."""
+
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: object = None
+        self.error: BaseException | None = None
+
+
 class DataStore:
     """Loaded data and cached answers for one app.
 
@@ -142,6 +167,11 @@ class DataStore:
         The app's DBSCAN settings (an analyst's selection may override them).
     map_options : MapOptions
         Basemap and marker cap.
+    compute_workers : int, optional
+        Computations of uncached answers run at once (default: the CPU count, at most 4).
+    max_waiting : int, optional
+        Computations that may wait for a slot; one more raises :class:`StoreBusy`
+        (so that waiting requests cannot take every server thread). None: no limit.
     """
 
     def __init__(
@@ -153,6 +183,8 @@ class DataStore:
         eps_m: float = 100.0,
         min_samples: int | None = None,
         map_options: MapOptions | None = None,
+        compute_workers: int | None = None,
+        max_waiting: int | None = None,
     ) -> None:
         self.spec = spec
         self.max_entries = max_entries
@@ -162,8 +194,15 @@ class DataStore:
         self.map_options = map_options or MapOptions()
         self._cache: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[tuple, _Flight] = {}
+        workers = compute_workers or min(4, os.cpu_count() or 1)
+        self._slots = threading.BoundedSemaphore(max(1, int(workers)))
+        self._local = threading.local()
+        self.max_waiting = max_waiting
+        self._waiting = 0
         self._version: str | None = None
         self._checked = 0.0
+        self._current: Loaded | None = None
 
     # ------------------------------------------------------------------ loading and caching
 
@@ -176,8 +215,14 @@ class DataStore:
         return self._version
 
     def loaded(self) -> Loaded:
-        """The data of the current version (read again after a file changed)."""
-        return _load(self.spec, self.version())
+        """The data of the current version (read again after a file changed; once at a time)."""
+        version = self.version()
+        current = self._current
+        if current is not None and current.version == version:
+            return current  # no lock: the common case, while slow answers are computed
+        data = self._single_flight(("loaded", version), lambda: _load(self.spec, version))
+        self._current = data
+        return data
 
     def choices(self) -> Choices:
         """The allowed selection values."""
@@ -188,19 +233,97 @@ class DataStore:
 
         For views that render something costly from the store's answers (a chart),
         and for other blueprints (the tasking page): pick a ``kind`` of your own.
+        Concurrent requests for the same uncached answer share one computation;
+        an error is raised to every waiting request and not kept (the next
+        request tries again).
+
+        Examples
+        --------
+        >>> store = DataStore(spec_from_config({}))
+        >>> calls = []
+        >>> [store.cached("demo", None, lambda d: calls.append(1) or len(calls)) for _ in "ab"]
+        [1, 1]
         """
         data = self.loaded()
         key = (data.version, kind, sel.key if sel is not None else None)
+        return self._single_flight(key, lambda: compute(data), keep=True)
+
+    def _single_flight(self, key: tuple, compute: Callable[[], object], *, keep: bool = False):
+        """``compute()``, or the result of the same ``key`` being computed by another thread.
+
+        With ``keep`` the result is kept in the LRU cache (and returned from it).
+        """
         with self._lock:
-            if key in self._cache:
+            if keep and key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        value = compute(data)
-        with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > self.max_entries:
-                self._cache.popitem(last=False)
+            flight = self._flights.get(key)
+            leader = flight is None
+            if leader:
+                flight = self._flights[key] = _Flight()
+        if not leader:
+            with self._slot_given_up():
+                flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value
+        try:
+            with self._compute_slot():
+                value = compute()
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        else:
+            flight.value = value
+            if keep:
+                with self._lock:
+                    self._cache[key] = value
+                    while len(self._cache) > self.max_entries:
+                        self._cache.popitem(last=False)
+        finally:
+            with self._lock:
+                self._flights.pop(key, None)
+            flight.done.set()
         return value
+
+    @contextmanager
+    def _compute_slot(self) -> Iterator[None]:
+        """Hold one of the ``compute_workers`` slots (re-entrant: nested answers share it)."""
+        if getattr(self._local, "slot", False):
+            yield
+            return
+        if not self._slots.acquire(blocking=False):
+            with self._lock:
+                if self.max_waiting is not None and self._waiting >= self.max_waiting:
+                    raise StoreBusy(
+                        f"{self._waiting} selections are waiting to be computed; try again soon"
+                    )
+                self._waiting += 1
+            try:
+                self._slots.acquire()
+            finally:
+                with self._lock:
+                    self._waiting -= 1
+        self._local.slot = True
+        try:
+            yield
+        finally:
+            self._local.slot = False
+            self._slots.release()
+
+    @contextmanager
+    def _slot_given_up(self) -> Iterator[None]:
+        """Give this thread's slot up while it waits for another's computation."""
+        if not getattr(self._local, "slot", False):
+            yield
+            return
+        self._local.slot = False
+        self._slots.release()
+        try:
+            yield
+        finally:
+            self._slots.acquire()
+            self._local.slot = True
 
     #: The earlier name, kept for callers that use it (webapp/tasking.py).
     _cached = cached
@@ -249,8 +372,12 @@ class DataStore:
             return areas.loc[areas["name"] == sel.focus_area].union_all()
         return None
 
-    def map_html(self, sel: Selection) -> str:
-        """The folium page of the selection, its scripts served from ``/static/vendor``."""
+    def map_html(self, sel: Selection, *, full_places: bool = False) -> str:
+        """The folium page of the selection, its scripts served from ``/static/vendor``.
+
+        The hotspot popups' place text is at street level
+        (:func:`hotspots.privacy.redact_places`) unless ``full_places`` (analysts).
+        """
 
         def compute(data: Loaded) -> str:
             opts = self.map_options
@@ -258,11 +385,12 @@ class DataStore:
             if opts.roads is not None:
                 st = opts.roads.stat() if opts.roads.exists() else None
                 roads = _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
+            clusters = self.clusters(sel)
             # The ward layer shows ward totals for the period, whatever area is viewed.
             whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
             m = hotspot_map(
                 self.ward_layer(whole),
-                self.clusters(sel),
+                clusters if full_places else redact_places(clusters),
                 results.selected_incidents(data.prepared, sel),
                 areas=data.prepared.areas,
                 focus=self.focus_geometry(sel),
@@ -275,4 +403,4 @@ class DataStore:
             )
             return localized_html(m)
 
-        return self.cached("map_html", sel, compute)
+        return self.cached("map_html_full" if full_places else "map_html", sel, compute)

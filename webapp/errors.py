@@ -5,7 +5,9 @@
 * an analyst-only parameter: 403;
 * a user error from the library (:class:`~hotspots._errors.HotspotsError`,
   e.g. clustering settings that cannot work): 400 with its message;
-* data that cannot be loaded: 503 with the reason (for the administrator);
+* data that cannot be loaded: 503 and one log line with the reason; the page
+  shows the reason to analysts (and on the no-login demo), a plain note to viewers;
+* too many selections waiting to be computed: 503 with ``Retry-After``;
 * unknown routes: 404; anything unexpected: 500, logged with its traceback.
 """
 
@@ -17,7 +19,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from hotspots._errors import HotspotsError
-from webapp.data import DataLoadError
+from webapp.data import DataLoadError, StoreBusy
 from webapp.selection import ParamError, ParamForbidden
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,25 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DataLoadError)
     def _data(exc: DataLoadError):
-        log.error("data cannot be loaded: %s", exc)
-        return error_response(503, "Data not available", f"The data cannot be loaded: {exc}")
+        from webapp.auth import may_see_addresses
+
+        log.error("data cannot be loaded: %s", str(exc).replace("\n", " "))
+        if may_see_addresses() or not app.config["HOTSPOTS_REQUIRE_LOGIN"]:
+            message = f"The data cannot be loaded: {exc}"
+        else:
+            message = ("The data cannot be loaded just now. The server's log says why; "
+                       "an analyst sees the reason here.")  # fmt: skip
+        response = error_response(503, "Data not available", message)
+        response.headers["Retry-After"] = "60"
+        return response
+
+    @app.errorhandler(StoreBusy)
+    def _busy(exc: StoreBusy):
+        log.warning("busy: %s (%s)", exc, request.path)
+        response = error_response(503, "Busy", "The server is busy computing other selections. "
+                                  "Try again in a few seconds.")  # fmt: skip
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HotspotsError)
     def _user(exc: HotspotsError):

@@ -17,7 +17,7 @@ from hotspots.io import ATTRIBUTION
 from hotspots.maps import ward_summary
 from hotspots.pipeline import Prepared, hotspots_with_trend, select_incidents
 from hotspots.seasons import SEASONS, monthly_profile
-from hotspots.wards import match_ward_names, ward_table
+from hotspots.wards import ward_table
 from webapp.selection import ALL_YEARS, Choices, Selection
 
 WEB_CRS = "EPSG:4326"
@@ -66,32 +66,10 @@ def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> g
 
 
 def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
-    """Read a ``ward,population`` CSV and return population by boundary ward name.
+    """Population by boundary ward name: see :func:`hotspots.population.read_population`."""
+    from hotspots.population import read_population as read
 
-    Ward names are matched as :func:`hotspots.wards.match_ward_names` does
-    ("&" = "and", case ignored); unknown names raise HotspotsError.
-    """
-    from hotspots._errors import InputFileError
-
-    try:
-        table = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputFileError(path, f"cannot be read ({exc})", "a CSV with ward,population") from None
-    cols = {c.strip().lower(): c for c in table.columns}
-    if "ward" not in cols or "population" not in cols:
-        raise InputFileError(path, f"has columns {list(table.columns)!r}", "columns ward,population")
-    names = table[cols["ward"]].astype(str).str.strip().tolist()
-    matched = match_ward_names(names, wards)
-    unknown = [n for n, m in matched.items() if m is None]
-    if unknown:
-        raise InputFileError(
-            path, f"names wards not in the boundaries: {unknown!r}",
-            f"names from {sorted(wards['ward_name'])!r}",
-        )  # fmt: skip
-    values = pd.to_numeric(table[cols["population"]], errors="coerce")
-    if values.isna().any() or (values <= 0).any():
-        raise InputFileError(path, "has a population that is missing or not positive", "numbers > 0")
-    return pd.Series(values.to_numpy(), index=[matched[n] for n in names], name="population")
+    return read(path, wards)
 
 
 def ward_layer(

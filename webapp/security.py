@@ -1,12 +1,25 @@
-"""Security headers on every response, and no caching of data pages.
+"""Security headers on every response, no caching of data pages, secure cookies, login limits.
 
-The Content-Security-Policy allows scripts, styles and images from this app
-only (plus the basemap's tile host when one is configured), so a page cannot
-load anything from elsewhere even by mistake.
+The Content-Security-Policy allows scripts, styles, images, frames and
+connections from this app's own origin only (plus the basemap's tile host for
+images when one is configured), so a page cannot load anything from elsewhere
+even by mistake. ``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN``
+let the map page frame ``/map/frame`` while no other site can frame the app.
+
+``HOTSPOTS_SECURE_COOKIES`` (``hotspots serve --secure-cookies``; on by default
+when not serving on loopback) marks the session cookie ``Secure``: the browser
+then sends it over HTTPS only.
+
+:class:`LoginLimiter` counts failed logins per account and per client address
+(``HOTSPOTS_LOGIN_MAX_FAILURES`` in ``HOTSPOTS_LOGIN_WINDOW_S`` seconds; 5 a
+minute by default); beyond that the login answers 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from urllib.parse import urlsplit
 
 from flask import Flask, request
@@ -42,6 +55,9 @@ def content_security_policy(tiles_url: str | None) -> str:
             f"img-src 'self' data:{' ' + tiles if tiles else ''}",
             "font-src 'self'",
             "connect-src 'self'",
+            "frame-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
@@ -50,11 +66,88 @@ def content_security_policy(tiles_url: str | None) -> str:
     )
 
 
+class LoginLimiter:
+    """Failed logins per key (an account, a client address) in a sliding window.
+
+    Thread-safe; memory is bounded (old entries are dropped, at most
+    ``max_keys`` keys are tracked).
+
+    Examples
+    --------
+    >>> limiter = LoginLimiter(max_failures=2, window_s=60)
+    >>> limiter.failed("user:ann", now=0); limiter.failed("user:ann", now=1)
+    >>> limiter.retry_after(["user:ann", "addr:10.0.0.1"], now=2)
+    58
+    >>> limiter.retry_after(["user:ann"], now=61), limiter.retry_after(["user:bob"], now=2)
+    (0, 0)
+    """
+
+    def __init__(self, *, max_failures: int = 5, window_s: float = 60.0, max_keys: int = 100_000):
+        self.max_failures = int(max_failures)
+        self.window_s = float(window_s)
+        self.max_keys = int(max_keys)
+        self._failures: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque:
+        times = self._failures.get(key)
+        if times is None:
+            return deque()
+        while times and now - times[0] >= self.window_s:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+        return times
+
+    def retry_after(self, keys: list[str], *, now: float | None = None) -> int:
+        """Seconds until a login may be tried again for all ``keys`` (0: now)."""
+        now = time.monotonic() if now is None else now
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                times = self._recent(key, now)
+                if len(times) >= self.max_failures:
+                    wait = max(wait, times[-self.max_failures] + self.window_s - now)
+        return int(wait + 0.999) if wait > 0 else 0
+
+    def failed(self, *keys: str, now: float | None = None) -> None:
+        """Count a failed login against each key."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._failures) >= self.max_keys:  # drop the stalest keys first
+                for key in list(self._failures):
+                    self._recent(key, now)
+                while len(self._failures) >= self.max_keys:
+                    del self._failures[next(iter(self._failures))]
+            for key in keys:
+                times = self._failures.setdefault(key, deque())
+                times.append(now)
+                while len(times) > self.max_failures:
+                    times.popleft()
+
+    def succeeded(self, key: str) -> None:
+        """Forget the failures of ``key`` (the account, after a right password)."""
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+def login_limiter(app: Flask) -> LoginLimiter:
+    """The app's :class:`LoginLimiter`."""
+    return app.extensions["hotspots_login_limiter"]
+
+
 def init_app(app: Flask) -> None:
-    """Add the headers to every response of ``app``."""
+    """Add the headers to every response of ``app``; set up cookies and the login limiter."""
     basemap = app.extensions.get("hotspots_basemap")  # webapp.tiles; a local file is 'self'
     tiles_url = basemap.url if basemap is not None else app.config.get("HOTSPOTS_TILES_URL")
     policy = content_security_policy(tiles_url)
+    if app.config.get("HOTSPOTS_SECURE_COOKIES"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.extensions["hotspots_login_limiter"] = LoginLimiter(
+        max_failures=int(app.config.get("HOTSPOTS_LOGIN_MAX_FAILURES") or 5),
+        window_s=float(app.config.get("HOTSPOTS_LOGIN_WINDOW_S") or 60.0),
+    )
 
     @app.after_request
     def _headers(response: Response) -> Response:

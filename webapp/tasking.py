@@ -7,10 +7,9 @@ The selection is the app's usual one (``fy``, ``season``, ``area``), checked by
 :func:`webapp.params.selection`; a tasking sheet needs one financial year, so
 ``fy=all`` is a 400 naming ``fy``.
 
-Only public text is shown: the place is a police.uk-style ``Location``
-("On or near ...", no house numbers); any other place text (a council
-export's free-text location may hold personal data) is withheld, and the
-sheet's list of top locations is never sent.
+Place text is at street level for viewers (:func:`webapp.auth.shown_places`:
+house numbers, flats and business names removed, "On or near ..." kept);
+analysts see it in full. The sheet's list of top locations is never sent.
 """
 
 from __future__ import annotations
@@ -22,11 +21,11 @@ import geopandas as gpd
 import pandas as pd
 from flask import Blueprint, Response, render_template
 
-from hotspots.io import ATTRIBUTION
+from hotspots.io import ATTRIBUTION, csv_safe
 from hotspots.tasking import tasking_sheet
 from webapp import results
+from webapp.auth import shown_places
 from webapp.params import ParamError, selection, store
-from webapp.views import csv_safe
 
 bp = Blueprint("tasking", __name__)
 
@@ -63,11 +62,10 @@ def _sheet(sel) -> gpd.GeoDataFrame:
                               financial_year=sel.financial_year, area=sel.focus_area,
                               ward=sel.ward_name, params=params)  # fmt: skip
         out = sheet[[*COLUMNS, "geometry"]].copy()
-        out["place"] = [public_place(p) for p in out["place"]]
         out.attrs.update(sheet.attrs)
         return out
 
-    return data_store._cached("tasking", sel, compute)
+    return shown_places(data_store.cached("tasking", sel, compute))
 
 
 def _stem(sel) -> str:

@@ -5,7 +5,12 @@ never stored or logged in clear. Roles:
 
 * ``viewer``: sees every page and downloads tables.
 * ``analyst``: also tunes the clustering from the page (``eps`` and
-  ``min_samples`` query parameters).
+  ``min_samples`` query parameters), and sees full place text (addresses).
+
+Each user has a *session generation*: a number that is part of every session
+the user logs in with. Logging out and changing the password add one to it,
+which ends every existing session of that user (an old cookie names the old
+generation and is refused).
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('viewer', 'analyst')),
-    created TEXT NOT NULL DEFAULT (datetime('now'))
+    created TEXT NOT NULL DEFAULT (datetime('now')),
+    session_gen INTEGER NOT NULL DEFAULT 0
 )
 """
 
@@ -39,6 +45,7 @@ class User:
 
     name: str
     role: str
+    session_gen: int = 0
 
     @property
     def is_analyst(self) -> bool:
@@ -51,6 +58,10 @@ def _connect(db_path: str | Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=10)
     conn.execute(_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(users)")}
+    if "session_gen" not in columns:  # a users file from before session generations
+        with conn:
+            conn.execute("ALTER TABLE users ADD COLUMN session_gen INTEGER NOT NULL DEFAULT 0")
     return conn
 
 
@@ -66,6 +77,8 @@ def check_name(name: str) -> str:
 
 def add_user(db_path: str | Path, name: str, password: str, role: str = "viewer") -> User:
     """Add a user, or replace the password and role of an existing one.
+
+    Replacing the password of an existing user ends all of that user's sessions.
 
     Parameters
     ----------
@@ -90,10 +103,19 @@ def add_user(db_path: str | Path, name: str, password: str, role: str = "viewer"
         conn.execute(
             "INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?) "
             "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash, "
-            "role = excluded.role",
+            "role = excluded.role, session_gen = session_gen + 1",
             (name, generate_password_hash(password), role),
         )
-    return User(name, role)
+        gen = conn.execute("SELECT session_gen FROM users WHERE name = ?", (name,)).fetchone()[0]
+    return User(name, role, gen)
+
+
+def end_sessions(db_path: str | Path, name: str) -> int:
+    """End every session of user ``name`` (logout, password change); return the new generation."""
+    with closing(_connect(db_path)) as conn, conn:
+        conn.execute("UPDATE users SET session_gen = session_gen + 1 WHERE name = ?", (name,))
+        row = conn.execute("SELECT session_gen FROM users WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else 0
 
 
 def remove_user(db_path: str | Path, name: str) -> bool:
@@ -107,7 +129,9 @@ def get_user(db_path: str | Path, name: str) -> User | None:
     if not Path(db_path).exists():
         return None
     with closing(_connect(db_path)) as conn:
-        row = conn.execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
+        row = conn.execute(
+            "SELECT name, role, session_gen FROM users WHERE name = ?", (name,)
+        ).fetchone()
     return User(*row) if row else None
 
 
@@ -116,7 +140,7 @@ def list_users(db_path: str | Path) -> list[User]:
     if not Path(db_path).exists():
         return []
     with closing(_connect(db_path)) as conn:
-        rows = conn.execute("SELECT name, role FROM users ORDER BY name").fetchall()
+        rows = conn.execute("SELECT name, role, session_gen FROM users ORDER BY name").fetchall()
     return [User(*row) for row in rows]
 
 
@@ -131,9 +155,9 @@ def authenticate(db_path: str | Path, name: str, password: str) -> User | None:
     if Path(db_path).exists() and name:
         with closing(_connect(db_path)) as conn:
             row = conn.execute(
-                "SELECT name, role, password_hash FROM users WHERE name = ?", (name,)
+                "SELECT name, role, password_hash, session_gen FROM users WHERE name = ?", (name,)
             ).fetchone()
     if row is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    return User(row[0], row[1]) if check_password_hash(row[2], password or "") else None
+    return User(row[0], row[1], row[3]) if check_password_hash(row[2], password or "") else None

@@ -2,6 +2,8 @@
 
 Views only read the validated selection (:func:`webapp.params.selection`),
 ask the cached store for answers and render; no analysis happens here.
+Place text reaches a viewer at street level only (:func:`webapp.auth.shown_places`),
+and every CSV download is formula-safe (:func:`hotspots.io.csv_safe`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from hotspots.io import ATTRIBUTION
+from hotspots.io import ATTRIBUTION, csv_safe
+from webapp.auth import may_see_addresses, shown_places
 from webapp.charts import profile_svg
 from webapp.params import SEASON_CHOICES, selection, store
 
@@ -23,7 +26,6 @@ NAV = (("/map", "Map"), ("/wards", "Wards"), ("/clusters", "Hotspots"),
        ("/seasonal", "Seasonal"), ("/tasking", "Tasking"))  # fmt: skip
 CLUSTER_COLUMNS = ["cluster_id", "incidents", "share", "ward", "area", "top_locations",
                    "top_categories", "months", "previous", "change", "trend"]  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.app_context_processor
@@ -39,23 +41,6 @@ def _page_context() -> dict:
         "season_choices": SEASON_CHOICES,
     }
 
-
-def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
-    """Quote text cells a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``).
-
-    Examples
-    --------
-    >>> csv_safe(pd.DataFrame({"a": ["=1+1", "ok"], "n": [-1, 2]}))["a"].tolist()
-    ["'=1+1", 'ok']
-    """
-    out = table.copy()
-    for col in out.columns:
-        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
-            out[col] = [
-                "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-                for v in out[col]
-            ]
-    return out
 
 
 def _csv_response(table: pd.DataFrame, filename: str) -> Response:
@@ -74,8 +59,11 @@ def _file_stem(sel) -> str:
 
 
 def cluster_rows(clusters) -> pd.DataFrame:
-    """The cluster table as shown and downloaded (no geometry; share as a per cent)."""
-    table = pd.DataFrame(clusters.drop(columns=clusters.geometry.name))
+    """The cluster table as shown and downloaded (no geometry; share as a per cent).
+
+    Place text is at street level unless the user is an analyst.
+    """
+    table = pd.DataFrame(shown_places(clusters.drop(columns=clusters.geometry.name)))
     table = table[[c for c in CLUSTER_COLUMNS if c in table.columns]].copy()
     table["share"] = (100 * table["share"].astype(float)).round(1)
     return table.rename(columns={"share": "share_pct"})
@@ -100,7 +88,7 @@ def map_page():
 def map_frame():
     """The folium map page itself (scripts from /static/vendor; no CDN)."""
     sel = selection()
-    return Response(store().map_html(sel), mimetype="text/html")
+    return Response(store().map_html(sel, full_places=may_see_addresses()), mimetype="text/html")
 
 
 @bp.route("/wards")

@@ -25,7 +25,9 @@ from hotspots import __version__
 COMMANDS: dict[str, str] = {
     "clusters": "hotspots.cli.analysis:clusters",
     "wards": "hotspots.cli.analysis:wards",
-    "tune": "hotspots.cli.analysis:tune",
+    "evaluate": "hotspots.cli.evaluate:evaluate",
+    "tune": "hotspots.cli.evaluate:tune",
+    "patterns": "hotspots.cli.evaluate:patterns",
     "tasking": "hotspots.cli.reports:tasking",
     "map": "hotspots.cli.reports:map_command",
     "export": "hotspots.cli.reports:export",

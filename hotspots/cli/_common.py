@@ -71,11 +71,17 @@ def input_options(func: Callable) -> Callable:
                           f"one of {', '.join(COLUMN_ROLES)}. Example: "
                           "--column date='Date Reported' --column postcode=PCODE"),
         click.option("--date-format", metavar="FORMAT",
-                     help="Force the council date format (strftime codes, e.g. '%d/%m/%Y %H:%M'). "
-                          "Default: detected per column."),
+                     help="Force the council date format: iso, dmy (dd/mm/yyyy), mdy (mm/dd/yyyy) "
+                          "or strftime codes, e.g. '%d/%m/%Y %H:%M'. Default: one format detected "
+                          "per column (ISO is year-month-day; slash dates day first unless the "
+                          "column can only be month first)."),
         click.option("--tolerance-m", type=float, default=100.0, show_default=True,
                      help="Incidents just outside every ward take the nearest ward within this "
                           "many metres; further away they are outside the study area."),
+        click.option("--keep-addresses", is_flag=True,
+                     help="Keep full place text (house numbers, flats, business names) in the "
+                          "outputs. Default: street level only ('6 Unicorn Hill, Redditch' -> "
+                          "'Unicorn Hill'); the rejects file keeps rows as read."),
     ])  # fmt: skip
 
 
@@ -94,6 +100,7 @@ class Inputs:
     column_map: tuple[str, ...] = ()
     date_format: str | None = None
     tolerance_m: float = 100.0
+    keep_addresses: bool = False
 
     @classmethod
     def pop(cls, kwargs: dict) -> Inputs:
@@ -153,7 +160,8 @@ def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
 
     With no INPUT the embedded demo is used (its wards and focus areas too,
     unless others are given). Rejected rows go to ``--rejects``, else beside
-    ``output`` (``<output>.rejects.csv``), else ``rejects.csv``.
+    ``output`` (``<output>.rejects.csv``), else ``rejects.csv``. Place text is
+    street level (:func:`hotspots.privacy.redact_places`) unless ``--keep-addresses``.
     """
     from hotspots.io import write_table
     from hotspots.loader import load
@@ -170,6 +178,12 @@ def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
         write_table(prepared.load.rejects, rejects_path)
         line += f"\nrejected rows written to {rejects_path}"
     click.echo(line)
+    if not opts.keep_addresses:
+        from dataclasses import replace
+
+        from hotspots.privacy import redact_places
+
+        prepared = replace(prepared, incidents=redact_places(prepared.incidents, withheld=""))
     return prepared
 
 
@@ -190,18 +204,39 @@ def cluster_options(func: Callable) -> Callable:
                           "background]."),
         click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
                      help="Widen each cluster's outline by this many metres."),
+        click.option("--params", "params_path", type=click.Path(path_type=Path),
+                     help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); --eps-m, "
+                          "--min-samples or --hull-buffer-m given as well win over it."),
     ])  # fmt: skip
 
 
 def cluster_params(kwargs: dict) -> ClusterParams:
-    """The DBSCAN settings from :func:`cluster_options`' values."""
+    """The DBSCAN settings from :func:`cluster_options`' values.
+
+    With ``--params FILE`` the file's settings are used, except those given
+    on the command line; the result's ``source`` names the file.
+    """
+    import dataclasses
+
     from hotspots.cluster import ClusterParams
 
-    return ClusterParams(
-        eps_m=kwargs["eps_m"],
-        min_samples=kwargs["min_samples"],
-        hull_buffer_m=kwargs["hull_buffer_m"],
-    )
+    given = {k: kwargs[k] for k in ("eps_m", "min_samples", "hull_buffer_m")}
+    path = kwargs.get("params_path")
+    if not path:
+        return ClusterParams(**given)
+    from hotspots.evaluate import read_params
+
+    ctx = click.get_current_context(silent=True)
+    typed = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    explicit = {k: v for k, v in given.items() if ctx and ctx.get_parameter_source(k) in typed}
+    params = dataclasses.replace(read_params(path), **explicit)
+    ms = params.min_samples if params.min_samples is not None else "from the data"
+    line = f"DBSCAN parameters from {path}: eps {params.eps_m:g} m, min_samples {ms}"
+    if explicit:
+        names = ", ".join("--" + k.replace("_", "-") for k in explicit)
+        line += f" ({names} from the command line)"
+    click.echo(line, err=True)
+    return params
 
 
 def echo_table(frame: pd.DataFrame) -> None:

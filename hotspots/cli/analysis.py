@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from hotspots.cli._common import (
-    SEASON_CHOICE,
     Inputs,
     cluster_options,
     cluster_params,
@@ -23,13 +22,18 @@ from hotspots.cli._common import (
 @cluster_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("clusters.geojson"),
               show_default=True, help="Output file: .geojson (EPSG:4326), .gpkg (EPSG:27700) or .csv.")  # fmt: skip
-def clusters(output: Path, **kwargs) -> None:
+@click.option("--simulations", type=click.IntRange(min=0), default=999, show_default=True,
+              help="Monte Carlo simulations for each hotspot's p-value (0: no test). See "
+                   "hotspots.significance.")  # fmt: skip
+def clusters(output: Path, simulations: int, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
 
     INPUT is any mix of police.uk street-level CSVs, folders or zips, and council
     exports. Clusters are sorted largest first; each has cluster_id, incidents,
     share (of the selection), ward, area (focus area), top_locations,
-    top_categories and months.
+    top_categories and months; and p_value, q_value and significant: whether a
+    cluster that big could arise by chance among the borough's own map points
+    (Monte Carlo, Benjamini-Hochberg false discovery rate 5%).
 
     \b
     Example (Redditch, autumn 2018):
@@ -51,68 +55,58 @@ def clusters(output: Path, **kwargs) -> None:
         ward=kwargs["ward"],
         params=params,
     )
+    columns = ["cluster_id", "incidents", "ward", "area", "top_locations"]
+    if simulations:
+        from hotspots.significance import significance_for
+
+        found = significance_for(prepared, found, area=kwargs["area"], ward=kwargs["ward"],
+                                 n_sim=simulations)  # fmt: skip
+        columns[2:2] = ["p_value", "significant"]
     write_layer(found, output)
+    source = f" from {params.source}" if params.source else ""
     click.echo(
         f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents "
-        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}) written to {output}"
+        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}{source}) "
+        f"written to {output}"
     )
+    if simulations and len(found):
+        click.echo(f"{int(found['significant'].sum())} significant: {found.attrs['significance']}")
     if len(found):
-        echo_table(found[["cluster_id", "incidents", "ward", "area", "top_locations"]].head(10))
+        echo_table(found[columns].head(10))
 
 
 @click.command()
 @input_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("ward_table.csv"),
               show_default=True, help="The ward table as CSV.")  # fmt: skip
-def wards(output: Path, **kwargs) -> None:
+@click.option("--population", "population_path", type=click.Path(path_type=Path),
+              help="Ward populations (ONS mid-year estimate CSV, detected, or ward,population): "
+                   "adds population and rate per 1,000 residents for each year [default with no "
+                   "INPUT: the demo's made-up figures].")  # fmt: skip
+def wards(output: Path, population_path: Path | None, **kwargs) -> None:
     """Count incidents per ward and financial year, in the council's table format.
 
     Columns: ward, one per financial year (April-March, e.g. 2017-18), then
     difference and percentage (last year against the one before) when there
-    are two or more years; the last row is the Grand Total.
+    are two or more years; with --population, population and "rate YYYY-YY"
+    (incidents per 1,000 residents) per year. The last row is the Grand Total.
     """
     from hotspots.io import write_table
     from hotspots.wards import ward_table
 
-    prepared = load_prepared(Inputs.pop(kwargs), output=output)
+    opts = Inputs.pop(kwargs)
+    prepared = load_prepared(opts, output=output)
     table = ward_table(prepared.incidents, prepared.wards)
+    population_path = population_path or opts.spec().resolved().population
+    if population_path:
+        from hotspots.population import add_rates, read_population
+
+        table = add_rates(table, read_population(population_path, prepared.wards))
     write_table(table, output)
     echo_table(table)
+    for note in table.attrs["notes"]:  # boundary vintage, part years
+        click.echo(note)
     click.echo(f"written to {output}")
-
-
-@click.command()
-@input_options
-@click.option("--season", type=SEASON_CHOICE, default="all", show_default=True,
-              help="Meteorological season to tune for.")
-@click.option("--fy", "financial_year", metavar="YYYY-YY",
-              help="Financial year April-March, e.g. 2018-19 [default: all years].")
-@click.option("--eps-m", type=float, default=100.0, show_default=True,
-              help="DBSCAN radius in metres for the background count.")
-@click.option("--min-samples", type=int, default=None,
-              help="min_samples for the k-distance curve [default: chosen from the data].")
-def tune(**kwargs) -> None:
-    """Suggest DBSCAN settings for a selection: eps from the k-distance curve.
-
-    Prints the incidents selected, the default min_samples, the background
-    count expected in an --eps-m circle, and the eps_m at the knee of the
-    k-distance curve for that min_samples.
-    """
-    from hotspots.cluster import background_count, default_min_samples, suggest_eps
-    from hotspots.pipeline import select_incidents
-
-    prepared = load_prepared(Inputs.pop(kwargs))
-    chosen = select_incidents(
-        prepared.incidents, season=kwargs["season"], financial_year=kwargs["financial_year"]
-    )
-    area = prepared.study_area_m2
-    ms = kwargs["min_samples"] or default_min_samples(len(chosen), area, kwargs["eps_m"])
-    click.echo(f"incidents selected: {len(chosen):,}; study area {area / 1e6:.1f} km2")
-    click.echo(
-        f"background in a {kwargs['eps_m']:g} m circle: "
-        f"{background_count(len(chosen), area, kwargs['eps_m']):.2f}"
-    )
-    click.echo(f"min_samples: {ms}; suggested eps_m: {suggest_eps(chosen, min_samples=ms):g}")
 
 
 @click.command()

@@ -64,6 +64,11 @@ def tasking(output: Path, **kwargs) -> None:
     sheet, clusters = make_tasking(
         prepared, financial_year=kwargs["financial_year"], params=cluster_params(kwargs), **sel
     )
+    from hotspots.significance import significance_for
+
+    clusters = significance_for(prepared, clusters, area=sel["area"], ward=sel["ward"])
+    verdict = clusters.set_index("cluster_id")["significant"] if len(clusters) else {}
+    sheet["significant"] = sheet["cluster_id"].map(verdict).astype(bool)
     chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
     demo = is_demo(prepared)
     style = map_style(kwargs, demo=demo, dpi=150)
@@ -81,10 +86,13 @@ def tasking(output: Path, **kwargs) -> None:
     )
     click.echo(
         f"{len(sheet)} hotspot(s) from {len(chosen):,} incidents "
-        f"(min_samples {sheet.attrs.get('min_samples')}) written to {output}"
+        f"(eps {sheet.attrs.get('eps_m'):g} m, min_samples {sheet.attrs.get('min_samples')}"
+        f"{' from ' + clusters.attrs['params_source'] if clusters.attrs.get('params_source') else ''}"
+        f") written to {output}"
     )
     if len(sheet):
-        echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "peak_months"]])
+        echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "significant",
+                          "peak_months"]])
 
 
 def _sources(opts: Inputs) -> list[Path | None]:
@@ -268,6 +276,9 @@ def map_command(output: Path, **kwargs) -> None:
     fy = kwargs["financial_year"]
     sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
     clusters = hotspots_with_trend(prepared, financial_year=fy, params=cluster_params(kwargs), **sel)
+    from hotspots.significance import significance_for
+
+    clusters = significance_for(prepared, clusters, area=sel["area"], ward=sel["ward"])
     chosen = select_incidents(prepared.incidents, financial_year=fy, **sel)
     focus = None
     if kwargs["ward"]:
@@ -297,6 +308,9 @@ def map_command(output: Path, **kwargs) -> None:
     with atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     click.echo(
-        f"{len(clusters)} hotspot(s) from {len(chosen):,} incidents; map written to {output} "
+        f"{len(clusters)} hotspot(s) from {len(chosen):,} incidents (eps {clusters.attrs['eps_m']:g} m, "
+        f"min_samples {clusters.attrs['min_samples']}"
+        f"{' from ' + clusters.attrs['params_source'] if clusters.attrs.get('params_source') else ''}"
+        f"); map written to {output} "
         f"({len(page.encode()) / 1e6:.1f} MB, opens offline)"
     )

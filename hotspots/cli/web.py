@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -41,23 +42,33 @@ def serve_config(
     host: str,
     tiles_url: str | None,
     tiles_attribution: str | None,
-    eps_m: float,
+    eps_m: float | None,
+    min_samples: int | None,
+    users_db: Path | None,
+    params: Path | None = None,
+    postcodes: Path | None = None,
+    columns: tuple[str, ...] = (),
+    crime_types: tuple[str, ...] = (),
+    date_format: str | None = None,
+    secure_cookies: bool | None = None,
     basemap: str | None = None,
     basemap_attribution: str | None = None,
     os_api_key: str | None = None,
     roads: str | None = None,
-    min_samples: int | None,
-    users_db: Path | None,
 ) -> dict:
     """The app config for ``hotspots serve``: login off only for the demo on loopback.
+
+    The data options are the CLI's (``--postcodes``, ``--column``,
+    ``--crime-type``, ``--date-format``), read by the same loader. Session
+    cookies are ``Secure`` unless serving on loopback (or ``secure_cookies`` says).
 
     Examples
     --------
     >>> cfg = serve_config(data=(), wards=None, areas=None, population=None, host="127.0.0.1",
     ...                    tiles_url=None, tiles_attribution=None, eps_m=100, min_samples=None,
     ...                    users_db=None)
-    >>> cfg["HOTSPOTS_REQUIRE_LOGIN"]
-    False
+    >>> cfg["HOTSPOTS_REQUIRE_LOGIN"], cfg["HOTSPOTS_SECURE_COOKIES"]
+    (False, False)
     """
     demo = not data
     config = {
@@ -74,7 +85,21 @@ def serve_config(
         "HOTSPOTS_EPS_M": eps_m,
         "HOTSPOTS_MIN_SAMPLES": min_samples,
         "HOTSPOTS_REQUIRE_LOGIN": not (demo and is_loopback(host)),
+        "HOTSPOTS_POSTCODES": str(postcodes) if postcodes else None,
+        "HOTSPOTS_COLUMNS": list(columns),
+        "HOTSPOTS_CRIME_TYPES": list(crime_types) or None,
+        "HOTSPOTS_DATE_FORMAT": date_format or None,
+        "HOTSPOTS_SECURE_COOKIES": (
+            not is_loopback(host) if secure_cookies is None else bool(secure_cookies)
+        ),
     }
+    if params:  # the file's eps/min_samples, unless given on the command line (not None)
+        config["HOTSPOTS_PARAMS"] = str(params)
+        for key in ("HOTSPOTS_EPS_M", "HOTSPOTS_MIN_SAMPLES"):
+            if config[key] is None:
+                del config[key]
+    elif eps_m is None:
+        config["HOTSPOTS_EPS_M"] = 100.0
     if users_db:
         config["HOTSPOTS_USERS_DB"] = str(users_db)
     return config
@@ -90,23 +115,46 @@ def serve_config(
               help="Focus areas (town centre, district centres) as TOML or polygons.")
 @click.option("--population", type=click.Path(exists=True, path_type=Path),
               help="CSV of ward,population: the ward layer shows rates per 1,000 residents.")
+@click.option("--postcodes", type=click.Path(exists=True, path_type=Path),
+              help="Postcode directory (OS Code-Point Open or ONS Postcode Directory CSV) for "
+                   "council rows that have a postcode but no coordinates.")
+@click.option("--column", "columns", multiple=True, metavar="ROLE=NAME",
+              help="Name a council export's column (as for `hotspots clusters`), e.g. "
+                   "--column date='Date Reported' --column postcode=PCODE.")
+@click.option("--crime-type", "crime_types", multiple=True, metavar="TYPE",
+              help="police.uk Crime type to keep (repeat for several; 'all' keeps every type) "
+                   "[default: Anti-social behaviour].")
+@click.option("--date-format", metavar="FORMAT",
+              help="Force the council date format (strftime codes, e.g. '%d/%m/%Y %H:%M').")
+@click.option("--secure-cookies/--no-secure-cookies", default=None,
+              help="Send the login cookie over HTTPS only [default: on unless --host is "
+                   "loopback; put the app behind an HTTPS proxy]. Also HOTSPOTS_SECURE_COOKIES.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback requires logins.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @map_options
 @click.option("--tiles-url", hidden=True, help="Older name of --basemap URL.")
 @click.option("--tiles-attribution", hidden=True, help="Older name of --basemap-attribution.")
-@click.option("--eps-m", type=float, default=100.0, show_default=True, help="DBSCAN radius, metres.")
+@click.option("--eps-m", type=float, default=None, help="DBSCAN radius, metres [default: 100, or --params].")
 @click.option("--min-samples", type=int, default=None, help="DBSCAN min_samples [default: from the data].")
+@click.option("--params", type=click.Path(exists=True, path_type=Path),
+              help="DBSCAN parameters from `hotspots tune -o FILE` (HOTSPOTS_PARAMS).")
 @click.option("--users-db", type=click.Path(path_type=Path),
               help="Users file [default: instance/users.sqlite].")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="Server threads. Slow (uncached) selections are computed a few at a time "
+                   "(HOTSPOTS_COMPUTE_WORKERS); the other threads keep answering /healthz and "
+                   "cached pages.")
 def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     """Run the web app under waitress (a production WSGI server).
 
     With no --data on a loopback host it serves the embedded demo with no login
     (a banner says so). Otherwise every page needs a login: add users first with
     `hotspots users add NAME`.
+
+    The data options are those of `hotspots clusters`. Viewers see place text
+    at street level (no house numbers); analysts (`users add NAME --role
+    analyst`) see it in full.
 
     \b
     Examples:
@@ -116,18 +164,32 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
       hotspots serve --data ../shared/data/police-uk/west-mercia \\
           --wards ../shared/data/wards/redditch.geojson \\
           --areas boundaries/redditch_focus_areas.toml --host 0.0.0.0
+      hotspots serve --data asb_export.csv --postcodes codepoint.csv \\
+          --column date='Date Reported' --wards wards.geojson
     """
     import waitress
 
     from webapp import create_app
+    from webapp.data import DataLoadError
     from webapp.users import list_users
 
     config = serve_config(host=host, **kwargs)
+    # Requests waiting for a compute slot may take at most all but 4 threads: the rest stay
+    # free for /healthz and cached pages (more waiting requests get 503 with Retry-After).
+    workers = min(4, os.cpu_count() or 1)
+    config["HOTSPOTS_COMPUTE_WORKERS"] = workers
+    config["HOTSPOTS_MAX_WAITING"] = max(1, threads - workers - 4)
     app = create_app(config)
     store = app.extensions["hotspots_store"]
     click.echo("loading the data ...", err=True)
-    loaded = store.loaded()
+    try:
+        loaded = store.loaded()
+    except DataLoadError as exc:
+        raise click.ClickException(f"the data cannot be loaded: {exc}") from None
     click.echo(loaded.prepared.summary(), err=True)
+    if app.config["HOTSPOTS_SECURE_COOKIES"]:
+        click.echo("login cookies are Secure: serve over HTTPS (a proxy), or pass "
+                   "--no-secure-cookies on a trusted network", err=True)  # fmt: skip
     if app.config["HOTSPOTS_REQUIRE_LOGIN"]:
         db = app.config["HOTSPOTS_USERS_DB"]
         if not list_users(db):
