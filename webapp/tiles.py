@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app
 
@@ -38,10 +39,16 @@ def basemap_from_config(config) -> Basemap:
     'none'
     >>> basemap_from_config({"HOTSPOTS_BASEMAP": "osm"}).url
     'https://tile.openstreetmap.org/{z}/{x}/{y}.png'
+    >>> basemap_from_config({"HOTSPOTS_TILES_URL": "https://{s}.t.example/{z}/{x}/{y}.png"}).attribution
+    'Basemap: t.example'
     """
-    spec = config.get("HOTSPOTS_BASEMAP") or config.get("HOTSPOTS_TILES_URL") or None
-    attribution = (config.get("HOTSPOTS_BASEMAP_ATTRIBUTION")
-                   or config.get("HOTSPOTS_TILES_ATTRIBUTION") or None)  # fmt: skip
+    spec = config.get("HOTSPOTS_BASEMAP") or None
+    attribution = config.get("HOTSPOTS_BASEMAP_ATTRIBUTION") or None
+    legacy = config.get("HOTSPOTS_TILES_URL") or None
+    if spec is None and legacy:  # the older setting: its attribution was optional
+        spec = legacy
+        attribution = (attribution or config.get("HOTSPOTS_TILES_ATTRIBUTION")
+                       or f"Basemap: {urlsplit(legacy).netloc.replace('{s}.', '')}")  # fmt: skip
     return resolve_basemap(spec, attribution=attribution,
                            os_api_key=config.get("HOTSPOTS_OS_API_KEY") or None)  # fmt: skip
 
