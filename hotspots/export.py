@@ -1237,7 +1237,7 @@ def run_batch(
                 clusters,
                 layer,
                 title=combo.title,
-                note=data_note(chosen, demo=demo),
+                note=f"{data_note(chosen, demo=demo)} {clusters.attrs.get('parameters', '')}.",
                 extent=_combo_extent(prepared, combo, layer),
                 areas=prepared.areas,
                 style=style,

@@ -77,6 +77,24 @@ def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def percent_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """Write shares one way in every CSV: ``share`` (a 0-1 fraction) as ``share_pct``.
+
+    ``share_pct`` is a per cent with one decimal (12.3 means 12.3%), in the
+    column where ``share`` stood. Tables without ``share`` come back unchanged.
+
+    Examples
+    --------
+    >>> percent_shares(pd.DataFrame({"id": [1, 2], "share": [0.08429, 0.5]})).to_dict("list")
+    {'id': [1, 2], 'share_pct': [8.4, 50.0]}
+    """
+    if "share" not in table.columns:
+        return table
+    out = table.copy()
+    out["share"] = (100 * pd.to_numeric(out["share"], errors="coerce")).round(1)
+    return out.rename(columns={"share": "share_pct"})
+
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; move it into place only on success."""
@@ -129,12 +147,14 @@ def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = 
         elif suffix == ".gpkg":
             layer.to_file(tmp, layer=layer_name, driver="GPKG")
         else:
-            csv_safe(pd.DataFrame(layer.drop(columns=layer.geometry.name))).to_csv(tmp, index=False)
+            table = pd.DataFrame(layer.drop(columns=layer.geometry.name))
+            csv_safe(percent_shares(table)).to_csv(tmp, index=False)
     return path
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV atomically, formulas neutralised (:func:`csv_safe`)."""
+    """Write a table as CSV atomically: formulas neutralised (:func:`csv_safe`), a ``share``
+    column as ``share_pct`` (:func:`percent_shares`)."""
     with atomic_path(path) as tmp:
-        csv_safe(table).to_csv(tmp, index=False)
+        csv_safe(percent_shares(table)).to_csv(tmp, index=False)
     return Path(path)

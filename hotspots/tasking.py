@@ -1,7 +1,9 @@
 """Tasking sheets: hotspots as a ranked list for the people who plan patrols.
 
 A tasking sheet has one row per hotspot of a selection (season, financial
-year, optionally a focus area or ward), ranked by incidents, with a plain
+year, optionally a focus area or ward), ranked by incidents in the whole study
+area (a ward's sheet lists the study area's hotspots that lie in the ward, with
+their study-area ranks: see :mod:`hotspots.pipeline`), with a plain
 place description (the most common police.uk ``Location`` string among the
 hotspot's incidents, e.g. "On or near Unicorn Hill"), its ward and focus area,
 the change against the same season a year before, and when it peaks (months;
@@ -19,14 +21,19 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import Point
 
 from hotspots._errors import HotspotsError
-from hotspots._validate import ANALYSIS_CRS, check_columns, to_analysis_crs
-from hotspots.cluster import ClusterParams, label_incidents
+from hotspots._validate import ANALYSIS_CRS, check_columns
+from hotspots.cluster import ClusterParams
 from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous
 from hotspots.geocode import bng_to_lonlat
-from hotspots.pipeline import Prepared, hotspots_for, previous_selection, select_incidents
+from hotspots.pipeline import (
+    Prepared,
+    add_trend,
+    busiest_points,
+    check_view,
+    find_hotspots,
+)
 from hotspots.seasons import parse_financial_year
 
 log = logging.getLogger(__name__)
@@ -138,15 +145,6 @@ def peak_hour(hours: pd.Series) -> str:
     return ", ".join(f"{h:02d}:00-{(h + 1) % 24:02d}:00" for h in top)
 
 
-def _busiest_point(xy: np.ndarray) -> tuple[float, float]:
-    """The map point with the most incidents (ties: the one nearest the mean)."""
-    uniq, counts = np.unique(xy, axis=0, return_counts=True)
-    best = uniq[counts == counts.max()]
-    centre = xy.mean(axis=0)
-    pick = best[np.argmin(((best - centre) ** 2).sum(axis=1))]
-    return float(pick[0]), float(pick[1])
-
-
 def _empty_sheet() -> gpd.GeoDataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in SHEET_COLUMNS[:-1]})
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), crs=ANALYSIS_CRS)
@@ -156,99 +154,93 @@ def sheet_from_clusters(
     clusters: gpd.GeoDataFrame,
     incidents: gpd.GeoDataFrame,
     *,
+    members: pd.Series,
     previous: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """Turn clusters and the incidents they were found in into a tasking sheet.
+    """Turn hotspots and the incidents that make them into a tasking sheet.
 
     Parameters
     ----------
     clusters : geopandas.GeoDataFrame
-        From :func:`hotspots.pipeline.hotspots_for` or
-        :func:`hotspots.cluster.find_clusters` (their ``attrs`` carry ``eps_m``
-        and ``min_samples``, used to recover each hotspot's incidents).
+        The hotspots to list (from :func:`hotspots.pipeline.find_hotspots` or
+        :func:`hotspots.pipeline.clusters_and_members`; a view may list some of them).
     incidents : geopandas.GeoDataFrame
-        Exactly the incidents that were clustered (the same selection).
+        The incidents that were clustered (the period, whole study area).
+    members : pandas.Series
+        ``cluster_id`` of each incident (``<NA>`` for noise), index-aligned with
+        ``incidents``: the clustering's own answer, so DBSCAN is not run again.
     previous : geopandas.GeoDataFrame, optional
-        The incidents of the same selection a year before. None means the data
+        The incidents of the same season a year before. None means the data
         holds no earlier period: ``previous`` is missing and ``trend`` is
-        :data:`NO_EARLIER_DATA`.
+        :data:`NO_EARLIER_DATA`. Ignored when ``clusters`` already has
+        ``previous`` and ``trend`` (:func:`hotspots.pipeline.add_trend`, which
+        compares part years on the months both hold).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns :data:`SHEET_COLUMNS`, ranked by incidents (``rank`` 1 is the
-        largest); the geometry is the hotspot's busiest map point (EPSG:27700),
-        ``lon``/``lat`` the same point in WGS84.
+        Columns :data:`SHEET_COLUMNS`, ordered by ``rank``, which is the
+        hotspot's ``cluster_id`` (its rank by incidents in the whole study area,
+        so a ward's sheet may start at 3); the geometry is the hotspot's
+        busiest map point (EPSG:27700), ``lon``/``lat`` the same point in WGS84.
 
     Raises
     ------
     HotspotsError
-        If ``clusters`` lacks the ``eps_m``/``min_samples`` attributes, or the
-        incidents do not reproduce the clusters.
+        If ``members`` does not give each hotspot its number of incidents.
     """
     check_columns(incidents, ["location", "month"], argument="incidents")
     if clusters.empty:
         return _empty_sheet()
-    if "eps_m" not in clusters.attrs or "min_samples" not in clusters.attrs:
+    ids = clusters["cluster_id"].astype(int)
+    cid = pd.to_numeric(members.reindex(incidents.index), errors="coerce")
+    keep = cid.isin(set(ids)).to_numpy(dtype=bool)
+    sub = incidents.loc[keep].assign(cluster_id=cid[keep].astype(int).to_numpy())
+    if sub["cluster_id"].value_counts().reindex(ids, fill_value=0).tolist() != (
+        clusters["incidents"].astype(int).tolist()
+    ):
         raise HotspotsError(
-            "clusters must come from find_clusters or hotspots_for (their attrs carry eps_m and "
-            f"min_samples); got attrs {sorted(clusters.attrs)!r}"
+            "the incidents and members given do not make these clusters: pass the incidents "
+            "that were clustered and the members the same run gave (hotspots.pipeline."
+            "find_hotspots returns both)"
         )
-    labels = label_incidents(
-        incidents, eps_m=clusters.attrs["eps_m"], min_samples=clusters.attrs["min_samples"]
-    ).to_numpy()
-    geoms = to_analysis_crs(incidents).geometry
-    xy = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
-    # Match each DBSCAN label to its summary row by size and mean point (as computed there).
-    members: dict[int, np.ndarray] = {}
-    for label in np.unique(labels[labels >= 0]):
-        mask = labels == label
-        pts = xy[mask]
-        hit = clusters.index[
-            (clusters["incidents"] == mask.sum())
-            & np.isclose(clusters["centroid_x"], pts[:, 0].mean(), atol=1e-6)
-            & np.isclose(clusters["centroid_y"], pts[:, 1].mean(), atol=1e-6)
-        ]
-        if len(hit) != 1:
-            raise HotspotsError(
-                "the incidents given do not reproduce the clusters: pass exactly the selection "
-                "that was clustered"
-            )
-        members[hit[0]] = mask
-    if len(members) != len(clusters):
-        raise HotspotsError("the incidents given do not reproduce the clusters")
-    if previous is not None:
+    if {"previous", "trend"} <= set(clusters.columns):  # from hotspots.pipeline.add_trend
+        trend = clusters
+    elif previous is not None:
         trend = change_vs_previous(clusters, previous)
     else:
         trend = clusters.assign(previous=pd.NA, trend=NO_EARLIER_DATA)
-    has_weekday = "weekday" in incidents.columns
-    has_hour = "hour" in incidents.columns
-    rows = []
-    for idx, row in clusters.iterrows():
-        mask = members[idx]
-        sub = incidents.loc[mask]
-        x, y = _busiest_point(xy[mask])
-        rows.append(
-            {
-                "place": place_of(sub["location"]),
-                "ward": row["ward"],
-                "area": row["area"],
-                "incidents": int(row["incidents"]),
-                "share": float(row["share"]),
-                "previous": trend.at[idx, "previous"],
-                "trend": trend.at[idx, "trend"],
-                "peak_months": peak_months(sub["month"]),
-                "peak_weekday": peak_weekday(sub["weekday"]) if has_weekday else "",
-                "peak_hour": peak_hour(sub["hour"]) if has_hour else "",
-                "locations": row["top_locations"],
-                "cluster_id": int(row["cluster_id"]),
-                "geometry": Point(x, y),
-            }
-        )
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=ANALYSIS_CRS)
-    out = out.sort_values(["incidents", "cluster_id"], ascending=[False, True], ignore_index=True)
-    out["rank"] = np.arange(1, len(out) + 1)
-    out["previous"] = pd.array(out["previous"], dtype="Int64")
+    groups = sub.groupby("cluster_id")
+    blank = pd.Series("", index=groups.size().index)
+    peaks = pd.DataFrame(
+        {
+            "place": groups["location"].agg(place_of),
+            "peak_months": groups["month"].agg(peak_months),
+            "peak_weekday": groups["weekday"].agg(peak_weekday) if "weekday" in sub else blank,
+            "peak_hour": groups["hour"].agg(peak_hour) if "hour" in sub else blank,
+        }
+    ).reindex(ids)
+    points = busiest_points(sub, sub["cluster_id"]).reindex(ids)
+    out = gpd.GeoDataFrame(
+        {
+            "rank": ids.to_numpy(),
+            "place": peaks["place"].to_numpy(),
+            "ward": clusters["ward"].to_numpy(),
+            "area": clusters["area"].to_numpy(),
+            "incidents": clusters["incidents"].astype(int).to_numpy(),
+            "share": clusters["share"].astype(float).to_numpy(),
+            "previous": pd.array(trend["previous"], dtype="Int64"),
+            "trend": trend["trend"].to_numpy(),
+            "peak_months": peaks["peak_months"].to_numpy(),
+            "peak_weekday": peaks["peak_weekday"].to_numpy(),
+            "peak_hour": peaks["peak_hour"].to_numpy(),
+            "locations": clusters["top_locations"].to_numpy(),
+            "cluster_id": ids.to_numpy(),
+        },
+        geometry=gpd.points_from_xy(points["point_x"], points["point_y"]),
+        crs=ANALYSIS_CRS,
+    )
+    out = out.sort_values("rank", ignore_index=True)
     lon, lat = bng_to_lonlat(out.geometry.x, out.geometry.y)
     out["lon"], out["lat"] = np.round(lon, 6), np.round(lat, 6)
     return out[SHEET_COLUMNS]
@@ -265,7 +257,8 @@ def tasking(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The tasking sheet and the clusters (hull polygons) it was made from.
 
-    Same parameters as :func:`tasking_sheet`; the clusters are what a map draws.
+    Same parameters as :func:`tasking_sheet`; the clusters are what a map draws
+    (the same hotspots, ids and counts as every other view of the period).
     """
     if not financial_year:
         raise HotspotsError(
@@ -273,44 +266,16 @@ def tasking(
             "hotspot with the same season a year before"
         )
     parse_financial_year(financial_year)
-    _check_name(prepared, area=area, ward=ward)
-    clusters = hotspots_for(
+    check_view(prepared, area=area, ward=ward)
+    found = find_hotspots(
         prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params
     )
-    chosen = select_incidents(
-        prepared.incidents, season=season, financial_year=financial_year, area=area, ward=ward
-    )
-    before = previous_selection(
-        prepared, season=season, financial_year=financial_year, area=area, ward=ward
-    )
-    sheet = sheet_from_clusters(clusters, chosen, previous=before)
-    sheet.attrs.update(
-        selected=len(chosen),
-        min_samples=clusters.attrs.get("min_samples"),
-        eps_m=clusters.attrs.get("eps_m"),
-        season=season or "all",
-        financial_year=financial_year,
-        area=area or "",
-        ward=ward or "",
-    )
-    log.info("tasking sheet: %d hotspot(s) from %d incidents", len(sheet), len(chosen))
+    clusters = add_trend(found.clusters, prepared, season=season, financial_year=financial_year)
+    sheet = sheet_from_clusters(clusters, found.period, members=found.members)
+    sheet.attrs.update(clusters.attrs)
+    log.info("tasking sheet: %d hotspot(s) in a view of %d incidents", len(sheet),
+             len(found.selected))  # fmt: skip
     return sheet, clusters
-
-
-def _check_name(prepared: Prepared, *, area: str | None, ward: str | None) -> None:
-    if area:
-        names = [] if prepared.areas is None else list(prepared.areas["name"])
-        if area not in names:
-            raise HotspotsError(
-                f"area {area!r} is not one of the focus areas {names!r}; give one of them "
-                "(or --areas FILE with that name)"
-            )
-    if ward:
-        names = list(prepared.wards["ward_name"])
-        if ward not in names:
-            raise HotspotsError(
-                f"ward {ward!r} is not in the ward boundaries; give one of {names!r}"
-            )
 
 
 def tasking_sheet(
@@ -340,8 +305,11 @@ def tasking_sheet(
     Returns
     -------
     geopandas.GeoDataFrame
-        See :func:`sheet_from_clusters`. ``attrs`` hold ``selected`` (incidents
-        in the selection), ``min_samples`` and ``eps_m``.
+        See :func:`sheet_from_clusters`. ``attrs`` are those of
+        :func:`hotspots.pipeline.find_hotspots`' clusters: ``selected``
+        (incidents in the view), ``clustered`` (the period's incidents in the
+        whole study area; ``share`` is of these), ``eps_m``, ``min_samples``
+        and ``parameters`` (a line stating them).
 
     Raises
     ------

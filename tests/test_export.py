@@ -196,7 +196,7 @@ def test_sheet_files(demo, autumn, tmp_path):
     import pandas as pd
 
     table = pd.read_csv(write_sheet(sheet, tmp_path / "s.csv", **kw))
-    for col in ("rank", "place", "ward", "area", "incidents", "share", "trend", "peak_months"):
+    for col in ("rank", "place", "ward", "area", "incidents", "share_pct", "trend", "peak_months"):
         assert col in table.columns
     assert table["rank"].tolist() == list(range(1, len(sheet) + 1))
 

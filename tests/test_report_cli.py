@@ -20,7 +20,11 @@ def run(*args: str) -> object:
 
 
 def test_commands_are_registered():
-    assert {"tasking", "export"} <= set(main.commands)
+    import click
+
+    ctx = click.Context(main)
+    assert {"tasking", "export", "map"} <= set(main.list_commands(ctx))
+    assert main.get_command(ctx, "tasking").name == "tasking"
 
 
 def test_tasking_csv_on_the_demo(tmp_path):
@@ -28,7 +32,7 @@ def test_tasking_csv_on_the_demo(tmp_path):
     result = run("tasking", "--season", "autumn", "--fy", "2018-19", "-o", str(out))
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
-    assert list(table.columns[:8]) == ["rank", "place", "ward", "area", "incidents", "share",
+    assert list(table.columns[:8]) == ["rank", "place", "ward", "area", "incidents", "share_pct",
                                        "previous", "trend"]  # fmt: skip
     assert "peak_months" in table.columns
     assert table.loc[0, "place"] == "On or near Market Place"

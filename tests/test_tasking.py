@@ -14,8 +14,9 @@ from pyproj import Transformer
 from sklearn.cluster import DBSCAN
 
 from hotspots._errors import HotspotsError
-from hotspots.cluster import ClusterParams, find_clusters
+from hotspots.cluster import ClusterParams
 from hotspots.evaluate import TRENDS
+from hotspots.pipeline import clusters_and_members
 from hotspots.tasking import (
     NO_EARLIER_DATA,
     SHEET_COLUMNS,
@@ -33,11 +34,12 @@ def test_sheet_is_ranked_with_every_column(demo):
     assert list(sheet.columns) == SHEET_COLUMNS
     assert len(sheet) == len(clusters) > 2
     assert sheet["rank"].tolist() == list(range(1, len(sheet) + 1))
+    assert sheet["rank"].tolist() == sheet["cluster_id"].tolist() == clusters["cluster_id"].tolist()
     assert sheet["incidents"].is_monotonic_decreasing
     assert set(sheet["trend"]) <= set(TRENDS)
     assert sheet.loc[0, "area"] == "Town centre"
     assert sheet.loc[0, "place"] == "On or near Market Place"
-    assert (sheet["share"] * sheet.attrs["selected"]).round().astype(int).tolist() == sheet[
+    assert (sheet["share"] * sheet.attrs["clustered"]).round().astype(int).tolist() == sheet[
         "incidents"
     ].tolist()
     # The demo has times: weekday and hour peaks are filled in.
@@ -87,9 +89,12 @@ def test_errors_say_what_to_fix(demo, kwargs, words):
 
 
 def test_sheet_from_hand_made_clusters(two_clusters):
-    clusters = find_clusters(two_clusters, params=ClusterParams(eps_m=60, min_samples=5))
+    clusters, members = clusters_and_members(
+        two_clusters, params=ClusterParams(eps_m=60, min_samples=5)
+    )
+    assert members.value_counts().sort_index().tolist() == [30, 20]
     previous = two_clusters.iloc[:12]  # 12 of cluster A's incidents a year before, none of B's
-    sheet = sheet_from_clusters(clusters, two_clusters, previous=previous)
+    sheet = sheet_from_clusters(clusters, two_clusters, members=members, previous=previous)
     assert sheet[["rank", "place", "ward", "incidents", "previous", "trend"]].values.tolist() == [
         [1, "On or near A Street", "West", 30, 12, "growing"],
         [2, "On or near B Road", "East", 20, 0, "new"],
@@ -101,9 +106,28 @@ def test_sheet_from_hand_made_clusters(two_clusters):
 
 
 def test_sheet_needs_the_clustered_selection(two_clusters):
-    clusters = find_clusters(two_clusters, params=ClusterParams(eps_m=60, min_samples=5))
-    with pytest.raises(HotspotsError, match="selection that was clustered"):
-        sheet_from_clusters(clusters, two_clusters.iloc[5:])
+    clusters, members = clusters_and_members(
+        two_clusters, params=ClusterParams(eps_m=60, min_samples=5)
+    )
+    with pytest.raises(HotspotsError, match="find_hotspots returns both"):
+        sheet_from_clusters(clusters, two_clusters.iloc[5:], members=members)
+    with pytest.raises(HotspotsError, match="find_hotspots returns both"):
+        sheet_from_clusters(clusters, two_clusters, members=members.where(members != 2))
+
+
+def test_sheet_does_not_run_dbscan_again(demo, monkeypatch):
+    import hotspots.cluster
+
+    calls = []
+    real = hotspots.cluster.dbscan_labels
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hotspots.cluster, "dbscan_labels", counting)
+    sheet = tasking_sheet(demo, season="autumn", financial_year="2018-19", ward="Abbey")
+    assert len(calls) == 1 and len(sheet) >= 1
 
 
 # --------------------------------------------------------------------------- real data
@@ -140,7 +164,13 @@ def _independent_autumn_2018(min_samples: int) -> list[dict]:
         members = near[labels == label]
         loc = Counter(members["location"])
         top = max(loc.values())
-        ward = Counter(members["WD13NM"])
+        # The hotspot lies in the ward of its busiest map point (ties: nearest the mean).
+        xy_m = np.column_stack([members.geometry.x, members.geometry.y])
+        uniq, counts = np.unique(xy_m, axis=0, return_counts=True)
+        best = uniq[counts == counts.max()]
+        pick = best[np.argmin(((best - xy_m.mean(axis=0)) ** 2).sum(axis=1))]
+        at = (xy_m[:, 0] == pick[0]) & (xy_m[:, 1] == pick[1])
+        ward = Counter(members.loc[at, "WD13NM"])
         out.append(
             {
                 "incidents": len(members),

@@ -14,7 +14,7 @@ from webapp.users import add_user
 
 USER, PASSWORD = "officer", "a-long-test-password"
 SELECTION = "fy=2018-19&season=autumn&area=borough"
-ROUTES = ["/tasking", "/tasking.csv", "/tasking.geojson"]
+ROUTES = ["/tasking", "/tasking.csv", "/tasking.geojson", "/tasking.pdf"]
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +62,11 @@ def test_csv_and_geojson_downloads(user):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     table = list(csv.DictReader(io.StringIO(response.get_data(True))))
-    for col in ("rank", "place", "ward", "area", "incidents", "share", "trend", "peak_months"):
+    for col in ("rank", "place", "ward", "area", "incidents", "share_pct", "trend", "peak_months"):
         assert col in table[0]
-    assert "locations" not in table[0]
+    assert "locations" not in table[0] and "share" not in table[0]
+    # Shares as a per cent with one decimal, as in every CSV.
+    assert all(re.fullmatch(r"\d+\.\d", row["share_pct"]) for row in table)
     assert table[0]["rank"] == "1" and table[0]["area"] == "Town centre"
     doc = user.get(f"/tasking.geojson?{SELECTION}").get_json(force=True)
     assert len(doc["features"]) == len(table)
@@ -93,3 +95,92 @@ def test_free_text_places_are_withheld():
     assert public_place("On or near Unicorn Hill") == "On or near Unicorn Hill"
     assert public_place("Flat 3, 12 Acacia Avenue (Mr J Smith)") == WITHHELD
     assert public_place("") == ""
+
+
+def _rows(text: str) -> list[tuple[str, str]]:
+    """(rank, map link) of each row of the tasking table."""
+    return re.findall(
+        r'<th scope="row">(\d+)</th>.*?<a class="map-link" href="([^"]+)"', text, re.S
+    )
+
+
+def test_rows_link_to_the_map_centred_on_their_hotspot(user):
+    text = user.get("/tasking?fy=2018-19&season=autumn&area=ward:Abbey").get_data(True)
+    rows = _rows(text)
+    assert rows
+    for rank, link in rows:
+        link = link.replace("&amp;", "&")
+        assert link.startswith("/map?") and link.endswith(f"&focus={rank}")
+        page = user.get(link)
+        assert page.status_code == 200
+        frame = user.get(link.replace("/map?", "/map/frame?")).get_data(True)
+        # The map fits the hotspot's outline (250 m margin), not the ward.
+        (bounds,) = re.findall(r"fitBounds\(\s*\[\[([-\d., \[\]]+)\]\]", frame)
+        lat0, lon0, lat1, lon1 = (float(v) for v in re.findall(r"-?\d+\.\d+", bounds))
+        assert (lat1 - lat0) < 0.02 and (lon1 - lon0) < 0.03
+    assert 'id="download-pdf" href="/tasking.pdf?' in text
+
+
+def test_focus_on_a_hotspot_not_in_the_view_is_a_400(user):
+    text = user.get("/tasking?fy=2018-19&season=autumn&area=Town+centre").get_data(True)
+    shown = {int(rank) for rank, _ in _rows(text)}
+    missing = min(set(range(1, 50)) - shown)
+    response = user.get(f"/map?fy=2018-19&season=autumn&area=Town+centre&focus={missing}")
+    assert response.status_code == 400
+    assert "focus" in response.get_data(True)
+
+
+def test_pdf_sheet(user):
+    import pypdf
+
+    response = user.get(f"/tasking.pdf?{SELECTION}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(response.data))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "On or near Market Place" in text
+    assert "DBSCAN eps 100 m, min_samples" in text
+    assert "Open Government Licence" in text
+
+
+def test_ward_sheet_lists_the_borough_hotspots_in_the_ward(user):
+    borough = list(
+        csv.DictReader(io.StringIO(user.get(f"/tasking.csv?{SELECTION}").get_data(True)))
+    )
+    ward = list(
+        csv.DictReader(
+            io.StringIO(
+                user.get("/tasking.csv?fy=2018-19&season=autumn&area=ward:Abbey").get_data(True)
+            )
+        )
+    )
+    expected = [
+        (r["rank"], r["incidents"], r["share_pct"]) for r in borough if r["ward"] == "Abbey"
+    ]
+    assert [(r["rank"], r["incidents"], r["share_pct"]) for r in ward] == expected and expected
+    page = user.get("/tasking?fy=2018-19&season=autumn&area=ward:Abbey").get_data(True)
+    assert "DBSCAN eps 100 m, min_samples" in page and "busiest map point" in page
+
+
+@pytest.mark.parametrize("area", ["borough", "ward:Abbey", "Town+centre"])
+def test_ids_and_counts_agree_across_map_tables_and_tasking(user, area):
+    query = f"fy=2018-19&season=autumn&area={area}"
+    api = user.get(f"/api/clusters?{query}").get_json(force=True)
+    from_api = [
+        (f["properties"]["cluster_id"], f["properties"]["incidents"]) for f in api["features"]
+    ]
+    table = csv.DictReader(io.StringIO(user.get(f"/clusters.csv?{query}").get_data(True)))
+    from_table = [(int(r["cluster_id"]), int(r["incidents"])) for r in table]
+    sheet = csv.DictReader(io.StringIO(user.get(f"/tasking.csv?{query}").get_data(True)))
+    from_sheet = [(int(r["rank"]), int(r["incidents"])) for r in sheet]
+    assert from_api and sorted(from_api) == from_table == from_sheet
+    borough = user.get("/api/clusters?fy=2018-19&season=autumn").get_json(force=True)
+    whole = {
+        f["properties"]["cluster_id"]: f["properties"]["incidents"] for f in borough["features"]
+    }
+    assert all(whole[i] == n for i, n in from_sheet)
+    assert api["min_samples"] == borough["min_samples"]
+
+
+def test_map_frame_states_the_parameters(user):
+    frame = user.get("/map/frame?fy=2018-19&season=autumn&area=ward:Abbey").get_data(True)
+    assert "DBSCAN eps 100 m, min_samples" in frame and "whole study area" in frame

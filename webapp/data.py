@@ -362,7 +362,9 @@ class DataStore:
         )
 
     def focus_geometry(self, sel: Selection):
-        """The EPSG:27700 shape a map fits: the ward, the focus area, or None (the borough)."""
+        """The EPSG:27700 shape a map fits: the hotspot ``focus``, the ward, the area, or None."""
+        if sel.focus is not None:
+            return results.focus_hull(self.clusters(sel), sel)
         prepared = self.loaded().prepared
         if sel.ward_name:
             wards = prepared.wards
@@ -399,8 +401,11 @@ class DataStore:
                 tiles_url=opts.tiles_url,
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,
-                caption=sel.label,
+                caption=f"{sel.label}. {clusters.attrs.get('parameters', '')}",
             )
             return localized_html(m)
 
-        return self.cached("map_html_full" if full_places else "map_html", sel, compute)
+        kind = "map_html_full" if full_places else "map_html"
+        if sel.focus is not None:
+            kind += f":focus={sel.focus}"
+        return self.cached(kind, sel, compute)

@@ -15,12 +15,14 @@ import pandas as pd
 from hotspots.cluster import ClusterParams
 from hotspots.io import ATTRIBUTION
 from hotspots.maps import ward_summary
-from hotspots.pipeline import Prepared, hotspots_with_trend, select_incidents
+from hotspots.pipeline import LIES_IN, Prepared, hotspots_with_trend, select_incidents
 from hotspots.seasons import SEASONS, monthly_profile
 from hotspots.wards import ward_table
-from webapp.selection import ALL_YEARS, Choices, Selection
+from webapp.selection import ALL_YEARS, Choices, ParamError, Selection
 
 WEB_CRS = "EPSG:4326"
+#: Margin around a hotspot's outline when the map is centred on it (``focus=<id>``), metres.
+FOCUS_MARGIN_M = 250.0
 
 
 def choices_for(prepared: Prepared) -> Choices:
@@ -52,8 +54,11 @@ def cluster_params(sel: Selection, *, eps_m: float, min_samples: int | None) -> 
 def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> gpd.GeoDataFrame:
     """Hotspots of a selection, with the change against the same season a year before.
 
+    The study area's hotspots of the season and year that lie in the selected
+    focus area or ward (same ids, counts and trend as the whole-borough view).
     See :func:`hotspots.pipeline.hotspots_with_trend` (EPSG:27700; ``attrs``:
-    ``selected``, ``min_samples``, ``eps_m``, ``compared_with``).
+    ``selected``, ``clustered``, ``min_samples``, ``eps_m``, ``parameters``,
+    ``compared_with``).
     """
     return hotspots_with_trend(
         prepared,
@@ -63,6 +68,36 @@ def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> g
         ward=sel.ward_name,
         params=params,
     )
+
+
+def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):
+    """The EPSG:27700 shape a map centred on hotspot ``sel.focus`` fits (None without focus).
+
+    Raises
+    ------
+    ParamError
+        When the selection has no hotspot with that id (naming the ids it has).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> found = gpd.GeoDataFrame({"cluster_id": [1, 4]},
+    ...                          geometry=[Point(0, 0).buffer(10), Point(900, 0).buffer(10)])
+    >>> [round(v) for v in focus_hull(found, Selection("2018-19", focus=4)).bounds]
+    [640, -260, 1160, 260]
+    >>> focus_hull(found, Selection("2018-19", focus=2))
+    Traceback (most recent call last):
+    ...
+    webapp.selection.ParamError: query parameter 'focus' cannot be '2'; allowed: 1, 4
+    """
+    if sel.focus is None:
+        return None
+    hit = clusters.loc[clusters["cluster_id"] == sel.focus]
+    if hit.empty:
+        raise ParamError("focus", str(sel.focus), [str(c) for c in clusters["cluster_id"]]
+                         or ["no hotspot in this selection"])  # fmt: skip
+    return hit.geometry.union_all().buffer(FOCUS_MARGIN_M)
 
 
 def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
@@ -75,7 +110,10 @@ def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
 def ward_layer(
     prepared: Prepared, sel: Selection, *, population: pd.Series | None = None
 ) -> gpd.GeoDataFrame:
-    """Wards with the selection's incident count (and rate per 1,000 residents).
+    """Wards with the season and year's incident count (and rate per 1,000 residents).
+
+    Every ward keeps its own total in a focus-area or ward view (the view only
+    moves the map), so neighbouring wards never read as 0.
 
     Returns
     -------
@@ -83,7 +121,9 @@ def ward_layer(
         ``ward_code``, ``ward_name``, ``incidents``, ``population`` and
         ``rate_per_1000`` (missing without a population table), EPSG:4326.
     """
-    chosen = selected_incidents(prepared, sel)
+    chosen = select_incidents(
+        prepared.incidents, season=sel.season_filter, financial_year=sel.financial_year
+    )
     return ward_summary(chosen, prepared.wards, population=population).to_crs(WEB_CRS)
 
 
@@ -124,6 +164,8 @@ def summary_for(prepared: Prepared, sel: Selection, clusters: gpd.GeoDataFrame) 
     -------
     dict
         The selection, incidents selected, clusters and the incidents in them,
+        the DBSCAN parameters (and a line stating them), the study area's
+        incidents of the period that were clustered,
         counts by season (of the year and area), month, ward and category, the
         Halloween-window count, the dataset's read / rejected / outside counts,
         and the licence attribution.
@@ -141,6 +183,11 @@ def summary_for(prepared: Prepared, sel: Selection, clusters: gpd.GeoDataFrame) 
         "incidents_in_clusters": int(clusters["incidents"].sum()) if len(clusters) else 0,
         "eps_m": clusters.attrs.get("eps_m"),
         "min_samples": clusters.attrs.get("min_samples"),
+        "min_samples_chosen": clusters.attrs.get("min_samples_chosen"),
+        "parameters": clusters.attrs.get("parameters"),
+        "clustered": clusters.attrs.get("clustered"),
+        "hotspots_in_study_area": clusters.attrs.get("hotspots_in_study_area"),
+        "lies_in": LIES_IN,
         "compared_with": clusters.attrs.get("compared_with"),
         "by_season": _counts(year_area["season"], list(SEASONS)),
         "by_month": dict(sorted(_counts(chosen["month"]).items())),

@@ -10,6 +10,10 @@ Every page and API route takes the same parameters:
 ``ward``    a ward name (optional; the same as ``area=ward:<name>``)
 
 Analysts may also pass ``eps`` (DBSCAN radius, metres) and ``min_samples``.
+The map also takes ``focus=<hotspot id>`` (the ``cluster_id`` / rank shown on
+every table and the tasking sheet): it opens centred on that hotspot. Hotspot
+ids are the same in every view of a season and year (see
+:mod:`hotspots.pipeline`), so a link from any table finds the same hotspot.
 A value that is not one of the allowed ones raises :class:`ParamError`, which
 the app turns into a 400 page naming the parameter and the allowed values.
 """
@@ -17,7 +21,7 @@ the app turns into a 400 page naming the parameter and the allowed values.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from hotspots.seasons import SEASONS
@@ -28,6 +32,7 @@ WARD_PREFIX = "ward:"
 ALL_YEARS = "all"
 EPS_RANGE = (10.0, 1000.0)
 MIN_SAMPLES_RANGE = (2, 1000)
+FOCUS_RANGE = (1, 100_000)
 
 
 class ParamError(ValueError):
@@ -83,6 +88,12 @@ class Selection:
     ward: str = ""
     eps: float | None = None
     min_samples: int | None = None
+    focus: int | None = None
+
+    @property
+    def base(self) -> Selection:
+        """The same selection without ``focus`` (which only moves the map's view)."""
+        return replace(self, focus=None) if self.focus is not None else self
 
     @property
     def financial_year(self) -> str | None:
@@ -119,6 +130,8 @@ class Selection:
             out["eps"] = f"{self.eps:g}"
         if self.min_samples is not None:
             out["min_samples"] = str(self.min_samples)
+        if self.focus is not None:
+            out["focus"] = str(self.focus)
         return out
 
     def query(self) -> str:
@@ -137,7 +150,7 @@ class Selection:
 
     @property
     def key(self) -> tuple:
-        """A hashable key for caches."""
+        """A hashable key for caches (``focus`` left out: it changes only where a map looks)."""
         return (self.fy, self.season, self.focus_area, self.ward_name, self.eps, self.min_samples)
 
 
@@ -218,4 +231,5 @@ def parse_selection(
             raise ParamForbidden(name)
     eps = _number(args, "eps", float, EPS_RANGE)
     min_samples = _number(args, "min_samples", int, MIN_SAMPLES_RANGE)
-    return Selection(fy, season, area, ward, eps, min_samples)
+    focus = _number(args, "focus", int, FOCUS_RANGE)
+    return Selection(fy, season, area, ward, eps, min_samples, focus)

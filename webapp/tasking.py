@@ -1,8 +1,13 @@
 """The tasking page of the web app (issue 4): registered by webapp.create_app.
 
 ``/tasking`` shows one selection's hotspots ranked for patrol planning (the
-sheet of :func:`hotspots.tasking.tasking_sheet`); ``/tasking.csv`` and
+sheet of :func:`hotspots.tasking.tasking_sheet`), each row linking to the map
+centred on that hotspot (``/map?...&focus=<id>``); ``/tasking.pdf`` is the
+printable sheet (:func:`hotspots.export.write_sheet`), and ``/tasking.csv`` and
 ``/tasking.geojson`` download it (one point per hotspot, for patrol devices).
+Ranks are the hotspots' ids: their rank in the whole study area for the season
+and year, the same on the map, the hotspot table and every download; a focus
+area's or ward's sheet lists the study area's hotspots lying in it.
 The selection is the app's usual one (``fy``, ``season``, ``area``), checked by
 :func:`webapp.params.selection`; a tasking sheet needs one financial year, so
 ``fy=all`` is a 400 naming ``fy``.
@@ -16,22 +21,25 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 
-from hotspots.io import ATTRIBUTION, csv_safe
-from hotspots.tasking import tasking_sheet
+from hotspots.io import ATTRIBUTION, csv_safe, percent_shares
+from hotspots.tasking import tasking
 from webapp import results
-from webapp.auth import shown_places
+from webapp.auth import may_see_addresses, shown_places
 from webapp.params import ParamError, selection, store
+from webapp.tiles import static_style
 
 bp = Blueprint("tasking", __name__)
 
 #: Columns shown and downloaded (``locations`` is left out: see the module notes).
-COLUMNS = ["rank", "place", "ward", "area", "incidents", "share", "previous", "trend",
-           "peak_months", "peak_weekday", "peak_hour", "lon", "lat"]  # fmt: skip
+COLUMNS = ["rank", "cluster_id", "place", "ward", "area", "incidents", "share", "previous",
+           "trend", "peak_months", "peak_weekday", "peak_hour", "lon", "lat"]  # fmt: skip
 WITHHELD = "(place text withheld)"
 _PUBLIC_PLACE = re.compile(r"^On or near [A-Za-z][A-Za-z '&/.,()-]*$")
 
@@ -50,22 +58,28 @@ def public_place(text: str) -> str:
     return text if _PUBLIC_PLACE.match(text) else (WITHHELD if text else "")
 
 
-def _sheet(sel) -> gpd.GeoDataFrame:
+def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The public sheet and the hotspot outlines of a selection (cached per selection)."""
     if sel.financial_year is None:
         raise ParamError("fy", sel.fy, [f for f in store().choices().fy_values if f != sel.fy])
     data_store = store()
 
-    def compute(data) -> gpd.GeoDataFrame:
+    def compute(data) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         params = results.cluster_params(sel, eps_m=data_store.eps_m,
                                         min_samples=data_store.min_samples)  # fmt: skip
-        sheet = tasking_sheet(data.prepared, season=sel.season_filter,
-                              financial_year=sel.financial_year, area=sel.focus_area,
-                              ward=sel.ward_name, params=params)  # fmt: skip
+        sheet, clusters = tasking(data.prepared, season=sel.season_filter,
+                                  financial_year=sel.financial_year, area=sel.focus_area,
+                                  ward=sel.ward_name, params=params)  # fmt: skip
         out = sheet[[*COLUMNS, "geometry"]].copy()
         out.attrs.update(sheet.attrs)
-        return out
+        return out, clusters
 
-    return shown_places(data_store.cached("tasking", sel, compute))
+    sheet, clusters = data_store.cached("tasking", sel, compute)
+    return shown_places(sheet), shown_places(clusters)
+
+
+def _sheet(sel) -> gpd.GeoDataFrame:
+    return _tasking(sel)[0]
 
 
 def _stem(sel) -> str:
@@ -88,7 +102,7 @@ def tasking_page():
 def tasking_csv():
     """The tasking sheet as CSV (lon/lat columns, no geometry)."""
     sel = selection()
-    table = csv_safe(pd.DataFrame(_sheet(sel).drop(columns="geometry")))
+    table = csv_safe(percent_shares(pd.DataFrame(_sheet(sel).drop(columns="geometry"))))
     return Response(table.to_csv(index=False), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{_stem(sel)}.csv"'})  # fmt: skip
 
@@ -102,3 +116,37 @@ def tasking_geojson():
     return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/geo+json",
                     headers={"Content-Disposition":
                              f'attachment; filename="{_stem(sel)}.geojson"'})  # fmt: skip
+
+
+@bp.route("/tasking.pdf")
+def tasking_pdf():
+    """The printable tasking sheet (A4, one page per focus area, map beside the list)."""
+    sel = selection()
+    sheet, clusters = _tasking(sel)
+    data_store = store()
+    style = static_style(current_app)  # the web map's basemap and streets
+
+    def compute(data) -> bytes:
+        from hotspots.export import data_note, selection_title, write_sheet
+        from hotspots.pipeline import select_incidents
+
+        chosen = select_incidents(data.prepared.incidents, season=sel.season_filter,
+                                  financial_year=sel.financial_year, area=sel.focus_area,
+                                  ward=sel.ward_name)  # fmt: skip
+        demo = data_store.spec.is_demo
+        note = f"{data_note(chosen, demo=demo)} {sheet.attrs.get('parameters', '')}."
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "sheet.pdf"
+            write_sheet(sheet, path, clusters=clusters, wards=data.prepared.wards,
+                        title=selection_title(season=sel.season_filter,
+                                              financial_year=sel.financial_year,
+                                              area=sel.focus_area, ward=sel.ward_name),
+                        note=note, area=sel.focus_area, areas=data.prepared.areas,
+                        demo=demo, style=style)  # fmt: skip
+            return path.read_bytes()
+
+    # Viewers and analysts see different place text: one cached PDF for each.
+    pdf = data_store.cached("tasking_pdf_full" if may_see_addresses() else "tasking_pdf", sel,
+                            compute)  # fmt: skip
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{_stem(sel)}.pdf"'})  # fmt: skip

@@ -81,6 +81,7 @@ def map_page():
     """The selectors and the map (a frame holding the folium page of the same selection)."""
     sel = selection()
     found = store().clusters(sel)
+    store().focus_geometry(sel)  # focus=<id> not in this selection: 400 naming the ids it has
     return render_template("map.html", sel=sel, choices=store().choices(), clusters=found)
 
 

@@ -37,6 +37,19 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def first_sentence(text: str) -> str:
+    """A command's first sentence, for the command list (click would cut it at the width).
+
+    Examples
+    --------
+    >>> first_sentence("Count incidents per ward, in the council's format. Columns: ward, ...")
+    "Count incidents per ward, in the council's format."
+    """
+    para = " ".join(text.strip().split("\n\n")[0].split())
+    end = para.find(". ")
+    return para if end < 0 else para[: end + 1]
+
+
 class _Group(click.Group):
     """Commands loaded on first use; the project's user errors as one-line messages."""
 
@@ -46,7 +59,10 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS and cmd_name not in self.commands:
             module, _, attr = COMMANDS[cmd_name].partition(":")
-            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+            command = getattr(importlib.import_module(module), attr)
+            if command.short_help is None:  # the listing shows the whole first sentence
+                command.short_help = first_sentence(command.help or "")
+            self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):

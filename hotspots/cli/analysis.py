@@ -29,11 +29,16 @@ def clusters(output: Path, simulations: int, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
 
     INPUT is any mix of police.uk street-level CSVs, folders or zips, and council
-    exports. Clusters are sorted largest first; each has cluster_id, incidents,
-    share (of the selection), ward, area (focus area), top_locations,
-    top_categories and months; and p_value, q_value and significant: whether a
-    cluster that big could arise by chance among the borough's own map points
-    (Monte Carlo, Benjamini-Hochberg false discovery rate 5%).
+    exports. DBSCAN runs once on the whole study area for the --season and --fy
+    chosen; --area / --ward then keep the hotspots that lie there (the ward and
+    focus area of a hotspot's busiest map point), with the same ids and counts
+    as the whole-borough run. Clusters are sorted largest first; each has
+    cluster_id (its rank), incidents, share (of the period's incidents in the
+    whole study area; share_pct, a per cent, in CSV), ward, area (focus area),
+    top_locations, top_categories, months and its busiest point (point_lon,
+    point_lat); and p_value, q_value and significant: whether a cluster that
+    big could arise by chance among the borough's own map points (Monte Carlo,
+    Benjamini-Hochberg false discovery rate 5%).
 
     \b
     Example (Redditch, autumn 2018):
@@ -63,12 +68,18 @@ def clusters(output: Path, simulations: int, **kwargs) -> None:
                                  n_sim=simulations)  # fmt: skip
         columns[2:2] = ["p_value", "significant"]
     write_layer(found, output)
-    source = f" from {params.source}" if params.source else ""
-    click.echo(
-        f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents "
-        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}{source}) "
-        f"written to {output}"
-    )
+    where = kwargs["area"] or kwargs["ward"]
+    if where:
+        click.echo(
+            f"{len(found)} of the study area's {found.attrs['hotspots_in_study_area']} "
+            f"cluster(s) lie in {where} ({found.attrs['selected']:,} incidents there); "
+            f"written to {output}"
+        )
+    else:
+        click.echo(
+            f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents written to {output}"
+        )
+    click.echo(found.attrs["parameters"])
     if simulations and len(found):
         click.echo(f"{int(found['significant'].sum())} significant: {found.attrs['significance']}")
     if len(found):
@@ -109,18 +120,26 @@ def wards(output: Path, population_path: Path | None, **kwargs) -> None:
     click.echo(f"written to {output}")
 
 
-@click.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out/demo"),
-              show_default=True, help="Folder for the outputs.")  # fmt: skip
+@click.command(short_help="Run everything on the embedded demo borough (out/demo).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("out/demo"), show_default=True, help="Folder for the outputs.")  # fmt: skip
 @click.option("--rebuild", is_flag=True, help="Rebuild data/demo/ from data/build_demo.py first.")
 def demo(out_dir: Path, rebuild: bool) -> None:
-    """Run the whole pipeline on the embedded demo borough and say where outputs went.
+    """Run the whole pipeline on the embedded demo borough and say where the outputs are.
 
-    The demo borough is modelled on Redditch's published ASB figures (12 wards,
-    2017-18 and 2018-19); its boundaries are approximate and its incidents made
-    by the project (data/build_demo.py). No network is used.
+    Writes into --out: an interactive map and a tasking sheet (PDF) of the
+    latest autumn (Halloween and bonfire night), the report pack (static maps
+    by season and year, index.html and report.pdf), the ward table, hotspot
+    layers for each season (GeoJSON, GeoPackage) and the rejected rows. Each
+    step is an ordinary hotspots command, printed so you can run it on your
+    own data. The demo borough is modelled on Redditch's published ASB figures
+    (12 wards, 2017-18 and 2018-19); its boundaries are approximate and its
+    incidents made by the project (data/build_demo.py). No network is used.
     """
+    import shlex
+
     from boundaries import get_path
+    from hotspots.cli import main
     from hotspots.io import write_layer, write_table
     from hotspots.pipeline import hotspots_for
     from hotspots.seasons import SEASONS
@@ -133,15 +152,34 @@ def demo(out_dir: Path, rebuild: bool) -> None:
         for path in build():
             click.echo(f"rebuilt {path}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    opts = Inputs(rejects_path=out_dir / "rejects.csv")
-    prepared = load_prepared(opts)
-    written = [write_table(ward_table(prepared.incidents, prepared.wards), out_dir / "ward_table.csv")]
+    rejects = out_dir / "rejects.csv"
+    prepared = load_prepared(Inputs(rejects_path=rejects))
+    fy = max(prepared.incidents["financial_year"])
+    layers = [write_table(ward_table(prepared.incidents, prepared.wards), out_dir / "ward_table.csv")]
     for season in SEASONS:
-        found = hotspots_for(prepared, season=season, financial_year="2018-19")
-        written.append(write_layer(found, out_dir / f"clusters_2018-19_{season}.geojson"))
-    found = hotspots_for(prepared, financial_year="2018-19")
-    written.append(write_layer(found, out_dir / "clusters_2018-19_all.gpkg"))
-    written.append(out_dir / "rejects.csv")
-    click.echo("outputs:")
-    for path in written:
-        click.echo(f"  {path}")
+        found = hotspots_for(prepared, season=season, financial_year=fy)
+        layers.append(write_layer(found, out_dir / f"clusters_{fy}_{season}.geojson"))
+    found = hotspots_for(prepared, financial_year=fy)
+    layers.append(write_layer(found, out_dir / f"clusters_{fy}_all.gpkg"))
+    map_path = out_dir / f"map_{fy}_autumn.html"
+    sheet_path = out_dir / f"tasking_{fy}_autumn.pdf"
+    pack_dir = out_dir / "report"
+    steps = [
+        ["map", "--season", "autumn", "--fy", fy, "-o", str(map_path)],
+        ["tasking", "--season", "autumn", "--fy", fy, "-o", str(sheet_path)],
+        ["export", "--by", "season,fy", "-o", str(pack_dir)],
+    ]
+    for args in steps:
+        click.echo(f"\n$ hotspots {shlex.join(args)}")
+        main.main([*args, "--rejects", str(rejects)], standalone_mode=False)
+    click.echo(f"\nThe demo's outputs are in {out_dir}:")
+    for label, path in (
+        ("map (opens offline in a browser)", map_path),
+        ("tasking sheet", sheet_path),
+        ("report pack", pack_dir / "report.pdf"),
+        ("report maps, all on one page", pack_dir / "index.html"),
+    ):
+        click.echo(f"  {label + ':':36} {path}")
+    click.echo("  tables and layers (open in QGIS or a spreadsheet):")
+    for path in [*layers, rejects]:
+        click.echo(f"    {path}")

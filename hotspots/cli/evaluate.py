@@ -187,8 +187,14 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
               help="eps_m values to try, metres.")
 @click.option("--min-samples-grid", default="3,4,5,6,8,10,12,15", show_default=True,
               help="min_samples values to try.")
-@click.option("--hull-buffer-m", type=float, default=25.0, show_default=True)
+@click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
+              help="Widen each hotspot's outline by this many metres before scoring it.")
 @click.option("--cell-m", type=float, default=None, help="Grid cell size in metres [default: rule].")
+@click.option("--area", help="Also suggest eps_m for this focus area (a name from --areas): its "
+                             "incidents make the k-distance curve. Hotspots are always found on "
+                             "the whole study area, so the grid search scores all of it.")
+@click.option("--ward", help="Also suggest eps_m for this ward (its name in the boundary file), "
+                             "as --area does.")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the chosen parameters to this TOML file, for --params FILE on "
                    "clusters, tasking, export and map, and HOTSPOTS_PARAMS / serve --params.")
@@ -211,6 +217,7 @@ def tune(output: Path | None, **kwargs) -> None:
     from hotspots.cli._common import progress_bar
     from hotspots.cluster import ClusterParams, default_min_samples, suggest_eps
     from hotspots.evaluate import parse_window, select_window, tune_params, write_params
+    from hotspots.pipeline import check_view, select_incidents
 
     def numbers(text: str, cast, name: str) -> tuple:
         try:
@@ -231,7 +238,9 @@ def tune(output: Path | None, **kwargs) -> None:
             raise HotspotsError(f"--coverage is a share such as 0.03 (or 3%) or 'own'; got {coverage!r}") from None
     train_w, test_w, metric = kwargs.pop("train"), kwargs.pop("test"), kwargs.pop("metric")
     hull_buffer_m, cell_m = kwargs.pop("hull_buffer_m"), kwargs.pop("cell_m")
+    view = {"area": kwargs.pop("area"), "ward": kwargs.pop("ward")}
     prepared = load_prepared(Inputs.pop(kwargs), output=output)
+    check_view(prepared, **view)
     incidents = prepared.incidents
     months = sorted(incidents["month"].unique())
     area = prepared.study_area_m2
@@ -276,8 +285,14 @@ def tune(output: Path | None, **kwargs) -> None:
                  "train_incidents": len(train), "k_distance_eps_m": suggest_eps(pool, min_samples=ms)}  # fmt: skip
         write_params(output, chosen, notes=notes)
         click.echo(f"parameters written to {output} (use --params {output})")
-    click.echo(f"k-distance curve for {len(pool):,} incidents: min_samples: {ms}; "
-               f"suggested eps_m: {suggest_eps(pool, min_samples=ms):g}")  # fmt: skip
+    where = view["area"] or view["ward"]
+    if where:  # the same min_samples (the study area's), the area's or ward's own curve
+        pool = select_incidents(pool, **view)
+        if len(pool) <= ms:
+            raise HotspotsError(f"{where} has {len(pool)} incident(s), not more than min_samples="
+                                f"{ms}: too few for a k-distance curve; use a longer --train")  # fmt: skip
+    click.echo(f"k-distance curve for {len(pool):,} incidents{' in ' + where if where else ''}: "
+               f"min_samples: {ms}; suggested eps_m: {suggest_eps(pool, min_samples=ms):g}")  # fmt: skip
 
 
 @click.command()

@@ -78,18 +78,19 @@ def tasking(output: Path, **kwargs) -> None:
         clusters=clusters,
         wards=prepared.wards,
         title=selection_title(financial_year=kwargs["financial_year"], **sel),
-        note=data_note(chosen, demo=demo),
+        note=f"{data_note(chosen, demo=demo)} {sheet.attrs['parameters']}.",
         area=kwargs["area"],
         areas=prepared.areas,
         demo=demo,
         style=style,
     )
+    where = kwargs["area"] or kwargs["ward"]
+    of_all = f" of the study area's {sheet.attrs['hotspots_in_study_area']}" if where else ""
     click.echo(
-        f"{len(sheet)} hotspot(s) from {len(chosen):,} incidents "
-        f"(eps {sheet.attrs.get('eps_m'):g} m, min_samples {sheet.attrs.get('min_samples')}"
-        f"{' from ' + clusters.attrs['params_source'] if clusters.attrs.get('params_source') else ''}"
-        f") written to {output}"
+        f"{len(sheet)}{of_all} hotspot(s) from {len(chosen):,} incidents"
+        f"{' in ' + where if where else ''} written to {output}"
     )
+    click.echo(sheet.attrs["parameters"])
     if len(sheet):
         echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "significant",
                           "peak_months"]])
@@ -140,8 +141,9 @@ def _sources(opts: Inputs) -> list[Path | None]:
     "--season",
     "seasons",
     multiple=True,
-    type=click.Choice(SEASON_NAMES),
-    help="Only this season (repeat for several) [default: every season in the data].",
+    type=click.Choice([*SEASON_NAMES, "all"], case_sensitive=False),
+    help="Only this season (repeat for several) [default: every season in the data]; "
+    "'all' makes whole-year maps (all seasons together, as --season all elsewhere).",
 )
 @click.option(
     "--fy",
@@ -189,6 +191,7 @@ def export(out_dir: Path, **kwargs) -> None:
     """
     from tqdm import tqdm
 
+    from hotspots._errors import HotspotsError
     from hotspots.cli._maps import map_style
     from hotspots.export import (
         BY_CHOICES,
@@ -201,6 +204,15 @@ def export(out_dir: Path, **kwargs) -> None:
 
     opts = Inputs.pop(kwargs)
     by = parse_list(kwargs["by"], choices=BY_CHOICES, option="--by")
+    seasons = tuple(s.lower() for s in kwargs["seasons"])
+    if "all" in seasons:
+        if len(seasons) > 1:
+            raise HotspotsError(
+                f"--season all (whole-year maps) cannot be mixed with seasons; got "
+                f"{list(seasons)!r}: run export once with --season all and once with the seasons"
+            )
+        by = [b for b in by if b != "season"]  # whole years: not split by season
+        seasons = ()
     formats = parse_list(kwargs["formats"], choices=MAP_FORMATS, option="--format")
     prepared = load_prepared(opts, output=out_dir / "export")
     style = map_style(kwargs, demo=is_demo(prepared), dpi=kwargs["dpi"])
@@ -211,7 +223,7 @@ def export(out_dir: Path, **kwargs) -> None:
         formats=formats,
         params=cluster_params(kwargs),
         style=style,
-        seasons=kwargs["seasons"] or None,
+        seasons=seasons or None,
         financial_years=kwargs["financial_years"] or None,
         inputs_key=fingerprint_files(_sources(opts)),
         force=kwargs["force"],
@@ -302,15 +314,14 @@ def map_command(output: Path, **kwargs) -> None:
         tile_url=tile_url,
         roads=read_roads(roads_file) if roads_file else None,
         max_points=kwargs["max_points"],
-        caption=f"{title}. {data_note(chosen, demo=is_demo(prepared))}",
+        caption=f"{title}. {data_note(chosen, demo=is_demo(prepared))} "
+        f"{clusters.attrs['parameters']}.",
     )
     page = standalone_html(m)
     with atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     click.echo(
-        f"{len(clusters)} hotspot(s) from {len(chosen):,} incidents (eps {clusters.attrs['eps_m']:g} m, "
-        f"min_samples {clusters.attrs['min_samples']}"
-        f"{' from ' + clusters.attrs['params_source'] if clusters.attrs.get('params_source') else ''}"
-        f"); map written to {output} "
+        f"{len(clusters)} hotspot(s) from {len(chosen):,} incidents; map written to {output} "
         f"({len(page.encode()) / 1e6:.1f} MB, opens offline)"
     )
+    click.echo(clusters.attrs["parameters"])
