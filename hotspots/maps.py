@@ -392,6 +392,7 @@ class Navigation(MacroElement):
                 a.href = "#"; a.setAttribute("role", "button");
                 a.title = {{ this.label | tojson }};
                 a.textContent = {{ this.label | tojson }};
+                L.DomEvent.disableClickPropagation(a);
                 L.DomEvent.on(a, "click", function (e) {
                     L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
                     map.closePopup(); map.fitBounds(home);
@@ -399,6 +400,14 @@ class Navigation(MacroElement):
                 return a;
             };
             reset.addTo(map);
+            // Leaflet focuses the map on mousedown (for the keyboard); when the map's frame is
+            // partly off screen that scrolls the page between mousedown and click, so the click
+            // lands elsewhere. Focus without scrolling.
+            if (map.keyboard) {
+                map.keyboard._onMouseDown = function () {
+                    if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+                };
+            }
             map.whenReady(function () {
                 map.setMinZoom(Math.max(map.getBoundsZoom(home) - 1, 0));
                 map.setMaxBounds(home.pad(0.6));
@@ -441,6 +450,7 @@ class Navigation(MacroElement):
                     }
                     placed.push(r);
                 });
+                window.hotspotsLabelsPlaced = (window.hotspotsLabelsPlaced || 0) + 1;
             }
             map.on("zoomend overlayadd", placeLabels);
             map.whenReady(function () { setTimeout(placeLabels, 0); });

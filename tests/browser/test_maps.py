@@ -23,6 +23,7 @@ PERIOD = "fy=2018-19&season=autumn"
 BOROUGH = f"/map?{PERIOD}&area=borough"
 TOWN = f"/map?{PERIOD}&area={quote('Town centre')}"
 ABBEY = f"/map?{PERIOD}&area={quote('ward:Abbey')}"
+TALL = {"width": 1280, "height": 1300}
 MAP_JS = "Object.values(window).find(v => v && v instanceof L.Map)"
 
 
@@ -44,12 +45,26 @@ def wait_until(frame, expression: str, *, timeout_s: float = 10.0) -> None:
 
 
 def largest_hull_centre(frame) -> tuple[float, float]:
-    """Page-independent (frame viewport) pixel centre of the largest hotspot's outline."""
+    """A point (frame viewport pixels) inside the largest hotspot, under no label or street name.
+
+    The point nearest the outline's box centre where the hull is the element on top and no
+    label (labels take no pointer events, so they are checked by their boxes) covers it.
+    """
     box = frame.evaluate(
         """() => { const paths = Array.from(document.querySelectorAll('path.hotspot-hull'));
-                   const boxes = paths.map(p => p.getBoundingClientRect());
-                   boxes.sort((a, b) => b.width * b.height - a.width * a.height);
-                   const b = boxes[0]; return [b.x + b.width / 2, b.y + b.height / 2]; }"""
+             const area = p => { const b = p.getBoundingClientRect(); return b.width * b.height; };
+             paths.sort((a, b) => area(b) - area(a));
+             const hull = paths[0], b = hull.getBoundingClientRect();
+             const covers = Array.from(document.querySelectorAll(
+               '.hotspot-label div, .centre-label div, .ward-label div, .road-name span'))
+               .map(e => e.getBoundingClientRect());
+             const cx = b.x + b.width / 2, cy = b.y + b.height / 2, spots = [];
+             for (let i = 0; i <= 16; i++) for (let j = 0; j <= 16; j++)
+               spots.push([b.x + b.width * i / 16, b.y + b.height * j / 16]);
+             spots.sort((p, q) => Math.hypot(p[0] - cx, p[1] - cy) - Math.hypot(q[0] - cx, q[1] - cy));
+             const free = spots.find(([x, y]) => document.elementFromPoint(x, y) === hull &&
+               !covers.some(r => x >= r.left - 2 && x <= r.right + 2 && y >= r.top - 2 && y <= r.bottom + 2));
+             return free || [cx, cy]; }"""
     )
     return float(box[0]), float(box[1])
 
@@ -121,8 +136,10 @@ def test_town_centre_view_shows_street_names_and_the_reset_button_goes_home(
 def test_ward_view_shows_ward_totals_and_popups_give_the_view_back(
     page, live_server, login, network, screenshot
 ):
+    page.set_viewport_size(TALL)  # the whole map frame on screen: clicks land where aimed
     login(ABBEY)
     frame = map_frame(page, network)
+    wait_until(frame, "window.hotspotsLabelsPlaced > 0")
     screenshot(page, "map-ward-abbey")
     # Ward layer: every ward is filled by its own total for the period (as on the borough
     # view), not by the Abbey selection's count (which is 0 outside Abbey).
@@ -166,13 +183,22 @@ def test_local_tile_file_is_served_by_the_app_and_shows_under_the_hotspots(
     page, serve, tile_files, network, screenshot, kind
 ):
     server = serve({"HOTSPOTS_BASEMAP": str(tile_files[kind])})
+    page.set_viewport_size(TALL)  # the whole map frame on screen for the pixel read-back
     page.goto(server(BOROUGH))
     frame = map_frame(page, network)
     wait_until(frame, "Array.from(document.querySelectorAll('.basemap-tiles img'))"
                ".some(i => i.complete && i.naturalWidth === 256)")  # fmt: skip
+    wait_until(frame, "window.hotspotsLabelsPlaced > 0")  # labels have moved off each other
+    wait_until(frame, "Array.from(document.querySelectorAll('.basemap-tiles img'))"
+               ".every(i => i.classList.contains('leaflet-tile-loaded'))")  # fmt: skip
+    page.wait_for_timeout(400)  # Leaflet fades tiles in over 0.2 s
     tile_requests = [u for u in network.allowed if "/tiles/" in u]
     assert tile_requests and all(u.startswith(server.url + "/tiles/") for u in tile_requests)
     assert frame.locator(".tiles-failed").is_hidden()
+    screenshot(page, f"map-{kind}")
+    # Labels hide what is under them: take them away to read the pixels of the hotspot itself.
+    frame.evaluate("document.querySelectorAll('.hotspot-label, .ward-label, .centre-label')"
+                   ".forEach(e => { e.style.display = 'none'; })")  # fmt: skip
     # Under the largest hotspot lies a loaded tile image from the app...
     x, y = largest_hull_centre(frame)
     under = frame.evaluate(
@@ -202,7 +228,6 @@ def test_local_tile_file_is_served_by_the_app_and_shows_under_the_hotspots(
     with_tiles = min(_dist(px, c) for c in _composites(hull, TILE_RGB))
     without = min(_dist(px, c) for c in _composites(hull, (244, 244, 241)))  # map background
     assert with_tiles <= 8 < 25 <= without, (px, with_tiles, without)
-    screenshot(page, f"map-{kind}")
     assert_all_loaded(network)
 
 
