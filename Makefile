@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install browser demo lint bench clean screenshots
+.PHONY: run test install browser postgis demo lint bench clean screenshots
 
 # The project and its dependencies from PyPI, including the browser files the web app
 # serves itself (XStatic-Leaflet, XStatic-Leaflet-MarkerCluster; Leaflet.heat comes with
@@ -40,8 +40,20 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+## postgis: Debian's PostgreSQL + PostGIS for the store tests (apt as root, as on CI; nothing
+## to do when installed). The tests start their own server on 127.0.0.1 as user postgres.
+PG_READY = ls /usr/lib/postgresql/*/bin/initdb /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1
+postgis:
+	@if $(PG_READY); then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing postgresql and postgis (Debian packages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends postgresql postgresql-postgis >/dev/null && $(PG_READY); \
+	else echo "PostgreSQL/PostGIS missing and not root: run 'sudo make postgis'" \
+	  "(the PostGIS store tests fail in CI and skip here)"; fi
+
 ## test: set up and run the whole test suite
-test: $(STAMP) browser
+test: $(STAMP) browser postgis
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -122,9 +122,15 @@ class DataSpec:
         """A short hash of the files' paths, sizes and modification times.
 
         Changes when any file read changes on disk, so a long-running app knows
-        to load again.
+        to load again. With a store, its version counter (raised by every
+        ingest) takes the place of the incident files.
         """
         digest = hashlib.sha1()
+        if self.store:
+            from hotspots.store import open_store
+
+            with open_store(self.store, create=False) as store:
+                digest.update(f"store|{self.store}|{store.version()}\n".encode())
         for path in self.files():
             try:
                 st = path.stat()
@@ -178,10 +184,7 @@ def load(
     """
     spec = spec.resolved()
     if spec.store:
-        raise ConfigError(
-            f"reading from a store ({spec.store!r}) is not available in this version; "
-            "give incident files instead"
-        )
+        return _load_store(spec)
     postcodes, online = _geocoders(spec)
     incidents = read_incidents(
         spec.inputs,
@@ -196,4 +199,24 @@ def load(
     areas = read_focus_areas(spec.areas) if spec.areas else None
     prepared = prepare(incidents, wards, areas=areas, tolerance_m=spec.tolerance_m)
     log.info("%s", prepared.summary())
+    return prepared
+
+
+def _load_store(spec: DataSpec) -> Prepared:
+    """The prepared incidents of a store (no files read, no geocoding)."""
+    from hotspots.store import describe, open_store
+
+    if spec.inputs:
+        raise ConfigError(
+            f"give INPUT files or a store ({describe(spec.store)}), not both; to add files to "
+            "the store run 'hotspots ingest FILE... --store STORE'"
+        )
+    with open_store(spec.store, create=False) as store:
+        prepared = store.prepared(
+            crime_types=spec.crime_types,
+            wards_path=spec.wards,
+            areas_path=spec.areas,
+            tolerance_m=spec.tolerance_m,
+        )
+    log.info("%s (from the store %s)", prepared.summary(), describe(spec.store))
     return prepared

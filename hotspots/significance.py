@@ -283,23 +283,22 @@ def cluster_significance(
 def significance_for(
     prepared,
     clusters: gpd.GeoDataFrame,
-    *,
-    area: str | None = None,
-    ward: str | None = None,
     **options,
 ) -> gpd.GeoDataFrame:
-    """:func:`cluster_significance` for clusters of a selection of ``prepared``.
+    """:func:`cluster_significance` for hotspots of ``prepared``, the same in every view.
 
-    The background is every period's incidents in the same focus area or
-    ward (the whole study area when neither is given), so a ward's
-    hotspots are tested against that ward's own map points.
+    Hotspots are found once per period for the whole study area (a focus-area
+    or ward view lists those lying in it), so they are tested once that way
+    too: every hotspot of the period against the whole study area's map points,
+    with the false-discovery correction over all of them. A hotspot therefore
+    has the same p- and q-value in the borough view and in its ward's view.
 
     Parameters
     ----------
     prepared : hotspots.pipeline.Prepared
         The loaded data.
     clusters : geopandas.GeoDataFrame
-        From :func:`hotspots.pipeline.hotspots_for` with the same ``area`` / ``ward``.
+        From :func:`hotspots.pipeline.hotspots_for` (any view).
     **options
         Passed to :func:`cluster_significance` (``n_sim``, ``alpha``, ``weighted``, ...).
 
@@ -312,8 +311,32 @@ def significance_for(
     >>> tested = significance_for(demo, found, n_sim=99)
     >>> bool(tested["significant"].iloc[0]), float(tested["p_value"].iloc[0])
     (True, 0.01)
+    >>> abbey = hotspots_for(demo, season="autumn", financial_year="2018-19", ward="Abbey")
+    >>> in_abbey = significance_for(demo, abbey, n_sim=99).set_index("cluster_id")["q_value"]
+    >>> in_abbey.index.tolist()
+    [1]
+    >>> bool((tested.set_index("cluster_id").loc[in_abbey.index, "q_value"] == in_abbey).all())
+    True
     """
-    from hotspots.pipeline import select_incidents
+    from hotspots.cluster import ClusterParams
+    from hotspots.pipeline import hotspots_for
 
-    background = select_incidents(prepared.incidents, area=area, ward=ward)
-    return cluster_significance(clusters, background, **options)
+    attrs = clusters.attrs
+    whole = clusters
+    if attrs.get("area") or attrs.get("ward"):
+        def period(value):
+            return None if value in (None, "all") else value
+
+        whole = hotspots_for(
+            prepared,
+            season=period(attrs.get("season")),
+            financial_year=period(attrs.get("financial_year")),
+            params=ClusterParams(eps_m=attrs["eps_m"], min_samples=attrs["min_samples"]),
+        )
+    tested = cluster_significance(whole, prepared.incidents, **options)
+    if whole is clusters:
+        return tested
+    verdicts = tested.set_index("cluster_id")[["p_value", "q_value", "significant"]]
+    out = clusters.join(verdicts, on="cluster_id")
+    out.attrs = {**clusters.attrs, "significance": tested.attrs.get("significance")}
+    return out

@@ -185,7 +185,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from webapp import api, auth, errors, security, tasking, vendor, views
+    from webapp import about, api, auth, errors, report, security, tasking, vendor, views
 
     auth.init_app(app)
     security.init_app(app)
@@ -195,4 +195,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tasking.bp)
+    app.register_blueprint(about.bp)
+    app.register_blueprint(report.bp)
     return app

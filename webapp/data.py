@@ -210,7 +210,10 @@ class DataStore:
         """The dataset version (files re-checked at most every ``check_every_s`` seconds)."""
         now = time.monotonic()
         if self._version is None or now - self._checked >= self.check_every_s:
-            self._version = self.spec.version()
+            try:
+                self._version = self.spec.version()  # with a store: its version counter
+            except HotspotsError as exc:  # a store that cannot be opened: 503 with the reason
+                raise DataLoadError(str(exc)) from exc
             self._checked = now
         return self._version
 

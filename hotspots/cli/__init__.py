@@ -33,7 +33,11 @@ COMMANDS: dict[str, str] = {
     "export": "hotspots.cli.reports:export",
     "serve": "hotspots.cli.web:serve",
     "users": "hotspots.cli.web:users",
+    "report": "hotspots.cli.report:report",
     "demo": "hotspots.cli.analysis:demo",
+    "ingest": "hotspots.cli.store:ingest",
+    "check": "hotspots.cli.store:check",
+    "fetch": "hotspots.cli.store:fetch",
 }
 
 

@@ -78,11 +78,42 @@ def input_options(func: Callable) -> Callable:
         click.option("--tolerance-m", type=float, default=100.0, show_default=True,
                      help="Incidents just outside every ward take the nearest ward within this "
                           "many metres; further away they are outside the study area."),
+        store_option(read=True),
         click.option("--keep-addresses", is_flag=True,
                      help="Keep full place text (house numbers, flats, business names) in the "
                           "outputs. Default: street level only ('6 Unicorn Hill, Redditch' -> "
                           "'Unicorn Hill'); the rejects file keeps rows as read."),
     ])  # fmt: skip
+
+
+#: What ``--store`` given with no value stands for: the default store.
+DEFAULT_STORE = "default"
+
+
+def store_option(*, read: bool) -> Callable:
+    """``--store PATH|URL``: a store made by ``hotspots ingest`` (GeoPackage file or PostGIS URL)."""
+    what = (
+        "Read prepared incidents from this store (made by 'hotspots ingest') instead of INPUT "
+        "files: no files are read or geocoded. Its wards and focus areas are used unless "
+        "--wards/--areas are given."
+        if read
+        else "The store to write to."
+    )
+    return click.option(
+        "--store", "store", metavar="PATH|URL", is_flag=False, flag_value=DEFAULT_STORE,
+        help=f"{what} A .gpkg file, or postgresql://user@host/db for PostGIS. --store alone: "
+             "the default store ($HOTSPOTS_STORE, else $HOTSPOTS_DATABASE_URL, else store.gpkg "
+             "in the user data folder).",
+    )  # fmt: skip
+
+
+def resolve_store(store: str | None) -> str | None:
+    """``--store``'s value with the default store filled in."""
+    if store == DEFAULT_STORE:
+        from hotspots.store import default_store
+
+        return default_store()
+    return store
 
 
 @dataclass(frozen=True)
@@ -100,6 +131,7 @@ class Inputs:
     column_map: tuple[str, ...] = ()
     date_format: str | None = None
     tolerance_m: float = 100.0
+    store: str | None = None
     keep_addresses: bool = False
 
     @classmethod
@@ -123,6 +155,7 @@ class Inputs:
             geocoder_cache=self.geocoder_cache,
             date_format=self.date_format,
             tolerance_m=self.tolerance_m,
+            store=resolve_store(self.store),
         )
 
 

@@ -64,8 +64,7 @@ def clusters(output: Path, simulations: int, **kwargs) -> None:
     if simulations:
         from hotspots.significance import significance_for
 
-        found = significance_for(prepared, found, area=kwargs["area"], ward=kwargs["ward"],
-                                 n_sim=simulations)  # fmt: skip
+        found = significance_for(prepared, found, n_sim=simulations)
         columns[2:2] = ["p_value", "significant"]
     write_layer(found, output)
     where = kwargs["area"] or kwargs["ward"]

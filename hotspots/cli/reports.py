@@ -66,7 +66,7 @@ def tasking(output: Path, **kwargs) -> None:
     )
     from hotspots.significance import significance_for
 
-    clusters = significance_for(prepared, clusters, area=sel["area"], ward=sel["ward"])
+    clusters = significance_for(prepared, clusters)
     verdict = clusters.set_index("cluster_id")["significant"] if len(clusters) else {}
     sheet["significant"] = sheet["cluster_id"].map(verdict).astype(bool)
     chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
@@ -99,7 +99,7 @@ def tasking(output: Path, **kwargs) -> None:
 def _sources(opts: Inputs) -> list[Path | None]:
     from boundaries import get_path
 
-    if not opts.inputs:
+    if not opts.inputs and not opts.store:
         paths = [get_path("demo-incidents"), opts.wards_path or get_path("demo-wards"),
                  opts.areas_path or get_path("demo-focus-areas")]  # fmt: skip
     else:
@@ -225,7 +225,8 @@ def export(out_dir: Path, **kwargs) -> None:
         style=style,
         seasons=seasons or None,
         financial_years=kwargs["financial_years"] or None,
-        inputs_key=fingerprint_files(_sources(opts)),
+        inputs_key=fingerprint_files(_sources(opts))
+        + (f":{opts.spec().version()}" if opts.store else ""),  # a store: its version counter
         force=kwargs["force"],
         pack=not kwargs["no_pack"],
         progress=lambda items: tqdm(items, desc="maps", unit="map", disable=None),
@@ -290,7 +291,7 @@ def map_command(output: Path, **kwargs) -> None:
     clusters = hotspots_with_trend(prepared, financial_year=fy, params=cluster_params(kwargs), **sel)
     from hotspots.significance import significance_for
 
-    clusters = significance_for(prepared, clusters, area=sel["area"], ward=sel["ward"])
+    clusters = significance_for(prepared, clusters)
     chosen = select_incidents(prepared.incidents, financial_year=fy, **sel)
     focus = None
     if kwargs["ward"]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from hotspots.cli._common import store_option
 from hotspots.cli._maps import map_options
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def serve_config(
     eps_m: float | None,
     min_samples: int | None,
     users_db: Path | None,
+    store: str | None = None,
     params: Path | None = None,
     postcodes: Path | None = None,
     columns: tuple[str, ...] = (),
@@ -70,7 +72,7 @@ def serve_config(
     >>> cfg["HOTSPOTS_REQUIRE_LOGIN"], cfg["HOTSPOTS_SECURE_COOKIES"]
     (False, False)
     """
-    demo = not data
+    demo = not data and not store
     config = {
         "HOTSPOTS_INPUTS": [str(p) for p in data],
         "HOTSPOTS_WARDS": str(wards) if wards else None,
@@ -93,6 +95,10 @@ def serve_config(
             not is_loopback(host) if secure_cookies is None else bool(secure_cookies)
         ),
     }
+    if store:
+        from hotspots.cli._common import resolve_store
+
+        config["HOTSPOTS_STORE"] = resolve_store(store)
     if params:  # the file's eps/min_samples, unless given on the command line (not None)
         config["HOTSPOTS_PARAMS"] = str(params)
         for key in ("HOTSPOTS_EPS_M", "HOTSPOTS_MIN_SAMPLES"):
@@ -141,6 +147,7 @@ def serve_config(
               help="DBSCAN parameters from `hotspots tune -o FILE` (HOTSPOTS_PARAMS).")
 @click.option("--users-db", type=click.Path(path_type=Path),
               help="Users file [default: instance/users.sqlite].")
+@store_option(read=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Server threads. Slow (uncached) selections are computed a few at a time "
                    "(HOTSPOTS_COMPUTE_WORKERS); the other threads keep answering /healthz and "
