@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely import MultiPoint, convex_hull
-from sklearn.cluster import DBSCAN
+import shapely
+from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
 from hotspots._errors import HotspotsError
@@ -87,8 +87,39 @@ class ClusterParams:
 
 def _xy(incidents: gpd.GeoDataFrame) -> np.ndarray:
     check_points(incidents, argument="incidents")
-    geoms = to_analysis_crs(incidents).geometry
-    return np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
+    return shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy())
+
+
+def distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Collapse identical coordinates, keeping the order in which they first appear.
+
+    One hash pass (no sort), so the cost grows with the rows once and every
+    later step works on the distinct points.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (n, 2)
+        Coordinates.
+
+    Returns
+    -------
+    inverse : numpy.ndarray of int, shape (n,)
+        Each row's distinct point (``uniq[inverse]`` gives ``xy`` back).
+    uniq : numpy.ndarray, shape (m, 2)
+        The distinct points, in order of first appearance.
+    counts : numpy.ndarray of int, shape (m,)
+        Rows on each distinct point.
+
+    Examples
+    --------
+    >>> inverse, uniq, counts = distinct_points(np.array([[5.0, 1], [0, 0], [5, 1]]))
+    >>> inverse.tolist(), uniq.tolist(), counts.tolist()
+    ([0, 1, 0], [[5.0, 1.0], [0.0, 0.0]], [2, 1])
+    """
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    inverse, uniq = pd.factorize(xy.view(np.complex128).ravel())
+    uniq = np.column_stack([uniq.real, uniq.imag])
+    return inverse, uniq, np.bincount(inverse, minlength=len(uniq))
 
 
 def dbscan_labels(xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: bool = True) -> np.ndarray:
@@ -119,17 +150,68 @@ def dbscan_labels(xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: boo
     xy = np.asarray(xy, dtype=float)
     if len(xy) == 0:
         return np.empty(0, dtype=np.int64)
-    model = DBSCAN(eps=eps_m, min_samples=int(min_samples))
     if not dedupe:
-        return model.fit(xy).labels_.astype(np.int64)
-    uniq, first, inverse, counts = np.unique(
-        xy, axis=0, return_index=True, return_inverse=True, return_counts=True
-    )
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    labels = model.fit(uniq[order], sample_weight=counts[order]).labels_
-    return labels[rank[inverse.ravel()]].astype(np.int64)
+        from sklearn.cluster import DBSCAN  # heavy: imported where used
+
+        return DBSCAN(eps=eps_m, min_samples=int(min_samples)).fit(xy).labels_.astype(np.int64)
+    inverse, uniq, counts = distinct_points(xy)
+    return weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=min_samples)[inverse]
+
+
+def weighted_dbscan(xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_samples: int) -> np.ndarray:
+    """DBSCAN of weighted points as array operations on the neighbour graph.
+
+    The labels equal :class:`sklearn.cluster.DBSCAN` with ``sample_weight``:
+    a point is core when the weights within ``eps_m`` (itself included) reach
+    ``min_samples``; clusters are the connected groups of core points, numbered
+    in order of their first point; a border point joins the earliest cluster
+    that reaches it. scikit-learn sums each neighbourhood in a Python loop; here
+    it is one sparse matrix product.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (m, 2)
+        Distinct points in metres (the order decides cluster numbers and ties).
+    counts : numpy.ndarray, shape (m,)
+        Weights (incidents on each point).
+    eps_m, min_samples
+        As for :class:`sklearn.cluster.DBSCAN`.
+
+    Returns
+    -------
+    numpy.ndarray of int
+
+    Examples
+    --------
+    >>> weighted_dbscan(np.array([[0.0, 0], [30, 0], [500, 0]]), np.array([4, 1, 2]),
+    ...                 eps_m=50, min_samples=5).tolist()
+    [0, 0, -1]
+    """
+    xy = np.asarray(xy, dtype=float)
+    labels = np.full(len(xy), NOISE, dtype=np.int64)
+    if not len(xy):
+        return labels
+    graph = NearestNeighbors(radius=eps_m).fit(xy).radius_neighbors_graph(xy, mode="connectivity")
+    graph = graph.tocsr()
+    core = graph @ np.asarray(counts, dtype=float) >= min_samples
+    ci = np.flatnonzero(core)
+    if not len(ci):
+        return labels
+    n_comp, comp = connected_components(graph[ci][:, ci], directed=False)
+    # a cluster is numbered by its first core point: order components by their seed
+    seed = np.unique(comp, return_index=True)[1]
+    rank = np.empty(n_comp, dtype=np.int64)
+    rank[np.argsort(seed, kind="stable")] = np.arange(n_comp)
+    labels[ci] = rank[comp]
+    # border points: the smallest cluster number among the core points within reach
+    nc = np.flatnonzero(~core)
+    if len(nc):
+        reach = graph[nc][:, ci].tocsr()
+        has = np.flatnonzero(np.diff(reach.indptr) > 0)
+        if len(has):
+            near = labels[ci][reach.indices]
+            labels[nc[has]] = np.minimum.reduceat(near, reach.indptr[has])
+    return labels
 
 
 def background_count(n_incidents: int, study_area_m2: float, eps_m: float) -> float:
@@ -237,9 +319,122 @@ def label_incidents(
     return pd.Series(labels, index=incidents.index, name="cluster")
 
 
-def _top(values: pd.Series, n: int = 3) -> str:
-    counts = values[values.astype(str).str.strip() != ""].value_counts()
-    return "; ".join(f"{k} ({v})" for k, v in counts.head(n).items())
+def _text_codes(incidents: pd.DataFrame, column: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of one text column over ``rows`` and its distinct values.
+
+    Blank values (empty or only spaces) and missing ones get code -1, so every
+    summary ignores them. Works the same on object and categorical columns; the
+    text is stripped once per distinct value, never per row.
+    """
+    if column not in incidents.columns:
+        return np.full(len(rows), -1, dtype=np.int64), np.array([], dtype=object)
+    codes, uniques = pd.factorize(incidents[column].to_numpy()[rows])
+    uniques = np.asarray(uniques, dtype=object)
+    blank = pd.Series(uniques, dtype=object).astype(str).str.strip().eq("").to_numpy()
+    if blank.any():
+        codes = np.where((codes >= 0) & blank[codes.clip(0)], -1, codes)
+    return codes.astype(np.int64), uniques
+
+
+def _pair_counts(group: np.ndarray, codes: np.ndarray, n_codes: int) -> pd.DataFrame:
+    """Count each (group, value) pair, in order of the pair's first appearance.
+
+    Returns a frame with ``group``, ``code``, ``count`` and ``seen`` (the rank
+    of the pair's first appearance), ignoring code -1.
+    """
+    ok = codes >= 0
+    key = group[ok].astype(np.int64) * max(n_codes, 1) + codes[ok]
+    inverse, pairs = pd.factorize(key)
+    return pd.DataFrame(
+        {
+            "group": pairs // max(n_codes, 1),
+            "code": pairs % max(n_codes, 1),
+            "count": np.bincount(inverse, minlength=len(pairs)),
+            "seen": np.arange(len(pairs)),
+        }
+    )
+
+
+def _first_per_group(frame: pd.DataFrame, n_groups: int, values: np.ndarray) -> np.ndarray:
+    """``values`` of each group's first row in ``frame`` (sorted by group); "" where none."""
+    out = np.full(n_groups, "", dtype=object)
+    first = frame.drop_duplicates("group")
+    out[first["group"].to_numpy()] = values[first.index.to_numpy()]
+    return out
+
+
+def _joined(frame: pd.DataFrame, text: pd.Series, n_groups: int, sep: str) -> np.ndarray:
+    """Join ``text`` (aligned with ``frame``, sorted by group) with ``sep`` within each group.
+
+    One ``numpy.add.reduceat`` over the strings; "" for groups with none.
+    """
+    out = np.full(n_groups, "", dtype=object)
+    if len(frame):
+        group = frame["group"].to_numpy()
+        start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        pieces = text.to_numpy(dtype=object).copy()
+        later = np.ones(len(pieces), dtype=bool)
+        later[start] = False
+        pieces[later] = sep + pieces[later]
+        out[group[start]] = np.add.reduceat(pieces, start)
+    return out
+
+
+def _top_values(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int,
+                n: int = 3) -> np.ndarray:  # fmt: skip
+    """Each group's ``n`` most common values as ``"value (count); ..."``.
+
+    Ties keep the order in which the values first appear (as
+    :meth:`pandas.Series.value_counts` does).
+    """
+    pairs = _pair_counts(group, codes, len(uniques))
+    pairs = pairs.sort_values(["group", "count", "seen"], ascending=[True, False, True])
+    pairs = pairs[pairs.groupby("group", sort=False).cumcount() < n].reset_index(drop=True)
+    text = (
+        pd.Series(uniques[pairs["code"].to_numpy()], dtype=object).astype(str)
+        + " ("
+        + pairs["count"].astype(str)
+        + ")"
+    )
+    return _joined(pairs, text, n_groups, "; ")
+
+
+def _mode(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each group's most common value; ties go to the smallest value (as :meth:`pandas.Series.mode`)."""
+    pairs = _pair_counts(group, codes, len(uniques))
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+    pairs["rank"] = rank[pairs["code"].to_numpy()]
+    pairs = pairs.sort_values(["group", "count", "rank"], ascending=[True, False, True])
+    return _first_per_group(pairs.reset_index(drop=True), n_groups, uniques[pairs["code"].to_numpy()])
+
+
+def _months(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Each group's distinct months, sorted and joined, and its first and last month."""
+    pairs = _pair_counts(group, codes, len(uniques))
+    pairs["month"] = uniques[pairs["code"].to_numpy()].astype(str)
+    pairs = pairs.sort_values(["group", "month"], ignore_index=True)
+    months = _joined(pairs, pairs["month"], n_groups, ", ")
+    first = _first_per_group(pairs, n_groups, pairs["month"].to_numpy(dtype=object))
+    last_rows = pairs.drop_duplicates("group", keep="last").reset_index(drop=True)
+    last = _first_per_group(last_rows, n_groups, last_rows["month"].to_numpy(dtype=object))
+    return months, first, last
+
+
+def _hulls(group: np.ndarray, xy: np.ndarray, n_groups: int, buffer_m: float) -> np.ndarray:
+    """Each group's convex hull of its distinct points, widened by ``buffer_m``.
+
+    One pass: the distinct (group, point) pairs become one MultiPoint per group.
+    """
+    pts, uniq, _ = distinct_points(xy)
+    key = np.unique(group.astype(np.int64) * len(uniq) + pts)  # sorted by group
+    grp, pt = key // len(uniq), key % len(uniq)
+    multi = shapely.multipoints(uniq[pt], indices=grp)
+    if len(multi) != n_groups:
+        raise AssertionError("every cluster has at least one point")  # pragma: no cover
+    # quad_segs=16: the smoothness of shapely's Geometry.buffer, as the maps have always had
+    return shapely.buffer(shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16)
 
 
 def summarise_clusters(
@@ -251,11 +446,14 @@ def summarise_clusters(
 ) -> gpd.GeoDataFrame:
     """One row per cluster: size, share, place, ward, focus area, months, hull.
 
+    Every column comes from one grouping of the clustered incidents (no
+    Python loop over clusters); the hulls from the distinct map points only.
+
     Parameters
     ----------
     incidents : geopandas.GeoDataFrame
         The clustered incidents (with ``ward``, ``location``, ``category`` and
-        ``month`` where available).
+        ``month`` where available; object or categorical columns).
     labels : pandas.Series
         From :func:`label_incidents`, index-aligned with ``incidents``.
     areas : geopandas.GeoDataFrame, optional
@@ -269,41 +467,68 @@ def summarise_clusters(
         Columns :data:`CLUSTER_COLUMNS`; hull polygons in EPSG:27700; sorted by
         ``incidents``, largest first, with ``cluster_id`` 1, 2, ... in that order.
         ``share`` is the cluster's fraction of all incidents given.
+        ``top_locations`` and ``top_categories`` list the three most common
+        non-blank values with their counts (ties in order of appearance);
+        ``ward`` is the most common non-blank ward (ties: the first by name).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoDataFrame({"location": ["A", "A", "B", "C"], "month": ["2018-11", "2018-10",
+    ...                         "2018-10", ""]}, crs=27700,
+    ...                        geometry=gpd.points_from_xy([0, 0, 10, 5000], [0, 0, 0, 0]))
+    >>> out = summarise_clusters(pts, pd.Series([0, 0, 0, -1]))
+    >>> out[["incidents", "top_locations", "months"]].values.tolist()
+    [[3, 'A (2); B (1)', '2018-10, 2018-11']]
     """
-    xy = _xy(incidents)
-    lab = labels.reindex(incidents.index).to_numpy()
-    total = len(incidents)
-    frame = pd.DataFrame(index=incidents.index)
-    for col in ("ward", "location", "category", "month"):
-        frame[col] = incidents[col] if col in incidents.columns else ""
-    rows = []
-    for label in sorted(set(lab[lab != NOISE].tolist())):
-        members = lab == label
-        pts = xy[members]
-        sub = frame.loc[members]
-        hull = convex_hull(MultiPoint(pts)).buffer(hull_buffer_m if hull_buffer_m > 0 else 1.0)
-        months = sorted(m for m in sub["month"].unique() if m)
-        ward = sub["ward"][sub["ward"] != ""].mode()
-        rows.append(
-            {
-                "_label": label,
-                "incidents": int(members.sum()),
-                "share": members.sum() / total,
-                "ward": ward.iloc[0] if len(ward) else "",
-                "top_locations": _top(sub["location"]),
-                "top_categories": _top(sub["category"]),
-                "months": ", ".join(months),
-                "first_month": months[0] if months else "",
-                "last_month": months[-1] if months else "",
-                "centroid_x": float(pts[:, 0].mean()),
-                "centroid_y": float(pts[:, 1].mean()),
-                "geometry": hull,
-            }
-        )
-    if not rows:
+    return _summarise(
+        incidents, _xy(incidents), labels.reindex(incidents.index).to_numpy(),
+        areas=areas, hull_buffer_m=hull_buffer_m,
+    )  # fmt: skip
+
+
+def _summarise(
+    incidents: pd.DataFrame,
+    xy: np.ndarray,
+    lab: np.ndarray,
+    *,
+    areas: gpd.GeoDataFrame | None,
+    hull_buffer_m: float,
+    total: int | None = None,
+) -> gpd.GeoDataFrame:
+    """:func:`summarise_clusters` on coordinates already in metres.
+
+    ``total`` (the incidents ``share`` is of) defaults to the rows given; the
+    Dask engine passes only the clustered rows and the whole selection's count.
+    """
+    total = len(lab) if total is None else total
+    rows = np.flatnonzero(lab != NOISE)
+    if not len(rows):
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CLUSTER_COLUMNS[:-1]})
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), crs=ANALYSIS_CRS)
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=ANALYSIS_CRS)
+    label_values, group = np.unique(lab[rows], return_inverse=True)
+    k = len(label_values)
+    pts = xy[rows]
+    size = np.bincount(group, minlength=k)
+    codes = {c: _text_codes(incidents, c, rows) for c in ("ward", "location", "category", "month")}
+    months, first_month, last_month = _months(group, *codes["month"], k)
+    out = gpd.GeoDataFrame(
+        {
+            "_label": label_values,
+            "incidents": size.astype(np.int64),
+            "share": size / total,
+            "ward": _mode(group, *codes["ward"], k),
+            "top_locations": _top_values(group, *codes["location"], k),
+            "top_categories": _top_values(group, *codes["category"], k),
+            "months": months,
+            "first_month": first_month,
+            "last_month": last_month,
+            "centroid_x": np.bincount(group, weights=pts[:, 0], minlength=k) / size,
+            "centroid_y": np.bincount(group, weights=pts[:, 1], minlength=k) / size,
+        },
+        geometry=_hulls(group, pts, k, hull_buffer_m),
+        crs=ANALYSIS_CRS,
+    )
     out = out.sort_values(["incidents", "_label"], ascending=[False, True], ignore_index=True)
     out["cluster_id"] = np.arange(1, len(out) + 1)
     lon, lat = bng_to_lonlat(out["centroid_x"], out["centroid_y"])
@@ -352,15 +577,16 @@ def find_clusters(
     params = params or ClusterParams()
     xy = _xy(incidents)
     if study_area_m2 is None:
-        study_area_m2 = convex_hull(MultiPoint(xy)).area if len(xy) > 2 else 0.0
+        uniq = distinct_points(xy)[1]
+        study_area_m2 = shapely.convex_hull(shapely.multipoints(uniq)).area if len(xy) > 2 else 0.0
     min_samples = params.min_samples
     if min_samples is None:
         min_samples = default_min_samples(len(xy), study_area_m2, params.eps_m)
         log.info("min_samples chosen from the data: %d", min_samples)
     else:
         check_min_samples(len(xy), study_area_m2, eps_m=params.eps_m, min_samples=min_samples)
-    labels = label_incidents(incidents, eps_m=params.eps_m, min_samples=min_samples)
-    clusters = summarise_clusters(incidents, labels, areas=areas, hull_buffer_m=params.hull_buffer_m)
+    labels = dbscan_labels(xy, eps_m=params.eps_m, min_samples=min_samples)
+    clusters = _summarise(incidents, xy, labels, areas=areas, hull_buffer_m=params.hull_buffer_m)
     clusters.attrs["min_samples"] = min_samples
     clusters.attrs["eps_m"] = params.eps_m
     clusters.attrs["params_source"] = params.source

@@ -15,6 +15,7 @@ import re
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots._validate import check_columns, check_points, to_analysis_crs
 from hotspots.seasons import months_held
@@ -76,7 +77,9 @@ def assign_wards(
     -------
     geopandas.GeoDataFrame
         In EPSG:27700, with ``ward``, ``ward_code`` (empty outside the study area)
-        and ``ward_match``: ``"inside"``, ``"nearest"`` or ``"outside"``.
+        and ``ward_match``: ``"inside"``, ``"nearest"`` or ``"outside"``; the
+        three are categoricals (a small integer per incident). Each distinct map
+        point is joined once and the answer broadcast to its incidents.
 
     Examples
     --------
@@ -93,34 +96,46 @@ def assign_wards(
     check_columns(wards, ["ward_code", "ward_name"], argument="wards")
     points = to_analysis_crs(incidents)
     polys = to_analysis_crs(wards)[["ward_code", "ward_name", "geometry"]].reset_index(drop=True)
-    geoms = points.geometry.reset_index(drop=True)
-    ward_idx = np.full(len(points), -1, dtype=np.int64)
-    match = np.full(len(points), OUTSIDE, dtype=object)
-    if len(points):
+    # police.uk snaps incidents to shared map points: join each distinct point once, broadcast.
+    from hotspots.cluster import distinct_points
+
+    inverse, uniq, _ = distinct_points(shapely.get_coordinates(points.geometry.to_numpy()))
+    geoms = gpd.GeoSeries(shapely.points(uniq), crs=polys.crs)
+    ward_idx = np.full(len(uniq), -1, dtype=np.int64)
+    match_code = np.full(len(uniq), 2, dtype=np.int8)  # 0 inside, 1 nearest, 2 outside
+    if len(uniq):
         hit_pt, hit_ward = polys.sindex.query(geoms, predicate="intersects")
         # A point on a shared boundary hits two wards: keep the first.
         first = np.unique(hit_pt, return_index=True)[1]
         ward_idx[hit_pt[first]] = hit_ward[first]
-        match[hit_pt[first]] = INSIDE
+        match_code[hit_pt[first]] = 0
         rest = np.flatnonzero(ward_idx < 0)
         if len(rest) and tolerance_m > 0:
             near_pt, near_ward = polys.sindex.nearest(
                 geoms.iloc[rest], max_distance=tolerance_m, return_all=False
             )
             ward_idx[rest[near_pt]] = near_ward
-            match[rest[near_pt]] = NEAREST
-    out = points.copy()
-    names = polys["ward_name"].to_numpy(dtype=object)
-    codes = polys["ward_code"].to_numpy(dtype=object)
-    out["ward"] = np.where(ward_idx >= 0, names[ward_idx.clip(0)], "")
-    out["ward_code"] = np.where(ward_idx >= 0, codes[ward_idx.clip(0)], "")
-    out["ward_match"] = match
-    counts = pd.Series(match).value_counts()
+            match_code[rest[near_pt]] = 1
+    out = points.copy(deep=False)  # copy-on-write: the input's columns are shared, not copied
+    # compact columns: one small integer code per incident (categoricals of the ward names)
+    row_ward = np.where(ward_idx >= 0, ward_idx, len(polys))[inverse]  # "" listed last
+    out["ward"] = _categorical(row_ward, polys["ward_name"])
+    out["ward_code"] = _categorical(row_ward, polys["ward_code"])
+    out["ward_match"] = pd.Categorical.from_codes(
+        match_code[inverse], categories=[INSIDE, NEAREST, OUTSIDE]
+    )
+    counts = np.bincount(match_code, weights=np.bincount(inverse, minlength=len(uniq)), minlength=3)
     log.info(
-        "wards: %d inside, %d nearest within %g m, %d outside the study area",
-        counts.get(INSIDE, 0), counts.get(NEAREST, 0), tolerance_m, counts.get(OUTSIDE, 0),
+        "wards: %d inside, %d nearest within %g m, %d outside the study area (%d distinct points)",
+        counts[0], counts[1], tolerance_m, counts[2], len(uniq),
     )  # fmt: skip
     return out
+
+
+def _categorical(codes: np.ndarray, values: pd.Series) -> pd.Categorical:
+    """``values[codes]`` as a categorical, code ``len(values)`` meaning "" (no ward)."""
+    cats = pd.Index([*values.astype(str), ""]).unique()
+    return pd.Categorical.from_codes(cats.get_indexer([*values.astype(str), ""])[codes], cats)
 
 
 def in_study_area(incidents: gpd.GeoDataFrame) -> pd.Series:

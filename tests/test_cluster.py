@@ -109,3 +109,154 @@ def test_defaults_find_the_town_centre_first_on_real_data(redditch_autumn_2018):
     assert top["ward"] == "Abbey"
     assert math.hypot(top["centroid_x"] - x[0], top["centroid_y"] - y[0]) < 500
     assert top["area"] == "Town centre"
+
+
+# --------------------------------------------------------------------------- vectorised summaries
+# The per-cluster loop that summarise_clusters replaced (hotspots 0.1, before issue 11), kept here
+# only as the reference the vectorised version must equal, column by column.
+
+
+def _old_top(values, n=3):
+    counts = values[values.astype(str).str.strip() != ""].value_counts()
+    return "; ".join(f"{k} ({v})" for k, v in counts.head(n).items())
+
+
+def _old_summarise_clusters(incidents, labels, *, areas=None, hull_buffer_m=25.0):
+    import geopandas as gpd
+    import pandas as pd
+    from shapely import MultiPoint, convex_hull
+
+    from hotspots._validate import ANALYSIS_CRS, to_analysis_crs
+    from hotspots.geocode import bng_to_lonlat
+    from hotspots.places import tag_focus_areas
+
+    geoms = to_analysis_crs(incidents).geometry
+    xy = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
+    lab = labels.reindex(incidents.index).to_numpy()
+    total = len(incidents)
+    frame = pd.DataFrame(index=incidents.index)
+    for col in ("ward", "location", "category", "month"):
+        frame[col] = incidents[col] if col in incidents.columns else ""
+    rows = []
+    for label in sorted(set(lab[lab != -1].tolist())):
+        members = lab == label
+        pts = xy[members]
+        sub = frame.loc[members]
+        hull = convex_hull(MultiPoint(pts)).buffer(hull_buffer_m if hull_buffer_m > 0 else 1.0)
+        months = sorted(m for m in sub["month"].unique() if m)
+        ward = sub["ward"][sub["ward"] != ""].mode()
+        rows.append(
+            {
+                "_label": label,
+                "incidents": int(members.sum()),
+                "share": members.sum() / total,
+                "ward": ward.iloc[0] if len(ward) else "",
+                "top_locations": _old_top(sub["location"]),
+                "top_categories": _old_top(sub["category"]),
+                "months": ", ".join(months),
+                "first_month": months[0] if months else "",
+                "last_month": months[-1] if months else "",
+                "centroid_x": float(pts[:, 0].mean()),
+                "centroid_y": float(pts[:, 1].mean()),
+                "geometry": hull,
+            }
+        )
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=ANALYSIS_CRS)
+    out = out.sort_values(["incidents", "_label"], ascending=[False, True], ignore_index=True)
+    out["cluster_id"] = np.arange(1, len(out) + 1)
+    lon, lat = bng_to_lonlat(out["centroid_x"], out["centroid_y"])
+    out["centroid_lon"], out["centroid_lat"] = lon.round(6), lat.round(6)
+    out["area"] = tag_focus_areas(out.geometry, areas)
+    return out[CLUSTER_COLUMNS]
+
+
+def _assert_same_summaries(new, old):
+    import pandas as pd
+    import shapely
+
+    assert list(new.columns) == list(old.columns) == CLUSTER_COLUMNS
+    assert len(new) == len(old) > 0
+    for col in CLUSTER_COLUMNS:
+        if col == "geometry":
+            a = shapely.normalize(new.geometry.to_numpy())
+            b = shapely.normalize(old.geometry.to_numpy())
+            assert shapely.equals_exact(a, b, tolerance=1e-6).all(), col
+            # and the same area, to the square millimetre
+            np.testing.assert_allclose(shapely.area(a), shapely.area(b), rtol=0, atol=1e-6)
+        elif col in ("share", "centroid_x", "centroid_y"):
+            np.testing.assert_allclose(new[col], old[col], rtol=1e-12, err_msg=col)
+        elif col in ("centroid_lon", "centroid_lat"):
+            np.testing.assert_allclose(new[col], old[col], rtol=0, atol=1.01e-6, err_msg=col)
+        else:
+            pd.testing.assert_series_equal(
+                new[col].reset_index(drop=True), old[col].reset_index(drop=True),
+                check_dtype=False, obj=col,
+            )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def west_mercia_all_types(shared_data):
+    """All five real months, every crime type, whole force, wards of all six districts."""
+    import pandas as pd
+
+    from boundaries import load_wards
+    from hotspots.wards import assign_wards
+
+    load = read_incidents(sorted(POLICE.glob("*-west-mercia-street.csv")), crime_types=None)
+    wards = pd.concat([load_wards(p) for p in sorted((shared_data / "wards").glob("*.geojson"))])
+    return assign_wards(load.incidents, wards.reset_index(drop=True))
+
+
+@pytest.mark.parametrize(
+    ("crime", "eps", "min_samples", "buffer"),
+    [("asb", 100, 5, 25.0), ("asb", 200, 15, 0.0), ("all", 150, 30, 10.0)],
+)
+def test_vectorised_summaries_equal_the_old_loop_on_real_data(
+    west_mercia_all_types, crime, eps, min_samples, buffer
+):
+    from boundaries import get_path
+    from hotspots.cluster import label_incidents, summarise_clusters
+    from hotspots.places import read_focus_areas
+
+    incidents = west_mercia_all_types
+    if crime == "asb":
+        incidents = incidents[incidents["category"] == "Anti-social behaviour"]
+    areas = read_focus_areas(get_path("redditch-focus-areas"))
+    labels = label_incidents(incidents, eps_m=eps, min_samples=min_samples)
+    assert labels.max() > 20
+    new = summarise_clusters(incidents, labels, areas=areas, hull_buffer_m=buffer)
+    old = _old_summarise_clusters(incidents, labels, areas=areas, hull_buffer_m=buffer)
+    _assert_same_summaries(new, old)
+    assert (new["ward"] != "").any() and (new["area"] != "").any()
+    if crime == "all":
+        assert new["top_categories"].str.contains(";").any()
+
+
+def test_vectorised_summaries_equal_the_old_loop_with_blanks_ties_and_categoricals(two_clusters):
+    from hotspots.cluster import label_incidents, summarise_clusters
+
+    pts = two_clusters.copy()
+    # ties between locations (first seen wins), blank and space-only values, a ward tie
+    pts.loc[0:9, "location"] = "On or near Z Lane"
+    pts.loc[10:19, "location"] = "  "
+    pts.loc[30:39, "ward"] = "West"
+    pts.loc[40:44, "month"] = ""
+    pts.loc[45:49, "category"] = "Other theft"
+    labels = label_incidents(pts, eps_m=80, min_samples=5)
+    old = _old_summarise_clusters(pts, labels)
+    _assert_same_summaries(summarise_clusters(pts, labels), old)
+    cats = pts.astype(dict.fromkeys(("ward", "location", "category", "month"), "category"))
+    _assert_same_summaries(summarise_clusters(cats, labels), old)
+    assert old["top_locations"].iloc[0] == "On or near Z Lane (10); On or near A Street (10)"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weighted_dbscan_equals_scikit_learn_with_ties_on_a_lattice(seed):
+    """Points on a 10 m lattice: many exact eps distances and border points between clusters."""
+    rng = np.random.default_rng(seed)
+    xy = np.vstack([rng.integers(0, 150, (2500, 2)), rng.integers(60, 75, (400, 2))]) * 10.0
+    xy += [400000, 260000]
+    for eps, ms in ((20, 4), (30, 9), (50, 20)):
+        plain = DBSCAN(eps=eps, min_samples=ms).fit(xy).labels_
+        assert (plain >= 0).any() and (plain == -1).any()
+        np.testing.assert_array_equal(dbscan_labels(xy, eps_m=eps, min_samples=ms), plain)

@@ -25,7 +25,13 @@ from hotspots.cli._common import (
 @click.option("--simulations", type=click.IntRange(min=0), default=999, show_default=True,
               help="Monte Carlo simulations for each hotspot's p-value (0: no test). See "
                    "hotspots.significance.")  # fmt: skip
-def clusters(output: Path, simulations: int, **kwargs) -> None:
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: read, join and cluster on a Dask cluster, partitioned by police force "
+                   "area (same clusters; for national, multi-year archives; no p-values).")  # fmt: skip
+@click.option("--scheduler", metavar="ADDRESS", envvar="HOTSPOTS_DASK_SCHEDULER",
+              help="With --engine dask: a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "[default: $HOTSPOTS_DASK_SCHEDULER, else a local cluster].")  # fmt: skip
+def clusters(output: Path, simulations: int, engine: str, scheduler: str | None, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
 
     INPUT is any mix of police.uk street-level CSVs, folders or zips, and council
@@ -50,6 +56,12 @@ def clusters(output: Path, simulations: int, **kwargs) -> None:
     from hotspots.pipeline import hotspots_for
 
     opts = Inputs.pop(kwargs)
+    if engine == "dask":
+        from hotspots.cli.dask_engine import clusters_on_dask
+
+        return clusters_on_dask(
+            opts, kwargs, output=output, scheduler=scheduler, simulations=simulations
+        )
     params = cluster_params(kwargs)
     prepared = load_prepared(opts, output=output)
     found = hotspots_for(

@@ -1,0 +1,538 @@
+"""Hotspots on Dask: many monthly files read, joined and clustered across workers.
+
+For a national, multi-year archive (all forces, about 10^7 ASB incidents a
+year) :func:`hotspots_dask` runs the single-machine pipeline
+(:func:`hotspots.pipeline.prepare` then :func:`hotspots.pipeline.hotspots_for`)
+on a Dask cluster and returns the same clusters:
+
+1. **Read, ward join, selection** — one task per file (a police.uk monthly
+   force file, say): read, join each distinct map point to its ward, keep the
+   study area, add the season columns and keep the selection. Each worker keeps
+   its rows; only its distinct map points (coordinates, count, first row) come
+   back.
+2. **Per-force-area clustering** — the distinct points are partitioned by
+   police force area (the force named in each police.uk file name, e.g.
+   ``2018-10-west-mercia-street.csv``). Each force's task also gets a halo: the
+   other forces' points within ``2 * eps_m`` of its bounding box. With the halo,
+   every point within ``eps_m`` of the force's own points knows its true core
+   status, so each core-to-core link is found by the force that owns one end.
+3. **Merge** — the links are joined on the client (connected components), so
+   a cluster that crosses a force boundary is one cluster, counted once. Cluster
+   numbers and border points follow scikit-learn's DBSCAN exactly (clusters in
+   order of their first core point; a border point goes to the earliest cluster
+   that reaches it), so the labels equal the single-machine ones.
+4. **Summaries** — each worker sends back only its clustered rows; the
+   summary table is built once with :func:`hotspots.cluster.summarise_clusters`.
+
+The cluster is a :class:`distributed.LocalCluster` unless a scheduler address
+is given (``--scheduler tcp://host:8786`` or the ``HOTSPOTS_DASK_SCHEDULER``
+environment variable). The workers need ``hotspots`` installed and must be able
+to read the input paths (a shared file system).
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots._errors import HotspotsError
+from hotspots._validate import ANALYSIS_CRS
+from hotspots.cluster import (
+    NOISE,
+    ClusterParams,
+    _summarise,
+    check_min_samples,
+    default_min_samples,
+    distinct_points,
+)
+from hotspots.incidents import ASB, IncidentLoad, Source, expand_sources
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
+
+log = logging.getLogger(__name__)
+
+#: The environment variable naming a Dask scheduler to use instead of a local cluster.
+SCHEDULER_ENV = "HOTSPOTS_DASK_SCHEDULER"
+
+_FORCE_RE = re.compile(r"^\d{4}-\d{2}-(?P<force>.+?)-street\.csv$", re.IGNORECASE)
+
+
+def force_of(source: str) -> str:
+    """The police force area a police.uk file covers, from its name.
+
+    Files that are not named like police.uk's monthly files form one area
+    named after the file.
+
+    Examples
+    --------
+    >>> force_of("data/2018-10-west-mercia-street.csv"), force_of("archive.zip:2019-01/2019-01-kent-street.csv")
+    ('west-mercia', 'kent')
+    >>> force_of("council_cases.csv")
+    'council_cases.csv'
+    """
+    name = Path(source.split(":", 1)[-1] if ".zip:" in source else source).name
+    found = _FORCE_RE.match(name)
+    return found["force"].lower() if found else name
+
+
+def connect(
+    scheduler: str | None = None, *, n_workers: int | None = None, processes: bool = True
+) -> Client:
+    """Return a Dask client: to ``scheduler`` (or ``$HOTSPOTS_DASK_SCHEDULER``), else a local cluster.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        A scheduler address such as ``"tcp://10.0.0.5:8786"``.
+    n_workers : int, optional
+        Workers of the local cluster (default: one per core, at most 4).
+    processes : bool, default True
+        Local workers as processes (False: threads in this process, for tests).
+
+    Raises
+    ------
+    HotspotsError
+        If ``distributed`` is not installed or the scheduler cannot be reached.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise HotspotsError(
+            "--engine dask needs the 'distributed' package; install it with "
+            "pip install 'dask[distributed]'"
+        ) from exc
+    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if address:
+        try:
+            return Client(address, timeout=os.environ.get("HOTSPOTS_DASK_TIMEOUT", "20s"))
+        except (OSError, TimeoutError) as exc:
+            raise HotspotsError(
+                f"cannot reach the Dask scheduler at {address!r} ({exc}); check the address "
+                f"(--scheduler or {SCHEDULER_ENV}) and that the scheduler is running"
+            ) from exc
+    workers = n_workers or max(1, min(4, os.cpu_count() or 1))
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    )
+    return Client(cluster)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to cluster, as :func:`hotspots.pipeline.hotspots_for` takes it."""
+
+    season: str | None = None
+    financial_year: str | None = None
+    area: str | None = None
+    ward: str | None = None
+
+
+# --------------------------------------------------------------------------- worker tasks
+
+
+def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict) -> IncidentLoad:
+    """Read one file exactly as :func:`hotspots.incidents.read_incidents` would."""
+    from hotspots.incidents import (
+        is_police_table,
+        read_council_csv,
+        read_incidents,
+        read_police_csv,
+    )
+
+    if src.member is None:
+        return read_incidents([src.path], crime_types=crime_types, **council)
+    # a member of a police.uk zip: told apart by its header, as read_incidents does
+    head = src.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()
+    header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
+    if is_police_table(header):
+        return read_police_csv(src, crime_types=crime_types)
+    return read_council_csv(src, **council)
+
+
+def _first_rows(inverse: np.ndarray, n_points: int) -> np.ndarray:
+    first = np.empty(n_points, dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    return first
+
+
+def _prepare_part(
+    src: Source,
+    wards: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | None,
+    crime_types: Sequence[str] | None,
+    tolerance_m: float,
+    selection: Selection,
+    council: dict,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Read one file, prepare it (wards, seasons, focus areas), keep the period's rows.
+
+    The view (focus area, ward) does not change which hotspots are found
+    (:func:`hotspots.pipeline.find_hotspots`); only its incident count is kept.
+    """
+    from hotspots.pipeline import prepare, select_incidents
+
+    load = _read_source(src, crime_types, council)
+    prepared = prepare(load, wards, areas=areas, tolerance_m=tolerance_m)
+    chosen = select_incidents(
+        prepared.incidents, season=selection.season, financial_year=selection.financial_year
+    ).reset_index(drop=True)
+    in_view = len(select_incidents(chosen, area=selection.area, ward=selection.ward))
+    xy = shapely.get_coordinates(chosen.geometry.to_numpy())
+    inverse, uniq, counts = distinct_points(xy)
+    info = {
+        "source": src.name,
+        "force": force_of(src.name),
+        "rows_read": load.rows_read,
+        "selected": load.selected,
+        "kept": load.kept,
+        "rejects": load.rejects,
+        "outside": prepared.outside,
+        "in_view": in_view,
+        "chosen": len(chosen),
+        "points": pd.DataFrame(
+            {"x": uniq[:, 0], "y": uniq[:, 1], "count": counts, "first": _first_rows(inverse, len(uniq))}
+        ),
+    }
+    return chosen, info
+
+
+def _cluster_area(
+    ids: np.ndarray, xy: np.ndarray, counts: np.ndarray, own: np.ndarray, inner: np.ndarray,
+    eps_m: float, min_samples: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """DBSCAN links for one force area and its halo.
+
+    ``inner`` points (within ``eps_m`` of the area's box) get their true core
+    status (their whole neighbourhood is in the halo); ``own`` points are the
+    area's. Returns (component, member) pairs of global ids for the core points
+    linked to the area's own core points, and (border point, component) pairs
+    for the area's own non-core points that touch a core point.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import NearestNeighbors
+
+    empty = np.empty(0, dtype=np.int64)
+    inner_idx = np.flatnonzero(inner)
+    if not len(inner_idx):
+        return empty, empty, empty, empty
+    nn = NearestNeighbors(radius=eps_m).fit(xy)
+    graph = nn.radius_neighbors_graph(xy[inner_idx], mode="connectivity").tocsr()
+    weight = graph @ counts  # incidents within eps_m, the point itself included
+    core = np.zeros(len(xy), dtype=bool)
+    core[inner_idx] = weight >= min_samples
+    # links from the area's own core points to every core point near them
+    rows = np.repeat(inner_idx, np.diff(graph.indptr))
+    cols = graph.indices
+    link = own[rows] & core[rows] & core[cols]
+    adj = coo_matrix((np.ones(link.sum()), (rows[link], cols[link])), shape=(len(xy), len(xy)))
+    _, comp = connected_components(adj, directed=False)
+    linked = np.zeros(len(xy), dtype=bool)
+    linked[cols[link]] = True
+    members = np.flatnonzero(core & (own | linked))
+    # a component is named by its smallest global id
+    comp_min = pd.Series(ids[members]).groupby(comp[members]).min()
+    member_comp = comp_min.reindex(comp[members]).to_numpy()
+    # border points: the area's own points that are not core but touch a core point
+    touch = own[rows] & ~core[rows] & core[cols]
+    return (
+        member_comp.astype(np.int64),
+        ids[members].astype(np.int64),
+        ids[rows[touch]].astype(np.int64),
+        ids[cols[touch]].astype(np.int64),
+    )
+
+
+def _label_rows(chosen: gpd.GeoDataFrame, point_labels: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The clustered rows of one file (summary columns and coordinates) and their labels."""
+    xy = shapely.get_coordinates(chosen.geometry.to_numpy())
+    inverse = distinct_points(xy)[0]
+    labels = point_labels[inverse]
+    keep = labels != NOISE
+    cols = [c for c in ("ward", "area", "location", "category", "month") if c in chosen.columns]
+    frame = pd.DataFrame(chosen.loc[keep, cols]).reset_index(drop=True)
+    frame["_x"], frame["_y"] = xy[keep, 0], xy[keep, 1]
+    return frame, labels[keep]
+
+
+# --------------------------------------------------------------------------- client side
+
+
+def _merge_labels(
+    n: int, comp: np.ndarray, member: np.ndarray, border: np.ndarray, border_core: np.ndarray
+) -> np.ndarray:
+    """Labels of ``n`` points (ids in order of first appearance), as scikit-learn's DBSCAN gives."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    labels = np.full(n, NOISE, dtype=np.int64)
+    if not len(member):
+        return labels
+    adj = coo_matrix((np.ones(len(member)), (comp, member)), shape=(n, n))
+    _, group = connected_components(adj, directed=False)
+    core = np.zeros(n, dtype=bool)
+    core[member] = True
+    # a cluster is numbered by its first core point (its seed), clusters in seed order
+    seed = pd.Series(np.flatnonzero(core)).groupby(group[core]).min()
+    rank = pd.Series(np.arange(len(seed)), index=seed.sort_values().index)
+    labels[core] = rank.reindex(group[core]).to_numpy()
+    if len(border):
+        # a border point goes to the cluster with the earliest seed among those touching it
+        cand = pd.DataFrame({"p": border, "label": labels[border_core]})
+        first = cand.groupby("p")["label"].min()
+        labels[first.index.to_numpy()] = first.to_numpy()
+    return labels
+
+
+def partitioned_labels(
+    xy: np.ndarray,
+    counts: np.ndarray,
+    area: np.ndarray,
+    *,
+    eps_m: float,
+    min_samples: int,
+    run: Callable[[list[tuple]], list] | None = None,
+) -> np.ndarray:
+    """DBSCAN labels of distinct points clustered area by area, with halos, then merged.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (m, 2)
+        Distinct points in metres, in order of first appearance.
+    counts : numpy.ndarray of int
+        Incidents on each point (DBSCAN's ``sample_weight``).
+    area : numpy.ndarray
+        Each point's partition (police force area).
+    eps_m, min_samples
+        As for :func:`hotspots.cluster.dbscan_labels`.
+    run : callable, optional
+        Runs a list of :func:`_cluster_area` argument tuples and returns their
+        results in order (the Dask engine submits them to the cluster); default:
+        one after another here.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Equal to ``dbscan_labels`` on the same points with the same weights.
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0], [40, 0], [80, 0], [120, 0], [5000, 0]])
+    >>> partitioned_labels(xy, np.array([2, 2, 2, 2, 1]), np.array(["a", "a", "b", "b", "b"]),
+    ...                    eps_m=50, min_samples=5).tolist()
+    [0, 0, 0, 0, -1]
+    """
+    tasks = []
+    for name in pd.unique(area):
+        own = area == name
+        lo, hi = xy[own].min(axis=0), xy[own].max(axis=0)
+        local = np.all((xy >= lo - 2 * eps_m) & (xy <= hi + 2 * eps_m), axis=1)
+        inner = np.all((xy >= lo - eps_m) & (xy <= hi + eps_m), axis=1)[local]
+        tasks.append((np.flatnonzero(local), xy[local], counts[local], own[local], inner,
+                      eps_m, min_samples))  # fmt: skip
+    links = run(tasks) if run else [_cluster_area(*t) for t in tasks]
+    empty = np.empty(0, dtype=np.int64)
+    cat = [np.concatenate([lk[j] for lk in links]) if links else empty for j in range(4)]
+    return _merge_labels(len(xy), *cat)
+
+
+def _hotspots_table(
+    members: pd.DataFrame,
+    xy: np.ndarray,
+    labels: np.ndarray,
+    *,
+    n_total: int,
+    areas: gpd.GeoDataFrame | None,
+    params: ClusterParams,
+    min_samples: int,
+) -> gpd.GeoDataFrame:
+    """The hotspot table of :func:`hotspots.pipeline.clusters_and_members`, from the clustered rows.
+
+    ``members`` are the clustered incidents only (in the single-machine row
+    order) with their DBSCAN ``labels``; ``n_total`` counts the whole period.
+    """
+    from hotspots.geocode import bng_to_lonlat
+    from hotspots.pipeline import busiest_points
+
+    # DBSCAN's labels renamed to ranks (most incidents first, then DBSCAN's order)
+    uniq, counts = np.unique(labels, return_counts=True)
+    order = np.lexsort((uniq, -counts))
+    rank_of = np.full(int(labels.max()) + 1 if len(labels) else 0, -1, dtype=np.int64)
+    rank_of[uniq[order]] = np.arange(len(order))
+    ranked = rank_of[labels] if len(labels) else labels
+    clusters = _summarise(members, xy, ranked, areas=areas, hull_buffer_m=params.hull_buffer_m,
+                          total=n_total)  # fmt: skip
+    rows = gpd.GeoDataFrame(members[["ward", "area"]].astype(object),
+                            geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=ANALYSIS_CRS)  # fmt: skip
+    points = busiest_points(rows, pd.Series(ranked + 1, index=rows.index)).reindex(
+        clusters["cluster_id"]
+    )
+    clusters["ward"] = points["ward"].to_numpy()
+    clusters["area"] = points["area"].to_numpy()
+    clusters["point_x"] = points["point_x"].to_numpy(dtype=float)
+    clusters["point_y"] = points["point_y"].to_numpy(dtype=float)
+    lon, lat = bng_to_lonlat(clusters["point_x"], clusters["point_y"])
+    clusters["point_lon"] = np.round(lon, 6)
+    clusters["point_lat"] = np.round(lat, 6)
+    clusters.attrs.update(
+        eps_m=float(params.eps_m), min_samples=min_samples, clustered=n_total,
+        all_incidents=[int(c) for c in clusters["incidents"]], params_source=params.source,
+    )  # fmt: skip
+    return clusters
+
+
+def _view(clusters: gpd.GeoDataFrame, *, season, financial_year, area, ward, in_view: int
+          ) -> gpd.GeoDataFrame:  # fmt: skip
+    """As :func:`hotspots.pipeline.find_hotspots` and ``Hotspots.within``: attrs, then the view."""
+    from hotspots.pipeline import LIES_IN, _period_label, parameters_text
+
+    clusters.attrs.update(
+        season=season or "all", financial_year=financial_year or "all",
+        period=_period_label(season, financial_year), hotspots_in_study_area=len(clusters),
+        lies_in=LIES_IN, area="", ward="", selected=clusters.attrs["clustered"],
+    )  # fmt: skip
+    clusters.attrs["parameters"] = parameters_text(clusters.attrs)
+    if not (area or ward):
+        return clusters
+    keep = pd.Series(True, index=clusters.index)
+    if area:
+        keep &= clusters["area"] == area
+    if ward:
+        keep &= clusters["ward"] == ward
+    out = clusters.loc[keep].reset_index(drop=True)
+    out.attrs = {**clusters.attrs, "area": area or "", "ward": ward or "", "selected": in_view}
+    return out
+
+
+def hotspots_dask(
+    paths: Iterable[str | Path],
+    wards: gpd.GeoDataFrame,
+    *,
+    client: Client,
+    areas: gpd.GeoDataFrame | None = None,
+    crime_types: Sequence[str] | None = (ASB,),
+    tolerance_m: float = 100.0,
+    season: str | None = None,
+    financial_year: str | None = None,
+    area: str | None = None,
+    ward: str | None = None,
+    params: ClusterParams | None = None,
+    council: dict | None = None,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Read, join, select and cluster on Dask; the clusters equal the single-machine path's.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files, folders or police.uk zips (as :func:`hotspots.incidents.read_incidents`),
+        readable by every worker.
+    wards : geopandas.GeoDataFrame
+        The ward boundaries (the study area).
+    client : distributed.Client
+        From :func:`connect`.
+    areas, crime_types, tolerance_m
+        As for :func:`hotspots.pipeline.prepare` and :func:`~hotspots.incidents.read_incidents`.
+    season, financial_year, area, ward, params
+        The selection and DBSCAN settings, as for :func:`hotspots.pipeline.hotspots_for`.
+    council : dict, optional
+        Keyword arguments for :func:`hotspots.incidents.read_council_csv` (``columns``);
+        council exports are read without geocoders (rows need coordinates).
+
+    Returns
+    -------
+    clusters : geopandas.GeoDataFrame
+        As :func:`hotspots.pipeline.hotspots_for` returns them (``attrs`` carry
+        ``eps_m``, ``min_samples`` and ``selected``).
+    info : dict
+        ``rows_read``, ``selected``, ``kept``, ``rejected``, ``outside``,
+        ``chosen`` (rows clustered), ``points`` (distinct map points),
+        ``forces`` and ``rejects`` (a DataFrame).
+    """
+    params = params or ClusterParams()
+    sources = expand_sources(paths)
+    sel = Selection(season, financial_year, area, ward)
+    wards_f, areas_f = client.scatter([wards, areas], broadcast=True)
+    parts = client.map(
+        _prepare_part, sources, wards=wards_f, areas=areas_f, crime_types=crime_types,
+        tolerance_m=tolerance_m, selection=sel, council=council or {}, pure=False,
+    )  # fmt: skip
+    infos = client.gather(client.map(operator.itemgetter(1), parts, pure=False))
+    chosen_f = client.map(operator.itemgetter(0), parts, pure=False)
+    # distinct points over all files, in order of first appearance in the concatenated rows
+    offsets = np.cumsum([0] + [i["chosen"] for i in infos])
+    pts = pd.concat(
+        [i["points"].assign(first=i["points"]["first"] + off, part=k)
+         for k, (i, off) in enumerate(zip(infos, offsets))],
+        ignore_index=True,
+    )  # fmt: skip
+    inverse, uniq, _ = distinct_points(pts[["x", "y"]].to_numpy())
+    pts["g"] = inverse
+    count = np.bincount(inverse, weights=pts["count"].to_numpy(), minlength=len(uniq))
+    # one row per distinct point where it first appears; that order is the global id
+    firsts = pts.sort_values("first", kind="stable").drop_duplicates("g")
+    gid = np.empty(len(uniq), dtype=np.int64)
+    gid[firsts["g"].to_numpy()] = np.arange(len(firsts))
+    xy = firsts[["x", "y"]].to_numpy()
+    count = count[firsts["g"].to_numpy()].astype(np.int64)
+    forces = np.array([i["force"] for i in infos], dtype=object)
+    force = forces[firsts["part"].to_numpy()]  # the force area of the file it first appears in
+
+    n_total = int(offsets[-1])
+    study_area_m2 = float(wards.geometry.area.sum())
+    min_samples = params.min_samples
+    if min_samples is None:
+        min_samples = default_min_samples(n_total, study_area_m2, params.eps_m)
+    else:
+        check_min_samples(n_total, study_area_m2, eps_m=params.eps_m, min_samples=min_samples)
+    eps = params.eps_m
+
+    def run(tasks: list[tuple]) -> list:
+        return client.gather([client.submit(_cluster_area, *t, pure=False) for t in tasks])
+
+    labels = partitioned_labels(xy, count, force, eps_m=eps, min_samples=min_samples, run=run)
+
+    # back to the rows: each file's distinct points in its own order
+    starts = np.cumsum([0] + [len(i["points"]) for i in infos])
+    rows = client.gather([
+        client.submit(_label_rows, f, labels[gid[inverse[starts[k]:starts[k + 1]]]], pure=False)
+        for k, f in enumerate(chosen_f)
+    ])  # fmt: skip
+    frames = [r[0] for r in rows]
+    members = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    lab = np.concatenate([r[1] for r in rows]) if rows else np.empty(0, np.int64)
+    member_xy = members[["_x", "_y"]].to_numpy() if len(members) else np.empty((0, 2))
+    clusters = _hotspots_table(
+        members.drop(columns=["_x", "_y"], errors="ignore"), member_xy, lab, n_total=n_total,
+        areas=areas, params=params, min_samples=min_samples,
+    )  # fmt: skip
+    clusters.attrs.update(min_samples_chosen=params.min_samples is None)
+    clusters = _view(clusters, season=season, financial_year=financial_year, area=area, ward=ward,
+                     in_view=sum(i["in_view"] for i in infos))  # fmt: skip
+    rejects = [i["rejects"] for i in infos if len(i["rejects"])]
+    info = {
+        "rows_read": sum(i["rows_read"] for i in infos),
+        "selected": sum(i["selected"] for i in infos),
+        "kept": sum(i["kept"] for i in infos),
+        "rejected": sum(len(i["rejects"]) for i in infos),
+        "outside": sum(i["outside"] for i in infos),
+        "chosen": n_total,
+        "points": len(xy),
+        "forces": sorted(set(forces)),
+        "rejects": pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(),
+    }
+    log.info("dask: %d rows on %d map points in %d force areas; %d clusters",
+             n_total, len(xy), len(info["forces"]), len(clusters))  # fmt: skip
+    return clusters, info
