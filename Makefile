@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install browser postgis demo lint bench clean
+.PHONY: run test install browser postgis demo lint bench clean screenshots
 
 # The project and its dependencies from PyPI, including the browser files the web app
 # serves itself (XStatic-Leaflet, XStatic-Leaflet-MarkerCluster; Leaflet.heat comes with
@@ -30,6 +30,10 @@ run: $(STAMP)
 ## demo: the command-line pipeline on the embedded demo (files in out/demo)
 demo: $(STAMP)
 	$(BIN)/hotspots demo
+
+## screenshots: the README's images (docs/borough-map.png, docs/tasking-sheet.png) from the demo
+screenshots: $(STAMP) browser
+	$(BIN)/python docs/make_screenshots.py
 
 ## browser: Debian's chromium for the Playwright browser tests (needs root, as on CI)
 browser:

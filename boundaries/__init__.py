@@ -25,6 +25,7 @@ SHIPPED = {
     "demo-wards": ROOT / "data" / "demo" / "wards.geojson",
     "demo-focus-areas": ROOT / "data" / "demo" / "focus_areas.toml",
     "demo-incidents": ROOT / "data" / "demo" / "incidents.csv",
+    "demo-roads": ROOT / "data" / "demo" / "roads.geojson",
     "demo-population": ROOT / "data" / "demo" / "population.csv",
     "redditch-focus-areas": HERE / "redditch_focus_areas.toml",
 }

@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely import voronoi_polygons
-from shapely.geometry import MultiPoint, Point, Polygon, mapping
+from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
 OUT = Path(__file__).resolve().parent / "demo"
 SEED = 2019
@@ -81,6 +81,42 @@ MONTH_WEIGHT = {4: 7.5, 5: 7.0, 6: 8.5, 7: 11.5, 8: 9.5, 9: 8.0, 10: 11.0, 11: 8
                 1: 6.5, 2: 6.5, 3: 7.0}  # fmt: skip
 HOUR_WEIGHT = np.array([2, 1.5, 1, 0.5, 0.3, 0.3, 0.5, 1, 1.5, 2, 2.5, 3,
                         3.5, 3.5, 4, 5, 6.5, 7.5, 8, 8, 7.5, 6, 4.5, 3])  # fmt: skip
+
+# Made-up streets, EPSG:27700 vertices: (name, kind, [(easting, northing), ...]). Kinds: "main"
+# (distributor roads), "local" and "pedestrian" (precincts). Streets named like a SPOTS place pass
+# through that spot, so the place a hotspot is labelled with is the street under it.
+ROADS = [
+    ("Unicorn Hill", "local", [(403880, 267720), (403960, 267630), (404020, 267560), (404070, 267470)]),
+    ("Market Place", "pedestrian", [(404070, 267470), (404180, 267480), (404290, 267500)]),
+    ("Church Green", "local", [(404070, 267470), (404110, 267380), (404230, 267330)]),
+    ("Alcester Street", "local", [(404290, 267500), (404330, 267700), (404360, 267900)]),
+    ("Kingfisher Walk", "pedestrian", [(404180, 267480), (404230, 267330), (404300, 267150)]),
+    ("Prospect Hill", "local", [(404020, 267560), (404200, 267640), (404330, 267700)]),
+    ("Bates Hill", "local", [(404180, 267480), (404160, 267700), (404120, 267960)]),
+    ("Evesham Road", "main", [(404070, 267470), (403900, 266800), (403600, 266000), (403450, 265450),
+                              (403600, 264600), (403700, 263850), (403000, 262300), (402500, 261000)]),
+    ("Birmingham Road", "main", [(404120, 267960), (404300, 268600), (405350, 269150),
+                                 (405700, 270200)]),
+    ("Coventry Highway", "main", [(404360, 267900), (405300, 268000), (406700, 267600),
+                                  (407800, 267300)]),
+    ("Woodrow Drive", "main", [(404300, 267150), (404800, 266200), (405200, 264900),
+                               (405900, 264300)]),
+    ("Matchborough Way", "main", [(405200, 264900), (405800, 265400), (406350, 265850),
+                                  (406700, 267600)]),
+    ("Bromsgrove Highway", "main", [(403880, 267720), (403200, 268000), (402650, 268700),
+                                    (401300, 269600)]),
+    ("Plymouth Road", "local", [(403900, 266800), (403200, 267000), (402300, 267200)]),
+    ("Headless Cross Drive", "local", [(403450, 265450), (402900, 265800), (402500, 266300)]),
+    ("Greenlands Drive", "local", [(404800, 266200), (405300, 266900), (405900, 267100)]),
+    ("Woodrow Centre", "pedestrian", [(405120, 264860), (405200, 264900), (405290, 264950)]),
+    ("Matchborough Centre", "pedestrian", [(406270, 265820), (406350, 265850), (406440, 265890)]),
+    ("Winyates Centre", "pedestrian", [(406620, 267560), (406700, 267600), (406790, 267640)]),
+    ("Church Hill Centre", "pedestrian", [(405270, 269110), (405350, 269150), (405440, 269190)]),
+    ("Batchley Centre", "pedestrian", [(402570, 268660), (402650, 268700), (402740, 268740)]),
+    ("Crabbs Cross Centre", "pedestrian", [(403620, 263810), (403700, 263850), (403790, 263890)]),
+    ("Feckenham Road", "main", [(403000, 262300), (404400, 261800), (406000, 262900)]),
+    ("Holloway Lane", "local", [(405200, 264900), (404600, 264200), (403600, 264600)]),
+]  # fmt: skip
 
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
@@ -179,6 +215,25 @@ def _geojson(polys: dict[str, Polygon]) -> str:
     return json.dumps({"type": "FeatureCollection", "name": "demo_wards", "features": features})
 
 
+def _to_wgs84(geom):
+    geom = shapely.transform(geom, lambda xy: np.column_stack(_TO_WGS84.transform(xy[:, 0], xy[:, 1])))
+    return json.loads(json.dumps(mapping(geom)), parse_float=lambda s: round(float(s), 6))
+
+
+def _roads_geojson() -> str:
+    """The made-up streets as GeoJSON (EPSG:4326), clipped to the borough."""
+    features = []
+    for name, kind, coords in ROADS:
+        line = LineString(coords).intersection(BOROUGH)
+        if line.is_empty:
+            continue
+        features.append({"type": "Feature",
+                         "properties": {"name": name, "kind": kind,
+                                        "note": "made-up demo street, not the real street plan"},
+                         "geometry": _to_wgs84(line)})  # fmt: skip
+    return json.dumps({"type": "FeatureCollection", "name": "demo_roads", "features": features})
+
+
 def _focus_toml() -> str:
     lines = ["# Demo focus areas (approximate; made by data/build_demo.py).", ""]
     for name, kind, x, y, r in FOCUS_AREAS:
@@ -202,6 +257,7 @@ def build(out: Path = OUT) -> list[Path]:
         "wards.geojson": _geojson(polys),
         "focus_areas.toml": _focus_toml(),
         "incidents.csv": buf.getvalue(),
+        "roads.geojson": _roads_geojson(),
     }
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")

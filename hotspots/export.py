@@ -1,12 +1,14 @@
 """Static maps, tasking sheets and batch exports for reports and patrol planning.
 
 Maps are drawn with matplotlib only (no pyplot state, one figure per map): ward
-outlines and names, focus areas, hotspot hulls coloured by incidents with a
-colour-blind-safe colormap (viridis), title, legend, scale bar, north arrow,
-and the data source, date range and licence attribution
-(:data:`hotspots.io.ATTRIBUTION`). They are written as PNG (print
-resolution), SVG or PDF. A basemap is optional (contextily, from a tile URL or
-a local raster) and off by default.
+outlines and names, town and district centres (labelled), streets from a roads
+layer (with names), hotspot hulls in the colour classes of
+:mod:`hotspots.cartography` (the web map's), each labelled with its rank and
+main street ("1 Unicorn Hill"), title, legend, scale bar, north arrow, and the
+data source, date range and licence attribution (the basemap's too). They are
+written as PNG (print resolution), SVG or PDF. Basemap tiles
+(:mod:`hotspots.basemap`: a local .mbtiles / .pmtiles file read directly, or
+a tile server) are optional and off by default.
 
 Every file is written through :func:`hotspots.io.atomic_path`, so a failure
 leaves finished files and no partial one. :func:`run_batch` writes every
@@ -17,6 +19,7 @@ skips what is up to date.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import itertools
@@ -25,7 +28,7 @@ import logging
 import os
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,17 +39,20 @@ import pandas as pd
 from matplotlib import colormaps, rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.collections import LineCollection, PolyCollection
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.patheffects import withStroke
 
 from hotspots import __version__
+from hotspots import cartography as carto
 from hotspots._errors import HotspotsError
 from hotspots._validate import to_analysis_crs
+from hotspots.basemap import Basemap, resolve_basemap, tile_mosaic
 from hotspots.cluster import ClusterParams
 from hotspots.io import ATTRIBUTION, atomic_path, write_layer, write_table
 from hotspots.pipeline import Prepared, hotspots_for, select_incidents
+from hotspots.roads import clip_roads, name_points, read_roads
 from hotspots.seasons import SEASON_MONTHS, monthly_profile
 from hotspots.tasking import tasking
 from hotspots.wards import ward_table
@@ -63,6 +69,9 @@ INDEX = "index.html"
 PACK = "report.pdf"
 DEMO_NOTE = "Demo borough: approximate boundaries, incidents made by the project (not real data)."
 _A4_LANDSCAPE = (11.69, 8.27)
+#: Hull opacity on a static map with basemap tiles (opaque without, so colours match the legend).
+STATIC_TILE_OPACITY = 0.75
+_HALO = [withStroke(linewidth=2.2, foreground="white")]
 _RC = {"pdf.fonttype": 42, "svg.fonttype": "none", "font.size": 9}
 _SAVE_META = {
     "png": {"Software": None},
@@ -84,25 +93,44 @@ class MapStyle:
         Resolution of PNG output (print quality); SVG and PDF are vector.
     size_in : tuple of float, default (9, 6.5)
         Figure width and height in inches.
-    cmap : str, default "viridis"
-        A colour-blind-safe matplotlib colormap for hotspot counts
-        ("viridis" or "cividis").
-    basemap : str or None, default None
-        Tiles under the map: an XYZ tile URL (``https://.../{z}/{x}/{y}.png``)
-        or a local raster file, drawn by contextily (installed separately).
-        None (the default) draws no tiles and needs no network.
+    basemap : Basemap, str or None, default None
+        Tiles under the map (:func:`hotspots.basemap.resolve_basemap`): "none",
+        "osm", "os-road", "os-light", an XYZ template or a local ``.mbtiles`` /
+        ``.pmtiles`` file (read directly, no network). None draws no tiles.
+    basemap_attribution, os_api_key : str, optional
+        For a template basemap / the OS Maps API.
+    roads : GeoDataFrame, str, Path or None
+        A street layer (:func:`hotspots.roads.read_roads`) drawn with names.
+
+    Colours come from :mod:`hotspots.cartography` (the same as the web map's).
     """
 
     dpi: int = 300
     size_in: tuple[float, float] = (9.0, 6.5)
-    cmap: str = "viridis"
-    basemap: str | None = None
+    basemap: Basemap | str | None = None
+    basemap_attribution: str | None = None
+    os_api_key: str | None = field(default=None, repr=False)
+    roads: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if int(self.dpi) < 30:
             raise HotspotsError(f"dpi must be 30 or more (300 for print); got {self.dpi!r}")
-        if self.cmap not in colormaps:
-            raise HotspotsError(f"cmap {self.cmap!r} is not a matplotlib colormap; use 'viridis'")
+        if not isinstance(self.basemap, Basemap):
+            object.__setattr__(self, "basemap", resolve_basemap(
+                self.basemap, attribution=self.basemap_attribution, os_api_key=self.os_api_key))  # fmt: skip
+        if isinstance(self.roads, str | Path):
+            object.__setattr__(self, "roads", read_roads(self.roads))
+
+    @property
+    def key(self) -> list:
+        """What a manifest compares: DPI, size, basemap and roads."""
+        roads = self.roads
+        roads_key = (len(roads), float(roads.length.sum())) if roads is not None else None
+        return [self.dpi, list(self.size_in), self.basemap.source, roads_key]
+
+    def attribution(self) -> str:
+        """The licence line of a map: the data's and the basemap's."""
+        return carto.attribution(self.basemap.attribution if self.basemap.enabled else None)
 
 
 def is_demo(prepared: Prepared) -> bool:
@@ -262,15 +290,38 @@ def _extent(bounds: Sequence[float], *, pad: float = 0.04, min_span: float = 800
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def _add_basemap(ax, source: str) -> None:
-    try:
-        import contextily
-    except ImportError:
-        raise HotspotsError(
-            "a basemap needs the contextily package (pip install contextily); leave the basemap "
-            "option unset to draw maps without tiles"
-        ) from None
-    contextily.add_basemap(ax, source=source, crs="EPSG:27700", attribution=False, zorder=0)
+def _add_basemap(ax, basemap: Basemap, extent: tuple, *, width_px: int) -> bool:
+    img = tile_mosaic(basemap, extent, width_px=width_px)
+    if img is None:
+        log.warning("the basemap has no tiles over this map; drawn without")
+        return False
+    x0, y0, x1, y1 = extent
+    ax.imshow(img, extent=(x0, x1, y0, y1), origin="upper", zorder=0, interpolation="bilinear")
+    return True
+
+
+def _draw_roads(ax, roads: gpd.GeoDataFrame, extent: tuple) -> None:
+    """Streets over the hulls (thin grey lines) with their names along them."""
+    x0, y0, x1, y1 = extent
+    near = clip_roads(to_analysis_crs(roads), extent, pad_m=50.0)
+    if near.empty:
+        return
+    span = max(x1 - x0, y1 - y0)
+    for kind, width in (("local", 0.6), ("main", 1.2)):
+        lines = near[near["kind"] == kind].geometry.explode(index_parts=False)
+        segs = [np.asarray(g.coords)[:, :2] for g in lines if g is not None and not g.is_empty]
+        if segs:
+            ax.add_collection(LineCollection(segs, colors=carto.ROAD_COLOUR, linewidths=width,
+                                             zorder=4.6, alpha=0.95))  # fmt: skip
+    # Names: every street on a street-scale map, main roads only on a borough map.
+    named = near if span <= 4500 else near[near["kind"] == "main"]
+    pts = name_points(named, min_length_m=span / 25)
+    for x, y, name, angle in zip(pts.geometry.x, pts.geometry.y, pts["name"], pts["angle"]):
+        if x0 <= x <= x1 and y0 <= y <= y1:
+            ax.text(x, y, name, rotation=angle, rotation_mode="anchor", ha="center", va="center",
+                    fontsize=5.5 if span > 4500 else 6.5, style="italic",
+                    color=carto.ROAD_NAME_COLOUR, zorder=5.2, clip_on=True,
+                    path_effects=_HALO)  # fmt: skip
 
 
 def draw_map(
@@ -284,7 +335,9 @@ def draw_map(
     numbers: bool = True,
     ward_names: bool = True,
     points: gpd.GeoDataFrame | None = None,
-) -> Normalize | None:
+    classes: carto.Classes | None = None,
+    width_px: int | None = None,
+) -> carto.Classes | None:
     """Draw wards, focus areas and hotspot hulls on a matplotlib Axes.
 
     Parameters
@@ -301,16 +354,22 @@ def draw_map(
         Focus areas, drawn as dashed outlines.
     style : MapStyle, optional
     numbers : bool, default True
-        Write each hotspot's number (``rank``, else ``cluster_id``) on it.
+        Label each hotspot with its rank (``rank``, else ``cluster_id``) and main
+        street (``place``, else ``top_locations``): "1 Unicorn Hill".
     ward_names : bool, default True
         Label the wards.
     points : geopandas.GeoDataFrame, optional
-        Where to put the numbers (a tasking sheet's points); default the hulls' centres.
+        Where to put the labels (a tasking sheet's points); default the hulls' centres.
+    classes : hotspots.cartography.Classes, optional
+        The colour classes (default: :func:`hotspots.cartography.hotspot_classes`
+        of ``clusters``); pass the whole selection's when drawing a part of it.
+    width_px : int, optional
+        The map's width in pixels, for the basemap's zoom.
 
     Returns
     -------
-    matplotlib.colors.Normalize or None
-        The colour scale of the hull fills (None when there are no hotspots).
+    hotspots.cartography.Classes or None
+        The colour classes of the hull fills (None when there are no hotspots).
     """
     style = style or MapStyle()
     extent = extent or _extent(wards.bounds)
@@ -318,9 +377,12 @@ def draw_map(
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
     ax.set_axis_off()
-    if style.basemap:
-        _add_basemap(ax, style.basemap)
-    ax.add_collection(LineCollection(wards.segments, colors="#555555", linewidths=0.7, zorder=2))
+    tiles = False
+    if style.basemap.enabled:
+        width_px = width_px or int(ax.get_position().width * ax.figure.get_figwidth() * style.dpi)
+        tiles = _add_basemap(ax, style.basemap, extent, width_px=min(max(width_px, 400), 2400))
+    ax.add_collection(LineCollection(wards.segments, colors=carto.WARD_OUTLINE, linewidths=0.7,
+                                     zorder=2))  # fmt: skip
     if ward_names:
         x0, y0, x1, y1 = extent
         for x, y, name in wards.labels:
@@ -328,46 +390,133 @@ def draw_map(
                 ax.text(x, y, name, ha="center", va="center", fontsize=6.5, color="#333333",
                         zorder=3, clip_on=True)  # fmt: skip
     if areas is not None and not areas.empty:
-        rings = _polygons(to_analysis_crs(areas).geometry)
+        shapes = to_analysis_crs(areas)
+        rings = _polygons(shapes.geometry)
         ax.add_collection(
-            LineCollection(rings, colors="#222222", linewidths=0.8, linestyles="--", zorder=3)
-        )
-    if clusters.empty:
-        return None
-    hulls = to_analysis_crs(clusters)
-    counts = hulls["incidents"].to_numpy(dtype=float)
-    # The scale spans every hotspot of the period (attrs from hotspots.pipeline), so a
-    # hotspot has the same colour in a focus-area or ward map as in the borough's.
-    scale = np.asarray(clusters.attrs.get("all_incidents") or counts, dtype=float)
-    lo, hi = scale.min(), scale.max()
-    norm = Normalize(vmin=lo if hi > lo else 0.0, vmax=hi)
-    cmap = colormaps[style.cmap]
-    # Smallest first, so the largest hotspot is on top.
-    order = np.argsort(counts, kind="stable")
-    rings, colours = [], []
-    for i in order:
-        for ring in _polygons([hulls.geometry.iloc[i]]):
-            rings.append(ring)
-            colours.append(cmap(norm(counts[i])))
-    ax.add_collection(
-        PolyCollection(rings, facecolors=colours, edgecolors="#111111", linewidths=0.5, zorder=4)
-    )
-    if numbers:
-        ids = hulls["rank"] if "rank" in hulls else hulls["cluster_id"]
+            LineCollection(rings, colors=carto.CENTRE_COLOUR, linewidths=0.9,
+                           linestyles=(0, carto.CENTRE_DASH), zorder=3)
+        )  # fmt: skip
+        b = shapes.geometry.bounds
+        x0, y0, x1, y1 = extent
+        small = max(x1 - x0, y1 - y0) > 4500  # a borough map: names of the centres only
+        for x, y, name in zip((b["minx"] + b["maxx"]) / 2, b["miny"], shapes["name"]):
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                ax.annotate(str(name), xy=(x, y), xytext=(0, -2), textcoords="offset points",
+                            ha="center", va="top", fontsize=6 if small else 7.5,
+                            fontweight="bold", style="italic", color=carto.CENTRE_COLOUR,
+                            zorder=5.3, annotation_clip=True, path_effects=_HALO)  # fmt: skip
+    classes = None
+    if not clusters.empty:
+        hulls = to_analysis_crs(clusters)
+        classes = classes_for(clusters, classes)
+        counts = hulls["incidents"].to_numpy(dtype=float)
+        fills = classes.colours_for(counts)
+        # Smallest first, so the largest hotspot is on top.
+        order = np.argsort(counts, kind="stable")
+        rings, colours = [], []
+        for i in order:
+            for ring in _polygons([hulls.geometry.iloc[i]]):
+                rings.append(ring)
+                colours.append(fills[i])
+        ax.add_collection(PolyCollection(
+            rings, facecolors=colours, edgecolors=carto.HOTSPOT_OUTLINE, linewidths=0.6, zorder=4,
+            alpha=STATIC_TILE_OPACITY if tiles else 1.0))  # fmt: skip
+    if style.roads is not None:
+        _draw_roads(ax, style.roads, extent)
+    if classes is not None and numbers:
         if points is not None and len(points) == len(hulls):
             pts = to_analysis_crs(points).geometry
             xs, ys = pts.x.to_numpy(), pts.y.to_numpy()
         else:
             centres = hulls.geometry.centroid
             xs, ys = centres.x.to_numpy(), centres.y.to_numpy()
-        # Numbers sit beside each hotspot (up and right), so they never hide its colour.
-        for x, y, n in zip(xs, ys, ids):
-            ax.annotate(str(n), xy=(x, y), xytext=(5, 5), textcoords="offset points",
-                        ha="left", va="bottom", fontsize=6.5, fontweight="bold", zorder=5,
+        texts = carto.hotspot_labels(points if points is not None and len(points) == len(hulls)
+                                     and "place" in points else hulls)  # fmt: skip
+        # Labels sit beside each hotspot (up and right), so they never hide its colour.
+        labels = [
+            ax.annotate(text, xy=(x, y), xytext=(6, 6), textcoords="offset points",
+                        ha="left", va="bottom", fontsize=6.5, fontweight="bold", zorder=6,
                         annotation_clip=True,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#555555",
-                              "lw": 0.4})  # fmt: skip
-    return norm
+                        arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#333333"},
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#333333",
+                              "lw": 0.5})
+            for x, y, text in zip(xs, ys, texts)
+        ]  # fmt: skip
+        _spread_labels(ax, labels)
+    return classes
+
+
+def _spread_labels(ax, labels: list) -> None:
+    """Move each label (in rank order) off any earlier one: beside, below, left, or lifted."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if len(labels) < 2:
+        return
+    fig = ax.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    ax.apply_aspect()  # where the equal-aspect map will really sit
+    frame = ax.get_window_extent(renderer)
+    spots = [(6, 6, "left", "bottom"), (6, -6, "left", "top"), (-6, 6, "right", "bottom"),
+             (-6, -6, "right", "top"), (6, 20, "left", "bottom"), (-6, 20, "right", "bottom"),
+             (6, -20, "left", "top"), (-6, -20, "right", "top"), (6, 34, "left", "bottom")]  # fmt: skip
+
+    def clash(box) -> float:
+        inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
+                  and box.y1 <= frame.y1)  # fmt: skip
+        area = sum(max(0.0, min(box.x1, p.x1) - max(box.x0, p.x0))
+                   * max(0.0, min(box.y1, p.y1) - max(box.y0, p.y0)) for p in placed)  # fmt: skip
+        return area + (0.0 if inside else 1e6)
+
+    def put(label, spot) -> None:
+        dx, dy, ha, va = spot
+        label.set_position((dx, dy))
+        label.set_ha(ha)
+        label.set_va(va)
+
+    placed = []
+    for label in labels:
+        scores = []
+        for spot in spots:
+            put(label, spot)
+            score = clash(label.get_window_extent(renderer))
+            if score == 0:
+                break
+            scores.append((score, spot))
+        else:  # nowhere free: where it overlaps least
+            put(label, min(scores, key=lambda t: t[0])[1])
+        placed.append(label.get_window_extent(renderer).frozen())
+
+
+def classes_for(clusters: gpd.GeoDataFrame, classes: carto.Classes | None = None) -> carto.Classes:
+    """The hotspot colour classes to draw with: ``classes`` when given, else the clusters' own."""
+    return classes if classes is not None else carto.hotspot_classes(clusters)
+
+
+def add_legend(target, entries: list[carto.LegendEntry], *, wrap: int = 30, **kwargs):
+    """Draw a legend of cartography entries on a Figure or Axes, section headings in bold."""
+    handles, headings, section = [], set(), None
+    for e in entries:
+        if e.section != section:
+            section = e.section
+            headings.add(len(handles))
+            handles.append(Patch(fc="none", ec="none", label=section))
+        colour = e.colours[0] if e.colours else "none"
+        e = dataclasses.replace(e, label=textwrap.fill(e.label, wrap))
+        if e.kind == "fill":
+            handles.append(Patch(fc=colour, ec=carto.HOTSPOT_OUTLINE, lw=0.4, label=e.label))
+        elif e.kind in ("line", "dashed"):
+            ls = "--" if e.kind == "dashed" else "-"
+            handles.append(Line2D([], [], color=colour, lw=0.9, ls=ls, label=e.label))
+        elif e.kind == "gradient":
+            handles.append(Patch(fc=e.colours[len(e.colours) // 2], ec="none", label=e.label))
+        else:
+            handles.append(Patch(fc="none", ec="none", label=e.label))
+    legend = target.legend(handles=handles, **kwargs)
+    for i, text in enumerate(legend.get_texts()):
+        if i in headings:
+            text.set_fontweight("bold")
+    return legend
 
 
 def map_figure(
@@ -380,6 +529,7 @@ def map_figure(
     areas: gpd.GeoDataFrame | None = None,
     style: MapStyle | None = None,
     demo: bool = False,
+    classes: carto.Classes | None = None,
 ) -> Figure:
     """Build one static hotspot map as a matplotlib Figure (no pyplot state).
 
@@ -401,6 +551,8 @@ def map_figure(
     style : MapStyle, optional
     demo : bool, default False
         Label the boundaries as approximate (the demo borough).
+    classes : hotspots.cartography.Classes, optional
+        Hotspot colour classes (default: those of ``clusters``).
 
     Returns
     -------
@@ -420,7 +572,8 @@ def map_figure(
     layer = wards if isinstance(wards, WardLayer) else WardLayer.of(wards)
     fig = Figure(figsize=style.size_in, dpi=style.dpi)
     ax = fig.add_axes((0.02, 0.1, 0.78, 0.8))
-    norm = draw_map(ax, clusters, layer, extent=extent, areas=areas, style=style)
+    classes = draw_map(ax, clusters, layer, extent=extent, areas=areas, style=style,
+                       classes=classes)  # fmt: skip
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     _scale_bar(ax, (x0, y0, x1, y1))
     _north_arrow(ax)
@@ -432,29 +585,28 @@ def map_figure(
     if "selected" in clusters.attrs:
         subtitle += f" of {clusters.attrs['selected']:,} selected"
     fig.text(0.02, 0.92, subtitle, fontsize=8.5, va="center", color="#333333")
-    if norm is None:
+    if classes is None:
         ax.text(0.5, 0.5, "No hotspots in this selection", transform=ax.transAxes, ha="center",
                 va="center", fontsize=11, color="#333333", zorder=8,
                 bbox={"fc": "white", "ec": "#999999"})  # fmt: skip
-    else:
-        cax = fig.add_axes((0.83, 0.45, 0.025, 0.4))
-        from matplotlib.cm import ScalarMappable
-
-        bar = fig.colorbar(ScalarMappable(norm=norm, cmap=style.cmap), cax=cax)
-        bar.set_label("Incidents per hotspot", fontsize=8)
-        bar.ax.tick_params(labelsize=7)
-    handles = [
-        Line2D([], [], color="#555555", lw=0.8,
-               label="Ward boundary" + ("\n(approximate)" if demo else "")),
-        Patch(fc=colormaps[style.cmap](0.6), ec="#111111", lw=0.5, label="Hotspot\n(DBSCAN outline)"),
-    ]  # fmt: skip
-    if areas is not None and not areas.empty:
-        handles.append(Line2D([], [], color="#222222", lw=0.8, ls="--", label="Focus area"))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.81, 0.35), fontsize=7,
-               frameon=False)  # fmt: skip
-    footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)
+    entries = carto.legend_entries(
+        hotspots=classes, centres=_centre_names(areas, extent=(x0, y0, x1, y1)),
+        roads=style.roads is not None, approximate_wards=demo,
+    )
+    add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.8, 0.9), fontsize=7,
+               frameon=False, handlelength=1.6)  # fmt: skip
+    footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", style.attribution()) if p)
     fig.text(0.02, 0.055, textwrap.fill(footer, 150), fontsize=6, va="center", color="#333333")
     return fig
+
+
+def _centre_names(areas: gpd.GeoDataFrame | None, *, extent: tuple) -> list[str]:
+    """Names of the focus areas whose outline shows on a map of ``extent``."""
+    if areas is None or areas.empty:
+        return []
+    shapes = to_analysis_crs(areas)
+    x0, y0, x1, y1 = extent
+    return [str(n) for n in shapes.cx[x0:x1, y0:y1]["name"]]
 
 
 def save_figure(fig: Figure, path: str | Path, *, dpi: int | None = None) -> Path:
@@ -529,6 +681,81 @@ SHEET_HEADER = ["#", "Place", "Ward", "Incidents", "Share", "Trend (a year befor
 ROWS_PER_PAGE = 22
 
 
+def sheet_figures(
+    sheet: gpd.GeoDataFrame,
+    clusters: gpd.GeoDataFrame,
+    wards: WardLayer | gpd.GeoDataFrame,
+    *,
+    title: str,
+    note: str,
+    area: str | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    demo: bool = False,
+    style: MapStyle | None = None,
+) -> Iterator[Figure]:
+    """The pages of a tasking sheet as matplotlib Figures (A4 landscape), one by one.
+
+    :func:`sheet_pdf` writes them to a PDF; a page can also be saved as PNG
+    (:func:`save_figure`) to show or check it. Parameters as :func:`sheet_pdf`.
+    """
+    layer = wards if isinstance(wards, WardLayer) else WardLayer.of(wards)
+    style = style or MapStyle(dpi=150)
+    hulls = clusters.set_index("cluster_id")
+    # One set of colour classes for the whole sheet (the web map's and the static maps').
+    classes = carto.hotspot_classes(clusters) if len(clusters) else None
+    footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", style.attribution()) if p)
+    for name, frame in _page_groups(sheet, area):
+        chunks = [
+            frame.iloc[i : i + ROWS_PER_PAGE] for i in range(0, max(len(frame), 1), ROWS_PER_PAGE)
+        ]
+        for page, chunk in enumerate(chunks, start=1):
+            fig = Figure(figsize=_A4_LANDSCAPE, dpi=style.dpi)
+            heading = f"{title} - {name}" + (f" (continued, page {page})" if page > 1 else "")
+            fig.text(0.03, 0.95, heading, fontsize=12, fontweight="bold", va="center")
+            fig.text(0.03, 0.915, f"{len(frame)} hotspot(s), ranked by incidents across the "
+                     "whole selection; trend compares the same season a year before. "
+                     "Map labels: rank and main street.", fontsize=8, va="center")  # fmt: skip
+            ax = fig.add_axes((0.02, 0.25, 0.38, 0.63))
+            page_hulls = hulls.loc[[c for c in chunk["cluster_id"] if c in hulls.index]]
+            page_hulls = page_hulls.assign(rank=chunk.set_index("cluster_id")["rank"])
+            bounds = page_hulls.total_bounds if len(page_hulls) else layer.bounds
+            extent = _extent(bounds, pad=0.15, min_span=1200.0)
+            points = chunk.set_index("cluster_id").loc[page_hulls.index].reset_index()
+            drawn = draw_map(ax, page_hulls.reset_index(), layer, extent=extent, areas=areas,
+                             style=style, points=points, classes=classes)  # fmt: skip
+            _scale_bar(ax, extent)
+            _north_arrow(ax)
+            shown = ax.get_xlim()[0], ax.get_ylim()[0], ax.get_xlim()[1], ax.get_ylim()[1]
+            entries = carto.legend_entries(
+                hotspots=drawn, centres=_centre_names(areas, extent=shown),
+                roads=style.roads is not None, approximate_wards=demo,
+            )  # fmt: skip
+            # Below the map, so it never hides a hotspot.
+            add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.02, 0.245), ncols=2,
+                       fontsize=6.5, frameon=False, handlelength=1.4, columnspacing=1.2,
+                       wrap=34)  # fmt: skip
+            tab = fig.add_axes((0.415, 0.1, 0.575, 0.78))
+            tab.set_axis_off()
+            if len(chunk):
+                table = tab.table(cellText=_sheet_rows(chunk), colLabels=SHEET_HEADER,
+                                  loc="upper center", cellLoc="left",
+                                  colWidths=[0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15])  # fmt: skip
+                table.auto_set_font_size(False)
+                table.set_fontsize(6.5)
+                table.scale(1, 1.35)
+                if classes is not None:  # the rank cell takes the hotspot's map colour
+                    for row, n in enumerate(chunk["incidents"], start=1):
+                        cell = table[row, 0]
+                        colour = classes.colour(n)
+                        cell.set_facecolor(colour)
+                        if classes.index(n)[0] >= 3:
+                            cell.get_text().set_color("white")
+            else:
+                tab.text(0.5, 0.9, "No hotspots in this selection.", ha="center", fontsize=11)
+            fig.text(0.03, 0.045, textwrap.fill(footer, 190), fontsize=6.5, va="center")
+            yield fig
+
+
 def sheet_pdf(
     sheet: gpd.GeoDataFrame,
     clusters: gpd.GeoDataFrame,
@@ -540,8 +767,9 @@ def sheet_pdf(
     area: str | None = None,
     areas: gpd.GeoDataFrame | None = None,
     demo: bool = False,
+    style: MapStyle | None = None,
 ) -> Path:
-    """Write a printable tasking sheet: one A4 page per focus area, a small map beside the list.
+    """Write a printable tasking sheet: one A4 page per focus area, a map beside the list.
 
     Parameters
     ----------
@@ -557,57 +785,24 @@ def sheet_pdf(
     area : str, optional
         The focus area the sheet was made for: one page (more if the list is long).
     areas : geopandas.GeoDataFrame, optional
-        Focus areas to outline on the maps.
+        Focus areas to outline and name on the maps.
     demo : bool, default False
         Label the boundaries as approximate.
+    style : MapStyle, optional
+        Basemap and roads (default: none, at 150 dpi).
 
     Returns
     -------
     Path
     """
-    layer = wards if isinstance(wards, WardLayer) else WardLayer.of(wards)
-    style = MapStyle(dpi=150)
-    hulls = clusters.set_index("cluster_id")
-    footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)
     with (
         rc_context(_RC),
         atomic_path(path) as tmp,
         PdfPages(tmp, metadata=_SAVE_META["pdf"]) as pdf,
     ):
-        for name, frame in _page_groups(sheet, area):
-            chunks = [
-                frame.iloc[i : i + ROWS_PER_PAGE]
-                for i in range(0, max(len(frame), 1), ROWS_PER_PAGE)
-            ]
-            for page, chunk in enumerate(chunks, start=1):
-                fig = Figure(figsize=_A4_LANDSCAPE)
-                heading = f"{title} - {name}" + (f" (continued, page {page})" if page > 1 else "")
-                fig.text(0.03, 0.95, heading, fontsize=12, fontweight="bold", va="center")
-                fig.text(0.03, 0.915, f"{len(frame)} hotspot(s), ranked by incidents across the "
-                         "whole selection; trend compares the same season a year before.",
-                         fontsize=8, va="center")  # fmt: skip
-                ax = fig.add_axes((0.02, 0.1, 0.34, 0.78))
-                page_hulls = hulls.loc[[c for c in chunk["cluster_id"] if c in hulls.index]]
-                page_hulls = page_hulls.assign(rank=chunk.set_index("cluster_id")["rank"])
-                bounds = page_hulls.total_bounds if len(page_hulls) else layer.bounds
-                extent = _extent(bounds, pad=0.15, min_span=1200.0)
-                draw_map(ax, page_hulls.reset_index(), layer, extent=extent, areas=areas,
-                         style=style, points=chunk)  # fmt: skip
-                _scale_bar(ax, extent)
-                _north_arrow(ax)
-                tab = fig.add_axes((0.38, 0.1, 0.6, 0.78))
-                tab.set_axis_off()
-                if len(chunk):
-                    table = tab.table(cellText=_sheet_rows(chunk), colLabels=SHEET_HEADER,
-                                      loc="upper center", cellLoc="left",
-                                      colWidths=[0.04, 0.23, 0.13, 0.08, 0.06, 0.15, 0.17, 0.16])  # fmt: skip
-                    table.auto_set_font_size(False)
-                    table.set_fontsize(7)
-                    table.scale(1, 1.35)
-                else:
-                    tab.text(0.5, 0.9, "No hotspots in this selection.", ha="center", fontsize=11)
-                fig.text(0.03, 0.045, textwrap.fill(footer, 190), fontsize=6.5, va="center")
-                pdf.savefig(fig)
+        for fig in sheet_figures(sheet, clusters, wards, title=title, note=note, area=area,
+                                 areas=areas, demo=demo, style=style):  # fmt: skip
+            pdf.savefig(fig)
     return Path(path)
 
 
@@ -664,6 +859,7 @@ def write_sheet(
     area: str | None = None,
     areas: gpd.GeoDataFrame | None = None,
     demo: bool = False,
+    style: MapStyle | None = None,
 ) -> Path:
     """Write a tasking sheet in the format its suffix names.
 
@@ -689,7 +885,7 @@ def write_sheet(
     if suffix == ".html":
         return sheet_html(sheet, path, title=title, note=note, area=area, demo=demo)
     return sheet_pdf(sheet, clusters, wards, path, title=title, note=note, area=area,
-                     areas=areas, demo=demo)  # fmt: skip
+                     areas=areas, demo=demo, style=style)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- batch export
@@ -1006,7 +1202,7 @@ def run_batch(
     manifest = {} if force else _read_manifest(manifest_path)
     demo = is_demo(prepared)
     settings = (__version__, inputs_key, params.eps_m, params.min_samples, params.hull_buffer_m,
-                style.dpi, list(style.size_in), style.cmap, style.basemap, demo)  # fmt: skip
+                style.key, demo)  # fmt: skip
     pack_key = _key(settings, [c.stem for c in combos], list(formats), top, "pack")
     pack_path = out_dir / PACK
     do_pack = pack and (force or manifest.get(PACK) != pack_key or not pack_path.exists())
@@ -1022,7 +1218,7 @@ def run_batch(
         if todo or do_pack:
             jobs.append((combo, todo, keys, _combo_hotspots(prepared, combo, params)))
     counts = {combo.stem: manifest.get(f"{combo.stem}#counts", [0, 0]) for combo in combos}
-    footer = f"{data_note(prepared.incidents, demo=demo)} {ATTRIBUTION}"
+    footer = f"{data_note(prepared.incidents, demo=demo)} {style.attribution()}"
     with rc_context(_RC), ExitStack() as stack:
         pdf = None
         if do_pack:

@@ -3,20 +3,23 @@
 The map of one selection has, as layers an officer can switch on and off:
 
 * **Hotspots**: cluster outlines (class ``hotspot-hull``) coloured by incident
-  count on a colour-blind-safe scale (viridis), with a popup each: incidents,
-  share, top locations and categories, months, ward, change against the same
-  season a year before;
+  count on the colour-blind-safe classes of :mod:`hotspots.cartography`, with a
+  popup each (incidents, share, top locations and categories, months, ward,
+  change against the same season a year before), and a label "rank + main
+  street" (``1 Unicorn Hill``) so the map reads with no basemap;
 * **Heat**: incident density aggregated to a grid (one weighted point per
-  cell, never one per incident, so the page stays small);
+  cell, never one per incident, so the page stays small), viridis gradient;
 * **Wards**: a choropleth of counts (or rate per 1,000 residents where
-  population is known, cividis), always with outlines and name labels, so the
-  map reads well with no basemap;
+  population is known), always with outlines and name labels;
+* **Roads** (``roads=``): street lines and names from street zoom;
 * **Incident points**: a fast clustered-marker layer, capped at ``max_points``
   (a fixed random sample beyond that);
-* the focus areas (town and district centres), a legend (class
-  ``hotspot-legend``) and the data's licence attribution.
+* the focus areas (town and district centres, labelled), a legend (class
+  ``hotspot-legend``), the data's and the basemap's attribution, a "Whole
+  borough" button, zoom limited to the study area, and a message on the page
+  when basemap tiles fail to load.
 
-Basemap tiles are off unless a tile URL is given. Render with
+Basemap tiles come from a :class:`hotspots.basemap.Basemap` (none by default). Render with
 :func:`hotspots.assets.localized_html` (web app) or
 :func:`hotspots.assets.standalone_html` (one file).
 """
@@ -25,7 +28,8 @@ from __future__ import annotations
 
 import html
 import json
-from itertools import pairwise
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import folium
 import geopandas as gpd
@@ -34,17 +38,15 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 from folium.plugins import FastMarkerCluster, HeatMap
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
 
+from hotspots import cartography as carto
 from hotspots._validate import WEB_CRS, check_columns, to_analysis_crs
+from hotspots.basemap import EMPTY_PNG_B64, Basemap
 from hotspots.geocode import bng_to_lonlat
-from hotspots.io import ATTRIBUTION
 from hotspots.population import rate_per_1000
+from hotspots.roads import clip_roads, name_points
 from hotspots.wards import ward_counts
 
-HULL_CMAP = "viridis_r"
-WARD_CMAP = "cividis_r"
 #: Heat cells are this many metres across, doubled until there are at most MAX_HEAT_CELLS.
 HEAT_CELL_M = 75.0
 MAX_HEAT_CELLS = 4000
@@ -55,69 +57,6 @@ POINT_CALLBACK = """function (row) {
 
 
 # --------------------------------------------------------------------------- data for layers
-
-
-def class_breaks(values: pd.Series | np.ndarray, *, n: int = 5) -> list[float]:
-    """Upper bounds of up to ``n`` equal-width classes covering ``values``.
-
-    Whole numbers stay whole; an empty or constant input gives one class.
-
-    Examples
-    --------
-    >>> class_breaks([3, 10, 25, 40])
-    [11.0, 18.0, 26.0, 33.0, 40.0]
-    >>> class_breaks([7, 7]), class_breaks([])
-    ([7.0], [0.0])
-    """
-    arr = np.asarray(values, dtype=float)
-    arr = arr[np.isfinite(arr)]
-    if not len(arr):
-        return [0.0]
-    lo, hi = float(arr.min()), float(arr.max())
-    if hi <= lo:
-        return [hi]
-    edges = np.linspace(lo, hi, n + 1)[1:]
-    whole = bool(np.all(arr == np.round(arr)))
-    edges = np.ceil(edges) if whole else np.round(edges, 1)
-    edges[-1] = hi
-    return [float(e) for e in dict.fromkeys(edges)]
-
-
-def class_colours(n: int, cmap: str) -> list[str]:
-    """``n`` hex colours from a matplotlib colour map, light to dark for the ``_r`` maps.
-
-    Examples
-    --------
-    >>> class_colours(2, "viridis")
-    ['#440154', '#fde725']
-    """
-    if n <= 1:
-        return [to_hex(colormaps[cmap](0.6))]
-    return [to_hex(colormaps[cmap](i / (n - 1))) for i in range(n)]
-
-
-def colour_for(value: float, breaks: list[float], colours: list[str]) -> str:
-    """The colour of the class that ``value`` falls in.
-
-    Examples
-    --------
-    >>> colour_for(12, [10.0, 20.0], ["#aaaaaa", "#000000"])
-    '#000000'
-    """
-    idx = int(np.searchsorted(breaks, value, side="left"))
-    return colours[min(idx, len(colours) - 1)]
-
-
-def class_labels(breaks: list[float]) -> list[str]:
-    """Legend labels for :func:`class_breaks` bounds.
-
-    Examples
-    --------
-    >>> class_labels([10.0, 20.0, 35.0])
-    ['up to 10', '10 to 20', '20 to 35']
-    """
-    fmt = [f"{b:g}" for b in breaks]
-    return [f"up to {fmt[0]}"] + [f"{a} to {b}" for a, b in pairwise(fmt)]
 
 
 def ward_summary(
@@ -250,7 +189,7 @@ def change_text(row: pd.Series) -> str:
 
 
 class Legend(MacroElement):
-    """A legend control (class ``hotspot-legend``) listing colour classes."""
+    """A legend control (class ``hotspot-legend``) built from cartography legend entries."""
 
     _template = Template(
         """
@@ -258,9 +197,11 @@ class Legend(MacroElement):
         (function() {
             var legend = L.control({position: "bottomright"});
             legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "hotspot-legend");
-                div.innerHTML = {{ this.html | tojson }};
+                var div = L.DomUtil.create("details", "hotspot-legend");
+                div.open = true;
+                div.innerHTML = "<summary>Legend</summary>" + {{ this.html | tojson }};
                 L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
@@ -269,18 +210,40 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, sections: list[tuple[str, list[str], list[str]]], notes: list[str]):
+    def __init__(self, entries: list[carto.LegendEntry], notes: list[str]):
         super().__init__()
         self._name = "Legend"
-        parts = []
-        for title, colours, labels in sections:
-            rows = "".join(
-                f'<div><i style="background:{c}"></i>{html.escape(label)}</div>'
-                for c, label in zip(colours, labels)
-            )
-            parts.append(f"<h4>{html.escape(title)}</h4>{rows}")
-        parts.extend(f"<p>{html.escape(n)}</p>" for n in notes)
-        self.html = "".join(parts)
+        self.html = legend_html(entries, notes)
+
+
+def legend_html(entries: list[carto.LegendEntry], notes: list[str]) -> str:
+    """The legend's HTML: a heading per section, a swatch and label per entry.
+
+    Examples
+    --------
+    >>> e = [carto.LegendEntry("Map", "Road", "line", ("#888888",))]
+    >>> "<h4>Map</h4>" in legend_html(e, ["note"])
+    True
+    """
+    parts, section = [], None
+    for entry in entries:
+        if entry.section != section:
+            section = entry.section
+            parts.append(f"<h4>{html.escape(section)}</h4>")
+        colour = entry.colours[0] if entry.colours else "transparent"
+        if entry.kind == "fill":
+            swatch = f'<i style="background:{colour}"></i>'
+        elif entry.kind == "gradient":
+            stops = ",".join(entry.colours)
+            swatch = f'<i class="ramp" style="background:linear-gradient(to right,{stops})"></i>'
+        elif entry.kind in ("line", "dashed"):
+            style = "dashed" if entry.kind == "dashed" else "solid"
+            swatch = f'<i class="line" style="border-top:2px {style} {colour}"></i>'
+        else:
+            swatch = ""
+        parts.append(f"<div>{swatch}{html.escape(entry.label)}</div>")
+    parts.extend(f"<p>{html.escape(n)}</p>" for n in notes)
+    return "".join(parts)
 
 
 class Attribution(MacroElement):
@@ -301,28 +264,255 @@ class Attribution(MacroElement):
         self.text = text
 
 
+class Basemap_(MacroElement):
+    """The basemap tile layer, with a message on the page when its tiles fail to load."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var options = {
+                attribution: {{ this.attribution | tojson }},
+                minZoom: 0, maxZoom: 19, maxNativeZoom: {{ this.max_native }},
+                className: "basemap-tiles"
+            };
+            var embedded = {{ this.embedded | tojson }};
+            var tiles;
+            if (embedded) {  // a one-file map: the tiles travel inside the page
+                var Embedded = L.TileLayer.extend({
+                    getTileUrl: function (c) {
+                        return embedded[c.z + "/" + c.x + "/" + c.y] || {{ this.empty | tojson }};
+                    }
+                });
+                tiles = new Embedded("", options).addTo(map);
+            } else {
+                tiles = L.tileLayer({{ this.url | tojson }}, options).addTo(map);
+            }
+            window.hotspotsBasemap = tiles;
+            var loaded = 0, failed = 0;
+            var box = L.DomUtil.create("div", "tiles-failed", map.getContainer());
+            box.setAttribute("role", "status");
+            box.style.display = "none";
+            tiles.on("tileload", function () { loaded += 1; });
+            tiles.on("tileerror", function () { failed += 1; });
+            tiles.on("load", function () {
+                if (failed > 0 && loaded === 0) {
+                    box.textContent = "Basemap tiles could not be loaded from " +
+                        {{ this.source | tojson }} + ". The hotspots, wards" +
+                        {{ this.roads_note | tojson }} + " are still shown.";
+                    box.style.display = "block";
+                } else if (loaded > 0) {
+                    box.style.display = "none";
+                }
+                loaded = 0; failed = 0;
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str | dict, attribution: str, *, source: str, max_native: int,
+                 roads: bool):  # fmt: skip
+        super().__init__()
+        self._name = "Basemap"
+        self.embedded = url if isinstance(url, dict) else None
+        if self.embedded:
+            max_native = max(int(k.split("/")[0]) for k in self.embedded)
+        self.empty = EMPTY_TILE
+        self.url = "" if self.embedded is not None else url
+        self.attribution = attribution
+        self.source = source
+        self.max_native = int(max_native)
+        self.roads_note = " and streets" if roads else ""
+
+
+class Roads(MacroElement):
+    """Street lines and names, drawn from :data:`hotspots.cartography.ROAD_MIN_ZOOM` in."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            map.createPane("roads");
+            map.getPane("roads").style.zIndex = 420;
+            map.getPane("roads").style.pointerEvents = "none";
+            var lines = L.geoJSON({{ this.lines | tojson }}, {
+                pane: "roads", interactive: false,
+                style: function (f) {
+                    return {color: {{ this.colour | tojson }}, opacity: 0.95,
+                            weight: f.properties.kind === "main" ? 4 : 2.5};
+                }
+            });
+            var names = L.layerGroup([], {pane: "roads"});
+            {{ this.names | tojson }}.forEach(function (n) {
+                var icon = L.divIcon({className: "road-name", iconSize: [0, 0],
+                    html: '<span style="transform: translate(-50%, -50%) rotate(' + (-n[3]) +
+                          'deg)">' + n[2] + '</span>'});
+                L.marker([n[0], n[1]], {icon: icon, interactive: false, keyboard: false,
+                                        pane: "roads"}).addTo(names);
+            });
+            var group = L.layerGroup([lines, names]);
+            function update() {
+                var street = map.getZoom() >= {{ this.min_zoom }};
+                if (street) { group.addTo(map); } else { map.removeLayer(group); }
+                // Ward fills fade at street zoom, so streets and hotspot colours read true.
+                L.DomUtil[street ? "addClass" : "removeClass"](map.getContainer(), "street-zoom");
+            }
+            map.on("zoomend", update);
+            map.whenReady(update);
+            window.hotspotsRoads = group;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lines: dict, names: list, *, min_zoom: int = carto.ROAD_MIN_ZOOM):
+        super().__init__()
+        self._name = "Roads"
+        self.lines = lines
+        self.names = names
+        self.colour = carto.ROAD_COLOUR
+        self.min_zoom = int(min_zoom)
+
+
+class Navigation(MacroElement):
+    """A "Whole borough" button, zoom kept to the study area, popups that give the view back."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var home = L.latLngBounds({{ this.home | tojson }});
+            var reset = L.control({position: "topleft"});
+            reset.onAdd = function () {
+                var a = L.DomUtil.create("a", "reset-view leaflet-bar");
+                a.href = "#"; a.setAttribute("role", "button");
+                a.title = {{ this.label | tojson }};
+                a.textContent = {{ this.label | tojson }};
+                L.DomEvent.disableClickPropagation(a);
+                L.DomEvent.on(a, "click", function (e) {
+                    L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
+                    map.closePopup(); map.fitBounds(home);
+                });
+                return a;
+            };
+            reset.addTo(map);
+            // Leaflet focuses the map on mousedown (for the keyboard); when the map's frame is
+            // partly off screen that scrolls the page between mousedown and click, so the click
+            // lands elsewhere. Focus without scrolling.
+            if (map.keyboard) {
+                map.keyboard._onMouseDown = function () {
+                    if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+                };
+            }
+            map.whenReady(function () {
+                map.setMinZoom(Math.max(map.getBoundsZoom(home) - 1, 0));
+                map.setMaxBounds(home.pad(0.6));
+            });
+            map.options.maxBoundsViscosity = 0.8;
+            // A popup may pan the map to fit; closing it puts the view back.
+            // (Leaflet pans before it fires popupopen; a drag by the user keeps its view.)
+            var before = null, panned = false;
+            map.on("autopanstart", function () { panned = true; });
+            map.on("dragstart zoomstart", function () { if (!map._popup) { panned = false; } });
+            map.on("drag", function () { panned = false; });
+            map.on("mousedown touchstart", function () { before = map.getCenter(); });
+            map.on("popupclose", function () {
+                if (panned && before) { map.panTo(before); }
+                panned = false;
+            });
+            // Hotspot labels that would overlap a higher-ranked one are lifted above it.
+            function placeLabels() {
+                var divs = Array.prototype.slice.call(
+                    map.getContainer().querySelectorAll(".hotspot-label div"));
+                divs.sort(function (a, b) { return parseInt(a.textContent, 10) -
+                                                   parseInt(b.textContent, 10); });
+                function lift(d, px) {
+                    d.style.transform = "translate(-50%, -100%) translateY(" + (-px) + "px)";
+                }
+                divs.forEach(function (d) { lift(d, 0); });
+                var placed = [];
+                function hits(r) {
+                    return placed.some(function (p) {
+                        return r.left < p.right && r.right > p.left &&
+                               r.top < p.bottom && r.bottom > p.top;
+                    });
+                }
+                divs.forEach(function (d) {
+                    var r = d.getBoundingClientRect(), up = 0, tries = 0;
+                    while (r.width && hits(r) && tries < 8) {
+                        up += r.height + 2; tries += 1;
+                        lift(d, up);
+                        r = d.getBoundingClientRect();
+                    }
+                    placed.push(r);
+                });
+                window.hotspotsLabelsPlaced = (window.hotspotsLabelsPlaced || 0) + 1;
+            }
+            map.on("zoomend overlayadd", placeLabels);
+            map.whenReady(function () { setTimeout(placeLabels, 0); });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, home: list[list[float]], label: str = "Whole borough"):
+        super().__init__()
+        self._name = "Navigation"
+        self.home = home
+        self.label = label
+
+
 _CSS = """<style>
-.hotspot-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.4 sans-serif;
-  border-radius: 4px; box-shadow: 0 0 4px rgba(0,0,0,0.35); max-width: 230px; }
-.hotspot-legend h4 { margin: 4px 0 2px; font-size: 12px; }
+.hotspot-legend { background: rgba(255,255,255,0.94); padding: 6px 9px; font: 12px/1.4 sans-serif;
+  border-radius: 4px; box-shadow: 0 0 4px rgba(0,0,0,0.35); max-width: 250px;
+  max-height: 60vh; overflow-y: auto; }
+.hotspot-legend h4 { margin: 5px 0 2px; font-size: 12px; }
 .hotspot-legend p { margin: 4px 0 0; color: #333; }
 .hotspot-legend i { display: inline-block; width: 16px; height: 12px; margin-right: 6px;
   vertical-align: middle; border: 1px solid #555; }
+.hotspot-legend i.ramp { width: 46px; }
+.hotspot-legend i.line { height: 0; border-left: 0; border-right: 0; border-bottom: 0;
+  margin-bottom: 3px; }
 .ward-label div { font: bold 11px sans-serif; color: #222; text-align: center; white-space: nowrap;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }
+.centre-label div { font: italic bold 12px sans-serif; color: #000; white-space: nowrap;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }
+.hotspot-label div { display: inline-block; font: bold 12px sans-serif; color: #111;
+  background: rgba(255,255,255,0.92); border: 1px solid #333; border-radius: 3px;
+  padding: 0 4px; white-space: nowrap; pointer-events: none; transform: translate(-50%, -100%); }
+.road-name span { position: absolute; font: italic 12px sans-serif; color: #2b2b2b;
+  white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+.leaflet-popup-content { min-width: 260px; max-width: 380px; font: 13px/1.4 sans-serif; }
+.leaflet-popup-content table { width: 100%; }
+.leaflet-popup-content th { text-align: left; padding-right: 6px; vertical-align: top; }
+.reset-view { background: #fff; padding: 4px 8px; font: bold 12px sans-serif; color: #222;
+  text-decoration: none; display: block; }
+.tiles-failed { position: absolute; z-index: 1000; top: 10px; left: 50%;
+  transform: translateX(-50%); background: #fff3cd; color: #4d3800; border: 1px solid #b38f00;
+  padding: 6px 10px; font: 13px sans-serif; border-radius: 4px; max-width: 70%; }
+.hotspot-legend summary { font-weight: bold; cursor: pointer; }
+.street-zoom path.ward-area { fill-opacity: 0.12; }
 .leaflet-container { background: #f4f4f1; }
 </style>"""
+#: A transparent 1x1 PNG for tiles a one-file map does not hold.
+EMPTY_TILE = f"data:image/png;base64,{EMPTY_PNG_B64}"
 
 
-def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, list, list]:
+def _lat_lon(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    pts = gpd.GeoSeries(geoms, crs=geoms.crs).to_crs(WEB_CRS)
+    return np.round(pts.y.to_numpy(), 6), np.round(pts.x.to_numpy(), 6)
+
+
+def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, carto.Classes | None]:
     if clusters.empty:
-        return None, [], []
-    # Classes from every hotspot of the period (attrs from hotspots.pipeline), so a hotspot has
-    # the same colour in a focus-area or ward view as on the whole-borough map.
-    breaks = class_breaks(clusters.attrs.get("all_incidents") or clusters["incidents"])
-    colours = class_colours(len(breaks), HULL_CMAP)
+        return None, None
+    classes = carto.hotspot_classes(clusters)
     frame = clusters.copy()
-    frame["_fill"] = [colour_for(v, breaks, colours) for v in frame["incidents"]]
+    frame["_fill"] = classes.colours_for(frame["incidents"])
     frame["share_pct"] = [f"{100 * s:.1f}%" for s in frame["share"]]
     frame["change_text"] = [change_text(row) for _, row in frame.iterrows()]
     fields = ["cluster_id", "incidents", "share_pct", "top_locations", "top_categories",
@@ -343,29 +533,45 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, list
         name="Hotspots (DBSCAN clusters)",
         style_function=lambda f: {
             "className": "hotspot-hull",
-            "color": "#1a1a1a",
+            "color": carto.HOTSPOT_OUTLINE,
             "weight": 2,
             "fillColor": f["properties"]["_fill"],
-            "fillOpacity": 0.6,
+            "fillOpacity": carto.HOTSPOT_WEB_OPACITY,
         },
         highlight_function=lambda f: {"weight": 4},
-        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, labels=True),
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, labels=True, max_width=380),
         tooltip=folium.GeoJsonTooltip(fields=["cluster_id", "incidents"],
                                       aliases=["Hotspot", "Incidents"]),
     )
-    return layer, colours, class_labels(breaks)
+    return layer, classes
 
 
-def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str, list, list]:
+def _hotspot_labels(clusters: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """"1 Unicorn Hill" above each hotspot (the top of its outline)."""
+    group = folium.FeatureGroup(name="Hotspot labels (rank and main street)", show=True)
+    hulls = to_analysis_crs(clusters)
+    b = hulls.geometry.bounds
+    tops = gpd.GeoSeries.from_xy((b["minx"] + b["maxx"]) / 2, b["maxy"], crs=hulls.crs)
+    lat, lon = _lat_lon(tops)
+    for y, x, text in zip(lat, lon, carto.hotspot_labels(hulls)):
+        folium.Marker(
+            [float(y), float(x)],
+            icon=folium.DivIcon(html=f"<div>{html.escape(text)}</div>", icon_size=(0, 0),
+                                icon_anchor=(0, 0), class_name="hotspot-label"),
+            interactive=False,
+        ).add_to(group)  # fmt: skip
+    return group
+
+
+def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str, carto.Classes]:
     use_rate = bool(ward_stats["rate_per_1000"].notna().any())
     value_col = "rate_per_1000" if use_rate else "incidents"
     title = "Wards: incidents per 1,000 residents" if use_rate else "Wards: incidents"
-    breaks = class_breaks(ward_stats[value_col])
-    colours = class_colours(len(breaks), WARD_CMAP)
+    if "period" in ward_stats.attrs:
+        title += f" ({ward_stats.attrs['period']})"
+    classes = carto.ward_classes(ward_stats[value_col])
     frame = ward_stats.copy()
-    frame["_fill"] = [
-        colour_for(v, breaks, colours) if not pd.isna(v) else "#ffffff" for v in frame[value_col]
-    ]
+    frame["_fill"] = classes.colours_for(frame[value_col])
     frame["ward_label"] = [html.escape(str(v)) for v in frame["ward_name"]]
     frame["rate_text"] = [f"{v:g}" if not pd.isna(v) else "" for v in frame["rate_per_1000"]]
     fields, aliases = ["ward_label", "incidents"], ["Ward", "Incidents"]
@@ -378,14 +584,14 @@ def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str,
         name=title,
         style_function=lambda f: {
             "className": "ward-area",
-            "color": "#444444",
+            "color": carto.WARD_OUTLINE,
             "weight": 1.5,
             "fillColor": f["properties"]["_fill"],
-            "fillOpacity": 0.35,
+            "fillOpacity": carto.WARD_WEB_OPACITY,
         },
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
     ).add_to(group)
-    return group, title, colours, class_labels(breaks)
+    return group, title, classes
 
 
 def _ward_labels(ward_stats: gpd.GeoDataFrame) -> folium.FeatureGroup:
@@ -405,21 +611,64 @@ def _ward_labels(ward_stats: gpd.GeoDataFrame) -> folium.FeatureGroup:
     return group
 
 
-def _area_layer(areas: gpd.GeoDataFrame) -> folium.GeoJson:
+def _area_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
     frame = areas.copy()
-    frame["label"] = [html.escape(f"{n} ({k})") for n, k in zip(frame["name"], frame["kind"])]
-    return folium.GeoJson(
+    kinds = frame["kind"] if "kind" in frame else [None] * len(frame)
+    frame["label"] = [html.escape(carto.centre_label(str(n), k)) for n, k in zip(frame["name"], kinds)]
+    group = folium.FeatureGroup(name="Town and district centres", show=True)
+    folium.GeoJson(
         _web_features(frame, ["label"]),
         name="Town and district centres",
         style_function=lambda f: {
             "className": "focus-area",
-            "color": "#000000",
+            "color": carto.CENTRE_COLOUR,
             "weight": 1.5,
-            "dashArray": "6 4",
+            "dashArray": " ".join(str(v) for v in carto.CENTRE_DASH),
             "fill": False,
         },
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-    )
+    ).add_to(group)
+    shapes = to_analysis_crs(frame)
+    b = shapes.geometry.bounds
+    anchors = gpd.GeoSeries.from_xy((b["minx"] + b["maxx"]) / 2, b["miny"], crs=shapes.crs)
+    lat, lon = _lat_lon(anchors)
+    for y, x, name in zip(lat, lon, frame["name"]):
+        folium.Marker(
+            [float(y), float(x)],
+            icon=folium.DivIcon(html=f"<div>{html.escape(str(name))}</div>", icon_size=(160, 16),
+                                icon_anchor=(80, -2), class_name="centre-label"),
+            interactive=False,
+        ).add_to(group)  # fmt: skip
+    return group
+
+
+def road_features(
+    roads: gpd.GeoDataFrame, bounds, *, simplify_m: float = 1.0
+) -> tuple[dict, list[list]]:
+    """The roads near ``bounds`` (EPSG:27700) as small GeoJSON, and their name labels.
+
+    Returns
+    -------
+    tuple
+        A GeoJSON dict (``kind`` per line, EPSG:4326) and ``[lat, lon, name, angle]``
+        per road name (names HTML-escaped).
+
+    Examples
+    --------
+    >>> from boundaries import get_path
+    >>> from hotspots.roads import read_roads
+    >>> lines, names = road_features(read_roads(get_path("demo-roads")), (403000, 266000, 405000, 268000))
+    >>> len(lines["features"]) > 0, any(n[2] == "Unicorn Hill" for n in names)
+    (True, True)
+    """
+    near = clip_roads(to_analysis_crs(roads), bounds)
+    lines = _web_features(near, ["kind"], simplify_m=simplify_m) if len(near) else {
+        "type": "FeatureCollection", "features": []}  # fmt: skip
+    pts = name_points(near)
+    lat, lon = _lat_lon(pts.geometry) if len(pts) else ([], [])
+    names = [[float(a), float(o), html.escape(str(n)), float(t)]
+             for a, o, n, t in zip(lat, lon, pts["name"], pts["angle"])]  # fmt: skip
+    return lines, names
 
 
 def _bounds(geometry, fallback: gpd.GeoDataFrame) -> list[list[float]]:
@@ -438,6 +687,9 @@ def hotspot_map(
     *,
     areas: gpd.GeoDataFrame | None = None,
     focus=None,
+    basemap: Basemap | None = None,
+    tile_url: str | dict | None = None,
+    roads: gpd.GeoDataFrame | None = None,
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
     max_points: int = 2000,
@@ -456,11 +708,21 @@ def hotspot_map(
     incidents : geopandas.GeoDataFrame
         The selection's incidents (for the heat grid and the capped points).
     areas : geopandas.GeoDataFrame, optional
-        Focus areas (``name``, ``kind``) to outline.
+        Focus areas (``name``, ``kind``) to outline and label.
     focus : shapely geometry, optional
         EPSG:27700 shape the view fits (a ward or focus area); the wards when None.
+    basemap : hotspots.basemap.Basemap, optional
+        Tiles under the map (none by default).
+    tile_url : str or dict, optional
+        Where the browser gets a local file's tiles: the web app's
+        ``/tiles/{z}/{x}/{y}.png`` route, or the tiles themselves
+        (``{"z/x/y": data URI}``, :func:`hotspots.basemap.embedded_tiles`) for
+        a one-file map.
+    roads : geopandas.GeoDataFrame, optional
+        Streets (:func:`hotspots.roads.read_roads`), drawn with their names
+        from street zoom.
     tiles_url, tiles_attribution : str, optional
-        A basemap tile URL template and its attribution; no basemap when None.
+        A tile URL template and its attribution (the older way to give a basemap).
     max_points : int, default 2000
         Cap on the incident markers.
     caption : str, optional
@@ -482,23 +744,31 @@ def hotspot_map(
     >>> type(m).__name__
     'Map'
     """
+    if basemap is None and tiles_url:
+        basemap = Basemap("url", tiles_url, tiles_url, None, tiles_attribution or "Basemap")
     # maxZoom is needed by the marker clusters when there is no tile layer to give one.
     m = folium.Map(tiles=None, control_scale=True, zoom_control=True, maxZoom=19)
     m.get_root().header.add_child(folium.Element(_CSS), name="hotspots_css")
-    if tiles_url:
-        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "Basemap", name="Basemap",
-                         max_zoom=19).add_to(m)  # fmt: skip
-    sections = []
+    has_roads = roads is not None and len(roads) > 0
+    if basemap is not None and basemap.enabled:
+        url = tile_url or basemap.web_url()
+        if url:
+            where = Path(basemap.source).name if basemap.is_local else urlsplit(str(url)).netloc
+            Basemap_(url, basemap.attribution, source=where, max_native=basemap.max_zoom,
+                     roads=has_roads).add_to(m)  # fmt: skip
     notes = []
-    ward_group, ward_title, ward_colours, ward_labels = _ward_layer(ward_stats)
+    ward_group, ward_title, ward_cls = _ward_layer(ward_stats)
     ward_group.add_to(m)
     _ward_labels(ward_stats).add_to(m)
+    centres: list[str] = []
     if areas is not None and not areas.empty:
         _area_layer(areas).add_to(m)
+        centres = [str(n) for n in areas["name"]]
     heat = heat_grid(incidents)
     if heat:
+        gradient = {str(k): v for k, v in carto.HEAT_GRADIENT.items()}
         HeatMap(heat, name="Heat (incident density)", show=False, radius=18, blur=15,
-                min_opacity=0.3, max_zoom=16).add_to(m)  # fmt: skip
+                min_opacity=0.3, max_zoom=16, gradient=gradient).add_to(m)  # fmt: skip
     points = sample_points(incidents, max_points=max_points)
     if points:
         shown = f"{len(points):,} of {len(incidents):,}" if len(points) < len(incidents) else f"{len(points):,}"
@@ -506,19 +776,25 @@ def hotspot_map(
         # says: a hidden group around it keeps the points off until they are switched on.
         group = folium.FeatureGroup(name=f"Incident points ({shown})", show=False).add_to(m)
         FastMarkerCluster(points, callback=POINT_CALLBACK, control=False).add_to(group)
-    hulls, hull_colours, hull_labels = _hull_layer(clusters)
+    hulls, hull_cls = _hull_layer(clusters)
     if hulls is not None:
         hulls.add_to(m)
-        sections.append(("Hotspots: incidents", hull_colours, hull_labels))
+        _hotspot_labels(clusters).add_to(m)
     else:
         notes.append("No hotspot in this selection.")
-    sections.append((ward_title, ward_colours, ward_labels))
+    home = _bounds(None, ward_stats)
+    if has_roads:
+        x0, y0, x1, y1 = to_analysis_crs(ward_stats).total_bounds
+        lines, names = road_features(roads, (x0, y0, x1, y1))
+        Roads(lines, names).add_to(m)
+    entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
+                                   heat=bool(heat), centres=centres, roads=has_roads)  # fmt: skip
     if caption:
         notes.insert(0, caption)
     notes.append("Heat and incident points: switch on in the layer list.")
-    Legend(sections, notes).add_to(m)
-    Attribution(ATTRIBUTION).add_to(m)
+    Legend(entries, notes).add_to(m)
+    Attribution(carto.attribution()).add_to(m)
+    Navigation(home).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds(_bounds(focus, ward_stats))
     return m
-

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from matplotlib import colormaps
 from PIL import Image
 from pypdf import PdfReader
 
+from boundaries import get_path
+from hotspots import cartography as carto
 from hotspots import export
 from hotspots._errors import HotspotsError
 from hotspots.export import (
@@ -27,6 +26,8 @@ from hotspots.export import (
 )
 from hotspots.io import ATTRIBUTION
 from hotspots.tasking import tasking
+from tests._tiles import ATTRIBUTION as TILES_ATTRIBUTION
+from tests._tiles import TILE_RGB, make_mbtiles, make_pmtiles, tile_png
 
 LOW = MapStyle(dpi=40, size_in=(6.0, 4.5))
 
@@ -72,7 +73,7 @@ def test_each_map_format_is_a_valid_file_of_its_size(demo, autumn, tmp_path):
 
 
 def test_hull_colours_appear_on_the_png(demo, autumn, tmp_path):
-    """Each hotspot's viridis colour fills pixels; an empty map has none of them."""
+    """Each hotspot's cartography class colour fills pixels; an empty map has none of them."""
     _, clusters = autumn
     abbey = clusters[clusters["ward"] == "Abbey"]
     assert len(abbey) >= 1
@@ -82,19 +83,21 @@ def test_hull_colours_appear_on_the_png(demo, autumn, tmp_path):
                         extent=extent, style=style)  # fmt: skip
     [empty] = render_map(clusters.iloc[:0], demo.wards, [tmp_path / "b.png"], title="t",
                          note="n", extent=extent, style=style)  # fmt: skip
-    counts = clusters["incidents"].to_numpy(dtype=float)
-    scale = (counts - counts.min()) / (counts.max() - counts.min())
-    expected = {
-        int(n): np.array(colormaps["viridis"](s)[:3]) * 255
-        for n, s in zip(counts, scale)
-        if n in set(abbey["incidents"])
-    }
+    classes = carto.hotspot_classes(clusters)
+    expected = {int(n): _rgb(classes.colour(n)) for n in abbey["incidents"]}
     pixels = np.asarray(Image.open(full).convert("RGB"), dtype=float)
     blank = np.asarray(Image.open(empty).convert("RGB"), dtype=float)
+    # The legend shows every class swatch: look at the map's own area only.
+    width = pixels.shape[1]
+    pixels, blank = pixels[:, : int(width * 0.79)], blank[:, : int(width * 0.79)]
     for n, rgb in expected.items():
         near = (np.abs(pixels - rgb).max(axis=2) <= 3).sum()
         assert near >= 50, f"hotspot of {n} incidents: colour {rgb} on {near} pixels"
         assert (np.abs(blank - rgb).max(axis=2) <= 3).sum() == 0
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
 def test_map_with_no_hotspots_says_so(demo, tmp_path):
@@ -110,21 +113,61 @@ def test_map_with_no_hotspots_says_so(demo, tmp_path):
 def test_bad_map_format_and_style_are_explained(demo, autumn, tmp_path):
     with pytest.raises(HotspotsError, match="png"):
         render_map(autumn[1], demo.wards, [tmp_path / "m.jpg"], title="t", note="n", style=LOW)
-    with pytest.raises(HotspotsError, match="viridis"):
-        MapStyle(cmap="not-a-colormap")
+    with pytest.raises(HotspotsError, match="basemap-attribution"):
+        MapStyle(basemap="https://tiles.example/{z}/{x}/{y}.png")
+    with pytest.raises(HotspotsError, match="not understood"):
+        MapStyle(basemap="satellite")
     assert not list(tmp_path.iterdir())
 
 
-def test_basemap_needs_contextily_and_is_passed_the_source(demo, autumn, tmp_path, monkeypatch):
-    style = MapStyle(dpi=40, size_in=(6.0, 4.5), basemap="https://tiles.example/{z}/{x}/{y}.png")
-    monkeypatch.setitem(sys.modules, "contextily", None)
-    with pytest.raises(HotspotsError, match="contextily"):
-        map_figure(autumn[1], demo.wards, title="t", note="n", style=style)
-    calls = []
-    fake = types.SimpleNamespace(add_basemap=lambda ax, **kw: calls.append(kw))
-    monkeypatch.setitem(sys.modules, "contextily", fake)
-    map_figure(autumn[1], demo.wards, title="t", note="n", style=style)
-    assert calls and calls[0]["source"] == style.basemap and calls[0]["crs"] == "EPSG:27700"
+@pytest.mark.parametrize("kind", ["mbtiles", "pmtiles"])
+def test_static_map_draws_local_tiles_under_the_hotspots(demo, autumn, tmp_path, kind):
+    """Tiles from a local file fill the map's background; the attribution names them."""
+    maker = make_mbtiles if kind == "mbtiles" else make_pmtiles
+    tiles = maker(tmp_path / f"t.{kind}")
+    _, clusters = autumn
+    extent = tuple(clusters.iloc[:1].total_bounds + np.array([-400, -400, 400, 400]))
+    style = MapStyle(dpi=60, basemap=str(tiles))
+    [with_tiles] = render_map(clusters, demo.wards, [tmp_path / "a.png"], title="t", note="n",
+                              extent=extent, style=style)  # fmt: skip
+    [without] = render_map(clusters, demo.wards, [tmp_path / "b.png"], title="t", note="n",
+                           extent=extent, style=MapStyle(dpi=60))  # fmt: skip
+    tile_rgb = np.array(TILE_RGB, dtype=float)
+    on = np.asarray(Image.open(with_tiles).convert("RGB"), dtype=float)
+    off = np.asarray(Image.open(without).convert("RGB"), dtype=float)
+    green_on = (np.abs(on - tile_rgb).max(axis=2) <= 4).mean()
+    green_off = (np.abs(off - tile_rgb).max(axis=2) <= 4).mean()
+    assert green_on > 0.3, f"only {green_on:.0%} of the map shows the tiles"
+    assert green_off == 0
+    fig = map_figure(clusters, demo.wards, title="t", note="n", extent=extent, style=style)
+    assert any(TILES_ATTRIBUTION in t.get_text() for t in fig.texts)
+
+
+def test_static_map_fetches_url_tiles_through_the_getter(demo, autumn, monkeypatch):
+    """A tile server basemap asks for z/x/y tiles covering the map (network stubbed)."""
+    from hotspots import basemap as bm
+
+    asked = []
+    monkeypatch.setattr(bm, "_fetch_url", lambda template: lambda z, x, y: asked.append(
+        (z, x, y)) or tile_png())  # fmt: skip
+    style = MapStyle(dpi=40, size_in=(6.0, 4.5), basemap="osm")
+    fig = map_figure(autumn[1], demo.wards, title="t", note="n", style=style)
+    assert asked and len({z for z, _, _ in asked}) == 1
+    assert any("OpenStreetMap contributors" in t.get_text() for t in fig.texts)
+
+
+def test_roads_and_hotspot_labels_on_static_maps(demo, autumn):
+    """With the demo roads, street names are drawn; hotspots are labelled 'rank street'."""
+    _, clusters = autumn
+    first = clusters.iloc[:1]
+    extent = tuple(first.total_bounds + np.array([-300, -300, 300, 300]))
+    style = MapStyle(dpi=40, roads=str(get_path("demo-roads")))
+    fig = map_figure(clusters, demo.wards, title="t", note="n", extent=extent, style=style)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert {"Unicorn Hill", "Market Place"} <= set(texts), texts
+    street = carto.main_street(first["top_locations"].iloc[0])
+    assert f"1 {street}" in texts
+    assert "Unicorn Hill" in street or "Market Place" in street
 
 
 # --------------------------------------------------------------------------- tasking sheet files
@@ -264,3 +307,28 @@ def test_failure_mid_batch_leaves_finished_files_and_no_partial_one(demo, tmp_pa
     )
     assert {p.name for p in rest.skipped} == {"spring_2018-19.png", "summer_2018-19.png"}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_tasking_sheet_page_has_streets_labels_and_a_legend(demo, autumn):
+    """The first tasking page, as an officer gets it; kept as tests/artifacts/tasking-sheet.png."""
+    from pathlib import Path
+
+    from hotspots.export import save_figure, sheet_figures
+
+    sheet, clusters = autumn
+    style = MapStyle(dpi=110, roads=str(get_path("demo-roads")))
+    fig = next(sheet_figures(sheet, clusters, demo.wards, title="Tasking: autumn 2018-19",
+                             note="Data: demo.", areas=demo.areas, demo=True, style=style))  # fmt: skip
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "1 Market Place / Unicorn Hill" in texts  # rank and main street
+    assert {"Unicorn Hill", "Market Place"} <= set(texts)  # street names from the roads layer
+    assert "Town centre" in texts  # the centre is named on the map
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Hotspots: incidents" in legend and "Town and district centres" in legend
+    assert any(label.startswith(carto.hotspot_classes(clusters).labels[-1]) for label in legend)
+    artifacts = Path(__file__).resolve().parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    png = save_figure(fig, artifacts / "tasking-sheet.png")
+    pixels = np.asarray(Image.open(png).convert("RGB"), dtype=float)
+    strongest = _rgb(carto.HOTSPOT_COLOURS[-1])
+    assert (np.abs(pixels - strongest).max(axis=2) <= 2).sum() > 500  # the town-centre hull

@@ -21,8 +21,13 @@ Configuration keys (defaults in :data:`DEFAULTS`):
 ``HOTSPOTS_MIN_SAMPLES``        DBSCAN min_samples (None: chosen from the data)
 ``HOTSPOTS_PARAMS``             DBSCAN parameter file from ``hotspots tune -o``
                                 (its values unless the two keys above are given)
-``HOTSPOTS_TILES_URL``          basemap tile URL template (None: no basemap)
-``HOTSPOTS_TILES_ATTRIBUTION``  the basemap's attribution
+``HOTSPOTS_BASEMAP``            none (default), osm, os-road, os-light, an XYZ template,
+                                or a .mbtiles/.pmtiles file (see :mod:`webapp.tiles`)
+``HOTSPOTS_BASEMAP_ATTRIBUTION``  the basemap's attribution (required for a template)
+``HOTSPOTS_OS_API_KEY``         the OS Maps API key for os-road / os-light
+``HOTSPOTS_ROADS``              a street layer file (default: the demo's streets on the demo)
+``HOTSPOTS_TILES_URL``          older name of a basemap tile URL template
+``HOTSPOTS_TILES_ATTRIBUTION``  its attribution
 ``HOTSPOTS_USERS_DB``           SQLite users file (``<instance>/users.sqlite``)
 ``HOTSPOTS_REQUIRE_LOGIN``      True; False only for a loopback demo
 ``HOTSPOTS_MAX_POINTS``         cap on incident markers on a map (2000)
@@ -64,6 +69,10 @@ DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_EPS_M": 100.0,
     "HOTSPOTS_MIN_SAMPLES": None,
     "HOTSPOTS_PARAMS": None,
+    "HOTSPOTS_BASEMAP": None,
+    "HOTSPOTS_BASEMAP_ATTRIBUTION": None,
+    "HOTSPOTS_OS_API_KEY": None,
+    "HOTSPOTS_ROADS": None,
     "HOTSPOTS_TILES_URL": None,
     "HOTSPOTS_TILES_ATTRIBUTION": None,
     "HOTSPOTS_USERS_DB": None,
@@ -153,8 +162,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["HOTSPOTS_USERS_DB"]:
         app.config["HOTSPOTS_USERS_DB"] = str(Path(app.instance_path) / "users.sqlite")
 
+    from webapp import tiles
+
     spec = spec_from_config(app.config)
     app.config["HOTSPOTS_DEMO"] = spec.is_demo
+    basemap = tiles.init_app(app)
     app.extensions["hotspots_store"] = DataStore(
         spec,
         max_entries=int(app.config["HOTSPOTS_CACHE_ENTRIES"]),
@@ -162,8 +174,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         eps_m=float(app.config["HOTSPOTS_EPS_M"]),
         min_samples=app.config["HOTSPOTS_MIN_SAMPLES"],
         map_options=MapOptions(
-            tiles_url=app.config["HOTSPOTS_TILES_URL"] or None,
-            tiles_attribution=app.config["HOTSPOTS_TILES_ATTRIBUTION"] or None,
+            basemap=basemap,
+            roads=tiles.roads_from_config(app.config, demo=spec.is_demo),
             max_points=int(app.config["HOTSPOTS_MAX_POINTS"]),
         ),
         compute_workers=app.config["HOTSPOTS_COMPUTE_WORKERS"],

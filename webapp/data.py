@@ -22,6 +22,7 @@ up), so the server's other threads stay free for ``/healthz`` and cached pages.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -38,12 +39,14 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError
 from hotspots.assets import localized_html
+from hotspots.basemap import Basemap
 from hotspots.loader import DataSpec, load
 from hotspots.maps import hotspot_map
 from hotspots.pipeline import Prepared
 from hotspots.privacy import redact_places
+from hotspots.roads import read_roads
 from webapp import results
-from webapp.selection import Choices, Selection
+from webapp.selection import BOROUGH, Choices, Selection
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +123,22 @@ def _load(spec: DataSpec, version: str) -> Loaded:
 
 @dataclass(frozen=True)
 class MapOptions:
-    """How maps are drawn (from the config)."""
+    """How maps are drawn (from the config): basemap, street layer, marker cap."""
 
+    basemap: Basemap | None = None
+    roads: Path | None = None
+    max_points: int = 2000
     tiles_url: str | None = None
     tiles_attribution: str | None = None
-    max_points: int = 2000
+
+
+@functools.lru_cache(maxsize=4)
+def _roads(path: Path, version: str) -> gpd.GeoDataFrame:
+    """The street layer, read once per file version."""
+    try:
+        return read_roads(path)
+    except (HotspotsError, OSError) as exc:
+        raise DataLoadError(str(exc)) from exc
 
 
 class _Flight:
@@ -372,13 +386,21 @@ class DataStore:
 
         def compute(data: Loaded) -> str:
             opts = self.map_options
+            roads = None
+            if opts.roads is not None:
+                st = opts.roads.stat() if opts.roads.exists() else None
+                roads = _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
             clusters = self.clusters(sel)
+            # The ward layer shows ward totals for the period, whatever area is viewed.
+            whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
             m = hotspot_map(
-                self.ward_layer(sel),
+                self.ward_layer(whole),
                 clusters if full_places else redact_places(clusters),
                 results.selected_incidents(data.prepared, sel),
                 areas=data.prepared.areas,
                 focus=self.focus_geometry(sel),
+                basemap=opts.basemap,
+                roads=roads,
                 tiles_url=opts.tiles_url,
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,

@@ -138,7 +138,9 @@ def login_limiter(app: Flask) -> LoginLimiter:
 
 def init_app(app: Flask) -> None:
     """Add the headers to every response of ``app``; set up cookies and the login limiter."""
-    policy = content_security_policy(app.config.get("HOTSPOTS_TILES_URL"))
+    basemap = app.extensions.get("hotspots_basemap")  # webapp.tiles; a local file is 'self'
+    tiles_url = basemap.url if basemap is not None else app.config.get("HOTSPOTS_TILES_URL")
+    policy = content_security_policy(tiles_url)
     if app.config.get("HOTSPOTS_SECURE_COOKIES"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

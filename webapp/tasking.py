@@ -26,13 +26,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 
 from hotspots.io import ATTRIBUTION, csv_safe, percent_shares
 from hotspots.tasking import tasking
 from webapp import results
 from webapp.auth import may_see_addresses, shown_places
 from webapp.params import ParamError, selection, store
+from webapp.tiles import static_style
 
 bp = Blueprint("tasking", __name__)
 
@@ -123,6 +124,7 @@ def tasking_pdf():
     sel = selection()
     sheet, clusters = _tasking(sel)
     data_store = store()
+    style = static_style(current_app)  # the web map's basemap and streets
 
     def compute(data) -> bytes:
         from hotspots.export import data_note, selection_title, write_sheet
@@ -140,7 +142,7 @@ def tasking_pdf():
                                               financial_year=sel.financial_year,
                                               area=sel.focus_area, ward=sel.ward_name),
                         note=note, area=sel.focus_area, areas=data.prepared.areas,
-                        demo=demo)  # fmt: skip
+                        demo=demo, style=style)  # fmt: skip
             return path.read_bytes()
 
     # Viewers and analysts see different place text: one cached PDF for each.

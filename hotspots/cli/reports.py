@@ -15,11 +15,13 @@ from hotspots.cli._common import (
     input_options,
     load_prepared,
 )
+from hotspots.cli._maps import map_options
 
 
 @click.command()
 @input_options
 @cluster_options
+@map_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("tasking.pdf"),
               show_default=True,
               help="The sheet: .pdf (one page per focus area, map beside the list), .html, .csv "
@@ -31,7 +33,9 @@ def tasking(output: Path, **kwargs) -> None:
     focus area, incidents, share, trend against the same season a year before
     (new / growing / persistent / shrinking; "no earlier data" when the data
     does not reach back), peak months, and peak weekday and hour where the data
-    has times. --fy is required.
+    has times. --fy is required. The PDF map labels each hotspot with its rank
+    and main street ("1 Unicorn Hill"), draws --roads streets with their names
+    (the demo's own by default) and has a colour legend.
 
     \b
     Example (Redditch, autumn 2018):
@@ -40,6 +44,7 @@ def tasking(output: Path, **kwargs) -> None:
         --areas boundaries/redditch_focus_areas.toml --season autumn --fy 2018-19 -o sheet.pdf
     """
     from hotspots._errors import HotspotsError
+    from hotspots.cli._maps import map_style
     from hotspots.export import SHEET_FORMATS, data_note, is_demo, selection_title, write_sheet
     from hotspots.pipeline import select_incidents
     from hotspots.tasking import tasking as make_tasking
@@ -66,6 +71,7 @@ def tasking(output: Path, **kwargs) -> None:
     sheet["significant"] = sheet["cluster_id"].map(verdict).astype(bool)
     chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
     demo = is_demo(prepared)
+    style = map_style(kwargs, demo=demo, dpi=150)
     write_sheet(
         sheet,
         output,
@@ -76,6 +82,7 @@ def tasking(output: Path, **kwargs) -> None:
         area=kwargs["area"],
         areas=prepared.areas,
         demo=demo,
+        style=style,
     )
     where = kwargs["area"] or kwargs["ward"]
     of_all = f" of the study area's {sheet.attrs['hotspots_in_study_area']}" if where else ""
@@ -166,12 +173,7 @@ def _sources(opts: Inputs) -> list[Path | None]:
     help="Widen each cluster's outline by this many metres.",
 )
 @click.option("--dpi", type=int, default=300, show_default=True, help="PNG resolution.")
-@click.option(
-    "--basemap",
-    metavar="URL|FILE",
-    help="Tiles under the maps: an XYZ tile URL or a local raster (needs the "
-    "contextily package). Off by default; maps never need it.",
-)
+@map_options
 @click.option("--no-pack", is_flag=True, help="Do not write the report pack (report.pdf).")
 @click.option("--force", is_flag=True, help="Redo every file, even those that are up to date.")  # fmt: skip
 def export(out_dir: Path, **kwargs) -> None:
@@ -190,11 +192,12 @@ def export(out_dir: Path, **kwargs) -> None:
     from tqdm import tqdm
 
     from hotspots._errors import HotspotsError
+    from hotspots.cli._maps import map_style
     from hotspots.export import (
         BY_CHOICES,
         MAP_FORMATS,
-        MapStyle,
         fingerprint_files,
+        is_demo,
         parse_list,
         run_batch,
     )
@@ -211,8 +214,8 @@ def export(out_dir: Path, **kwargs) -> None:
         by = [b for b in by if b != "season"]  # whole years: not split by season
         seasons = ()
     formats = parse_list(kwargs["formats"], choices=MAP_FORMATS, option="--format")
-    style = MapStyle(dpi=kwargs["dpi"], basemap=kwargs["basemap"])
     prepared = load_prepared(opts, output=out_dir / "export")
+    style = map_style(kwargs, demo=is_demo(prepared), dpi=kwargs["dpi"])
     result = run_batch(
         prepared,
         out_dir,
@@ -246,13 +249,10 @@ def export(out_dir: Path, **kwargs) -> None:
     show_default=True,
     help="The map: one HTML file.",
 )
-@click.option(
-    "--tiles-url",
-    metavar="URL",
-    help="A basemap tile URL template ({z}/{x}/{y}); needs the network when the map "
-    "is opened. Off by default: the map then needs no network at all.",
-)
-@click.option("--tiles-attribution", metavar="TEXT", help="Attribution for --tiles-url.")
+@map_options
+@click.option("--tiles-url", metavar="URL", hidden=True, help="Older name of --basemap URL.")
+@click.option("--tiles-attribution", metavar="TEXT", hidden=True,
+              help="Older name of --basemap-attribution.")  # fmt: skip
 @click.option("--max-points", type=int, default=2000, show_default=True,
               help="Cap on the incident markers (a fixed sample beyond it).")  # fmt: skip
 def map_command(output: Path, **kwargs) -> None:
@@ -260,8 +260,10 @@ def map_command(output: Path, **kwargs) -> None:
 
     Every script and style is inlined (no CDN), so the file can be e-mailed or
     opened on a machine with no network. Layers: hotspot outlines (with the
-    change against the same season a year before when --fy is given), ward
-    counts, focus areas, heat and incident points.
+    change against the same season a year before when --fy is given) labelled
+    with rank and main street, ward counts, town and district centres, streets
+    (--roads; the demo's own by default), heat and incident points. A local
+    .mbtiles/.pmtiles basemap is embedded (up to a few hundred tiles).
 
     \b
     Example:
@@ -269,13 +271,19 @@ def map_command(output: Path, **kwargs) -> None:
     """
     from hotspots._errors import HotspotsError
     from hotspots.assets import standalone_html
+    from hotspots.basemap import embedded_tiles, resolve_basemap
+    from hotspots.cli._maps import roads_path
     from hotspots.export import data_note, is_demo, selection_title
     from hotspots.io import atomic_path
     from hotspots.maps import hotspot_map, ward_summary
     from hotspots.pipeline import hotspots_with_trend, select_incidents
+    from hotspots.roads import read_roads
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise HotspotsError(f"-o {str(output)!r}: the map is written as one .html file")
+    basemap = resolve_basemap(kwargs["basemap"] or kwargs["tiles_url"],
+                              attribution=kwargs["basemap_attribution"] or kwargs["tiles_attribution"],
+                              os_api_key=kwargs["os_api_key"])  # fmt: skip
     opts = Inputs.pop(kwargs)
     prepared = load_prepared(opts, output=output)
     fy = kwargs["financial_year"]
@@ -293,14 +301,19 @@ def map_command(output: Path, **kwargs) -> None:
         areas = prepared.areas
         focus = areas.loc[areas["name"] == kwargs["area"]].union_all()
     title = selection_title(financial_year=fy, **sel)
+    tile_url = embedded_tiles(basemap, prepared.wards.total_bounds) if basemap.is_local else None
+    roads_file = roads_path(kwargs["roads"], demo=is_demo(prepared))
+    # The ward layer shows ward totals for the period, whatever area or ward is mapped.
+    period = select_incidents(prepared.incidents, financial_year=fy, season=kwargs["season"])
     m = hotspot_map(
-        ward_summary(chosen, prepared.wards).to_crs("EPSG:4326"),
+        ward_summary(period, prepared.wards).to_crs("EPSG:4326"),
         clusters,
         chosen,
         areas=prepared.areas,
         focus=focus,
-        tiles_url=kwargs["tiles_url"],
-        tiles_attribution=kwargs["tiles_attribution"],
+        basemap=basemap,
+        tile_url=tile_url,
+        roads=read_roads(roads_file) if roads_file else None,
         max_points=kwargs["max_points"],
         caption=f"{title}. {data_note(chosen, demo=is_demo(prepared))} "
         f"{clusters.attrs['parameters']}.",

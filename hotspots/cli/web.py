@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from hotspots.cli._common import store_option
+from hotspots.cli._maps import map_options
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ def serve_config(
     crime_types: tuple[str, ...] = (),
     date_format: str | None = None,
     secure_cookies: bool | None = None,
+    basemap: str | None = None,
+    basemap_attribution: str | None = None,
+    os_api_key: str | None = None,
+    roads: str | None = None,
 ) -> dict:
     """The app config for ``hotspots serve``: login off only for the demo on loopback.
 
@@ -75,6 +80,10 @@ def serve_config(
         "HOTSPOTS_POPULATION": str(population) if population else None,
         "HOTSPOTS_TILES_URL": tiles_url,
         "HOTSPOTS_TILES_ATTRIBUTION": tiles_attribution,
+        "HOTSPOTS_BASEMAP": basemap,
+        "HOTSPOTS_BASEMAP_ATTRIBUTION": basemap_attribution,
+        "HOTSPOTS_OS_API_KEY": os_api_key,
+        "HOTSPOTS_ROADS": roads,
         "HOTSPOTS_EPS_M": eps_m,
         "HOTSPOTS_MIN_SAMPLES": min_samples,
         "HOTSPOTS_REQUIRE_LOGIN": not (demo and is_loopback(host)),
@@ -129,9 +138,9 @@ def serve_config(
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback requires logins.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--tiles-url", help="Basemap tile URL template, e.g. a council tile server "
-              "(https://tiles.example/{z}/{x}/{y}.png). Off by default: no outside requests.")
-@click.option("--tiles-attribution", help="Attribution text of the basemap.")
+@map_options
+@click.option("--tiles-url", hidden=True, help="Older name of --basemap URL.")
+@click.option("--tiles-attribution", hidden=True, help="Older name of --basemap-attribution.")
 @click.option("--eps-m", type=float, default=None, help="DBSCAN radius, metres [default: 100, or --params].")
 @click.option("--min-samples", type=int, default=None, help="DBSCAN min_samples [default: from the data].")
 @click.option("--params", type=click.Path(exists=True, path_type=Path),
@@ -157,6 +166,8 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     \b
     Examples:
       hotspots serve                                   # demo on http://127.0.0.1:5000
+      hotspots serve --basemap osm                     # OpenStreetMap under the demo
+      hotspots serve --basemap streets.mbtiles         # local tiles, served by the app
       hotspots serve --data ../shared/data/police-uk/west-mercia \\
           --wards ../shared/data/wards/redditch.geojson \\
           --areas boundaries/redditch_focus_areas.toml --host 0.0.0.0

@@ -120,6 +120,36 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
+def serve() -> Iterator[object]:
+    """Start more apps (no login, the demo data) with settings of their own: ``serve(config)``.
+
+    Each runs under waitress on its own loopback port until the session ends.
+    """
+    from waitress.server import create_server
+
+    from webapp import create_app
+
+    running = []
+
+    def _serve(config: dict) -> LiveServer:
+        app = create_app({"TESTING": True, "SECRET_KEY": "browser-tests-secret",
+                          "HOTSPOTS_REQUIRE_LOGIN": False, **config})  # fmt: skip
+        server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        thread = threading.Thread(target=server.run, name="live-server-extra", daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return LiveServer(url=f"http://127.0.0.1:{server.effective_port}", app=app)
+
+    try:
+        yield _serve
+    finally:
+        for server, thread in running:
+            server.task_dispatcher.shutdown(timeout=5)
+            server.close()
+            thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's chromium, headless, launched once for the session."""
     _require_chromium()

@@ -1,0 +1,421 @@
+"""One style for every output: colours, classes, labels and legends.
+
+The web map (:mod:`hotspots.maps`), the static maps and tasking sheets
+(:mod:`hotspots.export`) and the report pack read their colours and legend
+entries from here, so no two outputs can disagree.
+
+* **Hotspots**: five classes on ColorBrewer's YlOrRd (its seven-class scheme
+  without the two palest steps: orange to dark red). Stronger colour means more
+  incidents, in every output. ColorBrewer marks YlOrRd colour-blind safe; its
+  classes differ in lightness, so they read in greyscale too.
+* **Wards**: ColorBrewer Blues (a different hue family), light enough for the
+  hotspots and the streets to stay readable on top.
+* **Heat layer**: viridis (colour-blind safe), listed in the legend as a
+  gradient from fewer to more incidents.
+* **Town and district centres**: a dashed black outline and their name.
+* **Roads** (``--roads``): grey lines with dark grey names on a white halo.
+
+Hotspot classes are fixed by the DBSCAN threshold ``min_samples`` (the fewest
+incidents a hotspot can have), not by the hotspots on show: the class bounds
+grow by half at each step (``min_samples`` x 1, 1.5, 2.25, 3.4, 5.1, rounded up). A focus
+area or ward view of the same season and year therefore colours each hotspot
+as the whole-borough view does.
+
+The API the other outputs use (stable):
+
+==========================  =====================================================
+``HOTSPOT_COLOURS``         the five hotspot class colours, light to dark
+``WARD_COLOURS``            the five ward choropleth colours, light to dark
+``HEAT_GRADIENT``           ``{stop: colour}`` for Leaflet.heat (0 to 1)
+``hotspot_classes()``       :class:`Classes` for some hotspots (or counts)
+``ward_classes()``          :class:`Classes` for ward counts or rates
+``hotspot_label()``         "1 Unicorn Hill": rank and main street
+``main_street()``           "Unicorn Hill" from "On or near Unicorn Hill (30); ..."
+``legend_entries()``        the legend of a map as :class:`LegendEntry` rows
+``attribution()``           the licence line, with a basemap's attribution
+==========================  =====================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from hotspots.io import ATTRIBUTION
+
+#: Hotspot classes, fewest to most incidents (ColorBrewer YlOrRd, 7 classes, darkest 5).
+HOTSPOT_COLOURS: tuple[str, ...] = ("#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
+#: Outline of every hotspot hull.
+HOTSPOT_OUTLINE = "#1a1a1a"
+#: Fill opacity of hotspot hulls on the web map (tiles and streets show through).
+HOTSPOT_WEB_OPACITY = 0.6
+#: Ward choropleth classes, fewest to most (ColorBrewer Blues, 5 classes).
+WARD_COLOURS: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+WARD_OUTLINE = "#444444"
+#: Fill opacity of the ward choropleth on the web map.
+WARD_WEB_OPACITY = 0.35
+#: Ward fill where there is no value (rate without population).
+NO_VALUE = "#ffffff"
+#: Leaflet.heat gradient (viridis): position 0..1 -> colour.
+HEAT_GRADIENT: dict[float, str] = {
+    0.0: "#440154",
+    0.25: "#3b528b",
+    0.5: "#21918c",
+    0.75: "#5ec962",
+    1.0: "#fde725",
+}
+#: Town and district centres: outline colour and dash pattern (points on, points off).
+CENTRE_COLOUR = "#000000"
+CENTRE_DASH = (6, 4)
+#: Roads: line colour, name colour, and the web zoom from which they are drawn.
+ROAD_COLOUR = "#8a8a8a"
+ROAD_NAME_COLOUR = "#2b2b2b"
+ROAD_MIN_ZOOM = 15
+#: Each hotspot class bound is this many times the one before, from ``min_samples``.
+CLASS_STEP = 1.5
+N_CLASSES = 5
+
+_ON_OR_NEAR = re.compile(r"^\s*on or near\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Colour classes: ``lower[i] <= value < lower[i + 1]`` takes ``colours[i]``.
+
+    Attributes
+    ----------
+    lower : tuple of float
+        The lower bound of each class (the first class also takes anything below).
+    colours : tuple of str
+        One hex colour per class, light (few) to dark (many).
+    labels : tuple of str
+        Legend labels, e.g. ``"10 to 14"``, ``"34 or more"``.
+    """
+
+    lower: tuple[float, ...]
+    colours: tuple[str, ...]
+    labels: tuple[str, ...]
+
+    def index(self, values: Iterable[float] | float) -> np.ndarray:
+        """The class number of each value (0 = fewest).
+
+        Examples
+        --------
+        >>> hotspot_classes([10, 60], min_samples=10).index([9, 10, 15, 60]).tolist()
+        [0, 0, 1, 4]
+        """
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+        idx = np.searchsorted(np.asarray(self.lower), arr, side="right") - 1
+        return np.clip(idx, 0, len(self.colours) - 1)
+
+    def colour(self, value: float) -> str:
+        """The colour of one value.
+
+        Examples
+        --------
+        >>> hotspot_classes([10, 60], min_samples=10).colour(60)
+        '#b10026'
+        """
+        return self.colours[int(self.index(value)[0])]
+
+    def colours_for(self, values: Iterable[float]) -> list[str]:
+        """The colour of each value (a missing value gets :data:`NO_VALUE`).
+
+        Examples
+        --------
+        >>> ward_classes([0, 100]).colours_for([0, 100, float("nan")])
+        ['#eff3ff', '#08519c', '#ffffff']
+        """
+        arr = np.asarray(list(values), dtype=float)
+        idx = self.index(np.nan_to_num(arr, nan=0.0))
+        return [NO_VALUE if np.isnan(v) else self.colours[i] for v, i in zip(arr, idx)]
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _labels(lower: Sequence[float], *, whole: bool) -> tuple[str, ...]:
+    out = []
+    for a, b in pairwise(lower):
+        top = b - 1 if whole else b
+        out.append(_fmt(a) if whole and top <= a else f"{_fmt(a)} to {_fmt(top)}")
+    out.append(f"{_fmt(lower[-1])} or more")
+    return tuple(out)
+
+
+def hotspot_classes(hotspots, *, min_samples: int | None = None) -> Classes:
+    """The hotspot colour classes, set by the DBSCAN threshold.
+
+    Parameters
+    ----------
+    hotspots : geopandas.GeoDataFrame or sequence of int
+        Hotspots (their ``attrs["min_samples"]`` is used when ``min_samples`` is
+        not given) or just their incident counts.
+    min_samples : int, optional
+        The fewest incidents a hotspot can have. Without it (and without the
+        attribute), the smallest count given is used.
+
+    Returns
+    -------
+    Classes
+        Five classes from ``min_samples`` upwards, each bound 1.5 times the one
+        before (whole numbers); ``attrs["class_lower"]`` on ``hotspots``
+        overrides them.
+
+    Examples
+    --------
+    >>> c = hotspot_classes([12, 80], min_samples=10)
+    >>> c.labels
+    ('10 to 14', '15 to 22', '23 to 34', '35 to 52', '53 or more')
+    >>> c.colour(80) == HOTSPOT_COLOURS[-1], c.colour(12) == HOTSPOT_COLOURS[0]
+    (True, True)
+    """
+    attrs = getattr(hotspots, "attrs", {}) or {}
+    if "class_lower" in attrs:
+        lower = tuple(float(v) for v in attrs["class_lower"])
+        return Classes(lower, HOTSPOT_COLOURS[: len(lower)], _labels(lower, whole=True))
+    counts = hotspots["incidents"] if hasattr(hotspots, "columns") else hotspots
+    counts = np.asarray(list(counts), dtype=float)
+    base = min_samples if min_samples is not None else attrs.get("min_samples")
+    if base is None or not np.isfinite(float(base)) or float(base) < 1:
+        base = float(counts.min()) if len(counts) else 1.0
+    base = max(float(base), 1.0)
+    lower: list[float] = [np.floor(base)]
+    for _ in range(N_CLASSES - 1):
+        lower.append(max(lower[-1] + 1, float(np.ceil(lower[-1] * CLASS_STEP))))
+    return Classes(tuple(lower), HOTSPOT_COLOURS, _labels(lower, whole=True))
+
+
+def ward_classes(values: Iterable[float], *, n: int = N_CLASSES) -> Classes:
+    """Equal-width ward classes from 0 to the largest value (counts or rates).
+
+    Examples
+    --------
+    >>> ward_classes([0, 40, 100]).labels
+    ('0 to 19', '20 to 39', '40 to 59', '60 to 79', '80 or more')
+    >>> ward_classes([0.5, 2.5]).labels
+    ('0 to 0.5', '0.5 to 1', '1 to 1.5', '1.5 to 2', '2 or more')
+    >>> ward_classes([]).labels
+    ('0 or more',)
+    """
+    arr = np.asarray(list(values), dtype=float)
+    arr = arr[np.isfinite(arr)]
+    hi = float(arr.max()) if len(arr) else 0.0
+    if hi <= 0:
+        return Classes((0.0,), WARD_COLOURS[:1], ("0 or more",))
+    whole = bool(np.all(arr == np.round(arr)))
+    width = hi / n
+    width = max(1.0, float(np.ceil(width))) if whole else (float(np.round(width, 1)) or 0.1)
+    lower = [0.0 + i * width for i in range(n)]
+    labels = list(_labels(lower, whole=whole))
+    if not whole:
+        labels = [f"{_fmt(a)} to {_fmt(b)}" for a, b in pairwise(lower)] + [labels[-1]]
+    return Classes(tuple(lower), WARD_COLOURS[:n], tuple(labels))
+
+
+#: police.uk anonymous place types ("On or near Parking Area"): a hotspot is named by a
+#: street when its incidents have one, by one of these only when they have none.
+PLACE_TYPES = frozenset(
+    {"parking area", "shopping area", "supermarket", "petrol station", "park/open space",
+     "sports/recreation area", "nightclub", "further/higher educational building", "hospital",
+     "police station", "theatre/concert hall", "conference/exhibition centre", "bus/coach station",
+     "train station", "airport/airfield", "prison", "pedestrian subway", "other road",
+     "footpath", "theme/adventure park", "sports centre"}
+)  # fmt: skip
+_COUNTED = re.compile(r"^(?P<name>.*?)\s*\((?P<n>\d+)\)\s*$")
+
+
+def _places(text: str) -> list[tuple[str, int]]:
+    """``[(place, count)]`` from ``"On or near A (5); On or near B (2)"`` (count 1 when none)."""
+    out = []
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        m = _COUNTED.match(part)
+        name, n = (m.group("name"), int(m.group("n"))) if m else (part, 1)
+        name = _ON_OR_NEAR.sub("", name).strip()
+        if name:
+            out.append((name, n))
+    return out
+
+
+def main_street(text: str | None) -> str:
+    """The street a hotspot is on, from police.uk ``Location`` text.
+
+    Takes a ``top_locations`` list (``"On or near X (12); ..."``) or one
+    location. Streets come before police.uk's anonymous place types
+    (:data:`PLACE_TYPES`, e.g. "Parking Area"); a second street with at least
+    half as many incidents as the first is named too ("Vine Street / Unicorn
+    Hill"). With no street at all, the place type is given.
+
+    Examples
+    --------
+    >>> main_street("On or near Unicorn Hill (30); On or near Market Place (4)")
+    'Unicorn Hill'
+    >>> main_street("On or near Parking Area (10); On or near Herbert Street (7)")
+    'Herbert Street'
+    >>> main_street("On or near Vine Street (7); On or near Unicorn Hill (6); On or near Bates Hill (3)")
+    'Vine Street / Unicorn Hill'
+    >>> main_street("On or near Parking Area"), main_street(None)
+    ('Parking Area', '')
+    """
+    if not text or not isinstance(text, str):
+        return ""
+    places = _places(text)
+    streets = [(name, n) for name, n in places if name.lower() not in PLACE_TYPES]
+    if not streets:
+        return places[0][0] if places else ""
+    names = [streets[0][0]]
+    if len(streets) > 1 and streets[1][1] * 2 >= streets[0][1]:
+        names.append(streets[1][0])
+    return " / ".join(names)
+
+
+def hotspot_label(rank: int, place: str | None) -> str:
+    """The map label of a hotspot: its rank and main street.
+
+    Examples
+    --------
+    >>> hotspot_label(1, "On or near Unicorn Hill (30); On or near Bates Hill (4)")
+    '1 Unicorn Hill'
+    >>> hotspot_label(7, "")
+    '7'
+    """
+    street = main_street(place)
+    return f"{int(rank)} {street}" if street else f"{int(rank)}"
+
+
+def hotspot_labels(hotspots) -> list[str]:
+    """Labels of many hotspots: ``rank`` (else ``cluster_id``) and the main street.
+
+    The street comes from ``top_locations`` (clusters), ``locations`` (a
+    tasking sheet) or ``place``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hotspot_labels(pd.DataFrame({"cluster_id": [1], "top_locations": ["On or near A (3)"]}))
+    ['1 A']
+    """
+    ranks = hotspots["rank"] if "rank" in hotspots else hotspots["cluster_id"]
+    column = next((c for c in ("top_locations", "locations", "place") if c in hotspots), None)
+    places = hotspots[column] if column else [""] * len(hotspots)
+    return [hotspot_label(r, p) for r, p in zip(ranks, places)]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One row of a legend.
+
+    Attributes
+    ----------
+    section : str
+        The heading it sits under ("Hotspots: incidents", "Wards: incidents", ...).
+    label : str
+    kind : {"fill", "line", "dashed", "gradient", "text"}
+        How the swatch is drawn: a filled box, a line, a dashed line, a colour
+        ramp (``colours`` holds its stops) or no swatch.
+    colours : tuple of str
+        The fill or line colour (several for a gradient).
+    """
+
+    section: str
+    label: str
+    kind: str
+    colours: tuple[str, ...] = ()
+
+
+def legend_entries(
+    *,
+    hotspots: Classes | None = None,
+    wards: Classes | None = None,
+    ward_title: str = "Wards: incidents",
+    heat: bool = False,
+    centres: Sequence[str] = (),
+    roads: bool = False,
+    ward_outline: bool = True,
+    approximate_wards: bool = False,
+) -> list[LegendEntry]:
+    """The legend of a map, section by section.
+
+    Parameters
+    ----------
+    hotspots, wards : Classes, optional
+        The colour classes drawn (their rows are listed darkest first).
+    ward_title : str
+        The ward section heading ("Wards: incidents per 1,000 residents").
+    heat : bool
+        The heat layer is on the map.
+    centres : sequence of str
+        Names of the town and district centres shown.
+    roads : bool
+        A roads layer is drawn.
+    ward_outline : bool
+        List the ward boundary line (static maps, which have no ward fill).
+    approximate_wards : bool
+        Say the boundaries are approximate (the demo).
+
+    Examples
+    --------
+    >>> rows = legend_entries(hotspots=hotspot_classes([10], min_samples=10), heat=True,
+    ...                       centres=["Town centre"])
+    >>> [(r.section, r.label) for r in rows][:2]
+    [('Hotspots: incidents', '53 or more'), ('Hotspots: incidents', '35 to 52')]
+    >>> [(r.kind, r.label) for r in rows if r.section != "Hotspots: incidents"][-2:]
+    [('text', '1 Street: hotspot rank, main street'), ('dashed', 'Town centre')]
+    >>> legend_entries(centres=["Town centre", "Woodrow"])[-1].label
+    'Town centre, Woodrow'
+    """
+    rows: list[LegendEntry] = []
+    if hotspots is not None:
+        section = "Hotspots: incidents"
+        for colour, label in reversed(list(zip(hotspots.colours, hotspots.labels))):
+            rows.append(LegendEntry(section, label, "fill", (colour,)))
+    if heat:
+        rows.append(LegendEntry("Heat (incident density)", "fewer to more incidents", "gradient",
+                                tuple(HEAT_GRADIENT.values())))  # fmt: skip
+    if wards is not None:
+        for colour, label in reversed(list(zip(wards.colours, wards.labels))):
+            rows.append(LegendEntry(ward_title, label, "fill", (colour,)))
+    section = "Map"
+    if ward_outline:
+        label = "Ward boundary" + (" (approximate)" if approximate_wards else "")
+        rows.append(LegendEntry(section, label, "line", (WARD_OUTLINE,)))
+    if roads:
+        rows.append(LegendEntry(section, "Road, with its name", "line", (ROAD_COLOUR,)))
+    if hotspots is not None:
+        rows.append(LegendEntry(section, "1 Street: hotspot rank, main street", "text"))
+    if centres:
+        rows.append(LegendEntry("Town and district centres", ", ".join(centres), "dashed",
+                                (CENTRE_COLOUR,)))  # fmt: skip
+    return rows
+
+
+def attribution(basemap: str | None = None) -> str:
+    """The licence line of a map: the data's, then the basemap's when there is one.
+
+    Examples
+    --------
+    >>> attribution("© OpenStreetMap contributors").endswith("Basemap: © OpenStreetMap contributors")
+    True
+    """
+    return f"{ATTRIBUTION} Basemap: {basemap}" if basemap else ATTRIBUTION
+
+
+def centre_label(name: str, kind: str | None = None) -> str:
+    """The tooltip or label of a town or district centre: its name, said once.
+
+    Examples
+    --------
+    >>> centre_label("Town centre", "town centre"), centre_label("Woodrow", "district centre")
+    ('Town centre', 'Woodrow (district centre)')
+    """
+    if not kind or kind.strip().lower() in name.strip().lower():
+        return name
+    return f"{name} ({kind})"
