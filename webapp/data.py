@@ -352,7 +352,11 @@ class DataStore:
 
     def ward_table(self, sel: Selection) -> pd.DataFrame:
         """The council's ward table (years up to ``fy``, the selection's season and area)."""
-        return self.cached("ward_table", sel, lambda d: results.ward_table_for(d.prepared, sel))
+        return self.cached(
+            "ward_table",
+            sel,
+            lambda d: results.ward_table_for(d.prepared, sel, population=d.population),
+        )
 
     def monthly(self, sel: Selection) -> pd.DataFrame:
         """Incidents by month (Apr..Mar), one column per financial year, for the area."""
