@@ -761,7 +761,7 @@ def sheet_figures(
             if len(chunk):
                 widths = [0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15]
                 if "significant" in chunk.columns:  # make room: narrower place and trend
-                    widths = [0.035, 0.2, 0.12, 0.07, 0.055, 0.13, 0.11, 0.14, 0.11]
+                    widths = [0.035, 0.19, 0.11, 0.065, 0.05, 0.13, 0.11, 0.14, 0.14]
                 table = tab.table(cellText=_sheet_rows(chunk), colLabels=_sheet_header(chunk),
                                   loc="upper center", cellLoc="left",
                                   colWidths=widths)  # fmt: skip
@@ -778,7 +778,7 @@ def sheet_figures(
             else:
                 tab.text(0.5, 0.9, "No hotspots in this selection.", ha="center", fontsize=11)
             if "significant" in sheet.columns:
-                fig.text(0.415, 0.085, textwrap.fill(CHANCE_LEGEND, 150), fontsize=6.5, va="top")
+                fig.text(0.415, 0.115, textwrap.fill(CHANCE_LEGEND, 118), fontsize=6.5, va="top")
             fig.text(0.03, 0.045, textwrap.fill(footer, 190), fontsize=6.5, va="center")
             yield fig
 
