@@ -110,3 +110,45 @@ def test_sheet_pdf_and_html_mark_each_hotspot_and_explain_the_test(demo, marked,
     # without the column: no chance column and no legend line
     plain = _pdf_text(write_sheet(sheet.drop(columns="significant"), tmp_path / "p.pdf", **kw))
     assert "Chance test" not in plain and CHANCE_MARKS[False] not in plain
+
+
+# --------------------------------------------------------------------------- previous window accuracy
+
+
+def _expected_sentence(season: str, fy: str) -> str:
+    from hotspots.evaluate import previous_window_accuracy
+    from hotspots.loader import DataSpec, load
+
+    out = previous_window_accuracy(load(DataSpec()), season=season, financial_year=fy)
+    assert out, "the demo holds the season before winter 2018-19"
+    return out["sentence"]
+
+
+def test_map_caption_says_how_the_previous_hotspots_did(open_app):
+    import html as html_lib
+
+    client = open_app.test_client()
+    page = html_lib.unescape(client.get("/map?fy=2018-19&season=winter&area=borough").get_data(True))
+    sentence = _expected_sentence("winter", "2018-19")
+    assert re.search(r"PAI \d+\)", sentence) and "autumn 2018" in sentence
+    assert f'<p id="accuracy" class="summary">{sentence}.</p>' in page
+    # all years: no previous window, so no sentence
+    whole = client.get("/map?fy=all&season=all&area=borough")
+    assert whole.status_code == 200
+    assert "Hotspots: " in whole.get_data(True) and 'id="accuracy"' not in whole.get_data(True)
+
+
+def test_tasking_sheet_carries_the_sentence(tmp_path):
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    out = tmp_path / "sheet.html"
+    args = ["tasking", "--season", "winter", "--fy", "2018-19", "-o", str(out)]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    sentence = _expected_sentence("winter", "2018-19")
+    assert sentence + "." in result.output
+    import html as html_lib
+
+    assert sentence in html_lib.unescape(out.read_text(encoding="utf-8"))
