@@ -154,11 +154,13 @@ def test_ward_view_shows_ward_totals_and_popups_give_the_view_back(
     assert len(set(fills)) >= 3
     page.goto(live_server(ABBEY))
     frame = map_frame(page, network)
+    wait_until(frame, "window.hotspotsLabelsPlaced > 0")  # the first fit has ended
     # Put the largest hotspot near the top edge so its popup must pan the map to fit.
     x, y = largest_hull_centre(frame)
     leaflet(frame, f"map.panBy([0, {y - 60}], {{animate: false}})")
     before = leaflet(frame, "[map.getCenter().lat, map.getCenter().lng]")
     x, y = largest_hull_centre(frame)
+    assert y < 120, f"the hotspot should sit near the top edge now, at y={y}"
     frame.locator(".leaflet-container").click(position={"x": x, "y": y})
     popup = frame.locator(".leaflet-popup-content")
     popup.wait_for()
