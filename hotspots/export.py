@@ -663,7 +663,15 @@ def _page_groups(sheet: gpd.GeoDataFrame, area: str | None) -> list[tuple[str, p
     return groups
 
 
+def _chance_mark(value) -> str:
+    """The sheet's word for a ``significant`` value (blank where it was not tested)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "-"
+    return CHANCE_MARKS[bool(value)]
+
+
 def _sheet_rows(frame: pd.DataFrame) -> list[list[str]]:
+    tested = "significant" in frame.columns
     rows = []
     for r in frame.itertuples(index=False):
         when = "; ".join(p for p in (r.peak_weekday, r.peak_hour) if p)
@@ -672,12 +680,26 @@ def _sheet_rows(frame: pd.DataFrame) -> list[list[str]]:
             str(r.rank), textwrap.shorten(str(r.place), 34, placeholder="..."), str(r.ward),
             str(r.incidents), f"{100 * r.share:.1f}%", trend, str(r.peak_months),
             textwrap.shorten(when, 30, placeholder="...") or "-",
-        ])  # fmt: skip
+        ] + ([_chance_mark(r.significant)] if tested else []))  # fmt: skip
     return rows
 
 
 SHEET_HEADER = ["#", "Place", "Ward", "Incidents", "Share", "Trend (a year before)",
                 "Peak months", "Peak day / hour"]  # fmt: skip
+#: The extra column when the sheet has ``significant`` (hotspots.significance).
+CHANCE_HEADER = "Chance test"
+CHANCE_MARKS = {True: "more than chance", False: "not significant"}
+#: The legend line under a sheet with the chance test.
+CHANCE_LEGEND = (
+    "Chance test: 'more than chance' means a hotspot this big turned up in fewer than 5% "
+    "(after false-discovery-rate control) of 999 simulated boroughs with the same number of "
+    "incidents placed at random on the borough's own police.uk map points (a Monte Carlo test); "
+    "'not significant' means it could be chance - check before sending patrols."
+)
+
+
+def _sheet_header(frame: pd.DataFrame) -> list[str]:
+    return SHEET_HEADER + ([CHANCE_HEADER] if "significant" in frame.columns else [])
 ROWS_PER_PAGE = 22
 
 
@@ -737,9 +759,12 @@ def sheet_figures(
             tab = fig.add_axes((0.415, 0.1, 0.575, 0.78))
             tab.set_axis_off()
             if len(chunk):
-                table = tab.table(cellText=_sheet_rows(chunk), colLabels=SHEET_HEADER,
+                widths = [0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15]
+                if "significant" in chunk.columns:  # make room: narrower place and trend
+                    widths = [0.035, 0.19, 0.11, 0.065, 0.05, 0.13, 0.11, 0.14, 0.14]
+                table = tab.table(cellText=_sheet_rows(chunk), colLabels=_sheet_header(chunk),
                                   loc="upper center", cellLoc="left",
-                                  colWidths=[0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15])  # fmt: skip
+                                  colWidths=widths)  # fmt: skip
                 table.auto_set_font_size(False)
                 table.set_fontsize(6.5)
                 table.scale(1, 1.35)
@@ -752,6 +777,8 @@ def sheet_figures(
                             cell.get_text().set_color("white")
             else:
                 tab.text(0.5, 0.9, "No hotspots in this selection.", ha="center", fontsize=11)
+            if "significant" in sheet.columns:
+                fig.text(0.415, 0.115, textwrap.fill(CHANCE_LEGEND, 118), fontsize=6.5, va="top")
             fig.text(0.03, 0.045, textwrap.fill(footer, 190), fontsize=6.5, va="center")
             yield fig
 
@@ -836,11 +863,13 @@ def sheet_html(
         if frame.empty:
             parts.append("<p>No hotspots in this selection.</p></section>")
             continue
-        parts.append("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in SHEET_HEADER)
+        parts.append("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in _sheet_header(frame))
                      + "</tr></thead><tbody>")  # fmt: skip
         for row in _sheet_rows(frame):
             parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
         parts.append("</tbody></table></section>")
+    if "significant" in sheet.columns:
+        parts.append(f"<p class='legend'>{esc(CHANCE_LEGEND)}</p>")
     footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)
     parts.append(f"<footer>{esc(footer)}</footer></body></html>")
     with atomic_path(path) as tmp:

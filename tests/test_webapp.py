@@ -436,7 +436,8 @@ def test_ward_table_is_in_the_council_format_with_csv(user):
     text = user.get(f"/wards?{SELECTION}").get_data(True)
     table = text[text.index('<table id="ward-table"') :]
     header = re.findall(r'<th scope="col">([^<]+)</th>', table)
-    assert header == ["ward", "2017-18", "2018-19", "difference", "percentage"]
+    council = ["ward", "2017-18", "2018-19", "difference", "percentage"]
+    assert header == [*council, "population", "rate 2017-18", "rate 2018-19"]  # demo population
     rows = re.findall(r'<th scope="row">([^<]+)</th>', table)
     assert rows[-1] == "Grand Total" and len(rows) == 13
     assert 'id="download-csv"' in text and f'href="/wards.csv?{SELECTION.replace("&", "&amp;")}"' in text

@@ -342,6 +342,24 @@ class DataStore:
 
         return self.cached("clusters", sel, compute)
 
+    def accuracy(self, sel: Selection) -> dict:
+        """How well the previous window's hotspots held this selection's incidents.
+
+        See :func:`hotspots.evaluate.previous_window_accuracy`; an empty dict where
+        the data hold no previous window (or either window has no hotspot).
+        """
+
+        def compute(data: Loaded) -> dict:
+            from hotspots.evaluate import previous_window_accuracy
+
+            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            return previous_window_accuracy(
+                data.prepared, season=sel.season_filter, financial_year=sel.financial_year,
+                area=sel.focus_area, ward=sel.ward_name, params=params,
+            ) or {}  # fmt: skip
+
+        return self.cached("accuracy", sel, compute)
+
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
         """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""
         return self.cached(
@@ -352,7 +370,11 @@ class DataStore:
 
     def ward_table(self, sel: Selection) -> pd.DataFrame:
         """The council's ward table (years up to ``fy``, the selection's season and area)."""
-        return self.cached("ward_table", sel, lambda d: results.ward_table_for(d.prepared, sel))
+        return self.cached(
+            "ward_table",
+            sel,
+            lambda d: results.ward_table_for(d.prepared, sel, population=d.population),
+        )
 
     def monthly(self, sel: Selection) -> pd.DataFrame:
         """Incidents by month (Apr..Mar), one column per financial year, for the area."""

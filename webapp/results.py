@@ -100,6 +100,11 @@ def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):
     return hit.geometry.union_all().buffer(FOCUS_MARGIN_M)
 
 
+#: The line under a ward table with rates.
+RATE_NOTE = ("Rates are incidents per 1,000 residents, from the configured population table; "
+             "blank where a ward has no population figure.")
+
+
 def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
     """Population by boundary ward name: see :func:`hotspots.population.read_population`."""
     from hotspots.population import read_population as read
@@ -127,18 +132,30 @@ def ward_layer(
     return ward_summary(chosen, prepared.wards, population=population).to_crs(WEB_CRS)
 
 
-def ward_table_for(prepared: Prepared, sel: Selection) -> pd.DataFrame:
+def ward_table_for(
+    prepared: Prepared, sel: Selection, *, population: pd.Series | None = None
+) -> pd.DataFrame:
     """The council's ward table for a season and area, years up to the chosen one.
 
     The columns are the financial years up to ``sel.fy`` (all years for
     ``fy=all``), then difference and percentage of the last against the one
     before; the last row is the Grand Total (see :func:`hotspots.wards.ward_table`).
+    With a ``population`` (by ward name), ``population`` and one ``rate <year>``
+    column per year follow: incidents per 1,000 residents
+    (see :func:`hotspots.population.add_rates`); without one, no rate column.
     """
     chosen = selected_incidents(prepared, sel, period=False)
     chosen = select_incidents(chosen, season=sel.season_filter)
     if sel.fy != ALL_YEARS:
         chosen = chosen[chosen["financial_year"] <= sel.fy]
-    return ward_table(chosen, prepared.wards)
+    table = ward_table(chosen, prepared.wards)
+    if population is None or population.empty:
+        return table
+    from hotspots.population import add_rates
+
+    rated = add_rates(table, population)
+    rated.attrs = {**table.attrs, "notes": [*table.attrs.get("notes", []), RATE_NOTE]}
+    return rated
 
 
 def monthly_for(prepared: Prepared, sel: Selection) -> pd.DataFrame:

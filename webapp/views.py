@@ -82,7 +82,8 @@ def map_page():
     sel = selection()
     found = store().clusters(sel)
     store().focus_geometry(sel)  # focus=<id> not in this selection: 400 naming the ids it has
-    return render_template("map.html", sel=sel, choices=store().choices(), clusters=found)
+    return render_template("map.html", sel=sel, choices=store().choices(), clusters=found,
+                           accuracy=store().accuracy(sel))  # fmt: skip
 
 
 @bp.route("/map/frame")

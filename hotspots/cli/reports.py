@@ -70,6 +70,12 @@ def tasking(output: Path, **kwargs) -> None:
     verdict = clusters.set_index("cluster_id")["significant"] if len(clusters) else {}
     sheet["significant"] = sheet["cluster_id"].map(verdict).astype(bool)
     chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
+    from hotspots.evaluate import previous_window_accuracy
+
+    accuracy = previous_window_accuracy(
+        prepared, financial_year=kwargs["financial_year"], params=cluster_params(kwargs), **sel
+    )
+    accuracy_note = f" {accuracy['sentence']}." if accuracy else ""
     demo = is_demo(prepared)
     style = map_style(kwargs, demo=demo, dpi=150)
     write_sheet(
@@ -78,7 +84,7 @@ def tasking(output: Path, **kwargs) -> None:
         clusters=clusters,
         wards=prepared.wards,
         title=selection_title(financial_year=kwargs["financial_year"], **sel),
-        note=f"{data_note(chosen, demo=demo)} {sheet.attrs['parameters']}.",
+        note=f"{data_note(chosen, demo=demo)} {sheet.attrs['parameters']}.{accuracy_note}",
         area=kwargs["area"],
         areas=prepared.areas,
         demo=demo,
@@ -91,6 +97,8 @@ def tasking(output: Path, **kwargs) -> None:
         f"{' in ' + where if where else ''} written to {output}"
     )
     click.echo(sheet.attrs["parameters"])
+    if accuracy:
+        click.echo(accuracy["sentence"] + ".")
     if len(sheet):
         echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "significant",
                           "peak_months"]])
