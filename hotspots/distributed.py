@@ -364,8 +364,7 @@ def _hotspots_table(
     ``members`` are the clustered incidents only (in the single-machine row
     order) with their DBSCAN ``labels``; ``n_total`` counts the whole period.
     """
-    from hotspots.geocode import bng_to_lonlat
-    from hotspots.pipeline import busiest_points
+    from hotspots.pipeline import busiest_points, pin_to_busiest_points
 
     # DBSCAN's labels renamed to ranks (most incidents first, then DBSCAN's order)
     uniq, counts = np.unique(labels, return_counts=True)
@@ -377,16 +376,7 @@ def _hotspots_table(
                           total=n_total)  # fmt: skip
     rows = gpd.GeoDataFrame(members[["ward", "area"]].astype(object),
                             geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=ANALYSIS_CRS)  # fmt: skip
-    points = busiest_points(rows, pd.Series(ranked + 1, index=rows.index)).reindex(
-        clusters["cluster_id"]
-    )
-    clusters["ward"] = points["ward"].to_numpy()
-    clusters["area"] = points["area"].to_numpy()
-    clusters["point_x"] = points["point_x"].to_numpy(dtype=float)
-    clusters["point_y"] = points["point_y"].to_numpy(dtype=float)
-    lon, lat = bng_to_lonlat(clusters["point_x"], clusters["point_y"])
-    clusters["point_lon"] = np.round(lon, 6)
-    clusters["point_lat"] = np.round(lat, 6)
+    pin_to_busiest_points(clusters, busiest_points(rows, pd.Series(ranked + 1, index=rows.index)))
     clusters.attrs.update(
         eps_m=float(params.eps_m), min_samples=min_samples, clustered=n_total,
         all_incidents=[int(c) for c in clusters["incidents"]], params_source=params.source,

@@ -145,6 +145,25 @@ def select_incidents(
     return chosen.loc[keep]
 
 
+def pin_to_busiest_points(clusters: gpd.GeoDataFrame, points: pd.DataFrame) -> None:
+    """Give freshly summarised clusters their busiest point's ward, area and place, in place.
+
+    ``points`` is :func:`busiest_points`' table (indexed by ``cluster_id``); the
+    clusters gain ``ward``, ``area``, ``point_x``/``point_y`` (EPSG:27700) and
+    ``point_lon``/``point_lat`` (EPSG:4326, 6 decimals). For the functions that
+    build a cluster table (this module's and :mod:`hotspots.distributed`), so
+    that every engine pins hotspots one way.
+    """
+    points = points.reindex(clusters["cluster_id"])
+    clusters["ward"] = points["ward"].to_numpy()
+    clusters["area"] = points["area"].to_numpy()
+    clusters["point_x"] = points["point_x"].to_numpy(dtype=float)
+    clusters["point_y"] = points["point_y"].to_numpy(dtype=float)
+    lon, lat = bng_to_lonlat(clusters["point_x"], clusters["point_y"])
+    clusters["point_lon"] = np.round(lon, 6)
+    clusters["point_lat"] = np.round(lat, 6)
+
+
 def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFrame:
     """Each hotspot's busiest map point, with the ward and focus area it lies in.
 
@@ -292,14 +311,7 @@ def clusters_and_members(
     tagged = incidents
     if "area" not in incidents.columns:
         tagged = incidents.assign(area=tag_focus_areas(to_analysis_crs(incidents).geometry, areas))
-    points = busiest_points(tagged, members).reindex(clusters["cluster_id"])
-    clusters["ward"] = points["ward"].to_numpy()
-    clusters["area"] = points["area"].to_numpy()
-    clusters["point_x"] = points["point_x"].to_numpy(dtype=float)
-    clusters["point_y"] = points["point_y"].to_numpy(dtype=float)
-    lon, lat = bng_to_lonlat(clusters["point_x"], clusters["point_y"])
-    clusters["point_lon"] = np.round(lon, 6)
-    clusters["point_lat"] = np.round(lat, 6)
+    pin_to_busiest_points(clusters, busiest_points(tagged, members))
     clusters.attrs.update(
         eps_m=float(params.eps_m),
         min_samples=min_samples,
