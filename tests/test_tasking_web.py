@@ -9,7 +9,6 @@ import re
 import pytest
 
 from webapp import create_app
-from webapp.tasking import WITHHELD, public_place
 from webapp.users import add_user
 
 USER, PASSWORD = "officer", "a-long-test-password"
@@ -89,12 +88,6 @@ def test_bad_parameter_is_a_400_naming_it(user, path, query, param):
     assert response.status_code == 400
     text = response.get_data(True)
     assert param in text and "Traceback" not in text
-
-
-def test_free_text_places_are_withheld():
-    assert public_place("On or near Unicorn Hill") == "On or near Unicorn Hill"
-    assert public_place("Flat 3, 12 Acacia Avenue (Mr J Smith)") == WITHHELD
-    assert public_place("") == ""
 
 
 def _rows(text: str) -> list[tuple[str, str]]:

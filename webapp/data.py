@@ -328,9 +328,6 @@ class DataStore:
             self._slots.acquire()
             self._local.slot = True
 
-    #: The earlier name, kept for callers that use it (webapp/tasking.py).
-    _cached = cached
-
     # ------------------------------------------------------------------ answers
 
     def clusters(self, sel: Selection) -> gpd.GeoDataFrame:

@@ -20,7 +20,6 @@ analysts see it in full. The sheet's list of top locations is never sent.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from pathlib import Path
 
@@ -40,22 +39,6 @@ bp = Blueprint("tasking", __name__)
 #: Columns shown and downloaded (``locations`` is left out: see the module notes).
 COLUMNS = ["rank", "cluster_id", "place", "ward", "area", "incidents", "share", "previous",
            "trend", "peak_months", "peak_weekday", "peak_hour", "lon", "lat"]  # fmt: skip
-WITHHELD = "(place text withheld)"
-_PUBLIC_PLACE = re.compile(r"^On or near [A-Za-z][A-Za-z '&/.,()-]*$")
-
-
-def public_place(text: str) -> str:
-    """The place when it reads like a public police.uk Location, else a placeholder.
-
-    Examples
-    --------
-    >>> public_place("On or near Unicorn Hill")
-    'On or near Unicorn Hill'
-    >>> public_place("outside 12 Acacia Avenue, Mrs Smith's")
-    '(place text withheld)'
-    """
-    text = str(text or "")
-    return text if _PUBLIC_PLACE.match(text) else (WITHHELD if text else "")
 
 
 def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
