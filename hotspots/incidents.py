@@ -773,6 +773,26 @@ class CouncilColumns:
     incident_id: str | None = None
     default_category: str = ASB
 
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[str]) -> CouncilColumns:
+        """Columns named as ``ROLE=NAME`` strings (``--column``, ``HOTSPOTS_COLUMNS``).
+
+        Examples
+        --------
+        >>> CouncilColumns.from_pairs(["date=Date Reported"]).date
+        'Date Reported'
+        """
+        roles = [f for f in cls.__dataclass_fields__ if f != "default_category"]
+        given = {}
+        for item in pairs:
+            role, sep, name = item.partition("=")
+            if not sep or role.strip() not in roles:
+                raise HotspotsError(
+                    f"--column takes ROLE=NAME with ROLE one of {roles!r}; got {item!r}"
+                )
+            given[role.strip()] = name.strip()
+        return cls(**given)
+
 
 # Names we recognise, compared lower-case with spaces, dots, dashes and underscores removed.
 _CANDIDATES: dict[str, tuple[str, ...]] = {

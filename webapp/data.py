@@ -75,7 +75,7 @@ def spec_from_config(config) -> DataSpec:
     ...                   "HOTSPOTS_COLUMNS": ["date=Reported"]}).columns.date
     'Reported'
     """
-    from hotspots.cli._common import ASB, council_columns
+    from hotspots.incidents import ASB, CouncilColumns
 
     def path(key: str) -> Path | None:
         value = config.get(key)
@@ -88,7 +88,7 @@ def spec_from_config(config) -> DataSpec:
         areas=path("HOTSPOTS_AREAS"),
         population=path("HOTSPOTS_POPULATION"),
         crime_types=None if "all" in crime_types else crime_types,
-        columns=council_columns(tuple(config.get("HOTSPOTS_COLUMNS") or ())),
+        columns=CouncilColumns.from_pairs(config.get("HOTSPOTS_COLUMNS") or ()),
         postcodes=path("HOTSPOTS_POSTCODES"),
         date_format=config.get("HOTSPOTS_DATE_FORMAT") or None,
         store=config.get("HOTSPOTS_STORE") or None,

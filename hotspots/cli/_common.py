@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from hotspots.cluster import ClusterParams
-    from hotspots.incidents import CouncilColumns
     from hotspots.loader import DataSpec
     from hotspots.pipeline import Prepared
 
@@ -141,6 +140,7 @@ class Inputs:
 
     def spec(self) -> DataSpec:
         """The library's description of the data to load."""
+        from hotspots.incidents import CouncilColumns
         from hotspots.loader import DataSpec
 
         crime_types = None if "all" in self.crime_types else tuple(self.crime_types)
@@ -149,7 +149,7 @@ class Inputs:
             wards=self.wards_path,
             areas=self.areas_path,
             crime_types=crime_types,
-            columns=council_columns(self.column_map),
+            columns=CouncilColumns.from_pairs(self.column_map),
             postcodes=self.postcodes_path,
             online_geocoder=self.online_geocoder,
             geocoder_cache=self.geocoder_cache,
@@ -157,28 +157,6 @@ class Inputs:
             tolerance_m=self.tolerance_m,
             store=resolve_store(self.store),
         )
-
-
-def council_columns(column_map: tuple[str, ...]) -> CouncilColumns:
-    """``--column ROLE=NAME`` values as :class:`~hotspots.incidents.CouncilColumns`.
-
-    Examples
-    --------
-    >>> council_columns(("date=Date Reported",)).date
-    'Date Reported'
-    """
-    from hotspots._errors import HotspotsError
-    from hotspots.incidents import CouncilColumns
-
-    given = {}
-    for item in column_map:
-        role, sep, name = item.partition("=")
-        if not sep or role.strip() not in COLUMN_ROLES:
-            raise HotspotsError(
-                f"--column takes ROLE=NAME with ROLE one of {list(COLUMN_ROLES)!r}; got {item!r}"
-            )
-        given[role.strip()] = name.strip()
-    return CouncilColumns(**given)
 
 
 def progress_bar(items: list) -> list:

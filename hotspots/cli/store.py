@@ -62,7 +62,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
       hotspots ingest cases.csv --store postgresql://me@dbhost/hotspots
       hotspots clusters --store --season autumn     # analyse what is stored
     """
-    from hotspots.cli._common import council_columns
+    from hotspots.incidents import CouncilColumns
 
     geocoder = None
     if postcodes_path:
@@ -75,7 +75,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
             wards_path=wards_path,
             areas_path=areas_path,
             crime_types=None if "all" in crime_types else tuple(crime_types),
-            columns=council_columns(column_map),
+            columns=CouncilColumns.from_pairs(column_map),
             geocoder=geocoder,
             tolerance_m=tolerance_m,
             wards_vintage=wards_vintage,
