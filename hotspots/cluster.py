@@ -18,8 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import NearestNeighbors
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_points, to_analysis_crs
@@ -187,6 +185,9 @@ def weighted_dbscan(xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_sam
     ...                 eps_m=50, min_samples=5).tolist()
     [0, 0, -1]
     """
+    from scipy.sparse.csgraph import connected_components  # heavy: imported where used
+    from sklearn.neighbors import NearestNeighbors
+
     xy = np.asarray(xy, dtype=float)
     labels = np.full(len(xy), NOISE, dtype=np.int64)
     if not len(xy):
@@ -286,6 +287,8 @@ def suggest_eps(incidents: gpd.GeoDataFrame, *, min_samples: int, quantile: floa
     float
         Metres, rounded to 5 m (at least 10 m).
     """
+    from sklearn.neighbors import NearestNeighbors  # heavy: imported where used
+
     xy = _xy(incidents)
     if len(xy) <= min_samples:
         raise HotspotsError(
