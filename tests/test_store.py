@@ -573,3 +573,27 @@ def test_column_copy_of_the_earlier_format_is_still_read():
     assert_geodataframe_equal(back, expected)
     with pytest.raises(ValueError, match="unknown column copy format 9"):
         decode_frame(_pack(old, json.loads(json.dumps({**meta, "format": 9}))))
+
+
+def test_bulk_ingest_fills_a_new_store_with_its_indexes(tmp_path):
+    from hotspots.store import bulk_ingest
+
+    files = []
+    for month in ("2018-10", "2018-11", "2018-12"):
+        path = tmp_path / f"{month}-demo-street.csv"
+        rows = [police_row(month=month, lon=f"{-1.94 + i * 1e-4:.4f}") for i in range(5)]
+        path.write_text(POLICE_HEADER + "\n" + "\n".join(rows) + "\n")
+        files.append(path)
+    target = tmp_path / "bulk.gpkg"
+    said = []
+    results = bulk_ingest(target, files, wards_path=REDDITCH_WARDS, files_per_write=2,
+                          progress=said.append)  # fmt: skip
+    assert [r.status for r in results] == ["added"] * 3
+    assert said == ["2/3 files, 10 incidents stored", "3/3 files, 15 incidents stored"]
+    with open_store(target) as store:
+        assert store.check().ok
+        indexes = {name for (name,) in store._query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents'")}  # fmt: skip
+        assert {f"incidents_{c}" for c in ("batch_id", "month", "season", "ward")} <= indexes
+    with pytest.raises(StoreError, match="already holds batches"):
+        bulk_ingest(target, files[:1], wards_path=REDDITCH_WARDS)
