@@ -3,9 +3,13 @@
 The store keeps every batch twice: as rows of the ``incidents`` table (what
 QGIS, SQL and ``hotspots check`` read) and as one columnar copy of the batch's
 prepared table, which the loader reads back in about a second for a million
-incidents. The copy is an ``.npz`` archive of plain arrays (no pickles):
-numbers as they are, dates as int64, text as integer codes plus a JSON list of
-the distinct values. Decoding gives back the same columns with the same dtypes.
+incidents. The copy holds plain arrays (no pickles): integers and codes in the
+smallest integer type that holds them, dates as int64, text as codes plus a JSON
+list of the distinct values (categoricals keep their categories in order), and
+points shared by several rows once each with a code per row (format 3; format 2
+kept every row's x and y and int32 codes, and is still read). Decoding gives
+back the same columns with the same dtypes; categoricals and text of few values
+are built from the codes, never by hashing every row.
 
 The container is ``HSC1``, the length of a JSON header, the header (columns,
 dtypes, and each array's dtype, offset and length), then the arrays' bytes:
