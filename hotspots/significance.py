@@ -51,6 +51,8 @@ N_SIM = 999
 #: False discovery rate by default.
 ALPHA = 0.05
 SIGNIFICANCE_COLUMNS = ["p_value", "q_value", "significant"]
+#: What :func:`cluster_significance` puts in ``attrs``: the method in words, simulations, FDR.
+CHANCE_ATTRS = ("significance", "simulations", "alpha")
 #: Grid (metres) that unsnapped locations are snapped to before they serve as map points.
 SNAP_M = 50.0
 
@@ -343,7 +345,8 @@ def cluster_significance(
     -------
     geopandas.GeoDataFrame
         A copy of ``clusters`` with ``p_value``, ``q_value`` and
-        ``significant`` (bool); ``attrs["significance"]`` says how they were made.
+        ``significant`` (bool); ``attrs["significance"]`` says how they were made,
+        ``attrs["simulations"]`` and ``attrs["alpha"]`` give ``n_sim`` and ``alpha``.
 
     Examples
     --------
@@ -380,10 +383,10 @@ def cluster_significance(
         f"{len(points):,} map points ({'weighted by their counts' if weighted else 'evenly'}); "
         f"largest chance cluster vs each cluster; Benjamini-Hochberg FDR {alpha:g}"
     )
+    out.attrs.update(significance=how, simulations=int(n_sim), alpha=float(alpha))
     if len(out) == 0:
         for col in SIGNIFICANCE_COLUMNS:
             out[col] = pd.Series(dtype=bool if col == "significant" else float)
-        out.attrs["significance"] = how
         return out
     largest = null_largest_clusters(
         points, int(n), eps_m=float(eps_m), min_samples=int(min_samples),
@@ -396,7 +399,6 @@ def cluster_significance(
     out["p_value"] = p
     out["q_value"] = q
     out["significant"] = q <= alpha
-    out.attrs["significance"] = how
     log.info("%s: %d of %d clusters significant", how, int((q <= alpha).sum()), len(out))
     return out
 
@@ -459,5 +461,31 @@ def significance_for(
         return tested
     verdicts = tested.set_index("cluster_id")[["p_value", "q_value", "significant"]]
     out = clusters.join(verdicts, on="cluster_id")
-    out.attrs = {**clusters.attrs, "significance": tested.attrs.get("significance")}
+    out.attrs = {**clusters.attrs, **{k: tested.attrs[k] for k in CHANCE_ATTRS if k in tested.attrs}}
     return out
+
+
+def chance_text(
+    p_value: float, q_value: float, significant: bool, *, simulations: int = N_SIM,
+    alpha: float = ALPHA,
+) -> str:  # fmt: skip
+    """A hotspot's chance test in words an officer can act on.
+
+    Examples
+    --------
+    >>> chance_text(0.001, 0.0012, True)
+    'More than chance: none of 999 simulated boroughs, with as many incidents placed at random on the map points, had a hotspot this big (p = 0.001, q = 0.0012).'
+    >>> chance_text(0.075, 0.075, False)
+    'Not more than chance: 74 of 999 simulated boroughs, with as many incidents placed at random on the map points, had a hotspot this big (p = 0.075, q = 0.075, above 0.05). Check before sending patrols.'
+    """
+    exceed = max(0, round(float(p_value) * (simulations + 1)) - 1)
+    seen = (
+        f"{'none' if exceed == 0 else f'{exceed:,}'} of {simulations:,} simulated boroughs, "
+        "with as many incidents placed at random on the map points, had a hotspot this big"
+    )
+    if significant:
+        return f"More than chance: {seen} (p = {p_value:.2g}, q = {q_value:.2g})."
+    return (
+        f"Not more than chance: {seen} (p = {p_value:.2g}, q = {q_value:.2g}, above {alpha:g}). "
+        "Check before sending patrols."
+    )
