@@ -1151,6 +1151,15 @@ class Store:
                                             "replaced" if plan.key in existing else "added")  # fmt: skip
         return list(planned.values()), list(results.values())
 
+    def write_batches(self, planned: list[_Planned], new_boundaries: list, existing: dict) -> None:
+        """Write planned batches (and boundaries stored for the first time) in ONE transaction.
+
+        What :meth:`ingest` does once for all its files, and the Dask ingest once
+        per batch (:func:`hotspots.distributed.ingest_dask`). A batch whose key is in
+        ``existing`` replaces the stored one. The store version rises by one.
+        """
+        self._write(planned, new_boundaries, existing)
+
     def _write(self, planned: list[_Planned], new_boundaries: list, existing: dict) -> None:
         b = self.backend
         now = _now()

@@ -69,3 +69,19 @@ def clusters_on_dask(
                    "(--simulations 0 silences this note)", err=True)  # fmt: skip
     if len(found):
         echo_table(found[["cluster_id", "incidents", "ward", "area", "top_locations"]].head(10))
+
+
+def ingest_on_dask(opened, scheduler: str | None):
+    """``ingest --engine dask``: a function taking :meth:`Store.ingest`'s arguments.
+
+    It connects to the scheduler (or starts a local cluster), runs
+    :func:`hotspots.distributed.ingest_dask` and closes the connection.
+    """
+    from hotspots.distributed import connect, ingest_dask
+
+    def run(inputs, *, progress=None, **kwargs):
+        click.echo(f"engine: dask on {scheduler or 'a local cluster'}", err=True)
+        with connect(scheduler) as client:
+            return ingest_dask(opened, inputs, client=client, progress=progress, **kwargs)
+
+    return run
