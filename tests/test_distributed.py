@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from geopandas.testing import assert_geodataframe_equal
@@ -379,3 +383,94 @@ def test_cli_ingest_engine_dask_gives_the_same_store(archive, tmp_path, monkeypa
     assert "rejected 2 (added)" in "\n".join(out["dask"])
     assert out["dask"][-1].endswith("(version 6)") and out["local"][-1].endswith("(version 1)")
     assert_same_store(store_dump(str(tmp_path / "local.gpkg")), store_dump(str(tmp_path / "dask.gpkg")))
+
+
+# --------------------------------------------------------------------------- a real scheduler
+
+
+def _start(args: list[str], log_path) -> subprocess.Popen:
+    with open(log_path, "wb") as log:  # the child keeps its own handle
+        return subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=log,
+                                stderr=subprocess.STDOUT, cwd=log_path.parent)  # fmt: skip
+
+
+def _logs(folder) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}"
+                     for p in sorted(folder.glob("*.log")))  # fmt: skip
+
+
+def test_separate_scheduler_and_worker_processes_give_the_single_machine_answers(
+    archive, tmp_path, monkeypatch
+):
+    """``dask scheduler`` and two ``dask worker`` OS processes on 127.0.0.1: clusters and ingest.
+
+    The nearest this sandbox comes to a multi-machine deployment: the client,
+    the scheduler and the workers are separate processes talking TCP, but on
+    one host with one file system.
+    """
+    import json
+    import time
+
+    import geopandas as gpd
+    from click.testing import CliRunner
+    from distributed import Client, get_task_stream
+
+    from hotspots.cli import main
+    from hotspots.distributed import SCHEDULER_ENV
+
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    folder = tmp_path / "dask"
+    folder.mkdir()
+    address_file = folder / "scheduler.json"
+    procs = [_start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                     "--scheduler-file", str(address_file)], folder / "scheduler.log")]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not address_file.exists() and procs[0].poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert address_file.exists(), f"the scheduler did not start:\n{_logs(folder)}"
+        address = json.loads(address_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        for name in ("w1", "w2"):
+            procs.append(_start(["worker", address, "--host", "127.0.0.1", "--nthreads", "1",
+                                 "--no-dashboard", "--name", name, "--local-directory",
+                                 str(folder)], folder / f"{name}.log"))  # fmt: skip
+        with Client(address, timeout="60s") as watcher:
+            watcher.wait_for_workers(2, timeout=180)
+            pids = watcher.run(os.getpid)
+            assert len(pids) == 2 and os.getpid() not in pids.values()
+
+            files = [str(p) for p in archive["files"][:5]]  # police.uk files (the zip repeats one)
+            wards = str(archive["wards"])
+            runner = CliRunner()
+            common = [*files, "--wards", wards, "--eps-m", "60", "--min-samples", "6",
+                      "--simulations", "0"]  # fmt: skip
+            one = runner.invoke(main, ["clusters", *common, "-o", str(tmp_path / "one.gpkg")])
+            with get_task_stream(client=watcher) as stream:
+                two = runner.invoke(main, ["clusters", *common, "--engine", "dask", "--scheduler",
+                                           address, "-o", str(tmp_path / "two.gpkg")])  # fmt: skip
+                assert one.exit_code == 0, one.output
+                assert two.exit_code == 0, f"{two.output}\n{_logs(folder)}"
+                found = gpd.read_file(tmp_path / "one.gpkg")
+                assert len(found) >= 3
+                assert_geodataframe_equal(found, gpd.read_file(tmp_path / "two.gpkg"))
+
+                stores = {e: str(tmp_path / f"{e}.gpkg") for e in ("local", "dask")}
+                for engine, store in stores.items():
+                    done = runner.invoke(main, ["ingest", *map(str, archive["files"]), "--wards",
+                                                wards, "--store", store, "--engine", engine,
+                                                "--scheduler", address])  # fmt: skip
+                    assert done.exit_code == 0, f"{done.output}\n{_logs(folder)}"
+                assert_same_store(store_dump(stores["local"]), store_dump(stores["dask"]))
+            ran = {t["worker"] for t in stream.data}
+            names = {t["key"][0] if isinstance(t["key"], tuple) else t["key"] for t in stream.data}
+            assert ran and ran <= set(pids)  # the work ran in the worker processes
+            assert any("_prepare_part" in k for k in names) and any("_plan_file" in k for k in names)
+            watcher.shutdown()  # the scheduler closes the workers, then itself
+        codes = [p.wait(timeout=120) for p in procs]
+        assert codes == [0, 0, 0], f"exit codes {codes}:\n{_logs(folder)}"
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=30)
