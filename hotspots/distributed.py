@@ -364,14 +364,9 @@ def _hotspots_table(
     ``members`` are the clustered incidents only (in the single-machine row
     order) with their DBSCAN ``labels``; ``n_total`` counts the whole period.
     """
-    from hotspots.pipeline import busiest_points, pin_to_busiest_points
+    from hotspots.pipeline import busiest_points, pin_to_busiest_points, rank_labels
 
-    # DBSCAN's labels renamed to ranks (most incidents first, then DBSCAN's order)
-    uniq, counts = np.unique(labels, return_counts=True)
-    order = np.lexsort((uniq, -counts))
-    rank_of = np.full(int(labels.max()) + 1 if len(labels) else 0, -1, dtype=np.int64)
-    rank_of[uniq[order]] = np.arange(len(order))
-    ranked = rank_of[labels] if len(labels) else labels
+    ranked, _ = rank_labels(labels)  # as clusters_and_members ranks them
     clusters = _summarise(members, xy, ranked, areas=areas, hull_buffer_m=params.hull_buffer_m,
                           total=n_total)  # fmt: skip
     rows = gpd.GeoDataFrame(members[["ward", "area"]].astype(object),
