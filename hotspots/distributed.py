@@ -24,6 +24,12 @@ on a Dask cluster and returns the same clusters:
 4. **Summaries** — each worker sends back only its clustered rows; the
    summary table is built once with :func:`hotspots.cluster.summarise_clusters`.
 
+:func:`ingest_dask` loads many monthly files into the store (``hotspots ingest
+--engine dask``): one task per file reads, validates and tags it on a worker
+(:func:`hotspots.store.plan_source`, the single-machine ingest's own step);
+once every file has been read, this process writes the batches, one
+transaction per batch, in file order, so the store equals a single ingest's.
+
 The cluster is a :class:`distributed.LocalCluster` unless a scheduler address
 is given (``--scheduler tcp://host:8786`` or the ``HOTSPOTS_DASK_SCHEDULER``
 environment variable). The workers need ``hotspots`` installed and must be able

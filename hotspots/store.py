@@ -26,7 +26,9 @@ incidents can be identical rows, so a police.uk file is identified by its
 force and month, a council export by its file name. Ingesting a batch again
 replaces it; the same file twice changes nothing. Each ``ingest`` reads and
 checks every file first, then writes everything in ONE transaction: a refused
-file, an error or a killed process leaves the store exactly as it was.
+file, an error or a killed process leaves the store exactly as it was. The Dask
+ingest (:func:`hotspots.distributed.ingest_dask`) reads and checks the files on
+workers with the same :func:`plan_source` and writes one transaction per batch.
 """
 
 from __future__ import annotations
