@@ -43,7 +43,7 @@ import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -150,22 +150,46 @@ class Selection:
 
 
 def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict) -> IncidentLoad:
-    """Read one file exactly as :func:`hotspots.incidents.read_incidents` would."""
+    """Read one file exactly as :func:`hotspots.incidents.read_incidents` would.
+
+    The file's kind is told from its header, as ``read_incidents`` does; the
+    source keeps the name it was given (the rejects' ``source``), whatever
+    folder the worker runs in.
+    """
     from hotspots.incidents import (
+        combine_loads,
         is_police_table,
         read_council_csv,
-        read_incidents,
         read_police_csv,
     )
 
     if src.member is None:
-        return read_incidents([src.path], crime_types=crime_types, **council)
-    # a member of a police.uk zip: told apart by its header, as read_incidents does
-    head = src.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()
+        with open(src.path, "rb") as f:
+            first = f.read(4096)
+    else:
+        first = src.read_bytes()[:4096]
+    head = first.decode("utf-8-sig", errors="replace").splitlines()
     header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
     if is_police_table(header):
-        return read_police_csv(src, crime_types=crime_types)
-    return read_council_csv(src, **council)
+        return combine_loads([read_police_csv(src, crime_types=crime_types)])
+    return combine_loads([read_council_csv(src, **council)])
+
+
+def _sources(paths: Iterable[str | Path]) -> list[Source]:
+    """The files behind ``paths`` (:func:`~hotspots.incidents.expand_sources`), for the workers.
+
+    Each keeps the name it was given (stored and reported as on one machine),
+    but its path is made absolute from this process's folder, since workers
+    run elsewhere: every worker must see the files at the same absolute path.
+
+    Examples
+    --------
+    >>> from boundaries import get_path
+    >>> src = _sources([get_path("demo-incidents")])[0]
+    >>> src.path.is_absolute(), src.name == str(get_path("demo-incidents"))
+    (True, True)
+    """
+    return [replace(s, path=s.path.absolute()) for s in expand_sources(paths)]
 
 
 def _first_rows(inverse: np.ndarray, n_points: int) -> np.ndarray:
@@ -453,7 +477,7 @@ def hotspots_dask(
         ``forces`` and ``rejects`` (a DataFrame).
     """
     params = params or ClusterParams()
-    sources = expand_sources(paths)
+    sources = _sources(paths)
     sel = Selection(season, financial_year, area, ward)
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True)
     parts = client.map(
@@ -644,7 +668,7 @@ def ingest_dask(
     existing = store.existing_batches()
     options = IngestOptions(crime_types=crime_types, columns=columns, geocoder=geocoder,
                             date_format=date_format)  # fmt: skip
-    sources = expand_sources(paths)
+    sources = _sources(paths)
     shared = client.scatter([existing, options, bounds], broadcast=True)
     parts = client.map(_plan_file, sources, existing=shared[0], options=shared[1],
                        boundaries=shared[2], pure=False)  # fmt: skip

@@ -440,8 +440,11 @@ def test_separate_scheduler_and_worker_processes_give_the_single_machine_answers
             pids = watcher.run(os.getpid)
             assert len(pids) == 2 and os.getpid() not in pids.values()
 
-            files = [str(p) for p in archive["files"][:5]]  # police.uk files (the zip repeats one)
-            wards = str(archive["wards"])
+            # relative names, as typed in a shell: the workers run in another folder
+            monkeypatch.chdir(tmp_path)
+            every = [p.name for p in archive["files"]]
+            files = every[:5]  # police.uk files (then a council export and a zip)
+            wards = archive["wards"].name
             runner = CliRunner()
             common = [*files, "--wards", wards, "--eps-m", "60", "--min-samples", "6",
                       "--simulations", "0"]  # fmt: skip
@@ -457,7 +460,7 @@ def test_separate_scheduler_and_worker_processes_give_the_single_machine_answers
 
                 stores = {e: str(tmp_path / f"{e}.gpkg") for e in ("local", "dask")}
                 for engine, store in stores.items():
-                    done = runner.invoke(main, ["ingest", *map(str, archive["files"]), "--wards",
+                    done = runner.invoke(main, ["ingest", *every, "--wards",
                                                 wards, "--store", store, "--engine", engine,
                                                 "--scheduler", address])  # fmt: skip
                     assert done.exit_code == 0, f"{done.output}\n{_logs(folder)}"
