@@ -477,3 +477,32 @@ def test_separate_scheduler_and_worker_processes_give_the_single_machine_answers
             if p.poll() is None:
                 p.kill()
                 p.wait(timeout=30)
+
+
+@pytest.mark.shared
+def test_dask_ingest_real_months_and_postcodes_give_the_same_store(shared_data, threads, tmp_path):
+    """Two real West Mercia months and a council export geocoded by postcode (sent to workers)."""
+    from hotspots.distributed import ingest_dask
+    from hotspots.geocode import PostcodeDirectory
+    from hotspots.store import open_store
+    from tests.conftest import CODEPOINT, POLICE, REDDITCH_WARDS
+
+    council = tmp_path / "cases.csv"
+    council.write_text("Date,Type,Postcode\n02/10/2018,Youths,b974ab\n03/10/2018,Noise,B97  4AD\n"
+                       "04/10/2018,Noise,ZZ1 1ZZ\n05/10/2018,Youths,B97 4AE\n")  # fmt: skip
+    files = [POLICE / "2018-10-west-mercia-street.csv", POLICE / "2018-11-west-mercia-street.csv",
+             council]  # fmt: skip
+    postcodes = PostcodeDirectory.from_csv(CODEPOINT)
+    stores = {e: str(tmp_path / f"{e}.gpkg") for e in ("one", "dask")}
+    with open_store(stores["one"]) as store:
+        want = store.ingest(files, wards_path=REDDITCH_WARDS, geocoder=postcodes)
+    with open_store(stores["dask"]) as store:
+        got = ingest_dask(store, files, client=threads, wards_path=REDDITCH_WARDS,
+                          geocoder=postcodes)  # fmt: skip
+    assert got == want
+    assert [(r.rows_read, r.stored, r.rejected) for r in got] == [
+        (3539, 3539, 0), (3128, 3128, 0), (4, 3, 1)
+    ]
+    a, b = store_dump(stores["one"]), store_dump(stores["dask"])
+    assert "postcode" in b["rejects"][0][4]
+    assert_same_store(a, b)
