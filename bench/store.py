@@ -1,6 +1,8 @@
-"""Benchmark: the store at 10^6 incidents: ingest rows/s and web start-up time.
+"""Benchmark: the store at 10^6 incidents (ingest, web start-up) and at 10^7 (to clusters).
 
-Run on demand: ``.venv/bin/python bench/store.py [--rows 1000000] [--postgis]``.
+Run on demand: ``.venv/bin/python bench/store.py [--rows 1000000] [--postgis] [--keep DIR]``;
+``--keep DIR --start-up-only`` runs the start-ups again on DIR's files and store;
+``--big`` the 10^7 case instead.
 
 1. Makes ``--rows`` police.uk-shaped ASB rows (monthly files of 25,000 rows,
    points snapped to a few thousand shared map points as police.uk does) over
@@ -9,9 +11,22 @@ Run on demand: ``.venv/bin/python bench/store.py [--rows 1000000] [--postgis]``.
    ``--postgis``, on a private loopback server as in the tests): rows/s. The
    baseline in the same run is reading and preparing the same files without a
    store (what every command did before).
-3. Web start-up: ``hotspots serve`` from launch until ``/healthz`` answers and
-   the data is loaded (serve loads it before listening), from the store and,
-   as the baseline, from the files, and on the demo (the floor: Python imports).
+3. Loading the prepared incidents in a new process (imports included): wall and
+   CPU seconds, peak MB.
+4. Web start-up: ``hotspots serve`` from launch until ``/healthz`` answers (serve
+   loads the data before listening) and until the first map frame is served
+   (logging in as a bench user first), with the server's CPU seconds at each:
+   from the store and, as the baseline, from the files, and on the demo.
+   On a shared machine the CPU seconds are the figure to compare; wall seconds
+   grow with the load average, which is printed.
+
+``--big``: bench/scale.py's national data (about 750,000 map points, 48 months,
+5 km wards), 10^7 rows in monthly files, filled into a GeoPackage store with
+:func:`hotspots.store.bulk_ingest` (rows/s), then, in a child process, the
+store loaded and one season's clusters found (every autumn, bench/scale.py's
+``min_samples``; and autumn of one financial year with the app's own
+``min_samples``), with wall and CPU seconds and peak memory. The files and the
+store (about 6 GB) stay in ``--big-cache`` for another run: remove it afterwards.
 """
 
 from __future__ import annotations
