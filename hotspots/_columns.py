@@ -3,9 +3,13 @@
 The store keeps every batch twice: as rows of the ``incidents`` table (what
 QGIS, SQL and ``hotspots check`` read) and as one columnar copy of the batch's
 prepared table, which the loader reads back in about a second for a million
-incidents. The copy is an ``.npz`` archive of plain arrays (no pickles):
-numbers as they are, dates as int64, text as integer codes plus a JSON list of
-the distinct values. Decoding gives back the same columns with the same dtypes.
+incidents. The copy holds plain arrays (no pickles): integers and codes in the
+smallest integer type that holds them, dates as int64, text as codes plus a JSON
+list of the distinct values (categoricals keep their categories in order), and
+points shared by several rows once each with a code per row (format 3; format 2
+kept every row's x and y and int32 codes, and is still read). Decoding gives
+back the same columns with the same dtypes; categoricals and text of few values
+are built from the codes, never by hashing every row.
 
 The container is ``HSC1``, the length of a JSON header, the header (columns,
 dtypes, and each array's dtype, offset and length), then the arrays' bytes:
@@ -20,7 +24,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-_FORMAT = 2
+_FORMAT = 3
+#: Formats this module decodes (2: every row's x and y, int32 codes).
+_READABLE = (2, 3)
 _MAGIC = b"HSC1"
 
 
@@ -62,26 +68,49 @@ def _kind(series: pd.Series) -> str:
     return "text"
 
 
+def _small_int(values: np.ndarray) -> np.ndarray:
+    """Integers in the smallest signed type that holds them (the dtype travels in the header)."""
+    if not len(values):
+        return values
+    lo, hi = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return values.astype(dtype)
+    return values
+
+
 def encode_frame(frame: gpd.GeoDataFrame) -> bytes:
     """Encode a GeoDataFrame of points (any columns) as bytes.
+
+    Integer codes and numbers are kept in the smallest type that holds them, and
+    points shared by several rows (police.uk's map points) once, with a code per
+    row; decoding restores every column's dtype.
 
     Examples
     --------
     >>> import geopandas as gpd, pandas as pd
     >>> t = gpd.GeoDataFrame({"a": ["x", None, "x"], "n": pd.array([1, None, 3], dtype="Int64")},
-    ...                      geometry=gpd.points_from_xy([1, 2, 3], [4, 5, 6]), crs=27700)
+    ...                      geometry=gpd.points_from_xy([1, 2, 1], [4, 5, 4]), crs=27700)
     >>> t["w"] = pd.Series(["Monday", None, None], dtype=object)
     >>> back = decode_frame(encode_frame(t))
     >>> back["w"].tolist(), back["n"].tolist(), back.geometry.x.tolist(), back.crs.to_epsg()
-    (['Monday', None, None], [1, <NA>, 3], [1.0, 2.0, 3.0], 27700)
+    (['Monday', None, None], [1, <NA>, 3], [1.0, 2.0, 1.0], 27700)
     >>> from geopandas.testing import assert_geodataframe_equal
     >>> assert_geodataframe_equal(back, t)
     """
     geom = frame.geometry.name
-    arrays: dict[str, np.ndarray] = {
-        "geometry.x": frame.geometry.x.to_numpy(dtype="float64"),
-        "geometry.y": frame.geometry.y.to_numpy(dtype="float64"),
-    }
+    x = frame.geometry.x.to_numpy(dtype="float64")
+    y = frame.geometry.y.to_numpy(dtype="float64")
+    codes, distinct = _distinct_points(x, y)
+    arrays: dict[str, np.ndarray] = {}
+    if len(distinct) <= len(frame) // 2:  # shared points: once each, a code per row
+        arrays["geometry.px"] = np.ascontiguousarray(distinct.real)
+        arrays["geometry.py"] = np.ascontiguousarray(distinct.imag)
+        arrays["geometry.codes"] = _small_int(codes)
+    else:
+        arrays["geometry.x"] = x
+        arrays["geometry.y"] = y
     columns = []
     for name in frame.columns:
         if name == geom:
@@ -92,16 +121,24 @@ def encode_frame(frame: gpd.GeoDataFrame) -> bytes:
         if kind == "datetime":
             arrays[key] = series.to_numpy().view("int64")
         elif kind == "numpy":
-            arrays[key] = series.to_numpy()
+            values = series.to_numpy()
+            arrays[key] = _small_int(values) if values.dtype.kind in "iu" else values
         elif kind == "masked":
-            arrays[key] = series.to_numpy(dtype=series.dtype.numpy_dtype, na_value=0)
+            values = series.to_numpy(dtype=series.dtype.numpy_dtype, na_value=0)
+            arrays[key] = _small_int(values) if values.dtype.kind in "iu" else values
             arrays[key + ".mask"] = series.isna().to_numpy()
         else:
             codes, uniques = pd.factorize(series, use_na_sentinel=True)
-            arrays[key] = codes.astype("int32")
+            arrays[key] = _small_int(codes)
             values = [v.item() if isinstance(v, np.generic) else v for v in uniques]
             arrays[key + ".values"] = np.frombuffer(json.dumps(values).encode(), dtype="uint8")
-        columns.append({"name": name, "kind": kind, "dtype": str(series.dtype)})
+        col = {"name": name, "kind": kind, "dtype": str(series.dtype)}
+        if isinstance(series.dtype, pd.CategoricalDtype):  # categories in their order, unused too
+            cats = series.cat.categories
+            col["categories"] = [v.item() if isinstance(v, np.generic) else v for v in cats]
+            col["categories_dtype"] = str(cats.dtype)
+            col["ordered"] = bool(series.cat.ordered)
+        columns.append(col)
     meta = {
         "format": _FORMAT,
         "rows": len(frame),
@@ -111,6 +148,67 @@ def encode_frame(frame: gpd.GeoDataFrame) -> bytes:
         "order": [str(c) for c in frame.columns],
     }
     return _pack(arrays, meta)
+
+
+def _distinct_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct points (as complex x + iy), by exact x and y, in order of first use."""
+    xy = np.ascontiguousarray(np.column_stack([x, y])).view(np.complex128).ravel()
+    codes, distinct = pd.factorize(xy)  # hashing: exact x and y, no sort
+    return codes, np.asarray(distinct)
+
+
+def _batch_points(npz: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A blob's (codes, distinct points), from either geometry layout."""
+    if "geometry.codes" in npz:
+        distinct = npz["geometry.px"] + 1j * npz["geometry.py"]
+        return npz["geometry.codes"], distinct
+    return _distinct_points(npz["geometry.x"], npz["geometry.y"])
+
+
+def _lookup(values: list) -> np.ndarray:
+    """An object array of ``values`` with None last (code -1 picks it)."""
+    lookup = np.empty(len(values) + 1, dtype=object)
+    lookup[: len(values)] = values
+    lookup[-1] = None
+    return lookup
+
+
+def _text_column(parts: list[tuple[np.ndarray, list, dict]], col: dict) -> pd.Series:
+    """One text column from each blob's (codes, values, column header), with its encoded dtype."""
+    dtype = col["dtype"]
+    rows = sum(len(codes) for codes, _, _ in parts)
+    many = sum(len(values) for _, values, _ in parts) > rows // 8
+    if many and dtype != "category":  # nearly unique values (ids): row by row
+        column = pd.Series(
+            np.concatenate([_lookup(values)[codes] for codes, values, _ in parts]),
+            dtype=object,
+            copy=False,
+        )
+        return column if dtype == "object" else column.astype(dtype)
+    # Few values: codes into the values of all blobs, then one typed array of those values
+    # taken by code (no hashing or checking of a million strings).
+    index: dict = {}
+    for _, values, _ in parts:
+        for v in values:
+            index.setdefault((type(v), v), len(index))  # 1, True and 1.0 stay apart
+    codes = np.concatenate([
+        np.array([index[(type(v), v)] for v in values] + [-1], dtype=np.int64)[codes]
+        for codes, values, _ in parts
+    ])  # fmt: skip
+    every = _lookup([v for _, v in index])
+    if dtype == "category":
+        if all("categories" in c for _, _, c in parts):  # as encoded, in order (format 3)
+            cats = dict.fromkeys(v for _, _, c in parts for v in c["categories"])
+            cats = pd.Index(list(cats), dtype=col["categories_dtype"])
+            small = pd.Categorical(every[:-1], categories=cats, ordered=col["ordered"])
+        else:  # format 2: the categories pandas infers from the values
+            small = pd.Categorical(every[:-1])
+        into = np.append(small.codes, -1).astype(np.int64)
+        return pd.Series(pd.Categorical.from_codes(into[codes], dtype=small.dtype), copy=False)
+    if dtype == "object":
+        return pd.Series(every[codes], dtype=object, copy=False)
+    typed = pd.Series(every, dtype=object).astype(dtype).array
+    return pd.Series(typed.take(codes, allow_fill=True), copy=False)
 
 
 def decode_frames(
@@ -138,22 +236,18 @@ def decode_frames(
     if not blobs:
         raise ValueError("no blobs to decode")
     parts: dict[str, list] = {}
-    xs, ys = [], []
+    points = []
     meta = None
     for data in blobs:
         meta, npz = _unpack(data)
-        if meta.get("format") != _FORMAT:
+        if meta.get("format") not in _READABLE:
             raise ValueError(f"unknown column copy format {meta.get('format')!r}")
-        xs.append(npz["geometry.x"])
-        ys.append(npz["geometry.y"])
+        points.append(_batch_points(npz))
         for i, col in enumerate(meta["columns"]):
             key, kind = f"c{i}", col["kind"]
             if kind == "text":
-                uniques = json.loads(npz[key + ".values"].tobytes())
-                lookup = np.empty(len(uniques) + 1, dtype=object)
-                lookup[: len(uniques)] = uniques
-                lookup[-1] = None
-                parts.setdefault(col["name"], []).append(lookup[npz[key]])
+                values = json.loads(npz[key + ".values"].tobytes())
+                parts.setdefault(col["name"], []).append((npz[key], values, col))
             elif kind == "masked":
                 parts.setdefault(col["name"], []).append((npz[key], npz[key + ".mask"]))
             else:
@@ -169,26 +263,42 @@ def decode_frames(
         elif kind == "datetime":
             out[name] = pd.Series(np.concatenate(chunks).view(dtype), copy=False)
         elif kind == "numpy":
-            out[name] = pd.Series(np.concatenate(chunks), copy=False)
+            values = np.concatenate(chunks)
+            out[name] = pd.Series(values if values.dtype == dtype else values.astype(dtype), copy=False)
         else:
-            values = pd.Series(np.concatenate(chunks), dtype=object, copy=False)
-            out[name] = values if dtype == "object" else values.astype(dtype)
-    frame = pd.DataFrame(out, copy=False)
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    geoms = np.full(len(frame), None, dtype=object)
-    build = np.ones(len(frame), dtype=bool)
+            out[name] = _text_column(chunks, col)
+    rows = sum(len(c) for c, _ in points)
+    build = np.ones(rows, dtype=bool)
     if geometry_where is not None:
-        build = (frame[geometry_where[0]] != geometry_where[1]).to_numpy()
+        build = (out[geometry_where[0]] != geometry_where[1]).to_numpy()
+    out[meta["geometry"]] = gpd.GeoSeries(_points(points, build), crs=meta["crs"])
+    return gpd.GeoDataFrame(
+        {name: out[name] for name in meta["order"]}, geometry=meta["geometry"], crs=meta["crs"]
+    )
+
+
+def _points(points: list[tuple[np.ndarray, np.ndarray]], build: np.ndarray) -> np.ndarray:
+    """Shapely points for every row where ``build`` (None elsewhere), one object per map point.
+
+    police.uk snaps incidents to shared map points: each distinct point is made
+    once and shared by its rows (shapely geometries are immutable), which is far
+    quicker than a point per row.
+    """
     import shapely
 
-    # police.uk snaps incidents to shared map points: make each distinct point once and share it
-    # (shapely geometries are immutable), which is far quicker than a point per row.
-    xy = np.ascontiguousarray(np.column_stack([x[build], y[build]])).view(np.complex128).ravel()
-    if len(xy):
-        codes, distinct = pd.factorize(xy)  # hashing: exact x and y, no sort
-        geoms[build] = shapely.points(distinct.real, distinct.imag)[codes]
-    frame[meta["geometry"]] = gpd.GeoSeries(geoms, index=frame.index, crs=meta["crs"])
-    return gpd.GeoDataFrame(frame[meta["order"]], geometry=meta["geometry"], crs=meta["crs"])
+    # the blobs' distinct points, made distinct over all blobs
+    codes, distinct = _distinct_points(
+        np.concatenate([d.real for _, d in points]), np.concatenate([d.imag for _, d in points])
+    )
+    offsets = np.cumsum([0] + [len(d) for _, d in points])
+    rows = np.concatenate([codes[offsets[i] + c] for i, (c, _) in enumerate(points)])
+    geoms = np.full(len(rows), None, dtype=object)
+    used = np.zeros(len(distinct), dtype=bool)
+    used[rows[build]] = True  # make only the points some row needs
+    made = np.full(len(distinct), None, dtype=object)
+    made[used] = shapely.points(distinct.real[used], distinct.imag[used])
+    geoms[build] = made[rows[build]]
+    return geoms
 
 
 def decode_frame(data: bytes) -> gpd.GeoDataFrame:

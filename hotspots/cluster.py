@@ -18,8 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import NearestNeighbors
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_points, to_analysis_crs
@@ -191,12 +189,13 @@ def weighted_dbscan(xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_sam
     labels = np.full(len(xy), NOISE, dtype=np.int64)
     if not len(xy):
         return labels
-    graph = NearestNeighbors(radius=eps_m).fit(xy).radius_neighbors_graph(xy, mode="connectivity")
-    graph = graph.tocsr()
+    graph = radius_graph(xy, eps_m)
     core = graph @ np.asarray(counts, dtype=float) >= min_samples
     ci = np.flatnonzero(core)
     if not len(ci):
         return labels
+    from scipy.sparse.csgraph import connected_components  # heavy: imported where used
+
     n_comp, comp = connected_components(graph[ci][:, ci], directed=False)
     # a cluster is numbered by its first core point: order components by their seed
     seed = np.unique(comp, return_index=True)[1]
@@ -212,6 +211,29 @@ def weighted_dbscan(xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_sam
             near = labels[ci][reach.indices]
             labels[nc[has]] = np.minimum.reduceat(near, reach.indptr[has])
     return labels
+
+
+def radius_graph(xy: np.ndarray, radius: float):
+    """The points within ``radius`` of each point (itself included) as a sparse 0/1 matrix.
+
+    The graph of scikit-learn's ``radius_neighbors_graph(mode="connectivity")``
+    (distance ``<= radius``), from SciPy's k-d tree: SciPy loads in a fraction
+    of scikit-learn's import time (the web app's first map waited for it).
+
+    Examples
+    --------
+    >>> radius_graph(np.array([[0.0, 0], [30, 0], [500, 0]]), 50).toarray().tolist()
+    [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
+    pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
+    own = np.arange(n)
+    rows = np.concatenate([pairs[:, 0], pairs[:, 1], own])
+    cols = np.concatenate([pairs[:, 1], pairs[:, 0], own])
+    return csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
 
 
 def background_count(n_incidents: int, study_area_m2: float, eps_m: float) -> float:
@@ -286,6 +308,8 @@ def suggest_eps(incidents: gpd.GeoDataFrame, *, min_samples: int, quantile: floa
     float
         Metres, rounded to 5 m (at least 10 m).
     """
+    from sklearn.neighbors import NearestNeighbors  # heavy: imported where used
+
     xy = _xy(incidents)
     if len(xy) <= min_samples:
         raise HotspotsError(

@@ -12,6 +12,7 @@ in, so tests use a local one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sqlite3
@@ -30,8 +31,12 @@ from hotspots._validate import in_bng
 
 log = logging.getLogger(__name__)
 
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+@functools.cache
+def _transformer(source: str, target: str) -> Transformer:
+    """A pyproj transformer, made at its first use (not when the module is imported)."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
 
 # The UK postcode shape: outward code (A9, A99, AA9, AA99, A9A, AA9A) + inward code (9AA).
 _POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
@@ -66,7 +71,8 @@ def lonlat_to_bng(lon: Sequence[float], lat: Sequence[float]) -> tuple[np.ndarra
     >>> round(float(x[0]), -2), round(float(y[0]), -2)
     (404200.0, 267500.0)
     """
-    x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    to_bng = _transformer("EPSG:4326", "EPSG:27700")
+    x, y = to_bng.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x), np.asarray(y)
 
 
@@ -79,7 +85,8 @@ def bng_to_lonlat(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, n
     >>> round(float(lon[0]), 2), round(float(lat[0]), 2)
     (-1.94, 52.31)
     """
-    lon, lat = _TO_WGS84.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    to_wgs84 = _transformer("EPSG:27700", "EPSG:4326")
+    lon, lat = to_wgs84.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon), np.asarray(lat)
 
 

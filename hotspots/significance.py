@@ -284,7 +284,7 @@ def null_largest_clusters(
     >>> null_largest_clusters(pts, 6, eps_m=15, min_samples=6, n_sim=3).tolist()  # always one cluster of all 6
     [6, 6, 6]
     """
-    from sklearn.neighbors import radius_neighbors_graph
+    from hotspots.cluster import radius_graph  # SciPy's k-d tree: no scikit-learn import
 
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     m = len(points)
@@ -296,7 +296,7 @@ def null_largest_clusters(
         if len(w) != m or (w < 0).any() or w.sum() <= 0:
             raise HotspotsError("weights must be one non-negative number per map point, not all 0")
         weights = w
-    adjacency = radius_neighbors_graph(points, eps_m, mode="connectivity", include_self=True).tocsr()
+    adjacency = radius_graph(points, eps_m)
     rng = np.random.default_rng(seed)
     step = max(1, CHUNK_ENTRIES // max(m, n))
     out = [

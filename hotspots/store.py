@@ -85,6 +85,8 @@ _CATEGORY = "_crime_type"
 #: The store's table layout; a store of another layout is refused with a clear message.
 _SCHEMA = "2"
 _INDEXED = ("batch_id", "month", "financial_year", "season", "ward", "area")
+#: How much of a GeoPackage is memory-mapped while the column copies are read.
+_MMAP_BYTES = 1 << 34
 
 
 class StoreError(HotspotsError):
@@ -437,6 +439,16 @@ class _Backend:
     def q(self, sql: str) -> str:
         return sql if self.param == "?" else sql.replace("?", "%s")
 
+    @contextlib.contextmanager
+    def reading_blobs(self) -> Iterator[None]:
+        """Around reading many large values (the column copies)."""
+        yield
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees the store as of one moment (an ingest may commit meanwhile)."""
+        yield
+
 
 class _GeoPackage(_Backend):
     name = "GeoPackage"
@@ -564,6 +576,27 @@ class _GeoPackage(_Backend):
             ((g, batch_id, *r) for g, r in zip(geoms, rows)),
         )
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: an ingest's commit waits for it (a second or two)."""
+        if self.con.in_transaction:
+            yield
+            return
+        self.con.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.con.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def reading_blobs(self) -> Iterator[None]:
+        """Read through a memory map: SQLite then copies each page once, not twice."""
+        self.con.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
+        try:
+            yield
+        finally:
+            self.con.execute("PRAGMA mmap_size = 0")
+
     def geom_param(self, geom) -> object:
         return _gpkg_geometry(geom)
 
@@ -675,6 +708,16 @@ class _PostGIS(_Backend):
         with self.con.transaction(), self.con.cursor() as cur:
             cur.execute("LOCK TABLE batches IN EXCLUSIVE MODE")
             yield cur
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One REPEATABLE READ transaction (readers never wait for writers in PostgreSQL)."""
+        if self.con.info.transaction_status != 0:  # already in a transaction
+            yield
+            return
+        with self.con.transaction():
+            self.con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
 
     def insert_incidents(self, cur, batch_id: int, rows: list[tuple], x, y) -> None:
         names = ", ".join(SQL_COLUMNS)
@@ -808,17 +851,26 @@ class Store:
         With ``outside_geometry=False`` incidents outside the study area get no
         point (building points is the slowest part of loading a million rows).
         """
+        with self.backend.snapshot():
+            return self._tagged(outside_geometry)
+
+    def _tagged(self, outside_geometry: bool) -> gpd.GeoDataFrame:
         from hotspots.incidents import empty_incidents
         from hotspots.wards import OUTSIDE
 
-        rows = self._query(
-            "SELECT c.data FROM incident_columns c JOIN batches b ON b.batch_id = c.batch_id "
+        # The batches' order first, then their column copies in table order: an ORDER BY over
+        # the copies themselves would sort every blob through a temporary table (most of the
+        # time of loading a million incidents).
+        order = [batch for (batch,) in self._query(
+            "SELECT b.batch_id FROM batches b JOIN incident_columns c ON c.batch_id = b.batch_id "
             "WHERE c.rows > 0 ORDER BY b.file_name, b.batch_id"
-        )
-        if not rows:
+        )]  # fmt: skip
+        if not order:
             return empty_incidents()
+        with self.backend.reading_blobs():
+            blobs = dict(self._query("SELECT batch_id, data FROM incident_columns WHERE rows > 0"))
         where = None if outside_geometry else ("ward_match", OUTSIDE)
-        return decode_frames([bytes(r[0]) for r in rows], geometry_where=where)
+        return decode_frames([bytes(blobs[batch]) for batch in order], geometry_where=where)
 
     def rejects(self) -> pd.DataFrame:
         """The rejected rows: source, line, reason, the crime type, then the row's own columns."""
@@ -862,6 +914,10 @@ class Store:
             those outside the study area carry no point: they are counted, never
             mapped, and building a million points is the slowest part of loading.
         """
+        with self.backend.snapshot():  # batches, copies and rejects of one moment
+            return self._prepared(crime_types, wards_path, areas_path, tolerance_m)
+
+    def _prepared(self, crime_types, wards_path, areas_path, tolerance_m):
         from boundaries import load_wards
         from hotspots.pipeline import Prepared
         from hotspots.places import read_focus_areas
@@ -895,7 +951,7 @@ class Store:
         stored_tol = float(info.loc["wards", "tolerance_m"]) if "wards" in info.index else 100.0
         tol = stored_tol if tolerance_m is None else float(tolerance_m)
         retag = not (same_wards and same_areas and tol == stored_tol)
-        tagged = self.tagged(outside_geometry=retag)
+        tagged = self._tagged(outside_geometry=retag)
         rejects = self.rejects()
         if wanted is not None:
             police_rows = tagged["source"].isin(batches.loc[police, "file_name"])
@@ -1262,6 +1318,88 @@ def _falls_within(data: bytes) -> list[str]:
     except (ValueError, pd.errors.ParserError):
         return []
     return frame["Falls within"].tolist()
+
+
+def bulk_ingest(
+    target: str | Path,
+    paths: Sequence[str | Path],
+    *,
+    wards_path: str | Path,
+    areas_path: str | Path | None = None,
+    crime_types: Sequence[str] | None = (ASB,),
+    tolerance_m: float | None = None,
+    files_per_write: int = 12,
+    progress: Callable[[str], None] | None = None,
+) -> list[BatchResult]:
+    """Fill a new store with many files at once (a national archive), faster than ``ingest``.
+
+    The files go in with :meth:`Store.ingest`, ``files_per_write`` at a time
+    (each group one transaction, so a failure keeps the groups before it),
+    while the ``incidents`` table's indexes are dropped; they are built once at
+    the end, which is far quicker than keeping six indexes up to date row by
+    row over millions of rows. A GeoPackage also gets a larger page cache.
+
+    Parameters
+    ----------
+    target : str or Path
+        A store that holds no batches yet (a new ``.gpkg`` path, or a database URL).
+    paths : sequence of path
+        The files, as for :meth:`Store.ingest`.
+    wards_path, areas_path, crime_types, tolerance_m
+        As for :meth:`Store.ingest`.
+    files_per_write : int
+        Files per transaction.
+    progress : callable, optional
+        Called with a line of text after each group.
+
+    Returns
+    -------
+    list of BatchResult
+
+    Raises
+    ------
+    StoreError
+        If the store already holds batches (add to it with ``ingest``).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from boundaries import get_path
+    >>> path = os.path.join(tempfile.mkdtemp(), "bulk.gpkg")
+    >>> [r.status for r in bulk_ingest(path, [get_path("demo-incidents")],
+    ...                                wards_path=get_path("demo-wards"))]
+    ['added']
+    >>> with open_store(path) as store:
+    ...     store.check().ok, len(store.prepared().incidents)
+    (True, 6671)
+    """
+    with open_store(target) as store:
+        if store._query("SELECT COUNT(*) FROM batches")[0][0]:
+            raise StoreError(
+                f"the store {describe(target)} already holds batches: bulk_ingest fills a new "
+                "store; add files to this one with 'hotspots ingest'"
+            )
+        b = store.backend
+        if b.name == "GeoPackage":
+            b.con.execute("PRAGMA cache_size = -262144")  # 256 MiB
+        for column in _INDEXED:
+            b.con.execute(f"DROP INDEX IF EXISTS incidents_{column}")
+        results: list[BatchResult] = []
+        paths = list(paths)
+        try:
+            for start in range(0, len(paths), max(1, files_per_write)):
+                group = paths[start : start + max(1, files_per_write)]
+                results += store.ingest(
+                    group, wards_path=wards_path, areas_path=areas_path,
+                    crime_types=crime_types, tolerance_m=tolerance_m,
+                )  # fmt: skip
+                if progress:
+                    stored = sum(r.stored for r in results)
+                    progress(f"{start + len(group)}/{len(paths)} files, {stored:,} incidents stored")
+        finally:
+            for column in _INDEXED:
+                b.con.execute(f"CREATE INDEX IF NOT EXISTS incidents_{column} ON incidents({column})")
+    return results
 
 
 def open_store(target: str | Path | None = None, *, create: bool = True) -> Store:

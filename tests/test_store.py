@@ -487,3 +487,113 @@ def test_a_store_of_another_layout_is_refused_clearly(tmp_path):
         store.backend.con.execute("UPDATE store_info SET value = '1' WHERE key = 'schema'")
     with pytest.raises(StoreError, match="has table layout 1, this hotspots needs"):
         open_store(path)
+
+
+# --------------------------------------------------------------------------- the column copies
+
+
+def _every_kind(n: int, *, shared: bool, seed: int = 7):
+    """A frame with a column of every kind the store's column copy keeps."""
+    import geopandas as gpd
+
+    rng = np.random.default_rng(seed)
+    pts = rng.integers(0, 3 if shared else 10**6, size=(n, 2)).astype(float) + 400_000
+    ward = pd.Categorical(rng.choice(["South", "North", ""], n), categories=["South", "North", ""])
+    frame = gpd.GeoDataFrame(
+        {
+            "incident_id": [f"f.csv:{i}" if i % 3 else None for i in range(n)],
+            "month": pd.Series(rng.choice(["2018-10", "2018-11"], n), dtype="str"),
+            "line": np.arange(n, dtype="int64") + 2,
+            "date": pd.to_datetime(rng.integers(1.5e9, 1.6e9, n), unit="s").as_unit("us"),
+            "ward": ward,
+            "ward_match": pd.Categorical(rng.choice(["inside", "outside"], n)),
+            "hour": pd.array([None if i % 4 == 0 else i % 24 for i in range(n)], dtype="Int64"),
+            "halloween": rng.random(n) < 0.5,
+            "share": rng.random(n),
+            "weekday": pd.Series([None if i % 2 else "Monday" for i in range(n)], dtype=object),
+            "mixed": pd.Series([1, "1", True, None][i % 4] for i in range(n)),
+        },
+        geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]),
+        crs=27700,
+    )
+    frame.loc[frame.index[::5], "month"] = None
+    return frame
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared-points", "distinct-points"])
+def test_column_copy_gives_back_every_column_and_dtype(shared):
+    from hotspots._columns import _unpack, decode_frame, encode_frame
+
+    frame = _every_kind(400, shared=shared)
+    data = encode_frame(frame)
+    _, arrays = _unpack(data)
+    assert ("geometry.codes" in arrays) is shared  # shared map points are kept once each
+    assert arrays["c1"].dtype == np.int8  # two months and missing: one byte a row
+    back = decode_frame(data)
+    assert_geodataframe_equal(back, frame)
+    assert back["mixed"].tolist()[:4] == [1, "1", True, None]  # 1, "1" and True stay apart
+    assert list(back["ward"].cat.categories) == ["South", "North", ""]  # order kept
+
+
+def test_column_copies_of_several_batches_make_one_frame():
+    from hotspots._columns import decode_frames, encode_frame
+
+    a = _every_kind(300, shared=True, seed=1)
+    b = _every_kind(200, shared=False, seed=2)
+    b["ward"] = pd.Categorical(b["ward"].astype(str).replace("North", "East"))
+    whole = decode_frames([encode_frame(a), encode_frame(b)], geometry_where=("ward_match", "outside"))
+    expected = pd.concat([a, b], ignore_index=True)
+    assert len(whole) == 500
+    # one categorical over both batches: the first batch's categories in order, then new ones
+    assert whole["ward"].tolist() == expected["ward"].astype(str).tolist()
+    assert list(whole["ward"].cat.categories) == ["South", "North", "", "East"]
+    inside = (expected["ward_match"] != "outside").to_numpy()
+    assert whole.geometry.isna().to_numpy().tolist() == (~inside).tolist()
+    assert whole.geometry[inside].equals(expected.geometry[inside])
+    for column in ("incident_id", "month", "line", "date", "hour", "weekday", "mixed"):
+        pd.testing.assert_series_equal(whole[column], expected[column], check_names=False)
+
+
+def test_column_copy_of_the_earlier_format_is_still_read():
+    """Stores written before the compact layout (format 2: x and y per row, int32 codes)."""
+    import json
+
+    from hotspots._columns import _pack, _unpack, decode_frame, encode_frame
+
+    frame = _every_kind(50, shared=False)
+    meta, arrays = _unpack(encode_frame(frame))
+    assert "geometry.x" in arrays
+    text = {f"c{i}" for i, c in enumerate(meta["columns"]) if c["kind"] == "text"}
+    old = {k: v.astype("int32") if k in text else v for k, v in arrays.items()}
+    columns = [{k: v for k, v in c.items() if "categor" not in k and k != "ordered"}
+               for c in meta["columns"]]  # fmt: skip
+    back = decode_frame(_pack(old, {**meta, "columns": columns, "format": 2}))
+    expected = frame.copy()  # format 2 kept no category order: pandas sorts them
+    expected["ward"] = expected["ward"].cat.reorder_categories(["", "North", "South"])
+    assert_geodataframe_equal(back, expected)
+    with pytest.raises(ValueError, match="unknown column copy format 9"):
+        decode_frame(_pack(old, json.loads(json.dumps({**meta, "format": 9}))))
+
+
+def test_bulk_ingest_fills_a_new_store_with_its_indexes(tmp_path):
+    from hotspots.store import bulk_ingest
+
+    files = []
+    for month in ("2018-10", "2018-11", "2018-12"):
+        path = tmp_path / f"{month}-demo-street.csv"
+        rows = [police_row(month=month, lon=f"{-1.94 + i * 1e-4:.4f}") for i in range(5)]
+        path.write_text(POLICE_HEADER + "\n" + "\n".join(rows) + "\n")
+        files.append(path)
+    target = tmp_path / "bulk.gpkg"
+    said = []
+    results = bulk_ingest(target, files, wards_path=REDDITCH_WARDS, files_per_write=2,
+                          progress=said.append)  # fmt: skip
+    assert [r.status for r in results] == ["added"] * 3
+    assert said == ["2/3 files, 10 incidents stored", "3/3 files, 15 incidents stored"]
+    with open_store(target) as store:
+        assert store.check().ok
+        indexes = {name for (name,) in store._query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents'")}  # fmt: skip
+        assert {f"incidents_{c}" for c in ("batch_id", "month", "season", "ward")} <= indexes
+    with pytest.raises(StoreError, match="already holds batches"):
+        bulk_ingest(target, files[:1], wards_path=REDDITCH_WARDS)

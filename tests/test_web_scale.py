@@ -167,3 +167,31 @@ def test_map_page_for_100k_incidents_is_under_1_5_mb(big_client, big_borough, ro
         assert b"leaflet" in body.lower()
     else:
         assert b'id="map-frame"' in body
+
+
+def test_app_start_up_imports_no_heavy_library():
+    """Start-up (create_app, loading the data, /healthz) leaves scikit-learn, SciPy, matplotlib
+    and folium to the first page that needs them (they took most of a start-up's seconds), and
+    the first map needs neither scikit-learn nor matplotlib."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from webapp import create_app\n"
+        "app = create_app({'TESTING': True, 'HOTSPOTS_REQUIRE_LOGIN': False})\n"
+        "loaded = app.extensions['hotspots_store'].loaded()\n"
+        "assert app.test_client().get('/healthz').status_code == 200\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'sklearn', 'scipy', 'matplotlib', 'folium', 'branca'})\n"
+        "print('INCIDENTS', len(loaded.prepared.incidents), 'HEAVY', heavy)\n"
+        "page = app.test_client().get('/map/frame?fy=2018-19&season=autumn&area=borough')\n"
+        "assert page.status_code == 200 and b'hotspot-hull' in page.data\n"
+        "print('MAP', sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'matplotlib'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert "INCIDENTS 6671 HEAVY []" in out.stdout, out.stdout[-400:] + out.stderr[-2000:]
+    # the first map clusters with SciPy's k-d tree: scikit-learn took most of its import time
+    assert "MAP []" in out.stdout, out.stdout[-400:]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-import matplotlib
 import pandas as pd
-from matplotlib.figure import Figure
 
 from hotspots.io import ATTRIBUTION
 
@@ -34,6 +32,9 @@ def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
     >>> svg.startswith("<svg"), "2018-19" in svg
     (True, True)
     """
+    import matplotlib  # heavy: imported at the first chart, not at start-up
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "hotspots"}):
         fig = Figure(figsize=(9, 4.2), dpi=100)
         ax = fig.add_subplot()

@@ -38,10 +38,8 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots._errors import HotspotsError
-from hotspots.assets import localized_html
 from hotspots.basemap import Basemap
 from hotspots.loader import DataSpec, load
-from hotspots.maps import hotspot_map
 from hotspots.pipeline import Prepared
 from hotspots.privacy import redact_places
 from hotspots.roads import read_roads
@@ -422,6 +420,9 @@ class DataStore:
         """
 
         def compute(data: Loaded) -> str:
+            from hotspots.assets import localized_html  # folium: imported at the first map
+            from hotspots.maps import hotspot_map
+
             opts = self.map_options
             roads = None
             if opts.roads is not None:

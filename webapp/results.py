@@ -14,7 +14,6 @@ import pandas as pd
 
 from hotspots.cluster import ClusterParams
 from hotspots.io import ATTRIBUTION
-from hotspots.maps import ward_summary
 from hotspots.pipeline import LIES_IN, Prepared, hotspots_with_trend, select_incidents
 from hotspots.seasons import SEASONS, monthly_profile
 from hotspots.wards import ward_table
@@ -168,6 +167,8 @@ def ward_layer(
         ``ward_code``, ``ward_name``, ``incidents``, ``population`` and
         ``rate_per_1000`` (missing without a population table), EPSG:4326.
     """
+    from hotspots.maps import ward_summary  # folium: imported where used, not at start-up
+
     chosen = select_incidents(
         prepared.incidents, season=sel.season_filter, financial_year=sel.financial_year
     )

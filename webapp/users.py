@@ -15,6 +15,7 @@ generation and is refused).
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from contextlib import closing
@@ -144,9 +145,13 @@ def list_users(db_path: str | Path) -> list[User]:
     return [User(*row) for row in rows]
 
 
-# A hash to check against when the user does not exist, so that a wrong name
-# takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone's")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check when the user does not exist: a wrong name takes as long as a wrong password.
+
+    Made at the first login, not at start-up (scrypt takes a while).
+    """
+    return generate_password_hash("not a password of anyone's")
 
 
 def authenticate(db_path: str | Path, name: str, password: str) -> User | None:
@@ -158,6 +163,6 @@ def authenticate(db_path: str | Path, name: str, password: str) -> User | None:
                 "SELECT name, role, password_hash, session_gen FROM users WHERE name = ?", (name,)
             ).fetchone()
     if row is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     return User(row[0], row[1], row[3]) if check_password_hash(row[2], password or "") else None

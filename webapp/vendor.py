@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from hotspots.assets import vendor_file
-
 bp = Blueprint("vendor", __name__)
 MAX_AGE = 7 * 24 * 3600
 
@@ -20,6 +18,8 @@ MAX_AGE = 7 * 24 * 3600
 @bp.route("/static/vendor/<library>/<path:filename>")
 def asset(library: str, filename: str):
     """Serve one file of a vendored library (404 for anything a map does not use)."""
+    from hotspots.assets import vendor_file  # folium: imported where used, not at start-up
+
     path = vendor_file(library, filename)
     if path is None:
         abort(404)
