@@ -479,7 +479,7 @@ def hotspots_dask(
     params = params or ClusterParams()
     sources = _sources(paths)
     sel = Selection(season, financial_year, area, ward)
-    wards_f, areas_f = client.scatter([wards, areas], broadcast=True)
+    wards_f, areas_f = client.scatter([wards, areas], broadcast=True, hash=False)
     parts = client.map(
         _prepare_part, sources, wards=wards_f, areas=areas_f, crime_types=crime_types,
         tolerance_m=tolerance_m, selection=sel, council=council or {}, pure=False,
@@ -669,7 +669,7 @@ def ingest_dask(
     options = IngestOptions(crime_types=crime_types, columns=columns, geocoder=geocoder,
                             date_format=date_format)  # fmt: skip
     sources = _sources(paths)
-    shared = client.scatter([existing, options, bounds], broadcast=True)
+    shared = client.scatter([existing, options, bounds], broadcast=True, hash=False)
     parts = client.map(_plan_file, sources, existing=shared[0], options=shared[1],
                        boundaries=shared[2], pure=False)  # fmt: skip
     summaries = client.map(_plan_summary, parts, pure=False)
