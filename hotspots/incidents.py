@@ -407,9 +407,14 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
 
 def _stripped(values: pd.Series) -> pd.Series:
     """``values`` as stripped text (object dtype), stripping each distinct value once."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return pd.Series(_stripped_array(values.to_numpy(dtype=object)), index=values.index, dtype=object)
+
+
+def _stripped_array(values: np.ndarray) -> np.ndarray:
+    """Text values stripped (object array), each distinct value once."""
+    codes, uniques = pd.factorize(values)
     clean = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
-    return pd.Series(clean[codes], index=values.index, dtype=object)
+    return clean[codes]
 
 
 def _text_and_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -418,8 +423,13 @@ def _text_and_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Only the values that do not parse as they stand (empty, padded or bad
     ones: a few per file) are stripped and parsed again in Python.
     """
-    text = values.to_numpy(dtype=object)
-    numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
+    text = np.asarray(values, dtype=object)
+    numbers = np.full(len(text), np.nan)
+    given = text != ""
+    try:  # the usual case: every given value is a plain number
+        numbers[given] = text[given].astype(float)
+    except (TypeError, ValueError):
+        numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
     failed = np.flatnonzero(np.isnan(numbers))
     if len(failed):
         text = text.copy()
@@ -558,8 +568,10 @@ def _lonlat_points(lon_raw: pd.Series, lat_raw: pd.Series) -> tuple[np.ndarray, 
     ok = reason == ""
     x = np.full(len(lon), np.nan)
     y = np.full(len(lon), np.nan)
-    if ok.any():
-        x[ok], y[ok] = lonlat_to_bng(lon[ok], lat[ok])
+    if ok.any():  # each distinct map point projected once
+        codes, pairs = pd.factorize(lon[ok] + 1j * lat[ok])
+        px, py = lonlat_to_bng(pairs.real, pairs.imag)
+        x[ok], y[ok] = px[codes], py[codes]
     return x, y, reason
 
 
@@ -749,47 +761,51 @@ def _police_batch(
             )
     k = len(items)
     names = np.array([src.name for src, _ in items], dtype=object)
-    sizes = np.array([len(read.frame) for _, read in items], dtype=np.int64)
-    n_faults = np.array([read.n_faults for _, read in items], dtype=np.int64)
     frames = [read.frame for _, read in items]
-    table = pd.concat(frames, ignore_index=True) if k > 1 else frames[0]
+    sizes = np.array([len(f) for f in frames], dtype=np.int64)
+    n_faults = np.array([read.n_faults for _, read in items], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     lines = np.concatenate([read.lines for _, read in items]).astype(np.int64)
     file = np.repeat(np.arange(k), sizes)  # each row's file
+    row = np.arange(len(file))  # each row's place in the files' frames, end to end
+
+    def column(name: str) -> np.ndarray:  # one column of every file, as text
+        if name not in frames[0].columns:
+            return np.full(len(file), "", dtype=object)
+        parts = [f[name].to_numpy(dtype=object) for f in frames]
+        return (np.concatenate(parts) if k > 1 else parts[0])[row]
+
     rows_read = sizes + n_faults
     notes: list[list[str]] = [[] for _ in range(k)]
-    types = _stripped(table["Crime type"])
+    types = _stripped_array(column("Crime type"))
     if crime_types is not None:
-        keep = types.isin(list(crime_types)).to_numpy()
+        keep = np.isin(types, list(crime_types))
         held_any = np.bincount(file[keep], minlength=k)
         for i in np.flatnonzero((sizes > 0) & (held_any == 0)):  # files, not rows
-            counts = types[file == i].value_counts().head(6)
+            counts = pd.Series(types[file == i], dtype=object).value_counts().head(6)
             held = ", ".join(f"{t} {v:,}" for t, v in counts.items())
             notes[i].append(
                 f"{names[i]}: no rows of crime type {', '.join(map(repr, crime_types))} "
                 f"among its {sizes[i]:,} rows (it holds: {held}); choose with --crime-type"
             )
         if not keep.all():
-            table = table.loc[keep].reset_index(drop=True)
-            lines, file, types = lines[keep], file[keep], types[keep].reset_index(drop=True)
+            lines, file, row, types = lines[keep], file[keep], row[keep], types[keep]
     for i in np.flatnonzero(rows_read == 0):
         notes[i].append(f"{names[i]}: holds a header and no data rows")
-    for col in POLICE_COLUMNS:
-        if col not in table.columns:
-            table[col] = ""
-    x, y, reason = _lonlat_points(table["Longitude"], table["Latitude"])
-    month_text = _stripped(table["Month"])
+    x, y, reason = _lonlat_points(column("Longitude"), column("Latitude"))
+    month_text = _stripped_array(column("Month"))
     codes, months = pd.factorize(month_text)
     parsed = pd.to_datetime(pd.Series(months, dtype=object), format="%Y-%m", errors="coerce")
     bad_month = parsed.isna().to_numpy()[codes] if len(codes) else np.zeros(0, dtype=bool)
     for i in np.flatnonzero(bad_month & (reason == "")):
-        text = month_text.iat[i]
+        text = month_text[i]
         reason[i] = (
             "missing Month" if not text else f"unparseable Month {text!r} (expected YYYY-MM)"
         )
     ok = reason == ""
     rows = file[ok]
     kept_lines = lines[ok]
-    incident_id = _stripped(table["Crime ID"]).to_numpy(dtype=object)[ok]
+    incident_id = _stripped_array(column("Crime ID")[ok])
     no_id = incident_id == ""
     if no_id.any():  # "<file>:<line>", made in C
         labels = np.array([_file_label(str(n)) + ":" for n in names], dtype=str)
@@ -803,15 +819,23 @@ def _police_batch(
             "date": pd.DatetimeIndex(parsed.to_numpy()[month_codes]),
             "date_precision": np.full(len(rows), "month", dtype=object),
             "month": parsed.dt.strftime("%Y-%m").to_numpy(dtype=object)[month_codes],
-            "category": types.to_numpy(dtype=object)[ok],
-            "location": _stripped(table["Location"]).to_numpy(dtype=object)[ok],
-            "lsoa_code": _stripped(table["LSOA code"]).to_numpy(dtype=object)[ok],
-            "lsoa_name": _stripped(table["LSOA name"]).to_numpy(dtype=object)[ok],
+            "category": types[ok],
+            "location": _stripped_array(column("Location")[ok]),
+            "lsoa_code": _stripped_array(column("LSOA code")[ok]),
+            "lsoa_name": _stripped_array(column("LSOA name")[ok]),
             "_x": x[ok],
             "_y": y[ok],
         }
     )
-    rejects = table.loc[~ok].copy()
+    bad = row[~ok]  # the rejected rows, taken from their files' frames
+    with_bad = np.unique(file[~ok])
+    rejects = pd.concat(
+        [frames[i].iloc[bad[file[~ok] == i] - starts[i]] for i in with_bad] or [frames[0].iloc[:0]],
+        ignore_index=True,
+    )
+    for col in POLICE_COLUMNS:
+        if col not in rejects.columns:
+            rejects[col] = ""
     rejects.insert(0, "reason", reason[~ok])
     rejects.insert(0, "line", lines[~ok])
     rejects.insert(0, "source", pd.array(names[file[~ok]], dtype="str"))
