@@ -26,6 +26,7 @@ Incident schema
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import re
@@ -355,10 +356,8 @@ def _fault_frame(
     nothing of the row is lost.
     """
     n = len(columns)
-    if not records:  # the usual case: built directly (astype on an empty frame is slow)
-        empty = pd.DataFrame(np.empty((0, n + 2), dtype=object), columns=["line", "reason", *columns])
-        empty.isetitem(0, np.empty(0, dtype=np.int64))
-        return empty
+    if not records:  # the usual case: a copy of one made once per header
+        return _no_faults(tuple(columns)).copy(deep=False)
     rows = []
     for line, fields, reason in records:
         cells = fields[:n] + [""] * (n - len(fields))
@@ -368,6 +367,14 @@ def _fault_frame(
     return pd.DataFrame(rows, columns=["line", "reason", *columns]).astype(
         {"line": "int64", **dict.fromkeys(columns, object)}
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _no_faults(columns: tuple[str, ...]) -> pd.DataFrame:
+    empty = pd.DataFrame(np.empty((0, len(columns) + 2), dtype=object),
+                         columns=["line", "reason", *columns])  # fmt: skip
+    empty.isetitem(0, np.empty(0, dtype=np.int64))
+    return empty
 
 
 def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
@@ -392,8 +399,8 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
     n = fields[numbers[0] - 1]
     if (fields[numbers - 1] != n).any():
         return None
-    frame = pd.read_csv(
-        io.BytesIO(raw), sep=delimiter, encoding=encoding, dtype=str,
+    frame = pd.read_csv(  # object, not str: the checks work on object arrays, without a copy
+        io.BytesIO(raw), sep=delimiter, encoding=encoding, dtype=object,
         na_filter=False, index_col=False, skip_blank_lines=True, quoting=csv.QUOTE_NONE,
     )  # fmt: skip
     frame.columns = _unique_names([str(c) for c in frame.columns])
@@ -632,7 +639,7 @@ def _build(
         }
     )
     incidents = _with_points(frame) if points else frame
-    rejects = table.frame.loc[~ok].copy()
+    rejects = _as_text(table.frame.loc[~ok])
     rejects.insert(0, "reason", reason[~ok])
     rejects.insert(0, "line", lines[~ok])
     rejects.insert(0, "source", source)
@@ -656,6 +663,14 @@ def _build(
     for note in load.notes:
         log.warning("%s", note)
     return load
+
+
+def _as_text(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows with their text columns as ``str`` (read as object for speed)."""
+    text = [c for c, dtype in rows.dtypes.items() if dtype == np.dtype(object)]
+    if not text or len(rows.columns) != len(set(rows.columns)):
+        return rows.copy()
+    return rows.astype(dict.fromkeys(text, "str"))
 
 
 def _with_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -829,10 +844,10 @@ def _police_batch(
     )
     bad = row[~ok]  # the rejected rows, taken from their files' frames
     with_bad = np.unique(file[~ok])
-    rejects = pd.concat(
+    rejects = _as_text(pd.concat(
         [frames[i].iloc[bad[file[~ok] == i] - starts[i]] for i in with_bad] or [frames[0].iloc[:0]],
         ignore_index=True,
-    )
+    ))  # fmt: skip
     for col in POLICE_COLUMNS:
         if col not in rejects.columns:
             rejects[col] = ""
