@@ -145,7 +145,7 @@ def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     weekday = np.full(len(out), None, dtype=object)
     if precise.any():
         weekday[precise] = date[precise].day_name().to_numpy(dtype=object)
-    out["weekday"] = pd.Series(weekday, index=out.index, dtype=object)
+    out["weekday"] = pd.Series(weekday, index=out.index)  # str where any, as pandas infers
     out["hour"] = pd.arrays.IntegerArray(
         np.where(timed, date.hour, 0).astype("int64"), mask=~timed
     )
