@@ -44,6 +44,7 @@ from hotspots.incidents import IncidentLoad
 from hotspots.places import tag_focus_areas
 from hotspots.seasons import (
     add_season_columns,
+    as_added,
     equals,
     months_held,
     months_in_common,
@@ -148,7 +149,7 @@ def select_incidents(
         keep &= equals(incidents["area"], area)
     if ward:
         keep &= equals(incidents["ward"], ward)
-    return incidents.loc[keep]  # one copy of the chosen rows
+    return as_added(incidents.loc[keep])  # one copy; categories: those the rows hold
 
 
 def pin_to_busiest_points(clusters: gpd.GeoDataFrame, points: pd.DataFrame) -> None:

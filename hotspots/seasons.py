@@ -191,8 +191,11 @@ def as_added(incidents: pd.DataFrame) -> pd.DataFrame:
             continue
         values = out[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            used = values.cat.remove_unused_categories().cat.categories
-            out[column] = values.cat.set_categories(pd.Index(sorted(map(str, used))), ordered=True)
+            values = values.cat.remove_unused_categories()
+            cats = values.cat.categories
+            if not (values.cat.ordered and cats.dtype == "str" and cats.is_monotonic_increasing):
+                values = values.cat.set_categories(pd.Index(sorted(map(str, cats))), ordered=True)
+            out[column] = values
         else:
             out[column] = _as_categorical(values)
     return out
@@ -221,15 +224,17 @@ def select_period(
     Returns
     -------
     geopandas.GeoDataFrame
-        The matching rows (filters combine with AND).
+        The matching rows (filters combine with AND); the categorical columns
+        list only the values these rows hold (see :func:`as_added`).
 
     Raises
     ------
     HotspotsError
         For an unknown season or a malformed financial year.
     """
-    return incidents.loc[period_mask(incidents, season=season, financial_year=financial_year,
-                                     season_year=season_year)]  # fmt: skip
+    keep = period_mask(incidents, season=season, financial_year=financial_year,
+                       season_year=season_year)  # fmt: skip
+    return as_added(incidents.loc[keep])  # the categories the chosen rows hold, as text would
 
 
 def period_mask(

@@ -175,9 +175,11 @@ def test_select_incidents_by_codes_equals_by_text(demo):
     from hotspots.pipeline import select_incidents
 
     inc = demo.incidents
-    text = inc.astype(dict.fromkeys(("season", "financial_year", "ward", "area"), object))
+    text = inc.astype(dict.fromkeys(("season", "financial_year", "month", "ward", "area"), object))
     for sel in ({"season": "autumn", "financial_year": "2018-19"}, {"ward": "Abbey"},
                 {"area": "Town centre", "season": "summer"}, {"financial_year": "2031-32"}):
         a, b = select_incidents(inc, **sel), select_incidents(text, **sel)
         assert a.index.equals(b.index), sel
+        for column in ("season", "financial_year", "month"):  # counts list what text would
+            assert a[column].value_counts().to_dict() == b[column].value_counts().to_dict()
     assert len(select_incidents(inc, season="autumn", financial_year="2018-19")) > 0
