@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots._errors import HotspotsError
 
@@ -59,7 +60,8 @@ def check_points(frame: gpd.GeoDataFrame, *, argument: str) -> None:
             f"{argument} has no CRS. Set one, e.g. frame.set_crs('EPSG:27700') for "
             "British National Grid eastings/northings."
         )
-    if len(frame) and not (frame.geom_type == "Point").all():
+    # type ids, not geom_type strings: a million-row check in milliseconds (0 is Point)
+    if len(frame) and not (shapely.get_type_id(frame.geometry.to_numpy()) == 0).all():
         kinds = sorted(set(frame.geom_type.dropna()))
         raise HotspotsError(f"{argument} must hold Point geometries only; found {kinds!r}.")
 

@@ -26,6 +26,7 @@ Incident schema
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import re
@@ -340,8 +341,10 @@ def _read_table(source: Source) -> _Table:
     frame, lines, faults = table
     frame, lines, repeated = _drop_repeated_headers(frame, lines)
     faults = pd.concat([f for f in (faults, repeated) if len(f)] or [faults], ignore_index=True)
-    faults = pd.concat([pd.DataFrame({"source": [source.name] * len(faults)}), faults], axis=1)
-    return _Table(frame, lines, faults.sort_values("line", kind="stable", ignore_index=True))
+    faults.insert(0, "source", np.full(len(faults), source.name, dtype=object), allow_duplicates=True)
+    if len(faults) > 1:
+        faults = faults.sort_values("line", kind="stable", ignore_index=True)
+    return _Table(frame, lines, faults)
 
 
 def _fault_frame(
@@ -353,6 +356,8 @@ def _fault_frame(
     nothing of the row is lost.
     """
     n = len(columns)
+    if not records:  # the usual case: a copy of one made once per header
+        return _no_faults(tuple(columns)).copy(deep=False)
     rows = []
     for line, fields, reason in records:
         cells = fields[:n] + [""] * (n - len(fields))
@@ -362,6 +367,14 @@ def _fault_frame(
     return pd.DataFrame(rows, columns=["line", "reason", *columns]).astype(
         {"line": "int64", **dict.fromkeys(columns, object)}
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _no_faults(columns: tuple[str, ...]) -> pd.DataFrame:
+    empty = pd.DataFrame(np.empty((0, len(columns) + 2), dtype=object),
+                         columns=["line", "reason", *columns])  # fmt: skip
+    empty.isetitem(0, np.empty(0, dtype=np.int64))
+    return empty
 
 
 def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
@@ -386,8 +399,8 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
     n = fields[numbers[0] - 1]
     if (fields[numbers - 1] != n).any():
         return None
-    frame = pd.read_csv(
-        io.BytesIO(raw), sep=delimiter, encoding=encoding, dtype=str,
+    frame = pd.read_csv(  # object, not str: the checks work on object arrays, without a copy
+        io.BytesIO(raw), sep=delimiter, encoding=encoding, dtype=object,
         na_filter=False, index_col=False, skip_blank_lines=True, quoting=csv.QUOTE_NONE,
     )  # fmt: skip
     frame.columns = _unique_names([str(c) for c in frame.columns])
@@ -401,17 +414,35 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
 
 def _stripped(values: pd.Series) -> pd.Series:
     """``values`` as stripped text (object dtype), stripping each distinct value once."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return pd.Series(_stripped_array(values.to_numpy(dtype=object)), index=values.index, dtype=object)
+
+
+def _stripped_array(values: np.ndarray) -> np.ndarray:
+    """Text values stripped (object array), each distinct value once."""
+    codes, uniques = pd.factorize(values)
     clean = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
-    return pd.Series(clean[codes], index=values.index, dtype=object)
+    return clean[codes]
 
 
-def _text_and_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Stripped text and its floats (NaN where not a number), each distinct value once."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-    clean = pd.Series([str(u).strip() for u in uniques] + [""], dtype=object)
-    numbers = pd.to_numeric(clean, errors="coerce").to_numpy(dtype=float)
-    return pd.Series(clean.to_numpy()[codes], index=values.index, dtype=object), numbers[codes]
+def _text_and_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Text and its floats (NaN where not a number), parsed in C; text stripped where not a number.
+
+    Only the values that do not parse as they stand (empty, padded or bad
+    ones: a few per file) are stripped and parsed again in Python.
+    """
+    text = np.asarray(values, dtype=object)
+    numbers = np.full(len(text), np.nan)
+    given = text != ""
+    try:  # the usual case: every given value is a plain number
+        numbers[given] = text[given].astype(float)
+    except (TypeError, ValueError):
+        numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
+    failed = np.flatnonzero(np.isnan(numbers))
+    if len(failed):
+        text = text.copy()
+        text[failed] = [str(v).strip() for v in text[failed]]
+        numbers[failed] = pd.to_numeric(text[failed], errors="coerce")
+    return text, numbers
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -514,7 +545,7 @@ def _checked_points(
     first, second = names
     (a_raw, a), (b_raw, b) = _text_and_numbers(a_raw), _text_and_numbers(b_raw)
     reason = np.full(len(a), "", dtype=object)
-    empty = ((a_raw == "") | (b_raw == "")).to_numpy()
+    empty = (a_raw == "") | (b_raw == "")
     bad = ~empty & ~(np.isfinite(a) & np.isfinite(b))
     zero = ~empty & ~bad & (a == 0) & (b == 0)
     inside = valid(a, b)
@@ -523,7 +554,7 @@ def _checked_points(
     reason[empty] = f"missing coordinates (no {first}/{second})"
     for i in np.flatnonzero(bad):
         reason[i] = (
-            f"unparseable coordinates: {first} {a_raw.iat[i]!r}, {second} {b_raw.iat[i]!r}"
+            f"unparseable coordinates: {first} {a_raw[i]!r}, {second} {b_raw[i]!r}"
         )
     reason[zero] = "point at (0, 0): a placeholder, not a location"
     for i in np.flatnonzero(swapped):
@@ -544,8 +575,10 @@ def _lonlat_points(lon_raw: pd.Series, lat_raw: pd.Series) -> tuple[np.ndarray, 
     ok = reason == ""
     x = np.full(len(lon), np.nan)
     y = np.full(len(lon), np.nan)
-    if ok.any():
-        x[ok], y[ok] = lonlat_to_bng(lon[ok], lat[ok])
+    if ok.any():  # each distinct map point projected once
+        codes, pairs = pd.factorize(lon[ok] + 1j * lat[ok])
+        px, py = lonlat_to_bng(pairs.real, pairs.imag)
+        x[ok], y[ok] = px[codes], py[codes]
     return x, y, reason
 
 
@@ -570,40 +603,53 @@ def _build(
     reason: np.ndarray,
     rows_read: int,
     notes: Sequence[str] = (),
+    month: np.ndarray | None = None,
+    points: bool = True,
 ) -> IncidentLoad:
-    """Split validated rows into incidents and rejects (the table's faults among them)."""
+    """Split validated rows into incidents and rejects (the table's faults among them).
+
+    ``month`` gives each row's ``"YYYY-MM"`` when the caller has it (else it
+    comes from the dates). With ``points=False`` the incidents are a plain
+    frame with ``_x`` and ``_y`` columns, made into points later, once for all
+    files (:func:`_with_points`).
+    """
     lines = table.lines
     ok = reason == ""
     label = Path(source.split(":", 1)[-1] if ".zip:" in source else source).name
-    ids = ids.where(ids != "", label + ":" + pd.Series(lines, index=ids.index).astype(str))
+    kept_lines = lines[ok].astype("int64")
+    incident_id = ids.to_numpy(dtype=object)[ok]
+    no_id = incident_id == ""
+    if no_id.any():  # "<file>:<line>", made in C
+        incident_id[no_id] = np.char.add(f"{label}:", kept_lines[no_id].astype(str)).astype(object)
     when = pd.DatetimeIndex(dates.to_numpy()[ok])
     frame = pd.DataFrame(
         {
-            "incident_id": ids.to_numpy(dtype=object)[ok],
+            "incident_id": incident_id,
             "source": source,
-            "line": lines[ok].astype("int64"),
+            "line": kept_lines,
             "date": when,
             "date_precision": precision.to_numpy(dtype=object)[ok],
-            "month": _month_text(when),
+            "month": _month_text(when) if month is None else month[ok],
             "category": category.to_numpy(dtype=object)[ok],
             "location": location.to_numpy(dtype=object)[ok],
             "lsoa_code": lsoa_code.to_numpy(dtype=object)[ok],
             "lsoa_name": lsoa_name.to_numpy(dtype=object)[ok],
+            "_x": x[ok],
+            "_y": y[ok],
         }
     )
-    incidents = gpd.GeoDataFrame(
-        frame, geometry=gpd.points_from_xy(x[ok], y[ok]), crs=ANALYSIS_CRS
-    )
-    rejects = table.frame.loc[~ok].copy()
+    incidents = _with_points(frame) if points else frame
+    rejects = _as_text(table.frame.loc[~ok])
     rejects.insert(0, "reason", reason[~ok])
     rejects.insert(0, "line", lines[~ok])
     rejects.insert(0, "source", source)
     if table.n_faults:
         rejects = pd.concat([rejects, table.faults], ignore_index=True)
         rejects = rejects.sort_values("line", kind="stable")
+    rejects = rejects.reset_index(drop=True)
     load = IncidentLoad(
         incidents,
-        rejects.reset_index(drop=True),
+        rejects,
         rows_read,
         len(table.frame) + table.n_faults,
         (source,),
@@ -617,6 +663,34 @@ def _build(
     for note in load.notes:
         log.warning("%s", note)
     return load
+
+
+def _as_text(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows with their text columns as ``str`` (read as object for speed)."""
+    text = [c for c, dtype in rows.dtypes.items() if dtype == np.dtype(object)]
+    if not text or len(rows.columns) != len(set(rows.columns)):
+        return rows.copy()
+    return rows.astype(dict.fromkeys(text, "str"))
+
+
+def _with_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A frame with ``_x``/``_y`` (EPSG:27700) as incidents with points.
+
+    police.uk snaps incidents to shared map points: each distinct point is
+    made once and shared by its incidents (shapely geometries are immutable),
+    which is quicker and smaller than a point per row.
+    """
+    import shapely
+    from geopandas.array import GeometryArray
+
+    x, y = frame["_x"].to_numpy(dtype=float), frame["_y"].to_numpy(dtype=float)
+    codes, distinct = pd.factorize(x + 1j * y)
+    geoms = shapely.points(distinct.real, distinct.imag)[codes] if len(codes) else np.empty(0, object)
+    return gpd.GeoDataFrame(
+        frame.drop(columns=["_x", "_y"]),
+        geometry=gpd.GeoSeries(GeometryArray(geoms, crs=ANALYSIS_CRS), index=frame.index),
+        crs=ANALYSIS_CRS,
+    )
 
 
 def _month_text(when: pd.DatetimeIndex) -> np.ndarray:
@@ -674,61 +748,143 @@ def read_police_csv(
 
 
 def _police_load(
-    src: Source, read: _Table, *, crime_types: Sequence[str] | None
+    src: Source, read: _Table, *, crime_types: Sequence[str] | None, points: bool = True
 ) -> IncidentLoad:
-    table = read.frame
-    if not is_police_table(table.columns):
-        missing = [c for c in _POLICE_REQUIRED if c not in table.columns]
-        raise InputFileError(
-            src.name,
-            f"is missing police.uk column(s) {missing!r} (it has {quote_header(table.columns)})",
-            "a police.uk street-level CSV with columns " + ", ".join(POLICE_COLUMNS),
-        )
-    rows_read = len(table) + read.n_faults
-    notes = []
-    types = _stripped(table["Crime type"])
-    if crime_types is not None:
-        keep = types.isin(list(crime_types)).to_numpy()
-        if len(table) and not keep.any():
-            held = ", ".join(f"{k} {v:,}" for k, v in types.value_counts().head(6).items())
-            notes.append(
-                f"{src.name}: no rows of crime type {', '.join(map(repr, crime_types))} "
-                f"among its {len(table):,} rows (it holds: {held}); choose with --crime-type"
+    return _police_batch([(src, read)], crime_types=crime_types, points=points)
+
+
+def _police_batch(
+    items: Sequence[tuple[Source, _Table]],
+    *,
+    crime_types: Sequence[str] | None,
+    points: bool = True,
+) -> IncidentLoad:
+    """Validate police.uk tables with one header together: every check runs once on all rows.
+
+    The result is what reading each file on its own and combining the loads
+    gives: incidents in file and line order, each file's rejects by line, each
+    file's notes.
+    """
+    for src, read in items:
+        if not is_police_table(read.frame.columns):
+            missing = [c for c in _POLICE_REQUIRED if c not in read.frame.columns]
+            raise InputFileError(
+                src.name,
+                f"is missing police.uk column(s) {missing!r} (it has "
+                f"{quote_header(read.frame.columns)})",
+                "a police.uk street-level CSV with columns " + ", ".join(POLICE_COLUMNS),
             )
-        read = replace(read, frame=table.loc[keep].reset_index(drop=True), lines=read.lines[keep])
-        table, types = read.frame, types[keep].reset_index(drop=True)
-    if rows_read == 0:
-        notes.append(f"{src.name}: holds a header and no data rows")
-    for col in POLICE_COLUMNS:
-        if col not in table.columns:
-            table[col] = ""
-    x, y, reason = _lonlat_points(table["Longitude"], table["Latitude"])
-    month_text = _stripped(table["Month"])
+    k = len(items)
+    names = np.array([src.name for src, _ in items], dtype=object)
+    frames = [read.frame for _, read in items]
+    sizes = np.array([len(f) for f in frames], dtype=np.int64)
+    n_faults = np.array([read.n_faults for _, read in items], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    lines = np.concatenate([read.lines for _, read in items]).astype(np.int64)
+    file = np.repeat(np.arange(k), sizes)  # each row's file
+    row = np.arange(len(file))  # each row's place in the files' frames, end to end
+
+    def column(name: str) -> np.ndarray:  # one column of every file, as text
+        if name not in frames[0].columns:
+            return np.full(len(file), "", dtype=object)
+        parts = [f[name].to_numpy(dtype=object) for f in frames]
+        return (np.concatenate(parts) if k > 1 else parts[0])[row]
+
+    rows_read = sizes + n_faults
+    notes: list[list[str]] = [[] for _ in range(k)]
+    types = _stripped_array(column("Crime type"))
+    if crime_types is not None:
+        keep = np.isin(types, list(crime_types))
+        held_any = np.bincount(file[keep], minlength=k)
+        for i in np.flatnonzero((sizes > 0) & (held_any == 0)):  # files, not rows
+            counts = pd.Series(types[file == i], dtype=object).value_counts().head(6)
+            held = ", ".join(f"{t} {v:,}" for t, v in counts.items())
+            notes[i].append(
+                f"{names[i]}: no rows of crime type {', '.join(map(repr, crime_types))} "
+                f"among its {sizes[i]:,} rows (it holds: {held}); choose with --crime-type"
+            )
+        if not keep.all():
+            lines, file, row, types = lines[keep], file[keep], row[keep], types[keep]
+    for i in np.flatnonzero(rows_read == 0):
+        notes[i].append(f"{names[i]}: holds a header and no data rows")
+    x, y, reason = _lonlat_points(column("Longitude"), column("Latitude"))
+    month_text = _stripped_array(column("Month"))
     codes, months = pd.factorize(month_text)
     parsed = pd.to_datetime(pd.Series(months, dtype=object), format="%Y-%m", errors="coerce")
-    dates = pd.Series(parsed.to_numpy()[codes] if len(codes) else [], index=table.index,
-                      dtype=parsed.dtype)  # fmt: skip
-    for i in np.flatnonzero(dates.isna().to_numpy() & (reason == "")):
-        text = month_text.iat[i]
+    bad_month = parsed.isna().to_numpy()[codes] if len(codes) else np.zeros(0, dtype=bool)
+    for i in np.flatnonzero(bad_month & (reason == "")):
+        text = month_text[i]
         reason[i] = (
             "missing Month" if not text else f"unparseable Month {text!r} (expected YYYY-MM)"
         )
-    return _build(
-        read,
-        src.name,
-        ids=_stripped(table["Crime ID"]),
-        dates=dates,
-        precision=pd.Series("month", index=table.index),
-        category=types,
-        location=_stripped(table["Location"]),
-        lsoa_code=_stripped(table["LSOA code"]),
-        lsoa_name=_stripped(table["LSOA name"]),
-        x=x,
-        y=y,
-        reason=reason,
-        rows_read=rows_read,
-        notes=notes,
+    ok = reason == ""
+    rows = file[ok]
+    kept_lines = lines[ok]
+    incident_id = _stripped_array(column("Crime ID")[ok])
+    no_id = incident_id == ""
+    if no_id.any():  # "<file>:<line>", made in C
+        labels = np.array([_file_label(str(n)) + ":" for n in names], dtype=str)
+        incident_id[no_id] = np.char.add(labels[rows[no_id]], kept_lines[no_id].astype(str)).astype(object)
+    month_codes = codes[ok]
+    frame = pd.DataFrame(
+        {
+            "incident_id": incident_id,
+            "source": pd.array(names[rows], dtype="str"),
+            "line": kept_lines,
+            "date": pd.DatetimeIndex(parsed.to_numpy()[month_codes]),
+            "date_precision": np.full(len(rows), "month", dtype=object),
+            "month": parsed.dt.strftime("%Y-%m").to_numpy(dtype=object)[month_codes],
+            "category": types[ok],
+            "location": _stripped_array(column("Location")[ok]),
+            "lsoa_code": _stripped_array(column("LSOA code")[ok]),
+            "lsoa_name": _stripped_array(column("LSOA name")[ok]),
+            "_x": x[ok],
+            "_y": y[ok],
+        }
     )
+    bad = row[~ok]  # the rejected rows, taken from their files' frames
+    with_bad = np.unique(file[~ok])
+    rejects = _as_text(pd.concat(
+        [frames[i].iloc[bad[file[~ok] == i] - starts[i]] for i in with_bad] or [frames[0].iloc[:0]],
+        ignore_index=True,
+    ))  # fmt: skip
+    for col in POLICE_COLUMNS:
+        if col not in rejects.columns:
+            rejects[col] = ""
+    rejects.insert(0, "reason", reason[~ok])
+    rejects.insert(0, "line", lines[~ok])
+    rejects.insert(0, "source", pd.array(names[file[~ok]], dtype="str"))
+    reject_file = file[~ok]
+    if n_faults.sum():
+        faults = [read.faults for _, read in items if read.n_faults]
+        rejects = pd.concat([rejects, *faults], ignore_index=True)
+        reject_file = np.concatenate([reject_file, np.repeat(np.arange(k), n_faults)])
+    if len(rejects) > 1:
+        order = np.lexsort((rejects["line"].to_numpy(), reject_file))  # stable
+        rejects = rejects.iloc[order]
+    selected = np.bincount(file, minlength=k) + n_faults
+    kept = np.bincount(rows, minlength=k)
+    for i in np.flatnonzero((kept == 0) & (selected > 0)):
+        notes[i].append(
+            f"{names[i]}: none of its {selected[i]:,} selected row(s) could be used; "
+            "the rejects file says why"
+        )
+    flat = tuple(note for file_notes in notes for note in file_notes)
+    for note in flat:
+        log.warning("%s", note)
+    return IncidentLoad(
+        _with_points(frame) if points else frame,
+        rejects.reset_index(drop=True),
+        int(rows_read.sum()),
+        int(selected.sum()),
+        tuple(str(n) for n in names),
+        notes=flat,
+    )
+
+
+def _file_label(source: str) -> str:
+    """A source's file name (a zip member's own name), for ``"<file>:<line>"`` ids."""
+    return Path(source.split(":", 1)[-1] if ".zip:" in source else source).name
 
 
 # --------------------------------------------------------------------------- council
@@ -920,6 +1076,7 @@ def _council_load(
     geocoder: Geocoder | None,
     address_geocoder: Geocoder | None,
     date_format: str | None,
+    points: bool = True,
 ) -> IncidentLoad:
     table = read.frame
     cols = detect_council_columns(list(table.columns), columns or CouncilColumns())
@@ -1003,11 +1160,16 @@ def _council_load(
         reason=reason,
         rows_read=n + read.n_faults,
         notes=notes,
+        points=points,
     )
     return replace(load, geocoded=geocoded)
 
 
 # --------------------------------------------------------------------------- many files
+
+
+#: police.uk rows validated together at most (bounds the memory of the text read at once).
+_BATCH_ROWS = 100_000
 
 
 def read_incidents(
@@ -1044,16 +1206,36 @@ def read_incidents(
     check_date_format(date_format)
     sources = expand_sources(paths)
     loads = []
+    police: list[tuple[Source, _Table]] = []  # files of one header, validated together
+
+    def flush() -> None:
+        if police:
+            loads.append(_police_batch(police, crime_types=crime_types, points=False))
+            log.info("%d police.uk file(s): %s", len(police), loads[-1].summary())
+            police.clear()
+
     for src in progress(sources) if progress else sources:
         read = _read_table(src)
         if is_police_table(read.frame.columns):
-            loads.append(_police_load(src, read, crime_types=crime_types))
-        else:
-            loads.append(
-                _council_load(
-                    src, read, columns=columns, geocoder=geocoder,
-                    address_geocoder=address_geocoder, date_format=date_format,
-                )
+            if police and list(police[0][1].frame.columns) != list(read.frame.columns):
+                flush()
+            police.append((src, read))
+            if sum(len(r.frame) for _, r in police) >= _BATCH_ROWS:
+                flush()
+            continue
+        flush()
+        loads.append(
+            _council_load(
+                src, read, columns=columns, geocoder=geocoder,
+                address_geocoder=address_geocoder, date_format=date_format, points=False,
             )
+        )
         log.info("%s: %s", src.name, loads[-1].summary())
-    return combine_loads(loads)
+    flush()
+    # every file's points made at once, so that incidents at one map point share one point
+    parts = [ld.incidents for ld in loads if len(ld.incidents)]
+    empty = empty_incidents()
+    combined = combine_loads(replace(ld, incidents=empty) for ld in loads)
+    if not parts:
+        return combined
+    return replace(combined, incidents=_with_points(pd.concat(parts, ignore_index=True)))

@@ -42,7 +42,15 @@ from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous, previous_fina
 from hotspots.geocode import bng_to_lonlat
 from hotspots.incidents import IncidentLoad
 from hotspots.places import tag_focus_areas
-from hotspots.seasons import add_season_columns, months_held, months_in_common, select_period
+from hotspots.seasons import (
+    add_season_columns,
+    as_added,
+    equals,
+    months_held,
+    months_in_common,
+    period_mask,
+    select_period,
+)
 from hotspots.wards import NEAREST, assign_wards, in_study_area
 
 log = logging.getLogger(__name__)
@@ -136,13 +144,12 @@ def select_incidents(
     >>> len(select_incidents(p.incidents, season="autumn", financial_year="2018-19", ward="Abbey"))
     141
     """
-    chosen = select_period(incidents, season=season, financial_year=financial_year)
-    keep = pd.Series(True, index=chosen.index)
+    keep = period_mask(incidents, season=season, financial_year=financial_year)
     if area:
-        keep &= chosen["area"] == area
+        keep &= equals(incidents["area"], area)
     if ward:
-        keep &= chosen["ward"] == ward
-    return chosen.loc[keep]
+        keep &= equals(incidents["ward"], ward)
+    return as_added(incidents.loc[keep])  # one copy; categories: those the rows hold
 
 
 def pin_to_busiest_points(clusters: gpd.GeoDataFrame, points: pd.DataFrame) -> None:

@@ -73,13 +73,24 @@ def parse_financial_year(label: str) -> int:
     return int(match.group(1))
 
 
+#: Text columns :func:`add_season_columns` gives as categoricals. Their categories are the
+#: values present, sorted and ordered, so that ``<``, ``max()`` and sorting compare as the
+#: text does, and a subset with unused categories removed equals the columns built on it.
+CATEGORICAL_COLUMNS = ("month", "season", "season_label", "financial_year")
+
+
 def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return a copy of ``incidents`` with season and financial-year columns.
+    """Return ``incidents`` with season and financial-year columns added.
 
     Adds ``month_num`` (1–12), ``season``, ``season_year`` (winter labelled by
     its January's year), ``season_label`` (``"autumn 2018"``), ``financial_year``
     (``"2018-19"``), ``weekday`` and ``hour`` (where the date has them; otherwise
-    missing) and ``halloween`` (bool; see the module notes).
+    missing) and ``halloween`` (bool; see the module notes). ``month``
+    (``"2018-10"``) is made from the dates when missing.
+
+    The text columns (:data:`CATEGORICAL_COLUMNS`) are categoricals: one small
+    integer per incident, the labels made once per distinct month. The input
+    is not changed, and its columns are not copied (a shallow copy).
 
     Parameters
     ----------
@@ -95,28 +106,98 @@ def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     >>> import pandas as pd, geopandas as gpd
     >>> t = gpd.GeoDataFrame({"date": pd.to_datetime(["2018-12-01", "2018-10-31"]),
     ...                       "date_precision": ["month", "day"]}, geometry=[None, None])
-    >>> add_season_columns(t)[["season_label", "financial_year", "halloween"]].values.tolist()
+    >>> out = add_season_columns(t)
+    >>> out[["season_label", "financial_year", "halloween"]].values.tolist()
     [['winter 2019', '2018-19', False], ['autumn 2018', '2018-19', True]]
+    >>> out["season"].cat.categories.tolist()
+    ['autumn', 'winter']
     """
     check_columns(incidents, ["date", "date_precision"], argument="incidents")
-    out = incidents.copy()
+    out = incidents.copy(deep=False)
     date = pd.DatetimeIndex(out["date"])
     month = date.month.to_numpy()
     year = date.year.to_numpy()
+    # every label is made once per distinct month, then given to its incidents by code
+    key = year.astype(np.int64) * 12 + (month - 1)
+    distinct, codes = np.unique(key, return_inverse=True)
+    d_year, d_month = distinct // 12, distinct % 12 + 1
+    d_season = np.array([_MONTH_SEASON[m] for m in d_month], dtype=object)
+    d_season_year = np.where(d_month == 12, d_year + 1, d_year)
+    labels = {
+        "month": np.array([f"{y}-{m:02d}" for y, m in zip(d_year, d_month)], dtype=object),
+        "season": d_season,
+        "season_label": np.array([f"{s} {y}" for s, y in zip(d_season, d_season_year)], dtype=object),
+        "financial_year": np.array([financial_year_of(int(y), int(m)) for y, m in zip(d_year, d_month)],
+                                   dtype=object),
+    }  # fmt: skip
     out["month_num"] = month
-    out["season"] = [_MONTH_SEASON[m] for m in month]
+    out["season"] = _categorical(labels["season"], codes)
     out["season_year"] = np.where(month == 12, year + 1, year)
-    out["season_label"] = [f"{s} {y}" for s, y in zip(out["season"], out["season_year"])]
-    out["financial_year"] = [financial_year_of(y, m) for y, m in zip(year, month)]
-    precise = (out["date_precision"] != "month").to_numpy()
-    timed = (out["date_precision"] == "datetime").to_numpy()
-    out["weekday"] = pd.Series(np.where(precise, date.day_name(), None), index=out.index)
-    out["hour"] = pd.array(np.where(timed, date.hour, -1), dtype="Int64")
-    out.loc[~timed, "hour"] = pd.NA
+    out["season_label"] = _categorical(labels["season_label"], codes)
+    out["financial_year"] = _categorical(labels["financial_year"], codes)
+    if "month" not in out.columns:
+        out["month"] = _categorical(labels["month"], codes)
+    elif not isinstance(out["month"].dtype, pd.CategoricalDtype):
+        out["month"] = _as_categorical(out["month"])
+    precision = out["date_precision"].to_numpy(dtype=object)
+    precise = precision != "month"
+    timed = precision == "datetime"
+    weekday = np.full(len(out), None, dtype=object)
+    if precise.any():
+        weekday[precise] = date[precise].day_name().to_numpy(dtype=object)
+    out["weekday"] = pd.Series(weekday, index=out.index)  # str where any, as pandas infers
+    out["hour"] = pd.arrays.IntegerArray(
+        np.where(timed, date.hour, 0).astype("int64"), mask=~timed
+    )
     (m0, d0), (m1, d1) = HALLOWEEN_WINDOW
     md = month * 100 + date.day.to_numpy()
     in_window = (md >= m0 * 100 + d0) & (md <= m1 * 100 + d1)
     out["halloween"] = np.where(precise, in_window, month == 10)
+    return out
+
+
+def _categorical(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """``labels[codes]`` as a categorical whose categories are the labels used, sorted."""
+    used = np.unique(codes)
+    cats, inverse = np.unique(labels[used].astype(str), return_inverse=True)
+    lookup = np.full(len(labels), -1, dtype=np.int64)
+    lookup[used] = inverse
+    return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(cats.tolist()), ordered=True)
+
+
+def _as_categorical(values: pd.Series) -> pd.Categorical:
+    """A text column as a categorical of the values present, sorted (missing stays missing)."""
+    return pd.Categorical(values.to_numpy(dtype=object), ordered=True)
+
+
+def as_added(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Season columns typed as :func:`add_season_columns` types them, for rows read back.
+
+    For incidents whose season columns come from elsewhere (a store) or are a
+    subset of a larger table: each of :data:`CATEGORICAL_COLUMNS` becomes a
+    categorical of the values present, sorted, as if the columns had been
+    added to these rows. The input is not changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"season": pd.Categorical(["winter", "autumn"])}).iloc[:1]
+    >>> as_added(t)["season"].cat.categories.tolist()
+    ['winter']
+    """
+    out = incidents.copy(deep=False)
+    for column in CATEGORICAL_COLUMNS:
+        if column not in out.columns:
+            continue
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.cat.remove_unused_categories()
+            cats = values.cat.categories
+            if not (values.cat.ordered and cats.dtype == "str" and cats.is_monotonic_increasing):
+                values = values.cat.set_categories(pd.Index(sorted(map(str, cats))), ordered=True)
+            out[column] = values
+        else:
+            out[column] = _as_categorical(values)
     return out
 
 
@@ -143,12 +224,35 @@ def select_period(
     Returns
     -------
     geopandas.GeoDataFrame
-        The matching rows (filters combine with AND).
+        The matching rows (filters combine with AND); the categorical columns
+        list only the values these rows hold (see :func:`as_added`).
 
     Raises
     ------
     HotspotsError
         For an unknown season or a malformed financial year.
+    """
+    keep = period_mask(incidents, season=season, financial_year=financial_year,
+                       season_year=season_year)  # fmt: skip
+    return as_added(incidents.loc[keep])  # the categories the chosen rows hold, as text would
+
+
+def period_mask(
+    incidents: pd.DataFrame,
+    *,
+    season: str | None = None,
+    financial_year: str | None = None,
+    season_year: int | None = None,
+) -> np.ndarray:
+    """The boolean mask of :func:`select_period` (categorical columns compared by their codes).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"season": pd.Categorical(["autumn", "winter"]),
+    ...                   "financial_year": pd.Categorical(["2018-19", "2018-19"])})
+    >>> period_mask(t, season="winter").tolist()
+    [False, True]
     """
     check_columns(incidents, ["season", "financial_year"], argument="incidents")
     keep = np.ones(len(incidents), dtype=bool)
@@ -157,13 +261,28 @@ def select_period(
             raise HotspotsError(
                 f"season must be one of {[*SEASONS, 'all']!r}; got {season!r}"
             )
-        keep &= (incidents["season"] == season).to_numpy()
+        keep &= equals(incidents["season"], season)
     if financial_year is not None:
         parse_financial_year(financial_year)
-        keep &= (incidents["financial_year"] == financial_year).to_numpy()
+        keep &= equals(incidents["financial_year"], financial_year)
     if season_year is not None:
         keep &= (incidents["season_year"] == season_year).to_numpy()
-    return incidents.loc[keep]
+    return keep
+
+
+def equals(values: pd.Series, value: object) -> np.ndarray:
+    """``values == value`` as a boolean array; a categorical compares its integer codes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> equals(pd.Series(pd.Categorical(["a", "b", "a"])), "a").tolist()
+    [True, False, True]
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        where = values.cat.categories.get_indexer([value])[0]
+        return values.cat.codes.to_numpy() == where if where >= 0 else np.zeros(len(values), bool)
+    return (values == value).to_numpy()
 
 
 def monthly_profile(incidents: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -921,6 +921,7 @@ class Store:
         from boundaries import load_wards
         from hotspots.pipeline import Prepared
         from hotspots.places import read_focus_areas
+        from hotspots.seasons import as_added
         from hotspots.wards import OUTSIDE, ward_columns_as_joined
 
         batches = self.batches()
@@ -972,7 +973,7 @@ class Store:
         else:
             tagged = ward_columns_as_joined(tagged, wards)
         inside = (tagged["ward_match"] != OUTSIDE).to_numpy()
-        kept = tagged.loc[inside].reset_index(drop=True)
+        kept = as_added(tagged.loc[inside].reset_index(drop=True))  # season columns as from files
         load = IncidentLoad(
             incidents=base,
             rejects=rejects,

@@ -487,3 +487,45 @@ def test_unreadable_dates_and_csv_say_why(tmp_path):
     huge.write_text('Date,Notes\n01/11/2018,"' + "x" * 200_000 + '"\n')
     with pytest.raises(InputFileError, match=r"is not a valid CSV \(field larger than field limit"):
         read_council_csv(huge)
+
+
+def _same_load(a, b) -> None:
+    from geopandas.testing import assert_geodataframe_equal
+
+    assert_geodataframe_equal(a.incidents, b.incidents)
+    # text columns of rejects are object or str as pandas' concatenation happens to give them
+    pd.testing.assert_frame_equal(a.rejects, b.rejects, check_dtype=False)
+    assert (a.rows_read, a.selected, a.files, a.notes) == (b.rows_read, b.selected, b.files, b.notes)
+
+
+def test_files_read_together_equal_each_file_read_alone(write_police, monkeypatch):
+    """police.uk files of one header are validated as one batch: the load is the files' loads
+    combined (incidents, every reject with its file and line, every note), for any batch size."""
+    from hotspots import incidents as module
+    from hotspots.incidents import combine_loads
+
+    paths = [
+        write_police([police_row(), police_row(lon="abc"), POLICE_HEADER, police_row(month="")],
+                     "2018-10-a-street.csv"),
+        write_police([], "2018-11-b-street.csv"),
+        write_police([police_row(crime="Burglary")], "2018-12-c-street.csv"),
+        write_police([police_row(lon="", lat=""), police_row(lon="52.306", lat="-1.94")],
+                     "2019-01-d-street.csv"),
+        write_police([police_row(lon="-1.95", lat="52.31"), police_row() + ",extra",
+                      police_row(lon=" -1.93 ")], "2019-02-e-street.csv"),
+    ]  # fmt: skip
+    for crime_types in (("Anti-social behaviour",), None):
+        alone = combine_loads(read_police_csv(p, crime_types=crime_types) for p in paths)
+        assert alone.rejected == 6 and len(alone.notes) >= 2
+        for batch in (1, 2, 100_000):
+            monkeypatch.setattr(module, "_BATCH_ROWS", batch)
+            _same_load(read_incidents(paths, crime_types=crime_types), alone)
+
+
+def test_incidents_at_one_map_point_share_one_point(shared_data):
+    load = read_incidents(sorted(POLICE.glob("*.csv")))
+    geoms = load.incidents.geometry.to_numpy()
+    xy = load.incidents.geometry.get_coordinates()
+    distinct = len(xy.drop_duplicates())
+    assert distinct < len(geoms) / 2  # police.uk snaps to shared points
+    assert len({id(g) for g in geoms}) == distinct

@@ -60,3 +60,19 @@ def test_ward_join_per_distinct_point_equals_joining_every_incident(shared_data)
     assert "ward" not in load.incidents.columns  # the input is not changed
     out.loc[out.index[0], "location"] = "changed"
     assert load.incidents["location"].iloc[0] != "changed"
+
+
+def test_point_check_by_type_id_refuses_what_it_refused_before():
+    import re
+
+    import pytest
+    from shapely.geometry import LineString, Point
+
+    from hotspots._errors import HotspotsError
+    from hotspots._validate import check_points
+
+    check_points(gpd.GeoDataFrame(geometry=[Point(0, 0), Point(1, 1)], crs=27700), argument="x")
+    for geoms, found in (([Point(0, 0), None], "['Point']"),
+                         ([Point(0, 0), LineString([(0, 0), (1, 1)])], "['LineString', 'Point']")):  # fmt: skip
+        with pytest.raises(HotspotsError, match=re.escape(f"x must hold Point geometries only; found {found}")):
+            check_points(gpd.GeoDataFrame(geometry=geoms, crs=27700), argument="x")

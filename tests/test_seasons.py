@@ -115,3 +115,71 @@ def test_trend_compares_the_months_both_years_hold(demo):
     now = change_vs_previous(found, nov)["previous"]  # November 2018 in each outline
     assert (found["change"] == now - found["previous"]).all()
     assert (found["previous"] < whole["previous"]).any()
+
+
+def _old_string_columns(incidents) -> pd.DataFrame:
+    """The season columns as they were built before, one Python string per row."""
+    from hotspots.seasons import season_of
+
+    date = pd.DatetimeIndex(incidents["date"])
+    month, year = date.month.to_numpy(), date.year.to_numpy()
+    season = [season_of(int(m)) for m in month]
+    season_year = [y + 1 if m == 12 else y for y, m in zip(year, month)]
+    return pd.DataFrame({
+        "month": [f"{y}-{m:02d}" for y, m in zip(year, month)],
+        "season": season,
+        "season_label": [f"{s} {y}" for s, y in zip(season, season_year)],
+        "financial_year": [financial_year_of(int(y), int(m)) for y, m in zip(year, month)],
+    })  # fmt: skip
+
+
+def test_categorical_season_columns_equal_the_old_strings_on_the_real_months(shared_data):
+    from hotspots.incidents import read_incidents
+    from tests.conftest import POLICE
+
+    load = read_incidents(sorted(POLICE.glob("*.csv")), crime_types=None)
+    out = add_season_columns(load.incidents)
+    old = _old_string_columns(load.incidents)
+    assert set(old["season"]) == {"autumn", "winter"} and old["financial_year"].nunique() == 1
+    for column in old.columns:
+        values = out[column]
+        assert isinstance(values.dtype, pd.CategoricalDtype), column
+        assert values.cat.categories.tolist() == sorted(set(old[column])), column
+        assert values.astype(object).tolist() == old[column].tolist(), column
+        # selecting by a label compares codes, with the same rows as comparing text
+        label = old[column].iloc[-1]
+        assert (select_period(out, season=label) if column == "season" else
+                out[out[column] == label]).index.equals(old.index[old[column] == label])  # fmt: skip
+    # the input is not changed
+    assert not isinstance(load.incidents["month"].dtype, pd.CategoricalDtype)
+    assert "season" not in load.incidents.columns and len(out) == len(load.incidents)
+
+
+def test_season_columns_of_a_subset_equal_those_read_back(demo):
+    """A store gives the columns back as text or with every stored category: ``as_added`` types
+    them as ``add_season_columns`` does on the same rows."""
+    from hotspots.seasons import CATEGORICAL_COLUMNS, as_added
+
+    inc = demo.incidents
+    part = inc[inc["financial_year"] == "2018-19"].reset_index(drop=True)
+    assert 0 < len(part) < len(inc)
+    fresh = add_season_columns(part.drop(columns=list(CATEGORICAL_COLUMNS)))
+    as_text = part.astype(dict.fromkeys(CATEGORICAL_COLUMNS, object))
+    for back in (as_added(part), as_added(as_text)):
+        for column in CATEGORICAL_COLUMNS:
+            pd.testing.assert_series_equal(back[column], fresh[column])
+    assert part["financial_year"].cat.categories.tolist() != ["2018-19"]  # unused ones were there
+
+
+def test_select_incidents_by_codes_equals_by_text(demo):
+    from hotspots.pipeline import select_incidents
+
+    inc = demo.incidents
+    text = inc.astype(dict.fromkeys(("season", "financial_year", "month", "ward", "area"), object))
+    for sel in ({"season": "autumn", "financial_year": "2018-19"}, {"ward": "Abbey"},
+                {"area": "Town centre", "season": "summer"}, {"financial_year": "2031-32"}):
+        a, b = select_incidents(inc, **sel), select_incidents(text, **sel)
+        assert a.index.equals(b.index), sel
+        for column in ("season", "financial_year", "month"):  # counts list what text would
+            assert a[column].value_counts().to_dict() == b[column].value_counts().to_dict()
+    assert len(select_incidents(inc, season="autumn", financial_year="2018-19")) > 0
