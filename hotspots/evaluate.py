@@ -814,42 +814,27 @@ def place_patterns(
     by: str = "season",
     params: ClusterParams | None = None,
     cell_m: float | None = None,
+    **selection,
 ) -> gpd.GeoDataFrame:
     """Grid cells that were hotspots in any period, with their pattern over the periods.
 
-    A place is a grid cell (:func:`study_grid`); it is hot in a period when its
-    centre lies in one of that period's DBSCAN hulls (:func:`hull_cells`).
+    The same as :func:`hotspots.patterns.place_patterns` (which states the
+    rules: places, periods, what counts as hot); kept here beside
+    :func:`classify_pattern`. ``selection`` takes ``season``,
+    ``financial_year`` or ``month``: the periods run up to the last one it holds.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One square per cell hot at least once (EPSG:27700): ``cell``, one bool
-        column per period (time order), ``periods_hot`` and ``pattern``
-        (:func:`classify_pattern`). ``attrs["periods"]`` lists the periods.
+        column per period (time order), ``periods_hot``, ``pattern``
+        (:func:`classify_pattern`), ``hot_in``, ``incidents``, ``street``,
+        ``ward``. ``attrs["periods"]`` lists the periods.
     """
-    labels = period_labels(incidents, by=by)
-    order = list(labels.cat.categories)
-    if len(order) < 2:
-        raise HotspotsError(f"patterns need two or more {by}s of data; found {order!r}")
-    grid = study_grid(study_area, cell_m=cell_m)
-    columns = {}
-    for period in order:
-        chosen = incidents.loc[(labels == period).to_numpy()]
-        found = find_clusters(chosen, params=params, study_area_m2=grid.study_area_m2)
-        cells, _ = hull_cells(grid, found, grid.counts(_xy_of(chosen)))
-        flag = np.zeros(grid.nx * grid.ny, dtype=bool)
-        flag[cells] = True
-        columns[period] = flag
-    table = pd.DataFrame(columns)
-    table = table.loc[table.any(axis=1)]
-    table["periods_hot"] = table[order].sum(axis=1)
-    table["pattern"] = classify_places(table[order])
-    centres = grid.centres()[table.index.to_numpy()]
-    half = grid.cell_m / 2
-    squares = shapely.box(centres[:, 0] - half, centres[:, 1] - half, centres[:, 0] + half, centres[:, 1] + half)
-    out = gpd.GeoDataFrame(table.rename_axis("cell").reset_index(), geometry=squares, crs=ANALYSIS_CRS)
-    out.attrs["periods"] = order
-    return out
+    from hotspots.patterns import place_patterns as patterns_of_places  # pipeline imports this module
+
+    return patterns_of_places(incidents, study_area, by=by, params=params, cell_m=cell_m,
+                              **selection)  # fmt: skip
 
 
 # =========================================================================== tuning
