@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import ConfigError, HotspotsError
-from hotspots._validate import ANALYSIS_CRS, check_columns, check_points, to_analysis_crs
+from hotspots._validate import check_columns, check_points, to_analysis_crs
 from hotspots.cluster import ClusterParams, ClusterWarning, find_clusters
 from hotspots.seasons import SEASONS, financial_year_of, parse_financial_year
 
@@ -831,7 +831,9 @@ def place_patterns(
         (:func:`classify_pattern`), ``hot_in``, ``incidents``, ``street``,
         ``ward``. ``attrs["periods"]`` lists the periods.
     """
-    from hotspots.patterns import place_patterns as patterns_of_places  # pipeline imports this module
+    from hotspots.patterns import (
+        place_patterns as patterns_of_places,  # pipeline imports this module
+    )
 
     return patterns_of_places(incidents, study_area, by=by, params=params, cell_m=cell_m,
                               **selection)  # fmt: skip
