@@ -670,16 +670,32 @@ def _chance_mark(value) -> str:
     return CHANCE_MARKS[bool(value)]
 
 
+def _pattern_mark(pattern, hot_periods) -> str:
+    """The sheet's Pattern cell: ``"persistent 7/8"`` (hot in 7 of 8 seasons); "-" where there is none."""
+    if not isinstance(hot_periods, str) or not hot_periods:
+        return "-"  # no patterns: fewer than two seasons in the data
+    if not isinstance(pattern, str) or not pattern:
+        return hot_periods  # "not hot in any season"
+    k, _, t = hot_periods.split(" ")[:3]  # "7 of 8 seasons"
+    return f"{pattern} {k}/{t}"
+
+
+def _has_patterns(frame: pd.DataFrame) -> bool:
+    return "pattern" in frame.columns
+
+
 def _sheet_rows(frame: pd.DataFrame) -> list[list[str]]:
     tested = "significant" in frame.columns
+    patterned = _has_patterns(frame)
     rows = []
     for r in frame.itertuples(index=False):
         when = "; ".join(p for p in (r.peak_weekday, r.peak_hour) if p)
         trend = r.trend if pd.isna(r.previous) else f"{r.trend} ({int(r.previous)})"
         rows.append([
             str(r.rank), textwrap.shorten(str(r.place), 34, placeholder="..."), str(r.ward),
-            str(r.incidents), f"{100 * r.share:.1f}%", trend, str(r.peak_months),
-            textwrap.shorten(when, 30, placeholder="...") or "-",
+            str(r.incidents), f"{100 * r.share:.1f}%", trend,
+        ] + ([_pattern_mark(r.pattern, r.hot_periods)] if patterned else []) + [
+            str(r.peak_months), textwrap.shorten(when, 30, placeholder="...") or "-",
         ] + ([_chance_mark(r.significant)] if tested else []))  # fmt: skip
     return rows
 
@@ -698,8 +714,46 @@ CHANCE_LEGEND = (
 )
 
 
+#: The Pattern column (hotspots.patterns), after the trend.
+PATTERN_HEADER = "Pattern"
+
+
+def pattern_legend(periods: Sequence[str], cell_m: float | None = None) -> str:
+    """The legend line under a sheet with the Pattern column.
+
+    Examples
+    --------
+    >>> pattern_legend(["autumn 2017-18", "winter 2017-18", "autumn 2018-19"], 55)[:60]
+    'Pattern: how the place under each hotspot (the 55 m grid cel'
+    >>> pattern_legend([])
+    'Pattern: not shown; the data holds fewer than two seasons up to this selection.'
+    """
+    if len(periods) < 2:
+        return "Pattern: not shown; the data holds fewer than two seasons up to this selection."
+    size = f"{cell_m:g} m " if cell_m else ""
+    t = len(periods)
+    return (
+        f"Pattern: how the place under each hotspot (the {size}grid cell holding its busiest map "
+        f"point) changed over the {t} seasons {periods[0]} to {periods[-1]}; "
+        "hot = inside that season's hotspots. Persistent: hot in at least 80% of them. Emerging: "
+        f"hot in the latest, never in the first {t // 2}. Former: hot in the first {t // 2}, "
+        f"never since. Diminishing: hot in the first {t // 2}, not in the latest, but in "
+        f"between. Intermittent: any other. 'persistent {t - 1}/{t}' = hot in {t - 1} of the "
+        f"{t} seasons."
+    )
+
+
 def _sheet_header(frame: pd.DataFrame) -> list[str]:
-    return SHEET_HEADER + ([CHANCE_HEADER] if "significant" in frame.columns else [])
+    header = list(SHEET_HEADER)
+    if _has_patterns(frame):
+        header.insert(6, PATTERN_HEADER)
+    return header + ([CHANCE_HEADER] if "significant" in frame.columns else [])
+
+
+def _sheet_pattern_legend(sheet: gpd.GeoDataFrame) -> str:
+    if not _has_patterns(sheet):
+        return ""
+    return pattern_legend(sheet.attrs.get("pattern_periods", []), sheet.attrs.get("pattern_cell_m"))
 ROWS_PER_PAGE = 22
 
 
@@ -762,6 +816,10 @@ def sheet_figures(
                 widths = [0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15]
                 if "significant" in chunk.columns:  # make room: narrower place and trend
                     widths = [0.035, 0.19, 0.11, 0.065, 0.05, 0.13, 0.11, 0.14, 0.14]
+                if _has_patterns(chunk):  # the Pattern column after the trend
+                    widths = [0.03, 0.2, 0.11, 0.07, 0.05, 0.15, 0.11, 0.11, 0.17]
+                    if "significant" in chunk.columns:
+                        widths = [0.03, 0.15, 0.09, 0.06, 0.05, 0.11, 0.12, 0.1, 0.16, 0.13]
                 table = tab.table(cellText=_sheet_rows(chunk), colLabels=_sheet_header(chunk),
                                   loc="upper center", cellLoc="left",
                                   colWidths=widths)  # fmt: skip
@@ -777,8 +835,13 @@ def sheet_figures(
                             cell.get_text().set_color("white")
             else:
                 tab.text(0.5, 0.9, "No hotspots in this selection.", ha="center", fontsize=11)
-            if "significant" in sheet.columns:
-                fig.text(0.415, 0.115, textwrap.fill(CHANCE_LEGEND, 118), fontsize=6.5, va="top")
+            legends = [t for t in (_sheet_pattern_legend(sheet),
+                                   CHANCE_LEGEND if "significant" in sheet.columns else "") if t]
+            if legends:
+                # Under the longest table a page holds (ROWS_PER_PAGE rows end near 0.26).
+                fig.text(0.415, 0.2 if len(legends) > 1 else 0.13,
+                         "\n".join(textwrap.fill(t, 124) for t in legends), fontsize=6.5,
+                         va="top")  # fmt: skip
             fig.text(0.03, 0.045, textwrap.fill(footer, 190), fontsize=6.5, va="center")
             yield fig
 
@@ -868,6 +931,8 @@ def sheet_html(
         for row in _sheet_rows(frame):
             parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
         parts.append("</tbody></table></section>")
+    if _has_patterns(sheet):
+        parts.append(f"<p class='legend'>{esc(_sheet_pattern_legend(sheet))}</p>")
     if "significant" in sheet.columns:
         parts.append(f"<p class='legend'>{esc(CHANCE_LEGEND)}</p>")
     footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)

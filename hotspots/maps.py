@@ -11,6 +11,11 @@ The map of one selection has, as layers an officer can switch on and off:
   cell, never one per incident, so the page stays small), viridis gradient;
 * **Wards**: a choropleth of counts (or rate per 1,000 residents where
   population is known), always with outlines and name labels;
+* **How places changed** (``patterns=``, off until switched on): the grid
+  cells hot in any season up to the selected one, coloured by their pattern
+  (:mod:`hotspots.patterns`; Okabe-Ito colours of :mod:`hotspots.cartography`,
+  a legend row per class), with a tooltip naming the class and the seasons the
+  place was hot; neighbouring cells with the same history are drawn as one shape;
 * **Roads** (``roads=``): street lines and names from street zoom;
 * **Incident points**: a fast clustered-marker layer, capped at ``max_points``
   (a fixed random sample beyond that);
@@ -563,6 +568,63 @@ def _hotspot_labels(clusters: gpd.GeoDataFrame) -> folium.FeatureGroup:
     return group
 
 
+def pattern_features(patterns: gpd.GeoDataFrame) -> dict:
+    """The pattern cells as small GeoJSON (EPSG:4326): one shape per class and history.
+
+    Cells with the same pattern and the same periods hot are dissolved into one
+    (multi)polygon, so the page carries each history once. Properties:
+    ``pattern``, ``hot_count`` ("7 of 8 seasons"), ``hot_in`` (the periods),
+    ``places`` (cells) and ``_fill`` (:data:`hotspots.cartography.PATTERN_COLOURS`).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame({"pattern": ["emerging", "emerging"], "periods_hot": [1, 1],
+    ...     "hot_in": ["winter 2018-19"] * 2},
+    ...     geometry=[box(404000, 267000, 404050, 267050), box(404050, 267000, 404100, 267050)],
+    ...     crs=27700)
+    >>> cells.attrs.update(periods=["autumn 2018-19", "winter 2018-19"], by="season")
+    >>> f = pattern_features(cells)["features"]
+    >>> len(f), f[0]["properties"]["hot_count"], f[0]["properties"]["places"]
+    (1, '1 of 2 seasons', 2)
+    """
+    check_columns(patterns, ["pattern", "periods_hot", "hot_in"], argument="patterns")
+    t = len(patterns.attrs.get("periods", []))
+    by = patterns.attrs.get("by", "season")
+    cells = to_analysis_crs(patterns)[["pattern", "periods_hot", "hot_in", "geometry"]]
+    cells = cells.assign(places=1)
+    merged = cells.dissolve(by=["pattern", "hot_in"], aggfunc={"periods_hot": "first",
+                                                               "places": "sum"}).reset_index()  # fmt: skip
+    order = {name: i for i, name in enumerate(carto.PATTERN_COLOURS)}
+    merged = merged.sort_values(["pattern", "hot_in"], key=lambda c: c.map(order) if c.name ==
+                                "pattern" else c, ignore_index=True)  # fmt: skip
+    merged["hot_count"] = [f"{int(k)} of {t} {by}s" for k in merged["periods_hot"]]
+    merged["_fill"] = merged["pattern"].map(carto.PATTERN_COLOURS).fillna(carto.NO_VALUE)
+    for col in ("pattern", "hot_in"):  # folium writes tooltip values as HTML
+        merged[col] = [html.escape(str(v)) for v in merged[col]]
+    return _web_features(merged, ["pattern", "hot_count", "hot_in", "places", "_fill"])
+
+
+def _pattern_layer(patterns: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """The "How places changed" layer (off until switched on in the layer list)."""
+    group = folium.FeatureGroup(name=carto.PATTERN_LAYER, show=False)
+    folium.GeoJson(
+        pattern_features(patterns),
+        name=carto.PATTERN_LAYER,
+        style_function=lambda f: {
+            "className": "pattern-cell",
+            "color": carto.PATTERN_OUTLINE,
+            "weight": 0.6,
+            "fillColor": f["properties"]["_fill"],
+            "fillOpacity": carto.PATTERN_WEB_OPACITY,
+        },
+        highlight_function=lambda f: {"weight": 2},
+        tooltip=folium.GeoJsonTooltip(fields=["pattern", "hot_count", "hot_in"],
+                                      aliases=["Pattern", "Hot", "When hot"]),
+    ).add_to(group)  # fmt: skip
+    return group
+
+
 def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str, carto.Classes]:
     use_rate = bool(ward_stats["rate_per_1000"].notna().any())
     value_col = "rate_per_1000" if use_rate else "incidents"
@@ -694,6 +756,7 @@ def hotspot_map(
     tiles_attribution: str | None = None,
     max_points: int = 2000,
     caption: str | None = None,
+    patterns: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the hotspot map of one selection.
 
@@ -727,6 +790,9 @@ def hotspot_map(
         Cap on the incident markers.
     caption : str, optional
         A line for the legend, e.g. the selection.
+    patterns : geopandas.GeoDataFrame, optional
+        :func:`hotspots.patterns.place_patterns` up to the selection: the "How
+        places changed" layer (off until switched on) and its legend rows.
 
     Returns
     -------
@@ -776,6 +842,11 @@ def hotspot_map(
         # says: a hidden group around it keeps the points off until they are switched on.
         group = folium.FeatureGroup(name=f"Incident points ({shown})", show=False).add_to(m)
         FastMarkerCluster(points, callback=POINT_CALLBACK, control=False).add_to(group)
+    pattern_rows: list[carto.LegendEntry] = []
+    if patterns is not None and len(patterns):
+        _pattern_layer(patterns).add_to(m)
+        pattern_rows = carto.pattern_legend_entries(patterns.attrs.get("periods", []),
+                                                    by=patterns.attrs.get("by", "season"))  # fmt: skip
     hulls, hull_cls = _hull_layer(clusters)
     if hulls is not None:
         hulls.add_to(m)
@@ -789,9 +860,11 @@ def hotspot_map(
         Roads(lines, names).add_to(m)
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
                                    heat=bool(heat), centres=centres, roads=has_roads)  # fmt: skip
+    entries += pattern_rows
     if caption:
         notes.insert(0, caption)
-    notes.append("Heat and incident points: switch on in the layer list.")
+    notes.append("Heat, incident points" + (" and how places changed" if pattern_rows else "")
+                 + ": switch on in the layer list.")
     Legend(entries, notes).add_to(m)
     Attribution(carto.attribution()).add_to(m)
     Navigation(home).add_to(m)

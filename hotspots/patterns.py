@@ -144,12 +144,22 @@ def periods_until(
     return periods[: last + 1]
 
 
-def hot_cells(grid: Grid, clusters: gpd.GeoDataFrame) -> np.ndarray:
+def hot_cells(grid: Grid, clusters: gpd.GeoDataFrame, *, centres: gpd.GeoSeries | None = None) -> np.ndarray:
     """The cells one period's hotspots make hot (bool, one per grid cell).
 
     A cell is hot when its centre lies inside a hotspot's outline, or when it
     holds a hotspot's busiest map point (``point_x``, ``point_y``), so that a
-    hotspot too small to hold a cell centre still makes one place hot.
+    hotspot too small to hold a cell centre still makes one place hot. Only
+    cells overlapping the study area can be hot.
+
+    Parameters
+    ----------
+    grid : hotspots.evaluate.Grid
+    clusters : geopandas.GeoDataFrame
+        The period's hotspots (outlines; ``point_x``/``point_y`` when known).
+    centres : geopandas.GeoSeries, optional
+        The centres of the grid's cells inside the study area, indexed by cell
+        (:func:`inside_centres`), to reuse across periods.
 
     Examples
     --------
@@ -164,14 +174,28 @@ def hot_cells(grid: Grid, clusters: gpd.GeoDataFrame) -> np.ndarray:
     if clusters.empty:
         return flag
     hulls = to_analysis_crs(clusters)
-    centres = grid.centres()
-    pts = gpd.GeoSeries(gpd.points_from_xy(centres[:, 0], centres[:, 1]))
+    pts = inside_centres(grid) if centres is None else centres
     _, inside = pts.sindex.query(hulls.geometry.values, predicate="contains")
-    flag[inside] = True
+    flag[pts.index.to_numpy()[inside]] = True
     if {"point_x", "point_y"} <= set(hulls.columns):
         at = grid.cell_of(hulls[["point_x", "point_y"]].to_numpy(dtype=float))
         flag[at[at >= 0]] = True
     return flag & grid.inside
+
+
+def inside_centres(grid: Grid) -> gpd.GeoSeries:
+    """The centres of the cells overlapping the study area, indexed by cell number.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = study_grid(gpd.GeoDataFrame(geometry=[box(0, 0, 200, 100)], crs=27700), cell_m=100)
+    >>> inside_centres(g).x.tolist()
+    [50.0, 150.0]
+    """
+    cells = np.flatnonzero(grid.inside)
+    xy = grid.centres()[cells]
+    return gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), index=cells, crs=ANALYSIS_CRS)
 
 
 def _grid_attrs(grid: Grid) -> dict:
@@ -190,9 +214,13 @@ def _cell_places(incidents: gpd.GeoDataFrame, cells: np.ndarray) -> pd.DataFrame
     locs = locs[locs["location"].str.strip() != ""].sort_values(
         ["cell", "n", "location"], ascending=[True, False, True]
     )
-    locs = locs.groupby("cell").head(3)
-    text = (locs["location"] + " (" + locs["n"].astype(str) + ")").groupby(locs["cell"]).agg("; ".join)
-    out["top_locations"] = text.reindex(out.index).fillna("")
+    locs = locs.assign(k=locs.groupby("cell").cumcount())
+    locs = locs[locs["k"] < 3]  # the three commonest, "On or near X (12); ..." as clusters write them
+    text = (locs["location"] + " (" + locs["n"].astype(str) + ")").to_numpy()
+    wide = pd.DataFrame({"cell": locs["cell"].to_numpy(), "k": locs["k"].to_numpy(), "t": text})
+    wide = wide.pivot(index="cell", columns="k", values="t").reindex(columns=range(3)).fillna("")
+    joined = wide[0].str.cat([("; " + wide[k]).where(wide[k] != "", "") for k in (1, 2)])
+    out["top_locations"] = joined.reindex(out.index).fillna("")
     wards = (frame.assign(ward=frame["ward"].fillna("").astype(str))
              .groupby(["cell", "ward"]).size().rename("n").reset_index()
              .sort_values(["cell", "n", "ward"], ascending=[True, False, True])
@@ -276,10 +304,11 @@ def place_patterns(
     used = incidents.loc[keep]
     used_label = label_of[keep].to_numpy()
     columns, min_samples = {}, {}
+    centres = inside_centres(grid)
     for label, key in progress(periods) if progress else periods:
         chosen = used.loc[used_label == key]
         found, _ = clusters_and_members(chosen, params=params, study_area_m2=grid.study_area_m2)
-        columns[label] = hot_cells(grid, found)
+        columns[label] = hot_cells(grid, found, centres=centres)
         min_samples[label] = int(found.attrs["min_samples"])
     order = [label for label, _ in periods]
     table = pd.DataFrame(columns)
@@ -369,8 +398,8 @@ def pattern_counts(cells: gpd.GeoDataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> c = pd.DataFrame({"pattern": ["emerging", "persistent", "emerging"]})
-    >>> pattern_counts(c).values.tolist()[:2], pattern_counts(c).iloc[-1].tolist()
-    ([['emerging', 2], ['persistent', 1]], ['Total', 3])
+    >>> pattern_counts(c).values.tolist()
+    [['emerging', 2], ['persistent', 1], ['intermittent', 0], ['diminishing', 0], ['former', 0], ['Total', 3]]
     """
     counts = cells["pattern"].value_counts().reindex(list(PATTERNS), fill_value=0)
     out = counts.rename_axis("pattern").reset_index(name="places")

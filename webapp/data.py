@@ -357,6 +357,24 @@ class DataStore:
 
         return self.cached("accuracy", sel, compute)
 
+    def patterns(self, sel: Selection) -> gpd.GeoDataFrame | None:
+        """Place patterns over the seasons up to the selection's last (None: fewer than two).
+
+        Cached per dataset version and selection *period* (year, season and the
+        DBSCAN settings): every area and ward view of it shares one answer. See
+        :func:`hotspots.tasking.patterns_for`.
+        """
+        period = Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
+
+        def compute(data: Loaded) -> gpd.GeoDataFrame | None:
+            from hotspots.tasking import patterns_for
+
+            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            return patterns_for(data.prepared, season=sel.season_filter,
+                                financial_year=sel.financial_year, params=params)  # fmt: skip
+
+        return self.cached("patterns", period, compute)
+
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
         """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""
         return self.cached(
@@ -424,6 +442,7 @@ class DataStore:
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,
                 caption=f"{sel.label}. {clusters.attrs.get('parameters', '')}",
+                patterns=self.patterns(sel),
             )
             return localized_html(m)
 
