@@ -218,7 +218,8 @@ def _cell_places(incidents: gpd.GeoDataFrame, cells: np.ndarray) -> pd.DataFrame
     locs = locs[locs["k"] < 3]  # the three commonest, "On or near X (12); ..." as clusters write them
     text = (locs["location"] + " (" + locs["n"].astype(str) + ")").to_numpy()
     wide = pd.DataFrame({"cell": locs["cell"].to_numpy(), "k": locs["k"].to_numpy(), "t": text})
-    wide = wide.pivot(index="cell", columns="k", values="t").reindex(columns=range(3)).fillna("")
+    wide = wide.pivot(index="cell", columns="k", values="t").reindex(columns=range(3)).astype(object)
+    wide = wide.where(wide.notna(), "")
     joined = wide[0].str.cat([("; " + wide[k]).where(wide[k] != "", "") for k in (1, 2)])
     out["top_locations"] = joined.reindex(out.index).fillna("")
     wards = (frame.assign(ward=frame["ward"].fillna("").astype(str))
