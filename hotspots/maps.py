@@ -210,6 +210,14 @@ class Legend(MacroElement):
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
+            // A section that belongs to a layer shows while that layer is on.
+            var show = function (name, on) {
+                legend.getContainer().querySelectorAll("[data-layer]").forEach(function (s) {
+                    if (s.getAttribute("data-layer") === name) { s.hidden = !on; }
+                });
+            };
+            {{ this._parent.get_name() }}.on("overlayadd", function (e) { show(e.name, true); });
+            {{ this._parent.get_name() }}.on("overlayremove", function (e) { show(e.name, false); });
         })();
         {% endmacro %}
         """
@@ -230,10 +238,16 @@ def legend_html(entries: list[carto.LegendEntry], notes: list[str]) -> str:
     >>> "<h4>Map</h4>" in legend_html(e, ["note"])
     True
     """
-    parts, section = [], None
+    parts, section, in_layer = [], None, False
     for entry in entries:
         if entry.section != section:
             section = entry.section
+            if in_layer:
+                parts.append("</div>")
+            # A layer that starts off (place patterns) has its section shown only while it is on.
+            in_layer = section.startswith(carto.PATTERN_LAYER)
+            if in_layer:
+                parts.append(f'<div data-layer="{html.escape(carto.PATTERN_LAYER)}" hidden>')
             parts.append(f"<h4>{html.escape(section)}</h4>")
         colour = entry.colours[0] if entry.colours else "transparent"
         if entry.kind == "fill":
@@ -247,6 +261,8 @@ def legend_html(entries: list[carto.LegendEntry], notes: list[str]) -> str:
         else:
             swatch = ""
         parts.append(f"<div>{swatch}{html.escape(entry.label)}</div>")
+    if in_layer:
+        parts.append("</div>")
     parts.extend(f"<p>{html.escape(n)}</p>" for n in notes)
     return "".join(parts)
 
@@ -620,7 +636,8 @@ def _pattern_layer(patterns: gpd.GeoDataFrame) -> folium.FeatureGroup:
         },
         highlight_function=lambda f: {"weight": 2},
         tooltip=folium.GeoJsonTooltip(fields=["pattern", "hot_count", "hot_in"],
-                                      aliases=["Pattern", "Hot", "When hot"]),
+                                      aliases=["Pattern", "Hot", "When hot"],
+                                      style="white-space: normal; width: 300px;"),
     ).add_to(group)  # fmt: skip
     return group
 
@@ -860,7 +877,9 @@ def hotspot_map(
         Roads(lines, names).add_to(m)
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
                                    heat=bool(heat), centres=centres, roads=has_roads)  # fmt: skip
-    entries += pattern_rows
+    after = max((i + 1 for i, e in enumerate(entries) if e.section == "Hotspots: incidents"),
+                default=0)  # the pattern classes right under the hotspot classes
+    entries[after:after] = pattern_rows
     if caption:
         notes.insert(0, caption)
     notes.append("Heat, incident points" + (" and how places changed" if pattern_rows else "")
