@@ -5,7 +5,7 @@ the report pack's table and ``hotspots patterns`` use):
 
 * **A place** is a square cell of the study grid (:func:`hotspots.evaluate.study_grid`:
   the shorter side of the wards' bounding box / 150, rounded to 5 m, between
-  25 m and 250 m; 60 m for the demo borough, 55 m for Redditch).
+  25 m and 250 m; 55 m for the demo borough, 65 m for Redditch).
 * **The periods** are the seasons of each financial year, in the order the app
   selects them (``spring 2018-19`` = April, May 2018 and March 2019; then
   summer, autumn, winter), or calendar months with ``by="month"``. Only
