@@ -267,7 +267,7 @@ def default_cell_m(study_area: gpd.GeoDataFrame) -> float:
 
     The rule of thumb of Chainey & Ratcliffe (2005, *GIS and Crime Mapping*),
     rounded to 5 m and kept between 25 m and 250 m. For Redditch (about
-    8.6 x 11.6 km) it gives 55 m.
+    8.6 x 11.6 km) it gives 65 m.
 
     Examples
     --------

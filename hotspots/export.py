@@ -684,18 +684,19 @@ def _has_patterns(frame: pd.DataFrame) -> bool:
     return "pattern" in frame.columns
 
 
-def _sheet_rows(frame: pd.DataFrame) -> list[list[str]]:
+def _sheet_rows(frame: pd.DataFrame, *, narrow: bool = False) -> list[list[str]]:
     tested = "significant" in frame.columns
     patterned = _has_patterns(frame)
+    place_w, when_w = (28, 24) if narrow else (34, 30)
     rows = []
     for r in frame.itertuples(index=False):
         when = "; ".join(p for p in (r.peak_weekday, r.peak_hour) if p)
         trend = r.trend if pd.isna(r.previous) else f"{r.trend} ({int(r.previous)})"
         rows.append([
-            str(r.rank), textwrap.shorten(str(r.place), 34, placeholder="..."), str(r.ward),
+            str(r.rank), textwrap.shorten(str(r.place), place_w, placeholder="..."), str(r.ward),
             str(r.incidents), f"{100 * r.share:.1f}%", trend,
         ] + ([_pattern_mark(r.pattern, r.hot_periods)] if patterned else []) + [
-            str(r.peak_months), textwrap.shorten(when, 30, placeholder="...") or "-",
+            str(r.peak_months), textwrap.shorten(when, when_w, placeholder="...") or "-",
         ] + ([_chance_mark(r.significant)] if tested else []))  # fmt: skip
     return rows
 
@@ -732,19 +733,21 @@ def pattern_legend(periods: Sequence[str], cell_m: float | None = None) -> str:
         return "Pattern: not shown; the data holds fewer than two seasons up to this selection."
     size = f"{cell_m:g} m " if cell_m else ""
     t = len(periods)
+    k = -(-4 * t // 5)  # the fewest seasons a persistent place is hot in (80%, rounded up)
     return (
         f"Pattern: how the place under each hotspot (the {size}grid cell holding its busiest map "
         f"point) changed over the {t} seasons {periods[0]} to {periods[-1]}; "
         "hot = inside that season's hotspots. Persistent: hot in at least 80% of them. Emerging: "
         f"hot in the latest, never in the first {t // 2}. Former: hot in the first {t // 2}, "
         f"never since. Diminishing: hot in the first {t // 2}, not in the latest, but in "
-        f"between. Intermittent: any other. 'persistent {t - 1}/{t}' = hot in {t - 1} of the "
-        f"{t} seasons."
+        f"between. Intermittent: any other. 'persistent {k}/{t}' = hot in {k} of the {t} seasons."
     )
 
 
-def _sheet_header(frame: pd.DataFrame) -> list[str]:
+def _sheet_header(frame: pd.DataFrame, *, narrow: bool = False) -> list[str]:
     header = list(SHEET_HEADER)
+    if narrow:  # the page's subtitle says what the trend compares
+        header = ["Trend" if h.startswith("Trend") else h for h in header]
     if _has_patterns(frame):
         header.insert(6, PATTERN_HEADER)
     return header + ([CHANCE_HEADER] if "significant" in frame.columns else [])
@@ -791,7 +794,10 @@ def sheet_figures(
             fig.text(0.03, 0.915, f"{len(frame)} hotspot(s), ranked by incidents across the "
                      "whole selection; trend compares the same season a year before. "
                      "Map labels: rank and main street.", fontsize=8, va="center")  # fmt: skip
-            ax = fig.add_axes((0.02, 0.25, 0.38, 0.63))
+            # Ten columns (pattern and chance test): a narrower map, a wider table.
+            crowded = _has_patterns(sheet) and "significant" in sheet.columns
+            split = 0.375 if crowded else 0.415
+            ax = fig.add_axes((0.02, 0.25, split - 0.035, 0.63))
             page_hulls = hulls.loc[[c for c in chunk["cluster_id"] if c in hulls.index]]
             page_hulls = page_hulls.assign(rank=chunk.set_index("cluster_id")["rank"])
             bounds = page_hulls.total_bounds if len(page_hulls) else layer.bounds
@@ -810,7 +816,7 @@ def sheet_figures(
             add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.02, 0.245), ncols=2,
                        fontsize=6.5, frameon=False, handlelength=1.4, columnspacing=1.2,
                        wrap=34)  # fmt: skip
-            tab = fig.add_axes((0.415, 0.1, 0.575, 0.78))
+            tab = fig.add_axes((split, 0.1, 0.99 - split, 0.78))
             tab.set_axis_off()
             if len(chunk):
                 widths = [0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15]
@@ -819,12 +825,13 @@ def sheet_figures(
                 if _has_patterns(chunk):  # the Pattern column after the trend
                     widths = [0.03, 0.2, 0.11, 0.07, 0.05, 0.15, 0.11, 0.11, 0.17]
                     if "significant" in chunk.columns:
-                        widths = [0.03, 0.15, 0.09, 0.06, 0.05, 0.11, 0.12, 0.1, 0.16, 0.13]
-                table = tab.table(cellText=_sheet_rows(chunk), colLabels=_sheet_header(chunk),
+                        widths = [0.025, 0.19, 0.11, 0.06, 0.05, 0.1, 0.105, 0.11, 0.13, 0.12]
+                table = tab.table(cellText=_sheet_rows(chunk, narrow=crowded),
+                                  colLabels=_sheet_header(chunk, narrow=crowded),
                                   loc="upper center", cellLoc="left",
                                   colWidths=widths)  # fmt: skip
                 table.auto_set_font_size(False)
-                table.set_fontsize(6.5)
+                table.set_fontsize(6.0 if crowded else 6.5)
                 table.scale(1, 1.35)
                 if classes is not None:  # the rank cell takes the hotspot's map colour
                     for row, n in enumerate(chunk["incidents"], start=1):
@@ -839,7 +846,7 @@ def sheet_figures(
                                    CHANCE_LEGEND if "significant" in sheet.columns else "") if t]
             if legends:
                 # Under the longest table a page holds (ROWS_PER_PAGE rows end near 0.26).
-                fig.text(0.415, 0.2 if len(legends) > 1 else 0.13,
+                fig.text(split, 0.2 if len(legends) > 1 else 0.13,
                          "\n".join(textwrap.fill(t, 124) for t in legends), fontsize=6.5,
                          va="top")  # fmt: skip
             fig.text(0.03, 0.045, textwrap.fill(footer, 190), fontsize=6.5, va="center")
