@@ -241,6 +241,7 @@ def place_patterns(
     params: ClusterParams | None = None,
     cell_m: float | None = None,
     progress=None,
+    known: dict[str, gpd.GeoDataFrame] | None = None,
 ) -> gpd.GeoDataFrame:
     """Grid cells that were hot in any period, with their pattern (see the module notes).
 
@@ -262,6 +263,11 @@ def place_patterns(
         Cell side; by default :func:`hotspots.evaluate.default_cell_m`.
     progress : callable, optional
         Wraps the list of periods (e.g. ``tqdm``).
+    known : dict, optional
+        Hotspots already found for some periods, by label (``"autumn 2018-19"``):
+        the whole study area's, with the same ``params`` (as
+        :func:`hotspots.pipeline.find_hotspots` gives them), so that a tasking
+        sheet does not cluster its own season twice.
 
     Returns
     -------
@@ -307,8 +313,11 @@ def place_patterns(
     columns, min_samples = {}, {}
     centres = inside_centres(grid)
     for label, key in progress(periods) if progress else periods:
-        chosen = used.loc[used_label == key]
-        found, _ = clusters_and_members(chosen, params=params, study_area_m2=grid.study_area_m2)
+        if known and label in known:
+            found = known[label]
+        else:
+            chosen = used.loc[used_label == key]
+            found, _ = clusters_and_members(chosen, params=params, study_area_m2=grid.study_area_m2)
         columns[label] = hot_cells(grid, found, centres=centres)
         min_samples[label] = int(found.attrs["min_samples"])
     order = [label for label, _ in periods]

@@ -309,14 +309,17 @@ def patterns_for(
     season: str | None,
     financial_year: str | None,
     params: ClusterParams | None = None,
+    known: dict[str, gpd.GeoDataFrame] | None = None,
 ) -> gpd.GeoDataFrame | None:
     """The place patterns up to a selection, or None when the data holds fewer than two seasons.
 
-    See :func:`hotspots.patterns.place_patterns` (seasons of financial years).
+    See :func:`hotspots.patterns.place_patterns` (seasons of financial years;
+    ``known``: hotspots already found, by period label).
     """
     try:
         return place_patterns(prepared.incidents, prepared.wards, season=season,
-                              financial_year=financial_year, params=params)  # fmt: skip
+                              financial_year=financial_year, params=params,
+                              known=known)  # fmt: skip
     except HotspotsError as exc:
         log.info("no place patterns: %s", exc)
         return None
@@ -347,13 +350,13 @@ def tasking(
         )
     parse_financial_year(financial_year)
     check_view(prepared, area=area, ward=ward)
-    found = find_hotspots(
-        prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params
-    )
+    whole = find_hotspots(prepared, season=season, financial_year=financial_year, params=params)
+    found = whole.within(area=area, ward=ward) if (area or ward) else whole
     clusters = add_trend(found.clusters, prepared, season=season, financial_year=financial_year)
-    if patterns is True:
+    if patterns is True:  # this season's hotspots are one of the periods: not clustered again
+        known = {f"{season} {financial_year}": whole.clusters} if season not in (None, "all") else None
         patterns = patterns_for(prepared, season=season, financial_year=financial_year,
-                                params=params)  # fmt: skip
+                                params=params, known=known)  # fmt: skip
     cells = patterns if isinstance(patterns, gpd.GeoDataFrame) else None
     sheet = sheet_from_clusters(clusters, found.period, members=found.members, patterns=cells)
     kept = {k: sheet.attrs[k] for k in ("pattern_periods", "pattern_by", "pattern_cell_m")
@@ -372,6 +375,7 @@ def tasking_sheet(
     area: str | None = None,
     ward: str | None = None,
     params: ClusterParams | None = None,
+    patterns: gpd.GeoDataFrame | bool = True,
 ) -> gpd.GeoDataFrame:
     """Rank one selection's hotspots for patrol tasking.
 
@@ -387,6 +391,8 @@ def tasking_sheet(
         Only this focus area / ward.
     params : ClusterParams, optional
         DBSCAN settings.
+    patterns : geopandas.GeoDataFrame or bool, default True
+        The Pattern column: see :func:`tasking`.
 
     Returns
     -------
@@ -416,5 +422,6 @@ def tasking_sheet(
     ('On or near Market Place', 'Town centre', 'persistent')
     """
     return tasking(
-        prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params
+        prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params,
+        patterns=patterns,
     )[0]
