@@ -1132,8 +1132,8 @@ def _combo_hotspots(
     """Clusters, tasking sheet (when a financial year is set) and selection of one combination."""
     sel = {"season": combo.season, "area": combo.area, "ward": combo.ward}
     if combo.financial_year:
-        sheet, clusters = tasking(
-            prepared, financial_year=combo.financial_year, params=params, **sel
+        sheet, clusters = tasking(  # the pack's top-hotspot table has no Pattern column
+            prepared, financial_year=combo.financial_year, params=params, patterns=False, **sel
         )
     else:
         clusters, sheet = hotspots_for(prepared, params=params, **sel), None
