@@ -1,22 +1,28 @@
-"""Benchmark: what the "How places changed" layer costs a cold map of the demo.
+"""Benchmark: what the "How places changed" layer costs the demo's map.
 
 Run on demand: ``.venv/bin/python bench/patterns.py``. For each season of
-2018-19 and the whole year, on the embedded demo, times (CPU and wall seconds):
+2018-19 and the whole year, on the embedded demo (CPU and wall seconds):
 
-* the place patterns alone (DBSCAN once per season up to the selection);
-* a cold map frame without the layer (the baseline: what the map cost before);
-* a cold map frame with it, as the web app draws it (patterns cached per period);
+* baseline: a cold map frame without the layer (the selection's hotspots with
+  their trend, the ward layer, the drawing), as before the layer existed;
+* lazy (what the web app does): the same frame with the layer listed, off, and
+  its legend (periods found without clustering);
+* first switch-on: ``/api/patterns``'s work, the place patterns (DBSCAN once per
+  season up to the selection) and their GeoJSON; cached per period afterwards;
+* eager: the frame with the squares inside it (the one-file map's way).
 
-and prints the ratio with / without, the frame sizes and the load average.
+Prints the ratios against the baseline, the frame sizes and the load average.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
 from hotspots.assets import localized_html
-from hotspots.maps import hotspot_map
+from hotspots.maps import hotspot_map, pattern_features
+from hotspots.patterns import selection_periods
 from hotspots.privacy import redact_places
 from hotspots.tasking import patterns_for
 from webapp import results
@@ -30,37 +36,43 @@ def _timed(func):
     return out, time.process_time() - cpu, time.perf_counter() - wall
 
 
-def _frame(store: DataStore, sel: Selection, patterns) -> str:
-    """The map frame as ``DataStore.map_html`` draws it, with or without the pattern layer."""
+def _frame(sel: Selection, **layer) -> str:
+    """A cold map frame of ``sel`` (a new store: nothing cached but the loaded data)."""
+    store = DataStore(spec_from_config({}))
     data = store.loaded()
     clusters = store.clusters(sel)
-    whole = Selection(sel.fy, sel.season, BOROUGH)
-    m = hotspot_map(store.ward_layer(whole), redact_places(clusters),
-                    results.selected_incidents(data.prepared, sel), areas=data.prepared.areas,
-                    caption=sel.label, patterns=patterns)  # fmt: skip
+    m = hotspot_map(store.ward_layer(Selection(sel.fy, sel.season, BOROUGH)),
+                    redact_places(clusters), results.selected_incidents(data.prepared, sel),
+                    areas=data.prepared.areas, caption=sel.label, **layer)  # fmt: skip
     return localized_html(m)
 
 
 def main() -> None:
-    store = DataStore(spec_from_config({}))
-    data = store.loaded()
-    print(f"demo: {len(data.prepared.incidents):,} incidents; load average {os.getloadavg()}")
-    print(f"{'selection':<18} {'patterns':>15} {'map without':>15} {'map with':>15} "
-          f"{'ratio':>6} {'KB without':>10} {'KB with':>8}")  # fmt: skip
+    data = DataStore(spec_from_config({})).loaded()
+    inc = data.prepared.incidents
+    print(f"demo: {len(inc):,} incidents; load average {os.getloadavg()}")
+    print(f"{'selection':<20} {'baseline':>13} {'lazy':>13} {'switch-on':>13} {'eager':>13} "
+          f"{'KB base/lazy/eager':>19}")  # fmt: skip
     for season in ("spring", "summer", "autumn", "winter", "all"):
         sel = Selection("2018-19", season)
-        store.clusters(sel), store.ward_layer(Selection("2018-19", season, BOROUGH))  # warm
-        cells, pc, pw = _timed(lambda: patterns_for(data.prepared, season=sel.season_filter,
-                                                     financial_year="2018-19"))  # fmt: skip
-        without, wc, ww = _timed(lambda: _frame(store, sel, None))
-        # With: the patterns computed, then the map drawn (a cold web request does both).
-        withl, mc, mw = _timed(lambda: _frame(store, sel, cells))
-        mc, mw = mc + pc, mw + pw
-        print(f"{sel.label[:18]:<18} {pc:6.2f} ({pw:5.2f}) {wc:6.2f} ({ww:5.2f}) "
-              f"{mc:6.2f} ({mw:5.2f}) {mc / wc:5.1f}x {len(without) / 1024:10.0f} "
-              f"{len(withl) / 1024:8.0f}")  # fmt: skip
-    print("CPU s (wall s). 'map with' = patterns + drawing; later views of the same period "
-          "(any area or ward, the tasking sheet) reuse the cached patterns.")
+        base, bc, bw = _timed(lambda sel=sel: _frame(sel))
+        lazy, lc, lw = _timed(lambda sel=sel: _frame(
+            sel, patterns_url="/api/patterns?x",
+            pattern_periods=selection_periods(inc, season=sel.season_filter,
+                                              financial_year="2018-19")))  # fmt: skip
+
+        def switch_on(sel=sel):
+            cells = patterns_for(data.prepared, season=sel.season_filter, financial_year="2018-19")
+            return cells, json.dumps(pattern_features(cells))
+
+        (cells, _), sc, sw = _timed(switch_on)
+        eager, ec, ew = _timed(lambda sel=sel, cells=cells: _frame(sel, patterns=cells))
+        ec, ew = ec + sc, ew + sw
+        print(f"{sel.label[:20]:<20} {bc:5.2f} ({bw:5.2f}) {lc:5.2f} ({lw:5.2f}) "
+              f"{sc:5.2f} ({sw:5.2f}) {ec:5.2f} ({ew:5.2f}) "
+              f"{len(base) / 1024:5.0f}/{len(lazy) / 1024:.0f}/{len(eager) / 1024:.0f}   "
+              f"lazy {lc / bc:.2f}x, eager {ec / bc:.1f}x")  # fmt: skip
+    print("CPU s (wall s) per cold request.")
 
 
 if __name__ == "__main__":

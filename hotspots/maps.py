@@ -488,6 +488,8 @@ class Navigation(MacroElement):
 
 
 _CSS = """<style>
+.pattern-tip { width: 300px; white-space: normal; border-collapse: collapse; }
+.pattern-tip th { text-align: left; vertical-align: top; padding-right: 8px; }
 .hotspot-legend { background: rgba(255,255,255,0.94); padding: 6px 9px; font: 12px/1.4 sans-serif;
   border-radius: 4px; box-shadow: 0 0 4px rgba(0,0,0,0.35); max-width: 250px;
   max-height: 60vh; overflow-y: auto; }
@@ -642,6 +644,63 @@ def _pattern_layer(patterns: gpd.GeoDataFrame) -> folium.FeatureGroup:
     return group
 
 
+class LazyPatterns(MacroElement):
+    """Fill the (empty) pattern layer from ``url`` the first time it is switched on.
+
+    The web app's way: a map costs nothing for the layer until someone asks for
+    it. The squares are styled and given tooltips as :func:`_pattern_layer` does;
+    if the request fails, the layer says so in a tooltip-free note on the map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var group = {{ this._parent.get_name() }}, map = {{ this.map_name }}, asked = false;
+            var esc = function (v) { var d = document.createElement("div");
+                d.textContent = v == null ? "" : String(v); return d.innerHTML; };
+            map.on("overlayadd", function (e) {
+                if (e.layer !== group || asked) { return; }
+                asked = true;
+                fetch({{ this.url | tojson }}, {credentials: "same-origin"})
+                    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+                    .then(function (doc) {
+                        L.geoJSON(doc, {
+                            style: function (f) { return {className: "pattern-cell",
+                                color: {{ this.outline | tojson }}, weight: 0.6,
+                                fillColor: f.properties._fill, fillOpacity: {{ this.opacity }}}; },
+                            onEachFeature: function (f, layer) {
+                                var p = f.properties;  // pattern and hot_in arrive escaped
+                                layer.bindTooltip("<table class='pattern-tip'><tr><th>Pattern</th><td>"
+                                    + p.pattern + "</td></tr><tr><th>Hot</th><td>" + esc(p.hot_count)
+                                    + "</td></tr><tr><th>When hot</th><td>" + p.hot_in
+                                    + "</td></tr></table>", {sticky: true});
+                                layer.on("mouseover", function () { layer.setStyle({weight: 2}); });
+                                layer.on("mouseout", function () { layer.setStyle({weight: 0.6}); });
+                            }
+                        }).addTo(group);
+                    })
+                    .catch(function (err) {
+                        asked = false;
+                        L.popup().setLatLng(map.getCenter()).setContent(
+                            "How places changed could not be loaded (" + esc(err.message)
+                            + "); try again.").openOn(map);
+                    });
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, map_name: str):
+        super().__init__()
+        self._name = "LazyPatterns"
+        self.url = url
+        self.map_name = map_name
+        self.outline = carto.PATTERN_OUTLINE
+        self.opacity = carto.PATTERN_WEB_OPACITY
+
+
 def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str, carto.Classes]:
     use_rate = bool(ward_stats["rate_per_1000"].notna().any())
     value_col = "rate_per_1000" if use_rate else "incidents"
@@ -774,6 +833,8 @@ def hotspot_map(
     max_points: int = 2000,
     caption: str | None = None,
     patterns: gpd.GeoDataFrame | None = None,
+    patterns_url: str | None = None,
+    pattern_periods: list[str] | None = None,
 ) -> folium.Map:
     """Build the hotspot map of one selection.
 
@@ -810,6 +871,10 @@ def hotspot_map(
     patterns : geopandas.GeoDataFrame, optional
         :func:`hotspots.patterns.place_patterns` up to the selection: the "How
         places changed" layer (off until switched on) and its legend rows.
+    patterns_url, pattern_periods : str and list of str, optional
+        Instead of ``patterns``: the layer is listed empty and filled from
+        ``patterns_url`` (GeoJSON of :func:`pattern_features`) the first time
+        it is switched on; ``pattern_periods`` label its legend (two or more).
 
     Returns
     -------
@@ -864,6 +929,10 @@ def hotspot_map(
         _pattern_layer(patterns).add_to(m)
         pattern_rows = carto.pattern_legend_entries(patterns.attrs.get("periods", []),
                                                     by=patterns.attrs.get("by", "season"))  # fmt: skip
+    elif patterns_url and pattern_periods and len(pattern_periods) >= 2:
+        group = folium.FeatureGroup(name=carto.PATTERN_LAYER, show=False).add_to(m)
+        LazyPatterns(patterns_url, m.get_name()).add_to(group)
+        pattern_rows = carto.pattern_legend_entries(pattern_periods)
     hulls, hull_cls = _hull_layer(clusters)
     if hulls is not None:
         hulls.add_to(m)

@@ -144,6 +144,32 @@ def periods_until(
     return periods[: last + 1]
 
 
+def selection_periods(
+    incidents: pd.DataFrame,
+    *,
+    season: str | None = None,
+    financial_year: str | None = None,
+    by: str = "season",
+) -> list[str]:
+    """The period labels :func:`place_patterns` would use for a selection, without clustering.
+
+    An empty list when the data holds fewer than two periods up to the selection
+    (or none for it): then there is no pattern to show.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"season": ["autumn", "winter"], "financial_year": ["2018-19"] * 2})
+    >>> selection_periods(t, financial_year="2018-19"), selection_periods(t, season="autumn")
+    (['autumn 2018-19', 'winter 2018-19'], [])
+    """
+    try:
+        periods = periods_until(pattern_periods(incidents, by=by), season=season,
+                                financial_year=financial_year)  # fmt: skip
+    except HotspotsError:
+        return []
+    return [label for label, _ in periods] if len(periods) >= 2 else []
+
+
 def hot_cells(grid: Grid, clusters: gpd.GeoDataFrame, *, centres: gpd.GeoSeries | None = None) -> np.ndarray:
     """The cells one period's hotspots make hot (bool, one per grid cell).
 

@@ -331,7 +331,14 @@ def test_tasking_downloads_and_page_carry_the_pattern(demo):
     doc = json.loads(client.get(f"/tasking.geojson?{query}").get_data(True))
     assert [f["properties"]["pattern"] for f in doc["features"]] == expected
     frame = client.get(f"/map/frame?{query}").get_data(True)
-    assert carto.PATTERN_LAYER in frame
+    assert carto.PATTERN_LAYER in frame and "/api/patterns?fy=2018-19" in frame  # fetched when on
+    layer = json.loads(client.get(f"/api/patterns?{query}").get_data(True))
+    per_class = pd.Series([f["properties"]["places"] for f in layer["features"]],
+                          index=[f["properties"]["pattern"] for f in layer["features"]])  # fmt: skip
+    assert per_class.groupby(level=0).sum().to_dict() == cells["pattern"].value_counts().to_dict()
+    assert layer["periods"] == cells.attrs["periods"] and "Open Government" in layer["attribution"]
+    first = json.loads(client.get("/api/patterns?fy=2017-18&season=spring").get_data(True))
+    assert first["features"] == [] and first["periods"] == []  # one season: nothing to classify
 
 
 def test_tasking_pdf_page_has_the_pattern_column(demo, autumn, tmp_path):

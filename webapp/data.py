@@ -42,6 +42,7 @@ from hotspots.assets import localized_html
 from hotspots.basemap import Basemap
 from hotspots.loader import DataSpec, load
 from hotspots.maps import hotspot_map
+from hotspots.patterns import selection_periods
 from hotspots.pipeline import Prepared
 from hotspots.privacy import redact_places
 from hotspots.roads import read_roads
@@ -442,7 +443,10 @@ class DataStore:
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,
                 caption=f"{sel.label}. {clusters.attrs.get('parameters', '')}",
-                patterns=self.patterns(sel),
+                # How places changed: fetched from /api/patterns when switched on (costly).
+                patterns_url=f"/api/patterns?{sel.base.query()}",
+                pattern_periods=selection_periods(data.prepared.incidents, season=sel.season_filter,
+                                                  financial_year=sel.financial_year),
             )
             return localized_html(m)
 
