@@ -663,6 +663,25 @@ def _page_groups(sheet: gpd.GeoDataFrame, area: str | None) -> list[tuple[str, p
     return groups
 
 
+def _page_heading(title: str, group: str, *, whole_sheet: bool) -> str:
+    """A sheet page's heading: a whole-borough sheet's pages say whose hotspots they list.
+
+    >>> t = "ASB hotspots: whole borough, autumn (Sep-Nov)"
+    >>> _page_heading(t, "Town centre", whole_sheet=True)
+    'ASB hotspots: whole borough, autumn (Sep-Nov) - page: hotspots in Town centre'
+    >>> _page_heading(t, "Elsewhere in the borough", whole_sheet=True)
+    'ASB hotspots: whole borough, autumn (Sep-Nov) - page: hotspots elsewhere in the borough'
+    >>> _page_heading("ASB hotspots: Town centre, autumn", "Town centre", whole_sheet=False)
+    'ASB hotspots: Town centre, autumn'
+    """
+    if not whole_sheet:
+        return title
+    if group == "Whole borough":
+        return title
+    where = group[0].lower() + group[1:] if group.startswith("Elsewhere") else f"in {group}"
+    return f"{title} - page: hotspots {where}"
+
+
 def _chance_mark(value) -> str:
     """The sheet's word for a ``significant`` value (blank where it was not tested)."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
@@ -789,7 +808,8 @@ def sheet_figures(
         ]
         for page, chunk in enumerate(chunks, start=1):
             fig = Figure(figsize=_A4_LANDSCAPE, dpi=style.dpi)
-            heading = f"{title} - {name}" + (f" (continued, page {page})" if page > 1 else "")
+            heading = _page_heading(title, name, whole_sheet=area is None)
+            heading += f" (continued, page {page})" if page > 1 else ""
             fig.text(0.03, 0.95, heading, fontsize=12, fontweight="bold", va="center")
             fig.text(0.03, 0.915, f"{len(frame)} hotspot(s), ranked by incidents across the "
                      "whole selection; trend compares the same season a year before. "

@@ -323,6 +323,8 @@ def test_tasking_sheet_page_has_streets_labels_and_a_legend(demo, autumn):
     assert "1 Market Place / Unicorn Hill" in texts  # rank and main street
     assert {"Unicorn Hill", "Market Place"} <= set(texts)  # street names from the roads layer
     assert "Town centre" in texts  # the centre is named on the map
+    # A whole-borough sheet's page says whose hotspots it lists.
+    assert "Tasking: autumn 2018-19 - page: hotspots in Town centre" in [t.get_text() for t in fig.texts]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "Hotspots: incidents" in legend and "Town and district centres" in legend
     assert any(label.startswith(carto.hotspot_classes(clusters).labels[-1]) for label in legend)
