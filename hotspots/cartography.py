@@ -440,8 +440,11 @@ def pattern_legend_entries(periods: Sequence[str], *, by: str = "season") -> lis
         "diminishing": f"hot in the first {half} and since, not in the latest",
         "former": f"hot in the first {half}, not since",
     }
-    return [LegendEntry(section, f"{name}: {words[name]}", "fill", (PATTERN_COLOURS[name],))
+    rows = [LegendEntry(section, f"{name}: {words[name]}", "fill", (PATTERN_COLOURS[name],))
             for name in words]  # fmt: skip
+    rows.append(LegendEntry(section, "each square is a place of the study grid: zoom in to see "
+                                     "them", "text"))  # fmt: skip
+    return rows
 
 
 def attribution(basemap: str | None = None) -> str:

@@ -198,8 +198,10 @@ def test_pattern_colours_stay_apart_for_colour_blind_readers():
     # The check can fail: red and green, told apart by most, merge for a deuteranope.
     assert closest_pair({"a": "#d62728", "b": "#2ca02c", "c": "#0072B2"}) < 15
     rows = carto.pattern_legend_entries(["autumn 2017-18", "winter 2017-18", "autumn 2018-19"])
-    assert [r.colours[0] for r in rows] == [carto.PATTERN_COLOURS[r.label.split(":")[0]] for r in rows]
-    assert len(rows) == len(PATTERNS)
+    fills = [r for r in rows if r.kind == "fill"]
+    assert [r.colours[0] for r in fills] == [carto.PATTERN_COLOURS[r.label.split(":")[0]]
+                                             for r in fills]  # fmt: skip
+    assert len(fills) == len(PATTERNS)
 
 
 # --------------------------------------------------------------------------- the demo
