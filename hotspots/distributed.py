@@ -24,6 +24,12 @@ on a Dask cluster and returns the same clusters:
 4. **Summaries** — each worker sends back only its clustered rows; the
    summary table is built once with :func:`hotspots.cluster.summarise_clusters`.
 
+:func:`ingest_dask` loads many monthly files into the store (``hotspots ingest
+--engine dask``): one task per file reads, validates and tags it on a worker
+(:func:`hotspots.store.plan_source`, the single-machine ingest's own step);
+once every file has been read, this process writes the batches, one
+transaction per batch, in file order, so the store equals a single ingest's.
+
 The cluster is a :class:`distributed.LocalCluster` unless a scheduler address
 is given (``--scheduler tcp://host:8786`` or the ``HOTSPOTS_DASK_SCHEDULER``
 environment variable). The workers need ``hotspots`` installed and must be able
@@ -37,7 +43,7 @@ import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,22 +150,46 @@ class Selection:
 
 
 def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict) -> IncidentLoad:
-    """Read one file exactly as :func:`hotspots.incidents.read_incidents` would."""
+    """Read one file exactly as :func:`hotspots.incidents.read_incidents` would.
+
+    The file's kind is told from its header, as ``read_incidents`` does; the
+    source keeps the name it was given (the rejects' ``source``), whatever
+    folder the worker runs in.
+    """
     from hotspots.incidents import (
+        combine_loads,
         is_police_table,
         read_council_csv,
-        read_incidents,
         read_police_csv,
     )
 
     if src.member is None:
-        return read_incidents([src.path], crime_types=crime_types, **council)
-    # a member of a police.uk zip: told apart by its header, as read_incidents does
-    head = src.read_bytes()[:4096].decode("utf-8-sig", errors="replace").splitlines()
+        with open(src.path, "rb") as f:
+            first = f.read(4096)
+    else:
+        first = src.read_bytes()[:4096]
+    head = first.decode("utf-8-sig", errors="replace").splitlines()
     header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
     if is_police_table(header):
-        return read_police_csv(src, crime_types=crime_types)
-    return read_council_csv(src, **council)
+        return combine_loads([read_police_csv(src, crime_types=crime_types)])
+    return combine_loads([read_council_csv(src, **council)])
+
+
+def _sources(paths: Iterable[str | Path]) -> list[Source]:
+    """The files behind ``paths`` (:func:`~hotspots.incidents.expand_sources`), for the workers.
+
+    Each keeps the name it was given (stored and reported as on one machine),
+    but its path is made absolute from this process's folder, since workers
+    run elsewhere: every worker must see the files at the same absolute path.
+
+    Examples
+    --------
+    >>> from boundaries import get_path
+    >>> src = _sources([get_path("demo-incidents")])[0]
+    >>> src.path.is_absolute(), src.name == str(get_path("demo-incidents"))
+    (True, True)
+    """
+    return [replace(s, path=s.path.absolute()) for s in expand_sources(paths)]
 
 
 def _first_rows(inverse: np.ndarray, n_points: int) -> np.ndarray:
@@ -364,14 +394,9 @@ def _hotspots_table(
     ``members`` are the clustered incidents only (in the single-machine row
     order) with their DBSCAN ``labels``; ``n_total`` counts the whole period.
     """
-    from hotspots.pipeline import busiest_points, pin_to_busiest_points
+    from hotspots.pipeline import busiest_points, pin_to_busiest_points, rank_labels
 
-    # DBSCAN's labels renamed to ranks (most incidents first, then DBSCAN's order)
-    uniq, counts = np.unique(labels, return_counts=True)
-    order = np.lexsort((uniq, -counts))
-    rank_of = np.full(int(labels.max()) + 1 if len(labels) else 0, -1, dtype=np.int64)
-    rank_of[uniq[order]] = np.arange(len(order))
-    ranked = rank_of[labels] if len(labels) else labels
+    ranked, _ = rank_labels(labels)  # as clusters_and_members ranks them
     clusters = _summarise(members, xy, ranked, areas=areas, hull_buffer_m=params.hull_buffer_m,
                           total=n_total)  # fmt: skip
     rows = gpd.GeoDataFrame(members[["ward", "area"]].astype(object),
@@ -452,7 +477,7 @@ def hotspots_dask(
         ``forces`` and ``rejects`` (a DataFrame).
     """
     params = params or ClusterParams()
-    sources = expand_sources(paths)
+    sources = _sources(paths)
     sel = Selection(season, financial_year, area, ward)
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True)
     parts = client.map(
@@ -526,3 +551,146 @@ def hotspots_dask(
     log.info("dask: %d rows on %d map points in %d force areas; %d clusters",
              n_total, len(xy), len(info["forces"]), len(clusters))  # fmt: skip
     return clusters, info
+
+
+# --------------------------------------------------------------------------- ingest into the store
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A file a worker refused: the error, sent back as a value (no traceback in the worker's log)."""
+
+    kind: type
+    args: tuple
+    state: dict
+
+    @classmethod
+    def of(cls, exc: HotspotsError) -> _Refused:
+        return cls(type(exc), exc.args, dict(vars(exc)))
+
+    def error(self) -> HotspotsError:
+        exc = self.kind.__new__(self.kind)  # the same type and message as on one machine
+        exc.args = self.args
+        vars(exc).update(self.state)
+        return exc
+
+
+def _plan_file(src: Source, existing: dict, options: Any, boundaries: Any) -> Any:
+    """Worker task: :func:`hotspots.store.plan_source` for one file; a refusal is returned."""
+    from hotspots.store import plan_source
+
+    try:
+        return plan_source(src, existing=existing, options=options, boundaries=boundaries)
+    except HotspotsError as exc:
+        return _Refused.of(exc)
+
+
+def _plan_summary(plan: Any) -> Any:
+    """Worker task: the plan without its tables (they stay on the worker until written)."""
+    return plan if isinstance(plan, _Refused) else plan.summary()
+
+
+class _Completed:
+    """Futures in the order they finish, with a length (for a progress bar)."""
+
+    def __init__(self, futures: list) -> None:
+        self.futures = futures
+
+    def __len__(self) -> int:
+        return len(self.futures)
+
+    def __iter__(self):
+        from distributed import as_completed
+
+        return iter(as_completed(self.futures))
+
+
+def ingest_dask(
+    store: Any,
+    paths: Iterable[str | Path],
+    *,
+    client: Client,
+    wards_path: str | Path | None = None,
+    areas_path: str | Path | None = None,
+    crime_types: Sequence[str] | None = (ASB,),
+    columns: Any = None,
+    geocoder: Any = None,
+    tolerance_m: float | None = None,
+    wards_vintage: str | None = None,
+    date_format: str | None = None,
+    progress: Callable[[Any], Iterable] | None = None,
+) -> list:
+    """Ingest files into a store, reading and checking them on Dask; only this process writes.
+
+    The same batches, incidents, rejects and column copies as
+    :meth:`hotspots.store.Store.ingest` of the same files (the same function,
+    :func:`hotspots.store.plan_source`, reads, checks and tags each file):
+
+    1. **Read and check, in parallel** — one task per file: read, validate (rejects
+       with file, line and reason), tag wards, seasons and focus areas. A file
+       equal to its stored batch is not read. Each worker keeps its tables; only
+       a summary comes back.
+    2. **Nothing is written until every file is read**: a refused file raises its
+       error here, as on one machine, and the store is not touched.
+    3. **Write, one transaction per batch**, in file order (so batch ids are those
+       of a single ingest): this process fetches one batch's tables from its
+       worker, writes it, and raises the store version. A crash leaves whole
+       batches only (``hotspots check`` adds up); running the ingest again
+       writes the missing ones and leaves the rest ``unchanged``.
+
+    The one difference from a single ingest is the store version, a change
+    counter: it rises once per batch written instead of once per ingest (the
+    web app notices each batch as it lands).
+
+    Parameters
+    ----------
+    store : hotspots.store.Store
+        An open store (GeoPackage or PostGIS).
+    paths : iterable of str or Path
+        Files, folders or police.uk zips, readable here and by every worker.
+    client : distributed.Client
+        From :func:`connect`.
+    wards_path, areas_path, crime_types, columns, geocoder, tolerance_m, wards_vintage, date_format
+        As for :meth:`hotspots.store.Store.ingest` (the geocoder, a postcode
+        directory, is sent to every worker).
+    progress : callable, optional
+        Wraps the files' tasks as they finish (the CLI passes a progress bar).
+
+    Returns
+    -------
+    list of hotspots.store.BatchResult
+        As :meth:`hotspots.store.Store.ingest` returns them.
+    """
+    from hotspots.store import IngestOptions
+
+    bounds = store.ingest_boundaries(wards_path=wards_path, areas_path=areas_path,
+                                     tolerance_m=tolerance_m, wards_vintage=wards_vintage)  # fmt: skip
+    existing = store.existing_batches()
+    options = IngestOptions(crime_types=crime_types, columns=columns, geocoder=geocoder,
+                            date_format=date_format)  # fmt: skip
+    sources = _sources(paths)
+    shared = client.scatter([existing, options, bounds], broadcast=True)
+    parts = client.map(_plan_file, sources, existing=shared[0], options=shared[1],
+                       boundaries=shared[2], pure=False)  # fmt: skip
+    summaries = client.map(_plan_summary, parts, pure=False)
+    for _ in progress(_Completed(summaries)) if progress else ():
+        pass
+    plans = client.gather(summaries)
+    refused = [p for p in plans if isinstance(p, _Refused)]
+    if refused:  # the first refused file, as one machine reports it; nothing written
+        client.cancel(parts)
+        raise refused[0].error()
+    order, results = store.ingest_order(plans, existing)
+    keep = set(order)
+    parts = [f if i in keep else None for i, f in enumerate(parts)]  # free what is not written
+    del summaries, shared
+    written = 0
+    for i in order:
+        plan = parts[i].result()  # this batch's tables, from the worker that read them
+        parts[i] = None
+        store.write_batches([plan.planned], bounds.new if not written else [], existing)
+        written += 1
+    if not written and bounds.new:
+        store.write_batches([], bounds.new, existing)
+    log.info("dask ingest: %d file(s), %d batch(es) written", len(sources), written)
+    return results

@@ -226,6 +226,43 @@ def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFr
     return best[columns]
 
 
+def rank_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DBSCAN labels renamed to ranks: 0 for the cluster with most incidents.
+
+    Ties keep DBSCAN's order; noise (-1) stays -1. The single-machine path
+    (:func:`clusters_and_members`) and the Dask engine
+    (:mod:`hotspots.distributed`) rank with this one function, so a
+    ``cluster_id`` (rank + 1) means the same in both.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int
+        One DBSCAN label per incident (-1 for noise).
+
+    Returns
+    -------
+    ranked : numpy.ndarray of int
+        Each incident's rank (-1 for noise).
+    counts : numpy.ndarray of int
+        Incidents per rank, largest first.
+
+    Examples
+    --------
+    >>> ranked, counts = rank_labels(np.array([0, 0, 1, 1, 1, -1, 2, 2]))
+    >>> ranked.tolist(), counts.tolist()
+    ([1, 1, 0, 0, 0, -1, 2, 2], [3, 2, 2])
+    """
+    labels = np.asarray(labels)
+    valid = labels >= 0
+    uniq, counts = np.unique(labels[valid], return_counts=True)
+    order = np.lexsort((uniq, -counts))
+    rank_of = np.full(int(uniq.max()) + 1 if len(uniq) else 0, -1, dtype=np.int64)
+    rank_of[uniq[order]] = np.arange(len(order))
+    ranked = np.full(len(labels), -1, dtype=np.int64)
+    ranked[valid] = rank_of[labels[valid]]
+    return ranked, counts[order]
+
+
 def clusters_and_members(
     incidents: gpd.GeoDataFrame,
     *,
@@ -290,19 +327,14 @@ def clusters_and_members(
         min_samples = int(params.min_samples)
         check_min_samples(n, study_area_m2, eps_m=params.eps_m, min_samples=min_samples)
     labels = label_incidents(incidents, eps_m=params.eps_m, min_samples=min_samples).to_numpy()
-    # Rename DBSCAN's labels to ranks (most incidents first, then DBSCAN's order), so that
-    # summarise_clusters' cluster_id (sorted the same way) is rank + 1 for every incident.
-    valid = labels >= 0
-    uniq, counts = np.unique(labels[valid], return_counts=True)
-    order = np.lexsort((uniq, -counts))
-    rank_of = np.full(int(labels.max()) + 1 if valid.any() else 0, -1, dtype=np.int64)
-    rank_of[uniq[order]] = np.arange(len(order))
-    ranked = np.where(valid, rank_of[np.where(valid, labels, 0)] if len(rank_of) else -1, -1)
+    # ranks, so that summarise_clusters' cluster_id (sorted the same way) is rank + 1
+    ranked, counts = rank_labels(labels)
+    valid = ranked >= 0
     clusters = summarise_clusters(
         incidents, pd.Series(ranked, index=incidents.index), areas=areas,
         hull_buffer_m=params.hull_buffer_m,
     )  # fmt: skip
-    if clusters["incidents"].tolist() != counts[order].tolist():
+    if clusters["incidents"].tolist() != counts.tolist():
         raise HotspotsError("internal: cluster summaries do not follow the DBSCAN labels")
     members = pd.Series(
         pd.array(np.where(valid, ranked + 1, 0), dtype="Int64"), index=incidents.index,

@@ -26,7 +26,9 @@ incidents can be identical rows, so a police.uk file is identified by its
 force and month, a council export by its file name. Ingesting a batch again
 replaces it; the same file twice changes nothing. Each ``ingest`` reads and
 checks every file first, then writes everything in ONE transaction: a refused
-file, an error or a killed process leaves the store exactly as it was.
+file, an error or a killed process leaves the store exactly as it was. The Dask
+ingest (:func:`hotspots.distributed.ingest_dask`) reads and checks the files on
+workers with the same :func:`plan_source` and writes one transaction per batch.
 """
 
 from __future__ import annotations
@@ -172,6 +174,124 @@ class _Planned:
     crime_types: str
     load: IncidentLoad
     tagged: gpd.GeoDataFrame
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How an ingest reads its files (the options of :meth:`Store.ingest` past the boundaries)."""
+
+    crime_types: Sequence[str] | None = (ASB,)
+    columns: object = None
+    geocoder: object = None
+    address_geocoder: object = None
+    date_format: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestBoundaries:
+    """What an ingest tags incidents with; ``new`` are boundaries to store with the first batch."""
+
+    wards: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame | None
+    tolerance_m: float
+    new: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """One file, read and tagged, ready to write (:func:`plan_source`); nothing written yet.
+
+    ``planned`` is None when the file equals its stored batch (``unchanged``),
+    and may be dropped to send only the summary (the Dask ingest keeps the
+    tables on the worker that read them until they are written).
+    """
+
+    key: str
+    file: str
+    unchanged: bool
+    counts: tuple[int, int, int]  # rows read (of the crime types), stored, rejected
+    planned: _Planned | None = None
+
+    def summary(self) -> SourcePlan:
+        """The plan without its tables."""
+        return SourcePlan(self.key, self.file, self.unchanged, self.counts)
+
+
+def plan_source(
+    src: Source,
+    *,
+    existing: dict[str, tuple[int, str, str]],
+    options: IngestOptions,
+    boundaries: IngestBoundaries,
+) -> SourcePlan:
+    """Read, check and tag one file for the store, unless it equals its stored batch.
+
+    What :meth:`Store.ingest` does for each file before it writes anything; a
+    pure function of the file and its arguments, so the Dask ingest runs it on
+    the workers (:func:`hotspots.distributed.ingest_dask`).
+
+    Parameters
+    ----------
+    src : Source
+        One file (or zip member), from :func:`hotspots.incidents.expand_sources`.
+    existing : dict
+        The store's batches (:meth:`Store.existing_batches`).
+    options : IngestOptions
+        Crime types and how council exports are read.
+    boundaries : IngestBoundaries
+        What to tag with (:meth:`Store.ingest_boundaries`).
+
+    Returns
+    -------
+    SourcePlan
+
+    Raises
+    ------
+    hotspots._errors.HotspotsError
+        If the file is not what it claims to be (as the readers raise it).
+
+    Examples
+    --------
+    >>> from boundaries import get_path, load_wards
+    >>> bounds = IngestBoundaries(load_wards(get_path("demo-wards")), None, 100.0)
+    >>> src = expand_sources([get_path("demo-incidents")])[0]
+    >>> plan = plan_source(src, existing={}, options=IngestOptions(), boundaries=bounds)
+    >>> plan.key, plan.unchanged, plan.counts
+    ('council/incidents.csv', False, (6676, 6672, 4))
+    """
+    crime_types = options.crime_types
+    data = src.read_bytes()
+    checksum = file_checksum(data)
+    head = data[:4096].decode("utf-8-sig", errors="replace").splitlines()
+    header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
+    police = is_police_table(header)
+    named = not police or _POLICE_NAME_RE.match(Path(src.member or src.name).name)
+    load = None
+    if not named:  # the batch is named by the file's contents: read them first
+        load = read_police_csv(src, crime_types=crime_types)
+    months = load.incidents["month"].unique().tolist() if load is not None else []
+    falls = _falls_within(data) if not named else []
+    key, kind, force, month = batch_identity(src, header, months, falls)
+    old = existing.get(key)
+    types_label = _types_label(crime_types)
+    unchanged = bool(old) and old[1] == checksum and (old[2] == types_label or kind == "council")
+    if unchanged:
+        return SourcePlan(key, src.name, True, (0, 0, 0))
+    if load is None:
+        if police:
+            load = read_police_csv(src, crime_types=crime_types)
+        else:
+            extra = {"date_format": options.date_format} if options.date_format else {}
+            load = read_council_csv(
+                src, columns=options.columns, geocoder=options.geocoder,
+                address_geocoder=options.address_geocoder, **extra,
+            )  # fmt: skip
+    log.info("%s (%s): %s", src.name, key, load.summary())
+    tagged = tag_incidents(load.incidents, boundaries.wards, areas=boundaries.areas,
+                           tolerance_m=boundaries.tolerance_m)  # fmt: skip
+    planned = _Planned(key, kind, force, month, src.name, checksum,
+                       types_label if police else ALL_TYPES, load, tagged)  # fmt: skip
+    return SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -908,6 +1028,41 @@ class Store:
         -------
         list of BatchResult
         """
+        bounds = self.ingest_boundaries(wards_path=wards_path, areas_path=areas_path,
+                                        tolerance_m=tolerance_m, wards_vintage=wards_vintage)  # fmt: skip
+        existing = self.existing_batches()
+        options = IngestOptions(crime_types=crime_types, columns=columns, geocoder=geocoder,
+                                address_geocoder=address_geocoder, date_format=date_format)  # fmt: skip
+        sources = expand_sources(paths)
+        plans = [
+            plan_source(src, existing=existing, options=options, boundaries=bounds)
+            for src in (progress(sources) if progress else sources)
+        ]
+        order, results = self.ingest_order(plans, existing)
+        if order or bounds.new:
+            self._write([plans[i].planned for i in order], bounds.new, existing)
+        return results
+
+    def ingest_boundaries(
+        self,
+        *,
+        wards_path: str | Path | None = None,
+        areas_path: str | Path | None = None,
+        tolerance_m: float | None = None,
+        wards_vintage: str | None = None,
+    ) -> IngestBoundaries:
+        """The wards, focus areas and tolerance an ingest tags with (stored, else the given ones).
+
+        The first step of :meth:`ingest` (and of the Dask ingest,
+        :func:`hotspots.distributed.ingest_dask`): given boundaries that differ
+        from the stored ones are refused; boundaries given for the first time are
+        returned in ``new``, to be written with the first batch.
+
+        Raises
+        ------
+        StoreError
+            If the boundaries differ from the stored ones, or none are stored or given.
+        """
         from boundaries import load_wards
         from hotspots.places import read_focus_areas
 
@@ -954,59 +1109,58 @@ class Store:
             areas = read_focus_areas(areas_path) if areas_path is not None else None
             if areas is not None:
                 new_boundaries.append(("areas", areas_path, None, None, areas))
+        return IngestBoundaries(wards, areas, tol, new_boundaries)
 
-        sources = expand_sources(paths)
-        existing = {
+    def existing_batches(self) -> dict[str, tuple[int, str, str]]:
+        """The stored batches: batch key -> (batch id, checksum, crime types)."""
+        return {
             key: (bid, checksum, types)
             for bid, key, checksum, types in self._query(
                 "SELECT batch_id, batch_key, checksum, crime_types FROM batches"
             )
         }
-        types_label = _types_label(crime_types)
-        planned: dict[str, _Planned] = {}
+
+    def ingest_order(
+        self, plans: Sequence[SourcePlan], existing: dict[str, tuple[int, str, str]]
+    ) -> tuple[list[int], list[BatchResult]]:
+        """Which plans to write, in which order, and what ingest says about each batch.
+
+        ``plans`` are in file order (one per file, from :func:`plan_source`). A
+        batch key met twice is written once, at its first place, with the last
+        file's contents; a file equal to its stored batch is not written.
+
+        Returns
+        -------
+        order : list of int
+            Indexes into ``plans`` of the batches to write, in the order to write them
+            (the order of their batch ids).
+        results : list of BatchResult
+            One per batch key, in the same order as a single ingest reports them.
+        """
+        planned: dict[str, int] = {}
         results: dict[str, BatchResult] = {}
-        for src in progress(sources) if progress else sources:
-            data = src.read_bytes()
-            checksum = file_checksum(data)
-            head = data[:4096].decode("utf-8-sig", errors="replace").splitlines()
-            header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
-            police = is_police_table(header)
-            named = not police or _POLICE_NAME_RE.match(Path(src.member or src.name).name)
-            load = None
-            if not named:  # the batch is named by the file's contents: read them first
-                load = read_police_csv(src, crime_types=crime_types)
-            months = load.incidents["month"].unique().tolist() if load is not None else []
-            falls = _falls_within(data) if not named else []
-            key, kind, force, month = batch_identity(src, header, months, falls)
-            old = existing.get(key)
-            unchanged = old and old[1] == checksum and (old[2] == types_label or kind == "council")
-            if not unchanged and load is None:
-                if police:
-                    load = read_police_csv(src, crime_types=crime_types)
-                else:
-                    extra = {"date_format": date_format} if date_format else {}
-                    load = read_council_csv(
-                        src, columns=columns, geocoder=geocoder,
-                        address_geocoder=address_geocoder, **extra,
-                    )  # fmt: skip
-            if load is not None:
-                log.info("%s (%s): %s", src.name, key, load.summary())
-            if unchanged:  # the same file: nothing to read or write
+        for i, plan in enumerate(plans):
+            if plan.unchanged:  # the same file: nothing to read or write
                 row = self._query(
                     "SELECT rows_read, rows_stored, rows_rejected FROM batches WHERE batch_id = ?",
-                    (old[0],),
+                    (existing[plan.key][0],),
                 )[0]
-                results[key] = BatchResult(key, src.name, *map(int, row), "unchanged")
-                planned.pop(key, None)
+                results[plan.key] = BatchResult(plan.key, plan.file, *map(int, row), "unchanged")
+                planned.pop(plan.key, None)
                 continue
-            tagged = tag_incidents(load.incidents, wards, areas=areas, tolerance_m=tol)
-            planned[key] = _Planned(key, kind, force, month, src.name, checksum,
-                                    types_label if police else ALL_TYPES, load, tagged)  # fmt: skip
-            results[key] = BatchResult(key, src.name, load.selected, load.kept, load.rejected,
-                                       "replaced" if old else "added")  # fmt: skip
-        if planned or new_boundaries:
-            self._write(list(planned.values()), new_boundaries, existing)
-        return list(results.values())
+            planned[plan.key] = i
+            results[plan.key] = BatchResult(plan.key, plan.file, *plan.counts,
+                                            "replaced" if plan.key in existing else "added")  # fmt: skip
+        return list(planned.values()), list(results.values())
+
+    def write_batches(self, planned: list[_Planned], new_boundaries: list, existing: dict) -> None:
+        """Write planned batches (and boundaries stored for the first time) in ONE transaction.
+
+        What :meth:`ingest` does once for all its files, and the Dask ingest once
+        per batch (:func:`hotspots.distributed.ingest_dask`). A batch whose key is in
+        ``existing`` replaces the stored one. The store version rises by one.
+        """
+        self._write(planned, new_boundaries, existing)
 
     def _write(self, planned: list[_Planned], new_boundaries: list, existing: dict) -> None:
         b = self.backend

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from geopandas.testing import assert_geodataframe_equal
@@ -159,3 +163,346 @@ def test_dask_engine_reads_police_uk_zips_like_the_single_machine(two_forces, sq
         out, info = hotspots_dask([archive], square_wards, client=client, params=params)
     assert info["forces"] == ["east-force", "west-force"] and len(single) >= 3
     assert_geodataframe_equal(out, single)
+
+
+# --------------------------------------------------------------------------- ingest on Dask
+
+
+@pytest.fixture(scope="module")
+def postgis(request):
+    """A private PostGIS server for this module (as tests/test_store.py starts one)."""
+    import os
+
+    from tests import _postgis
+
+    try:
+        server = _postgis.start()
+    except _postgis.PostGISUnavailable as exc:
+        if os.environ.get("CI") or os.geteuid() == 0:
+            pytest.fail(f"PostGIS tests cannot run: {exc}", pytrace=False)
+        pytest.skip(f"PostGIS not available to an unprivileged user here: {exc}")
+    yield server
+    server.stop()
+
+
+def _new_store(backend: str, request, tmp_path, name: str) -> str:
+    if backend == "gpkg":
+        return str(tmp_path / f"{name}.gpkg")
+    return request.getfixturevalue("postgis").new_database()
+
+
+def store_dump(target: str) -> dict:
+    """Every row of every store table (ids included; load times and the version left out)."""
+    from hotspots.store import open_store
+
+    tables = {"batches": "batch_id", "incidents": "fid", "rejects": "fid",
+              "incident_columns": "batch_id", "wards": "fid", "focus_areas": "fid",
+              "boundaries": "kind"}  # fmt: skip
+    out = {}
+    with open_store(target, create=False) as store:
+        con = store.backend.con
+        for table, key in tables.items():
+            cur = con.execute(f"SELECT * FROM {table} ORDER BY {key}")
+            names = [d[0] for d in cur.description]
+            rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                    for row in cur.fetchall()]  # fmt: skip
+            keep = [i for i, n in enumerate(names) if n != "loaded_at"]
+            out[table] = [tuple(r[i] for i in keep) for r in rows]
+        out["version"] = store.version()
+        out["problems"] = store.check().problems
+    return out
+
+
+def assert_same_store(a: dict, b: dict) -> None:
+    assert a["problems"] == b["problems"] == []
+    for table in a:
+        if table not in ("version", "problems"):
+            assert a[table] == b[table], table
+
+
+def _council_file(path, rows: list[str]):
+    path.write_text("date,category,longitude,latitude\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def archive(two_forces, write_police, tmp_path, square_wards):
+    """Four force-month files, one with rejects, a council export with rejects, a zip
+    holding a second copy of one month (the same batch twice), and the wards as a file."""
+    import zipfile
+
+    west = two_forces[0]
+    bad = [police_row("", "", "2018-12", "No Location"), police_row("-1.93", "x", "2018-12")]
+    lines = west.read_text().splitlines()[1:]
+    dec = write_police(lines[:20] + bad + lines[20:], "2018-12-west-force-street.csv")
+    council = _council_file(tmp_path / "council_cases.csv", [
+        "2018-11-03,Rowdy behaviour,-1.94,52.306", "not a date,Noise,-1.94,52.306",
+        "2018-11-04,Noise,,", "2018-11-05,Nuisance,-1.95,52.31",
+    ])  # fmt: skip
+    zipped = tmp_path / "again.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(two_forces[1], f"2018-10/{two_forces[1].name}")
+    wards = tmp_path / "wards.geojson"
+    square_wards.rename(columns={"ward_name": "name", "ward_code": "code"}).to_file(wards)
+    return {"files": [*two_forces, dec, council, zipped], "wards": wards}
+
+
+@pytest.fixture(scope="module")
+def threads():
+    """A Dask cluster of two worker threads in this process (fast to start)."""
+    from hotspots.distributed import connect
+
+    with connect(n_workers=2, processes=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("backend", ["gpkg", "postgis"])
+def test_dask_ingest_gives_the_single_machine_store(backend, archive, threads, request, tmp_path):
+    from hotspots.distributed import ingest_dask
+    from hotspots.store import open_store
+
+    one, two = (_new_store(backend, request, tmp_path, n) for n in ("one", "two"))
+    files, wards = archive["files"], archive["wards"]
+    with open_store(one) as store:
+        want = store.ingest(files, wards_path=wards)
+    with open_store(two) as store:
+        got = ingest_dask(store, files, client=threads, wards_path=wards)
+    assert got == want
+    assert [r.status for r in got] == ["added"] * 6  # the zip's copy is the same batch
+    assert sum(r.rejected for r in got) == 4
+    a, b = store_dump(one), store_dump(two)
+    assert len(a["batches"]) == 6 and len(a["incidents"]) > 200
+    assert_same_store(a, b)
+    # rejects with file, line and reason, as on one machine
+    assert [(r[2], r[3], r[4][:20]) for r in b["rejects"]] == [
+        (str(files[4]), 22, "missing coordinates "), (str(files[4]), 23, "unparseable coordina"),
+        (str(files[5]), 3, "date 'not a date' do"), (str(files[5]), 4, "missing place: no co"),
+    ]  # fmt: skip
+    assert (a["version"], b["version"]) == (1, 6)  # one transaction per batch on Dask
+
+    # a second month replaces one batch, adds one, leaves the rest: the same again
+    west_jan = archive["files"][0].with_name("2019-01-west-force-street.csv")
+    west_jan.write_text(archive["files"][0].read_text().replace("2018-10", "2019-01"))
+    changed = archive["files"][5]
+    _council_file(changed, ["2018-11-06,Noise,-1.94,52.307"])
+    more = [changed, west_jan, *archive["files"][:2]]
+    with open_store(one) as store:
+        want = store.ingest(more)
+    with open_store(two) as store:
+        got = ingest_dask(store, more, client=threads)
+    assert got == want
+    assert [r.status for r in got] == ["replaced", "added", "unchanged", "unchanged"]
+    assert_same_store(store_dump(one), store_dump(two))
+
+
+def test_dask_ingest_twice_changes_nothing(archive, threads, tmp_path):
+    from hotspots.distributed import ingest_dask
+    from hotspots.store import open_store
+
+    target = str(tmp_path / "s.gpkg")
+    with open_store(target) as store:
+        ingest_dask(store, archive["files"], client=threads, wards_path=archive["wards"])
+    before = store_dump(target)
+    with open_store(target) as store:
+        again = ingest_dask(store, archive["files"], client=threads)
+    assert [r.status for r in again] == ["unchanged"] * 6
+    after = store_dump(target)
+    assert after["version"] == before["version"] == 6
+    assert_same_store(before, after)
+
+
+def test_dask_ingest_refused_file_writes_nothing(archive, threads, tmp_path):
+    from hotspots._errors import InputFileError
+    from hotspots.distributed import ingest_dask
+    from hotspots.store import open_store
+
+    broken = tmp_path / "2019-02-west-force-street.csv"
+    broken.write_bytes(b"\x00\x01binary")
+    target = str(tmp_path / "s.gpkg")
+    with open_store(target) as store:
+        with pytest.raises(InputFileError, match="binary") as single:
+            store.ingest([*archive["files"], broken], wards_path=archive["wards"])
+        with pytest.raises(InputFileError, match="binary") as dask:
+            ingest_dask(store, [*archive["files"], broken], client=threads,
+                        wards_path=archive["wards"])  # fmt: skip
+        assert str(dask.value) == str(single.value)
+        assert store.batches().empty and store.wards() is None and store.version() == 0
+
+
+def test_dask_ingest_crash_leaves_whole_batches_and_a_rerun_finishes(archive, threads, tmp_path,
+                                                                     monkeypatch):  # fmt: skip
+    from hotspots.distributed import ingest_dask
+    from hotspots.store import Store, open_store
+
+    real = Store._write_batch
+    calls = []
+
+    def crash_on_third(self, cur, plan, now):
+        calls.append(plan.key)
+        real(self, cur, plan, now)  # the batch's rows are written inside its transaction...
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # ...then the process is interrupted before the commit
+
+    target, single = str(tmp_path / "dask.gpkg"), str(tmp_path / "one.gpkg")
+    with open_store(single) as store:
+        store.ingest(archive["files"], wards_path=archive["wards"])
+    monkeypatch.setattr(Store, "_write_batch", crash_on_third)
+    with open_store(target) as store, pytest.raises(KeyboardInterrupt):
+        ingest_dask(store, archive["files"], client=threads, wards_path=archive["wards"])
+    monkeypatch.setattr(Store, "_write_batch", real)
+    half = store_dump(target)
+    assert half["problems"] == [] and half["version"] == 2
+    assert [b[1] for b in half["batches"]] == calls[:2]  # two whole batches, not the third
+    assert len(half["incidents"]) == sum(b[10] for b in half["batches"]) > 0
+    with open_store(target) as store:
+        rerun = ingest_dask(store, archive["files"], client=threads)
+    assert [r.status for r in rerun] == ["unchanged"] * 2 + ["added"] * 4
+    assert_same_store(store_dump(single), store_dump(target))
+
+
+def test_cli_ingest_engine_dask_gives_the_same_store(archive, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import hotspots.distributed as dist
+    from hotspots.cli import main
+
+    real_connect = dist.connect
+    monkeypatch.setattr(dist, "connect", lambda scheduler=None, **_: real_connect(
+        None, n_workers=1, processes=False))  # fmt: skip
+    monkeypatch.delenv(dist.SCHEDULER_ENV, raising=False)
+    files = [str(p) for p in archive["files"]]
+    runner = CliRunner()
+    out = {}
+    for engine in ("local", "dask"):
+        store = str(tmp_path / f"{engine}.gpkg")
+        result = runner.invoke(main, ["ingest", *files, "--wards", str(archive["wards"]),
+                                      "--store", store, "--engine", engine])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        out[engine] = result.stdout.splitlines()
+    assert out["dask"][:-1] == out["local"][:-1]  # one line per batch, the same
+    assert "rejected 2 (added)" in "\n".join(out["dask"])
+    assert out["dask"][-1].endswith("(version 6)") and out["local"][-1].endswith("(version 1)")
+    assert_same_store(store_dump(str(tmp_path / "local.gpkg")), store_dump(str(tmp_path / "dask.gpkg")))
+
+
+# --------------------------------------------------------------------------- a real scheduler
+
+
+def _start(args: list[str], log_path) -> subprocess.Popen:
+    with open(log_path, "wb") as log:  # the child keeps its own handle
+        return subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=log,
+                                stderr=subprocess.STDOUT, cwd=log_path.parent)  # fmt: skip
+
+
+def _logs(folder) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}"
+                     for p in sorted(folder.glob("*.log")))  # fmt: skip
+
+
+def test_separate_scheduler_and_worker_processes_give_the_single_machine_answers(
+    archive, tmp_path, monkeypatch
+):
+    """``dask scheduler`` and two ``dask worker`` OS processes on 127.0.0.1: clusters and ingest.
+
+    The nearest this sandbox comes to a multi-machine deployment: the client,
+    the scheduler and the workers are separate processes talking TCP, but on
+    one host with one file system.
+    """
+    import json
+    import time
+
+    import geopandas as gpd
+    from click.testing import CliRunner
+    from distributed import Client, get_task_stream
+
+    from hotspots.cli import main
+    from hotspots.distributed import SCHEDULER_ENV
+
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    folder = tmp_path / "dask"
+    folder.mkdir()
+    address_file = folder / "scheduler.json"
+    procs = [_start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                     "--scheduler-file", str(address_file)], folder / "scheduler.log")]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not address_file.exists() and procs[0].poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert address_file.exists(), f"the scheduler did not start:\n{_logs(folder)}"
+        address = json.loads(address_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        for name in ("w1", "w2"):
+            procs.append(_start(["worker", address, "--host", "127.0.0.1", "--nthreads", "1",
+                                 "--no-dashboard", "--name", name, "--local-directory",
+                                 str(folder)], folder / f"{name}.log"))  # fmt: skip
+        with Client(address, timeout="60s") as watcher:
+            watcher.wait_for_workers(2, timeout=180)
+            pids = watcher.run(os.getpid)
+            assert len(pids) == 2 and os.getpid() not in pids.values()
+
+            # relative names, as typed in a shell: the workers run in another folder
+            monkeypatch.chdir(tmp_path)
+            every = [p.name for p in archive["files"]]
+            files = every[:5]  # police.uk files (then a council export and a zip)
+            wards = archive["wards"].name
+            runner = CliRunner()
+            common = [*files, "--wards", wards, "--eps-m", "60", "--min-samples", "6",
+                      "--simulations", "0"]  # fmt: skip
+            one = runner.invoke(main, ["clusters", *common, "-o", str(tmp_path / "one.gpkg")])
+            with get_task_stream(client=watcher) as stream:
+                two = runner.invoke(main, ["clusters", *common, "--engine", "dask", "--scheduler",
+                                           address, "-o", str(tmp_path / "two.gpkg")])  # fmt: skip
+                assert one.exit_code == 0, one.output
+                assert two.exit_code == 0, f"{two.output}\n{_logs(folder)}"
+                found = gpd.read_file(tmp_path / "one.gpkg")
+                assert len(found) >= 3
+                assert_geodataframe_equal(found, gpd.read_file(tmp_path / "two.gpkg"))
+
+                stores = {e: str(tmp_path / f"{e}.gpkg") for e in ("local", "dask")}
+                for engine, store in stores.items():
+                    done = runner.invoke(main, ["ingest", *every, "--wards",
+                                                wards, "--store", store, "--engine", engine,
+                                                "--scheduler", address])  # fmt: skip
+                    assert done.exit_code == 0, f"{done.output}\n{_logs(folder)}"
+                assert_same_store(store_dump(stores["local"]), store_dump(stores["dask"]))
+            ran = {t["worker"] for t in stream.data}
+            names = {t["key"][0] if isinstance(t["key"], tuple) else t["key"] for t in stream.data}
+            assert ran and ran <= set(pids)  # the work ran in the worker processes
+            assert any("_prepare_part" in k for k in names) and any("_plan_file" in k for k in names)
+            watcher.shutdown()  # the scheduler closes the workers, then itself
+        codes = [p.wait(timeout=120) for p in procs]
+        assert codes == [0, 0, 0], f"exit codes {codes}:\n{_logs(folder)}"
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=30)
+
+
+@pytest.mark.shared
+def test_dask_ingest_real_months_and_postcodes_give_the_same_store(shared_data, threads, tmp_path):
+    """Two real West Mercia months and a council export geocoded by postcode (sent to workers)."""
+    from hotspots.distributed import ingest_dask
+    from hotspots.geocode import PostcodeDirectory
+    from hotspots.store import open_store
+    from tests.conftest import CODEPOINT, POLICE, REDDITCH_WARDS
+
+    council = tmp_path / "cases.csv"
+    council.write_text("Date,Type,Postcode\n02/10/2018,Youths,b974ab\n03/10/2018,Noise,B97  4AD\n"
+                       "04/10/2018,Noise,ZZ1 1ZZ\n05/10/2018,Youths,B97 4AE\n")  # fmt: skip
+    files = [POLICE / "2018-10-west-mercia-street.csv", POLICE / "2018-11-west-mercia-street.csv",
+             council]  # fmt: skip
+    postcodes = PostcodeDirectory.from_csv(CODEPOINT)
+    stores = {e: str(tmp_path / f"{e}.gpkg") for e in ("one", "dask")}
+    with open_store(stores["one"]) as store:
+        want = store.ingest(files, wards_path=REDDITCH_WARDS, geocoder=postcodes)
+    with open_store(stores["dask"]) as store:
+        got = ingest_dask(store, files, client=threads, wards_path=REDDITCH_WARDS,
+                          geocoder=postcodes)  # fmt: skip
+    assert got == want
+    assert [(r.rows_read, r.stored, r.rejected) for r in got] == [
+        (3539, 3539, 0), (3128, 3128, 0), (4, 3, 1)
+    ]
+    a, b = store_dump(stores["one"]), store_dump(stores["dask"])
+    assert "postcode" in b["rejects"][0][4]
+    assert_same_store(a, b)

@@ -13,6 +13,20 @@ import click
 from hotspots.cli._common import Inputs, cluster_params, echo_table
 
 
+def _quiet_dask() -> None:
+    """Keep Dask's own INFO logs (and the tracebacks it logs at INFO on shutdown) off the terminal.
+
+    The CLI logs at WARNING unless -v is given; Dask's loggers then show errors only.
+    """
+    import logging
+
+    import distributed  # noqa: F401  (it sets its loggers up when imported: after that)
+
+    level = logging.getLogger().getEffectiveLevel()
+    for name in ("distributed", "dask"):
+        logging.getLogger(name).setLevel(logging.ERROR if level >= logging.WARNING else level)
+
+
 def clusters_on_dask(
     opts: Inputs, kwargs: dict, *, output: Path, scheduler: str | None, simulations: int = 0
 ) -> None:
@@ -41,6 +55,7 @@ def clusters_on_dask(
         council["date_format"] = spec.date_format
     where = scheduler or "a local cluster"
     click.echo(f"engine: dask on {where}", err=True)
+    _quiet_dask()
     with connect(scheduler) as client:
         found, info = hotspots_dask(
             spec.inputs, wards, client=client, areas=areas, crime_types=spec.crime_types,
@@ -69,3 +84,20 @@ def clusters_on_dask(
                    "(--simulations 0 silences this note)", err=True)  # fmt: skip
     if len(found):
         echo_table(found[["cluster_id", "incidents", "ward", "area", "top_locations"]].head(10))
+
+
+def ingest_on_dask(opened, scheduler: str | None):
+    """``ingest --engine dask``: a function taking :meth:`Store.ingest`'s arguments.
+
+    It connects to the scheduler (or starts a local cluster), runs
+    :func:`hotspots.distributed.ingest_dask` and closes the connection.
+    """
+    from hotspots.distributed import connect, ingest_dask
+
+    def run(inputs, *, progress=None, **kwargs):
+        click.echo(f"engine: dask on {scheduler or 'a local cluster'}", err=True)
+        _quiet_dask()
+        with connect(scheduler) as client:
+            return ingest_dask(opened, inputs, client=client, progress=progress, **kwargs)
+
+    return run

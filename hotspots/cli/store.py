@@ -39,10 +39,16 @@ def _open(store: str | None, *, create: bool = True):
 @click.option("--date-format", metavar="FORMAT", help="Force the council date format.")
 @click.option("--tolerance-m", type=float, default=None,
               help="Ward tolerance in metres, fixed when the wards are stored [default: 100].")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: read and check the files on a Dask cluster, one task per file; this "
+                   "process writes them, one transaction per batch (the same store).")  # fmt: skip
+@click.option("--scheduler", metavar="ADDRESS", envvar="HOTSPOTS_DASK_SCHEDULER",
+              help="With --engine dask: a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "[default: $HOTSPOTS_DASK_SCHEDULER, else a local cluster].")  # fmt: skip
 def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
-           tolerance_m: float | None) -> None:  # fmt: skip
+           tolerance_m: float | None, engine: str, scheduler: str | None) -> None:  # fmt: skip
     """Load incident files into the store: one batch per file, never twice.
 
     A police.uk file is one batch per force and month, a council export one
@@ -53,6 +59,12 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
     rejected N` per batch (rejected rows are kept in the store with their line
     and reason).
 
+    With --engine dask the files are read and checked on a Dask cluster (one
+    task per file) and written here one transaction per batch, in file order:
+    the same batches, incidents and rejects. A refused file still stops
+    everything before any write; a killed ingest leaves whole batches only, and
+    running it again adds the rest.
+
     \b
     Examples:
       hotspots ingest ../shared/data/police-uk/west-mercia/2018-10-west-mercia-street.csv \\
@@ -60,6 +72,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
           --areas boundaries/redditch_focus_areas.toml
       hotspots ingest new-month.csv                 # later months: the stored wards are used
       hotspots ingest cases.csv --store postgresql://me@dbhost/hotspots
+      hotspots ingest /shared/police-uk/ --engine dask --scheduler tcp://10.0.0.5:8786
       hotspots clusters --store --season autumn     # analyse what is stored
     """
     from hotspots.incidents import CouncilColumns
@@ -70,7 +83,12 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
 
         geocoder = PostcodeDirectory.from_csv(postcodes_path)
     with _open(store) as opened:
-        results = opened.ingest(
+        ingest_files = opened.ingest
+        if engine == "dask":
+            from hotspots.cli.dask_engine import ingest_on_dask
+
+            ingest_files = ingest_on_dask(opened, scheduler)
+        results = ingest_files(
             inputs,
             wards_path=wards_path,
             areas_path=areas_path,
