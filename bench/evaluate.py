@@ -45,10 +45,19 @@ def _best(func, repeat: int):
     return best, out
 
 
+def _null_counts(m, n, n_sim, seed=0):
+    """The simulations null_largest_clusters draws (same seed, same batches), one row each."""
+    from hotspots.significance import CHUNK_ENTRIES, chance_counts
+
+    rng, step = np.random.default_rng(seed), max(1, CHUNK_ENTRIES // max(m, n))
+    return np.hstack([chance_counts(m, n, n_sim=min(step, n_sim - a), rng=rng)
+                      for a in range(0, n_sim, step)]).T  # fmt: skip
+
+
 def _sklearn_null(points, n, eps_m, min_samples, n_sim, seed=0):
     from sklearn.cluster import DBSCAN
 
-    counts = np.random.default_rng(seed).multinomial(n, np.full(len(points), 1 / len(points)), size=n_sim)
+    counts = _null_counts(len(points), n, n_sim, seed)
     out = []
     for w in counts:
         idx = np.flatnonzero(w)

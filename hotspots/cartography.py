@@ -19,6 +19,10 @@ entries from here, so no two outputs can disagree.
   former blue). Simulated protan, deutan and tritan vision keeps every pair
   apart (a test checks CIE Lab distances).
 * **Town and district centres**: a dashed black outline and their name.
+* **Chance test** (:mod:`hotspots.significance`): a hotspot that is not more
+  than chance keeps its class colour, paler, inside a dashed outline (shape and
+  lightness, not hue, so it reads for colour-blind readers and in greyscale);
+  the legend says "not more than chance (q > 0.05)".
 * **Roads** (``--roads``): grey lines with dark grey names on a white halo.
 
 Hotspot classes are fixed by the DBSCAN threshold ``min_samples`` (the fewest
@@ -40,6 +44,8 @@ The API the other outputs use (stable):
 ``hotspot_label()``         "1 Unicorn Hill": rank and main street
 ``main_street()``           "Unicorn Hill" from "On or near Unicorn Hill (30); ..."
 ``legend_entries()``        the legend of a map as :class:`LegendEntry` rows
+``chance_style()``          outline dash and fill opacity of a tested hotspot
+``CHANCE_WORDS``            "more than chance" / "not more than chance"
 ``attribution()``           the licence line, with a basemap's attribution
 ==========================  =====================================================
 """
@@ -89,6 +95,14 @@ PATTERN_OUTLINE = "#333333"
 PATTERN_WEB_OPACITY = 0.75
 #: The pattern layer's name in the web map's layer list.
 PATTERN_LAYER = "How places changed"
+#: Chance test: a hotspot that is not more than chance has this dashed outline (on, off)
+#: and this fill opacity on the web map (the class colour, paler); its outline is thicker
+#: than a town centre's dashes, which have no fill.
+CHANCE_DASH = (5, 4)
+CHANCE_WEB_OPACITY = 0.22
+CHANCE_OUTLINE_WEIGHT = 2.5
+#: The words for a chance test verdict (``significant`` True / False), in every output.
+CHANCE_WORDS = {True: "more than chance", False: "not more than chance"}
 #: Town and district centres: outline colour and dash pattern (points on, points off).
 CENTRE_COLOUR = "#000000"
 CENTRE_DASH = (6, 4)
@@ -330,6 +344,45 @@ def hotspot_labels(hotspots) -> list[str]:
     return [hotspot_label(r, p) for r, p in zip(ranks, places)]
 
 
+def chance_style(significant) -> dict:
+    """How the web map draws a hotspot's outline and fill after the chance test.
+
+    ``significant`` True (or untested: None / NaN) keeps the plain style; False
+    gives the dashed outline and paler fill of :data:`CHANCE_DASH` and
+    :data:`CHANCE_WEB_OPACITY`.
+
+    Examples
+    --------
+    >>> chance_style(True)["fillOpacity"] == HOTSPOT_WEB_OPACITY, "dashArray" in chance_style(True)
+    (True, False)
+    >>> chance_style(False)["dashArray"], chance_style(False)["fillOpacity"]
+    ('5 4', 0.22)
+    """
+    plain = {"weight": 2, "fillOpacity": HOTSPOT_WEB_OPACITY}
+    if significant is None or significant != significant or bool(significant):
+        return plain
+    return {"weight": CHANCE_OUTLINE_WEIGHT, "fillOpacity": CHANCE_WEB_OPACITY,
+            "dashArray": " ".join(str(v) for v in CHANCE_DASH)}  # fmt: skip
+
+
+def chance_legend(simulations: int, alpha: float = 0.05) -> list[LegendEntry]:
+    """The chance test's legend rows: a solid and a dashed hotspot outline.
+
+    Examples
+    --------
+    >>> [(r.kind, r.label) for r in chance_legend(999)]
+    [('outline', 'more than chance'), ('outline-dashed', 'not more than chance (q > 0.05)')]
+    >>> chance_legend(999)[0].section
+    'Chance test (999 simulations, FDR 5%)'
+    """
+    section = f"Chance test ({simulations:,} simulations, FDR {alpha:.0%})"
+    colours = (HOTSPOT_OUTLINE, HOTSPOT_COLOURS[1])
+    return [
+        LegendEntry(section, CHANCE_WORDS[True], "outline", colours),
+        LegendEntry(section, f"{CHANCE_WORDS[False]} (q > {alpha:g})", "outline-dashed", colours),
+    ]
+
+
 @dataclass(frozen=True)
 class LegendEntry:
     """One row of a legend.
@@ -339,11 +392,13 @@ class LegendEntry:
     section : str
         The heading it sits under ("Hotspots: incidents", "Wards: incidents", ...).
     label : str
-    kind : {"fill", "line", "dashed", "gradient", "text"}
+    kind : {"fill", "line", "dashed", "gradient", "text", "outline", "outline-dashed"}
         How the swatch is drawn: a filled box, a line, a dashed line, a colour
-        ramp (``colours`` holds its stops) or no swatch.
+        ramp (``colours`` holds its stops), no swatch, or a hotspot box with a
+        solid or dashed outline (the chance test: ``colours`` are the outline
+        and the fill).
     colours : tuple of str
-        The fill or line colour (several for a gradient).
+        The fill or line colour (several for a gradient or an outlined box).
     """
 
     section: str
@@ -362,6 +417,7 @@ def legend_entries(
     roads: bool = False,
     ward_outline: bool = True,
     approximate_wards: bool = False,
+    chance: int | None = None,
 ) -> list[LegendEntry]:
     """The legend of a map, section by section.
 
@@ -381,6 +437,9 @@ def legend_entries(
         List the ward boundary line (static maps, which have no ward fill).
     approximate_wards : bool
         Say the boundaries are approximate (the demo).
+    chance : int, optional
+        The hotspots carry the chance test of this many simulations: add
+        :func:`chance_legend` after the hotspot classes.
 
     Examples
     --------
@@ -398,6 +457,8 @@ def legend_entries(
         section = "Hotspots: incidents"
         for colour, label in reversed(list(zip(hotspots.colours, hotspots.labels))):
             rows.append(LegendEntry(section, label, "fill", (colour,)))
+        if chance:
+            rows.extend(chance_legend(int(chance)))
     if heat:
         rows.append(LegendEntry("Heat (incident density)", "fewer to more incidents", "gradient",
                                 tuple(HEAT_GRADIENT.values())))  # fmt: skip

@@ -1122,15 +1122,25 @@ def previous_window_accuracy(
     """How well the previous season's hotspots predicted this selection, in one sentence.
 
     The hotspots of the season just before the selected one (the financial
-    year before, for a whole year) are scored on the selection's incidents
-    at their own coverage of the borough (:func:`backtest`, DBSCAN only).
+    year before, for a whole year) are found once in the whole study area, as
+    every map does, and scored on the selection's incidents at their own
+    coverage (:func:`backtest`, DBSCAN only):
+
+    * whole borough: all of them, on the period's incidents, coverage of the
+      borough;
+    * a focus area or ward: those **lying in** it (the ward and focus area of
+      their busiest map point, as :meth:`hotspots.pipeline.Hotspots.within`
+      lists them), on the view's incidents, coverage of the view's own area
+      (their outlines clipped to the ward or focus area).
 
     Returns
     -------
     dict or None
         ``hit_rate``, ``coverage``, ``pai``, ``train`` and ``test`` (period
-        names) and ``sentence``; None when the data holds no previous window,
-        or either window is empty or has no hotspot.
+        names), ``sentence``; for a view also ``view`` (its name), ``hotspots``
+        (ids of the previous window's study-area hotspots lying in it),
+        ``hits`` and ``incidents``. None when the data holds no previous window,
+        or either window (in the view) is empty or has no hotspot (lying in it).
 
     Examples
     --------
@@ -1139,6 +1149,9 @@ def previous_window_accuracy(
     >>> out = previous_window_accuracy(demo, season="winter", financial_year="2018-19")
     >>> out["train"], out["test"], out["pai"] > 1
     ('autumn 2018', 'winter 2019', True)
+    >>> abbey = previous_window_accuracy(demo, season="winter", financial_year="2018-19", ward="Abbey")
+    >>> abbey["sentence"].startswith("Hotspots drawn from autumn 2018 lying in Abbey held"), abbey["hotspots"]
+    (True, [1])
     """
     from hotspots.pipeline import select_incidents
 
@@ -1162,6 +1175,9 @@ def previous_window_accuracy(
             (incidents["season"] == SEASONS[prev_index]).to_numpy()
             & (incidents["season_year"] == prev_year).to_numpy()
         ]
+    if area or ward:
+        return _view_accuracy(prepared, previous, current, area=area, ward=ward, params=params,
+                              windows=(train_label, test_label))  # fmt: skip
     previous = select_incidents(previous, area=area, ward=ward)
     current = select_incidents(current, area=area, ward=ward)
     if previous.empty or current.empty:
@@ -1178,4 +1194,57 @@ def previous_window_accuracy(
     return {
         "hit_rate": float(rec["hit_rate"]), "coverage": float(rec["coverage"]),
         "pai": float(rec["pai"]), "train": train_label, "test": test_label, "sentence": sentence,
+    }  # fmt: skip
+
+
+def _view_accuracy(
+    prepared,
+    previous: gpd.GeoDataFrame,
+    current: gpd.GeoDataFrame,
+    *,
+    area: str | None,
+    ward: str | None,
+    params: ClusterParams | None,
+    windows: tuple[str, str],
+) -> dict | None:
+    """:func:`previous_window_accuracy` for a focus area and/or ward view."""
+    from hotspots.pipeline import Hotspots, check_view, clusters_and_members, select_incidents
+
+    check_view(prepared, area=area, ward=ward)
+    now = select_incidents(current, area=area, ward=ward)
+    if previous.empty or now.empty:
+        return None
+    found, members = clusters_and_members(
+        previous, params=params, areas=prepared.areas, study_area_m2=prepared.study_area_m2
+    )
+    inside = Hotspots(found, members, previous, previous).within(area=area, ward=ward).clusters
+    if inside.empty:
+        return None
+    shapes = []
+    if ward:
+        wards = to_analysis_crs(prepared.wards)
+        shapes.append(wards.loc[wards["ward_name"] == ward].union_all())
+    if area:
+        areas = to_analysis_crs(prepared.areas)
+        shapes.append(areas.loc[areas["name"] == area].union_all())
+    region = shapes[0] if len(shapes) == 1 else shapes[0].intersection(shapes[1])
+    view = gpd.GeoDataFrame(geometry=[region], crs=inside.crs)
+    records = backtest(select_incidents(previous, area=area, ward=ward), now, view, params=params,
+                       coverages=(), methods=("dbscan",), windows=windows, clusters=inside)  # fmt: skip
+    if records.empty:
+        return None
+    rec = records.iloc[0]
+    place = f"{area} in {ward}" if area and ward else (ward or area)
+    kind = "ward" if not area else ("focus area" if not ward else "area")
+    train_label, test_label = windows
+    sentence = (
+        f"Hotspots drawn from {train_label} lying in {place} held {rec['hit_rate']:.0%} of "
+        f"{test_label}'s incidents in {place} on {rec['coverage']:.1%} of the {kind} "
+        f"(PAI {rec['pai']:.0f})"
+    )
+    return {
+        "hit_rate": float(rec["hit_rate"]), "coverage": float(rec["coverage"]),
+        "pai": float(rec["pai"]), "train": train_label, "test": test_label, "sentence": sentence,
+        "view": place, "hotspots": [int(c) for c in inside["cluster_id"]],
+        "hits": int(rec["hits"]), "incidents": int(rec["test_incidents"]),
     }  # fmt: skip

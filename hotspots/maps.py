@@ -258,6 +258,13 @@ def legend_html(entries: list[carto.LegendEntry], notes: list[str]) -> str:
         elif entry.kind in ("line", "dashed"):
             style = "dashed" if entry.kind == "dashed" else "solid"
             swatch = f'<i class="line" style="border-top:2px {style} {colour}"></i>'
+        elif entry.kind in ("outline", "outline-dashed"):  # the chance test's hotspot outlines
+            look = carto.chance_style(entry.kind == "outline")
+            border = "dashed" if "dashArray" in look else "solid"
+            fill = entry.colours[1] if len(entry.colours) > 1 else "#ffffff"
+            rgb = ",".join(str(int(fill[i : i + 2], 16)) for i in (1, 3, 5))
+            swatch = (f'<i class="{entry.kind}" style="border:2px {border} {colour};'
+                      f'background:rgba({rgb},{look["fillOpacity"]})"></i>')  # fmt: skip
         else:
             swatch = ""
         parts.append(f"<div>{swatch}{html.escape(entry.label)}</div>")
@@ -507,6 +514,7 @@ _CSS = """<style>
 .hotspot-label div { display: inline-block; font: bold 12px sans-serif; color: #111;
   background: rgba(255,255,255,0.92); border: 1px solid #333; border-radius: 3px;
   padding: 0 4px; white-space: nowrap; pointer-events: none; transform: translate(-50%, -100%); }
+.hotspot-label-chance div { border-style: dashed; font-weight: normal; }
 .road-name span { position: absolute; font: italic 12px sans-serif; color: #2b2b2b;
   white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
 .leaflet-popup-content { min-width: 260px; max-width: 380px; font: 13px/1.4 sans-serif; }
@@ -542,25 +550,37 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, cart
               "months", "ward", "area", "change_text"]  # fmt: skip
     aliases = ["Hotspot", "Incidents", "Share of selection", "Top locations", "Top categories",
                "Months", "Ward", "Focus area", "Change vs same season last year"]  # fmt: skip
-    if "significant" in frame.columns:  # hotspots.significance: Monte Carlo p, FDR 5%
+    extra = ["_fill"]
+    if "significant" in frame.columns:  # hotspots.significance: Monte Carlo p, BH FDR
+        from hotspots.significance import chance_text
+
+        sims, alpha = clusters.attrs.get("simulations", 999), clusters.attrs.get("alpha", 0.05)
         frame["chance_text"] = [
-            ("more than chance" if s else "could be chance") + f" (p = {p:.3g})"
-            for s, p in zip(frame["significant"], frame["p_value"])
+            chance_text(p, q, bool(s), simulations=sims, alpha=alpha) if not pd.isna(p) else ""
+            for p, q, s in zip(frame["p_value"], frame["q_value"], frame["significant"])
         ]
-        fields, aliases = [*fields, "chance_text"], [*aliases, "Significance"]
+        # "chance" (not more than chance) gets the dashed, paler style of carto.chance_style
+        frame["_chance"] = ["" if pd.isna(p) or bool(s) else "chance"
+                            for p, s in zip(frame["p_value"], frame["significant"])]  # fmt: skip
+        fields, aliases = [*fields, "chance_text"], [*aliases, "Chance test"]
+        extra.append("_chance")
     for col in fields:  # folium's popup writes values as HTML: escape the text here
         frame[col] = [html.escape(str(v)) if not pd.isna(v) else "" for v in frame[col]]
-    data = _web_features(frame, [*fields, "_fill"])
+    data = _web_features(frame, [*fields, *extra])
+
+    def style(feature: dict) -> dict:
+        chance = feature["properties"].get("_chance") == "chance"
+        return {
+            "className": "hotspot-hull" + (" hotspot-chance" if chance else ""),
+            "color": carto.HOTSPOT_OUTLINE,
+            "fillColor": feature["properties"]["_fill"],
+            **carto.chance_style(not chance),
+        }
+
     layer = folium.GeoJson(
         data,
         name="Hotspots (DBSCAN clusters)",
-        style_function=lambda f: {
-            "className": "hotspot-hull",
-            "color": carto.HOTSPOT_OUTLINE,
-            "weight": 2,
-            "fillColor": f["properties"]["_fill"],
-            "fillOpacity": carto.HOTSPOT_WEB_OPACITY,
-        },
+        style_function=style,
         highlight_function=lambda f: {"weight": 4},
         popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, labels=True, max_width=380),
         tooltip=folium.GeoJsonTooltip(fields=["cluster_id", "incidents"],
@@ -576,11 +596,14 @@ def _hotspot_labels(clusters: gpd.GeoDataFrame) -> folium.FeatureGroup:
     b = hulls.geometry.bounds
     tops = gpd.GeoSeries.from_xy((b["minx"] + b["maxx"]) / 2, b["maxy"], crs=hulls.crs)
     lat, lon = _lat_lon(tops)
-    for y, x, text in zip(lat, lon, carto.hotspot_labels(hulls)):
+    # A hotspot that is not more than chance gets a dashed label box, as its dashed outline.
+    chance = (~hulls["significant"].fillna(True).astype(bool)).tolist() if "significant" in hulls else [False] * len(hulls)
+    for y, x, text, weak in zip(lat, lon, carto.hotspot_labels(hulls), chance):
         folium.Marker(
             [float(y), float(x)],
             icon=folium.DivIcon(html=f"<div>{html.escape(text)}</div>", icon_size=(0, 0),
-                                icon_anchor=(0, 0), class_name="hotspot-label"),
+                                icon_anchor=(0, 0),
+                                class_name="hotspot-label" + (" hotspot-label-chance" if weak else "")),
             interactive=False,
         ).add_to(group)  # fmt: skip
     return group
@@ -944,10 +967,13 @@ def hotspot_map(
         x0, y0, x1, y1 = to_analysis_crs(ward_stats).total_bounds
         lines, names = road_features(roads, (x0, y0, x1, y1))
         Roads(lines, names).add_to(m)
+    tested = hulls is not None and "significant" in clusters.columns
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
-                                   heat=bool(heat), centres=centres, roads=has_roads)  # fmt: skip
-    after = max((i + 1 for i, e in enumerate(entries) if e.section == "Hotspots: incidents"),
-                default=0)  # the pattern classes right under the hotspot classes
+                                   heat=bool(heat), centres=centres, roads=has_roads,
+                                   chance=clusters.attrs.get("simulations", 999) if tested else None)  # fmt: skip
+    after = max((i + 1 for i, e in enumerate(entries)
+                 if e.section == "Hotspots: incidents" or e.section.startswith("Chance test")),
+                default=0)  # the pattern classes right under the hotspot classes  # fmt: skip
     entries[after:after] = pattern_rows
     if caption:
         notes.insert(0, caption)

@@ -51,6 +51,8 @@ N_SIM = 999
 #: False discovery rate by default.
 ALPHA = 0.05
 SIGNIFICANCE_COLUMNS = ["p_value", "q_value", "significant"]
+#: What :func:`cluster_significance` puts in ``attrs``: the method in words, simulations, FDR.
+CHANCE_ATTRS = ("significance", "simulations", "alpha")
 #: Grid (metres) that unsnapped locations are snapped to before they serve as map points.
 SNAP_M = 50.0
 
@@ -87,8 +89,9 @@ def map_points(
         snap_m = SNAP_M if len(np.unique(xy, axis=0)) > 0.5 * len(xy) else None
     if snap_m:
         xy = (np.floor(xy / snap_m) + 0.5) * snap_m
-    uniq, counts = np.unique(xy, axis=0, return_counts=True)
-    return uniq, counts.astype(np.int64)
+    # x + iy sorts by x, then y: the rows np.unique(xy, axis=0) gives, 20-30x faster
+    uniq, counts = np.unique(xy[:, 0] + 1j * xy[:, 1], return_counts=True)
+    return np.column_stack([uniq.real, uniq.imag]), counts.astype(np.int64)
 
 
 def benjamini_hochberg(p_values: np.ndarray | list[float]) -> np.ndarray:
@@ -111,6 +114,133 @@ def benjamini_hochberg(p_values: np.ndarray | list[float]) -> np.ndarray:
     return out
 
 
+#: Entries (map points x simulations, or incidents x simulations) handled at once.
+CHUNK_ENTRIES = 4_000_000
+
+
+def chance_counts(
+    n_points: int,
+    n_incidents: int,
+    *,
+    n_sim: int,
+    rng: np.random.Generator,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Incidents on each map point in ``n_sim`` chance boroughs, shape (n_points, n_sim).
+
+    Each of the ``n_incidents`` incidents of a simulated borough falls on one
+    map point drawn at random (evenly, or in proportion to ``weights``): a
+    multinomial draw, made incident by incident, which costs ``n_incidents``
+    per simulation instead of ``n_points``.
+
+    Examples
+    --------
+    >>> c = chance_counts(4, 10, n_sim=3, rng=np.random.default_rng(0))
+    >>> c.shape, c.sum(axis=0).tolist()
+    ((4, 3), [10, 10, 10])
+    >>> chance_counts(3, 5, n_sim=2, rng=np.random.default_rng(0), weights=np.array([0, 1, 0]))[1].tolist()
+    [5, 5]
+    """
+    if weights is None:
+        draws = rng.integers(0, n_points, size=(n_sim, n_incidents))
+    else:
+        cdf = np.cumsum(np.asarray(weights, dtype=float))
+        draws = np.searchsorted(cdf, rng.random((n_sim, n_incidents)) * cdf[-1], side="right")
+        draws = np.minimum(draws, n_points - 1)
+    keys = draws * n_sim + np.arange(n_sim)[:, None]
+    counts = np.bincount(keys.ravel(), minlength=n_points * n_sim)
+    return counts.reshape(n_points, n_sim).astype(np.int32)
+
+
+def largest_clusters(adjacency, counts: np.ndarray, min_samples: int) -> np.ndarray:
+    """The largest weighted DBSCAN cluster (incidents) of each column of ``counts``.
+
+    DBSCAN on weighted points, every simulation at once: a point with
+    incidents is core when its eps-neighbourhood (itself included) holds
+    ``min_samples`` incidents; clusters are the connected groups of core
+    points (one graph holds the core points of every simulation, so one
+    ``connected_components`` call finds them all); a border point joins the
+    neighbouring cluster that DBSCAN (scikit-learn, points in this order)
+    meets first, the one whose lowest core point index is smallest. A test
+    checks the sizes equal ``sklearn.cluster.DBSCAN``'s.
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse.csr_matrix, shape (m, m)
+        Map points within eps of each other, each point its own neighbour.
+    counts : numpy.ndarray of int, shape (m, n_sim)
+        Incidents on each map point in each simulation.
+    min_samples : int
+        DBSCAN's threshold (incidents).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_sim,)
+        0 where a simulation has no cluster.
+
+    Examples
+    --------
+    Three points in a row 10 m apart (eps 15 m), two simulations:
+
+    >>> from scipy.sparse import csr_matrix
+    >>> adj = csr_matrix(np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]]))
+    >>> largest_clusters(adj, np.array([[3, 1], [2, 0], [1, 0]]), 5).tolist()
+    [6, 0]
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    counts = np.asarray(counts)
+    m, n_sim = counts.shape
+    largest = np.zeros(n_sim, dtype=np.int64)
+    adjacency = sp.csr_matrix(adjacency)
+    weights = adjacency.astype(np.int32)
+    core_i, core_s = [], []
+    step = max(1, CHUNK_ENTRIES // max(m, 1))
+    for a in range(0, n_sim, step):
+        part = np.ascontiguousarray(counts[:, a : a + step], dtype=np.int32)
+        i, s = np.nonzero(((weights @ part) >= min_samples) & (part > 0))
+        core_i.append(i)
+        core_s.append(s + a)
+    ci, cs = np.concatenate(core_i), np.concatenate(core_s)
+    if len(ci) == 0:
+        return largest
+    order = np.lexsort((ci, cs))  # by simulation, then point: sorted keys
+    ci, cs = ci[order].astype(np.int64), cs[order].astype(np.int64)
+    keys = cs * m + ci
+    n_core = len(ci)
+    # every (core point, neighbour) pair of the same simulation
+    indptr, indices = adjacency.indptr, adjacency.indices
+    degree = (indptr[ci + 1] - indptr[ci]).astype(np.int64)
+    src = np.repeat(np.arange(n_core), degree)
+    offset = np.arange(len(src)) - np.repeat(np.cumsum(degree) - degree, degree)
+    nb = indices[np.repeat(indptr[ci], degree) + offset].astype(np.int64)
+    nb_sim = cs[src]
+    nb_key = nb_sim * m + nb
+    pos = np.minimum(np.searchsorted(keys, nb_key), n_core - 1)
+    both_core = keys[pos] == nb_key
+    graph = sp.coo_matrix(
+        (np.ones(int(both_core.sum()), dtype=np.int8), (src[both_core], pos[both_core])),
+        shape=(n_core, n_core),
+    )
+    n_comp, comp = connected_components(graph, directed=False)
+    size = np.bincount(comp, weights=counts[ci, cs], minlength=n_comp)
+    first_core = np.full(n_comp, m, dtype=np.int64)
+    np.minimum.at(first_core, comp, ci)
+    nb_weight = counts[nb, nb_sim]
+    border = ~both_core & (nb_weight > 0)
+    b_key, b_comp, b_weight = nb_key[border], comp[src[border]], nb_weight[border]
+    if len(b_key):
+        order = np.lexsort((first_core[b_comp], b_key))
+        b_key, b_comp, b_weight = b_key[order], b_comp[order], b_weight[order]
+        first = np.r_[True, b_key[1:] != b_key[:-1]]
+        size += np.bincount(b_comp[first], weights=b_weight[first], minlength=n_comp)
+    comp_sim = np.empty(n_comp, dtype=np.int64)
+    comp_sim[comp] = cs
+    np.maximum.at(largest, comp_sim, np.rint(size).astype(np.int64))
+    return largest
+
+
 def null_largest_clusters(
     points: np.ndarray,
     n_incidents: int,
@@ -122,6 +252,11 @@ def null_largest_clusters(
     seed: int = 0,
 ) -> np.ndarray:
     """The largest DBSCAN cluster (incidents) in each of ``n_sim`` chance boroughs.
+
+    The simulations are drawn by :func:`chance_counts` and clustered by
+    :func:`largest_clusters`, a batch of simulations at a time (so memory stays
+    bounded for big boroughs; the batches depend only on the inputs, so the
+    answer is reproducible).
 
     Parameters
     ----------
@@ -142,48 +277,37 @@ def null_largest_clusters(
     -------
     numpy.ndarray of int, shape (n_sim,)
         0 where a simulation found no cluster.
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.0], [10.0, 0.0]])
+    >>> null_largest_clusters(pts, 6, eps_m=15, min_samples=6, n_sim=3).tolist()  # always one cluster of all 6
+    [6, 6, 6]
     """
-    from scipy.sparse.csgraph import connected_components
     from sklearn.neighbors import radius_neighbors_graph
 
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     m = len(points)
-    if m == 0 or n_incidents <= 0:
+    n = int(n_incidents)
+    if m == 0 or n <= 0:
         return np.zeros(n_sim, dtype=np.int64)
-    prob = np.full(m, 1.0 / m)
     if weights is not None:
         w = np.asarray(weights, dtype=float)
         if len(w) != m or (w < 0).any() or w.sum() <= 0:
             raise HotspotsError("weights must be one non-negative number per map point, not all 0")
-        prob = w / w.sum()
-    # DBSCAN on weighted points, all simulations at once where it can be: a point
-    # with incidents is core when its eps-neighbourhood (itself included) holds
-    # min_samples incidents; clusters are the connected groups of core points;
-    # a border point joins the neighbouring cluster that DBSCAN (scikit-learn,
-    # points in this order) meets first, the one whose lowest core index is
-    # smallest. A test checks the sizes equal sklearn.cluster.DBSCAN's.
+        weights = w
     adjacency = radius_neighbors_graph(points, eps_m, mode="connectivity", include_self=True).tocsr()
     rng = np.random.default_rng(seed)
-    counts = rng.multinomial(int(n_incidents), prob, size=n_sim).T  # (m, n_sim)
-    core_all = ((adjacency @ counts) >= min_samples) & (counts > 0)
-    largest = np.zeros(n_sim, dtype=np.int64)
-    for i in np.flatnonzero(core_all.any(axis=0)):  # graph components: one call per simulation
-        w, is_core = counts[:, i], core_all[:, i]
-        core = np.flatnonzero(is_core)
-        n_comp, comp = connected_components(adjacency[core][:, core], directed=False)
-        first_core = np.full(n_comp, m)
-        np.minimum.at(first_core, comp, core)
-        size = np.bincount(comp, weights=w[core], minlength=n_comp)
-        touch = adjacency[:, core].tocoo()
-        border = ~is_core[touch.row] & (w[touch.row] > 0)
-        rows, comps = touch.row[border], comp[touch.col[border]]
-        if len(rows):
-            order = np.lexsort((first_core[comps], rows))
-            rows, comps = rows[order], comps[order]
-            first = np.r_[True, rows[1:] != rows[:-1]]
-            size += np.bincount(comps[first], weights=w[rows[first]], minlength=n_comp)
-        largest[i] = int(size.max())
-    return largest
+    step = max(1, CHUNK_ENTRIES // max(m, n))
+    out = [
+        largest_clusters(
+            adjacency,
+            chance_counts(m, n, n_sim=min(step, n_sim - a), rng=rng, weights=weights),
+            int(min_samples),
+        )
+        for a in range(0, n_sim, step)
+    ]
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 def cluster_significance(
@@ -222,7 +346,8 @@ def cluster_significance(
     -------
     geopandas.GeoDataFrame
         A copy of ``clusters`` with ``p_value``, ``q_value`` and
-        ``significant`` (bool); ``attrs["significance"]`` says how they were made.
+        ``significant`` (bool); ``attrs["significance"]`` says how they were made,
+        ``attrs["simulations"]`` and ``attrs["alpha"]`` give ``n_sim`` and ``alpha``.
 
     Examples
     --------
@@ -259,10 +384,10 @@ def cluster_significance(
         f"{len(points):,} map points ({'weighted by their counts' if weighted else 'evenly'}); "
         f"largest chance cluster vs each cluster; Benjamini-Hochberg FDR {alpha:g}"
     )
+    out.attrs.update(significance=how, simulations=int(n_sim), alpha=float(alpha))
     if len(out) == 0:
         for col in SIGNIFICANCE_COLUMNS:
             out[col] = pd.Series(dtype=bool if col == "significant" else float)
-        out.attrs["significance"] = how
         return out
     largest = null_largest_clusters(
         points, int(n), eps_m=float(eps_m), min_samples=int(min_samples),
@@ -275,7 +400,6 @@ def cluster_significance(
     out["p_value"] = p
     out["q_value"] = q
     out["significant"] = q <= alpha
-    out.attrs["significance"] = how
     log.info("%s: %d of %d clusters significant", how, int((q <= alpha).sum()), len(out))
     return out
 
@@ -338,5 +462,31 @@ def significance_for(
         return tested
     verdicts = tested.set_index("cluster_id")[["p_value", "q_value", "significant"]]
     out = clusters.join(verdicts, on="cluster_id")
-    out.attrs = {**clusters.attrs, "significance": tested.attrs.get("significance")}
+    out.attrs = {**clusters.attrs, **{k: tested.attrs[k] for k in CHANCE_ATTRS if k in tested.attrs}}
     return out
+
+
+def chance_text(
+    p_value: float, q_value: float, significant: bool, *, simulations: int = N_SIM,
+    alpha: float = ALPHA,
+) -> str:  # fmt: skip
+    """A hotspot's chance test in words an officer can act on.
+
+    Examples
+    --------
+    >>> chance_text(0.001, 0.0012, True)
+    'More than chance: none of 999 simulated boroughs, with as many incidents placed at random on the map points, had a hotspot this big (p = 0.001, q = 0.0012).'
+    >>> chance_text(0.075, 0.075, False)
+    'Not more than chance: 74 of 999 simulated boroughs, with as many incidents placed at random on the map points, had a hotspot this big (p = 0.075, q = 0.075, above 0.05). Check before sending patrols.'
+    """
+    exceed = max(0, round(float(p_value) * (simulations + 1)) - 1)
+    seen = (
+        f"{'none' if exceed == 0 else f'{exceed:,}'} of {simulations:,} simulated boroughs, "
+        "with as many incidents placed at random on the map points, had a hotspot this big"
+    )
+    if significant:
+        return f"More than chance: {seen} (p = {p_value:.2g}, q = {q_value:.2g})."
+    return (
+        f"Not more than chance: {seen} (p = {p_value:.2g}, q = {q_value:.2g}, above {alpha:g}). "
+        "Check before sending patrols."
+    )

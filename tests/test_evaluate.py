@@ -290,23 +290,57 @@ def test_real_backtest_scores_three_methods(redditch_autumn_2018):
     assert (own["pai"] > 1).all()  # every method beats chance on real ASB
 
 
-def test_null_cluster_sizes_equal_sklearn_dbscan():
+def _sklearn_largest(pts, counts, eps_m, min_samples):
+    """The largest weighted DBSCAN cluster of each simulation (rows of ``counts``), one by one."""
     from sklearn.cluster import DBSCAN
 
-    from hotspots.significance import null_largest_clusters
-
-    rng = np.random.default_rng(5)
-    pts = rng.uniform(0, 2000, (200, 2))
-    fast = null_largest_clusters(pts, 300, eps_m=120, min_samples=5, n_sim=40, seed=9)
-    # The same simulations, clustered by scikit-learn one at a time.
-    counts = np.random.default_rng(9).multinomial(300, np.full(200, 1 / 200), size=40)
     expected = []
     for w in counts:
         idx = np.flatnonzero(w)
-        labels = DBSCAN(eps=120, min_samples=5).fit(pts[idx], sample_weight=w[idx]).labels_
+        labels = DBSCAN(eps=eps_m, min_samples=min_samples).fit(pts[idx], sample_weight=w[idx]).labels_
         inside = labels >= 0
         expected.append(np.bincount(labels[inside], weights=w[idx][inside]).max() if inside.any() else 0)
+    return expected
+
+
+def test_null_cluster_sizes_equal_sklearn_dbscan():
+    from sklearn.neighbors import radius_neighbors_graph
+
+    from hotspots.significance import largest_clusters
+
+    rng = np.random.default_rng(5)
+    pts = rng.uniform(0, 2000, (200, 2))
+    counts = np.random.default_rng(9).multinomial(300, np.full(200, 1 / 200), size=40)
+    adjacency = radius_neighbors_graph(pts, 120, mode="connectivity", include_self=True).tocsr()
+    fast = largest_clusters(adjacency, counts.T, 5)
+    expected = _sklearn_largest(pts, counts, 120, 5)
     assert fast.tolist() == expected and max(expected) > 0
+
+
+@pytest.mark.parametrize("chunk", [4_000_000, 600])
+def test_null_simulations_in_batches_equal_sklearn_dbscan(monkeypatch, chunk):
+    import hotspots.significance as sig
+
+    rng = np.random.default_rng(6)
+    pts = np.round(rng.uniform(0, 1500, (150, 2)), -1)  # some map points share a place's neighbours
+    monkeypatch.setattr(sig, "CHUNK_ENTRIES", chunk)  # 600: 2 simulations a batch, 15 batches
+    fast = sig.null_largest_clusters(pts, 300, eps_m=110, min_samples=6, n_sim=30, seed=2)
+    # The same draws, batch by batch, clustered by scikit-learn one simulation at a time.
+    gen, step = np.random.default_rng(2), max(1, chunk // 300)
+    counts = np.hstack([sig.chance_counts(150, 300, n_sim=min(step, 30 - a), rng=gen)
+                        for a in range(0, 30, step)])  # fmt: skip
+    assert counts.shape == (150, 30) and (counts.sum(axis=0) == 300).all()
+    expected = _sklearn_largest(pts, counts.T, 110, 6)
+    assert fast.tolist() == expected and len(set(expected)) > 1
+
+
+def test_chance_counts_follow_the_weights():
+    from hotspots.significance import chance_counts
+
+    counts = chance_counts(3, 1000, n_sim=50, rng=np.random.default_rng(0),
+                           weights=np.array([1.0, 0.0, 3.0]))  # fmt: skip
+    assert (counts.sum(axis=0) == 1000).all() and (counts[1] == 0).all()
+    assert counts[2].sum() / counts.sum() == pytest.approx(0.75, abs=0.01)
 
 
 # ------------------------------------------------------------------ parameter files

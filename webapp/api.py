@@ -52,16 +52,23 @@ def healthz():
 
 @bp.route("/api/clusters")
 def clusters():
-    """Hotspot outlines of the selection with their summaries and change (GeoJSON)."""
+    """Hotspot outlines of the selection with their summaries, change and chance test (GeoJSON).
+
+    Each feature has ``p_value``, ``q_value`` and ``significant`` (the period's
+    Monte Carlo test, :meth:`webapp.data.DataStore.chance`); ``chance_test``
+    says how it was made and ``simulations`` how many.
+    """
     sel = selection()
     full = may_see_addresses()
 
     def compute(_) -> str:
-        found = store().clusters(sel)
+        found = store().tested_clusters(sel)
         doc = feature_collection(found if full else redact_places(found), selection=sel.params(),
                                  min_samples=found.attrs.get("min_samples"),
                                  eps_m=found.attrs.get("eps_m"),
-                                 compared_with=found.attrs.get("compared_with"))  # fmt: skip
+                                 compared_with=found.attrs.get("compared_with"),
+                                 chance_test=found.attrs.get("significance"),
+                                 simulations=found.attrs.get("simulations"))  # fmt: skip
         return json.dumps(doc, ensure_ascii=False)
 
     return _json(store().cached("api_clusters_full" if full else "api_clusters", sel, compute))

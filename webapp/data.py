@@ -340,6 +340,24 @@ class DataStore:
 
         return self.cached("clusters", sel, compute)
 
+    def chance(self, sel: Selection) -> pd.DataFrame:
+        """The chance test of the selection's period (:func:`webapp.results.chance_for`).
+
+        Computed once per (dataset version, season, year, DBSCAN settings) for
+        the whole study area, the first time a view of that period needs it,
+        and shared by every view of the period (borough, focus areas, wards).
+        """
+        period = dataclasses.replace(sel, area=BOROUGH, ward="", focus=None)
+        return self.cached(
+            "chance", period, lambda d: results.chance_for(d.prepared, self.clusters(period))
+        )
+
+    def tested_clusters(self, sel: Selection) -> gpd.GeoDataFrame:
+        """:meth:`clusters` with ``p_value``, ``q_value`` and ``significant`` (the chance test)."""
+        return self.cached(
+            "clusters_tested", sel, lambda d: results.with_chance(self.clusters(sel), self.chance(sel))
+        )
+
     def accuracy(self, sel: Selection) -> dict:
         """How well the previous window's hotspots held this selection's incidents.
 
@@ -428,7 +446,7 @@ class DataStore:
             if opts.roads is not None:
                 st = opts.roads.stat() if opts.roads.exists() else None
                 roads = _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
-            clusters = self.clusters(sel)
+            clusters = self.tested_clusters(sel)
             # The ward layer shows ward totals for the period, whatever area is viewed.
             whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
             m = hotspot_map(

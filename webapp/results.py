@@ -70,6 +70,48 @@ def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> g
     )
 
 
+def chance_for(prepared: Prepared, whole: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The chance test of a period's hotspots, by ``cluster_id``: computed once per period.
+
+    ``whole`` is the period's hotspots in the whole study area (the borough
+    view): every one is tested against the study area's map points and the
+    false-discovery correction runs over all of them, as
+    :func:`hotspots.significance.significance_for` does for the tasking sheet
+    and the CLI (the same :data:`~hotspots.significance.N_SIM` simulations and
+    seed, so the same p and q), and a hotspot keeps its p and q in every view.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``p_value``, ``q_value``, ``significant`` indexed by ``cluster_id``;
+        ``attrs``: ``significance`` (the method in words), ``simulations``, ``alpha``.
+    """
+    from hotspots.significance import CHANCE_ATTRS, SIGNIFICANCE_COLUMNS, cluster_significance
+
+    tested = cluster_significance(whole, prepared.incidents)
+    table = pd.DataFrame(tested[["cluster_id", *SIGNIFICANCE_COLUMNS]]).set_index("cluster_id")
+    table.attrs = {k: tested.attrs[k] for k in CHANCE_ATTRS}
+    return table
+
+
+def with_chance(clusters: gpd.GeoDataFrame, chance: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A view's hotspots with their period's chance test (:func:`chance_for`) joined on.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> view = gpd.GeoDataFrame({"cluster_id": [3]}, geometry=[Point(0, 0)])
+    >>> test = pd.DataFrame({"p_value": [0.001, 0.2], "q_value": [0.002, 0.2],
+    ...                      "significant": [True, False]}, index=pd.Index([1, 3], name="cluster_id"))
+    >>> with_chance(view, test)[["cluster_id", "q_value", "significant"]].values.tolist()
+    [[3, 0.2, False]]
+    """
+    out = clusters.join(chance, on="cluster_id")
+    out.attrs = {**clusters.attrs, **chance.attrs}
+    return out
+
+
 def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):
     """The EPSG:27700 shape a map centred on hotspot ``sel.focus`` fits (None without focus).
 

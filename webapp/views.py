@@ -14,6 +14,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from hotspots.cartography import CHANCE_WORDS
 from hotspots.io import ATTRIBUTION, csv_safe
 from webapp.auth import may_see_addresses, shown_places
 from webapp.charts import profile_svg
@@ -25,7 +26,8 @@ bp = Blueprint("views", __name__)
 NAV = (("/map", "Map"), ("/wards", "Wards"), ("/clusters", "Hotspots"),
        ("/seasonal", "Seasonal"), ("/tasking", "Tasking"))  # fmt: skip
 CLUSTER_COLUMNS = ["cluster_id", "incidents", "share", "ward", "area", "top_locations",
-                   "top_categories", "months", "previous", "change", "trend"]  # fmt: skip
+                   "top_categories", "months", "previous", "change", "trend",
+                   "chance_test", "p_value", "q_value", "significant"]  # fmt: skip
 
 
 @bp.app_context_processor
@@ -58,12 +60,27 @@ def _file_stem(sel) -> str:
     return "_".join("".join(c if c.isalnum() else "-" for c in p) for p in parts)
 
 
+def chance_words(significant: pd.Series) -> list[str]:
+    """ "more than chance" / "not more than chance" (blank where a hotspot was not tested).
+
+    Examples
+    --------
+    >>> chance_words(pd.Series([True, False, None]))
+    ['more than chance', 'not more than chance', '']
+    """
+    return [CHANCE_WORDS[bool(v)] if not pd.isna(v) else "" for v in significant]
+
+
 def cluster_rows(clusters) -> pd.DataFrame:
     """The cluster table as shown and downloaded (no geometry; share as a per cent).
 
-    Place text is at street level unless the user is an analyst.
+    Place text is at street level unless the user is an analyst. With the
+    chance test (:meth:`webapp.data.DataStore.tested_clusters`): ``chance_test``
+    in words, then ``p_value``, ``q_value`` and ``significant``.
     """
     table = pd.DataFrame(shown_places(clusters.drop(columns=clusters.geometry.name)))
+    if "significant" in table.columns:  # the chance test, in the words of every output
+        table["chance_test"] = chance_words(table["significant"])
     table = table[[c for c in CLUSTER_COLUMNS if c in table.columns]].copy()
     table["share"] = (100 * table["share"].astype(float)).round(1)
     return table.rename(columns={"share": "share_pct"})
@@ -112,7 +129,7 @@ def wards_csv():
 def clusters_page():
     """The hotspots of the selection as a table, with CSV and GeoJSON downloads."""
     sel = selection()
-    found = store().clusters(sel)
+    found = store().tested_clusters(sel)
     return render_template("clusters.html", sel=sel, choices=store().choices(),
                            table=cluster_rows(found), attrs=found.attrs)  # fmt: skip
 
@@ -121,7 +138,8 @@ def clusters_page():
 def clusters_csv():
     """The cluster table as CSV."""
     sel = selection()
-    return _csv_response(cluster_rows(store().clusters(sel)), f"clusters_{_file_stem(sel)}.csv")
+    return _csv_response(cluster_rows(store().tested_clusters(sel)),
+                         f"clusters_{_file_stem(sel)}.csv")  # fmt: skip
 
 
 @bp.route("/seasonal")
