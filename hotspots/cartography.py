@@ -12,6 +12,12 @@ entries from here, so no two outputs can disagree.
   hotspots and the streets to stay readable on top.
 * **Heat layer**: viridis (colour-blind safe), listed in the legend as a
   gradient from fewer to more incidents.
+* **How places changed** (place patterns, :mod:`hotspots.patterns`): one
+  Okabe-Ito colour per class (Okabe & Ito 2008, *Color Universal Design*),
+  warm for places hot now (emerging vermillion, persistent reddish purple,
+  intermittent yellow) and blue for places cooling (diminishing sky blue,
+  former blue). Simulated protan, deutan and tritan vision keeps every pair
+  apart (a test checks CIE Lab distances).
 * **Town and district centres**: a dashed black outline and their name.
 * **Chance test** (:mod:`hotspots.significance`): a hotspot that is not more
   than chance keeps its class colour, paler, inside a dashed outline (shape and
@@ -31,6 +37,8 @@ The API the other outputs use (stable):
 ``HOTSPOT_COLOURS``         the five hotspot class colours, light to dark
 ``WARD_COLOURS``            the five ward choropleth colours, light to dark
 ``HEAT_GRADIENT``           ``{stop: colour}`` for Leaflet.heat (0 to 1)
+``PATTERN_COLOURS``         ``{pattern: colour}`` for the "How places changed" layer
+``pattern_legend_entries()`` the legend rows of that layer
 ``hotspot_classes()``       :class:`Classes` for some hotspots (or counts)
 ``ward_classes()``          :class:`Classes` for ward counts or rates
 ``hotspot_label()``         "1 Unicorn Hill": rank and main street
@@ -74,6 +82,19 @@ HEAT_GRADIENT: dict[float, str] = {
     0.75: "#5ec962",
     1.0: "#fde725",
 }
+#: Place patterns (hotspots.patterns), Okabe-Ito colours: warm = hot now, blue = cooling.
+PATTERN_COLOURS: dict[str, str] = {
+    "emerging": "#D55E00",
+    "persistent": "#CC79A7",
+    "intermittent": "#F0E442",
+    "diminishing": "#56B4E9",
+    "former": "#0072B2",
+}
+#: Outline and fill opacity of the pattern cells on the web map.
+PATTERN_OUTLINE = "#333333"
+PATTERN_WEB_OPACITY = 0.75
+#: The pattern layer's name in the web map's layer list.
+PATTERN_LAYER = "How places changed"
 #: Chance test: a hotspot that is not more than chance has this dashed outline (on, off)
 #: and this fill opacity on the web map (the class colour, paler); its outline is thicker
 #: than a town centre's dashes, which have no fill.
@@ -455,6 +476,35 @@ def legend_entries(
     if centres:
         rows.append(LegendEntry("Town and district centres", ", ".join(centres), "dashed",
                                 (CENTRE_COLOUR,)))  # fmt: skip
+    return rows
+
+
+def pattern_legend_entries(periods: Sequence[str], *, by: str = "season") -> list[LegendEntry]:
+    """The legend rows of the "How places changed" layer: one per class, in the rules' words.
+
+    Examples
+    --------
+    >>> rows = pattern_legend_entries(["autumn 2017-18", "winter 2017-18", "autumn 2018-19"])
+    >>> rows[0].section
+    'How places changed (3 seasons, autumn 2017-18 to autumn 2018-19)'
+    >>> [r.label for r in rows][:2]
+    ['persistent: hot in 80% or more of them', 'emerging: hot in the latest, not in the first 1']
+    """
+    t = len(periods)
+    half = t // 2
+    span = f"{t} {by}s, {periods[0]} to {periods[-1]}" if t else f"no {by}s"
+    section = f"{PATTERN_LAYER} ({span})"
+    words = {
+        "persistent": "hot in 80% or more of them",
+        "emerging": f"hot in the latest, not in the first {half}",
+        "intermittent": "hot on and off",
+        "diminishing": f"hot in the first {half} and since, not in the latest",
+        "former": f"hot in the first {half}, not since",
+    }
+    rows = [LegendEntry(section, f"{name}: {words[name]}", "fill", (PATTERN_COLOURS[name],))
+            for name in words]  # fmt: skip
+    rows.append(LegendEntry(section, "each square is a place of the study grid: zoom in to see "
+                                     "them", "text"))  # fmt: skip
     return rows
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import ConfigError, HotspotsError
-from hotspots._validate import ANALYSIS_CRS, check_columns, check_points, to_analysis_crs
+from hotspots._validate import check_columns, check_points, to_analysis_crs
 from hotspots.cluster import ClusterParams, ClusterWarning, find_clusters
 from hotspots.seasons import SEASONS, financial_year_of, parse_financial_year
 
@@ -267,7 +267,7 @@ def default_cell_m(study_area: gpd.GeoDataFrame) -> float:
 
     The rule of thumb of Chainey & Ratcliffe (2005, *GIS and Crime Mapping*),
     rounded to 5 m and kept between 25 m and 250 m. For Redditch (about
-    8.6 x 11.6 km) it gives 55 m.
+    8.6 x 11.6 km) it gives 65 m.
 
     Examples
     --------
@@ -745,22 +745,60 @@ PERSISTENT_SHARE = 0.8
 def classify_pattern(hot: list[bool] | np.ndarray, *, persistent_share: float = PERSISTENT_SHARE) -> str:
     """Name the pattern of one place's hotspot flags over consecutive periods (oldest first).
 
-    Rules, checked in this order (T periods; the earlier half is the first
-    ``T // 2``, the later half the rest, so the latest period is always "later"):
+    Rules, checked in this order (T periods, T >= 2; the earlier half is the
+    first ``T // 2``, the later half the rest, so the latest period is always
+    "later"):
 
     1. never hot: ``""`` (not a hotspot place);
-    2. **persistent**: hot in at least 80% of the periods (every period when T < 5);
+    2. **persistent**: hot in at least ``persistent_share`` (80%) of the periods
+       (every period when T < 5: 4 of 4, 3 of 3, 2 of 2);
     3. **emerging**: hot in the latest period and never in the earlier half;
     4. **former**: hot in the earlier half and never in the later half;
     5. **diminishing**: hot in the earlier half, not in the latest period, but
        still in part of the later half;
     6. **intermittent**: any other place hot at least once.
 
-    After Chainey's classification as sfhotspot's ``hotspot_classify`` implements it
-    (persistent 80%; emerging / former from recent against older periods;
-    intermittent otherwise), with a *diminishing* class after ArcGIS's emerging hot
-    spot analysis ("hot, but fading"). Unlike both, a period's hotspots are this
-    project's DBSCAN hulls, not Gi* cells.
+    What "hot in a period" means, and which periods, is set by
+    :func:`hotspots.patterns.place_patterns`: a grid cell inside (or holding the
+    busiest map point of) one of the period's DBSCAN hotspots, over the seasons
+    of each financial year up to the selection.
+
+    **Compared with sfhotspot's** ``hotspot_classify`` (R; Ashby, CRAN
+    reference manual and ``R/hotspot_classify.R``): there a cell is hot in a
+    period when its Getis-Ord Gi* is positive with p < 0.05 (``critical_p``);
+    the *recent* periods are the last ``recent_prop`` = 20% (at least one);
+    persistent = hot in >= ``persistent_prop`` = 80% of all periods; emerging =
+    hot in < ``hotspot_prop`` = 10% of the older periods and >= 20% of the
+    recent ones; former = hot in >= 10% of the older and < 10% of the recent
+    ones; intermittent = hot in >= 10% of all periods; cold spots are
+    classified the same way. Here: the same 80% for persistent and the same
+    order (persistent, emerging, former, intermittent), but hot means lying in
+    this project's DBSCAN hotspots (no significance test: see
+    :mod:`hotspots.significance` for that), *recent* is the later half rather
+    than the last 20% (with the 8 seasons of two years, 20% is one season, and
+    one busy season would make a place "emerging"), any hot period counts
+    rather than a 10% floor, there are no cold spots, and there is a fifth
+    class, diminishing.
+
+    **Compared with ArcGIS Pro's Emerging Hot Spot Analysis** ("How Emerging
+    Hot Spot Analysis works", Space Time Pattern Mining toolbox): each bin of a
+    space-time cube is tested with Gi* (false discovery rate corrected) and each
+    location's series with the Mann-Kendall trend test, giving eight hot
+    patterns: new (hot only in the final time step), consecutive (one unbroken
+    run of hot steps ending at the final one, never hot before, < 90% hot),
+    intensifying / persistent / diminishing (hot in >= 90% of the steps, with
+    a significant upward / no / downward trend in the intensity of clustering;
+    intensifying and diminishing include the final step), sporadic (hot in the
+    final step, on and off before, < 90%, never cold), oscillating (the same,
+    but cold in some step) and historical (not hot in the final step, hot in
+    >= 90% of the others). Here emerging covers ArcGIS's new and most of its
+    consecutive hot spots; persistent uses 80% and no trend test (ArcGIS's
+    intensifying, persistent and diminishing all fall in it); former is close
+    to historical without its 90% floor; intermittent covers sporadic and
+    oscillating. **Diminishing here is not ArcGIS's diminishing**: ArcGIS's is
+    a place still hot in the final step whose clustering weakens; ours is a
+    place that has dropped out of the latest period's hotspots after being hot
+    in both halves. Counts within a period (intensity) are not used.
 
     Examples
     --------
@@ -814,42 +852,29 @@ def place_patterns(
     by: str = "season",
     params: ClusterParams | None = None,
     cell_m: float | None = None,
+    **selection,
 ) -> gpd.GeoDataFrame:
     """Grid cells that were hotspots in any period, with their pattern over the periods.
 
-    A place is a grid cell (:func:`study_grid`); it is hot in a period when its
-    centre lies in one of that period's DBSCAN hulls (:func:`hull_cells`).
+    The same as :func:`hotspots.patterns.place_patterns` (which states the
+    rules: places, periods, what counts as hot); kept here beside
+    :func:`classify_pattern`. ``selection`` takes ``season``,
+    ``financial_year`` or ``month``: the periods run up to the last one it holds.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One square per cell hot at least once (EPSG:27700): ``cell``, one bool
-        column per period (time order), ``periods_hot`` and ``pattern``
-        (:func:`classify_pattern`). ``attrs["periods"]`` lists the periods.
+        column per period (time order), ``periods_hot``, ``pattern``
+        (:func:`classify_pattern`), ``hot_in``, ``incidents``, ``street``,
+        ``ward``. ``attrs["periods"]`` lists the periods.
     """
-    labels = period_labels(incidents, by=by)
-    order = list(labels.cat.categories)
-    if len(order) < 2:
-        raise HotspotsError(f"patterns need two or more {by}s of data; found {order!r}")
-    grid = study_grid(study_area, cell_m=cell_m)
-    columns = {}
-    for period in order:
-        chosen = incidents.loc[(labels == period).to_numpy()]
-        found = find_clusters(chosen, params=params, study_area_m2=grid.study_area_m2)
-        cells, _ = hull_cells(grid, found, grid.counts(_xy_of(chosen)))
-        flag = np.zeros(grid.nx * grid.ny, dtype=bool)
-        flag[cells] = True
-        columns[period] = flag
-    table = pd.DataFrame(columns)
-    table = table.loc[table.any(axis=1)]
-    table["periods_hot"] = table[order].sum(axis=1)
-    table["pattern"] = classify_places(table[order])
-    centres = grid.centres()[table.index.to_numpy()]
-    half = grid.cell_m / 2
-    squares = shapely.box(centres[:, 0] - half, centres[:, 1] - half, centres[:, 0] + half, centres[:, 1] + half)
-    out = gpd.GeoDataFrame(table.rename_axis("cell").reset_index(), geometry=squares, crs=ANALYSIS_CRS)
-    out.attrs["periods"] = order
-    return out
+    from hotspots.patterns import (
+        place_patterns as patterns_of_places,  # pipeline imports this module
+    )
+
+    return patterns_of_places(incidents, study_area, by=by, params=params, cell_m=cell_m,
+                              **selection)  # fmt: skip
 
 
 # =========================================================================== tuning

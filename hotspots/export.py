@@ -689,16 +689,33 @@ def _chance_mark(value) -> str:
     return CHANCE_MARKS[bool(value)]
 
 
-def _sheet_rows(frame: pd.DataFrame) -> list[list[str]]:
+def _pattern_mark(pattern, hot_periods) -> str:
+    """The sheet's Pattern cell: ``"persistent 7/8"`` (hot in 7 of 8 seasons); "-" where there is none."""
+    if not isinstance(hot_periods, str) or not hot_periods:
+        return "-"  # no patterns: fewer than two seasons in the data
+    if not isinstance(pattern, str) or not pattern:
+        return hot_periods  # "not hot in any season"
+    k, _, t = hot_periods.split(" ")[:3]  # "7 of 8 seasons"
+    return f"{pattern} {k}/{t}"
+
+
+def _has_patterns(frame: pd.DataFrame) -> bool:
+    return "pattern" in frame.columns
+
+
+def _sheet_rows(frame: pd.DataFrame, *, narrow: bool = False) -> list[list[str]]:
     tested = "significant" in frame.columns
+    patterned = _has_patterns(frame)
+    place_w, when_w = (28, 24) if narrow else (34, 30)
     rows = []
     for r in frame.itertuples(index=False):
         when = "; ".join(p for p in (r.peak_weekday, r.peak_hour) if p)
         trend = r.trend if pd.isna(r.previous) else f"{r.trend} ({int(r.previous)})"
         rows.append([
-            str(r.rank), textwrap.shorten(str(r.place), 34, placeholder="..."), str(r.ward),
-            str(r.incidents), f"{100 * r.share:.1f}%", trend, str(r.peak_months),
-            textwrap.shorten(when, 30, placeholder="...") or "-",
+            str(r.rank), textwrap.shorten(str(r.place), place_w, placeholder="..."), str(r.ward),
+            str(r.incidents), f"{100 * r.share:.1f}%", trend,
+        ] + ([_pattern_mark(r.pattern, r.hot_periods)] if patterned else []) + [
+            str(r.peak_months), textwrap.shorten(when, when_w, placeholder="...") or "-",
         ] + ([_chance_mark(r.significant)] if tested else []))  # fmt: skip
     return rows
 
@@ -717,8 +734,48 @@ CHANCE_LEGEND = (
 )
 
 
-def _sheet_header(frame: pd.DataFrame) -> list[str]:
-    return SHEET_HEADER + ([CHANCE_HEADER] if "significant" in frame.columns else [])
+#: The Pattern column (hotspots.patterns), after the trend.
+PATTERN_HEADER = "Pattern"
+
+
+def pattern_legend(periods: Sequence[str], cell_m: float | None = None) -> str:
+    """The legend line under a sheet with the Pattern column.
+
+    Examples
+    --------
+    >>> pattern_legend(["autumn 2017-18", "winter 2017-18", "autumn 2018-19"], 55)[:60]
+    'Pattern: how the place under each hotspot (the 55 m grid cel'
+    >>> pattern_legend([])
+    'Pattern: not shown; the data holds fewer than two seasons up to this selection.'
+    """
+    if len(periods) < 2:
+        return "Pattern: not shown; the data holds fewer than two seasons up to this selection."
+    size = f"{cell_m:g} m " if cell_m else ""
+    t = len(periods)
+    k = -(-4 * t // 5)  # the fewest seasons a persistent place is hot in (80%, rounded up)
+    return (
+        f"Pattern: how the place under each hotspot (the {size}grid cell holding its busiest map "
+        f"point) changed over the {t} seasons {periods[0]} to {periods[-1]}; "
+        "hot = inside that season's hotspots. Persistent: hot in at least 80% of them. Emerging: "
+        f"hot in the latest, never in the first {t // 2}. Former: hot in the first {t // 2}, "
+        f"never since. Diminishing: hot in the first {t // 2}, not in the latest, but in "
+        f"between. Intermittent: any other. 'persistent {k}/{t}' = hot in {k} of the {t} seasons."
+    )
+
+
+def _sheet_header(frame: pd.DataFrame, *, narrow: bool = False) -> list[str]:
+    header = list(SHEET_HEADER)
+    if narrow:  # the page's subtitle says what the trend compares
+        header = ["Trend" if h.startswith("Trend") else h for h in header]
+    if _has_patterns(frame):
+        header.insert(6, PATTERN_HEADER)
+    return header + ([CHANCE_HEADER] if "significant" in frame.columns else [])
+
+
+def _sheet_pattern_legend(sheet: gpd.GeoDataFrame) -> str:
+    if not _has_patterns(sheet):
+        return ""
+    return pattern_legend(sheet.attrs.get("pattern_periods", []), sheet.attrs.get("pattern_cell_m"))
 ROWS_PER_PAGE = 22
 
 
@@ -757,7 +814,10 @@ def sheet_figures(
             fig.text(0.03, 0.915, f"{len(frame)} hotspot(s), ranked by incidents across the "
                      "whole selection; trend compares the same season a year before. "
                      "Map labels: rank and main street.", fontsize=8, va="center")  # fmt: skip
-            ax = fig.add_axes((0.02, 0.25, 0.38, 0.63))
+            # Ten columns (pattern and chance test): a narrower map, a wider table.
+            crowded = _has_patterns(sheet) and "significant" in sheet.columns
+            split = 0.375 if crowded else 0.415
+            ax = fig.add_axes((0.02, 0.25, split - 0.035, 0.63))
             page_hulls = hulls.loc[[c for c in chunk["cluster_id"] if c in hulls.index]]
             page_hulls = page_hulls.assign(rank=chunk.set_index("cluster_id")["rank"])
             bounds = page_hulls.total_bounds if len(page_hulls) else layer.bounds
@@ -776,17 +836,22 @@ def sheet_figures(
             add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.02, 0.245), ncols=2,
                        fontsize=6.5, frameon=False, handlelength=1.4, columnspacing=1.2,
                        wrap=34)  # fmt: skip
-            tab = fig.add_axes((0.415, 0.1, 0.575, 0.78))
+            tab = fig.add_axes((split, 0.1, 0.99 - split, 0.78))
             tab.set_axis_off()
             if len(chunk):
                 widths = [0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15]
                 if "significant" in chunk.columns:  # make room: narrower place and trend
                     widths = [0.035, 0.19, 0.11, 0.065, 0.05, 0.13, 0.11, 0.14, 0.14]
-                table = tab.table(cellText=_sheet_rows(chunk), colLabels=_sheet_header(chunk),
+                if _has_patterns(chunk):  # the Pattern column after the trend
+                    widths = [0.03, 0.2, 0.11, 0.07, 0.05, 0.15, 0.11, 0.11, 0.17]
+                    if "significant" in chunk.columns:
+                        widths = [0.025, 0.19, 0.11, 0.06, 0.05, 0.1, 0.105, 0.11, 0.13, 0.12]
+                table = tab.table(cellText=_sheet_rows(chunk, narrow=crowded),
+                                  colLabels=_sheet_header(chunk, narrow=crowded),
                                   loc="upper center", cellLoc="left",
                                   colWidths=widths)  # fmt: skip
                 table.auto_set_font_size(False)
-                table.set_fontsize(6.5)
+                table.set_fontsize(6.0 if crowded else 6.5)
                 table.scale(1, 1.35)
                 if classes is not None:  # the rank cell takes the hotspot's map colour
                     for row, n in enumerate(chunk["incidents"], start=1):
@@ -797,8 +862,13 @@ def sheet_figures(
                             cell.get_text().set_color("white")
             else:
                 tab.text(0.5, 0.9, "No hotspots in this selection.", ha="center", fontsize=11)
-            if "significant" in sheet.columns:
-                fig.text(0.415, 0.115, textwrap.fill(CHANCE_LEGEND, 118), fontsize=6.5, va="top")
+            legends = [t for t in (_sheet_pattern_legend(sheet),
+                                   CHANCE_LEGEND if "significant" in sheet.columns else "") if t]
+            if legends:
+                # Under the longest table a page holds (ROWS_PER_PAGE rows end near 0.26).
+                fig.text(split, 0.2 if len(legends) > 1 else 0.13,
+                         "\n".join(textwrap.fill(t, 124) for t in legends), fontsize=6.5,
+                         va="top")  # fmt: skip
             fig.text(0.03, 0.045, textwrap.fill(footer, 190), fontsize=6.5, va="center")
             yield fig
 
@@ -888,6 +958,8 @@ def sheet_html(
         for row in _sheet_rows(frame):
             parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
         parts.append("</tbody></table></section>")
+    if _has_patterns(sheet):
+        parts.append(f"<p class='legend'>{esc(_sheet_pattern_legend(sheet))}</p>")
     if "significant" in sheet.columns:
         parts.append(f"<p class='legend'>{esc(CHANCE_LEGEND)}</p>")
     footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)
@@ -1080,8 +1152,8 @@ def _combo_hotspots(
     """Clusters, tasking sheet (when a financial year is set) and selection of one combination."""
     sel = {"season": combo.season, "area": combo.area, "ward": combo.ward}
     if combo.financial_year:
-        sheet, clusters = tasking(
-            prepared, financial_year=combo.financial_year, params=params, **sel
+        sheet, clusters = tasking(  # the pack's top-hotspot table has no Pattern column
+            prepared, financial_year=combo.financial_year, params=params, patterns=False, **sel
         )
     else:
         clusters, sheet = hotspots_for(prepared, params=params, **sel), None

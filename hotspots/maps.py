@@ -11,6 +11,11 @@ The map of one selection has, as layers an officer can switch on and off:
   cell, never one per incident, so the page stays small), viridis gradient;
 * **Wards**: a choropleth of counts (or rate per 1,000 residents where
   population is known), always with outlines and name labels;
+* **How places changed** (``patterns=``, off until switched on): the grid
+  cells hot in any season up to the selected one, coloured by their pattern
+  (:mod:`hotspots.patterns`; Okabe-Ito colours of :mod:`hotspots.cartography`,
+  a legend row per class), with a tooltip naming the class and the seasons the
+  place was hot; neighbouring cells with the same history are drawn as one shape;
 * **Roads** (``roads=``): street lines and names from street zoom;
 * **Incident points**: a fast clustered-marker layer, capped at ``max_points``
   (a fixed random sample beyond that);
@@ -205,6 +210,14 @@ class Legend(MacroElement):
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
+            // A section that belongs to a layer shows while that layer is on.
+            var show = function (name, on) {
+                legend.getContainer().querySelectorAll("[data-layer]").forEach(function (s) {
+                    if (s.getAttribute("data-layer") === name) { s.hidden = !on; }
+                });
+            };
+            {{ this._parent.get_name() }}.on("overlayadd", function (e) { show(e.name, true); });
+            {{ this._parent.get_name() }}.on("overlayremove", function (e) { show(e.name, false); });
         })();
         {% endmacro %}
         """
@@ -225,10 +238,16 @@ def legend_html(entries: list[carto.LegendEntry], notes: list[str]) -> str:
     >>> "<h4>Map</h4>" in legend_html(e, ["note"])
     True
     """
-    parts, section = [], None
+    parts, section, in_layer = [], None, False
     for entry in entries:
         if entry.section != section:
             section = entry.section
+            if in_layer:
+                parts.append("</div>")
+            # A layer that starts off (place patterns) has its section shown only while it is on.
+            in_layer = section.startswith(carto.PATTERN_LAYER)
+            if in_layer:
+                parts.append(f'<div data-layer="{html.escape(carto.PATTERN_LAYER)}" hidden>')
             parts.append(f"<h4>{html.escape(section)}</h4>")
         colour = entry.colours[0] if entry.colours else "transparent"
         if entry.kind == "fill":
@@ -249,6 +268,8 @@ def legend_html(entries: list[carto.LegendEntry], notes: list[str]) -> str:
         else:
             swatch = ""
         parts.append(f"<div>{swatch}{html.escape(entry.label)}</div>")
+    if in_layer:
+        parts.append("</div>")
     parts.extend(f"<p>{html.escape(n)}</p>" for n in notes)
     return "".join(parts)
 
@@ -474,6 +495,8 @@ class Navigation(MacroElement):
 
 
 _CSS = """<style>
+.pattern-tip { width: 300px; white-space: normal; border-collapse: collapse; }
+.pattern-tip th { text-align: left; vertical-align: top; padding-right: 8px; }
 .hotspot-legend { background: rgba(255,255,255,0.94); padding: 6px 9px; font: 12px/1.4 sans-serif;
   border-radius: 4px; box-shadow: 0 0 4px rgba(0,0,0,0.35); max-width: 250px;
   max-height: 60vh; overflow-y: auto; }
@@ -584,6 +607,121 @@ def _hotspot_labels(clusters: gpd.GeoDataFrame) -> folium.FeatureGroup:
             interactive=False,
         ).add_to(group)  # fmt: skip
     return group
+
+
+def pattern_features(patterns: gpd.GeoDataFrame) -> dict:
+    """The pattern cells as small GeoJSON (EPSG:4326): one shape per class and history.
+
+    Cells with the same pattern and the same periods hot are dissolved into one
+    (multi)polygon, so the page carries each history once. Properties:
+    ``pattern``, ``hot_count`` ("7 of 8 seasons"), ``hot_in`` (the periods),
+    ``places`` (cells) and ``_fill`` (:data:`hotspots.cartography.PATTERN_COLOURS`).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame({"pattern": ["emerging", "emerging"], "periods_hot": [1, 1],
+    ...     "hot_in": ["winter 2018-19"] * 2},
+    ...     geometry=[box(404000, 267000, 404050, 267050), box(404050, 267000, 404100, 267050)],
+    ...     crs=27700)
+    >>> cells.attrs.update(periods=["autumn 2018-19", "winter 2018-19"], by="season")
+    >>> f = pattern_features(cells)["features"]
+    >>> len(f), f[0]["properties"]["hot_count"], f[0]["properties"]["places"]
+    (1, '1 of 2 seasons', 2)
+    """
+    check_columns(patterns, ["pattern", "periods_hot", "hot_in"], argument="patterns")
+    t = len(patterns.attrs.get("periods", []))
+    by = patterns.attrs.get("by", "season")
+    cells = to_analysis_crs(patterns)[["pattern", "periods_hot", "hot_in", "geometry"]]
+    cells = cells.assign(places=1)
+    merged = cells.dissolve(by=["pattern", "hot_in"], aggfunc={"periods_hot": "first",
+                                                               "places": "sum"}).reset_index()  # fmt: skip
+    order = {name: i for i, name in enumerate(carto.PATTERN_COLOURS)}
+    merged = merged.sort_values(["pattern", "hot_in"], key=lambda c: c.map(order) if c.name ==
+                                "pattern" else c, ignore_index=True)  # fmt: skip
+    merged["hot_count"] = [f"{int(k)} of {t} {by}s" for k in merged["periods_hot"]]
+    merged["_fill"] = merged["pattern"].map(carto.PATTERN_COLOURS).fillna(carto.NO_VALUE)
+    for col in ("pattern", "hot_in"):  # folium writes tooltip values as HTML
+        merged[col] = [html.escape(str(v)) for v in merged[col]]
+    return _web_features(merged, ["pattern", "hot_count", "hot_in", "places", "_fill"])
+
+
+def _pattern_layer(patterns: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """The "How places changed" layer (off until switched on in the layer list)."""
+    group = folium.FeatureGroup(name=carto.PATTERN_LAYER, show=False)
+    folium.GeoJson(
+        pattern_features(patterns),
+        name=carto.PATTERN_LAYER,
+        style_function=lambda f: {
+            "className": "pattern-cell",
+            "color": carto.PATTERN_OUTLINE,
+            "weight": 0.6,
+            "fillColor": f["properties"]["_fill"],
+            "fillOpacity": carto.PATTERN_WEB_OPACITY,
+        },
+        highlight_function=lambda f: {"weight": 2},
+        tooltip=folium.GeoJsonTooltip(fields=["pattern", "hot_count", "hot_in"],
+                                      aliases=["Pattern", "Hot", "When hot"],
+                                      style="white-space: normal; width: 300px;"),
+    ).add_to(group)  # fmt: skip
+    return group
+
+
+class LazyPatterns(MacroElement):
+    """Fill the (empty) pattern layer from ``url`` the first time it is switched on.
+
+    The web app's way: a map costs nothing for the layer until someone asks for
+    it. The squares are styled and given tooltips as :func:`_pattern_layer` does;
+    if the request fails, the layer says so in a tooltip-free note on the map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var group = {{ this._parent.get_name() }}, map = {{ this.map_name }}, asked = false;
+            var esc = function (v) { var d = document.createElement("div");
+                d.textContent = v == null ? "" : String(v); return d.innerHTML; };
+            map.on("overlayadd", function (e) {
+                if (e.layer !== group || asked) { return; }
+                asked = true;
+                fetch({{ this.url | tojson }}, {credentials: "same-origin"})
+                    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+                    .then(function (doc) {
+                        L.geoJSON(doc, {
+                            style: function (f) { return {className: "pattern-cell",
+                                color: {{ this.outline | tojson }}, weight: 0.6,
+                                fillColor: f.properties._fill, fillOpacity: {{ this.opacity }}}; },
+                            onEachFeature: function (f, layer) {
+                                var p = f.properties;  // pattern and hot_in arrive escaped
+                                layer.bindTooltip("<table class='pattern-tip'><tr><th>Pattern</th><td>"
+                                    + p.pattern + "</td></tr><tr><th>Hot</th><td>" + esc(p.hot_count)
+                                    + "</td></tr><tr><th>When hot</th><td>" + p.hot_in
+                                    + "</td></tr></table>", {sticky: true});
+                                layer.on("mouseover", function () { layer.setStyle({weight: 2}); });
+                                layer.on("mouseout", function () { layer.setStyle({weight: 0.6}); });
+                            }
+                        }).addTo(group);
+                    })
+                    .catch(function (err) {
+                        asked = false;
+                        L.popup().setLatLng(map.getCenter()).setContent(
+                            "How places changed could not be loaded (" + esc(err.message)
+                            + "); try again.").openOn(map);
+                    });
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, map_name: str):
+        super().__init__()
+        self._name = "LazyPatterns"
+        self.url = url
+        self.map_name = map_name
+        self.outline = carto.PATTERN_OUTLINE
+        self.opacity = carto.PATTERN_WEB_OPACITY
 
 
 def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str, carto.Classes]:
@@ -717,6 +855,9 @@ def hotspot_map(
     tiles_attribution: str | None = None,
     max_points: int = 2000,
     caption: str | None = None,
+    patterns: gpd.GeoDataFrame | None = None,
+    patterns_url: str | None = None,
+    pattern_periods: list[str] | None = None,
 ) -> folium.Map:
     """Build the hotspot map of one selection.
 
@@ -750,6 +891,13 @@ def hotspot_map(
         Cap on the incident markers.
     caption : str, optional
         A line for the legend, e.g. the selection.
+    patterns : geopandas.GeoDataFrame, optional
+        :func:`hotspots.patterns.place_patterns` up to the selection: the "How
+        places changed" layer (off until switched on) and its legend rows.
+    patterns_url, pattern_periods : str and list of str, optional
+        Instead of ``patterns``: the layer is listed empty and filled from
+        ``patterns_url`` (GeoJSON of :func:`pattern_features`) the first time
+        it is switched on; ``pattern_periods`` label its legend (two or more).
 
     Returns
     -------
@@ -799,6 +947,15 @@ def hotspot_map(
         # says: a hidden group around it keeps the points off until they are switched on.
         group = folium.FeatureGroup(name=f"Incident points ({shown})", show=False).add_to(m)
         FastMarkerCluster(points, callback=POINT_CALLBACK, control=False).add_to(group)
+    pattern_rows: list[carto.LegendEntry] = []
+    if patterns is not None and len(patterns):
+        _pattern_layer(patterns).add_to(m)
+        pattern_rows = carto.pattern_legend_entries(patterns.attrs.get("periods", []),
+                                                    by=patterns.attrs.get("by", "season"))  # fmt: skip
+    elif patterns_url and pattern_periods and len(pattern_periods) >= 2:
+        group = folium.FeatureGroup(name=carto.PATTERN_LAYER, show=False).add_to(m)
+        LazyPatterns(patterns_url, m.get_name()).add_to(group)
+        pattern_rows = carto.pattern_legend_entries(pattern_periods)
     hulls, hull_cls = _hull_layer(clusters)
     if hulls is not None:
         hulls.add_to(m)
@@ -814,9 +971,14 @@ def hotspot_map(
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
                                    heat=bool(heat), centres=centres, roads=has_roads,
                                    chance=clusters.attrs.get("simulations", 999) if tested else None)  # fmt: skip
+    after = max((i + 1 for i, e in enumerate(entries)
+                 if e.section == "Hotspots: incidents" or e.section.startswith("Chance test")),
+                default=0)  # the pattern classes right under the hotspot classes  # fmt: skip
+    entries[after:after] = pattern_rows
     if caption:
         notes.insert(0, caption)
-    notes.append("Heat and incident points: switch on in the layer list.")
+    notes.append("Heat, incident points" + (" and how places changed" if pattern_rows else "")
+                 + ": switch on in the layer list.")
     Legend(entries, notes).add_to(m)
     Attribution(carto.attribution()).add_to(m)
     Navigation(home).add_to(m)

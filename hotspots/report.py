@@ -31,7 +31,7 @@ import io
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -50,6 +50,7 @@ TITLES = {
     "seasonal": "Seasonal patterns",
     "wards": "Ward patterns",
     "where": "Where?",
+    "patterns": "How places changed",
     "districts": "District data",
     "limits": "About the data: licence and limits",
 }
@@ -943,10 +944,13 @@ class Table:
     total_row: bool = True
     first_width_in: float = 3.0
     width_in: float = 1.25
+    column_widths_in: tuple[float, ...] = ()
 
     @property
     def widths(self) -> list[float]:
-        """Column widths in inches."""
+        """Column widths in inches (``column_widths_in`` when given)."""
+        if self.column_widths_in:
+            return list(self.column_widths_in)
         return [self.first_width_in] + [self.width_in] * (len(self.header) - 1)
 
 
@@ -1216,7 +1220,7 @@ def build_deck(
     """
     from hotspots.export import DEMO_NOTE, data_note
     from hotspots.io import ATTRIBUTION
-    from hotspots.tasking import tasking
+    from hotspots.tasking import patterns_for, tasking
 
     inc = prepared.incidents
     cov = coverage(prepared.load.incidents["month"], financial_year=financial_year,
@@ -1341,8 +1345,10 @@ def build_deck(
                                 (sentence, *([like_note] if like_note else []), *notes),
                                 piece, footer=footer))  # fmt: skip
 
-    # Where?
-    sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params)
+    # Where?  (the place patterns once: the tasking sheet's column and the next slide)
+    cells = patterns_for(prepared, season=None, financial_year=fy, params=params)
+    sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params,
+                              patterns=cells if cells is not None else False)  # fmt: skip
     selected = int(sheet.attrs.get("selected", len(inc[inc["financial_year"] == fy])))
     facts["hotspots"] = sheet
     eps = clusters.attrs.get("eps_m", params.eps_m if params else 100.0)
@@ -1365,6 +1371,10 @@ def build_deck(
                           areas=areas, demo=demo, dpi=dpi)  # fmt: skip
         slides.append(Slide("where", TITLES["where"] + (f" {name}" if name else ""),
                             tuple(w_lines), image=img, image_alt="Hotspot map", footer=footer))  # fmt: skip
+
+    # How places changed
+    facts["patterns"] = cells
+    slides.append(patterns_slide(cells, financial_year=fy, footer=footer))
 
     # District data
     if many:
@@ -1417,6 +1427,61 @@ def build_deck(
                    "from the data above.")  # fmt: skip
     slides.append(Slide("limits", TITLES["limits"], tuple(l_lines), footer=footer))
     return Deck(tuple(slides), facts)
+
+
+# --------------------------------------------------------------------------- how places changed
+
+#: Busiest places listed on the "How places changed" slide.
+TOP_PLACES = 10
+
+
+def patterns_slide(cells, *, financial_year: str, footer: str = "", top: int = TOP_PLACES) -> Slide:
+    """The "How places changed" slide: places per pattern, and the busiest places by street.
+
+    ``cells`` is :func:`hotspots.patterns.place_patterns` over the seasons up to
+    the end of ``financial_year`` (None when the data holds fewer than two): the
+    same table as ``hotspots patterns --fy YEAR`` (:func:`hotspots.patterns.pattern_counts`
+    and :func:`hotspots.patterns.top_places`).
+
+    Examples
+    --------
+    >>> patterns_slide(None, financial_year="2018-19").lines[0][:46]
+    'The data holds fewer than two seasons up to th'
+    """
+    from hotspots.patterns import pattern_counts, top_places
+
+    title = TITLES["patterns"]
+    if cells is None:
+        return Slide("patterns", title, (
+            f"The data holds fewer than two seasons up to the end of {financial_year}: a place's "
+            "pattern needs two or more, so none is shown.",), footer=footer)  # fmt: skip
+    periods = cells.attrs["periods"]
+    t, half = len(periods), len(periods) // 2
+    counts = pattern_counts(cells)
+    named = dict(zip(counts["pattern"], counts["places"]))
+    total = named.pop("Total")
+    lines = (
+        f"{fmt_int(total)} places were hotspots in at least one of the {t} seasons from "
+        f"{periods[0]} to {periods[-1]}: "
+        + ", ".join(f"{fmt_int(n)} {name}" for name, n in named.items()) + ".",
+        f"A place is a {cells.attrs['grid']['cell_m']:g} m square; it is hot in a season when it "
+        "lies in that season's hotspots (the map's, season by season). Persistent: hot in 80% or "
+        f"more of the seasons. Emerging: hot in the latest, not in the first {half}. Former: hot "
+        f"in the first {half}, not since. Diminishing: hot in the first {half}, not in the "
+        "latest, but in between. Intermittent: any other.",
+        "Right: the busiest places, neighbouring squares of one street, ward and pattern "
+        "together (seasons hot: the most of any of its squares).",
+    )
+    count_table = frame_table(counts, ["Pattern", "Places"], ints=["places"],
+                              first_width_in=1.6, width_in=0.9)  # fmt: skip
+    best = top_places(cells, top)
+    place_table = frame_table(best[["street", "ward", "pattern", "places", "periods_hot",
+                                    "incidents"]],
+                              ["Street", "Ward", "Pattern", "Squares", "Seasons hot",
+                               "Incidents"],
+                              ints=["places", "periods_hot", "incidents"], total_row=False)
+    place_table = replace(place_table, column_widths_in=(2.2, 2.45, 1.2, 0.95, 1.3, 1.0))
+    return Slide("patterns", title, lines, (count_table, place_table), footer=footer)
 
 
 # --------------------------------------------------------------------------- layout and writers

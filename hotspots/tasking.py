@@ -6,9 +6,20 @@ area (a ward's sheet lists the study area's hotspots that lie in the ward, with
 their study-area ranks: see :mod:`hotspots.pipeline`), with a plain
 place description (the most common police.uk ``Location`` string among the
 hotspot's incidents, e.g. "On or near Unicorn Hill"), its ward and focus area,
-the change against the same season a year before, and when it peaks (months;
-weekday and hour where the data has them). Its geometry is one point per
-hotspot, for patrol devices.
+the change against the same season a year before, its place's pattern over the
+seasons up to the selection (:mod:`hotspots.patterns`: persistent, emerging,
+intermittent, diminishing or former), and when it peaks (months; weekday and
+hour where the data has them). Its geometry is one point per hotspot, for
+patrol devices.
+
+**Pattern** is the pattern of the place under the hotspot: the grid cell
+holding its busiest map point (the point the sheet pins), over the seasons of
+each financial year up to and including the selected one; the same cell, the
+same class and the same periods as the map's "How places changed" layer. That
+cell is hot in the selected season, so a one-season sheet says persistent,
+emerging or intermittent; a whole-year sheet compares with the year's last
+season, where a place may have gone quiet (diminishing, former) or never have
+been a seasonal hotspot ("not hot in any season").
 
 Everything here is a pure function on the tables of :mod:`hotspots.pipeline`;
 rendering lives in :mod:`hotspots.export`.
@@ -27,6 +38,7 @@ from hotspots._validate import ANALYSIS_CRS, check_columns
 from hotspots.cluster import ClusterParams
 from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous
 from hotspots.geocode import bng_to_lonlat
+from hotspots.patterns import patterns_at, place_patterns
 from hotspots.pipeline import (
     Prepared,
     add_trend,
@@ -48,6 +60,9 @@ SHEET_COLUMNS = [
     "share",
     "previous",
     "trend",
+    "pattern",
+    "hot_periods",
+    "hot_in",
     "peak_months",
     "peak_weekday",
     "peak_hour",
@@ -156,6 +171,7 @@ def sheet_from_clusters(
     *,
     members: pd.Series,
     previous: gpd.GeoDataFrame | None = None,
+    patterns: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Turn hotspots and the incidents that make them into a tasking sheet.
 
@@ -175,6 +191,10 @@ def sheet_from_clusters(
         :data:`NO_EARLIER_DATA`. Ignored when ``clusters`` already has
         ``previous`` and ``trend`` (:func:`hotspots.pipeline.add_trend`, which
         compares part years on the months both hold).
+    patterns : geopandas.GeoDataFrame, optional
+        :func:`hotspots.patterns.place_patterns` up to this selection: gives
+        ``pattern``, ``hot_periods`` and ``hot_in`` (see :func:`add_patterns`);
+        blank without it.
 
     Returns
     -------
@@ -241,9 +261,68 @@ def sheet_from_clusters(
         crs=ANALYSIS_CRS,
     )
     out = out.sort_values("rank", ignore_index=True)
+    out = add_patterns(out, patterns)
     lon, lat = bng_to_lonlat(out.geometry.x, out.geometry.y)
     out["lon"], out["lat"] = np.round(lon, 6), np.round(lat, 6)
     return out[SHEET_COLUMNS]
+
+
+def add_patterns(sheet: gpd.GeoDataFrame, patterns: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Each hotspot's pattern: that of the grid cell holding its busiest map point (the sheet's point).
+
+    Adds ``pattern`` (a class of :data:`hotspots.evaluate.PATTERNS`, or "" where
+    the cell was never hot), ``hot_periods`` ("7 of 8 seasons", or "not hot in
+    any season") and ``hot_in`` (the periods it was hot). Without ``patterns``
+    the three are blank and ``attrs["pattern_periods"]`` is empty.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> cells = gpd.GeoDataFrame({"cell": [4], "pattern": ["emerging"], "periods_hot": [1],
+    ...                           "hot_in": ["winter 2018-19"]}, geometry=[None], crs=27700)
+    >>> cells.attrs.update(grid={"x0": 0.0, "y0": 0.0, "cell_m": 100.0, "nx": 3, "ny": 2},
+    ...                    periods=["autumn 2018-19", "winter 2018-19"], by="season")
+    >>> sheet = gpd.GeoDataFrame({"rank": [1, 2]}, geometry=[Point(150, 150), Point(50, 50)])
+    >>> add_patterns(sheet, cells)[["pattern", "hot_periods"]].values.tolist()
+    [['emerging', '1 of 2 seasons'], ['', 'not hot in any season']]
+    """
+    out = sheet.copy()
+    if patterns is None:
+        out["pattern"] = out["hot_periods"] = out["hot_in"] = ""
+        out.attrs["pattern_periods"] = []
+        return out
+    periods = list(patterns.attrs["periods"])
+    by = patterns.attrs.get("by", "season")
+    at = patterns_at(patterns, np.column_stack([out.geometry.x, out.geometry.y]))
+    out["pattern"] = at["pattern"].to_numpy()
+    out["hot_periods"] = [f"{k} of {len(periods)} {by}s" if p else f"not hot in any {by}"
+                          for p, k in zip(at["pattern"], at["periods_hot"])]  # fmt: skip
+    out["hot_in"] = at["hot_in"].to_numpy()
+    out.attrs.update(pattern_periods=periods, pattern_by=by,
+                     pattern_cell_m=float(patterns.attrs["grid"]["cell_m"]))
+    return out
+
+
+def patterns_for(
+    prepared: Prepared,
+    *,
+    season: str | None,
+    financial_year: str | None,
+    params: ClusterParams | None = None,
+    known: dict[str, gpd.GeoDataFrame] | None = None,
+) -> gpd.GeoDataFrame | None:
+    """The place patterns up to a selection, or None when the data holds fewer than two seasons.
+
+    See :func:`hotspots.patterns.place_patterns` (seasons of financial years;
+    ``known``: hotspots already found, by period label).
+    """
+    try:
+        return place_patterns(prepared.incidents, prepared.wards, season=season,
+                              financial_year=financial_year, params=params,
+                              known=known)  # fmt: skip
+    except HotspotsError as exc:
+        log.info("no place patterns: %s", exc)
+        return None
 
 
 def tasking(
@@ -254,11 +333,15 @@ def tasking(
     area: str | None = None,
     ward: str | None = None,
     params: ClusterParams | None = None,
+    patterns: gpd.GeoDataFrame | bool = True,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The tasking sheet and the clusters (hull polygons) it was made from.
 
     Same parameters as :func:`tasking_sheet`; the clusters are what a map draws
     (the same hotspots, ids and counts as every other view of the period).
+    ``patterns``: True computes the place patterns up to the selection
+    (:func:`patterns_for`), False leaves the pattern columns blank, or give the
+    patterns already computed (the web app's cached ones).
     """
     if not financial_year:
         raise HotspotsError(
@@ -267,12 +350,18 @@ def tasking(
         )
     parse_financial_year(financial_year)
     check_view(prepared, area=area, ward=ward)
-    found = find_hotspots(
-        prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params
-    )
+    whole = find_hotspots(prepared, season=season, financial_year=financial_year, params=params)
+    found = whole.within(area=area, ward=ward) if (area or ward) else whole
     clusters = add_trend(found.clusters, prepared, season=season, financial_year=financial_year)
-    sheet = sheet_from_clusters(clusters, found.period, members=found.members)
-    sheet.attrs.update(clusters.attrs)
+    if patterns is True:  # this season's hotspots are one of the periods: not clustered again
+        known = {f"{season} {financial_year}": whole.clusters} if season not in (None, "all") else None
+        patterns = patterns_for(prepared, season=season, financial_year=financial_year,
+                                params=params, known=known)  # fmt: skip
+    cells = patterns if isinstance(patterns, gpd.GeoDataFrame) else None
+    sheet = sheet_from_clusters(clusters, found.period, members=found.members, patterns=cells)
+    kept = {k: sheet.attrs[k] for k in ("pattern_periods", "pattern_by", "pattern_cell_m")
+            if k in sheet.attrs}  # fmt: skip
+    sheet.attrs.update(clusters.attrs, **kept)
     log.info("tasking sheet: %d hotspot(s) in a view of %d incidents", len(sheet),
              len(found.selected))  # fmt: skip
     return sheet, clusters
@@ -286,6 +375,7 @@ def tasking_sheet(
     area: str | None = None,
     ward: str | None = None,
     params: ClusterParams | None = None,
+    patterns: gpd.GeoDataFrame | bool = True,
 ) -> gpd.GeoDataFrame:
     """Rank one selection's hotspots for patrol tasking.
 
@@ -301,6 +391,8 @@ def tasking_sheet(
         Only this focus area / ward.
     params : ClusterParams, optional
         DBSCAN settings.
+    patterns : geopandas.GeoDataFrame or bool, default True
+        The Pattern column: see :func:`tasking`.
 
     Returns
     -------
@@ -330,5 +422,6 @@ def tasking_sheet(
     ('On or near Market Place', 'Town centre', 'persistent')
     """
     return tasking(
-        prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params
+        prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params,
+        patterns=patterns,
     )[0]

@@ -37,6 +37,7 @@ DEMO_TITLES = [
     TITLES["seasonal"],
     TITLES["wards"],
     TITLES["where"],
+    TITLES["patterns"],
     TITLES["limits"],
 ]
 
@@ -96,7 +97,7 @@ def demo_deck(tmp_path_factory):
 def test_demo_deck_has_the_panel_slides_in_order(demo_deck):
     prs = Presentation(str(demo_deck[0]))
     assert titles(prs) == DEMO_TITLES
-    assert "6 slides written" in demo_deck[1]
+    assert "7 slides written" in demo_deck[1]
     # Charts and maps are pictures; tables are real tables (editable).
     seasonal = slide_by_title(prs, TITLES["seasonal"])
     assert any(s.shape_type == 13 for s in seasonal.shapes)  # PICTURE

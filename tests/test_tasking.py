@@ -126,8 +126,13 @@ def test_sheet_does_not_run_dbscan_again(demo, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(hotspots.cluster, "dbscan_labels", counting)
-    sheet = tasking_sheet(demo, season="autumn", financial_year="2018-19", ward="Abbey")
+    sheet = tasking_sheet(demo, season="autumn", financial_year="2018-19", ward="Abbey",
+                          patterns=False)  # fmt: skip
     assert len(calls) == 1 and len(sheet) >= 1
+    # With the Pattern column: once more per earlier season, never the selection's again.
+    calls.clear()
+    sheet = tasking_sheet(demo, season="autumn", financial_year="2018-19", ward="Abbey")
+    assert len(calls) == len(sheet.attrs["pattern_periods"]) == 7
 
 
 # --------------------------------------------------------------------------- real data

@@ -1,6 +1,7 @@
 """The JSON API: clusters and wards as GeoJSON (EPSG:4326), a summary, and the health check.
 
-``/api/clusters``, ``/api/wards`` and ``/api/incidents/summary`` take the same
+``/api/clusters``, ``/api/wards``, ``/api/patterns`` (how places changed, the
+map layer's squares) and ``/api/incidents/summary`` take the same
 query parameters as the pages (``fy``, ``season``, ``area``, ``ward``); a bad
 value gets 400 JSON naming the parameter and the allowed values, and a request
 without a login gets 401 JSON. ``/healthz`` is open to all. Place text
@@ -83,6 +84,30 @@ def wards():
         return json.dumps(doc, ensure_ascii=False)
 
     return _json(store().cached("api_wards", sel, compute))
+
+
+@bp.route("/api/patterns")
+def patterns():
+    """How places changed: the pattern squares up to the selection (GeoJSON, EPSG:4326).
+
+    What the map's "How places changed" layer fetches when it is switched on
+    (:func:`hotspots.maps.pattern_features`; one shape per class and history).
+    An empty collection when the data holds fewer than two seasons up to it.
+    """
+    sel = selection()
+
+    def compute(_) -> str:
+        from hotspots.maps import pattern_features
+
+        cells = store().patterns(sel)
+        doc = {"type": "FeatureCollection", "features": []}
+        if cells is not None:
+            doc = pattern_features(cells)
+        doc.update(attribution=ATTRIBUTION, selection=sel.params(),
+                   periods=[] if cells is None else cells.attrs["periods"])  # fmt: skip
+        return json.dumps(doc, ensure_ascii=False)
+
+    return _json(store().cached("api_patterns", sel, compute))
 
 
 @bp.route("/api/incidents/summary")

@@ -373,6 +373,24 @@ class DataStore:
 
         return self.cached("accuracy", sel, compute)
 
+    def patterns(self, sel: Selection) -> gpd.GeoDataFrame | None:
+        """Place patterns over the seasons up to the selection's last (None: fewer than two).
+
+        Cached per dataset version and selection *period* (year, season and the
+        DBSCAN settings): every area and ward view of it shares one answer. See
+        :func:`hotspots.tasking.patterns_for`.
+        """
+        period = Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
+
+        def compute(data: Loaded) -> gpd.GeoDataFrame | None:
+            from hotspots.tasking import patterns_for
+
+            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            return patterns_for(data.prepared, season=sel.season_filter,
+                                financial_year=sel.financial_year, params=params)  # fmt: skip
+
+        return self.cached("patterns", period, compute)
+
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
         """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""
         return self.cached(
@@ -422,6 +440,7 @@ class DataStore:
         def compute(data: Loaded) -> str:
             from hotspots.assets import localized_html  # folium: imported at the first map
             from hotspots.maps import hotspot_map
+            from hotspots.patterns import selection_periods
 
             opts = self.map_options
             roads = None
@@ -443,6 +462,10 @@ class DataStore:
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,
                 caption=f"{sel.label}. {clusters.attrs.get('parameters', '')}",
+                # How places changed: fetched from /api/patterns when switched on (costly).
+                patterns_url=f"/api/patterns?{sel.base.query()}",
+                pattern_periods=selection_periods(data.prepared.incidents, season=sel.season_filter,
+                                                  financial_year=sel.financial_year),
             )
             return localized_html(m)
 

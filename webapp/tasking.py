@@ -12,6 +12,11 @@ The selection is the app's usual one (``fy``, ``season``, ``area``), checked by
 :func:`webapp.params.selection`; a tasking sheet needs one financial year, so
 ``fy=all`` is a 400 naming ``fy``.
 
+Each hotspot's **Pattern** is that of the place (grid cell) holding its
+busiest map point over the seasons up to the selected one: the same cached
+patterns as the map's "How places changed" layer (:meth:`DataStore.patterns`),
+so the sheet and the map cannot disagree (see :mod:`hotspots.tasking`).
+
 Place text is at street level for viewers (:func:`webapp.auth.shown_places`:
 house numbers, flats and business names removed, "On or near ..." kept);
 analysts see it in full. The sheet's list of top locations is never sent.
@@ -38,7 +43,8 @@ bp = Blueprint("tasking", __name__)
 
 #: Columns shown and downloaded (``locations`` is left out: see the module notes).
 COLUMNS = ["rank", "cluster_id", "place", "ward", "area", "incidents", "share", "previous",
-           "trend", "peak_months", "peak_weekday", "peak_hour", "lon", "lat"]  # fmt: skip
+           "trend", "pattern", "hot_periods", "hot_in", "peak_months", "peak_weekday", "peak_hour",
+           "lon", "lat"]  # fmt: skip
 
 
 def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -50,9 +56,11 @@ def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     def compute(data) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         params = results.cluster_params(sel, eps_m=data_store.eps_m,
                                         min_samples=data_store.min_samples)  # fmt: skip
+        cells = data_store.patterns(sel)  # the map layer's, cached per period
         sheet, clusters = tasking(data.prepared, season=sel.season_filter,
                                   financial_year=sel.financial_year, area=sel.focus_area,
-                                  ward=sel.ward_name, params=params)  # fmt: skip
+                                  ward=sel.ward_name, params=params,
+                                  patterns=cells if cells is not None else False)  # fmt: skip
         out = sheet[[*COLUMNS, "geometry"]].copy()
         out.attrs.update(sheet.attrs)
         return out, clusters

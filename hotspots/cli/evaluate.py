@@ -298,16 +298,29 @@ def tune(output: Path | None, **kwargs) -> None:
 @click.command()
 @input_options
 @click.option("--by", type=click.Choice(["season", "month"]), default="season", show_default=True,
-              help="Period length.")
+              help="Period length: the seasons of each financial year (as the map selects them), "
+                   "or calendar months.")
+@click.option("--season", type=click.Choice(["winter", "spring", "summer", "autumn", "all"]),
+              default="all", show_default=True,
+              help="With --fy: the periods run up to this season of that year.")
+@click.option("--fy", "financial_year", metavar="YYYY-YY",
+              help="Periods up to the last one of this financial year (e.g. 2018-19) "
+                   "[default: every period in the data].")
 @_dbscan_options
+@click.option("--top", type=int, default=10, show_default=True,
+              help="How many of the busiest places to list by street name.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("patterns.geojson"),
               show_default=True, help="Grid cells with their pattern: .geojson, .gpkg or .csv.")
-def patterns(output: Path, by: str, **kwargs) -> None:
+def patterns(output: Path, by: str, season: str, financial_year: str | None, top: int,
+             **kwargs) -> None:
     """Is a place getting worse? Each hotspot place's pattern over consecutive periods.
 
-    A place is a grid cell; it is hot in a period when it lies in one of that
-    period's DBSCAN hotspots. Over the periods (oldest first; T of them, the
-    earlier half the first T // 2):
+    A place is a grid cell (--cell-m). Each period's hotspots are found as the
+    map finds them (DBSCAN on the whole study area, min_samples chosen from
+    that period's incidents unless given); a cell is hot in a period when its
+    centre lies in one of them, or it holds one's busiest map point. Over the
+    periods up to the selection (oldest first; T of them, the earlier half the
+    first T // 2, at least two):
 
     \b
       persistent    hot in at least 80% of the periods
@@ -316,18 +329,32 @@ def patterns(output: Path, by: str, **kwargs) -> None:
       diminishing   hot in the earlier half, not in the latest period, still in the later half
       intermittent  any other place hot at least once
 
-    After Chainey's classification as sfhotspot's hotspot_classify applies it, with
-    ArcGIS's "diminishing"; see hotspots.evaluate.classify_pattern.
+    After sfhotspot's hotspot_classify (persistent at 80%, emerging, former,
+    intermittent), with a "diminishing" class near ArcGIS Pro's emerging hot
+    spot analysis; hotspots here are DBSCAN outlines, not Gi* cells. See
+    hotspots.evaluate.classify_pattern for the comparison. The report pack's
+    "How places changed" slide shows the same table.
+
+    \b
+    Example:
+      hotspots patterns --fy 2018-19 --season autumn -o patterns.gpkg
     """
-    from hotspots.evaluate import PATTERNS, place_patterns
     from hotspots.io import write_layer
+    from hotspots.patterns import pattern_counts, place_patterns, top_places
 
     cell_m = kwargs.pop("cell_m")
     params = _params(kwargs)
     prepared = load_prepared(Inputs.pop(kwargs), output=output)
-    cells = place_patterns(prepared.incidents, prepared.wards, by=by, params=params, cell_m=cell_m)
+    cells = place_patterns(prepared.incidents, prepared.wards, by=by, season=season,
+                           financial_year=financial_year, params=params, cell_m=cell_m)  # fmt: skip
     write_layer(cells, output)
-    counts = cells["pattern"].value_counts().reindex(list(PATTERNS), fill_value=0)
-    click.echo(f"{len(cells):,} grid cells ({cells.geometry.area.iloc[0]:.0f} m2 each) were hotspots "
-               f"in {', '.join(cells.attrs['periods'])}; written to {output}")  # fmt: skip
-    echo_table(counts.rename_axis("pattern").reset_index(name="cells"))
+    periods = cells.attrs["periods"]
+    click.echo(f"{len(cells):,} places (grid cells of {cells.attrs['grid']['cell_m']:g} m) were hot "
+               f"in at least one of {len(periods)} {by}s, {periods[0]} to {periods[-1]}; "
+               f"written to {output}")  # fmt: skip
+    echo_table(pattern_counts(cells))
+    if top > 0 and len(cells):
+        shown = top_places(cells, top)
+        click.echo(f"The {len(shown)} busiest places (neighbouring cells of one street, ward and "
+                   "pattern together):")  # fmt: skip
+        echo_table(shown.rename(columns={"places": "cells", "periods_hot": f"{by}s hot"}))
