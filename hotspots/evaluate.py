@@ -656,7 +656,7 @@ def period_labels(incidents: gpd.GeoDataFrame, *, by: str = "month") -> pd.Serie
         check_columns(incidents, ["season", "season_year"], argument="incidents")
         labels = incidents["season"].astype(str) + " " + incidents["season_year"].astype(str)
         keys = incidents[["season_year", "season"]].drop_duplicates()
-        keys = keys.assign(rank=keys["season"].map(SEASONS.index)).sort_values(["season_year", "rank"])
+        keys = keys.assign(rank=keys["season"].astype(str).map(SEASONS.index)).sort_values(["season_year", "rank"])
         order = [f"{s} {y}" for s, y in zip(keys["season"], keys["season_year"])]
     else:
         raise HotspotsError(f"by must be 'month' or 'season'; got {by!r}")

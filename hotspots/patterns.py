@@ -76,7 +76,7 @@ def pattern_periods(incidents: pd.DataFrame, *, by: str = "season") -> list[tupl
     if by == "season":
         check_columns(incidents, ["season", "financial_year"], argument="incidents")
         keys = incidents[["financial_year", "season"]].drop_duplicates()
-        keys = keys.assign(order=keys["season"].map(FY_SEASONS.index)).sort_values(
+        keys = keys.assign(order=keys["season"].astype(str).map(FY_SEASONS.index)).sort_values(
             ["financial_year", "order"]
         )
         return [(f"{s} {fy}", f"{s} {fy}") for fy, s in zip(keys["financial_year"], keys["season"])]

@@ -545,3 +545,13 @@ def test_web_app_reads_tuned_parameters(tmp_path):
     config = serve_config(**base, eps_m=None, min_samples=None, params=path)
     assert config["HOTSPOTS_PARAMS"] == str(path) and "HOTSPOTS_EPS_M" not in config
     assert serve_config(**base, eps_m=None, min_samples=None)["HOTSPOTS_EPS_M"] == 100.0
+
+
+def test_season_periods_are_in_time_order_on_prepared_incidents(demo):
+    """Prepared season columns are categoricals: the periods must still run in time order."""
+    from hotspots.evaluate import period_labels
+
+    labels = period_labels(demo.incidents, by="season")
+    first_month = demo.incidents.groupby(labels.to_numpy(), observed=True)["month"].min().astype(str)
+    in_order = first_month.reindex(list(labels.cat.categories)).tolist()
+    assert len(in_order) >= 8 and in_order == sorted(in_order)
