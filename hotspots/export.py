@@ -845,7 +845,7 @@ def sheet_figures(
                 if _has_patterns(chunk):  # the Pattern column after the trend
                     widths = [0.03, 0.2, 0.11, 0.07, 0.05, 0.15, 0.11, 0.11, 0.17]
                     if "significant" in chunk.columns:
-                        widths = [0.025, 0.19, 0.11, 0.06, 0.05, 0.1, 0.105, 0.11, 0.13, 0.12]
+                        widths = [0.025, 0.17, 0.11, 0.06, 0.05, 0.1, 0.105, 0.1, 0.16, 0.12]
                 table = tab.table(cellText=_sheet_rows(chunk, narrow=crowded),
                                   colLabels=_sheet_header(chunk, narrow=crowded),
                                   loc="upper center", cellLoc="left",

@@ -10,6 +10,7 @@ written here.
 from __future__ import annotations
 
 import csv
+import html
 import io
 from urllib.parse import quote
 
@@ -141,3 +142,23 @@ def test_chance_test_follows_the_analysts_clustering_settings():
     tuned = store.chance(Selection("2018-19", "winter", min_samples=5))
     assert plain is store.chance(Selection("2018-19", "winter", area="ward:Abbey"))  # one per period
     assert plain is not tuned and len(tuned) > len(plain)  # more, smaller hotspots tested
+
+
+def test_web_tasking_sheet_carries_the_chance_test_and_the_accuracy_sentence(client, library_verdicts, demo):
+    """/tasking, its CSV and its PDF: the same verdicts as the map, and last season's accuracy."""
+    import pypdfium2 as pdfium
+
+    from hotspots.evaluate import previous_window_accuracy
+
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/tasking.csv?{WINTER}").get_data(True))))
+    got = {int(r["cluster_id"]): r for r in rows}
+    assert sorted(got) == sorted(library_verdicts.index)
+    for cid, row in library_verdicts.iterrows():
+        assert got[cid]["chance_test"] == carto.CHANCE_WORDS[bool(row["significant"])]
+        assert float(got[cid]["q_value"]) == pytest.approx(row["q_value"])
+    sentence = previous_window_accuracy(demo, season="winter", financial_year="2018-19")["sentence"]
+    page = client.get(f"/tasking?{WINTER}").get_data(True)
+    assert sentence in html.unescape(page) and carto.CHANCE_WORDS[False] in page
+    pdf = pdfium.PdfDocument(client.get(f"/tasking.pdf?{WINTER}").get_data())
+    text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "Chance" in text and "PAI" in " ".join(text.split())

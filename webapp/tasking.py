@@ -38,13 +38,14 @@ from webapp import results
 from webapp.auth import may_see_addresses, shown_places
 from webapp.params import ParamError, selection, store
 from webapp.tiles import static_style
+from webapp.views import chance_words
 
 bp = Blueprint("tasking", __name__)
 
 #: Columns shown and downloaded (``locations`` is left out: see the module notes).
 COLUMNS = ["rank", "cluster_id", "place", "ward", "area", "incidents", "share", "previous",
            "trend", "pattern", "hot_periods", "hot_in", "peak_months", "peak_weekday", "peak_hour",
-           "lon", "lat"]  # fmt: skip
+           "chance_test", "p_value", "q_value", "significant", "lon", "lat"]  # fmt: skip
 
 
 def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -61,6 +62,11 @@ def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
                                   financial_year=sel.financial_year, area=sel.focus_area,
                                   ward=sel.ward_name, params=params,
                                   patterns=cells if cells is not None else False)  # fmt: skip
+        # The period's chance test, as on the map and the hotspot table (cached per period).
+        tested = data_store.tested_clusters(sel).set_index("cluster_id")
+        for col in ("p_value", "q_value", "significant"):
+            sheet[col] = sheet["cluster_id"].map(tested[col]) if col in tested.columns else None
+        sheet["chance_test"] = chance_words(sheet["significant"])
         out = sheet[[*COLUMNS, "geometry"]].copy()
         out.attrs.update(sheet.attrs)
         return out, clusters
@@ -86,7 +92,8 @@ def tasking_page():
     table = pd.DataFrame(sheet.drop(columns="geometry")).astype(object)
     table = table.where(table.notna(), None)
     return render_template("tasking.html", sel=sel, choices=store().choices(),
-                           rows=table.to_dict("records"), attrs=sheet.attrs)  # fmt: skip
+                           rows=table.to_dict("records"), attrs=sheet.attrs,
+                           accuracy=store().accuracy(sel))  # fmt: skip
 
 
 @bp.route("/tasking.csv")
@@ -125,7 +132,9 @@ def tasking_pdf():
                                   financial_year=sel.financial_year, area=sel.focus_area,
                                   ward=sel.ward_name)  # fmt: skip
         demo = data_store.spec.is_demo
+        accuracy = data_store.accuracy(sel)  # the previous window's hotspots, as on the map
         note = f"{data_note(chosen, demo=demo)} {sheet.attrs.get('parameters', '')}."
+        note += f" {accuracy['sentence']}." if accuracy else ""
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "sheet.pdf"
             write_sheet(sheet, path, clusters=clusters, wards=data.prepared.wards,
