@@ -76,6 +76,25 @@ def redditch_autumn_2018(shared_data):
 
 
 @pytest.fixture(scope="session")
+def postgis_server():
+    """A private PostgreSQL + PostGIS server for the session (tests/_postgis.py).
+
+    Fails (never skips) in CI or as root; skips only for an unprivileged developer
+    without the packages.
+    """
+    from tests import _postgis
+
+    try:
+        server = _postgis.start()
+    except _postgis.PostGISUnavailable as exc:
+        if os.environ.get("CI") or os.geteuid() == 0:
+            pytest.fail(f"PostGIS store tests cannot run: {exc}", pytrace=False)
+        pytest.skip(f"PostGIS not available to an unprivileged user here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def demo():
     """The embedded demo borough, prepared with its wards and focus areas."""
     from boundaries import get_path, load_wards

@@ -168,27 +168,10 @@ def test_dask_engine_reads_police_uk_zips_like_the_single_machine(two_forces, sq
 # --------------------------------------------------------------------------- ingest on Dask
 
 
-@pytest.fixture(scope="module")
-def postgis(request):
-    """A private PostGIS server for this module (as tests/test_store.py starts one)."""
-    import os
-
-    from tests import _postgis
-
-    try:
-        server = _postgis.start()
-    except _postgis.PostGISUnavailable as exc:
-        if os.environ.get("CI") or os.geteuid() == 0:
-            pytest.fail(f"PostGIS tests cannot run: {exc}", pytrace=False)
-        pytest.skip(f"PostGIS not available to an unprivileged user here: {exc}")
-    yield server
-    server.stop()
-
-
 def _new_store(backend: str, request, tmp_path, name: str) -> str:
     if backend == "gpkg":
         return str(tmp_path / f"{name}.gpkg")
-    return request.getfixturevalue("postgis").new_database()
+    return request.getfixturevalue("postgis_server").new_database()
 
 
 def store_dump(target: str) -> dict:

@@ -29,19 +29,6 @@ DEMO_AREAS = get_path("demo-focus-areas")
 REDDITCH_AREAS = get_path("redditch-focus-areas")
 
 
-@pytest.fixture(scope="session")
-def postgis_server():
-    """A private PostgreSQL + PostGIS server; fails (never skips) in CI or as root."""
-    try:
-        server = _postgis.start()
-    except _postgis.PostGISUnavailable as exc:
-        if os.environ.get("CI") or os.geteuid() == 0:
-            pytest.fail(f"PostGIS store tests cannot run: {exc}", pytrace=False)
-        pytest.skip(f"PostGIS not available to an unprivileged user here: {exc}")
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["gpkg", "postgis"])
 def target(request, tmp_path) -> str:
     """A new, empty store on each backend."""
