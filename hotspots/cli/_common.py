@@ -89,6 +89,14 @@ def input_options(func: Callable) -> Callable:
 DEFAULT_STORE = "default"
 
 
+#: ``--scheduler ADDRESS`` for ``--engine dask`` (ingest and clusters).
+scheduler_option = click.option(
+    "--scheduler", metavar="ADDRESS", envvar="HOTSPOTS_DASK_SCHEDULER",
+    help="With --engine dask: a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+         "[default: $HOTSPOTS_DASK_SCHEDULER, else a local cluster].",
+)  # fmt: skip
+
+
 def store_option(*, read: bool) -> Callable:
     """``--store PATH|URL``: a store made by ``hotspots ingest`` (GeoPackage file or PostGIS URL)."""
     what = (

@@ -14,6 +14,7 @@ from hotspots.cli._common import (
     echo_table,
     input_options,
     load_prepared,
+    scheduler_option,
 )
 
 
@@ -28,9 +29,7 @@ from hotspots.cli._common import (
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read, join and cluster on a Dask cluster, partitioned by police force "
                    "area (same clusters; for national, multi-year archives; no p-values).")  # fmt: skip
-@click.option("--scheduler", metavar="ADDRESS", envvar="HOTSPOTS_DASK_SCHEDULER",
-              help="With --engine dask: a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                   "[default: $HOTSPOTS_DASK_SCHEDULER, else a local cluster].")  # fmt: skip
+@scheduler_option
 def clusters(output: Path, simulations: int, engine: str, scheduler: str | None, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
 

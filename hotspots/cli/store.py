@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import ASB, COLUMN_ROLES, echo_table, progress_bar, store_option
+from hotspots.cli._common import (
+    ASB,
+    COLUMN_ROLES,
+    echo_table,
+    progress_bar,
+    scheduler_option,
+    store_option,
+)
 
 
 def _open(store: str | None, *, create: bool = True):
@@ -42,9 +49,7 @@ def _open(store: str | None, *, create: bool = True):
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read and check the files on a Dask cluster, one task per file; this "
                    "process writes them, one transaction per batch (the same store).")  # fmt: skip
-@click.option("--scheduler", metavar="ADDRESS", envvar="HOTSPOTS_DASK_SCHEDULER",
-              help="With --engine dask: a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                   "[default: $HOTSPOTS_DASK_SCHEDULER, else a local cluster].")  # fmt: skip
+@scheduler_option
 def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
