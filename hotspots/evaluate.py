@@ -1,7 +1,7 @@
 """Hotspot quality and stability between periods.
 
 * how each hotspot compares with the same season a year before
-  (new / persistent / growing / shrinking): :func:`change_vs_previous`;
+  (new / growing / steady / shrinking): :func:`change_vs_previous`;
 * predictive accuracy: hotspots drawn from one window scored on the next
   (hit rate, PAI, PEI, RRI) against grid and kernel-density baselines:
   :func:`backtest`, :func:`rolling_backtest`;
@@ -28,7 +28,7 @@ from hotspots._validate import check_columns, check_points, to_analysis_crs
 from hotspots.cluster import ClusterParams, ClusterWarning, find_clusters
 from hotspots.seasons import SEASONS, financial_year_of, parse_financial_year
 
-TRENDS = ("new", "growing", "persistent", "shrinking")
+TRENDS = ("new", "growing", "steady", "shrinking")
 #: Trend where the data holds nothing for the same season a year before.
 NO_EARLIER_DATA = "no earlier data"
 #: A hotspot is growing (shrinking) when it has this many times more (fewer) incidents.
@@ -48,12 +48,14 @@ def previous_financial_year(financial_year: str) -> str:
 
 
 def trend_label(current: int, previous: int, *, growth: float = GROWTH) -> str:
-    """Label a hotspot's change: new, growing, persistent or shrinking.
+    """Label a hotspot's change: new, growing, steady or shrinking.
+
+    ("steady", not "persistent": that word is a place pattern's, see :func:`classify_pattern`.)
 
     Examples
     --------
     >>> [trend_label(10, 0), trend_label(30, 20), trend_label(20, 19), trend_label(10, 20)]
-    ['new', 'growing', 'persistent', 'shrinking']
+    ['new', 'growing', 'steady', 'shrinking']
     """
     if previous <= 0:
         return "new"
@@ -61,7 +63,7 @@ def trend_label(current: int, previous: int, *, growth: float = GROWTH) -> str:
         return "growing"
     if current * growth <= previous:
         return "shrinking"
-    return "persistent"
+    return "steady"
 
 
 def change_vs_previous(

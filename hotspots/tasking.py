@@ -419,7 +419,7 @@ def tasking_sheet(
     ...             areas=read_focus_areas(get_path("demo-focus-areas")))
     >>> sheet = tasking_sheet(p, season="autumn", financial_year="2018-19")
     >>> sheet.loc[0, "place"], sheet.loc[0, "area"], sheet.loc[0, "trend"]
-    ('On or near Market Place', 'Town centre', 'persistent')
+    ('On or near Market Place', 'Town centre', 'steady')
     """
     return tasking(
         prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params,

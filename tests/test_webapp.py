@@ -464,7 +464,7 @@ def test_cluster_table_matches_the_api_and_csv(user):
     assert doc["type"] == "FeatureCollection" and doc["features"]
     assert "Open Government Licence" in doc["attribution"]
     props = doc["features"][0]["properties"]
-    assert props["trend"] in {"new", "growing", "persistent", "shrinking"}
+    assert props["trend"] in {"new", "growing", "steady", "shrinking"}
     lon, lat = doc["features"][0]["geometry"]["coordinates"][0][0]
     assert -3 < lon < -1 and 52 < lat < 53  # EPSG:4326
     rows = list(csv.DictReader(io.StringIO(user.get(f"/clusters.csv?{SELECTION}").get_data(True))))

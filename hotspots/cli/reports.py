@@ -31,7 +31,7 @@ def tasking(output: Path, **kwargs) -> None:
 
     Each hotspot has rank, place (the most common police.uk Location), ward,
     focus area, incidents, share, trend against the same season a year before
-    (new / growing / persistent / shrinking; "no earlier data" when the data
+    (new / growing / steady / shrinking; "no earlier data" when the data
     does not reach back), peak months, and peak weekday and hour where the data
     has times. --fy is required. The PDF map labels each hotspot with its rank
     and main street ("1 Unicorn Hill"), draws --roads streets with their names
