@@ -776,6 +776,8 @@ def _sheet_pattern_legend(sheet: gpd.GeoDataFrame) -> str:
     if not _has_patterns(sheet):
         return ""
     return pattern_legend(sheet.attrs.get("pattern_periods", []), sheet.attrs.get("pattern_cell_m"))
+
+
 ROWS_PER_PAGE = 22
 
 

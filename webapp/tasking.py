@@ -63,9 +63,7 @@ def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
                                   ward=sel.ward_name, params=params,
                                   patterns=cells if cells is not None else False)  # fmt: skip
         # The period's chance test, as on the map and the hotspot table (cached per period).
-        tested = data_store.tested_clusters(sel).set_index("cluster_id")
-        for col in ("p_value", "q_value", "significant"):
-            sheet[col] = sheet["cluster_id"].map(tested[col]) if col in tested.columns else None
+        sheet = results.with_chance(sheet, data_store.chance(sel))
         sheet["chance_test"] = chance_words(sheet["significant"])
         out = sheet[[*COLUMNS, "geometry"]].copy()
         out.attrs.update(sheet.attrs)
