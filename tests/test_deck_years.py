@@ -295,3 +295,52 @@ def test_means_print_as_the_panel_shows_them():
     t = type_table(types, ["2017-18", "2018-19"])
     assert [r[3] for r in t.rows] == ["2", "1.5", "3.5"]
     assert frame_table  # the generic formatter stays for other tables
+
+
+@pytest.mark.shared
+def test_real_force_files_two_years_three_districts(shared_data, tmp_path):
+    """The five real West Mercia months, and the same months a year earlier (every fourth ASB row
+    of Redditch and Wyre Forest left out, every row of Bromsgrove twice): the district slide's
+    rows sum to the partnership total and its sentence has the signs of the changes."""
+    police = sorted((shared_data / "police-uk" / "west-mercia").glob("*.csv"))
+    files = []
+    for path in police:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        files.append(path)
+        earlier = frame.copy()
+        month = pd.Period(path.name[:7], "M") - 12
+        earlier["Month"] = str(month)
+        asb = earlier["Crime type"] == "Anti-social behaviour"
+        bromsgrove = earlier["LSOA name"].str.startswith("Bromsgrove")
+        drop = asb & ~bromsgrove & (np.arange(len(earlier)) % 4 == 0)
+        earlier = pd.concat([earlier[~drop], earlier[asb & bromsgrove]], ignore_index=True)
+        out = tmp_path / f"{month}-west-mercia-street.csv"
+        earlier.to_csv(out, index=False)
+        files.append(out)
+    wards = [shared_data / "wards" / f"{d}.geojson" for d in ("bromsgrove", "redditch",
+                                                              "wyre-forest")]  # fmt: skip
+    deck = tmp_path / "panel.pptx"
+    args = ["report", *map(str, files)]
+    for w in wards:
+        args += ["--wards", str(w)]
+    pdf = tmp_path / "panel.pdf"
+    for out in (deck, pdf):
+        result = CliRunner().invoke(main, [*args, "--fy", "2018-19", "--dpi", "80", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    prs = Presentation(str(deck))
+    slide = slide_by_title(prs, "District data")
+    (table,) = tables(slide)
+    body = {r[0]: [number(c) for c in r[1:4]] for r in table[1:-1]}
+    assert list(body) == ["Bromsgrove", "Redditch", "Wyre Forest"]
+    for col in range(3):
+        assert number(table[-1][col + 1]) == sum(v[col] for v in body.values())
+    text = text_of(slide)
+    assert body["Bromsgrove"][2] < 0 < body["Redditch"][2] and body["Wyre Forest"][2] > 0
+    assert "All districts" not in text
+    assert re.search(r"Bromsgrove \(-[\d,]+, -\d+%\) recorded a reduction", text)
+    assert re.search(r"Redditch \(\+[\d,]+, \+\d+%\) and Wyre Forest \(\+[\d,]+, \+\d+%\) "
+                     r"recorded a rise", text)  # fmt: skip
+    _, chart = seasonal_chart(prs)
+    assert [s.name for s in chart.plots[0].series] == ["2017-18", "2018-19 (this report)"]
+    assert "Oct 2017" in text_of(slide_by_title(prs, "Seasonal patterns"))
+    render_pages(pdf.read_bytes(), "deck_real_two_years")
