@@ -6,27 +6,14 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import Inputs, echo_table, input_options, load_prepared
+from hotspots.cli._common import Inputs, dbscan_options, echo_table, input_options, load_prepared
 
 
 def _dbscan_options(func):
-    options = [
-        click.option("--eps-m", type=float, default=100.0, show_default=True,
-                     help="DBSCAN neighbourhood radius in metres."),
-        click.option("--min-samples", type=int, default=None,
-                     help="DBSCAN min_samples [default: chosen from the training window's data]."),
-        click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
-                     help="Widen each cluster's outline by this many metres."),
-        click.option("--params", "params_path", type=click.Path(path_type=Path),
-                     help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); options given "
-                          "on the command line win over it."),
-        click.option("--cell-m", type=float, default=None,
-                     help="Grid cell size in metres [default: the shorter side of the study "
-                          "area's bounding box / 150, rounded to 5 m]."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    func = click.option("--cell-m", type=float, default=None,
+                        help="Grid cell size in metres [default: the shorter side of the study "
+                             "area's bounding box / 150, rounded to 5 m].")(func)  # fmt: skip
+    return dbscan_options(min_samples_from="the training window's data")(func)
 
 
 def _params(kwargs: dict):
