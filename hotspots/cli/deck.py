@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import Inputs, cluster_params, dbscan_options, input_options, load_prepared
+from hotspots.cli._common import (
+    Inputs,
+    cluster_params,
+    dbscan_options,
+    input_options,
+    load_prepared,
+)
 
 #: --column roles taken by the report itself (qualifiers), not by the loader.
 QUALIFIER_ROLES = ("youth", "drugs", "alcohol", "qualifiers")
