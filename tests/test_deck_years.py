@@ -20,7 +20,7 @@ from shapely.geometry import box
 from boundaries import get_path
 from hotspots.cli import main
 from hotspots.loader import DataSpec, load
-from tests.test_report import number, render_pages, slide_by_title, tables, text_of
+from tests.test_deck import number, render_pages, slide_by_title, tables, text_of
 
 MONTHS = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
 FIVE_YEARS = ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19"]
@@ -283,14 +283,15 @@ def test_one_year_says_which_commands_add_the_earlier_years(tmp_path):
 
 
 def test_means_print_as_the_panel_shows_them():
-    from hotspots.report import frame_table, incident_type_table
+    from hotspots.outputs._slides import frame_table
+    from hotspots.outputs.panel import incident_type_table
 
     inc = pd.DataFrame({"category": ["Youths"] * 3 + ["Noise"] * 4,
                         "financial_year": ["2017-18", "2018-19", "2018-19"] + ["2018-19"] * 4,
                         "date_precision": "day"})  # fmt: skip
     types = incident_type_table(inc, ["2017-18", "2018-19"])
     assert np.allclose(types["mean"], [2.0, 1.5, 3.5])
-    from hotspots.report import type_table
+    from hotspots.outputs.deck import type_table
 
     t = type_table(types, ["2017-18", "2018-19"])
     assert [r[3] for r in t.rows] == ["2", "1.5", "3.5"]
