@@ -343,7 +343,9 @@ def add_pptx_chart(slide, model: ChartModel, box: tuple[float, float, float, flo
     chart = frame.chart
     chart.font.size = Pt(11)
     chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.RIGHT
+    # Lines: the legend on the right (the chart is wide); bars (beside a table): below.
+    chart.legend.position = (XL_LEGEND_POSITION.RIGHT if model.kind == "line"
+                             else XL_LEGEND_POSITION.BOTTOM)  # fmt: skip
     chart.legend.include_in_layout = False
     chart.legend.font.size = Pt(11)
     value_axis = chart.value_axis
@@ -426,7 +428,7 @@ def draw_chart(ax, model: ChartModel) -> None:
             ax.barh(x - 0.4 + height * (i + 0.5), [v or 0 for v in s.values], height=height,
                     color=s.style.colour, edgecolor="#404040" if s.emphasised else s.style.colour,
                     lw=1.0 if s.emphasised else 0.4, label=s.name)  # fmt: skip
-        ax.set_yticks(x, list(model.categories))
+        ax.set_yticks(x, [_wrap_label(c) for c in model.categories])
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_xlabel(model.y_title)
         ax.grid(axis="x", color="#d9d9d9", lw=0.8)
@@ -438,8 +440,22 @@ def draw_chart(ax, model: ChartModel) -> None:
     fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
     (ax.yaxis if model.kind == "line" else ax.xaxis).set_major_formatter(fmt)
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-              fontsize=10, title=model.legend_title, title_fontsize=10, handlelength=3.2)  # fmt: skip
+    if model.kind == "line":
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+                  fontsize=10, title=model.legend_title, title_fontsize=10, handlelength=3.2)  # fmt: skip
+    else:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                  frameon=False, fontsize=10, ncols=min(len(handles), 3))  # fmt: skip
+
+
+#: Bar labels (incident types) wrap at this many characters in the PDF.
+BAR_LABEL_CHARS = 18
+
+
+def _wrap_label(text: str) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, BAR_LABEL_CHARS)) or text
 
 
 def add_chart_axes(fig, model: ChartModel, box: tuple[float, float, float, float],
@@ -451,13 +467,23 @@ def add_chart_axes(fig, model: ChartModel, box: tuple[float, float, float, float
     """
     left, top, width, height = box
     page_w, page_h = page_in
-    longest = max((len(c) for c in model.categories), default=3)
-    pad_left = 0.85 if model.kind == "line" else min(0.35 + 0.085 * longest, 3.2)
-    legend = 0.55 + 0.09 * max([len(s.name) for s in model.series] + [len(model.legend_title)])
-    if model.band is not None:
-        legend = max(legend, 0.55 + 0.09 * 22)
-    pad_bottom = 0.45 if model.kind == "line" else 0.55
-    ax_box = (left + pad_left, top + 0.1, width - pad_left - legend, height - 0.1 - pad_bottom)
+    if model.kind == "line":
+        # Legend on the right.
+        pad_left, pad_bottom = 0.85, 0.45
+        legend = 0.55 + 0.09 * max([len(s.name) for s in model.series]
+                                   + [len(model.legend_title)])  # fmt: skip
+        if model.band is not None:
+            legend = max(legend, 0.55 + 0.09 * 22)
+        legend = min(legend, 0.4 * width)
+    else:
+        # Type names (wrapped at BAR_LABEL_CHARS) on the left, the legend below.
+        longest = max((len(line) for c in model.categories for line in _wrap_label(c).split("\n")),
+                      default=3)  # fmt: skip
+        pad_left = min(0.2 + 0.085 * longest, 0.45 * width)
+        legend = 0.1
+        pad_bottom = 0.55 + 0.25 * (1 + (len(model.series) - 1) // 3)
+    ax_box = (left + pad_left, top + 0.1, max(width - pad_left - legend, 0.5),
+              max(height - 0.1 - pad_bottom, 0.5))  # fmt: skip
     return fig.add_axes((ax_box[0] / page_w, 1 - (ax_box[1] + ax_box[3]) / page_h,
                          ax_box[2] / page_w, ax_box[3] / page_h))  # fmt: skip
 

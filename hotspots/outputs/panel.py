@@ -403,7 +403,7 @@ def peak_sentence(profile: pd.DataFrame, financial_year: str, cov: Coverage) -> 
     total = col.sum()
     got = cov.covered(financial_year)
     if len(got) == 12:
-        of = f"of {financial_year}'s {fmt_int(total)}"
+        of = f"of {financial_year}'s {fmt_int(total)} ({_short_month(got[0])} to {_short_month(got[-1])})"
     else:
         of = (f"of the {fmt_int(total)} in the {len(got)} months covered "
               f"({_short_month(got[0])} to {_short_month(got[-1])})")  # fmt: skip
@@ -413,8 +413,13 @@ def peak_sentence(profile: pd.DataFrame, financial_year: str, cov: Coverage) -> 
             f"{fmt_pct(share(col.max(), total))} {of}.")  # fmt: skip
 
 
-def halloween_sentence(incidents: pd.DataFrame, financial_year: str) -> str:
+def halloween_sentence(
+    incidents: pd.DataFrame, financial_year: str, cov: Coverage | None = None
+) -> str:
     """Incidents in the Halloween / October half-term window of a year, and their share.
+
+    With ``cov`` the share names the months of the year the data holds (a part
+    year's share is of those months only).
 
     Examples
     --------
@@ -422,12 +427,18 @@ def halloween_sentence(incidents: pd.DataFrame, financial_year: str) -> str:
     ...                   "date_precision": "day"})
     >>> halloween_sentence(i, "2018-19")
     'Halloween / October half-term window (20 Oct to 5 Nov): 2 incidents, 50% of 2018-19.'
+    >>> halloween_sentence(i, "2018-19", Coverage("2018-19", None, ("2018-10", "2019-02")))
+    'Halloween / October half-term window (20 Oct to 5 Nov): 2 incidents, 50% of the 4 in 2018-19 held in the data (Oct 2018 to Feb 2019).'
     """
     sub = incidents[incidents["financial_year"] == financial_year]
     n = int(sub["halloween"].sum())
     window = "20 Oct to 5 Nov"
     if (sub["date_precision"] == "month").any():
         window += "; all of October for police.uk rows, which carry only a month"
+    if cov is not None:
+        of = share_of(n, len(sub), financial_year=financial_year,
+                      covered=cov.covered(financial_year))  # fmt: skip
+        return f"Halloween / October half-term window ({window}): {fmt_int(n)} incidents, {of}."
     return (f"Halloween / October half-term window ({window}): {fmt_int(n)} incidents, "
             f"{fmt_pct(share(n, len(sub)))} of {financial_year}.")  # fmt: skip
 
@@ -477,10 +488,13 @@ def ward_slide_table(
     return table
 
 
-def change_sentence(table: pd.DataFrame, years: Sequence[str], *, name: str, what: str) -> str:
+def change_sentence(
+    table: pd.DataFrame, years: Sequence[str], *, name: str, what: str, months: str = ""
+) -> str:
     """Name the largest rise and the largest fall in a table with ``difference``.
 
-    With one year only, name the largest count and its share instead.
+    With one year only, name the largest count and its share instead (of the
+    total over ``months``, e.g. "Oct 2018 to Feb 2019", when given).
 
     Parameters
     ----------
@@ -509,7 +523,8 @@ def change_sentence(table: pd.DataFrame, years: Sequence[str], *, name: str, wha
     counts = [c for c in table.columns if c not in (name, "difference", "percentage")]
     if "difference" not in table or len(counts) < 2:
         top = body.sort_values(last, ascending=False, kind="stable").iloc[0]
-        return (f"Total {fmt_int(total[last])} in {last}. Most incidents: {top[name]} "
+        span = f" ({months})" if months else ""
+        return (f"Total {fmt_int(total[last])} in {last}{span}. Most incidents: {top[name]} "
                 f"({fmt_int(top[last])}, {fmt_pct(share(top[last], total[last]))}).")  # fmt: skip
     prev, last = counts[-2], counts[-1]
     out = [f"Total {fmt_int(total[last])} in {last} against {fmt_int(total[prev])} in {prev} "
@@ -573,8 +588,8 @@ def district_table(
     return table.rename_axis("district").reset_index()
 
 
-def district_sentence(table: pd.DataFrame, years: Sequence[str]) -> str:
-    """One sentence true to the district table.
+def district_sentence(table: pd.DataFrame, years: Sequence[str], *, months: str = "") -> str:
+    """One sentence true to the district table (``months``: what a one-year share covers).
 
     "All districts recorded a reduction" only when every district fell; "All
     districts recorded a rise" only when every one rose; otherwise the districts
@@ -592,7 +607,9 @@ def district_sentence(table: pd.DataFrame, years: Sequence[str]) -> str:
     last = years[-1]
     if len(years) < 2:
         top = body.sort_values(last, ascending=False, kind="stable").iloc[0]
-        return (f"Partnership total {fmt_int(total[last])} in {last}; most in {top['district']} "
+        span = f" ({months})" if months else ""
+        return (f"Partnership total {fmt_int(total[last])} in {last}{span}; most in "
+                f"{top['district']} "
                 f"({fmt_int(top[last])}, {fmt_pct(share(top[last], total[last]))}). "
                 "No earlier year in the data to compare with.")  # fmt: skip
     prev = years[-2]
@@ -913,7 +930,7 @@ def police_type_lines(n_police: int, years: Sequence[str]) -> list[str]:
         f"police.uk: {n_police:,} ASB incidents in {' and '.join(years)}, all in one category: "
         "police.uk publishes ASB without a type (no youth, neighbour, vehicle ...), so the table "
         "shows its category by year, the mean and the mean's share.",
-        "Incident types come from the council's ASB case export: give it as INPUT with its "
+        "Incident types come from a council export of ASB cases: give it as INPUT with its "
         "category column (detected, or --column category=NAME) and this slide shows each type "
         "by year with its mean and mean %, and youth / drugs / alcohol qualifiers where "
         "recorded.",
