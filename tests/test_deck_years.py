@@ -375,3 +375,49 @@ def cut_cells(prs) -> list[tuple[str, str, float, float]]:
 
 def test_no_table_cell_is_cut(five_year_deck):
     assert cut_cells(five_year_deck[0]) == []
+
+
+def test_council_rows_by_postcode_get_the_code_point_attribution(tmp_path):
+    """Rows placed by postcode: the licence slide names Royal Mail / Code-Point and says the
+    locations are postcode centroids; a police.uk deck says neither."""
+    wards = gpd.GeoDataFrame({"WD13CD": ["E05000001"], "WD13NM": ["Middle"]},
+                             geometry=[box(400000, 260000, 402000, 262000)], crs=27700)  # fmt: skip
+    wpath = tmp_path / "testshire.geojson"
+    wards.to_crs(4326).to_file(wpath, driver="GeoJSON")
+    codes = tmp_path / "codepoint.csv"
+    codes.write_text("Postcode,Positional_quality_indicator,Eastings,Northings,Country_code,"
+                     "NHS_regional_HA_code,NHS_HA_code,Admin_county_code,Admin_district_code,"
+                     "Admin_ward_code\nB97 4AB,10,401000,261000,E92000001,,,,,\n"
+                     "B97 4AD,10,401200,261300,E92000001,,,,,\n", encoding="utf-8")  # fmt: skip
+    export = tmp_path / "council.csv"
+    rows = ["Ref,Date,Type,Postcode"]
+    rows += [f"R{i},{1 + i % 28:02d}/10/2018,Youths,{'B97 4AB' if i % 2 else 'b974ad'}"
+             for i in range(40)]  # fmt: skip
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "panel.pptx"
+    result = CliRunner().invoke(main, ["report", str(export), "--wards", str(wpath),
+                                       "--postcodes", str(codes), "--fy", "2018-19",
+                                       "--dpi", "40", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    limits = text_of(slide_by_title(Presentation(str(out)), "About the data"))
+    assert "Royal Mail" in limits and "Code-Point" in limits
+    assert "postcode's centroid" in limits
+    assert "police.uk" not in limits.replace("police.uk ASB has no", "")
+
+
+def test_report_from_a_store_spanning_five_years(five_year_deck, tmp_path):
+    """The documented path: ingest the years into a store, then report --store."""
+    prs, _, export, wards, _ = five_year_deck
+    store = tmp_path / "panel.gpkg"
+    made = CliRunner().invoke(main, ["ingest", str(export), "--wards", str(wards), "--store",
+                                     str(store)])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "panel.pptx"
+    result = CliRunner().invoke(main, ["report", "--store", str(store), "--fy", "2018-19",
+                                       "--dpi", "40", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    _, chart = seasonal_chart(Presentation(str(out)))
+    _, from_files = seasonal_chart(prs)
+    got = {s.name: list(s.values) for s in chart.plots[0].series}
+    assert got == {s.name: list(s.values) for s in from_files.plots[0].series}
+    assert len(got) == 5
