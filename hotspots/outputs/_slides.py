@@ -181,6 +181,8 @@ _TITLE_BOX = (_MARGIN, 0.3, SLIDE_W - 2 * _MARGIN, 0.75)
 
 
 _LINE_H = 0.33
+#: A wrapped line within a paragraph (1.2 x the line's type size).
+_WRAP_H = 1.2 * LINE_PT / 72
 
 
 _FOOTER_BOX = (_MARGIN, 6.95, SLIDE_W - 2 * _MARGIN, 0.4)
@@ -256,8 +258,8 @@ def _layout(slide: Slide) -> dict:
         right = _MARGIN + w + 0.3
         return {"lines": _Box(right, 1.2, SLIDE_W - _MARGIN - right, h), "tables": [],
                 "image": _Box(_MARGIN, 1.1, w, h), "row_h": 0.3, "pt": 12}  # fmt: skip
-    n_lines = sum(_wrap_count(t, width, LINE_PT) for t in slide.lines)
-    lines_box = _Box(_MARGIN, 1.1, width, _LINE_H * n_lines + 0.1)
+    height = sum(_LINE_H + _WRAP_H * (_wrap_count(t, width, LINE_PT) - 1) for t in slide.lines)
+    lines_box = _Box(_MARGIN, 1.1, width, height + 0.1)
     top = lines_box.top + lines_box.height + 0.15 if slide.lines else 1.2
     body_h = _BODY_BOTTOM - top
     out: dict = {"lines": lines_box, "tables": [], "image": None, "row_h": 0.3, "pt": 12,
@@ -451,7 +453,7 @@ def _pdf_page(s: Slide):
         for line in s.lines:
             text = wrap(line, box.width, LINE_PT)
             fig.text(fx(box.left), fy(y), text, fontsize=LINE_PT, va="top")
-            y += _LINE_H * (text.count("\n") + 1)
+            y += _LINE_H + _WRAP_H * text.count("\n")
     header_colour = _header_colour()
     for t, box in zip(s.tables, lay["tables"]):
         ax = fig.add_axes((fx(box.left), fy(box.top + box.height), box.width / SLIDE_W,

@@ -253,7 +253,7 @@ def build_deck(
     # Title
     sub = [f"Financial year {fy} (April to March), {compare_text}."]
     if part:
-        sub.append("Part year: " + "; ".join(part) + ".")
+        sub.append("Part year: " + "; ".join(p.rstrip(".") for p in part) + ".")
     sub.append(source_note)
     if many:
         sub.append(f"Districts: {join_words(district_names)}.")
@@ -425,7 +425,7 @@ def build_deck(
         d_lines = [district_sentence(dt, years, months=months_span(cov.covered(fy)))]
         d_lines += [held_note] if held_note else []
         if part:
-            d_lines.append("Part year: " + "; ".join(part) + ".")
+            d_lines.append("Part year: " + "; ".join(p.rstrip(".") for p in part) + ".")
         slides.append(Slide("districts", TITLES["districts"], tuple(d_lines),
                             (frame_table(shown, header, ints=[*years, "difference"],
                                          pcts=["percentage"], signed=["difference", "percentage"],
