@@ -421,3 +421,18 @@ def test_report_from_a_store_spanning_five_years(five_year_deck, tmp_path):
     got = {s.name: list(s.values) for s in chart.plots[0].series}
     assert got == {s.name: list(s.values) for s in from_files.plots[0].series}
     assert len(got) == 5
+
+
+def test_shares_and_seasons_name_their_months(five_year_deck):
+    prs = five_year_deck[0]
+    seasonal = text_of(slide_by_title(prs, "Seasonal patterns"))
+    for line in seasonal.splitlines():
+        if "%" in line:
+            assert re.search(r"\((Apr|Oct) 20\d\d to (Mar|Feb) 20\d\d\)", line), line
+    changed = text_of(slide_by_title(prs, "How places changed"))
+    assert "from spring 2014-15 (Apr–May 2014 and Mar 2015) to winter 2018-19 " in changed
+    assert "(Dec 2018–Feb 2019)" in changed
+    title = text_of(prs.slides[0])
+    assert "5 financial years, 2014-15 to 2018-19 (Apr 2014 to Mar 2019)" in title
+    limits = text_of(slide_by_title(prs, "About the data"))
+    assert "2014-15: all 12 months" in limits

@@ -255,6 +255,10 @@ def build_deck(
     if part:
         sub.append("Part year: " + "; ".join(p.rstrip(".") for p in part) + ".")
     sub.append(source_note)
+    all_years = sorted(set(whole["financial_year"].astype(str)))
+    if len(all_years) > len(years):
+        sub.append(f"Seasonal patterns: {len(all_years)} financial years, {all_years[0]} to "
+                   f"{all_years[-1]} ({months_span(cov.months)}).")  # fmt: skip
     if many:
         sub.append(f"Districts: {join_words(district_names)}.")
     slides.append(Slide("title", f"Anti-social behaviour: {area_name}", subtitle="\n".join(sub),
@@ -440,7 +444,7 @@ def build_deck(
         f"{fmt_int(load.selected)} ASB incidents; {fmt_int(load.rejected)} rejected (no usable "
         f"place or date; listed in the rejects file); {fmt_int(prepared.outside)} outside the "
         f"wards; {fmt_int(len(prepared.incidents))} analysed.",
-        "Coverage: " + "; ".join(cov.describe(y) for y in years) + ".",
+        "Coverage: " + "; ".join(cov.describe(y) for y in all_years) + ".",
     ]
     l_lines += source_attributions(whole, geocoded=getattr(load, "geocoded", None))
     if n_police or not len(in_years) or (~council_rows(inc)).any():

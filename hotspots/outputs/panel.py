@@ -849,7 +849,7 @@ def earlier_years_hint(
     --------
     >>> print(earlier_years_hint(["2018-10", "2019-02"], financial_year="2018-19",
     ...                          forces=["west-mercia"]))
-    The data hold 1 financial year (2018-19); the panel's view has 5. To add the months before Oct 2018: hotspots fetch police-uk --force west-mercia --from 2014-04 --to 2018-09 --wards WARDS -o police-uk, then hotspots ingest police-uk --wards WARDS --store panel.gpkg, then hotspots report --store panel.gpkg --fy 2018-19 -o panel.pptx (police.uk's archive zips hold months older than its API).
+    The data hold 1 financial year (2018-19); the panel's view has 5. To add the months before Oct 2018: hotspots fetch police-uk --force west-mercia --from 2014-04 --to 2018-09 --wards WARDS -o police-uk, then hotspots ingest police-uk INPUT... --wards WARDS --store panel.gpkg (INPUT: this deck's files), then hotspots report --store panel.gpkg --fy 2018-19 -o panel.pptx (police.uk's archive zips hold months older than its API).
     """
     held = sorted({m for m in months if m})
     if not held:
@@ -872,9 +872,10 @@ def earlier_years_hint(
     force = forces[0] if len(forces) == 1 else "FORCE"
     return (f"{have} To add the months before {short_month(first)}: hotspots fetch police-uk "
             f"--force {force} --from {start} --to {before} --wards WARDS -o police-uk, then "
-            "hotspots ingest police-uk --wards WARDS --store panel.gpkg, then hotspots report "
-            f"--store panel.gpkg --fy {financial_year} -o panel.pptx (police.uk's archive zips "
-            "hold months older than its API).")  # fmt: skip
+            "hotspots ingest police-uk INPUT... --wards WARDS --store panel.gpkg (INPUT: this "
+            "deck's files), then hotspots report --store panel.gpkg --fy "
+            f"{financial_year} -o panel.pptx (police.uk's archive zips hold months older than "
+            "its API).")  # fmt: skip
 
 
 def police_type_table(incidents: pd.DataFrame, years: Sequence[str]) -> pd.DataFrame:
