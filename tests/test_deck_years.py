@@ -436,3 +436,12 @@ def test_shares_and_seasons_name_their_months(five_year_deck):
     assert "5 financial years, 2014-15 to 2018-19 (Apr 2014 to Mar 2019)" in title
     limits = text_of(slide_by_title(prs, "About the data"))
     assert "2014-15: all 12 months" in limits
+
+
+def test_a_table_with_no_rows_draws_its_header_in_the_pdf():
+    """No hotspot place to list (one month a year): the PDF draws the header, not a traceback."""
+    from hotspots.outputs._slides import Deck, Slide, Table, pdf_bytes
+
+    table = Table(("Street", "Incidents"), (), (False, True), total_row=False)
+    pdf = pdf_bytes(Deck((Slide("patterns", "How places changed", ("None.",), (table,)),)))
+    assert pdf.startswith(b"%PDF")

@@ -460,8 +460,12 @@ def _pdf_page(s: Slide):
                            box.height / SLIDE_H))  # fmt: skip
         ax.set_axis_off()
         total_w = sum(t.widths)
-        table = ax.table(cellText=[list(r) for r in t.rows] or None, colLabels=list(t.header),
-                         colWidths=[w / total_w for w in t.widths], bbox=(0, 0, 1, 1))  # fmt: skip
+        widths = [w / total_w for w in t.widths]
+        if t.rows:
+            table = ax.table(cellText=[list(r) for r in t.rows], colLabels=list(t.header),
+                             colWidths=widths, bbox=(0, 0, 1, 1))  # fmt: skip
+        else:  # a header alone (matplotlib needs cell text): the header as row 0
+            table = ax.table(cellText=[list(t.header)], colWidths=widths, bbox=(0, 0, 1, 1))
         table.auto_set_font_size(False)
         table.set_fontsize(lay["pt"])
         for (i, j), cell in table.get_celld().items():

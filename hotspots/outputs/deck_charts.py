@@ -428,6 +428,8 @@ def draw_chart(ax, model: ChartModel) -> None:
             ax.barh(x - 0.4 + height * (i + 0.5), [v or 0 for v in s.values], height=height,
                     color=s.style.colour, edgecolor="#404040" if s.emphasised else s.style.colour,
                     lw=1.0 if s.emphasised else 0.4, label=s.name)  # fmt: skip
+        top = max([v or 0 for s in model.series for v in s.values] + [0])
+        ax.set_xlim(0, top * 1.08 if top > 0 else 1)
         ax.set_yticks(x, [_wrap_label(c) for c in model.categories])
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_xlabel(model.y_title)
