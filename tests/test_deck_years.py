@@ -429,6 +429,11 @@ def test_shares_and_seasons_name_their_months(five_year_deck):
     for line in seasonal.splitlines():
         if "%" in line:
             assert re.search(r"\((Apr|Oct) 20\d\d to (Mar|Feb) 20\d\d\)", line), line
+    where = text_of(slide_by_title(prs, "Where?"))
+    assert re.search(r"hotspots hold [\d,]+ of [\d,]+ incidents in Apr 2018 to Mar 2019 \(\d+%\)",
+                     where)  # fmt: skip
+    types = text_of(slide_by_title(prs, "Incident types"))
+    assert "of the mean of 2017-18 and 2018-19, Apr 2017 to Mar 2019)" in types
     changed = text_of(slide_by_title(prs, "How places changed"))
     assert "from spring 2014-15 (Apr–May 2014 and Mar 2015) to winter 2018-19 " in changed
     assert "(Dec 2018–Feb 2019)" in changed

@@ -283,7 +283,7 @@ def build_deck(
                         else "") + f" ({years_span}). Mean of the years shown and its share.")  # fmt: skip
         top = types.iloc[0]
         lines.append(f"Largest type: {top['type']} ({fmt_pct(top['mean %'])} of the mean of "
-                     f"{join_words(years)}).")  # fmt: skip
+                     f"{join_words(years)}, {years_span}).")  # fmt: skip
         if n_police:
             lines.append(f"Not in the table: {fmt_int(n_police)} police.uk incidents. "
                          + POLICE_NO_CATEGORY)  # fmt: skip
@@ -390,7 +390,7 @@ def build_deck(
         sub_sheet = sheet[sheet["ward"].isin(wards["ward_name"])] if name else sheet
         sub_sel = int(inc[(inc["financial_year"] == fy)
                           & inc["ward"].isin(wards["ward_name"])].shape[0]) if name else selected  # fmt: skip
-        w_lines = hotspot_sentences(sub_sheet, sub_sel)
+        w_lines = hotspot_sentences(sub_sheet, sub_sel, months=months_span(cov.covered(fy)))
         w_lines.append("Hotspots: " + settings)
         areas = prepared.areas
         # Number the hotspots as the sentences do (1 = the area's largest).

@@ -637,7 +637,9 @@ def district_sentence(table: pd.DataFrame, years: Sequence[str], *, months: str 
             f"{fmt_int(total[prev])} in {prev} ({change(total)}).")  # fmt: skip
 
 
-def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> list[str]:
+def hotspot_sentences(
+    sheet: pd.DataFrame, selected: int, *, top: int = 3, months: str = ""
+) -> list[str]:
     """Where the largest hotspots are: place, ward, focus area, incidents and share.
 
     Parameters
@@ -648,6 +650,8 @@ def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> li
     selected : int
         The incidents of the area shown (the shares' whole).
     top : int, default 3
+    months : str, optional
+        The months ``selected`` covers ("Oct 2018 to Feb 2019"), named in the first sentence.
 
     Examples
     --------
@@ -661,8 +665,9 @@ def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> li
                 "these settings."]  # fmt: skip
     held = int(sheet["incidents"].sum())
     n = len(sheet)
+    span = f" in {months}" if months else ""
     out = [f"{n} hotspot{'s hold' if n != 1 else ' holds'} {fmt_int(held)} of "
-           f"{fmt_int(selected)} incidents ({fmt_pct(share(held, selected))})."]  # fmt: skip
+           f"{fmt_int(selected)} incidents{span} ({fmt_pct(share(held, selected))})."]  # fmt: skip
     for i, r in enumerate(sheet.head(top).itertuples(index=False), start=1):
         where = ", ".join(p for p in (f"{r.ward} ward" if r.ward else "", r.area) if p)
         out.append(f"{i}. {r.place or 'unnamed place'}{f' ({where})' if where else ''}: "
