@@ -161,3 +161,17 @@ def test_dbscan_options_are_defined_once(runner):
     for name, text in helps.items():
         assert "--eps-m FLOAT DBSCAN neighbourhood radius in metres" in text, name
         assert "--min-samples INTEGER Incidents within --eps-m that make a hotspot core" in text, name
+
+
+def test_commands_that_show_no_place_text_do_not_redact_it(runner, monkeypatch, tmp_path):
+    """`wards` never shows place text, so it skips the street-level step (1.2 s of 5.6 s at 2x10^5)."""
+    import hotspots.privacy
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("redact_places called")
+
+    monkeypatch.setattr(hotspots.privacy, "redact_places", refuse)
+    assert runner.run("wards", "-o", tmp_path / "w.csv").exit_code == 0
+    shown = runner.run("clusters", "--season", "autumn", "--fy", "2018-19", "--simulations", "0",
+                       "-o", tmp_path / "c.geojson")  # fmt: skip
+    assert shown.exit_code == 1 and "redact_places called" in repr(shown.exception)

@@ -174,13 +174,17 @@ def progress_bar(items: list) -> list:
     return tqdm(items, desc="reading", unit="file", disable=None if len(items) > 1 else True)
 
 
-def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
+def load_prepared(
+    opts: Inputs, *, output: Path | None = None, shows_places: bool = True
+) -> Prepared:
     """Load the inputs with the library loader; print the summary line; write the rejects.
 
     With no INPUT the embedded demo is used (its wards and focus areas too,
     unless others are given). Rejected rows go to ``--rejects``, else beside
     ``output`` (``<output>.rejects.csv``), else ``rejects.csv``. Place text is
-    street level (:func:`hotspots.privacy.redact_places`) unless ``--keep-addresses``.
+    street level (:func:`hotspots.privacy.redact_places`) unless ``--keep-addresses``;
+    a command whose output shows no place text (``shows_places=False``: ``wards``, ``tune``,
+    ``evaluate``) skips that step.
     """
     from hotspots.io import write_table
     from hotspots.loader import load
@@ -197,7 +201,7 @@ def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
         write_table(prepared.load.rejects, rejects_path)
         line += f"\nrejected rows written to {rejects_path}"
     click.echo(line)
-    if not opts.keep_addresses:
+    if shows_places and not opts.keep_addresses:
         from dataclasses import replace
 
         from hotspots.privacy import redact_places

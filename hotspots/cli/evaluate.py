@@ -119,7 +119,7 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
         "bandwidth_m": kwargs.pop("bandwidth_m"),
     }
     params = _params(kwargs)
-    prepared = load_prepared(Inputs.pop(kwargs), output=output or chart)
+    prepared = load_prepared(Inputs.pop(kwargs), output=output or chart, shows_places=False)
     incidents = prepared.incidents
     if windows:
         labels = tuple("..".join(w) if w[0] != w[1] else w[0] for w in windows)
@@ -227,7 +227,7 @@ def tune(output: Path | None, **kwargs) -> None:
     train_w, test_w, metric = kwargs.pop("train"), kwargs.pop("test"), kwargs.pop("metric")
     hull_buffer_m, cell_m = kwargs.pop("hull_buffer_m"), kwargs.pop("cell_m")
     view = {"area": kwargs.pop("area"), "ward": kwargs.pop("ward")}
-    prepared = load_prepared(Inputs.pop(kwargs), output=output)
+    prepared = load_prepared(Inputs.pop(kwargs), output=output, shows_places=False)
     check_view(prepared, **view)
     incidents = prepared.incidents
     months = sorted(incidents["month"].unique())
