@@ -15,10 +15,12 @@ The module has three layers:
   counts, shares, rises and falls, peak months and places taken from the tables
   beside it, nothing else;
 * :func:`build_deck`: one slide model (:class:`Deck` of :class:`Slide`), with
-  charts and maps already drawn as print-resolution PNGs;
-* writers: :func:`write_pptx` (python-pptx; tables are real PowerPoint tables an
-  officer can edit), :func:`write_pdf` (the same slides, same layout, drawn with
-  matplotlib, so no office suite is needed) and :func:`write_deck` (by suffix).
+  the charts as chart models (:mod:`hotspots.outputs.deck_charts`) and maps
+  already drawn as print-resolution PNGs;
+* writers: :func:`write_pptx` (python-pptx; tables are real PowerPoint tables and
+  charts native PowerPoint charts an officer can edit), :func:`write_pdf` (the
+  same slides, same layout, drawn with matplotlib, so no office suite is needed)
+  and :func:`write_deck` (by suffix).
 
 Files are read only at the edges (:func:`read_qualifiers`,
 :func:`read_district_wards`, the writers).
