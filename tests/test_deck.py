@@ -82,6 +82,31 @@ def render_pages(pdf: bytes, stem: str) -> list[Path]:
     return paths
 
 
+def cut_cells(prs) -> list[tuple[str, str, float, float]]:
+    """Table cells whose text is wider than their column (in DejaVu Sans, the PDF's font)."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    regular = font_manager.findfont("DejaVu Sans")
+    bold = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
+    out = []
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if not shape.has_table:
+                continue
+            t = shape.table
+            for row in t.rows:
+                for j, cell in enumerate(row.cells):
+                    para = cell.text_frame.paragraphs[0]
+                    pt = para.font.size.pt if para.font.size else 12
+                    font = ImageFont.truetype(bold if para.font.bold else regular, size=100)
+                    need = font.getlength(cell.text) / 100 * pt / 72 + 0.1  # padding
+                    width = t.columns[j].width / 914400
+                    if need > width:
+                        out.append((slide.shapes.title.text, cell.text, round(need, 2), width))
+    return out
+
+
 @pytest.fixture(scope="module")
 def demo_deck(tmp_path_factory):
     out = tmp_path_factory.mktemp("deck") / "panel.pptx"
@@ -103,13 +128,20 @@ def test_demo_deck_has_the_panel_slides_in_order(demo_deck):
     assert not any(s.shape_type == 13 for s in seasonal.shapes)  # no PICTURE
     assert any(s.shape_type == 13 for s in slide_by_title(prs, TITLES["where"]).shapes)
     assert tables(slide_by_title(prs, TITLES["wards"]))
+    assert cut_cells(prs) == []
     # Licence on every slide; nothing hangs off a slide.
     for slide in prs.slides:
         assert "Open Government Licence" in text_of(slide)
         for shape in slide.shapes:
             assert shape.left >= 0 and shape.top >= 0, shape.name
-            assert shape.left + shape.width <= prs.slide_width, (slide.shapes.title.text, shape.name)
-            assert shape.top + shape.height <= prs.slide_height, (slide.shapes.title.text, shape.name)
+            assert shape.left + shape.width <= prs.slide_width, (
+                slide.shapes.title.text,
+                shape.name,
+            )
+            assert shape.top + shape.height <= prs.slide_height, (
+                slide.shapes.title.text,
+                shape.name,
+            )
 
 
 def test_ward_table_cells_equal_hotspots_wards_output(demo_deck, tmp_path):
@@ -248,7 +280,9 @@ def test_district_sentence_is_true_to_the_numbers():
     years = ["2017-18", "2018-19"]
     assert district_sentence(table((5, 5), (3, 4)), years).startswith(
         "All districts recorded a reduction")  # fmt: skip
-    assert district_sentence(table((5, 5), (6, 9)), years).startswith("All districts recorded a rise")
+    assert district_sentence(table((5, 5), (6, 9)), years).startswith(
+        "All districts recorded a rise"
+    )
     mixed = district_sentence(table((5, 5), (3, 5)), years)
     assert "All districts" not in mixed
     assert "Alpha (-2, -40%) recorded a reduction; Beta recorded no change" in mixed
@@ -364,6 +398,7 @@ def test_real_north_worcestershire_deck_has_three_districts(shared_data, tmp_pat
     assert "council export" in types and "gives this table" not in types
     assert "part year" in text_of(prs.slides[0]).lower()
     pages = render_pages(out.read_bytes(), "report_north_worcs")
+    assert cut_cells(prs) == []
     assert len(pages) == len(prs.slides)
     assert all(p.stat().st_size > 10_000 for p in pages)
 

@@ -20,7 +20,7 @@ from shapely.geometry import box
 from boundaries import get_path
 from hotspots.cli import main
 from hotspots.loader import DataSpec, load
-from tests.test_deck import number, render_pages, slide_by_title, tables, text_of
+from tests.test_deck import cut_cells, number, render_pages, slide_by_title, tables, text_of
 
 MONTHS = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
 FIVE_YEARS = ["2014-15", "2015-16", "2016-17", "2017-18", "2018-19"]
@@ -346,31 +346,6 @@ def test_real_force_files_two_years_three_districts(shared_data, tmp_path):
     assert "Oct 2017" in text_of(slide_by_title(prs, "Seasonal patterns"))
     render_pages(pdf.read_bytes(), "deck_real_two_years")
     assert cut_cells(prs) == []
-
-
-def cut_cells(prs) -> list[tuple[str, str, float, float]]:
-    """Table cells whose text is wider than their column (in DejaVu Sans, the PDF's font)."""
-    from matplotlib import font_manager
-    from PIL import ImageFont
-
-    regular = font_manager.findfont("DejaVu Sans")
-    bold = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
-    out = []
-    for slide in prs.slides:
-        for shape in slide.shapes:
-            if not shape.has_table:
-                continue
-            t = shape.table
-            for row in t.rows:
-                for j, cell in enumerate(row.cells):
-                    para = cell.text_frame.paragraphs[0]
-                    pt = para.font.size.pt if para.font.size else 12
-                    font = ImageFont.truetype(bold if para.font.bold else regular, size=100)
-                    need = font.getlength(cell.text) / 100 * pt / 72 + 0.1  # padding
-                    width = t.columns[j].width / 914400
-                    if need > width:
-                        out.append((slide.shapes.title.text, cell.text, round(need, 2), width))
-    return out
 
 
 def test_no_table_cell_is_cut(five_year_deck):
