@@ -141,37 +141,13 @@ def split_table(table: Table, max_rows: int) -> list[Table]:
 def deck_colours() -> dict:
     """The deck's colours, from the project's one style (:mod:`hotspots.draw.cartography`).
 
-    ``header``: table header fill (white text on it); ``years``: a function
-    ``(i, n) -> colour`` for the i-th of n financial-year lines, older lighter,
-    the latest darkest; ``window``: the Halloween / half-term band. Until the
-    cartography module is present, the static maps' viridis scale
-    (:class:`hotspots.draw.static.MapStyle`) stands in.
+    ``header``: the table header fill (white text on it). The charts' year
+    colours are :data:`hotspots.outputs.deck_charts.YEAR_COLOURS` (colour-blind
+    safe, told apart by marker and dash as well).
     """
-    try:
-        from hotspots.draw import cartography
-    except ImportError:
-        from matplotlib import colormaps
+    from hotspots.draw import cartography
 
-        cmap = colormaps["viridis"]
-        return {"header": cmap(0.05), "window": cmap(0.75),
-                "years": lambda i, n: cmap(0.3) if n < 2 else cmap(0.85 - 0.85 * i / (n - 1))}  # fmt: skip
-
-    def years(i: int, n: int):
-        # The palest blues are for "few" on maps: too light for a line unless many years need them.
-        blues = cartography.WARD_COLOURS[1:] if n > 3 else cartography.WARD_COLOURS[2:]
-        return blues[-1] if n < 2 else blues[round((len(blues) - 1) * i / (n - 1))]
-
-    return {"header": cartography.WARD_COLOURS[-1], "window": cartography.HOTSPOT_COLOURS[0],
-            "years": years}  # fmt: skip
-
-
-def _png(fig, dpi: int) -> bytes:
-    from matplotlib import rc_context
-
-    buf = io.BytesIO()
-    with rc_context({"font.size": 10}):
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
+    return {"header": cartography.WARD_COLOURS[-1]}
 
 
 _MARGIN = 0.5

@@ -32,17 +32,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-#: Okabe & Ito's colour-blind-safe colours (yellow left out: it vanishes on white).
-#: The report year takes the first; earlier years the next ones, nearest year first.
-YEAR_COLOURS: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#D55E00",  # vermillion
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-)
+from hotspots.draw import cartography
+
+#: The years' colours: the project's one style (report year first).
+YEAR_COLOURS = cartography.YEAR_COLOURS
 #: Marker shapes, in the same order (PowerPoint's XL_MARKER_STYLE names).
 MARKERS: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "x", "plus", "star")
 #: Line dashes, in the same order (PowerPoint's MSO_LINE_DASH_STYLE names).
