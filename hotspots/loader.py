@@ -204,7 +204,8 @@ def load(
 
 def _load_store(spec: DataSpec) -> Prepared:
     """The prepared incidents of a store (no files read, no geocoding)."""
-    from hotspots.store import describe, open_store
+    from hotspots._secrets import redact_address as describe
+    from hotspots.store import open_store
 
     if spec.inputs:
         raise ConfigError(

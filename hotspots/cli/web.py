@@ -192,7 +192,10 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     try:
         loaded = store.loaded()
     except DataLoadError as exc:
-        raise click.ClickException(f"the data cannot be loaded: {exc}") from None
+        from hotspots._secrets import redact_text
+
+        message = redact_text(str(exc), config.get("HOTSPOTS_STORE"))
+        raise click.ClickException(f"the data cannot be loaded: {message}") from None
     click.echo(loaded.prepared.summary(), err=True)
     if app.config["HOTSPOTS_SECURE_COOKIES"]:
         click.echo("login cookies are Secure: serve over HTTPS (a proxy), or pass "
