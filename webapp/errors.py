@@ -2,6 +2,8 @@
 
 * a query parameter with a value that is not allowed: 400, naming the
   parameter and the allowed values;
+* no incidents loaded yet (:class:`~webapp.selection.NoData`): 404, a page saying
+  there is no data yet (not a parameter error);
 * an analyst-only parameter: 403;
 * a user error from the library (:class:`~hotspots._errors.HotspotsError`,
   e.g. clustering settings that cannot work): 400 with its message;
@@ -27,7 +29,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from hotspots._errors import HotspotsError
 from hotspots._secrets import redact_text
 from webapp.data import DataLoadError, StoreBusy
-from webapp.selection import ParamError, ParamForbidden
+from webapp.selection import NoData, ParamError, ParamForbidden
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,10 @@ def init_app(app: Flask) -> None:
     def _param(exc: ParamError):
         return error_response(400, "Bad request", str(exc), parameter=exc.name,
                               allowed=exc.allowed)  # fmt: skip
+
+    @app.errorhandler(NoData)
+    def _no_data(exc: NoData):
+        return error_response(404, "No data yet", str(exc))
 
     @app.errorhandler(ParamForbidden)
     def _forbidden(exc: ParamForbidden):
