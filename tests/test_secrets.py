@@ -199,3 +199,27 @@ def test_a_store_that_cannot_be_opened_shows_no_password_on_pages_log_or_serve(
     assert result.exit_code != 0 and "cannot connect" in result.output
     for part in ("ter2Secret", "Hun@", QUERY_SECRET):
         assert part not in result.output, result.output
+
+
+def test_the_store_error_itself_hides_the_password(postgis_server):
+    from hotspots.store.address import StoreError, describe
+    from hotspots.store.store import open_store
+
+    base = postgis_server.new_database()
+    port = re.search(r":(\d+)/", base).group(1)
+    url = f"postgresql://postgres:Hun@ter2Secret@127.0.0.1:{port}/no_such_db?password={QUERY_SECRET}"
+    with pytest.raises(StoreError) as caught:
+        open_store(url, create=False)
+    message = str(caught.value)
+    for part in ("ter2Secret", "Hun@", QUERY_SECRET):
+        assert part not in message, message
+    assert "no_such_db" in message  # the bare @ was read as part of the password: right host
+    assert describe(url) == redact_address(url)
+
+
+def test_a_password_with_a_bare_at_connects(postgis_server):
+    from hotspots.store.store import open_store
+
+    base = postgis_server.new_database()  # trust auth: any password is accepted
+    with open_store(base.replace("postgres@", "postgres:p@ss@"), create=True) as opened:
+        assert opened.backend.name == "PostGIS"

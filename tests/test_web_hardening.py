@@ -85,7 +85,7 @@ def test_a_tile_inside_the_files_range_is_served(analyst):
          "5000-digits", "negative", "other-format"],
 )  # fmt: skip
 def test_a_tile_outside_the_files_range_is_a_404_without_reading_it(analyst, monkeypatch, path):
-    from hotspots import basemap
+    from hotspots.draw import basemap
 
     def never(*args):
         raise AssertionError(f"the tile file was read for {path}")

@@ -41,7 +41,7 @@ def data_status(spec, prepared) -> dict:
     status = {"store": None, "summary": prepared.summary(), "files": list(prepared.load.files)}
     if not spec.store:
         return status
-    from hotspots.store import open_store
+    from hotspots.store.store import open_store
 
     with open_store(spec.store, create=False) as opened:
         batches = opened.batches()
