@@ -269,3 +269,19 @@ def test_no_data_yet_is_a_page_saying_so_not_a_parameter_error(empty_app, path):
     assert "there is no data yet" in text.lower(), text[:500]
     assert "cannot be" not in text and "allowed:" not in text
     assert response.status_code == 404
+
+
+def test_an_empty_store_says_there_is_no_data_yet(tmp_path, users_db):
+    from hotspots.store.store import open_store
+
+    path = tmp_path / "new.gpkg"
+    open_store(path, create=True).close()  # a fresh install: the store exists, nothing loaded
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "HOTSPOTS_USERS_DB": str(users_db),
+                      "HOTSPOTS_STORE": str(path)})  # fmt: skip
+    client = app.test_client()
+    assert login(client, "analyst1").status_code == 302
+    for page in ("/map", "/tasking", "/api/clusters"):
+        response = client.get(page)
+        assert response.status_code == 404, page
+        assert "there is no data yet" in response.get_data(True).lower()
+    assert client.get("/healthz").status_code == 200

@@ -183,6 +183,7 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     """
     from webapp import create_app
     from webapp.data import DataLoadError
+    from webapp.selection import NoData
     from webapp.users import list_users
 
     config = serve_config(host=host, **kwargs)
@@ -197,13 +198,15 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     click.echo("loading the data ...", err=True)
     try:
         loaded = store.loaded()
+        click.echo(loaded.prepared.summary(), err=True)
+    except NoData as exc:  # a new, empty store: serve, and show the data once it is ingested
+        click.echo(f"{exc} The pages say so until then.", err=True)
     except DataLoadError as exc:
         from hotspots._secrets import redact_text
 
         server.close()
         message = redact_text(str(exc), config.get("HOTSPOTS_STORE"))
         raise click.ClickException(f"the data cannot be loaded: {message}") from None
-    click.echo(loaded.prepared.summary(), err=True)
     if app.config["HOTSPOTS_SECURE_COOKIES"]:
         click.echo("login cookies are Secure: serve over HTTPS (a proxy), or pass "
                    "--no-secure-cookies on a trusted network", err=True)  # fmt: skip

@@ -18,6 +18,10 @@ class StoreError(HotspotsError):
     """The store cannot be opened or used as asked."""
 
 
+class StoreEmpty(StoreError):
+    """The store holds no incidents yet (nothing has been ingested): not a fault, a fresh start."""
+
+
 def default_store() -> str:
     """The store used when none is named.
 
