@@ -85,13 +85,21 @@ def _no_secret(text: str, where: str) -> None:
         assert secret not in text, f"{secret!r} shown in {where}"
 
 
-def test_the_cli_store_line_hides_the_password(secret_store):
+def test_the_cli_store_line_hides_the_password(secret_store, tmp_path, caplog):
     url, ingest_output = secret_store
     _no_secret(ingest_output, "ingest's output")
     assert "store: postgresql://postgres:***@127.0.0.1" in ingest_output
     result = CliRunner().invoke(main, ["check", "--store", url])
     _no_secret(result.output, "check's output")
     assert "password=***" in result.output
+    caplog.set_level(logging.DEBUG)
+    out = tmp_path / "wards.csv"
+    result = CliRunner().invoke(main, ["-vv", "wards", "--store", url, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    _no_secret(result.output, "wards' output")
+    log = "\n".join(r.getMessage() for r in caplog.records)
+    _no_secret(log, "the CLI's log")
+    assert "from the store postgresql://postgres:***@" in log
 
 
 def test_no_page_or_log_line_shows_the_password(secret_store, tmp_path, caplog):
