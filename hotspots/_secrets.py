@@ -117,31 +117,41 @@ def secrets_of(target: str | Path | None) -> list[str]:
 def redact_text(text: str, *targets: str | Path | None) -> str:
     """``text`` with the passwords of ``targets`` (and of any address in it) masked.
 
-    For an error message that may quote the address or a piece of it: a
-    driver that split ``me:p@ss@host`` at the first ``@`` names the host
-    ``ss@host``, so every piece of a password around an ``@`` longer than two
-    characters is masked too, wherever it appears.
+    For an error message that may quote the address or a piece of it. An
+    address in the text goes through :func:`redact_address` (user, host and
+    database stay readable). Elsewhere every password of ``targets`` is masked
+    wherever it appears, and so is the tail a driver shows as a host name when
+    it split ``me:p@ss@host`` at the first ``@`` (``ss@host``). A password
+    that is also an ordinary word (a user name) is masked there too: more is
+    hidden, never less.
 
     Examples
     --------
     >>> url = "postgresql://me:hid@den-pass@db.example/asb"
     >>> redact_text('could not translate host name "den-pass@db.example"', url)
     'could not translate host name "***@db.example"'
+    >>> redact_text("no store at " + url + "; password=hid@den-pass", url)
+    'no store at postgresql://me:***@db.example/asb; password=***'
     """
-    pieces: set[str] = set()
+    whole: set[str] = set()
+    tails: set[str] = set()
     for target in targets:
         for secret in secrets_of(target):
-            pieces.add(secret)
-            pieces.update(p for p in re.split(r"[@:/?#]", secret) if len(p) > 2)
-            # what a driver may show after its own first '@' (the password's tail) or before it
-            for i, char in enumerate(secret):
-                if char == "@":
-                    pieces.update(p for p in (secret[:i], secret[i + 1 :]) if len(p) > 2)
-    out = str(text)
-    for piece in sorted(pieces, key=len, reverse=True):
-        out = out.replace(piece, MASK)
-    out = _KEY_VALUE.sub(lambda m: f"{m['key']}{m['eq']}{MASK}", out)
-    return _URL_WORD.sub(lambda m: redact_address(m.group(0)), out)
+            whole.add(secret)
+            tails.update(secret[i + 1 :] + "@" for i, c in enumerate(secret) if c == "@")
+    tails.discard("@")
+
+    def plain(part: str) -> str:
+        for piece in sorted(whole | tails, key=len, reverse=True):
+            part = part.replace(piece, MASK + "@" if piece in tails else MASK)
+        return _KEY_VALUE.sub(lambda m: f"{m['key']}{m['eq']}{MASK}", part)
+
+    out, last = [], 0
+    for match in _URL_WORD.finditer(str(text)):
+        out += [plain(str(text)[last : match.start()]), redact_address(match.group(0))]
+        last = match.end()
+    out.append(plain(str(text)[last:]))
+    return "".join(out)
 
 
 def connection_url(url: str) -> str:

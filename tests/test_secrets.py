@@ -231,3 +231,11 @@ def test_a_password_with_a_bare_at_connects(postgis_server):
     base = postgis_server.new_database()  # trust auth: any password is accepted
     with open_store(base.replace("postgres@", "postgres:p@ss@"), create=True) as opened:
         assert opened.backend.name == "PostGIS"
+
+
+def test_redact_text_keeps_an_address_readable_when_the_password_is_a_common_word():
+    url = "postgresql://postgres:postgres@db.example/asb"
+    text = f"cannot connect to {url} (password authentication failed)"
+    assert redact_text(text, url) == (
+        "cannot connect to postgresql://postgres:***@db.example/asb (password authentication failed)"
+    )
