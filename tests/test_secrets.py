@@ -215,7 +215,9 @@ def test_the_store_error_itself_hides_the_password(postgis_server):
 
     base = postgis_server.new_database()
     port = re.search(r":(\d+)/", base).group(1)
-    url = f"postgresql://postgres:Hun@ter2Secret@127.0.0.1:{port}/no_such_db?password={QUERY_SECRET}"
+    url = (
+        f"postgresql://postgres:Hun@ter2Secret@127.0.0.1:{port}/no_such_db?password={QUERY_SECRET}"
+    )
     with pytest.raises(StoreError) as caught:
         open_store(url, create=False)
     message = str(caught.value)
