@@ -6,15 +6,17 @@ images when one is configured), so a page cannot load anything from elsewhere
 even by mistake. No inline script runs (no ``'unsafe-inline'`` for scripts):
 the app's templates have none, and the folium map frame's own inline scripts
 are allowed by their SHA-256 hashes (:func:`generated_page_policy`). Inline
-styles stay allowed: Leaflet positions map panes and markers with them. ``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN``
-let the map page frame ``/map/frame`` while no other site can frame the app.
+styles stay allowed: Leaflet positions map panes and markers with them.
+``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN`` let the map
+page frame ``/map/frame`` while no other site can frame the app.
 
 ``HOTSPOTS_SECURE_COOKIES`` (``hotspots serve --secure-cookies``; on by default
 when not serving on loopback) marks the session cookie ``Secure``: the browser
 then sends it over HTTPS only, and every response carries
 ``Strict-Transport-Security`` (a year), so the browser uses HTTPS from then on.
 
-:class:`LoginLimiter` counts failed logins per account and per client address
+:class:`LoginLimiter` counts failed logins per key: :mod:`webapp.auth` uses an
+account at a client address, and a client address
 (``HOTSPOTS_LOGIN_MAX_FAILURES`` in ``HOTSPOTS_LOGIN_WINDOW_S`` seconds; 5 a
 minute by default); beyond that the login answers 429 with ``Retry-After``.
 """
@@ -192,7 +194,7 @@ def init_app(app: Flask) -> None:
     """Add the headers to every response of ``app``; set up cookies and the login limiter."""
     policy = content_security_policy(_tiles_url(app))
     secure = bool(app.config.get("HOTSPOTS_SECURE_COOKIES"))
-    if app.config.get("HOTSPOTS_SECURE_COOKIES"):
+    if secure:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     app.extensions["hotspots_login_limiter"] = LoginLimiter(
