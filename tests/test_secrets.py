@@ -241,3 +241,11 @@ def test_redact_text_keeps_an_address_readable_when_the_password_is_a_common_wor
     assert redact_text(text, url) == (
         "cannot connect to postgresql://postgres:***@db.example/asb (password authentication failed)"
     )
+
+
+def test_a_store_given_twice_is_refused_without_showing_its_password():
+    first = f"postgresql://me:{SECRET}@db.example/asb"
+    second = f"postgresql://me@db.example/asb?password={QUERY_SECRET}"
+    result = CliRunner().invoke(main, ["check", "--store", first, "--store", second])
+    assert result.exit_code == 2 and "--store was given 2 times" in result.output
+    _no_secret(result.output, "the repeated-option error")
