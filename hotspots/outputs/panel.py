@@ -857,6 +857,10 @@ def earlier_years_hint(
     >>> print(earlier_years_hint(["2018-10", "2019-02"], financial_year="2018-19",
     ...                          forces=["west-mercia"]))
     The data hold 1 financial year (2018-19); the panel's view has 5. To add the months before Oct 2018: hotspots fetch police-uk --force west-mercia --from 2014-04 --to 2018-09 --wards WARDS -o police-uk, then hotspots ingest police-uk INPUT... --wards WARDS --store panel.gpkg (INPUT: this deck's files), then hotspots report --store panel.gpkg --fy 2018-19 -o panel.pptx (police.uk's archive zips hold months older than its API).
+    >>> earlier_years_hint(["2017-05", "2018-06"], financial_year="2018-19", police=False)[-146:]
+    "To add earlier years, give the council's exports for 2014-15 onwards as INPUT too (or ingest them into the store and run hotspots report --store)."
+    >>> earlier_years_hint([f"{y}-06" for y in range(2014, 2019)], financial_year="2018-19")
+    ''
     """
     held = sorted({m for m in months if m})
     if not held:
@@ -874,7 +878,7 @@ def earlier_years_hint(
     before = (pd.Period(first, "M") - 1).strftime("%Y-%m")
     if not police:
         return (f"{have} To add earlier years, give the council's exports for {start[:4]}-"
-                f"{int(start[:4]) + 1 - 2000:02d} onwards as INPUT too (or ingest them into the "
+                f"{(int(start[:4]) + 1) % 100:02d} onwards as INPUT too (or ingest them into the "
                 "store and run hotspots report --store).")  # fmt: skip
     force = forces[0] if len(forces) == 1 else "FORCE"
     return (f"{have} To add the months before {short_month(first)}: hotspots fetch police-uk "
