@@ -36,6 +36,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots import __version__
+from hotspots.draw import cartography as carto
 from hotspots.outputs._slides import (
     _MARGIN,
     SLIDE_W,
@@ -145,26 +146,52 @@ def hotspot_map(
 ) -> bytes:
     """A hotspot map of some wards as a PNG, drawn by the project's static-map style.
 
-    The map fits the hotspots (at least 3 km across, so streets and wards
-    around them show), within the given wards' extent; with no hotspot it
-    shows the wards whole.
+    The map shows the wards whole (the whole study area), and an inset the streets around
+    the largest hotspot (the town centre, as a rule) with the hotspots there; a box on the
+    main map shows where the inset lies. The inset labels hotspots by rank only (the main map
+    and the slide's list give their streets).
     """
-    from hotspots.draw.static import MapStyle, map_figure
+    from matplotlib.patches import Rectangle
+
+    from hotspots.draw.static import MapStyle, WardLayer, draw_map, map_figure
 
     x0, y0, x1, y1 = (float(v) for v in wards.total_bounds)
-    if len(clusters):
-        h0, k0, h1, k1 = (float(v) for v in clusters.to_crs(wards.crs).total_bounds)
-        cx, cy = (h0 + h1) / 2, (k0 + k1) / 2
-        half = max(h1 - h0, k1 - k0, 3000.0) * 0.65
-        x0, y0 = max(x0, cx - half), max(y0, cy - half)
-        x1, y1 = min(x1, cx + half), min(y1, cy + half)
     pad = 0.04 * max(x1 - x0, y1 - y0, 800.0)
     extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-    fig = map_figure(clusters, wards, title=title, note=note, extent=extent, areas=areas,
-                     style=MapStyle(dpi=dpi, size_in=(9.0, 6.2)), demo=demo)  # fmt: skip
+    layer = WardLayer.of(wards)
+    style = MapStyle(dpi=dpi, size_in=(9.0, 6.2))
+    fig = map_figure(clusters, layer, title=title, note=note, extent=extent, areas=areas,
+                     style=style, demo=demo)  # fmt: skip
+    if len(clusters):
+        inset = _inset_extent(clusters.to_crs(wards.crs), extent)
+        if inset is not None:
+            ax = fig.add_axes((0.805, 0.1, 0.19, 0.34))
+            ranks_only = clusters.drop(columns=[c for c in ("label", "top_locations", "locations",
+                                                            "place") if c in clusters])  # fmt: skip
+            draw_map(ax, ranks_only, layer, extent=inset, areas=areas, style=style,
+                     ward_names=False, classes=carto.hotspot_classes(clusters))  # fmt: skip
+            ax.set_axis_on()
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_linewidth(0.8)
+            ax.set_title("Around hotspot 1", fontsize=7, loc="left", pad=2)
+            main = fig.axes[0]
+            main.add_patch(Rectangle((inset[0], inset[1]), inset[2] - inset[0], inset[3] - inset[1],
+                                     fill=False, lw=0.8, ec="#333333", zorder=7))  # fmt: skip
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
+
+
+def _inset_extent(clusters: gpd.GeoDataFrame, whole: tuple) -> tuple | None:
+    """A square about 1.5 km across around the largest hotspot, or None when the main map is
+    already that close (a map under 4 km across needs no inset)."""
+    if max(whole[2] - whole[0], whole[3] - whole[1]) < 4000:
+        return None
+    biggest = clusters.loc[clusters["incidents"].idxmax()].geometry.centroid
+    half = 750.0
+    return (biggest.x - half, biggest.y - half, biggest.x + half, biggest.y + half)
 
 
 # --------------------------------------------------------------------------- building the deck
