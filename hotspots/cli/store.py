@@ -160,7 +160,7 @@ def _fetcher(cache_dir: Path | None, refresh: bool, retries: int, pause_s: float
 
 @click.group()
 def fetch() -> None:
-    """Download police.uk ASB and ONS ward boundaries (network; polite, retried, cached).
+    """Download police.uk ASB, ONS ward boundaries and OpenStreetMap streets (network; cached).
 
     Requests are spaced (--pause-s), retried with back-off, and answers cached,
     so running a fetch again costs the services nothing. Without a network
@@ -250,3 +250,93 @@ def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | N
     path = fetch_ward_boundaries(lad=lad, year=year, out_path=output, fetcher=_fetcher(**kwargs),
                                  base_url=base_url or ONS_API)  # fmt: skip
     click.echo(f"wrote {path} (wards of {lad}, vintage {year})")
+
+
+@fetch.command("streets")
+@click.option(
+    "--wards",
+    "wards_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Ward boundaries whose outline (plus --margin-m) is the area asked for "
+    "[default with --store: the store's wards].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="GeoPackage to write (give it to --roads) [default without --store: streets.gpkg].",
+)
+@store_option(read=False)
+@click.option(
+    "--margin-m",
+    type=click.FloatRange(0, 5000),
+    default=300.0,
+    show_default=True,
+    help="Streets this far outside the wards are fetched too.",
+)
+@click.option(
+    "--overpass-url",
+    envvar="HOTSPOTS_OVERPASS_URL",
+    metavar="URL",
+    default="https://overpass-api.de/api",
+    show_default=True,
+    help="The Overpass API root (a mirror, or a local test server). Also read from "
+    "HOTSPOTS_OVERPASS_URL.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    help="Where answers are cached [default: ~/.cache/hotspots/fetch/overpass].",
+)
+@click.option("--refresh", is_flag=True, help="Ask again even for a cached answer.")
+def fetch_streets(wards_path: Path | None, output: Path | None, store: str | None,
+                  margin_m: float, overpass_url: str, cache_dir: Path | None,
+                  refresh: bool) -> None:  # fmt: skip
+    """Named streets of the study area from OpenStreetMap (Overpass, through osmnx).
+
+    Asks OpenStreetMap's Overpass API once for the streets, roads and named
+    paths inside the wards' outline plus a margin, and keeps those with a name
+    or a road number. Written as a GeoPackage for --roads (-o), or kept in the
+    store with its boundaries (--store), so that serve, map, tasking, export
+    and report draw them with no option. Every map that draws them shows
+    "© OpenStreetMap contributors" (the ODbL licence). The answer is cached:
+    asking again costs the service nothing.
+
+    Offline? Give the streets from a file instead: --roads FILE takes an
+    OpenStreetMap extract (.osm.pbf, as published per English county) or OS
+    Open Roads (GeoPackage or shapefile), on any map command or on ingest.
+
+    \b
+    Examples:
+      hotspots fetch streets --wards ../shared/data/wards/redditch.geojson -o streets.gpkg
+      hotspots fetch streets --store              # the store's wards; kept in the store
+    """
+    from hotspots.fetch import default_cache_dir, fetch_streets
+    from hotspots.io import write_layer
+
+    if output is None and not store:
+        output = Path("streets.gpkg")
+    wards = wards_path
+    if wards is None:
+        if not store:
+            raise click.UsageError(
+                "give --wards FILE (its outline is the area asked for) or --store"
+            )
+        with _open(store, create=False) as opened:
+            wards = opened.wards()
+        if wards is None:
+            raise click.UsageError("the store has no wards yet: give --wards FILE")
+    streets = fetch_streets(wards, overpass_url=overpass_url, margin_m=margin_m,
+                            cache_dir=cache_dir or default_cache_dir() / "overpass",
+                            refresh=refresh)  # fmt: skip
+    named = int((streets["name"] != "").sum())
+    what = f"{len(streets):,} street lines ({named:,} named) from OpenStreetMap"
+    if output is not None:
+        write_layer(streets, output, layer_name="streets")
+        click.echo(f"wrote {output}: {what}; give it to --roads (© OpenStreetMap contributors)")
+    if store:
+        from hotspots.roads import as_roads
+
+        with _open(store) as opened:
+            opened.set_streets(as_roads(streets), source="OpenStreetMap (Overpass)")
+        click.echo(f"stored {what} with the store's boundaries (© OpenStreetMap contributors)")
