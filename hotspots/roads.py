@@ -40,6 +40,11 @@ CLASS_COLUMNS = ("kind", "roadclassification", "road_class", "class", "highway",
 _MAIN = ("main", "motorway", "a road", "b road", "trunk", "primary", "secondary", "a", "b")
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
+#: What a map without streets says (legend / notice): the one command that adds them.
+NO_STREETS_NOTE = (
+    "No streets on this map: add them with 'hotspots fetch streets --store' "
+    "(or give --roads FILE: an OpenStreetMap .osm.pbf or OS Open Roads)"
+)
 #: Columns that only OpenStreetMap data has (osmnx, Geofabrik shapefiles, ogr2ogr of a .pbf).
 _OSM_COLUMNS = ("highway", "fclass", "osm_id")
 #: Columns that only OS Open Roads has.

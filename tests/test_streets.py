@@ -235,3 +235,133 @@ def test_a_broken_osm_extract_is_named(tmp_path):
     bad.write_bytes(b"not a pbf at all")
     with pytest.raises(InputFileError, match=r"broken\.osm\.pbf: cannot be read as an OpenStreetMap"):
         read_roads(bad)
+
+
+# --- the acceptance chain: fetch streets -> the store -> map, tasking, serve, no option ---------
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    """A store of the demo borough's incidents and boundaries (no streets yet)."""
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    path = tmp_path_factory.mktemp("store") / "s.gpkg"
+    done = CliRunner().invoke(main, ["ingest", str(get_path("demo-incidents")), "--store", str(path),
+                                     "--wards", str(get_path("demo-wards")),
+                                     "--areas", str(get_path("demo-focus-areas"))])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    return path
+
+
+def _run(*args: str):
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    done = CliRunner().invoke(main, [str(a) for a in args])
+    assert done.exit_code == 0, done.output
+    return done
+
+
+def _pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_fetched_streets_in_the_store_are_drawn_by_map_tasking_and_serve(overpass, demo_store, tmp_path):
+    import shutil
+
+    from hotspots._store_streets import read_streets
+    from hotspots.store import open_store
+
+    store = tmp_path / "s.gpkg"
+    shutil.copy(demo_store, store)
+    with open_store(store) as opened:
+        before = opened.version()
+    done = _run("fetch", "streets", "--store", store, "--overpass-url", overpass.url,
+                "--cache-dir", tmp_path / "cache")  # fmt: skip
+    assert "stored 24 street lines (24 named) from OpenStreetMap" in done.output
+    with open_store(store) as opened:
+        assert opened.version() == before + 1  # the web app sees the change
+        assert "Osm Unicorn Hill" in set(read_streets(opened)["name"])
+    sel = ["--store", store, "--season", "autumn", "--fy", "2018-19"]
+    # The standalone map: names from the answer, and the licence.
+    _run("map", *sel, "-o", tmp_path / "m.html")
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "Osm Unicorn Hill" in page and "Osm Market Place" in page
+    assert OSM_ATTRIBUTION in page
+    # The tasking sheet (PDF): a focus area's map names its streets; the licence is printed.
+    _run("tasking", *sel, "--area", "Town Centre", "-o", tmp_path / "t.pdf")
+    text = _pdf_text(tmp_path / "t.pdf")
+    assert "Osm " in text and "OpenStreetMap contributors" in text
+    # serve --store: the web map frame.
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_STORE": str(store)})  # fmt: skip
+    frame = app.test_client().get("/map/frame?season=autumn&fy=2018-19").get_data(as_text=True)
+    assert "Osm Unicorn Hill" in frame and OSM_ATTRIBUTION in frame
+
+
+def test_ingest_roads_keeps_an_osm_extract_in_the_store(demo_store, tmp_path):
+    import shutil
+
+    store = tmp_path / "s.gpkg"
+    shutil.copy(demo_store, store)
+    pbf = write_pbf(tmp_path / "county.osm.pbf", PBF_WAYS)
+    done = _run("ingest", "--roads", pbf, "--store", store)
+    # Near the wards only: not the far lane.
+    assert "stored 3 street lines (3 named) from county.osm.pbf (© OpenStreetMap contributors)" in done.output
+    _run("map", "--store", store, "--season", "autumn", "--fy", "2018-19", "-o", tmp_path / "m.html")
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "Pbf High Street" in page and "Pbf Far Lane" not in page and OSM_ATTRIBUTION in page
+
+
+def test_roads_none_turns_the_store_streets_off(overpass, demo_store, tmp_path):
+    import shutil
+
+    store = tmp_path / "s.gpkg"
+    shutil.copy(demo_store, store)
+    _run("fetch", "streets", "--store", store, "--overpass-url", overpass.url,
+         "--cache-dir", tmp_path / "cache")  # fmt: skip
+    _run("map", "--store", store, "--roads", "none", "-o", tmp_path / "m.html")
+    assert "Osm Unicorn Hill" not in (tmp_path / "m.html").read_text(encoding="utf-8")
+
+
+def test_a_map_with_no_street_source_says_how_to_add_them(demo_store, tmp_path):
+    _run("map", "--store", demo_store, "--season", "autumn", "--fy", "2018-19", "-o", tmp_path / "m.html")
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "hotspots fetch streets --store" in page
+    _run("tasking", "--store", demo_store, "--season", "autumn", "--fy", "2018-19",
+         "-o", tmp_path / "t.pdf")  # fmt: skip
+    assert "hotspots fetch streets --store" in _pdf_text(tmp_path / "t.pdf")
+
+
+def test_cli_fetch_streets_writes_a_file_for_roads(overpass, tmp_path):
+    out = tmp_path / "streets.gpkg"
+    done = _run("fetch", "streets", "--wards", get_path("demo-wards"), "-o", out,
+                "--overpass-url", overpass.url, "--cache-dir", tmp_path / "cache")  # fmt: skip
+    assert f"wrote {out}" in done.output and "--roads" in done.output
+    assert "Osm Church Green" in set(read_roads(out)["name"])
+
+
+def test_cli_fetch_streets_offline_is_one_line_naming_roads(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("hotspots")
+    closed = f"http://127.0.0.1:{_free_port()}/api"
+    done = subprocess.run([str(exe), "fetch", "streets", "--wards", str(get_path("demo-wards")),
+                           "-o", str(tmp_path / "s.gpkg"), "--overpass-url", closed,
+                           "--cache-dir", str(tmp_path / "c")],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HOTSPOTS_STORE": ""})  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--roads" in lines[0], done.stderr

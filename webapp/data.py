@@ -39,7 +39,7 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError
 from hotspots.basemap import Basemap
-from hotspots.loader import DataSpec, load
+from hotspots.loader import DataSpec, load, load_streets
 from hotspots.pipeline import Prepared
 from hotspots.privacy import redact_places
 from hotspots.roads import read_roads
@@ -103,6 +103,8 @@ class Loaded:
     prepared: Prepared
     population: pd.Series | None
     choices: Choices
+    #: The store's streets (None: no store, or it keeps none).
+    streets: gpd.GeoDataFrame | None = None
 
 
 @functools.lru_cache(maxsize=4)
@@ -113,18 +115,24 @@ def _load(spec: DataSpec, version: str) -> Loaded:
         prepared = load(spec)
         pop_path = spec.resolved().population  # the demo ships its own (made-up) figures
         population = results.read_population(pop_path, prepared.wards) if pop_path else None
+        streets = load_streets(spec) if spec.store else None
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
     log.info("%s", prepared.summary())
-    return Loaded(version, prepared, population, results.choices_for(prepared))
+    return Loaded(version, prepared, population, results.choices_for(prepared), streets)
 
 
 @dataclass(frozen=True)
 class MapOptions:
-    """How maps are drawn (from the config): basemap, street layer, marker cap."""
+    """How maps are drawn (from the config): basemap, street layer, marker cap.
+
+    ``roads`` is a street file (``HOTSPOTS_ROADS``); without one the store's
+    streets are drawn; ``streets_off`` (``HOTSPOTS_ROADS=none``) draws none.
+    """
 
     basemap: Basemap | None = None
     roads: Path | None = None
+    streets_off: bool = False
     max_points: int = 2000
     tiles_url: str | None = None
     tiles_attribution: str | None = None
@@ -224,6 +232,16 @@ class DataStore:
         data = self._single_flight(("loaded", version), lambda: _load(self.spec, version))
         self._current = data
         return data
+
+    def streets(self, data: Loaded | None = None) -> gpd.GeoDataFrame | None:
+        """The streets every map draws: ``HOTSPOTS_ROADS``'s file, else the store's, else None."""
+        opts = self.map_options
+        if opts.streets_off:
+            return None
+        if opts.roads is not None:
+            st = opts.roads.stat() if opts.roads.exists() else None
+            return _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
+        return (data or self.loaded()).streets
 
     def choices(self) -> Choices:
         """The allowed selection values."""
@@ -443,10 +461,7 @@ class DataStore:
             from hotspots.patterns import selection_periods
 
             opts = self.map_options
-            roads = None
-            if opts.roads is not None:
-                st = opts.roads.stat() if opts.roads.exists() else None
-                roads = _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
+            roads = self.streets(data)
             clusters = self.tested_clusters(sel)
             # The ward layer shows ward totals for the period, whatever area is viewed.
             whole = dataclasses.replace(sel, area=BOROUGH, ward=None)

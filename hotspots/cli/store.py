@@ -28,7 +28,7 @@ def _open(store: str | None, *, create: bool = True):
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @store_option(read=False)
 @click.option("--wards", "wards_path", type=click.Path(path_type=Path),
               help="Ward boundaries. Needed the first time (they are stored with their vintage "
@@ -50,10 +50,16 @@ def _open(store: str | None, *, create: bool = True):
               help="dask: read and check the files on a Dask cluster, one task per file; this "
                    "process writes them, one transaction per batch (the same store).")  # fmt: skip
 @scheduler_option
+@click.option("--roads", "roads_path", type=click.Path(exists=True, path_type=Path),
+              help="Streets kept with the boundaries and drawn, with their names, by serve, "
+                   "map, tasking, export and report with no option: an OpenStreetMap extract "
+                   "(.osm.pbf), OS Open Roads (GeoPackage or shapefile) or 'hotspots fetch "
+                   "streets' output; only those near the wards are kept. Replaces any stored.")
 def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
-           tolerance_m: float | None, engine: str, scheduler: str | None) -> None:  # fmt: skip
+           tolerance_m: float | None, engine: str, scheduler: str | None,
+           roads_path: Path | None) -> None:  # fmt: skip
     """Load incident files into the store: one batch per file, never twice.
 
     A police.uk file is one batch per force and month, a council export one
@@ -78,9 +84,13 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
       hotspots ingest new-month.csv                 # later months: the stored wards are used
       hotspots ingest cases.csv --store postgresql://me@dbhost/hotspots
       hotspots ingest /shared/police-uk/ --engine dask --scheduler tcp://10.0.0.5:8786
+      hotspots ingest --roads worcestershire-latest.osm.pbf   # streets for every map
       hotspots clusters --store --season autumn     # analyse what is stored
     """
     from hotspots.incidents import CouncilColumns
+
+    if not inputs and roads_path is None:
+        raise click.UsageError("give INPUT files to load (or --roads FILE to store streets)")
 
     geocoder = None
     if postcodes_path:
@@ -88,6 +98,9 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
 
         geocoder = PostcodeDirectory.from_csv(postcodes_path)
     with _open(store) as opened:
+        if not inputs:
+            _store_streets(opened, roads_path)
+            return
         ingest_files = opened.ingest
         if engine == "dask":
             from hotspots.cli.dask_engine import ingest_on_dask
@@ -112,6 +125,34 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
             f"the store holds {len(batches):,} batch(es), {int(batches['rows_stored'].sum()):,} "
             f"incidents (version {opened.version()})"
         )
+        if roads_path is not None:
+            _store_streets(opened, roads_path)
+
+
+def _store_streets(opened, roads_path: Path) -> None:
+    """Read a street file for the store's wards (plus a margin) and keep it in the store."""
+    from hotspots._store_streets import write_streets
+    from hotspots.loader import STREETS_MARGIN_M
+    from hotspots.roads import read_roads, roads_attribution
+
+    wards = opened.wards()
+    if wards is None:
+        raise click.UsageError(
+            "the store has no wards yet: ingest incident files with --wards WARDS first (the "
+            "streets kept are those near the wards)"
+        )
+    x0, y0, x1, y1 = wards.total_bounds
+    m = STREETS_MARGIN_M
+    roads = read_roads(roads_path, bbox=(x0 - m, y0 - m, x1 + m, y1 + m))
+    if roads.empty:
+        raise click.UsageError(
+            f"{roads_path} has no streets near the store's wards: is it the right area?"
+        )
+    write_streets(opened, roads, source=roads_path.name)
+    named = int((roads["name"] != "").sum())
+    credit = roads_attribution(roads)
+    click.echo(f"stored {len(roads):,} street lines ({named:,} named) from {roads_path.name}"
+               + (f" ({credit})" if credit else ""))  # fmt: skip
 
 
 @click.command()
@@ -335,8 +376,9 @@ def fetch_streets(wards_path: Path | None, output: Path | None, store: str | Non
         write_layer(streets, output, layer_name="streets")
         click.echo(f"wrote {output}: {what}; give it to --roads (© OpenStreetMap contributors)")
     if store:
+        from hotspots._store_streets import write_streets
         from hotspots.roads import as_roads
 
         with _open(store) as opened:
-            opened.set_streets(as_roads(streets), source="OpenStreetMap (Overpass)")
+            write_streets(opened, as_roads(streets), source=f"OpenStreetMap (Overpass at {overpass_url})")
         click.echo(f"stored {what} with the store's boundaries (© OpenStreetMap contributors)")
