@@ -65,7 +65,7 @@ def write_streets(store, roads: gpd.GeoDataFrame, *, source: str) -> int:
     for name, geom in zip(roads["name"], roads.geometry):
         digest.update(f"{name}|{geom.wkt}\n".encode())
     attrs = {"lines": len(roads), "attribution": sorted({a for a in attribution if a})}
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with b.transaction() as cur:
         for sql in _POSTGIS_DDL if b.name == "PostGIS" else _GPKG_DDL:
             cur.execute(sql)

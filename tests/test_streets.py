@@ -365,3 +365,32 @@ def test_cli_fetch_streets_offline_is_one_line_naming_roads(tmp_path):
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "--roads" in lines[0], done.stderr
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store_target(request, tmp_path) -> str:
+    """A new store on each backend (PostGIS: a new database on the session's server)."""
+    if request.param == "gpkg":
+        return str(tmp_path / "s.gpkg")
+    return request.getfixturevalue("postgis_server").new_database()
+
+
+def test_the_store_keeps_streets_and_replaces_them(store_target):
+    from hotspots._store_streets import read_streets, write_streets
+    from hotspots.roads import as_roads
+    from hotspots.store import open_store
+
+    demo = read_roads(get_path("demo-roads"))
+    osm = as_roads(demo.assign(name="Osm " + demo["name"], attribution=OSM_ATTRIBUTION))
+    with open_store(store_target) as store:
+        assert read_streets(store) is None  # a store made before streets: none, no error
+        store.ingest([get_path("demo-incidents")], wards_path=get_path("demo-wards"))
+        v = store.version()
+        write_streets(store, demo, source="roads.geojson")
+        write_streets(store, osm, source="OpenStreetMap")
+        got = read_streets(store)
+        assert store.version() == v + 2 and store.check().ok
+        assert sorted(got["name"]) == sorted(osm["name"])  # replaced, not added
+        assert roads_attribution(got) == OSM_ATTRIBUTION
+        assert got.geom_equals_exact(osm.geometry, tolerance=0.01).all()
+        assert store.boundaries().set_index("kind").loc["streets", "file_name"] == "OpenStreetMap"
