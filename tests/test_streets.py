@@ -413,3 +413,15 @@ def test_the_store_keeps_streets_and_replaces_them(store_target):
         assert roads_attribution(got) == OSM_ATTRIBUTION
         assert got.geom_equals_exact(osm.geometry, tolerance=0.01).all()
         assert store.boundaries().set_index("kind").loc["streets", "file_name"] == "OpenStreetMap"
+
+
+def test_the_deck_draws_the_store_streets(overpass, demo_store, tmp_path, monkeypatch):
+    import shutil
+
+    store = tmp_path / "s.gpkg"
+    shutil.copy(demo_store, store)
+    _run("fetch", "streets", "--store", store, "--overpass-url", overpass.url,
+         "--cache-dir", tmp_path / "cache")  # fmt: skip
+    drawn = _texts_drawn(monkeypatch)
+    _run("report", "--store", store, "--fy", "2018-19", "--dpi", "50", "-o", tmp_path / "d.pptx")
+    assert any(t.startswith("Osm ") for t in drawn), drawn
