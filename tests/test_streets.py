@@ -425,3 +425,34 @@ def test_the_deck_draws_the_store_streets(overpass, demo_store, tmp_path, monkey
     drawn = _texts_drawn(monkeypatch)
     _run("report", "--store", store, "--fy", "2018-19", "--dpi", "50", "-o", tmp_path / "d.pptx")
     assert any(t.startswith("Osm ") for t in drawn), drawn
+
+
+def test_os_open_roads_read_with_their_licence(tmp_path):
+    from shapely.geometry import LineString
+
+    from hotspots.roads import OS_ATTRIBUTION
+
+    # OS Open Roads' own columns (RoadLink layer): name1, roadNumber, roadClassification.
+    roads = gpd.GeoDataFrame(
+        {"name1": ["Unicorn Hill", None], "roadNumber": [None, "A441"],
+         "roadClassification": ["Unclassified", "A Road"], "formOfWay": ["Single Carriageway"] * 2},
+        geometry=[LineString([(404000, 267400), (404200, 267500)]),
+                  LineString([(404300, 267000), (404300, 268000)])], crs=27700)  # fmt: skip
+    path = tmp_path / "oproad_gpkg_gb.gpkg"
+    roads.to_file(path, layer="road_link", driver="GPKG")
+    got = read_roads(path)
+    assert got["name"].tolist() == ["Unicorn Hill", "A441"]
+    assert got["kind"].tolist() == ["local", "main"]
+    assert roads_attribution(got) == OS_ATTRIBUTION
+
+
+def test_serve_with_roads_from_an_osm_extract(tmp_path):
+    from webapp import create_app
+
+    pbf = write_pbf(tmp_path / "county.osm.pbf", PBF_WAYS)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_ROADS": str(pbf)})  # fmt: skip
+    streets = app.extensions["hotspots_store"].streets()
+    assert "Pbf High Street" in set(streets["name"]) and "Pbf Far Lane" not in set(streets["name"])
+    frame = app.test_client().get("/map/frame?season=autumn&fy=2018-19").get_data(as_text=True)
+    assert "Pbf Close" in frame and "OpenStreetMap contributors" in frame

@@ -42,7 +42,6 @@ from hotspots.basemap import Basemap
 from hotspots.loader import DataSpec, load, load_streets
 from hotspots.pipeline import Prepared
 from hotspots.privacy import redact_places
-from hotspots.roads import read_roads
 from webapp import results
 from webapp.selection import BOROUGH, Choices, Selection
 
@@ -139,10 +138,10 @@ class MapOptions:
 
 
 @functools.lru_cache(maxsize=4)
-def _roads(path: Path, version: str) -> gpd.GeoDataFrame:
-    """The street layer, read once per file version."""
+def _roads(spec: DataSpec, path: Path, version: str) -> gpd.GeoDataFrame:
+    """The street layer near the study area, read once per file version."""
     try:
-        return read_roads(path)
+        return load_streets(spec, path)
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
 
@@ -240,7 +239,7 @@ class DataStore:
             return None
         if opts.roads is not None:
             st = opts.roads.stat() if opts.roads.exists() else None
-            return _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
+            return _roads(self.spec, opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
         return (data or self.loaded()).streets
 
     def choices(self) -> Choices:
