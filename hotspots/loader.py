@@ -3,7 +3,7 @@
 A :class:`DataSpec` names the data (incident files or a store, ward boundaries,
 focus areas) and how to read it (crime types, council columns, postcode
 directory, date format, boundary tolerance). :func:`load` turns it into the
-:class:`~hotspots.pipeline.Prepared` table that every analysis starts from.
+:class:`~hotspots.analysis.prepare.Prepared` table that every analysis starts from.
 The CLI builds a spec from its shared options, the web app from its config,
 so ``hotspots clusters`` and the map page can never disagree on what "the
 incidents" are.
@@ -22,9 +22,11 @@ from pathlib import Path
 
 from boundaries import get_path, load_wards
 from hotspots._errors import ConfigError
-from hotspots.incidents import ASB, CouncilColumns, read_incidents
-from hotspots.pipeline import Prepared, prepare
-from hotspots.places import read_focus_areas
+from hotspots.analysis.prepare import Prepared, prepare
+from hotspots.read._rows import ASB
+from hotspots.read.council import CouncilColumns
+from hotspots.read.incidents import read_incidents
+from hotspots.read.places import read_focus_areas
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class DataSpec:
         The online geocoder's answer cache.
     date_format : str, optional
         The council date format forced: ``iso``, ``dmy``, ``mdy`` or strftime
-        codes (detected per column when None; see :mod:`hotspots.dates`).
+        codes (detected per column when None; see :mod:`hotspots.read.dates`).
     tolerance_m : float
         Incidents this close outside every ward take the nearest ward.
     store : str, optional
@@ -127,7 +129,7 @@ class DataSpec:
         """
         digest = hashlib.sha1()
         if self.store:
-            from hotspots.store import open_store
+            from hotspots.store.store import open_store
 
             with open_store(self.store, create=False) as store:
                 digest.update(f"store|{self.store}|{store.version()}\n".encode())
@@ -141,7 +143,7 @@ class DataSpec:
 
 
 def _geocoders(spec: DataSpec):
-    from hotspots.geocode import OnlineGeocoder, PostcodeDirectory
+    from hotspots.read.geocode import OnlineGeocoder, PostcodeDirectory
 
     postcodes = PostcodeDirectory.from_csv(spec.postcodes) if spec.postcodes else None
     online = None
@@ -204,7 +206,8 @@ def load(
 
 def _load_store(spec: DataSpec) -> Prepared:
     """The prepared incidents of a store (no files read, no geocoding)."""
-    from hotspots.store import describe, open_store
+    from hotspots.store.address import describe
+    from hotspots.store.store import open_store
 
     if spec.inputs:
         raise ConfigError(
@@ -243,14 +246,14 @@ def load_streets(spec: DataSpec, roads: str | Path | None = None):
     geopandas.GeoDataFrame or None
         ``name``, ``kind``, ``attribution`` lines (EPSG:27700), or None when no
         street source is known (every map then says how to add them:
-        :data:`hotspots.roads.NO_STREETS_NOTE`).
+        :data:`hotspots.read.roads.NO_STREETS_NOTE`).
 
     Examples
     --------
     >>> len(load_streets(DataSpec())) > 0, load_streets(DataSpec(), "none")
     (True, None)
     """
-    from hotspots.roads import read_roads
+    from hotspots.read.roads import read_roads
 
     if roads is not None and str(roads).strip().lower() == "none":
         return None
@@ -260,7 +263,7 @@ def load_streets(spec: DataSpec, roads: str | Path | None = None):
         if spec.wards is not None:
             wards = load_wards(spec.wards)
         elif spec.store:
-            from hotspots.store import open_store
+            from hotspots.store.store import open_store
 
             with open_store(spec.store, create=False) as store:
                 wards = store.wards()
@@ -271,8 +274,8 @@ def load_streets(spec: DataSpec, roads: str | Path | None = None):
             bbox = (x0 - m, y0 - m, x1 + m, y1 + m)
         return read_roads(roads, bbox=bbox)
     if spec.store:
-        from hotspots._store_streets import read_streets
-        from hotspots.store import open_store
+        from hotspots.store.store import open_store
+        from hotspots.store.streets import read_streets
 
         with open_store(spec.store, create=False) as store:
             return read_streets(store)

@@ -21,8 +21,8 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from boundaries import get_path
-from hotspots.fetch import OSM_ATTRIBUTION, FetchError, fetch_streets
-from hotspots.roads import read_roads, roads_attribution
+from hotspots.read.fetch import OSM_ATTRIBUTION, FetchError, fetch_streets
+from hotspots.read.roads import read_roads, roads_attribution
 from tests._postgis import _free_port
 
 #: Overpass's /status text when a slot is free (the 5th line is what osmnx parses).
@@ -289,8 +289,8 @@ def test_fetched_streets_in_the_store_are_drawn_by_map_tasking_and_serve(overpas
                                                                           monkeypatch):
     import shutil
 
-    from hotspots._store_streets import read_streets
-    from hotspots.store import open_store
+    from hotspots.store.store import open_store
+    from hotspots.store.streets import read_streets
 
     store = tmp_path / "s.gpkg"
     shutil.copy(demo_store, store)
@@ -395,9 +395,9 @@ def store_target(request, tmp_path) -> str:
 
 
 def test_the_store_keeps_streets_and_replaces_them(store_target):
-    from hotspots._store_streets import read_streets, write_streets
-    from hotspots.roads import as_roads
-    from hotspots.store import open_store
+    from hotspots.read.roads import as_roads
+    from hotspots.store.store import open_store
+    from hotspots.store.streets import read_streets, write_streets
 
     demo = read_roads(get_path("demo-roads"))
     osm = as_roads(demo.assign(name="Osm " + demo["name"], attribution=OSM_ATTRIBUTION))
@@ -430,7 +430,7 @@ def test_the_deck_draws_the_store_streets(overpass, demo_store, tmp_path, monkey
 def test_os_open_roads_read_with_their_licence(tmp_path):
     from shapely.geometry import LineString
 
-    from hotspots.roads import OS_ATTRIBUTION
+    from hotspots.read.roads import OS_ATTRIBUTION
 
     # OS Open Roads' own columns (RoadLink layer): name1, roadNumber, roadClassification.
     roads = gpd.GeoDataFrame(

@@ -39,12 +39,12 @@ def map_options(func: Callable) -> Callable:
 
 
 def map_style(kwargs: dict, *, spec, dpi: int):
-    """A :class:`hotspots.export.MapStyle` from the map options (they are popped from ``kwargs``).
+    """A :class:`hotspots.draw.static.MapStyle` from the map options (they are popped from ``kwargs``).
 
     The streets are ``--roads``, else the store's, else the demo's
     (:func:`hotspots.loader.load_streets`).
     """
-    from hotspots.export import MapStyle
+    from hotspots.draw.static import MapStyle
     from hotspots.loader import load_streets
 
     return MapStyle(

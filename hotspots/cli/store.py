@@ -19,7 +19,8 @@ from hotspots.cli._common import (
 
 def _open(store: str | None, *, create: bool = True):
     from hotspots.cli._common import resolve_store
-    from hotspots.store import default_store, describe, open_store
+    from hotspots.store.address import default_store, describe
+    from hotspots.store.store import open_store
 
     target = resolve_store(store) or default_store()
     opened = open_store(target, create=create)
@@ -87,14 +88,14 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
       hotspots ingest --roads worcestershire-latest.osm.pbf   # streets for every map
       hotspots clusters --store --season autumn     # analyse what is stored
     """
-    from hotspots.incidents import CouncilColumns
+    from hotspots.read.council import CouncilColumns
 
     if not inputs and roads_path is None:
         raise click.UsageError("give INPUT files to load (or --roads FILE to store streets)")
 
     geocoder = None
     if postcodes_path:
-        from hotspots.geocode import PostcodeDirectory
+        from hotspots.read.geocode import PostcodeDirectory
 
         geocoder = PostcodeDirectory.from_csv(postcodes_path)
     with _open(store) as opened:
@@ -131,9 +132,9 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
 
 def _store_streets(opened, roads_path: Path) -> None:
     """Read a street file for the store's wards (plus a margin) and keep it in the store."""
-    from hotspots._store_streets import write_streets
     from hotspots.loader import STREETS_MARGIN_M
-    from hotspots.roads import read_roads, roads_attribution
+    from hotspots.read.roads import read_roads, roads_attribution
+    from hotspots.store.streets import write_streets
 
     wards = opened.wards()
     if wards is None:
@@ -193,7 +194,7 @@ def _fetch_options(func):
 
 
 def _fetcher(cache_dir: Path | None, refresh: bool, retries: int, pause_s: float):
-    from hotspots.fetch import Fetcher, default_cache_dir
+    from hotspots.read.fetch import Fetcher, default_cache_dir
 
     return Fetcher(cache_dir=cache_dir or default_cache_dir(), refresh=refresh, retries=retries,
                    min_interval_s=pause_s)  # fmt: skip
@@ -236,7 +237,7 @@ def fetch_police_uk(force: str, first: str, last: str, wards_path: Path | None, 
       hotspots fetch police-uk --force west-mercia --from 2024-01 --to 2024-04 \\
           --wards ../shared/data/wards/redditch.geojson --ingest
     """
-    from hotspots.fetch import POLICE_API, area_polygon, fetch_police_uk, months_between
+    from hotspots.read.fetch import POLICE_API, area_polygon, fetch_police_uk, months_between
 
     months = months_between(first, last)
     if poly:
@@ -285,7 +286,7 @@ def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | N
     Example:
       hotspots fetch boundaries --lad E07000236 --year 2023
     """
-    from hotspots.fetch import ONS_API, fetch_ward_boundaries
+    from hotspots.read.fetch import ONS_API, fetch_ward_boundaries
 
     output = output or Path(f"wards-{lad}-{year}.gpkg")
     path = fetch_ward_boundaries(lad=lad, year=year, out_path=output, fetcher=_fetcher(**kwargs),
@@ -352,8 +353,8 @@ def fetch_streets(wards_path: Path | None, output: Path | None, store: str | Non
       hotspots fetch streets --wards ../shared/data/wards/redditch.geojson -o streets.gpkg
       hotspots fetch streets --store              # the store's wards; kept in the store
     """
-    from hotspots.fetch import default_cache_dir, fetch_streets
     from hotspots.io import write_layer
+    from hotspots.read.fetch import default_cache_dir, fetch_streets
 
     if output is None and not store:
         output = Path("streets.gpkg")
@@ -376,8 +377,8 @@ def fetch_streets(wards_path: Path | None, output: Path | None, store: str | Non
         write_layer(streets, output, layer_name="streets")
         click.echo(f"wrote {output}: {what}; give it to --roads (© OpenStreetMap contributors)")
     if store:
-        from hotspots._store_streets import write_streets
-        from hotspots.roads import as_roads
+        from hotspots.read.roads import as_roads
+        from hotspots.store.streets import write_streets
 
         with _open(store) as opened:
             write_streets(opened, as_roads(streets), source=f"OpenStreetMap (Overpass at {overpass_url})")

@@ -1,7 +1,7 @@
 """The store's streets: kept with its boundaries, so every map draws them with no option.
 
 A ``streets`` table (EPSG:27700 lines with ``name``, ``kind`` and
-``attribution``, as :func:`hotspots.roads.read_roads` gives them) and a
+``attribution``, as :func:`hotspots.read.roads.read_roads` gives them) and a
 ``boundaries`` row of kind ``streets`` naming where they came from. The table
 is made the first time streets are stored, so stores made before it need no
 new layout. Storing streets replaces those stored before, in one transaction,
@@ -49,7 +49,7 @@ def write_streets(store, roads: gpd.GeoDataFrame, *, source: str) -> int:
     store : hotspots store
         Open, writable.
     roads : geopandas.GeoDataFrame
-        From :func:`hotspots.roads.read_roads` / :func:`hotspots.roads.as_roads`.
+        From :func:`hotspots.read.roads.read_roads` / :func:`hotspots.read.roads.as_roads`.
     source : str
         Where they came from (a file name, "OpenStreetMap (Overpass)"), kept in
         the ``boundaries`` table.

@@ -504,7 +504,7 @@ def fetch_streets(
     geopandas.GeoDataFrame
         One row per OpenStreetMap way with a name or a road number: ``osm_id``,
         ``name``, ``ref``, ``highway``, ``attribution`` ("© OpenStreetMap
-        contributors"), line geometry in EPSG:27700. :func:`hotspots.roads.read_roads`
+        contributors"), line geometry in EPSG:27700. :func:`hotspots.read.roads.read_roads`
         reads it back.
 
     Raises
