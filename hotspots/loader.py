@@ -275,10 +275,9 @@ def load_streets(spec: DataSpec, roads: str | Path | None = None):
         return read_roads(roads, bbox=bbox)
     if spec.store:
         from hotspots.store.store import open_store
-        from hotspots.store.streets import read_streets
 
         with open_store(spec.store, create=False) as store:
-            return read_streets(store)
+            return store.streets()
     if spec.inputs == (get_path("demo-incidents"),):
         return read_roads(get_path("demo-roads"))
     return None

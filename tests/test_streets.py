@@ -290,7 +290,6 @@ def test_fetched_streets_in_the_store_are_drawn_by_map_tasking_and_serve(overpas
     import shutil
 
     from hotspots.store.store import open_store
-    from hotspots.store.streets import read_streets
 
     store = tmp_path / "s.gpkg"
     shutil.copy(demo_store, store)
@@ -301,7 +300,7 @@ def test_fetched_streets_in_the_store_are_drawn_by_map_tasking_and_serve(overpas
     assert "stored 24 street lines (24 named) from OpenStreetMap" in done.output
     with open_store(store) as opened:
         assert opened.version() == before + 1  # the web app sees the change
-        assert "Osm Unicorn Hill" in set(read_streets(opened)["name"])
+        assert "Osm Unicorn Hill" in set(opened.streets()["name"])
     sel = ["--store", store, "--season", "autumn", "--fy", "2018-19"]
     # The standalone map: names from the answer, and the licence.
     _run("map", *sel, "-o", tmp_path / "m.html")
@@ -397,17 +396,16 @@ def store_target(request, tmp_path) -> str:
 def test_the_store_keeps_streets_and_replaces_them(store_target):
     from hotspots.read.roads import as_roads
     from hotspots.store.store import open_store
-    from hotspots.store.streets import read_streets, write_streets
 
     demo = read_roads(get_path("demo-roads"))
     osm = as_roads(demo.assign(name="Osm " + demo["name"], attribution=OSM_ATTRIBUTION))
     with open_store(store_target) as store:
-        assert read_streets(store) is None  # a store made before streets: none, no error
+        assert store.streets() is None  # a store made before streets: none, no error
         store.ingest([get_path("demo-incidents")], wards_path=get_path("demo-wards"))
         v = store.version()
-        write_streets(store, demo, source="roads.geojson")
-        write_streets(store, osm, source="OpenStreetMap")
-        got = read_streets(store)
+        store.keep_streets(demo, source="roads.geojson")
+        store.keep_streets(osm, source="OpenStreetMap")
+        got = store.streets()
         assert store.version() == v + 2 and store.check().ok
         assert sorted(got["name"]) == sorted(osm["name"])  # replaced, not added
         assert roads_attribution(got) == OSM_ATTRIBUTION

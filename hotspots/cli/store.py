@@ -134,7 +134,6 @@ def _store_streets(opened, roads_path: Path) -> None:
     """Read a street file for the store's wards (plus a margin) and keep it in the store."""
     from hotspots.loader import STREETS_MARGIN_M
     from hotspots.read.roads import read_roads, roads_attribution
-    from hotspots.store.streets import write_streets
 
     wards = opened.wards()
     if wards is None:
@@ -149,7 +148,7 @@ def _store_streets(opened, roads_path: Path) -> None:
         raise click.UsageError(
             f"{roads_path} has no streets near the store's wards: is it the right area?"
         )
-    write_streets(opened, roads, source=roads_path.name)
+    opened.keep_streets(roads, source=roads_path.name)
     named = int((roads["name"] != "").sum())
     credit = roads_attribution(roads)
     click.echo(f"stored {len(roads):,} street lines ({named:,} named) from {roads_path.name}"
@@ -378,8 +377,7 @@ def fetch_streets(wards_path: Path | None, output: Path | None, store: str | Non
         click.echo(f"wrote {output}: {what}; give it to --roads (© OpenStreetMap contributors)")
     if store:
         from hotspots.read.roads import as_roads
-        from hotspots.store.streets import write_streets
 
         with _open(store) as opened:
-            write_streets(opened, as_roads(streets), source=f"OpenStreetMap (Overpass at {overpass_url})")
+            opened.keep_streets(as_roads(streets), source=f"OpenStreetMap (Overpass at {overpass_url})")
         click.echo(f"stored {what} with the store's boundaries (© OpenStreetMap contributors)")
