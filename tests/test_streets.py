@@ -454,3 +454,21 @@ def test_serve_with_roads_from_an_osm_extract(tmp_path):
     assert "Pbf High Street" in set(streets["name"]) and "Pbf Far Lane" not in set(streets["name"])
     frame = app.test_client().get("/map/frame?season=autumn&fy=2018-19").get_data(as_text=True)
     assert "Pbf Close" in frame and "OpenStreetMap contributors" in frame
+
+
+def test_static_and_web_legends_say_how_to_add_streets_only_when_there_are_none(demo):
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.draw.cartography import NO_STREETS_LEGEND
+    from hotspots.draw.static import MapStyle, map_figure
+    from hotspots.draw.webmap import hotspot_map, ward_summary
+
+    clusters = hotspots_for(demo, season="autumn", financial_year="2018-19")
+    for roads, says in ((None, True), (read_roads(get_path("demo-roads")), False)):
+        style = MapStyle(dpi=40, roads=roads)
+        fig = map_figure(clusters, demo.wards, title="t", note="n", style=style)
+        legend = [" ".join(t.get_text().split()) for t in fig.legends[0].get_texts()]  # unwrapped
+        assert (NO_STREETS_LEGEND in legend) is says
+        assert ("fetch streets --store" in style.attribution()) is says
+        page = hotspot_map(ward_summary(demo.incidents, demo.wards), clusters, demo.incidents,
+                           roads=roads).get_root().render()  # fmt: skip
+        assert ("fetch streets --store" in page) is says

@@ -313,6 +313,10 @@ class LegendEntry:
     colours: tuple[str, ...] = ()
 
 
+#: The legend row of a map with no street source: the one command that adds them.
+NO_STREETS_LEGEND = "No streets: run 'hotspots fetch streets --store'"
+
+
 def legend_entries(
     *,
     hotspots: Classes | None = None,
@@ -321,6 +325,7 @@ def legend_entries(
     heat: bool = False,
     centres: Sequence[str] = (),
     roads: bool = False,
+    no_streets: bool = False,
     ward_outline: bool = True,
     approximate_wards: bool = False,
     chance: int | None = None,
@@ -339,6 +344,9 @@ def legend_entries(
         Names of the town and district centres shown.
     roads : bool
         A roads layer is drawn.
+    no_streets : bool
+        No street source is known: a text row says the command that adds them
+        (:data:`NO_STREETS_LEGEND`).
     ward_outline : bool
         List the ward boundary line (static maps, which have no ward fill).
     approximate_wards : bool
@@ -377,6 +385,8 @@ def legend_entries(
         rows.append(LegendEntry(section, label, "line", (WARD_OUTLINE,)))
     if roads:
         rows.append(LegendEntry(section, "Road, with its name", "line", (ROAD_COLOUR,)))
+    elif no_streets:
+        rows.append(LegendEntry(section, NO_STREETS_LEGEND, "text"))
     if hotspots is not None:
         rows.append(LegendEntry(section, "1 Street: hotspot rank, main street", "text"))
     if centres:

@@ -486,7 +486,7 @@ def map_figure(
                 bbox={"fc": "white", "ec": "#999999"})  # fmt: skip
     entries = carto.legend_entries(
         hotspots=classes, centres=_centre_names(areas, extent=(x0, y0, x1, y1)),
-        roads=style.roads is not None, approximate_wards=demo,
+        roads=style.roads is not None, no_streets=style.roads is None, approximate_wards=demo,
     )
     add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.8, 0.9), fontsize=7,
                frameon=False, handlelength=1.6)  # fmt: skip

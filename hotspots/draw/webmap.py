@@ -578,7 +578,7 @@ def hotspot_map(
         Roads(lines, names).add_to(m)
     tested = hulls is not None and "significant" in clusters.columns
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
-                                   heat=bool(heat), centres=centres, roads=has_roads,
+                                   heat=bool(heat), centres=centres, roads=has_roads, no_streets=not has_roads,
                                    chance=clusters.attrs.get("simulations", 999) if tested else None)  # fmt: skip
     after = max((i + 1 for i, e in enumerate(entries)
                  if e.section == "Hotspots: incidents" or e.section.startswith("Chance test")),
