@@ -358,12 +358,22 @@ def test_a_map_with_no_street_source_says_how_to_add_them(demo_store, tmp_path):
     assert "hotspots fetch streets --store" in _pdf_text(tmp_path / "t.pdf")
 
 
-def test_cli_fetch_streets_writes_a_file_for_roads(overpass, tmp_path):
+def test_cli_fetch_streets_writes_a_file_for_roads_then_ingest_roads(overpass, demo_store, tmp_path):
+    import shutil
+
     out = tmp_path / "streets.gpkg"
     done = _run("fetch", "streets", "--wards", get_path("demo-wards"), "-o", out,
                 "--overpass-url", overpass.url, "--cache-dir", tmp_path / "cache")  # fmt: skip
     assert f"wrote {out}" in done.output and "--roads" in done.output
     assert "Osm Church Green" in set(read_roads(out)["name"])
+    # The file into the store: then the map needs no option.
+    store = tmp_path / "s.gpkg"
+    shutil.copy(demo_store, store)
+    done = _run("ingest", "--roads", out, "--store", store)
+    assert "from streets.gpkg (© OpenStreetMap contributors)" in done.output
+    _run("map", "--store", store, "-o", tmp_path / "m.html")
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "Osm Church Green" in page and "Streets: \\u00a9 OpenStreetMap contributors" in page
 
 
 def test_cli_fetch_streets_offline_is_one_line_naming_roads(tmp_path):
