@@ -107,6 +107,7 @@ def report(output: Path, **kwargs) -> None:
     """
     from hotspots._errors import HotspotsError
     from hotspots.draw.notes import is_demo
+    from hotspots.loader import load_streets
     from hotspots.outputs._slides import DECK_FORMATS, write_deck
     from hotspots.outputs.deck import build_deck
     from hotspots.read.districts import read_district_wards
@@ -151,6 +152,7 @@ def report(output: Path, **kwargs) -> None:
         params=params,
         demo=demo,
         dpi=kwargs["dpi"],
+        streets=load_streets(opts.spec()),  # the store's (or the demo's) streets
     )
     write_deck(deck, output)
     for line in deck.facts.get("coverage", []):

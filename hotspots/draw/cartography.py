@@ -320,6 +320,10 @@ class LegendEntry:
     colours: tuple[str, ...] = ()
 
 
+#: The legend row of a map with no street source: the one command that adds them.
+NO_STREETS_LEGEND = "No streets: run 'hotspots fetch streets --store'"
+
+
 def legend_entries(
     *,
     hotspots: Classes | None = None,
@@ -328,6 +332,7 @@ def legend_entries(
     heat: bool = False,
     centres: Sequence[str] = (),
     roads: bool = False,
+    no_streets: bool = False,
     ward_outline: bool = True,
     approximate_wards: bool = False,
     chance: int | None = None,
@@ -346,6 +351,9 @@ def legend_entries(
         Names of the town and district centres shown.
     roads : bool
         A roads layer is drawn.
+    no_streets : bool
+        No street source is known: a text row says the command that adds them
+        (:data:`NO_STREETS_LEGEND`).
     ward_outline : bool
         List the ward boundary line (static maps, which have no ward fill).
     approximate_wards : bool
@@ -384,6 +392,8 @@ def legend_entries(
         rows.append(LegendEntry(section, label, "line", (WARD_OUTLINE,)))
     if roads:
         rows.append(LegendEntry(section, "Road, with its name", "line", (ROAD_COLOUR,)))
+    elif no_streets:
+        rows.append(LegendEntry(section, NO_STREETS_LEGEND, "text"))
     if hotspots is not None:
         rows.append(LegendEntry(section, "1 Street: hotspot rank, main street", "text"))
     if centres:
@@ -421,15 +431,23 @@ def pattern_legend_entries(periods: Sequence[str], *, by: str = "season") -> lis
     return rows
 
 
-def attribution(basemap: str | None = None) -> str:
-    """The licence line of a map: the data's, then the basemap's when there is one.
+def attribution(basemap: str | None = None, *, streets: str | None = None) -> str:
+    """The licence line of a map: the data's, the streets' and the basemap's when there are.
 
     Examples
     --------
     >>> attribution("© OpenStreetMap contributors").endswith("Basemap: © OpenStreetMap contributors")
     True
+    >>> attribution(streets="© OpenStreetMap contributors").endswith(
+    ...     "Streets: © OpenStreetMap contributors.")
+    True
     """
-    return f"{ATTRIBUTION} Basemap: {basemap}" if basemap else ATTRIBUTION
+    parts = [ATTRIBUTION]
+    if streets:
+        parts.append(f"Streets: {streets.rstrip('.')}.")
+    if basemap:
+        parts.append(f"Basemap: {basemap}")
+    return " ".join(parts)
 
 
 def centre_label(name: str, kind: str | None = None) -> str:

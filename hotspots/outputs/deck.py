@@ -143,13 +143,16 @@ def hotspot_map(
     areas: gpd.GeoDataFrame | None = None,
     demo: bool = False,
     dpi: int = 300,
+    streets: gpd.GeoDataFrame | None = None,
 ) -> bytes:
     """A hotspot map of some wards as a PNG, drawn by the project's static-map style.
 
     The map shows the wards whole (the whole study area), and an inset the streets around
     the largest hotspot (the town centre, as a rule) with the hotspots there; a box on the
     main map shows where the inset lies. The inset labels hotspots by rank only (the main map
-    and the slide's list give their streets).
+    and the slide's list give their streets). ``streets``
+    (:func:`hotspots.loader.load_streets`) are drawn with their names; without them the map
+    says how to add them.
     """
     from matplotlib.patches import Rectangle
 
@@ -159,7 +162,7 @@ def hotspot_map(
     pad = 0.04 * max(x1 - x0, y1 - y0, 800.0)
     extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     layer = WardLayer.of(wards)
-    style = MapStyle(dpi=dpi, size_in=(9.0, 6.2))
+    style = MapStyle(dpi=dpi, size_in=(9.0, 6.2), roads=streets)
     fig = map_figure(clusters, layer, title=title, note=note, extent=extent, areas=areas,
                      style=style, demo=demo)  # fmt: skip
     if len(clusters):
@@ -215,6 +218,7 @@ def build_deck(
     params=None,
     demo: bool = False,
     dpi: int = 300,
+    streets: gpd.GeoDataFrame | None = None,
 ) -> Deck:
     """Build the panel deck from prepared incidents.
 
@@ -239,6 +243,8 @@ def build_deck(
         The embedded demo borough (said on every slide).
     dpi : int, default 300
         Resolution of charts and maps.
+    streets : geopandas.GeoDataFrame, optional
+        Streets drawn on the "Where?" maps (:func:`hotspots.loader.load_streets`).
 
     Returns
     -------
@@ -429,7 +435,7 @@ def build_deck(
         shown.attrs.update(clusters.attrs, selected=sub_sel)
         img = hotspot_map(shown, wards, title=f"ASB hotspots, {fy}" + (f": {name}" if name else ""),
                           note=data_note(inc[inc["financial_year"] == fy], demo=demo),
-                          areas=areas, demo=demo, dpi=dpi)  # fmt: skip
+                          areas=areas, demo=demo, dpi=dpi, streets=streets)  # fmt: skip
         slides.append(Slide("where", TITLES["where"] + (f" {name}" if name else ""),
                             tuple(w_lines), image=img, image_alt="Hotspot map", footer=footer))  # fmt: skip
 
