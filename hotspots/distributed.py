@@ -131,7 +131,10 @@ def connect(
             ) from exc
     workers = n_workers or max(1, min(4, os.cpu_count() or 1))
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0",
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=processes,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     return Client(cluster)
@@ -145,6 +148,8 @@ class Selection:
     financial_year: str | None = None
     area: str | None = None
     ward: str | None = None
+    #: Keep full addresses (``--keep-addresses``); by default place text is cut to street level.
+    keep_addresses: bool = False
 
 
 # --------------------------------------------------------------------------- worker tasks
@@ -209,6 +214,10 @@ def _prepare_part(
 
     The view (focus area, ward) does not change which hotspots are found
     (:func:`hotspots.analysis.hotspots.find_hotspots`); only its incident count is kept.
+    Place text is cut to street level here, on the worker, as the single-machine
+    loader does (:func:`hotspots.privacy.redact_places` with nothing for a
+    place with no street), unless ``selection.keep_addresses``: no full address
+    leaves the worker.
     """
     from hotspots.analysis.prepare import prepare, select_incidents
 
@@ -217,6 +226,10 @@ def _prepare_part(
     chosen = select_incidents(
         prepared.incidents, season=selection.season, financial_year=selection.financial_year
     ).reset_index(drop=True)
+    if not selection.keep_addresses:
+        from hotspots.privacy import redact_places
+
+        chosen = redact_places(chosen, withheld="")
     in_view = len(select_incidents(chosen, area=selection.area, ward=selection.ward))
     xy = shapely.get_coordinates(chosen.geometry.to_numpy())
     inverse, uniq, counts = distinct_points(xy)
@@ -231,7 +244,12 @@ def _prepare_part(
         "in_view": in_view,
         "chosen": len(chosen),
         "points": pd.DataFrame(
-            {"x": uniq[:, 0], "y": uniq[:, 1], "count": counts, "first": _first_rows(inverse, len(uniq))}
+            {
+                "x": uniq[:, 0],
+                "y": uniq[:, 1],
+                "count": counts,
+                "first": _first_rows(inverse, len(uniq)),
+            }
         ),
     }
     return chosen, info
@@ -284,7 +302,9 @@ def _cluster_area(
     )
 
 
-def _label_rows(chosen: gpd.GeoDataFrame, point_labels: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def _label_rows(
+    chosen: gpd.GeoDataFrame, point_labels: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The clustered rows of one file (summary columns and coordinates) and their labels."""
     xy = shapely.get_coordinates(chosen.geometry.to_numpy())
     inverse = distinct_points(xy)[0]
@@ -444,6 +464,7 @@ def hotspots_dask(
     ward: str | None = None,
     params: ClusterParams | None = None,
     council: dict | None = None,
+    keep_addresses: bool = False,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Read, join, select and cluster on Dask; the clusters equal the single-machine path's.
 
@@ -463,6 +484,10 @@ def hotspots_dask(
     council : dict, optional
         Keyword arguments for :func:`hotspots.read.council.read_council_csv` (``columns``);
         council exports are read without geocoders (rows need coordinates).
+    keep_addresses : bool, default False
+        Keep council addresses in full; by default every row's place text is
+        cut to street level on its worker (:func:`hotspots.privacy.redact_places`),
+        as the single-machine loader does (``--keep-addresses``).
 
     Returns
     -------
@@ -476,7 +501,7 @@ def hotspots_dask(
     """
     params = params or ClusterParams()
     sources = _sources(paths)
-    sel = Selection(season, financial_year, area, ward)
+    sel = Selection(season, financial_year, area, ward, keep_addresses=keep_addresses)
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True, hash=False)
     parts = client.map(
         _prepare_part, sources, wards=wards_f, areas=areas_f, crime_types=crime_types,

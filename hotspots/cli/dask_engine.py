@@ -61,7 +61,7 @@ def clusters_on_dask(
             spec.inputs, wards, client=client, areas=areas, crime_types=spec.crime_types,
             tolerance_m=spec.tolerance_m, season=kwargs["season"],
             financial_year=kwargs["financial_year"], area=kwargs["area"], ward=kwargs["ward"],
-            params=params, council=council,
+            params=params, council=council, keep_addresses=opts.keep_addresses,
         )  # fmt: skip
     click.echo(
         f"read {info['rows_read']:,}; selected {info['selected']:,}; kept {info['kept']:,}; "
