@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -316,6 +317,7 @@ def analyse_period(
     chance: bool = True,
     patterns: bool = False,
     n_sim: int = significance.N_SIM,
+    labeller: Callable[..., np.ndarray] | None = None,
 ) -> PeriodResult:
     """Find a period's hotspots in the whole study area once, with everything outputs show.
 
@@ -335,6 +337,10 @@ def analyse_period(
         clusters the other seasons up to this one).
     n_sim : int
         Simulations of the chance test.
+    labeller : callable, optional
+        Who runs DBSCAN (:func:`hotspots.analysis.hotspots.clusters_and_members`):
+        this process by default, or the Dask engine
+        (:func:`hotspots.distributed.dask_labeller`); the answer is the same.
 
     Returns
     -------
@@ -358,7 +364,8 @@ def analyse_period(
     incidents = select_period(prepared.incidents, season=period.season,
                               financial_year=period.financial_year)  # fmt: skip
     table, members = clusters_and_members(incidents, params=params, areas=prepared.areas,
-                                          study_area_m2=prepared.study_area_m2)  # fmt: skip
+                                          study_area_m2=prepared.study_area_m2,
+                                          labeller=labeller)  # fmt: skip
     parameters = Parameters(
         eps_m=float(table.attrs["eps_m"]), min_samples=int(table.attrs["min_samples"]),
         min_samples_chosen=bool(table.attrs["min_samples_chosen"]), clustered=len(incidents),

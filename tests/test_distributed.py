@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -553,8 +554,9 @@ def test_cli_engines_write_the_same_bytes_at_street_level_for_a_council_export(
                       encoding="utf-8")  # fmt: skip
     wards = tmp_path / "wards.geojson"
     square_wards.rename(columns={"ward_name": "name", "ward_code": "code"}).to_file(wards)
+    # the chance test included (99 simulations: the same seed on both engines)
     common = [str(export), "--wards", str(wards), "--eps-m", "60", "--min-samples", "6",
-              "--simulations", "0"]  # fmt: skip
+              "--simulations", "99"]  # fmt: skip
     runner = CliRunner()
     for suffix in ("csv", "geojson"):
         local, dask = tmp_path / f"local.{suffix}", tmp_path / f"dask.{suffix}"
@@ -566,6 +568,7 @@ def test_cli_engines_write_the_same_bytes_at_street_level_for_a_council_export(
         assert "Market Place" in text and "Unicorn Hill" in text
         for personal in ("Flat 2", "14 Market", "Red Lion", "B97", "Smith", "8a"):
             assert personal not in text, personal
+        assert "p_value" in text and "label" in text
         assert local.read_bytes() == dask.read_bytes()
     # With --keep-addresses the analyst gets the full text from both engines.
     full = tmp_path / "full.csv"
@@ -573,3 +576,34 @@ def test_cli_engines_write_the_same_bytes_at_street_level_for_a_council_export(
                                "-o", str(full)])  # fmt: skip
     assert out.exit_code == 0, out.output
     assert "14 Market Place" in full.read_text(encoding="utf-8")
+
+
+def test_results_layer_on_dask_equals_one_machine(two_forces, square_wards):
+    """analyse_period with DBSCAN on Dask (prepare_dask + dask_labeller): the same PeriodResult."""
+    from hotspots.analysis import cluster
+    from hotspots.analysis.prepare import prepare
+    from hotspots.distributed import connect, dask_labeller, prepare_dask
+    from hotspots.privacy import redact_places
+    from hotspots.read.incidents import read_incidents
+    from hotspots.results import Period, analyse_period
+
+    params = ClusterParams(eps_m=60, min_samples=6)
+    single = prepare(read_incidents(two_forces), square_wards)
+    single = replace(single, incidents=redact_places(single.incidents, withheld=""))
+    want = analyse_period(single, Period("autumn"), params=params, n_sim=99)
+    calls = []
+    real = cluster.dbscan_labels
+    with connect(n_workers=1, processes=False) as client:
+        rows = prepare_dask(two_forces, square_wards, client=client)
+        try:
+            cluster.dbscan_labels = lambda *a, **k: calls.append(1) or real(*a, **k)
+            got = analyse_period(rows.prepared, Period("autumn"), params=params, n_sim=99,
+                                 labeller=dask_labeller(client, rows))  # fmt: skip
+        finally:
+            cluster.dbscan_labels = real
+    assert calls == []  # DBSCAN ran on Dask, area by area
+    assert rows.info["forces"] == ["east-force", "west-force"]
+    assert len(want.hotspots) >= 3
+    assert_geodataframe_equal(got.hotspots, want.hotspots)
+    assert got.members.equals(want.members)
+    assert got.parameters == want.parameters and got.chance == want.chance
