@@ -73,3 +73,23 @@ def test_summary_states_the_results_parameters(counts):
     )
     assert doc["compared_with"] == "winter 2017-18"
     assert counts == {"dbscan": 1, "chance": 0}  # the summary does not wait for the chance test
+
+
+def test_web_deck_draws_the_years_cached_result(counts, tmp_path):
+    from tests.test_webapp import PASSWORD, login
+    from webapp.selection import Selection
+    from webapp.users import add_user
+
+    db = tmp_path / "users.sqlite"
+    add_user(db, "analyst1", PASSWORD, role="analyst")
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "HOTSPOTS_USERS_DB": str(db)})
+    client = app.test_client()
+    login(client, "analyst1")
+    assert client.get("/map/frame?fy=2018-19&season=all").status_code == 200
+    assert counts == {"dbscan": 1, "chance": 1}
+    assert client.get("/report.pptx?fy=2018-19").status_code == 200
+    periods = (
+        app.extensions["hotspots_store"].patterns(Selection("2018-19", "all")).attrs["periods"]
+    )
+    # The deck clusters only the seasons of its place patterns; the year is the map's result.
+    assert counts == {"dbscan": 1 + len(periods), "chance": 1}
