@@ -376,7 +376,8 @@ def analyse_period(
         period=period.label, hotspots_in_study_area=len(table), lies_in=LIES_IN, area="",
         ward="", selected=len(incidents), parameters=parameters.text,
     )  # fmt: skip
-    table = add_trend(table, prepared, season=period.season, financial_year=period.financial_year)
+    table = add_trend(table, prepared, season=period.season, financial_year=period.financial_year,
+                      current=incidents)  # fmt: skip
     if "label" not in table.columns:  # made by the clustering when it labels its hotspots
         table["label"] = _place_labels(table, incidents, members)
     notes = tuple(n for n in [table.attrs.get("months_note")] if n)
