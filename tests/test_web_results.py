@@ -49,7 +49,6 @@ def test_every_view_of_a_period_reads_the_same_result(counts, fresh):
     labels = {}
     for area in ("borough", "ward:Abbey", "ward:Greenlands", "Town centre"):
         query = f"{WINTER}&area={quote(area)}"
-        # (not /map: its accuracy sentence clusters the previous season, another period)
         for route in ("/map/frame", "/clusters", "/clusters.csv", "/api/clusters",
                       "/api/incidents/summary", "/api/wards"):  # fmt: skip
             assert client.get(f"{route}?{query}").status_code == 200, (route, area)
@@ -57,9 +56,14 @@ def test_every_view_of_a_period_reads_the_same_result(counts, fresh):
             p = f["properties"]
             assert labels.setdefault(p["cluster_id"], p["label"]) == p["label"]
     assert counts == {"dbscan": 1, "chance": 1}
+    # /map adds the accuracy sentence: the previous season, clustered once for the borough's
+    # sentence and once for every ward and focus area view (not once per view).
+    for area in ("borough", "ward:Abbey", "ward:Greenlands", "Town centre"):
+        assert client.get(f"/map?{WINTER}&area={quote(area)}").status_code == 200
+    assert counts == {"dbscan": 3, "chance": 1}
     assert len(labels) >= 5 and all(text.split()[0] == str(i) for i, text in labels.items())
     client.get("/api/clusters?fy=2018-19&season=autumn")  # another period: its own result
-    assert counts == {"dbscan": 2, "chance": 2}
+    assert counts == {"dbscan": 4, "chance": 2}
 
 
 def test_summary_states_the_results_parameters(counts, fresh):

@@ -61,6 +61,14 @@ def _period_selection(sel: Selection) -> Selection:
     return Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
 
 
+def _previous_hotspots(prepared: Prepared, sel: Selection, params):
+    """The hotspots of the window before the selection's period (views' accuracy sentence)."""
+    from hotspots.analysis.backtest import previous_window_hotspots
+
+    return previous_window_hotspots(prepared, season=sel.season_filter,
+                                    financial_year=sel.financial_year, params=params)  # fmt: skip
+
+
 class DataLoadError(RuntimeError):
     """The configured data cannot be read (the app answers 503 with the reason)."""
 
@@ -398,9 +406,13 @@ class DataStore:
             from hotspots.analysis.backtest import previous_window_accuracy
 
             params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            found = None
+            if sel.focus_area or sel.ward_name:  # the previous window clustered once per period
+                found = self.cached("previous_window", _period_selection(sel),
+                                    lambda d: _previous_hotspots(d.prepared, sel, params))  # fmt: skip
             return previous_window_accuracy(
                 data.prepared, season=sel.season_filter, financial_year=sel.financial_year,
-                area=sel.focus_area, ward=sel.ward_name, params=params,
+                area=sel.focus_area, ward=sel.ward_name, params=params, previous_hotspots=found,
             ) or {}  # fmt: skip
 
         return self.cached("accuracy", sel, compute)
