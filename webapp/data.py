@@ -422,12 +422,18 @@ class DataStore:
 
         Cached per dataset version and selection *period* (year, season and the
         DBSCAN settings): every area and ward view of it shares one answer. See
-        :func:`hotspots.outputs.tasking.patterns_for`.
+        :func:`hotspots.results.place_patterns_of`.
         """
         period = _period_selection(sel)
-        # the period's own hotspots are one of the seasons: not clustered again
-        return self.cached("patterns", period, lambda d: period_results.place_patterns_of(
-            d.prepared, self.result(period)))  # fmt: skip
+
+        def compute(data: Loaded) -> gpd.GeoDataFrame | None:
+            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            # one season's own hotspots are one of the periods: its cached result, not re-clustered
+            result = self.result(period) if sel.season_filter else None
+            return period_results.place_patterns_of(data.prepared, results.period_of(sel),
+                                                    params=params, result=result)  # fmt: skip
+
+        return self.cached("patterns", period, compute)
 
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
         """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""
