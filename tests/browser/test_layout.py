@@ -23,7 +23,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import LOOPBACK, PASSWORD, TIMEOUT_MS, USERNAME
+from tests.browser.conftest import (
+    _CALL_FAILED,
+    ARTIFACTS,
+    LOOPBACK,
+    PASSWORD,
+    TIMEOUT_MS,
+    USERNAME,
+)
 from tests.browser.test_maps import largest_hull_centre, wait_until
 from tests.browser.test_pages import assert_all_loaded, map_frame
 
@@ -96,6 +103,9 @@ def sized(request, browser, network):
     page.on("response", lambda r: network.failed.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/login") else None)  # fmt: skip
     try:
         yield name, page
+        if request.node.stash.get(_CALL_FAILED, False):
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failed.png"))
     finally:
         context.close()
 
@@ -208,8 +218,14 @@ def test_map_controls_never_overlap_and_a_tap_opens_the_largest_hotspot(
         assert layers_open(frame)
         assert_apart_and_inside(frame, "layer list open")
         screenshot(page, f"layout-{data}-{size}-map-open-layers")
-        tap(page, frame, ".leaflet-control-zoom-in", phone=True)  # a tap elsewhere closes it
+        tap(page, frame, ".leaflet-control-zoom-in", phone=True)  # zooming closes it
+        for _ in range(40):  # the zoom starts on the next frame
+            if not layers_open(frame):
+                break
+            page.wait_for_timeout(50)
         assert not layers_open(frame)
+        wait_until(frame, "!map._animatingZoom")
+        page.wait_for_timeout(300)  # the zoom's fade ends
     else:
         assert legend_open(frame) and layers_open(frame), "the desktop starts with both open"
         assert covered < area / 2, f"controls cover {covered / area:.0%} of the map"
@@ -218,9 +234,12 @@ def test_map_controls_never_overlap_and_a_tap_opens_the_largest_hotspot(
                                "getComputedStyle(d).overflowY === 'auto'")  # fmt: skip
     # A tap on the largest hotspot opens its popup, which fits the frame.
     frame.evaluate("document.querySelectorAll('.hotspot-legend').forEach(d => d.open = false)")
-    x, y = largest_hull_centre(frame)
-    tap(page, frame, ".leaflet-container", phone=phone,
-        position={"x": x - inner["x"], "y": y - inner["y"]})  # fmt: skip
+    x, y = largest_hull_centre(frame)  # in the frame's own pixels, as the tap's position
+    left, top = frame.evaluate(
+        "(() => { const r = document.querySelector('.leaflet-container').getBoundingClientRect();"
+        " return [r.left, r.top]; })()"
+    )
+    tap(page, frame, ".leaflet-container", phone=phone, position={"x": x - left, "y": y - top})
     popup = frame.locator(".leaflet-popup")
     popup.wait_for()
     assert "Incidents" in popup.inner_text()
@@ -228,6 +247,8 @@ def test_map_controls_never_overlap_and_a_tap_opens_the_largest_hotspot(
     b, inner = popup.bounding_box(), container_box(frame)
     assert b["y"] >= inner["y"] - 0.5 and b["y"] + b["height"] <= inner["y"] + inner["height"] + 0.5, (b, inner)  # fmt: skip
     assert b["x"] >= inner["x"] - 0.5 and b["x"] + b["width"] <= inner["x"] + inner["width"] + 0.5, (b, inner)  # fmt: skip
+    for name, c in boxes(frame).items():  # clear of every control (the legend folds away)
+        assert overlap(b, c) == 0, f"the popup {b} overlaps the {name} {c}"
     content = frame.locator(".leaflet-popup-content")
     assert content.evaluate("c => c.scrollHeight <= c.clientHeight + 1 || "
                             "['auto', 'scroll'].includes(getComputedStyle(c).overflowY)")  # fmt: skip
@@ -285,7 +306,7 @@ def test_every_map_control_is_reached_with_the_tab_key(sized, live_server, netwo
     # (collapsed) layer list's button opens it, as a keyboard user would.
     page.locator("body").focus()
     seen = []
-    for _ in range(60):
+    for _ in range(120):
         page.keyboard.press("Tab")
         here = frame.evaluate(
             """() => { const e = document.activeElement; if (!e || e === document.body) return '';
@@ -294,6 +315,8 @@ def test_every_map_control_is_reached_with_the_tab_key(sized, live_server, netwo
                  return (c ? c.className.split(' ').filter(k => k !== 'leaflet-control')[0] + ':' : '')
                    + e.tagName.toLowerCase() + ':' + own; }"""
         )  # fmt: skip
+        if not here and any(seen):
+            break  # out of the frame again
         seen.append(here)
         if "leaflet-control-layers-toggle" in here:
             page.keyboard.press("Enter")
