@@ -55,6 +55,7 @@ from hotspots.draw._leaflet import (
     Basemap_,
     LazyPatterns,
     Legend,
+    MapLayout,
     Navigation,
     Roads,
 )
@@ -591,6 +592,7 @@ def hotspot_map(
     Legend(entries, notes).add_to(m)
     Attribution(carto.attribution()).add_to(m)
     Navigation(home).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    MapLayout(control).add_to(m)
     m.fit_bounds(_bounds(focus, ward_stats))
     return m
