@@ -13,7 +13,7 @@ The map of one selection has, as layers an officer can switch on and off:
   population is known), always with outlines and name labels;
 * **How places changed** (``patterns=``, off until switched on): the grid
   cells hot in any season up to the selected one, coloured by their pattern
-  (:mod:`hotspots.analysis.patterns`; Okabe-Ito colours of :mod:`hotspots.draw.cartography`,
+  (:mod:`hotspots.analysis.patterns`; colours of :mod:`hotspots.draw.cartography`, none a hotspot's,
   a legend row per class), with a tooltip naming the class and the seasons the
   place was hot; neighbouring cells with the same history are drawn as one shape;
 * **Roads** (``roads=``): street lines and names from street zoom;
