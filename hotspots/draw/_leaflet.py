@@ -282,36 +282,109 @@ class Navigation(MacroElement):
                 }
                 panned = false;
             });
-            // Hotspot labels that would overlap a higher-ranked one are lifted above it.
+            // Hotspot labels, best rank first: each as near its hotspot as it fits, over no other
+            // label, centre name or control and inside the frame (ward names are avoided where
+            // possible); one moved off its place gets a leader line to it; where the name fits
+            // nowhere, the rank alone; where that fits nowhere either, no label.
             function placeLabels() {
-                var divs = Array.prototype.slice.call(
-                    map.getContainer().querySelectorAll(".hotspot-label div"));
-                divs.sort(function (a, b) { return parseInt(a.textContent, 10) -
-                                                   parseInt(b.textContent, 10); });
-                function lift(d, px) {
-                    d.style.transform = "translate(-50%, -100%) translateY(" + (-px) + "px)";
+                var frame = map.getContainer().getBoundingClientRect();
+                var icons = Array.prototype.slice.call(
+                    map.getContainer().querySelectorAll(".hotspot-label"));
+                var items = icons.map(function (icon) {
+                    var d = icon.querySelector("div");
+                    if (!d.hasAttribute("data-full")) { d.setAttribute("data-full", d.textContent); }
+                    var lead = icon.querySelector(".leader");
+                    if (!lead) { lead = document.createElement("i"); lead.className = "leader";
+                                 icon.insertBefore(lead, d); }
+                    return {icon: icon, div: d, lead: lead,
+                            rank: parseInt(d.getAttribute("data-full"), 10)};
+                });
+                items.sort(function (a, b) { return a.rank - b.rank; });
+                function boxes(selector) {
+                    return Array.prototype.map.call(map.getContainer().querySelectorAll(selector),
+                        function (e) { return e.getBoundingClientRect(); })
+                        .filter(function (r) { return r.width > 0 && r.height > 0; });
                 }
-                divs.forEach(function (d) { lift(d, 0); });
-                var placed = [];
-                function hits(r) {
-                    return placed.some(function (p) {
-                        return r.left < p.right && r.right > p.left &&
-                               r.top < p.bottom && r.bottom > p.top;
+                var hard = boxes(".centre-label div").concat(boxes(".leaflet-control"));
+                var soft = boxes(".ward-label div"), placed = [];
+                function hits(r, list) {
+                    return list.some(function (p) {
+                        return r.left < p.right + 1 && r.right > p.left - 1 &&
+                               r.top < p.bottom + 1 && r.bottom > p.top - 1;
                     });
                 }
-                divs.forEach(function (d) {
-                    var r = d.getBoundingClientRect(), up = 0, tries = 0;
-                    while (r.width && hits(r) && tries < 8) {
-                        up += r.height + 2; tries += 1;
-                        lift(d, up);
-                        r = d.getBoundingClientRect();
+                function inside(r) {
+                    return r.left >= frame.left + 2 && r.right <= frame.right - 2 &&
+                           r.top >= frame.top + 2 && r.bottom <= frame.bottom - 2;
+                }
+                function move(d, dx, dy) {
+                    d.style.transform = "translate(-50%, -100%) translate(" + dx + "px, " + dy + "px)";
+                }
+                // Offsets in label widths and heights, nearest first; below the anchor (the
+                // top of the outline) covers the hotspot, so it comes later.
+                var steps = [];
+                [-1, -0.5, 0, 0.5, 1].forEach(function (i) {
+                    for (var j = -5; j <= 5; j++) { steps.push([i, j]); }
+                });
+                steps.sort(function (a, b) {
+                    var ca = Math.hypot(a[0] * 2, a[1]) + (a[1] > 0 ? 1.5 : 0);
+                    var cb = Math.hypot(b[0] * 2, b[1]) + (b[1] > 0 ? 1.5 : 0);
+                    return ca - cb;
+                });
+                function fit(d) {
+                    move(d, 0, 0);
+                    var r0 = d.getBoundingClientRect();
+                    if (!r0.width) { return null; }
+                    var w = r0.width + 4, h = r0.height + 2;
+                    for (var pass = 0; pass < 2; pass++) {
+                        for (var k = 0; k < steps.length; k++) {
+                            var dx = steps[k][0] * w, dy = steps[k][1] * h;
+                            var r = {left: r0.left + dx, right: r0.right + dx,
+                                     top: r0.top + dy, bottom: r0.bottom + dy};
+                            if (inside(r) && !hits(r, placed) && !hits(r, hard) &&
+                                (pass === 1 || !hits(r, soft))) {
+                                move(d, dx, dy);
+                                return r;
+                            }
+                        }
                     }
+                    return null;
+                }
+                items.forEach(function (it) {
+                    var d = it.div;
+                    it.icon.style.display = "";
+                    d.textContent = d.getAttribute("data-full");
+                    var r = fit(d);
+                    if (!r) { d.textContent = String(it.rank); r = fit(d); }
+                    if (!r) { it.icon.style.display = "none"; return; }
                     placed.push(r);
+                    var a = it.icon.getBoundingClientRect();  // the anchor (a 0 x 0 icon)
+                    var px = Math.min(Math.max(a.left, r.left), r.right) - a.left;
+                    var py = Math.min(Math.max(a.top, r.top), r.bottom) - a.top;
+                    var far = Math.hypot(px, py);
+                    it.lead.style.display = far > 4 ? "block" : "none";
+                    it.lead.style.width = far + "px";
+                    it.lead.style.transform = "rotate(" + Math.atan2(py, px) + "rad)";
                 });
                 window.hotspotsLabelsPlaced = (window.hotspotsLabelsPlaced || 0) + 1;
+                // Placed while the view still moved (an animation ending): place them again.
+                var now = items.filter(function (it) { return it.icon.style.display !== "none"; })
+                    .map(function (it) { return it.div.getBoundingClientRect(); });
+                var clash = now.some(function (r, i) { return hits(r, now.slice(i + 1)); });
+                retries = clash ? retries + 1 : 0;
+                if (clash && retries < 4) { setTimeout(later, 100); }
             }
-            map.on("zoomend overlayadd", placeLabels);
-            map.whenReady(function () { setTimeout(placeLabels, 0); });
+            var retries = 0;
+            // Placed once Leaflet has drawn the new view (the frame after the event).
+            var pending = null;
+            function later() {
+                if (pending) { cancelAnimationFrame(pending); }
+                pending = requestAnimationFrame(function () { pending = null; placeLabels(); });
+            }
+            map.on("zoomend moveend overlayadd overlayremove resize", later);
+            map.whenReady(later);
+            window.addEventListener("load", later);  // the fonts are in: the final sizes
+            window.hotspotsPlaceLabels = placeLabels;
         })();
         {% endmacro %}
         """
@@ -386,7 +459,6 @@ class MapLayout(MacroElement):
             map.on("click", function () {
                 if (narrow()) { layers.collapse(); closeLegend(); showCredits(false); }
             });
-            map.on("dragstart zoomstart", function () { if (narrow()) { layers.collapse(); } });
             function fit() {
                 var small = narrow(), size = map.getSize(), r = box.getBoundingClientRect();
                 L.DomUtil[small ? "addClass" : "removeClass"](box, "narrow-map");
@@ -475,6 +547,8 @@ html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
   background: rgba(255,255,255,0.92); border: 1px solid #333; border-radius: 3px;
   padding: 0 4px; white-space: nowrap; pointer-events: none; transform: translate(-50%, -100%); }
 .hotspot-label-chance div { border-style: dashed; font-weight: normal; }
+.hotspot-label .leader { position: absolute; left: 0; top: 0; height: 0; display: none;
+  border-top: 1.5px solid #222; transform-origin: 0 0; pointer-events: none; }
 .road-name span { position: absolute; font: italic 12px sans-serif; color: #2b2b2b;
   white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
 .leaflet-popup-content { min-width: 220px; max-width: min(380px, calc(100vw - 80px));

@@ -272,6 +272,7 @@ def _hotspot_labels(clusters: gpd.GeoDataFrame) -> folium.FeatureGroup:
                                 icon_anchor=(0, 0),
                                 class_name="hotspot-label" + (" hotspot-label-chance" if weak else "")),
             interactive=False,
+            keyboard=False,  # a label, not a control: no Tab stop, no "button" role
         ).add_to(group)  # fmt: skip
     return group
 
@@ -378,6 +379,7 @@ def _ward_labels(ward_stats: gpd.GeoDataFrame) -> folium.FeatureGroup:
                 class_name="ward-label",
             ),
             interactive=False,
+            keyboard=False,  # a label, not a control: no Tab stop, no "button" role
         ).add_to(group)
     return group
 
@@ -409,6 +411,7 @@ def _area_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
             icon=folium.DivIcon(html=f"<div>{html.escape(str(name))}</div>", icon_size=(160, 16),
                                 icon_anchor=(80, -2), class_name="centre-label"),
             interactive=False,
+            keyboard=False,  # a label, not a control: no Tab stop, no "button" role
         ).add_to(group)  # fmt: skip
     return group
 
