@@ -551,7 +551,7 @@ html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
   border-top: 1.5px solid #222; transform-origin: 0 0; pointer-events: none; }
 .road-name span { position: absolute; font: italic 12px sans-serif; color: #2b2b2b;
   white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
-.leaflet-popup-content { min-width: 220px; max-width: min(380px, calc(100vw - 80px));
+.leaflet-container .leaflet-popup-content { min-width: 220px; max-width: min(380px, calc(100vw - 80px));
   max-height: calc(100vh - 200px); overflow-y: auto; font: 13px/1.4 sans-serif; }
 .leaflet-popup-content table { width: 100%; }
 .leaflet-popup-content th { text-align: left; padding-right: 6px; vertical-align: top; }
