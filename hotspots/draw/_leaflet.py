@@ -307,10 +307,11 @@ class Navigation(MacroElement):
                 }
                 var hard = boxes(".centre-label div").concat(boxes(".leaflet-control"));
                 var soft = boxes(".ward-label div"), placed = [];
-                function hits(r, list) {
+                function hits(r, list, gap) {
+                    var g = gap === undefined ? 2 : gap;  // 2 px apart when placed
                     return list.some(function (p) {
-                        return r.left < p.right + 1 && r.right > p.left - 1 &&
-                               r.top < p.bottom + 1 && r.bottom > p.top - 1;
+                        return r.left < p.right + g && r.right > p.left - g &&
+                               r.top < p.bottom + g && r.bottom > p.top - g;
                     });
                 }
                 function inside(r) {
@@ -367,12 +368,15 @@ class Navigation(MacroElement):
                     it.lead.style.transform = "rotate(" + Math.atan2(py, px) + "rad)";
                 });
                 window.hotspotsLabelsPlaced = (window.hotspotsLabelsPlaced || 0) + 1;
-                // Placed while the view still moved (an animation ending): place them again.
-                var now = items.filter(function (it) { return it.icon.style.display !== "none"; })
-                    .map(function (it) { return it.div.getBoundingClientRect(); });
-                var clash = now.some(function (r, i) { return hits(r, now.slice(i + 1)); });
-                retries = clash ? retries + 1 : 0;
-                if (clash && retries < 4) { setTimeout(later, 100); }
+                // Placed while the view still moved (an animation ending)? Look once drawn, and
+                // place them again if two touch.
+                requestAnimationFrame(function () {
+                    var now = items.filter(function (it) { return it.icon.style.display !== "none"; })
+                        .map(function (it) { return it.div.getBoundingClientRect(); });
+                    var clash = now.some(function (r, i) { return hits(r, now.slice(i + 1), -0.5); });
+                    retries = clash ? retries + 1 : 0;
+                    if (clash && retries < 4) { setTimeout(later, 100); }
+                });
             }
             var retries = 0;
             // Placed once Leaflet has drawn the new view (the frame after the event).
