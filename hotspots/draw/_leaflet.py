@@ -283,8 +283,8 @@ class Navigation(MacroElement):
                 panned = false;
             });
             // Hotspot labels, best rank first: each as near its hotspot as it fits, over no other
-            // label, centre name or control and inside the frame (ward names are avoided where
-            // possible); one moved off its place gets a leader line to it; where the name fits
+            // label, centre name or control and inside the frame (ward and street names are avoided
+            // where possible); one moved off its place gets a leader line to it; where the name fits
             // nowhere, the rank alone; where that fits nowhere either, no label.
             function placeLabels() {
                 var frame = map.getContainer().getBoundingClientRect();
@@ -306,7 +306,7 @@ class Navigation(MacroElement):
                         .filter(function (r) { return r.width > 0 && r.height > 0; });
                 }
                 var hard = boxes(".centre-label div").concat(boxes(".leaflet-control"));
-                var soft = boxes(".ward-label div"), placed = [];
+                var soft = boxes(".ward-label div").concat(boxes(".road-name span")), placed = [];
                 function hits(r, list, gap) {
                     var g = gap === undefined ? 2 : gap;  // 2 px apart when placed
                     return list.some(function (p) {
