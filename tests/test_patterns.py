@@ -205,6 +205,23 @@ def test_pattern_colours_stay_apart_for_colour_blind_readers():
     assert len(fills) == len(PATTERNS)
 
 
+def closest_across(these: dict[str, str], those) -> float:
+    """The smallest CIE76 distance from a colour of ``these`` to one of ``those``, any vision."""
+    return min(float(np.linalg.norm(_lab(a, m) - _lab(b, m)))
+               for m in [np.eye(3), *_MACHADO.values()]
+               for a in these.values() for b in those)  # fmt: skip
+
+
+def test_pattern_colours_cannot_be_taken_for_hotspot_classes_and_the_legend_says_so():
+    # The hotspot classes run yellow to red; no place pattern may look like one of them, for a
+    # colour-blind reader either (the old orange and yellow squares did: 5.7 for a deuteranope).
+    assert closest_across(carto.PATTERN_COLOURS, carto.HOTSPOT_COLOURS) >= 25
+    assert closest_across({"old": "#D55E00"}, carto.HOTSPOT_COLOURS) < 25  # the check can fail
+    rows = carto.pattern_legend_entries(["autumn 2017-18", "winter 2017-18", "autumn 2018-19"])
+    notes = " ".join(r.label for r in rows if r.kind == "text")
+    assert "never a hotspot" in notes and "yellow to red" in notes, notes
+
+
 # --------------------------------------------------------------------------- the demo
 
 

@@ -1,4 +1,4 @@
-"""The web map's Leaflet elements: legend, attribution, basemap, roads, navigation."""
+"""The web map's Leaflet elements: legend, attribution, basemap, roads, navigation, layout."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ class Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: "bottomright"});
+            var legend = L.control({position: "bottomleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("details", "hotspot-legend");
-                div.open = true;
-                div.innerHTML = "<summary>Legend</summary>" + {{ this.html | tojson }};
+                div.open = true;  // MapLayout closes it on a narrow map
+                // The body scrolls when the map is short: focusable, so a keyboard scrolls it too.
+                div.innerHTML = "<summary>Legend</summary><div class='legend-body' tabindex='0'>"
+                    + {{ this.html | tojson }} + "</div>";
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -238,7 +240,7 @@ class Navigation(MacroElement):
         {% macro script(this, kwargs) %}
         (function() {
             var map = {{ this._parent.get_name() }};
-            var home = L.latLngBounds({{ this.home | tojson }});
+            var home = L.latLngBounds({{ this.home | tojson }}), limits = home.pad(0.6);
             var reset = L.control({position: "topleft"});
             reset.onAdd = function () {
                 var a = L.DomUtil.create("a", "reset-view leaflet-bar");
@@ -263,50 +265,133 @@ class Navigation(MacroElement):
             }
             map.whenReady(function () {
                 map.setMinZoom(Math.max(map.getBoundsZoom(home) - 1, 0));
-                map.setMaxBounds(home.pad(0.6));
+                map.setMaxBounds(limits);
             });
             map.options.maxBoundsViscosity = 0.8;
             // A popup may pan the map to fit; closing it puts the view back.
             // (Leaflet pans before it fires popupopen; a drag by the user keeps its view.)
             var before = null, panned = false;
-            map.on("autopanstart", function () { panned = true; });
+            // A popup near the edge may pan past the limits (they come back when it closes).
+            map.on("autopanstart", function () { panned = true; map.setMaxBounds(null); });
             map.on("dragstart zoomstart", function () { if (!map._popup) { panned = false; } });
             map.on("drag", function () { panned = false; });
             map.on("mousedown touchstart", function () { before = map.getCenter(); });
             map.on("popupclose", function () {
-                if (panned && before) { map.panTo(before); }
+                if (panned && before) {
+                    map.once("moveend", function () { map.setMaxBounds(limits); });
+                    map.panTo(before);
+                } else {
+                    map.setMaxBounds(limits);
+                }
                 panned = false;
             });
-            // Hotspot labels that would overlap a higher-ranked one are lifted above it.
+            // Hotspot labels, best rank first: each as near its hotspot as it fits, over no other
+            // label, centre name or control and inside the frame (ward and street names are avoided
+            // where possible); one moved off its place gets a leader line to it; where the name fits
+            // nowhere, the rank alone; where that fits nowhere either, no label.
             function placeLabels() {
-                var divs = Array.prototype.slice.call(
-                    map.getContainer().querySelectorAll(".hotspot-label div"));
-                divs.sort(function (a, b) { return parseInt(a.textContent, 10) -
-                                                   parseInt(b.textContent, 10); });
-                function lift(d, px) {
-                    d.style.transform = "translate(-50%, -100%) translateY(" + (-px) + "px)";
+                var frame = map.getContainer().getBoundingClientRect();
+                var icons = Array.prototype.slice.call(
+                    map.getContainer().querySelectorAll(".hotspot-label"));
+                var items = icons.map(function (icon) {
+                    var d = icon.querySelector("div");
+                    if (!d.hasAttribute("data-full")) { d.setAttribute("data-full", d.textContent); }
+                    var lead = icon.querySelector(".leader");
+                    if (!lead) { lead = document.createElement("i"); lead.className = "leader";
+                                 icon.insertBefore(lead, d); }
+                    return {icon: icon, div: d, lead: lead,
+                            rank: parseInt(d.getAttribute("data-full"), 10)};
+                });
+                items.sort(function (a, b) { return a.rank - b.rank; });
+                function boxes(selector) {
+                    return Array.prototype.map.call(map.getContainer().querySelectorAll(selector),
+                        function (e) { return e.getBoundingClientRect(); })
+                        .filter(function (r) { return r.width > 0 && r.height > 0; });
                 }
-                divs.forEach(function (d) { lift(d, 0); });
-                var placed = [];
-                function hits(r) {
-                    return placed.some(function (p) {
-                        return r.left < p.right && r.right > p.left &&
-                               r.top < p.bottom && r.bottom > p.top;
+                var hard = boxes(".centre-label div").concat(boxes(".leaflet-control"));
+                var soft = boxes(".ward-label div").concat(boxes(".road-name span")), placed = [];
+                function hits(r, list, gap) {
+                    var g = gap === undefined ? 2 : gap;  // 2 px apart when placed
+                    return list.some(function (p) {
+                        return r.left < p.right + g && r.right > p.left - g &&
+                               r.top < p.bottom + g && r.bottom > p.top - g;
                     });
                 }
-                divs.forEach(function (d) {
-                    var r = d.getBoundingClientRect(), up = 0, tries = 0;
-                    while (r.width && hits(r) && tries < 8) {
-                        up += r.height + 2; tries += 1;
-                        lift(d, up);
-                        r = d.getBoundingClientRect();
+                function inside(r) {
+                    return r.left >= frame.left + 2 && r.right <= frame.right - 2 &&
+                           r.top >= frame.top + 2 && r.bottom <= frame.bottom - 2;
+                }
+                function move(d, dx, dy) {
+                    d.style.transform = "translate(-50%, -100%) translate(" + dx + "px, " + dy + "px)";
+                }
+                // Offsets in label widths and heights, nearest first; below the anchor (the
+                // top of the outline) covers the hotspot, so it comes later.
+                var steps = [];
+                [-1, -0.5, 0, 0.5, 1].forEach(function (i) {
+                    for (var j = -5; j <= 5; j++) { steps.push([i, j]); }
+                });
+                steps.sort(function (a, b) {
+                    var ca = Math.hypot(a[0] * 2, a[1]) + (a[1] > 0 ? 1.5 : 0);
+                    var cb = Math.hypot(b[0] * 2, b[1]) + (b[1] > 0 ? 1.5 : 0);
+                    return ca - cb;
+                });
+                function fit(d) {
+                    move(d, 0, 0);
+                    var r0 = d.getBoundingClientRect();
+                    if (!r0.width) { return null; }
+                    var w = r0.width + 4, h = r0.height + 2;
+                    for (var pass = 0; pass < 2; pass++) {
+                        for (var k = 0; k < steps.length; k++) {
+                            var dx = steps[k][0] * w, dy = steps[k][1] * h;
+                            var r = {left: r0.left + dx, right: r0.right + dx,
+                                     top: r0.top + dy, bottom: r0.bottom + dy};
+                            if (inside(r) && !hits(r, placed) && !hits(r, hard) &&
+                                (pass === 1 || !hits(r, soft))) {
+                                move(d, dx, dy);
+                                return r;
+                            }
+                        }
                     }
+                    return null;
+                }
+                items.forEach(function (it) {
+                    var d = it.div;
+                    it.icon.style.display = "";
+                    d.textContent = d.getAttribute("data-full");
+                    var r = fit(d);
+                    if (!r) { d.textContent = String(it.rank); r = fit(d); }
+                    if (!r) { it.icon.style.display = "none"; return; }
                     placed.push(r);
+                    var a = it.icon.getBoundingClientRect();  // the anchor (a 0 x 0 icon)
+                    var px = Math.min(Math.max(a.left, r.left), r.right) - a.left;
+                    var py = Math.min(Math.max(a.top, r.top), r.bottom) - a.top;
+                    var far = Math.hypot(px, py);
+                    it.lead.style.display = far > 4 ? "block" : "none";
+                    it.lead.style.width = far + "px";
+                    it.lead.style.transform = "rotate(" + Math.atan2(py, px) + "rad)";
                 });
                 window.hotspotsLabelsPlaced = (window.hotspotsLabelsPlaced || 0) + 1;
+                // Placed while the view still moved (an animation ending)? Look once drawn, and
+                // place them again if two touch.
+                requestAnimationFrame(function () {
+                    var now = items.filter(function (it) { return it.icon.style.display !== "none"; })
+                        .map(function (it) { return it.div.getBoundingClientRect(); });
+                    var clash = now.some(function (r, i) { return hits(r, now.slice(i + 1), -0.5); });
+                    retries = clash ? retries + 1 : 0;
+                    if (clash && retries < 4) { setTimeout(later, 100); }
+                });
             }
-            map.on("zoomend overlayadd", placeLabels);
-            map.whenReady(function () { setTimeout(placeLabels, 0); });
+            var retries = 0;
+            // Placed once Leaflet has drawn the new view (the frame after the event).
+            var pending = null;
+            function later() {
+                if (pending) { cancelAnimationFrame(pending); }
+                pending = requestAnimationFrame(function () { pending = null; placeLabels(); });
+            }
+            map.on("zoomend moveend overlayadd overlayremove resize", later);
+            map.whenReady(later);
+            window.addEventListener("load", later);  // the fonts are in: the final sizes
+            window.hotspotsPlaceLabels = placeLabels;
         })();
         {% endmacro %}
         """
@@ -319,12 +404,141 @@ class Navigation(MacroElement):
         self.label = label
 
 
+class MapLayout(MacroElement):
+    """Keep the map's controls apart at any size; on a narrow map start with them collapsed.
+
+    Legend (bottom left, above the scale), layer list (top right), zoom and "Whole borough"
+    (top left), attribution (bottom right) never overlap: the legend's body scrolls in the
+    height left between the top-left buttons and the scale, and the layer list scrolls as
+    Leaflet sizes it. On a map narrower than ``narrow_px`` (a phone) the legend and the layer
+    list start closed and one tap opens each; only one of them (or the full attribution) is
+    open at a time, and a tap on the map closes them. The attribution is one line there,
+    with a button that shows all of it.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }}, layers = {{ this.control }};
+            var box = map.getContainer(), GAP = 10;
+            var legend = box.querySelector(".hotspot-legend");
+            var body = legend && legend.querySelector(".legend-body");
+            var credits = map.attributionControl;
+            function narrow() { return map.getSize().x < {{ this.narrow_px }}; }
+            // The attribution: one line on a narrow map, all of it after a tap on its button.
+            var more = L.DomUtil.create("button", "attribution-toggle");
+            more.type = "button"; more.textContent = "i";
+            L.DomEvent.disableClickPropagation(more);
+            function showCredits(open) {
+                var c = credits.getContainer();
+                L.DomUtil[open ? "addClass" : "removeClass"](c, "attribution-open");
+                more.setAttribute("aria-expanded", String(open));
+                more.setAttribute("aria-label", open ? "Attribution on one line"
+                                                     : "Show the whole attribution");
+                if (open && narrow()) { closeLegend(); layers.collapse(); }
+            }
+            L.DomEvent.on(more, "click", function (e) {
+                L.DomEvent.stop(e);
+                showCredits(!L.DomUtil.hasClass(credits.getContainer(), "attribution-open"));
+            });
+            var rewrite = credits._update;  // Leaflet rewrites the control's HTML on each change
+            credits._update = function () {
+                rewrite.apply(this, arguments);
+                if (this._container) { this._container.insertBefore(more, this._container.firstChild); }
+            };
+            credits._update();
+            showCredits(false);
+            function closeLegend() { if (legend) { legend.open = false; } }
+            // The layer list: narrower than the map less the top-left buttons; one panel at a time.
+            var expand = layers.expand;
+            layers.expand = function () {
+                if (narrow()) { closeLegend(); showCredits(false); }
+                fit();
+                return expand.apply(this, arguments);
+            };
+            if (legend) {
+                legend.addEventListener("toggle", function () {
+                    if (legend.open && narrow()) { layers.collapse(); showCredits(false); }
+                    fit();
+                });
+            }
+            map.on("click", function () {
+                if (narrow()) { layers.collapse(); closeLegend(); showCredits(false); }
+            });
+            function fit() {
+                var small = narrow(), size = map.getSize(), r = box.getBoundingClientRect();
+                L.DomUtil[small ? "addClass" : "removeClass"](box, "narrow-map");
+                var topLeft = box.querySelector(".leaflet-top.leaflet-left").getBoundingClientRect();
+                var scale = box.querySelector(".leaflet-control-scale");
+                var floor = scale ? scale.getBoundingClientRect().top : r.bottom;
+                var lc = layers.getContainer();
+                lc.style.maxWidth = Math.max(size.x - (topLeft.right - r.left) - 2 * GAP, 120) + "px";
+                var c = credits.getContainer();
+                // the scale grows up to its maxWidth (100 px) as the map zooms: leave it that
+                var left = scale ? scale.getBoundingClientRect().left - r.left + 106 : 0;
+                c.style.maxWidth = small ? Math.max(size.x - left - GAP - 10, 120) + "px" : "";
+                var pad = L.Popup.prototype.options;
+                pad.autoPanPaddingTopLeft = L.point(GAP, topLeft.bottom - r.top + 4);
+                // on a narrow map a popup is about as wide as the map: keep it above the
+                // bottom-left stack (the legend's line and the scale) too
+                var bottom = c.getBoundingClientRect().height;
+                if (small && legend) { bottom = Math.max(bottom, r.bottom - legend.getBoundingClientRect().top); }
+                pad.autoPanPaddingBottomRight = L.point(GAP, bottom + 4);
+                if (legend && body) {
+                    legend.style.maxWidth = Math.min(size.x - 2 * GAP, 270) + "px";
+                    var summary = legend.querySelector("summary").getBoundingClientRect();
+                    // from under the top-left buttons to above the scale, less the summary line
+                    var room = (floor - GAP) - (topLeft.bottom + GAP) - summary.height - 14;
+                    body.style.maxHeight = Math.max(room, 60) + "px";
+                }
+            }
+            map.whenReady(function () {
+                fit();
+                if (narrow()) { layers.collapse(); closeLegend(); }
+            });
+            // The Tab key meets the controls before the map's shapes (the order is the DOM's).
+            box.insertBefore(map._controlContainer, box.firstChild);
+            // A popup opens clear of the top-left buttons and the attribution, over the other
+            // controls; the tooltip of what was tapped goes (the popup says more).
+            map.on("popupclose", function () { L.DomUtil.removeClass(box, "popup-open"); });
+            map.on("popupopen", function (e) {
+                L.DomUtil.addClass(box, "popup-open");  // no tooltip over it: it says more
+                // An open legend or layer list over the popup folds away (one tap brings it back).
+                setTimeout(function () {
+                    var el = e.popup.getElement();
+                    if (!el || !map.hasLayer(e.popup)) { return; }
+                    var p = el.getBoundingClientRect();
+                    function over(node) {
+                        var q = node.getBoundingClientRect();
+                        return p.left < q.right && p.right > q.left && p.top < q.bottom && p.bottom > q.top;
+                    }
+                    if (legend && legend.open && over(legend)) { closeLegend(); }
+                    if (over(layers.getContainer())) { layers.collapse(); }
+                }, 350);  // after the pan that brings the popup into view
+            });
+            map.on("resize", fit);
+            window.addEventListener("load", fit);  // the fonts are in: the final sizes
+            window.hotspotsLayout = fit;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: MacroElement, *, narrow_px: int = 600):
+        super().__init__()
+        self._name = "MapLayout"
+        self.control = control.get_name()
+        self.narrow_px = int(narrow_px)
+
+
 _CSS = """<style>
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
 .pattern-tip { width: 300px; white-space: normal; border-collapse: collapse; }
 .pattern-tip th { text-align: left; vertical-align: top; padding-right: 8px; }
 .hotspot-legend { background: rgba(255,255,255,0.94); padding: 6px 9px; font: 12px/1.4 sans-serif;
-  border-radius: 4px; box-shadow: 0 0 4px rgba(0,0,0,0.35); max-width: 250px;
-  max-height: 60vh; overflow-y: auto; }
+  border-radius: 4px; box-shadow: 0 0 4px rgba(0,0,0,0.35); max-width: 270px; }
+.hotspot-legend .legend-body { overflow-y: auto; padding-right: 2px; }
 .hotspot-legend h4 { margin: 5px 0 2px; font-size: 12px; }
 .hotspot-legend p { margin: 4px 0 0; color: #333; }
 .hotspot-legend i { display: inline-block; width: 16px; height: 12px; margin-right: 6px;
@@ -340,9 +554,12 @@ _CSS = """<style>
   background: rgba(255,255,255,0.92); border: 1px solid #333; border-radius: 3px;
   padding: 0 4px; white-space: nowrap; pointer-events: none; transform: translate(-50%, -100%); }
 .hotspot-label-chance div { border-style: dashed; font-weight: normal; }
+.hotspot-label .leader { position: absolute; left: 0; top: 0; height: 0; display: none;
+  border-top: 1.5px solid #222; transform-origin: 0 0; pointer-events: none; }
 .road-name span { position: absolute; font: italic 12px sans-serif; color: #2b2b2b;
   white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
-.leaflet-popup-content { min-width: 260px; max-width: 380px; font: 13px/1.4 sans-serif; }
+.leaflet-container .leaflet-popup-content { min-width: 220px; max-width: min(380px, calc(100vw - 80px));
+  max-height: calc(100vh - 200px); overflow-y: auto; font: 13px/1.4 sans-serif; }
 .leaflet-popup-content table { width: 100%; }
 .leaflet-popup-content th { text-align: left; padding-right: 6px; vertical-align: top; }
 .reset-view { background: #fff; padding: 4px 8px; font: bold 12px sans-serif; color: #222;
@@ -351,6 +568,19 @@ _CSS = """<style>
   transform: translateX(-50%); background: #fff3cd; color: #4d3800; border: 1px solid #b38f00;
   padding: 6px 10px; font: 13px sans-serif; border-radius: 4px; max-width: 70%; }
 .hotspot-legend summary { font-weight: bold; cursor: pointer; }
+.leaflet-control-layers, .hotspot-legend { box-sizing: border-box; }
+.leaflet-control-layers label { white-space: normal; }
+.attribution-toggle { display: none; }
+.narrow-map .leaflet-control-attribution { white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.narrow-map .leaflet-control-attribution.attribution-open { white-space: normal; }
+.narrow-map .attribution-toggle { display: inline-block; width: 18px; height: 18px; padding: 0;
+  margin-right: 4px; border: 1px solid #555; border-radius: 50%; background: #fff; color: #222;
+  font: bold 11px/16px serif; cursor: pointer; vertical-align: middle; }
+.narrow-map .hotspot-legend summary { padding: 4px 2px; }
+.narrow-map .leaflet-control-layers-expanded { font-size: 13px; }
+.narrow-map .leaflet-popup-content { max-height: calc(100vh - 290px); }
+.popup-open .leaflet-tooltip-pane { display: none; }
 .street-zoom path.ward-area { fill-opacity: 0.12; }
 .leaflet-container { background: #f4f4f1; }
 </style>"""

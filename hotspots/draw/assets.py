@@ -36,6 +36,8 @@ from hotspots._errors import HotspotsError
 
 #: The URL the web app serves the vendor libraries under (``/static/vendor/<library>/<file>``).
 VENDOR_URL = "/static/vendor"
+#: The title of a rendered map page (a map built with a title keeps its own).
+MAP_TITLE = "Hotspot map"
 
 #: folium's asset names -> (library, file). Libraries are folders of packages installed
 #: from PyPI: XStatic-Leaflet, XStatic-Leaflet-MarkerCluster and folium's own Leaflet.heat.
@@ -244,7 +246,18 @@ def standalone_html(m: folium.Map) -> str:
 
 
 def _render(m: folium.Map) -> str:
+    """The page, in English and with a title (a screen reader names a page, and its frame, by it).
+
+    Examples
+    --------
+    >>> import folium
+    >>> page = _render(folium.Map(tiles=None))
+    >>> '<html lang="en">' in page, "<title>Hotspot map</title>" in page
+    (True, True)
+    """
     root = m.get_root()
     if not isinstance(root, Figure):  # pragma: no cover - folium always gives a Figure
         raise HotspotsError("the map must sit in a branca Figure to be rendered")
-    return root.render()
+    if not root.title:
+        root.title = MAP_TITLE
+    return root.render().replace("<html>", '<html lang="en">', 1)

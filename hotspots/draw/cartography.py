@@ -13,11 +13,13 @@ entries from here, so no two outputs can disagree.
 * **Heat layer**: viridis (colour-blind safe), listed in the legend as a
   gradient from fewer to more incidents.
 * **How places changed** (place patterns, :mod:`hotspots.analysis.patterns`): one
-  Okabe-Ito colour per class (Okabe & Ito 2008, *Color Universal Design*),
-  warm for places hot now (emerging vermillion, persistent reddish purple,
-  intermittent yellow) and blue for places cooling (diminishing sky blue,
-  former blue). Simulated protan, deutan and tritan vision keeps every pair
-  apart (a test checks CIE Lab distances).
+  colour per class from Paul Tol's and Okabe & Ito's colour-blind-safe sets, none
+  of them a hotspot's yellow, orange or red: purple for places hot now
+  (persistent indigo, emerging purple), bluish green for places hot on and off,
+  cyan and grey for places cooling (diminishing cyan, former grey). Simulated
+  protan, deutan and tritan vision keeps every pair apart, and every class
+  away from every hotspot class (tests check CIE Lab distances); the legend
+  says so.
 * **Town and district centres**: a dashed black outline and their name.
 * **Chance test** (:mod:`hotspots.analysis.significance`): a hotspot that is not more
   than chance keeps its class colour, paler, inside a dashed outline (shape and
@@ -88,14 +90,17 @@ HEAT_GRADIENT: dict[float, str] = {
     0.75: "#5ec962",
     1.0: "#fde725",
 }
-#: Place patterns (hotspots.analysis.patterns), Okabe-Ito colours: warm = hot now, blue = cooling.
+#: Place patterns (hotspots.analysis.patterns): purple = hot now, green = on and off, cyan and
+#: grey = cooling; no yellow, orange or red, which are the hotspot classes' (Tol, Okabe-Ito).
 PATTERN_COLOURS: dict[str, str] = {
-    "emerging": "#D55E00",
-    "persistent": "#CC79A7",
-    "intermittent": "#F0E442",
-    "diminishing": "#56B4E9",
-    "former": "#0072B2",
+    "emerging": "#AA3377",
+    "persistent": "#332288",
+    "intermittent": "#009E73",
+    "diminishing": "#88CCEE",
+    "former": "#BBBBBB",
 }
+#: The pattern colours in words, for the legend (so no one reads a square as a hotspot class).
+PATTERN_HUES = "purple, green, cyan or grey: never a hotspot's yellow to red"
 #: Outline and fill opacity of the pattern cells on the web map.
 PATTERN_OUTLINE = "#333333"
 PATTERN_WEB_OPACITY = 0.75
@@ -426,8 +431,8 @@ def pattern_legend_entries(periods: Sequence[str], *, by: str = "season") -> lis
     }
     rows = [LegendEntry(section, f"{name}: {words[name]}", "fill", (PATTERN_COLOURS[name],))
             for name in words]  # fmt: skip
-    rows.append(LegendEntry(section, "each square is a place of the study grid: zoom in to see "
-                                     "them", "text"))  # fmt: skip
+    rows.append(LegendEntry(section, f"each square is a place of the study grid, in {PATTERN_HUES}; "
+                                     "zoom in to see them", "text"))  # fmt: skip
     return rows
 
 

@@ -13,7 +13,7 @@ The map of one selection has, as layers an officer can switch on and off:
   population is known), always with outlines and name labels;
 * **How places changed** (``patterns=``, off until switched on): the grid
   cells hot in any season up to the selected one, coloured by their pattern
-  (:mod:`hotspots.analysis.patterns`; Okabe-Ito colours of :mod:`hotspots.draw.cartography`,
+  (:mod:`hotspots.analysis.patterns`; colours of :mod:`hotspots.draw.cartography`, none a hotspot's,
   a legend row per class), with a tooltip naming the class and the seasons the
   place was hot; neighbouring cells with the same history are drawn as one shape;
 * **Roads** (``roads=``): street lines and names from street zoom;
@@ -55,6 +55,7 @@ from hotspots.draw._leaflet import (
     Basemap_,
     LazyPatterns,
     Legend,
+    MapLayout,
     Navigation,
     Roads,
 )
@@ -271,6 +272,7 @@ def _hotspot_labels(clusters: gpd.GeoDataFrame) -> folium.FeatureGroup:
                                 icon_anchor=(0, 0),
                                 class_name="hotspot-label" + (" hotspot-label-chance" if weak else "")),
             interactive=False,
+            keyboard=False,  # a label, not a control: no Tab stop, no "button" role
         ).add_to(group)  # fmt: skip
     return group
 
@@ -377,6 +379,7 @@ def _ward_labels(ward_stats: gpd.GeoDataFrame) -> folium.FeatureGroup:
                 class_name="ward-label",
             ),
             interactive=False,
+            keyboard=False,  # a label, not a control: no Tab stop, no "button" role
         ).add_to(group)
     return group
 
@@ -408,6 +411,7 @@ def _area_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
             icon=folium.DivIcon(html=f"<div>{html.escape(str(name))}</div>", icon_size=(160, 16),
                                 icon_anchor=(80, -2), class_name="centre-label"),
             interactive=False,
+            keyboard=False,  # a label, not a control: no Tab stop, no "button" role
         ).add_to(group)  # fmt: skip
     return group
 
@@ -593,6 +597,7 @@ def hotspot_map(
     Legend(entries, notes).add_to(m)
     Attribution(carto.attribution(streets=roads_attribution(roads) if has_roads else None)).add_to(m)
     Navigation(home).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    MapLayout(control).add_to(m)
     m.fit_bounds(_bounds(focus, ward_stats))
     return m
