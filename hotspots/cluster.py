@@ -35,6 +35,7 @@ CLUSTER_COLUMNS = [
     "area",
     "top_locations",
     "top_categories",
+    "top_streets",
     "months",
     "first_month",
     "last_month",
@@ -120,7 +121,9 @@ def distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return inverse, uniq, np.bincount(inverse, minlength=len(uniq))
 
 
-def dbscan_labels(xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: bool = True) -> np.ndarray:
+def dbscan_labels(
+    xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: bool = True
+) -> np.ndarray:
     """Run DBSCAN on points in metres, clustering shared coordinates once.
 
     Parameters
@@ -156,7 +159,9 @@ def dbscan_labels(xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: boo
     return weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=min_samples)[inverse]
 
 
-def weighted_dbscan(xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_samples: int) -> np.ndarray:
+def weighted_dbscan(
+    xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_samples: int
+) -> np.ndarray:
     """DBSCAN of weighted points as array operations on the neighbour graph.
 
     The labels equal :class:`sklearn.cluster.DBSCAN` with ``sample_weight``:
@@ -287,7 +292,9 @@ def check_min_samples(
     return msg
 
 
-def suggest_eps(incidents: gpd.GeoDataFrame, *, min_samples: int, quantile: float | None = None) -> float:
+def suggest_eps(
+    incidents: gpd.GeoDataFrame, *, min_samples: int, quantile: float | None = None
+) -> float:
     """Suggest ``eps_m`` from the knee of the k-distance curve.
 
     For each incident, the distance to its ``min_samples``-th nearest incident
@@ -343,7 +350,9 @@ def label_incidents(
     return pd.Series(labels, index=incidents.index, name="cluster")
 
 
-def _text_codes(incidents: pd.DataFrame, column: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _text_codes(
+    incidents: pd.DataFrame, column: str, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of one text column over ``rows`` and its distinct values.
 
     Blank values (empty or only spaces) and missing ones get code -1, so every
@@ -404,6 +413,22 @@ def _joined(frame: pd.DataFrame, text: pd.Series, n_groups: int, sep: str) -> np
     return out
 
 
+def _street_codes(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Location codes mapped to street codes (the streets of :func:`hotspots.privacy.street_counts`).
+
+    Each distinct location is read once; a location with no recognisable street
+    gets code -1 (left out of the counts).
+    """
+    from hotspots.privacy import _street_key
+
+    streets = [_street_key(u) or None for u in uniques]
+    street_codes, street_uniques = pd.factorize(pd.Series(streets, dtype=object))
+    if not len(uniques):
+        return codes, np.asarray(street_uniques, dtype=object)
+    mapped = np.where(codes >= 0, street_codes[np.maximum(codes, 0)], -1)
+    return mapped.astype(np.int64), np.asarray(street_uniques, dtype=object)
+
+
 def _top_values(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int,
                 n: int = 3) -> np.ndarray:  # fmt: skip
     """Each group's ``n`` most common values as ``"value (count); ..."``.
@@ -430,7 +455,9 @@ def _mode(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: i
     rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
     pairs["rank"] = rank[pairs["code"].to_numpy()]
     pairs = pairs.sort_values(["group", "count", "rank"], ascending=[True, False, True])
-    return _first_per_group(pairs.reset_index(drop=True), n_groups, uniques[pairs["code"].to_numpy()])
+    return _first_per_group(
+        pairs.reset_index(drop=True), n_groups, uniques[pairs["code"].to_numpy()]
+    )
 
 
 def _months(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int
@@ -458,7 +485,9 @@ def _hulls(group: np.ndarray, xy: np.ndarray, n_groups: int, buffer_m: float) ->
     if len(multi) != n_groups:
         raise AssertionError("every cluster has at least one point")  # pragma: no cover
     # quad_segs=16: the smoothness of shapely's Geometry.buffer, as the maps have always had
-    return shapely.buffer(shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16)
+    return shapely.buffer(
+        shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16
+    )
 
 
 def summarise_clusters(
@@ -529,7 +558,9 @@ def _summarise(
     rows = np.flatnonzero(lab != NOISE)
     if not len(rows):
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CLUSTER_COLUMNS[:-1]})
-        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), crs=ANALYSIS_CRS)
+        return gpd.GeoDataFrame(
+            empty, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), crs=ANALYSIS_CRS
+        )
     label_values, group = np.unique(lab[rows], return_inverse=True)
     k = len(label_values)
     pts = xy[rows]
@@ -544,6 +575,7 @@ def _summarise(
             "ward": _mode(group, *codes["ward"], k),
             "top_locations": _top_values(group, *codes["location"], k),
             "top_categories": _top_values(group, *codes["category"], k),
+            "top_streets": _top_values(group, *_street_codes(*codes["location"]), k),
             "months": months,
             "first_month": first_month,
             "last_month": last_month,

@@ -41,7 +41,7 @@ from hotspots._errors import HotspotsError
 from hotspots.basemap import Basemap
 from hotspots.loader import DataSpec, load
 from hotspots.pipeline import Prepared
-from hotspots.privacy import redact_places
+from hotspots.privacy import public_points, redact_places
 from hotspots.roads import read_roads
 from webapp import results
 from webapp.selection import BOROUGH, Choices, Selection
@@ -433,8 +433,11 @@ class DataStore:
     def map_html(self, sel: Selection, *, full_places: bool = False) -> str:
         """The folium page of the selection, its scripts served from ``/static/vendor``.
 
-        The hotspot popups' place text is at street level
-        (:func:`hotspots.privacy.redact_places`) unless ``full_places`` (analysts).
+        Unless ``full_places`` (analysts), the hotspot popups' place text is at
+        street level (:func:`hotspots.privacy.redact_places`) and the heat and
+        incident points are :func:`hotspots.privacy.public_points`: police.uk's
+        map points, council cases on a 100 m grid, no point of fewer than
+        :data:`hotspots.privacy.MIN_CASES_SHOWN` cases.
         """
 
         def compute(data: Loaded) -> str:
@@ -450,10 +453,11 @@ class DataStore:
             clusters = self.tested_clusters(sel)
             # The ward layer shows ward totals for the period, whatever area is viewed.
             whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
+            incidents = results.selected_incidents(data.prepared, sel)
             m = hotspot_map(
                 self.ward_layer(whole),
                 clusters if full_places else redact_places(clusters),
-                results.selected_incidents(data.prepared, sel),
+                incidents if full_places else public_points(incidents),
                 areas=data.prepared.areas,
                 focus=self.focus_geometry(sel),
                 basemap=opts.basemap,
