@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -27,25 +28,94 @@ def _open(store: str | None, *, create: bool = True):
     return opened
 
 
+@contextlib.contextmanager
+def _writing(store: str | None):
+    """The store to write to; a GeoPackage this command made is removed again if it fails empty.
+
+    A failed first ingest (no --wards, a refused file, Ctrl-C) then leaves no
+    empty ``.gpkg`` behind to be mistaken for a store.
+    """
+    from hotspots.cli._common import resolve_store
+    from hotspots.store import default_store, is_database_url
+
+    target = resolve_store(store) or default_store()
+    path = None if is_database_url(target) else Path(target)
+    new = path is not None and not path.exists()
+    opened = _open(store)
+    try:
+        with opened:
+            yield opened
+    except BaseException:
+        if new and path.exists():
+            _remove_if_empty(path)
+        raise
+
+
+def _remove_if_empty(path: Path) -> None:
+    from hotspots.store import StoreError, open_store
+
+    try:
+        with open_store(path, create=False) as store:
+            empty = len(store.batches()) == 0
+    except StoreError:
+        return
+    if empty:
+        for leftover in (
+            path,
+            *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm")),
+        ):
+            leftover.unlink(missing_ok=True)
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option(read=False)
-@click.option("--wards", "wards_path", type=click.Path(path_type=Path),
-              help="Ward boundaries. Needed the first time (they are stored with their vintage "
-                   "and used for every later batch); a different file later is refused.")
-@click.option("--wards-vintage", metavar="YEAR",
-              help="The boundaries' vintage, e.g. 2023 [default: from an ONS WDyyCD column].")
-@click.option("--areas", "areas_path", type=click.Path(path_type=Path),
-              help="Focus areas (TOML or polygons), stored with the wards the first time.")
-@click.option("--crime-type", "crime_types", multiple=True, default=[ASB], show_default=True,
-              help="police.uk Crime type to keep (repeat for several; 'all' keeps every type).")
-@click.option("--postcodes", "postcodes_path", type=click.Path(path_type=Path),
-              help="Postcode directory for council rows with a postcode but no coordinates.")
-@click.option("--column", "column_map", multiple=True, metavar="ROLE=NAME",
-              help=f"Name a council export's column (ROLE: {', '.join(COLUMN_ROLES)}).")
+@click.option(
+    "--wards",
+    "wards_path",
+    type=click.Path(path_type=Path),
+    help="Ward boundaries. Needed the first time (they are stored with their vintage "
+    "and used for every later batch); a different file later is refused.",
+)
+@click.option(
+    "--wards-vintage",
+    metavar="YEAR",
+    help="The boundaries' vintage, e.g. 2023 [default: from an ONS WDyyCD column].",
+)
+@click.option(
+    "--areas",
+    "areas_path",
+    type=click.Path(path_type=Path),
+    help="Focus areas (TOML or polygons), stored with the wards the first time.",
+)
+@click.option(
+    "--crime-type",
+    "crime_types",
+    multiple=True,
+    default=[ASB],
+    show_default=True,
+    help="police.uk Crime type to keep (repeat for several; 'all' keeps every type).",
+)
+@click.option(
+    "--postcodes",
+    "postcodes_path",
+    type=click.Path(path_type=Path),
+    help="Postcode directory for council rows with a postcode but no coordinates.",
+)
+@click.option(
+    "--column",
+    "column_map",
+    multiple=True,
+    metavar="ROLE=NAME",
+    help=f"Name a council export's column (ROLE: {', '.join(COLUMN_ROLES)}).",
+)
 @click.option("--date-format", metavar="FORMAT", help="Force the council date format.")
-@click.option("--tolerance-m", type=float, default=None,
-              help="Ward tolerance in metres, fixed when the wards are stored [default: 100].")
+@click.option(
+    "--tolerance-m",
+    type=float,
+    default=None,
+    help="Ward tolerance in metres, fixed when the wards are stored [default: 100].",
+)
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read and check the files on a Dask cluster, one task per file; this "
                    "process writes them, one transaction per batch (the same store).")  # fmt: skip
@@ -87,7 +157,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
         from hotspots.geocode import PostcodeDirectory
 
         geocoder = PostcodeDirectory.from_csv(postcodes_path)
-    with _open(store) as opened:
+    with _writing(store) as opened:
         ingest_files = opened.ingest
         if engine == "dask":
             from hotspots.cli.dask_engine import ingest_on_dask
@@ -172,12 +242,23 @@ def fetch() -> None:
 @click.option("--force", required=True, help="police.uk force id, e.g. west-mercia.")
 @click.option("--from", "first", required=True, metavar="YYYY-MM", help="First month.")
 @click.option("--to", "last", required=True, metavar="YYYY-MM", help="Last month.")
-@click.option("--wards", "wards_path", type=click.Path(exists=True, path_type=Path),
-              help="Ward boundaries whose outline is the area asked for [default with --ingest "
-                   "and no --poly: the store's wards].")
+@click.option(
+    "--wards",
+    "wards_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Ward boundaries whose outline is the area asked for [default with --ingest "
+    "and no --poly: the store's wards].",
+)
 @click.option("--poly", help="The area as lat,lon:lat,lon:... (police.uk's poly parameter).")
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("police-uk"),
-              show_default=True, help="Folder for the CSVs (<month>-<force>-street.csv).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("police-uk"),
+    show_default=True,
+    help="Folder for the CSVs (<month>-<force>-street.csv).",
+)
 @click.option("--ingest", "then_ingest", is_flag=True, help="Then ingest the files into the store.")
 @store_option(read=False)
 @_fetch_options
@@ -202,7 +283,9 @@ def fetch_police_uk(force: str, first: str, last: str, wards_path: Path | None, 
         try:
             polygon = [tuple(float(v) for v in pt.split(",")) for pt in poly.split(":")]
         except ValueError:
-            raise click.BadParameter("give lat,lon:lat,lon:... (at least 3 points)", param_hint="--poly") from None
+            raise click.BadParameter(
+                "give lat,lon:lat,lon:... (at least 3 points)", param_hint="--poly"
+            ) from None
         if len(polygon) < 3 or any(len(p) != 2 for p in polygon):
             raise click.BadParameter("give at least 3 lat,lon points", param_hint="--poly")
     elif wards_path:
@@ -220,18 +303,28 @@ def fetch_police_uk(force: str, first: str, last: str, wards_path: Path | None, 
     for path in files:
         click.echo(f"wrote {path}")
     if then_ingest:
-        with _open(store) as opened:
+        with _writing(store) as opened:
             has_wards = opened.wards() is not None
             for result in opened.ingest(files, wards_path=None if has_wards else wards_path):
                 click.echo(result.line())
 
 
 @fetch.command("boundaries")
-@click.option("--lad", required=True, help="Local authority district code, e.g. E07000236 (Redditch).")
-@click.option("--year", required=True, type=click.IntRange(2015, 2100),
-              help="Boundary year (December release), e.g. 2023.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="GeoPackage to write [default: wards-<LAD>-<year>.gpkg].")
+@click.option(
+    "--lad", required=True, help="Local authority district code, e.g. E07000236 (Redditch)."
+)
+@click.option(
+    "--year",
+    required=True,
+    type=click.IntRange(2015, 2100),
+    help="Boundary year (December release), e.g. 2023.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="GeoPackage to write [default: wards-<LAD>-<year>.gpkg].",
+)
 @_fetch_options
 def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | None,
                      **kwargs) -> None:  # fmt: skip
