@@ -120,7 +120,7 @@ class InputLedger:
         for earlier, again in by_earlier.items():
             self.notes.append(
                 f"{name}: {_months_text(again)} was read already from {earlier}; used once "
-                f"(from {earlier}), its rows here left out"
+                "(its rows here left out)"
             )
         return ~repeated[codes] if len(codes) else np.ones(0, dtype=bool)
 
@@ -129,7 +129,7 @@ class InputLedger:
         earlier = self.council_files.get(checksum)
         if earlier is not None:
             self.notes.append(
-                f"{name}: the same file as {earlier}; used once (from {earlier}), left out"
+                f"{name}: the same file as {earlier}; used once (this copy left out)"
             )
             return False
         self.council_files[checksum] = name
@@ -146,7 +146,7 @@ class InputLedger:
             shown = ", ".join(map(str, these[:5])) + (" ..." if len(these) > 5 else "")
             self.notes.append(
                 f"{name}: {len(these):,} case(s) ({shown}) were read already from {other}; "
-                f"used once (from {other})"
+                "used once (their rows here left out)"
             )
         for ref in refs[~repeated]:
             if ref != "":
