@@ -58,20 +58,22 @@ def name_force_month(name: str) -> tuple[str, str] | None:
 def police_keys(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Each row's force and month (text) in a police.uk table read as text.
 
-    The force is the row's ``Falls within`` (else ``Reported by``), else the
-    force of the file's police.uk name, else the file itself (so that a file
-    that says nothing of its force is the same only as itself).
+    The force is the one of the file's police.uk name
+    (``2018-10-west-mercia-street.csv``, as the store names its batches), else
+    the row's ``Falls within`` (else ``Reported by``), else the file itself (so
+    that a file that says nothing of its force is the same only as itself).
+    The month is the row's ``Month``.
     """
     n = len(frame)
-    force = np.full(n, "", dtype=object)
-    for column in ("Falls within", "Reported by"):
-        if column in frame.columns:
-            codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object))
-            slugs = np.array([force_slug(u) for u in uniques] + [""], dtype=object)
-            given = slugs[codes]
-            force = np.where(force == "", given, force)
     named = name_force_month(name.split(":", 1)[-1] if ".zip:" in name else name)
-    force = np.where(force == "", named[0] if named else f"<{name}>", force)
+    force = np.full(n, named[0] if named else "", dtype=object)
+    for column in ("Falls within", "Reported by"):
+        if named or column not in frame.columns:
+            continue
+        codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object))
+        slugs = np.array([force_slug(u) for u in uniques] + [""], dtype=object)
+        force = np.where(force == "", slugs[codes], force)
+    force = np.where(force == "", f"<{name}>", force)
     if "Month" in frame.columns:
         codes, uniques = pd.factorize(frame["Month"].to_numpy(dtype=object))
         month = np.array([str(u).strip() for u in uniques] + [""], dtype=object)[codes]
@@ -128,9 +130,7 @@ class InputLedger:
         """False when an earlier council export had exactly these bytes (then noted)."""
         earlier = self.council_files.get(checksum)
         if earlier is not None:
-            self.notes.append(
-                f"{name}: the same file as {earlier}; used once (this copy left out)"
-            )
+            self.notes.append(f"{name}: the same file as {earlier}; used once (this copy left out)")
             return False
         self.council_files[checksum] = name
         return True
