@@ -151,7 +151,7 @@ def write_police_csvs(folder: Path, n: int, points, incidents) -> list[Path]:
     """One police.uk street-level CSV per month (all forces in one file per month)."""
     import pandas as pd
 
-    from hotspots.geocode import bng_to_lonlat
+    from hotspots.read.geocode import bng_to_lonlat
 
     folder.mkdir(parents=True, exist_ok=True)
     lon, lat = bng_to_lonlat(points["x"], points["y"])
@@ -238,12 +238,13 @@ def run_hotspots(folder: Path, cache: Path, n: int) -> dict:
     import geopandas as gpd
     import sklearn.cluster  # noqa: F401  (imported lazily by the library: warm it as the baseline does)
 
-    from hotspots.cluster import _summarise, _xy, dbscan_labels
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import Prepared, hotspots_for
-    from hotspots.places import tag_focus_areas
-    from hotspots.seasons import add_season_columns
-    from hotspots.wards import assign_wards, in_study_area
+    from hotspots.analysis.cluster import _summarise, _xy, dbscan_labels
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import Prepared
+    from hotspots.analysis.seasons import add_season_columns
+    from hotspots.analysis.wards import assign_wards, in_study_area
+    from hotspots.read.incidents import read_incidents
+    from hotspots.read.places import tag_focus_areas
 
     dbscan_labels(np.zeros((3, 2)), eps_m=1.0, min_samples=2)
     t["import"] = time.perf_counter() - start
@@ -273,7 +274,7 @@ def run_hotspots(folder: Path, cache: Path, n: int) -> dict:
     c.total(("read", "wards", "seasons", "cluster", "summaries"))
     peak = _rss_mb()
     del xy, labels
-    from hotspots.cluster import ClusterParams
+    from hotspots.analysis.cluster import ClusterParams
 
     prepared = Prepared(kept, int((~inside).sum()), load, wards, None)
     c.mark()
@@ -296,14 +297,14 @@ def xy_rows(frame) -> np.ndarray:
 
 def _neighbour_pairs(lon: np.ndarray, lat: np.ndarray) -> float:
     """Neighbour pairs plain DBSCAN would hold (every incident's eps-neighbours, all rows)."""
-    from hotspots.geocode import lonlat_to_bng
+    from hotspots.read.geocode import lonlat_to_bng
 
     x, y = lonlat_to_bng(lon, lat)
     return _neighbour_pairs_xy(np.column_stack([x, y]))
 
 
 def _neighbour_pairs_xy(xy: np.ndarray) -> float:
-    from hotspots.cluster import distinct_points
+    from hotspots.analysis.cluster import distinct_points
 
     _, uniq, counts = distinct_points(xy)
     from sklearn.neighbors import radius_neighbors_graph
@@ -361,7 +362,7 @@ def run_archive(folder: Path, n: int, store: str | None) -> dict:
     start = time.perf_counter()
     import pandas as pd
 
-    from hotspots.cluster import _summarise, dbscan_labels
+    from hotspots.analysis.cluster import _summarise, dbscan_labels
 
     dbscan_labels(np.zeros((3, 2)), eps_m=1.0, min_samples=2)
     t["import"] = time.perf_counter() - start

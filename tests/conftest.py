@@ -65,9 +65,9 @@ def shared_data() -> Path:
 def redditch_autumn_2018(shared_data):
     """police.uk 2018-10..2018-12 for Redditch wards, prepared (real data)."""
     from boundaries import get_path, load_wards
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import prepare
-    from hotspots.places import read_focus_areas
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
+    from hotspots.read.places import read_focus_areas
 
     load = read_incidents(sorted(POLICE.glob("2018-1*-west-mercia-street.csv")))
     return prepare(
@@ -98,9 +98,9 @@ def postgis_server():
 def demo():
     """The embedded demo borough, prepared with its wards and focus areas."""
     from boundaries import get_path, load_wards
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import prepare
-    from hotspots.places import read_focus_areas
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
+    from hotspots.read.places import read_focus_areas
 
     return prepare(
         read_incidents([get_path("demo-incidents")]),

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from shapely.geometry import Point
 
 from hotspots.cli import main
-from hotspots.geocode import lonlat_to_bng
+from hotspots.read.geocode import lonlat_to_bng
 from tests.conftest import POLICE, REDDITCH_WARDS, TOWN_CENTRE_LONLAT
 
 

@@ -11,24 +11,24 @@ import pytest
 from shapely.geometry import box
 
 from hotspots._errors import HotspotsError
-from hotspots.cluster import ClusterParams, find_clusters
-from hotspots.evaluate import (
+from hotspots.analysis.backtest import (
     accuracy_measures,
     backtest,
-    classify_pattern,
-    classify_places,
-    default_cell_m,
-    hull_cells,
     parse_window,
-    place_patterns,
-    quartic_density,
     rolling_backtest,
     select_window,
-    study_grid,
     summarise_backtest,
+)
+from hotspots.analysis.cluster import ClusterParams, find_clusters
+from hotspots.analysis.grid import (
+    default_cell_m,
+    hull_cells,
+    quartic_density,
+    study_grid,
     top_cells,
 )
-from hotspots.significance import benjamini_hochberg, cluster_significance
+from hotspots.analysis.patterns import classify_pattern, classify_places, place_patterns
+from hotspots.analysis.significance import benjamini_hochberg, cluster_significance
 
 # A 1 km square borough and a 100 m grid: 100 cells, cell i = column i % 10, row i // 10.
 BOROUGH = gpd.GeoDataFrame({"ward_name": ["Only"]}, geometry=[box(0, 0, 1000, 1000)], crs=27700)
@@ -306,7 +306,7 @@ def _sklearn_largest(pts, counts, eps_m, min_samples):
 def test_null_cluster_sizes_equal_sklearn_dbscan():
     from sklearn.neighbors import radius_neighbors_graph
 
-    from hotspots.significance import largest_clusters
+    from hotspots.analysis.significance import largest_clusters
 
     rng = np.random.default_rng(5)
     pts = rng.uniform(0, 2000, (200, 2))
@@ -319,7 +319,7 @@ def test_null_cluster_sizes_equal_sklearn_dbscan():
 
 @pytest.mark.parametrize("chunk", [4_000_000, 600])
 def test_null_simulations_in_batches_equal_sklearn_dbscan(monkeypatch, chunk):
-    import hotspots.significance as sig
+    from hotspots.analysis import significance as sig
 
     rng = np.random.default_rng(6)
     pts = np.round(rng.uniform(0, 1500, (150, 2)), -1)  # some map points share a place's neighbours
@@ -335,7 +335,7 @@ def test_null_simulations_in_batches_equal_sklearn_dbscan(monkeypatch, chunk):
 
 
 def test_chance_counts_follow_the_weights():
-    from hotspots.significance import chance_counts
+    from hotspots.analysis.significance import chance_counts
 
     counts = chance_counts(3, 1000, n_sim=50, rng=np.random.default_rng(0),
                            weights=np.array([1.0, 0.0, 3.0]))  # fmt: skip
@@ -348,7 +348,7 @@ def test_chance_counts_follow_the_weights():
 
 def test_params_file_round_trip_and_errors(tmp_path):
     from hotspots._errors import ConfigError
-    from hotspots.evaluate import read_params, write_params
+    from hotspots.analysis.tune import read_params, write_params
 
     path = write_params(tmp_path / "p.toml", ClusterParams(eps_m=150, min_samples=4),
                         notes={"metric": "pai", "train": "2018-10", "score": float("nan")})  # fmt: skip
@@ -366,7 +366,7 @@ def test_params_file_round_trip_and_errors(tmp_path):
 
 
 def test_tune_prefers_the_pair_that_predicts_the_next_window():
-    from hotspots.evaluate import tune_params
+    from hotspots.analysis.tune import tune_params
 
     # Next month's incidents sit on the 5-incident place (150,150), not the 3-incident one.
     train = points([[150, 150]] * 5 + [[850, 850]] * 3)
@@ -385,7 +385,7 @@ def test_tune_prefers_the_pair_that_predicts_the_next_window():
 
 def test_population_ons_layout_detected_and_plain_layout(tmp_path):
     from hotspots._errors import InputFileError
-    from hotspots.population import add_rates, read_population
+    from hotspots.analysis.population import add_rates, read_population
 
     wards = gpd.GeoDataFrame({"ward_code": ["E05000001", "E05000002", "E05000003"],
                               "ward_name": ["Abbey", "Batchley & Brockhill", "West"]},
@@ -423,7 +423,7 @@ def test_demo_population_matches_the_generator(tmp_path):
     import importlib.util
 
     from boundaries import get_path, load_wards
-    from hotspots.population import read_population
+    from hotspots.analysis.population import read_population
     from tests.conftest import ROOT
 
     spec = importlib.util.spec_from_file_location("make_demo_population", ROOT / "data" / "make_demo_population.py")
@@ -511,8 +511,8 @@ def test_cli_patterns_on_the_demo(tmp_path):
 
     from click.testing import CliRunner
 
+    from hotspots.analysis.patterns import PATTERNS
     from hotspots.cli import main
-    from hotspots.evaluate import PATTERNS
 
     out = tmp_path / "patterns.geojson"
     result = CliRunner().invoke(main, ["patterns", "--by", "season", "-o", str(out)])
@@ -528,8 +528,8 @@ def test_cli_patterns_on_the_demo(tmp_path):
 
 
 def test_web_app_reads_tuned_parameters(tmp_path):
+    from hotspots.analysis.tune import write_params
     from hotspots.cli.web import serve_config
-    from hotspots.evaluate import write_params
     from webapp import create_app
 
     path = write_params(tmp_path / "tuned.toml", ClusterParams(eps_m=150, min_samples=7))
@@ -549,7 +549,7 @@ def test_web_app_reads_tuned_parameters(tmp_path):
 
 def test_season_periods_are_in_time_order_on_prepared_incidents(demo):
     """Prepared season columns are categoricals: the periods must still run in time order."""
-    from hotspots.evaluate import period_labels
+    from hotspots.analysis.backtest import period_labels
 
     labels = period_labels(demo.incidents, by="season")
     first_month = demo.incidents.groupby(labels.to_numpy(), observed=True)["month"].min().astype(str)

@@ -9,16 +9,17 @@ from scipy.spatial import cKDTree
 
 from boundaries import load_wards
 from hotspots._errors import InputFileError
-from hotspots.geocode import (
+from hotspots.analysis.prepare import prepare
+from hotspots.analysis.wards import ward_table
+from hotspots.read.council import read_council_csv
+from hotspots.read.geocode import (
     OnlineGeocoder,
     PostcodeDirectory,
     geocode_queries,
     lonlat_to_bng,
     normalise_postcode,
 )
-from hotspots.incidents import read_council_csv, read_police_csv
-from hotspots.pipeline import prepare
-from hotspots.wards import ward_table
+from hotspots.read.incidents import read_police_csv
 from tests.conftest import CODEPOINT, POLICE, REDDITCH_WARDS
 
 
@@ -87,7 +88,7 @@ def test_online_geocoder_caches_and_never_repeats_a_query(tmp_path):
 
 def test_online_geocoder_waits_between_requests(tmp_path, monkeypatch):
     sleeps = []
-    monkeypatch.setattr("hotspots.geocode.time.sleep", sleeps.append)
+    monkeypatch.setattr("hotspots.read.geocode.time.sleep", sleeps.append)
     coder = OnlineGeocoder(FakeGeopy(), cache_path=tmp_path / "c.sqlite", min_delay_seconds=1.0)
     coder.geocode(["a", "b", "c"])
     assert len(sleeps) == 2 and all(0 < s <= 1.0 for s in sleeps)

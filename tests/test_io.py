@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 
 from hotspots._errors import HotspotsError
-from hotspots.cluster import ClusterParams, find_clusters
+from hotspots.analysis.cluster import ClusterParams, find_clusters
 from hotspots.io import ATTRIBUTION, atomic_path, write_layer
 
 

@@ -1,4 +1,4 @@
-"""hotspots.maps: the folium map of one selection, built from tiny hand-made data."""
+"""hotspots.draw.webmap: the folium map of one selection, built from tiny hand-made data."""
 
 from __future__ import annotations
 
@@ -12,15 +12,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from hotspots import cartography as carto
-from hotspots.assets import localized_html
-from hotspots.maps import (
-    MAX_HEAT_CELLS,
-    heat_grid,
-    hotspot_map,
-    sample_points,
-    ward_summary,
-)
+from hotspots.draw import cartography as carto
+from hotspots.draw.assets import localized_html
+from hotspots.draw.webmap import MAX_HEAT_CELLS, heat_grid, hotspot_map, sample_points, ward_summary
 
 EVIL = "<script>alert('x')</script>"
 
@@ -145,8 +139,8 @@ def test_largest_hotspot_has_one_colour_on_the_web_map_static_png_and_tasking_pd
     from PIL import Image
     from pypdf import PdfReader
 
-    from hotspots.export import MapStyle, WardLayer, map_figure, save_figure, write_sheet
-    from hotspots.tasking import tasking
+    from hotspots.draw.static import MapStyle, WardLayer, map_figure, save_figure
+    from hotspots.outputs.tasking import tasking, write_sheet
 
     sheet, clusters = tasking(demo, season="autumn", financial_year="2018-19")
     expected = carto.hotspot_classes(clusters).colour(clusters["incidents"].max())
@@ -197,8 +191,8 @@ def test_hotspot_classes_are_the_same_in_any_view_of_a_season():
 
 def test_map_labels_hotspots_and_centres_and_draws_roads(demo):
     from boundaries import get_path
-    from hotspots.pipeline import hotspots_for
-    from hotspots.roads import read_roads
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.read.roads import read_roads
 
     clusters = hotspots_for(demo, season="autumn", financial_year="2018-19")
     html = localized_html(hotspot_map(ward_summary(demo.incidents, demo.wards), clusters,
@@ -237,7 +231,7 @@ def test_ward_layer_of_the_map_counts_the_whole_period_in_area_views():
 
 def test_basemap_choices_and_their_errors(tmp_path):
     from hotspots._errors import HotspotsError
-    from hotspots.basemap import OSM_URL, resolve_basemap
+    from hotspots.draw.basemap import OSM_URL, resolve_basemap
     from tests._tiles import make_mbtiles
 
     assert resolve_basemap("none").enabled is False

@@ -5,15 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hotspots.cluster import ClusterParams
-from hotspots.pipeline import (
-    LIES_IN,
-    busiest_points,
-    find_hotspots,
-    hotspots_for,
-    hotspots_with_trend,
-)
-from hotspots.seasons import SEASONS
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.hotspots import LIES_IN, busiest_points, find_hotspots, hotspots_for
+from hotspots.analysis.seasons import SEASONS
+from hotspots.analysis.trend import hotspots_with_trend
 
 
 def _periods(prepared):
@@ -153,7 +148,7 @@ def _hull_fills(html: str) -> dict[str, str]:
 
 
 def test_a_hotspot_has_the_same_colour_in_every_view(demo):
-    from hotspots.maps import hotspot_map, ward_summary
+    from hotspots.draw.webmap import hotspot_map, ward_summary
 
     wards = ward_summary(demo.incidents, demo.wards)
     none = demo.incidents.iloc[:0]

@@ -19,16 +19,15 @@ from shapely.geometry import box
 from boundaries import get_path
 from hotspots.cli import main
 from hotspots.loader import DataSpec, load
-from hotspots.report import (
+from hotspots.outputs._slides import pdf_bytes
+from hotspots.outputs.deck import TITLES, build_deck
+from hotspots.outputs.panel import (
     PARTNERSHIP_TOTAL,
-    TITLES,
-    build_deck,
     district_sentence,
     district_table,
     incident_type_table,
-    pdf_bytes,
-    read_qualifiers,
 )
+from hotspots.read.qualifiers import read_qualifiers
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DEMO_TITLES = [

@@ -6,9 +6,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from hotspots.cluster import distinct_points
-from hotspots.incidents import read_incidents
-from hotspots.wards import assign_wards
+from hotspots.analysis.cluster import distinct_points
+from hotspots.analysis.wards import assign_wards
+from hotspots.read.incidents import read_incidents
 from tests.conftest import POLICE
 
 

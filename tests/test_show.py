@@ -70,7 +70,7 @@ def test_wards_table_has_no_rate_without_a_population():
 @pytest.fixture(scope="module")
 def marked(demo):
     """The autumn sheet with a hand-set ``significant`` column: alternate rows pass."""
-    from hotspots.tasking import tasking
+    from hotspots.outputs.tasking import tasking
 
     sheet, clusters = tasking(demo, season="autumn", financial_year="2018-19")
     assert len(sheet) >= 2, "the demo autumn sheet needs two hotspots for this test"
@@ -87,7 +87,7 @@ def _pdf_text(path) -> str:
 
 
 def test_sheet_pdf_and_html_mark_each_hotspot_and_explain_the_test(demo, marked, tmp_path):
-    from hotspots.export import CHANCE_MARKS, write_sheet
+    from hotspots.outputs.tasking import CHANCE_MARKS, write_sheet
 
     sheet, clusters = marked
     kw = {"clusters": clusters, "wards": demo.wards, "title": "Autumn sheet",
@@ -116,7 +116,7 @@ def test_sheet_pdf_and_html_mark_each_hotspot_and_explain_the_test(demo, marked,
 
 
 def _expected_sentence(season: str, fy: str) -> str:
-    from hotspots.evaluate import previous_window_accuracy
+    from hotspots.analysis.backtest import previous_window_accuracy
     from hotspots.loader import DataSpec, load
 
     out = previous_window_accuracy(load(DataSpec()), season=season, financial_year=fy)
@@ -175,8 +175,8 @@ def two_wards(tmp_path_factory):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import prepare
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
 
     def rows(date, xy, n):
         return [f"{date},Rowdy or nuisance behaviour,{X0 + xy[0]:.0f},{Y0 + xy[1]:.0f},On or near Test Street"] * n
@@ -200,9 +200,9 @@ def two_wards(tmp_path_factory):
 def test_view_accuracy_scores_the_study_area_hotspots_lying_in_the_view_by_hand(two_wards):
     import math
 
-    from hotspots.cluster import ClusterParams
-    from hotspots.evaluate import previous_window_accuracy
-    from hotspots.pipeline import hotspots_for
+    from hotspots.analysis.backtest import previous_window_accuracy
+    from hotspots.analysis.cluster import ClusterParams
+    from hotspots.analysis.hotspots import hotspots_for
 
     params = ClusterParams(eps_m=50, min_samples=5)
     kw = {"season": "winter", "financial_year": "2018-19", "params": params}
@@ -236,8 +236,9 @@ def test_view_accuracy_scores_the_study_area_hotspots_lying_in_the_view_by_hand(
                                                       ("autumn", "2018-19", ("summer", "2018-19")),
                                                       ("winter", "2017-18", ("autumn", "2017-18"))])  # fmt: skip
 def test_every_demo_view_uses_the_study_area_hotspots_lying_in_it(demo, season, fy, before):
-    from hotspots.evaluate import previous_window_accuracy
-    from hotspots.pipeline import hotspots_for, select_incidents
+    from hotspots.analysis.backtest import previous_window_accuracy
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import select_incidents
 
     views = [{"ward": w} for w in demo.wards["ward_name"]] + [{"area": a} for a in demo.areas["name"]]
     scored = 0
@@ -263,8 +264,8 @@ def test_ward_view_sentence_on_the_map_and_the_tasking_sheet(open_app, tmp_path)
 
     from click.testing import CliRunner
 
+    from hotspots.analysis.backtest import previous_window_accuracy
     from hotspots.cli import main
-    from hotspots.evaluate import previous_window_accuracy
     from hotspots.loader import DataSpec, load
 
     out = previous_window_accuracy(load(DataSpec()), season="winter", financial_year="2018-19",

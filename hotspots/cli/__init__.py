@@ -33,7 +33,7 @@ COMMANDS: dict[str, str] = {
     "export": "hotspots.cli.reports:export",
     "serve": "hotspots.cli.web:serve",
     "users": "hotspots.cli.web:users",
-    "report": "hotspots.cli.report:report",
+    "report": "hotspots.cli.deck:report",
     "demo": "hotspots.cli.analysis:demo",
     "ingest": "hotspots.cli.store:ingest",
     "check": "hotspots.cli.store:check",

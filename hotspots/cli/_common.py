@@ -18,18 +18,18 @@ import click
 if TYPE_CHECKING:
     import pandas as pd
 
-    from hotspots.cluster import ClusterParams
+    from hotspots.analysis.cluster import ClusterParams
+    from hotspots.analysis.prepare import Prepared
     from hotspots.loader import DataSpec
-    from hotspots.pipeline import Prepared
 
 log = logging.getLogger("hotspots")
 
-#: The seasons (hotspots.seasons.SEASONS; a test checks they agree) and "all".
+#: The seasons (hotspots.analysis.seasons.SEASONS; a test checks they agree) and "all".
 SEASON_NAMES = ("winter", "spring", "summer", "autumn")
 SEASON_CHOICE = click.Choice([*SEASON_NAMES, "all"], case_sensitive=False)
-#: police.uk's crime type for anti-social behaviour (hotspots.incidents.ASB).
+#: police.uk's crime type for anti-social behaviour (hotspots.read._rows.ASB).
 ASB = "Anti-social behaviour"
-#: Roles of council export columns that --column may name (hotspots.incidents.CouncilColumns).
+#: Roles of council export columns that --column may name (hotspots.read.council.CouncilColumns).
 COLUMN_ROLES = ("date", "category", "longitude", "latitude", "easting", "northing", "postcode",
                 "address", "location", "incident_id")  # fmt: skip
 
@@ -117,7 +117,7 @@ def store_option(*, read: bool) -> Callable:
 def resolve_store(store: str | None) -> str | None:
     """``--store``'s value with the default store filled in."""
     if store == DEFAULT_STORE:
-        from hotspots.store import default_store
+        from hotspots.store.address import default_store
 
         return default_store()
     return store
@@ -148,8 +148,8 @@ class Inputs:
 
     def spec(self) -> DataSpec:
         """The library's description of the data to load."""
-        from hotspots.incidents import CouncilColumns
         from hotspots.loader import DataSpec
+        from hotspots.read.council import CouncilColumns
 
         crime_types = None if "all" in self.crime_types else tuple(self.crime_types)
         return DataSpec(
@@ -237,13 +237,13 @@ def cluster_params(kwargs: dict) -> ClusterParams:
     """
     import dataclasses
 
-    from hotspots.cluster import ClusterParams
+    from hotspots.analysis.cluster import ClusterParams
 
     given = {k: kwargs[k] for k in ("eps_m", "min_samples", "hull_buffer_m")}
     path = kwargs.get("params_path")
     if not path:
         return ClusterParams(**given)
-    from hotspots.evaluate import read_params
+    from hotspots.analysis.tune import read_params
 
     ctx = click.get_current_context(silent=True)
     typed = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)

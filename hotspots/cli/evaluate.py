@@ -50,7 +50,7 @@ def _write_records(records, output: Path) -> None:
 
 
 def _write_chart(records, path: Path, title: str) -> None:
-    from hotspots.evaluate import plot_backtest
+    from hotspots.draw.charts import plot_backtest
     from hotspots.io import ATTRIBUTION, atomic_path
 
     fig = plot_backtest(records, title=title, footer=ATTRIBUTION)
@@ -100,8 +100,7 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
     import pandas as pd
 
     from hotspots._errors import HotspotsError
-    from hotspots.cli._common import progress_bar
-    from hotspots.evaluate import (
+    from hotspots.analysis.backtest import (
         COVERAGES,
         backtest,
         backtest_table,
@@ -109,7 +108,8 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
         rolling_backtest,
         select_window,
         summarise_backtest,
-    )  # fmt: skip
+    )
+    from hotspots.cli._common import progress_bar
 
     chart_suffixes = (".png", ".svg", ".pdf")
     if output.suffix.lower() in chart_suffixes:
@@ -214,10 +214,11 @@ def tune(output: Path | None, **kwargs) -> None:
           --train 2018-10 --test 2018-11 --coverage 0.03 -o redditch.toml
     """
     from hotspots._errors import HotspotsError
+    from hotspots.analysis.backtest import parse_window, select_window
+    from hotspots.analysis.cluster import ClusterParams, default_min_samples, suggest_eps
+    from hotspots.analysis.prepare import check_view, select_incidents
+    from hotspots.analysis.tune import tune_params, write_params
     from hotspots.cli._common import progress_bar
-    from hotspots.cluster import ClusterParams, default_min_samples, suggest_eps
-    from hotspots.evaluate import parse_window, select_window, tune_params, write_params
-    from hotspots.pipeline import check_view, select_incidents
 
     def numbers(text: str, cast, name: str) -> tuple:
         try:
@@ -332,15 +333,15 @@ def patterns(output: Path, by: str, season: str, financial_year: str | None, top
     After sfhotspot's hotspot_classify (persistent at 80%, emerging, former,
     intermittent), with a "diminishing" class near ArcGIS Pro's emerging hot
     spot analysis; hotspots here are DBSCAN outlines, not Gi* cells. See
-    hotspots.evaluate.classify_pattern for the comparison. The report pack's
+    hotspots.analysis.patterns.classify_pattern for the comparison. The report pack's
     "How places changed" slide shows the same table.
 
     \b
     Example:
       hotspots patterns --fy 2018-19 --season autumn -o patterns.gpkg
     """
+    from hotspots.analysis.patterns import pattern_counts, place_patterns, top_places
     from hotspots.io import write_layer
-    from hotspots.patterns import pattern_counts, place_patterns, top_places
 
     cell_m = kwargs.pop("cell_m")
     params = _params(kwargs)

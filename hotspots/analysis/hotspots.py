@@ -1,6 +1,6 @@
 """The stages joined up: what the CLI, the web app and the reports all do first.
 
-``prepare`` turns an :class:`~hotspots.incidents.IncidentLoad` into the
+``prepare`` turns an :class:`~hotspots.read._rows.IncidentLoad` into the
 analysis table (wards joined, the study area kept, season columns added);
 ``find_hotspots`` clusters one period of it and gives the view of a focus
 area or ward; ``hotspots_for`` and ``hotspots_with_trend`` are its tables.
@@ -31,125 +31,27 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import to_analysis_crs
-from hotspots.cluster import (
+from hotspots.analysis.cluster import (
     ClusterParams,
     check_min_samples,
     default_min_samples,
     label_incidents,
     summarise_clusters,
 )
-from hotspots.evaluate import NO_EARLIER_DATA, change_vs_previous, previous_financial_year
-from hotspots.geocode import bng_to_lonlat
-from hotspots.incidents import IncidentLoad
-from hotspots.places import tag_focus_areas
-from hotspots.seasons import (
-    add_season_columns,
-    as_added,
-    equals,
-    months_held,
-    months_in_common,
-    period_mask,
+from hotspots.analysis.prepare import Prepared, check_view, select_incidents
+from hotspots.analysis.seasons import (
     select_period,
 )
-from hotspots.wards import NEAREST, assign_wards, in_study_area
+from hotspots.read.geocode import bng_to_lonlat
+from hotspots.read.places import tag_focus_areas
 
 log = logging.getLogger(__name__)
 
 #: How a hotspot is placed in a ward or focus area, in every view and output.
 LIES_IN = "the ward and focus area of its busiest map point"
-#: Columns :func:`find_hotspots` adds to :data:`hotspots.cluster.CLUSTER_COLUMNS`:
+#: Columns :func:`find_hotspots` adds to :data:`hotspots.analysis.cluster.CLUSTER_COLUMNS`:
 #: the busiest map point (EPSG:27700 and WGS84).
 POINT_COLUMNS = ["point_x", "point_y", "point_lon", "point_lat"]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Incidents ready for analysis, with what was set aside.
-
-    Attributes
-    ----------
-    incidents : geopandas.GeoDataFrame
-        In the study area, EPSG:27700, with ``ward``, ``ward_match``, ``area``
-        (focus area, "" where none) and the season columns.
-    outside : int
-        Usable incidents outside the study area (not analysed).
-    load : IncidentLoad
-        What was read (counts, rejects).
-    wards : geopandas.GeoDataFrame
-        The boundaries used.
-    areas : geopandas.GeoDataFrame or None
-        The focus areas used.
-    """
-
-    incidents: gpd.GeoDataFrame
-    outside: int
-    load: IncidentLoad
-    wards: gpd.GeoDataFrame
-    areas: gpd.GeoDataFrame | None = None
-
-    @property
-    def study_area_m2(self) -> float:
-        """The wards' total area in square metres."""
-        return float(self.wards.geometry.area.sum())
-
-    def summary(self) -> str:
-        """One line: read / kept / rejected / outside the study area."""
-        nearest = int((self.incidents["ward_match"] == NEAREST).sum())
-        return (
-            f"{self.load.summary()}; outside the study area {self.outside:,}; "
-            f"in the study area {len(self.incidents):,} "
-            f"({nearest:,} just outside a ward boundary, given the nearest ward)"
-        )
-
-
-def prepare(
-    load: IncidentLoad,
-    wards: gpd.GeoDataFrame,
-    *,
-    areas: gpd.GeoDataFrame | None = None,
-    tolerance_m: float = 100.0,
-) -> Prepared:
-    """Join incidents to wards, keep the study area, add season and focus-area columns.
-
-    Examples
-    --------
-    >>> from boundaries import get_path, load_wards
-    >>> from hotspots.incidents import read_incidents
-    >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
-    >>> p.outside, len(p.incidents), p.incidents.crs.to_epsg()  # one swapped-grid row
-    (1, 6671, 27700)
-    """
-    joined = assign_wards(load.incidents, wards, tolerance_m=tolerance_m)
-    inside = in_study_area(joined)
-    kept = add_season_columns(joined.loc[inside].reset_index(drop=True))
-    kept["area"] = tag_focus_areas(kept.geometry, areas)
-    return Prepared(kept, int((~inside).sum()), load, wards, areas)
-
-
-def select_incidents(
-    incidents: gpd.GeoDataFrame,
-    *,
-    season: str | None = None,
-    financial_year: str | None = None,
-    area: str | None = None,
-    ward: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Keep a season / financial year / focus area / ward; None keeps all.
-
-    Examples
-    --------
-    >>> from boundaries import get_path, load_wards
-    >>> from hotspots.incidents import read_incidents
-    >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
-    >>> len(select_incidents(p.incidents, season="autumn", financial_year="2018-19", ward="Abbey"))
-    141
-    """
-    keep = period_mask(incidents, season=season, financial_year=financial_year)
-    if area:
-        keep &= equals(incidents["area"], area)
-    if ward:
-        keep &= equals(incidents["ward"], ward)
-    return as_added(incidents.loc[keep])  # one copy; categories: those the rows hold
 
 
 def pin_to_busiest_points(clusters: gpd.GeoDataFrame, points: pd.DataFrame) -> None:
@@ -279,7 +181,7 @@ def clusters_and_members(
 ) -> tuple[gpd.GeoDataFrame, pd.Series]:
     """Cluster incidents once; return the ranked hotspots and each incident's hotspot.
 
-    Like :func:`hotspots.cluster.find_clusters`, plus which incidents make each
+    Like :func:`hotspots.analysis.cluster.find_clusters`, plus which incidents make each
     hotspot, so nothing downstream runs DBSCAN again. ``ward`` and ``area`` are
     those of each hotspot's busiest map point (:func:`busiest_points`), which
     is also given (:data:`POINT_COLUMNS`).
@@ -290,7 +192,7 @@ def clusters_and_members(
         The incidents to cluster (all of them: a period of the whole study area).
     params : ClusterParams, optional
         DBSCAN settings; ``min_samples=None`` chooses it from these incidents
-        with :func:`hotspots.cluster.default_min_samples`.
+        with :func:`hotspots.analysis.cluster.default_min_samples`.
     areas : geopandas.GeoDataFrame, optional
         Focus areas, to name the area of incidents that have no ``area`` column.
     study_area_m2 : float, optional
@@ -299,7 +201,7 @@ def clusters_and_members(
     Returns
     -------
     clusters : geopandas.GeoDataFrame
-        :data:`hotspots.cluster.CLUSTER_COLUMNS` then :data:`POINT_COLUMNS`;
+        :data:`hotspots.analysis.cluster.CLUSTER_COLUMNS` then :data:`POINT_COLUMNS`;
         ``cluster_id`` 1, 2, ... by incidents (largest first). ``attrs``:
         ``eps_m``, ``min_samples``, ``min_samples_chosen`` (True when chosen from
         the data), ``clustered`` (incidents given) and ``all_incidents`` (every
@@ -444,33 +346,6 @@ class Hotspots:
         return self.period.loc[keep].assign(cluster_id=self.members[keep].astype(int))
 
 
-def check_view(prepared: Prepared, *, area: str | None = None, ward: str | None = None) -> None:
-    """Raise a :class:`HotspotsError` naming the choices when a focus area or ward is unknown.
-
-    Examples
-    --------
-    >>> from boundaries import get_path, load_wards
-    >>> from hotspots.incidents import read_incidents
-    >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
-    >>> check_view(p, ward="Abbey")
-    >>> check_view(p, area="Town centre")
-    Traceback (most recent call last):
-    ...
-    hotspots._errors.HotspotsError: area 'Town centre' is not one of the focus areas []; give one of them (or --areas FILE with that name)
-    """
-    if area:
-        names = [] if prepared.areas is None else list(prepared.areas["name"])
-        if area not in names:
-            raise HotspotsError(
-                f"area {area!r} is not one of the focus areas {names!r}; give one of them "
-                "(or --areas FILE with that name)"
-            )
-    if ward:
-        names = list(prepared.wards["ward_name"])
-        if ward not in names:
-            raise HotspotsError(f"ward {ward!r} is not in the ward boundaries; give one of {names!r}")
-
-
 def find_hotspots(
     prepared: Prepared,
     *,
@@ -509,8 +384,9 @@ def find_hotspots(
     Examples
     --------
     >>> from boundaries import get_path, load_wards
-    >>> from hotspots.incidents import read_incidents
-    >>> from hotspots.places import read_focus_areas
+    >>> from hotspots.read.incidents import read_incidents
+    >>> from hotspots.read.places import read_focus_areas
+    >>> from hotspots.analysis.prepare import prepare
     >>> p = prepare(read_incidents([get_path("demo-incidents")]),
     ...             load_wards(get_path("demo-wards")),
     ...             areas=read_focus_areas(get_path("demo-focus-areas")))
@@ -570,103 +446,3 @@ def hotspots_for(
     ).clusters  # fmt: skip
 
 
-def previous_period(
-    prepared: Prepared, *, season: str | None, financial_year: str | None
-) -> gpd.GeoDataFrame | None:
-    """The same season a year before in the whole study area, or None when the data has none.
-
-    Examples
-    --------
-    >>> from boundaries import get_path, load_wards
-    >>> from hotspots.incidents import read_incidents
-    >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
-    >>> len(previous_period(p, season="autumn", financial_year="2018-19")) > 0
-    True
-    >>> previous_period(p, season="autumn", financial_year="2017-18") is None
-    True
-    """
-    if not financial_year:
-        return None
-    before = previous_financial_year(financial_year)
-    whole = select_period(prepared.incidents, season=season, financial_year=before)
-    return None if whole.empty else whole
-
-
-def add_trend(
-    clusters: gpd.GeoDataFrame,
-    prepared: Prepared,
-    *,
-    season: str | None,
-    financial_year: str | None,
-) -> gpd.GeoDataFrame:
-    """Add ``previous``, ``change`` and ``trend`` against the same season a year before.
-
-    The earlier incidents counted are those of the whole study area inside each
-    hotspot's outline, so a hotspot has the same trend in every view.
-    ``attrs["compared_with"]`` names the earlier period ("autumn 2017-18") or is
-    None. When the two years do not hold the same months (a part year), both
-    are counted on the months they share (``"autumn 2017-18, Nov only (the
-    months both hold)"``) and ``attrs["months_note"]`` says what each holds.
-    """
-    attrs = dict(clusters.attrs)
-    attrs["compared_with"] = None
-    earlier = previous_period(prepared, season=season, financial_year=financial_year)
-    season_word = "" if season in (None, "all") else f"{season} "
-    out = None
-    if earlier is not None:  # like with like: only the months both years hold
-        before = previous_financial_year(financial_year)
-        now = select_period(prepared.incidents, season=season, financial_year=financial_year)
-        common, note = months_in_common(
-            now, earlier, labels=(f"{season_word}{financial_year}", f"{season_word}{before}")
-        )
-        attrs["months_note"] = note
-        if note is None:
-            out = change_vs_previous(clusters, earlier)
-            attrs["compared_with"] = f"{season_word}{before}"
-        elif common:  # count both years' incidents in each outline, on the common months
-            alike = now[now["month_num"].isin(common)]
-            counts = change_vs_previous(clusters, alike)["previous"]
-            out = change_vs_previous(
-                clusters.assign(incidents=counts), earlier[earlier["month_num"].isin(common)]
-            )
-            out["incidents"] = clusters["incidents"]
-            attrs["compared_with"] = (
-                f"{season_word}{before}, {months_held(common)} only (the months both hold)"
-            )
-    if out is None:
-        out = clusters.copy()
-        out["previous"] = pd.array([pd.NA] * len(out), dtype="Int64")
-        out["change"] = pd.array([pd.NA] * len(out), dtype="Int64")
-        out["trend"] = pd.Series([NO_EARLIER_DATA] * len(out), index=out.index, dtype=object)
-    out.attrs = attrs
-    return out
-
-
-def hotspots_with_trend(
-    prepared: Prepared,
-    *,
-    season: str | None = None,
-    financial_year: str | None = None,
-    area: str | None = None,
-    ward: str | None = None,
-    params: ClusterParams | None = None,
-) -> gpd.GeoDataFrame:
-    """Hotspots of a selection with their change against the same season a year before.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        :func:`hotspots_for`'s columns plus ``previous``, ``change`` and ``trend``
-        (see :func:`hotspots.evaluate.change_vs_previous` and :func:`add_trend`).
-        Where there is no financial year, or the data holds nothing for the same
-        season a year before, ``previous`` and ``change`` are missing and
-        ``trend`` is :data:`hotspots.evaluate.NO_EARLIER_DATA`. When the two
-        years do not hold the same months (a part year), both are counted on
-        the months they share (``"autumn 2017-18, Nov only (the months both
-        hold)"``) and ``attrs["months_note"]`` says what each holds.
-    """
-    clusters = hotspots_for(
-        prepared, season=season, financial_year=financial_year, area=area, ward=ward,
-        params=params,
-    )  # fmt: skip
-    return add_trend(clusters, prepared, season=season, financial_year=financial_year)

@@ -2,7 +2,7 @@
 
 folium writes ``<script src="https://cdn...">`` links for Leaflet, jQuery,
 Bootstrap, Font Awesome and its plugins. The maps made by
-:mod:`hotspots.maps` need only Leaflet, Leaflet.markercluster and Leaflet.heat;
+:mod:`hotspots.draw.webmap` need only Leaflet, Leaflet.markercluster and Leaflet.heat;
 those come from packages installed from PyPI with the project
 (XStatic-Leaflet, XStatic-Leaflet-MarkerCluster, and the Leaflet.heat copy
 that folium itself ships), so nothing is committed and nothing is fetched at
@@ -136,7 +136,7 @@ def _mapped(element, kind: str, table: dict[str, tuple[str, str]]) -> list[tuple
         if name not in table:
             raise HotspotsError(
                 f"{type(element).__name__} needs the asset {name!r} ({url}), which "
-                f"hotspots.assets does not serve locally; install it from a package registry and "
+                f"hotspots.draw.assets does not serve locally; install it from a package registry and "
                 f"add it to JS_FILES/CSS_FILES in hotspots/assets.py"
             )
         out.append((name, table[name]))

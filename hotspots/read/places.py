@@ -37,7 +37,7 @@ from shapely.geometry import Point, Polygon
 
 from hotspots._errors import ConfigError
 from hotspots._validate import ANALYSIS_CRS, WEB_CRS, to_analysis_crs
-from hotspots.geocode import lonlat_to_bng
+from hotspots.read.geocode import lonlat_to_bng
 
 AREA_KINDS = ("town centre", "district centre", "other")
 
@@ -114,7 +114,7 @@ def read_focus_areas(path: str | Path) -> gpd.GeoDataFrame:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     entries = config.get("area", [])
     if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: no [[area]] tables found; see hotspots.places for the format")
+        raise ConfigError(f"{path}: no [[area]] tables found; see hotspots.read.places for the format")
     rows = []
     for i, entry in enumerate(entries, start=1):
         where = f"{path} area {i}"

@@ -21,8 +21,8 @@ import shapely
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_points, to_analysis_crs
-from hotspots.geocode import bng_to_lonlat
-from hotspots.places import tag_focus_areas
+from hotspots.read.geocode import bng_to_lonlat
+from hotspots.read.places import tag_focus_areas
 
 log = logging.getLogger(__name__)
 
@@ -510,7 +510,7 @@ def summarise_clusters(
     labels : pandas.Series
         From :func:`label_incidents`, index-aligned with ``incidents``.
     areas : geopandas.GeoDataFrame, optional
-        Focus areas (:func:`hotspots.places.read_focus_areas`) to tag clusters with.
+        Focus areas (:func:`hotspots.read.places.read_focus_areas`) to tag clusters with.
     hull_buffer_m : float, default 25
         Widening of each convex hull, metres.
 

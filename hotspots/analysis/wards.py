@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from hotspots._validate import check_columns, check_points, to_analysis_crs
-from hotspots.seasons import months_held
+from hotspots.analysis.seasons import months_held
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def assign_wards(
     points = to_analysis_crs(incidents)
     polys = to_analysis_crs(wards)[["ward_code", "ward_name", "geometry"]].reset_index(drop=True)
     # police.uk snaps incidents to shared map points: join each distinct point once, broadcast.
-    from hotspots.cluster import distinct_points
+    from hotspots.analysis.cluster import distinct_points
 
     inverse, uniq, _ = distinct_points(shapely.get_coordinates(points.geometry.to_numpy()))
     geoms = gpd.GeoSeries(shapely.points(uniq), crs=polys.crs)
@@ -268,7 +268,7 @@ def ward_table(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.DataF
     ----------
     incidents : geopandas.GeoDataFrame
         With ``ward`` (from :func:`assign_wards`) and ``financial_year``
-        (from :func:`hotspots.seasons.add_season_columns`), and ``month_num``
+        (from :func:`hotspots.analysis.seasons.add_season_columns`), and ``month_num``
         or ``month`` for the part-year check; incidents outside the study
         area are ignored.
     wards : geopandas.GeoDataFrame

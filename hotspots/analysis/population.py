@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots._errors import InputFileError
-from hotspots.wards import match_ward_names
+from hotspots.analysis.wards import match_ward_names
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def add_rates(table: pd.DataFrame, population: pd.Series, *, ward_column: str = 
     """Add ``population`` and a ``rate <column>`` per count column to a ward table.
 
     Count columns are the financial-year columns of
-    :func:`hotspots.wards.ward_table` (``2018-19`` ...); the ``Grand Total``
+    :func:`hotspots.analysis.wards.ward_table` (``2018-19`` ...); the ``Grand Total``
     row's population is the sum of the wards'.
 
     Examples

@@ -17,7 +17,7 @@ QGIS and needs no server); PostGIS when the target is a ``postgresql://`` URL
 ``focus_areas``    the focus areas used (EPSG:27700)
 ``boundaries``     which boundary files those were: file, checksum, vintage
 ``incident_columns``  a columnar copy of each batch's prepared table (the
-                   loader's fast path; see :mod:`hotspots._columns`)
+                   loader's fast path; see :mod:`hotspots.store.codec`)
 ``store_info``     the store version (a counter raised by every change)
 =================  ============================================================
 
@@ -33,101 +33,43 @@ workers with the same :func:`plan_source` and writes one transaction per batch.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import hashlib
 import json
 import logging
-import os
-import re
-import sqlite3
-import struct
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from hotspots._columns import decode_frames, encode_frame
-from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS
-from hotspots.incidents import (
-    ASB,
-    INCIDENT_COLUMNS,
-    REJECT_COLUMNS,
-    IncidentLoad,
-    Source,
-    expand_sources,
-    is_police_table,
-    read_council_csv,
-    read_police_csv,
+from hotspots.read._csv import Source, expand_sources
+from hotspots.read._rows import ASB, INCIDENT_COLUMNS, REJECT_COLUMNS, IncidentLoad
+from hotspots.store.address import StoreError, default_store, describe, is_database_url
+from hotspots.store.backends import (
+    _CATEGORY,
+    _INDEXED,
+    _SCHEMA,
+    SQL_COLUMNS,
+    _GeoPackage,
+    _now,
+    _PostGIS,
+)
+from hotspots.store.codec import decode_frames, encode_frame
+from hotspots.store.ingest import (
+    ALL_TYPES,
+    IngestBoundaries,
+    IngestOptions,
+    SourcePlan,
+    _Planned,
+    _types_label,
+    file_checksum,
+    plan_source,
+    tag_incidents,
+    ward_vintage,
 )
 
 log = logging.getLogger(__name__)
-
-STORE_ENV = "HOTSPOTS_STORE"
-DATABASE_ENV = "HOTSPOTS_DATABASE_URL"
-ALL_TYPES = "all"
-_EPSG = 27700
-_POLICE_NAME_RE = re.compile(r"^(\d{4}-\d{2})-(.+)-street\.csv$", re.IGNORECASE)
-_VINTAGE_RE = re.compile(r"^(?:WD|WARD)(\d{2})CD$", re.IGNORECASE)
-#: Columns of the SQL ``incidents`` table besides fid, geom and batch_id (what QGIS and SQL see).
-SQL_COLUMNS = {
-    "incident_id": "TEXT", "source": "TEXT", "line": "INTEGER", "date": "DATETIME",
-    "date_precision": "TEXT", "month": "TEXT", "financial_year": "TEXT", "season": "TEXT",
-    "season_year": "INTEGER", "halloween": "BOOLEAN", "category": "TEXT", "location": "TEXT",
-    "lsoa_code": "TEXT", "lsoa_name": "TEXT", "ward": "TEXT", "ward_code": "TEXT",
-    "ward_match": "TEXT", "area": "TEXT", "x": "REAL", "y": "REAL",
-}  # fmt: skip
-_CATEGORY = "_crime_type"
-#: The store's table layout; a store of another layout is refused with a clear message.
-_SCHEMA = "2"
-_INDEXED = ("batch_id", "month", "financial_year", "season", "ward", "area")
-#: How much of a GeoPackage is memory-mapped while the column copies are read.
-_MMAP_BYTES = 1 << 34
-
-
-class StoreError(HotspotsError):
-    """The store cannot be opened or used as asked."""
-
-
-def default_store() -> str:
-    """The store used when none is named.
-
-    ``HOTSPOTS_STORE`` (a path or URL), else ``HOTSPOTS_DATABASE_URL`` (PostGIS),
-    else ``store.gpkg`` in the user data folder (``~/.local/share/hotspots`` on Linux).
-
-    Examples
-    --------
-    >>> import os
-    >>> os.environ[STORE_ENV] = "/tmp/x.gpkg"; default_store()
-    '/tmp/x.gpkg'
-    >>> del os.environ[STORE_ENV]
-    """
-    for name in (STORE_ENV, DATABASE_ENV):
-        if os.environ.get(name):
-            return os.environ[name]
-    from platformdirs import user_data_path
-
-    return str(user_data_path("hotspots") / "store.gpkg")
-
-
-def is_database_url(target: str | Path) -> bool:
-    """True for a ``postgresql://`` (or ``postgres://``) URL."""
-    return str(target).startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
-
-
-def describe(target: str | Path) -> str:
-    """The target for messages, with any password hidden.
-
-    Examples
-    --------
-    >>> describe("postgresql://me:secret@localhost/db")
-    'postgresql://me:***@localhost/db'
-    """
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(target))
 
 
 # --------------------------------------------------------------------------- results
@@ -165,584 +107,10 @@ class CheckResult:
         return not self.problems
 
 
-@dataclass(frozen=True)
-class _Planned:
-    key: str
-    source: str  # "police.uk" or "council"
-    force: str | None
-    month: str | None
-    file: str
-    checksum: str
-    crime_types: str
-    load: IncidentLoad
-    tagged: gpd.GeoDataFrame
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    """How an ingest reads its files (the options of :meth:`Store.ingest` past the boundaries)."""
-
-    crime_types: Sequence[str] | None = (ASB,)
-    columns: object = None
-    geocoder: object = None
-    address_geocoder: object = None
-    date_format: str | None = None
-
-
-@dataclass(frozen=True)
-class IngestBoundaries:
-    """What an ingest tags incidents with; ``new`` are boundaries to store with the first batch."""
-
-    wards: gpd.GeoDataFrame
-    areas: gpd.GeoDataFrame | None
-    tolerance_m: float
-    new: list = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SourcePlan:
-    """One file, read and tagged, ready to write (:func:`plan_source`); nothing written yet.
-
-    ``planned`` is None when the file equals its stored batch (``unchanged``),
-    and may be dropped to send only the summary (the Dask ingest keeps the
-    tables on the worker that read them until they are written).
-    """
-
-    key: str
-    file: str
-    unchanged: bool
-    counts: tuple[int, int, int]  # rows read (of the crime types), stored, rejected
-    planned: _Planned | None = None
-
-    def summary(self) -> SourcePlan:
-        """The plan without its tables."""
-        return SourcePlan(self.key, self.file, self.unchanged, self.counts)
-
-
-def plan_source(
-    src: Source,
-    *,
-    existing: dict[str, tuple[int, str, str]],
-    options: IngestOptions,
-    boundaries: IngestBoundaries,
-) -> SourcePlan:
-    """Read, check and tag one file for the store, unless it equals its stored batch.
-
-    What :meth:`Store.ingest` does for each file before it writes anything; a
-    pure function of the file and its arguments, so the Dask ingest runs it on
-    the workers (:func:`hotspots.distributed.ingest_dask`).
-
-    Parameters
-    ----------
-    src : Source
-        One file (or zip member), from :func:`hotspots.incidents.expand_sources`.
-    existing : dict
-        The store's batches (:meth:`Store.existing_batches`).
-    options : IngestOptions
-        Crime types and how council exports are read.
-    boundaries : IngestBoundaries
-        What to tag with (:meth:`Store.ingest_boundaries`).
-
-    Returns
-    -------
-    SourcePlan
-
-    Raises
-    ------
-    hotspots._errors.HotspotsError
-        If the file is not what it claims to be (as the readers raise it).
-
-    Examples
-    --------
-    >>> from boundaries import get_path, load_wards
-    >>> bounds = IngestBoundaries(load_wards(get_path("demo-wards")), None, 100.0)
-    >>> src = expand_sources([get_path("demo-incidents")])[0]
-    >>> plan = plan_source(src, existing={}, options=IngestOptions(), boundaries=bounds)
-    >>> plan.key, plan.unchanged, plan.counts
-    ('council/incidents.csv', False, (6676, 6672, 4))
-    """
-    crime_types = options.crime_types
-    data = src.read_bytes()
-    checksum = file_checksum(data)
-    head = data[:4096].decode("utf-8-sig", errors="replace").splitlines()
-    header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
-    police = is_police_table(header)
-    named = not police or _POLICE_NAME_RE.match(Path(src.member or src.name).name)
-    load = None
-    if not named:  # the batch is named by the file's contents: read them first
-        load = read_police_csv(src, crime_types=crime_types)
-    months = load.incidents["month"].unique().tolist() if load is not None else []
-    falls = _falls_within(data) if not named else []
-    key, kind, force, month = batch_identity(src, header, months, falls)
-    old = existing.get(key)
-    types_label = _types_label(crime_types)
-    unchanged = bool(old) and old[1] == checksum and (old[2] == types_label or kind == "council")
-    if unchanged:
-        return SourcePlan(key, src.name, True, (0, 0, 0))
-    if load is None:
-        if police:
-            load = read_police_csv(src, crime_types=crime_types)
-        else:
-            extra = {"date_format": options.date_format} if options.date_format else {}
-            load = read_council_csv(
-                src, columns=options.columns, geocoder=options.geocoder,
-                address_geocoder=options.address_geocoder, **extra,
-            )  # fmt: skip
-    log.info("%s (%s): %s", src.name, key, load.summary())
-    tagged = tag_incidents(load.incidents, boundaries.wards, areas=boundaries.areas,
-                           tolerance_m=boundaries.tolerance_m)  # fmt: skip
-    planned = _Planned(key, kind, force, month, src.name, checksum,
-                       types_label if police else ALL_TYPES, load, tagged)  # fmt: skip
-    return SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned)
-
-
 # --------------------------------------------------------------------------- helpers
 
 
-def file_checksum(data: bytes) -> str:
-    """SHA-256 of a file's bytes, as hex."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def batch_identity(source: Source, header: Sequence[str], table_months: Sequence[str],
-                   falls_within: Sequence[str]) -> tuple[str, str, str | None, str | None]:  # fmt: skip
-    """The batch key, source kind, force and month of one file.
-
-    A police.uk file is named by its force and month (from the police.uk file
-    name ``YYYY-MM-force-street.csv``, else from its ``Month`` and ``Falls
-    within`` columns); anything else is a council export named by its file name.
-
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> batch_identity(Source("x/2018-10-west-mercia-street.csv", Path("x")),
-    ...                ["Month", "Longitude", "Latitude", "Crime type"], [], [])
-    ('police.uk/west-mercia/2018-10', 'police.uk', 'west-mercia', '2018-10')
-    >>> batch_identity(Source("asb_cases.csv", Path("asb_cases.csv")), ["Date"], [], [])
-    ('council/asb_cases.csv', 'council', None, None)
-    """
-    name = Path(source.member or source.name).name
-    if not is_police_table(header):
-        return f"council/{name}", "council", None, None
-    match = _POLICE_NAME_RE.match(name)
-    if match:
-        month, force = match.group(1), match.group(2).lower()
-    else:
-        months = sorted({m for m in table_months if m})
-        month = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}" if months else "unknown"
-        forces = pd.Series([f for f in falls_within if f]).value_counts()
-        force = _slug(forces.index[0]) if len(forces) else "unknown-force"
-    return f"police.uk/{force}/{month}", "police.uk", force, month
-
-
-def _slug(text: str) -> str:
-    text = re.sub(r"\s+police$", "", str(text).strip(), flags=re.IGNORECASE)
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown-force"
-
-
-def ward_vintage(path: str | Path) -> str | None:
-    """The ONS vintage of a ward boundary file, from its ``WDyyCD`` column (e.g. "2013").
-
-    Examples
-    --------
-    >>> from boundaries import get_path
-    >>> ward_vintage(get_path("demo-wards")) is None or True
-    True
-    """
-    import pyogrio
-
-    try:
-        fields = [str(f) for f in pyogrio.read_info(str(path))["fields"]]
-    except Exception:  # unreadable files are reported by the boundary loader
-        return None
-    years = sorted(m.group(1) for f in fields if (m := _VINTAGE_RE.match(f)))
-    return f"20{years[-1]}" if years else None
-
-
-def tag_incidents(
-    incidents: gpd.GeoDataFrame,
-    wards: gpd.GeoDataFrame,
-    *,
-    areas: gpd.GeoDataFrame | None = None,
-    tolerance_m: float = 100.0,
-) -> gpd.GeoDataFrame:
-    """Every incident with its ward, season columns and focus area (outside ones too).
-
-    The same steps as :func:`hotspots.pipeline.prepare`, but incidents outside the
-    study area are kept (``ward_match == "outside"``), so the store holds every
-    usable row of a file and the study area can be taken later.
-    """
-    from hotspots.places import tag_focus_areas
-    from hotspots.seasons import add_season_columns
-    from hotspots.wards import assign_wards
-
-    joined = assign_wards(incidents, wards, tolerance_m=tolerance_m)
-    tagged = add_season_columns(joined.reset_index(drop=True))
-    tagged["area"] = tag_focus_areas(tagged.geometry, areas)
-    return tagged
-
-
-def _types_label(crime_types: Sequence[str] | None) -> str:
-    return ALL_TYPES if crime_types is None else "|".join(sorted(crime_types))
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _gpkg_header() -> bytes:
-    return b"GP\x00\x01" + struct.pack("<i", _EPSG)  # version 0, little-endian, no envelope
-
-
-def gpkg_points(x: np.ndarray, y: np.ndarray) -> list[bytes]:
-    """GeoPackage geometry blobs of points (EPSG:27700), built without a loop per point.
-
-    Examples
-    --------
-    >>> import shapely
-    >>> blob = gpkg_points(np.array([400000.0]), np.array([260000.0]))[0]
-    >>> shapely.from_wkb(blob[8:]).coords[0]
-    (400000.0, 260000.0)
-    """
-    rows = np.zeros(len(x), dtype=[("h", "S8"), ("bo", "u1"), ("t", "<u4"), ("x", "<f8"), ("y", "<f8")])
-    rows["h"] = _gpkg_header()
-    rows["bo"] = 1
-    rows["t"] = 1
-    rows["x"] = x
-    rows["y"] = y
-    return rows.view("V29").tolist()
-
-
-def _gpkg_geometry(geom) -> bytes:
-    import shapely
-
-    return _gpkg_header() + shapely.to_wkb(geom, byte_order=1)
-
-
-def _from_gpkg(blob: bytes):
-    import shapely
-
-    flags = blob[3]
-    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0b111]
-    return shapely.from_wkb(bytes(blob[8 + envelope :]))
-
-
 # --------------------------------------------------------------------------- backends
-
-
-class _Backend:
-    """What differs between SQLite/GeoPackage and PostGIS."""
-
-    name = ""
-    param = "?"
-
-    def q(self, sql: str) -> str:
-        return sql if self.param == "?" else sql.replace("?", "%s")
-
-    @contextlib.contextmanager
-    def reading_blobs(self) -> Iterator[None]:
-        """Around reading many large values (the column copies)."""
-        yield
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """Every read inside sees the store as of one moment (an ingest may commit meanwhile)."""
-        yield
-
-
-class _GeoPackage(_Backend):
-    name = "GeoPackage"
-
-    def __init__(self, path: Path, *, create: bool = True) -> None:
-        self.path = path
-        if path.exists() and path.is_dir():
-            raise StoreError(f"store {str(path)!r} is a folder; give a .gpkg file name")
-        new = not path.exists()
-        if new and not create:
-            raise StoreError(
-                f"there is no store at {str(path)!r}; make one with 'hotspots ingest FILE... "
-                f"--wards WARDS --store {path}' (or check --store / HOTSPOTS_STORE)"
-            )
-        if new:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = sqlite3.connect(str(path), timeout=60, isolation_level=None)
-            self.con.execute("PRAGMA foreign_keys = ON")
-            if new or not self._has("store_info"):
-                self._create()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path}: cannot be used as a hotspots store ({exc}); give a new .gpkg file name "
-                "or a store made by 'hotspots ingest'"
-            ) from None
-
-    def _has(self, table: str) -> bool:
-        row = self.con.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-        ).fetchone()
-        return row is not None
-
-    def _create(self) -> None:
-        from pyproj import CRS
-
-        if self._has("batches") or (self._has("gpkg_contents") and not self._has("gpkg_spatial_ref_sys")):
-            raise StoreError(f"{self.path}: holds tables but is not a hotspots store")
-        wkt = CRS.from_epsg(_EPSG).to_wkt("WKT1_GDAL")
-        wgs = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
-        cols = ", ".join(f"{name} {kind}" for name, kind in SQL_COLUMNS.items())
-        ddl = f"""
-        BEGIN IMMEDIATE;
-        PRAGMA application_id = 1196444487;
-        PRAGMA user_version = 10400;
-        CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
-            srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
-            organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
-        INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
-            ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian'),
-            ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic'),
-            ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{wgs}', 'longitude/latitude WGS 84'),
-            ('OSGB36 / British National Grid', 27700, 'EPSG', 27700, '{wkt}', 'metres');
-        CREATE TABLE IF NOT EXISTS gpkg_contents (
-            table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
-            description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT
-            (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE,
-            max_y DOUBLE, srs_id INTEGER REFERENCES gpkg_spatial_ref_sys(srs_id));
-        CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
-            table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
-            srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
-            CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
-            CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
-            CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
-        CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT);
-        INSERT INTO store_info VALUES ('version', '0'), ('schema', '{_SCHEMA}');
-        CREATE TABLE batches (
-            batch_id INTEGER PRIMARY KEY AUTOINCREMENT, batch_key TEXT NOT NULL UNIQUE,
-            source TEXT NOT NULL, force TEXT, month TEXT, file_name TEXT NOT NULL,
-            checksum TEXT NOT NULL, crime_types TEXT NOT NULL, rows_in_file INTEGER NOT NULL,
-            rows_read INTEGER NOT NULL, rows_stored INTEGER NOT NULL,
-            rows_rejected INTEGER NOT NULL, rows_outside INTEGER NOT NULL,
-            first_date DATETIME, last_date DATETIME, geocoded TEXT, notes TEXT,
-            loaded_at DATETIME NOT NULL);
-        CREATE TABLE incidents (
-            fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT,
-            batch_id INTEGER NOT NULL REFERENCES batches(batch_id), {cols});
-        CREATE TABLE rejects (
-            fid INTEGER PRIMARY KEY AUTOINCREMENT,
-            batch_id INTEGER NOT NULL REFERENCES batches(batch_id), source TEXT, line INTEGER,
-            reason TEXT, category TEXT, row TEXT);
-        CREATE TABLE incident_columns (
-            batch_id INTEGER PRIMARY KEY REFERENCES batches(batch_id), rows INTEGER NOT NULL,
-            data BLOB NOT NULL);
-        CREATE TABLE boundaries (
-            kind TEXT PRIMARY KEY, file_name TEXT, checksum TEXT, vintage TEXT,
-            tolerance_m REAL, attrs TEXT, loaded_at DATETIME NOT NULL);
-        CREATE TABLE wards (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY,
-            ward_code TEXT, ward_name TEXT);
-        CREATE TABLE focus_areas (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY,
-            name TEXT, kind TEXT);
-        INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
-            ('incidents', 'features', 'incidents', 'ASB incidents, prepared (hotspots)', 27700),
-            ('wards', 'features', 'wards', 'ward boundaries used', 27700),
-            ('focus_areas', 'features', 'focus_areas', 'focus areas used', 27700),
-            ('batches', 'attributes', 'batches', 'files loaded', NULL),
-            ('rejects', 'attributes', 'rejects', 'rows that could not be used', NULL);
-        INSERT INTO gpkg_geometry_columns VALUES
-            ('incidents', 'geom', 'POINT', 27700, 0, 0),
-            ('wards', 'geom', 'GEOMETRY', 27700, 0, 0),
-            ('focus_areas', 'geom', 'GEOMETRY', 27700, 0, 0);
-        """
-        ddl += "".join(
-            f"CREATE INDEX incidents_{c} ON incidents({c});\n" for c in _INDEXED
-        ) + "CREATE INDEX rejects_batch_id ON rejects(batch_id);\nCOMMIT;"
-        self.con.executescript(ddl)
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Cursor]:
-        cur = self.con.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("COMMIT")
-
-    def insert_incidents(self, cur, batch_id: int, rows: list[tuple], x, y) -> None:
-        names = ", ".join(SQL_COLUMNS)
-        marks = ", ".join("?" * (len(SQL_COLUMNS) + 2))
-        geoms = gpkg_points(x, y)
-        cur.executemany(
-            f"INSERT INTO incidents (geom, batch_id, {names}) VALUES ({marks})",
-            ((g, batch_id, *r) for g, r in zip(geoms, rows)),
-        )
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """One read transaction: an ingest's commit waits for it (a second or two)."""
-        if self.con.in_transaction:
-            yield
-            return
-        self.con.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self.con.execute("COMMIT")
-
-    @contextlib.contextmanager
-    def reading_blobs(self) -> Iterator[None]:
-        """Read through a memory map: SQLite then copies each page once, not twice."""
-        self.con.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
-        try:
-            yield
-        finally:
-            self.con.execute("PRAGMA mmap_size = 0")
-
-    def geom_param(self, geom) -> object:
-        return _gpkg_geometry(geom)
-
-    geom_sql = "?"
-    geom_select = "geom"
-
-    def read_geom(self, value):
-        return _from_gpkg(value)
-
-    def after_write(self, cur, bounds: dict[str, tuple] | None = None) -> None:
-        """Keep the GeoPackage's layer extents and change times right (QGIS zooms to them)."""
-        cur.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
-            "min_x = (SELECT MIN(x) FROM incidents), min_y = (SELECT MIN(y) FROM incidents), "
-            "max_x = (SELECT MAX(x) FROM incidents), max_y = (SELECT MAX(y) FROM incidents) "
-            "WHERE table_name = 'incidents'"
-        )
-        for table, box in (bounds or {}).items():
-            cur.execute(
-                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
-                "min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
-                (*map(float, box), table),
-            )
-
-    def close(self) -> None:
-        self.con.close()
-
-
-class _PostGIS(_Backend):
-    name = "PostGIS"
-    param = "%s"
-
-    def __init__(self, url: str) -> None:
-        try:
-            import psycopg
-        except ImportError:  # pragma: no cover - a dependency
-            raise StoreError("PostGIS stores need psycopg: pip install 'psycopg[binary]'") from None
-        self.url = url.replace("postgresql+psycopg://", "postgresql://")
-        try:
-            self.con = psycopg.connect(self.url, application_name="hotspots", autocommit=True,
-                                       connect_timeout=10)  # fmt: skip
-        except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise StoreError(
-                f"cannot connect to the PostGIS store {describe(url)} ({first}); check "
-                f"{DATABASE_ENV} / --store and that the server is running"
-            ) from None
-        has = self.con.execute("SELECT to_regclass('store_info') IS NOT NULL").fetchone()[0]
-        if not has:
-            self._create()
-
-    def _create(self) -> None:
-        import psycopg
-
-        types = {"TEXT": "TEXT", "INTEGER": "BIGINT", "DATETIME": "TIMESTAMP",
-                 "BOOLEAN": "BOOLEAN", "REAL": "DOUBLE PRECISION"}  # fmt: skip
-        cols = ", ".join(f"{name} {types[kind]}" for name, kind in SQL_COLUMNS.items())
-        try:
-            with self.con.transaction():
-                self.con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-                self.con.execute("SELECT pg_advisory_xact_lock(27700)")
-                if self.con.execute("SELECT to_regclass('store_info') IS NOT NULL").fetchone()[0]:
-                    return
-                for sql in (
-                    "CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT)",
-                    f"INSERT INTO store_info VALUES ('version', '0'), ('schema', '{_SCHEMA}')",
-                    """CREATE TABLE batches (
-                        batch_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                        batch_key TEXT NOT NULL UNIQUE, source TEXT NOT NULL, force TEXT,
-                        month TEXT, file_name TEXT NOT NULL, checksum TEXT NOT NULL,
-                        crime_types TEXT NOT NULL, rows_in_file BIGINT NOT NULL,
-                        rows_read BIGINT NOT NULL, rows_stored BIGINT NOT NULL,
-                        rows_rejected BIGINT NOT NULL, rows_outside BIGINT NOT NULL,
-                        first_date TIMESTAMP, last_date TIMESTAMP, geocoded TEXT,
-                        notes TEXT, loaded_at TIMESTAMP NOT NULL)""",
-                    f"""CREATE TABLE incidents (
-                        fid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                        batch_id BIGINT NOT NULL REFERENCES batches(batch_id), {cols},
-                        geom geometry(Point, 27700) GENERATED ALWAYS AS
-                            (ST_SetSRID(ST_MakePoint(x, y), 27700)) STORED)""",
-                    """CREATE TABLE rejects (
-                        fid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                        batch_id BIGINT NOT NULL REFERENCES batches(batch_id), source TEXT,
-                        line BIGINT, reason TEXT, category TEXT, row TEXT)""",
-                    """CREATE TABLE incident_columns (
-                        batch_id BIGINT PRIMARY KEY REFERENCES batches(batch_id),
-                        rows BIGINT NOT NULL, data BYTEA NOT NULL)""",
-                    """CREATE TABLE boundaries (kind TEXT PRIMARY KEY, file_name TEXT,
-                        checksum TEXT, vintage TEXT, tolerance_m DOUBLE PRECISION, attrs TEXT,
-                        loaded_at TIMESTAMP NOT NULL)""",
-                    """CREATE TABLE wards (fid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                        geom geometry(Geometry, 27700), ward_code TEXT, ward_name TEXT)""",
-                    """CREATE TABLE focus_areas (
-                        fid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                        geom geometry(Geometry, 27700), name TEXT, kind TEXT)""",
-                    *(f"CREATE INDEX incidents_{c} ON incidents({c})" for c in _INDEXED),
-                    "CREATE INDEX incidents_geom ON incidents USING GIST (geom)",
-                    "CREATE INDEX rejects_batch_id ON rejects(batch_id)",
-                ):
-                    self.con.execute(sql)
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"cannot set up the PostGIS store {describe(self.url)}: {exc}".strip()
-                + " (the database needs the postgis extension: CREATE EXTENSION postgis)"
-            ) from None
-
-    @contextlib.contextmanager
-    def transaction(self):
-        with self.con.transaction(), self.con.cursor() as cur:
-            cur.execute("LOCK TABLE batches IN EXCLUSIVE MODE")
-            yield cur
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """One REPEATABLE READ transaction (readers never wait for writers in PostgreSQL)."""
-        if self.con.info.transaction_status != 0:  # already in a transaction
-            yield
-            return
-        with self.con.transaction():
-            self.con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            yield
-
-    def insert_incidents(self, cur, batch_id: int, rows: list[tuple], x, y) -> None:
-        names = ", ".join(SQL_COLUMNS)
-        with cur.copy(f"COPY incidents (batch_id, {names}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row((batch_id, *r))
-
-    def geom_param(self, geom) -> object:
-        import shapely
-
-        return shapely.to_wkb(geom)
-
-    geom_sql = "ST_GeomFromWKB(%s, 27700)"
-    geom_select = "ST_AsBinary(geom)"
-
-    def read_geom(self, value):
-        import shapely
-
-        return shapely.from_wkb(bytes(value))
-
-    def after_write(self, cur, bounds: dict[str, tuple] | None = None) -> None:
-        pass
-
-    def close(self) -> None:
-        self.con.close()
 
 
 # --------------------------------------------------------------------------- the store
@@ -855,8 +223,8 @@ class Store:
             return self._tagged(outside_geometry)
 
     def _tagged(self, outside_geometry: bool) -> gpd.GeoDataFrame:
-        from hotspots.incidents import empty_incidents
-        from hotspots.wards import OUTSIDE
+        from hotspots.analysis.wards import OUTSIDE
+        from hotspots.read._rows import empty_incidents
 
         # The batches' order first, then their column copies in table order: an ORDER BY over
         # the copies themselves would sort every blob through a temporary table (most of the
@@ -892,7 +260,7 @@ class Store:
         areas_path: str | Path | None = None,
         tolerance_m: float | None = None,
     ):
-        """The stored incidents as :func:`hotspots.pipeline.prepare` gives them from the files.
+        """The stored incidents as :func:`hotspots.analysis.prepare.prepare` gives them from the files.
 
         Parameters
         ----------
@@ -907,7 +275,7 @@ class Store:
 
         Returns
         -------
-        hotspots.pipeline.Prepared
+        hotspots.analysis.prepare.Prepared
             ``incidents``, ``outside``, ``wards``, ``areas`` and the counts and
             rejects of ``load`` as from the files. ``load.incidents`` holds every
             stored incident (outside the study area too, as from the files), but
@@ -919,10 +287,10 @@ class Store:
 
     def _prepared(self, crime_types, wards_path, areas_path, tolerance_m):
         from boundaries import load_wards
-        from hotspots.pipeline import Prepared
-        from hotspots.places import read_focus_areas
-        from hotspots.seasons import as_added
-        from hotspots.wards import OUTSIDE, ward_columns_as_joined
+        from hotspots.analysis.prepare import Prepared
+        from hotspots.analysis.seasons import as_added
+        from hotspots.analysis.wards import OUTSIDE, ward_columns_as_joined
+        from hotspots.read.places import read_focus_areas
 
         batches = self.batches()
         if batches.empty:
@@ -1071,7 +439,7 @@ class Store:
         crime_types : sequence of str or None
             police.uk crime types to keep (None: all).
         columns, geocoder, address_geocoder
-            For council exports, as in :func:`hotspots.incidents.read_council_csv`.
+            For council exports, as in :func:`hotspots.read.council.read_council_csv`.
         tolerance_m : float, optional
             Ward tolerance (100 m by default; fixed when the wards are stored).
         wards_vintage : str, optional
@@ -1121,7 +489,7 @@ class Store:
             If the boundaries differ from the stored ones, or none are stored or given.
         """
         from boundaries import load_wards
-        from hotspots.places import read_focus_areas
+        from hotspots.read.places import read_focus_areas
 
         info = self.boundaries().set_index("kind")
         new_boundaries = []
@@ -1260,7 +628,7 @@ class Store:
         return int(cur.fetchone()[0])
 
     def _write_batch(self, cur, plan: _Planned, now: str) -> None:
-        from hotspots.wards import OUTSIDE
+        from hotspots.analysis.wards import OUTSIDE
 
         b = self.backend
         tagged, load = plan.tagged, plan.load
@@ -1309,16 +677,6 @@ class Store:
             b.q("INSERT INTO incident_columns (batch_id, rows, data) VALUES (?, ?, ?)"),
             (batch_id, len(tagged), encode_frame(tagged)),
         )
-
-
-def _falls_within(data: bytes) -> list[str]:
-    import io
-
-    try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, usecols=["Falls within"], keep_default_na=False)
-    except (ValueError, pd.errors.ParserError):
-        return []
-    return frame["Falls within"].tolist()
 
 
 def bulk_ingest(

@@ -380,7 +380,7 @@ def tile_mosaic(
     numpy.ndarray or None
         ``(height, width, 4)`` uint8; None when no tile covers the extent.
     """
-    from hotspots.geocode import bng_to_lonlat
+    from hotspots.read.geocode import bng_to_lonlat
 
     getter = getter or tile_getter(basemap)
     x0, y0, x1, y1 = (float(v) for v in extent)
@@ -439,7 +439,7 @@ def tiles_over(bounds, zoom: int) -> list[tuple[int, int, int]]:
     >>> len(tiles_over((403000, 266000, 405000, 268000), 12)) <= 4
     True
     """
-    from hotspots.geocode import bng_to_lonlat
+    from hotspots.read.geocode import bng_to_lonlat
 
     x0, y0, x1, y1 = (float(v) for v in bounds)
     lon, lat = bng_to_lonlat([x0, x1, x0, x1], [y0, y0, y1, y1])

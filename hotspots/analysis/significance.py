@@ -284,7 +284,7 @@ def null_largest_clusters(
     >>> null_largest_clusters(pts, 6, eps_m=15, min_samples=6, n_sim=3).tolist()  # always one cluster of all 6
     [6, 6, 6]
     """
-    from hotspots.cluster import radius_graph  # SciPy's k-d tree: no scikit-learn import
+    from hotspots.analysis.cluster import radius_graph
 
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     m = len(points)
@@ -326,9 +326,9 @@ def cluster_significance(
     Parameters
     ----------
     clusters : geopandas.GeoDataFrame
-        From :func:`hotspots.cluster.find_clusters` (its ``attrs`` carry
+        From :func:`hotspots.analysis.cluster.find_clusters` (its ``attrs`` carry
         ``eps_m`` and ``min_samples``; ``attrs["selected"]`` the incidents
-        clustered, as :func:`hotspots.pipeline.hotspots_for` sets it).
+        clustered, as :func:`hotspots.analysis.hotspots.hotspots_for` sets it).
     background : geopandas.GeoDataFrame
         All the study area's incidents (every period): their distinct
         locations are the map points where chance incidents are placed.
@@ -354,7 +354,7 @@ def cluster_significance(
     A planted cluster of 40 incidents among 300 spread over a lattice of map points:
 
     >>> import geopandas as gpd, numpy as np
-    >>> from hotspots.cluster import ClusterParams, find_clusters
+    >>> from hotspots.analysis.cluster import ClusterParams, find_clusters
     >>> lattice = np.array([(x, y) for x in range(0, 3000, 100) for y in range(0, 3000, 100)], float)
     >>> rng = np.random.default_rng(1)
     >>> xy = np.vstack([lattice[rng.integers(0, len(lattice), 260)], [[1500.0, 1500.0]] * 40])
@@ -419,17 +419,17 @@ def significance_for(
 
     Parameters
     ----------
-    prepared : hotspots.pipeline.Prepared
+    prepared : hotspots.analysis.prepare.Prepared
         The loaded data.
     clusters : geopandas.GeoDataFrame
-        From :func:`hotspots.pipeline.hotspots_for` (any view).
+        From :func:`hotspots.analysis.hotspots.hotspots_for` (any view).
     **options
         Passed to :func:`cluster_significance` (``n_sim``, ``alpha``, ``weighted``, ...).
 
     Examples
     --------
     >>> from hotspots.loader import DataSpec, load
-    >>> from hotspots.pipeline import hotspots_for
+    >>> from hotspots.analysis.hotspots import hotspots_for
     >>> demo = load(DataSpec())
     >>> found = hotspots_for(demo, season="autumn", financial_year="2018-19")
     >>> tested = significance_for(demo, found, n_sim=99)
@@ -442,8 +442,8 @@ def significance_for(
     >>> bool((tested.set_index("cluster_id").loc[in_abbey.index, "q_value"] == in_abbey).all())
     True
     """
-    from hotspots.cluster import ClusterParams
-    from hotspots.pipeline import hotspots_for
+    from hotspots.analysis.cluster import ClusterParams
+    from hotspots.analysis.hotspots import hotspots_for
 
     attrs = clusters.attrs
     whole = clusters

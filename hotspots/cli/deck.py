@@ -93,14 +93,11 @@ def report(output: Path, **kwargs) -> None:
         --wards ../shared/data/wards/wyre-forest.geojson --fy 2018-19 -o panel.pptx
     """
     from hotspots._errors import HotspotsError
-    from hotspots.export import is_demo
-    from hotspots.report import (
-        DECK_FORMATS,
-        build_deck,
-        read_district_wards,
-        read_qualifiers,
-        write_deck,
-    )
+    from hotspots.draw.notes import is_demo
+    from hotspots.outputs._slides import DECK_FORMATS, write_deck
+    from hotspots.outputs.deck import build_deck
+    from hotspots.read.districts import read_district_wards
+    from hotspots.read.qualifiers import read_qualifiers
 
     if output.suffix.lower() not in DECK_FORMATS:
         raise HotspotsError(

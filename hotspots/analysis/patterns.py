@@ -3,7 +3,7 @@
 The rules (exactly what the map layer, the tasking sheet's "Pattern" column,
 the report pack's table and ``hotspots patterns`` use):
 
-* **A place** is a square cell of the study grid (:func:`hotspots.evaluate.study_grid`:
+* **A place** is a square cell of the study grid (:func:`hotspots.analysis.grid.study_grid`:
   the shorter side of the wards' bounding box / 150, rounded to 5 m, between
   25 m and 250 m; 55 m for the demo borough, 65 m for Redditch).
 * **The periods** are the seasons of each financial year, in the order the app
@@ -20,7 +20,7 @@ the report pack's table and ``hotspots patterns`` use):
   one of their outlines, or when it holds a hotspot's busiest map point (the
   point the tasking sheet pins), so every hotspot, however small, makes at
   least one place hot.
-* **The classes** (:func:`hotspots.evaluate.classify_pattern`), over T periods,
+* **The classes** (:func:`hotspots.analysis.patterns.classify_pattern`), over T periods,
   the earlier half being the first T // 2 and the later half the rest:
   persistent (hot in at least 80% of the periods), emerging (hot in the latest
   period, never in the earlier half), former (hot in the earlier half, never in
@@ -33,7 +33,7 @@ busiest map point. For a one-season selection that cell is hot in the latest
 period, so a current hotspot is persistent, emerging or intermittent.
 
 How this compares with sfhotspot's ``hotspot_classify`` and ArcGIS Pro's
-*Emerging Hot Spot Analysis* is in :func:`hotspots.evaluate.classify_pattern`.
+*Emerging Hot Spot Analysis* is in :func:`hotspots.analysis.patterns.classify_pattern`.
 """
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots import cartography as carto
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_columns, to_analysis_crs
-from hotspots.cluster import ClusterParams
-from hotspots.evaluate import PATTERNS, Grid, classify_places, study_grid
-from hotspots.pipeline import clusters_and_members
+from hotspots.analysis import labels as place_labels
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.grid import Grid, study_grid
+from hotspots.analysis.hotspots import clusters_and_members
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def hot_cells(grid: Grid, clusters: gpd.GeoDataFrame, *, centres: gpd.GeoSeries 
 
     Parameters
     ----------
-    grid : hotspots.evaluate.Grid
+    grid : hotspots.analysis.grid.Grid
     clusters : geopandas.GeoDataFrame
         The period's hotspots (outlines; ``point_x``/``point_y`` when known).
     centres : geopandas.GeoSeries, optional
@@ -286,13 +286,13 @@ def place_patterns(
     params : ClusterParams, optional
         DBSCAN settings; ``min_samples=None`` chooses it per period, as the map does.
     cell_m : float, optional
-        Cell side; by default :func:`hotspots.evaluate.default_cell_m`.
+        Cell side; by default :func:`hotspots.analysis.grid.default_cell_m`.
     progress : callable, optional
         Wraps the list of periods (e.g. ``tqdm``).
     known : dict, optional
         Hotspots already found for some periods, by label (``"autumn 2018-19"``):
         the whole study area's, with the same ``params`` (as
-        :func:`hotspots.pipeline.find_hotspots` gives them), so that a tasking
+        :func:`hotspots.analysis.hotspots.find_hotspots` gives them), so that a tasking
         sheet does not cluster its own season twice.
 
     Returns
@@ -314,8 +314,8 @@ def place_patterns(
     Examples
     --------
     >>> from boundaries import get_path, load_wards
-    >>> from hotspots.incidents import read_incidents
-    >>> from hotspots.pipeline import prepare
+    >>> from hotspots.read.incidents import read_incidents
+    >>> from hotspots.analysis.prepare import prepare
     >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
     >>> cells = place_patterns(p.incidents, p.wards, season="autumn", financial_year="2018-19")
     >>> cells.attrs["periods"][-1], len(cells.attrs["periods"])
@@ -358,7 +358,7 @@ def place_patterns(
     places = _cell_places(used, grid.cell_of(np.column_stack([geoms.x, geoms.y])))
     places = places.reindex(table.index)
     table["incidents"] = places["incidents"].fillna(0).astype(int).to_numpy()
-    table["street"] = [carto.main_street(t) if isinstance(t, str) else "" for t in places["top_locations"]]
+    table["street"] = [place_labels.main_street(t) if isinstance(t, str) else "" for t in places["top_locations"]]
     table["ward"] = places["ward"].fillna("").to_numpy()
     table = table.rename_axis("cell").reset_index()
     table = table.sort_values(["incidents", "periods_hot", "cell"], ascending=[False, False, True],
@@ -429,7 +429,7 @@ def pattern_text(pattern: str, periods_hot: int, periods: int, by: str = "season
 
 
 def pattern_counts(cells: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Places per pattern, in :data:`~hotspots.evaluate.PATTERNS` order, with a total.
+    """Places per pattern, in :data:`~hotspots.analysis.patterns.PATTERNS` order, with a total.
 
     Examples
     --------
@@ -472,3 +472,114 @@ def top_places(cells: gpd.GeoDataFrame, n: int = 10) -> pd.DataFrame:
         .sort_values(["incidents", "periods_hot", "street"], ascending=[False, False, True])
     )  # fmt: skip
     return out.head(max(0, int(n))).reset_index(drop=True)
+
+
+#: Place patterns over consecutive periods, from :func:`classify_places`.
+PATTERNS = ("emerging", "persistent", "intermittent", "diminishing", "former")
+
+
+#: A place hot in at least this share of the periods is persistent.
+PERSISTENT_SHARE = 0.8
+
+
+def classify_pattern(hot: list[bool] | np.ndarray, *, persistent_share: float = PERSISTENT_SHARE) -> str:
+    """Name the pattern of one place's hotspot flags over consecutive periods (oldest first).
+
+    Rules, checked in this order (T periods, T >= 2; the earlier half is the
+    first ``T // 2``, the later half the rest, so the latest period is always
+    "later"):
+
+    1. never hot: ``""`` (not a hotspot place);
+    2. **persistent**: hot in at least ``persistent_share`` (80%) of the periods
+       (every period when T < 5: 4 of 4, 3 of 3, 2 of 2);
+    3. **emerging**: hot in the latest period and never in the earlier half;
+    4. **former**: hot in the earlier half and never in the later half;
+    5. **diminishing**: hot in the earlier half, not in the latest period, but
+       still in part of the later half;
+    6. **intermittent**: any other place hot at least once.
+
+    What "hot in a period" means, and which periods, is set by
+    :func:`hotspots.analysis.patterns.place_patterns`: a grid cell inside (or holding the
+    busiest map point of) one of the period's DBSCAN hotspots, over the seasons
+    of each financial year up to the selection.
+
+    **Compared with sfhotspot's** ``hotspot_classify`` (R; Ashby, CRAN
+    reference manual and ``R/hotspot_classify.R``): there a cell is hot in a
+    period when its Getis-Ord Gi* is positive with p < 0.05 (``critical_p``);
+    the *recent* periods are the last ``recent_prop`` = 20% (at least one);
+    persistent = hot in >= ``persistent_prop`` = 80% of all periods; emerging =
+    hot in < ``hotspot_prop`` = 10% of the older periods and >= 20% of the
+    recent ones; former = hot in >= 10% of the older and < 10% of the recent
+    ones; intermittent = hot in >= 10% of all periods; cold spots are
+    classified the same way. Here: the same 80% for persistent and the same
+    order (persistent, emerging, former, intermittent), but hot means lying in
+    this project's DBSCAN hotspots (no significance test: see
+    :mod:`hotspots.analysis.significance` for that), *recent* is the later half rather
+    than the last 20% (with the 8 seasons of two years, 20% is one season, and
+    one busy season would make a place "emerging"), any hot period counts
+    rather than a 10% floor, there are no cold spots, and there is a fifth
+    class, diminishing.
+
+    **Compared with ArcGIS Pro's Emerging Hot Spot Analysis** ("How Emerging
+    Hot Spot Analysis works", Space Time Pattern Mining toolbox): each bin of a
+    space-time cube is tested with Gi* (false discovery rate corrected) and each
+    location's series with the Mann-Kendall trend test, giving eight hot
+    patterns: new (hot only in the final time step), consecutive (one unbroken
+    run of hot steps ending at the final one, never hot before, < 90% hot),
+    intensifying / persistent / diminishing (hot in >= 90% of the steps, with
+    a significant upward / no / downward trend in the intensity of clustering;
+    intensifying and diminishing include the final step), sporadic (hot in the
+    final step, on and off before, < 90%, never cold), oscillating (the same,
+    but cold in some step) and historical (not hot in the final step, hot in
+    >= 90% of the others). Here emerging covers ArcGIS's new and most of its
+    consecutive hot spots; persistent uses 80% and no trend test (ArcGIS's
+    intensifying, persistent and diminishing all fall in it); former is close
+    to historical without its 90% floor; intermittent covers sporadic and
+    oscillating. **Diminishing here is not ArcGIS's diminishing**: ArcGIS's is
+    a place still hot in the final step whose clustering weakens; ours is a
+    place that has dropped out of the latest period's hotspots after being hot
+    in both halves. Counts within a period (intensity) are not used.
+
+    Examples
+    --------
+    >>> [classify_pattern(h) for h in ([1, 1], [0, 1], [1, 0], [0, 0])]
+    ['persistent', 'emerging', 'former', '']
+    >>> [classify_pattern(h) for h in ([0, 1, 1], [1, 1, 0], [1, 0, 0], [0, 1, 0], [1, 0, 1])]
+    ['emerging', 'diminishing', 'former', 'intermittent', 'intermittent']
+    >>> classify_pattern([1, 1, 0, 1, 1])
+    'persistent'
+    """
+    flags = np.asarray(hot, dtype=bool)
+    t = len(flags)
+    if t < 2:
+        raise HotspotsError(f"a pattern needs two or more periods; got {t}")
+    if not flags.any():
+        return ""
+    earlier, later = flags[: t // 2], flags[t // 2 :]
+    if flags.mean() >= persistent_share - 1e-9:
+        return "persistent"
+    if flags[-1] and not earlier.any():
+        return "emerging"
+    if earlier.any() and not later.any():
+        return "former"
+    if earlier.any() and not flags[-1]:
+        return "diminishing"
+    return "intermittent"
+
+
+def classify_places(flags: pd.DataFrame, *, persistent_share: float = PERSISTENT_SHARE) -> pd.Series:
+    """:func:`classify_pattern` for every row of a place-by-period table of hotspot flags.
+
+    The rules depend only on the row's pattern of flags, so each distinct
+    pattern is named once and the answer broadcast to the places.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"2018-10": [1, 0, 1], "2018-11": [1, 1, 0]}, index=["a", "b", "c"])
+    >>> classify_places(f).tolist()
+    ['persistent', 'emerging', 'former']
+    """
+    values = flags.to_numpy(dtype=bool)
+    uniq, inverse = np.unique(values, axis=0, return_inverse=True)
+    names = np.array([classify_pattern(u, persistent_share=persistent_share) for u in uniq], dtype=object)
+    return pd.Series(names[inverse.ravel()], index=flags.index, name="pattern")

@@ -3,7 +3,7 @@
 The map of one selection has, as layers an officer can switch on and off:
 
 * **Hotspots**: cluster outlines (class ``hotspot-hull``) coloured by incident
-  count on the colour-blind-safe classes of :mod:`hotspots.cartography`, with a
+  count on the colour-blind-safe classes of :mod:`hotspots.draw.cartography`, with a
   popup each (incidents, share, top locations and categories, months, ward,
   change against the same season a year before), and a label "rank + main
   street" (``1 Unicorn Hill``) so the map reads with no basemap;
@@ -13,7 +13,7 @@ The map of one selection has, as layers an officer can switch on and off:
   population is known), always with outlines and name labels;
 * **How places changed** (``patterns=``, off until switched on): the grid
   cells hot in any season up to the selected one, coloured by their pattern
-  (:mod:`hotspots.patterns`; Okabe-Ito colours of :mod:`hotspots.cartography`,
+  (:mod:`hotspots.analysis.patterns`; Okabe-Ito colours of :mod:`hotspots.draw.cartography`,
   a legend row per class), with a tooltip naming the class and the seasons the
   place was hot; neighbouring cells with the same history are drawn as one shape;
 * **Roads** (``roads=``): street lines and names from street zoom;
@@ -24,9 +24,9 @@ The map of one selection has, as layers an officer can switch on and off:
   borough" button, zoom limited to the study area, and a message on the page
   when basemap tiles fail to load.
 
-Basemap tiles come from a :class:`hotspots.basemap.Basemap` (none by default). Render with
-:func:`hotspots.assets.localized_html` (web app) or
-:func:`hotspots.assets.standalone_html` (one file).
+Basemap tiles come from a :class:`hotspots.draw.basemap.Basemap` (none by default). Render with
+:func:`hotspots.draw.assets.localized_html` (web app) or
+:func:`hotspots.draw.assets.standalone_html` (one file).
 """
 
 from __future__ import annotations
@@ -41,24 +41,30 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
 from folium.plugins import FastMarkerCluster, HeatMap
 
-from hotspots import cartography as carto
 from hotspots._validate import WEB_CRS, check_columns, to_analysis_crs
-from hotspots.basemap import EMPTY_PNG_B64, Basemap
-from hotspots.geocode import bng_to_lonlat
-from hotspots.population import rate_per_1000
-from hotspots.roads import clip_roads, name_points
-from hotspots.wards import ward_counts
+from hotspots.analysis import labels as place_labels
+from hotspots.analysis.population import rate_per_1000
+from hotspots.analysis.wards import ward_counts
+from hotspots.draw import cartography as carto
+from hotspots.draw._leaflet import (
+    _CSS,
+    POINT_CALLBACK,
+    Attribution,
+    Basemap_,
+    LazyPatterns,
+    Legend,
+    Navigation,
+    Roads,
+)
+from hotspots.draw.basemap import Basemap
+from hotspots.read.geocode import bng_to_lonlat
+from hotspots.read.roads import clip_roads, name_points
 
 #: Heat cells are this many metres across, doubled until there are at most MAX_HEAT_CELLS.
 HEAT_CELL_M = 75.0
 MAX_HEAT_CELLS = 4000
-POINT_CALLBACK = """function (row) {
-    return L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: 4, weight: 1, color: "#222222", fillColor: "#ffffff", fillOpacity: 0.9});
-}"""
 
 
 # --------------------------------------------------------------------------- data for layers
@@ -193,346 +199,6 @@ def change_text(row: pd.Series) -> str:
 # --------------------------------------------------------------------------- map pieces
 
 
-class Legend(MacroElement):
-    """A legend control (class ``hotspot-legend``) built from cartography legend entries."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var legend = L.control({position: "bottomright"});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("details", "hotspot-legend");
-                div.open = true;
-                div.innerHTML = "<summary>Legend</summary>" + {{ this.html | tojson }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-            // A section that belongs to a layer shows while that layer is on.
-            var show = function (name, on) {
-                legend.getContainer().querySelectorAll("[data-layer]").forEach(function (s) {
-                    if (s.getAttribute("data-layer") === name) { s.hidden = !on; }
-                });
-            };
-            {{ this._parent.get_name() }}.on("overlayadd", function (e) { show(e.name, true); });
-            {{ this._parent.get_name() }}.on("overlayremove", function (e) { show(e.name, false); });
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, entries: list[carto.LegendEntry], notes: list[str]):
-        super().__init__()
-        self._name = "Legend"
-        self.html = legend_html(entries, notes)
-
-
-def legend_html(entries: list[carto.LegendEntry], notes: list[str]) -> str:
-    """The legend's HTML: a heading per section, a swatch and label per entry.
-
-    Examples
-    --------
-    >>> e = [carto.LegendEntry("Map", "Road", "line", ("#888888",))]
-    >>> "<h4>Map</h4>" in legend_html(e, ["note"])
-    True
-    """
-    parts, section, in_layer = [], None, False
-    for entry in entries:
-        if entry.section != section:
-            section = entry.section
-            if in_layer:
-                parts.append("</div>")
-            # A layer that starts off (place patterns) has its section shown only while it is on.
-            in_layer = section.startswith(carto.PATTERN_LAYER)
-            if in_layer:
-                parts.append(f'<div data-layer="{html.escape(carto.PATTERN_LAYER)}" hidden>')
-            parts.append(f"<h4>{html.escape(section)}</h4>")
-        colour = entry.colours[0] if entry.colours else "transparent"
-        if entry.kind == "fill":
-            swatch = f'<i style="background:{colour}"></i>'
-        elif entry.kind == "gradient":
-            stops = ",".join(entry.colours)
-            swatch = f'<i class="ramp" style="background:linear-gradient(to right,{stops})"></i>'
-        elif entry.kind in ("line", "dashed"):
-            style = "dashed" if entry.kind == "dashed" else "solid"
-            swatch = f'<i class="line" style="border-top:2px {style} {colour}"></i>'
-        elif entry.kind in ("outline", "outline-dashed"):  # the chance test's hotspot outlines
-            look = carto.chance_style(entry.kind == "outline")
-            border = "dashed" if "dashArray" in look else "solid"
-            fill = entry.colours[1] if len(entry.colours) > 1 else "#ffffff"
-            rgb = ",".join(str(int(fill[i : i + 2], 16)) for i in (1, 3, 5))
-            swatch = (f'<i class="{entry.kind}" style="border:2px {border} {colour};'
-                      f'background:rgba({rgb},{look["fillOpacity"]})"></i>')  # fmt: skip
-        else:
-            swatch = ""
-        parts.append(f"<div>{swatch}{html.escape(entry.label)}</div>")
-    if in_layer:
-        parts.append("</div>")
-    parts.extend(f"<p>{html.escape(n)}</p>" for n in notes)
-    return "".join(parts)
-
-
-class Attribution(MacroElement):
-    """Put the data licence in Leaflet's attribution control, with no link to leafletjs.com."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
-        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text | tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._name = "Attribution"
-        self.text = text
-
-
-class Basemap_(MacroElement):
-    """The basemap tile layer, with a message on the page when its tiles fail to load."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent.get_name() }};
-            var options = {
-                attribution: {{ this.attribution | tojson }},
-                minZoom: 0, maxZoom: 19, maxNativeZoom: {{ this.max_native }},
-                className: "basemap-tiles"
-            };
-            var embedded = {{ this.embedded | tojson }};
-            var tiles;
-            if (embedded) {  // a one-file map: the tiles travel inside the page
-                var Embedded = L.TileLayer.extend({
-                    getTileUrl: function (c) {
-                        return embedded[c.z + "/" + c.x + "/" + c.y] || {{ this.empty | tojson }};
-                    }
-                });
-                tiles = new Embedded("", options).addTo(map);
-            } else {
-                tiles = L.tileLayer({{ this.url | tojson }}, options).addTo(map);
-            }
-            window.hotspotsBasemap = tiles;
-            var loaded = 0, failed = 0;
-            var box = L.DomUtil.create("div", "tiles-failed", map.getContainer());
-            box.setAttribute("role", "status");
-            box.style.display = "none";
-            tiles.on("tileload", function () { loaded += 1; });
-            tiles.on("tileerror", function () { failed += 1; });
-            tiles.on("load", function () {
-                if (failed > 0 && loaded === 0) {
-                    box.textContent = "Basemap tiles could not be loaded from " +
-                        {{ this.source | tojson }} + ". The hotspots, wards" +
-                        {{ this.roads_note | tojson }} + " are still shown.";
-                    box.style.display = "block";
-                } else if (loaded > 0) {
-                    box.style.display = "none";
-                }
-                loaded = 0; failed = 0;
-            });
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, url: str | dict, attribution: str, *, source: str, max_native: int,
-                 roads: bool):  # fmt: skip
-        super().__init__()
-        self._name = "Basemap"
-        self.embedded = url if isinstance(url, dict) else None
-        if self.embedded:
-            max_native = max(int(k.split("/")[0]) for k in self.embedded)
-        self.empty = EMPTY_TILE
-        self.url = "" if self.embedded is not None else url
-        self.attribution = attribution
-        self.source = source
-        self.max_native = int(max_native)
-        self.roads_note = " and streets" if roads else ""
-
-
-class Roads(MacroElement):
-    """Street lines and names, drawn from :data:`hotspots.cartography.ROAD_MIN_ZOOM` in."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent.get_name() }};
-            map.createPane("roads");
-            map.getPane("roads").style.zIndex = 420;
-            map.getPane("roads").style.pointerEvents = "none";
-            var lines = L.geoJSON({{ this.lines | tojson }}, {
-                pane: "roads", interactive: false,
-                style: function (f) {
-                    return {color: {{ this.colour | tojson }}, opacity: 0.95,
-                            weight: f.properties.kind === "main" ? 4 : 2.5};
-                }
-            });
-            var names = L.layerGroup([], {pane: "roads"});
-            {{ this.names | tojson }}.forEach(function (n) {
-                var icon = L.divIcon({className: "road-name", iconSize: [0, 0],
-                    html: '<span style="transform: translate(-50%, -50%) rotate(' + (-n[3]) +
-                          'deg)">' + n[2] + '</span>'});
-                L.marker([n[0], n[1]], {icon: icon, interactive: false, keyboard: false,
-                                        pane: "roads"}).addTo(names);
-            });
-            var group = L.layerGroup([lines, names]);
-            function update() {
-                var street = map.getZoom() >= {{ this.min_zoom }};
-                if (street) { group.addTo(map); } else { map.removeLayer(group); }
-                // Ward fills fade at street zoom, so streets and hotspot colours read true.
-                L.DomUtil[street ? "addClass" : "removeClass"](map.getContainer(), "street-zoom");
-            }
-            map.on("zoomend", update);
-            map.whenReady(update);
-            window.hotspotsRoads = group;
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, lines: dict, names: list, *, min_zoom: int = carto.ROAD_MIN_ZOOM):
-        super().__init__()
-        self._name = "Roads"
-        self.lines = lines
-        self.names = names
-        self.colour = carto.ROAD_COLOUR
-        self.min_zoom = int(min_zoom)
-
-
-class Navigation(MacroElement):
-    """A "Whole borough" button, zoom kept to the study area, popups that give the view back."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent.get_name() }};
-            var home = L.latLngBounds({{ this.home | tojson }});
-            var reset = L.control({position: "topleft"});
-            reset.onAdd = function () {
-                var a = L.DomUtil.create("a", "reset-view leaflet-bar");
-                a.href = "#"; a.setAttribute("role", "button");
-                a.title = {{ this.label | tojson }};
-                a.textContent = {{ this.label | tojson }};
-                L.DomEvent.disableClickPropagation(a);
-                L.DomEvent.on(a, "click", function (e) {
-                    L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e);
-                    map.closePopup(); map.fitBounds(home);
-                });
-                return a;
-            };
-            reset.addTo(map);
-            // Leaflet focuses the map on mousedown (for the keyboard); when the map's frame is
-            // partly off screen that scrolls the page between mousedown and click, so the click
-            // lands elsewhere. Focus without scrolling.
-            if (map.keyboard) {
-                map.keyboard._onMouseDown = function () {
-                    if (!this._focused) { this._map._container.focus({preventScroll: true}); }
-                };
-            }
-            map.whenReady(function () {
-                map.setMinZoom(Math.max(map.getBoundsZoom(home) - 1, 0));
-                map.setMaxBounds(home.pad(0.6));
-            });
-            map.options.maxBoundsViscosity = 0.8;
-            // A popup may pan the map to fit; closing it puts the view back.
-            // (Leaflet pans before it fires popupopen; a drag by the user keeps its view.)
-            var before = null, panned = false;
-            map.on("autopanstart", function () { panned = true; });
-            map.on("dragstart zoomstart", function () { if (!map._popup) { panned = false; } });
-            map.on("drag", function () { panned = false; });
-            map.on("mousedown touchstart", function () { before = map.getCenter(); });
-            map.on("popupclose", function () {
-                if (panned && before) { map.panTo(before); }
-                panned = false;
-            });
-            // Hotspot labels that would overlap a higher-ranked one are lifted above it.
-            function placeLabels() {
-                var divs = Array.prototype.slice.call(
-                    map.getContainer().querySelectorAll(".hotspot-label div"));
-                divs.sort(function (a, b) { return parseInt(a.textContent, 10) -
-                                                   parseInt(b.textContent, 10); });
-                function lift(d, px) {
-                    d.style.transform = "translate(-50%, -100%) translateY(" + (-px) + "px)";
-                }
-                divs.forEach(function (d) { lift(d, 0); });
-                var placed = [];
-                function hits(r) {
-                    return placed.some(function (p) {
-                        return r.left < p.right && r.right > p.left &&
-                               r.top < p.bottom && r.bottom > p.top;
-                    });
-                }
-                divs.forEach(function (d) {
-                    var r = d.getBoundingClientRect(), up = 0, tries = 0;
-                    while (r.width && hits(r) && tries < 8) {
-                        up += r.height + 2; tries += 1;
-                        lift(d, up);
-                        r = d.getBoundingClientRect();
-                    }
-                    placed.push(r);
-                });
-                window.hotspotsLabelsPlaced = (window.hotspotsLabelsPlaced || 0) + 1;
-            }
-            map.on("zoomend overlayadd", placeLabels);
-            map.whenReady(function () { setTimeout(placeLabels, 0); });
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, home: list[list[float]], label: str = "Whole borough"):
-        super().__init__()
-        self._name = "Navigation"
-        self.home = home
-        self.label = label
-
-
-_CSS = """<style>
-.pattern-tip { width: 300px; white-space: normal; border-collapse: collapse; }
-.pattern-tip th { text-align: left; vertical-align: top; padding-right: 8px; }
-.hotspot-legend { background: rgba(255,255,255,0.94); padding: 6px 9px; font: 12px/1.4 sans-serif;
-  border-radius: 4px; box-shadow: 0 0 4px rgba(0,0,0,0.35); max-width: 250px;
-  max-height: 60vh; overflow-y: auto; }
-.hotspot-legend h4 { margin: 5px 0 2px; font-size: 12px; }
-.hotspot-legend p { margin: 4px 0 0; color: #333; }
-.hotspot-legend i { display: inline-block; width: 16px; height: 12px; margin-right: 6px;
-  vertical-align: middle; border: 1px solid #555; }
-.hotspot-legend i.ramp { width: 46px; }
-.hotspot-legend i.line { height: 0; border-left: 0; border-right: 0; border-bottom: 0;
-  margin-bottom: 3px; }
-.ward-label div { font: bold 11px sans-serif; color: #222; text-align: center; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }
-.centre-label div { font: italic bold 12px sans-serif; color: #000; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }
-.hotspot-label div { display: inline-block; font: bold 12px sans-serif; color: #111;
-  background: rgba(255,255,255,0.92); border: 1px solid #333; border-radius: 3px;
-  padding: 0 4px; white-space: nowrap; pointer-events: none; transform: translate(-50%, -100%); }
-.hotspot-label-chance div { border-style: dashed; font-weight: normal; }
-.road-name span { position: absolute; font: italic 12px sans-serif; color: #2b2b2b;
-  white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
-.leaflet-popup-content { min-width: 260px; max-width: 380px; font: 13px/1.4 sans-serif; }
-.leaflet-popup-content table { width: 100%; }
-.leaflet-popup-content th { text-align: left; padding-right: 6px; vertical-align: top; }
-.reset-view { background: #fff; padding: 4px 8px; font: bold 12px sans-serif; color: #222;
-  text-decoration: none; display: block; }
-.tiles-failed { position: absolute; z-index: 1000; top: 10px; left: 50%;
-  transform: translateX(-50%); background: #fff3cd; color: #4d3800; border: 1px solid #b38f00;
-  padding: 6px 10px; font: 13px sans-serif; border-radius: 4px; max-width: 70%; }
-.hotspot-legend summary { font-weight: bold; cursor: pointer; }
-.street-zoom path.ward-area { fill-opacity: 0.12; }
-.leaflet-container { background: #f4f4f1; }
-</style>"""
-#: A transparent 1x1 PNG for tiles a one-file map does not hold.
-EMPTY_TILE = f"data:image/png;base64,{EMPTY_PNG_B64}"
-
-
 def _lat_lon(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     pts = gpd.GeoSeries(geoms, crs=geoms.crs).to_crs(WEB_CRS)
     return np.round(pts.y.to_numpy(), 6), np.round(pts.x.to_numpy(), 6)
@@ -551,8 +217,8 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, cart
     aliases = ["Hotspot", "Incidents", "Share of selection", "Top locations", "Top categories",
                "Months", "Ward", "Focus area", "Change vs same season last year"]  # fmt: skip
     extra = ["_fill"]
-    if "significant" in frame.columns:  # hotspots.significance: Monte Carlo p, BH FDR
-        from hotspots.significance import chance_text
+    if "significant" in frame.columns:  # hotspots.analysis.significance: Monte Carlo p, BH FDR
+        from hotspots.analysis.significance import chance_text
 
         sims, alpha = clusters.attrs.get("simulations", 999), clusters.attrs.get("alpha", 0.05)
         frame["chance_text"] = [
@@ -598,7 +264,7 @@ def _hotspot_labels(clusters: gpd.GeoDataFrame) -> folium.FeatureGroup:
     lat, lon = _lat_lon(tops)
     # A hotspot that is not more than chance gets a dashed label box, as its dashed outline.
     chance = (~hulls["significant"].fillna(True).astype(bool)).tolist() if "significant" in hulls else [False] * len(hulls)
-    for y, x, text, weak in zip(lat, lon, carto.hotspot_labels(hulls), chance):
+    for y, x, text, weak in zip(lat, lon, place_labels.hotspot_labels(hulls), chance):
         folium.Marker(
             [float(y), float(x)],
             icon=folium.DivIcon(html=f"<div>{html.escape(text)}</div>", icon_size=(0, 0),
@@ -615,7 +281,7 @@ def pattern_features(patterns: gpd.GeoDataFrame) -> dict:
     Cells with the same pattern and the same periods hot are dissolved into one
     (multi)polygon, so the page carries each history once. Properties:
     ``pattern``, ``hot_count`` ("7 of 8 seasons"), ``hot_in`` (the periods),
-    ``places`` (cells) and ``_fill`` (:data:`hotspots.cartography.PATTERN_COLOURS`).
+    ``places`` (cells) and ``_fill`` (:data:`hotspots.draw.cartography.PATTERN_COLOURS`).
 
     Examples
     --------
@@ -665,63 +331,6 @@ def _pattern_layer(patterns: gpd.GeoDataFrame) -> folium.FeatureGroup:
                                       style="white-space: normal; width: 300px;"),
     ).add_to(group)  # fmt: skip
     return group
-
-
-class LazyPatterns(MacroElement):
-    """Fill the (empty) pattern layer from ``url`` the first time it is switched on.
-
-    The web app's way: a map costs nothing for the layer until someone asks for
-    it. The squares are styled and given tooltips as :func:`_pattern_layer` does;
-    if the request fails, the layer says so in a tooltip-free note on the map.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var group = {{ this._parent.get_name() }}, map = {{ this.map_name }}, asked = false;
-            var esc = function (v) { var d = document.createElement("div");
-                d.textContent = v == null ? "" : String(v); return d.innerHTML; };
-            map.on("overlayadd", function (e) {
-                if (e.layer !== group || asked) { return; }
-                asked = true;
-                fetch({{ this.url | tojson }}, {credentials: "same-origin"})
-                    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-                    .then(function (doc) {
-                        L.geoJSON(doc, {
-                            style: function (f) { return {className: "pattern-cell",
-                                color: {{ this.outline | tojson }}, weight: 0.6,
-                                fillColor: f.properties._fill, fillOpacity: {{ this.opacity }}}; },
-                            onEachFeature: function (f, layer) {
-                                var p = f.properties;  // pattern and hot_in arrive escaped
-                                layer.bindTooltip("<table class='pattern-tip'><tr><th>Pattern</th><td>"
-                                    + p.pattern + "</td></tr><tr><th>Hot</th><td>" + esc(p.hot_count)
-                                    + "</td></tr><tr><th>When hot</th><td>" + p.hot_in
-                                    + "</td></tr></table>", {sticky: true});
-                                layer.on("mouseover", function () { layer.setStyle({weight: 2}); });
-                                layer.on("mouseout", function () { layer.setStyle({weight: 0.6}); });
-                            }
-                        }).addTo(group);
-                    })
-                    .catch(function (err) {
-                        asked = false;
-                        L.popup().setLatLng(map.getCenter()).setContent(
-                            "How places changed could not be loaded (" + esc(err.message)
-                            + "); try again.").openOn(map);
-                    });
-            });
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, url: str, map_name: str):
-        super().__init__()
-        self._name = "LazyPatterns"
-        self.url = url
-        self.map_name = map_name
-        self.outline = carto.PATTERN_OUTLINE
-        self.opacity = carto.PATTERN_WEB_OPACITY
 
 
 def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str, carto.Classes]:
@@ -817,7 +426,7 @@ def road_features(
     Examples
     --------
     >>> from boundaries import get_path
-    >>> from hotspots.roads import read_roads
+    >>> from hotspots.read.roads import read_roads
     >>> lines, names = road_features(read_roads(get_path("demo-roads")), (403000, 266000, 405000, 268000))
     >>> len(lines["features"]) > 0, any(n[2] == "Unicorn Hill" for n in names)
     (True, True)
@@ -866,24 +475,24 @@ def hotspot_map(
     ward_stats : geopandas.GeoDataFrame
         From :func:`ward_summary` (outlines, counts, rates).
     clusters : geopandas.GeoDataFrame
-        From :func:`hotspots.pipeline.hotspots_for`, optionally with the
+        From :func:`hotspots.analysis.hotspots.hotspots_for`, optionally with the
         ``previous``/``change``/``trend`` columns of
-        :func:`hotspots.evaluate.change_vs_previous`.
+        :func:`hotspots.analysis.trend.change_vs_previous`.
     incidents : geopandas.GeoDataFrame
         The selection's incidents (for the heat grid and the capped points).
     areas : geopandas.GeoDataFrame, optional
         Focus areas (``name``, ``kind``) to outline and label.
     focus : shapely geometry, optional
         EPSG:27700 shape the view fits (a ward or focus area); the wards when None.
-    basemap : hotspots.basemap.Basemap, optional
+    basemap : hotspots.draw.basemap.Basemap, optional
         Tiles under the map (none by default).
     tile_url : str or dict, optional
         Where the browser gets a local file's tiles: the web app's
         ``/tiles/{z}/{x}/{y}.png`` route, or the tiles themselves
-        (``{"z/x/y": data URI}``, :func:`hotspots.basemap.embedded_tiles`) for
+        (``{"z/x/y": data URI}``, :func:`hotspots.draw.basemap.embedded_tiles`) for
         a one-file map.
     roads : geopandas.GeoDataFrame, optional
-        Streets (:func:`hotspots.roads.read_roads`), drawn with their names
+        Streets (:func:`hotspots.read.roads.read_roads`), drawn with their names
         from street zoom.
     tiles_url, tiles_attribution : str, optional
         A tile URL template and its attribution (the older way to give a basemap).
@@ -892,7 +501,7 @@ def hotspot_map(
     caption : str, optional
         A line for the legend, e.g. the selection.
     patterns : geopandas.GeoDataFrame, optional
-        :func:`hotspots.patterns.place_patterns` up to the selection: the "How
+        :func:`hotspots.analysis.patterns.place_patterns` up to the selection: the "How
         places changed" layer (off until switched on) and its legend rows.
     patterns_url, pattern_periods : str and list of str, optional
         Instead of ``patterns``: the layer is listed empty and filled from
@@ -902,7 +511,7 @@ def hotspot_map(
     Returns
     -------
     folium.Map
-        Render it with :mod:`hotspots.assets`.
+        Render it with :mod:`hotspots.draw.assets`.
 
     Examples
     --------
