@@ -127,9 +127,9 @@ def _old_summarise_clusters(incidents, labels, *, areas=None, hull_buffer_m=25.0
     from shapely import MultiPoint, convex_hull
 
     from hotspots._validate import ANALYSIS_CRS, to_analysis_crs
+    from hotspots.privacy import street_counts
     from hotspots.read.geocode import bng_to_lonlat
     from hotspots.read.places import tag_focus_areas
-    from hotspots.privacy import street_counts
 
     geoms = to_analysis_crs(incidents).geometry
     xy = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])

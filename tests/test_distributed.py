@@ -303,7 +303,7 @@ def test_dask_ingest_of_a_year_file_gives_the_single_machine_month_batches(archi
                                                                           tmp_path):  # fmt: skip
     """A file of several months without a police.uk name: one batch per month, on Dask too."""
     from hotspots.distributed import ingest_dask
-    from hotspots.store import open_store
+    from hotspots.store.store import open_store
 
     west = [f for f in archive["files"] if "west" in str(f) and str(f).endswith(".csv")]
     lines = [west[0].read_text().splitlines()[0]]

@@ -19,10 +19,10 @@ import pytest
 from click.testing import CliRunner
 
 from boundaries import get_path
+from hotspots.analysis.wards import ward_table
 from hotspots.cli import main
-from hotspots.incidents import read_incidents
 from hotspots.loader import DataSpec, load
-from hotspots.wards import ward_table
+from hotspots.read.incidents import read_incidents
 from tests.conftest import POLICE, POLICE_HEADER, REDDITCH_WARDS, police_row
 
 OCTOBER = "2018-10-west-mercia-street.csv"

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from boundaries import get_path
 from hotspots.cli import main
-from hotspots.store import StoreError, open_store
+from hotspots.store.address import StoreError
+from hotspots.store.store import open_store
 from tests.conftest import POLICE, POLICE_HEADER, REDDITCH_WARDS, ROOT, police_row
 from tests.test_store import police_file
 
@@ -170,7 +171,7 @@ def test_a_year_file_after_its_months_is_used_once(tmp_path):
 
 PARALLEL = """
 import sys
-from hotspots.store import open_store
+from hotspots.store.store import open_store
 with open_store(sys.argv[1]) as store:
     for r in store.ingest(sys.argv[3:], wards_path=sys.argv[2]):
         print(r.line())

@@ -18,9 +18,9 @@ import pytest
 from shapely.geometry import Point
 
 from boundaries import get_path
-from hotspots.cluster import summarise_clusters
-from hotspots.geocode import bng_to_lonlat
+from hotspots.analysis.cluster import summarise_clusters
 from hotspots.privacy import MIN_CASES_SHOWN, PUBLIC_CELL_M, public_points, street_counts
+from hotspots.read.geocode import bng_to_lonlat
 from tests.test_webapp import PASSWORD, USER, login
 
 #: Postcodes of one case each, 30-50 m from any 100 m cell centre (404115, 267285 ...).

@@ -37,7 +37,7 @@ def _writing(store: str | None):
     empty ``.gpkg`` behind to be mistaken for a store.
     """
     from hotspots.cli._common import resolve_store
-    from hotspots.store import default_store, is_database_url
+    from hotspots.store.address import default_store, is_database_url
 
     target = resolve_store(store) or default_store()
     path = None if is_database_url(target) else Path(target)
@@ -53,7 +53,8 @@ def _writing(store: str | None):
 
 
 def _remove_if_empty(path: Path) -> None:
-    from hotspots.store import StoreError, open_store
+    from hotspots.store.address import StoreError
+    from hotspots.store.store import open_store
 
     try:
         with open_store(path, create=False) as store:
