@@ -574,7 +574,7 @@ class _Refused:
 
 
 def _plan_file(src: Source, existing: dict, options: Any, boundaries: Any) -> Any:
-    """Worker task: :func:`hotspots.store.ingest.plan_source` for one file; a refusal is returned."""
+    """Worker task: :func:`hotspots.store.ingest.plan_source` for one file (its batches); a refusal is returned."""
     from hotspots.store.ingest import plan_source
 
     try:
@@ -583,9 +583,9 @@ def _plan_file(src: Source, existing: dict, options: Any, boundaries: Any) -> An
         return _Refused.of(exc)
 
 
-def _plan_summary(plan: Any) -> Any:
-    """Worker task: the plan without its tables (they stay on the worker until written)."""
-    return plan if isinstance(plan, _Refused) else plan.summary()
+def _plan_summary(plans: Any) -> Any:
+    """Worker task: the plans without their tables (they stay on the worker until written)."""
+    return plans if isinstance(plans, _Refused) else [plan.summary() for plan in plans]
 
 
 class _Completed:
@@ -617,6 +617,7 @@ def ingest_dask(
     wards_vintage: str | None = None,
     date_format: str | None = None,
     progress: Callable[[Any], Iterable] | None = None,
+    replace: bool = False,
 ) -> list:
     """Ingest files into a store, reading and checking them on Dask; only this process writes.
 
@@ -648,7 +649,7 @@ def ingest_dask(
         Files, folders or police.uk zips, readable here and by every worker.
     client : distributed.Client
         From :func:`connect`.
-    wards_path, areas_path, crime_types, columns, geocoder, tolerance_m, wards_vintage, date_format
+    wards_path, areas_path, crime_types, columns, geocoder, tolerance_m, wards_vintage, date_format, replace
         As for :meth:`hotspots.store.store.Store.ingest` (the geocoder, a postcode
         directory, is sent to every worker).
     progress : callable, optional
@@ -673,19 +674,23 @@ def ingest_dask(
     summaries = client.map(_plan_summary, parts, pure=False)
     for _ in progress(_Completed(summaries)) if progress else ():
         pass
-    plans = client.gather(summaries)
-    refused = [p for p in plans if isinstance(p, _Refused)]
+    by_file = client.gather(summaries)
+    refused = [p for p in by_file if isinstance(p, _Refused)]
     if refused:  # the first refused file, as one machine reports it; nothing written
         client.cancel(parts)
         raise refused[0].error()
-    order, results = store.ingest_order(plans, existing)
-    keep = set(order)
-    parts = [f if i in keep else None for i, f in enumerate(parts)]  # free what is not written
+    where = [(i, j) for i, plans in enumerate(by_file) for j in range(len(plans))]
+    order, results = store.ingest_order([by_file[i][j] for i, j in where], existing,
+                                        replace=replace)  # fmt: skip
+    last_use = {where[k][0]: n for n, k in enumerate(order)}
+    parts = [f if i in last_use else None for i, f in enumerate(parts)]  # free what is not written
     del summaries, shared
     written = 0
-    for i in order:
-        plan = parts[i].result()  # this batch's tables, from the worker that read them
-        parts[i] = None
+    for n, k in enumerate(order):
+        i, j = where[k]
+        plan = parts[i].result()[j]  # this batch's tables, from the worker that read them
+        if last_use[i] == n:
+            parts[i] = None
         store.write_batches([plan.planned], bounds.new if not written else [], existing)
         written += 1
     if not written and bounds.new:

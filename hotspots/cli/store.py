@@ -121,16 +121,22 @@ def _remove_if_empty(path: Path) -> None:
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read and check the files on a Dask cluster, one task per file; this "
                    "process writes them, one transaction per batch (the same store).")  # fmt: skip
+@click.option("--replace", is_flag=True,
+              help="Let a batch replace a stored one even when it holds far fewer incidents "
+                   "(refused otherwise: a truncated copy of a month, most likely).")
 @scheduler_option
 def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
-           tolerance_m: float | None, engine: str, scheduler: str | None) -> None:  # fmt: skip
+           tolerance_m: float | None, engine: str, replace: bool,
+           scheduler: str | None) -> None:  # fmt: skip
     """Load incident files into the store: one batch per file, never twice.
 
     A police.uk file is one batch per force and month, a council export one
     batch per file name. Loading a batch again replaces it; the same file again
-    changes nothing. Every file is read and checked before anything is written,
+    changes nothing. A batch with far fewer incidents than the stored one (more
+    than 5% fewer: a truncated copy?) is refused unless --replace; a file with
+    no usable rows (a header only, no rows of the crime types) adds no batch. Every file is read and checked before anything is written,
     and everything is written in one transaction: a refused file, an error or a
     killed process leaves the store as it was. Prints `read N, stored N,
     rejected N` per batch (rejected rows are kept in the store with their line
@@ -176,6 +182,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
             wards_vintage=wards_vintage,
             date_format=date_format,
             progress=progress_bar,
+            replace=replace,
         )
         for result in results:
             click.echo(result.line())

@@ -58,11 +58,11 @@ def name_force_month(name: str) -> tuple[str, str] | None:
 def police_keys(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Each row's force and month (text) in a police.uk table read as text.
 
-    The force is the one of the file's police.uk name
-    (``2018-10-west-mercia-street.csv``, as the store names its batches), else
-    the row's ``Falls within`` (else ``Reported by``), else the file itself (so
-    that a file that says nothing of its force is the same only as itself).
-    The month is the row's ``Month``.
+    A file with a police.uk name (``2018-10-west-mercia-street.csv``) is that
+    force-month, every row of it, as the store names its batches. Otherwise the
+    force is the row's ``Falls within`` (else ``Reported by``, else the file
+    itself, so that a file that says nothing of its force is the same only as
+    itself) and the month the row's ``Month``.
     """
     n = len(frame)
     named = name_force_month(name.split(":", 1)[-1] if ".zip:" in name else name)
@@ -74,7 +74,9 @@ def police_keys(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]
         slugs = np.array([force_slug(u) for u in uniques] + [""], dtype=object)
         force = np.where(force == "", slugs[codes], force)
     force = np.where(force == "", f"<{name}>", force)
-    if "Month" in frame.columns:
+    if named:
+        month = np.full(n, named[1], dtype=object)
+    elif "Month" in frame.columns:
         codes, uniques = pd.factorize(frame["Month"].to_numpy(dtype=object))
         month = np.array([str(u).strip() for u in uniques] + [""], dtype=object)[codes]
     else:
