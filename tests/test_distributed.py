@@ -87,6 +87,26 @@ def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
         assert out.attrs[key] == single.attrs[key], key
 
 
+def test_dask_engine_uses_a_month_given_twice_once(two_forces, square_wards, tmp_path, threads):
+    """The same month twice (a copy under another name too): the single-copy clusters, as on one
+    machine; and a semicolon copy is read as the other commands read it."""
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.distributed import hotspots_dask
+    from hotspots.read.incidents import read_incidents
+
+    params = ClusterParams(eps_m=60, min_samples=6)
+    single = hotspots_for(prepare(read_incidents(two_forces), square_wards), params=params,
+                          season="autumn")  # fmt: skip
+    copy = tmp_path / "copy" / "west-october.csv"  # no police.uk name: known by its contents
+    copy.parent.mkdir()
+    copy.write_text(two_forces[0].read_text().replace(",", ";"))
+    out, info = hotspots_dask([*two_forces, two_forces[0], copy], square_wards, client=threads,
+                              params=params, season="autumn")  # fmt: skip
+    assert info["chosen"] == single.attrs["selected"]
+    assert_geodataframe_equal(out, single, check_less_precise=False)
+
+
 def test_dask_engine_views_a_ward_as_the_single_machine_does(two_forces, square_wards):
     from hotspots.analysis.hotspots import hotspots_for
     from hotspots.analysis.prepare import prepare
