@@ -113,12 +113,19 @@ class InputLedger:
         keys = pd.Series(force, dtype=object) + "\x1f" + pd.Series(month, dtype=object)
         codes, uniques = pd.factorize(keys)
         pairs = [tuple(k.split("\x1f", 1)) for k in uniques]
-        seen_in = [self.months.get(p) for p in pairs]
-        repeated = np.array([s is not None for s in seen_in], dtype=bool)
+        repeated = self.police_pairs(name, pairs)
+        flags = np.array([p in repeated for p in pairs], dtype=bool)
+        return ~flags[codes] if len(codes) else np.ones(0, dtype=bool)
+
+    def police_pairs(self, name: str, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (force, month) pairs of a file read before (noted); the others are recorded."""
         by_earlier: dict[str, list[tuple[str, str]]] = {}
-        for pair, earlier in zip(pairs, seen_in):
+        repeated = set()
+        for pair in pairs:
+            earlier = self.months.get(pair)
             if earlier is not None:
                 by_earlier.setdefault(earlier, []).append(pair)
+                repeated.add(pair)
             else:
                 self.months[pair] = name
         for earlier, again in by_earlier.items():
@@ -126,7 +133,7 @@ class InputLedger:
                 f"{name}: {_months_text(again)} was read already from {earlier}; used once "
                 "(its rows here left out)"
             )
-        return ~repeated[codes] if len(codes) else np.ones(0, dtype=bool)
+        return repeated
 
     def council_file(self, name: str, checksum: str) -> bool:
         """False when an earlier council export had exactly these bytes (then noted)."""
