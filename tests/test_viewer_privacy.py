@@ -98,6 +98,14 @@ def test_a_viewer_map_frame_holds_no_single_case_postcode_centroid(postcode_app)
         assert (round(lat, 4), round(lon, 4)) not in shown
 
 
+def test_the_viewer_map_says_how_council_cases_are_shown(postcode_app):
+    viewer = postcode_app.test_client()
+    assert login(viewer).status_code == 302
+    text = viewer.get("/map/frame?fy=2018-19").get_data(True)
+    assert "100 m grid" in text and f"fewer than {MIN_CASES_SHOWN}" in text
+    assert f"{len(SINGLE)} not shown" in text  # the lone cases, left off
+
+
 def test_the_analyst_map_frame_still_has_the_points(postcode_app):
     analyst = postcode_app.test_client()
     assert login(analyst, "analyst1").status_code == 302
