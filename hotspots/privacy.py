@@ -233,7 +233,8 @@ def public_points(
     -------
     geopandas.GeoDataFrame
         A new frame, EPSG:27700, the rows kept with their columns and the
-        moved points; ``attrs["withheld"]`` counts the rows left out.
+        moved points; ``attrs["withheld"]`` counts the rows left out (and
+        ``cell_m`` and ``min_cases`` say the rule, for the map's legend).
 
     Examples
     --------
@@ -268,7 +269,7 @@ def public_points(
         crs=27700,
     )
     shown.attrs.update(incidents.attrs)
-    shown.attrs["withheld"] = int((~keep).sum())
+    shown.attrs.update(withheld=int((~keep).sum()), cell_m=cell_m, min_cases=min_cases)
     return shown
 
 

@@ -588,6 +588,12 @@ def hotspot_map(
         notes.insert(0, caption)
     notes.append("Heat, incident points" + (" and how places changed" if pattern_rows else "")
                  + ": switch on in the layer list.")
+    if "withheld" in incidents.attrs:  # a viewer's points (hotspots.privacy.public_points)
+        notes.append(
+            f"Council cases are shown on a {incidents.attrs.get('cell_m', 100):g} m grid; cells of "
+            f"fewer than {incidents.attrs.get('min_cases', 5)} cases are left off "
+            f"({incidents.attrs['withheld']:,} not shown)."
+        )
     Legend(entries, notes).add_to(m)
     Attribution(carto.attribution()).add_to(m)
     Navigation(home).add_to(m)
