@@ -143,6 +143,20 @@ def test_a_month_stored_from_another_file_is_used_once(shared_data, tmp_path):
     assert [r.key for r in results] == ["police.uk/west-mercia/2018-10"]
 
 
+def test_one_month_twice_in_one_ingest_is_one_batch_with_a_warning(tmp_path, caplog):
+    name = police_file(tmp_path / "2019-01-test-street.csv", 30)
+    copy = tmp_path / "again" / name.name
+    copy.parent.mkdir()
+    shutil.copy(name, copy)
+    target = str(tmp_path / "s.gpkg")
+    with open_store(target) as store:
+        results = store.ingest([name, copy], wards_path=DEMO_WARDS)
+        assert store.check().ok
+    assert [r.key for r in results] == ["police.uk/test/2019-01"] and _stored(target) == 30
+    (warned,) = [r.getMessage() for r in caplog.records if "used once" in r.getMessage()]
+    assert str(name) in warned and str(copy) in warned
+
+
 def test_a_year_file_after_its_months_is_used_once(tmp_path):
     months = []
     for month, seed in (("2019-01", 0), ("2019-02", 1)):
