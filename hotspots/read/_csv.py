@@ -159,6 +159,15 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     return text, "cp1252"
 
 
+def _undecodable(data: bytes) -> bool:
+    """True when Windows-1252 cannot read some byte (0x81, 0x8d, 0x8f, 0x90, 0x9d)."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def _byte_reason(value: str) -> str:
     """Why a row holding a marked byte is rejected."""
     byte = ord(_BAD_BYTES.search(value).group()) - 0xDC00
@@ -251,11 +260,15 @@ def _read_table(source: Source) -> _Table:
     if not data or data.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
     text, encoding = _decode(data, source.name)
+    # NUL and undecodable bytes leave marks (their rows are rejected); looked for only when
+    # the bytes may hold them (a search of the text costs as much as reading it)
+    marked = (b"\x00" in data or (encoding == "cp1252" and _undecodable(data))) and (
+        _BAD_BYTES.search(text) is not None
+    )
     if not text or text.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
     delimiter = _sniff_delimiter(_first_line(text))
     table = None
-    marked = _BAD_BYTES.search(text) is not None
     if '"' not in text and not marked:
         table = _read_plain(data if encoding in ("utf-8", "cp1252") else text.encode("utf-8"),
                             "cp1252" if encoding == "cp1252" else "utf-8", delimiter)  # fmt: skip

@@ -109,6 +109,11 @@ class InputLedger:
 
         Records the table's force-months, and a note for each earlier file it repeats.
         """
+        if not len(frame):  # a header only gives no month (a later file of it is used)
+            return np.ones(0, dtype=bool)
+        named = name_force_month(name.split(":", 1)[-1] if ".zip:" in name else name)
+        if named:  # one force-month, the file's name's: no need to look at the rows
+            return np.full(len(frame), not self.police_pairs(name, [named]), dtype=bool)
         force, month = police_keys(frame, name)
         keys = pd.Series(force, dtype=object) + "\x1f" + pd.Series(month, dtype=object)
         codes, uniques = pd.factorize(keys)
