@@ -272,3 +272,13 @@ def test_ingest_names_a_semicolon_file_without_a_police_name_by_its_contents(tmp
                                        "--store", str(store)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "police.uk/west-mercia/2018-10" in result.output
+
+
+def test_a_header_only_copy_of_a_month_does_not_hide_the_month(tmp_path):
+    name = "2018-10-west-mercia-street.csv"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / name).write_text(POLICE_HEADER + "\n")
+    (tmp_path / "b" / name).write_text("\n".join([POLICE_HEADER, *[police_row()] * 3]) + "\n")
+    found = read_incidents([tmp_path / "a" / name, tmp_path / "b" / name])
+    assert found.kept == 3 and not [n for n in found.notes if "used once" in n]
