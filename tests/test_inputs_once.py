@@ -282,3 +282,15 @@ def test_a_header_only_copy_of_a_month_does_not_hide_the_month(tmp_path):
     (tmp_path / "b" / name).write_text("\n".join([POLICE_HEADER, *[police_row()] * 3]) + "\n")
     found = read_incidents([tmp_path / "a" / name, tmp_path / "b" / name])
     assert found.kept == 3 and not [n for n in found.notes if "used once" in n]
+
+
+def test_qualifiers_are_read_with_the_same_reader(tmp_path):
+    """The deck's qualifier columns (youth, drugs, alcohol) from a semicolon export with a bad byte."""
+    from hotspots.read.qualifiers import read_qualifiers
+
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"Ref;Date;Easting;Northing;Youth;Drugs\r\nA1;31/10/2018;404100;267500;Y;\r\n"
+                     b"A2;31/10/2018;404100;267500;Caf\x81;Yes\r\nA3;01/11/2018;404100;267500;;Yes\r\n")  # fmt: skip
+    flags = read_qualifiers([path])
+    assert flags["line"].tolist() == [2, 4]  # line 3 is rejected for its byte
+    assert flags[["youth", "drugs"]].values.tolist() == [[True, False], [False, True]]
