@@ -43,8 +43,9 @@ from hotspots.draw.basemap import Basemap
 from hotspots.loader import DataSpec, load
 from hotspots.privacy import public_points, redact_places
 from hotspots.read.roads import read_roads
+from hotspots.store.address import StoreEmpty
 from webapp import results
-from webapp.selection import BOROUGH, Choices, Selection
+from webapp.selection import BOROUGH, Choices, NoData, Selection
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ def _load(spec: DataSpec, version: str) -> Loaded:
         prepared = load(spec)
         pop_path = spec.resolved().population  # the demo ships its own (made-up) figures
         population = results.read_population(pop_path, prepared.wards) if pop_path else None
+    except StoreEmpty as exc:  # nothing ingested yet: every page says so (not a 503)
+        raise NoData from exc
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
     log.info("%s", prepared.summary())

@@ -535,7 +535,7 @@ def hotspot_map(
         if url:
             where = Path(basemap.source).name if basemap.is_local else urlsplit(str(url)).netloc
             Basemap_(url, basemap.attribution, source=where, max_native=basemap.max_zoom,
-                     roads=has_roads).add_to(m)  # fmt: skip
+                     min_native=basemap.min_zoom, roads=has_roads).add_to(m)  # fmt: skip
     notes = []
     ward_group, ward_title, ward_cls = _ward_layer(ward_stats)
     ward_group.add_to(m)
