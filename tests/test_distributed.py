@@ -78,9 +78,7 @@ def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
     assert info["chosen"] == single.attrs["selected"]
     assert len(single) >= 3
     # the straddling cluster is one cluster, with incidents from both forces' files
-    both = single[
-        single["top_locations"].str.contains("West") & single["top_locations"].str.contains("East")
-    ]
+    both = single[single["top_locations"].str.contains("West") & single["top_locations"].str.contains("East")]
     assert len(both) == 1 and both["incidents"].iloc[0] >= 40
     assert_geodataframe_equal(out, single, check_less_precise=False)
     for key in ("min_samples", "selected", "clustered", "parameters", "period", "all_incidents"):
@@ -148,22 +146,10 @@ def test_cli_engine_dask_writes_the_same_clusters(two_forces, square_wards, tmp_
     wards = tmp_path / "wards.geojson"
     square_wards.rename(columns={"ward_name": "name", "ward_code": "code"}).to_file(wards)
     files = [str(p) for p in two_forces]
-    common = [
-        *files,
-        "--wards",
-        str(wards),
-        "--eps-m",
-        "60",
-        "--min-samples",
-        "6",
-        "--simulations",
-        "0",
-    ]
+    common = [*files, "--wards", str(wards), "--eps-m", "60", "--min-samples", "6", "--simulations", "0"]
     runner = CliRunner()
     one = runner.invoke(main, ["clusters", *common, "-o", str(tmp_path / "one.gpkg")])
-    two = runner.invoke(
-        main, ["clusters", *common, "--engine", "dask", "-o", str(tmp_path / "two.gpkg")]
-    )
+    two = runner.invoke(main, ["clusters", *common, "--engine", "dask", "-o", str(tmp_path / "two.gpkg")])
     assert one.exit_code == 0, one.output
     assert two.exit_code == 0, two.output
     assert "2 force area(s)" in two.output
@@ -178,15 +164,11 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
     from hotspots.distributed import connect
 
     monkeypatch.setenv("HOTSPOTS_DASK_TIMEOUT", "2s")
-    with pytest.raises(
-        HotspotsError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"
-    ):
+    with pytest.raises(HotspotsError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"):
         connect("tcp://127.0.0.1:9")
 
 
-def test_dask_engine_reads_police_uk_zips_like_the_single_machine(
-    two_forces, square_wards, tmp_path
-):
+def test_dask_engine_reads_police_uk_zips_like_the_single_machine(two_forces, square_wards, tmp_path):
     import zipfile
 
     from hotspots.analysis.hotspots import hotspots_for
@@ -431,9 +413,7 @@ def test_cli_ingest_engine_dask_gives_the_same_store(archive, tmp_path, monkeypa
     assert out["dask"][:-1] == out["local"][:-1]  # one line per batch, the same
     assert "rejected 2 (added)" in "\n".join(out["dask"])
     assert out["dask"][-1].endswith("(version 6)") and out["local"][-1].endswith("(version 1)")
-    assert_same_store(
-        store_dump(str(tmp_path / "local.gpkg")), store_dump(str(tmp_path / "dask.gpkg"))
-    )
+    assert_same_store(store_dump(str(tmp_path / "local.gpkg")), store_dump(str(tmp_path / "dask.gpkg")))
 
 
 # --------------------------------------------------------------------------- a real scheduler
@@ -519,9 +499,7 @@ def test_separate_scheduler_and_worker_processes_give_the_single_machine_answers
             ran = {t["worker"] for t in stream.data}
             names = {t["key"][0] if isinstance(t["key"], tuple) else t["key"] for t in stream.data}
             assert ran and ran <= set(pids)  # the work ran in the worker processes
-            assert any("_prepare_part" in k for k in names) and any(
-                "_plan_file" in k for k in names
-            )
+            assert any("_prepare_part" in k for k in names) and any("_plan_file" in k for k in names)
             watcher.shutdown()  # the scheduler closes the workers, then itself
         codes = [p.wait(timeout=120) for p in procs]
         assert codes == [0, 0, 0], f"exit codes {codes}:\n{_logs(folder)}"
@@ -554,9 +532,7 @@ def test_dask_ingest_real_months_and_postcodes_give_the_same_store(shared_data, 
                           geocoder=postcodes)  # fmt: skip
     assert got == want
     assert [(r.rows_read, r.stored, r.rejected) for r in got] == [
-        (3539, 3539, 0),
-        (3128, 3128, 0),
-        (4, 3, 1),
+        (3539, 3539, 0), (3128, 3128, 0), (4, 3, 1)
     ]
     a, b = store_dump(stores["one"]), store_dump(stores["dask"])
     assert "postcode" in b["rejects"][0][4]

@@ -356,9 +356,7 @@ class DataStore:
     def tested_clusters(self, sel: Selection) -> gpd.GeoDataFrame:
         """:meth:`clusters` with ``p_value``, ``q_value`` and ``significant`` (the chance test)."""
         return self.cached(
-            "clusters_tested",
-            sel,
-            lambda d: results.with_chance(self.clusters(sel), self.chance(sel)),
+            "clusters_tested", sel, lambda d: results.with_chance(self.clusters(sel), self.chance(sel))
         )
 
     def accuracy(self, sel: Selection) -> dict:
@@ -474,11 +472,8 @@ class DataStore:
                 caption=f"{sel.label}. {clusters.attrs.get('parameters', '')}",
                 # How places changed: fetched from /api/patterns when switched on (costly).
                 patterns_url=f"/api/patterns?{sel.base.query()}",
-                pattern_periods=selection_periods(
-                    data.prepared.incidents,
-                    season=sel.season_filter,
-                    financial_year=sel.financial_year,
-                ),
+                pattern_periods=selection_periods(data.prepared.incidents, season=sel.season_filter,
+                                                  financial_year=sel.financial_year),
             )
             return localized_html(m)
 
