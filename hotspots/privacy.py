@@ -23,8 +23,9 @@ Locations too: a council row geocoded from its postcode sits on the postcode's
 centroid, so a map point of one case gives the full postcode away.
 :func:`public_points` is what a viewer's map draws: police.uk rows keep their
 published (already anonymised) map points; every other point moves to the
-centre of its :data:`PUBLIC_CELL_M` grid cell, and cells of fewer than
-:data:`MIN_CASES_SHOWN` such cases are left off.
+centre of its :data:`PUBLIC_CELL_M` grid cell, or of a coarser cell (up to
+800 m) where that holds fewer than :data:`MIN_CASES_SHOWN` such cases; cases
+still alone are left off.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ import pandas as pd
 PUBLIC_CELL_M = 100
 #: A viewer's map shows no council point that stands for fewer cases than this.
 MIN_CASES_SHOWN = 5
+#: Cells of fewer cases try a grid twice as coarse, this many times (100 m up to 800 m).
+COARSER_LEVELS = 3
 #: What replaces place text in which no street can be recognised.
 WITHHELD = "(place withheld)"
 #: The place columns of the project's tables: single places, and "place (n); ..." lists.
@@ -209,15 +212,18 @@ def public_points(
     *,
     cell_m: float = PUBLIC_CELL_M,
     min_cases: int = MIN_CASES_SHOWN,
+    levels: int = COARSER_LEVELS,
 ):
     """The incident points a viewer's map may show.
 
     police.uk rows (``date_precision == "month"``) keep their map points:
     police.uk publishes them already snapped to anonymous points. Every other
     row (a council case, geocoded to its postcode's centroid or given its own
-    coordinates) moves to the centre of its ``cell_m`` grid cell, and the rows
-    of a cell holding fewer than ``min_cases`` such rows are left out, so no
-    point shown stands for fewer than ``min_cases`` cases.
+    coordinates) moves to the centre of its ``cell_m`` grid cell when that
+    cell holds at least ``min_cases`` such rows; the others try a grid twice as
+    coarse, and so on ``levels`` times (100, 200, 400, 800 m); rows still in a
+    cell of fewer than ``min_cases`` are left out. So no point shown stands for
+    fewer than ``min_cases`` cases, and none is finer than ``cell_m``.
 
     Parameters
     ----------
@@ -225,16 +231,18 @@ def public_points(
         Incident points (any CRS; the grid is laid in EPSG:27700). Without a
         ``date_precision`` column every row is treated as a council row.
     cell_m : float
-        The grid, metres.
+        The finest grid, metres.
     min_cases : int
         The fewest cases a shown cell stands for.
+    levels : int
+        How many times a grid twice as coarse is tried for the rest.
 
     Returns
     -------
     geopandas.GeoDataFrame
         A new frame, EPSG:27700, the rows kept with their columns and the
         moved points; ``attrs["withheld"]`` counts the rows left out (and
-        ``cell_m`` and ``min_cases`` say the rule, for the map's legend).
+        ``cell_m``, ``coarsest_m`` and ``min_cases`` say the rule, for the map's legend).
 
     Examples
     --------
@@ -255,21 +263,30 @@ def public_points(
         council = np.ones(len(frame), dtype=bool)
     x = frame.geometry.x.to_numpy()
     y = frame.geometry.y.to_numpy()
-    i, j = np.floor(x / cell_m), np.floor(y / cell_m)
-    cell = pd.Series(list(zip(i[council], j[council])), dtype=object)
-    size = cell.map(cell.value_counts()).to_numpy() if len(cell) else np.zeros(0, dtype=int)
-    keep = np.ones(len(frame), dtype=bool)
-    keep[np.flatnonzero(council)[size < min_cases]] = False
-    moved = council & keep
     px, py = x.copy(), y.copy()
-    px[moved], py[moved] = (i[moved] + 0.5) * cell_m, (j[moved] + 0.5) * cell_m
+    todo = council.copy()  # council rows not placed yet
+    size = float(cell_m)
+    for _ in range(levels + 1):
+        rows = np.flatnonzero(todo)
+        if not len(rows):
+            break
+        i, j = np.floor(x[rows] / size), np.floor(y[rows] / size)
+        _, cell, count = np.unique(np.column_stack([i, j]), axis=0, return_inverse=True,
+                                   return_counts=True)  # fmt: skip
+        placed = count[cell.ravel()] >= min_cases
+        px[rows[placed]] = (i[placed] + 0.5) * size
+        py[rows[placed]] = (j[placed] + 0.5) * size
+        todo[rows[placed]] = False
+        size *= 2
+    keep = ~todo
     shown = gpd.GeoDataFrame(
         frame.drop(columns=frame.geometry.name).loc[keep].reset_index(drop=True),
         geometry=gpd.points_from_xy(px[keep], py[keep]),
         crs=27700,
     )
     shown.attrs.update(incidents.attrs)
-    shown.attrs.update(withheld=int((~keep).sum()), cell_m=cell_m, min_cases=min_cases)
+    shown.attrs.update(withheld=int(todo.sum()), cell_m=cell_m, coarsest_m=cell_m * 2**levels,
+                       min_cases=min_cases)  # fmt: skip
     return shown
 
 

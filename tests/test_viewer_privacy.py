@@ -102,8 +102,14 @@ def test_the_viewer_map_says_how_council_cases_are_shown(postcode_app):
     viewer = postcode_app.test_client()
     assert login(viewer).status_code == 302
     text = viewer.get("/map/frame?fy=2018-19").get_data(True)
-    assert "100 m grid" in text and f"fewer than {MIN_CASES_SHOWN}" in text
-    assert f"{len(SINGLE)} not shown" in text  # the lone cases, left off
+    points = [Point(*xy) for pc, xy in {**BUSY, **SINGLE}.items()
+              for _ in range(20 if pc in BUSY else 1)]  # fmt: skip
+    cases = gpd.GeoDataFrame({"date_precision": ["day"] * len(points)}, geometry=points, crs=27700)
+    alone = public_points(cases).attrs["withheld"]
+    assert alone == len(SINGLE)  # the lone cases are fewer than 5 in any cell up to 800 m
+    assert "100 m grid, or up to 800 m" in text and f"fewer than {MIN_CASES_SHOWN}" in text
+    assert f"{alone} still alone are not shown" in text
+    assert f"of {len(cases)}" in text  # the layer's name counts every case
 
 
 def test_the_analyst_map_frame_still_has_the_points(postcode_app):
@@ -128,6 +134,18 @@ def test_public_points_are_cell_centres_of_enough_cases():
         (404150.0, 267550.0)
     }
     assert shown.attrs["withheld"] == 1
+
+
+def test_cells_of_too_few_cases_try_a_coarser_grid():
+    """3 + 2 cases in two 100 m cells of one 200 m cell: shown at the 200 m cell's centre."""
+    xy = [(404010.0, 267510.0)] * 3 + [(404190.0, 267590.0)] * 2
+    incidents = gpd.GeoDataFrame({"date_precision": ["day"] * 5},
+                                 geometry=[Point(x, y) for x, y in xy], crs=27700)  # fmt: skip
+    shown = public_points(incidents)
+    assert set(zip(shown.geometry.x, shown.geometry.y)) == {(404100.0, 267500.0)}
+    assert len(shown) == 5 and shown.attrs["withheld"] == 0
+    counts = pd.Series(list(zip(shown.geometry.x, shown.geometry.y))).value_counts()
+    assert counts.min() >= MIN_CASES_SHOWN
 
 
 def test_police_uk_map_points_stay_as_they_are():
@@ -160,6 +178,14 @@ def test_viewer_street_counts_count_streets_not_the_top_addresses():
     shown = redact_places(clusters)["top_locations"].iloc[0]
     assert shown == "Unicorn Hill (33); Bates Hill (9); Market Place (3)"
     assert "Unicorn Hill (33)" in street_counts(pd.Series(addresses))
+
+
+def test_police_uk_places_stay_in_the_viewer_street_counts():
+    """police.uk's published places ("On or near Parking Area") are counted, not withheld."""
+    clusters = _cluster_of(["On or near Parking Area"] * 4 + ["On or near Unicorn Hill"] * 2)
+    from hotspots.privacy import redact_places
+
+    assert redact_places(clusters)["top_locations"].iloc[0] == "Parking Area (4); Unicorn Hill (2)"
 
 
 def test_the_viewer_street_counts_equal_a_direct_count(postcode_app):
