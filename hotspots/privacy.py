@@ -317,9 +317,11 @@ def redact_places(table: pd.DataFrame, *, withheld: str = WITHHELD) -> pd.DataFr
     [{'place': 'Unicorn Hill', 'incidents': 4}]
     """
     out = table.copy()
-    if "top_streets" in out.columns:
+    lists = PLACE_LIST_COLUMNS
+    if "top_streets" in out.columns:  # streets already: not redacted again
         if "top_locations" in out.columns:
             out["top_locations"] = out["top_streets"]
+            lists = tuple(c for c in PLACE_LIST_COLUMNS if c != "top_locations")
         out = out.drop(columns="top_streets")
 
     def single(text: object) -> str:
@@ -329,7 +331,7 @@ def redact_places(table: pd.DataFrame, *, withheld: str = WITHHELD) -> pd.DataFr
     for col in PLACE_COLUMNS:
         if col in out.columns:
             out[col] = _map_unique(out[col], single)
-    for col in PLACE_LIST_COLUMNS:
+    for col in lists:
         if col in out.columns:
             out[col] = _map_unique(out[col], street_level_counts)
     out.attrs.update(table.attrs)
