@@ -182,6 +182,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         map_options=MapOptions(
             basemap=basemap,
             roads=tiles.roads_from_config(app.config, demo=spec.is_demo),
+            streets_off=str(app.config.get("HOTSPOTS_ROADS") or "").strip().lower() == "none",
             max_points=int(app.config["HOTSPOTS_MAX_POINTS"]),
         ),
         compute_workers=app.config["HOTSPOTS_COMPUTE_WORKERS"],

@@ -132,7 +132,7 @@ def init_app(app: Flask) -> Basemap:
 
 
 def static_style(app: Flask, *, dpi: int = 150):
-    """A :class:`hotspots.draw.static.MapStyle` with the app's basemap and streets.
+    """A :class:`hotspots.draw.static.MapStyle` with the app's basemap and streets (the store's too).
 
     For a PDF or PNG the app makes (a tasking sheet download): the same tiles
     and roads as its web map.
@@ -146,6 +146,5 @@ def static_style(app: Flask, *, dpi: int = 150):
     """
     from hotspots.draw.static import MapStyle
 
-    options = app.extensions["hotspots_store"].map_options
-    roads = str(options.roads) if options.roads is not None else None
+    roads = app.extensions["hotspots_store"].streets()
     return MapStyle(dpi=dpi, basemap=app.extensions["hotspots_basemap"], roads=roads)

@@ -60,7 +60,7 @@ from hotspots.draw._leaflet import (
 )
 from hotspots.draw.basemap import Basemap
 from hotspots.read.geocode import bng_to_lonlat
-from hotspots.read.roads import clip_roads, name_points
+from hotspots.read.roads import NO_STREETS_NOTE, clip_roads, name_points, roads_attribution
 
 #: Heat cells are this many metres across, doubled until there are at most MAX_HEAT_CELLS.
 HEAT_CELL_M = 75.0
@@ -579,7 +579,7 @@ def hotspot_map(
         Roads(lines, names).add_to(m)
     tested = hulls is not None and "significant" in clusters.columns
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
-                                   heat=bool(heat), centres=centres, roads=has_roads,
+                                   heat=bool(heat), centres=centres, roads=has_roads, no_streets=not has_roads,
                                    chance=clusters.attrs.get("simulations", 999) if tested else None)  # fmt: skip
     after = max((i + 1 for i, e in enumerate(entries)
                  if e.section == "Hotspots: incidents" or e.section.startswith("Chance test")),
@@ -587,6 +587,8 @@ def hotspot_map(
     entries[after:after] = pattern_rows
     if caption:
         notes.insert(0, caption)
+    if not has_roads:
+        notes.append(NO_STREETS_NOTE + ".")
     notes.append("Heat, incident points" + (" and how places changed" if pattern_rows else "")
                  + ": switch on in the layer list.")
     if "withheld" in incidents.attrs:  # a viewer's points (hotspots.privacy.public_points)
@@ -597,7 +599,7 @@ def hotspot_map(
             f"cell ({a['withheld']:,} still alone are not shown)."
         )
     Legend(entries, notes).add_to(m)
-    Attribution(carto.attribution()).add_to(m)
+    Attribution(carto.attribution(streets=roads_attribution(roads) if has_roads else None)).add_to(m)
     Navigation(home).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds(_bounds(focus, ward_stats))

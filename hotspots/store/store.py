@@ -16,6 +16,9 @@ QGIS and needs no server); PostGIS when the target is a ``postgresql://`` URL
 ``wards``          the ward boundaries used (EPSG:27700)
 ``focus_areas``    the focus areas used (EPSG:27700)
 ``boundaries``     which boundary files those were: file, checksum, vintage
+``streets``        the streets every map draws (EPSG:27700 lines, name, kind,
+                   licence text), made by ``ingest --roads`` or ``fetch streets
+                   --store`` (:mod:`hotspots.store.streets`)
 ``incident_columns``  a columnar copy of each batch's prepared table (the
                    loader's fast path; see :mod:`hotspots.store.codec`)
 ``store_info``     the store version (a counter raised by every change)
@@ -224,6 +227,21 @@ class Store:
             geometry=[b.read_geom(r[2]) for r in rows],
             crs=ANALYSIS_CRS,
         )
+
+    def streets(self) -> gpd.GeoDataFrame | None:
+        """The stored streets (``name``, ``kind``, ``attribution``; EPSG:27700), or None."""
+        from hotspots.store.streets import read_streets
+
+        return read_streets(self)
+
+    def keep_streets(self, roads: gpd.GeoDataFrame, *, source: str) -> int:
+        """Keep ``roads`` as the streets every map draws (replacing those kept before).
+
+        See :func:`hotspots.store.streets.write_streets`; the store version rises by one.
+        """
+        from hotspots.store.streets import write_streets
+
+        return write_streets(self, roads, source=source)
 
     def tagged(self, *, outside_geometry: bool = True) -> gpd.GeoDataFrame:
         """Every stored incident with its tags (outside the study area too), in file order.
