@@ -155,27 +155,93 @@ class Selection:
 # --------------------------------------------------------------------------- worker tasks
 
 
-def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict) -> IncidentLoad:
+def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict,
+                 skip: dict | None = None) -> IncidentLoad:  # fmt: skip
     """Read one file exactly as :func:`hotspots.read.incidents.read_incidents` would.
 
-    The file's kind is told from its header, as ``read_incidents`` does; the
-    source keeps the name it was given (the rejects' ``source``), whatever
-    folder the worker runs in.
+    The file's kind is told from its header by the readers' own reader, as
+    ``read_incidents`` does; the source keeps the name it was given (the
+    rejects' ``source``), whatever folder the worker runs in. ``skip`` leaves
+    out what an earlier file gave already (:func:`_input_keys`,
+    :class:`hotspots.read._once.InputLedger`): police.uk ``months`` (force,
+    month) or council ``cases`` (references).
     """
-    from hotspots.read._rows import combine_loads
-    from hotspots.read.council import read_council_csv
-    from hotspots.read.incidents import is_police_table, read_police_csv
+    from dataclasses import replace
 
-    if src.member is None:
-        with open(src.path, "rb") as f:
-            first = f.read(4096)
-    else:
-        first = src.read_bytes()[:4096]
-    head = first.decode("utf-8-sig", errors="replace").splitlines()
-    header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
-    if is_police_table(header):
-        return combine_loads([read_police_csv(src, crime_types=crime_types)])
-    return combine_loads([read_council_csv(src, **council)])
+    from hotspots.read._csv import _read_table
+    from hotspots.read._once import police_keys
+    from hotspots.read._rows import combine_loads
+    from hotspots.read.council import _council_load
+    from hotspots.read.incidents import _police_load, is_police_table
+
+    skip = skip or {}
+    table = _read_table(src)
+    if is_police_table(table.frame.columns):
+        if skip.get("months"):
+            force, month = police_keys(table.frame, src.name)
+            use = ~pd.Series(list(zip(force, month)), dtype=object).isin(skip["months"]).to_numpy()
+            table = replace(table, frame=table.frame.loc[use].reset_index(drop=True),
+                            lines=table.lines[use])  # fmt: skip
+        return combine_loads([_police_load(src, table, crime_types=crime_types)])
+    load = _council_load(src, table, columns=council.get("columns"), geocoder=None,
+                         address_geocoder=None, date_format=council.get("date_format"))  # fmt: skip
+    if skip.get("cases"):
+        use = ~load.incidents["incident_id"].isin(skip["cases"]).to_numpy()
+        dropped = int((~use).sum())
+        load = replace(load, incidents=load.incidents.loc[use].reset_index(drop=True),
+                       rows_read=load.rows_read - dropped, selected=load.selected - dropped)  # fmt: skip
+    return combine_loads([load])
+
+
+def _input_keys(src: Source, council: dict) -> dict:
+    """Worker task: what a file holds, for using every input once (see :func:`_skips`).
+
+    A police.uk file with a police.uk name is its name's force-month (not read);
+    another police.uk file its rows' force-months; a council export its bytes'
+    checksum and case references (when it has a reference column).
+    """
+    import hashlib
+
+    from hotspots.read._csv import _read_table, read_header
+    from hotspots.read._once import name_force_month, police_keys
+    from hotspots.read.council import CouncilColumns, detect_council_columns
+    from hotspots.read.incidents import is_police_table
+
+    data = src.read_bytes()
+    if is_police_table(read_header(data)):
+        named = name_force_month(src.member or src.name)
+        if named:
+            return {"kind": "police", "months": [named]}
+        force, month = police_keys(_read_table(src).frame, src.name)
+        return {"kind": "police", "months": sorted(set(zip(force, month)))}
+    frame = _read_table(src).frame
+    cols = detect_council_columns(list(frame.columns), council.get("columns") or CouncilColumns())
+    refs = frame[cols.incident_id].astype(str).str.strip().tolist() if cols.incident_id else []
+    return {"kind": "council", "checksum": hashlib.sha256(data).hexdigest(), "cases": refs}
+
+
+def _skips(sources: list[Source], keys: list[dict]) -> tuple[list[dict | None], list[str]]:
+    """Per file, what to leave out as given already (None: the whole file), and the notes.
+
+    The same decisions, in file order, as :func:`hotspots.read.incidents.read_incidents`
+    takes while it reads (:class:`hotspots.read._once.InputLedger`).
+    """
+    from hotspots.read._once import InputLedger
+
+    ledger = InputLedger()
+    skips: list[dict | None] = []
+    for src, found in zip(sources, keys):
+        if found["kind"] == "police":
+            months = [tuple(m) for m in found["months"]]
+            seen = ledger.police_pairs(src.name, months)
+            skips.append(None if seen and seen == set(months) else {"months": seen})
+            continue
+        if not ledger.council_file(src.name, found["checksum"]):
+            skips.append(None)
+            continue
+        use = ledger.council_cases(src.name, np.asarray(found["cases"], dtype=object))
+        skips.append({"cases": set(np.asarray(found["cases"], dtype=object)[~use].tolist())})
+    return skips, ledger.notes
 
 
 def _sources(paths: Iterable[str | Path]) -> list[Source]:
@@ -203,6 +269,7 @@ def _first_rows(inverse: np.ndarray, n_points: int) -> np.ndarray:
 
 def _prepare_part(
     src: Source,
+    skip: dict | None,
     wards: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame | None,
     crime_types: Sequence[str] | None,
@@ -217,11 +284,11 @@ def _prepare_part(
     Place text is cut to street level here, on the worker, as the single-machine
     loader does (:func:`hotspots.privacy.redact_places` with nothing for a
     place with no street), unless ``selection.keep_addresses``: no full address
-    leaves the worker.
+    leaves the worker. ``skip``: what earlier files gave already (:func:`_skips`).
     """
     from hotspots.analysis.prepare import prepare, select_incidents
 
-    load = _read_source(src, crime_types, council)
+    load = _read_source(src, crime_types, council, skip)
     prepared = prepare(load, wards, areas=areas, tolerance_m=tolerance_m)
     chosen = select_incidents(
         prepared.incidents, season=selection.season, financial_year=selection.financial_year
@@ -497,15 +564,22 @@ def hotspots_dask(
     info : dict
         ``rows_read``, ``selected``, ``kept``, ``rejected``, ``outside``,
         ``chosen`` (rows clustered), ``points`` (distinct map points),
-        ``forces`` and ``rejects`` (a DataFrame).
+        ``forces``, ``rejects`` (a DataFrame) and ``notes`` (inputs given twice, used once).
     """
     params = params or ClusterParams()
     sources = _sources(paths)
     sel = Selection(season, financial_year, area, ward, keep_addresses=keep_addresses)
+    # every input once: what each file holds, then which files (or rows) gave it already
+    keys = client.gather(client.map(_input_keys, sources, council=council or {}, pure=False))
+    skips, notes = _skips(sources, keys)
+    for note in notes:
+        log.warning("%s", note)
+    used = [i for i, skip in enumerate(skips) if skip is not None]
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True, hash=False)
     parts = client.map(
-        _prepare_part, sources, wards=wards_f, areas=areas_f, crime_types=crime_types,
-        tolerance_m=tolerance_m, selection=sel, council=council or {}, pure=False,
+        _prepare_part, [sources[i] for i in used], [skips[i] for i in used], wards=wards_f,
+        areas=areas_f, crime_types=crime_types, tolerance_m=tolerance_m, selection=sel,
+        council=council or {}, pure=False,
     )  # fmt: skip
     infos = client.gather(client.map(operator.itemgetter(1), parts, pure=False))
     chosen_f = client.map(operator.itemgetter(0), parts, pure=False)
@@ -570,6 +644,7 @@ def hotspots_dask(
         "points": len(xy),
         "forces": sorted(set(forces)),
         "rejects": pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(),
+        "notes": notes,
     }
     log.info("dask: %d rows on %d map points in %d force areas; %d clusters",
              n_total, len(xy), len(info["forces"]), len(clusters))  # fmt: skip
@@ -626,11 +701,17 @@ def prepare_dask(
     from hotspots.analysis.seasons import as_added
 
     sources = _sources(paths)
+    # every input once, as hotspots_dask and the single-machine reader (see :func:`_skips`)
+    keys = client.gather(client.map(_input_keys, sources, council=council or {}, pure=False))
+    skips, notes = _skips(sources, keys)
+    for note in notes:
+        log.warning("%s", note)
+    used = [i for i, skip in enumerate(skips) if skip is not None]
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True, hash=False)
     parts = client.gather(client.map(
-        _prepare_part, sources, wards=wards_f, areas=areas_f, crime_types=crime_types,
-        tolerance_m=tolerance_m, selection=Selection(keep_addresses=keep_addresses),
-        council=council or {}, pure=False,
+        _prepare_part, [sources[i] for i in used], [skips[i] for i in used], wards=wards_f,
+        areas=areas_f, crime_types=crime_types, tolerance_m=tolerance_m,
+        selection=Selection(keep_addresses=keep_addresses), council=council or {}, pure=False,
     ))  # fmt: skip
     frames = [rows for rows, _ in parts if len(rows)]
     infos = [info for _, info in parts]
@@ -714,7 +795,7 @@ class _Refused:
 
 
 def _plan_file(src: Source, existing: dict, options: Any, boundaries: Any) -> Any:
-    """Worker task: :func:`hotspots.store.ingest.plan_source` for one file; a refusal is returned."""
+    """Worker task: :func:`hotspots.store.ingest.plan_source` for one file (its batches); a refusal is returned."""
     from hotspots.store.ingest import plan_source
 
     try:
@@ -723,9 +804,9 @@ def _plan_file(src: Source, existing: dict, options: Any, boundaries: Any) -> An
         return _Refused.of(exc)
 
 
-def _plan_summary(plan: Any) -> Any:
-    """Worker task: the plan without its tables (they stay on the worker until written)."""
-    return plan if isinstance(plan, _Refused) else plan.summary()
+def _plan_summary(plans: Any) -> Any:
+    """Worker task: the plans without their tables (they stay on the worker until written)."""
+    return plans if isinstance(plans, _Refused) else [plan.summary() for plan in plans]
 
 
 class _Completed:
@@ -757,6 +838,7 @@ def ingest_dask(
     wards_vintage: str | None = None,
     date_format: str | None = None,
     progress: Callable[[Any], Iterable] | None = None,
+    replace: bool = False,
 ) -> list:
     """Ingest files into a store, reading and checking them on Dask; only this process writes.
 
@@ -788,7 +870,7 @@ def ingest_dask(
         Files, folders or police.uk zips, readable here and by every worker.
     client : distributed.Client
         From :func:`connect`.
-    wards_path, areas_path, crime_types, columns, geocoder, tolerance_m, wards_vintage, date_format
+    wards_path, areas_path, crime_types, columns, geocoder, tolerance_m, wards_vintage, date_format, replace
         As for :meth:`hotspots.store.store.Store.ingest` (the geocoder, a postcode
         directory, is sent to every worker).
     progress : callable, optional
@@ -813,19 +895,23 @@ def ingest_dask(
     summaries = client.map(_plan_summary, parts, pure=False)
     for _ in progress(_Completed(summaries)) if progress else ():
         pass
-    plans = client.gather(summaries)
-    refused = [p for p in plans if isinstance(p, _Refused)]
+    by_file = client.gather(summaries)
+    refused = [p for p in by_file if isinstance(p, _Refused)]
     if refused:  # the first refused file, as one machine reports it; nothing written
         client.cancel(parts)
         raise refused[0].error()
-    order, results = store.ingest_order(plans, existing)
-    keep = set(order)
-    parts = [f if i in keep else None for i, f in enumerate(parts)]  # free what is not written
+    where = [(i, j) for i, plans in enumerate(by_file) for j in range(len(plans))]
+    order, results = store.ingest_order([by_file[i][j] for i, j in where], existing,
+                                        replace=replace)  # fmt: skip
+    last_use = {where[k][0]: n for n, k in enumerate(order)}
+    parts = [f if i in last_use else None for i, f in enumerate(parts)]  # free what is not written
     del summaries, shared
     written = 0
-    for i in order:
-        plan = parts[i].result()  # this batch's tables, from the worker that read them
-        parts[i] = None
+    for n, k in enumerate(order):
+        i, j = where[k]
+        plan = parts[i].result()[j]  # this batch's tables, from the worker that read them
+        if last_use[i] == n:
+            parts[i] = None
         store.write_batches([plan.planned], bounds.new if not written else [], existing)
         written += 1
     if not written and bounds.new:

@@ -127,6 +127,7 @@ def _old_summarise_clusters(incidents, labels, *, areas=None, hull_buffer_m=25.0
     from shapely import MultiPoint, convex_hull
 
     from hotspots._validate import ANALYSIS_CRS, to_analysis_crs
+    from hotspots.privacy import street_counts
     from hotspots.read.geocode import bng_to_lonlat
     from hotspots.read.places import tag_focus_areas
 
@@ -153,6 +154,7 @@ def _old_summarise_clusters(incidents, labels, *, areas=None, hull_buffer_m=25.0
                 "ward": ward.iloc[0] if len(ward) else "",
                 "top_locations": _old_top(sub["location"]),
                 "top_categories": _old_top(sub["category"]),
+                "top_streets": street_counts(sub["location"]),
                 "months": ", ".join(months),
                 "first_month": months[0] if months else "",
                 "last_month": months[-1] if months else "",

@@ -88,6 +88,26 @@ def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
         assert out.attrs[key] == single.attrs[key], key
 
 
+def test_dask_engine_uses_a_month_given_twice_once(two_forces, square_wards, tmp_path, threads):
+    """The same month twice (a copy under another name too): the single-copy clusters, as on one
+    machine; and a semicolon copy is read as the other commands read it."""
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.distributed import hotspots_dask
+    from hotspots.read.incidents import read_incidents
+
+    params = ClusterParams(eps_m=60, min_samples=6)
+    single = hotspots_for(prepare(read_incidents(two_forces), square_wards), params=params,
+                          season="autumn")  # fmt: skip
+    copy = tmp_path / "copy" / "west-october.csv"  # no police.uk name: known by its contents
+    copy.parent.mkdir()
+    copy.write_text(two_forces[0].read_text().replace(",", ";").replace("West Mercia", "West Force"))
+    out, info = hotspots_dask([*two_forces, two_forces[0], copy], square_wards, client=threads,
+                              params=params, season="autumn")  # fmt: skip
+    assert info["chosen"] == single.attrs["selected"]
+    assert_geodataframe_equal(out, single, check_less_precise=False)
+
+
 def test_dask_engine_views_a_ward_as_the_single_machine_does(two_forces, square_wards):
     from hotspots.analysis.hotspots import hotspots_for
     from hotspots.analysis.prepare import prepare
@@ -291,12 +311,37 @@ def test_dask_ingest_gives_the_single_machine_store(backend, archive, threads, r
     changed = archive["files"][5]
     _council_file(changed, ["2018-11-06,Noise,-1.94,52.307"])
     more = [changed, west_jan, *archive["files"][:2]]
-    with open_store(one) as store:
-        want = store.ingest(more)
+    with open_store(one) as store:  # the council file shrinks from 2 cases to 1: asked for
+        want = store.ingest(more, replace=True)
     with open_store(two) as store:
-        got = ingest_dask(store, more, client=threads)
+        got = ingest_dask(store, more, client=threads, replace=True)
     assert got == want
     assert [r.status for r in got] == ["replaced", "added", "unchanged", "unchanged"]
+    assert_same_store(store_dump(one), store_dump(two))
+
+
+def test_dask_ingest_of_a_year_file_gives_the_single_machine_month_batches(archive, threads,
+                                                                          tmp_path):  # fmt: skip
+    """A file of several months without a police.uk name: one batch per month, on Dask too."""
+    from hotspots.distributed import ingest_dask
+    from hotspots.store.store import open_store
+
+    west = [f for f in archive["files"] if "west" in str(f) and str(f).endswith(".csv")]
+    lines = [west[0].read_text().splitlines()[0]]
+    for path in west:
+        lines += path.read_text().splitlines()[1:]
+    year = tmp_path / "west-year.csv"
+    year.write_text("\n".join(lines) + "\n")
+    one, two = str(tmp_path / "one.gpkg"), str(tmp_path / "two.gpkg")
+    with open_store(one) as store:
+        want = store.ingest([year, *archive["files"][:1]], wards_path=archive["wards"])
+    with open_store(two) as store:
+        got = ingest_dask(store, [year, *archive["files"][:1]], client=threads,
+                          wards_path=archive["wards"])  # fmt: skip
+    assert got == want
+    # a batch per month (the month file's among them), none of a range of months
+    assert len({r.key for r in got}) == len(got) >= 2
+    assert not [r.key for r in got if ".." in r.key]
     assert_same_store(store_dump(one), store_dump(two))
 
 

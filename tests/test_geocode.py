@@ -26,7 +26,9 @@ from tests.conftest import CODEPOINT, POLICE, REDDITCH_WARDS
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("B97 4AB", "B97 4AB"), ("b974ab", "B97 4AB"), ("B97  4AB", "B97 4AB"), (" b97 4ab ", "B97 4AB"),
-     ("B1 1AA", "B1 1AA"), ("EC1A1BB", "EC1A 1BB"), ("not a postcode", ""), ("", ""), (None, "")],
+     ("B1 1AA", "B1 1AA"), ("EC1A1BB", "EC1A 1BB"), ("not a postcode", ""), ("", ""), (None, ""),
+     ("B97-4QN", "B97 4QN"), ("b97-4qn", "B97 4QN"), ("B97 - 4QN", "B97 4QN"), ("B974QN", "B97 4QN"),
+     ("B97.4QN", "B97 4QN"), ("B97--4QN-", ""), ("B-97-4QN", "")],
 )  # fmt: skip
 def test_normalise_postcode(text, expected):
     assert normalise_postcode(text) == expected

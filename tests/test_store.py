@@ -114,8 +114,8 @@ def test_replacing_a_batch_swaps_its_rows(target, tmp_path):
     with open_store(target) as store:
         police_file(name, 50, bad=2)
         store.ingest([name], wards_path=DEMO_WARDS)
-        police_file(name, 30, seed=1, bad=1)
-        (result,) = store.ingest([name])
+        police_file(name, 30, seed=1, bad=1)  # far fewer incidents: replaced only when asked
+        (result,) = store.ingest([name], replace=True)
         assert (result.status, result.rows_read, result.stored, result.rejected) == (
             "replaced", 31, 30, 1
         )

@@ -47,7 +47,7 @@ from hotspots._errors import HotspotsError
 from hotspots.analysis.prepare import Prepared
 from hotspots.draw.basemap import Basemap
 from hotspots.loader import DataSpec, load, load_streets
-from hotspots.privacy import redact_places
+from hotspots.privacy import public_points, redact_places
 from hotspots.results import PeriodResult, View
 from hotspots.store.address import StoreEmpty
 from webapp import results
@@ -494,8 +494,11 @@ class DataStore:
     def map_html(self, sel: Selection, *, full_places: bool = False) -> str:
         """The folium page of the selection, its scripts served from ``/static/vendor``.
 
-        The hotspot popups' place text is at street level
-        (:func:`hotspots.privacy.redact_places`) unless ``full_places`` (analysts).
+        Unless ``full_places`` (analysts), the hotspot popups' place text is at
+        street level (:func:`hotspots.privacy.redact_places`) and the heat and
+        incident points are :func:`hotspots.privacy.public_points`: police.uk's
+        map points, council cases on a 100 m grid, no point of fewer than
+        :data:`hotspots.privacy.MIN_CASES_SHOWN` cases.
         """
 
         def compute(data: Loaded) -> str:
@@ -509,10 +512,11 @@ class DataStore:
             clusters = view.hotspots
             # The ward layer shows ward totals for the period, whatever area is viewed.
             whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
+            incidents = view.incidents
             m = hotspot_map(
                 self.ward_layer(whole),
                 clusters if full_places else redact_places(clusters),
-                view.incidents,
+                incidents if full_places else public_points(incidents),
                 areas=data.prepared.areas,
                 focus=self.focus_geometry(sel),
                 basemap=opts.basemap,

@@ -35,6 +35,7 @@ CLUSTER_COLUMNS = [
     "area",
     "top_locations",
     "top_categories",
+    "top_streets",
     "months",
     "first_month",
     "last_month",
@@ -404,6 +405,22 @@ def _joined(frame: pd.DataFrame, text: pd.Series, n_groups: int, sep: str) -> np
     return out
 
 
+def _street_codes(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Location codes mapped to street codes (the streets of :func:`hotspots.privacy.street_counts`).
+
+    Each distinct location is read once; a location with no recognisable street
+    gets code -1 (left out of the counts).
+    """
+    from hotspots.privacy import _street_key
+
+    streets = [_street_key(u) or None for u in uniques]
+    street_codes, street_uniques = pd.factorize(pd.Series(streets, dtype=object))
+    if not len(uniques):
+        return codes, np.asarray(street_uniques, dtype=object)
+    mapped = np.where(codes >= 0, street_codes[np.maximum(codes, 0)], -1)
+    return mapped.astype(np.int64), np.asarray(street_uniques, dtype=object)
+
+
 def _top_values(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int,
                 n: int = 3) -> np.ndarray:  # fmt: skip
     """Each group's ``n`` most common values as ``"value (count); ..."``.
@@ -544,6 +561,7 @@ def _summarise(
             "ward": _mode(group, *codes["ward"], k),
             "top_locations": _top_values(group, *codes["location"], k),
             "top_categories": _top_values(group, *codes["category"], k),
+            "top_streets": _top_values(group, *_street_codes(*codes["location"]), k),
             "months": months,
             "first_month": first_month,
             "last_month": last_month,

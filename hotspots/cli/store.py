@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -29,6 +30,46 @@ def _open(store: str | None, *, create: bool = True):
     return opened
 
 
+@contextlib.contextmanager
+def _writing(store: str | None):
+    """The store to write to; a GeoPackage this command made is removed again if it fails empty.
+
+    A failed first ingest (no --wards, a refused file, Ctrl-C) then leaves no
+    empty ``.gpkg`` behind to be mistaken for a store.
+    """
+    from hotspots.cli._common import resolve_store
+    from hotspots.store.address import default_store, is_database_url
+
+    target = resolve_store(store) or default_store()
+    path = None if is_database_url(target) else Path(target)
+    new = path is not None and not path.exists()
+    opened = _open(store)
+    try:
+        with opened:
+            yield opened
+    except BaseException:
+        if new and path.exists():
+            _remove_if_empty(path)
+        raise
+
+
+def _remove_if_empty(path: Path) -> None:
+    from hotspots.store.address import StoreError
+    from hotspots.store.store import open_store
+
+    try:
+        with open_store(path, create=False) as store:
+            empty = len(store.batches()) == 0
+    except StoreError:
+        return
+    if empty:
+        for leftover in (
+            path,
+            *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm")),
+        ):
+            leftover.unlink(missing_ok=True)
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @store_option(read=False)
@@ -51,6 +92,9 @@ def _open(store: str | None, *, create: bool = True):
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read and check the files on a Dask cluster, one task per file; this "
                    "process writes them, one transaction per batch (the same store).")  # fmt: skip
+@click.option("--replace", is_flag=True,
+              help="Let a batch replace a stored one even when it holds far fewer incidents "
+                   "(refused otherwise: a truncated copy of a month, most likely).")
 @scheduler_option
 @click.option("--roads", "roads_path", type=click.Path(exists=True, path_type=Path),
               help="Streets kept with the boundaries and drawn, with their names, by serve, "
@@ -60,14 +104,17 @@ def _open(store: str | None, *, create: bool = True):
 def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
-           tolerance_m: float | None, engine: str, scheduler: str | None,
+           tolerance_m: float | None, engine: str, replace: bool, scheduler: str | None,
            roads_path: Path | None) -> None:  # fmt: skip
     """Load incident files into the store: one batch per file, never twice.
 
     A police.uk file is one batch per force and month, a council export one
     batch per file name. Loading a batch again replaces it; the same file again
-    changes nothing. Every file is read and checked before anything is written,
-    and everything is written in one transaction: a refused file, an error or a
+    changes nothing. A batch with far fewer incidents than the stored one (more
+    than 5% fewer: a truncated copy?) is refused unless --replace; a file with
+    no usable rows (a header only, no rows of the crime types) adds no batch.
+    Every file is read and checked before anything is written, and everything
+    is written in one transaction: a refused file, an error or a
     killed process leaves the store as it was. Prints `read N, stored N,
     rejected N` per batch (rejected rows are kept in the store with their line
     and reason).
@@ -99,7 +146,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
         from hotspots.read.geocode import PostcodeDirectory
 
         geocoder = PostcodeDirectory.from_csv(postcodes_path)
-    with _open(store) as opened:
+    with _writing(store) as opened:
         if not inputs:
             _store_streets(opened, roads_path)
             return
@@ -119,6 +166,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
             wards_vintage=wards_vintage,
             date_format=date_format,
             progress=progress_bar,
+            replace=replace,
         )
         for result in results:
             click.echo(result.line())
@@ -262,7 +310,7 @@ def fetch_police_uk(force: str, first: str, last: str, wards_path: Path | None, 
     for path in files:
         click.echo(f"wrote {path}")
     if then_ingest:
-        with _open(store) as opened:
+        with _writing(store) as opened:
             has_wards = opened.wards() is not None
             for result in opened.ingest(files, wards_path=None if has_wards else wards_path):
                 click.echo(result.line())

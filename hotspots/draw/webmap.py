@@ -555,7 +555,8 @@ def hotspot_map(
                 min_opacity=0.3, max_zoom=16, gradient=gradient).add_to(m)  # fmt: skip
     points = sample_points(incidents, max_points=max_points)
     if points:
-        shown = f"{len(points):,} of {len(incidents):,}" if len(points) < len(incidents) else f"{len(points):,}"
+        total = len(incidents) + incidents.attrs.get("withheld", 0)  # a viewer's: some left off
+        shown = f"{len(points):,} of {total:,}" if len(points) < total else f"{len(points):,}"
         # folium's FastMarkerCluster always adds itself to its parent, whatever ``show``
         # says: a hidden group around it keeps the points off until they are switched on.
         group = folium.FeatureGroup(name=f"Incident points ({shown})", show=False).add_to(m)
@@ -594,6 +595,13 @@ def hotspot_map(
         notes.append(NO_STREETS_NOTE + ".")
     notes.append("Heat, incident points" + (" and how places changed" if pattern_rows else "")
                  + ": switch on in the layer list.")
+    if "withheld" in incidents.attrs:  # a viewer's points (hotspots.privacy.public_points)
+        a = incidents.attrs
+        notes.append(
+            f"Council cases are shown on a {a.get('cell_m', 100):g} m grid, or up to "
+            f"{a.get('coarsest_m', 800):g} m where fewer than {a.get('min_cases', 5)} share a "
+            f"cell ({a['withheld']:,} still alone are not shown)."
+        )
     Legend(entries, notes).add_to(m)
     Attribution(carto.attribution(streets=roads_attribution(roads) if has_roads else None)).add_to(m)
     Navigation(home).add_to(m)

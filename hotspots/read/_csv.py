@@ -112,8 +112,23 @@ def quote_header(columns: Sequence[str], limit: int = _HEADER_QUOTE_CHARS) -> st
     return f"{text[:limit]}... ({len(columns):,} column(s), {len(text):,} characters)"
 
 
+#: What a NUL byte becomes in the text, and the first of the marks of undecodable bytes
+#: (U+DC80..U+DCFF, Python's "surrogateescape"): rows holding one are rejected.
+_NUL_MARK = "\udc00"
+_BAD_BYTES = re.compile("[\udc00-\udcff]")
+#: More NUL bytes than this share of the start of a file: it is binary, not a CSV.
+_BINARY_SHARE = 0.01
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """Return a file's text and the encoding used (UTF-16 and UTF-8 by their BOM)."""
+    """Return a file's text and the encoding used (UTF-16 and UTF-8 by their BOM).
+
+    UTF-8 is tried first, then Windows-1252 (council exports from Excel). A
+    byte that neither can read, and a NUL byte, are kept in the text as marks
+    (U+DC80..U+DCFF, U+DC00) so that their rows can be rejected with a reason
+    (:func:`_reject_marked_rows`); a file whose header holds NUL bytes, or
+    whose start is more than 1% NUL bytes, is binary and refused.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -123,16 +138,72 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             if "\x00" not in text[:65536]:
                 return text, encoding
             break
-    if b"\x00" in data[:65536]:
+    head = data[:65536]
+    nul = head.count(b"\x00")
+    if nul and (nul > _BINARY_SHARE * len(head) or b"\x00" in head.split(b"\n", 1)[0]):
         raise InputFileError(
             name,
             "is not a CSV text file (it holds binary data)",
             "a CSV file; a UTF-16 export needs its byte-order mark (or save it as UTF-8 CSV)",
         )
+    for encoding in ("utf-8", "cp1252"):  # cp1252: council exports from Excel
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return (text.replace("\x00", _NUL_MARK) if nul or b"\x00" in data else text), encoding
+    # Neither: read as Windows-1252, the bytes it cannot read kept as marks (their rows rejected).
+    text = data.decode("cp1252", errors="surrogateescape").replace("\x00", _NUL_MARK)
+    log.warning("%s: neither UTF-8 nor Windows-1252; read as Windows-1252, rows with bytes it "
+                "cannot read are rejected", name)  # fmt: skip
+    return text, "cp1252"
+
+
+def _undecodable(data: bytes) -> bool:
+    """True when Windows-1252 cannot read some byte (0x81, 0x8d, 0x8f, 0x90, 0x9d)."""
     try:
-        return data.decode("utf-8"), "utf-8"
+        data.decode("cp1252")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"  # council exports from Excel
+        return True
+    return False
+
+
+def _byte_reason(value: str) -> str:
+    """Why a row holding a marked byte is rejected."""
+    byte = ord(_BAD_BYTES.search(value).group()) - 0xDC00
+    if byte == 0:
+        return "a NUL byte (0x00) in the row: a damaged file?"
+    return (f"undecodable byte 0x{byte:02x}: the file is neither UTF-8 nor Windows-1252 "
+            "(save it as UTF-8 CSV)")  # fmt: skip
+
+
+def _clean_marks(values: pd.Series) -> pd.Series:
+    """Text with the byte marks shown as U+FFFD (what a rejects file can hold)."""
+    return values.astype(object).map(lambda v: _BAD_BYTES.sub("\ufffd", v) if isinstance(v, str) else v)
+
+
+def _reject_marked_rows(frame: pd.DataFrame, lines: np.ndarray, faults: pd.DataFrame) -> tuple:
+    """Rows holding a NUL or undecodable byte taken out as faults, with their line and reason."""
+    marked = np.zeros(len(frame), dtype=bool)
+    first = np.full(len(frame), "", dtype=object)
+    for col in frame.columns:
+        hit = frame[col].astype(str).str.contains(_BAD_BYTES, regex=True).to_numpy()
+        new = hit & ~marked
+        first[new] = frame[col].to_numpy(dtype=object)[new]
+        marked |= hit
+    if len(faults):
+        faults = faults.copy()
+        for col in faults.columns[2:]:
+            faults[col] = _clean_marks(faults[col])
+    frame = frame.set_axis([_BAD_BYTES.sub("\ufffd", str(c)) for c in frame.columns], axis=1)
+    if not marked.any():
+        return frame, lines, faults
+    records = [(int(ln), [_BAD_BYTES.sub("\ufffd", str(v)) for v in row], _byte_reason(why))
+               for ln, row, why in zip(lines[marked], frame.loc[marked].itertuples(index=False),
+                                       first[marked])]  # fmt: skip
+    bad = _fault_frame(list(frame.columns), records)
+    faults = pd.concat([f for f in (faults, bad) if len(f)] or [faults], ignore_index=True)
+    return frame.loc[~marked].reset_index(drop=True), lines[~marked], faults
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -145,6 +216,27 @@ def _sniff_delimiter(first_line: str) -> str:
 
 def _first_line(text: str) -> str:
     return next((ln for ln in text.split("\n", 50)[:50] if ln.strip()), "")
+
+
+def read_header(data: bytes) -> list[str]:
+    """The header row of a CSV's bytes, as the readers see it (BOM, delimiter, quotes).
+
+    Only the start of the file is decoded: what the store needs to tell a
+    police.uk file from a council export before it reads the whole file.
+
+    Examples
+    --------
+    >>> read_header("Month;Crime type\\n2018-10;x\\n".encode("utf-16"))
+    ['Month', 'Crime type']
+    """
+    head = data[:65536]
+    encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
+    if encoding == "utf-16" and len(head) % 2:
+        head = head[:-1]
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    line = _first_line(text).rstrip("\r")
+    row = next(csv.reader([line], delimiter=_sniff_delimiter(line)), [])
+    return _unique_names(row)
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -168,16 +260,23 @@ def _read_table(source: Source) -> _Table:
     if not data or data.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
     text, encoding = _decode(data, source.name)
+    # NUL and undecodable bytes leave marks (their rows are rejected); looked for only when
+    # the bytes may hold them (a search of the text costs as much as reading it)
+    marked = (b"\x00" in data or (encoding == "cp1252" and _undecodable(data))) and (
+        _BAD_BYTES.search(text) is not None
+    )
     if not text or text.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
     delimiter = _sniff_delimiter(_first_line(text))
     table = None
-    if '"' not in text:
+    if '"' not in text and not marked:
         table = _read_plain(data if encoding in ("utf-8", "cp1252") else text.encode("utf-8"),
                             "cp1252" if encoding == "cp1252" else "utf-8", delimiter)  # fmt: skip
     if table is None:
         table = _read_quoted(text, delimiter, source.name)
     frame, lines, faults = table
+    if marked:
+        frame, lines, faults = _reject_marked_rows(frame, lines, faults)
     frame, lines, repeated = _drop_repeated_headers(frame, lines)
     faults = pd.concat([f for f in (faults, repeated) if len(f)] or [faults], ignore_index=True)
     faults.insert(0, "source", np.full(len(faults), source.name, dtype=object), allow_duplicates=True)

@@ -92,17 +92,20 @@ def bng_to_lonlat(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, n
 def normalise_postcode(text: object) -> str:
     """Return a postcode in the canonical form ``"B97 4AB"``, or ``""`` if it is not one.
 
-    Spacing and case are ignored: ``"b974ab"``, ``"B97  4AB"`` and ``" B97 4ab "``
+    Spacing, case and one ``-`` or ``.`` between the outward and inward codes
+    are ignored: ``"b974ab"``, ``"B97  4AB"``, ``" B97 4ab "`` and ``"B97-4AB"``
     all become ``"B97 4AB"``.
 
     Examples
     --------
-    >>> normalise_postcode("b974ab"), normalise_postcode("B97  4AB"), normalise_postcode("nope")
+    >>> normalise_postcode("b974ab"), normalise_postcode("B97-4AB"), normalise_postcode("nope")
     ('B97 4AB', 'B97 4AB', '')
     """
     if not isinstance(text, str):
         return ""
     compact = re.sub(r"\s+", "", text).upper()
+    if len(compact) > 4 and compact[-4] in "-.":  # "B97-4AB": one separator before the inward code
+        compact = compact[:-4] + compact[-3:]
     if not _POSTCODE_RE.match(compact):
         return ""
     return f"{compact[:-3]} {compact[-3:]}"

@@ -25,6 +25,7 @@ Incident schema
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -42,6 +43,7 @@ from hotspots.read._csv import (
     expand_sources,
     quote_header,
 )
+from hotspots.read._once import InputLedger, overlap_notes
 from hotspots.read._rows import (
     ASB,
     IncidentLoad,
@@ -52,7 +54,7 @@ from hotspots.read._rows import (
     combine_loads,
     empty_incidents,
 )
-from hotspots.read.council import CouncilColumns, _council_load
+from hotspots.read.council import CouncilColumns, _council_load, detect_council_columns
 from hotspots.read.dates import check_date_format
 from hotspots.read.geocode import Geocoder
 
@@ -309,16 +311,24 @@ def read_incidents(
     sources = expand_sources(paths)
     loads = []
     police: list[tuple[Source, _Table]] = []  # files of one header, validated together
+    ledger = InputLedger()  # what was read already: each force-month and council case once
+    kinds: list[str] = []
 
     def flush() -> None:
         if police:
             loads.append(_police_batch(police, crime_types=crime_types, points=False))
+            kinds.append("police")
             log.info("%d police.uk file(s): %s", len(police), loads[-1].summary())
             police.clear()
 
     for src in progress(sources) if progress else sources:
         read = _read_table(src)
         if is_police_table(read.frame.columns):
+            use = ledger.police_rows(src.name, read.frame)
+            if not use.any() and len(use):
+                continue  # every force-month of the file was read already (its faults too)
+            if not use.all():
+                read = _Table(read.frame.loc[use].reset_index(drop=True), read.lines[use], read.faults)
             if police and list(police[0][1].frame.columns) != list(read.frame.columns):
                 flush()
             police.append((src, read))
@@ -326,18 +336,48 @@ def read_incidents(
                 flush()
             continue
         flush()
-        loads.append(
-            _council_load(
-                src, read, columns=columns, geocoder=geocoder,
-                address_geocoder=address_geocoder, date_format=date_format, points=False,
-            )
-        )
+        if not ledger.council_file(src.name, hashlib.sha256(src.read_bytes()).hexdigest()):
+            continue
+        load = _council_load(
+            src, read, columns=columns, geocoder=geocoder,
+            address_geocoder=address_geocoder, date_format=date_format, points=False,
+        )  # fmt: skip
+        if detect_council_columns(list(read.frame.columns), columns or CouncilColumns()).incident_id:
+            use = ledger.council_cases(src.name, load.incidents["incident_id"].to_numpy(dtype=object))
+            if not use.all():
+                dropped = int((~use).sum())
+                load = replace(load, incidents=load.incidents.loc[use].reset_index(drop=True),
+                               rows_read=load.rows_read - dropped, selected=load.selected - dropped)  # fmt: skip
+        loads.append(load)
+        kinds.append("council")
         log.info("%s: %s", src.name, loads[-1].summary())
     flush()
+    notes = ledger.notes + overlap_notes(*_months_by_kind(loads, kinds))
+    for note in notes:
+        log.warning("%s", note)
     # every file's points made at once, so that incidents at one map point share one point
     parts = [ld.incidents for ld in loads if len(ld.incidents)]
     empty = empty_incidents()
     combined = combine_loads(replace(ld, incidents=empty) for ld in loads)
+    combined = replace(combined, notes=(*combined.notes, *notes))
     if not parts:
         return combined
     return replace(combined, incidents=_with_points(pd.concat(parts, ignore_index=True)))
+
+
+def _months_by_kind(loads: Sequence[IncidentLoad], kinds: Sequence[str]) -> tuple[dict, dict]:
+    """police.uk file -> its months, and council export -> its first and last month."""
+    police: dict[str, set[str]] = {}
+    council: dict[str, tuple[str, str]] = {}
+    for load, kind in zip(loads, kinds):
+        frame = load.incidents
+        if not len(frame):
+            continue
+        months = frame.groupby(frame["source"].astype(object), sort=False)["month"]
+        if kind == "police":
+            for name, values in months.unique().items():
+                police[str(name)] = {str(m) for m in values}
+        else:
+            for name, first in months.min().items():
+                council[str(name)] = (str(first), str(months.max()[name]))
+    return police, council

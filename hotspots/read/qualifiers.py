@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -119,19 +117,14 @@ def read_qualifiers(
     >>> read_qualifiers([p])[["line", "youth", "drugs"]].values.tolist()
     [[2, True, False], [3, False, True]]
     """
-    from hotspots.read._csv import expand_sources
+    from hotspots.read._csv import _read_table, expand_sources
     from hotspots.read.incidents import is_police_table
 
     parts = []
     # Files only: a police.uk zip's members ("archive.zip:member") hold no qualifiers.
     for src in expand_sources([p for p in paths if Path(p).exists()]):
-        data = src.read_bytes()
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-        reader = csv.reader(io.StringIO(text))
-        header = [c.strip() for c in next(reader, [])]
+        read = _read_table(src)  # the readers' own reader: any delimiter, encoding, bad bytes
+        header = list(read.frame.columns)
         if not header or is_police_table(header):
             continue
         found = detect_qualifier_columns(header, columns)
@@ -142,17 +135,9 @@ def read_qualifiers(
             )
         if not found:
             continue
-        keep = [header.index(n) for n in found.values()]
-        lines, values = [], []
-        start = reader.line_num + 1
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                lines.append(start)
-                values.append([row[i] if i < len(row) else "" for i in keep])
-            start = reader.line_num + 1
-        table = pd.DataFrame(values, columns=list(found.values()), dtype=str)
+        table = read.frame[list(found.values())].astype(str).reset_index(drop=True)
         flags = qualifiers_of_rows(table, found)
-        flags.insert(0, "line", np.asarray(lines, dtype=np.int64))
+        flags.insert(0, "line", np.asarray(read.lines, dtype=np.int64))
         flags.insert(0, "source", src.name)
         parts.append(flags)
     if not parts:

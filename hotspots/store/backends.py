@@ -314,10 +314,16 @@ class _PostGIS(_Backend):
         cols = ", ".join(f"{name} {types[kind]}" for name, kind in SQL_COLUMNS.items())
         try:
             with self.con.transaction():
-                self.con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                # First the lock: ingests starting together on a new database set it up once.
+                # (pg_tables, not to_regclass: its catalog cache may not yet show a table
+                # another session made while this one waited for the lock.)
                 self.con.execute("SELECT pg_advisory_xact_lock(27700)")
-                if self.con.execute("SELECT to_regclass('store_info') IS NOT NULL").fetchone()[0]:
+                if self.con.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename = 'store_info')"
+                ).fetchone()[0]:
                     return
+                self.con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
                 for sql in (
                     "CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT)",
                     f"INSERT INTO store_info VALUES ('version', '0'), ('schema', '{_SCHEMA}')",

@@ -12,10 +12,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.read._csv import Source
+from hotspots.read._csv import Source, _read_table, read_header
 from hotspots.read._rows import ASB, IncidentLoad
-from hotspots.read.council import read_council_csv
-from hotspots.read.incidents import is_police_table, read_police_csv
+from hotspots.read.council import _council_load
+from hotspots.read.incidents import _police_load, is_police_table
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,11 @@ class SourcePlan:
     unchanged: bool
     counts: tuple[int, int, int]  # rows read (of the crime types), stored, rejected
     planned: _Planned | None = None
+    empty: bool = False  # no usable rows: nothing to store
 
     def summary(self) -> SourcePlan:
         """The plan without its tables."""
-        return SourcePlan(self.key, self.file, self.unchanged, self.counts)
+        return SourcePlan(self.key, self.file, self.unchanged, self.counts, empty=self.empty)
 
 
 def plan_source(
@@ -86,8 +87,14 @@ def plan_source(
     existing: dict[str, tuple[int, str, str]],
     options: IngestOptions,
     boundaries: IngestBoundaries,
-) -> SourcePlan:
-    """Read, check and tag one file for the store, unless it equals its stored batch.
+) -> list[SourcePlan]:
+    """Read, check and tag one file for the store: its batches, unless equal to the stored ones.
+
+    A police.uk file is one batch per force and month: a file of several
+    months without a police.uk name (a year's download, files joined by hand)
+    becomes one batch per month, so that a month stored from its monthly file
+    is replaced by, never added to, the same month of a year file (and the
+    other way round). Its month batches' checksums are the file's and the month's.
 
     What :meth:`Store.ingest` does for each file before it writes anything; a
     pure function of the file and its arguments, so the Dask ingest runs it on
@@ -106,7 +113,8 @@ def plan_source(
 
     Returns
     -------
-    SourcePlan
+    list of SourcePlan
+        One per batch (one for a council export or a police.uk file of one month).
 
     Raises
     ------
@@ -119,43 +127,89 @@ def plan_source(
     >>> bounds = IngestBoundaries(load_wards(get_path("demo-wards")), None, 100.0)
     >>> from hotspots.read._csv import expand_sources
     >>> src = expand_sources([get_path("demo-incidents")])[0]
-    >>> plan = plan_source(src, existing={}, options=IngestOptions(), boundaries=bounds)
+    >>> (plan,) = plan_source(src, existing={}, options=IngestOptions(), boundaries=bounds)
     >>> plan.key, plan.unchanged, plan.counts
     ('council/incidents.csv', False, (6676, 6672, 4))
     """
     crime_types = options.crime_types
     data = src.read_bytes()
     checksum = file_checksum(data)
-    head = data[:4096].decode("utf-8-sig", errors="replace").splitlines()
-    header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
+    header = read_header(data)  # the readers' own header: any delimiter, UTF-16, quotes
     police = is_police_table(header)
     named = not police or _POLICE_NAME_RE.match(Path(src.member or src.name).name)
-    load = None
+    load = table = None
     if not named:  # the batch is named by the file's contents: read them first
-        load = read_police_csv(src, crime_types=crime_types)
+        table = _read_table(src)
+        load = _police_load(src, table, crime_types=crime_types)
     months = load.incidents["month"].unique().tolist() if load is not None else []
-    falls = _falls_within(data) if not named else []
+    falls = _falls_within(table) if table is not None else []
+    if len(months) > 1:  # several months, no police.uk name: one batch per month
+        return _month_plans(src, table, load, checksum, falls, existing=existing, options=options,
+                            boundaries=boundaries)  # fmt: skip
     key, kind, force, month = batch_identity(src, header, months, falls)
     old = existing.get(key)
     types_label = _types_label(crime_types)
     unchanged = bool(old) and old[1] == checksum and (old[2] == types_label or kind == "council")
     if unchanged:
-        return SourcePlan(key, src.name, True, (0, 0, 0))
+        return [SourcePlan(key, src.name, True, (0, 0, 0))]
     if load is None:
+        table = _read_table(src)
         if police:
-            load = read_police_csv(src, crime_types=crime_types)
+            load = _police_load(src, table, crime_types=crime_types)
         else:
-            extra = {"date_format": options.date_format} if options.date_format else {}
-            load = read_council_csv(
-                src, columns=options.columns, geocoder=options.geocoder,
-                address_geocoder=options.address_geocoder, **extra,
+            load = _council_load(
+                src, table, columns=options.columns, geocoder=options.geocoder,
+                address_geocoder=options.address_geocoder, date_format=options.date_format,
             )  # fmt: skip
+    if load.kept == 0:  # header only, no rows of the crime types, or none usable: no batch
+        return [SourcePlan("" if not named else key, src.name, False,
+                           (load.selected, 0, load.rejected), None, empty=True)]  # fmt: skip
     log.info("%s (%s): %s", src.name, key, load.summary())
     tagged = tag_incidents(load.incidents, boundaries.wards, areas=boundaries.areas,
                            tolerance_m=boundaries.tolerance_m)  # fmt: skip
     planned = _Planned(key, kind, force, month, src.name, checksum,
                        types_label if police else ALL_TYPES, load, tagged)  # fmt: skip
-    return SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned)
+    return [SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned)]
+
+
+def _month_plans(src: Source, table, load: IncidentLoad, checksum: str, falls: list[str], *,
+                 existing: dict, options: IngestOptions,
+                 boundaries: IngestBoundaries) -> list[SourcePlan]:  # fmt: skip
+    """One plan per month of a police.uk file of several months (see :func:`plan_source`).
+
+    Each month's batch holds its incidents and the rejects of its ``Month``;
+    rejects of no such month, the file's faults and its notes go with the first.
+    """
+    months = sorted(load.incidents["month"].unique().tolist())
+    types_label = _types_label(options.crime_types)
+    in_file = table.frame["Month"].astype(str).str.strip() if "Month" in table.frame.columns else None
+    reject_month = (load.rejects["Month"].astype(str).str.strip() if "Month" in load.rejects.columns
+                    else pd.Series("", index=load.rejects.index))  # fmt: skip
+    leftover = ~reject_month.isin(months)
+    plans = []
+    for k, month in enumerate(months):
+        key, kind, force, _ = batch_identity(src, list(table.frame.columns), [month], falls)
+        month_checksum = file_checksum(f"{checksum}|{month}".encode())
+        old = existing.get(key)
+        if old and old[1] == month_checksum and old[2] == types_label:
+            plans.append(SourcePlan(key, src.name, True, (0, 0, 0)))
+            continue
+        incidents = load.incidents.loc[load.incidents["month"] == month].reset_index(drop=True)
+        rejects = load.rejects.loc[(reject_month == month) | (leftover & (k == 0))]
+        rows = int((in_file == month).sum()) if in_file is not None else 0
+        if k == 0:
+            rows += load.rows_read - (int(in_file.isin(months).sum()) if in_file is not None else 0)
+        part = IncidentLoad(incidents, rejects.reset_index(drop=True), rows,
+                            len(incidents) + len(rejects), load.files,
+                            notes=load.notes if k == 0 else ())  # fmt: skip
+        tagged = tag_incidents(incidents, boundaries.wards, areas=boundaries.areas,
+                               tolerance_m=boundaries.tolerance_m)  # fmt: skip
+        planned = _Planned(key, kind, force, month, src.name, month_checksum, types_label, part,
+                           tagged)  # fmt: skip
+        plans.append(SourcePlan(key, src.name, False, (part.selected, part.kept, part.rejected),
+                                planned))  # fmt: skip
+    log.info("%s: %d months, one batch each", src.name, len(months))
+    return plans
 
 
 def file_checksum(data: bytes) -> str:
@@ -248,11 +302,7 @@ def _types_label(crime_types: Sequence[str] | None) -> str:
 ALL_TYPES = "all"
 
 
-def _falls_within(data: bytes) -> list[str]:
-    import io
-
-    try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, usecols=["Falls within"], keep_default_na=False)
-    except (ValueError, pd.errors.ParserError):
-        return []
-    return frame["Falls within"].tolist()
+def _falls_within(table) -> list[str]:
+    """The ``Falls within`` column of a police.uk table as read (empty when it has none)."""
+    frame = table.frame
+    return frame["Falls within"].tolist() if "Falls within" in frame.columns else []

@@ -79,6 +79,11 @@ from hotspots.store.ingest import (
 )
 
 log = logging.getLogger(__name__)
+#: A batch replacing a stored one with fewer incidents than this share of them is refused
+#: unless ``replace=True`` (``--replace``): a truncated or partial copy of a month, most likely.
+SHRINK_LIMIT = 0.95
+#: What a file with no usable rows gets instead of a batch.
+NOT_STORED = "not stored: no usable rows"
 
 
 # --------------------------------------------------------------------------- results
@@ -93,12 +98,13 @@ class BatchResult:
     rows_read: int
     stored: int
     rejected: int
-    status: str  # "added", "replaced" or "unchanged"
+    status: str  # "added", "replaced", "unchanged" or "not stored: ..."
 
     def line(self) -> str:
         """``read N, stored N, rejected N`` with the batch and what happened."""
+        batch = f" [{self.key}]" if self.key else ""
         return (
-            f"{self.file} [{self.key}]: read {self.rows_read:,}, stored {self.stored:,}, "
+            f"{self.file}{batch}: read {self.rows_read:,}, stored {self.stored:,}, "
             f"rejected {self.rejected:,} ({self.status})"
         )
 
@@ -443,6 +449,7 @@ class Store:
         wards_vintage: str | None = None,
         date_format: str | None = None,
         progress: Callable[[list[Source]], Iterable[Source]] | None = None,
+        replace: bool = False,
     ) -> list[BatchResult]:
         """Load files into the store: one batch per file, all in one transaction.
 
@@ -472,10 +479,23 @@ class Store:
             A strftime format forced on council date columns (detected when None).
         progress : callable, optional
             Wraps the list of files (the CLI passes a progress bar).
+        replace : bool, default False
+            Let a batch replace a stored one that holds more than
+            ``1 / SHRINK_LIMIT`` times its incidents (refused otherwise: a
+            truncated copy of a month, most likely).
 
         Returns
         -------
         list of BatchResult
+            One per batch; a file with no usable rows (a header only, no rows of
+            the crime types) is reported ``not stored: no usable rows`` and adds
+            no batch.
+
+        Raises
+        ------
+        StoreError
+            If a batch would shrink a stored one by more than a few per cent and
+            ``replace`` is False; nothing is written.
         """
         bounds = self.ingest_boundaries(wards_path=wards_path, areas_path=areas_path,
                                         tolerance_m=tolerance_m, wards_vintage=wards_vintage)  # fmt: skip
@@ -484,10 +504,11 @@ class Store:
                                 address_geocoder=address_geocoder, date_format=date_format)  # fmt: skip
         sources = expand_sources(paths)
         plans = [
-            plan_source(src, existing=existing, options=options, boundaries=bounds)
+            plan
             for src in (progress(sources) if progress else sources)
+            for plan in plan_source(src, existing=existing, options=options, boundaries=bounds)
         ]
-        order, results = self.ingest_order(plans, existing)
+        order, results = self.ingest_order(plans, existing, replace=replace)
         if order or bounds.new:
             self._write([plans[i].planned for i in order], bounds.new, existing)
         return results
@@ -570,13 +591,18 @@ class Store:
         }
 
     def ingest_order(
-        self, plans: Sequence[SourcePlan], existing: dict[str, tuple[int, str, str]]
+        self,
+        plans: Sequence[SourcePlan],
+        existing: dict[str, tuple[int, str, str]],
+        *,
+        replace: bool = False,
     ) -> tuple[list[int], list[BatchResult]]:
         """Which plans to write, in which order, and what ingest says about each batch.
 
-        ``plans`` are in file order (one per file, from :func:`plan_source`). A
+        ``plans`` are in file order (one per batch, from :func:`plan_source`). A
         batch key met twice is written once, at its first place, with the last
-        file's contents; a file equal to its stored batch is not written.
+        file's contents (a warning names both files); a file equal to its stored
+        batch is not written, nor one with no usable rows.
 
         Returns
         -------
@@ -585,10 +611,26 @@ class Store:
             (the order of their batch ids).
         results : list of BatchResult
             One per batch key, in the same order as a single ingest reports them.
+
+        Raises
+        ------
+        StoreError
+            A batch would replace a stored one of more than ``1 / SHRINK_LIMIT``
+            times its incidents and ``replace`` is False (the message gives both
+            counts for each such batch).
         """
         planned: dict[str, int] = {}
         results: dict[str, BatchResult] = {}
+        given_by: dict[str, str] = {}
         for i, plan in enumerate(plans):
+            if plan.empty:
+                results[plan.key or f"\x00{i}"] = BatchResult(plan.key, plan.file, *plan.counts,
+                                                               NOT_STORED)  # fmt: skip
+                continue
+            if plan.key in given_by:
+                log.warning("%s: batch %s was given already by %s; used once (from %s)",
+                            plan.file, plan.key, given_by[plan.key], plan.file)  # fmt: skip
+            given_by[plan.key] = plan.file
             if plan.unchanged:  # the same file: nothing to read or write
                 row = self._query(
                     "SELECT rows_read, rows_stored, rows_rejected FROM batches WHERE batch_id = ?",
@@ -600,7 +642,29 @@ class Store:
             planned[plan.key] = i
             results[plan.key] = BatchResult(plan.key, plan.file, *plan.counts,
                                             "replaced" if plan.key in existing else "added")  # fmt: skip
+        if not replace:
+            self._refuse_shrinking([plans[i] for i in planned.values()], existing)
         return list(planned.values()), list(results.values())
+
+    def _refuse_shrinking(self, plans: Sequence[SourcePlan], existing: dict) -> None:
+        """Raise StoreError for batches that would replace many more stored incidents."""
+        replacing = [p for p in plans if p.key in existing]
+        if not replacing:
+            return
+        stored = dict(self._query("SELECT batch_key, rows_stored FROM batches"))
+        lines = []
+        for plan in replacing:
+            old, new = int(stored.get(plan.key, 0)), plan.counts[1]
+            if new < SHRINK_LIMIT * old:
+                lines.append(
+                    f"{plan.file} would replace batch {plan.key} of {old:,} stored incidents "
+                    f"with {new:,} ({100 * (old - new) / old:.0f}% fewer)"
+                )
+        if lines:
+            raise StoreError(
+                "; ".join(lines) + ". A truncated or partial copy? Nothing was written; give "
+                "--replace (replace=True) to replace the stored batch anyway"
+            )
 
     def write_batches(self, planned: list[_Planned], new_boundaries: list, existing: dict) -> None:
         """Write planned batches (and boundaries stored for the first time) in ONE transaction.
@@ -614,8 +678,20 @@ class Store:
     def _write(self, planned: list[_Planned], new_boundaries: list, existing: dict) -> None:
         b = self.backend
         now = _now()
-        with b.transaction() as cur:
+        with b.transaction() as cur:  # writers wait for each other here (a lock on batches)
+            # What the store holds now: another ingest may have written since this one planned.
+            cur.execute("SELECT batch_key, batch_id FROM batches")
+            current = {str(k): int(v) for k, v in cur.fetchall()}
+            cur.execute("SELECT kind, checksum FROM boundaries")
+            stored_bounds = dict(cur.fetchall())
             for kind, path, vintage, tol, frame in new_boundaries:
+                if kind in stored_bounds:  # stored by an ingest running alongside this one
+                    if stored_bounds[kind] != file_checksum(Path(path).read_bytes()):
+                        raise StoreError(
+                            f"another ingest stored other {kind} in {describe(self.target)} "
+                            "while this one ran; run it again without --wards/--areas"
+                        )
+                    continue
                 cur.execute(
                     b.q("INSERT INTO boundaries (kind, file_name, checksum, vintage, tolerance_m, "
                         "attrs, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
@@ -635,8 +711,8 @@ class Store:
                             (b.geom_param(geom), str(name), str(akind)),
                         )
             for plan in planned:
-                if plan.key in existing:
-                    old = existing[plan.key][0]
+                old = current.get(plan.key)
+                if old is not None:
                     for table in ("incidents", "rejects", "incident_columns", "batches"):
                         cur.execute(b.q(f"DELETE FROM {table} WHERE batch_id = ?"), (old,))
                 self._write_batch(cur, plan, now)
@@ -645,7 +721,8 @@ class Store:
                 (str(self._version_in(cur) + 1),),
             )
             tables = {"wards": "wards", "areas": "focus_areas"}
-            b.after_write(cur, {tables[k]: f.total_bounds for k, _, _, _, f in new_boundaries})
+            b.after_write(cur, {tables[k]: f.total_bounds for k, _, _, _, f in new_boundaries
+                                if k not in stored_bounds})  # fmt: skip
 
     def _version_in(self, cur) -> int:
         cur.execute("SELECT value FROM store_info WHERE key = 'version'")

@@ -1,0 +1,223 @@
+"""The store keeps what it holds (issue 18, data side).
+
+A batch that would shrink a stored month by more than a few per cent is refused
+unless ``replace=True`` (``--replace``), the message showing both counts; files
+with no usable rows add no batch; a failed first ingest leaves no empty
+GeoPackage behind; a month already stored from another file is used once;
+three PostGIS ingests of the same batch at once all succeed with the right
+counts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from boundaries import get_path
+from hotspots.cli import main
+from hotspots.store.address import StoreError
+from hotspots.store.store import open_store
+from tests.conftest import POLICE, POLICE_HEADER, REDDITCH_WARDS, ROOT, police_row
+from tests.test_store import police_file
+
+DEMO_WARDS = get_path("demo-wards")
+OCTOBER = POLICE / "2018-10-west-mercia-street.csv"
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def target(request, tmp_path) -> str:
+    """A new, empty store on each backend."""
+    if request.param == "gpkg":
+        return str(tmp_path / "store.gpkg")
+    return request.getfixturevalue("postgis_server").new_database()
+
+
+def _stored(target: str) -> int:
+    with open_store(target, create=False) as store:
+        return int(store._query("SELECT COUNT(*) FROM incidents")[0][0])
+
+
+# --------------------------------------------------------------------------- replacing is a decision
+
+
+def test_a_much_smaller_batch_does_not_replace_the_stored_one(target, tmp_path):
+    name = tmp_path / "2019-01-test-street.csv"
+    with open_store(target) as store:
+        store.ingest([police_file(name, 200)], wards_path=DEMO_WARDS)
+        police_file(name, 100)  # the first 100 rows: a truncated copy
+        with pytest.raises(StoreError) as err:
+            store.ingest([name])
+    message = str(err.value)
+    assert "200" in message and "100" in message and "--replace" in message
+    assert "police.uk/test/2019-01" in message
+    assert _stored(target) == 200
+    with open_store(target) as store:
+        (result,) = store.ingest([name], replace=True)
+    assert (result.status, result.stored) == ("replaced", 100)
+    assert _stored(target) == 100
+
+
+def test_a_slightly_different_batch_replaces_the_stored_one(target, tmp_path):
+    name = tmp_path / "2019-01-test-street.csv"
+    with open_store(target) as store:
+        store.ingest([police_file(name, 200)], wards_path=DEMO_WARDS)
+        (result,) = store.ingest([police_file(name, 198, seed=3)])  # a corrected month
+    assert (result.status, result.stored) == ("replaced", 198)
+
+
+def test_a_truncated_real_month_is_refused_by_the_cli_without_replace(shared_data, tmp_path):
+    store = str(tmp_path / "s.gpkg")
+    first = CliRunner().invoke(main, ["ingest", str(OCTOBER), "--wards", str(REDDITCH_WARDS),
+                                      "--store", store])  # fmt: skip
+    assert first.exit_code == 0, first.output
+    before = _stored(store)
+    cut = tmp_path / OCTOBER.name
+    cut.write_text("\n".join(OCTOBER.read_text(encoding="utf-8").splitlines()[:1001]) + "\n")
+    again = CliRunner().invoke(main, ["ingest", str(cut), "--store", store])
+    assert again.exit_code == 1
+    assert "Traceback" not in again.output
+    assert f"{before:,}" in again.output and "--replace" in again.output
+    assert _stored(store) == before
+    forced = CliRunner().invoke(main, ["ingest", str(cut), "--store", store, "--replace"])
+    assert forced.exit_code == 0, forced.output
+    assert "(replaced)" in forced.output and _stored(store) < before
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[], [police_row(crime="Burglary")] * 3],
+    ids=["header only", "no ASB"],
+)
+def test_a_file_with_no_usable_rows_adds_no_batch(tmp_path, rows):
+    path = tmp_path / "asb.csv"  # no police.uk name: the batch would be named by its contents
+    path.write_text("\n".join([POLICE_HEADER, *rows]) + "\n")
+    target = str(tmp_path / "s.gpkg")
+    with open_store(target) as store:
+        (result,) = store.ingest([path], wards_path=DEMO_WARDS)
+        assert result.stored == 0 and "no usable rows" in result.status
+        assert len(store.batches()) == 0
+        assert "unknown" not in result.line()
+
+
+def test_a_failed_first_ingest_leaves_no_empty_store(tmp_path):
+    store = tmp_path / "new.gpkg"
+    missing = CliRunner().invoke(main, ["ingest", str(get_path("demo-incidents")),
+                                        "--store", str(store)])  # no --wards  # fmt: skip
+    assert missing.exit_code == 1
+    assert not store.exists(), "an empty store was left behind"
+    bad = tmp_path / "2019-01-x-street.csv"
+    bad.write_bytes(b"\x00\x01binary")
+    refused = CliRunner().invoke(main, ["ingest", str(bad), "--wards", str(DEMO_WARDS),
+                                        "--store", str(store)])  # fmt: skip
+    assert refused.exit_code == 1 and not store.exists()
+
+
+def test_a_failed_ingest_keeps_an_existing_store(tmp_path):
+    store = tmp_path / "s.gpkg"
+    ok = CliRunner().invoke(main, ["ingest", str(get_path("demo-incidents")), "--wards",
+                                   str(DEMO_WARDS), "--store", str(store)])  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    bad = tmp_path / "2019-01-x-street.csv"
+    bad.write_bytes(b"\x00\x01binary")
+    assert CliRunner().invoke(main, ["ingest", str(bad), "--store", str(store)]).exit_code == 1
+    assert store.exists() and _stored(str(store)) > 6000
+
+
+# --------------------------------------------------------------------------- already in the store
+
+
+def test_a_month_stored_from_another_file_is_used_once(shared_data, tmp_path):
+    """A renamed copy of a stored month (its batch named by its contents) adds nothing."""
+    target = str(tmp_path / "s.gpkg")
+    copy = tmp_path / "october-again.csv"
+    shutil.copy(OCTOBER, copy)
+    with open_store(target) as store:
+        store.ingest([OCTOBER], wards_path=REDDITCH_WARDS)
+        before = _stored(target)
+        results = store.ingest([copy])
+    assert _stored(target) == before
+    assert [r.key for r in results] == ["police.uk/west-mercia/2018-10"]
+
+
+def test_one_month_twice_in_one_ingest_is_one_batch_with_a_warning(tmp_path, caplog):
+    name = police_file(tmp_path / "2019-01-test-street.csv", 30)
+    copy = tmp_path / "again" / name.name
+    copy.parent.mkdir()
+    shutil.copy(name, copy)
+    target = str(tmp_path / "s.gpkg")
+    with open_store(target) as store:
+        results = store.ingest([name, copy], wards_path=DEMO_WARDS)
+        assert store.check().ok
+    assert [r.key for r in results] == ["police.uk/test/2019-01"] and _stored(target) == 30
+    (warned,) = [r.getMessage() for r in caplog.records if "used once" in r.getMessage()]
+    assert str(name) in warned and str(copy) in warned
+
+
+def test_a_year_file_after_its_months_is_used_once(tmp_path):
+    months = []
+    for month, seed in (("2019-01", 0), ("2019-02", 1)):
+        path = tmp_path / f"{month}-west-mercia-street.csv"
+        police_file(path, 40, seed=seed)
+        path.write_text(path.read_text().replace("2019-01", month))
+        months.append(path)
+    year = tmp_path / "west-mercia-2018-19.csv"  # named by its contents: West Mercia, 2 months
+    year.write_text("\n".join([POLICE_HEADER, *(
+        ln for p in months for ln in p.read_text().splitlines()[1:]
+    )]) + "\n")  # fmt: skip
+    target = str(tmp_path / "s.gpkg")
+    with open_store(target) as store:
+        store.ingest(months, wards_path=DEMO_WARDS)
+        results = store.ingest([year])
+        assert store.check().ok
+        assert sorted(store.batches()["batch_key"]) == [
+            "police.uk/west-mercia/2019-01",
+            "police.uk/west-mercia/2019-02",
+        ]
+    assert [r.stored for r in results] == [40, 40]
+    assert _stored(target) == 80
+
+
+# --------------------------------------------------------------------------- parallel PostGIS ingests
+
+PARALLEL = """
+import sys
+from hotspots.store.store import open_store
+with open_store(sys.argv[1]) as store:
+    for r in store.ingest(sys.argv[3:], wards_path=sys.argv[2]):
+        print(r.line())
+"""
+
+
+def test_three_parallel_postgis_ingests_of_one_batch_all_succeed(postgis_server, tmp_path):
+    url = postgis_server.new_database()
+    shared = police_file(tmp_path / "2019-01-test-street.csv", 300)
+    own = []
+    for i in range(3):
+        path = tmp_path / f"2019-0{i + 2}-own{i}-street.csv"
+        police_file(path, 20 + i, seed=i + 10)
+        path.write_text(path.read_text().replace("2019-01", f"2019-0{i + 2}"))
+        own.append(path)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", PARALLEL, url, str(DEMO_WARDS), str(shared), str(own[i])],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    for proc, output in zip(procs, outputs):
+        assert proc.returncode == 0, output
+        assert "Traceback" not in output
+        assert "police.uk/test/2019-01]: read 300, stored 300, rejected 0" in output
+    with open_store(url) as store:
+        batches = store.batches().set_index("batch_key")["rows_stored"].to_dict()
+        assert store.check().ok
+    assert batches == {"police.uk/test/2019-01": 300, "police.uk/own0/2019-02": 20,
+                       "police.uk/own1/2019-03": 21, "police.uk/own2/2019-04": 22}  # fmt: skip
