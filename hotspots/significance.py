@@ -1,92 +1,126 @@
-"""Is a hotspot more than chance? A Monte Carlo test against the borough's own background.
+"""Is a hotspot more than chance? A Monte Carlo test against how the data are made.
 
 The question a panel asks of a DBSCAN cluster is whether a cluster that big
-could have turned up by chance, given where incidents *can* be recorded.
-police.uk moves every incident to one of a fixed set of anonymous map points,
-and a borough's map points crowd where its streets and homes are, so the
-honest null hypothesis is not "incidents spread evenly over the area" but
-"incidents fall at random on the borough's own map points".
+could have turned up by chance. The null hypothesis here is the one a map
+reader has in mind, "incidents spread evenly over the study area", made the
+way the data are made:
+
+* **police.uk data** (incidents share anonymous map points): every incident
+  is spread evenly over the study area (the wards) and moved to its nearest
+  map point, as police.uk moves it. A map point therefore collects the
+  incidents of its whole catchment (its Voronoi cell clipped to the study
+  area): a rural point with a large catchment collects many, a town-centre
+  point among many others few. The chance count on each map point is one
+  multinomial draw with the catchment areas as probabilities
+  (:func:`catchment_shares`), computed once per dataset.
+* **Exact coordinates** (council exports: most incidents on a location of
+  their own): the same without the snap, incidents placed evenly at random
+  in the study area (:func:`placed_largest_clusters`).
+* ``weighted=True`` states another background: each map point in proportion
+  to its long-run count (every period given), "more than this place's usual
+  share", a stricter test.
 
 The test (:func:`cluster_significance`):
 
-1. The map points are the distinct locations of all the study area's
-   incidents (every period given, so that quiet points count too); data
-   that are not snapped to map points (council exports with exact
-   coordinates) are first snapped to a 50 m grid (:func:`map_points`).
-2. Under the null hypothesis the selection's ``N`` incidents are placed
-   independently at random on those points: each point equally likely
-   (the default, ``weighted=False``), or in proportion to its long-run count
-   (``weighted=True``: "more than this place's usual share", a stricter test).
-3. Each of ``n_sim`` simulated boroughs is clustered with the same DBSCAN
-   settings; the statistic kept is its **largest** cluster's incident count.
-4. A real cluster of ``s`` incidents gets ``p = (1 + #{simulations whose
-   largest cluster has s or more}) / (n_sim + 1)``: the chance that a borough
-   with no hotspots at all shows a cluster as big somewhere. Comparing with
-   the largest simulated cluster allows for DBSCAN having searched the whole
-   borough (as in a scan statistic).
-5. The p-values are adjusted with Benjamini-Hochberg (``q_value``); a cluster
-   is ``significant`` when ``q_value <= alpha`` (5% by default). With 999
-   simulations the smallest possible p is 0.001.
+1. Each of up to ``n_sim`` simulated study areas with the selection's ``N``
+   incidents is clustered with the same DBSCAN settings; the statistic kept is
+   its **largest** cluster's incident count.
+2. A real cluster of ``s`` incidents gets ``p = (1 + #{simulations whose
+   largest cluster has s or more}) / (simulations + 1)``: the chance that a
+   study area with no hotspots at all shows a cluster as big somewhere.
+   Comparing with the largest simulated cluster allows for DBSCAN having
+   searched the whole area (as in a scan statistic).
+3. Sequential Monte Carlo (after Besag & Clifford 1991): simulations run in
+   batches of 100 and stop as soon as chance has matched even the largest real
+   cluster ``alpha * (n_sim + 1)`` times, when no later simulation could bring
+   any p to ``alpha`` or below; the verdicts are those of the full run and the
+   p-values equal it within Monte Carlo error (tested). Otherwise all ``n_sim``
+   run (999 by default: p can reach 0.001).
+4. The p-values are adjusted with Benjamini-Hochberg (``q_value``, SciPy's
+   ``false_discovery_control``); a cluster is ``significant`` when
+   ``q_value <= alpha`` (5% by default).
 
-This is one of the two tests the issue allows; the other, local Gi* on grid
-cells (esda), answers a different question (is this *cell* hot) and would
-need a cell size, so the Monte Carlo test on the clusters themselves was chosen.
+Speed: a map point that cannot be a DBSCAN core point in any simulation (its
+neighbourhood's chance of holding ``min_samples`` incidents, summed over all
+such points, is below :data:`PRUNE_TOTAL`) is not simulated unless it borders
+one that can: the incidents of the rest are one binomial draw. At the default
+``min_samples`` (at least 1% of the selection) that leaves only the few map
+points with the largest catchments, so the test costs little beside the
+clustering (``bench/chance.py``).
+
+Local Gi* on grid cells (esda) would answer a different question (is this
+*cell* hot) and need a cell size, so the Monte Carlo test on the clusters
+themselves was chosen.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import check_points, to_analysis_crs
 
 log = logging.getLogger(__name__)
 
-#: Simulations by default: p can reach 0.001.
+#: Simulations at most by default: p can reach 0.001.
 N_SIM = 999
 #: False discovery rate by default.
 ALPHA = 0.05
+#: Simulations per batch; the sequential test looks at the p-values after each.
+BATCH = 100
+#: Chance, per simulation and summed over the map points left out, that one of them is a core point.
+PRUNE_TOTAL = 1e-6
 SIGNIFICANCE_COLUMNS = ["p_value", "q_value", "significant"]
-#: What :func:`cluster_significance` puts in ``attrs``: the method in words, simulations, FDR.
-CHANCE_ATTRS = ("significance", "simulations", "alpha")
-#: Grid (metres) that unsnapped locations are snapped to before they serve as map points.
+#: What :func:`cluster_significance` puts in ``attrs``: the method in words, simulations, FDR, null model.
+CHANCE_ATTRS = ("significance", "simulations", "alpha", "chance_model")
+#: Grid (metres) that unsnapped locations are snapped to by :func:`map_points` when asked.
 SNAP_M = 50.0
+#: The null model in a few words, for popups, legends and tables (keys: :attr:`ChanceModel.kind`).
+MODEL_WORDS = {
+    "snapped": "spread evenly over the study area and moved to the nearest map point (as police.uk does)",
+    "exact": "spread evenly over the study area",
+    "weighted": "placed on the map points in proportion to their usual counts",
+}
 
 
 def map_points(
-    incidents: gpd.GeoDataFrame, *, snap_m: float | str | None = "auto"
+    incidents: gpd.GeoDataFrame, *, snap_m: float | str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The distinct incident locations (EPSG:27700) and how many incidents stand on each.
 
-    police.uk data are already snapped to shared map points. Council exports
-    with exact coordinates are not: each incident has its own location, and
-    a busy place would count as many "map points" as it has incidents. With
-    ``snap_m="auto"`` such data (more than half the incidents on a location
-    of their own) are first snapped to the centres of a :data:`SNAP_M` grid,
-    so that a place counts once, as a police.uk map point would; a number
-    snaps to that grid; None never snaps.
+    Parameters
+    ----------
+    incidents : geopandas.GeoDataFrame
+        Points.
+    snap_m : float, "auto" or None, default None
+        None keeps the locations as they are. A number first snaps them to the
+        centres of a grid of that many metres; "auto" snaps to :data:`SNAP_M`
+        when the data have exact coordinates (:func:`has_exact_points`).
 
     Examples
     --------
     >>> import geopandas as gpd
     >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 0, 5], [0, 0, 5]), crs=27700)
-    >>> xy, counts = map_points(pts, snap_m=None)
+    >>> xy, counts = map_points(pts)
     >>> xy.tolist(), counts.tolist()
     ([[0.0, 0.0], [5.0, 5.0]], [2, 1])
-    >>> [a.tolist() for a in map_points(pts, snap_m=50)]  # "auto" snaps too: 2 places, 3 incidents
+    >>> [a.tolist() for a in map_points(pts, snap_m=50)]
     [[[25.0, 25.0]], [3]]
     """
     check_points(incidents, argument="incidents")
-    geoms = to_analysis_crs(incidents).geometry
-    xy = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
+    xy = _coords(incidents)
     if len(xy) == 0:
         return np.empty((0, 2)), np.empty(0, dtype=np.int64)
     if snap_m == "auto":
-        snap_m = SNAP_M if len(np.unique(xy, axis=0)) > 0.5 * len(xy) else None
+        snap_m = SNAP_M if has_exact_points(xy) else None
     if snap_m:
         xy = (np.floor(xy / snap_m) + 0.5) * snap_m
     # x + iy sorts by x, then y: the rows np.unique(xy, axis=0) gives, 20-30x faster
@@ -94,24 +128,232 @@ def map_points(
     return np.column_stack([uniq.real, uniq.imag]), counts.astype(np.int64)
 
 
+def _coords(incidents: gpd.GeoDataFrame) -> np.ndarray:
+    return shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy())
+
+
+def has_exact_points(xy: np.ndarray) -> bool:
+    """True when most incidents stand on a location of their own (not snapped to map points).
+
+    police.uk data share a few map points; council exports with exact
+    coordinates have about as many locations as incidents.
+
+    Examples
+    --------
+    >>> has_exact_points(np.array([[0.0, 0], [0, 0], [0, 0], [5, 5]]))
+    False
+    >>> has_exact_points(np.array([[0.0, 0], [1, 1]]))
+    True
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return len(xy) > 0 and len(np.unique(xy[:, 0] + 1j * xy[:, 1])) > 0.5 * len(xy)
+
+
+def study_area_shape(study_area) -> shapely.Geometry:
+    """One (multi)polygon in metres (EPSG:27700) from wards, a GeoSeries or a shapely geometry.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=27700)
+    >>> study_area_shape(wards).area
+    200.0
+    """
+    if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if study_area.crs is None:
+            raise HotspotsError(
+                "study_area has no CRS; set it (wards are usually EPSG:4326 or 27700)"
+            )
+        geoms = (
+            study_area.to_crs(27700).geometry
+            if study_area.crs.to_epsg() != 27700
+            else study_area.geometry
+        )
+        shape = shapely.union_all(shapely.make_valid(geoms.to_numpy()))
+    elif isinstance(study_area, shapely.Geometry):
+        shape = study_area
+    else:
+        raise HotspotsError(
+            f"study_area must be wards (a GeoDataFrame) or a shapely polygon in metres; "
+            f"got {type(study_area).__name__!r}"
+        )
+    if not shape.area > 0:
+        raise HotspotsError(
+            "study_area has no area: give the wards (polygons) the incidents lie in"
+        )
+    return shape
+
+
+_CATCHMENTS: dict[bytes, np.ndarray] = {}
+
+
+def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
+    """Each map point's share of the study area: the part of it nearer that point than any other.
+
+    An incident spread evenly over the study area and moved to its nearest
+    map point lands on a point with this probability: the area of the point's
+    Voronoi cell clipped to the study area, over the study area. Computed once
+    per dataset (kept for the next call with the same points and area).
+
+    Parameters
+    ----------
+    points : numpy.ndarray, shape (m, 2)
+        Distinct map points, metres.
+    study_area : shapely.Geometry
+        Polygon(s) in the same metres.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,)
+        Shares summing to 1 (0 for a point whose cell misses the study area).
+
+    Examples
+    --------
+    Two points in a 10 x 10 square: the nearer half each; a third outside gets nothing.
+
+    >>> from shapely.geometry import box
+    >>> catchment_shares(np.array([[2.0, 5], [8, 5], [50, 5]]), box(0, 0, 10, 10)).tolist()
+    [0.5, 0.5, 0.0]
+    """
+    points = np.ascontiguousarray(points, dtype=float).reshape(-1, 2)
+    m = len(points)
+    key = hashlib.sha1(points.tobytes() + shapely.to_wkb(study_area)).digest()
+    if key in _CATCHMENTS:
+        return _CATCHMENTS[key]
+    total = study_area.area
+    if m <= 1:
+        shares = np.ones(m)
+    else:
+        lo = np.minimum(points.min(axis=0), study_area.bounds[:2])
+        hi = np.maximum(points.max(axis=0), study_area.bounds[2:])
+        frame = shapely.box(*(lo - 1_000), *(hi + 1_000))
+        cells = shapely.get_parts(
+            shapely.voronoi_polygons(shapely.multipoints(points), extend_to=frame, ordered=True)
+        )
+        if len(cells) != m:  # GEOS gives one cell per distinct point, in order
+            raise HotspotsError(f"catchments: {len(cells)} cells for {m} map points (duplicates?)")
+        shapely.prepare(study_area)
+        inside = shapely.contains(study_area, cells)
+        area = np.where(inside, shapely.area(cells), 0.0)
+        cross = ~inside & shapely.intersects(study_area, cells)
+        area[cross] = shapely.area(shapely.intersection(cells[cross], study_area))
+        shares = area / total
+    shares = shares / shares.sum() if shares.sum() > 0 else shares
+    if len(_CATCHMENTS) >= 8:
+        _CATCHMENTS.pop(next(iter(_CATCHMENTS)))
+    _CATCHMENTS[key] = shares
+    return shares
+
+
+@dataclass(frozen=True)
+class ChanceModel:
+    """The null model of the chance test: where incidents fall when nothing draws them together.
+
+    Attributes
+    ----------
+    kind : str
+        "snapped" (police.uk: spread evenly over the study area, moved to the
+        nearest map point), "exact" (spread evenly, no snap) or "weighted"
+        (map points in proportion to their long-run counts).
+    points : numpy.ndarray, shape (m, 2)
+        The map points (metres); empty for "exact".
+    shares : numpy.ndarray, shape (m,)
+        The chance of each map point (sums to 1); empty for "exact".
+    study_area : shapely.Geometry
+        Where incidents are spread (metres).
+    area_from : str
+        What the study area is ("the wards", or the incidents' hull).
+    """
+
+    kind: str
+    points: np.ndarray
+    shares: np.ndarray
+    study_area: shapely.Geometry
+    area_from: str
+
+    @property
+    def words(self) -> str:
+        """The model in a few words (:data:`MODEL_WORDS`)."""
+        return MODEL_WORDS[self.kind]
+
+    def describe(self, n_incidents: int) -> str:
+        """The model in one sentence, for legends, tables and the README.
+
+        Examples
+        --------
+        >>> from shapely.geometry import box
+        >>> m = ChanceModel("snapped", np.zeros((3, 2)), np.full(3, 1 / 3), box(0, 0, 1e4, 1e4), "the wards")
+        >>> m.describe(250)
+        '250 incidents spread evenly over the study area (the wards, 100.0 km²) and moved to the nearest of its 3 map points (as police.uk does)'
+        """
+        where = f"the study area ({self.area_from}, {self.study_area.area / 1e6:,.1f} km²)"
+        if self.kind == "snapped":
+            return (f"{n_incidents:,} incidents spread evenly over {where} and moved to the nearest "
+                    f"of its {len(self.points):,} map points (as police.uk does)")  # fmt: skip
+        if self.kind == "exact":
+            return f"{n_incidents:,} incidents spread evenly over {where}"
+        return (f"{n_incidents:,} incidents placed on the study area's {len(self.points):,} map points "
+                "in proportion to their usual counts")  # fmt: skip
+
+
+def chance_model(
+    background: gpd.GeoDataFrame,
+    *,
+    study_area=None,
+    weighted: bool = False,
+    hull_buffer_m: float = 100.0,
+) -> ChanceModel:
+    """The null model for ``background``'s data: snapped to map points, exact, or weighted.
+
+    Parameters
+    ----------
+    background : geopandas.GeoDataFrame
+        All the study area's incidents (every period): their distinct
+        locations are the map points, and they tell snapped data from exact.
+    study_area : wards GeoDataFrame, GeoSeries or shapely geometry, optional
+        Where incidents are spread evenly. Default: the convex hull of the
+        incidents widened by ``hull_buffer_m`` (said so in the description).
+    weighted : bool, default False
+        Map points in proportion to their counts in ``background`` instead.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([2, 2, 8, 8], [5, 5, 5, 5]), crs=27700)
+    >>> model = chance_model(pts, study_area=box(0, 0, 10, 10))
+    >>> model.kind, model.shares.tolist()
+    ('snapped', [0.5, 0.5])
+    """
+    check_points(background, argument="background")
+    xy = _coords(background)
+    if study_area is None:
+        area = shapely.convex_hull(shapely.multipoints(xy)).buffer(hull_buffer_m)
+        area_from = f"the incidents' outline widened by {hull_buffer_m:g} m"
+    else:
+        area, area_from = study_area_shape(study_area), "the wards"
+    points, counts = map_points(background)
+    if weighted:
+        return ChanceModel("weighted", points, counts / max(counts.sum(), 1), area, area_from)
+    if has_exact_points(xy):
+        return ChanceModel("exact", np.empty((0, 2)), np.empty(0), area, area_from)
+    return ChanceModel("snapped", points, catchment_shares(points, area), area, area_from)
+
+
 def benjamini_hochberg(p_values: np.ndarray | list[float]) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values), in the input order.
+
+    SciPy's ``false_discovery_control(method="bh")`` (a test checks it against
+    the textbook step-up computation).
 
     Examples
     --------
     >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.2]).round(3).tolist()
     [0.04, 0.053, 0.053, 0.2]
     """
+    from scipy.stats import false_discovery_control
+
     p = np.asarray(p_values, dtype=float)
-    m = len(p)
-    if m == 0:
-        return p
-    order = np.argsort(p)
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q = np.minimum.accumulate(scaled[::-1])[::-1].clip(max=1.0)
-    out = np.empty(m)
-    out[order] = q
-    return out
+    return p.copy() if len(p) == 0 else false_discovery_control(p, method="bh")
 
 
 #: Entries (map points x simulations, or incidents x simulations) handled at once.
@@ -126,12 +368,12 @@ def chance_counts(
     rng: np.random.Generator,
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Incidents on each map point in ``n_sim`` chance boroughs, shape (n_points, n_sim).
+    """Incidents on each map point in ``n_sim`` chance study areas, shape (n_points, n_sim).
 
-    Each of the ``n_incidents`` incidents of a simulated borough falls on one
-    map point drawn at random (evenly, or in proportion to ``weights``): a
-    multinomial draw, made incident by incident, which costs ``n_incidents``
-    per simulation instead of ``n_points``.
+    A multinomial draw of ``n_incidents`` over the points (evenly, or in
+    proportion to ``weights``: catchment areas or counts). Drawn point by
+    point (``numpy``'s multinomial) when incidents outnumber points, else
+    incident by incident, whichever costs less.
 
     Examples
     --------
@@ -141,14 +383,22 @@ def chance_counts(
     >>> chance_counts(3, 5, n_sim=2, rng=np.random.default_rng(0), weights=np.array([0, 1, 0]))[1].tolist()
     [5, 5]
     """
+    n_incidents = np.broadcast_to(np.asarray(n_incidents, dtype=np.int64), (n_sim,))
     if weights is None:
-        draws = rng.integers(0, n_points, size=(n_sim, n_incidents))
+        p = np.full(n_points, 1.0 / max(n_points, 1))
     else:
-        cdf = np.cumsum(np.asarray(weights, dtype=float))
-        draws = np.searchsorted(cdf, rng.random((n_sim, n_incidents)) * cdf[-1], side="right")
-        draws = np.minimum(draws, n_points - 1)
-    keys = draws * n_sim + np.arange(n_sim)[:, None]
-    counts = np.bincount(keys.ravel(), minlength=n_points * n_sim)
+        w = np.asarray(weights, dtype=float)
+        p = w / w.sum()
+    if n_incidents.mean() >= 0.25 * n_points:
+        return rng.multinomial(n_incidents, p).T.astype(np.int32)
+    # incident by incident: n draws per simulation
+    total = int(n_incidents.sum())
+    cdf = np.cumsum(p)
+    draws = np.minimum(
+        np.searchsorted(cdf, rng.random(total) * cdf[-1], side="right"), n_points - 1
+    )
+    sim = np.repeat(np.arange(n_sim), n_incidents)
+    counts = np.bincount(draws * n_sim + sim, minlength=n_points * n_sim)
     return counts.reshape(n_points, n_sim).astype(np.int32)
 
 
@@ -241,6 +491,32 @@ def largest_clusters(adjacency, counts: np.ndarray, min_samples: int) -> np.ndar
     return largest
 
 
+def _simulated_points(adjacency, p: np.ndarray, n: int, min_samples: int) -> np.ndarray:
+    """The map points worth simulating: possible core points and their neighbours.
+
+    A point is left out as a core point when the chance that its
+    neighbourhood holds ``min_samples`` of the ``n`` incidents (a binomial
+    tail), summed over every point left out, stays below :data:`PRUNE_TOTAL`.
+    """
+    from scipy.stats import binom
+
+    reach = np.minimum(adjacency @ p, 1.0)
+    risk = np.where(p > 0, binom.sf(min_samples - 1, n, reach), 0.0)
+    order = np.argsort(risk, kind="stable")
+    cum = np.cumsum(risk[order])
+    maybe_core = np.ones(len(p), dtype=bool)
+    maybe_core[order[cum <= PRUNE_TOTAL]] = False
+    maybe_core &= p > 0
+    needed = (maybe_core | (adjacency @ maybe_core.astype(np.int32) > 0)) & (p > 0)
+    return np.flatnonzero(needed)
+
+
+def _stopped(largest: list[np.ndarray], stop_size: int | None, stop_count: int | None) -> bool:
+    if stop_size is None or stop_count is None:
+        return False
+    return int(sum(int((part >= stop_size).sum()) for part in largest)) >= stop_count
+
+
 def null_largest_clusters(
     points: np.ndarray,
     n_incidents: int,
@@ -250,32 +526,38 @@ def null_largest_clusters(
     weights: np.ndarray | None = None,
     n_sim: int = N_SIM,
     seed: int = 0,
+    stop_size: int | None = None,
+    stop_count: int | None = None,
 ) -> np.ndarray:
-    """The largest DBSCAN cluster (incidents) in each of ``n_sim`` chance boroughs.
+    """The largest DBSCAN cluster (incidents) in each of up to ``n_sim`` chance study areas.
 
-    The simulations are drawn by :func:`chance_counts` and clustered by
-    :func:`largest_clusters`, a batch of simulations at a time (so memory stays
-    bounded for big boroughs; the batches depend only on the inputs, so the
-    answer is reproducible).
+    Each simulation puts ``n_incidents`` on the map points by one multinomial
+    draw (:func:`chance_counts`) and clusters them (:func:`largest_clusters`),
+    in batches of :data:`BATCH` simulations. Only the map points that can be
+    core points, and their neighbours, are drawn (:func:`_simulated_points`);
+    the others' incidents are one binomial draw per simulation.
 
     Parameters
     ----------
     points : numpy.ndarray, shape (m, 2)
         The map points, metres.
     n_incidents : int
-        Incidents to place in each simulated borough.
+        Incidents to place in each simulation.
     eps_m, min_samples
         The DBSCAN settings of the clusters under test.
     weights : numpy.ndarray, optional
-        Relative chance of each map point (default: all equal).
+        Relative chance of each map point (catchment areas, counts); default all equal.
     n_sim : int
-        Simulations.
+        Simulations at most.
     seed : int
-        Random seed (the answer is reproducible).
+        Random seed (the answer is reproducible; a stopped run is the start of the full one).
+    stop_size, stop_count : int, optional
+        Sequential test: stop after the batch in which ``stop_count``
+        simulations have had a largest cluster of ``stop_size`` or more.
 
     Returns
     -------
-    numpy.ndarray of int, shape (n_sim,)
+    numpy.ndarray of int, shape (simulations run,)
         0 where a simulation found no cluster.
 
     Examples
@@ -287,39 +569,149 @@ def null_largest_clusters(
     from hotspots.cluster import radius_graph  # SciPy's k-d tree: no scikit-learn import
 
     points = np.asarray(points, dtype=float).reshape(-1, 2)
-    m = len(points)
-    n = int(n_incidents)
+    m, n, ms = len(points), int(n_incidents), int(min_samples)
     if m == 0 or n <= 0:
         return np.zeros(n_sim, dtype=np.int64)
-    if weights is not None:
-        w = np.asarray(weights, dtype=float)
-        if len(w) != m or (w < 0).any() or w.sum() <= 0:
-            raise HotspotsError("weights must be one non-negative number per map point, not all 0")
-        weights = w
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=float)
+    if len(w) != m or (w < 0).any() or not w.sum() > 0:
+        raise HotspotsError("weights must be one non-negative number per map point, not all 0")
+    p = w / w.sum()
     adjacency = radius_graph(points, eps_m)
+    keep = _simulated_points(adjacency, p, n, ms)
+    if len(keep) == 0:  # no simulation can hold a cluster
+        return np.zeros(n_sim, dtype=np.int64)
+    sub = adjacency[keep][:, keep]
+    p_in = p[keep].sum()
     rng = np.random.default_rng(seed)
-    step = max(1, CHUNK_ENTRIES // max(m, n))
-    out = [
-        largest_clusters(
-            adjacency,
-            chance_counts(m, n, n_sim=min(step, n_sim - a), rng=rng, weights=weights),
-            int(min_samples),
+    step = max(1, min(BATCH, CHUNK_ENTRIES // max(len(keep), 1)))
+    out: list[np.ndarray] = []
+    done, check = 0, BATCH
+    while done < n_sim:
+        b = min(step, n_sim - done)
+        k = np.full(b, n) if len(keep) == m else rng.binomial(n, min(p_in, 1.0), size=b)
+        out.append(
+            largest_clusters(
+                sub, chance_counts(len(keep), k, n_sim=b, rng=rng, weights=p[keep]), ms
+            )
         )
-        for a in range(0, n_sim, step)
-    ]
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        done += b
+        if done >= check:
+            check += BATCH
+            if _stopped(out, stop_size, stop_count):
+                break
+    return np.concatenate(out)
+
+
+def uniform_points(study_area: shapely.Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points spread evenly (uniformly at random) over ``study_area``, shape (n, 2).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> xy = uniform_points(box(0, 0, 10, 5), 100, np.random.default_rng(0))
+    >>> xy.shape, bool((xy[:, 0] <= 10).all() and (xy[:, 1] <= 5).all())
+    ((100, 2), True)
+    """
+    shapely.prepare(study_area)
+    x0, y0, x1, y1 = study_area.bounds
+    fill = study_area.area / ((x1 - x0) * (y1 - y0))
+    parts, got = [], 0
+    while got < n:
+        want = int((n - got) / fill * 1.1) + 16
+        xy = np.column_stack([rng.uniform(x0, x1, want), rng.uniform(y0, y1, want)])
+        xy = xy[shapely.contains_xy(study_area, xy[:, 0], xy[:, 1])]
+        parts.append(xy)
+        got += len(xy)
+    return np.vstack(parts)[:n]
+
+
+def placed_largest_clusters(
+    study_area: shapely.Geometry,
+    n_incidents: int,
+    *,
+    eps_m: float,
+    min_samples: int,
+    snap_to: np.ndarray | None = None,
+    n_sim: int = N_SIM,
+    seed: int = 0,
+    stop_size: int | None = None,
+    stop_count: int | None = None,
+) -> np.ndarray:
+    """The largest DBSCAN cluster in each simulation, placing every incident evenly over the area.
+
+    The null model for data with exact coordinates, and (with ``snap_to``:
+    each incident moved to its nearest map point) the literal police.uk
+    process that :func:`null_largest_clusters` draws in one multinomial step;
+    tests compare the two. A batch of simulations is clustered at once, each
+    simulation shifted east of the last so none can reach another.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> placed_largest_clusters(box(0, 0, 20, 20), 8, eps_m=100, min_samples=8, n_sim=2).tolist()
+    [8, 8]
+    """
+    from hotspots.cluster import weighted_dbscan
+
+    n, ms = int(n_incidents), int(min_samples)
+    if n <= 0:
+        return np.zeros(n_sim, dtype=np.int64)
+    tree = None
+    if snap_to is not None:
+        from scipy.spatial import cKDTree
+
+        snap_to = np.asarray(snap_to, dtype=float).reshape(-1, 2)
+        tree = cKDTree(snap_to)
+    x0, _, x1, _ = study_area.bounds
+    shift = (x1 - x0) + 2 * eps_m + 10.0
+    if snap_to is not None:
+        shift += snap_to[:, 0].max() - snap_to[:, 0].min()
+    rng = np.random.default_rng(seed)
+    step = max(1, min(BATCH, CHUNK_ENTRIES // (4 * n)))
+    out: list[np.ndarray] = []
+    done, check = 0, BATCH
+    while done < n_sim:
+        b = min(step, n_sim - done)
+        xy = uniform_points(study_area, n * b, rng)
+        if tree is not None:
+            xy = snap_to[tree.query(xy)[1]]
+        xy[:, 0] += np.repeat(np.arange(b), n) * shift
+        inverse, uniq, counts = _distinct(xy)
+        labels = weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=ms)[inverse]
+        largest = np.zeros(b, dtype=np.int64)
+        inside = labels >= 0
+        if inside.any():
+            size = np.bincount(labels[inside])
+            sim_of = np.zeros(len(size), dtype=np.int64)
+            sim_of[labels[inside]] = np.repeat(np.arange(b), n)[inside]
+            np.maximum.at(largest, sim_of, size)
+        out.append(largest)
+        done += b
+        if done >= check:
+            check += BATCH
+            if _stopped(out, stop_size, stop_count):
+                break
+    return np.concatenate(out)
+
+
+def _distinct(xy: np.ndarray):
+    from hotspots.cluster import distinct_points
+
+    return distinct_points(xy)
 
 
 def cluster_significance(
     clusters: gpd.GeoDataFrame,
     background: gpd.GeoDataFrame,
     *,
+    study_area=None,
     n_incidents: int | None = None,
     weighted: bool = False,
     n_sim: int = N_SIM,
     alpha: float = ALPHA,
     seed: int = 0,
-    snap_m: float | str | None = "auto",
+    sequential: bool = True,
+    model: ChanceModel | None = None,
 ) -> gpd.GeoDataFrame:
     """Add a Monte Carlo p-value, a Benjamini-Hochberg q-value and a verdict to each cluster.
 
@@ -331,41 +723,51 @@ def cluster_significance(
         clustered, as :func:`hotspots.pipeline.hotspots_for` sets it).
     background : geopandas.GeoDataFrame
         All the study area's incidents (every period): their distinct
-        locations are the map points where chance incidents are placed.
+        locations are the map points (:func:`chance_model`).
+    study_area : wards GeoDataFrame or shapely geometry, optional
+        Where chance incidents are spread evenly; default the incidents'
+        outline widened by 100 m (say so: give the wards).
     n_incidents : int, optional
-        Incidents per simulated borough; default ``clusters.attrs["selected"]``.
+        Incidents per simulation; default ``clusters.attrs["selected"]``.
     weighted : bool, default False
         Place chance incidents in proportion to each map point's count in
-        ``background`` instead of evenly over the map points.
+        ``background`` instead.
     n_sim, alpha, seed
-        Simulations, false discovery rate, random seed.
-    snap_m : float, "auto" or None
-        How locations become map points (:func:`map_points`).
+        Simulations at most, false discovery rate, random seed.
+    sequential : bool, default True
+        Stop early once no p-value can reach ``alpha`` (module docstring); False runs all ``n_sim``.
+    model : ChanceModel, optional
+        A null model made already (:func:`chance_model`); ``background``,
+        ``study_area`` and ``weighted`` are then not used.
 
     Returns
     -------
     geopandas.GeoDataFrame
         A copy of ``clusters`` with ``p_value``, ``q_value`` and
-        ``significant`` (bool); ``attrs["significance"]`` says how they were made,
-        ``attrs["simulations"]`` and ``attrs["alpha"]`` give ``n_sim`` and ``alpha``.
+        ``significant`` (bool); ``attrs["significance"]`` says how they were
+        made, ``attrs["simulations"]`` how many ran, ``attrs["alpha"]`` the FDR
+        and ``attrs["chance_model"]`` the model's kind (:data:`MODEL_WORDS`).
 
     Examples
     --------
     A planted cluster of 40 incidents among 300 spread over a lattice of map points:
 
     >>> import geopandas as gpd, numpy as np
+    >>> from shapely.geometry import box
     >>> from hotspots.cluster import ClusterParams, find_clusters
     >>> lattice = np.array([(x, y) for x in range(0, 3000, 100) for y in range(0, 3000, 100)], float)
     >>> rng = np.random.default_rng(1)
     >>> xy = np.vstack([lattice[rng.integers(0, len(lattice), 260)], [[1500.0, 1500.0]] * 40])
     >>> inc = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs=27700)
     >>> found = find_clusters(inc, params=ClusterParams(eps_m=150), study_area_m2=9e6)
-    >>> out = cluster_significance(found, inc, n_incidents=len(inc), n_sim=99)
+    >>> area = box(-50, -50, 2950, 2950)
+    >>> out = cluster_significance(found, inc, study_area=area, n_incidents=len(inc), n_sim=99)
     >>> row = out.iloc[0]
     >>> int(row["incidents"]), float(row["p_value"]), bool(row["significant"])
     (47, 0.01, True)
     """
-    check_points(background, argument="background")
+    if model is None:
+        check_points(background, argument="background")
     if not 0 < alpha < 1:
         raise HotspotsError(f"alpha is a false discovery rate between 0 and 1; got {alpha!r}")
     if n_sim < 19:
@@ -378,30 +780,51 @@ def cluster_significance(
             "clusters must come from find_clusters/hotspots_for (attrs eps_m, min_samples, "
             "selected), or give n_incidents"
         )
-    points, counts = map_points(background, snap_m=snap_m)
-    how = (
-        f"Monte Carlo, {n_sim} simulations: {n} incidents placed at random on the study area's "
-        f"{len(points):,} map points ({'weighted by their counts' if weighted else 'evenly'}); "
-        f"largest chance cluster vs each cluster; Benjamini-Hochberg FDR {alpha:g}"
-    )
-    out.attrs.update(significance=how, simulations=int(n_sim), alpha=float(alpha))
+    if model is None:
+        model = chance_model(background, study_area=study_area, weighted=weighted)
     if len(out) == 0:
         for col in SIGNIFICANCE_COLUMNS:
             out[col] = pd.Series(dtype=bool if col == "significant" else float)
+        out.attrs.update(significance=_how(model, n or 0, n_sim, n_sim, alpha), simulations=int(n_sim),
+                         alpha=float(alpha), chance_model=model.kind)  # fmt: skip
         return out
-    largest = null_largest_clusters(
-        points, int(n), eps_m=float(eps_m), min_samples=int(min_samples),
-        weights=counts if weighted else None, n_sim=n_sim, seed=seed,
-    )  # fmt: skip
     sizes = out["incidents"].to_numpy(dtype=np.int64)
+    stop_count = math.floor(alpha * (n_sim + 1))
+    stop = {"stop_size": int(sizes.max()), "stop_count": stop_count} if sequential else {}
+    common = {
+        "eps_m": float(eps_m),
+        "min_samples": int(min_samples),
+        "n_sim": n_sim,
+        "seed": seed,
+        **stop,
+    }
+    if model.kind == "exact":
+        largest = placed_largest_clusters(model.study_area, int(n), **common)
+    else:
+        largest = null_largest_clusters(model.points, int(n), weights=model.shares, **common)
+    runs = len(largest)
     exceed = (largest[None, :] >= sizes[:, None]).sum(axis=1)
-    p = (1.0 + exceed) / (n_sim + 1.0)
+    p = (1.0 + exceed) / (runs + 1.0)
     q = benjamini_hochberg(p)
     out["p_value"] = p
     out["q_value"] = q
     out["significant"] = q <= alpha
+    how = _how(model, int(n), runs, n_sim, alpha)
+    out.attrs.update(
+        significance=how, simulations=int(runs), alpha=float(alpha), chance_model=model.kind
+    )
     log.info("%s: %d of %d clusters significant", how, int((q <= alpha).sum()), len(out))
     return out
+
+
+def _how(model: ChanceModel, n: int, runs: int, n_sim: int, alpha: float) -> str:
+    ran = (
+        f"{runs} simulations"
+        if runs == n_sim
+        else f"{runs} simulations (stopped early: no p could reach {alpha:g})"
+    )
+    return (f"Monte Carlo, {ran}: {model.describe(n)}; largest chance cluster vs each cluster; "
+            f"Benjamini-Hochberg FDR {alpha:g}")  # fmt: skip
 
 
 def significance_for(
@@ -413,9 +836,10 @@ def significance_for(
 
     Hotspots are found once per period for the whole study area (a focus-area
     or ward view lists those lying in it), so they are tested once that way
-    too: every hotspot of the period against the whole study area's map points,
-    with the false-discovery correction over all of them. A hotspot therefore
-    has the same p- and q-value in the borough view and in its ward's view.
+    too: every hotspot of the period against chance incidents spread over the
+    whole study area (the wards), with the false-discovery correction over all
+    of them. A hotspot therefore has the same p- and q-value in the borough
+    view and in its ward's view.
 
     Parameters
     ----------
@@ -448,6 +872,7 @@ def significance_for(
     attrs = clusters.attrs
     whole = clusters
     if attrs.get("area") or attrs.get("ward"):
+
         def period(value):
             return None if value in (None, "all") else value
 
@@ -457,32 +882,41 @@ def significance_for(
             financial_year=period(attrs.get("financial_year")),
             params=ClusterParams(eps_m=attrs["eps_m"], min_samples=attrs["min_samples"]),
         )
+    options.setdefault("study_area", prepared.wards)
     tested = cluster_significance(whole, prepared.incidents, **options)
     if whole is clusters:
         return tested
     verdicts = tested.set_index("cluster_id")[["p_value", "q_value", "significant"]]
     out = clusters.join(verdicts, on="cluster_id")
-    out.attrs = {**clusters.attrs, **{k: tested.attrs[k] for k in CHANCE_ATTRS if k in tested.attrs}}
+    out.attrs = {
+        **clusters.attrs,
+        **{k: tested.attrs[k] for k in CHANCE_ATTRS if k in tested.attrs},
+    }
     return out
 
 
 def chance_text(
     p_value: float, q_value: float, significant: bool, *, simulations: int = N_SIM,
-    alpha: float = ALPHA,
+    alpha: float = ALPHA, model: str | None = None,
 ) -> str:  # fmt: skip
     """A hotspot's chance test in words an officer can act on.
 
+    ``model`` is the null model's kind (``attrs["chance_model"]``, a key of
+    :data:`MODEL_WORDS`); without it the sentence says only what every
+    model but "weighted" shares: incidents spread evenly over the study area.
+
     Examples
     --------
-    >>> chance_text(0.001, 0.0012, True)
-    'More than chance: none of 999 simulated boroughs, with as many incidents placed at random on the map points, had a hotspot this big (p = 0.001, q = 0.0012).'
+    >>> chance_text(0.001, 0.0012, True, model="snapped")
+    'More than chance: none of 999 simulations, with as many incidents spread evenly over the study area and moved to the nearest map point (as police.uk does), had a hotspot this big (p = 0.001, q = 0.0012).'
     >>> chance_text(0.075, 0.075, False)
-    'Not more than chance: 74 of 999 simulated boroughs, with as many incidents placed at random on the map points, had a hotspot this big (p = 0.075, q = 0.075, above 0.05). Check before sending patrols.'
+    'Not more than chance: 74 of 999 simulations, with as many incidents spread evenly over the study area, had a hotspot this big (p = 0.075, q = 0.075, above 0.05). Check before sending patrols.'
     """
     exceed = max(0, round(float(p_value) * (simulations + 1)) - 1)
+    words = MODEL_WORDS.get(model or "exact", MODEL_WORDS["exact"])
     seen = (
-        f"{'none' if exceed == 0 else f'{exceed:,}'} of {simulations:,} simulated boroughs, "
-        "with as many incidents placed at random on the map points, had a hotspot this big"
+        f"{'none' if exceed == 0 else f'{exceed:,}'} of {simulations:,} simulations, "
+        f"with as many incidents {words}, had a hotspot this big"
     )
     if significant:
         return f"More than chance: {seen} (p = {p_value:.2g}, q = {q_value:.2g})."

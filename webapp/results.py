@@ -73,7 +73,8 @@ def chance_for(prepared: Prepared, whole: gpd.GeoDataFrame) -> pd.DataFrame:
     """The chance test of a period's hotspots, by ``cluster_id``: computed once per period.
 
     ``whole`` is the period's hotspots in the whole study area (the borough
-    view): every one is tested against the study area's map points and the
+    view): every one is tested against chance incidents spread evenly over the
+    study area (moved to the nearest map point for police.uk data) and the
     false-discovery correction runs over all of them, as
     :func:`hotspots.significance.significance_for` does for the tasking sheet
     and the CLI (the same :data:`~hotspots.significance.N_SIM` simulations and
@@ -87,7 +88,7 @@ def chance_for(prepared: Prepared, whole: gpd.GeoDataFrame) -> pd.DataFrame:
     """
     from hotspots.significance import CHANCE_ATTRS, SIGNIFICANCE_COLUMNS, cluster_significance
 
-    tested = cluster_significance(whole, prepared.incidents)
+    tested = cluster_significance(whole, prepared.incidents, study_area=prepared.wards)
     table = pd.DataFrame(tested[["cluster_id", *SIGNIFICANCE_COLUMNS]]).set_index("cluster_id")
     table.attrs = {k: tested.attrs[k] for k in CHANCE_ATTRS}
     return table
