@@ -81,6 +81,8 @@ PRUNE_TOTAL = 1e-6
 SIGNIFICANCE_COLUMNS = ["p_value", "q_value", "significant"]
 #: What :func:`cluster_significance` puts in ``attrs``: the method in words, simulations, FDR, null model.
 CHANCE_ATTRS = ("significance", "simulations", "alpha", "chance_model")
+#: Scores this close count as equal (floating-point sums of shares).
+TIE = 1e-9
 #: Grid (metres) that unsnapped locations are snapped to by :func:`map_points` when asked.
 SNAP_M = 50.0
 #: The null model in a few words, for popups, legends and tables (keys: :attr:`ChanceModel.kind`).
@@ -437,12 +439,24 @@ def largest_clusters(adjacency, counts: np.ndarray, min_samples: int) -> np.ndar
     >>> largest_clusters(adj, np.array([[3, 1], [2, 0], [1, 0]]), 5).tolist()
     [6, 0]
     """
+    counts = np.asarray(counts)
+    n_sim = counts.shape[1]
+    largest = np.zeros(n_sim, dtype=np.int64)
+    comp_sim, size, _, _ = _components(adjacency, counts, min_samples)
+    np.maximum.at(largest, comp_sim, np.rint(size).astype(np.int64))
+    return largest
+
+
+def _components(adjacency, counts: np.ndarray, min_samples: int):
+    """Every simulation's weighted DBSCAN clusters: (simulation, incidents) each, and their map points.
+
+    Returns ``comp_sim``, ``size`` (one per cluster) and ``member_point``,
+    ``member_comp`` (one per map point in a cluster: core or border).
+    """
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    counts = np.asarray(counts)
     m, n_sim = counts.shape
-    largest = np.zeros(n_sim, dtype=np.int64)
     adjacency = sp.csr_matrix(adjacency)
     weights = adjacency.astype(np.int32)
     core_i, core_s = [], []
@@ -453,8 +467,9 @@ def largest_clusters(adjacency, counts: np.ndarray, min_samples: int) -> np.ndar
         core_i.append(i)
         core_s.append(s + a)
     ci, cs = np.concatenate(core_i), np.concatenate(core_s)
+    none = np.zeros(0, dtype=np.int64)
     if len(ci) == 0:
-        return largest
+        return none, np.zeros(0), none, none
     order = np.lexsort((ci, cs))  # by simulation, then point: sorted keys
     ci, cs = ci[order].astype(np.int64), cs[order].astype(np.int64)
     keys = cs * m + ci
@@ -480,15 +495,80 @@ def largest_clusters(adjacency, counts: np.ndarray, min_samples: int) -> np.ndar
     nb_weight = counts[nb, nb_sim]
     border = ~both_core & (nb_weight > 0)
     b_key, b_comp, b_weight = nb_key[border], comp[src[border]], nb_weight[border]
+    member_point, member_comp = ci, comp.astype(np.int64)
     if len(b_key):
         order = np.lexsort((first_core[b_comp], b_key))
         b_key, b_comp, b_weight = b_key[order], b_comp[order], b_weight[order]
         first = np.r_[True, b_key[1:] != b_key[:-1]]
         size += np.bincount(b_comp[first], weights=b_weight[first], minlength=n_comp)
+        member_point = np.concatenate([ci, b_key[first] % m])
+        member_comp = np.concatenate([member_comp, b_comp[first].astype(np.int64)])
     comp_sim = np.empty(n_comp, dtype=np.int64)
     comp_sim[comp] = cs
-    np.maximum.at(largest, comp_sim, np.rint(size).astype(np.int64))
-    return largest
+    return comp_sim, size, member_point, member_comp
+
+
+def excess_score(incidents: np.ndarray, expected: np.ndarray, n_incidents: int) -> np.ndarray:
+    """How far a hotspot's count is above its even-spread share: Kulldorff's log likelihood ratio.
+
+    ``c log(c / e) + (N - c) log((N - c) / (N - e))`` for ``c`` incidents
+    where ``e`` were expected out of ``N``; 0 when ``c <= e``. The scan
+    statistic's measure: a hotspot of 15 where 0.5 were expected scores far
+    above one of 60 on a rural map point whose catchment expects 50.
+
+    Examples
+    --------
+    >>> excess_score(np.array([15, 60, 3]), np.array([0.5, 50.0, 5.0]), 1000).round(2).tolist()
+    [36.62, 0.99, 0.0]
+    """
+    c = np.asarray(incidents, dtype=float)
+    e = np.clip(np.asarray(expected, dtype=float), 1e-9, None)
+    n = float(n_incidents)
+    rest = np.where(
+        c < n, (n - c) * np.log(np.clip(n - c, 1e-300, None) / np.clip(n - e, 1e-300, None)), 0.0
+    )
+    score = c * np.log(np.clip(c, 1e-300, None) / e) + rest
+    return np.where(c > e, score, 0.0)
+
+
+def outline_shares(outlines: np.ndarray, model: ChanceModel) -> np.ndarray:
+    """The share of even-spread incidents that falls in each outline.
+
+    Snapped data: the catchments of the map points inside it (the incidents
+    police.uk moves there); exact coordinates: its area in the study area.
+    """
+    outlines = np.asarray(outlines, dtype=object)
+    if len(outlines) == 0:
+        return np.zeros(0)
+    if model.kind == "exact":
+        return (
+            shapely.area(shapely.intersection(outlines, model.study_area)) / model.study_area.area
+        )
+    tree = _tree(model.points)
+    hit_outline, hit_point = tree.query(outlines, predicate="intersects")
+    return np.bincount(hit_outline, weights=model.shares[hit_point], minlength=len(outlines))
+
+
+_TREES: dict[int, tuple[np.ndarray, object]] = {}
+
+
+def _tree(points: np.ndarray):
+    held = _TREES.get(id(points))
+    if held is None or held[0] is not points:
+        _TREES.clear()
+        held = (points, shapely.STRtree(shapely.points(points)))
+        _TREES[id(points)] = held
+    return held[1]
+
+
+def _hull_outlines(xy: np.ndarray, group: np.ndarray, n_groups: int, buffer_m: float) -> np.ndarray:
+    order = np.argsort(group, kind="stable")
+    multi = shapely.multipoints(xy[order], indices=group[order])
+    if len(multi) != n_groups:
+        raise AssertionError("every cluster has at least one point")  # pragma: no cover
+    return shapely.buffer(
+        shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16
+    )
 
 
 def _simulated_points(adjacency, p: np.ndarray, n: int, min_samples: int) -> np.ndarray:
@@ -511,10 +591,125 @@ def _simulated_points(adjacency, p: np.ndarray, n: int, min_samples: int) -> np.
     return np.flatnonzero(needed)
 
 
-def _stopped(largest: list[np.ndarray], stop_size: int | None, stop_count: int | None) -> bool:
-    if stop_size is None or stop_count is None:
+def _stopped(scores: list[np.ndarray], stop_score: float | None, stop_count: int | None) -> bool:
+    if stop_score is None or stop_count is None:
         return False
-    return int(sum(int((part >= stop_size).sum()) for part in largest)) >= stop_count
+    return int(sum(int((part >= stop_score).sum()) for part in scores)) >= stop_count
+
+
+def _max_scores(xy, group, comp_sim, size, n_sim, model, n, buffer_m) -> np.ndarray:
+    """The highest :func:`excess_score` among each simulation's clusters (0 without one)."""
+    best = np.zeros(n_sim)
+    if len(size) == 0:
+        return best
+    outlines = _hull_outlines(xy, group, len(size), buffer_m)
+    score = excess_score(size, n * outline_shares(outlines, model), n)
+    np.maximum.at(best, comp_sim, score)
+    return best
+
+
+def null_scores(
+    model: ChanceModel,
+    n_incidents: int,
+    *,
+    eps_m: float,
+    min_samples: int,
+    hull_buffer_m: float = 25.0,
+    n_sim: int = N_SIM,
+    seed: int = 0,
+    place: bool = False,
+    stop_score: float | None = None,
+    stop_count: int | None = None,
+) -> np.ndarray:
+    """The most extreme chance hotspot (:func:`excess_score`) in each of up to ``n_sim`` simulations.
+
+    Each simulation spreads ``n_incidents`` by ``model``, clusters them with
+    the same DBSCAN settings and scores every cluster's outline (convex hull
+    of its points widened by ``hull_buffer_m``, as the maps draw it) against
+    what even spread puts in it; the highest score is kept.
+
+    * snapped / weighted models: one multinomial draw of the counts on the
+      map points (:func:`chance_counts`), only for the map points that can be
+      core points and their neighbours (:func:`_simulated_points`; the other
+      incidents are one binomial draw), clustered all at once (:func:`_components`);
+    * exact model, or ``place=True``: every incident placed evenly over the
+      study area (:func:`uniform_points`), moved to its nearest map point
+      unless the model is exact, a batch of simulations clustered at once
+      (each shifted east of the last). ``place=True`` is the literal process
+      the multinomial draw stands for (slower; tests compare the two).
+
+    Simulations run in batches of :data:`BATCH`; with ``stop_score`` and
+    ``stop_count`` they stop after the batch in which ``stop_count`` of them
+    scored ``stop_score`` or more (a stopped run is the start of the full one).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (simulations run,)
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> model = ChanceModel("exact", np.empty((0, 2)), np.empty(0), box(0, 0, 1000, 1000), "a square")
+    >>> s = null_scores(model, 50, eps_m=100, min_samples=5, n_sim=20)
+    >>> s.shape, bool((s >= 0).all())
+    ((20,), True)
+    """
+    from hotspots.cluster import radius_graph, weighted_dbscan
+
+    n, ms = int(n_incidents), int(min_samples)
+    if n <= 0:
+        return np.zeros(n_sim)
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    done, check = 0, BATCH
+    if model.kind == "exact" or place:
+        tree = None
+        shift = model.study_area.bounds[2] - model.study_area.bounds[0] + 2 * eps_m + 10.0
+        if model.kind != "exact":
+            from scipy.spatial import cKDTree
+
+            tree = cKDTree(model.points)
+            shift += np.ptp(model.points[:, 0])
+        step = max(1, min(BATCH, CHUNK_ENTRIES // (4 * n)))
+    else:
+        p = np.asarray(model.shares, dtype=float)
+        adjacency = radius_graph(model.points, eps_m)
+        keep = _simulated_points(adjacency, p, n, ms)
+        if len(keep) == 0:  # no simulation can hold a cluster
+            return np.zeros(n_sim)
+        sub = adjacency[keep][:, keep]
+        p_in = p[keep].sum()
+        step = max(1, min(BATCH, CHUNK_ENTRIES // len(keep)))
+    while done < n_sim:
+        b = min(step, n_sim - done)
+        if model.kind == "exact" or place:
+            xy = uniform_points(model.study_area, n * b, rng)
+            if tree is not None:
+                xy = model.points[tree.query(xy)[1]]
+            sim = np.repeat(np.arange(b), n)
+            xy[:, 0] += sim * shift
+            inverse, uniq, counts = _distinct(xy)
+            labels = weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=ms)
+            inside = np.flatnonzero(labels >= 0)
+            size = np.bincount(labels[inside], weights=counts[inside])
+            comp_sim = np.zeros(len(size), dtype=np.int64)
+            point_sim = np.zeros(len(uniq), dtype=np.int64)
+            point_sim[inverse] = sim
+            comp_sim[labels[inside]] = point_sim[inside]
+            pts = uniq[inside] - np.column_stack([point_sim[inside] * shift, np.zeros(len(inside))])
+            out.append(_max_scores(pts, labels[inside], comp_sim, size, b, model, n, hull_buffer_m))
+        else:
+            k = np.full(b, n) if len(keep) == len(p) else rng.binomial(n, min(p_in, 1.0), size=b)
+            counts = chance_counts(len(keep), k, n_sim=b, rng=rng, weights=p[keep])
+            comp_sim, size, member, group = _components(sub, counts, ms)
+            xy = model.points[keep[member]]
+            out.append(_max_scores(xy, group, comp_sim, size, b, model, n, hull_buffer_m))
+        done += b
+        if done >= check:
+            check += BATCH
+            if _stopped(out, stop_score, stop_count):
+                break
+    return np.concatenate(out)
 
 
 def null_largest_clusters(
@@ -526,39 +721,14 @@ def null_largest_clusters(
     weights: np.ndarray | None = None,
     n_sim: int = N_SIM,
     seed: int = 0,
-    stop_size: int | None = None,
-    stop_count: int | None = None,
 ) -> np.ndarray:
-    """The largest DBSCAN cluster (incidents) in each of up to ``n_sim`` chance study areas.
+    """The largest DBSCAN cluster (incidents) in each of ``n_sim`` chance study areas.
 
-    Each simulation puts ``n_incidents`` on the map points by one multinomial
-    draw (:func:`chance_counts`) and clusters them (:func:`largest_clusters`),
-    in batches of :data:`BATCH` simulations. Only the map points that can be
-    core points, and their neighbours, are drawn (:func:`_simulated_points`);
-    the others' incidents are one binomial draw per simulation.
-
-    Parameters
-    ----------
-    points : numpy.ndarray, shape (m, 2)
-        The map points, metres.
-    n_incidents : int
-        Incidents to place in each simulation.
-    eps_m, min_samples
-        The DBSCAN settings of the clusters under test.
-    weights : numpy.ndarray, optional
-        Relative chance of each map point (catchment areas, counts); default all equal.
-    n_sim : int
-        Simulations at most.
-    seed : int
-        Random seed (the answer is reproducible; a stopped run is the start of the full one).
-    stop_size, stop_count : int, optional
-        Sequential test: stop after the batch in which ``stop_count``
-        simulations have had a largest cluster of ``stop_size`` or more.
-
-    Returns
-    -------
-    numpy.ndarray of int, shape (simulations run,)
-        0 where a simulation found no cluster.
+    Incidents fall on the map points by one multinomial draw per simulation
+    (:func:`chance_counts`: evenly, or in proportion to ``weights``), only on
+    the map points that can be core points and their neighbours, clustered by
+    :func:`largest_clusters`. The size statistic of earlier versions, kept for
+    benchmarks and tests; the chance test scores clusters with :func:`null_scores`.
 
     Examples
     --------
@@ -566,7 +736,7 @@ def null_largest_clusters(
     >>> null_largest_clusters(pts, 6, eps_m=15, min_samples=6, n_sim=3).tolist()  # always one cluster of all 6
     [6, 6, 6]
     """
-    from hotspots.cluster import radius_graph  # SciPy's k-d tree: no scikit-learn import
+    from hotspots.cluster import radius_graph
 
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     m, n, ms = len(points), int(n_incidents), int(min_samples)
@@ -578,27 +748,20 @@ def null_largest_clusters(
     p = w / w.sum()
     adjacency = radius_graph(points, eps_m)
     keep = _simulated_points(adjacency, p, n, ms)
-    if len(keep) == 0:  # no simulation can hold a cluster
+    if len(keep) == 0:
         return np.zeros(n_sim, dtype=np.int64)
-    sub = adjacency[keep][:, keep]
-    p_in = p[keep].sum()
+    sub, p_in = adjacency[keep][:, keep], p[keep].sum()
     rng = np.random.default_rng(seed)
-    step = max(1, min(BATCH, CHUNK_ENTRIES // max(len(keep), 1)))
-    out: list[np.ndarray] = []
-    done, check = 0, BATCH
-    while done < n_sim:
-        b = min(step, n_sim - done)
+    step = max(1, min(BATCH, CHUNK_ENTRIES // len(keep)))
+    out = []
+    for a in range(0, n_sim, step):
+        b = min(step, n_sim - a)
         k = np.full(b, n) if len(keep) == m else rng.binomial(n, min(p_in, 1.0), size=b)
         out.append(
             largest_clusters(
                 sub, chance_counts(len(keep), k, n_sim=b, rng=rng, weights=p[keep]), ms
             )
         )
-        done += b
-        if done >= check:
-            check += BATCH
-            if _stopped(out, stop_size, stop_count):
-                break
     return np.concatenate(out)
 
 
@@ -625,75 +788,6 @@ def uniform_points(study_area: shapely.Geometry, n: int, rng: np.random.Generato
     return np.vstack(parts)[:n]
 
 
-def placed_largest_clusters(
-    study_area: shapely.Geometry,
-    n_incidents: int,
-    *,
-    eps_m: float,
-    min_samples: int,
-    snap_to: np.ndarray | None = None,
-    n_sim: int = N_SIM,
-    seed: int = 0,
-    stop_size: int | None = None,
-    stop_count: int | None = None,
-) -> np.ndarray:
-    """The largest DBSCAN cluster in each simulation, placing every incident evenly over the area.
-
-    The null model for data with exact coordinates, and (with ``snap_to``:
-    each incident moved to its nearest map point) the literal police.uk
-    process that :func:`null_largest_clusters` draws in one multinomial step;
-    tests compare the two. A batch of simulations is clustered at once, each
-    simulation shifted east of the last so none can reach another.
-
-    Examples
-    --------
-    >>> from shapely.geometry import box
-    >>> placed_largest_clusters(box(0, 0, 20, 20), 8, eps_m=100, min_samples=8, n_sim=2).tolist()
-    [8, 8]
-    """
-    from hotspots.cluster import weighted_dbscan
-
-    n, ms = int(n_incidents), int(min_samples)
-    if n <= 0:
-        return np.zeros(n_sim, dtype=np.int64)
-    tree = None
-    if snap_to is not None:
-        from scipy.spatial import cKDTree
-
-        snap_to = np.asarray(snap_to, dtype=float).reshape(-1, 2)
-        tree = cKDTree(snap_to)
-    x0, _, x1, _ = study_area.bounds
-    shift = (x1 - x0) + 2 * eps_m + 10.0
-    if snap_to is not None:
-        shift += snap_to[:, 0].max() - snap_to[:, 0].min()
-    rng = np.random.default_rng(seed)
-    step = max(1, min(BATCH, CHUNK_ENTRIES // (4 * n)))
-    out: list[np.ndarray] = []
-    done, check = 0, BATCH
-    while done < n_sim:
-        b = min(step, n_sim - done)
-        xy = uniform_points(study_area, n * b, rng)
-        if tree is not None:
-            xy = snap_to[tree.query(xy)[1]]
-        xy[:, 0] += np.repeat(np.arange(b), n) * shift
-        inverse, uniq, counts = _distinct(xy)
-        labels = weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=ms)[inverse]
-        largest = np.zeros(b, dtype=np.int64)
-        inside = labels >= 0
-        if inside.any():
-            size = np.bincount(labels[inside])
-            sim_of = np.zeros(len(size), dtype=np.int64)
-            sim_of[labels[inside]] = np.repeat(np.arange(b), n)[inside]
-            np.maximum.at(largest, sim_of, size)
-        out.append(largest)
-        done += b
-        if done >= check:
-            check += BATCH
-            if _stopped(out, stop_size, stop_count):
-                break
-    return np.concatenate(out)
-
-
 def _distinct(xy: np.ndarray):
     from hotspots.cluster import distinct_points
 
@@ -711,6 +805,7 @@ def cluster_significance(
     alpha: float = ALPHA,
     seed: int = 0,
     sequential: bool = True,
+    place: bool = False,
     model: ChanceModel | None = None,
 ) -> gpd.GeoDataFrame:
     """Add a Monte Carlo p-value, a Benjamini-Hochberg q-value and a verdict to each cluster.
@@ -736,6 +831,9 @@ def cluster_significance(
         Simulations at most, false discovery rate, random seed.
     sequential : bool, default True
         Stop early once no p-value can reach ``alpha`` (module docstring); False runs all ``n_sim``.
+    place : bool, default False
+        Simulate by placing every incident and moving it to its nearest map
+        point, the literal process (slow; :func:`null_scores`), not the multinomial draw.
     model : ChanceModel, optional
         A null model made already (:func:`chance_model`); ``background``,
         ``study_area`` and ``weighted`` are then not used.
@@ -789,23 +887,20 @@ def cluster_significance(
                          alpha=float(alpha), chance_model=model.kind)  # fmt: skip
         return out
     sizes = out["incidents"].to_numpy(dtype=np.int64)
+    buffer_m = float(clusters.attrs.get("hull_buffer_m", 25.0))
+    expected = int(n) * outline_shares(out.geometry.to_crs(27700).to_numpy(), model)
+    scores = excess_score(sizes, expected, int(n))
     stop_count = math.floor(alpha * (n_sim + 1))
-    stop = {"stop_size": int(sizes.max()), "stop_count": stop_count} if sequential else {}
-    common = {
-        "eps_m": float(eps_m),
-        "min_samples": int(min_samples),
-        "n_sim": n_sim,
-        "seed": seed,
-        **stop,
-    }
-    if model.kind == "exact":
-        largest = placed_largest_clusters(model.study_area, int(n), **common)
-    else:
-        largest = null_largest_clusters(model.points, int(n), weights=model.shares, **common)
-    runs = len(largest)
-    exceed = (largest[None, :] >= sizes[:, None]).sum(axis=1)
+    stop = {"stop_score": float(scores.max()) - TIE, "stop_count": stop_count} if sequential else {}
+    null = null_scores(
+        model, int(n), eps_m=float(eps_m), min_samples=int(min_samples), hull_buffer_m=buffer_m,
+        n_sim=n_sim, seed=seed, place=place, **stop,
+    )  # fmt: skip
+    runs = len(null)
+    exceed = (null[None, :] >= scores[:, None] - TIE).sum(axis=1)
     p = (1.0 + exceed) / (runs + 1.0)
     q = benjamini_hochberg(p)
+    out["expected"] = expected
     out["p_value"] = p
     out["q_value"] = q
     out["significant"] = q <= alpha
