@@ -302,6 +302,7 @@ def chance_model(
     *,
     study_area=None,
     weighted: bool = False,
+    snapped: bool | None = None,
     hull_buffer_m: float = 100.0,
 ) -> ChanceModel:
     """The null model for ``background``'s data: snapped to map points, exact, or weighted.
@@ -316,6 +317,9 @@ def chance_model(
         incidents widened by ``hull_buffer_m`` (said so in the description).
     weighted : bool, default False
         Map points in proportion to their counts in ``background`` instead.
+    snapped : bool, optional
+        Whether the data are snapped to map points; None decides from the data
+        (:func:`has_exact_points`: sparse snapped data can look exact, so say so).
 
     Examples
     --------
@@ -335,7 +339,7 @@ def chance_model(
     points, counts = map_points(background)
     if weighted:
         return ChanceModel("weighted", points, counts / max(counts.sum(), 1), area, area_from)
-    if has_exact_points(xy):
+    if (not snapped) if snapped is not None else has_exact_points(xy):
         return ChanceModel("exact", np.empty((0, 2)), np.empty(0), area, area_from)
     return ChanceModel("snapped", points, catchment_shares(points, area), area, area_from)
 
@@ -811,6 +815,7 @@ def cluster_significance(
     seed: int = 0,
     sequential: bool = True,
     place: bool = False,
+    snapped: bool | None = None,
     model: ChanceModel | None = None,
 ) -> gpd.GeoDataFrame:
     """Add a Monte Carlo p-value, a Benjamini-Hochberg q-value and a verdict to each cluster.
@@ -839,6 +844,8 @@ def cluster_significance(
     place : bool, default False
         Simulate by placing every incident and moving it to its nearest map
         point, the literal process (slow; :func:`null_scores`), not the multinomial draw.
+    snapped : bool, optional
+        Data snapped to map points or not (:func:`chance_model`); None decides from the data.
     model : ChanceModel, optional
         A null model made already (:func:`chance_model`); ``background``,
         ``study_area`` and ``weighted`` are then not used.
@@ -884,7 +891,7 @@ def cluster_significance(
             "selected), or give n_incidents"
         )
     if model is None:
-        model = chance_model(background, study_area=study_area, weighted=weighted)
+        model = chance_model(background, study_area=study_area, weighted=weighted, snapped=snapped)
     if len(out) == 0:
         for col in SIGNIFICANCE_COLUMNS:
             out[col] = pd.Series(dtype=bool if col == "significant" else float)
