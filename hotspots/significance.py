@@ -15,29 +15,34 @@ way the data are made:
   (:func:`catchment_shares`), computed once per dataset.
 * **Exact coordinates** (council exports: most incidents on a location of
   their own): the same without the snap, incidents placed evenly at random
-  in the study area (:func:`placed_largest_clusters`).
+  in the study area (:func:`null_scores`).
 * ``weighted=True`` states another background: each map point in proportion
   to its long-run count (every period given), "more than this place's usual
   share", a stricter test.
 
 The test (:func:`cluster_significance`):
 
-1. Each of up to ``n_sim`` simulated study areas with the selection's ``N``
-   incidents is clustered with the same DBSCAN settings; the statistic kept is
-   its **largest** cluster's incident count.
-2. A real cluster of ``s`` incidents gets ``p = (1 + #{simulations whose
-   largest cluster has s or more}) / (simulations + 1)``: the chance that a
-   study area with no hotspots at all shows a cluster as big somewhere.
-   Comparing with the largest simulated cluster allows for DBSCAN having
-   searched the whole area (as in a scan statistic).
+1. Each hotspot's **expected** count is what even spread puts in its
+   outline (the catchments of the map points inside it, or its area for
+   exact data), and its **score** how far its count ``c`` lies above that
+   ``e``: Kulldorff's log likelihood ratio (:func:`excess_score`). A hotspot
+   of 15 on town map points that expect 0.5 scores far above one of 60 on a
+   rural map point whose catchment expects 50.
+2. Each of up to ``n_sim`` simulated study areas with the selection's ``N``
+   incidents is clustered with the same DBSCAN settings and each chance
+   cluster scored the same way; the statistic kept is the **highest** score.
+   A hotspot scoring ``s`` gets ``p = (1 + #{simulations scoring s or more}) /
+   (simulations + 1)``: the chance that a study area with no hotspots shows
+   one as extreme somewhere (a scan statistic, allowing for DBSCAN having
+   searched the whole area).
 3. Sequential Monte Carlo (after Besag & Clifford 1991): simulations run in
-   batches of 100 and stop as soon as chance has matched even the largest real
-   cluster ``alpha * (n_sim + 1)`` times, when no later simulation could bring
+   batches of 100 and stop as soon as chance has matched even the highest real
+   score ``alpha * (n_sim + 1)`` times, when no later simulation could bring
    any p to ``alpha`` or below; the verdicts are those of the full run and the
    p-values equal it within Monte Carlo error (tested). Otherwise all ``n_sim``
    run (999 by default: p can reach 0.001).
-4. The p-values are adjusted with Benjamini-Hochberg (``q_value``); a cluster is ``significant`` when
-   ``q_value <= alpha`` (5% by default).
+4. The p-values are adjusted with Benjamini-Hochberg (``q_value``); a
+   cluster is ``significant`` when ``q_value <= alpha`` (5% by default).
 
 Speed: a map point that cannot be a DBSCAN core point in any simulation (its
 neighbourhood's chance of holding ``min_samples`` incidents, summed over all
@@ -930,7 +935,8 @@ def _how(model: ChanceModel, n: int, runs: int, n_sim: int, alpha: float) -> str
         if runs == n_sim
         else f"{runs} simulations (stopped early: no p could reach {alpha:g})"
     )
-    return (f"Monte Carlo, {ran}: {model.describe(n)}; largest chance cluster vs each cluster; "
+    return (f"Monte Carlo, {ran}: {model.describe(n)}; each hotspot's excess over what even "
+            "spread puts in its outline (log likelihood ratio) vs the highest chance hotspot's; "
             f"Benjamini-Hochberg FDR {alpha:g}")  # fmt: skip
 
 
@@ -1015,15 +1021,15 @@ def chance_text(
     Examples
     --------
     >>> chance_text(0.001, 0.0012, True, model="snapped")
-    'More than chance: none of 999 simulations, with as many incidents spread evenly over the study area and moved to the nearest map point (as police.uk does), had a hotspot this big (p = 0.001, q = 0.0012).'
+    'More than chance: none of 999 simulated boroughs, with as many incidents spread evenly over the study area and moved to the nearest map point (as police.uk does), had a hotspot as far above what that puts in its outline (p = 0.001, q = 0.0012).'
     >>> chance_text(0.075, 0.075, False)
-    'Not more than chance: 74 of 999 simulations, with as many incidents spread evenly over the study area, had a hotspot this big (p = 0.075, q = 0.075, above 0.05). Check before sending patrols.'
+    'Not more than chance: 74 of 999 simulated boroughs, with as many incidents spread evenly over the study area, had a hotspot as far above what that puts in its outline (p = 0.075, q = 0.075, above 0.05). Check before sending patrols.'
     """
     exceed = max(0, round(float(p_value) * (simulations + 1)) - 1)
     words = MODEL_WORDS.get(model or "exact", MODEL_WORDS["exact"])
     seen = (
-        f"{'none' if exceed == 0 else f'{exceed:,}'} of {simulations:,} simulations, "
-        f"with as many incidents {words}, had a hotspot this big"
+        f"{'none' if exceed == 0 else f'{exceed:,}'} of {simulations:,} simulated boroughs, "
+        f"with as many incidents {words}, had a hotspot as far above what that puts in its outline"
     )
     if significant:
         return f"More than chance: {seen} (p = {p_value:.2g}, q = {q_value:.2g})."
