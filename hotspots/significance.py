@@ -155,6 +155,22 @@ def has_exact_points(xy: np.ndarray) -> bool:
     return len(xy) > 0 and len(np.unique(xy[:, 0] + 1j * xy[:, 1])) > 0.5 * len(xy)
 
 
+def police_uk_locations(incidents: gpd.GeoDataFrame) -> bool:
+    """True when most ``location`` texts read "On or near ...": police.uk's anonymised map points.
+
+    Examples
+    --------
+    >>> police_uk_locations(pd.DataFrame({"location": ["On or near Unicorn Hill", "12 High St"]}))
+    False
+    >>> police_uk_locations(pd.DataFrame({"location": ["On or near Unicorn Hill"] * 2}))
+    True
+    """
+    if "location" not in incidents.columns or len(incidents) == 0:
+        return False
+    text = incidents["location"].astype(str)
+    return bool(text.str.startswith("On or near ").mean() > 0.5)
+
+
 def study_area_shape(study_area) -> shapely.Geometry:
     """One (multi)polygon in metres (EPSG:27700) from wards, a GeoSeries or a shapely geometry.
 
@@ -323,8 +339,9 @@ def chance_model(
     weighted : bool, default False
         Map points in proportion to their counts in ``background`` instead.
     snapped : bool, optional
-        Whether the data are snapped to map points; None decides from the data
-        (:func:`has_exact_points`: sparse snapped data can look exact, so say so).
+        Whether the data are snapped to map points; None decides from the data:
+        police.uk's "On or near" locations (:func:`police_uk_locations`), or
+        incidents sharing locations (not :func:`has_exact_points`).
 
     Examples
     --------
@@ -342,9 +359,11 @@ def chance_model(
     else:
         area, area_from = study_area_shape(study_area), "the wards"
     points, counts = map_points(background)
+    if snapped is None:
+        snapped = police_uk_locations(background) or not has_exact_points(xy)
     if weighted:
         return ChanceModel("weighted", points, counts / max(counts.sum(), 1), area, area_from)
-    if (not snapped) if snapped is not None else has_exact_points(xy):
+    if not snapped:
         return ChanceModel("exact", np.empty((0, 2)), np.empty(0), area, area_from)
     return ChanceModel("snapped", points, catchment_shares(points, area), area, area_from)
 
@@ -789,16 +808,28 @@ def uniform_points(study_area: shapely.Geometry, n: int, rng: np.random.Generato
     >>> xy.shape, bool((xy[:, 0] <= 10).all() and (xy[:, 1] <= 5).all())
     ((100, 2), True)
     """
-    shapely.prepare(study_area)
-    x0, y0, x1, y1 = study_area.bounds
-    fill = study_area.area / ((x1 - x0) * (y1 - y0))
+    # each polygon of the area picked by its bounding box's area, a point drawn in that box and
+    # kept when inside the polygon: uniform over the union, and each test is against one polygon
+    polys = shapely.get_parts(study_area)
+    shapely.prepare(polys)
+    box_xy = shapely.bounds(polys)
+    box_area = (box_xy[:, 2] - box_xy[:, 0]) * (box_xy[:, 3] - box_xy[:, 1])
+    fill = study_area.area / box_area.sum()
+    pick = box_area / box_area.sum()
     parts, got = [], 0
     while got < n:
         want = int((n - got) / fill * 1.1) + 16
-        xy = np.column_stack([rng.uniform(x0, x1, want), rng.uniform(y0, y1, want)])
-        xy = xy[shapely.contains_xy(study_area, xy[:, 0], xy[:, 1])]
-        parts.append(xy)
-        got += len(xy)
+        i = (
+            rng.choice(len(polys), want, p=pick)
+            if len(polys) > 1
+            else np.zeros(want, dtype=np.int64)
+        )
+        u = rng.random((want, 2))
+        x = box_xy[i, 0] + u[:, 0] * (box_xy[i, 2] - box_xy[i, 0])
+        y = box_xy[i, 1] + u[:, 1] * (box_xy[i, 3] - box_xy[i, 1])
+        inside = shapely.contains_xy(polys[i], x, y)
+        parts.append(np.column_stack([x[inside], y[inside]]))
+        got += int(inside.sum())
     return np.vstack(parts)[:n]
 
 
