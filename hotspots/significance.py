@@ -630,14 +630,11 @@ def _stopped(scores: list[np.ndarray], stop_score: float | None, stop_count: int
     return int(sum(int((part >= stop_score).sum()) for part in scores)) >= stop_count
 
 
-def _max_scores(xy, group, comp_sim, size, n_sim, model, n, buffer_m) -> np.ndarray:
+def _max_scores(comp_sim, size, share, n_sim: int, n: int) -> np.ndarray:
     """The highest :func:`excess_score` among each simulation's clusters (0 without one)."""
     best = np.zeros(n_sim)
-    if len(size) == 0:
-        return best
-    outlines = _hull_outlines(xy, group, len(size), buffer_m)
-    score = excess_score(size, n * outline_shares(outlines, model), n)
-    np.maximum.at(best, comp_sim, score)
+    if len(size):
+        np.maximum.at(best, comp_sim, excess_score(size, n * share, n))
     return best
 
 
@@ -718,25 +715,37 @@ def null_scores(
         if model.kind == "exact" or place:
             xy = uniform_points(model.study_area, n * b, rng)
             if tree is not None:
-                xy = model.points[tree.query(xy)[1]]
+                nearest = tree.query(xy)[1]
+                xy = model.points[nearest]
             sim = np.repeat(np.arange(b), n)
             xy[:, 0] += sim * shift
             inverse, uniq, counts = _distinct(xy)
             labels = weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=ms)
             inside = np.flatnonzero(labels >= 0)
-            size = np.bincount(labels[inside], weights=counts[inside])
+            group = labels[inside]
+            size = np.bincount(group, weights=counts[inside])
             comp_sim = np.zeros(len(size), dtype=np.int64)
             point_sim = np.zeros(len(uniq), dtype=np.int64)
             point_sim[inverse] = sim
-            comp_sim[labels[inside]] = point_sim[inside]
-            pts = uniq[inside] - np.column_stack([point_sim[inside] * shift, np.zeros(len(inside))])
-            out.append(_max_scores(pts, labels[inside], comp_sim, size, b, model, n, hull_buffer_m))
+            comp_sim[group] = point_sim[inside]
+            if tree is None:  # exact: the outline's area
+                pts = uniq[inside] - np.column_stack(
+                    [point_sim[inside] * shift, np.zeros(len(inside))]
+                )
+                share = outline_shares(_hull_outlines(pts, group, len(size), hull_buffer_m), model)
+            else:  # snapped: the member map points' catchments
+                point_of = np.zeros(len(uniq), dtype=np.int64)
+                point_of[inverse] = nearest
+                share = np.bincount(
+                    group, weights=model.shares[point_of[inside]], minlength=len(size)
+                )
+            out.append(_max_scores(comp_sim, size, share, b, n))
         else:
             k = np.full(b, n) if len(keep) == len(p) else rng.binomial(n, min(p_in, 1.0), size=b)
             counts = chance_counts(len(keep), k, n_sim=b, rng=rng, weights=p[keep])
             comp_sim, size, member, group = _components(sub, counts, ms)
-            xy = model.points[keep[member]]
-            out.append(_max_scores(xy, group, comp_sim, size, b, model, n, hull_buffer_m))
+            share = np.bincount(group, weights=p[keep[member]], minlength=len(size))
+            out.append(_max_scores(comp_sim, size, share, b, n))
         done += b
         if done >= check:
             check += BATCH
@@ -839,6 +848,47 @@ def _distinct(xy: np.ndarray):
     return distinct_points(xy)
 
 
+def member_shares(
+    outlines: np.ndarray,
+    sizes: np.ndarray,
+    incidents: gpd.GeoDataFrame,
+    model: ChanceModel,
+    *,
+    eps_m: float,
+    min_samples: int,
+) -> np.ndarray:
+    """Each hotspot's share of even-spread incidents: the catchments of its own map points.
+
+    The period's incidents are clustered again (the same weighted DBSCAN, so
+    the same clusters); each cluster is matched to the hotspot whose outline
+    holds its first point and whose count it equals. NaN for a hotspot not
+    matched.
+    """
+    from hotspots.cluster import dbscan_labels
+
+    out = np.full(len(outlines), np.nan)
+    xy = _coords(incidents)
+    labels = dbscan_labels(xy, eps_m=eps_m, min_samples=min_samples)
+    inside = np.flatnonzero(labels >= 0)
+    if len(inside) == 0 or len(model.points) == 0:
+        return out
+    keys = model.points[:, 0] + 1j * model.points[:, 1]  # sorted (map_points)
+    want = xy[inside, 0] + 1j * xy[inside, 1]
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    share = np.where(keys[at] == want, model.shares[at], 0.0)
+    group = labels[inside]
+    # each map point once per cluster
+    pair = np.unique(group.astype(np.int64) * len(keys) + at, return_index=True)[1]
+    total = np.bincount(group[pair], weights=share[pair])
+    size = np.bincount(group)
+    first = np.unique(group, return_index=True)[1]
+    rep = shapely.points(xy[inside[first]])
+    hit_rep, hit_outline = shapely.STRtree(outlines).query(rep, predicate="within")
+    same = size[hit_rep] == sizes[hit_outline]
+    out[hit_outline[same]] = total[hit_rep[same]]
+    return out
+
+
 def cluster_significance(
     clusters: gpd.GeoDataFrame,
     background: gpd.GeoDataFrame,
@@ -853,6 +903,7 @@ def cluster_significance(
     place: bool = False,
     snapped: bool | None = None,
     model: ChanceModel | None = None,
+    incidents: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Add a Monte Carlo p-value, a Benjamini-Hochberg q-value and a verdict to each cluster.
 
@@ -885,6 +936,12 @@ def cluster_significance(
     model : ChanceModel, optional
         A null model made already (:func:`chance_model`); ``background``,
         ``study_area`` and ``weighted`` are then not used.
+    incidents : geopandas.GeoDataFrame, optional
+        The incidents that were clustered (the period). With them a hotspot's
+        expected count on snapped data is its own map points' catchments, as
+        for chance hotspots (:func:`member_shares`); without, the catchments of
+        every map point in its outline (a little more: the test is then a
+        little stricter). :func:`significance_for` passes them.
 
     Returns
     -------
@@ -936,7 +993,14 @@ def cluster_significance(
         return out
     sizes = out["incidents"].to_numpy(dtype=np.int64)
     buffer_m = float(clusters.attrs.get("hull_buffer_m", 25.0))
-    expected = int(n) * outline_shares(out.geometry.to_crs(27700).to_numpy(), model)
+    outlines = out.geometry.to_crs(27700).to_numpy()
+    share = outline_shares(outlines, model)
+    if model.kind != "exact" and incidents is not None:
+        members = member_shares(
+            outlines, sizes, incidents, model, eps_m=float(eps_m), min_samples=int(min_samples)
+        )
+        share = np.where(np.isnan(members), share, members)
+    expected = int(n) * share
     scores = excess_score(sizes, expected, int(n))
     stop_count = math.floor(alpha * (n_sim + 1))
     stop = {"stop_score": float(scores.max()) - TIE, "stop_count": stop_count} if sequential else {}
@@ -969,6 +1033,20 @@ def _how(model: ChanceModel, n: int, runs: int, n_sim: int, alpha: float) -> str
     return (f"Monte Carlo, {ran}: {model.describe(n)}; each hotspot's excess over what even "
             "spread puts in its outline (log likelihood ratio) vs the highest chance hotspot's; "
             f"Benjamini-Hochberg FDR {alpha:g}")  # fmt: skip
+
+
+def period_incidents(prepared, whole: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The incidents that ``whole`` (a period's hotspots, whole study area) were found among."""
+    from hotspots.seasons import select_period
+
+    def period(value):
+        return None if value in (None, "all") else value
+
+    return select_period(
+        prepared.incidents,
+        season=period(whole.attrs.get("season")),
+        financial_year=period(whole.attrs.get("financial_year")),
+    )
 
 
 def significance_for(
@@ -1014,18 +1092,21 @@ def significance_for(
     from hotspots.pipeline import hotspots_for
 
     attrs = clusters.attrs
+
+    def period(value):
+        return None if value in (None, "all") else value
+
+    season, year = period(attrs.get("season")), period(attrs.get("financial_year"))
     whole = clusters
     if attrs.get("area") or attrs.get("ward"):
-
-        def period(value):
-            return None if value in (None, "all") else value
-
         whole = hotspots_for(
             prepared,
-            season=period(attrs.get("season")),
-            financial_year=period(attrs.get("financial_year")),
+            season=season,
+            financial_year=year,
             params=ClusterParams(eps_m=attrs["eps_m"], min_samples=attrs["min_samples"]),
         )
+    if "incidents" not in options and len(whole):
+        options["incidents"] = period_incidents(prepared, whole)
     options.setdefault("study_area", prepared.wards)
     tested = cluster_significance(whole, prepared.incidents, **options)
     if whole is clusters:

@@ -145,8 +145,10 @@ def test_fast_p_values_equal_the_full_literal_run_on_real_months(
     assert len(one) > 150 and select_period is not None
     found = hotspots_for(prepared.__class__(one, 0, prepared.load, prepared.wards, None))
     model = chance_model(prepared.incidents, study_area=redditch_wards)
-    fast = cluster_significance(found, one, model=model)
-    full = cluster_significance(found, one, model=model, place=True, sequential=False)
+    fast = cluster_significance(found, one, model=model, incidents=one)
+    full = cluster_significance(
+        found, one, model=model, incidents=one, place=True, sequential=False
+    )
     assert full.attrs["simulations"] == 999 and len(found) >= 3
     runs = fast.attrs["simulations"]
     p, q = fast["p_value"].to_numpy(), full["p_value"].to_numpy()

@@ -86,9 +86,15 @@ def chance_for(prepared: Prepared, whole: gpd.GeoDataFrame) -> pd.DataFrame:
         ``p_value``, ``q_value``, ``significant`` indexed by ``cluster_id``;
         ``attrs``: ``significance`` (the method in words), ``simulations``, ``alpha``.
     """
-    from hotspots.significance import CHANCE_ATTRS, SIGNIFICANCE_COLUMNS, cluster_significance
+    from hotspots.significance import (
+        CHANCE_ATTRS,
+        SIGNIFICANCE_COLUMNS,
+        cluster_significance,
+        period_incidents,
+    )
 
-    tested = cluster_significance(whole, prepared.incidents, study_area=prepared.wards)
+    tested = cluster_significance(whole, prepared.incidents, study_area=prepared.wards,
+                                  incidents=period_incidents(prepared, whole) if len(whole) else None)  # fmt: skip
     table = pd.DataFrame(tested[["cluster_id", *SIGNIFICANCE_COLUMNS]]).set_index("cluster_id")
     table.attrs = {k: tested.attrs[k] for k in CHANCE_ATTRS}
     return table
