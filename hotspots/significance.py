@@ -611,10 +611,10 @@ def _simulated_points(adjacency, p: np.ndarray, n: int, min_samples: int) -> np.
     neighbourhood holds ``min_samples`` of the ``n`` incidents (a binomial
     tail), summed over every point left out, stays below :data:`PRUNE_TOTAL`.
     """
-    from scipy.stats import binom
+    from scipy.special import bdtrc  # binomial tail P(X > k), without importing scipy.stats
 
     reach = np.minimum(adjacency @ p, 1.0)
-    risk = np.where(p > 0, binom.sf(min_samples - 1, n, reach), 0.0)
+    risk = np.where(p > 0, bdtrc(min_samples - 1, n, reach), 0.0)
     order = np.argsort(risk, kind="stable")
     cum = np.cumsum(risk[order])
     maybe_core = np.ones(len(p), dtype=bool)
