@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/python -c "from hotspots.assets import vendor_files; \
+	$(BIN)/python -c "from hotspots.draw.assets import vendor_files; \
 	  missing = [str(p) for p in vendor_files() if not p.is_file()]; \
 	  assert not missing, f'map assets missing: {missing}'"
 	touch $(STAMP)
@@ -52,12 +52,14 @@ postgis:
 	else echo "PostgreSQL/PostGIS missing and not root: run 'sudo make postgis'" \
 	  "(the PostGIS store tests fail in CI and skip here)"; fi
 
-## test: set up and run the whole test suite
-test: $(STAMP) browser postgis
+## test: set up, check the style and the layers, and run the whole test suite
+test: $(STAMP) browser postgis lint
 	$(BIN)/python -m pytest
 
+## lint: ruff (lint and format) and the import layers (pyproject.toml [tool.importlinter])
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

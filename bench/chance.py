@@ -6,18 +6,18 @@ Run on demand: ``.venv/bin/python bench/chance.py`` (``--sizes`` to choose,
 national archive (map points in towns of Zipf-distributed size, skewed use),
 and its 5 km synthetic wards are the study area. One period = every row (as
 ``hotspots clusters`` selects by default), ``min_samples`` chosen by
-:func:`hotspots.cluster.default_min_samples`.
+:func:`hotspots.analysis.cluster.default_min_samples`.
 
 Printed per size, CPU seconds (``time.process_time``) in the same run:
 
 * clustering the period (``dbscan_labels``): the yardstick (target: the test
   costs at most about as much);
 * the catchments (Voronoi cells clipped to the wards), once per dataset;
-* the new test (:func:`hotspots.significance.cluster_significance`: even spread
+* the new test (:func:`hotspots.analysis.significance.cluster_significance`: even spread
   snapped to the map points as a multinomial over catchments, pruned, sequential);
 * the old method: every incident placed one by one on a map point (each
   equally likely), 999 simulations clustered by the same
-  :func:`~hotspots.significance.largest_clusters`.
+  :func:`~hotspots.analysis.significance.largest_clusters`.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def _cpu(func):
 
 def old_method(points, n, eps_m, min_samples, n_sim, seed=0):
     """The earlier null: n incidents drawn one by one, each map point equally likely."""
-    from hotspots.cluster import radius_graph
-    from hotspots.significance import CHUNK_ENTRIES, largest_clusters
+    from hotspots.analysis.cluster import radius_graph
+    from hotspots.analysis.significance import CHUNK_ENTRIES, largest_clusters
 
     adjacency = radius_graph(points, eps_m)
     rng = np.random.default_rng(seed)
@@ -80,8 +80,8 @@ def worcestershire(n: int):
     import pandas as pd
     import shapely
 
-    from hotspots.geocode import lonlat_to_bng
-    from hotspots.significance import study_area_shape
+    from hotspots.analysis.significance import study_area_shape
+    from hotspots.read.geocode import lonlat_to_bng
 
     shared = ROOT.parent / "shared" / "data"
     files = sorted((shared / "police-uk" / "west-mercia").glob("*.csv"))
@@ -105,8 +105,13 @@ def run(name: str, n: int, xy: np.ndarray, wards, old_sims: int, min_samples: in
     """Time clustering, catchments, the new test and the old method on one period."""
     import geopandas as gpd
 
-    from hotspots.cluster import ClusterParams, dbscan_labels, default_min_samples, find_clusters
-    from hotspots.significance import (
+    from hotspots.analysis.cluster import (
+        ClusterParams,
+        dbscan_labels,
+        default_min_samples,
+        find_clusters,
+    )
+    from hotspots.analysis.significance import (
         catchment_shares,
         chance_model,
         cluster_significance,

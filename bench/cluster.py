@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.cluster import DBSCAN
 
-from hotspots.cluster import dbscan_labels
-from hotspots.incidents import read_incidents
+from hotspots.analysis.cluster import dbscan_labels
+from hotspots.read.incidents import read_incidents
 
 POLICE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "police-uk" / "west-mercia"
 

@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 
 from boundaries import load_wards
-from hotspots.cluster import ClusterParams, find_clusters
-from hotspots.evaluate import period_labels, rolling_backtest, summarise_backtest
-from hotspots.incidents import read_incidents
-from hotspots.pipeline import hotspots_for, prepare
-from hotspots.significance import map_points, null_largest_clusters, significance_for
+from hotspots.analysis.backtest import period_labels, rolling_backtest, summarise_backtest
+from hotspots.analysis.cluster import ClusterParams, find_clusters
+from hotspots.analysis.hotspots import hotspots_for
+from hotspots.analysis.prepare import prepare
+from hotspots.analysis.significance import map_points, null_largest_clusters, significance_for
+from hotspots.read.incidents import read_incidents
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 POLICE = SHARED / "police-uk" / "west-mercia"
@@ -47,7 +48,7 @@ def _best(func, repeat: int):
 
 def _null_counts(m, n, n_sim, seed=0):
     """The simulations null_largest_clusters draws (same seed, same batches), one row each."""
-    from hotspots.significance import CHUNK_ENTRIES, chance_counts
+    from hotspots.analysis.significance import CHUNK_ENTRIES, chance_counts
 
     rng, step = np.random.default_rng(seed), max(1, CHUNK_ENTRIES // max(m, n))
     return np.hstack([chance_counts(m, n, n_sim=min(step, n_sim - a), rng=rng)

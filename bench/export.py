@@ -19,10 +19,12 @@ from pathlib import Path
 import geopandas as gpd
 
 from boundaries import get_path, load_wards
-from hotspots.export import MapStyle, WardLayer, map_figure, plan_batch, run_batch, save_figure
-from hotspots.incidents import read_incidents
-from hotspots.pipeline import hotspots_for, prepare
-from hotspots.places import read_focus_areas
+from hotspots.analysis.hotspots import hotspots_for
+from hotspots.analysis.prepare import prepare
+from hotspots.draw.static import MapStyle, WardLayer, map_figure, save_figure
+from hotspots.outputs.export import plan_batch, run_batch
+from hotspots.read.incidents import read_incidents
+from hotspots.read.places import read_focus_areas
 
 
 def main() -> None:

@@ -20,11 +20,11 @@ import json
 import os
 import time
 
-from hotspots.assets import localized_html
-from hotspots.maps import hotspot_map, pattern_features
-from hotspots.patterns import selection_periods
+from hotspots.analysis.patterns import selection_periods
+from hotspots.draw.assets import localized_html
+from hotspots.draw.webmap import hotspot_map, pattern_features
+from hotspots.outputs.tasking import patterns_for
 from hotspots.privacy import redact_places
-from hotspots.tasking import patterns_for
 from webapp import results
 from webapp.data import DataStore, spec_from_config
 from webapp.selection import BOROUGH, Selection

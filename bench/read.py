@@ -2,7 +2,7 @@
 
 Run on demand: ``.venv/bin/python bench/read.py [--repeat 5] [--old FILE]``.
 Reads the five real West Mercia months in ../shared/data (50,984 rows, all
-crime types) with :func:`hotspots.incidents.read_incidents`, and as the
+crime types) with :func:`hotspots.read.incidents.read_incidents`, and as the
 baseline with a bare ``pandas.read_csv(dtype=str)`` of the same files (no
 checks, no coordinates, no line numbers: the floor). With ``--old`` it also
 times an earlier ``hotspots/incidents.py`` (e.g. ``git show
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hotspots import incidents
+from hotspots.read import _rows, incidents
 
 POLICE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "police-uk" / "west-mercia"
 
@@ -79,11 +79,11 @@ def main() -> None:
     base, base_mb = _measure(bare, args.repeat)
     print(f"{'baseline: pandas.read_csv(dtype=str)':44s} {base:6.2f} s {base_mb:7.1f} MB   1.00x")
     cases = [("hotspots read_incidents, all crime types", incidents, None),
-             ("hotspots read_incidents, ASB", incidents, (incidents.ASB,))]  # fmt: skip
+             ("hotspots read_incidents, ASB", incidents, (_rows.ASB,))]  # fmt: skip
     if args.old:
         old = _load_module(args.old)
         cases += [("earlier read_incidents, all crime types", old, None),
-                  ("earlier read_incidents, ASB", old, (incidents.ASB,))]  # fmt: skip
+                  ("earlier read_incidents, ASB", old, (_rows.ASB,))]  # fmt: skip
     for label, module, types in cases:
         took, mb = _measure(lambda m=module, t=types: m.read_incidents(files, crime_types=t),
                             args.repeat)  # fmt: skip

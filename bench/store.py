@@ -22,7 +22,7 @@ Run on demand: ``.venv/bin/python bench/store.py [--rows 1000000] [--postgis] [-
 
 ``--big``: bench/scale.py's national data (about 750,000 map points, 48 months,
 5 km wards), 10^7 rows in monthly files, filled into a GeoPackage store with
-:func:`hotspots.store.bulk_ingest` (rows/s), then, in a child process, the
+:func:`hotspots.store.store.bulk_ingest` (rows/s), then, in a child process, the
 store loaded and one season's clusters found (every autumn, bench/scale.py's
 ``min_samples``; and autumn of one financial year with the app's own
 ``min_samples``), with wall and CPU seconds and peak memory. The files and the
@@ -65,7 +65,7 @@ def make_files(folder: Path, rows: int, wards_path: Path, per_file: int = 25_000
     py = rng.uniform(y0, y1, n_points)
     weight = rng.pareto(1.5, n_points) + 1
     weight /= weight.sum()
-    from hotspots.geocode import bng_to_lonlat
+    from hotspots.read.geocode import bng_to_lonlat
 
     lon, lat = bng_to_lonlat(px, py)
     streets = np.array([f"On or near Street {i % 2500}" for i in range(n_points)], dtype=object)
@@ -180,7 +180,7 @@ def _load_cpu(target: str) -> str:
     code = (
         "import resource, sys, time\n"
         "w, c = time.perf_counter(), time.process_time()\n"
-        "from hotspots.store import open_store\n"
+        "from hotspots.store.store import open_store\n"
         "with open_store(sys.argv[1], create=False) as store:\n"
         "    n = len(store.prepared().incidents)\n"
         "print(f'{time.perf_counter() - w:.2f} s ({time.process_time() - c:.2f} s CPU, imports "
@@ -292,7 +292,7 @@ def _scale():
 
 def big(cache: Path, n: int = BIG_N) -> None:
     """10^7: national monthly files -> a GeoPackage store (bulk_ingest) -> one season's clusters."""
-    from hotspots.store import bulk_ingest
+    from hotspots.store.store import bulk_ingest
 
     scale = _scale()
     cache.mkdir(parents=True, exist_ok=True)
@@ -341,9 +341,9 @@ def measure_big(target: Path) -> dict:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     w, c = time.perf_counter(), time.process_time()
-    from hotspots.cluster import ClusterParams
+    from hotspots.analysis.cluster import ClusterParams
+    from hotspots.analysis.hotspots import find_hotspots
     from hotspots.loader import DataSpec, load
-    from hotspots.pipeline import find_hotspots
 
     out: dict = {"import": (time.perf_counter() - w, time.process_time() - c)}
     w, c = time.perf_counter(), time.process_time()

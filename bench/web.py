@@ -202,7 +202,7 @@ def police_rows(n: int, *, seed: int = 10) -> pd.DataFrame:
     import shapely
 
     from boundaries import get_path, load_wards
-    from hotspots.geocode import bng_to_lonlat
+    from hotspots.read.geocode import bng_to_lonlat
 
     rng = np.random.default_rng(seed)
     wards = load_wards(get_path("demo-wards")).to_crs(27700)

@@ -87,7 +87,7 @@ def load_wards(path: str | Path, *, name_column: str | None = None,
         One row per ward in EPSG:27700, ordered by ward name. ``attrs["vintage"]``
         is the boundaries' year from an ONS ``WDyyCD`` column (``2013`` for
         ``WD13CD``), None when the file has none; ``attrs["vintage_column"]``
-        names that column. :func:`hotspots.wards.vintage_label` words it.
+        names that column. :func:`hotspots.analysis.wards.vintage_label` words it.
 
     Raises
     ------

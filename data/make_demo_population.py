@@ -3,7 +3,7 @@
 The figures are made by the project (deterministic; nothing copied): each
 demo ward gets a round number between 6,000 and 9,000 residents, about the
 size of a Redditch ward. They exist so the demo can show rates per 1,000
-residents and exercise the ONS layout detection (hotspots.population).
+residents and exercise the ONS layout detection (hotspots.analysis.population).
 
     python data/make_demo_population.py
 """

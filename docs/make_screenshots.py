@@ -53,10 +53,11 @@ def borough_map(path: Path) -> Path:
 def tasking_sheet(path: Path) -> Path:
     """The first page of the demo's autumn 2018-19 tasking sheet as a PNG."""
     from boundaries import get_path
-    from hotspots.export import MapStyle, data_note, save_figure, selection_title, sheet_figures
+    from hotspots.analysis.prepare import select_incidents
+    from hotspots.draw.notes import data_note, selection_title
+    from hotspots.draw.static import MapStyle, save_figure
     from hotspots.loader import DataSpec, load
-    from hotspots.pipeline import select_incidents
-    from hotspots.tasking import tasking
+    from hotspots.outputs.tasking import sheet_figures, tasking
 
     prepared = load(DataSpec())
     sheet, clusters = tasking(prepared, season="autumn", financial_year="2018-19")

@@ -29,7 +29,7 @@ def main() -> int:
     from click.testing import CliRunner
 
     from hotspots.cli import main as hotspots
-    from hotspots.report import TITLES
+    from hotspots.outputs.deck import TITLES
 
     police = sorted((args.data / "police-uk" / "west-mercia").glob("*.csv"))
     if not police:

@@ -44,7 +44,7 @@ def check_columns(frame: pd.DataFrame, required: Iterable[str], *, argument: str
     if missing:
         raise HotspotsError(
             f"{argument} is missing column(s) {missing!r}; it has {list(frame.columns)!r}. "
-            f"Pass a table made by hotspots.incidents (or add the columns)."
+            f"Pass a table made by hotspots.read.incidents (or add the columns)."
         )
 
 
@@ -53,7 +53,7 @@ def check_points(frame: gpd.GeoDataFrame, *, argument: str) -> None:
     if not isinstance(frame, gpd.GeoDataFrame):
         raise HotspotsError(
             f"{argument} must be a GeoDataFrame, got {type(frame).__name__!r}. "
-            "Read incidents with hotspots.incidents.read_incidents()."
+            "Read incidents with hotspots.read.incidents.read_incidents()."
         )
     if frame.crs is None:
         raise HotspotsError(

@@ -2,7 +2,7 @@
 
 For a national, multi-year archive (all forces, about 10^7 ASB incidents a
 year) :func:`hotspots_dask` runs the single-machine pipeline
-(:func:`hotspots.pipeline.prepare` then :func:`hotspots.pipeline.hotspots_for`)
+(:func:`hotspots.analysis.prepare.prepare` then :func:`hotspots.analysis.hotspots.hotspots_for`)
 on a Dask cluster and returns the same clusters:
 
 1. **Read, ward join, selection** — one task per file (a police.uk monthly
@@ -22,11 +22,11 @@ on a Dask cluster and returns the same clusters:
    order of their first core point; a border point goes to the earliest cluster
    that reaches it), so the labels equal the single-machine ones.
 4. **Summaries** — each worker sends back only its clustered rows; the
-   summary table is built once with :func:`hotspots.cluster.summarise_clusters`.
+   summary table is built once with :func:`hotspots.analysis.cluster.summarise_clusters`.
 
 :func:`ingest_dask` loads many monthly files into the store (``hotspots ingest
 --engine dask``): one task per file reads, validates and tags it on a worker
-(:func:`hotspots.store.plan_source`, the single-machine ingest's own step);
+(:func:`hotspots.store.ingest.plan_source`, the single-machine ingest's own step);
 once every file has been read, this process writes the batches, one
 transaction per batch, in file order, so the store equals a single ingest's.
 
@@ -54,7 +54,7 @@ import shapely
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS
-from hotspots.cluster import (
+from hotspots.analysis.cluster import (
     NOISE,
     ClusterParams,
     _summarise,
@@ -62,7 +62,8 @@ from hotspots.cluster import (
     default_min_samples,
     distinct_points,
 )
-from hotspots.incidents import ASB, IncidentLoad, Source, expand_sources
+from hotspots.read._csv import Source, expand_sources
+from hotspots.read._rows import ASB, IncidentLoad
 
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
@@ -138,7 +139,7 @@ def connect(
 
 @dataclass(frozen=True)
 class Selection:
-    """What to cluster, as :func:`hotspots.pipeline.hotspots_for` takes it."""
+    """What to cluster, as :func:`hotspots.analysis.hotspots.hotspots_for` takes it."""
 
     season: str | None = None
     financial_year: str | None = None
@@ -150,18 +151,15 @@ class Selection:
 
 
 def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict) -> IncidentLoad:
-    """Read one file exactly as :func:`hotspots.incidents.read_incidents` would.
+    """Read one file exactly as :func:`hotspots.read.incidents.read_incidents` would.
 
     The file's kind is told from its header, as ``read_incidents`` does; the
     source keeps the name it was given (the rejects' ``source``), whatever
     folder the worker runs in.
     """
-    from hotspots.incidents import (
-        combine_loads,
-        is_police_table,
-        read_council_csv,
-        read_police_csv,
-    )
+    from hotspots.read._rows import combine_loads
+    from hotspots.read.council import read_council_csv
+    from hotspots.read.incidents import is_police_table, read_police_csv
 
     if src.member is None:
         with open(src.path, "rb") as f:
@@ -176,7 +174,7 @@ def _read_source(src: Source, crime_types: Sequence[str] | None, council: dict) 
 
 
 def _sources(paths: Iterable[str | Path]) -> list[Source]:
-    """The files behind ``paths`` (:func:`~hotspots.incidents.expand_sources`), for the workers.
+    """The files behind ``paths`` (:func:`~hotspots.read._csv.expand_sources`), for the workers.
 
     Each keeps the name it was given (stored and reported as on one machine),
     but its path is made absolute from this process's folder, since workers
@@ -210,9 +208,9 @@ def _prepare_part(
     """Read one file, prepare it (wards, seasons, focus areas), keep the period's rows.
 
     The view (focus area, ward) does not change which hotspots are found
-    (:func:`hotspots.pipeline.find_hotspots`); only its incident count is kept.
+    (:func:`hotspots.analysis.hotspots.find_hotspots`); only its incident count is kept.
     """
-    from hotspots.pipeline import prepare, select_incidents
+    from hotspots.analysis.prepare import prepare, select_incidents
 
     load = _read_source(src, crime_types, council)
     prepared = prepare(load, wards, areas=areas, tolerance_m=tolerance_m)
@@ -347,7 +345,7 @@ def partitioned_labels(
     area : numpy.ndarray
         Each point's partition (police force area).
     eps_m, min_samples
-        As for :func:`hotspots.cluster.dbscan_labels`.
+        As for :func:`hotspots.analysis.cluster.dbscan_labels`.
     run : callable, optional
         Runs a list of :func:`_cluster_area` argument tuples and returns their
         results in order (the Dask engine submits them to the cluster); default:
@@ -389,12 +387,12 @@ def _hotspots_table(
     params: ClusterParams,
     min_samples: int,
 ) -> gpd.GeoDataFrame:
-    """The hotspot table of :func:`hotspots.pipeline.clusters_and_members`, from the clustered rows.
+    """The hotspot table of :func:`hotspots.analysis.hotspots.clusters_and_members`, from the clustered rows.
 
     ``members`` are the clustered incidents only (in the single-machine row
     order) with their DBSCAN ``labels``; ``n_total`` counts the whole period.
     """
-    from hotspots.pipeline import busiest_points, pin_to_busiest_points, rank_labels
+    from hotspots.analysis.hotspots import busiest_points, pin_to_busiest_points, rank_labels
 
     ranked, _ = rank_labels(labels)  # as clusters_and_members ranks them
     clusters = _summarise(members, xy, ranked, areas=areas, hull_buffer_m=params.hull_buffer_m,
@@ -411,8 +409,8 @@ def _hotspots_table(
 
 def _view(clusters: gpd.GeoDataFrame, *, season, financial_year, area, ward, in_view: int
           ) -> gpd.GeoDataFrame:  # fmt: skip
-    """As :func:`hotspots.pipeline.find_hotspots` and ``Hotspots.within``: attrs, then the view."""
-    from hotspots.pipeline import LIES_IN, _period_label, parameters_text
+    """As :func:`hotspots.analysis.hotspots.find_hotspots` and ``Hotspots.within``: attrs, then the view."""
+    from hotspots.analysis.hotspots import LIES_IN, _period_label, parameters_text
 
     clusters.attrs.update(
         season=season or "all", financial_year=financial_year or "all",
@@ -452,24 +450,24 @@ def hotspots_dask(
     Parameters
     ----------
     paths : iterable of str or Path
-        Files, folders or police.uk zips (as :func:`hotspots.incidents.read_incidents`),
+        Files, folders or police.uk zips (as :func:`hotspots.read.incidents.read_incidents`),
         readable by every worker.
     wards : geopandas.GeoDataFrame
         The ward boundaries (the study area).
     client : distributed.Client
         From :func:`connect`.
     areas, crime_types, tolerance_m
-        As for :func:`hotspots.pipeline.prepare` and :func:`~hotspots.incidents.read_incidents`.
+        As for :func:`hotspots.analysis.prepare.prepare` and :func:`~hotspots.read.incidents.read_incidents`.
     season, financial_year, area, ward, params
-        The selection and DBSCAN settings, as for :func:`hotspots.pipeline.hotspots_for`.
+        The selection and DBSCAN settings, as for :func:`hotspots.analysis.hotspots.hotspots_for`.
     council : dict, optional
-        Keyword arguments for :func:`hotspots.incidents.read_council_csv` (``columns``);
+        Keyword arguments for :func:`hotspots.read.council.read_council_csv` (``columns``);
         council exports are read without geocoders (rows need coordinates).
 
     Returns
     -------
     clusters : geopandas.GeoDataFrame
-        As :func:`hotspots.pipeline.hotspots_for` returns them (``attrs`` carry
+        As :func:`hotspots.analysis.hotspots.hotspots_for` returns them (``attrs`` carry
         ``eps_m``, ``min_samples`` and ``selected``).
     info : dict
         ``rows_read``, ``selected``, ``kept``, ``rejected``, ``outside``,
@@ -576,8 +574,8 @@ class _Refused:
 
 
 def _plan_file(src: Source, existing: dict, options: Any, boundaries: Any) -> Any:
-    """Worker task: :func:`hotspots.store.plan_source` for one file; a refusal is returned."""
-    from hotspots.store import plan_source
+    """Worker task: :func:`hotspots.store.ingest.plan_source` for one file; a refusal is returned."""
+    from hotspots.store.ingest import plan_source
 
     try:
         return plan_source(src, existing=existing, options=options, boundaries=boundaries)
@@ -623,8 +621,8 @@ def ingest_dask(
     """Ingest files into a store, reading and checking them on Dask; only this process writes.
 
     The same batches, incidents, rejects and column copies as
-    :meth:`hotspots.store.Store.ingest` of the same files (the same function,
-    :func:`hotspots.store.plan_source`, reads, checks and tags each file):
+    :meth:`hotspots.store.store.Store.ingest` of the same files (the same function,
+    :func:`hotspots.store.ingest.plan_source`, reads, checks and tags each file):
 
     1. **Read and check, in parallel** — one task per file: read, validate (rejects
        with file, line and reason), tag wards, seasons and focus areas. A file
@@ -644,24 +642,24 @@ def ingest_dask(
 
     Parameters
     ----------
-    store : hotspots.store.Store
+    store : hotspots.store.store.Store
         An open store (GeoPackage or PostGIS).
     paths : iterable of str or Path
         Files, folders or police.uk zips, readable here and by every worker.
     client : distributed.Client
         From :func:`connect`.
     wards_path, areas_path, crime_types, columns, geocoder, tolerance_m, wards_vintage, date_format
-        As for :meth:`hotspots.store.Store.ingest` (the geocoder, a postcode
+        As for :meth:`hotspots.store.store.Store.ingest` (the geocoder, a postcode
         directory, is sent to every worker).
     progress : callable, optional
         Wraps the files' tasks as they finish (the CLI passes a progress bar).
 
     Returns
     -------
-    list of hotspots.store.BatchResult
-        As :meth:`hotspots.store.Store.ingest` returns them.
+    list of hotspots.store.store.BatchResult
+        As :meth:`hotspots.store.store.Store.ingest` returns them.
     """
-    from hotspots.store import IngestOptions
+    from hotspots.store.ingest import IngestOptions
 
     bounds = store.ingest_boundaries(wards_path=wards_path, areas_path=areas_path,
                                      tolerance_m=tolerance_m, wards_vintage=wards_vintage)  # fmt: skip

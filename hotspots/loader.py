@@ -3,7 +3,7 @@
 A :class:`DataSpec` names the data (incident files or a store, ward boundaries,
 focus areas) and how to read it (crime types, council columns, postcode
 directory, date format, boundary tolerance). :func:`load` turns it into the
-:class:`~hotspots.pipeline.Prepared` table that every analysis starts from.
+:class:`~hotspots.analysis.prepare.Prepared` table that every analysis starts from.
 The CLI builds a spec from its shared options, the web app from its config,
 so ``hotspots clusters`` and the map page can never disagree on what "the
 incidents" are.
@@ -22,9 +22,11 @@ from pathlib import Path
 
 from boundaries import get_path, load_wards
 from hotspots._errors import ConfigError
-from hotspots.incidents import ASB, CouncilColumns, read_incidents
-from hotspots.pipeline import Prepared, prepare
-from hotspots.places import read_focus_areas
+from hotspots.analysis.prepare import Prepared, prepare
+from hotspots.read._rows import ASB
+from hotspots.read.council import CouncilColumns
+from hotspots.read.incidents import read_incidents
+from hotspots.read.places import read_focus_areas
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class DataSpec:
         The online geocoder's answer cache.
     date_format : str, optional
         The council date format forced: ``iso``, ``dmy``, ``mdy`` or strftime
-        codes (detected per column when None; see :mod:`hotspots.dates`).
+        codes (detected per column when None; see :mod:`hotspots.read.dates`).
     tolerance_m : float
         Incidents this close outside every ward take the nearest ward.
     store : str, optional
@@ -127,7 +129,7 @@ class DataSpec:
         """
         digest = hashlib.sha1()
         if self.store:
-            from hotspots.store import open_store
+            from hotspots.store.store import open_store
 
             with open_store(self.store, create=False) as store:
                 digest.update(f"store|{self.store}|{store.version()}\n".encode())
@@ -141,7 +143,7 @@ class DataSpec:
 
 
 def _geocoders(spec: DataSpec):
-    from hotspots.geocode import OnlineGeocoder, PostcodeDirectory
+    from hotspots.read.geocode import OnlineGeocoder, PostcodeDirectory
 
     postcodes = PostcodeDirectory.from_csv(spec.postcodes) if spec.postcodes else None
     online = None
@@ -204,7 +206,8 @@ def load(
 
 def _load_store(spec: DataSpec) -> Prepared:
     """The prepared incidents of a store (no files read, no geocoding)."""
-    from hotspots.store import describe, open_store
+    from hotspots.store.address import describe
+    from hotspots.store.store import open_store
 
     if spec.inputs:
         raise ConfigError(

@@ -10,7 +10,7 @@ import pytest
 from folium.plugins import FastMarkerCluster, HeatMap
 
 from hotspots._errors import HotspotsError
-from hotspots.assets import localized_html, standalone_html, vendor_file, vendor_files
+from hotspots.draw.assets import localized_html, standalone_html, vendor_file, vendor_files
 from webapp import create_app
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", None}

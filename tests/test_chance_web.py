@@ -2,7 +2,7 @@
 
 The test is run once per period for the whole study area and shared by every
 view of it; its p and q are those the tasking sheet and the CLI get from
-:func:`hotspots.significance.significance_for` (the same simulations and seed).
+:func:`hotspots.analysis.significance.significance_for` (the same simulations and seed).
 Which demo hotspots are not more than chance is read from the library, never
 written here.
 """
@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from hotspots import cartography as carto
+from hotspots.draw import cartography as carto
 from webapp import create_app, results
 
 WINTER = "fy=2018-19&season=winter"
@@ -35,9 +35,9 @@ def client():
 @pytest.fixture(scope="module")
 def library_verdicts(demo):
     """The library's verdicts for winter 2018-19 (the tasking sheet's and the CLI's way)."""
-    from hotspots.cluster import ClusterParams
-    from hotspots.pipeline import hotspots_with_trend
-    from hotspots.significance import significance_for
+    from hotspots.analysis.cluster import ClusterParams
+    from hotspots.analysis.significance import significance_for
+    from hotspots.analysis.trend import hotspots_with_trend
 
     found = hotspots_with_trend(demo, season="winter", financial_year="2018-19",
                                 params=ClusterParams(min_samples=MIN_SAMPLES))  # fmt: skip
@@ -128,8 +128,8 @@ def test_map_frame_draws_them_dashed_with_a_legend_entry_and_says_why_in_the_pop
 
 
 def test_a_period_with_no_chance_hotspot_draws_none_dashed(demo):
-    from hotspots.pipeline import hotspots_for
-    from hotspots.significance import significance_for
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.significance import significance_for
 
     client = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False}).test_client()
     tested = significance_for(demo, hotspots_for(demo, season="autumn", financial_year="2018-19"))
@@ -155,7 +155,7 @@ def test_web_tasking_sheet_carries_the_chance_test_and_the_accuracy_sentence(cli
     """/tasking, its CSV and its PDF: the same verdicts as the map, and last season's accuracy."""
     import pypdfium2 as pdfium
 
-    from hotspots.evaluate import previous_window_accuracy
+    from hotspots.analysis.backtest import previous_window_accuracy
 
     rows = list(csv.DictReader(io.StringIO(client.get(f"/tasking.csv?{WINTER}").get_data(True))))
     got = {int(r["cluster_id"]): r for r in rows}
@@ -163,7 +163,7 @@ def test_web_tasking_sheet_carries_the_chance_test_and_the_accuracy_sentence(cli
     for cid, row in library_verdicts.iterrows():
         assert got[cid]["chance_test"] == carto.CHANCE_WORDS[bool(row["significant"])]
         assert float(got[cid]["q_value"]) == pytest.approx(row["q_value"])
-    from hotspots.cluster import ClusterParams
+    from hotspots.analysis.cluster import ClusterParams
 
     sentence = previous_window_accuracy(demo, season="winter", financial_year="2018-19",
                                         params=ClusterParams(min_samples=MIN_SAMPLES))["sentence"]  # fmt: skip

@@ -8,11 +8,12 @@ import sys
 
 from click.testing import CliRunner
 
+from hotspots.analysis.seasons import SEASONS
 from hotspots.cli import COMMANDS, main
 from hotspots.cli._common import ASB as CLI_ASB
 from hotspots.cli._common import COLUMN_ROLES, SEASON_NAMES
-from hotspots.incidents import ASB, CouncilColumns
-from hotspots.seasons import SEASONS
+from hotspots.read._rows import ASB
+from hotspots.read.council import CouncilColumns
 
 
 def test_help_imports_no_heavy_library():

@@ -10,7 +10,7 @@ from shapely.geometry import Point
 from sklearn.cluster import DBSCAN
 
 from hotspots._errors import HotspotsError
-from hotspots.cluster import (
+from hotspots.analysis.cluster import (
     CLUSTER_COLUMNS,
     ClusterParams,
     ClusterWarning,
@@ -20,8 +20,8 @@ from hotspots.cluster import (
     find_clusters,
     suggest_eps,
 )
-from hotspots.geocode import lonlat_to_bng
-from hotspots.incidents import read_incidents
+from hotspots.read.geocode import lonlat_to_bng
+from hotspots.read.incidents import read_incidents
 from tests.conftest import POLICE, TOWN_CENTRE_LONLAT
 
 
@@ -100,7 +100,7 @@ def test_suggest_eps_sits_between_cluster_spacing_and_background(two_clusters):
 
 
 def test_defaults_find_the_town_centre_first_on_real_data(redditch_autumn_2018):
-    from hotspots.pipeline import hotspots_for
+    from hotspots.analysis.hotspots import hotspots_for
 
     out = hotspots_for(redditch_autumn_2018, season="autumn")
     assert 5 <= len(out) <= 60
@@ -127,8 +127,8 @@ def _old_summarise_clusters(incidents, labels, *, areas=None, hull_buffer_m=25.0
     from shapely import MultiPoint, convex_hull
 
     from hotspots._validate import ANALYSIS_CRS, to_analysis_crs
-    from hotspots.geocode import bng_to_lonlat
-    from hotspots.places import tag_focus_areas
+    from hotspots.read.geocode import bng_to_lonlat
+    from hotspots.read.places import tag_focus_areas
 
     geoms = to_analysis_crs(incidents).geometry
     xy = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
@@ -200,7 +200,7 @@ def west_mercia_all_types(shared_data):
     import pandas as pd
 
     from boundaries import load_wards
-    from hotspots.wards import assign_wards
+    from hotspots.analysis.wards import assign_wards
 
     load = read_incidents(sorted(POLICE.glob("*-west-mercia-street.csv")), crime_types=None)
     wards = pd.concat([load_wards(p) for p in sorted((shared_data / "wards").glob("*.geojson"))])
@@ -215,8 +215,8 @@ def test_vectorised_summaries_equal_the_old_loop_on_real_data(
     west_mercia_all_types, crime, eps, min_samples, buffer
 ):
     from boundaries import get_path
-    from hotspots.cluster import label_incidents, summarise_clusters
-    from hotspots.places import read_focus_areas
+    from hotspots.analysis.cluster import label_incidents, summarise_clusters
+    from hotspots.read.places import read_focus_areas
 
     incidents = west_mercia_all_types
     if crime == "asb":
@@ -233,7 +233,7 @@ def test_vectorised_summaries_equal_the_old_loop_on_real_data(
 
 
 def test_vectorised_summaries_equal_the_old_loop_with_blanks_ties_and_categoricals(two_clusters):
-    from hotspots.cluster import label_incidents, summarise_clusters
+    from hotspots.analysis.cluster import label_incidents, summarise_clusters
 
     pts = two_clusters.copy()
     # ties between locations (first seen wins), blank and space-only values, a ward tie

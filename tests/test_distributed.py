@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from hotspots.cluster import ClusterParams, dbscan_labels, distinct_points
+from hotspots.analysis.cluster import ClusterParams, dbscan_labels, distinct_points
 from hotspots.distributed import force_of, partitioned_labels
-from hotspots.geocode import bng_to_lonlat
+from hotspots.read.geocode import bng_to_lonlat
 from tests.conftest import police_row
 
 
@@ -63,9 +63,10 @@ def two_forces(write_police):
 
 
 def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
     from hotspots.distributed import connect, hotspots_dask
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import hotspots_for, prepare
+    from hotspots.read.incidents import read_incidents
 
     params = ClusterParams(eps_m=60, min_samples=6)
     single = hotspots_for(prepare(read_incidents(two_forces), square_wards), params=params,
@@ -85,9 +86,10 @@ def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
 
 
 def test_dask_engine_views_a_ward_as_the_single_machine_does(two_forces, square_wards):
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
     from hotspots.distributed import connect, hotspots_dask
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import hotspots_for, prepare
+    from hotspots.read.incidents import read_incidents
 
     params = ClusterParams(eps_m=60, min_samples=6)
     prepared = prepare(read_incidents(two_forces), square_wards)
@@ -149,9 +151,10 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
 def test_dask_engine_reads_police_uk_zips_like_the_single_machine(two_forces, square_wards, tmp_path):
     import zipfile
 
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
     from hotspots.distributed import connect, hotspots_dask
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import hotspots_for, prepare
+    from hotspots.read.incidents import read_incidents
 
     archive = tmp_path / "police.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -176,7 +179,7 @@ def _new_store(backend: str, request, tmp_path, name: str) -> str:
 
 def store_dump(target: str) -> dict:
     """Every row of every store table (ids included; load times and the version left out)."""
-    from hotspots.store import open_store
+    from hotspots.store.store import open_store
 
     tables = {"batches": "batch_id", "incidents": "fid", "rejects": "fid",
               "incident_columns": "batch_id", "wards": "fid", "focus_areas": "fid",
@@ -242,7 +245,7 @@ def threads():
 @pytest.mark.parametrize("backend", ["gpkg", "postgis"])
 def test_dask_ingest_gives_the_single_machine_store(backend, archive, threads, request, tmp_path):
     from hotspots.distributed import ingest_dask
-    from hotspots.store import open_store
+    from hotspots.store.store import open_store
 
     one, two = (_new_store(backend, request, tmp_path, n) for n in ("one", "two"))
     files, wards = archive["files"], archive["wards"]
@@ -280,7 +283,7 @@ def test_dask_ingest_gives_the_single_machine_store(backend, archive, threads, r
 
 def test_dask_ingest_twice_changes_nothing(archive, threads, tmp_path):
     from hotspots.distributed import ingest_dask
-    from hotspots.store import open_store
+    from hotspots.store.store import open_store
 
     target = str(tmp_path / "s.gpkg")
     with open_store(target) as store:
@@ -297,7 +300,7 @@ def test_dask_ingest_twice_changes_nothing(archive, threads, tmp_path):
 def test_dask_ingest_refused_file_writes_nothing(archive, threads, tmp_path):
     from hotspots._errors import InputFileError
     from hotspots.distributed import ingest_dask
-    from hotspots.store import open_store
+    from hotspots.store.store import open_store
 
     broken = tmp_path / "2019-02-west-force-street.csv"
     broken.write_bytes(b"\x00\x01binary")
@@ -315,7 +318,7 @@ def test_dask_ingest_refused_file_writes_nothing(archive, threads, tmp_path):
 def test_dask_ingest_crash_leaves_whole_batches_and_a_rerun_finishes(archive, threads, tmp_path,
                                                                      monkeypatch):  # fmt: skip
     from hotspots.distributed import ingest_dask
-    from hotspots.store import Store, open_store
+    from hotspots.store.store import Store, open_store
 
     real = Store._write_batch
     calls = []
@@ -466,8 +469,8 @@ def test_separate_scheduler_and_worker_processes_give_the_single_machine_answers
 def test_dask_ingest_real_months_and_postcodes_give_the_same_store(shared_data, threads, tmp_path):
     """Two real West Mercia months and a council export geocoded by postcode (sent to workers)."""
     from hotspots.distributed import ingest_dask
-    from hotspots.geocode import PostcodeDirectory
-    from hotspots.store import open_store
+    from hotspots.read.geocode import PostcodeDirectory
+    from hotspots.store.store import open_store
     from tests.conftest import CODEPOINT, POLICE, REDDITCH_WARDS
 
     council = tmp_path / "cases.csv"

@@ -11,21 +11,16 @@ from PIL import Image
 from pypdf import PdfReader
 
 from boundaries import get_path
-from hotspots import cartography as carto
-from hotspots import export
+from hotspots import io
 from hotspots._errors import HotspotsError
-from hotspots.export import (
-    PACK,
-    MapStyle,
-    WardLayer,
-    map_figure,
-    plan_batch,
-    render_map,
-    run_batch,
-    write_sheet,
-)
+from hotspots.analysis import labels as place_labels
+from hotspots.draw import cartography as carto
+from hotspots.draw import static
+from hotspots.draw.static import MapStyle, WardLayer, map_figure, render_map
 from hotspots.io import ATTRIBUTION
-from hotspots.tasking import tasking
+from hotspots.outputs import export
+from hotspots.outputs.export import PACK, plan_batch, run_batch
+from hotspots.outputs.tasking import tasking, write_sheet
 from tests._tiles import ATTRIBUTION as TILES_ATTRIBUTION
 from tests._tiles import TILE_RGB, make_mbtiles, make_pmtiles, tile_png
 
@@ -145,7 +140,7 @@ def test_static_map_draws_local_tiles_under_the_hotspots(demo, autumn, tmp_path,
 
 def test_static_map_fetches_url_tiles_through_the_getter(demo, autumn, monkeypatch):
     """A tile server basemap asks for z/x/y tiles covering the map (network stubbed)."""
-    from hotspots import basemap as bm
+    from hotspots.draw import basemap as bm
 
     asked = []
     monkeypatch.setattr(bm, "_fetch_url", lambda template: lambda z, x, y: asked.append(
@@ -165,7 +160,7 @@ def test_roads_and_hotspot_labels_on_static_maps(demo, autumn):
     fig = map_figure(clusters, demo.wards, title="t", note="n", extent=extent, style=style)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert {"Unicorn Hill", "Market Place"} <= set(texts), texts
-    street = carto.main_street(first["top_locations"].iloc[0])
+    street = place_labels.main_street(first["top_locations"].iloc[0])
     assert f"1 {street}" in texts
     assert "Unicorn Hill" in street or "Market Place" in street
 
@@ -246,7 +241,7 @@ def test_batch_writes_every_format_index_and_pack(demo, tmp_path):
     # ward table, seasonal profile, top-hotspot table, then one page per map
     assert len(pack.pages) == 3 + len(stems)
     text = _pdf_text(out / PACK)
-    from hotspots.wards import ward_table
+    from hotspots.analysis.wards import ward_table
 
     table = ward_table(demo.incidents, demo.wards)
     for row in table.itertuples(index=False):
@@ -278,14 +273,14 @@ def test_rerun_skips_up_to_date_files_and_force_redoes_them(demo, tmp_path):
 def test_failure_mid_batch_leaves_finished_files_and_no_partial_one(demo, tmp_path, monkeypatch):
     out = tmp_path / "out"
     kw = {"by": ["season", "fy"], "financial_years": ["2018-19"], "style": LOW}
-    real = export.save_figure
+    real = static.save_figure
     calls = []
 
     def flaky(fig, path, **k):
         calls.append(path)
         if len(calls) == 3:
             # Fail while the file is half-written, as a full disk or a crash would.
-            with export.atomic_path(path) as tmp:
+            with io.atomic_path(path) as tmp:
                 tmp.write_bytes(b"\x89PNG truncated")
                 raise OSError("disk full")
         return real(fig, path, **k)
@@ -313,7 +308,8 @@ def test_tasking_sheet_page_has_streets_labels_and_a_legend(demo, autumn):
     """The first tasking page, as an officer gets it; kept as tests/artifacts/tasking-sheet.png."""
     from pathlib import Path
 
-    from hotspots.export import save_figure, sheet_figures
+    from hotspots.draw.static import save_figure
+    from hotspots.outputs.tasking import sheet_figures
 
     sheet, clusters = autumn
     style = MapStyle(dpi=110, roads=str(get_path("demo-roads")))

@@ -23,8 +23,9 @@ import geopandas as gpd
 import pytest
 
 from boundaries import get_path, load_wards
-from hotspots.fetch import Fetcher, FetchError, fetch_police_uk, fetch_ward_boundaries
-from hotspots.store import open_store, ward_vintage
+from hotspots.read.fetch import Fetcher, FetchError, fetch_police_uk, fetch_ward_boundaries
+from hotspots.store.ingest import ward_vintage
+from hotspots.store.store import open_store
 from tests._postgis import _free_port
 from tests.conftest import ROOT
 

@@ -9,16 +9,17 @@ from scipy.spatial import cKDTree
 
 from boundaries import load_wards
 from hotspots._errors import InputFileError
-from hotspots.geocode import (
+from hotspots.analysis.prepare import prepare
+from hotspots.analysis.wards import ward_table
+from hotspots.read.council import read_council_csv
+from hotspots.read.geocode import (
     OnlineGeocoder,
     PostcodeDirectory,
     geocode_queries,
     lonlat_to_bng,
     normalise_postcode,
 )
-from hotspots.incidents import read_council_csv, read_police_csv
-from hotspots.pipeline import prepare
-from hotspots.wards import ward_table
+from hotspots.read.incidents import read_police_csv
 from tests.conftest import CODEPOINT, POLICE, REDDITCH_WARDS
 
 
@@ -84,11 +85,20 @@ def test_online_geocoder_caches_and_never_repeats_a_query(tmp_path):
 
 
 def test_online_geocoder_waits_between_requests(tmp_path, monkeypatch):
-    sleeps = []
-    monkeypatch.setattr("hotspots.geocode.time.sleep", sleeps.append)
-    coder = OnlineGeocoder(FakeGeopy(), cache_path=tmp_path / "c.sqlite", min_delay_seconds=1.0)
-    coder.geocode(["a", "b", "c"])
-    assert len(sleeps) == 2 and all(0 < s <= 1.0 for s in sleeps)
+    """geopy's RateLimiter keeps requests 1 s apart (a fake clock: no real waiting)."""
+    now, sleeps = [0.0], []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr("geopy.extra.rate_limiter.default_timer", lambda: now[0])
+    monkeypatch.setattr("geopy.extra.rate_limiter.sleep", sleep)
+    fake = FakeGeopy()
+    coder = OnlineGeocoder(fake, cache_path=tmp_path / "c.sqlite", min_delay_seconds=1.0)
+    coder.geocode(["a", "b", "c", "a"])
+    assert sleeps == [1.0, 1.0]  # three requests; the repeated "a" comes from the cache
+    assert fake.calls == ["a, UK", "b, UK", "c, UK"]
 
 
 def test_postcode_geocoding_barely_moves_the_ward_table(shared_data, tmp_path):

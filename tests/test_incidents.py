@@ -10,16 +10,11 @@ from click.testing import CliRunner
 
 from hotspots._errors import GeocodingError, HotspotsError, InputFileError
 from hotspots.cli import main
-from hotspots.geocode import PostcodeDirectory
-from hotspots.incidents import (
-    INCIDENT_COLUMNS,
-    POLICE_COLUMNS,
-    CouncilColumns,
-    expand_sources,
-    read_council_csv,
-    read_incidents,
-    read_police_csv,
-)
+from hotspots.read._csv import expand_sources
+from hotspots.read._rows import INCIDENT_COLUMNS
+from hotspots.read.council import CouncilColumns, read_council_csv
+from hotspots.read.geocode import PostcodeDirectory
+from hotspots.read.incidents import POLICE_COLUMNS, read_incidents, read_police_csv
 from tests.conftest import POLICE, POLICE_HEADER, police_row
 
 # Each bad row, and the words its reason must contain.
@@ -368,7 +363,7 @@ def _council(tmp_path, dates, name="council.csv"):
 
 
 def _labels(load):
-    from hotspots.seasons import add_season_columns
+    from hotspots.analysis.seasons import add_season_columns
 
     t = add_season_columns(load.incidents)
     return list(zip(t["financial_year"], t["season_label"]))
@@ -501,8 +496,8 @@ def _same_load(a, b) -> None:
 def test_files_read_together_equal_each_file_read_alone(write_police, monkeypatch):
     """police.uk files of one header are validated as one batch: the load is the files' loads
     combined (incidents, every reject with its file and line, every note), for any batch size."""
-    from hotspots import incidents as module
-    from hotspots.incidents import combine_loads
+    from hotspots.read import incidents as module
+    from hotspots.read._rows import combine_loads
 
     paths = [
         write_police([police_row(), police_row(lon="abc"), POLICE_HEADER, police_row(month="")],

@@ -21,12 +21,11 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import Point, box
 
-from hotspots import cartography as carto
 from hotspots._errors import HotspotsError
-from hotspots.cli import main
-from hotspots.cluster import ClusterParams
-from hotspots.evaluate import PATTERNS, study_grid
-from hotspots.patterns import (
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.grid import study_grid
+from hotspots.analysis.patterns import (
+    PATTERNS,
     cell_index,
     hot_cells,
     pattern_counts,
@@ -36,7 +35,9 @@ from hotspots.patterns import (
     place_patterns,
     top_places,
 )
-from hotspots.seasons import add_season_columns
+from hotspots.analysis.seasons import add_season_columns
+from hotspots.cli import main
+from hotspots.draw import cartography as carto
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 # A 1 km square borough and 100 m cells: cell i = column i % 10, row i // 10.
@@ -210,7 +211,7 @@ def test_pattern_colours_stay_apart_for_colour_blind_readers():
 @pytest.fixture(scope="module")
 def autumn(demo):
     """The demo's patterns up to autumn 2018-19, and that selection's tasking sheet."""
-    from hotspots.tasking import tasking
+    from hotspots.outputs.tasking import tasking
 
     cells = place_patterns(demo.incidents, demo.wards, season="autumn", financial_year="2018-19")
     sheet, clusters = tasking(demo, season="autumn", financial_year="2018-19", patterns=cells)
@@ -218,7 +219,7 @@ def autumn(demo):
 
 
 def test_demo_hot_flags_are_the_maps_hotspots_season_by_season(demo, autumn):
-    from hotspots.pipeline import find_hotspots
+    from hotspots.analysis.hotspots import find_hotspots
 
     cells, _, _ = autumn
     grid = study_grid(demo.wards)
@@ -252,8 +253,7 @@ def test_demo_tasking_pattern_is_the_cell_under_the_busiest_point(autumn):
 
 
 def test_tasking_without_two_seasons_leaves_the_column_blank(demo):
-    from hotspots.export import _sheet_pattern_legend
-    from hotspots.tasking import tasking
+    from hotspots.outputs.tasking import _sheet_pattern_legend, tasking
 
     sheet, _ = tasking(demo, season="spring", financial_year="2017-18")  # the data's first season
     assert (sheet["pattern"] == "").all() and (sheet["hot_periods"] == "").all()
@@ -261,7 +261,7 @@ def test_tasking_without_two_seasons_leaves_the_column_blank(demo):
 
 
 def test_demo_map_layer_matches_the_sheet(demo, autumn):
-    from hotspots.maps import hotspot_map, pattern_features, ward_summary
+    from hotspots.draw.webmap import hotspot_map, pattern_features, ward_summary
 
     cells, sheet, clusters = autumn
     features = pattern_features(cells)["features"]
@@ -286,7 +286,7 @@ def test_demo_map_layer_matches_the_sheet(demo, autumn):
 def test_patterns_cli_and_report_slide_agree(tmp_path):
     from pptx import Presentation
 
-    from hotspots.report import TITLES
+    from hotspots.outputs.deck import TITLES
 
     out = tmp_path / "patterns.csv"
     result = CliRunner().invoke(main, ["patterns", "--fy", "2018-19", "--top", "10", "-o", str(out)])
@@ -346,7 +346,7 @@ def test_tasking_downloads_and_page_carry_the_pattern(demo):
 def test_tasking_pdf_page_has_the_pattern_column(demo, autumn, tmp_path):
     import pypdfium2 as pdfium
 
-    from hotspots.export import write_sheet
+    from hotspots.outputs.tasking import write_sheet
 
     _, sheet, clusters = autumn
     path = write_sheet(sheet, tmp_path / "sheet.pdf", clusters=clusters, wards=demo.wards,
@@ -364,7 +364,7 @@ def test_tasking_pdf_page_has_the_pattern_column(demo, autumn, tmp_path):
 def test_report_slide_renders(tmp_path):
     import pypdfium2 as pdfium
 
-    from hotspots.report import TITLES
+    from hotspots.outputs.deck import TITLES
 
     out = tmp_path / "panel.pdf"
     made = CliRunner().invoke(main, ["report", "--fy", "2018-19", "--dpi", "40", "-o", str(out)])

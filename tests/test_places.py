@@ -8,8 +8,8 @@ from shapely.geometry import Point
 
 from boundaries import get_path, load_wards
 from hotspots._errors import ConfigError
-from hotspots.places import read_focus_areas, tag_focus_areas
-from hotspots.wards import assign_wards
+from hotspots.analysis.wards import assign_wards
+from hotspots.read.places import read_focus_areas, tag_focus_areas
 
 
 def test_redditch_focus_areas_sit_in_their_wards(shared_data):

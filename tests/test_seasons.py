@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hotspots._errors import HotspotsError
-from hotspots.seasons import (
+from hotspots.analysis.seasons import (
     add_season_columns,
     financial_year_of,
     monthly_profile,
@@ -82,8 +82,8 @@ def test_monthly_profile_runs_april_to_march(tmp_path):
 
 def test_demo_peaks_in_july_and_october():
     from boundaries import get_path, load_wards
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import prepare
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
 
     p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
     profile = monthly_profile(p.incidents)
@@ -97,8 +97,7 @@ def test_demo_peaks_in_july_and_october():
 def test_trend_compares_the_months_both_years_hold(demo):
     from dataclasses import replace
 
-    from hotspots.evaluate import change_vs_previous
-    from hotspots.pipeline import hotspots_with_trend
+    from hotspots.analysis.trend import change_vs_previous, hotspots_with_trend
 
     inc = demo.incidents
     # As if the data began in November 2017: autumn 2017-18 holds November only.
@@ -119,7 +118,7 @@ def test_trend_compares_the_months_both_years_hold(demo):
 
 def _old_string_columns(incidents) -> pd.DataFrame:
     """The season columns as they were built before, one Python string per row."""
-    from hotspots.seasons import season_of
+    from hotspots.analysis.seasons import season_of
 
     date = pd.DatetimeIndex(incidents["date"])
     month, year = date.month.to_numpy(), date.year.to_numpy()
@@ -134,7 +133,7 @@ def _old_string_columns(incidents) -> pd.DataFrame:
 
 
 def test_categorical_season_columns_equal_the_old_strings_on_the_real_months(shared_data):
-    from hotspots.incidents import read_incidents
+    from hotspots.read.incidents import read_incidents
     from tests.conftest import POLICE
 
     load = read_incidents(sorted(POLICE.glob("*.csv")), crime_types=None)
@@ -158,7 +157,7 @@ def test_categorical_season_columns_equal_the_old_strings_on_the_real_months(sha
 def test_season_columns_of_a_subset_equal_those_read_back(demo):
     """A store gives the columns back as text or with every stored category: ``as_added`` types
     them as ``add_season_columns`` does on the same rows."""
-    from hotspots.seasons import CATEGORICAL_COLUMNS, as_added
+    from hotspots.analysis.seasons import CATEGORICAL_COLUMNS, as_added
 
     inc = demo.incidents
     part = inc[inc["financial_year"] == "2018-19"].reset_index(drop=True)
@@ -172,7 +171,7 @@ def test_season_columns_of_a_subset_equal_those_read_back(demo):
 
 
 def test_select_incidents_by_codes_equals_by_text(demo):
-    from hotspots.pipeline import select_incidents
+    from hotspots.analysis.prepare import select_incidents
 
     inc = demo.incidents
     text = inc.astype(dict.fromkeys(("season", "financial_year", "month", "ward", "area"), object))

@@ -19,7 +19,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from hotspots.significance import (
+from hotspots.analysis.significance import (
     ChanceModel,
     benjamini_hochberg,
     catchment_shares,
@@ -38,7 +38,7 @@ MONTHS = ["2018-10", "2018-11", "2018-12", "2019-01", "2019-02"]
 @pytest.fixture(scope="module")
 def west_mercia_points(shared_data):
     """Every distinct West Mercia map point in the five months: (lon, lat) and metres."""
-    from hotspots.geocode import lonlat_to_bng
+    from hotspots.read.geocode import lonlat_to_bng
 
     frames = [
         pd.read_csv(f, usecols=["Longitude", "Latitude"]) for f in sorted(POLICE.glob("*.csv"))
@@ -59,7 +59,7 @@ def _even_spread_file(path, seed, wards, west_mercia_points, n=1155, planted=Non
     """A police.uk CSV of ``n`` ASB incidents spread evenly over ``wards`` and snapped."""
     from scipy.spatial import cKDTree
 
-    from hotspots.significance import study_area_shape
+    from hotspots.analysis.significance import study_area_shape
 
     lonlat, xy = west_mercia_points
     rng = np.random.default_rng(seed)
@@ -79,8 +79,9 @@ def _even_spread_file(path, seed, wards, west_mercia_points, n=1155, planted=Non
 
 
 def _tested(path, wards):
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import hotspots_for, prepare
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -108,7 +109,7 @@ def test_even_spread_snapped_to_real_map_points_is_never_more_than_chance(
 def test_a_planted_15_incident_cluster_within_30_m_is_flagged(
     tmp_path, redditch_wards, west_mercia_points
 ):
-    from hotspots.geocode import lonlat_to_bng
+    from hotspots.read.geocode import lonlat_to_bng
 
     # 15 incidents within 30 m of the map point nearest Redditch town centre
     lon, lat = TOWN_CENTRE_LONLAT
@@ -134,9 +135,10 @@ def test_fast_p_values_equal_the_full_literal_run_on_real_months(
     month, shared_data, redditch_wards
 ):
     """Multinomial over catchments, pruned, stopping early == placing and snapping 999 times."""
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import hotspots_for, prepare
-    from hotspots.seasons import select_period
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.analysis.seasons import select_period
+    from hotspots.read.incidents import read_incidents
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -191,7 +193,7 @@ def test_exact_points_planted_cluster_flagged_and_even_spread_not():
     rng = np.random.default_rng(2)
     noise = uniform_points(area, 300, rng)
     planted = np.array([1500.0, 1500]) + rng.uniform(-20, 20, (15, 2))
-    from hotspots.cluster import ClusterParams, find_clusters
+    from hotspots.analysis.cluster import ClusterParams, find_clusters
 
     for xy, flagged in ((noise, False), (np.vstack([noise, planted]), True)):
         inc = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs=27700)

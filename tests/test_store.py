@@ -18,9 +18,11 @@ from geopandas.testing import assert_geodataframe_equal
 
 from boundaries import get_path
 from hotspots._errors import HotspotsError, InputFileError
-from hotspots.incidents import ASB, read_incidents
-from hotspots.pipeline import prepare
-from hotspots.store import StoreError, open_store
+from hotspots.analysis.prepare import prepare
+from hotspots.read._rows import ASB
+from hotspots.read.incidents import read_incidents
+from hotspots.store.address import StoreError
+from hotspots.store.store import open_store
 from tests import _postgis
 from tests.conftest import POLICE, POLICE_HEADER, REDDITCH_WARDS, ROOT, police_row
 
@@ -226,7 +228,7 @@ def test_geopackage_opens_as_layers_in_27700(tmp_path):
 
 INGEST = """
 import logging, sys
-from hotspots.store import open_store
+from hotspots.store.store import open_store
 logging.basicConfig(level=logging.INFO)
 with open_store(sys.argv[1]) as store:
     store.ingest([sys.argv[2]])
@@ -309,7 +311,7 @@ def test_real_five_months_same_prepared_as_files(shared_data, target):
     files = sorted(POLICE.glob("*-west-mercia-street.csv"))
     assert len(files) == 5
     from boundaries import load_wards
-    from hotspots.places import read_focus_areas
+    from hotspots.read.places import read_focus_areas
 
     expected = prepare(read_incidents(files), load_wards(REDDITCH_WARDS),
                        areas=read_focus_areas(REDDITCH_AREAS))  # fmt: skip
@@ -509,7 +511,7 @@ def _every_kind(n: int, *, shared: bool, seed: int = 7):
 
 @pytest.mark.parametrize("shared", [True, False], ids=["shared-points", "distinct-points"])
 def test_column_copy_gives_back_every_column_and_dtype(shared):
-    from hotspots._columns import _unpack, decode_frame, encode_frame
+    from hotspots.store.codec import _unpack, decode_frame, encode_frame
 
     frame = _every_kind(400, shared=shared)
     data = encode_frame(frame)
@@ -523,7 +525,7 @@ def test_column_copy_gives_back_every_column_and_dtype(shared):
 
 
 def test_column_copies_of_several_batches_make_one_frame():
-    from hotspots._columns import decode_frames, encode_frame
+    from hotspots.store.codec import decode_frames, encode_frame
 
     a = _every_kind(300, shared=True, seed=1)
     b = _every_kind(200, shared=False, seed=2)
@@ -545,7 +547,7 @@ def test_column_copy_of_the_earlier_format_is_still_read():
     """Stores written before the compact layout (format 2: x and y per row, int32 codes)."""
     import json
 
-    from hotspots._columns import _pack, _unpack, decode_frame, encode_frame
+    from hotspots.store.codec import _pack, _unpack, decode_frame, encode_frame
 
     frame = _every_kind(50, shared=False)
     meta, arrays = _unpack(encode_frame(frame))
@@ -563,7 +565,7 @@ def test_column_copy_of_the_earlier_format_is_still_read():
 
 
 def test_bulk_ingest_fills_a_new_store_with_its_indexes(tmp_path):
-    from hotspots.store import bulk_ingest
+    from hotspots.store.store import bulk_ingest
 
     files = []
     for month in ("2018-10", "2018-11", "2018-12"):

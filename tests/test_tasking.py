@@ -14,16 +14,10 @@ from pyproj import Transformer
 from sklearn.cluster import DBSCAN
 
 from hotspots._errors import HotspotsError
-from hotspots.cluster import ClusterParams
-from hotspots.evaluate import TRENDS
-from hotspots.pipeline import clusters_and_members
-from hotspots.tasking import (
-    NO_EARLIER_DATA,
-    SHEET_COLUMNS,
-    sheet_from_clusters,
-    tasking,
-    tasking_sheet,
-)
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.hotspots import clusters_and_members
+from hotspots.analysis.trend import NO_EARLIER_DATA, TRENDS
+from hotspots.outputs.tasking import SHEET_COLUMNS, sheet_from_clusters, tasking, tasking_sheet
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -52,8 +46,8 @@ def test_sheet_is_ranked_with_every_column(demo):
 
 
 def test_trend_counts_the_same_season_a_year_before(demo):
-    from hotspots.evaluate import change_vs_previous
-    from hotspots.pipeline import select_incidents
+    from hotspots.analysis.prepare import select_incidents
+    from hotspots.analysis.trend import change_vs_previous
 
     sheet, clusters = tasking(demo, season="summer", financial_year="2018-19")
     before = select_incidents(demo.incidents, season="summer", financial_year="2017-18")
@@ -116,16 +110,16 @@ def test_sheet_needs_the_clustered_selection(two_clusters):
 
 
 def test_sheet_does_not_run_dbscan_again(demo, monkeypatch):
-    import hotspots.cluster
+    import hotspots.analysis.cluster
 
     calls = []
-    real = hotspots.cluster.dbscan_labels
+    real = hotspots.analysis.cluster.dbscan_labels
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(hotspots.cluster, "dbscan_labels", counting)
+    monkeypatch.setattr(hotspots.analysis.cluster, "dbscan_labels", counting)
     sheet = tasking_sheet(demo, season="autumn", financial_year="2018-19", ward="Abbey",
                           patterns=False)  # fmt: skip
     assert len(calls) == 1 and len(sheet) >= 1
@@ -190,9 +184,9 @@ def _independent_autumn_2018(min_samples: int) -> list[dict]:
 @pytest.mark.shared
 def test_redditch_autumn_2018_sheet_is_right(shared_data):
     from boundaries import get_path, load_wards
-    from hotspots.incidents import read_incidents
-    from hotspots.pipeline import prepare
-    from hotspots.places import read_focus_areas
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
+    from hotspots.read.places import read_focus_areas
 
     police = SHARED / "police-uk" / "west-mercia"
     prepared = prepare(

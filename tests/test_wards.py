@@ -12,10 +12,10 @@ from shapely.geometry import Point
 
 from boundaries import get_path, load_wards
 from hotspots._errors import InputFileError
+from hotspots.analysis.prepare import prepare
+from hotspots.analysis.wards import GRAND_TOTAL, assign_wards, match_ward_names, ward_table
 from hotspots.cli import main
-from hotspots.incidents import read_incidents
-from hotspots.pipeline import prepare
-from hotspots.wards import GRAND_TOTAL, assign_wards, match_ward_names, ward_table
+from hotspots.read.incidents import read_incidents
 from tests.conftest import POLICE, REDDITCH_WARDS, SHARED
 
 # The published Redditch ASB figures the demo is modelled on.
@@ -134,7 +134,7 @@ def test_cli_ward_table_equals_independent_point_in_polygon_count(shared_data, t
 
 
 def _incidents(months: list[str], ward: str = "West") -> pd.DataFrame:
-    from hotspots.seasons import financial_year_of
+    from hotspots.analysis.seasons import financial_year_of
 
     return pd.DataFrame({
         "ward": [ward] * len(months),

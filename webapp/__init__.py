@@ -51,7 +51,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from webapp.data import DataStore, MapOptions, spec_from_config
@@ -92,7 +91,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 csrf = CSRFProtect()
-login_manager = LoginManager()
 
 
 def config_from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -151,7 +149,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     given = config_from_env() if config is None else config
     app.config.from_mapping(given)
     if app.config.get("HOTSPOTS_PARAMS"):  # tuned parameters; keys given explicitly win
-        from hotspots.evaluate import read_params
+        from hotspots.analysis.tune import read_params
 
         tuned = read_params(app.config["HOTSPOTS_PARAMS"])
         for key, value in (("HOTSPOTS_EPS_M", tuned.eps_m), ("HOTSPOTS_MIN_SAMPLES", tuned.min_samples)):
@@ -182,10 +180,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         max_waiting=app.config["HOTSPOTS_MAX_WAITING"],
     )
 
-    csrf.init_app(app)
-    login_manager.init_app(app)
-
     from webapp import about, api, auth, errors, report, security, tasking, vendor, views
+
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
 
     auth.init_app(app)
     security.init_app(app)

@@ -35,7 +35,8 @@ def data_status(spec, prepared) -> dict:
         return status
     from pathlib import Path
 
-    from hotspots.store import describe, open_store
+    from hotspots.store.address import describe
+    from hotspots.store.store import open_store
 
     with open_store(spec.store, create=False) as opened:
         batches = opened.batches()

@@ -91,13 +91,13 @@ def patterns():
     """How places changed: the pattern squares up to the selection (GeoJSON, EPSG:4326).
 
     What the map's "How places changed" layer fetches when it is switched on
-    (:func:`hotspots.maps.pattern_features`; one shape per class and history).
+    (:func:`hotspots.draw.webmap.pattern_features`; one shape per class and history).
     An empty collection when the data holds fewer than two seasons up to it.
     """
     sel = selection()
 
     def compute(_) -> str:
-        from hotspots.maps import pattern_features
+        from hotspots.draw.webmap import pattern_features
 
         cells = store().patterns(sel)
         doc = {"type": "FeatureCollection", "features": []}

@@ -31,12 +31,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from hotspots.privacy import redact_places
-from webapp import login_manager
 from webapp.security import login_limiter
 from webapp.users import User, authenticate, end_sessions, get_user
+
+#: Flask-Login's manager: who is logged in (``init_app`` in :func:`webapp.create_app`).
+login_manager = LoginManager()
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)

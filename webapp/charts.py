@@ -16,7 +16,7 @@ def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
     Parameters
     ----------
     profile : pandas.DataFrame
-        From :func:`hotspots.seasons.monthly_profile` (index months, columns years).
+        From :func:`hotspots.analysis.seasons.monthly_profile` (index months, columns years).
     title : str
         The chart's title.
 

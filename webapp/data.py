@@ -8,7 +8,7 @@ and again only when the *dataset version* changes (a hash of the files' paths,
 sizes and modification times, checked at most every ``check_every_s`` seconds). Every answer (clusters,
 ward layer, the rendered map, tables, profiles, summaries) is computed once per
 (dataset version, kind, selection) by the functions of :mod:`webapp.results`
-and :mod:`hotspots.maps`, and kept in a bounded LRU cache. Views only call
+and :mod:`hotspots.draw.webmap`, and kept in a bounded LRU cache. Views only call
 these methods and render.
 
 Concurrency (:meth:`DataStore.cached`): identical requests for an answer not
@@ -38,11 +38,11 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots._errors import HotspotsError
-from hotspots.basemap import Basemap
+from hotspots.analysis.prepare import Prepared
+from hotspots.draw.basemap import Basemap
 from hotspots.loader import DataSpec, load
-from hotspots.pipeline import Prepared
 from hotspots.privacy import redact_places
-from hotspots.roads import read_roads
+from hotspots.read.roads import read_roads
 from webapp import results
 from webapp.selection import BOROUGH, Choices, Selection
 
@@ -73,7 +73,8 @@ def spec_from_config(config) -> DataSpec:
     ...                   "HOTSPOTS_COLUMNS": ["date=Reported"]}).columns.date
     'Reported'
     """
-    from hotspots.incidents import ASB, CouncilColumns
+    from hotspots.read._rows import ASB
+    from hotspots.read.council import CouncilColumns
 
     def path(key: str) -> Path | None:
         value = config.get(key)
@@ -358,12 +359,12 @@ class DataStore:
     def accuracy(self, sel: Selection) -> dict:
         """How well the previous window's hotspots held this selection's incidents.
 
-        See :func:`hotspots.evaluate.previous_window_accuracy`; an empty dict where
+        See :func:`hotspots.analysis.backtest.previous_window_accuracy`; an empty dict where
         the data hold no previous window (or either window has no hotspot).
         """
 
         def compute(data: Loaded) -> dict:
-            from hotspots.evaluate import previous_window_accuracy
+            from hotspots.analysis.backtest import previous_window_accuracy
 
             params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
             return previous_window_accuracy(
@@ -378,12 +379,12 @@ class DataStore:
 
         Cached per dataset version and selection *period* (year, season and the
         DBSCAN settings): every area and ward view of it shares one answer. See
-        :func:`hotspots.tasking.patterns_for`.
+        :func:`hotspots.outputs.tasking.patterns_for`.
         """
         period = Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
 
         def compute(data: Loaded) -> gpd.GeoDataFrame | None:
-            from hotspots.tasking import patterns_for
+            from hotspots.outputs.tasking import patterns_for
 
             params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
             return patterns_for(data.prepared, season=sel.season_filter,
@@ -438,9 +439,9 @@ class DataStore:
         """
 
         def compute(data: Loaded) -> str:
-            from hotspots.assets import localized_html  # folium: imported at the first map
-            from hotspots.maps import hotspot_map
-            from hotspots.patterns import selection_periods
+            from hotspots.analysis.patterns import selection_periods
+            from hotspots.draw.assets import localized_html
+            from hotspots.draw.webmap import hotspot_map
 
             opts = self.map_options
             roads = None

@@ -1,6 +1,6 @@
 """The panel deck for analysts: ``/report.pptx?fy=2018-19`` (registered by webapp.create_app).
 
-The deck is :func:`hotspots.report.build_deck` for the selected financial year
+The deck is :func:`hotspots.outputs.deck.build_deck` for the selected financial year
 (compared with the year before when the data has it), built once per dataset
 version and year and kept in the app's cache. Only analysts may download it (a
 viewer gets 403; the no-login demo on loopback may). A ward file with a district
@@ -22,7 +22,7 @@ WEB_DPI = 200
 
 def _districts(spec):
     """Ward -> district when the ward file names several districts, and the area's name."""
-    from hotspots.report import read_district_wards
+    from hotspots.read.districts import read_district_wards
 
     table = read_district_wards([spec.resolved().wards])
     if table["district"].nunique() > 1:
@@ -43,9 +43,11 @@ def report_pptx():
     data_store = store()
 
     def compute(data) -> bytes:
-        from hotspots.cluster import ClusterParams
-        from hotspots.export import is_demo
-        from hotspots.report import build_deck, pptx_bytes, read_qualifiers
+        from hotspots.analysis.cluster import ClusterParams
+        from hotspots.draw.notes import is_demo
+        from hotspots.outputs._slides import pptx_bytes
+        from hotspots.outputs.deck import build_deck
+        from hotspots.read.qualifiers import read_qualifiers
 
         demo = is_demo(data.prepared)
         districts, area_name = _districts(data_store.spec)

@@ -1,6 +1,6 @@
 """What the pages show, computed from the prepared incidents by the library's functions.
 
-Each function takes the :class:`~hotspots.pipeline.Prepared` data and a
+Each function takes the :class:`~hotspots.analysis.prepare.Prepared` data and a
 :class:`~webapp.selection.Selection` and returns a table or a layer; the
 :class:`~webapp.data.DataStore` caches the results, and views only render them.
 Nothing here returns free text from individual incidents: only counts, and the
@@ -12,11 +12,13 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.cluster import ClusterParams
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.hotspots import LIES_IN
+from hotspots.analysis.prepare import Prepared, select_incidents
+from hotspots.analysis.seasons import SEASONS, monthly_profile
+from hotspots.analysis.trend import hotspots_with_trend
+from hotspots.analysis.wards import ward_table
 from hotspots.io import ATTRIBUTION
-from hotspots.pipeline import LIES_IN, Prepared, hotspots_with_trend, select_incidents
-from hotspots.seasons import SEASONS, monthly_profile
-from hotspots.wards import ward_table
 from webapp.selection import ALL_YEARS, Choices, ParamError, Selection
 
 WEB_CRS = "EPSG:4326"
@@ -55,7 +57,7 @@ def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> g
 
     The study area's hotspots of the season and year that lie in the selected
     focus area or ward (same ids, counts and trend as the whole-borough view).
-    See :func:`hotspots.pipeline.hotspots_with_trend` (EPSG:27700; ``attrs``:
+    See :func:`hotspots.analysis.trend.hotspots_with_trend` (EPSG:27700; ``attrs``:
     ``selected``, ``clustered``, ``min_samples``, ``eps_m``, ``parameters``,
     ``compared_with``).
     """
@@ -76,8 +78,8 @@ def chance_for(prepared: Prepared, whole: gpd.GeoDataFrame) -> pd.DataFrame:
     view): every one is tested against chance incidents spread evenly over the
     study area (moved to the nearest map point for police.uk data) and the
     false-discovery correction runs over all of them, as
-    :func:`hotspots.significance.significance_for` does for the tasking sheet
-    and the CLI (the same :data:`~hotspots.significance.N_SIM` simulations and
+    :func:`hotspots.analysis.significance.significance_for` does for the tasking sheet
+    and the CLI (the same :data:`~hotspots.analysis.significance.N_SIM` simulations and
     seed, so the same p and q), and a hotspot keeps its p and q in every view.
 
     Returns
@@ -86,7 +88,7 @@ def chance_for(prepared: Prepared, whole: gpd.GeoDataFrame) -> pd.DataFrame:
         ``p_value``, ``q_value``, ``significant`` indexed by ``cluster_id``;
         ``attrs``: ``significance`` (the method in words), ``simulations``, ``alpha``.
     """
-    from hotspots.significance import (
+    from hotspots.analysis.significance import (
         CHANCE_ATTRS,
         SIGNIFICANCE_COLUMNS,
         cluster_significance,
@@ -154,8 +156,8 @@ RATE_NOTE = ("Rates are incidents per 1,000 residents, from the configured popul
 
 
 def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
-    """Population by boundary ward name: see :func:`hotspots.population.read_population`."""
-    from hotspots.population import read_population as read
+    """Population by boundary ward name: see :func:`hotspots.analysis.population.read_population`."""
+    from hotspots.analysis.population import read_population as read
 
     return read(path, wards)
 
@@ -174,7 +176,7 @@ def ward_layer(
         ``ward_code``, ``ward_name``, ``incidents``, ``population`` and
         ``rate_per_1000`` (missing without a population table), EPSG:4326.
     """
-    from hotspots.maps import ward_summary  # folium: imported where used, not at start-up
+    from hotspots.draw.webmap import ward_summary
 
     chosen = select_incidents(
         prepared.incidents, season=sel.season_filter, financial_year=sel.financial_year
@@ -189,10 +191,10 @@ def ward_table_for(
 
     The columns are the financial years up to ``sel.fy`` (all years for
     ``fy=all``), then difference and percentage of the last against the one
-    before; the last row is the Grand Total (see :func:`hotspots.wards.ward_table`).
+    before; the last row is the Grand Total (see :func:`hotspots.analysis.wards.ward_table`).
     With a ``population`` (by ward name), ``population`` and one ``rate <year>``
     column per year follow: incidents per 1,000 residents
-    (see :func:`hotspots.population.add_rates`); without one, no rate column.
+    (see :func:`hotspots.analysis.population.add_rates`); without one, no rate column.
     """
     chosen = selected_incidents(prepared, sel, period=False)
     chosen = select_incidents(chosen, season=sel.season_filter)
@@ -201,7 +203,7 @@ def ward_table_for(
     table = ward_table(chosen, prepared.wards)
     if population is None or population.empty:
         return table
-    from hotspots.population import add_rates
+    from hotspots.analysis.population import add_rates
 
     rated = add_rates(table, population)
     rated.attrs = {**table.attrs, "notes": [*table.attrs.get("notes", []), RATE_NOTE]}

@@ -13,7 +13,7 @@ Analysts may also pass ``eps`` (DBSCAN radius, metres) and ``min_samples``.
 The map also takes ``focus=<hotspot id>`` (the ``cluster_id`` / rank shown on
 every table and the tasking sheet): it opens centred on that hotspot. Hotspot
 ids are the same in every view of a season and year (see
-:mod:`hotspots.pipeline`), so a link from any table finds the same hotspot.
+:mod:`hotspots.analysis.hotspots`), so a link from any table finds the same hotspot.
 A value that is not one of the allowed ones raises :class:`ParamError`, which
 the app turns into a 400 page naming the parameter and the allowed values.
 """
@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from hotspots.seasons import SEASONS
+from hotspots.analysis.seasons import SEASONS
 
 SEASON_CHOICES = (*SEASONS, "all")
 BOROUGH = "borough"

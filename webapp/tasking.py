@@ -1,9 +1,9 @@
 """The tasking page of the web app (issue 4): registered by webapp.create_app.
 
 ``/tasking`` shows one selection's hotspots ranked for patrol planning (the
-sheet of :func:`hotspots.tasking.tasking_sheet`), each row linking to the map
+sheet of :func:`hotspots.outputs.tasking.tasking_sheet`), each row linking to the map
 centred on that hotspot (``/map?...&focus=<id>``); ``/tasking.pdf`` is the
-printable sheet (:func:`hotspots.export.write_sheet`), and ``/tasking.csv`` and
+printable sheet (:func:`hotspots.outputs.tasking.write_sheet`), and ``/tasking.csv`` and
 ``/tasking.geojson`` download it (one point per hotspot, for patrol devices).
 Ranks are the hotspots' ids: their rank in the whole study area for the season
 and year, the same on the map, the hotspot table and every download; a focus
@@ -15,7 +15,7 @@ The selection is the app's usual one (``fy``, ``season``, ``area``), checked by
 Each hotspot's **Pattern** is that of the place (grid cell) holding its
 busiest map point over the seasons up to the selected one: the same cached
 patterns as the map's "How places changed" layer (:meth:`DataStore.patterns`),
-so the sheet and the map cannot disagree (see :mod:`hotspots.tasking`).
+so the sheet and the map cannot disagree (see :mod:`hotspots.outputs.tasking`).
 
 Place text is at street level for viewers (:func:`webapp.auth.shown_places`:
 house numbers, flats and business names removed, "On or near ..." kept);
@@ -33,7 +33,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, render_template
 
 from hotspots.io import ATTRIBUTION, csv_safe, percent_shares
-from hotspots.tasking import tasking
+from hotspots.outputs.tasking import tasking
 from webapp import results
 from webapp.auth import may_see_addresses, shown_places
 from webapp.params import ParamError, selection, store
@@ -123,8 +123,9 @@ def tasking_pdf():
     style = static_style(current_app)  # the web map's basemap and streets
 
     def compute(data) -> bytes:
-        from hotspots.export import data_note, selection_title, write_sheet
-        from hotspots.pipeline import select_incidents
+        from hotspots.analysis.prepare import select_incidents
+        from hotspots.draw.notes import data_note, selection_title
+        from hotspots.outputs.tasking import write_sheet
 
         chosen = select_incidents(data.prepared.incidents, season=sel.season_filter,
                                   financial_year=sel.financial_year, area=sel.focus_area,

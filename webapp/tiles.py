@@ -3,7 +3,7 @@
 Configuration (see :mod:`webapp`):
 
 * ``HOTSPOTS_BASEMAP``: ``none`` (default), ``osm``, ``os-road``, ``os-light``, an
-  XYZ template or a ``.mbtiles`` / ``.pmtiles`` file (see :mod:`hotspots.basemap`);
+  XYZ template or a ``.mbtiles`` / ``.pmtiles`` file (see :mod:`hotspots.draw.basemap`);
   ``HOTSPOTS_BASEMAP_ATTRIBUTION``; ``HOTSPOTS_OS_API_KEY``. The older
   ``HOTSPOTS_TILES_URL`` / ``HOTSPOTS_TILES_ATTRIBUTION`` still work.
 * ``HOTSPOTS_ROADS``: a street layer (the demo's own made-up streets on the demo).
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, abort, current_app
 
 from boundaries import get_path
-from hotspots.basemap import EMPTY_PNG_B64, Basemap, open_tiles, resolve_basemap
+from hotspots.draw.basemap import EMPTY_PNG_B64, Basemap, open_tiles, resolve_basemap
 
 bp = Blueprint("tiles", __name__)
 
@@ -95,7 +95,7 @@ def init_app(app: Flask) -> Basemap:
 
 
 def static_style(app: Flask, *, dpi: int = 150):
-    """A :class:`hotspots.export.MapStyle` with the app's basemap and streets.
+    """A :class:`hotspots.draw.static.MapStyle` with the app's basemap and streets.
 
     For a PDF or PNG the app makes (a tasking sheet download): the same tiles
     and roads as its web map.
@@ -107,7 +107,7 @@ def static_style(app: Flask, *, dpi: int = 150):
     >>> style.basemap.kind, style.roads is not None
     ('none', True)
     """
-    from hotspots.export import MapStyle
+    from hotspots.draw.static import MapStyle
 
     options = app.extensions["hotspots_store"].map_options
     roads = str(options.roads) if options.roads is not None else None

@@ -4,7 +4,7 @@ Nothing is committed to the repository and nothing is fetched from a CDN:
 ``/static/vendor/<library>/<file>`` serves a file of an installed package
 (XStatic-Leaflet, XStatic-Leaflet-MarkerCluster, and folium's own copy of
 Leaflet.heat). Which files exist, and how folium's links are rewritten to
-these URLs, is :mod:`hotspots.assets`.
+these URLs, is :mod:`hotspots.draw.assets`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ MAX_AGE = 7 * 24 * 3600
 @bp.route("/static/vendor/<library>/<path:filename>")
 def asset(library: str, filename: str):
     """Serve one file of a vendored library (404 for anything a map does not use)."""
-    from hotspots.assets import vendor_file  # folium: imported where used, not at start-up
+    from hotspots.draw.assets import vendor_file
 
     path = vendor_file(library, filename)
     if path is None:

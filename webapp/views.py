@@ -14,7 +14,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from hotspots.cartography import CHANCE_WORDS
+from hotspots.draw.cartography import CHANCE_WORDS
 from hotspots.io import ATTRIBUTION, csv_safe
 from webapp.auth import may_see_addresses, shown_places
 from webapp.charts import profile_svg

@@ -56,8 +56,8 @@ def roads_path(value: str | None, *, demo: bool) -> Path | None:
 
 
 def map_style(kwargs: dict, *, demo: bool, dpi: int):
-    """A :class:`hotspots.export.MapStyle` from the map options (they are popped from ``kwargs``)."""
-    from hotspots.export import MapStyle
+    """A :class:`hotspots.draw.static.MapStyle` from the map options (they are popped from ``kwargs``)."""
+    from hotspots.draw.static import MapStyle
 
     roads = roads_path(kwargs.pop("roads", None), demo=demo)
     return MapStyle(

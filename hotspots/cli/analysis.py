@@ -25,7 +25,7 @@ from hotspots.cli._common import (
               show_default=True, help="Output file: .geojson (EPSG:4326), .gpkg (EPSG:27700) or .csv.")  # fmt: skip
 @click.option("--simulations", type=click.IntRange(min=0), default=999, show_default=True,
               help="Monte Carlo simulations for each hotspot's p-value (0: no test). See "
-                   "hotspots.significance.")  # fmt: skip
+                   "hotspots.analysis.significance.")  # fmt: skip
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read, join and cluster on a Dask cluster, partitioned by police force "
                    "area (same clusters; for national, multi-year archives; no p-values).")  # fmt: skip
@@ -51,8 +51,8 @@ def clusters(output: Path, simulations: int, engine: str, scheduler: str | None,
         --wards ../shared/data/wards/redditch.geojson \\
         --areas boundaries/redditch_focus_areas.toml --season autumn -o autumn.geojson
     """
+    from hotspots.analysis.hotspots import hotspots_for
     from hotspots.io import write_layer
-    from hotspots.pipeline import hotspots_for
 
     opts = Inputs.pop(kwargs)
     if engine == "dask":
@@ -73,7 +73,7 @@ def clusters(output: Path, simulations: int, engine: str, scheduler: str | None,
     )
     columns = ["cluster_id", "incidents", "ward", "area", "top_locations"]
     if simulations:
-        from hotspots.significance import significance_for
+        from hotspots.analysis.significance import significance_for
 
         found = significance_for(prepared, found, n_sim=simulations)
         columns[2:2] = ["p_value", "significant"]
@@ -112,15 +112,15 @@ def wards(output: Path, population_path: Path | None, **kwargs) -> None:
     are two or more years; with --population, population and "rate YYYY-YY"
     (incidents per 1,000 residents) per year. The last row is the Grand Total.
     """
+    from hotspots.analysis.wards import ward_table
     from hotspots.io import write_table
-    from hotspots.wards import ward_table
 
     opts = Inputs.pop(kwargs)
-    prepared = load_prepared(opts, output=output)
+    prepared = load_prepared(opts, output=output, shows_places=False)
     table = ward_table(prepared.incidents, prepared.wards)
     population_path = population_path or opts.spec().resolved().population
     if population_path:
-        from hotspots.population import add_rates, read_population
+        from hotspots.analysis.population import add_rates, read_population
 
         table = add_rates(table, read_population(population_path, prepared.wards))
     write_table(table, output)
@@ -149,11 +149,11 @@ def demo(out_dir: Path, rebuild: bool) -> None:
     import shlex
 
     from boundaries import get_path
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.seasons import SEASONS
+    from hotspots.analysis.wards import ward_table
     from hotspots.cli import main
     from hotspots.io import write_layer, write_table
-    from hotspots.pipeline import hotspots_for
-    from hotspots.seasons import SEASONS
-    from hotspots.wards import ward_table
 
     if rebuild:
         sys.path.insert(0, str(get_path("demo-wards").parent.parent))

@@ -39,7 +39,7 @@ def clusters_on_dask(
     from hotspots._errors import ConfigError
     from hotspots.distributed import connect, hotspots_dask
     from hotspots.io import write_layer, write_table
-    from hotspots.places import read_focus_areas
+    from hotspots.read.places import read_focus_areas
 
     spec = opts.spec().resolved()
     if spec.postcodes or spec.online_geocoder:

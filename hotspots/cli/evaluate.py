@@ -6,27 +6,14 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import Inputs, echo_table, input_options, load_prepared
+from hotspots.cli._common import Inputs, dbscan_options, echo_table, input_options, load_prepared
 
 
 def _dbscan_options(func):
-    options = [
-        click.option("--eps-m", type=float, default=100.0, show_default=True,
-                     help="DBSCAN neighbourhood radius in metres."),
-        click.option("--min-samples", type=int, default=None,
-                     help="DBSCAN min_samples [default: chosen from the training window's data]."),
-        click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
-                     help="Widen each cluster's outline by this many metres."),
-        click.option("--params", "params_path", type=click.Path(path_type=Path),
-                     help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); options given "
-                          "on the command line win over it."),
-        click.option("--cell-m", type=float, default=None,
-                     help="Grid cell size in metres [default: the shorter side of the study "
-                          "area's bounding box / 150, rounded to 5 m]."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    func = click.option("--cell-m", type=float, default=None,
+                        help="Grid cell size in metres [default: the shorter side of the study "
+                             "area's bounding box / 150, rounded to 5 m].")(func)  # fmt: skip
+    return dbscan_options(min_samples_from="the training window's data")(func)
 
 
 def _params(kwargs: dict):
@@ -50,7 +37,7 @@ def _write_records(records, output: Path) -> None:
 
 
 def _write_chart(records, path: Path, title: str) -> None:
-    from hotspots.evaluate import plot_backtest
+    from hotspots.draw.charts import plot_backtest
     from hotspots.io import ATTRIBUTION, atomic_path
 
     fig = plot_backtest(records, title=title, footer=ATTRIBUTION)
@@ -100,8 +87,7 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
     import pandas as pd
 
     from hotspots._errors import HotspotsError
-    from hotspots.cli._common import progress_bar
-    from hotspots.evaluate import (
+    from hotspots.analysis.backtest import (
         COVERAGES,
         backtest,
         backtest_table,
@@ -109,7 +95,8 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
         rolling_backtest,
         select_window,
         summarise_backtest,
-    )  # fmt: skip
+    )
+    from hotspots.cli._common import progress_bar
 
     chart_suffixes = (".png", ".svg", ".pdf")
     if output.suffix.lower() in chart_suffixes:
@@ -132,7 +119,7 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
         "bandwidth_m": kwargs.pop("bandwidth_m"),
     }
     params = _params(kwargs)
-    prepared = load_prepared(Inputs.pop(kwargs), output=output or chart)
+    prepared = load_prepared(Inputs.pop(kwargs), output=output or chart, shows_places=False)
     incidents = prepared.incidents
     if windows:
         labels = tuple("..".join(w) if w[0] != w[1] else w[0] for w in windows)
@@ -214,10 +201,11 @@ def tune(output: Path | None, **kwargs) -> None:
           --train 2018-10 --test 2018-11 --coverage 0.03 -o redditch.toml
     """
     from hotspots._errors import HotspotsError
+    from hotspots.analysis.backtest import parse_window, select_window
+    from hotspots.analysis.cluster import ClusterParams, default_min_samples, suggest_eps
+    from hotspots.analysis.prepare import check_view, select_incidents
+    from hotspots.analysis.tune import tune_params, write_params
     from hotspots.cli._common import progress_bar
-    from hotspots.cluster import ClusterParams, default_min_samples, suggest_eps
-    from hotspots.evaluate import parse_window, select_window, tune_params, write_params
-    from hotspots.pipeline import check_view, select_incidents
 
     def numbers(text: str, cast, name: str) -> tuple:
         try:
@@ -239,7 +227,7 @@ def tune(output: Path | None, **kwargs) -> None:
     train_w, test_w, metric = kwargs.pop("train"), kwargs.pop("test"), kwargs.pop("metric")
     hull_buffer_m, cell_m = kwargs.pop("hull_buffer_m"), kwargs.pop("cell_m")
     view = {"area": kwargs.pop("area"), "ward": kwargs.pop("ward")}
-    prepared = load_prepared(Inputs.pop(kwargs), output=output)
+    prepared = load_prepared(Inputs.pop(kwargs), output=output, shows_places=False)
     check_view(prepared, **view)
     incidents = prepared.incidents
     months = sorted(incidents["month"].unique())
@@ -332,15 +320,15 @@ def patterns(output: Path, by: str, season: str, financial_year: str | None, top
     After sfhotspot's hotspot_classify (persistent at 80%, emerging, former,
     intermittent), with a "diminishing" class near ArcGIS Pro's emerging hot
     spot analysis; hotspots here are DBSCAN outlines, not Gi* cells. See
-    hotspots.evaluate.classify_pattern for the comparison. The report pack's
+    hotspots.analysis.patterns.classify_pattern for the comparison. The report pack's
     "How places changed" slide shows the same table.
 
     \b
     Example:
       hotspots patterns --fy 2018-19 --season autumn -o patterns.gpkg
     """
+    from hotspots.analysis.patterns import pattern_counts, place_patterns, top_places
     from hotspots.io import write_layer
-    from hotspots.patterns import pattern_counts, place_patterns, top_places
 
     cell_m = kwargs.pop("cell_m")
     params = _params(kwargs)

@@ -11,6 +11,7 @@ from hotspots.cli._common import (
     Inputs,
     cluster_options,
     cluster_params,
+    dbscan_options,
     echo_table,
     input_options,
     load_prepared,
@@ -44,10 +45,11 @@ def tasking(output: Path, **kwargs) -> None:
         --areas boundaries/redditch_focus_areas.toml --season autumn --fy 2018-19 -o sheet.pdf
     """
     from hotspots._errors import HotspotsError
+    from hotspots.analysis.prepare import select_incidents
     from hotspots.cli._maps import map_style
-    from hotspots.export import SHEET_FORMATS, data_note, is_demo, selection_title, write_sheet
-    from hotspots.pipeline import select_incidents
-    from hotspots.tasking import tasking as make_tasking
+    from hotspots.draw.notes import data_note, is_demo, selection_title
+    from hotspots.outputs.tasking import SHEET_FORMATS, write_sheet
+    from hotspots.outputs.tasking import tasking as make_tasking
 
     if output.suffix.lower() not in SHEET_FORMATS:
         raise HotspotsError(
@@ -64,13 +66,13 @@ def tasking(output: Path, **kwargs) -> None:
     sheet, clusters = make_tasking(
         prepared, financial_year=kwargs["financial_year"], params=cluster_params(kwargs), **sel
     )
-    from hotspots.significance import significance_for
+    from hotspots.analysis.significance import significance_for
 
     clusters = significance_for(prepared, clusters)
     verdict = clusters.set_index("cluster_id")["significant"] if len(clusters) else {}
     sheet["significant"] = sheet["cluster_id"].map(verdict).astype(bool)
     chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
-    from hotspots.evaluate import previous_window_accuracy
+    from hotspots.analysis.backtest import previous_window_accuracy
 
     accuracy = previous_window_accuracy(
         prepared, financial_year=kwargs["financial_year"], params=cluster_params(kwargs), **sel
@@ -160,26 +162,7 @@ def _sources(opts: Inputs) -> list[Path | None]:
     metavar="YYYY-YY",
     help="Only this financial year (repeat for several) [default: all in the data].",
 )
-@click.option(
-    "--eps-m",
-    type=float,
-    default=100.0,
-    show_default=True,
-    help="DBSCAN neighbourhood radius in metres.",
-)
-@click.option(
-    "--min-samples",
-    type=int,
-    default=None,
-    help="DBSCAN min_samples [default: chosen from each selection].",
-)
-@click.option(
-    "--hull-buffer-m",
-    type=float,
-    default=25.0,
-    show_default=True,
-    help="Widen each cluster's outline by this many metres.",
-)
+@dbscan_options(min_samples_from="each selection", params=False)
 @click.option("--dpi", type=int, default=300, show_default=True, help="PNG resolution.")
 @map_options
 @click.option("--no-pack", is_flag=True, help="Do not write the report pack (report.pdf).")
@@ -201,14 +184,9 @@ def export(out_dir: Path, **kwargs) -> None:
 
     from hotspots._errors import HotspotsError
     from hotspots.cli._maps import map_style
-    from hotspots.export import (
-        BY_CHOICES,
-        MAP_FORMATS,
-        fingerprint_files,
-        is_demo,
-        parse_list,
-        run_batch,
-    )
+    from hotspots.draw.notes import is_demo
+    from hotspots.draw.static import MAP_FORMATS
+    from hotspots.outputs.export import BY_CHOICES, fingerprint_files, parse_list, run_batch
 
     opts = Inputs.pop(kwargs)
     by = parse_list(kwargs["by"], choices=BY_CHOICES, option="--by")
@@ -278,14 +256,15 @@ def map_command(output: Path, **kwargs) -> None:
       hotspots map --season autumn --fy 2018-19 -o autumn.html   # the demo borough
     """
     from hotspots._errors import HotspotsError
-    from hotspots.assets import standalone_html
-    from hotspots.basemap import embedded_tiles, resolve_basemap
+    from hotspots.analysis.prepare import select_incidents
+    from hotspots.analysis.trend import hotspots_with_trend
     from hotspots.cli._maps import roads_path
-    from hotspots.export import data_note, is_demo, selection_title
+    from hotspots.draw.assets import standalone_html
+    from hotspots.draw.basemap import embedded_tiles, resolve_basemap
+    from hotspots.draw.notes import data_note, is_demo, selection_title
+    from hotspots.draw.webmap import hotspot_map, ward_summary
     from hotspots.io import atomic_path
-    from hotspots.maps import hotspot_map, ward_summary
-    from hotspots.pipeline import hotspots_with_trend, select_incidents
-    from hotspots.roads import read_roads
+    from hotspots.read.roads import read_roads
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise HotspotsError(f"-o {str(output)!r}: the map is written as one .html file")
@@ -297,7 +276,7 @@ def map_command(output: Path, **kwargs) -> None:
     fy = kwargs["financial_year"]
     sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
     clusters = hotspots_with_trend(prepared, financial_year=fy, params=cluster_params(kwargs), **sel)
-    from hotspots.significance import significance_for
+    from hotspots.analysis.significance import significance_for
 
     clusters = significance_for(prepared, clusters)
     chosen = select_incidents(prepared.incidents, financial_year=fy, **sel)

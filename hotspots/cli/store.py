@@ -19,7 +19,8 @@ from hotspots.cli._common import (
 
 def _open(store: str | None, *, create: bool = True):
     from hotspots.cli._common import resolve_store
-    from hotspots.store import default_store, describe, open_store
+    from hotspots.store.address import default_store, describe
+    from hotspots.store.store import open_store
 
     target = resolve_store(store) or default_store()
     opened = open_store(target, create=create)
@@ -80,11 +81,11 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
       hotspots ingest /shared/police-uk/ --engine dask --scheduler tcp://10.0.0.5:8786
       hotspots clusters --store --season autumn     # analyse what is stored
     """
-    from hotspots.incidents import CouncilColumns
+    from hotspots.read.council import CouncilColumns
 
     geocoder = None
     if postcodes_path:
-        from hotspots.geocode import PostcodeDirectory
+        from hotspots.read.geocode import PostcodeDirectory
 
         geocoder = PostcodeDirectory.from_csv(postcodes_path)
     with _open(store) as opened:
@@ -152,7 +153,7 @@ def _fetch_options(func):
 
 
 def _fetcher(cache_dir: Path | None, refresh: bool, retries: int, pause_s: float):
-    from hotspots.fetch import Fetcher, default_cache_dir
+    from hotspots.read.fetch import Fetcher, default_cache_dir
 
     return Fetcher(cache_dir=cache_dir or default_cache_dir(), refresh=refresh, retries=retries,
                    min_interval_s=pause_s)  # fmt: skip
@@ -195,7 +196,7 @@ def fetch_police_uk(force: str, first: str, last: str, wards_path: Path | None, 
       hotspots fetch police-uk --force west-mercia --from 2024-01 --to 2024-04 \\
           --wards ../shared/data/wards/redditch.geojson --ingest
     """
-    from hotspots.fetch import POLICE_API, area_polygon, fetch_police_uk, months_between
+    from hotspots.read.fetch import POLICE_API, area_polygon, fetch_police_uk, months_between
 
     months = months_between(first, last)
     if poly:
@@ -244,7 +245,7 @@ def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | N
     Example:
       hotspots fetch boundaries --lad E07000236 --year 2023
     """
-    from hotspots.fetch import ONS_API, fetch_ward_boundaries
+    from hotspots.read.fetch import ONS_API, fetch_ward_boundaries
 
     output = output or Path(f"wards-{lad}-{year}.gpkg")
     path = fetch_ward_boundaries(lad=lad, year=year, out_path=output, fetcher=_fetcher(**kwargs),

@@ -1,7 +1,7 @@
 """The chance test on the web map, as an officer sees it (chromium).
 
 On the demo, winter 2018-19 has a hotspot that is not more than chance (the
-Monte Carlo test of :mod:`hotspots.significance`, FDR 5%); which one is read
+Monte Carlo test of :mod:`hotspots.analysis.significance`, FDR 5%); which one is read
 from ``/api/clusters``, never written here. It must be drawn with the
 cartography's dashed, paler style, listed in the legend, explained in its
 popup and marked in the hotspot table, in the borough view and in its ward's view.
@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from hotspots import cartography as carto
+from hotspots.draw import cartography as carto
 from tests.browser.test_maps import TALL, wait_until
 from tests.browser.test_pages import assert_all_loaded, map_frame
 

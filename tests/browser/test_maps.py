@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from PIL import Image
 
-from hotspots import cartography as carto
+from hotspots.draw import cartography as carto
 from tests._tiles import EDGE_RGB, TILE_RGB, make_mbtiles, make_pmtiles
 from tests.browser.test_pages import assert_all_loaded, assert_offline, map_frame
 

@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
-from hotspots import cartography as carto
-from hotspots.evaluate import PATTERNS
+from hotspots.analysis.patterns import PATTERNS
+from hotspots.draw import cartography as carto
 from tests.browser.test_pages import assert_all_loaded, map_frame
 
 pytestmark = pytest.mark.browser

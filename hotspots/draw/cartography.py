@@ -1,0 +1,438 @@
+"""One style for every output: colours, classes, labels and legends.
+
+The web map (:mod:`hotspots.draw.webmap`), the static maps and tasking sheets
+(:mod:`hotspots.outputs.export`) and the report pack read their colours and legend
+entries from here, so no two outputs can disagree.
+
+* **Hotspots**: five classes on ColorBrewer's YlOrRd (its seven-class scheme
+  without the two palest steps: orange to dark red). Stronger colour means more
+  incidents, in every output. ColorBrewer marks YlOrRd colour-blind safe; its
+  classes differ in lightness, so they read in greyscale too.
+* **Wards**: ColorBrewer Blues (a different hue family), light enough for the
+  hotspots and the streets to stay readable on top.
+* **Heat layer**: viridis (colour-blind safe), listed in the legend as a
+  gradient from fewer to more incidents.
+* **How places changed** (place patterns, :mod:`hotspots.analysis.patterns`): one
+  Okabe-Ito colour per class (Okabe & Ito 2008, *Color Universal Design*),
+  warm for places hot now (emerging vermillion, persistent reddish purple,
+  intermittent yellow) and blue for places cooling (diminishing sky blue,
+  former blue). Simulated protan, deutan and tritan vision keeps every pair
+  apart (a test checks CIE Lab distances).
+* **Town and district centres**: a dashed black outline and their name.
+* **Chance test** (:mod:`hotspots.analysis.significance`): a hotspot that is not more
+  than chance keeps its class colour, paler, inside a dashed outline (shape and
+  lightness, not hue, so it reads for colour-blind readers and in greyscale);
+  the legend says "not more than chance (q > 0.05)".
+* **Roads** (``--roads``): grey lines with dark grey names on a white halo.
+
+Hotspot classes are fixed by the DBSCAN threshold ``min_samples`` (the fewest
+incidents a hotspot can have), not by the hotspots on show: the class bounds
+grow by half at each step (``min_samples`` x 1, 1.5, 2.25, 3.4, 5.1, rounded up). A focus
+area or ward view of the same season and year therefore colours each hotspot
+as the whole-borough view does.
+
+The API the other outputs use (stable):
+
+==========================  =====================================================
+``HOTSPOT_COLOURS``         the five hotspot class colours, light to dark
+``WARD_COLOURS``            the five ward choropleth colours, light to dark
+``HEAT_GRADIENT``           ``{stop: colour}`` for Leaflet.heat (0 to 1)
+``PATTERN_COLOURS``         ``{pattern: colour}`` for the "How places changed" layer
+``pattern_legend_entries()`` the legend rows of that layer
+``hotspot_classes()``       :class:`Classes` for some hotspots (or counts)
+``ward_classes()``          :class:`Classes` for ward counts or rates
+``hotspot_label()``         "1 Unicorn Hill": rank and main street
+``main_street()``           "Unicorn Hill" from "On or near Unicorn Hill (30); ..."
+``legend_entries()``        the legend of a map as :class:`LegendEntry` rows
+``chance_style()``          outline dash and fill opacity of a tested hotspot
+``CHANCE_WORDS``            "more than chance" / "not more than chance"
+``attribution()``           the licence line, with a basemap's attribution
+==========================  =====================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from hotspots.io import ATTRIBUTION
+
+#: Hotspot classes, fewest to most incidents (ColorBrewer YlOrRd, 7 classes, darkest 5).
+HOTSPOT_COLOURS: tuple[str, ...] = ("#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
+#: Outline of every hotspot hull.
+HOTSPOT_OUTLINE = "#1a1a1a"
+#: Fill opacity of hotspot hulls on the web map (tiles and streets show through).
+HOTSPOT_WEB_OPACITY = 0.6
+#: Ward choropleth classes, fewest to most (ColorBrewer Blues, 5 classes).
+WARD_COLOURS: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+WARD_OUTLINE = "#444444"
+#: Fill opacity of the ward choropleth on the web map.
+WARD_WEB_OPACITY = 0.35
+#: Ward fill where there is no value (rate without population).
+NO_VALUE = "#ffffff"
+#: Leaflet.heat gradient (viridis): position 0..1 -> colour.
+HEAT_GRADIENT: dict[float, str] = {
+    0.0: "#440154",
+    0.25: "#3b528b",
+    0.5: "#21918c",
+    0.75: "#5ec962",
+    1.0: "#fde725",
+}
+#: Place patterns (hotspots.analysis.patterns), Okabe-Ito colours: warm = hot now, blue = cooling.
+PATTERN_COLOURS: dict[str, str] = {
+    "emerging": "#D55E00",
+    "persistent": "#CC79A7",
+    "intermittent": "#F0E442",
+    "diminishing": "#56B4E9",
+    "former": "#0072B2",
+}
+#: Outline and fill opacity of the pattern cells on the web map.
+PATTERN_OUTLINE = "#333333"
+PATTERN_WEB_OPACITY = 0.75
+#: The pattern layer's name in the web map's layer list.
+PATTERN_LAYER = "How places changed"
+#: Chance test: a hotspot that is not more than chance has this dashed outline (on, off)
+#: and this fill opacity on the web map (the class colour, paler); its outline is thicker
+#: than a town centre's dashes, which have no fill.
+CHANCE_DASH = (5, 4)
+CHANCE_WEB_OPACITY = 0.22
+CHANCE_OUTLINE_WEIGHT = 2.5
+#: The words for a chance test verdict (``significant`` True / False), in every output.
+CHANCE_WORDS = {True: "more than chance", False: "not more than chance"}
+#: Town and district centres: outline colour and dash pattern (points on, points off).
+CENTRE_COLOUR = "#000000"
+CENTRE_DASH = (6, 4)
+#: Roads: line colour, name colour, and the web zoom from which they are drawn.
+ROAD_COLOUR = "#8a8a8a"
+ROAD_NAME_COLOUR = "#2b2b2b"
+ROAD_MIN_ZOOM = 15
+#: Each hotspot class bound is this many times the one before, from ``min_samples``.
+CLASS_STEP = 1.5
+N_CLASSES = 5
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Colour classes: ``lower[i] <= value < lower[i + 1]`` takes ``colours[i]``.
+
+    Attributes
+    ----------
+    lower : tuple of float
+        The lower bound of each class (the first class also takes anything below).
+    colours : tuple of str
+        One hex colour per class, light (few) to dark (many).
+    labels : tuple of str
+        Legend labels, e.g. ``"10 to 14"``, ``"34 or more"``.
+    """
+
+    lower: tuple[float, ...]
+    colours: tuple[str, ...]
+    labels: tuple[str, ...]
+
+    def index(self, values: Iterable[float] | float) -> np.ndarray:
+        """The class number of each value (0 = fewest).
+
+        Examples
+        --------
+        >>> hotspot_classes([10, 60], min_samples=10).index([9, 10, 15, 60]).tolist()
+        [0, 0, 1, 4]
+        """
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+        idx = np.searchsorted(np.asarray(self.lower), arr, side="right") - 1
+        return np.clip(idx, 0, len(self.colours) - 1)
+
+    def colour(self, value: float) -> str:
+        """The colour of one value.
+
+        Examples
+        --------
+        >>> hotspot_classes([10, 60], min_samples=10).colour(60)
+        '#b10026'
+        """
+        return self.colours[int(self.index(value)[0])]
+
+    def colours_for(self, values: Iterable[float]) -> list[str]:
+        """The colour of each value (a missing value gets :data:`NO_VALUE`).
+
+        Examples
+        --------
+        >>> ward_classes([0, 100]).colours_for([0, 100, float("nan")])
+        ['#eff3ff', '#08519c', '#ffffff']
+        """
+        arr = np.asarray(list(values), dtype=float)
+        idx = self.index(np.nan_to_num(arr, nan=0.0))
+        return [NO_VALUE if np.isnan(v) else self.colours[i] for v, i in zip(arr, idx)]
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _labels(lower: Sequence[float], *, whole: bool) -> tuple[str, ...]:
+    out = []
+    for a, b in pairwise(lower):
+        top = b - 1 if whole else b
+        out.append(_fmt(a) if whole and top <= a else f"{_fmt(a)} to {_fmt(top)}")
+    out.append(f"{_fmt(lower[-1])} or more")
+    return tuple(out)
+
+
+def hotspot_classes(hotspots, *, min_samples: int | None = None) -> Classes:
+    """The hotspot colour classes, set by the DBSCAN threshold.
+
+    Parameters
+    ----------
+    hotspots : geopandas.GeoDataFrame or sequence of int
+        Hotspots (their ``attrs["min_samples"]`` is used when ``min_samples`` is
+        not given) or just their incident counts.
+    min_samples : int, optional
+        The fewest incidents a hotspot can have. Without it (and without the
+        attribute), the smallest count given is used.
+
+    Returns
+    -------
+    Classes
+        Five classes from ``min_samples`` upwards, each bound 1.5 times the one
+        before (whole numbers); ``attrs["class_lower"]`` on ``hotspots``
+        overrides them.
+
+    Examples
+    --------
+    >>> c = hotspot_classes([12, 80], min_samples=10)
+    >>> c.labels
+    ('10 to 14', '15 to 22', '23 to 34', '35 to 52', '53 or more')
+    >>> c.colour(80) == HOTSPOT_COLOURS[-1], c.colour(12) == HOTSPOT_COLOURS[0]
+    (True, True)
+    """
+    attrs = getattr(hotspots, "attrs", {}) or {}
+    if "class_lower" in attrs:
+        lower = tuple(float(v) for v in attrs["class_lower"])
+        return Classes(lower, HOTSPOT_COLOURS[: len(lower)], _labels(lower, whole=True))
+    counts = hotspots["incidents"] if hasattr(hotspots, "columns") else hotspots
+    counts = np.asarray(list(counts), dtype=float)
+    base = min_samples if min_samples is not None else attrs.get("min_samples")
+    if base is None or not np.isfinite(float(base)) or float(base) < 1:
+        base = float(counts.min()) if len(counts) else 1.0
+    base = max(float(base), 1.0)
+    lower: list[float] = [np.floor(base)]
+    for _ in range(N_CLASSES - 1):
+        lower.append(max(lower[-1] + 1, float(np.ceil(lower[-1] * CLASS_STEP))))
+    return Classes(tuple(lower), HOTSPOT_COLOURS, _labels(lower, whole=True))
+
+
+def ward_classes(values: Iterable[float], *, n: int = N_CLASSES) -> Classes:
+    """Equal-width ward classes from 0 to the largest value (counts or rates).
+
+    Examples
+    --------
+    >>> ward_classes([0, 40, 100]).labels
+    ('0 to 19', '20 to 39', '40 to 59', '60 to 79', '80 or more')
+    >>> ward_classes([0.5, 2.5]).labels
+    ('0 to 0.5', '0.5 to 1', '1 to 1.5', '1.5 to 2', '2 or more')
+    >>> ward_classes([]).labels
+    ('0 or more',)
+    """
+    arr = np.asarray(list(values), dtype=float)
+    arr = arr[np.isfinite(arr)]
+    hi = float(arr.max()) if len(arr) else 0.0
+    if hi <= 0:
+        return Classes((0.0,), WARD_COLOURS[:1], ("0 or more",))
+    whole = bool(np.all(arr == np.round(arr)))
+    width = hi / n
+    width = max(1.0, float(np.ceil(width))) if whole else (float(np.round(width, 1)) or 0.1)
+    lower = [0.0 + i * width for i in range(n)]
+    labels = list(_labels(lower, whole=whole))
+    if not whole:
+        labels = [f"{_fmt(a)} to {_fmt(b)}" for a, b in pairwise(lower)] + [labels[-1]]
+    return Classes(tuple(lower), WARD_COLOURS[:n], tuple(labels))
+
+
+def chance_style(significant) -> dict:
+    """How the web map draws a hotspot's outline and fill after the chance test.
+
+    ``significant`` True (or untested: None / NaN) keeps the plain style; False
+    gives the dashed outline and paler fill of :data:`CHANCE_DASH` and
+    :data:`CHANCE_WEB_OPACITY`.
+
+    Examples
+    --------
+    >>> chance_style(True)["fillOpacity"] == HOTSPOT_WEB_OPACITY, "dashArray" in chance_style(True)
+    (True, False)
+    >>> chance_style(False)["dashArray"], chance_style(False)["fillOpacity"]
+    ('5 4', 0.22)
+    """
+    plain = {"weight": 2, "fillOpacity": HOTSPOT_WEB_OPACITY}
+    if significant is None or significant != significant or bool(significant):
+        return plain
+    return {"weight": CHANCE_OUTLINE_WEIGHT, "fillOpacity": CHANCE_WEB_OPACITY,
+            "dashArray": " ".join(str(v) for v in CHANCE_DASH)}  # fmt: skip
+
+
+def chance_legend(simulations: int, alpha: float = 0.05) -> list[LegendEntry]:
+    """The chance test's legend rows: a solid and a dashed hotspot outline.
+
+    Examples
+    --------
+    >>> [(r.kind, r.label) for r in chance_legend(999)]
+    [('outline', 'more than chance'), ('outline-dashed', 'not more than chance (q > 0.05)')]
+    >>> chance_legend(999)[0].section
+    'Chance test (999 simulations, FDR 5%)'
+    """
+    section = f"Chance test ({simulations:,} simulations, FDR {alpha:.0%})"
+    colours = (HOTSPOT_OUTLINE, HOTSPOT_COLOURS[1])
+    return [
+        LegendEntry(section, CHANCE_WORDS[True], "outline", colours),
+        LegendEntry(section, f"{CHANCE_WORDS[False]} (q > {alpha:g})", "outline-dashed", colours),
+    ]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One row of a legend.
+
+    Attributes
+    ----------
+    section : str
+        The heading it sits under ("Hotspots: incidents", "Wards: incidents", ...).
+    label : str
+    kind : {"fill", "line", "dashed", "gradient", "text", "outline", "outline-dashed"}
+        How the swatch is drawn: a filled box, a line, a dashed line, a colour
+        ramp (``colours`` holds its stops), no swatch, or a hotspot box with a
+        solid or dashed outline (the chance test: ``colours`` are the outline
+        and the fill).
+    colours : tuple of str
+        The fill or line colour (several for a gradient or an outlined box).
+    """
+
+    section: str
+    label: str
+    kind: str
+    colours: tuple[str, ...] = ()
+
+
+def legend_entries(
+    *,
+    hotspots: Classes | None = None,
+    wards: Classes | None = None,
+    ward_title: str = "Wards: incidents",
+    heat: bool = False,
+    centres: Sequence[str] = (),
+    roads: bool = False,
+    ward_outline: bool = True,
+    approximate_wards: bool = False,
+    chance: int | None = None,
+) -> list[LegendEntry]:
+    """The legend of a map, section by section.
+
+    Parameters
+    ----------
+    hotspots, wards : Classes, optional
+        The colour classes drawn (their rows are listed darkest first).
+    ward_title : str
+        The ward section heading ("Wards: incidents per 1,000 residents").
+    heat : bool
+        The heat layer is on the map.
+    centres : sequence of str
+        Names of the town and district centres shown.
+    roads : bool
+        A roads layer is drawn.
+    ward_outline : bool
+        List the ward boundary line (static maps, which have no ward fill).
+    approximate_wards : bool
+        Say the boundaries are approximate (the demo).
+    chance : int, optional
+        The hotspots carry the chance test of this many simulations: add
+        :func:`chance_legend` after the hotspot classes.
+
+    Examples
+    --------
+    >>> rows = legend_entries(hotspots=hotspot_classes([10], min_samples=10), heat=True,
+    ...                       centres=["Town centre"])
+    >>> [(r.section, r.label) for r in rows][:2]
+    [('Hotspots: incidents', '53 or more'), ('Hotspots: incidents', '35 to 52')]
+    >>> [(r.kind, r.label) for r in rows if r.section != "Hotspots: incidents"][-2:]
+    [('text', '1 Street: hotspot rank, main street'), ('dashed', 'Town centre')]
+    >>> legend_entries(centres=["Town centre", "Woodrow"])[-1].label
+    'Town centre, Woodrow'
+    """
+    rows: list[LegendEntry] = []
+    if hotspots is not None:
+        section = "Hotspots: incidents"
+        for colour, label in reversed(list(zip(hotspots.colours, hotspots.labels))):
+            rows.append(LegendEntry(section, label, "fill", (colour,)))
+        if chance:
+            rows.extend(chance_legend(int(chance)))
+    if heat:
+        rows.append(LegendEntry("Heat (incident density)", "fewer to more incidents", "gradient",
+                                tuple(HEAT_GRADIENT.values())))  # fmt: skip
+    if wards is not None:
+        for colour, label in reversed(list(zip(wards.colours, wards.labels))):
+            rows.append(LegendEntry(ward_title, label, "fill", (colour,)))
+    section = "Map"
+    if ward_outline:
+        label = "Ward boundary" + (" (approximate)" if approximate_wards else "")
+        rows.append(LegendEntry(section, label, "line", (WARD_OUTLINE,)))
+    if roads:
+        rows.append(LegendEntry(section, "Road, with its name", "line", (ROAD_COLOUR,)))
+    if hotspots is not None:
+        rows.append(LegendEntry(section, "1 Street: hotspot rank, main street", "text"))
+    if centres:
+        rows.append(LegendEntry("Town and district centres", ", ".join(centres), "dashed",
+                                (CENTRE_COLOUR,)))  # fmt: skip
+    return rows
+
+
+def pattern_legend_entries(periods: Sequence[str], *, by: str = "season") -> list[LegendEntry]:
+    """The legend rows of the "How places changed" layer: one per class, in the rules' words.
+
+    Examples
+    --------
+    >>> rows = pattern_legend_entries(["autumn 2017-18", "winter 2017-18", "autumn 2018-19"])
+    >>> rows[0].section
+    'How places changed (3 seasons, autumn 2017-18 to autumn 2018-19)'
+    >>> [r.label for r in rows][:2]
+    ['persistent: hot in 80% or more of them', 'emerging: hot in the latest, not in the first 1']
+    """
+    t = len(periods)
+    half = t // 2
+    span = f"{t} {by}s, {periods[0]} to {periods[-1]}" if t else f"no {by}s"
+    section = f"{PATTERN_LAYER} ({span})"
+    words = {
+        "persistent": "hot in 80% or more of them",
+        "emerging": f"hot in the latest, not in the first {half}",
+        "intermittent": "hot on and off",
+        "diminishing": f"hot in the first {half} and since, not in the latest",
+        "former": f"hot in the first {half}, not since",
+    }
+    rows = [LegendEntry(section, f"{name}: {words[name]}", "fill", (PATTERN_COLOURS[name],))
+            for name in words]  # fmt: skip
+    rows.append(LegendEntry(section, "each square is a place of the study grid: zoom in to see "
+                                     "them", "text"))  # fmt: skip
+    return rows
+
+
+def attribution(basemap: str | None = None) -> str:
+    """The licence line of a map: the data's, then the basemap's when there is one.
+
+    Examples
+    --------
+    >>> attribution("© OpenStreetMap contributors").endswith("Basemap: © OpenStreetMap contributors")
+    True
+    """
+    return f"{ATTRIBUTION} Basemap: {basemap}" if basemap else ATTRIBUTION
+
+
+def centre_label(name: str, kind: str | None = None) -> str:
+    """The tooltip or label of a town or district centre: its name, said once.
+
+    Examples
+    --------
+    >>> centre_label("Town centre", "town centre"), centre_label("Woodrow", "district centre")
+    ('Town centre', 'Woodrow (district centre)')
+    """
+    if not kind or kind.strip().lower() in name.strip().lower():
+        return name
+    return f"{name} ({kind})"

@@ -1,0 +1,1 @@
+"""What analysts hand out: tasking sheets, the batch export pack, the panel deck."""

@@ -1,0 +1,515 @@
+"""The panel deck: the committee's ASB slides as PowerPoint (editable) and PDF.
+
+A scrutiny panel's ASB pack has these slides, in this order (the Redditch Crime
+and Disorder Scrutiny Panel's, September 2019): a title slide; **Incident
+types**; **Seasonal patterns**; **Ward patterns**; **Where?** (hotspot maps);
+**District data** (when the wards belong to several districts); and a closing
+slide on the data's licence and limits.
+
+The module has three layers:
+
+* pure functions that build each slide's table and sentences from the prepared
+  incidents (:func:`incident_type_table`, :func:`qualifier_table`,
+  :func:`seasonal_profile`, :func:`peak_sentence`, :func:`ward_slide_table`,
+  :func:`district_table`, :func:`district_sentence`, ...). Every sentence states
+  counts, shares, rises and falls, peak months and places taken from the tables
+  beside it, nothing else;
+* :func:`build_deck`: one slide model (:class:`Deck` of :class:`Slide`), with
+  charts and maps already drawn as print-resolution PNGs;
+* writers: :func:`write_pptx` (python-pptx; tables are real PowerPoint tables an
+  officer can edit), :func:`write_pdf` (the same slides, same layout, drawn with
+  matplotlib, so no office suite is needed) and :func:`write_deck` (by suffix).
+
+Files are read only at the edges (:func:`read_qualifiers`,
+:func:`read_district_wards`, the writers).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots import __version__
+from hotspots.outputs._slides import (
+    _MARGIN,
+    SLIDE_W,
+    Deck,
+    Slide,
+    Table,
+    _png,
+    deck_colours,
+    frame_table,
+    split_table,
+)
+from hotspots.outputs.panel import (
+    FY_MONTHS,
+    MONTH_ABBR,
+    POLICE_NO_CATEGORY,
+    change_sentence,
+    council_rows,
+    coverage,
+    district_sentence,
+    district_table,
+    fmt_int,
+    fmt_pct,
+    halloween_sentence,
+    hotspot_sentences,
+    incident_type_table,
+    join_words,
+    like_for_like,
+    peak_sentence,
+    qualifier_table,
+    seasonal_profile,
+    ward_slide_table,
+    year_totals_sentence,
+)
+from hotspots.read.qualifiers import qualifier_flags
+
+log = logging.getLogger(__name__)
+
+#: Slide titles, in the deck's order (the district slide only with several districts).
+TITLES = {
+    "types": "Incident types",
+    "seasonal": "Seasonal patterns",
+    "wards": "Ward patterns",
+    "where": "Where?",
+    "patterns": "How places changed",
+    "districts": "District data",
+    "limits": "About the data: licence and limits",
+}
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+# --------------------------------------------------------------------------- the period covered
+
+
+# --------------------------------------------------------------------------- incident types
+
+
+# --------------------------------------------------------------------------- seasonal patterns
+
+
+# --------------------------------------------------------------------------- wards and districts
+
+
+# --------------------------------------------------------------------------- hotspots
+
+
+# --------------------------------------------------------------------------- the slide model
+
+
+# --------------------------------------------------------------------------- charts and maps
+
+
+def seasonal_chart(profile: pd.DataFrame, *, financial_year: str, dpi: int = 300) -> bytes:
+    """The seasonal chart: one line per financial year, April to March, Halloween window shaded.
+
+    Colours: the project's colour-blind-safe scale (see :mod:`hotspots.outputs.export`);
+    the panel's year is drawn thickest. Months the data does not cover are gaps.
+
+    Returns
+    -------
+    bytes
+        A PNG at ``dpi``.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11.0, 4.6))
+    ax = fig.add_axes((0.07, 0.13, 0.7, 0.8))
+    x = np.arange(12)
+    style = deck_colours()
+    years = list(profile.columns)
+    n = max(len(years), 1)
+    ymax = float(np.nanmax(profile.to_numpy())) if profile.notna().any().any() else 1.0
+    # 20 Oct to 5 Nov between the October (6) and November (7) points.
+    x0, x1 = 6 - 0.5 + 19 / 31, 7 - 0.5 + 5 / 30
+    ax.axvspan(x0, x1, color=style["window"], alpha=0.3, lw=0, zorder=0,
+               label="Halloween / October\nhalf-term (20 Oct-5 Nov)")  # fmt: skip
+    for i, fy in enumerate(years):
+        colour = style["years"](i, n)
+        ax.plot(x, profile[fy].to_numpy(), marker="o", ms=4 if fy != financial_year else 6,
+                lw=3.0 if fy == financial_year else 1.6, color=colour,
+                label=f"{fy}" + (" (this report)" if fy == financial_year else ""),
+                zorder=3 if fy == financial_year else 2)  # fmt: skip
+    ax.set_xticks(x, list(profile.index))
+    ax.set_xlim(-0.5, 11.5)
+    ax.set_ylim(0, ymax * 1.12 if ymax > 0 else 1)
+    ax.set_ylabel("ASB incidents per month")
+    ax.grid(axis="y", alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9,
+              title="Financial year", title_fontsize=9)  # fmt: skip
+    return _png(fig, dpi)
+
+
+def hotspot_map(
+    clusters: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    *,
+    title: str,
+    note: str,
+    areas: gpd.GeoDataFrame | None = None,
+    demo: bool = False,
+    dpi: int = 300,
+) -> bytes:
+    """A hotspot map of some wards as a PNG, drawn by the project's static-map style.
+
+    The map fits the hotspots (at least 3 km across, so streets and wards
+    around them show), within the given wards' extent; with no hotspot it
+    shows the wards whole.
+    """
+    from hotspots.draw.static import MapStyle, map_figure
+
+    x0, y0, x1, y1 = (float(v) for v in wards.total_bounds)
+    if len(clusters):
+        h0, k0, h1, k1 = (float(v) for v in clusters.to_crs(wards.crs).total_bounds)
+        cx, cy = (h0 + h1) / 2, (k0 + k1) / 2
+        half = max(h1 - h0, k1 - k0, 3000.0) * 0.65
+        x0, y0 = max(x0, cx - half), max(y0, cy - half)
+        x1, y1 = min(x1, cx + half), min(y1, cy + half)
+    pad = 0.04 * max(x1 - x0, y1 - y0, 800.0)
+    extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    fig = map_figure(clusters, wards, title=title, note=note, extent=extent, areas=areas,
+                     style=MapStyle(dpi=dpi, size_in=(9.0, 6.2)), demo=demo)  # fmt: skip
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- building the deck
+
+
+MAX_ROWS = 18
+
+
+def _boundary_note(note: str) -> bool:
+    return note.startswith(("Ward boundaries", "warning"))
+
+
+def build_deck(
+    prepared,
+    *,
+    financial_year: str,
+    compare: str | None = None,
+    districts: pd.Series | None = None,
+    qualifiers: pd.DataFrame | None = None,
+    title: str | None = None,
+    params=None,
+    demo: bool = False,
+    dpi: int = 300,
+) -> Deck:
+    """Build the panel deck from prepared incidents.
+
+    Parameters
+    ----------
+    prepared : hotspots.analysis.prepare.Prepared
+        The incidents (study area), wards and focus areas.
+    financial_year : str
+        The panel's year, e.g. ``"2018-19"``.
+    compare : str, optional
+        The year compared with (default the year before, when the data has it).
+    districts : pandas.Series, optional
+        Ward name -> district; with two or more districts the deck gets the
+        district slide, and ward tables and maps per district.
+    qualifiers : pandas.DataFrame, optional
+        From :func:`read_qualifiers`: youth / drugs / alcohol flags of council rows.
+    title : str, optional
+        The area's name on the title slide (default: the districts, or "the borough").
+    params : hotspots.analysis.cluster.ClusterParams, optional
+        DBSCAN settings for the "Where?" slides.
+    demo : bool
+        The embedded demo borough (said on every slide).
+    dpi : int, default 300
+        Resolution of charts and maps.
+
+    Returns
+    -------
+    Deck
+
+    Examples
+    --------
+    >>> from boundaries import get_path, load_wards
+    >>> from hotspots.read.incidents import read_incidents
+    >>> from hotspots.analysis.prepare import prepare
+    >>> p = prepare(read_incidents([get_path("demo-incidents")]), load_wards(get_path("demo-wards")))
+    >>> deck = build_deck(p, financial_year="2018-19", demo=True, dpi=40)
+    >>> deck.titles[:5]
+    ['Anti-social behaviour: the borough', 'Incident types', 'Seasonal patterns', 'Ward patterns', 'Where?']
+    """
+    from hotspots.draw.notes import DEMO_NOTE, data_note
+    from hotspots.io import ATTRIBUTION
+    from hotspots.outputs.tasking import patterns_for, tasking
+
+    inc = prepared.incidents
+    cov = coverage(prepared.load.incidents["month"], financial_year=financial_year,
+                   compare=compare)  # fmt: skip
+    years = cov.years
+    fy = financial_year
+    whole = inc  # every month: the seasonal chart
+    inc, like_note = like_for_like(inc, cov)
+    in_years = inc[inc["financial_year"].isin(years)]
+    source_note = data_note(in_years, demo=demo)
+    footer = " ".join(p for p in (source_note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)
+    district_names = sorted(set(districts)) if districts is not None else []
+    many = len(district_names) >= 2
+    area_name = title or (join_words(district_names) if district_names else "the borough")
+    compare_text = (f"compared with {cov.compare}" if cov.compare else
+                    "no earlier year in the data to compare with")  # fmt: skip
+    part = [cov.describe(y) for y in years if cov.is_part_year(y)]
+    if like_note:
+        part.append(like_note)
+    facts: dict = {"years": years, "coverage": [cov.describe(y) for y in years]}
+    slides: list[Slide] = []
+
+    # Title
+    sub = [f"Financial year {fy} (April to March), {compare_text}."]
+    if part:
+        sub.append("Part year: " + "; ".join(part) + ".")
+    sub.append(source_note)
+    if many:
+        sub.append(f"Districts: {join_words(district_names)}.")
+    slides.append(Slide("title", f"Anti-social behaviour: {area_name}", subtitle="\n".join(sub),
+                        footer=footer))  # fmt: skip
+
+    # Incident types
+    types = incident_type_table(inc, years)
+    facts["types"] = types
+    n_police = int((~council_rows(in_years)).sum())
+    lines: list[str] = []
+    tables: list[Table] = []
+    if types.empty:
+        lines += [POLICE_NO_CATEGORY,
+                  f"{fmt_int(len(in_years))} police.uk ASB incidents in {join_words(years)}; "
+                  "a council export with a category column gives this table."]  # fmt: skip
+    else:
+        total = types.iloc[-1]
+        lines.append(f"Council records by category: {fmt_int(total[fy])} in {fy}"
+                     + (f", {fmt_int(total[cov.compare])} in {cov.compare}." if cov.compare
+                        else ".") + " Mean of the years shown and its share.")  # fmt: skip
+        top = types.iloc[0]
+        lines.append(f"Largest type: {top['type']} ({fmt_pct(top['mean %'])} of the mean).")
+        if n_police:
+            lines.append(f"Not in the table: {fmt_int(n_police)} police.uk incidents. "
+                         + POLICE_NO_CATEGORY)  # fmt: skip
+        tables.append(frame_table(types, ["Type", *years, "Mean", "Mean %"], ints=years,
+                                  floats=["mean"], pcts=["mean %"], first_width_in=3.2,
+                                  width_in=1.05))  # fmt: skip
+    if qualifiers is not None and len(qualifiers):
+        flags = qualifier_flags(inc, qualifiers)
+        council = council_rows(inc) & inc["financial_year"].isin(years)
+        qt = qualifier_table(flags[council], inc["financial_year"], years)
+        facts["qualifiers"] = qt
+        q = qt.set_index("qualifier")
+        named = ", ".join(f"{k} {fmt_int(q.at[k, fy])}" for k in q.index[:-2])
+        lines.append(f"Qualifiers in {fy}: {named} of {fmt_int(q.at['Any qualifier', fy])} "
+                     f"incidents with a qualifier; {fmt_pct(q.at['None recorded', fy + ' %'])} "
+                     "had none.")  # fmt: skip
+        cols = [c for y in years for c in (y, f"{y} %")]
+        tables.append(frame_table(qt[["qualifier", *cols]],
+                                  ["Qualifier", *[c if c in years else "%" for c in cols]],
+                                  ints=years, pcts=[f"{y} %" for y in years], total_row=False,
+                                  first_width_in=1.8, width_in=0.85))  # fmt: skip
+    if like_note and not types.empty:
+        lines.append(like_note)
+    slides.append(Slide("types", TITLES["types"], tuple(lines), tuple(tables), footer=footer))
+
+    # Seasonal patterns
+    profile = seasonal_profile(whole, cov.months)
+    facts["profile"] = profile
+    s_lines = [peak_sentence(profile, fy, cov), halloween_sentence(whole, fy),
+               year_totals_sentence(whole, cov)]  # fmt: skip
+    if len(profile.columns) == 1:
+        s_lines.append(f"The data holds one financial year ({profile.columns[0]}): "
+                       "no earlier year to draw.")  # fmt: skip
+    slides.append(Slide("seasonal", TITLES["seasonal"], tuple(s_lines),
+                        image=seasonal_chart(profile, financial_year=fy, dpi=dpi),
+                        image_alt="Monthly ASB incidents, one line per financial year",
+                        footer=footer))  # fmt: skip
+
+    # Ward patterns (a table per district when there are several)
+    groups = [(d, prepared.wards[prepared.wards["ward_name"].map(districts) == d])
+              for d in district_names] if many else [(None, prepared.wards)]  # fmt: skip
+    facts["ward_tables"] = {}
+    boundary_notes: dict[str, None] = {}
+    for name, wards in groups:
+        table = ward_slide_table(inc[inc["ward"].isin(wards["ward_name"])], wards, years)
+        facts["ward_tables"][name] = table
+        # The years, then (a part year) the months both hold, then the change, as the
+        # ward table gives them.
+        counts = [c for c in table.columns if c not in ("ward", "difference", "percentage")]
+        change = [c for c in ("difference", "percentage") if c in table]
+        header = ["Ward", *counts, *(c.capitalize() for c in change)]
+        t = frame_table(table[["ward", *counts, *change]], header,
+                        ints=[*counts, "difference"], pcts=["percentage"],
+                        signed=["difference", "percentage"], first_width_in=3.4,
+                        width_in=1.35 if len(counts) <= 2 else 1.2)  # fmt: skip
+        sentence = change_sentence(table, years, name="ward", what="ward")
+        # The ward table's notes: part-year ones here, the boundaries' vintage on the last slide.
+        notes = [n for n in table.attrs.get("notes", []) if n and not _boundary_note(n)]
+        boundary_notes.update({n: None for n in table.attrs.get("notes", [])
+                               if _boundary_note(n) and "unknown date" not in n})  # fmt: skip
+        pieces = split_table(t, MAX_ROWS)
+        if len(pieces) == 2 and 2 * sum(t.widths) + 0.5 <= SLIDE_W - 2 * _MARGIN:
+            # Two halves side by side on one slide.
+            half = -(-len(t.rows) // 2)
+            pieces = [tuple(split_table(t, half))]
+        else:
+            pieces = [(p,) for p in pieces]
+        for i, piece in enumerate(pieces):
+            title_ = TITLES["wards"] + (f": {name}" if name else "")
+            if len(pieces) > 1:
+                title_ += f" ({i + 1} of {len(pieces)})"
+            slides.append(Slide("wards", title_,
+                                (sentence, *([like_note] if like_note else []), *notes),
+                                piece, footer=footer))  # fmt: skip
+
+    # Where?  (the place patterns once: the tasking sheet's column and the next slide)
+    cells = patterns_for(prepared, season=None, financial_year=fy, params=params)
+    sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params,
+                              patterns=cells if cells is not None else False)  # fmt: skip
+    selected = int(sheet.attrs.get("selected", len(inc[inc["financial_year"] == fy])))
+    facts["hotspots"] = sheet
+    eps = clusters.attrs.get("eps_m", params.eps_m if params else 100.0)
+    settings = (f"DBSCAN on {fy}'s incidents: a hotspot grows from places with "
+                f"{clusters.attrs.get('min_samples')} or more incidents within {eps:g} m.")  # fmt: skip
+    for name, wards in groups:
+        sub_sheet = sheet[sheet["ward"].isin(wards["ward_name"])] if name else sheet
+        sub_sel = int(inc[(inc["financial_year"] == fy)
+                          & inc["ward"].isin(wards["ward_name"])].shape[0]) if name else selected  # fmt: skip
+        w_lines = hotspot_sentences(sub_sheet, sub_sel)
+        w_lines.append("Hotspots: " + settings)
+        areas = prepared.areas
+        # Number the hotspots as the sentences do (1 = the area's largest).
+        local = dict(zip(sub_sheet["cluster_id"], range(1, len(sub_sheet) + 1)))
+        shown = clusters[clusters["cluster_id"].isin(local)]
+        shown = shown.assign(rank=shown["cluster_id"].map(local))
+        shown.attrs.update(clusters.attrs, selected=sub_sel)
+        img = hotspot_map(shown, wards, title=f"ASB hotspots, {fy}" + (f": {name}" if name else ""),
+                          note=data_note(inc[inc["financial_year"] == fy], demo=demo),
+                          areas=areas, demo=demo, dpi=dpi)  # fmt: skip
+        slides.append(Slide("where", TITLES["where"] + (f" {name}" if name else ""),
+                            tuple(w_lines), image=img, image_alt="Hotspot map", footer=footer))  # fmt: skip
+
+    # How places changed
+    facts["patterns"] = cells
+    slides.append(patterns_slide(cells, financial_year=fy, footer=footer))
+
+    # District data
+    if many:
+        # Compare the months both years hold (the panel's year may run beyond the year before).
+        d_inc, labels, held_note = inc, list(years), ""
+        if cov.compare:
+            fy_m = {m[5:] for m in cov.covered(fy)}
+            before_m = {m[5:] for m in cov.covered(cov.compare)}
+            both = fy_m & before_m
+            if both != fy_m:
+                d_inc = inc[inc["month"].str[5:].isin(both)]
+                span = ", ".join(MONTH_ABBR[int(m) - 1] for m in
+                                 sorted(both, key=lambda m: FY_MONTHS.index(int(m))))  # fmt: skip
+                labels = [f"{y} {span}" for y in years]
+                held_note = f"Both years compared over the months both hold: {span or 'none'}."
+        dt = district_table(d_inc, districts, years)
+        facts["districts"] = dt
+        header = ["District", *labels] + (["Difference", "Percentage"] if len(years) > 1 else [])
+        shown = dt[["district", *years, *(["difference", "percentage"] if len(years) > 1 else [])]]
+        d_lines = [district_sentence(dt, years)] + ([held_note] if held_note else [])
+        if part:
+            d_lines.append("Part year: " + "; ".join(part) + ".")
+        slides.append(Slide("districts", TITLES["districts"], tuple(d_lines),
+                            (frame_table(shown, header, ints=[*years, "difference"],
+                                         pcts=["percentage"], signed=["difference", "percentage"],
+                                         first_width_in=3.4, width_in=1.45),),
+                            footer=footer))  # fmt: skip
+
+    # Licence and limits
+    load = prepared.load
+    l_lines = [
+        ATTRIBUTION,
+        f"Read {fmt_int(load.rows_read)} rows from {len(load.files)} file(s); "
+        f"{fmt_int(load.selected)} ASB incidents; {fmt_int(load.rejected)} rejected (no usable "
+        f"place or date; listed in the rejects file); {fmt_int(prepared.outside)} outside the "
+        f"wards; {fmt_int(len(prepared.incidents))} analysed.",
+        "Coverage: " + "; ".join(cov.describe(y) for y in years) + ".",
+    ]
+    if n_police or not len(in_years) or (~council_rows(inc)).any():
+        l_lines.append("police.uk locations are anonymised: each incident is moved to the "
+                       "nearest of a set of map points, and only its month is published. "
+                       "police.uk ASB has no category or qualifiers.")  # fmt: skip
+    l_lines += [n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in boundary_notes]
+    l_lines.append("Ward boundaries are generalised: an incident just outside every ward takes "
+                   "the nearest ward within a tolerance (100 m unless set otherwise); a few per "
+                   "cent near a boundary can fall in a neighbour.")  # fmt: skip
+    if demo:
+        l_lines.append(DEMO_NOTE)
+    l_lines.append(f"Made with hotspots {__version__}: every figure and sentence is computed "
+                   "from the data above.")  # fmt: skip
+    slides.append(Slide("limits", TITLES["limits"], tuple(l_lines), footer=footer))
+    return Deck(tuple(slides), facts)
+
+
+# --------------------------------------------------------------------------- how places changed
+
+#: Busiest places listed on the "How places changed" slide.
+TOP_PLACES = 10
+
+
+def patterns_slide(cells, *, financial_year: str, footer: str = "", top: int = TOP_PLACES) -> Slide:
+    """The "How places changed" slide: places per pattern, and the busiest places by street.
+
+    ``cells`` is :func:`hotspots.analysis.patterns.place_patterns` over the seasons up to
+    the end of ``financial_year`` (None when the data holds fewer than two): the
+    same table as ``hotspots patterns --fy YEAR`` (:func:`hotspots.analysis.patterns.pattern_counts`
+    and :func:`hotspots.analysis.patterns.top_places`).
+
+    Examples
+    --------
+    >>> patterns_slide(None, financial_year="2018-19").lines[0][:46]
+    'The data holds fewer than two seasons up to th'
+    """
+    from hotspots.analysis.patterns import pattern_counts, top_places
+
+    title = TITLES["patterns"]
+    if cells is None:
+        return Slide("patterns", title, (
+            f"The data holds fewer than two seasons up to the end of {financial_year}: a place's "
+            "pattern needs two or more, so none is shown.",), footer=footer)  # fmt: skip
+    periods = cells.attrs["periods"]
+    t, half = len(periods), len(periods) // 2
+    counts = pattern_counts(cells)
+    named = dict(zip(counts["pattern"], counts["places"]))
+    total = named.pop("Total")
+    lines = (
+        f"{fmt_int(total)} places were hotspots in at least one of the {t} seasons from "
+        f"{periods[0]} to {periods[-1]}: "
+        + ", ".join(f"{fmt_int(n)} {name}" for name, n in named.items()) + ".",
+        f"A place is a {cells.attrs['grid']['cell_m']:g} m square; it is hot in a season when it "
+        "lies in that season's hotspots (the map's, season by season). Persistent: hot in 80% or "
+        f"more of the seasons. Emerging: hot in the latest, not in the first {half}. Former: hot "
+        f"in the first {half}, not since. Diminishing: hot in the first {half}, not in the "
+        "latest, but in between. Intermittent: any other.",
+        "Right: the busiest places, neighbouring squares of one street, ward and pattern "
+        "together (seasons hot: the most of any of its squares).",
+    )
+    count_table = frame_table(counts, ["Pattern", "Places"], ints=["places"],
+                              first_width_in=1.6, width_in=0.9)  # fmt: skip
+    best = top_places(cells, top)
+    place_table = frame_table(best[["street", "ward", "pattern", "places", "periods_hot",
+                                    "incidents"]],
+                              ["Street", "Ward", "Pattern", "Squares", "Seasons hot",
+                               "Incidents"],
+                              ints=["places", "periods_hot", "incidents"], total_row=False)
+    place_table = replace(place_table, column_widths_in=(2.2, 2.45, 1.2, 0.95, 1.3, 1.0))
+    return Slide("patterns", title, lines, (count_table, place_table), footer=footer)
+
+
+# --------------------------------------------------------------------------- layout and writers
+
+

@@ -1,0 +1,460 @@
+"""Static maps, tasking sheets and batch exports for reports and patrol planning.
+
+Maps are drawn with matplotlib only (no pyplot state, one figure per map): ward
+outlines and names, town and district centres (labelled), streets from a roads
+layer (with names), hotspot hulls in the colour classes of
+:mod:`hotspots.draw.cartography` (the web map's), each labelled with its rank and
+main street ("1 Unicorn Hill"), title, legend, scale bar, north arrow, and the
+data source, date range and licence attribution (the basemap's too). They are
+written as PNG (print resolution), SVG or PDF. Basemap tiles
+(:mod:`hotspots.draw.basemap`: a local .mbtiles / .pmtiles file read directly, or
+a tile server) are optional and off by default.
+
+Every file is written through :func:`hotspots.io.atomic_path`, so a failure
+leaves finished files and no partial one. :func:`run_batch` writes every
+combination asked for, an ``index.html``, a report pack PDF and a manifest
+(``manifest.json``) of what each output was made from, so that re-running
+skips what is up to date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+import logging
+import os
+import textwrap
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from matplotlib import colormaps, rc_context
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from hotspots import __version__
+from hotspots._errors import HotspotsError
+from hotspots._validate import to_analysis_crs
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.hotspots import hotspots_for
+from hotspots.analysis.prepare import Prepared, select_incidents
+from hotspots.analysis.seasons import monthly_profile
+from hotspots.analysis.wards import ward_table
+from hotspots.draw.notes import DEMO_NOTE, data_note, is_demo, selection_title, slug
+from hotspots.draw.static import (
+    _A4_LANDSCAPE,
+    _RC,
+    _SAVE_META,
+    MAP_FORMATS,
+    MapStyle,
+    WardLayer,
+    _extent,
+    map_figure,
+    save_figure,
+)
+from hotspots.io import ATTRIBUTION, atomic_path
+from hotspots.outputs.tasking import tasking
+
+log = logging.getLogger(__name__)
+
+BY_CHOICES = ("season", "fy", "area", "ward")
+#: Seasons in financial-year order (April to March).
+FY_SEASONS = ("spring", "summer", "autumn", "winter")
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+PACK = "report.pdf"
+
+
+# --------------------------------------------------------------------------- styles and notes
+
+
+# --------------------------------------------------------------------------- map drawing
+
+
+# --------------------------------------------------------------------------- tasking sheets
+
+
+# --------------------------------------------------------------------------- batch export
+
+
+@dataclass(frozen=True)
+class Combo:
+    """One map of a batch: a season, financial year, focus area and/or ward (None = all)."""
+
+    season: str | None = None
+    financial_year: str | None = None
+    area: str | None = None
+    ward: str | None = None
+
+    @property
+    def stem(self) -> str:
+        """The deterministic file name without suffix, e.g. ``autumn_2018-19_town-centre``."""
+        parts = [self.season, self.financial_year,
+                 self.area and slug(self.area), self.ward and slug(self.ward)]  # fmt: skip
+        return "_".join(p for p in parts if p) or "all"
+
+    @property
+    def title(self) -> str:
+        """The map title."""
+        return selection_title(season=self.season, financial_year=self.financial_year,
+                               area=self.area, ward=self.ward)  # fmt: skip
+
+
+def parse_list(
+    text: str | Sequence[str], *, choices: Sequence[str], option: str
+) -> tuple[str, ...]:
+    """Split a comma list (``"season,fy"``) and check every item.
+
+    Examples
+    --------
+    >>> parse_list("season, fy", choices=BY_CHOICES, option="--by")
+    ('season', 'fy')
+    """
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
+    bad = [i for i in out if i not in choices]
+    if bad or not out:
+        raise HotspotsError(
+            f"{option} takes a comma-separated list of {list(choices)!r}; got {text!r}"
+        )
+    return out
+
+
+def plan_batch(
+    prepared: Prepared,
+    *,
+    by: Sequence[str],
+    seasons: Sequence[str] | None = None,
+    financial_years: Sequence[str] | None = None,
+) -> list[Combo]:
+    """List the maps of a batch, in a fixed order.
+
+    Seasons and financial years with no incidents at all in the data are left
+    out (the data does not cover them); every focus area and ward is kept for
+    the periods that are covered (a zero there is an answer).
+
+    Parameters
+    ----------
+    prepared : Prepared
+    by : sequence of {"season", "fy", "area", "ward"}
+        What to split by; anything not named is taken whole.
+    seasons, financial_years : sequence of str, optional
+        Only these (default: all in the data).
+
+    Returns
+    -------
+    list of Combo
+    """
+    by = parse_list(by, choices=BY_CHOICES, option="--by")
+    inc = prepared.incidents
+    years = sorted(inc["financial_year"].unique()) if len(inc) else []
+    if financial_years:
+        missing = sorted(set(financial_years) - set(years))
+        if missing:
+            raise HotspotsError(
+                f"no incidents in financial year(s) {missing!r}; the data has {years!r}"
+            )
+        years = [y for y in years if y in set(financial_years)]
+    season_list = [s for s in FY_SEASONS if not seasons or s in seasons]
+    if "area" in by and (prepared.areas is None or prepared.areas.empty):
+        raise HotspotsError(
+            "--by area needs focus areas: give --areas FILE (see boundaries/redditch_focus_areas.toml)"
+        )
+    area_list = list(prepared.areas["name"]) if "area" in by else [None]
+    ward_list = list(prepared.wards["ward_name"]) if "ward" in by else [None]
+    fy_list = years if "fy" in by else [None]
+    se_list = season_list if "season" in by else [None]
+    covered = set(zip(inc["season"], inc["financial_year"]))
+    combos = []
+    for fy, season, area, ward in itertools.product(fy_list, se_list, area_list, ward_list):
+        if fy and season and (season, fy) not in covered:
+            continue
+        if fy and not season and fy not in years:
+            continue
+        if season and not fy and season not in {s for s, _ in covered}:
+            continue
+        combos.append(Combo(season, fy, area, ward))
+    return combos
+
+
+def fingerprint_files(paths: Iterable[str | Path | None]) -> str:
+    """A short hash of files' names, sizes and modification times (for the manifest)."""
+    digest = hashlib.sha256()
+    for p in paths:
+        if p is None:
+            continue
+        st = os.stat(p)
+        digest.update(f"{Path(p).resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@dataclass
+class BatchResult:
+    """What :func:`run_batch` did."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    combos: list[Combo] = field(default_factory=list)
+
+
+def _combo_extent(prepared: Prepared, combo: Combo, layer: WardLayer) -> tuple:
+    if combo.area:
+        geom = prepared.areas.loc[prepared.areas["name"] == combo.area].geometry
+        return _extent(to_analysis_crs(gpd.GeoDataFrame(geometry=geom)).total_bounds, pad=0.3)
+    if combo.ward:
+        geom = prepared.wards.loc[prepared.wards["ward_name"] == combo.ward].geometry
+        return _extent(geom.total_bounds, pad=0.08)
+    return _extent(layer.bounds)
+
+
+def _combo_hotspots(
+    prepared: Prepared, combo: Combo, params: ClusterParams
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame]:
+    """Clusters, tasking sheet (when a financial year is set) and selection of one combination."""
+    sel = {"season": combo.season, "area": combo.area, "ward": combo.ward}
+    if combo.financial_year:
+        sheet, clusters = tasking(  # the pack's top-hotspot table has no Pattern column
+            prepared, financial_year=combo.financial_year, params=params, patterns=False, **sel
+        )
+    else:
+        clusters, sheet = hotspots_for(prepared, params=params, **sel), None
+    chosen = select_incidents(prepared.incidents, financial_year=combo.financial_year, **sel)
+    return clusters, sheet, chosen
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_manifest(path: Path, manifest: dict) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _table_pages(pdf: PdfPages, frame: pd.DataFrame, *, title: str, footer: str,
+                 rows_per_page: int = 28, col_widths: list[float] | None = None) -> None:  # fmt: skip
+    cells = frame.astype(object).where(frame.notna(), "").astype(str).values.tolist()
+    for start in range(0, max(len(cells), 1), rows_per_page):
+        fig = Figure(figsize=_A4_LANDSCAPE)
+        fig.text(0.04, 0.95, title + (" (continued)" if start else ""), fontsize=13,
+                 fontweight="bold", va="center")  # fmt: skip
+        ax = fig.add_axes((0.04, 0.1, 0.92, 0.8))
+        ax.set_axis_off()
+        chunk = cells[start : start + rows_per_page]
+        if chunk:
+            table = ax.table(cellText=chunk, colLabels=[str(c) for c in frame.columns],
+                             loc="upper center", cellLoc="left", colWidths=col_widths)  # fmt: skip
+            table.auto_set_font_size(False)
+            table.set_fontsize(8)
+            table.scale(1, 1.3)
+        else:
+            ax.text(0.5, 0.9, "Nothing to show.", ha="center")
+        fig.text(0.04, 0.04, textwrap.fill(footer, 180), fontsize=6.5, va="center")
+        pdf.savefig(fig)
+
+
+def _profile_page(pdf: PdfPages, incidents: pd.DataFrame, *, footer: str) -> None:
+    profile = monthly_profile(incidents)
+    fig = Figure(figsize=_A4_LANDSCAPE)
+    fig.text(0.04, 0.95, "Seasonal profile: ASB incidents by month (April to March)",
+             fontsize=13, fontweight="bold", va="center")  # fmt: skip
+    ax = fig.add_axes((0.08, 0.15, 0.86, 0.72))
+    cmap = colormaps["viridis"]
+    n = max(len(profile.columns), 1)
+    for i, fy in enumerate(profile.columns):
+        ax.plot(profile.index, profile[fy], marker="o", lw=1.8, label=f"FY {fy}",
+                color=cmap(i / max(n - 1, 1) * 0.85))  # fmt: skip
+    ax.set_ylabel("Incidents")
+    ax.set_xlabel("Month")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    fig.text(0.04, 0.04, textwrap.fill(footer, 180), fontsize=6.5, va="center")
+    pdf.savefig(fig)
+
+
+def _top_table(sheets: list[tuple[Combo, gpd.GeoDataFrame]], top: int) -> pd.DataFrame:
+    rows = []
+    for combo, sheet in sheets:
+        for r in sheet.head(top).itertuples(index=False):
+            rows.append({
+                "map": combo.stem, "#": r.rank, "place": r.place, "ward": r.ward,
+                "area": r.area, "incidents": r.incidents, "share": f"{100 * r.share:.1f}%",
+                "trend": r.trend, "peak months": r.peak_months,
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=["map", "#", "place", "ward", "area", "incidents", "share",
+                                       "trend", "peak months"])  # fmt: skip
+
+
+def _index_html(combos_done: list[tuple[Combo, int, int]], formats: Sequence[str], *,
+                note: str, demo: bool) -> str:  # fmt: skip
+    esc = html.escape
+    show = next((f for f in ("png", "svg") if f in formats), None)
+    cards = []
+    for combo, n_hot, n_sel in combos_done:
+        links = " ".join(f"<a href='{esc(combo.stem)}.{f}'>{f.upper()}</a>" for f in formats)
+        img = (f"<a href='{esc(combo.stem)}.{show}'><img src='{esc(combo.stem)}.{show}' "
+               f"alt='{esc(combo.title)}' loading='lazy'></a>") if show else ""  # fmt: skip
+        cards.append(
+            f"<figure>{img}<figcaption><b>{esc(combo.title)}</b><br>{n_hot} hotspot(s) from "
+            f"{n_sel:,} incidents. {links}</figcaption></figure>"
+        )
+    footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>ASB hotspot maps"
+        "</title><style>body{font-family:sans-serif;margin:1.5em}main{display:grid;"
+        "grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1em}figure{margin:0;"
+        "border:1px solid #ccc;padding:.5em}img{width:100%}footer{margin-top:2em;font-size:.8em}"
+        "</style></head><body><h1>ASB hotspot maps</h1>"
+        f"<p>{len(combos_done)} map(s). <a href='{PACK}'>Report pack (PDF)</a></p><main>"
+        + "".join(cards)
+        + f"</main><footer>{esc(footer)}</footer></body></html>"
+    )
+
+
+def run_batch(
+    prepared: Prepared,
+    out_dir: str | Path,
+    *,
+    by: Sequence[str] = ("season", "fy"),
+    formats: Sequence[str] = ("png",),
+    params: ClusterParams | None = None,
+    style: MapStyle | None = None,
+    seasons: Sequence[str] | None = None,
+    financial_years: Sequence[str] | None = None,
+    inputs_key: str = "",
+    force: bool = False,
+    pack: bool = True,
+    top: int = 5,
+    progress: Callable[[list], Iterable] | None = None,
+) -> BatchResult:
+    """Write a map for every combination asked for, an index.html and a report pack PDF.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        From :func:`hotspots.analysis.prepare.prepare`.
+    out_dir : str or Path
+        The output folder (created if missing).
+    by : sequence of {"season", "fy", "area", "ward"}, default ("season", "fy")
+        See :func:`plan_batch`.
+    formats : sequence of {"png", "svg", "pdf"}, default ("png",)
+    params : ClusterParams, optional
+        DBSCAN settings.
+    style : MapStyle, optional
+        Map look (DPI, colormap, basemap).
+    seasons, financial_years : sequence of str, optional
+        Only these.
+    inputs_key : str
+        A fingerprint of the input files (:func:`fingerprint_files`); part of
+        each output's manifest entry, so changed inputs redo everything.
+    force : bool, default False
+        Redo every file even when the manifest says it is up to date.
+    pack : bool, default True
+        Write ``report.pdf``: the ward table, the seasonal profile, the
+        top-hotspot table and the maps.
+    top : int, default 5
+        Hotspots per map in the pack's top-hotspot table.
+    progress : callable, optional
+        Wraps the list of maps to draw (e.g. ``tqdm``).
+
+    Returns
+    -------
+    BatchResult
+        Files written and skipped.
+
+    Notes
+    -----
+    Files are written one by one through :func:`hotspots.io.atomic_path` and
+    recorded in ``manifest.json`` as soon as each is finished, so a failure
+    mid-batch leaves every finished file, no partial one, and a manifest that
+    lets the next run skip them.
+    """
+    out_dir = Path(out_dir)
+    formats = parse_list(formats, choices=MAP_FORMATS, option="--format")
+    style = style or MapStyle()
+    params = params or ClusterParams()
+    combos = plan_batch(prepared, by=by, seasons=seasons, financial_years=financial_years)
+    if not combos:
+        raise HotspotsError("nothing to export: no season or financial year in the data matches")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = out_dir / MANIFEST
+    manifest = {} if force else _read_manifest(manifest_path)
+    demo = is_demo(prepared)
+    settings = (__version__, inputs_key, params.eps_m, params.min_samples, params.hull_buffer_m,
+                style.key, demo)  # fmt: skip
+    pack_key = _key(settings, [c.stem for c in combos], list(formats), top, "pack")
+    pack_path = out_dir / PACK
+    do_pack = pack and (force or manifest.get(PACK) != pack_key or not pack_path.exists())
+    layer = WardLayer.of(prepared.wards)
+    result = BatchResult(combos=combos)
+    jobs = []
+    for combo in combos:
+        paths = [out_dir / f"{combo.stem}.{f}" for f in formats]
+        keys = {p.name: _key(settings, combo.stem, p.suffix) for p in paths}
+        todo = [p for p in paths if force or manifest.get(p.name) != keys[p.name]
+                or not p.exists()]  # fmt: skip
+        result.skipped += [p for p in paths if p not in todo]
+        if todo or do_pack:
+            jobs.append((combo, todo, keys, _combo_hotspots(prepared, combo, params)))
+    counts = {combo.stem: manifest.get(f"{combo.stem}#counts", [0, 0]) for combo in combos}
+    footer = f"{data_note(prepared.incidents, demo=demo)} {style.attribution()}"
+    with rc_context(_RC), ExitStack() as stack:
+        pdf = None
+        if do_pack:
+            pack_tmp = stack.enter_context(atomic_path(pack_path))
+            pdf = stack.enter_context(PdfPages(pack_tmp, metadata=_SAVE_META["pdf"]))
+            table = ward_table(prepared.incidents, prepared.wards)
+            _table_pages(pdf, table, title="ASB incidents by ward and financial year",
+                         footer=". ".join([*table.attrs["notes"], footer]))  # fmt: skip
+            _profile_page(pdf, prepared.incidents, footer=footer)
+            sheets = [(job[0], job[3][1]) for job in jobs if job[3][1] is not None]
+            _table_pages(pdf, _top_table(sheets, top),
+                         title=f"Top hotspots (up to {top} per map)", footer=footer,
+                         col_widths=[0.2, 0.03, 0.2, 0.12, 0.1, 0.07, 0.06, 0.09, 0.13])  # fmt: skip
+        for combo, todo, keys, (clusters, _, chosen) in progress(jobs) if progress else jobs:
+            fig = map_figure(
+                clusters,
+                layer,
+                title=combo.title,
+                note=f"{data_note(chosen, demo=demo)} {clusters.attrs.get('parameters', '')}.",
+                extent=_combo_extent(prepared, combo, layer),
+                areas=prepared.areas,
+                style=style,
+                demo=demo,
+            )
+            for p in todo:
+                save_figure(fig, p)
+                manifest[p.name] = keys[p.name]
+                result.written.append(p)
+            counts[combo.stem] = manifest[f"{combo.stem}#counts"] = [len(clusters), len(chosen)]
+            if todo:
+                _write_manifest(manifest_path, manifest)
+            if pdf is not None:
+                pdf.savefig(fig)
+        if pdf is not None:
+            result.written.append(pack_path)
+    done = [(combo, *counts[combo.stem]) for combo in combos]
+    if pack and not do_pack:
+        result.skipped.append(pack_path)
+    if do_pack:
+        manifest[PACK] = pack_key
+    index_path = out_dir / INDEX
+    with atomic_path(index_path) as tmp:
+        tmp.write_text(_index_html(done, formats, note=data_note(prepared.incidents, demo=demo),
+                                   demo=demo), encoding="utf-8")  # fmt: skip
+    result.written.append(index_path)
+    _write_manifest(manifest_path, manifest)
+    log.info("batch: %d written, %d up to date", len(result.written), len(result.skipped))
+    return result

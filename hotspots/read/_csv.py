@@ -1,0 +1,361 @@
+"""The tolerant CSV reader: encodings, delimiters, quoting, repeated headers; sources."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hotspots._errors import InputFileError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One CSV to read: a file on disk or a member of a zip archive."""
+
+    name: str
+    path: Path
+    member: str | None = None
+
+    def read_bytes(self) -> bytes:
+        """Return the file's bytes."""
+        if self.member is None:
+            return self.path.read_bytes()
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.read(self.member)
+
+
+_STREET_RE = re.compile(r"-street\.csv$", re.IGNORECASE)
+
+
+def expand_sources(paths: Iterable[str | Path]) -> list[Source]:
+    """List the CSV files behind the inputs: files, folders and police.uk zips.
+
+    A folder is searched recursively for police.uk ``*-street.csv`` files (or any
+    ``*.csv`` when it has none); from a zip the ``*-street.csv`` members are
+    taken (police.uk's outcomes and stop-and-search files are skipped).
+
+    Raises
+    ------
+    InputFileError
+        If an input does not exist, or a folder or zip holds no CSV.
+    """
+    sources: list[Source] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputFileError(path, "does not exist", "a police.uk CSV, folder or zip")
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if _STREET_RE.search(p.name))
+            found = found or sorted(path.rglob("*.csv"))
+            if not found:
+                raise InputFileError(path, "is a folder with no CSV files", "*-street.csv files")
+            sources += [Source(str(p), p) for p in found]
+        elif zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                names = sorted(n for n in archive.namelist() if _STREET_RE.search(n))
+                names = names or sorted(n for n in archive.namelist() if n.endswith(".csv"))
+            if not names:
+                raise InputFileError(path, "is a zip with no CSV files", "police.uk's zip")
+            sources += [Source(f"{path}:{n}", path, n) for n in names]
+        else:
+            sources.append(Source(str(path), path))
+    return sources
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A CSV read as text: the good rows, their line numbers, and the rows that are faults."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    faults: pd.DataFrame  # source, line, reason, then the row's fields under the header's names
+
+    @property
+    def n_faults(self) -> int:
+        return len(self.faults)
+
+
+_BOMS = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+_HEADER_QUOTE_CHARS = 200
+
+
+def quote_header(columns: Sequence[str], limit: int = _HEADER_QUOTE_CHARS) -> str:
+    """Quote a header for a message, cut to about ``limit`` characters.
+
+    Examples
+    --------
+    >>> quote_header(["Date", "Postcode"])
+    "['Date', 'Postcode']"
+    >>> len(quote_header(["x" * 5000])) < 260
+    True
+    """
+    text = repr(list(columns))
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(columns):,} column(s), {len(text):,} characters)"
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """Return a file's text and the encoding used (UTF-16 and UTF-8 by their BOM)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                break
+            if "\x00" not in text[:65536]:
+                return text, encoding
+            break
+    if b"\x00" in data[:65536]:
+        raise InputFileError(
+            name,
+            "is not a CSV text file (it holds binary data)",
+            "a CSV file; a UTF-16 export needs its byte-order mark (or save it as UTF-8 CSV)",
+        )
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"  # council exports from Excel
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    """The delimiter of a header line: the most common of , ; tab | outside quotes."""
+    bare = re.sub(r'"[^"]*"', "", first_line)
+    counts = {d: bare.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _first_line(text: str) -> str:
+    return next((ln for ln in text.split("\n", 50)[:50] if ln.strip()), "")
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    names: list[str] = []
+    for raw in header:
+        name, k = raw.strip(), 0
+        while name in names:
+            k += 1
+            name = f"{raw.strip()}.{k}"
+        names.append(name)
+    return names
+
+
+def _read_table(source: Source) -> _Table:
+    """Read a CSV as text columns, with each row's line number.
+
+    Rows with too many or too few fields, and repeated header rows, are not
+    errors of the whole file: they come back in ``faults`` with a reason.
+    """
+    data = source.read_bytes()
+    if not data or data.isspace():
+        raise InputFileError(source.name, "is empty", "a CSV file with a header row")
+    text, encoding = _decode(data, source.name)
+    if not text or text.isspace():
+        raise InputFileError(source.name, "is empty", "a CSV file with a header row")
+    delimiter = _sniff_delimiter(_first_line(text))
+    table = None
+    if '"' not in text:
+        table = _read_plain(data if encoding in ("utf-8", "cp1252") else text.encode("utf-8"),
+                            "cp1252" if encoding == "cp1252" else "utf-8", delimiter)  # fmt: skip
+    if table is None:
+        table = _read_quoted(text, delimiter, source.name)
+    frame, lines, faults = table
+    frame, lines, repeated = _drop_repeated_headers(frame, lines)
+    faults = pd.concat([f for f in (faults, repeated) if len(f)] or [faults], ignore_index=True)
+    faults.insert(0, "source", np.full(len(faults), source.name, dtype=object), allow_duplicates=True)
+    if len(faults) > 1:
+        faults = faults.sort_values("line", kind="stable", ignore_index=True)
+    return _Table(frame, lines, faults)
+
+
+def _fault_frame(
+    columns: list[str], records: list[tuple[int, list[str], str]], delimiter: str = ","
+) -> pd.DataFrame:
+    """Rejected records as rows: line, reason, then their fields under the header's names.
+
+    Extra fields are joined (with the file's delimiter) onto the last column, so
+    nothing of the row is lost.
+    """
+    n = len(columns)
+    if not records:  # the usual case: a copy of one made once per header
+        return _no_faults(tuple(columns)).copy(deep=False)
+    rows = []
+    for line, fields, reason in records:
+        cells = fields[:n] + [""] * (n - len(fields))
+        if len(fields) > n:
+            cells[-1] = delimiter.join(fields[n - 1 :])
+        rows.append([line, reason, *cells])
+    return pd.DataFrame(rows, columns=["line", "reason", *columns]).astype(
+        {"line": "int64", **dict.fromkeys(columns, object)}
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _no_faults(columns: tuple[str, ...]) -> pd.DataFrame:
+    empty = pd.DataFrame(np.empty((0, len(columns) + 2), dtype=object),
+                         columns=["line", "reason", *columns])  # fmt: skip
+    empty.isetitem(0, np.empty(0, dtype=np.int64))
+    return empty
+
+
+def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
+    """Fast path for a file with no quotes: field counts per line from the bytes.
+
+    Returns None when some line has the wrong number of fields (the careful
+    reader then handles the file).
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    breaks = np.flatnonzero(arr == 10)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(arr)]])
+    found = np.flatnonzero(arr == ord(delimiter))
+    fields = np.searchsorted(found, ends) - np.searchsorted(found, starts) + 1
+    length = ends - starts
+    blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13))
+    numbers = np.flatnonzero(~blank) + 1
+    if len(numbers) == 0:
+        return None
+    n = fields[numbers[0] - 1]
+    if (fields[numbers - 1] != n).any():
+        return None
+    frame = pd.read_csv(  # object, not str: the checks work on object arrays, without a copy
+        io.BytesIO(raw), sep=delimiter, encoding=encoding, dtype=object,
+        na_filter=False, index_col=False, skip_blank_lines=True, quoting=csv.QUOTE_NONE,
+    )  # fmt: skip
+    frame.columns = _unique_names([str(c) for c in frame.columns])
+    lines = numbers[1:].astype(np.int64)
+    if len(lines) != len(frame):
+        return None
+    blank_rows = _blank_rows(frame)
+    columns = list(frame.columns)
+    return frame.loc[~blank_rows].reset_index(drop=True), lines[~blank_rows], _fault_frame(columns, [])
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """``values`` as stripped text (object dtype), stripping each distinct value once."""
+    return pd.Series(_stripped_array(values.to_numpy(dtype=object)), index=values.index, dtype=object)
+
+
+def _stripped_array(values: np.ndarray) -> np.ndarray:
+    """Text values stripped (object array), each distinct value once."""
+    codes, uniques = pd.factorize(values)
+    clean = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    return clean[codes]
+
+
+def _text_and_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Text and its floats (NaN where not a number), parsed in C; text stripped where not a number.
+
+    Only the values that do not parse as they stand (empty, padded or bad
+    ones: a few per file) are stripped and parsed again in Python.
+    """
+    text = np.asarray(values, dtype=object)
+    numbers = np.full(len(text), np.nan)
+    given = text != ""
+    try:  # the usual case: every given value is a plain number
+        numbers[given] = text[given].astype(float)
+    except (TypeError, ValueError):
+        numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
+    failed = np.flatnonzero(np.isnan(numbers))
+    if len(failed):
+        text = text.copy()
+        text[failed] = [str(v).strip() for v in text[failed]]
+        numbers[failed] = pd.to_numeric(text[failed], errors="coerce")
+    return text, numbers
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every field is empty (trailing ',,,,' lines in exports)."""
+    blank = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:
+        blank &= frame[col].to_numpy(dtype=object) == ""
+        if not blank.any():
+            break
+    return blank
+
+
+def _read_quoted(text: str, delimiter: str, name: str) -> tuple:
+    """The careful reader: the csv module, record by record, faults kept as rejects."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    good: list[list[str]] = []
+    good_lines: list[int] = []
+    bad: list[tuple[int, list[str], str]] = []
+    try:
+        header = next(reader, [])
+        while header is not None and not any(c.strip() for c in header):
+            header = next(reader, None)
+        if not header:
+            raise InputFileError(name, "is empty", "a CSV file with a header row")
+        columns = _unique_names(header)
+        n = len(columns)
+        end = reader.line_num
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if len(record) == n:
+                good.append(record)
+                good_lines.append(start)
+            elif any(f.strip() for f in record):
+                bad.append((start, record, f"{len(record)} fields where the header has {n}"))
+    except csv.Error as exc:
+        raise InputFileError(name, f"is not a valid CSV ({exc}, near line {reader.line_num})") from None
+    last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if bad and (not good_lines or bad[-1][0] > good_lines[-1]):  # the last row is a fault
+        start, record, why = bad[-1]
+        if "\n".join(text.split("\n")[start - 1 : last_line]).count('"') % 2:
+            why = (f"a quote opened on line {start} is never closed: lines {start}-{last_line} "
+                   "were read as one row")  # fmt: skip
+        elif len(record) < n and not text.endswith(("\n", "\r")):
+            why = f"the last row is cut short ({len(record)} of {n} fields; a truncated file?)"
+        bad[-1] = (start, record, why)
+    for i, (start, record, why) in enumerate(bad):
+        if why.startswith(f"{len(record)} fields") and len(record) > n:
+            name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+            bad[i] = (start, record, f"{why}: an unquoted {name} in a value?")
+    frame = pd.DataFrame(good, columns=columns, dtype=object) if good else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in columns}
+    )
+    frame = frame.astype(str) if len(frame) else frame
+    lines = np.asarray(good_lines, dtype=np.int64)
+    blank = _blank_rows(frame)
+    return (frame.loc[~blank].reset_index(drop=True), lines[~blank],
+            _fault_frame(columns, bad, delimiter))  # fmt: skip
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+
+
+def _drop_repeated_headers(frame: pd.DataFrame, lines: np.ndarray) -> tuple:
+    """Take rows that repeat the header (files joined by hand) out as faults."""
+    columns = list(frame.columns)
+    if not len(frame) or not columns:
+        return frame, lines, _fault_frame(columns, [])
+    same = frame[columns[0]].to_numpy(dtype=object) == columns[0]  # exact: cheap on big files
+    for col in columns[1:]:
+        if not same.any():
+            break
+        same = same & (_stripped(frame[col]) == col).to_numpy()
+    if not same.any():
+        return frame, lines, _fault_frame(columns, [])
+    records = [(int(ln), list(row), "a repeated header row") for ln, row in
+               zip(lines[same], frame.loc[same].itertuples(index=False))]  # fmt: skip
+    return frame.loc[~same].reset_index(drop=True), lines[~same], _fault_frame(columns, records)

@@ -1,0 +1,258 @@
+"""Planning an ingest: read, validate and tag one source file as a batch."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from hotspots.read._csv import Source
+from hotspots.read._rows import ASB, IncidentLoad
+from hotspots.read.council import read_council_csv
+from hotspots.read.incidents import is_police_table, read_police_csv
+
+log = logging.getLogger(__name__)
+
+
+_POLICE_NAME_RE = re.compile(r"^(\d{4}-\d{2})-(.+)-street\.csv$", re.IGNORECASE)
+
+
+_VINTAGE_RE = re.compile(r"^(?:WD|WARD)(\d{2})CD$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    key: str
+    source: str  # "police.uk" or "council"
+    force: str | None
+    month: str | None
+    file: str
+    checksum: str
+    crime_types: str
+    load: IncidentLoad
+    tagged: gpd.GeoDataFrame
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How an ingest reads its files (the options of :meth:`Store.ingest` past the boundaries)."""
+
+    crime_types: Sequence[str] | None = (ASB,)
+    columns: object = None
+    geocoder: object = None
+    address_geocoder: object = None
+    date_format: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestBoundaries:
+    """What an ingest tags incidents with; ``new`` are boundaries to store with the first batch."""
+
+    wards: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame | None
+    tolerance_m: float
+    new: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """One file, read and tagged, ready to write (:func:`plan_source`); nothing written yet.
+
+    ``planned`` is None when the file equals its stored batch (``unchanged``),
+    and may be dropped to send only the summary (the Dask ingest keeps the
+    tables on the worker that read them until they are written).
+    """
+
+    key: str
+    file: str
+    unchanged: bool
+    counts: tuple[int, int, int]  # rows read (of the crime types), stored, rejected
+    planned: _Planned | None = None
+
+    def summary(self) -> SourcePlan:
+        """The plan without its tables."""
+        return SourcePlan(self.key, self.file, self.unchanged, self.counts)
+
+
+def plan_source(
+    src: Source,
+    *,
+    existing: dict[str, tuple[int, str, str]],
+    options: IngestOptions,
+    boundaries: IngestBoundaries,
+) -> SourcePlan:
+    """Read, check and tag one file for the store, unless it equals its stored batch.
+
+    What :meth:`Store.ingest` does for each file before it writes anything; a
+    pure function of the file and its arguments, so the Dask ingest runs it on
+    the workers (:func:`hotspots.distributed.ingest_dask`).
+
+    Parameters
+    ----------
+    src : Source
+        One file (or zip member), from :func:`hotspots.read._csv.expand_sources`.
+    existing : dict
+        The store's batches (:meth:`Store.existing_batches`).
+    options : IngestOptions
+        Crime types and how council exports are read.
+    boundaries : IngestBoundaries
+        What to tag with (:meth:`Store.ingest_boundaries`).
+
+    Returns
+    -------
+    SourcePlan
+
+    Raises
+    ------
+    hotspots._errors.HotspotsError
+        If the file is not what it claims to be (as the readers raise it).
+
+    Examples
+    --------
+    >>> from boundaries import get_path, load_wards
+    >>> bounds = IngestBoundaries(load_wards(get_path("demo-wards")), None, 100.0)
+    >>> from hotspots.read._csv import expand_sources
+    >>> src = expand_sources([get_path("demo-incidents")])[0]
+    >>> plan = plan_source(src, existing={}, options=IngestOptions(), boundaries=bounds)
+    >>> plan.key, plan.unchanged, plan.counts
+    ('council/incidents.csv', False, (6676, 6672, 4))
+    """
+    crime_types = options.crime_types
+    data = src.read_bytes()
+    checksum = file_checksum(data)
+    head = data[:4096].decode("utf-8-sig", errors="replace").splitlines()
+    header = [c.strip().strip('"') for c in head[0].split(",")] if head else []
+    police = is_police_table(header)
+    named = not police or _POLICE_NAME_RE.match(Path(src.member or src.name).name)
+    load = None
+    if not named:  # the batch is named by the file's contents: read them first
+        load = read_police_csv(src, crime_types=crime_types)
+    months = load.incidents["month"].unique().tolist() if load is not None else []
+    falls = _falls_within(data) if not named else []
+    key, kind, force, month = batch_identity(src, header, months, falls)
+    old = existing.get(key)
+    types_label = _types_label(crime_types)
+    unchanged = bool(old) and old[1] == checksum and (old[2] == types_label or kind == "council")
+    if unchanged:
+        return SourcePlan(key, src.name, True, (0, 0, 0))
+    if load is None:
+        if police:
+            load = read_police_csv(src, crime_types=crime_types)
+        else:
+            extra = {"date_format": options.date_format} if options.date_format else {}
+            load = read_council_csv(
+                src, columns=options.columns, geocoder=options.geocoder,
+                address_geocoder=options.address_geocoder, **extra,
+            )  # fmt: skip
+    log.info("%s (%s): %s", src.name, key, load.summary())
+    tagged = tag_incidents(load.incidents, boundaries.wards, areas=boundaries.areas,
+                           tolerance_m=boundaries.tolerance_m)  # fmt: skip
+    planned = _Planned(key, kind, force, month, src.name, checksum,
+                       types_label if police else ALL_TYPES, load, tagged)  # fmt: skip
+    return SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned)
+
+
+def file_checksum(data: bytes) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def batch_identity(source: Source, header: Sequence[str], table_months: Sequence[str],
+                   falls_within: Sequence[str]) -> tuple[str, str, str | None, str | None]:  # fmt: skip
+    """The batch key, source kind, force and month of one file.
+
+    A police.uk file is named by its force and month (from the police.uk file
+    name ``YYYY-MM-force-street.csv``, else from its ``Month`` and ``Falls
+    within`` columns); anything else is a council export named by its file name.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> batch_identity(Source("x/2018-10-west-mercia-street.csv", Path("x")),
+    ...                ["Month", "Longitude", "Latitude", "Crime type"], [], [])
+    ('police.uk/west-mercia/2018-10', 'police.uk', 'west-mercia', '2018-10')
+    >>> batch_identity(Source("asb_cases.csv", Path("asb_cases.csv")), ["Date"], [], [])
+    ('council/asb_cases.csv', 'council', None, None)
+    """
+    name = Path(source.member or source.name).name
+    if not is_police_table(header):
+        return f"council/{name}", "council", None, None
+    match = _POLICE_NAME_RE.match(name)
+    if match:
+        month, force = match.group(1), match.group(2).lower()
+    else:
+        months = sorted({m for m in table_months if m})
+        month = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}" if months else "unknown"
+        forces = pd.Series([f for f in falls_within if f]).value_counts()
+        force = _slug(forces.index[0]) if len(forces) else "unknown-force"
+    return f"police.uk/{force}/{month}", "police.uk", force, month
+
+
+def _slug(text: str) -> str:
+    text = re.sub(r"\s+police$", "", str(text).strip(), flags=re.IGNORECASE)
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown-force"
+
+
+def ward_vintage(path: str | Path) -> str | None:
+    """The ONS vintage of a ward boundary file, from its ``WDyyCD`` column (e.g. "2013").
+
+    Examples
+    --------
+    >>> from boundaries import get_path
+    >>> ward_vintage(get_path("demo-wards")) is None or True
+    True
+    """
+    import pyogrio
+
+    try:
+        fields = [str(f) for f in pyogrio.read_info(str(path))["fields"]]
+    except Exception:  # unreadable files are reported by the boundary loader
+        return None
+    years = sorted(m.group(1) for f in fields if (m := _VINTAGE_RE.match(f)))
+    return f"20{years[-1]}" if years else None
+
+
+def tag_incidents(
+    incidents: gpd.GeoDataFrame,
+    wards: gpd.GeoDataFrame,
+    *,
+    areas: gpd.GeoDataFrame | None = None,
+    tolerance_m: float = 100.0,
+) -> gpd.GeoDataFrame:
+    """Every incident with its ward, season columns and focus area (outside ones too).
+
+    The same steps as :func:`hotspots.analysis.prepare.prepare`, but incidents outside the
+    study area are kept (``ward_match == "outside"``), so the store holds every
+    usable row of a file and the study area can be taken later.
+    """
+    from hotspots.analysis.seasons import add_season_columns
+    from hotspots.analysis.wards import assign_wards
+    from hotspots.read.places import tag_focus_areas
+
+    joined = assign_wards(incidents, wards, tolerance_m=tolerance_m)
+    tagged = add_season_columns(joined.reset_index(drop=True))
+    tagged["area"] = tag_focus_areas(tagged.geometry, areas)
+    return tagged
+
+
+def _types_label(crime_types: Sequence[str] | None) -> str:
+    return ALL_TYPES if crime_types is None else "|".join(sorted(crime_types))
+
+
+ALL_TYPES = "all"
+
+
+def _falls_within(data: bytes) -> list[str]:
+    import io
+
+    try:
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, usecols=["Falls within"], keep_default_na=False)
+    except (ValueError, pd.errors.ParserError):
+        return []
+    return frame["Falls within"].tolist()
