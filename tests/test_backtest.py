@@ -299,7 +299,9 @@ def test_hotspots_smaller_than_a_coverage_are_never_scored_under_it():
     assert not ((rolled["method"] == "dbscan") & (rolled["coverage_label"] == "3%")).any()
     fig = plot_backtest(r)
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    assert ticks == ["1% of the area", "3% of the area", "hotspots' cells (1%)"]
+    assert ticks == ["1%\nof the area", "3%\nof the area", "hotspots' cells\n(1%)"]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("not\nreached") == 1  # DBSCAN's empty place under 3%
 
 
 # ------------------------------------------------------------------ real data

@@ -35,15 +35,19 @@ def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
         bars = ax.bar(x + (i - (len(mean.columns) - 1) / 2) * width, mean[method].fillna(0),
                       width, label=method, color=colours[i])  # fmt: skip
         ax.bar_label(bars, labels=[f"{v:.0f}" if v == v else "" for v in mean[method]], fontsize=7)
+        for bar, value in zip(bars, mean[method]):
+            if value != value:  # no score under this heading (the hotspots cover less)
+                ax.text(bar.get_x() + bar.get_width() / 2, 0, "not\nreached", ha="center", va="bottom",
+                        fontsize=6, color="#444444")  # fmt: skip
 
     def tick(label: str) -> str:
         share = coverage.loc[label, "dbscan"] if "dbscan" in coverage.columns else float("nan")
         at = f" ({100 * share:.2g}%)" if share == share else ""
         if label == OWN:
-            return f"hotspots' own area{at}"
+            return f"hotspots' own\narea{at}"
         if label == HOTSPOT_CELLS:
-            return f"hotspots' cells{at}"
-        return f"{label} of the area"
+            return f"hotspots' cells\n{at.strip()}"
+        return f"{label}\nof the area"
 
     ax.set_xticks(x, [tick(c) for c in mean.index])
     ax.set_ylabel("PAI (share of incidents / share of area)")
