@@ -133,6 +133,7 @@ def run(name: str, n: int, xy: np.ndarray, wards, old_sims: int, min_samples: in
     shape = study_area_shape(wards)
     t_catch, _ = _cpu(lambda: catchment_shares(uniq, shape))  # once per dataset (then cached)
     model = chance_model(frame, study_area=wards, snapped=True)  # police.uk-shaped: map points
+    cluster_significance(found.head(1), frame, model=model, n_sim=19)  # warm: lazy imports
     t_new, tested = _cpu(lambda: cluster_significance(found, frame, model=model))
     t_full, full = _cpu(lambda: cluster_significance(found, frame, model=model, sequential=False))
     t_old, _ = _cpu(lambda: old_method(uniq, n, eps, ms, old_sims))
