@@ -162,12 +162,13 @@ def main() -> None:
     parser.add_argument("--old-sims", type=int, default=999)
     parser.add_argument("--min-samples", type=int, nargs="+", default=[0, 15],
                         help="0: automatic (default_min_samples)")  # fmt: skip
+    parser.add_argument("--data", nargs="+", choices=["national", "worcestershire"],
+                        default=["national", "worcestershire"])  # fmt: skip
     args = parser.parse_args()
+    named = {"national": ("national (bench/scale.py)", national),
+             "worcestershire": ("Worcestershire", worcestershire)}  # fmt: skip
     for n in args.sizes:
-        for name, make in (
-            ("national (bench/scale.py)", national),
-            ("Worcestershire", worcestershire),
-        ):
+        for name, make in (named[d] for d in args.data):
             data = make(n)
             if data is None:
                 print(f"\n{name}: shared data absent, skipped")
