@@ -22,9 +22,9 @@ way the data are made:
 
 The test (:func:`cluster_significance`):
 
-1. Each hotspot's **expected** count is what even spread puts in its
-   outline (the catchments of the map points inside it, or its area for
-   exact data), and its **score** how far its count ``c`` lies above that
+1. Each hotspot's **expected** count is what even spread puts there (the
+   catchments of its own map points, :func:`member_shares`; for exact data
+   the area of its outline), and its **score** how far its count ``c`` lies above that
    ``e``: Kulldorff's log likelihood ratio (:func:`excess_score`). A hotspot
    of 15 on town map points that expect 0.5 scores far above one of 60 on a
    rural map point whose catchment expects 50.
@@ -1058,9 +1058,11 @@ def _how(model: ChanceModel, n: int, runs: int, n_sim: int, alpha: float) -> str
         if runs == n_sim
         else f"{runs} simulations (stopped early: no p could reach {alpha:g})"
     )
-    return (f"Monte Carlo, {ran}: {model.describe(n)}; each hotspot's excess over what even "
-            "spread puts in its outline (log likelihood ratio) vs the highest chance hotspot's; "
-            f"Benjamini-Hochberg FDR {alpha:g}")  # fmt: skip
+    return (
+        f"Monte Carlo, {ran}: {model.describe(n)}; each hotspot's excess over the count this puts "
+        "in it (log likelihood ratio) vs the highest chance hotspot's; "
+        f"Benjamini-Hochberg FDR {alpha:g}"
+    )
 
 
 def period_incidents(prepared, whole: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -1161,15 +1163,15 @@ def chance_text(
     Examples
     --------
     >>> chance_text(0.001, 0.0012, True, model="snapped")
-    'More than chance: none of 999 simulated boroughs, with as many incidents spread evenly over the study area and moved to the nearest map point (as police.uk does), had a hotspot as far above what that puts in its outline (p = 0.001, q = 0.0012).'
+    'More than chance: none of 999 simulated boroughs, with as many incidents spread evenly over the study area and moved to the nearest map point (as police.uk does), had a hotspot as far above what that puts there (p = 0.001, q = 0.0012).'
     >>> chance_text(0.075, 0.075, False)
-    'Not more than chance: 74 of 999 simulated boroughs, with as many incidents spread evenly over the study area, had a hotspot as far above what that puts in its outline (p = 0.075, q = 0.075, above 0.05). Check before sending patrols.'
+    'Not more than chance: 74 of 999 simulated boroughs, with as many incidents spread evenly over the study area, had a hotspot as far above what that puts there (p = 0.075, q = 0.075, above 0.05). Check before sending patrols.'
     """
     exceed = max(0, round(float(p_value) * (simulations + 1)) - 1)
     words = MODEL_WORDS.get(model or "exact", MODEL_WORDS["exact"])
     seen = (
         f"{'none' if exceed == 0 else f'{exceed:,}'} of {simulations:,} simulated boroughs, "
-        f"with as many incidents {words}, had a hotspot as far above what that puts in its outline"
+        f"with as many incidents {words}, had a hotspot as far above what that puts there"
     )
     if significant:
         return f"More than chance: {seen} (p = {p_value:.2g}, q = {q_value:.2g})."
