@@ -206,7 +206,7 @@ def load(
 
 def _load_store(spec: DataSpec) -> Prepared:
     """The prepared incidents of a store (no files read, no geocoding)."""
-    from hotspots.store.address import describe
+    from hotspots._secrets import redact_address as describe
     from hotspots.store.store import open_store
 
     if spec.inputs:
@@ -223,3 +223,61 @@ def _load_store(spec: DataSpec) -> Prepared:
         )
     log.info("%s (from the store %s)", prepared.summary(), describe(spec.store))
     return prepared
+
+
+#: Streets this far outside the wards are kept (labels near the edge of a map).
+STREETS_MARGIN_M = 300.0
+
+
+def load_streets(spec: DataSpec, roads: str | Path | None = None):
+    """The streets every map draws: ``roads``, else the store's, else the demo's own.
+
+    Parameters
+    ----------
+    spec : DataSpec
+        The data (its store's streets; the demo's made-up streets on the demo).
+    roads : str or Path, optional
+        A street file (``--roads`` / ``HOTSPOTS_ROADS``: OS Open Roads, an
+        ``.osm.pbf`` extract, ``hotspots fetch streets`` output), read for the
+        study area plus a margin; ``"none"`` draws no streets.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        ``name``, ``kind``, ``attribution`` lines (EPSG:27700), or None when no
+        street source is known (every map then says how to add them:
+        :data:`hotspots.read.roads.NO_STREETS_NOTE`).
+
+    Examples
+    --------
+    >>> len(load_streets(DataSpec())) > 0, load_streets(DataSpec(), "none")
+    (True, None)
+    """
+    from hotspots.read.roads import read_roads
+
+    if roads is not None and str(roads).strip().lower() == "none":
+        return None
+    spec = spec.resolved()
+    if roads:
+        wards = None
+        if spec.wards is not None:
+            wards = load_wards(spec.wards)
+        elif spec.store:
+            from hotspots.store.store import open_store
+
+            with open_store(spec.store, create=False) as store:
+                wards = store.wards()
+        bbox = None
+        if wards is not None:
+            x0, y0, x1, y1 = wards.to_crs(27700).total_bounds
+            m = STREETS_MARGIN_M
+            bbox = (x0 - m, y0 - m, x1 + m, y1 + m)
+        return read_roads(roads, bbox=bbox)
+    if spec.store:
+        from hotspots.store.store import open_store
+
+        with open_store(spec.store, create=False) as store:
+            return store.streets()
+    if spec.inputs == (get_path("demo-incidents"),):
+        return read_roads(get_path("demo-roads"))
+    return None

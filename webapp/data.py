@@ -40,11 +40,11 @@ import pandas as pd
 from hotspots._errors import HotspotsError
 from hotspots.analysis.prepare import Prepared
 from hotspots.draw.basemap import Basemap
-from hotspots.loader import DataSpec, load
+from hotspots.loader import DataSpec, load, load_streets
 from hotspots.privacy import redact_places
-from hotspots.read.roads import read_roads
+from hotspots.store.address import StoreEmpty
 from webapp import results
-from webapp.selection import BOROUGH, Choices, Selection
+from webapp.selection import BOROUGH, Choices, NoData, Selection
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,8 @@ class Loaded:
     prepared: Prepared
     population: pd.Series | None
     choices: Choices
+    #: The store's streets (None: no store, or it keeps none).
+    streets: gpd.GeoDataFrame | None = None
 
 
 @functools.lru_cache(maxsize=4)
@@ -114,28 +116,36 @@ def _load(spec: DataSpec, version: str) -> Loaded:
         prepared = load(spec)
         pop_path = spec.resolved().population  # the demo ships its own (made-up) figures
         population = results.read_population(pop_path, prepared.wards) if pop_path else None
+        streets = load_streets(spec) if spec.store else None
+    except StoreEmpty as exc:  # nothing ingested yet: every page says so (not a 503)
+        raise NoData from exc
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
     log.info("%s", prepared.summary())
-    return Loaded(version, prepared, population, results.choices_for(prepared))
+    return Loaded(version, prepared, population, results.choices_for(prepared), streets)
 
 
 @dataclass(frozen=True)
 class MapOptions:
-    """How maps are drawn (from the config): basemap, street layer, marker cap."""
+    """How maps are drawn (from the config): basemap, street layer, marker cap.
+
+    ``roads`` is a street file (``HOTSPOTS_ROADS``); without one the store's
+    streets are drawn; ``streets_off`` (``HOTSPOTS_ROADS=none``) draws none.
+    """
 
     basemap: Basemap | None = None
     roads: Path | None = None
+    streets_off: bool = False
     max_points: int = 2000
     tiles_url: str | None = None
     tiles_attribution: str | None = None
 
 
 @functools.lru_cache(maxsize=4)
-def _roads(path: Path, version: str) -> gpd.GeoDataFrame:
-    """The street layer, read once per file version."""
+def _roads(spec: DataSpec, path: Path, version: str) -> gpd.GeoDataFrame:
+    """The street layer near the study area, read once per file version."""
     try:
-        return read_roads(path)
+        return load_streets(spec, path)
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
 
@@ -225,6 +235,16 @@ class DataStore:
         data = self._single_flight(("loaded", version), lambda: _load(self.spec, version))
         self._current = data
         return data
+
+    def streets(self, data: Loaded | None = None) -> gpd.GeoDataFrame | None:
+        """The streets every map draws: ``HOTSPOTS_ROADS``'s file, else the store's, else None."""
+        opts = self.map_options
+        if opts.streets_off:
+            return None
+        if opts.roads is not None:
+            st = opts.roads.stat() if opts.roads.exists() else None
+            return _roads(self.spec, opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
+        return (data or self.loaded()).streets
 
     def choices(self) -> Choices:
         """The allowed selection values."""
@@ -444,10 +464,7 @@ class DataStore:
             from hotspots.draw.webmap import hotspot_map
 
             opts = self.map_options
-            roads = None
-            if opts.roads is not None:
-                st = opts.roads.stat() if opts.roads.exists() else None
-                roads = _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
+            roads = self.streets(data)
             clusters = self.tested_clusters(sel)
             # The ward layer shows ward totals for the period, whatever area is viewed.
             whole = dataclasses.replace(sel, area=BOROUGH, ward=None)

@@ -60,6 +60,7 @@ def report_pptx():
             params=ClusterParams(eps_m=data_store.eps_m, min_samples=data_store.min_samples),
             demo=demo,
             dpi=WEB_DPI,
+            streets=data_store.streets(data),
         )
         return pptx_bytes(deck)
 

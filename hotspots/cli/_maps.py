@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import click
 
@@ -28,42 +27,30 @@ def map_options(func: Callable) -> Callable:
                      help="OS Maps API key for os-road / os-light (free to the public sector "
                           "under the PSGA). Also read from HOTSPOTS_OS_API_KEY."),
         click.option("--roads", "roads", metavar="FILE|none", envvar="HOTSPOTS_ROADS",
-                     help="Street layer drawn with names on every map (OS Open Roads "
-                          "GeoPackage or shapefile, or any lines with a name column); needs no "
-                          "tiles. Default on the demo: its own made-up streets; 'none' turns "
-                          "them off."),
+                     help="Street layer drawn with names on every map: an OpenStreetMap "
+                          "extract (.osm.pbf), OS Open Roads (GeoPackage or shapefile), 'hotspots "
+                          "fetch streets' output, or any lines with a name column; needs no "
+                          "tiles. Default: the store's streets (ingest --roads, fetch streets "
+                          "--store); on the demo its own made-up streets; 'none' turns them off."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def roads_path(value: str | None, *, demo: bool) -> Path | None:
-    """The street layer file: ``--roads``, else the demo's streets on the demo.
+def map_style(kwargs: dict, *, spec, dpi: int):
+    """A :class:`hotspots.draw.static.MapStyle` from the map options (they are popped from ``kwargs``).
 
-    Examples
-    --------
-    >>> roads_path(None, demo=True).name, roads_path("none", demo=True), roads_path(None, demo=False)
-    ('roads.geojson', None, None)
+    The streets are ``--roads``, else the store's, else the demo's
+    (:func:`hotspots.loader.load_streets`).
     """
-    if value and value.lower() != "none":
-        return Path(value)
-    if demo and not value:
-        from boundaries import get_path
-
-        return get_path("demo-roads")
-    return None
-
-
-def map_style(kwargs: dict, *, demo: bool, dpi: int):
-    """A :class:`hotspots.draw.static.MapStyle` from the map options (they are popped from ``kwargs``)."""
     from hotspots.draw.static import MapStyle
+    from hotspots.loader import load_streets
 
-    roads = roads_path(kwargs.pop("roads", None), demo=demo)
     return MapStyle(
         dpi=dpi,
         basemap=kwargs.pop("basemap", None),
         basemap_attribution=kwargs.pop("basemap_attribution", None),
         os_api_key=kwargs.pop("os_api_key", None),
-        roads=str(roads) if roads else None,
+        roads=load_streets(spec, kwargs.pop("roads", None)),
     )

@@ -79,7 +79,7 @@ def tasking(output: Path, **kwargs) -> None:
     )
     accuracy_note = f" {accuracy['sentence']}." if accuracy else ""
     demo = is_demo(prepared)
-    style = map_style(kwargs, demo=demo, dpi=150)
+    style = map_style(kwargs, spec=opts.spec(), dpi=150)
     write_sheet(
         sheet,
         output,
@@ -184,7 +184,6 @@ def export(out_dir: Path, **kwargs) -> None:
 
     from hotspots._errors import HotspotsError
     from hotspots.cli._maps import map_style
-    from hotspots.draw.notes import is_demo
     from hotspots.draw.static import MAP_FORMATS
     from hotspots.outputs.export import BY_CHOICES, fingerprint_files, parse_list, run_batch
 
@@ -201,7 +200,7 @@ def export(out_dir: Path, **kwargs) -> None:
         seasons = ()
     formats = parse_list(kwargs["formats"], choices=MAP_FORMATS, option="--format")
     prepared = load_prepared(opts, output=out_dir / "export")
-    style = map_style(kwargs, demo=is_demo(prepared), dpi=kwargs["dpi"])
+    style = map_style(kwargs, spec=opts.spec(), dpi=kwargs["dpi"])
     result = run_batch(
         prepared,
         out_dir,
@@ -258,13 +257,12 @@ def map_command(output: Path, **kwargs) -> None:
     from hotspots._errors import HotspotsError
     from hotspots.analysis.prepare import select_incidents
     from hotspots.analysis.trend import hotspots_with_trend
-    from hotspots.cli._maps import roads_path
     from hotspots.draw.assets import standalone_html
     from hotspots.draw.basemap import embedded_tiles, resolve_basemap
     from hotspots.draw.notes import data_note, is_demo, selection_title
     from hotspots.draw.webmap import hotspot_map, ward_summary
     from hotspots.io import atomic_path
-    from hotspots.read.roads import read_roads
+    from hotspots.loader import load_streets
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise HotspotsError(f"-o {str(output)!r}: the map is written as one .html file")
@@ -289,7 +287,6 @@ def map_command(output: Path, **kwargs) -> None:
         focus = areas.loc[areas["name"] == kwargs["area"]].union_all()
     title = selection_title(financial_year=fy, **sel)
     tile_url = embedded_tiles(basemap, prepared.wards.total_bounds) if basemap.is_local else None
-    roads_file = roads_path(kwargs["roads"], demo=is_demo(prepared))
     # The ward layer shows ward totals for the period, whatever area or ward is mapped.
     period = select_incidents(prepared.incidents, financial_year=fy, season=kwargs["season"])
     m = hotspot_map(
@@ -300,7 +297,7 @@ def map_command(output: Path, **kwargs) -> None:
         focus=focus,
         basemap=basemap,
         tile_url=tile_url,
-        roads=read_roads(roads_file) if roads_file else None,
+        roads=load_streets(opts.spec(), kwargs["roads"]),
         max_points=kwargs["max_points"],
         caption=f"{title}. {data_note(chosen, demo=is_demo(prepared))} "
         f"{clusters.attrs['parameters']}.",

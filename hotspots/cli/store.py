@@ -18,18 +18,19 @@ from hotspots.cli._common import (
 
 
 def _open(store: str | None, *, create: bool = True):
+    from hotspots._secrets import redact_address
     from hotspots.cli._common import resolve_store
-    from hotspots.store.address import default_store, describe
+    from hotspots.store.address import default_store
     from hotspots.store.store import open_store
 
     target = resolve_store(store) or default_store()
     opened = open_store(target, create=create)
-    click.echo(f"store: {describe(target)} ({opened.backend.name})", err=True)
+    click.echo(f"store: {redact_address(target)} ({opened.backend.name})", err=True)
     return opened
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @store_option(read=False)
 @click.option("--wards", "wards_path", type=click.Path(path_type=Path),
               help="Ward boundaries. Needed the first time (they are stored with their vintage "
@@ -51,10 +52,16 @@ def _open(store: str | None, *, create: bool = True):
               help="dask: read and check the files on a Dask cluster, one task per file; this "
                    "process writes them, one transaction per batch (the same store).")  # fmt: skip
 @scheduler_option
+@click.option("--roads", "roads_path", type=click.Path(exists=True, path_type=Path),
+              help="Streets kept with the boundaries and drawn, with their names, by serve, "
+                   "map, tasking, export and report with no option: an OpenStreetMap extract "
+                   "(.osm.pbf), OS Open Roads (GeoPackage or shapefile) or 'hotspots fetch "
+                   "streets' output; only those near the wards are kept. Replaces any stored.")
 def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
-           tolerance_m: float | None, engine: str, scheduler: str | None) -> None:  # fmt: skip
+           tolerance_m: float | None, engine: str, scheduler: str | None,
+           roads_path: Path | None) -> None:  # fmt: skip
     """Load incident files into the store: one batch per file, never twice.
 
     A police.uk file is one batch per force and month, a council export one
@@ -79,9 +86,13 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
       hotspots ingest new-month.csv                 # later months: the stored wards are used
       hotspots ingest cases.csv --store postgresql://me@dbhost/hotspots
       hotspots ingest /shared/police-uk/ --engine dask --scheduler tcp://10.0.0.5:8786
+      hotspots ingest --roads worcestershire-latest.osm.pbf   # streets for every map
       hotspots clusters --store --season autumn     # analyse what is stored
     """
     from hotspots.read.council import CouncilColumns
+
+    if not inputs and roads_path is None:
+        raise click.UsageError("give INPUT files to load (or --roads FILE to store streets)")
 
     geocoder = None
     if postcodes_path:
@@ -89,6 +100,9 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
 
         geocoder = PostcodeDirectory.from_csv(postcodes_path)
     with _open(store) as opened:
+        if not inputs:
+            _store_streets(opened, roads_path)
+            return
         ingest_files = opened.ingest
         if engine == "dask":
             from hotspots.cli.dask_engine import ingest_on_dask
@@ -113,6 +127,33 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
             f"the store holds {len(batches):,} batch(es), {int(batches['rows_stored'].sum()):,} "
             f"incidents (version {opened.version()})"
         )
+        if roads_path is not None:
+            _store_streets(opened, roads_path)
+
+
+def _store_streets(opened, roads_path: Path) -> None:
+    """Read a street file for the store's wards (plus a margin) and keep it in the store."""
+    from hotspots.loader import STREETS_MARGIN_M
+    from hotspots.read.roads import read_roads, roads_attribution
+
+    wards = opened.wards()
+    if wards is None:
+        raise click.UsageError(
+            "the store has no wards yet: ingest incident files with --wards WARDS first (the "
+            "streets kept are those near the wards)"
+        )
+    x0, y0, x1, y1 = wards.total_bounds
+    m = STREETS_MARGIN_M
+    roads = read_roads(roads_path, bbox=(x0 - m, y0 - m, x1 + m, y1 + m))
+    if roads.empty:
+        raise click.UsageError(
+            f"{roads_path} has no streets near the store's wards: is it the right area?"
+        )
+    opened.keep_streets(roads, source=roads_path.name)
+    named = int((roads["name"] != "").sum())
+    credit = roads_attribution(roads)
+    click.echo(f"stored {len(roads):,} street lines ({named:,} named) from {roads_path.name}"
+               + (f" ({credit})" if credit else ""))  # fmt: skip
 
 
 @click.command()
@@ -161,7 +202,7 @@ def _fetcher(cache_dir: Path | None, refresh: bool, retries: int, pause_s: float
 
 @click.group()
 def fetch() -> None:
-    """Download police.uk ASB and ONS ward boundaries (network; polite, retried, cached).
+    """Download police.uk ASB, ONS ward boundaries and OpenStreetMap streets (network; cached).
 
     Requests are spaced (--pause-s), retried with back-off, and answers cached,
     so running a fetch again costs the services nothing. Without a network
@@ -251,3 +292,93 @@ def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | N
     path = fetch_ward_boundaries(lad=lad, year=year, out_path=output, fetcher=_fetcher(**kwargs),
                                  base_url=base_url or ONS_API)  # fmt: skip
     click.echo(f"wrote {path} (wards of {lad}, vintage {year})")
+
+
+@fetch.command("streets")
+@click.option(
+    "--wards",
+    "wards_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Ward boundaries whose outline (plus --margin-m) is the area asked for "
+    "[default with --store: the store's wards].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="GeoPackage to write (give it to --roads) [default without --store: streets.gpkg].",
+)
+@store_option(read=False)
+@click.option(
+    "--margin-m",
+    type=click.FloatRange(0, 5000),
+    default=300.0,
+    show_default=True,
+    help="Streets this far outside the wards are fetched too.",
+)
+@click.option(
+    "--overpass-url",
+    envvar="HOTSPOTS_OVERPASS_URL",
+    metavar="URL",
+    default="https://overpass-api.de/api",
+    show_default=True,
+    help="The Overpass API root (a mirror, or a local test server). Also read from "
+    "HOTSPOTS_OVERPASS_URL.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    help="Where answers are cached [default: ~/.cache/hotspots/fetch/overpass].",
+)
+@click.option("--refresh", is_flag=True, help="Ask again even for a cached answer.")
+def fetch_streets(wards_path: Path | None, output: Path | None, store: str | None,
+                  margin_m: float, overpass_url: str, cache_dir: Path | None,
+                  refresh: bool) -> None:  # fmt: skip
+    """Named streets of the study area from OpenStreetMap (Overpass, through osmnx).
+
+    Asks OpenStreetMap's Overpass API once for the streets, roads and named
+    paths inside the wards' outline plus a margin, and keeps those with a name
+    or a road number. Written as a GeoPackage for --roads (-o), or kept in the
+    store with its boundaries (--store), so that serve, map, tasking, export
+    and report draw them with no option. Every map that draws them shows
+    "© OpenStreetMap contributors" (the ODbL licence). The answer is cached:
+    asking again costs the service nothing.
+
+    Offline? Give the streets from a file instead: --roads FILE takes an
+    OpenStreetMap extract (.osm.pbf, as published per English county) or OS
+    Open Roads (GeoPackage or shapefile), on any map command or on ingest.
+
+    \b
+    Examples:
+      hotspots fetch streets --wards ../shared/data/wards/redditch.geojson -o streets.gpkg
+      hotspots fetch streets --store              # the store's wards; kept in the store
+    """
+    from hotspots.io import write_layer
+    from hotspots.read.fetch import default_cache_dir, fetch_streets
+
+    if output is None and not store:
+        output = Path("streets.gpkg")
+    wards = wards_path
+    if wards is None:
+        if not store:
+            raise click.UsageError(
+                "give --wards FILE (its outline is the area asked for) or --store"
+            )
+        with _open(store, create=False) as opened:
+            wards = opened.wards()
+        if wards is None:
+            raise click.UsageError("the store has no wards yet: give --wards FILE")
+    streets = fetch_streets(wards, overpass_url=overpass_url, margin_m=margin_m,
+                            cache_dir=cache_dir or default_cache_dir() / "overpass",
+                            refresh=refresh)  # fmt: skip
+    named = int((streets["name"] != "").sum())
+    what = f"{len(streets):,} street lines ({named:,} named) from OpenStreetMap"
+    if output is not None:
+        write_layer(streets, output, layer_name="streets")
+        click.echo(f"wrote {output}: {what}; give it to --roads (© OpenStreetMap contributors)")
+    if store:
+        from hotspots.read.roads import as_roads
+
+        with _open(store) as opened:
+            opened.keep_streets(as_roads(streets), source=f"OpenStreetMap (Overpass at {overpass_url})")
+        click.echo(f"stored {what} with the store's boundaries (© OpenStreetMap contributors)")

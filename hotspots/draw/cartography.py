@@ -37,6 +37,7 @@ The API the other outputs use (stable):
 ``HOTSPOT_COLOURS``         the five hotspot class colours, light to dark
 ``WARD_COLOURS``            the five ward choropleth colours, light to dark
 ``HEAT_GRADIENT``           ``{stop: colour}`` for Leaflet.heat (0 to 1)
+``YEAR_COLOURS``            one colour per financial year on charts (report year first)
 ``PATTERN_COLOURS``         ``{pattern: colour}`` for the "How places changed" layer
 ``pattern_legend_entries()`` the legend rows of that layer
 ``hotspot_classes()``       :class:`Classes` for some hotspots (or counts)
@@ -69,6 +70,12 @@ HOTSPOT_WEB_OPACITY = 0.6
 #: Ward choropleth classes, fewest to most (ColorBrewer Blues, 5 classes).
 WARD_COLOURS: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 WARD_OUTLINE = "#444444"
+#: Financial years on charts (Okabe & Ito's colour-blind-safe set, yellow left out: it vanishes
+#: on white). The report year takes the first, the year before the second; the deck's charts
+#: also vary marker and dash, so years stay apart in grey print.
+YEAR_COLOURS: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",
+)  # fmt: skip
 #: Fill opacity of the ward choropleth on the web map.
 WARD_WEB_OPACITY = 0.35
 #: Ward fill where there is no value (rate without population).
@@ -328,6 +335,10 @@ class LegendEntry:
     colours: tuple[str, ...] = ()
 
 
+#: The legend row of a map with no street source: the one command that adds them.
+NO_STREETS_LEGEND = "No streets: run 'hotspots fetch streets --store'"
+
+
 def legend_entries(
     *,
     hotspots: Classes | None = None,
@@ -336,6 +347,7 @@ def legend_entries(
     heat: bool = False,
     centres: Sequence[str] = (),
     roads: bool = False,
+    no_streets: bool = False,
     ward_outline: bool = True,
     approximate_wards: bool = False,
     chance: int | None = None,
@@ -355,6 +367,9 @@ def legend_entries(
         Names of the town and district centres shown.
     roads : bool
         A roads layer is drawn.
+    no_streets : bool
+        No street source is known: a text row says the command that adds them
+        (:data:`NO_STREETS_LEGEND`).
     ward_outline : bool
         List the ward boundary line (static maps, which have no ward fill).
     approximate_wards : bool
@@ -395,6 +410,8 @@ def legend_entries(
         rows.append(LegendEntry(section, label, "line", (WARD_OUTLINE,)))
     if roads:
         rows.append(LegendEntry(section, "Road, with its name", "line", (ROAD_COLOUR,)))
+    elif no_streets:
+        rows.append(LegendEntry(section, NO_STREETS_LEGEND, "text"))
     if hotspots is not None:
         rows.append(LegendEntry(section, "1 Street: hotspot rank, main street", "text"))
     if centres:
@@ -432,15 +449,23 @@ def pattern_legend_entries(periods: Sequence[str], *, by: str = "season") -> lis
     return rows
 
 
-def attribution(basemap: str | None = None) -> str:
-    """The licence line of a map: the data's, then the basemap's when there is one.
+def attribution(basemap: str | None = None, *, streets: str | None = None) -> str:
+    """The licence line of a map: the data's, the streets' and the basemap's when there are.
 
     Examples
     --------
     >>> attribution("© OpenStreetMap contributors").endswith("Basemap: © OpenStreetMap contributors")
     True
+    >>> attribution(streets="© OpenStreetMap contributors").endswith(
+    ...     "Streets: © OpenStreetMap contributors.")
+    True
     """
-    return f"{ATTRIBUTION} Basemap: {basemap}" if basemap else ATTRIBUTION
+    parts = [ATTRIBUTION]
+    if streets:
+        parts.append(f"Streets: {streets.rstrip('.')}.")
+    if basemap:
+        parts.append(f"Basemap: {basemap}")
+    return " ".join(parts)
 
 
 def centre_label(name: str, kind: str | None = None) -> str:

@@ -25,7 +25,13 @@ from hotspots.draw import cartography as carto
 from hotspots.draw.basemap import Basemap, resolve_basemap, tile_mosaic
 from hotspots.draw.notes import DEMO_NOTE
 from hotspots.io import atomic_path
-from hotspots.read.roads import clip_roads, name_points, read_roads
+from hotspots.read.roads import (
+    NO_STREETS_NOTE,
+    clip_roads,
+    name_points,
+    read_roads,
+    roads_attribution,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +105,13 @@ class MapStyle:
         return [self.dpi, list(self.size_in), self.basemap.source, roads_key]
 
     def attribution(self) -> str:
-        """The licence line of a map: the data's and the basemap's."""
-        return carto.attribution(self.basemap.attribution if self.basemap.enabled else None)
+        """The licence line of a map (the data's, the streets' and the basemap's).
+
+        With no streets it also says how to add them (:data:`hotspots.read.roads.NO_STREETS_NOTE`).
+        """
+        line = carto.attribution(self.basemap.attribution if self.basemap.enabled else None,
+                                 streets=roads_attribution(self.roads))  # fmt: skip
+        return line if self.roads is not None else f"{line} {NO_STREETS_NOTE}."
 
 
 @dataclass(frozen=True)
@@ -539,7 +550,7 @@ def map_figure(
                 bbox={"fc": "white", "ec": "#999999"})  # fmt: skip
     entries = carto.legend_entries(
         hotspots=classes, centres=_centre_names(areas, extent=(x0, y0, x1, y1)),
-        roads=style.roads is not None, approximate_wards=demo,
+        roads=style.roads is not None, no_streets=style.roads is None, approximate_wards=demo,
     )
     add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.8, 0.9), fontsize=7,
                frameon=False, handlelength=1.6)  # fmt: skip

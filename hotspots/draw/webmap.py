@@ -60,7 +60,7 @@ from hotspots.draw._leaflet import (
 )
 from hotspots.draw.basemap import Basemap
 from hotspots.read.geocode import bng_to_lonlat
-from hotspots.read.roads import clip_roads, name_points
+from hotspots.read.roads import NO_STREETS_NOTE, clip_roads, name_points, roads_attribution
 
 #: Heat cells are this many metres across, doubled until there are at most MAX_HEAT_CELLS.
 HEAT_CELL_M = 75.0
@@ -536,7 +536,7 @@ def hotspot_map(
         if url:
             where = Path(basemap.source).name if basemap.is_local else urlsplit(str(url)).netloc
             Basemap_(url, basemap.attribution, source=where, max_native=basemap.max_zoom,
-                     roads=has_roads).add_to(m)  # fmt: skip
+                     min_native=basemap.min_zoom, roads=has_roads).add_to(m)  # fmt: skip
     notes = []
     ward_group, ward_title, ward_cls = _ward_layer(ward_stats)
     ward_group.add_to(m)
@@ -579,7 +579,7 @@ def hotspot_map(
         Roads(lines, names).add_to(m)
     tested = hulls is not None and "significant" in clusters.columns
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
-                                   heat=bool(heat), centres=centres, roads=has_roads,
+                                   heat=bool(heat), centres=centres, roads=has_roads, no_streets=not has_roads,
                                    chance=clusters.attrs.get("simulations", 999) if tested else None,
                                    chance_model=clusters.attrs.get("chance_model"))  # fmt: skip
     after = max((i + 1 for i, e in enumerate(entries)
@@ -588,10 +588,12 @@ def hotspot_map(
     entries[after:after] = pattern_rows
     if caption:
         notes.insert(0, caption)
+    if not has_roads:
+        notes.append(NO_STREETS_NOTE + ".")
     notes.append("Heat, incident points" + (" and how places changed" if pattern_rows else "")
                  + ": switch on in the layer list.")
     Legend(entries, notes).add_to(m)
-    Attribution(carto.attribution()).add_to(m)
+    Attribution(carto.attribution(streets=roads_attribution(roads) if has_roads else None)).add_to(m)
     Navigation(home).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds(_bounds(focus, ward_stats))

@@ -556,7 +556,7 @@ def sheet_figures(
             shown = ax.get_xlim()[0], ax.get_ylim()[0], ax.get_xlim()[1], ax.get_ylim()[1]
             entries = carto.legend_entries(
                 hotspots=drawn, centres=_centre_names(areas, extent=shown),
-                roads=style.roads is not None, approximate_wards=demo,
+                roads=style.roads is not None, no_streets=style.roads is None, approximate_wards=demo,
             )  # fmt: skip
             # Below the map, so it never hides a hotspot.
             add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.02, 0.245), ncols=2,

@@ -7,6 +7,9 @@
 * :func:`fetch_ward_boundaries`: the wards of a local authority district for a
   year from the ONS feature service (``Wards_December_<year>_Boundaries_UK_BGC``),
   written as a GeoPackage with the vintage recorded.
+* :func:`fetch_streets`: the named streets of the study area (plus a margin)
+  from OpenStreetMap's Overpass API through osmnx, with the attribution
+  "© OpenStreetMap contributors" kept in every row.
 
 Every request goes through a :class:`Fetcher`: a polite pause between requests,
 retries with exponential back-off on 429 / 5xx / network errors (honouring
@@ -14,6 +17,9 @@ retries with exponential back-off on 429 / 5xx / network errors (honouring
 the service and what to do when it cannot be reached. The base URLs can be
 changed (``--base-url``), which is how the tests point these functions at a
 local server: they were tested against that server, not the live services.
+Streets go through osmnx (its own polite pause, read from Overpass's
+``/status``, and its own cache); ``--overpass-url`` (or ``HOTSPOTS_OVERPASS_URL``)
+points it elsewhere.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +42,15 @@ log = logging.getLogger(__name__)
 
 POLICE_API = "https://data.police.uk/api"
 ONS_API = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
+OVERPASS_API = "https://overpass-api.de/api"
+#: The licence text every map that draws OpenStreetMap streets must show (ODbL).
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+#: OpenStreetMap ``highway`` values fetched as streets: roads, their links, and the
+#: pedestrian streets and paths that town centres are made of (named ones are kept).
+STREET_HIGHWAYS = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified",
+                   "residential", "living_street", "pedestrian", "service", "road",
+                   "motorway_link", "trunk_link", "primary_link", "secondary_link",
+                   "tertiary_link", "footway", "path", "cycleway", "steps", "track")  # fmt: skip
 #: police.uk API category slug -> the Crime type of the CSV downloads.
 CATEGORY_NAMES = {"anti-social-behaviour": "Anti-social behaviour"}
 POLICE_CSV_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
@@ -379,3 +395,186 @@ def fetch_ward_boundaries(
     frame = frame.drop_duplicates(subset=[c for c in frame.columns if c.upper() == f"WD{yy}CD"] or None)
     write_layer(frame, Path(out_path), layer_name="wards")
     return Path(out_path)
+
+
+def study_area_outline(wards, *, margin_m: float = 300.0):
+    """The wards' outline widened by ``margin_m``, simplified, in EPSG:4326 (a shapely polygon).
+
+    Examples
+    --------
+    >>> from boundaries import get_path
+    >>> outline = study_area_outline(get_path("demo-wards"))
+    >>> outline.geom_type, -2.2 < outline.bounds[0] < outline.bounds[2] < -1.7
+    ('Polygon', True)
+    """
+    import geopandas as gpd
+
+    from boundaries import load_wards
+
+    frame = wards if isinstance(wards, gpd.GeoDataFrame) else load_wards(wards)
+    area = frame.to_crs(27700).union_all().buffer(margin_m).simplify(25)
+    if area.geom_type != "Polygon":  # wards in pieces: one outline around them all
+        area = area.convex_hull
+    return gpd.GeoSeries([area], crs=27700).to_crs(4326).iloc[0]
+
+
+def _overpass_pause(overpass_url: str, *, timeout_s: float = 15.0) -> float | None:
+    """Seconds to wait before asking Overpass (its ``/status``), or None when it cannot be reached.
+
+    0 when a slot is free (or the server has no ``/status``); the wait it
+    announces otherwise, at most two minutes.
+    """
+    import re
+
+    from hotspots import __version__
+
+    request = urllib.request.Request(
+        overpass_url.rstrip("/") + "/status",
+        headers={"User-Agent": f"hotspots/{__version__} (community safety hotspot maps)"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as answer:
+            text = answer.read(4096).decode("utf-8", "replace")
+    except urllib.error.HTTPError:
+        return 0.0  # a mirror without /status
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError):
+        return None
+    if re.search(r"^\d+ slots? available now", text, re.MULTILINE):
+        return 0.0
+    waits = [int(s) for s in re.findall(r"in (-?\d+) seconds", text)]
+    return float(min(max(min(waits), 1), 120)) if waits else 0.0
+
+
+@contextmanager
+def _osmnx_settings(*, overpass_url: str, cache_dir: Path | None, refresh: bool) -> Iterator:
+    """osmnx's module settings for one fetch, put back afterwards (the web app shares the process)."""
+    import socket
+
+    import osmnx as ox
+
+    from hotspots import __version__
+
+    names = ("overpass_url", "use_cache", "cache_folder", "doh_url_template", "http_user_agent",
+             "log_console", "requests_timeout", "overpass_rate_limit")  # fmt: skip
+    before = {name: getattr(ox.settings, name) for name in names}
+    getaddrinfo = socket.getaddrinfo  # osmnx pins the host's address by patching this
+    ox.settings.overpass_url = overpass_url
+    ox.settings.use_cache = cache_dir is not None and not refresh
+    ox.settings.cache_folder = str(cache_dir) if cache_dir is not None else before["cache_folder"]
+    ox.settings.doh_url_template = None  # never ask a public DNS-over-HTTPS service
+    ox.settings.http_user_agent = f"hotspots/{__version__} (community safety hotspot maps)"
+    ox.settings.log_console = False
+    ox.settings.requests_timeout = 180
+    ox.settings.overpass_rate_limit = False  # the pause is read here first (_overpass_pause)
+    try:
+        yield ox
+    finally:
+        for name, value in before.items():
+            setattr(ox.settings, name, value)
+        socket.getaddrinfo = getaddrinfo
+
+
+def fetch_streets(
+    wards,
+    *,
+    overpass_url: str = OVERPASS_API,
+    cache_dir: str | Path | None = None,
+    refresh: bool = False,
+    margin_m: float = 300.0,
+):
+    """The named streets of the study area plus a margin, from OpenStreetMap (Overpass, osmnx).
+
+    Parameters
+    ----------
+    wards : path or GeoDataFrame
+        Ward boundaries: their outline, widened by ``margin_m``, is the area asked for.
+    overpass_url : str
+        The Overpass API root (osmnx posts to ``<root>/interpreter`` after reading
+        ``<root>/status``); the tests give a local server's.
+    cache_dir : path, optional
+        Where answers are kept (osmnx's cache: the same question is not asked
+        twice). None: no cache.
+    refresh : bool
+        Ask again even when an answer is cached (the new answer is cached).
+    margin_m : float
+        Streets this far outside the wards are fetched too (labels near the edge).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per OpenStreetMap way with a name or a road number: ``osm_id``,
+        ``name``, ``ref``, ``highway``, ``attribution`` ("© OpenStreetMap
+        contributors"), line geometry in EPSG:27700. :func:`hotspots.read.roads.read_roads`
+        reads it back.
+
+    Raises
+    ------
+    FetchError
+        Overpass cannot be reached (offline: the message names ``--roads``, the
+        way to give streets from a file), answers an error, or has no streets there.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    area = study_area_outline(wards, margin_m=margin_m)
+    host = urllib.parse.urlsplit(overpass_url).netloc or overpass_url
+    pause = _overpass_pause(overpass_url)  # None offline: a cached answer may still do
+    with _osmnx_settings(overpass_url=overpass_url, cache_dir=Path(cache_dir) if cache_dir else None,
+                         refresh=refresh) as ox:  # fmt: skip
+        import requests
+        from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
+
+        if pause:
+            log.info("Overpass asks for a pause of %.0f s", pause)
+            time.sleep(pause)
+        try:
+            # One query for every highway way (three parts: a value list would be one a value).
+            found = ox.features_from_polygon(area, tags={"highway": True})
+        except requests.exceptions.RequestException as exc:
+            reason = type(exc).__name__ if isinstance(exc, requests.ConnectionError) else exc
+            raise FetchError(
+                f"OpenStreetMap's Overpass API at {host} cannot be reached ({reason}): check "
+                "the network, or give the streets from a file with --roads FILE (an "
+                "OpenStreetMap extract .osm.pbf, or OS Open Roads)"
+            ) from None
+        except InsufficientResponseError as exc:
+            if "No matching features" in str(exc):
+                raise FetchError(
+                    f"OpenStreetMap has no streets in the study area (Overpass at {host}): "
+                    "check --wards"
+                ) from None
+            raise FetchError(
+                f"OpenStreetMap's Overpass API at {host} gave no usable answer ({exc}); try "
+                "again later, or give the streets with --roads FILE"
+            ) from None
+        except ResponseStatusCodeError as exc:
+            raise FetchError(
+                f"OpenStreetMap's Overpass API at {host} answered an error "
+                f"({str(exc)[:120]}); try again later, or give the streets with --roads FILE"
+            ) from None
+    found = found[found.geom_type.isin(["LineString", "MultiLineString"])]
+    if "highway" in found:
+        found = found[found["highway"].isin(STREET_HIGHWAYS)]
+    columns = {c: found[c] if c in found else pd.Series(None, index=found.index, dtype=object)
+               for c in ("name", "ref", "highway")}  # fmt: skip
+    named = columns["name"].notna() | columns["ref"].notna()
+    ids = [f"{kind}/{osm_id}" for kind, osm_id in found.index] if found.index.nlevels == 2 else (
+        found.index.astype(str))  # fmt: skip
+    streets = gpd.GeoDataFrame(
+        {
+            "osm_id": ids,
+            "name": columns["name"].fillna("").astype(str).to_numpy(),
+            "ref": columns["ref"].fillna("").astype(str).to_numpy(),
+            "highway": columns["highway"].fillna("").astype(str).to_numpy(),
+            "attribution": OSM_ATTRIBUTION,
+        },
+        geometry=found.geometry.to_numpy(),
+        crs=found.crs or "EPSG:4326",
+    )[named.to_numpy()]
+    if streets.empty:
+        raise FetchError(
+            f"OpenStreetMap has no named streets in the study area (Overpass at {host})"
+        )
+    streets = streets.to_crs(27700).sort_values(["name", "osm_id"], ignore_index=True)
+    log.info("streets: %d named ways from Overpass at %s", len(streets), host)
+    return streets

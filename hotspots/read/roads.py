@@ -1,12 +1,19 @@
 """Streets as a map layer: read a road file, keep what a map shows, place the names.
 
 ``--roads FILE`` takes any line layer geopandas reads (OS Open Roads
-GeoPackage or shapefile, OpenStreetMap extracts, the demo's
-``data/demo/roads.geojson``). The name column is detected (``name``,
+GeoPackage or shapefile, the streets ``hotspots fetch streets`` writes, the
+demo's ``data/demo/roads.geojson``) and OpenStreetMap extracts (``.osm.pbf``,
+as published per English county; read with osmium, its ``highway`` ways). The
+name column is detected (``name``,
 ``name1``, ``road_name``, ``street`` ...; OS Open Roads' ``roadNumber`` when
 a road has no name) and so is a road class (``roadClassification``,
 ``highway``, ``kind``), which only sets line widths. The layer needs no tiles
 and no network: every map can draw its streets from it.
+
+Each road keeps its licence text in ``attribution`` (an ``attribution`` column
+of the file; "© OpenStreetMap contributors" for OpenStreetMap data; the OS
+Open Roads notice for OS data), and every map that draws the streets shows
+:func:`roads_attribution`.
 """
 
 from __future__ import annotations
@@ -31,11 +38,111 @@ NUMBER_COLUMNS = ("roadnumber", "road_number", "ref", "number")
 #: Columns tried for the road class.
 CLASS_COLUMNS = ("kind", "roadclassification", "road_class", "class", "highway", "fclass")
 _MAIN = ("main", "motorway", "a road", "b road", "trunk", "primary", "secondary", "a", "b")
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
+#: What a map without streets says (legend / notice): the one command that adds them.
+NO_STREETS_NOTE = (
+    "No streets on this map: add them with 'hotspots fetch streets --store' "
+    "(or give --roads FILE: an OpenStreetMap .osm.pbf or OS Open Roads)"
+)
+#: Columns that only OpenStreetMap data has (osmnx, Geofabrik shapefiles, ogr2ogr of a .pbf).
+_OSM_COLUMNS = ("highway", "fclass", "osm_id")
+#: Columns that only OS Open Roads has.
+_OS_COLUMNS = ("roadclassification", "formofway", "roadfunction")
 
 
 def _find(columns, candidates) -> str | None:
     lower = {str(c).lower(): c for c in columns}
     return next((lower[c] for c in candidates if c in lower), None)
+
+
+def is_osm_extract(path: str | Path) -> bool:
+    """True for an OpenStreetMap extract in the PBF format (``.osm.pbf`` / ``.pbf``).
+
+    Examples
+    --------
+    >>> is_osm_extract("worcestershire-latest.osm.pbf"), is_osm_extract("roads.gpkg")
+    (True, False)
+    """
+    return Path(path).name.lower().endswith(".pbf")
+
+
+def _read_osm_extract(
+    path: Path, bbox: tuple[float, float, float, float] | None
+) -> gpd.GeoDataFrame:
+    """The ``highway`` ways of an ``.osm.pbf`` with a name or a number, as lines (EPSG:4326)."""
+    try:
+        import osmium
+    except ImportError:  # pragma: no cover - a dependency
+        raise InputFileError(
+            path, "needs the osmium package to be read", "pip install osmium"
+        ) from None
+    from shapely import from_wkb
+
+    keep = None
+    if bbox is not None:
+        corners = gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]], crs=ANALYSIS_CRS)
+        lon, lat = corners.to_crs(4326).x, corners.to_crs(4326).y
+        keep = (min(lon), min(lat), max(lon), max(lat))
+    factory = osmium.geom.WKBFactory()
+    rows, blobs = [], []
+    try:
+        ways = (osmium.FileProcessor(str(path)).with_locations()
+                .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+                .with_filter(osmium.filter.KeyFilter("highway")))  # fmt: skip
+        for way in ways:
+            name, ref = way.tags.get("name", ""), way.tags.get("ref", "")
+            if not (name or ref):
+                continue
+            try:
+                blob = factory.create_linestring(way)
+            except RuntimeError:  # a way whose nodes are missing from the extract
+                continue
+            rows.append((f"way/{way.id}", name, ref, way.tags.get("highway", "")))
+            blobs.append(blob)
+    except RuntimeError as exc:  # libosmium: not a PBF, truncated file
+        raise InputFileError(path, f"cannot be read as an OpenStreetMap extract ({exc})",
+                             "an .osm.pbf file (e.g. a county extract)") from None  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["osm_id", "name", "ref", "highway"])
+    geometry = from_wkb([bytes.fromhex(b) if isinstance(b, str) else b for b in blobs])
+    out = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    out["attribution"] = OSM_ATTRIBUTION
+    if keep is not None:
+        out = out.cx[keep[0] : keep[2], keep[1] : keep[3]]
+    return out
+
+
+def _attribution(frame: pd.DataFrame) -> pd.Series:
+    """Each row's licence text: the file's ``attribution`` column, else from where it came."""
+    found = pd.Series("", index=frame.index, dtype=object)
+    lower = {str(c).lower() for c in frame.columns}
+    if any(c in lower for c in _OSM_COLUMNS):
+        found[:] = OSM_ATTRIBUTION
+    elif any(c in lower for c in _OS_COLUMNS):
+        found[:] = OS_ATTRIBUTION
+    column = _find(frame.columns, ("attribution",))
+    if column is not None:
+        given = frame[column].fillna("").astype(str).str.strip()
+        found = given.where(given != "", found)
+    return found
+
+
+def roads_attribution(roads: gpd.GeoDataFrame | None) -> str:
+    """The licence text a map drawing ``roads`` must show ("" when none is needed).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import LineString
+    >>> roads = gpd.GeoDataFrame({"name": ["A", "B"], "attribution": [OSM_ATTRIBUTION] * 2},
+    ...                          geometry=[LineString([(0, 0), (1, 1)])] * 2)
+    >>> roads_attribution(roads), roads_attribution(None)
+    ('© OpenStreetMap contributors', '')
+    """
+    if roads is None or "attribution" not in roads:
+        return ""
+    texts = [t for t in pd.unique(roads["attribution"].fillna("").astype(str)) if t]
+    return "; ".join(sorted(texts))
 
 
 def read_roads(path: str | Path, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
@@ -44,7 +151,8 @@ def read_roads(path: str | Path, *, bbox: tuple[float, float, float, float] | No
     Parameters
     ----------
     path : str or Path
-        Any line layer geopandas reads (GeoPackage, shapefile, GeoJSON).
+        Any line layer geopandas reads (GeoPackage, shapefile, GeoJSON), or an
+        OpenStreetMap extract (``.osm.pbf``: its named ``highway`` ways).
     bbox : tuple, optional
         ``(xmin, ymin, xmax, ymax)`` in EPSG:27700: keep only roads there (read
         filtered, so a national OS Open Roads file stays quick).
@@ -52,7 +160,8 @@ def read_roads(path: str | Path, *, bbox: tuple[float, float, float, float] | No
     Returns
     -------
     geopandas.GeoDataFrame
-        ``name`` ("" when unnamed), ``kind`` ("main" or "local"), line geometry
+        ``name`` ("" when unnamed), ``kind`` ("main" or "local"),
+        ``attribution`` (the licence text, "" when none), line geometry
         (EPSG:27700).
 
     Raises
@@ -69,9 +178,12 @@ def read_roads(path: str | Path, *, bbox: tuple[float, float, float, float] | No
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError(path, "does not exist", "a road layer (GeoPackage, shapefile, GeoJSON)")
+        raise InputFileError(path, "does not exist",
+                             "a road layer (GeoPackage, shapefile, GeoJSON, .osm.pbf)")  # fmt: skip
     try:
-        if bbox is not None:
+        if is_osm_extract(path):
+            frame = _read_osm_extract(path, bbox)
+        elif bbox is not None:
             info = gpd.read_file(path, rows=1)
             crs = info.crs or ANALYSIS_CRS
             box_in = gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]], crs=ANALYSIS_CRS)
@@ -80,9 +192,46 @@ def read_roads(path: str | Path, *, bbox: tuple[float, float, float, float] | No
             frame = gpd.read_file(path, bbox=(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
         else:
             frame = gpd.read_file(path)
+    except InputFileError:
+        raise
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise InputFileError(path, f"cannot be read as a map layer ({exc})",
                              "a road layer (GeoPackage, shapefile, GeoJSON)") from None  # fmt: skip
+    return as_roads(frame, source=path)
+
+
+def as_roads(frame: gpd.GeoDataFrame, *, source: object = "the street layer") -> gpd.GeoDataFrame:
+    """A line layer as the street layer every map draws: name, main/local, attribution.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        Lines with a name (or road number) column and a CRS (see
+        :data:`NAME_COLUMNS`, :data:`CLASS_COLUMNS`).
+    source : object
+        Names the layer in error messages (a path).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name``, ``kind``, ``attribution``, lines in EPSG:27700 (see :func:`read_roads`).
+
+    Raises
+    ------
+    InputFileError
+        No CRS, no lines, or no name column.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import LineString
+    >>> lines = gpd.GeoDataFrame({"name": ["High Street"], "highway": ["primary"]},
+    ...                          geometry=[LineString([(404000, 267000), (404100, 267000)])],
+    ...                          crs=27700)
+    >>> as_roads(lines)[["name", "kind", "attribution"]].iloc[0].tolist()
+    ['High Street', 'main', '© OpenStreetMap contributors']
+    """
+    path = source
     if frame.crs is None:
         raise InputFileError(path, "has no coordinate reference system",
                              "a layer with its CRS set (EPSG:27700 or EPSG:4326)")  # fmt: skip
@@ -111,7 +260,11 @@ def read_roads(path: str | Path, *, bbox: tuple[float, float, float, float] | No
         cls = frame[class_col].fillna("").astype(str).str.strip().str.lower()
         kind = kind.where(~cls.isin(_MAIN), "main")
     out = gpd.GeoDataFrame(
-        {"name": names.to_numpy(), "kind": kind.to_numpy()},
+        {
+            "name": names.to_numpy(),
+            "kind": kind.to_numpy(),
+            "attribution": _attribution(frame).to_numpy(),
+        },
         geometry=frame.geometry.to_crs(ANALYSIS_CRS).to_numpy(),
         crs=ANALYSIS_CRS,
     )

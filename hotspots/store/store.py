@@ -16,6 +16,9 @@ QGIS and needs no server); PostGIS when the target is a ``postgresql://`` URL
 ``wards``          the ward boundaries used (EPSG:27700)
 ``focus_areas``    the focus areas used (EPSG:27700)
 ``boundaries``     which boundary files those were: file, checksum, vintage
+``streets``        the streets every map draws (EPSG:27700 lines, name, kind,
+                   licence text), made by ``ingest --roads`` or ``fetch streets
+                   --store`` (:mod:`hotspots.store.streets`)
 ``incident_columns``  a columnar copy of each batch's prepared table (the
                    loader's fast path; see :mod:`hotspots.store.codec`)
 ``store_info``     the store version (a counter raised by every change)
@@ -45,7 +48,13 @@ import pandas as pd
 from hotspots._validate import ANALYSIS_CRS
 from hotspots.read._csv import Source, expand_sources
 from hotspots.read._rows import ASB, INCIDENT_COLUMNS, REJECT_COLUMNS, IncidentLoad
-from hotspots.store.address import StoreError, default_store, describe, is_database_url
+from hotspots.store.address import (
+    StoreEmpty,
+    StoreError,
+    default_store,
+    describe,
+    is_database_url,
+)
 from hotspots.store.backends import (
     _CATEGORY,
     _INDEXED,
@@ -213,6 +222,21 @@ class Store:
             crs=ANALYSIS_CRS,
         )
 
+    def streets(self) -> gpd.GeoDataFrame | None:
+        """The stored streets (``name``, ``kind``, ``attribution``; EPSG:27700), or None."""
+        from hotspots.store.streets import read_streets
+
+        return read_streets(self)
+
+    def keep_streets(self, roads: gpd.GeoDataFrame, *, source: str) -> int:
+        """Keep ``roads`` as the streets every map draws (replacing those kept before).
+
+        See :func:`hotspots.store.streets.write_streets`; the store version rises by one.
+        """
+        from hotspots.store.streets import write_streets
+
+        return write_streets(self, roads, source=source)
+
     def tagged(self, *, outside_geometry: bool = True) -> gpd.GeoDataFrame:
         """Every stored incident with its tags (outside the study area too), in file order.
 
@@ -294,7 +318,7 @@ class Store:
 
         batches = self.batches()
         if batches.empty:
-            raise StoreError(
+            raise StoreEmpty(
                 f"the store {describe(self.target)} holds no incidents yet; load some with "
                 "'hotspots ingest FILE... --wards WARDS'"
             )
