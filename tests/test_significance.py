@@ -238,3 +238,33 @@ def test_excess_score_is_zero_at_or_below_the_expected_count():
         excess_score(np.array([10]), np.array([1.0]), 100)[0]
         > excess_score(np.array([10]), np.array([5.0]), 100)[0]
     )
+
+
+def test_fast_p_values_equal_the_full_literal_run_on_even_spread(
+    tmp_path, redditch_wards, west_mercia_points
+):
+    """Where p-values are large (no hotspot more than chance), and the fast run stops early."""
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
+
+    path = _even_spread_file(
+        tmp_path / "2018-10-even-street.csv", 1, redditch_wards, west_mercia_points
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = prepare(read_incidents([path]), redditch_wards)
+        found = hotspots_for(prepared)
+    model = chance_model(prepared.incidents, study_area=redditch_wards)
+    one = prepared.incidents
+    fast = cluster_significance(found, one, model=model, incidents=one)
+    full = cluster_significance(
+        found, one, model=model, incidents=one, place=True, sequential=False
+    )
+    runs = fast.attrs["simulations"]
+    assert runs < 999 and "stopped early" in fast.attrs["significance"]
+    p, q = fast["p_value"].to_numpy(), full["p_value"].to_numpy()
+    se = np.sqrt(q * (1 - q) / 999 + q * (1 - q) / runs)
+    assert (np.abs(p - q) <= 4 * se + 2 / (runs + 1)).all(), (p, q)
+    assert not fast["significant"].any() and not full["significant"].any()
+    assert q.min() < 0.9  # not all at 1: the comparison means something
