@@ -26,10 +26,10 @@ import pandas as pd
 
 from boundaries import load_wards
 from hotspots.analysis.backtest import period_labels, rolling_backtest, summarise_backtest
-from hotspots.analysis.cluster import ClusterParams, find_clusters
+from hotspots.analysis.cluster import ClusterParams, find_clusters, radius_graph
 from hotspots.analysis.hotspots import hotspots_for
 from hotspots.analysis.prepare import prepare
-from hotspots.analysis.significance import map_points, null_largest_clusters, significance_for
+from hotspots.analysis.significance import chance_model, largest_clusters, significance_for
 from hotspots.read.incidents import read_incidents
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -46,23 +46,26 @@ def _best(func, repeat: int):
     return best, out
 
 
-def _null_counts(m, n, n_sim, seed=0):
-    """The simulations null_largest_clusters draws (same seed, same batches), one row each."""
-    from hotspots.analysis.significance import CHUNK_ENTRIES, chance_counts
+def _null_counts(weights, n, n_sim, seed=0):
+    """Chance counts on the map points (multinomial by ``weights``), one row per simulation."""
+    from hotspots.analysis.significance import chance_counts
 
-    rng, step = np.random.default_rng(seed), max(1, CHUNK_ENTRIES // max(m, n))
-    return np.hstack([chance_counts(m, n, n_sim=min(step, n_sim - a), rng=rng)
-                      for a in range(0, n_sim, step)]).T  # fmt: skip
+    return chance_counts(
+        len(weights), n, n_sim=n_sim, rng=np.random.default_rng(seed), weights=weights
+    ).T
 
 
-def _sklearn_null(points, n, eps_m, min_samples, n_sim, seed=0):
+def _sklearn_null(points, counts, eps_m, min_samples):
     from sklearn.cluster import DBSCAN
 
-    counts = _null_counts(len(points), n, n_sim, seed)
     out = []
     for w in counts:
         idx = np.flatnonzero(w)
-        labels = DBSCAN(eps=eps_m, min_samples=min_samples).fit(points[idx], sample_weight=w[idx]).labels_
+        labels = (
+            DBSCAN(eps=eps_m, min_samples=min_samples)
+            .fit(points[idx], sample_weight=w[idx])
+            .labels_
+        )
         inside = labels >= 0
         out.append(np.bincount(labels[inside], weights=w[idx][inside]).max() if inside.any() else 0)
     return np.array(out)
@@ -92,7 +95,9 @@ def main() -> None:
                           study_area_m2=prepared.study_area_m2)  # fmt: skip
 
     t_base, _ = _best(baseline, args.repeat)
-    t_roll, records = _best(lambda: rolling_backtest(incidents, prepared.wards, by="month"), args.repeat)
+    t_roll, records = _best(
+        lambda: rolling_backtest(incidents, prepared.wards, by="month"), args.repeat
+    )
     pairs = len(records[["train", "test"]].drop_duplicates())
     print(f"\nrolling backtest by month: {pairs} pairs, {len(records)} records")
     print(f"  backtest {t_roll:.2f} s ({t_roll / pairs:.2f} s a pair); clustering alone {t_base:.2f} s; "
@@ -104,10 +109,13 @@ def main() -> None:
 
     found = hotspots_for(prepared, season="autumn")
     t_sig, tested = _best(lambda: significance_for(prepared, found, n_sim=args.n_sim), args.repeat)
-    points, _ = map_points(incidents)
+    model = chance_model(incidents, study_area=prepared.wards)
+    points = model.points
     n, eps, ms = found.attrs["selected"], found.attrs["eps_m"], found.attrs["min_samples"]
-    t_plain, plain = _best(lambda: _sklearn_null(points, n, eps, ms, args.n_sim), 1)
-    same = np.array_equal(plain, null_largest_clusters(points, n, eps_m=eps, min_samples=ms, n_sim=args.n_sim))
+    # the same chance counts (even spread, snapped) clustered both ways: the sizes must agree
+    counts = _null_counts(model.shares, n, args.n_sim)
+    t_plain, plain = _best(lambda: _sklearn_null(points, counts, eps, ms), 1)
+    same = np.array_equal(plain, largest_clusters(radius_graph(points, eps), counts.T, ms))
     print(f"\nsignificance, autumn 2018 ({n} incidents, {len(found)} clusters, {len(points)} map points, "
           f"{args.n_sim} simulations): {t_sig:.2f} s; scikit-learn one by one {t_plain:.2f} s; "
           f"ratio {t_plain / t_sig:.1f}x faster; same null sizes: {same}")  # fmt: skip

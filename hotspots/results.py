@@ -383,7 +383,7 @@ def analyse_period(
     notes = tuple(n for n in [table.attrs.get("months_note")] if n)
     test = None
     if chance:
-        table, test = _chance(table, prepared, n_incidents=len(incidents), n_sim=n_sim)
+        table, test = _chance(table, prepared, incidents=incidents, members=members, n_sim=n_sim)
     result = PeriodResult(
         period, parameters, table, members, incidents, chance=test,
         compared_with=table.attrs.get("compared_with"), notes=notes, wards=prepared.wards,
@@ -405,11 +405,17 @@ def _demo(prepared: Prepared) -> bool:
 
 
 def _chance(
-    table: gpd.GeoDataFrame, prepared: Prepared, *, n_incidents: int, n_sim: int
+    table: gpd.GeoDataFrame, prepared: Prepared, *, incidents: gpd.GeoDataFrame,
+    members: pd.Series, n_sim: int,
 ) -> tuple[gpd.GeoDataFrame, ChanceTest]:
-    """The chance test of the period's hotspots (no re-clustering of the observed data)."""
-    tested = significance.cluster_significance(table, prepared.incidents,
-                                               n_incidents=n_incidents, n_sim=n_sim)  # fmt: skip
+    """The chance test of the period's hotspots (no re-clustering of the observed data):
+    chance incidents spread evenly over the wards (moved to the nearest map point for
+    police.uk data), as :func:`hotspots.analysis.significance.significance_for` does."""
+    labels = members.reindex(incidents.index).astype("Int64").fillna(0).to_numpy(dtype=np.int64) - 1
+    tested = significance.cluster_significance(
+        table, prepared.incidents, study_area=prepared.wards, n_incidents=len(incidents),
+        incidents=incidents if len(table) else None, labels=labels, n_sim=n_sim,
+    )
     test = ChanceTest(str(tested.attrs["significance"]), int(tested.attrs["simulations"]),
                       float(tested.attrs["alpha"]))  # fmt: skip
     return tested, test
@@ -481,7 +487,8 @@ def with_chance(result: PeriodResult, prepared: Prepared, *, n_sim: int = signif
     """The result with the chance test added (the result itself when it has one already)."""
     if result.chance is not None:
         return result
-    table, test = _chance(result.hotspots, prepared, n_incidents=len(result.incidents),
+    table, test = _chance(result.hotspots, prepared, incidents=result.incidents,
+                          members=result.members,
                           n_sim=n_sim)  # fmt: skip
     return dataclasses.replace(result, hotspots=table, chance=test)
 

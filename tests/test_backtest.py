@@ -12,8 +12,10 @@ from shapely.geometry import box
 
 from hotspots._errors import HotspotsError
 from hotspots.analysis.backtest import (
+    HOTSPOT_CELLS,
     accuracy_measures,
     backtest,
+    backtest_table,
     parse_window,
     rolling_backtest,
     select_window,
@@ -142,7 +144,9 @@ def test_backtest_dbscan_at_a_fixed_and_at_its_own_coverage():
     assert own["pai"] == pytest.approx(0.75 / (own["area_km2"] / 1.0))
     assert own["min_samples"] == 3 and own["eps_m"] == 50
     baselines = r.iloc[4:]
-    assert (baselines["area_km2"] == 0.01).all()  # as many whole cells as the hull's area, at least 1
+    assert (
+        baselines["area_km2"] == 0.01
+    ).all()  # as many whole cells as the hull's area, at least 1
 
 
 def test_backtest_errors_name_the_fix():
@@ -256,10 +260,12 @@ def test_planted_cluster_is_found_and_significant():
 def test_uniform_noise_over_the_same_map_points_gives_no_significant_cluster():
     rng = np.random.default_rng(4)
     found, background = _clusters(LATTICE[rng.integers(0, len(LATTICE), 345)])
-    out = cluster_significance(found, background, n_sim=199)
+    # each lattice point is equally likely: even spread over the squares the lattice tiles
+    area = box(-50, -50, 2950, 2950)
+    out = cluster_significance(found, background, n_sim=199, study_area=area, snapped=True)
     assert len(out) >= 1  # DBSCAN does find chance clusters in noise ...
     assert not out["significant"].any()  # ... and the test says they are chance
-    assert (out["p_value"] > 0.05).all()
+    assert (out["q_value"] > 0.05).all()
 
 
 def test_significance_needs_cluster_settings():
@@ -268,6 +274,34 @@ def test_significance_needs_cluster_settings():
         cluster_significance(found, points(LATTICE))
     with pytest.raises(HotspotsError, match="n_sim"):
         cluster_significance(found, points(LATTICE), n_sim=5)
+
+
+def test_hotspots_smaller_than_a_coverage_are_never_scored_under_it():
+    """Issue 19: a method that does not reach a coverage is reported at the one it reaches."""
+    from hotspots.draw.charts import plot_backtest
+
+    wards = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=27700)
+    train = points([[150, 150]] * 6 + [[850, 850]])
+    test = points([[150, 150]] * 3 + [[850, 850]])
+    r = backtest(train, test, wards, params=ClusterParams(eps_m=50, min_samples=3),
+                 coverages=(0.01, 0.03), own=False, cell_m=100)  # fmt: skip
+    # one hotspot, one 100 m cell: 1% of the area. It reaches 1%, not 3%.
+    by = r.set_index(["coverage_label", "method"])
+    assert ("1%", "dbscan") in by.index and ("3%", "dbscan") not in by.index
+    assert by.loc[("3%", "grid"), "coverage"] == pytest.approx(0.03)
+    assert by.loc[(HOTSPOT_CELLS, "dbscan"), "coverage"] == pytest.approx(0.01)
+    assert not by.loc[(HOTSPOT_CELLS, "dbscan"), "reached"]
+    assert (
+        by.loc[(HOTSPOT_CELLS, "grid"), "area_km2"] == by.loc[(HOTSPOT_CELLS, "dbscan"), "area_km2"]
+    )
+    assert r["coverage_label"].drop_duplicates().tolist() == ["1%", "3%", HOTSPOT_CELLS]
+    rolled = summarise_backtest(pd.concat([r, r]))
+    assert not ((rolled["method"] == "dbscan") & (rolled["coverage_label"] == "3%")).any()
+    fig = plot_backtest(r)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["1%\nof the area", "3%\nof the area", "hotspots' cells\n(1%)"]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("not\nreached") == 1  # DBSCAN's empty place under 3%
 
 
 # ------------------------------------------------------------------ real data
@@ -280,7 +314,19 @@ def test_real_backtest_scores_three_methods(redditch_autumn_2018):
     test = select_window(prepared.incidents, "2018-12")
     r = backtest(train, test, prepared.wards, windows=("2018-10..2018-11", "2018-12"))
     assert set(r["method"]) == {"dbscan", "grid", "kde"}
-    assert set(r["coverage_label"]) == {"1%", "3%", "5%", "own"}
+    # DBSCAN's default hotspots cover less than 1%: never under 1% / 3% / 5%, but at their own cells
+    assert set(r["coverage_label"]) == {"1%", "3%", "5%", HOTSPOT_CELLS, "own"}
+    dbscan = r[r["method"] == "dbscan"].set_index("coverage_label")
+    assert (
+        set(dbscan.index) == {HOTSPOT_CELLS, "own"} and dbscan.loc[HOTSPOT_CELLS, "coverage"] < 0.01
+    )
+    cells = r[r["coverage_label"] == HOTSPOT_CELLS].set_index("method")
+    assert set(cells.index) == {"dbscan", "grid", "kde"}
+    assert (
+        cells["area_km2"] == cells.loc["dbscan", "area_km2"]
+    ).all()  # baselines on as many cells
+    table = backtest_table(r)
+    assert table.loc[table["coverage"] == HOTSPOT_CELLS, "note"].str.contains("less than").any()
     assert (r["test_incidents"] == len(test)).all() and len(test) > 150
     assert (r["hits"] <= r["test_incidents"]).all() and (r["pei"] <= 1 + 1e-9).all()
     own = r[r["coverage_label"] == "own"].set_index("method")
@@ -297,9 +343,13 @@ def _sklearn_largest(pts, counts, eps_m, min_samples):
     expected = []
     for w in counts:
         idx = np.flatnonzero(w)
-        labels = DBSCAN(eps=eps_m, min_samples=min_samples).fit(pts[idx], sample_weight=w[idx]).labels_
+        labels = (
+            DBSCAN(eps=eps_m, min_samples=min_samples).fit(pts[idx], sample_weight=w[idx]).labels_
+        )
         inside = labels >= 0
-        expected.append(np.bincount(labels[inside], weights=w[idx][inside]).max() if inside.any() else 0)
+        expected.append(
+            np.bincount(labels[inside], weights=w[idx][inside]).max() if inside.any() else 0
+        )
     return expected
 
 
@@ -353,7 +403,12 @@ def test_params_file_round_trip_and_errors(tmp_path):
     path = write_params(tmp_path / "p.toml", ClusterParams(eps_m=150, min_samples=4),
                         notes={"metric": "pai", "train": "2018-10", "score": float("nan")})  # fmt: skip
     params = read_params(path)
-    assert (params.eps_m, params.min_samples, params.hull_buffer_m, params.source) == (150, 4, 25, "p.toml")
+    assert (params.eps_m, params.min_samples, params.hull_buffer_m, params.source) == (
+        150,
+        4,
+        25,
+        "p.toml",
+    )
     assert 'metric = "pai"' in path.read_text() and "score" not in path.read_text()
     (tmp_path / "bad.toml").write_text("[dbscan]\neps = 100\n")
     with pytest.raises(ConfigError, match=r"\[dbscan\] table with eps_m"):
@@ -406,7 +461,10 @@ def test_population_ons_layout_detected_and_plain_layout(tmp_path):
     assert pop.attrs["layout"] == "ons"
     plain = tmp_path / "plain.csv"
     plain.write_text("ward,population\nAbbey,4000\nBatchley and Brockhill,5000\n", encoding="utf-8")
-    assert read_population(plain, wards).to_dict() == {"Abbey": 4000.0, "Batchley & Brockhill": 5000.0}
+    assert read_population(plain, wards).to_dict() == {
+        "Abbey": 4000.0,
+        "Batchley & Brockhill": 5000.0,
+    }
     table = pd.DataFrame({"ward": ["Abbey", "West", "Grand Total"], "2018-19": [30, 5, 35]})
     rated = add_rates(table, pop)
     assert rated["rate 2018-19"].tolist()[0] == 5.0  # 30 per 6,000 = 5 per 1,000
@@ -426,7 +484,9 @@ def test_demo_population_matches_the_generator(tmp_path):
     from hotspots.analysis.population import read_population
     from tests.conftest import ROOT
 
-    spec = importlib.util.spec_from_file_location("make_demo_population", ROOT / "data" / "make_demo_population.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_demo_population", ROOT / "data" / "make_demo_population.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     rebuilt = module.build(tmp_path / "population.csv")
@@ -461,7 +521,12 @@ def test_cli_evaluate_tune_and_params_on_the_demo(tmp_path):
     assert f"from {params.name}" in result.output and "PAI" in result.output
     records = json.loads(out.read_text())
     assert {r["method"] for r in records} == {"dbscan", "grid", "kde"}
-    assert {r["coverage_label"] for r in records} == {"1%", "3%", "5%", "own"}
+    assert {r["coverage_label"] for r in records} <= {"1%", "3%", "5%", HOTSPOT_CELLS, "own"}
+    assert all(
+        r["reached"]
+        for r in records
+        if r["method"] == "dbscan" and r["coverage_label"].endswith("%")
+    )
     assert all(r["train"] == "2018-09..2018-11" for r in records)
     assert (tmp_path / "pai.png").read_bytes()[:4] == b"\x89PNG"
     result = runner.invoke(main, ["clusters", "--season", "autumn", "--fy", "2018-19", "--params",
@@ -521,10 +586,15 @@ def test_cli_patterns_on_the_demo(tmp_path):
     assert props and {p["pattern"] for p in props} <= set(PATTERNS)
     persistent = [p for p in props if p["pattern"] == "persistent"]
     assert persistent  # the demo's town centre is a hotspot season after season
-    periods = [k for k in props[0]
-               if k not in ("cell", "periods_hot", "pattern", "hot_in", "incidents", "street", "ward")]
+    periods = [
+        k
+        for k in props[0]
+        if k not in ("cell", "periods_hot", "pattern", "hot_in", "incidents", "street", "ward")
+    ]
     assert len(periods) >= 8  # April 2017 to March 2019, by season
-    assert all(p["periods_hot"] == sum(p[k] for k in periods) >= 0.8 * len(periods) for p in persistent)
+    assert all(
+        p["periods_hot"] == sum(p[k] for k in periods) >= 0.8 * len(periods) for p in persistent
+    )
 
 
 def test_web_app_reads_tuned_parameters(tmp_path):
@@ -533,7 +603,9 @@ def test_web_app_reads_tuned_parameters(tmp_path):
     from webapp import create_app
 
     path = write_params(tmp_path / "tuned.toml", ClusterParams(eps_m=150, min_samples=7))
-    app = create_app({"TESTING": True, "HOTSPOTS_REQUIRE_LOGIN": False, "HOTSPOTS_PARAMS": str(path)})
+    app = create_app(
+        {"TESTING": True, "HOTSPOTS_REQUIRE_LOGIN": False, "HOTSPOTS_PARAMS": str(path)}
+    )
     assert (app.config["HOTSPOTS_EPS_M"], app.config["HOTSPOTS_MIN_SAMPLES"]) == (150, 7)
     store = app.extensions["hotspots_store"]
     assert (store.eps_m, store.min_samples) == (150, 7)
@@ -552,6 +624,8 @@ def test_season_periods_are_in_time_order_on_prepared_incidents(demo):
     from hotspots.analysis.backtest import period_labels
 
     labels = period_labels(demo.incidents, by="season")
-    first_month = demo.incidents.groupby(labels.to_numpy(), observed=True)["month"].min().astype(str)
+    first_month = (
+        demo.incidents.groupby(labels.to_numpy(), observed=True)["month"].min().astype(str)
+    )
     in_order = first_month.reindex(list(labels.cat.categories)).tolist()
     assert len(in_order) >= 8 and in_order == sorted(in_order)

@@ -46,6 +46,9 @@ COVERAGES = (0.01, 0.03, 0.05)
 METHODS = ("dbscan", "grid", "kde")
 #: The label of the DBSCAN hotspots' own coverage in backtest records.
 OWN = "own"
+#: The heading of DBSCAN's score when its hotspots cover less than a target coverage: they are
+#: scored once, on all their cells (the coverage they reach), beside baselines on as many cells.
+HOTSPOT_CELLS = "hotspots' cells"
 
 RECORD_COLUMNS = [
     "method",
@@ -183,9 +186,11 @@ def backtest(
     pandas.DataFrame
         One record per method and coverage, columns :data:`RECORD_COLUMNS`:
         ``coverage`` is the share of the study area actually flagged,
-        ``coverage_label`` the target ("1%", ..., or "own"); ``reached`` is
-        False where the DBSCAN hulls were smaller than the target (they are
-        then scored on all their cells, a smaller area), or where a baseline
+        ``coverage_label`` the target ("1%", ..., or "own"). Where the DBSCAN
+        hulls are smaller than a target they have no record under it:
+        they are scored once, on all their cells, under :data:`HOTSPOT_CELLS`
+        (``reached`` False, ``coverage`` the share they do cover), beside the
+        baselines on as many cells. ``reached`` is also False where a baseline
         ran out of cells with any training incident or density (it is then
         padded to the target area with zero-score cells, in cell order, so
         its area still matches); ``hits`` is ``n`` and
@@ -223,14 +228,18 @@ def backtest(
     best_sorted = np.sort(np.where(grid.inside, test_counts, 0))[::-1]
     if clusters is None and "dbscan" in methods and n_train:
         clusters = find_clusters(train, params=params, study_area_m2=A)
-    min_samples = clusters.attrs.get("min_samples", params.min_samples) if clusters is not None else None
+    min_samples = (
+        clusters.attrs.get("min_samples", params.min_samples) if clusters is not None else None
+    )
     scores = {}
     if "grid" in methods:
         scores["grid"] = train_counts
     if "kde" in methods:
         scores["kde"] = quartic_density(grid, train_xy, bandwidth_m=bandwidth_m)
 
-    def record(method, label, cells=None, *, area_m2=None, hits=None, train_hits=None, reached=True):
+    def record(
+        method, label, cells=None, *, area_m2=None, hits=None, train_hits=None, reached=True
+    ):
         if cells is not None:
             area_m2 = len(cells) * grid.cell_area_m2
             hits = _in_cells(grid, test_xy, cells)
@@ -252,8 +261,10 @@ def backtest(
     targets = [(f"{c * 100:g}%", grid.cells_for(c * A)) for c in coverages]
     rows = []
     if own and clusters is not None and len(clusters):
-        union = to_analysis_crs(clusters).geometry.union_all().intersection(
-            to_analysis_crs(study_area).geometry.union_all()
+        union = (
+            to_analysis_crs(clusters)
+            .geometry.union_all()
+            .intersection(to_analysis_crs(study_area).geometry.union_all())
         )
         own_area = float(union.area)
         if "dbscan" in methods:
@@ -262,17 +273,34 @@ def backtest(
             rows.append(record("dbscan", OWN, area_m2=own_area, hits=int(np.sum(inside)),
                                train_hits=int(in_train.sum())))  # fmt: skip
         targets.append((OWN, grid.cells_for(own_area)))
+    short = None  # DBSCAN's cells when they fall short of a target (the same for every larger one)
     for label, k in targets:
         if "dbscan" in methods and label != OWN:
             if clusters is None or clusters.empty:
                 cells, reached = np.empty(0, dtype=np.int64), False
             else:
                 cells, reached = hull_cells(grid, clusters, train_counts, k)
-            rows.append(record("dbscan", label, cells, reached=reached))
+            if reached:
+                rows.append(record("dbscan", label, cells))
+            elif short is None:
+                short = cells
         for method, score in scores.items():
             cells = top_cells(grid, score, k, pad=True)
             reached = int((score[cells] > 0).sum()) >= k
             rows.append(record(method, label, cells, reached=reached))
+    if short is not None:  # never under a heading whose area the hotspots do not reach
+        rows.append(record("dbscan", HOTSPOT_CELLS, short, reached=False))
+        for method, score in scores.items() if len(short) else ():
+            cells = top_cells(grid, score, len(short), pad=True)
+            rows.append(
+                record(
+                    method,
+                    HOTSPOT_CELLS,
+                    cells,
+                    reached=int((score[cells] > 0).sum()) >= len(short),
+                )
+            )
+        targets.insert(len(coverages), (HOTSPOT_CELLS, len(short)))
     order = {m: i for i, m in enumerate(METHODS)}
     labels = [lab for lab, _ in targets]
     out = pd.DataFrame(rows, columns=RECORD_COLUMNS)
@@ -343,7 +371,9 @@ def period_labels(incidents: gpd.GeoDataFrame, *, by: str = "month") -> pd.Serie
         check_columns(incidents, ["season", "season_year"], argument="incidents")
         labels = incidents["season"].astype(str) + " " + incidents["season_year"].astype(str)
         keys = incidents[["season_year", "season"]].drop_duplicates()
-        keys = keys.assign(rank=keys["season"].astype(str).map(SEASONS.index)).sort_values(["season_year", "rank"])
+        keys = keys.assign(rank=keys["season"].astype(str).map(SEASONS.index)).sort_values(
+            ["season_year", "rank"]
+        )
         order = [f"{s} {y}" for s, y in zip(keys["season"], keys["season_year"])]
     else:
         raise HotspotsError(f"by must be 'month' or 'season'; got {by!r}")
@@ -397,7 +427,10 @@ def rolling_backtest(
             backtest(
                 incidents.loc[(labels == train_label).to_numpy()],
                 incidents.loc[(labels == test_label).to_numpy()],
-                study_area, params=params, grid=grid, windows=(train_label, test_label),
+                study_area,
+                params=params,
+                grid=grid,
+                windows=(train_label, test_label),
                 **options,
             )
         )
@@ -456,7 +489,12 @@ def backtest_table(records: pd.DataFrame) -> pd.DataFrame:
         }
     )
     if "reached" in records and not records["reached"].all():
-        out["note"] = np.where(records["reached"], "", "area not reached")
+        short = (records["coverage_label"] == HOTSPOT_CELLS) & (records["method"] == "dbscan")
+        out["note"] = np.select(
+            [records["reached"], short],
+            ["", "hotspots cover less than the target areas: scored at their own"],
+            "padded: too few cells with training incidents",
+        )
     return out
 
 

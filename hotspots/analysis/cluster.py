@@ -631,5 +631,6 @@ def find_clusters(
     clusters = _summarise(incidents, xy, labels, areas=areas, hull_buffer_m=params.hull_buffer_m)
     clusters.attrs["min_samples"] = min_samples
     clusters.attrs["eps_m"] = params.eps_m
+    clusters.attrs["hull_buffer_m"] = params.hull_buffer_m
     clusters.attrs["params_source"] = params.source
     return clusters

@@ -283,8 +283,14 @@ def chance_style(significant) -> dict:
             "dashArray": " ".join(str(v) for v in CHANCE_DASH)}  # fmt: skip
 
 
-def chance_legend(simulations: int, alpha: float = 0.05) -> list[LegendEntry]:
-    """The chance test's legend rows: a solid and a dashed hotspot outline.
+def chance_legend(
+    simulations: int, alpha: float = 0.05, model: str | None = None
+) -> list[LegendEntry]:
+    """The chance test's legend rows: a solid and a dashed hotspot outline, and what chance means.
+
+    ``model`` is the null model's kind (``attrs["chance_model"]`` of
+    :func:`hotspots.analysis.significance.cluster_significance`); with it a
+    text row says what the simulations did.
 
     Examples
     --------
@@ -292,13 +298,22 @@ def chance_legend(simulations: int, alpha: float = 0.05) -> list[LegendEntry]:
     [('outline', 'more than chance'), ('outline-dashed', 'not more than chance (q > 0.05)')]
     >>> chance_legend(999)[0].section
     'Chance test (999 simulations, FDR 5%)'
+    >>> chance_legend(999, model="snapped")[-1].label
+    'chance: incidents spread evenly over the study area and moved to the nearest map point (as police.uk does)'
     """
     section = f"Chance test ({simulations:,} simulations, FDR {alpha:.0%})"
     colours = (HOTSPOT_OUTLINE, HOTSPOT_COLOURS[1])
-    return [
+    rows = [
         LegendEntry(section, CHANCE_WORDS[True], "outline", colours),
         LegendEntry(section, f"{CHANCE_WORDS[False]} (q > {alpha:g})", "outline-dashed", colours),
     ]
+    if model:
+        from hotspots.analysis.significance import MODEL_WORDS
+
+        rows.append(
+            LegendEntry(section, f"chance: incidents {MODEL_WORDS.get(model, model)}", "text")
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -341,6 +356,7 @@ def legend_entries(
     ward_outline: bool = True,
     approximate_wards: bool = False,
     chance: int | None = None,
+    chance_model: str | None = None,
 ) -> list[LegendEntry]:
     """The legend of a map, section by section.
 
@@ -366,6 +382,8 @@ def legend_entries(
     chance : int, optional
         The hotspots carry the chance test of this many simulations: add
         :func:`chance_legend` after the hotspot classes.
+    chance_model : str, optional
+        Its null model's kind: the legend says what chance means.
 
     Examples
     --------
@@ -384,7 +402,7 @@ def legend_entries(
         for colour, label in reversed(list(zip(hotspots.colours, hotspots.labels))):
             rows.append(LegendEntry(section, label, "fill", (colour,)))
         if chance:
-            rows.extend(chance_legend(int(chance)))
+            rows.extend(chance_legend(int(chance), model=chance_model))
     if heat:
         rows.append(LegendEntry("Heat (incident density)", "fewer to more incidents", "gradient",
                                 tuple(HEAT_GRADIENT.values())))  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hotspots.analysis.backtest import METHODS, OWN
+from hotspots.analysis.backtest import HOTSPOT_CELLS, METHODS, OWN
 
 
 def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
@@ -25,8 +25,7 @@ def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
     grouped = records.groupby(["coverage_label", "method"], sort=False)
     mean = grouped["pai"].mean().unstack("method")
     mean = mean.reindex(columns=[m for m in METHODS if m in mean.columns])
-    short = (~grouped["reached"].all()).unstack("method").reindex_like(mean).fillna(False)
-    short = short.astype(bool) & (mean.columns == "dbscan")[None, :]
+    coverage = grouped["coverage"].mean().unstack("method").reindex_like(mean)
     fig = Figure(figsize=(7.5, 4.2), dpi=150)
     ax = fig.subplots()
     colours = matplotlib.colormaps["viridis"](np.linspace(0.15, 0.85, max(1, len(mean.columns))))
@@ -35,15 +34,22 @@ def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
     for i, method in enumerate(mean.columns):
         bars = ax.bar(x + (i - (len(mean.columns) - 1) / 2) * width, mean[method].fillna(0),
                       width, label=method, color=colours[i])  # fmt: skip
-        for bar, is_short in zip(bars, short[method]):
-            if is_short:
-                bar.set_hatch("///")
-                bar.set_edgecolor("white")
-        labels = [f"{v:.0f}" + ("*" if s else "") if v == v else "" for v, s in zip(mean[method], short[method])]
-        ax.bar_label(bars, labels=labels, fontsize=7)
-    if short.to_numpy().any():
-        footer = "* hatched: the hotspots cover less than the target area and are scored on their own. " + footer
-    ax.set_xticks(x, [f"{c} of the area" if c != OWN else "hotspots' own area" for c in mean.index])
+        ax.bar_label(bars, labels=[f"{v:.0f}" if v == v else "" for v in mean[method]], fontsize=7)
+        for bar, value in zip(bars, mean[method]):
+            if value != value:  # no score under this heading (the hotspots cover less)
+                ax.text(bar.get_x() + bar.get_width() / 2, 0, "not\nreached", ha="center", va="bottom",
+                        fontsize=6, color="#444444")  # fmt: skip
+
+    def tick(label: str) -> str:
+        share = coverage.loc[label, "dbscan"] if "dbscan" in coverage.columns else float("nan")
+        at = f" ({100 * share:.2g}%)" if share == share else ""
+        if label == OWN:
+            return f"hotspots' own\narea{at}"
+        if label == HOTSPOT_CELLS:
+            return f"hotspots' cells\n{at.strip()}"
+        return f"{label}\nof the area"
+
+    ax.set_xticks(x, [tick(c) for c in mean.index])
     ax.set_ylabel("PAI (share of incidents / share of area)")
     ax.set_title(title or "Predictive accuracy index by method", fontsize=10)
     ax.legend(frameon=False, fontsize=8)

@@ -107,7 +107,7 @@ class MapStyle:
     def attribution(self) -> str:
         """The licence line of a map (the data's, the streets' and the basemap's).
 
-        With no streets it also says how to add them (:data:`hotspots.roads.NO_STREETS_NOTE`).
+        With no streets it also says how to add them (:data:`hotspots.read.roads.NO_STREETS_NOTE`).
         """
         line = carto.attribution(self.basemap.attribution if self.basemap.enabled else None,
                                  streets=roads_attribution(self.roads))  # fmt: skip

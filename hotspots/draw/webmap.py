@@ -222,8 +222,9 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, cart
         from hotspots.analysis.significance import chance_text
 
         sims, alpha = clusters.attrs.get("simulations", 999), clusters.attrs.get("alpha", 0.05)
+        model = clusters.attrs.get("chance_model")
         frame["chance_text"] = [
-            chance_text(p, q, bool(s), simulations=sims, alpha=alpha) if not pd.isna(p) else ""
+            chance_text(p, q, bool(s), simulations=sims, alpha=alpha, model=model) if not pd.isna(p) else ""
             for p, q, s in zip(frame["p_value"], frame["q_value"], frame["significant"])
         ]
         # "chance" (not more than chance) gets the dashed, paler style of carto.chance_style
@@ -584,7 +585,8 @@ def hotspot_map(
     tested = hulls is not None and "significant" in clusters.columns
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
                                    heat=bool(heat), centres=centres, roads=has_roads, no_streets=not has_roads,
-                                   chance=clusters.attrs.get("simulations", 999) if tested else None)  # fmt: skip
+                                   chance=clusters.attrs.get("simulations", 999) if tested else None,
+                                   chance_model=clusters.attrs.get("chance_model"))  # fmt: skip
     after = max((i + 1 for i, e in enumerate(entries)
                  if e.section == "Hotspots: incidents" or e.section.startswith("Chance test")),
                 default=0)  # the pattern classes right under the hotspot classes  # fmt: skip

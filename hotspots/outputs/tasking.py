@@ -436,9 +436,10 @@ CHANCE_MARKS = {True: "more than chance", False: "not significant"}
 
 #: The legend line under a sheet with the chance test.
 CHANCE_LEGEND = (
-    "Chance test: 'more than chance' means a hotspot this big turned up in fewer than 5% "
-    "(after false-discovery-rate control) of 999 simulated boroughs with the same number of "
-    "incidents placed at random on the borough's own police.uk map points (a Monte Carlo test); "
+    "Chance test: 'more than chance' means a hotspot as far above what even spread puts in its "
+    "outline turned up in fewer than 5% (after false-discovery-rate control) of up to 999 "
+    "simulated boroughs with the same number of incidents spread evenly over the study area "
+    "(and moved to the nearest map point, for police.uk data: a Monte Carlo test); "
     "'not significant' means it could be chance - check before sending patrols."
 )
 

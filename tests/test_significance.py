@@ -1,0 +1,267 @@
+"""The chance test's null model: even spread over the study area, moved to the nearest map point.
+
+Held-out-style data are made the way police.uk makes its files: incidents
+spread evenly over the Redditch wards and moved to the nearest real West
+Mercia map point (every distinct location in the five shared months). No
+hotspot of such data may be called "more than chance"; a planted cluster must
+be; and the fast test (a multinomial draw over the map points' catchments,
+stopping early) must give the p-values of the literal 999-simulation run.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import box
+
+from hotspots.analysis.significance import (
+    ChanceModel,
+    benjamini_hochberg,
+    catchment_shares,
+    chance_model,
+    cluster_significance,
+    excess_score,
+    null_scores,
+    significance_for,
+    uniform_points,
+)
+from tests.conftest import POLICE, REDDITCH_WARDS, TOWN_CENTRE_LONLAT
+
+MONTHS = ["2018-10", "2018-11", "2018-12", "2019-01", "2019-02"]
+
+
+@pytest.fixture(scope="module")
+def west_mercia_points(shared_data):
+    """Every distinct West Mercia map point in the five months: (lon, lat) and metres."""
+    from hotspots.read.geocode import lonlat_to_bng
+
+    frames = [
+        pd.read_csv(f, usecols=["Longitude", "Latitude"]) for f in sorted(POLICE.glob("*.csv"))
+    ]
+    lonlat = np.unique(pd.concat(frames).dropna().to_numpy(), axis=0)
+    x, y = lonlat_to_bng(lonlat[:, 0], lonlat[:, 1])
+    return lonlat, np.column_stack([x, y])
+
+
+@pytest.fixture(scope="module")
+def redditch_wards(shared_data):
+    from boundaries import load_wards
+
+    return load_wards(REDDITCH_WARDS)
+
+
+def _even_spread_file(path, seed, wards, west_mercia_points, n=1155, planted=None):
+    """A police.uk CSV of ``n`` ASB incidents spread evenly over ``wards`` and snapped."""
+    from scipy.spatial import cKDTree
+
+    from hotspots.analysis.significance import study_area_shape
+
+    lonlat, xy = west_mercia_points
+    rng = np.random.default_rng(seed)
+    where = uniform_points(study_area_shape(wards), n, rng)
+    if planted is not None:
+        where = np.vstack([where, planted])
+    nearest = cKDTree(xy).query(where)[1]
+    frame = pd.DataFrame({
+        "Crime ID": "", "Month": np.asarray(MONTHS)[rng.integers(0, 5, len(where))],
+        "Reported by": "West Mercia Police", "Falls within": "West Mercia Police",
+        "Longitude": lonlat[nearest, 0], "Latitude": lonlat[nearest, 1],
+        "Location": "On or near Somewhere", "LSOA code": "E01", "LSOA name": "Redditch 001A",
+        "Crime type": "Anti-social behaviour", "Last outcome category": "", "Context": "",
+    })  # fmt: skip
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _tested(path, wards):
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = prepare(read_incidents([path]), wards)
+        found = hotspots_for(prepared)
+    return found, significance_for(prepared, found)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_even_spread_snapped_to_real_map_points_is_never_more_than_chance(
+    tmp_path, seed, redditch_wards, west_mercia_points
+):
+    path = _even_spread_file(
+        tmp_path / "2018-10-even-street.csv", seed, redditch_wards, west_mercia_points
+    )
+    found, tested = _tested(path, redditch_wards)
+    assert len(found) >= 5  # DBSCAN does find clusters on the rural map points' catchments ...
+    assert not tested["significant"].any(), tested[
+        ["incidents", "expected", "p_value"]
+    ]  # ... chance
+    assert tested.attrs["chance_model"] == "snapped"
+    assert "moved to the nearest" in tested.attrs["significance"]
+
+
+def test_a_planted_15_incident_cluster_within_30_m_is_flagged(
+    tmp_path, redditch_wards, west_mercia_points
+):
+    from hotspots.read.geocode import lonlat_to_bng
+
+    # 15 incidents within 30 m of the map point nearest Redditch town centre
+    lon, lat = TOWN_CENTRE_LONLAT
+    town = np.array(lonlat_to_bng(np.array([lon]), np.array([lat]))).ravel()
+    xy = west_mercia_points[1]
+    centre = xy[np.argmin(np.hypot(*(xy - town).T))]
+    angle = np.random.default_rng(7).uniform(0, 2 * np.pi, 15)
+    radius = 30 * np.sqrt(np.random.default_rng(8).uniform(0, 1, 15))
+    planted = centre + np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    path = tmp_path / "2018-10-planted-street.csv"
+    _even_spread_file(path, 0, redditch_wards, west_mercia_points, planted=planted)
+    _, tested = _tested(path, redditch_wards)
+    holds = tested[tested.geometry.contains(shapely.Point(*centre))]
+    assert len(holds) == 1 and holds["incidents"].iloc[0] >= 15
+    assert bool(holds["significant"].iloc[0]), holds[
+        ["incidents", "expected", "p_value", "q_value"]
+    ]
+    assert tested["significant"].sum() == 1  # the even spread around it stays chance
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_fast_p_values_equal_the_full_literal_run_on_real_months(
+    month, shared_data, redditch_wards
+):
+    """Multinomial over catchments, pruned, stopping early == placing and snapping 999 times."""
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.analysis.seasons import select_period
+    from hotspots.read.incidents import read_incidents
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = prepare(read_incidents(sorted(POLICE.glob("*.csv"))), redditch_wards)
+    one = prepared.incidents[prepared.incidents["month"] == month]
+    assert len(one) > 150 and select_period is not None
+    found = hotspots_for(prepared.__class__(one, 0, prepared.load, prepared.wards, None))
+    model = chance_model(prepared.incidents, study_area=redditch_wards)
+    fast = cluster_significance(found, one, model=model, incidents=one)
+    full = cluster_significance(
+        found, one, model=model, incidents=one, place=True, sequential=False
+    )
+    assert full.attrs["simulations"] == 999 and len(found) >= 3
+    runs = fast.attrs["simulations"]
+    p, q = fast["p_value"].to_numpy(), full["p_value"].to_numpy()
+    se = np.sqrt(q * (1 - q) / 999 + q * (1 - q) / runs)
+    assert (np.abs(p - q) <= 4 * se + 2 / (runs + 1)).all(), (p, q)
+    assert (fast["significant"] == full["significant"]).all()
+
+
+def test_catchments_are_the_voronoi_cells_clipped_to_the_study_area():
+    pts = np.array([[250.0, 500], [750, 500], [750, 2000]])
+    shares = catchment_shares(pts, box(0, 0, 1000, 1000))
+    assert shares.tolist() == pytest.approx([0.5, 0.5, 0.0])
+    # an L-shaped area: the shares are where evenly spread incidents land (nearest point)
+    from scipy.spatial import cKDTree
+
+    arm = shapely.union_all([box(0, 0, 1000, 1000), box(1000, 0, 5000, 200)])
+    pts = np.array([[200.0, 500], [800, 500], [4500, 100]])
+    landed = cKDTree(pts).query(uniform_points(arm, 200_000, np.random.default_rng(0)))[1]
+    shares = catchment_shares(pts, arm)
+    assert shares.tolist() == pytest.approx(np.bincount(landed) / 200_000, abs=0.005)
+    assert shares[2] > 0.25  # the lone point at the end of the arm collects most of it
+
+
+def test_model_kinds_follow_the_data():
+    area = box(0, 0, 1000, 1000)
+    on_points = ([100, 100, 100, 900], [100, 100, 100, 900])
+    snapped = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*on_points), crs=27700)
+    own = ([100, 101, 102, 900], [100, 100, 100, 900])
+    exact = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*own), crs=27700)
+    assert chance_model(snapped, study_area=area).kind == "snapped"
+    assert chance_model(exact, study_area=area).kind == "exact"
+    weighted = chance_model(snapped, study_area=area, weighted=True)
+    assert weighted.kind == "weighted" and weighted.shares.tolist() == pytest.approx([3 / 4, 1 / 4])
+    assert "km²" in chance_model(snapped).describe(10)  # no wards: the incidents' outline, said so
+    assert "outline widened" in chance_model(snapped).area_from
+
+
+def test_exact_points_planted_cluster_flagged_and_even_spread_not():
+    area = box(0, 0, 3000, 3000)
+    rng = np.random.default_rng(2)
+    noise = uniform_points(area, 300, rng)
+    planted = np.array([1500.0, 1500]) + rng.uniform(-20, 20, (15, 2))
+    from hotspots.analysis.cluster import ClusterParams, find_clusters
+
+    for xy, flagged in ((noise, False), (np.vstack([noise, planted]), True)):
+        inc = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs=27700)
+        found = find_clusters(
+            inc, params=ClusterParams(eps_m=100, min_samples=5), study_area_m2=9e6
+        )
+        found.attrs["selected"] = len(inc)
+        out = cluster_significance(found, inc, study_area=area, n_sim=199)
+        assert out.attrs["chance_model"] == "exact"
+        assert bool(out["significant"].any()) is flagged
+
+
+def test_sequential_run_is_the_start_of_the_full_run():
+    model = ChanceModel("snapped", np.array([[x, 0.0] for x in range(0, 2000, 50)]), np.full(40, 1 / 40),
+                        box(-25, -500, 1975, 500), "a strip")  # fmt: skip
+    full = null_scores(model, 200, eps_m=60, min_samples=12, n_sim=999)
+    part = null_scores(
+        model, 200, eps_m=60, min_samples=12, n_sim=999, stop_score=0.0, stop_count=5
+    )
+    assert len(part) == 100 and np.array_equal(part, full[:100])
+
+
+def test_benjamini_hochberg_is_the_textbook_step_up():
+    rng = np.random.default_rng(0)
+    for p in (rng.uniform(0, 0.1, 50), rng.uniform(0, 1, 7), np.array([0.001, 0.001, 0.5])):
+        order = np.argsort(p)
+        m = len(p)
+        scaled = p[order] * m / np.arange(1, m + 1)
+        by_hand = np.empty(m)
+        by_hand[order] = np.minimum.accumulate(scaled[::-1])[::-1].clip(max=1)
+        # SciPy's false_discovery_control, equal to the textbook step-up to within rounding
+        assert benjamini_hochberg(p) == pytest.approx(by_hand, rel=1e-12)
+    assert benjamini_hochberg([]).tolist() == []
+
+
+def test_excess_score_is_zero_at_or_below_the_expected_count():
+    assert excess_score(np.array([5, 4]), np.array([5.0, 9.0]), 100).tolist() == [0.0, 0.0]
+    assert (
+        excess_score(np.array([10]), np.array([1.0]), 100)[0]
+        > excess_score(np.array([10]), np.array([5.0]), 100)[0]
+    )
+
+
+def test_fast_p_values_equal_the_full_literal_run_on_even_spread(
+    tmp_path, redditch_wards, west_mercia_points
+):
+    """Where p-values are large (no hotspot more than chance), and the fast run stops early."""
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
+
+    path = _even_spread_file(
+        tmp_path / "2018-10-even-street.csv", 1, redditch_wards, west_mercia_points
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = prepare(read_incidents([path]), redditch_wards)
+        found = hotspots_for(prepared)
+    model = chance_model(prepared.incidents, study_area=redditch_wards)
+    one = prepared.incidents
+    fast = cluster_significance(found, one, model=model, incidents=one)
+    full = cluster_significance(
+        found, one, model=model, incidents=one, place=True, sequential=False
+    )
+    runs = fast.attrs["simulations"]
+    assert runs < 999 and "stopped early" in fast.attrs["significance"]
+    p, q = fast["p_value"].to_numpy(), full["p_value"].to_numpy()
+    se = np.sqrt(q * (1 - q) / 999 + q * (1 - q) / runs)
+    assert (np.abs(p - q) <= 4 * se + 2 / (runs + 1)).all(), (p, q)
+    assert not fast["significant"].any() and not full["significant"].any()
+    assert q.min() < 0.9  # not all at 1: the comparison means something
