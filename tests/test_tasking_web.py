@@ -51,7 +51,7 @@ def test_page_lists_the_ranked_hotspots(user):
     text = response.get_data(True)
     rows = re.findall(r'<th scope="row">(\d+)</th>\s*<td>([^<]*)</td><td>([^<]*)</td>', text)
     assert [int(r[0]) for r in rows] == list(range(1, len(rows) + 1)) and len(rows) >= 3
-    assert rows[0][1:] == ("On or near Market Place", "Abbey")
+    assert rows[0][1:] == ("Market Place / Unicorn Hill", "Abbey")  # the map label, no rank
     assert "Contains public sector information" in text
     assert f'href="/tasking.csv?{SELECTION}"'.replace("&", "&amp;") in text
 
@@ -130,7 +130,7 @@ def test_pdf_sheet(user):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = pypdf.PdfReader(io.BytesIO(response.data))
     text = " ".join(page.extract_text() for page in reader.pages)
-    assert "On or near Market Place" in text
+    assert "Market Place / Unicorn Hill" in text
     assert "DBSCAN eps 100 m, min_samples" in text
     assert "Open Government Licence" in text
 

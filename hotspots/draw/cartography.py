@@ -46,6 +46,7 @@ The API the other outputs use (stable):
 ``legend_entries()``        the legend of a map as :class:`LegendEntry` rows
 ``chance_style()``          outline dash and fill opacity of a tested hotspot
 ``CHANCE_WORDS``            "more than chance" / "not more than chance"
+``chance_word()``           those words for one hotspot ("" when untested)
 ``attribution()``           the licence line, with a basemap's attribution
 ==========================  =====================================================
 """
@@ -269,6 +270,22 @@ def chance_style(significant) -> dict:
         return plain
     return {"weight": CHANCE_OUTLINE_WEIGHT, "fillOpacity": CHANCE_WEB_OPACITY,
             "dashArray": " ".join(str(v) for v in CHANCE_DASH)}  # fmt: skip
+
+
+def chance_word(significant) -> str:
+    """The chance test's verdict in the words of every output ("" when a hotspot was not tested).
+
+    Examples
+    --------
+    >>> chance_word(True), chance_word(False), chance_word(None), chance_word(float("nan"))
+    ('more than chance', 'not more than chance', '', '')
+    """
+    try:
+        if significant is None or significant != significant:  # None, NaN
+            return ""
+        return CHANCE_WORDS[bool(significant)]
+    except TypeError:  # pandas.NA: its truth is ambiguous
+        return ""
 
 
 def chance_legend(simulations: int, alpha: float = 0.05) -> list[LegendEntry]:

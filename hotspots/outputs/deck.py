@@ -387,10 +387,8 @@ def build_deck(
         w_lines = hotspot_sentences(sub_sheet, sub_sel)
         w_lines.append("Hotspots: " + settings)
         areas = prepared.areas
-        # Number the hotspots as the sentences do (1 = the area's largest).
-        local = dict(zip(sub_sheet["cluster_id"], range(1, len(sub_sheet) + 1)))
-        shown = clusters[clusters["cluster_id"].isin(local)]
-        shown = shown.assign(rank=shown["cluster_id"].map(local))
+        # Each hotspot by its one label, as the sentences name it (its rank in the study area).
+        shown = clusters[clusters["cluster_id"].isin(sub_sheet["cluster_id"])]
         shown.attrs.update(clusters.attrs, selected=sub_sel)
         img = hotspot_map(shown, wards, title=f"ASB hotspots, {fy}" + (f": {name}" if name else ""),
                           note=data_note(inc[inc["financial_year"] == fy], demo=demo),

@@ -12,6 +12,7 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError
 from hotspots.analysis.seasons import financial_year_of, monthly_profile, parse_financial_year
+from hotspots.draw import cartography as carto
 
 log = logging.getLogger(__name__)
 
@@ -631,6 +632,12 @@ def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> li
     ...                   "area": ["Town centre"], "incidents": [120]})
     >>> hotspot_sentences(s, 2400)
     ['1 hotspot holds 120 of 2,400 incidents (5%).', '1. On or near Unicorn Hill (Abbey ward, Town centre): 120 incidents, 5%.']
+    >>> hotspot_sentences(s.assign(label=["7 Unicorn Hill"], significant=[False]), 2400)[1]
+    '7 Unicorn Hill (Abbey ward, Town centre): 120 incidents, 5%; not more than chance.'
+
+    A sheet with ``label`` (:mod:`hotspots.analysis.labels`) names each hotspot
+    by it; with ``significant`` the chance test's verdict follows, in the words
+    of every output.
     """
     if sheet.empty:
         return [f"No hotspots: none of the {fmt_int(selected)} incidents form a cluster with "
@@ -641,6 +648,10 @@ def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> li
            f"{fmt_int(selected)} incidents ({fmt_pct(share(held, selected))})."]  # fmt: skip
     for i, r in enumerate(sheet.head(top).itertuples(index=False), start=1):
         where = ", ".join(p for p in (f"{r.ward} ward" if r.ward else "", r.area) if p)
-        out.append(f"{i}. {r.place or 'unnamed place'}{f' ({where})' if where else ''}: "
-                   f"{fmt_int(r.incidents)} incidents, {fmt_pct(share(r.incidents, selected))}.")  # fmt: skip
+        # The hotspot's one label, as on the map and the tasking sheet ("1 Unicorn Hill").
+        name = getattr(r, "label", "") or f"{i}. {r.place or 'unnamed place'}"
+        chance = carto.chance_word(getattr(r, "significant", None))
+        out.append(f"{name}{f' ({where})' if where else ''}: "
+                   f"{fmt_int(r.incidents)} incidents, {fmt_pct(share(r.incidents, selected))}"
+                   f"{'; ' + chance if chance else ''}.")  # fmt: skip
     return out
