@@ -353,7 +353,8 @@ def run_naive(folder: Path, cache: Path, n: int, max_pairs: float) -> dict:
     )  # fmt: skip
     c.lap("summaries")
     c.total(("read", "wards", "cluster", "summaries"))
-    return {"seconds": c.wall, "cpu": c.cpu, "import": t["import"], "peak_mb": _rss_mb(), "n": len(df), "clusters": len(summary)}
+    return {"seconds": c.wall, "cpu": c.cpu, "import": t["import"], "peak_mb": _rss_mb(), "n": len(df),
+            "clusters": len(summary), "process_cpu": _cpu()}  # fmt: skip
 
 
 def run_archive(folder: Path, n: int, store: str | None) -> dict:
@@ -397,6 +398,35 @@ def run_archive(folder: Path, n: int, store: str | None) -> dict:
             "min_samples": ms, "source": store or "a prepared .npz table"}  # fmt: skip
 
 
+def run_cli(folder: Path, cache: Path, n: int, args: list[str]) -> dict:
+    """One whole ``hotspots`` command as a user runs it (its own process: start-up, imports,
+    reading, the analysis and writing the output); CPU seconds and peak RSS of that process."""
+    import tempfile
+
+    exe = Path(sys.executable).with_name("hotspots")
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [str(exe), args[0], str(folder / "csv"), "--wards", str(cache / "wards.gpkg"),
+                   *args[1:], "-o", str(Path(tmp) / args[-1])]  # fmt: skip
+        command.remove(args[-1])
+        start = time.perf_counter()
+        out = subprocess.run(command, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - start
+        if out.returncode != 0:
+            return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # this child's only child
+    clusters = [line for line in out.stdout.splitlines() + out.stderr.splitlines() if "hotspot" in line]
+    return {"cpu": usage.ru_utime + usage.ru_stime, "seconds": wall,
+            "peak_mb": usage.ru_maxrss / 1024, "said": clusters[-1:] }  # fmt: skip
+
+
+#: The whole-process runs of ``--cli``: label -> the command (the last item names the output).
+CLI_RUNS = {
+    "clusters": ["clusters", "clusters.geojson"],
+    "clusters --min-samples 15": ["clusters", "--min-samples", "15", "clusters.geojson"],
+    "wards": ["wards", "wards.csv"],
+}
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -422,6 +452,10 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "hotspots-scale")
     parser.add_argument("--max-pairs", type=float, default=2e8,
                         help="run the naive baseline only below this many neighbour pairs")  # fmt: skip
+    parser.add_argument("--cli", action="store_true",
+                        help="also time whole `hotspots clusters` (chance test included; the "
+                             "automatic min_samples and --min-samples 15) and `hotspots wards` "
+                             "processes against the naive pipeline's whole process")  # fmt: skip
     parser.add_argument("--store", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
@@ -435,6 +469,8 @@ def main() -> None:
             res = run_hotspots(folder, cache, args.n)
         elif args.child == "naive":
             res = run_naive(folder, cache, args.n, extra["max_pairs"])
+        elif args.child == "cli":
+            res = run_cli(folder, cache, args.n, extra["args"])
         elif args.child == "archive":
             res = run_archive(folder, args.n, args.store)
         else:
@@ -444,7 +480,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     print(f"bench/scale.py  eps_m={EPS_M:g}  cores={os.cpu_count()}  load average "
           f"{os.getloadavg()[0]:.1f} (a shared machine: figures taken under load)")  # fmt: skip
-    rows = []
+    rows, cli_rows = [], []
     for n in sizes:
         prep = _child("prepare", n, cache, {"csv": True})
         if "error" in prep:
@@ -453,6 +489,11 @@ def main() -> None:
         base = _child("naive", n, cache, {"max_pairs": args.max_pairs})
         rows.append((n, ours, base))
         print(json.dumps({"n": n, "hotspots": ours, "naive": base}), flush=True)
+        if args.cli:
+            for label, cli_args in CLI_RUNS.items():
+                run = _child("cli", n, cache, {"args": cli_args})
+                cli_rows.append((n, label, run, base))
+                print(json.dumps({"n": n, "cli": label, "run": run}), flush=True)
     if args.big:
         n = 10_000_000
         prep = _child("prepare", n, cache, {"csv": False})
@@ -502,6 +543,23 @@ def main() -> None:
               f"{big['naive_pairs']:.2g} neighbour pairs (~{big['naive_pairs'] * 16 / 2**30:.0f} GB))")  # fmt: skip
     elif args.big:
         print(f"10^7 failed: {big['error']}")
+    if cli_rows:
+        print()
+        print("whole processes as a user runs them (start-up, imports, reading, analysis, output);")
+        print("the naive pipeline's whole process is the baseline (CPU s; peak MB)")
+        print(f"{'n':>10} {'command':<28} {'CPU s':>7} {'wall s':>7} {'peak MB':>8} "
+              f"{'naive CPU':>9} {'naive MB':>8} {'speed-up':>8} {'memory':>7}")  # fmt: skip
+        for n, label, run, base in cli_rows:
+            if "error" in run:
+                print(f"{n:>10,} {label:<28} failed: {run['error']}")
+                continue
+            has_base = "process_cpu" in base
+            ratio = f"{base['process_cpu'] / run['cpu']:>7.1f}x" if has_base else f"{'-':>8}"
+            mem = f"{base['peak_mb'] / run['peak_mb']:>6.1f}x" if has_base else f"{'-':>7}"
+            bcpu = _fmt(base.get("process_cpu"), ">9.2f")
+            bmb = _fmt(base.get("peak_mb") if has_base else None, ">8.0f")
+            print(f"{n:>10,} {label:<28} {run['cpu']:>7.2f} {run['seconds']:>7.1f} "
+                  f"{run['peak_mb']:>8.0f} {bcpu} {bmb} {ratio} {mem}  {' '.join(run['said'])}")  # fmt: skip
 
 
 if __name__ == "__main__":

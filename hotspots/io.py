@@ -141,15 +141,46 @@ def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = 
         )
     with atomic_path(path) as tmp:
         if suffix in (".geojson", ".json"):
-            doc = json.loads(layer.to_crs(WEB_CRS).to_json(na="null", drop_id=True))
-            doc["attribution"] = ATTRIBUTION
-            tmp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+            _write_geojson(layer.to_crs(WEB_CRS), tmp)
         elif suffix == ".gpkg":
             layer.to_file(tmp, layer=layer_name, driver="GPKG")
         else:
             table = pd.DataFrame(layer.drop(columns=layer.geometry.name))
             csv_safe(percent_shares(table)).to_csv(tmp, index=False)
     return path
+
+
+def _nested(layer: gpd.GeoDataFrame) -> bool:
+    """True when a column holds lists or dicts (GDAL's GeoJSON writer takes scalars only)."""
+    for name in layer.columns.drop(layer.geometry.name):
+        column = layer[name]
+        if column.dtype == object and column.map(lambda v: isinstance(v, list | tuple | dict)).any():
+            return True
+    return False
+
+
+def _write_geojson(layer: gpd.GeoDataFrame, path: Path) -> None:
+    """RFC 7946 GeoJSON (EPSG:4326) with the licence as an ``attribution`` member.
+
+    Written by GDAL through pyogrio (about twice as fast as ``to_json`` for
+    thousands of hulls); a layer with list or dict values goes through
+    ``to_json``, which writes them as JSON arrays and objects.
+    """
+    if _nested(layer) or layer.empty:
+        doc = json.loads(layer.to_json(na="null", drop_id=True))
+        doc["attribution"] = ATTRIBUTION
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        return
+    layer.to_file(
+        path,
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer_options={
+            "FOREIGN_MEMBERS_COLLECTION": json.dumps({"attribution": ATTRIBUTION}),
+            "RFC7946": "YES",
+            "WRITE_NAME": "NO",
+        },
+    )
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:

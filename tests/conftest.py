@@ -142,3 +142,54 @@ def square_wards() -> gpd.GeoDataFrame:
         geometry=[box(405000, 266000, 407000, 268000), box(403000, 266000, 405000, 268000)],
         crs=27700,
     )
+
+
+# --------------------------------------------------------------------------- app, client, runner
+# As in Flask's tutorial (flaskr): one way to make the app, its test client and the CLI runner.
+
+#: The test app's config: the embedded demo, no login, a fixed secret.
+TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "HOTSPOTS_REQUIRE_LOGIN": False}
+
+
+@pytest.fixture(scope="session")
+def make_app():
+    """``make_app(**config)``: :func:`webapp.create_app` with :data:`TEST_CONFIG` under ``config``."""
+    from webapp import create_app
+
+    def make(**config):
+        return create_app({**TEST_CONFIG, **config})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def app(make_app):
+    """The demo app without login, shared by the session (its answers are cached once)."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of :func:`app`."""
+    return app.test_client()
+
+
+class Runner:
+    """The ``hotspots`` command, run in-process: ``runner.run("clusters", "--help")``."""
+
+    def __init__(self) -> None:
+        from click.testing import CliRunner
+
+        self._runner = CliRunner()
+
+    def run(self, *args: str, input: str | None = None):
+        """Invoke ``hotspots ARGS...``; the click Result (``exit_code``, ``output``)."""
+        from hotspots.cli import main
+
+        return self._runner.invoke(main, [str(a) for a in args], input=input)
+
+
+@pytest.fixture
+def runner() -> Runner:
+    """The ``hotspots`` command line (see :class:`Runner`)."""
+    return Runner()

@@ -124,3 +124,54 @@ def test_tune_suggests_eps(shared_data):
     assert result.exit_code == 0, result.output
     eps = float(result.output.strip().splitlines()[-1].split("suggested eps_m: ")[1])
     assert 10 <= eps <= 2000 and math.isfinite(eps)
+
+
+def test_a_single_value_option_given_twice_is_refused_not_dropped(runner, tmp_path):
+    """--wards A --wards B used to keep only B (most of A's incidents then counted outside)."""
+    result = runner.run("clusters", "x.csv", "--wards", "A.geojson", "--wards=B.geojson",
+                        "-o", tmp_path / "c.geojson")  # fmt: skip
+    assert result.exit_code == 2
+    assert "--wards was given 2 times ('A.geojson', 'B.geojson') but takes one value" in result.output
+    assert "ogr2ogr" in result.output
+    assert not (tmp_path / "c.geojson").exists()
+    twice = runner.run("tasking", "--fy", "2018-19", "--fy", "2019-20")
+    assert twice.exit_code == 2 and "--fy was given 2 times" in twice.output
+
+
+def test_options_that_take_several_values_still_do(runner, tmp_path):
+    """report combines several districts' ward files; --crime-type repeats; -- ends options."""
+    from hotspots.cli import repeated_options
+    from hotspots.cli.deck import report
+
+    assert repeated_options(report, ["--wards", "a.geojson", "--wards", "b.geojson"]) == {}
+    result = runner.run("wards", "--crime-type", "Burglary", "--crime-type",
+                        "Anti-social behaviour", "-o", tmp_path / "w.csv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+def test_dbscan_options_are_defined_once(runner):
+    """Every command that clusters offers the same --eps-m / --min-samples (cli._common.dbscan_options)."""
+    from hotspots.cli import COMMANDS
+
+    helps = {}
+    for name in ("clusters", "map", "tasking", "export", "report", "evaluate", "serve"):
+        assert name in COMMANDS
+        out = runner.run(name, "--help").output
+        helps[name] = " ".join(out.split())
+    for name, text in helps.items():
+        assert "--eps-m FLOAT DBSCAN neighbourhood radius in metres" in text, name
+        assert "--min-samples INTEGER Incidents within --eps-m that make a hotspot core" in text, name
+
+
+def test_commands_that_show_no_place_text_do_not_redact_it(runner, monkeypatch, tmp_path):
+    """`wards` never shows place text, so it skips the street-level step (1.2 s of 5.6 s at 2x10^5)."""
+    import hotspots.privacy
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("redact_places called")
+
+    monkeypatch.setattr(hotspots.privacy, "redact_places", refuse)
+    assert runner.run("wards", "-o", tmp_path / "w.csv").exit_code == 0
+    shown = runner.run("clusters", "--season", "autumn", "--fy", "2018-19", "--simulations", "0",
+                       "-o", tmp_path / "c.geojson")  # fmt: skip
+    assert shown.exit_code == 1 and "redact_places called" in repr(shown.exception)

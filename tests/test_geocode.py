@@ -85,11 +85,20 @@ def test_online_geocoder_caches_and_never_repeats_a_query(tmp_path):
 
 
 def test_online_geocoder_waits_between_requests(tmp_path, monkeypatch):
-    sleeps = []
-    monkeypatch.setattr("hotspots.read.geocode.time.sleep", sleeps.append)
-    coder = OnlineGeocoder(FakeGeopy(), cache_path=tmp_path / "c.sqlite", min_delay_seconds=1.0)
-    coder.geocode(["a", "b", "c"])
-    assert len(sleeps) == 2 and all(0 < s <= 1.0 for s in sleeps)
+    """geopy's RateLimiter keeps requests 1 s apart (a fake clock: no real waiting)."""
+    now, sleeps = [0.0], []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr("geopy.extra.rate_limiter.default_timer", lambda: now[0])
+    monkeypatch.setattr("geopy.extra.rate_limiter.sleep", sleep)
+    fake = FakeGeopy()
+    coder = OnlineGeocoder(fake, cache_path=tmp_path / "c.sqlite", min_delay_seconds=1.0)
+    coder.geocode(["a", "b", "c", "a"])
+    assert sleeps == [1.0, 1.0]  # three requests; the repeated "a" comes from the cache
+    assert fake.calls == ["a, UK", "b, UK", "c, UK"]
 
 
 def test_postcode_geocoding_barely_moves_the_ward_table(shared_data, tmp_path):

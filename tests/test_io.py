@@ -101,3 +101,27 @@ def test_rejects_file_written_by_the_cli_neutralises_formulas(tmp_path, write_po
     rejects = out.with_name("wards.rejects.csv")
     text = rejects.read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text and ',"=HYPERLINK' not in text and "\n=HYPERLINK" not in text
+
+
+def test_geojson_written_by_gdal_has_the_same_properties_and_the_licence(demo, tmp_path):
+    """write_layer's GeoJSON (GDAL via pyogrio) equals geopandas' to_json feature by feature."""
+    import json
+
+    from hotspots.analysis.trend import hotspots_with_trend
+    from hotspots.io import ATTRIBUTION, write_layer
+
+    clusters = hotspots_with_trend(demo, season="autumn", financial_year="2018-19")
+    write_layer(clusters, tmp_path / "c.geojson")
+    written = json.loads((tmp_path / "c.geojson").read_text(encoding="utf-8"))
+    expected = json.loads(clusters.to_crs("EPSG:4326").to_json(na="null", drop_id=True))
+    assert written["attribution"] == ATTRIBUTION
+    assert [f["properties"] for f in written["features"]] == [
+        f["properties"] for f in expected["features"]
+    ]
+    first = written["features"][0]["geometry"]["coordinates"][0][0]
+    assert first == pytest.approx(expected["features"][0]["geometry"]["coordinates"][0][0], abs=1e-6)
+    listed = clusters.head(2).assign(months=[["2018-10", "2018-11"], ["2018-09"]])
+    write_layer(listed, tmp_path / "l.geojson")  # lists are arrays (to_json's way)
+    doc = json.loads((tmp_path / "l.geojson").read_text(encoding="utf-8"))
+    assert doc["features"][0]["properties"]["months"] == ["2018-10", "2018-11"]
+    assert doc["attribution"] == ATTRIBUTION

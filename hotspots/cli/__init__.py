@@ -54,6 +54,46 @@ def first_sentence(text: str) -> str:
     return para if end < 0 else para[: end + 1]
 
 
+def repeated_options(command: click.Command, args: list[str]) -> dict[str, list[str]]:
+    """Single-value options given more than once in ``args`` (click would keep the last silently).
+
+    Examples
+    --------
+    >>> cmd = click.Command("c", params=[click.Option(["--wards"]), click.Option(["--data"], multiple=True)])
+    >>> repeated_options(cmd, ["a.csv", "--wards", "A.geojson", "--wards=B.geojson", "--data", "x"])
+    {'--wards': ['A.geojson', 'B.geojson']}
+    >>> repeated_options(cmd, ["--data", "x", "--data", "y"])
+    {}
+    """
+    single = {}
+    for param in command.params:
+        if isinstance(param, click.Option) and not (param.multiple or param.count or param.is_flag):
+            for opt in param.opts:
+                single[opt] = param.name
+    seen: dict[str, list[tuple[str, str]]] = {}
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            break
+        opt, eq, value = token.partition("=")
+        if opt in single:
+            if not eq:
+                value = args[i + 1] if i + 1 < len(args) else ""
+                i += 1
+            seen.setdefault(single[opt], []).append((opt, value))
+        i += 1
+    return {uses[0][0]: [v for _, v in uses] for uses in seen.values() if len(uses) > 1}
+
+
+#: What to say when an option that takes one value is given twice.
+_REPEAT_HINTS = {
+    "--wards": " To analyse several districts together, make one boundary file of their wards "
+               "(for example with `ogr2ogr -append`); `hotspots report` takes --wards once per "
+               "district for the partnership deck.",
+}
+
+
 class _Group(click.Group):
     """Commands loaded on first use; the project's user errors as one-line messages."""
 
@@ -68,6 +108,18 @@ class _Group(click.Group):
                 command.short_help = first_sentence(command.help or "")
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """Refuse a single-value option given twice, instead of silently keeping the last."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not isinstance(command, click.Group):
+            for opt, values in repeated_options(command, rest).items():
+                raise click.UsageError(
+                    f"{opt} was given {len(values)} times ({', '.join(map(repr, values))}) but takes "
+                    f"one value; give it once.{_REPEAT_HINTS.get(opt, '')}",
+                    ctx,
+                )
+        return name, command, rest
 
     def invoke(self, ctx: click.Context):
         from hotspots._errors import HotspotsError

@@ -174,13 +174,17 @@ def progress_bar(items: list) -> list:
     return tqdm(items, desc="reading", unit="file", disable=None if len(items) > 1 else True)
 
 
-def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
+def load_prepared(
+    opts: Inputs, *, output: Path | None = None, shows_places: bool = True
+) -> Prepared:
     """Load the inputs with the library loader; print the summary line; write the rejects.
 
     With no INPUT the embedded demo is used (its wards and focus areas too,
     unless others are given). Rejected rows go to ``--rejects``, else beside
     ``output`` (``<output>.rejects.csv``), else ``rejects.csv``. Place text is
-    street level (:func:`hotspots.privacy.redact_places`) unless ``--keep-addresses``.
+    street level (:func:`hotspots.privacy.redact_places`) unless ``--keep-addresses``;
+    a command whose output shows no place text (``shows_places=False``: ``wards``, ``tune``,
+    ``evaluate``) skips that step.
     """
     from hotspots.io import write_table
     from hotspots.loader import load
@@ -197,7 +201,7 @@ def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
         write_table(prepared.load.rejects, rejects_path)
         line += f"\nrejected rows written to {rejects_path}"
     click.echo(line)
-    if not opts.keep_addresses:
+    if shows_places and not opts.keep_addresses:
         from dataclasses import replace
 
         from hotspots.privacy import redact_places
@@ -206,8 +210,44 @@ def load_prepared(opts: Inputs, *, output: Path | None = None) -> Prepared:
     return prepared
 
 
+def dbscan_options(
+    *,
+    eps_default: float | None = 100.0,
+    min_samples_from: str = "the data",
+    hull_buffer: bool = True,
+    params: bool = True,
+    params_dest: str = "params_path",
+) -> Callable:
+    """``--eps-m``, ``--min-samples``, ``--hull-buffer-m`` and ``--params``, defined once.
+
+    Every command that clusters takes these (read with :func:`cluster_params`);
+    ``eps_default=None`` leaves ``--eps-m`` unset unless given (``serve``: the
+    ``--params`` file's radius, else 100 m); ``min_samples_from`` says what the
+    automatic ``min_samples`` is chosen from.
+    """
+    options = [
+        click.option("--eps-m", type=float, default=eps_default, show_default=eps_default is not None,
+                     help="DBSCAN neighbourhood radius in metres"
+                          + ("." if eps_default is not None else " [default: 100, or --params].")),
+        click.option("--min-samples", type=int, default=None,
+                     help="Incidents within --eps-m that make a hotspot core [default: chosen "
+                          f"from {min_samples_from}: at least 5, 1% of the incidents, and 3x the "
+                          "even-spread background]."),
+    ]
+    if hull_buffer:
+        options.append(click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
+                                    help="Widen each hotspot's outline by this many metres."))
+    if params:
+        options.append(click.option("--params", params_dest, type=click.Path(path_type=Path),
+                                    help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); "
+                                         "--eps-m, --min-samples or --hull-buffer-m given as "
+                                         "well win over it."))
+    return lambda func: _apply(func, options)
+
+
 def cluster_options(func: Callable) -> Callable:
     """Selection and DBSCAN options (read with :func:`cluster_params`)."""
+    func = dbscan_options()(func)
     return _apply(func, [
         click.option("--season", type=SEASON_CHOICE, default="all", show_default=True,
                      help="Meteorological season (winter = Dec-Feb, labelled by January's year)."),
@@ -215,17 +255,6 @@ def cluster_options(func: Callable) -> Callable:
                      help="Financial year April-March, e.g. 2018-19 [default: all years]."),
         click.option("--area", help="Only this focus area (a name from --areas)."),
         click.option("--ward", help="Only this ward (its name in the boundary file)."),
-        click.option("--eps-m", type=float, default=100.0, show_default=True,
-                     help="DBSCAN neighbourhood radius in metres."),
-        click.option("--min-samples", type=int, default=None,
-                     help="Incidents within --eps-m that make a hotspot core [default: chosen "
-                          "from the data: at least 5, 1% of the selection, and 3x the even-spread "
-                          "background]."),
-        click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
-                     help="Widen each cluster's outline by this many metres."),
-        click.option("--params", "params_path", type=click.Path(path_type=Path),
-                     help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); --eps-m, "
-                          "--min-samples or --hull-buffer-m given as well win over it."),
     ])  # fmt: skip
 
 

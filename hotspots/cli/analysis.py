@@ -116,7 +116,7 @@ def wards(output: Path, population_path: Path | None, **kwargs) -> None:
     from hotspots.io import write_table
 
     opts = Inputs.pop(kwargs)
-    prepared = load_prepared(opts, output=output)
+    prepared = load_prepared(opts, output=output, shows_places=False)
     table = ward_table(prepared.incidents, prepared.wards)
     population_path = population_path or opts.spec().resolved().population
     if population_path:

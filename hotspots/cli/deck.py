@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import Inputs, cluster_params, input_options, load_prepared
+from hotspots.cli._common import (
+    Inputs,
+    cluster_params,
+    dbscan_options,
+    input_options,
+    load_prepared,
+)
 
 #: --column roles taken by the report itself (qualifiers), not by the loader.
 QUALIFIER_ROLES = ("youth", "drugs", "alcohol", "qualifiers")
@@ -49,12 +55,7 @@ def _split_columns(column_map: tuple[str, ...]) -> tuple[tuple[str, ...], dict[s
                    "with no data for it the slides say so and compare nothing].")
 @click.option("--title", help="The area's name on the title slide [default: the districts' "
                               "names, from the ward files].")
-@click.option("--eps-m", type=float, default=100.0, show_default=True,
-              help="DBSCAN neighbourhood radius in metres (the Where? maps).")
-@click.option("--min-samples", type=int, default=None,
-              help="DBSCAN min_samples [default: chosen from the data].")
-@click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
-              help="Widen each hotspot's outline by this many metres.")
+@dbscan_options(params=False)
 @click.option("--dpi", type=int, default=300, show_default=True,
               help="Resolution of the charts and maps (300 for print).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,

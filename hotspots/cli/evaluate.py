@@ -6,27 +6,14 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import Inputs, echo_table, input_options, load_prepared
+from hotspots.cli._common import Inputs, dbscan_options, echo_table, input_options, load_prepared
 
 
 def _dbscan_options(func):
-    options = [
-        click.option("--eps-m", type=float, default=100.0, show_default=True,
-                     help="DBSCAN neighbourhood radius in metres."),
-        click.option("--min-samples", type=int, default=None,
-                     help="DBSCAN min_samples [default: chosen from the training window's data]."),
-        click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
-                     help="Widen each cluster's outline by this many metres."),
-        click.option("--params", "params_path", type=click.Path(path_type=Path),
-                     help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); options given "
-                          "on the command line win over it."),
-        click.option("--cell-m", type=float, default=None,
-                     help="Grid cell size in metres [default: the shorter side of the study "
-                          "area's bounding box / 150, rounded to 5 m]."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+    func = click.option("--cell-m", type=float, default=None,
+                        help="Grid cell size in metres [default: the shorter side of the study "
+                             "area's bounding box / 150, rounded to 5 m].")(func)  # fmt: skip
+    return dbscan_options(min_samples_from="the training window's data")(func)
 
 
 def _params(kwargs: dict):
@@ -132,7 +119,7 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
         "bandwidth_m": kwargs.pop("bandwidth_m"),
     }
     params = _params(kwargs)
-    prepared = load_prepared(Inputs.pop(kwargs), output=output or chart)
+    prepared = load_prepared(Inputs.pop(kwargs), output=output or chart, shows_places=False)
     incidents = prepared.incidents
     if windows:
         labels = tuple("..".join(w) if w[0] != w[1] else w[0] for w in windows)
@@ -240,7 +227,7 @@ def tune(output: Path | None, **kwargs) -> None:
     train_w, test_w, metric = kwargs.pop("train"), kwargs.pop("test"), kwargs.pop("metric")
     hull_buffer_m, cell_m = kwargs.pop("hull_buffer_m"), kwargs.pop("cell_m")
     view = {"area": kwargs.pop("area"), "ward": kwargs.pop("ward")}
-    prepared = load_prepared(Inputs.pop(kwargs), output=output)
+    prepared = load_prepared(Inputs.pop(kwargs), output=output, shows_places=False)
     check_view(prepared, **view)
     incidents = prepared.incidents
     months = sorted(incidents["month"].unique())

@@ -11,6 +11,7 @@ from hotspots.cli._common import (
     Inputs,
     cluster_options,
     cluster_params,
+    dbscan_options,
     echo_table,
     input_options,
     load_prepared,
@@ -161,26 +162,7 @@ def _sources(opts: Inputs) -> list[Path | None]:
     metavar="YYYY-YY",
     help="Only this financial year (repeat for several) [default: all in the data].",
 )
-@click.option(
-    "--eps-m",
-    type=float,
-    default=100.0,
-    show_default=True,
-    help="DBSCAN neighbourhood radius in metres.",
-)
-@click.option(
-    "--min-samples",
-    type=int,
-    default=None,
-    help="DBSCAN min_samples [default: chosen from each selection].",
-)
-@click.option(
-    "--hull-buffer-m",
-    type=float,
-    default=25.0,
-    show_default=True,
-    help="Widen each cluster's outline by this many metres.",
-)
+@dbscan_options(min_samples_from="each selection", params=False)
 @click.option("--dpi", type=int, default=300, show_default=True, help="PNG resolution.")
 @map_options
 @click.option("--no-pack", is_flag=True, help="Do not write the report pack (report.pdf).")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import store_option
+from hotspots.cli._common import dbscan_options, store_option
 from hotspots.cli._maps import map_options
 
 log = logging.getLogger(__name__)
@@ -141,10 +141,7 @@ def serve_config(
 @map_options
 @click.option("--tiles-url", hidden=True, help="Older name of --basemap URL.")
 @click.option("--tiles-attribution", hidden=True, help="Older name of --basemap-attribution.")
-@click.option("--eps-m", type=float, default=None, help="DBSCAN radius, metres [default: 100, or --params].")
-@click.option("--min-samples", type=int, default=None, help="DBSCAN min_samples [default: from the data].")
-@click.option("--params", type=click.Path(exists=True, path_type=Path),
-              help="DBSCAN parameters from `hotspots tune -o FILE` (HOTSPOTS_PARAMS).")
+@dbscan_options(eps_default=None, hull_buffer=False, params_dest="params")
 @click.option("--users-db", type=click.Path(path_type=Path),
               help="Users file [default: instance/users.sqlite].")
 @store_option(read=True)

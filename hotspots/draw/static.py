@@ -337,27 +337,64 @@ def draw_map(
     return classes
 
 
-def _spread_labels(ax, labels: list) -> None:
-    """Move each label (in rank order) off any earlier one: beside, below, left, or lifted."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+#: Where a hotspot label may sit, in points from its hotspot: beside it first, then further out
+#: on rings of eight directions (a label moved off its hotspot keeps its leader line).
+_LABEL_SPOTS = [(6, 6, "left", "bottom"), (6, -6, "left", "top"), (-6, 6, "right", "bottom"),
+                (-6, -6, "right", "top")] + [
+    (dx * r, dy * r, "left" if dx > 0 else "right" if dx < 0 else "center",
+     "bottom" if dy > 0 else "top" if dy < 0 else "center")
+    for r in (16, 28, 42, 58, 76, 96)
+    for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1.2), (0, -1.2), (1.4, 0), (-1.4, 0),
+                   (0.5, 1.2), (-0.5, 1.2), (0.5, -1.2), (-0.5, -1.2))
+]  # fmt: skip
 
-    if len(labels) < 2:
+
+def _spread_labels(ax, labels: list) -> None:
+    """Place each hotspot label (in rank order) where it overlaps nothing, inside the frame.
+
+    A label never covers an earlier hotspot label or a focus-area (centre) name, and is never
+    cut by the map's frame when any candidate spot avoids that: candidates run from beside
+    the hotspot outwards (:data:`_LABEL_SPOTS`); the leader line joins a moved label to its
+    hotspot. Ward names count as obstacles too, but weigh less than a centre's name.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    if not labels:
         return
     fig = ax.figure
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
     ax.apply_aspect()  # where the equal-aspect map will really sit
     frame = ax.get_window_extent(renderer)
-    spots = [(6, 6, "left", "bottom"), (6, -6, "left", "top"), (-6, 6, "right", "bottom"),
-             (-6, -6, "right", "top"), (6, 20, "left", "bottom"), (-6, 20, "right", "bottom"),
-             (6, -20, "left", "top"), (-6, -20, "right", "top"), (6, 34, "left", "bottom")]  # fmt: skip
+    ours = {id(label) for label in labels}
+    centres, others = [], []
+    for text in ax.texts:
+        if id(text) in ours or not text.get_visible() or not text.get_text().strip():
+            continue
+        if hasattr(text, "update_positions"):  # an Annotation: place it before measuring
+            text.update_positions(renderer)
+        box = Text.get_window_extent(text, renderer)
+        if not (box.x1 < frame.x0 or box.x0 > frame.x1 or box.y1 < frame.y0 or box.y0 > frame.y1):
+            (centres if text.get_zorder() >= 5.3 else others).append(box.frozen())
 
-    def clash(box) -> float:
+    def overlap(box, boxes) -> float:
+        return sum(max(0.0, min(box.x1, p.x1) - max(box.x0, p.x0))
+                   * max(0.0, min(box.y1, p.y1) - max(box.y0, p.y0)) for p in boxes)  # fmt: skip
+
+    def crossings(anchor, box) -> int:
+        """Earlier labels that this label's leader line (anchor to box centre) runs through."""
+        (ax0, ay0), (cx, cy) = anchor, ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+        steps = np.linspace(0.0, 1.0, 12)[1:-1]
+        xs, ys = ax0 + (cx - ax0) * steps, ay0 + (cy - ay0) * steps
+        return sum(bool(np.any((p.x0 <= xs) & (xs <= p.x1) & (p.y0 <= ys) & (ys <= p.y1)))
+                   for p in placed)  # fmt: skip
+
+    def cost(box, anchor) -> float:
         inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
                   and box.y1 <= frame.y1)  # fmt: skip
-        area = sum(max(0.0, min(box.x1, p.x1) - max(box.x0, p.x0))
-                   * max(0.0, min(box.y1, p.y1) - max(box.y0, p.y0)) for p in placed)  # fmt: skip
-        return area + (0.0 if inside else 1e6)
+        return (0.0 if inside else 1e9) + 1e3 * overlap(box, placed) + 1e3 * overlap(box, centres) \
+            + overlap(box, others) + 200.0 * crossings(anchor, box)
 
     def put(label, spot) -> None:
         dx, dy, ha, va = spot
@@ -365,18 +402,26 @@ def _spread_labels(ax, labels: list) -> None:
         label.set_ha(ha)
         label.set_va(va)
 
-    placed = []
+    pad = 2.5 * fig.dpi / 72  # the label's white box reaches this far past its text
+
+    def extent(label):  # the text and its box, not the leader line (Annotation's own extent)
+        label.update_positions(renderer)
+        return Text.get_window_extent(label, renderer).padded(pad)
+
+    placed: list = []
     for label in labels:
-        scores = []
-        for spot in spots:
+        best = None
+        anchor = ax.transData.transform(label.xy)
+        for spot in _LABEL_SPOTS:  # nearest first: the first free spot is the best one
             put(label, spot)
-            score = clash(label.get_window_extent(renderer))
-            if score == 0:
+            clash = cost(extent(label), anchor)
+            score = clash + 3.0 * float(np.hypot(spot[0], spot[1]))  # and stay near the hotspot
+            if best is None or score < best[0]:
+                best = (score, spot)
+            if clash == 0:
                 break
-            scores.append((score, spot))
-        else:  # nowhere free: where it overlaps least
-            put(label, min(scores, key=lambda t: t[0])[1])
-        placed.append(label.get_window_extent(renderer).frozen())
+        put(label, best[1])
+        placed.append(extent(label).frozen())
 
 
 #: Line width of a hotspot's outline on a static map (points); the web map's weight is pixels.
@@ -422,7 +467,26 @@ def classes_for(clusters: gpd.GeoDataFrame, classes: carto.Classes | None = None
 
 
 def add_legend(target, entries: list[carto.LegendEntry], *, wrap: int = 30, **kwargs):
-    """Draw a legend of cartography entries on a Figure or Axes, section headings in bold."""
+    """Draw a legend of cartography entries on a Figure or Axes, section headings in bold.
+
+    Lines are wrapped at ``wrap`` characters, and narrower until the legend lies inside the
+    figure (a legend is never cut at the page's edge).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = target if isinstance(target, Figure) else target.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    while True:
+        legend = _legend(target, entries, wrap=wrap, **kwargs)
+        box = legend.get_window_extent(canvas.get_renderer())
+        page = fig.bbox
+        if (box.x1 <= page.x1 and box.y0 >= page.y0) or wrap <= 12:
+            return legend
+        legend.remove()
+        wrap -= 3
+
+
+def _legend(target, entries: list[carto.LegendEntry], *, wrap: int, **kwargs):
     handles, headings, section = [], set(), None
     for e in entries:
         if e.section != section:

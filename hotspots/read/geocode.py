@@ -16,7 +16,6 @@ import functools
 import logging
 import re
 import sqlite3
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,7 +203,9 @@ class OnlineGeocoder:
     cache_path : str or Path
         The SQLite cache file; created when missing.
     min_delay_seconds : float, default 1.0
-        The least time between two requests (Nominatim's usage policy asks for 1 s).
+        The least time between two requests (Nominatim's usage policy asks for 1 s),
+        kept by geopy's ``RateLimiter``, which also retries a request that failed
+        with a geocoder service error (twice, 5 s apart).
     suffix : str, default ", UK"
         Appended to each query to keep answers in the UK.
     """
@@ -219,10 +220,18 @@ class OnlineGeocoder:
         min_delay_seconds: float = 1.0,
         suffix: str = ", UK",
     ) -> None:
-        self._geocoder = geocoder
-        self._min_delay = float(min_delay_seconds)
+        from geopy.extra.rate_limiter import RateLimiter
+
+        delay = float(min_delay_seconds)
+        self._ask_online = RateLimiter(
+            geocoder.geocode,  # type: ignore[attr-defined]
+            min_delay_seconds=delay,
+            max_retries=2,
+            error_wait_seconds=max(5.0, delay),
+            swallow_exceptions=True,
+            return_value_on_exception=None,
+        )
         self._suffix = suffix
-        self._last = 0.0
         self._db = sqlite3.connect(str(cache_path))
         with self._db:
             self._db.execute(
@@ -233,16 +242,11 @@ class OnlineGeocoder:
         row = self._db.execute("SELECT lon, lat FROM geocode WHERE query = ?", (query,)).fetchone()
         if row is not None:
             return None if row[0] is None else (row[0], row[1])
-        wait = self._min_delay - (time.monotonic() - self._last)
-        if wait > 0:
-            time.sleep(wait)
         try:
-            found = self._geocoder.geocode(query + self._suffix)  # type: ignore[attr-defined]
-        except Exception as exc:  # geopy raises many kinds; none must lose the batch
+            found = self._ask_online(query + self._suffix)
+        except Exception as exc:  # not a geopy service error: none must lose the batch
             log.warning("online geocoder failed for %r: %s", query, exc)
             return None
-        finally:
-            self._last = time.monotonic()
         lonlat = None if found is None else (float(found.longitude), float(found.latitude))
         with self._db:
             self._db.execute(

@@ -1,4 +1,4 @@
-"""Issue 10's figures where people read them: ward rates on /wards, the ``significant``
+"""Hotspot quality where people read it: ward rates on /wards, the ``significant``
 mark on the tasking sheet."""
 
 from __future__ import annotations

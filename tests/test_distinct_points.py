@@ -1,4 +1,4 @@
-"""Scale (issue 11): work on distinct map points and broadcast back gives the per-row answers."""
+"""Work on distinct map points and broadcast back gives the per-row answers."""
 
 from __future__ import annotations
 
