@@ -131,7 +131,10 @@ def connect(
             ) from exc
     workers = n_workers or max(1, min(4, os.cpu_count() or 1))
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0",
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=processes,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     return Client(cluster)
@@ -145,6 +148,8 @@ class Selection:
     financial_year: str | None = None
     area: str | None = None
     ward: str | None = None
+    #: Keep full addresses (``--keep-addresses``); by default place text is cut to street level.
+    keep_addresses: bool = False
 
 
 # --------------------------------------------------------------------------- worker tasks
@@ -209,6 +214,10 @@ def _prepare_part(
 
     The view (focus area, ward) does not change which hotspots are found
     (:func:`hotspots.analysis.hotspots.find_hotspots`); only its incident count is kept.
+    Place text is cut to street level here, on the worker, as the single-machine
+    loader does (:func:`hotspots.privacy.redact_places` with nothing for a
+    place with no street), unless ``selection.keep_addresses``: no full address
+    leaves the worker.
     """
     from hotspots.analysis.prepare import prepare, select_incidents
 
@@ -217,6 +226,10 @@ def _prepare_part(
     chosen = select_incidents(
         prepared.incidents, season=selection.season, financial_year=selection.financial_year
     ).reset_index(drop=True)
+    if not selection.keep_addresses:
+        from hotspots.privacy import redact_places
+
+        chosen = redact_places(chosen, withheld="")
     in_view = len(select_incidents(chosen, area=selection.area, ward=selection.ward))
     xy = shapely.get_coordinates(chosen.geometry.to_numpy())
     inverse, uniq, counts = distinct_points(xy)
@@ -231,7 +244,12 @@ def _prepare_part(
         "in_view": in_view,
         "chosen": len(chosen),
         "points": pd.DataFrame(
-            {"x": uniq[:, 0], "y": uniq[:, 1], "count": counts, "first": _first_rows(inverse, len(uniq))}
+            {
+                "x": uniq[:, 0],
+                "y": uniq[:, 1],
+                "count": counts,
+                "first": _first_rows(inverse, len(uniq)),
+            }
         ),
     }
     return chosen, info
@@ -284,7 +302,9 @@ def _cluster_area(
     )
 
 
-def _label_rows(chosen: gpd.GeoDataFrame, point_labels: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def _label_rows(
+    chosen: gpd.GeoDataFrame, point_labels: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The clustered rows of one file (summary columns and coordinates) and their labels."""
     xy = shapely.get_coordinates(chosen.geometry.to_numpy())
     inverse = distinct_points(xy)[0]
@@ -453,6 +473,7 @@ def hotspots_dask(
     ward: str | None = None,
     params: ClusterParams | None = None,
     council: dict | None = None,
+    keep_addresses: bool = False,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Read, join, select and cluster on Dask; the clusters equal the single-machine path's.
 
@@ -472,6 +493,10 @@ def hotspots_dask(
     council : dict, optional
         Keyword arguments for :func:`hotspots.read.council.read_council_csv` (``columns``);
         council exports are read without geocoders (rows need coordinates).
+    keep_addresses : bool, default False
+        Keep council addresses in full; by default every row's place text is
+        cut to street level on its worker (:func:`hotspots.privacy.redact_places`),
+        as the single-machine loader does (``--keep-addresses``).
 
     Returns
     -------
@@ -485,7 +510,7 @@ def hotspots_dask(
     """
     params = params or ClusterParams()
     sources = _sources(paths)
-    sel = Selection(season, financial_year, area, ward)
+    sel = Selection(season, financial_year, area, ward, keep_addresses=keep_addresses)
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True, hash=False)
     parts = client.map(
         _prepare_part, sources, wards=wards_f, areas=areas_f, crime_types=crime_types,
@@ -558,6 +583,121 @@ def hotspots_dask(
     log.info("dask: %d rows on %d map points in %d force areas; %d clusters",
              n_total, len(xy), len(info["forces"]), len(clusters))  # fmt: skip
     return clusters, info
+
+
+# --------------------------------------------------------------------------- the results layer on Dask
+
+
+@dataclass(frozen=True)
+class DaskPrepared:
+    """The study area's incidents read and prepared on Dask, and where each row came from.
+
+    Attributes
+    ----------
+    prepared : hotspots.analysis.prepare.Prepared
+        As :func:`hotspots.loader.load` gives it for the same files (place text at
+        street level unless ``keep_addresses``), for :func:`hotspots.results.analyse_period`.
+    forces : numpy.ndarray
+        The police force area of each row's file (the DBSCAN partitions).
+    info : dict
+        ``rows_read``, ``selected``, ``kept``, ``rejected``, ``outside``,
+        ``forces``, ``points`` (distinct map points) and ``rejects``.
+    """
+
+    prepared: Any
+    forces: np.ndarray
+    info: dict
+
+
+def prepare_dask(
+    paths: Iterable[str | Path],
+    wards: gpd.GeoDataFrame,
+    *,
+    client: Client,
+    areas: gpd.GeoDataFrame | None = None,
+    crime_types: Sequence[str] | None = (ASB,),
+    tolerance_m: float = 100.0,
+    council: dict | None = None,
+    keep_addresses: bool = False,
+) -> DaskPrepared:
+    """Read and prepare files on Dask (one task per file); the rows in the study area come back.
+
+    Each worker reads its file, joins it to the wards, adds the season and
+    focus-area columns and cuts place text to street level (unless
+    ``keep_addresses``), as :func:`_prepare_part` does for :func:`hotspots_dask`;
+    the study area's rows of every period are gathered here, in file order, so
+    that :func:`hotspots.results.analyse_period` can find the trend and run the
+    chance test, with DBSCAN on Dask (:func:`dask_labeller`).
+
+    Parameters are those of :func:`hotspots_dask`.
+    """
+    from hotspots.analysis.prepare import Prepared
+    from hotspots.analysis.seasons import as_added
+
+    sources = _sources(paths)
+    wards_f, areas_f = client.scatter([wards, areas], broadcast=True, hash=False)
+    parts = client.gather(client.map(
+        _prepare_part, sources, wards=wards_f, areas=areas_f, crime_types=crime_types,
+        tolerance_m=tolerance_m, selection=Selection(keep_addresses=keep_addresses),
+        council=council or {}, pure=False,
+    ))  # fmt: skip
+    frames = [rows for rows, _ in parts if len(rows)]
+    infos = [info for _, info in parts]
+    if frames:
+        incidents = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=ANALYSIS_CRS)
+        incidents = as_added(incidents)  # categories over every file, as one prepare makes them
+    else:
+        incidents = (
+            parts[0][0].iloc[:0] if parts else gpd.GeoDataFrame(geometry=[], crs=ANALYSIS_CRS)
+        )
+    forces = np.repeat(np.array([i["force"] for i in infos], dtype=object),
+                       [i["chosen"] for i in infos])  # fmt: skip
+    rejects = [i["rejects"] for i in infos if len(i["rejects"])]
+    rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame()
+    load = IncidentLoad(
+        incidents, rejects, sum(i["rows_read"] for i in infos),
+        sum(i["selected"] for i in infos), tuple(s.name for s in sources),
+    )  # fmt: skip
+    prepared = Prepared(incidents, sum(i["outside"] for i in infos), load, wards, areas)
+    info = {
+        "rows_read": load.rows_read,
+        "selected": load.selected,
+        "kept": sum(i["kept"] for i in infos),
+        "rejected": len(rejects),
+        "outside": prepared.outside,
+        "forces": sorted(set(forces.tolist())),
+        "points": int(sum(len(i["points"]) for i in infos)),
+        "rejects": rejects,
+    }
+    return DaskPrepared(prepared, forces, info)
+
+
+def dask_labeller(client: Client, rows: DaskPrepared) -> Callable[..., np.ndarray]:
+    """DBSCAN on Dask, partitioned by force area, for :func:`hotspots.results.analyse_period`.
+
+    The returned ``labeller(incidents, eps_m=..., min_samples=...)`` takes rows
+    of ``rows.prepared.incidents`` (a period of them, index unchanged) and
+    gives each its DBSCAN label, equal to
+    :func:`hotspots.analysis.cluster.label_incidents` (:func:`partitioned_labels`
+    on their distinct map points, one task per force area and its halo).
+    """
+    force_of_row = pd.Series(rows.forces, index=rows.prepared.incidents.index)
+
+    def run(tasks: list[tuple]) -> list:
+        return client.gather([client.submit(_cluster_area, *t, pure=False) for t in tasks])
+
+    def labeller(incidents: gpd.GeoDataFrame, *, eps_m: float, min_samples: int) -> np.ndarray:
+        xy = shapely.get_coordinates(incidents.to_crs(ANALYSIS_CRS).geometry.to_numpy())
+        if not len(xy):
+            return np.empty(0, dtype=np.int64)
+        inverse, uniq, counts = distinct_points(xy)
+        first = _first_rows(inverse, len(uniq))
+        force = force_of_row.reindex(incidents.index).to_numpy(dtype=object)[first]
+        labels = partitioned_labels(uniq, counts.astype(np.int64), force, eps_m=eps_m,
+                                    min_samples=int(min_samples), run=run)  # fmt: skip
+        return labels[inverse]
+
+    return labeller
 
 
 # --------------------------------------------------------------------------- ingest into the store

@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 import pytest
 
+from hotspots.analysis import significance
 from hotspots.draw import cartography as carto
-from webapp import create_app, results
+from webapp import create_app
 
 WINTER = "fy=2018-19&season=winter"  # the demo's winter 2018-19 has a hotspot that could be chance
 
@@ -46,7 +47,9 @@ def _api(client, query: str) -> dict:
 
 
 def test_api_gives_the_same_p_and_q_as_the_tasking_sheet_in_every_view(client, library_verdicts):
-    assert (~library_verdicts["significant"]).sum() >= 1 and library_verdicts["significant"].sum() >= 1
+    assert (~library_verdicts["significant"]).sum() >= 1 and library_verdicts[
+        "significant"
+    ].sum() >= 1
     doc = _api(client, f"{WINTER}&area=borough")
     assert doc["simulations"] == 999 and "999 simulations" in doc["chance_test"]
     got = {f["properties"]["cluster_id"]: f["properties"] for f in doc["features"]}
@@ -68,28 +71,30 @@ def test_api_gives_the_same_p_and_q_as_the_tasking_sheet_in_every_view(client, l
 
 def test_the_test_runs_once_per_period_for_every_view(client, monkeypatch):
     calls = []
-    real = results.chance_for
+    real = significance.cluster_significance
 
-    def counted(prepared, whole):
+    def counted(whole, background, **options):
         calls.append((whole.attrs["season"], whole.attrs["financial_year"], len(whole)))
         assert not whole.attrs["area"] and not whole.attrs["ward"]  # the whole study area
-        return real(prepared, whole)
+        return real(whole, background, **options)
 
-    monkeypatch.setattr(results, "chance_for", counted)
+    monkeypatch.setattr(significance, "cluster_significance", counted)
     for area in ("borough", "Town centre", "ward:Abbey", "ward:Greenlands"):
         query = f"{WINTER}&area={quote(area)}"
         for route in ("/map/frame", "/clusters", "/clusters.csv", "/api/clusters"):
             assert client.get(f"{route}?{query}").status_code == 200, (route, area)
     assert calls == [("winter", "2018-19", calls[0][2])]
-    client.get("/api/clusters?fy=2018-19&season=autumn&area=ward:Abbey")  # another period: once more
+    client.get(
+        "/api/clusters?fy=2018-19&season=autumn&area=ward:Abbey"
+    )  # another period: once more
     assert len(calls) == 2 and calls[1][:2] == ("autumn", "2018-19")
 
 
 def test_the_map_page_itself_does_not_wait_for_the_test(client, monkeypatch):
-    def refuse(*_):
+    def refuse(*_, **__):
         raise AssertionError("the /map page ran the chance test")
 
-    monkeypatch.setattr(results, "chance_for", refuse)
+    monkeypatch.setattr(significance, "cluster_significance", refuse)
     assert client.get(f"/map?{WINTER}&area=borough").status_code == 200
 
 
@@ -100,7 +105,9 @@ def test_table_and_csv_mark_the_hotspots_that_could_be_chance(client, library_ve
         verdict = bool(library_verdicts.loc[int(r["cluster_id"]), "significant"])
         assert r["significant"] == str(verdict)
         assert r["chance_test"] == carto.CHANCE_WORDS[verdict]
-        assert float(r["q_value"]) == pytest.approx(library_verdicts.loc[int(r["cluster_id"]), "q_value"])
+        assert float(r["q_value"]) == pytest.approx(
+            library_verdicts.loc[int(r["cluster_id"]), "q_value"]
+        )
     page = client.get(f"/clusters?{WINTER}").get_data(True)
     weak = [int(c) for c in library_verdicts.index[~library_verdicts["significant"]]]
     assert page.count('<tr class="chance">') == len(weak)
@@ -109,7 +116,9 @@ def test_table_and_csv_mark_the_hotspots_that_could_be_chance(client, library_ve
     assert 'id="chance-note"' in page and "999 simulated boroughs" in page
 
 
-def test_map_frame_draws_them_dashed_with_a_legend_entry_and_says_why_in_the_popup(client, library_verdicts):
+def test_map_frame_draws_them_dashed_with_a_legend_entry_and_says_why_in_the_popup(
+    client, library_verdicts
+):
     frame = client.get(f"/map/frame?{WINTER}&area=borough").get_data(True)
     weak = int((~library_verdicts["significant"]).sum())
     assert frame.count('"_chance": "chance"') == weak
@@ -128,8 +137,12 @@ def test_a_period_with_no_chance_hotspot_draws_none_dashed(client, demo):
     tested = significance_for(demo, hotspots_for(demo, season="autumn", financial_year="2018-19"))
     assert tested["significant"].all()  # the library says so for autumn 2018-19
     frame = client.get("/map/frame?fy=2018-19&season=autumn&area=borough").get_data(True)
-    assert '"_chance": "chance"' not in frame and '"hotspot-label hotspot-label-chance"' not in frame
-    assert "Chance test (999 simulations, FDR 5%)" in frame  # the legend still says what dashes mean
+    assert (
+        '"_chance": "chance"' not in frame and '"hotspot-label hotspot-label-chance"' not in frame
+    )
+    assert (
+        "Chance test (999 simulations, FDR 5%)" in frame
+    )  # the legend still says what dashes mean
     assert "More than chance: " in frame
 
 
@@ -140,11 +153,15 @@ def test_chance_test_follows_the_analysts_clustering_settings():
 
     plain = store.chance(Selection("2018-19", "winter"))
     tuned = store.chance(Selection("2018-19", "winter", min_samples=5))
-    assert plain is store.chance(Selection("2018-19", "winter", area="ward:Abbey"))  # one per period
+    assert plain is store.chance(
+        Selection("2018-19", "winter", area="ward:Abbey")
+    )  # one per period
     assert plain is not tuned and len(tuned) > len(plain)  # more, smaller hotspots tested
 
 
-def test_web_tasking_sheet_carries_the_chance_test_and_the_accuracy_sentence(client, library_verdicts, demo):
+def test_web_tasking_sheet_carries_the_chance_test_and_the_accuracy_sentence(
+    client, library_verdicts, demo
+):
     """/tasking, its CSV and its PDF: the same verdicts as the map, and last season's accuracy."""
     import pypdfium2 as pdfium
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -78,7 +79,9 @@ def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
     assert info["chosen"] == single.attrs["selected"]
     assert len(single) >= 3
     # the straddling cluster is one cluster, with incidents from both forces' files
-    both = single[single["top_locations"].str.contains("West") & single["top_locations"].str.contains("East")]
+    both = single[
+        single["top_locations"].str.contains("West") & single["top_locations"].str.contains("East")
+    ]
     assert len(both) == 1 and both["incidents"].iloc[0] >= 40
     assert_geodataframe_equal(out, single, check_less_precise=False)
     for key in ("min_samples", "selected", "clustered", "parameters", "period", "all_incidents"):
@@ -126,10 +129,22 @@ def test_cli_engine_dask_writes_the_same_clusters(two_forces, square_wards, tmp_
     wards = tmp_path / "wards.geojson"
     square_wards.rename(columns={"ward_name": "name", "ward_code": "code"}).to_file(wards)
     files = [str(p) for p in two_forces]
-    common = [*files, "--wards", str(wards), "--eps-m", "60", "--min-samples", "6", "--simulations", "0"]
+    common = [
+        *files,
+        "--wards",
+        str(wards),
+        "--eps-m",
+        "60",
+        "--min-samples",
+        "6",
+        "--simulations",
+        "0",
+    ]
     runner = CliRunner()
     one = runner.invoke(main, ["clusters", *common, "-o", str(tmp_path / "one.gpkg")])
-    two = runner.invoke(main, ["clusters", *common, "--engine", "dask", "-o", str(tmp_path / "two.gpkg")])
+    two = runner.invoke(
+        main, ["clusters", *common, "--engine", "dask", "-o", str(tmp_path / "two.gpkg")]
+    )
     assert one.exit_code == 0, one.output
     assert two.exit_code == 0, two.output
     assert "2 force area(s)" in two.output
@@ -144,11 +159,15 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
     from hotspots.distributed import connect
 
     monkeypatch.setenv("HOTSPOTS_DASK_TIMEOUT", "2s")
-    with pytest.raises(HotspotsError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"):
+    with pytest.raises(
+        HotspotsError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"
+    ):
         connect("tcp://127.0.0.1:9")
 
 
-def test_dask_engine_reads_police_uk_zips_like_the_single_machine(two_forces, square_wards, tmp_path):
+def test_dask_engine_reads_police_uk_zips_like_the_single_machine(
+    two_forces, square_wards, tmp_path
+):
     import zipfile
 
     from hotspots.analysis.hotspots import hotspots_for
@@ -368,7 +387,9 @@ def test_cli_ingest_engine_dask_gives_the_same_store(archive, tmp_path, monkeypa
     assert out["dask"][:-1] == out["local"][:-1]  # one line per batch, the same
     assert "rejected 2 (added)" in "\n".join(out["dask"])
     assert out["dask"][-1].endswith("(version 6)") and out["local"][-1].endswith("(version 1)")
-    assert_same_store(store_dump(str(tmp_path / "local.gpkg")), store_dump(str(tmp_path / "dask.gpkg")))
+    assert_same_store(
+        store_dump(str(tmp_path / "local.gpkg")), store_dump(str(tmp_path / "dask.gpkg"))
+    )
 
 
 # --------------------------------------------------------------------------- a real scheduler
@@ -454,7 +475,9 @@ def test_separate_scheduler_and_worker_processes_give_the_single_machine_answers
             ran = {t["worker"] for t in stream.data}
             names = {t["key"][0] if isinstance(t["key"], tuple) else t["key"] for t in stream.data}
             assert ran and ran <= set(pids)  # the work ran in the worker processes
-            assert any("_prepare_part" in k for k in names) and any("_plan_file" in k for k in names)
+            assert any("_prepare_part" in k for k in names) and any(
+                "_plan_file" in k for k in names
+            )
             watcher.shutdown()  # the scheduler closes the workers, then itself
         codes = [p.wait(timeout=120) for p in procs]
         assert codes == [0, 0, 0], f"exit codes {codes}:\n{_logs(folder)}"
@@ -487,8 +510,100 @@ def test_dask_ingest_real_months_and_postcodes_give_the_same_store(shared_data, 
                           geocoder=postcodes)  # fmt: skip
     assert got == want
     assert [(r.rows_read, r.stored, r.rejected) for r in got] == [
-        (3539, 3539, 0), (3128, 3128, 0), (4, 3, 1)
+        (3539, 3539, 0),
+        (3128, 3128, 0),
+        (4, 3, 1),
     ]
     a, b = store_dump(stores["one"]), store_dump(stores["dask"])
     assert "postcode" in b["rejects"][0][4]
     assert_same_store(a, b)
+
+
+def test_cli_engines_write_the_same_bytes_at_street_level_for_a_council_export(
+    square_wards, tmp_path, monkeypatch
+):
+    """Issue 16 point 5: the Dask engine cuts addresses to street level as the local one does."""
+    from click.testing import CliRunner
+    from pyproj import Transformer
+
+    import hotspots.distributed as dist
+    from hotspots.cli import main
+
+    real_connect = dist.connect
+    monkeypatch.setattr(dist, "connect",
+                        lambda scheduler=None, **_: real_connect(None, n_workers=1, processes=False))  # fmt: skip
+    monkeypatch.delenv(dist.SCHEDULER_ENV, raising=False)
+    to_lonlat = Transformer.from_crs(27700, 4326, always_xy=True)
+    rng = np.random.default_rng(16)
+    rows = []
+    for (x, y), places in (
+        ((403800, 267000), ["Flat 2, 14 Market Place", "16 Market Place, Redditch B97 4HJ",
+                            "The Red Lion, Market Place"]),
+        ((406200, 266800), ["6 Unicorn Hill, Redditch", "outside 8a Unicorn Hill (Mrs J Smith)"]),
+    ):  # fmt: skip
+        for k, (dx, dy) in enumerate(rng.normal(0, 15, (18, 2))):
+            lon, lat = to_lonlat.transform(x + dx, y + dy)
+            rows.append(
+                f'2018-10-{1 + k % 28:02d},Noise,{lon:.6f},{lat:.6f},"{places[k % len(places)]}"'
+            )
+    for k in range(6):  # alone
+        lon, lat = to_lonlat.transform(403200 + 600 * k, 266300)
+        rows.append(f'2018-11-0{1 + k},Noise,{lon:.6f},{lat:.6f},"{k + 1} Acacia Avenue"')
+    export = tmp_path / "council_cases.csv"
+    export.write_text("date,category,longitude,latitude,address\n" + "\n".join(rows) + "\n",
+                      encoding="utf-8")  # fmt: skip
+    wards = tmp_path / "wards.geojson"
+    square_wards.rename(columns={"ward_name": "name", "ward_code": "code"}).to_file(wards)
+    # the chance test included (99 simulations: the same seed on both engines)
+    common = [str(export), "--wards", str(wards), "--eps-m", "60", "--min-samples", "6",
+              "--simulations", "99"]  # fmt: skip
+    runner = CliRunner()
+    for suffix in ("csv", "geojson"):
+        local, dask = tmp_path / f"local.{suffix}", tmp_path / f"dask.{suffix}"
+        one = runner.invoke(main, ["clusters", *common, "-o", str(local)])
+        two = runner.invoke(main, ["clusters", *common, "--engine", "dask", "-o", str(dask)])
+        assert one.exit_code == 0, one.output
+        assert two.exit_code == 0, two.output
+        text = dask.read_text(encoding="utf-8")
+        assert "Market Place" in text and "Unicorn Hill" in text
+        for personal in ("Flat 2", "14 Market", "Red Lion", "B97", "Smith", "8a"):
+            assert personal not in text, personal
+        assert "p_value" in text and "label" in text
+        assert local.read_bytes() == dask.read_bytes()
+    # With --keep-addresses the analyst gets the full text from both engines.
+    full = tmp_path / "full.csv"
+    out = runner.invoke(main, ["clusters", *common, "--engine", "dask", "--keep-addresses",
+                               "-o", str(full)])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "14 Market Place" in full.read_text(encoding="utf-8")
+
+
+def test_results_layer_on_dask_equals_one_machine(two_forces, square_wards):
+    """analyse_period with DBSCAN on Dask (prepare_dask + dask_labeller): the same PeriodResult."""
+    from hotspots.analysis import cluster
+    from hotspots.analysis.prepare import prepare
+    from hotspots.distributed import connect, dask_labeller, prepare_dask
+    from hotspots.privacy import redact_places
+    from hotspots.read.incidents import read_incidents
+    from hotspots.results import Period, analyse_period
+
+    params = ClusterParams(eps_m=60, min_samples=6)
+    single = prepare(read_incidents(two_forces), square_wards)
+    single = replace(single, incidents=redact_places(single.incidents, withheld=""))
+    want = analyse_period(single, Period("autumn"), params=params, n_sim=99)
+    calls = []
+    real = cluster.dbscan_labels
+    with connect(n_workers=1, processes=False) as client:
+        rows = prepare_dask(two_forces, square_wards, client=client)
+        try:
+            cluster.dbscan_labels = lambda *a, **k: calls.append(1) or real(*a, **k)
+            got = analyse_period(rows.prepared, Period("autumn"), params=params, n_sim=99,
+                                 labeller=dask_labeller(client, rows))  # fmt: skip
+        finally:
+            cluster.dbscan_labels = real
+    assert calls == []  # DBSCAN ran on Dask, area by area
+    assert rows.info["forces"] == ["east-force", "west-force"]
+    assert len(want.hotspots) >= 3
+    assert_geodataframe_equal(got.hotspots, want.hotspots)
+    assert got.members.equals(want.members)
+    assert got.parameters == want.parameters and got.chance == want.chance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 
@@ -49,9 +50,15 @@ def test_page_lists_the_ranked_hotspots(user):
     response = user.get(f"/tasking?{SELECTION}")
     assert response.status_code == 200
     text = response.get_data(True)
-    rows = re.findall(r'<th scope="row">(\d+)</th>\s*<td>([^<]*)</td><td>([^<]*)</td>', text)
+    rows = re.findall(
+        r'<th scope="row">(\d+)</th>\s*<td class="label">([^<]*)</td><td>([^<]*)</td>', text
+    )
     assert [int(r[0]) for r in rows] == list(range(1, len(rows) + 1)) and len(rows) >= 3
-    assert rows[0][1:] == ("Market Place / Unicorn Hill", "Abbey")  # the map label, no rank
+    # The hotspot's one label (rank and main streets), as on the map and in /api/clusters.
+    labels = {f["properties"]["cluster_id"]: f["properties"]["label"]
+              for f in user.get(f"/api/clusters?{SELECTION}").get_json()["features"]}  # fmt: skip
+    assert [r[1] for r in rows] == [html.escape(labels[int(r[0])]) for r in rows]
+    assert rows[0][1].startswith("1 ") and "Market Place" in rows[0][1] and rows[0][2] == "Abbey"
     assert "Contains public sector information" in text
     assert f'href="/tasking.csv?{SELECTION}"'.replace("&", "&amp;") in text
 

@@ -162,7 +162,7 @@ def test_bad_parameter_is_a_400_naming_it_and_the_allowed_values(
     else:
         text = response.get_data(True)
         assert "text/html" in response.content_type
-        assert f"<code id=\"error-parameter\">{param}</code>" in text
+        assert f'<code id="error-parameter">{param}</code>' in text
         assert f"<code>{allowed}</code>" in text
         assert "Traceback" not in text
 
@@ -314,7 +314,10 @@ def test_serve_secure_cookies_default_on_unless_loopback():
             "tiles_attribution": None, "eps_m": 100.0, "min_samples": None, "users_db": None}  # fmt: skip
     assert serve_config(host="127.0.0.1", **base)["HOTSPOTS_SECURE_COOKIES"] is False
     assert serve_config(host="0.0.0.0", **base)["HOTSPOTS_SECURE_COOKIES"] is True
-    assert serve_config(host="0.0.0.0", secure_cookies=False, **base)["HOTSPOTS_SECURE_COOKIES"] is False
+    assert (
+        serve_config(host="0.0.0.0", secure_cookies=False, **base)["HOTSPOTS_SECURE_COOKIES"]
+        is False
+    )
     assert serve_config(host="::1", secure_cookies=True, **base)["HOTSPOTS_SECURE_COOKIES"] is True
 
 
@@ -440,7 +443,10 @@ def test_ward_table_is_in_the_council_format_with_csv(user):
     assert header == [*council, "population", "rate 2017-18", "rate 2018-19"]  # demo population
     rows = re.findall(r'<th scope="row">([^<]+)</th>', table)
     assert rows[-1] == "Grand Total" and len(rows) == 13
-    assert 'id="download-csv"' in text and f'href="/wards.csv?{SELECTION.replace("&", "&amp;")}"' in text
+    assert (
+        'id="download-csv"' in text
+        and f'href="/wards.csv?{SELECTION.replace("&", "&amp;")}"' in text
+    )
     response = user.get(f"/wards.csv?{SELECTION}")
     assert response.mimetype == "text/csv"
     records = list(csv.DictReader(io.StringIO(response.get_data(True))))
@@ -495,7 +501,9 @@ def test_seasonal_page_shows_july_and_october_peaks(user):
 def test_summary_counts_agree_with_the_ward_api(user):
     summary = user.get(f"/api/incidents/summary?{SELECTION}").get_json()
     wards = user.get(f"/api/wards?{SELECTION}").get_json()
-    by_ward = {f["properties"]["ward_name"]: f["properties"]["incidents"] for f in wards["features"]}
+    by_ward = {
+        f["properties"]["ward_name"]: f["properties"]["incidents"] for f in wards["features"]
+    }
     assert by_ward == summary["by_ward"]
     assert sum(by_ward.values()) == summary["incidents"] > 0
 
@@ -530,7 +538,9 @@ def test_security_headers_let_the_map_frame_load_and_only_the_tile_host_in(tmp_p
     assert 'src="/map/frame' in page.get_data(True)
     frame = client.get("/map/frame")
     for response in (page, frame):
-        csp = dict(p.strip().split(" ", 1) for p in response.headers["Content-Security-Policy"].split(";"))
+        csp = dict(
+            p.strip().split(" ", 1) for p in response.headers["Content-Security-Policy"].split(";")
+        )
         assert csp["default-src"] == "'self'" and csp["frame-src"] == "'self'"
         assert csp["frame-ancestors"] == "'self'" and csp["connect-src"] == "'self'"
         assert csp["img-src"] == "'self' data: https://*.tiles.example.org"
@@ -578,17 +588,17 @@ def test_identical_cold_requests_share_one_computation(monkeypatch, users_db):
     import threading
     import time
 
-    from webapp import results
+    from hotspots import results
 
     calls = []
-    real = results.clusters_for
+    real = results.analyse_period
 
     def counted(*args, **kwargs):
         calls.append(1)
         time.sleep(0.5)  # long enough for the other requests to arrive (nothing is timed)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(results, "clusters_for", counted)
+    monkeypatch.setattr(results, "analyse_period", counted)
     app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
                       "HOTSPOTS_USERS_DB": str(users_db)})  # fmt: skip
     start = threading.Barrier(6)
@@ -747,7 +757,7 @@ def test_free_text_is_escaped_and_incident_rows_are_never_shown(tmp_path, write_
     evil = "<img src=x onerror=alert(1)>"
     row = (f",2018-10,West Mercia Police,West Mercia Police,-1.9405,52.3065,On or near {evil},"
            "E01032224,Redditch 004A,Anti-social behaviour,,")  # fmt: skip
-    formula = "=HYPERLINK(\"http://evil.example\")"
+    formula = '=HYPERLINK("http://evil.example")'
     row2 = row.replace(f"On or near {evil}", formula.replace('"', '""').join('""'))
     path = write_police([row] * 40 + [row2] * 50)
     app = create_app({"SECRET_KEY": "x", "HOTSPOTS_USERS_DB": str(users_db),
@@ -939,7 +949,14 @@ def test_hotspots_serve_runs_the_demo_under_waitress_without_login_on_loopback()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-c", "from hotspots.cli import main; main()", "serve", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from hotspots.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"

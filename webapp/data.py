@@ -5,10 +5,15 @@
 :func:`hotspots.loader.load` reads it, as for the CLI. :class:`DataStore`
 (``app.extensions["hotspots_store"]``) loads it the first time it is needed,
 and again only when the *dataset version* changes (a hash of the files' paths,
-sizes and modification times, checked at most every ``check_every_s`` seconds). Every answer (clusters,
-ward layer, the rendered map, tables, profiles, summaries) is computed once per
-(dataset version, kind, selection) by the functions of :mod:`webapp.results`
-and :mod:`hotspots.draw.webmap`, and kept in a bounded LRU cache. Views only call
+sizes and modification times, checked at most every ``check_every_s`` seconds).
+The hotspots of a period are worked out once per (dataset version, period,
+DBSCAN settings) by :func:`hotspots.results.analyse_period` and kept as one
+:class:`~hotspots.results.PeriodResult` (with the chance test added to it the
+first time a view shows it); every view of the period (borough, focus area,
+ward) is a filter of it (:meth:`DataStore.view`). The other answers (ward
+layer, the rendered map, tables, profiles, summaries) are computed once per
+(dataset version, kind, selection) from those, by :mod:`webapp.results` and
+:mod:`hotspots.draw.webmap`, and kept in a bounded LRU cache. Views only call
 these methods and render.
 
 Concurrency (:meth:`DataStore.cached`): identical requests for an answer not
@@ -37,16 +42,23 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+import hotspots.results as period_results
 from hotspots._errors import HotspotsError
 from hotspots.analysis.prepare import Prepared
 from hotspots.draw.basemap import Basemap
 from hotspots.loader import DataSpec, load
 from hotspots.privacy import redact_places
 from hotspots.read.roads import read_roads
+from hotspots.results import PeriodResult, View
 from webapp import results
 from webapp.selection import BOROUGH, Choices, Selection
 
 log = logging.getLogger(__name__)
+
+
+def _period_selection(sel: Selection) -> Selection:
+    """The selection's period and DBSCAN settings only: the key of its :class:`PeriodResult`."""
+    return Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
 
 
 class DataLoadError(RuntimeError):
@@ -329,32 +341,51 @@ class DataStore:
 
     # ------------------------------------------------------------------ answers
 
-    def clusters(self, sel: Selection) -> gpd.GeoDataFrame:
-        """Hotspots (EPSG:27700) with change against the same season a year before."""
+    def result(self, sel: Selection, *, tested: bool = False) -> PeriodResult:
+        """The selection's period answered once: one :class:`~hotspots.results.PeriodResult`.
 
-        def compute(data: Loaded) -> gpd.GeoDataFrame:
+        Kept per (dataset version, season, year, DBSCAN settings): every view
+        of the period (borough, focus areas, wards) filters this one answer, so
+        DBSCAN runs once per period. ``tested`` adds the chance test to the
+        same clustering (:func:`hotspots.results.with_chance`), at most once
+        per period, the first time a view needs it (the map frame, the hotspot
+        table, the API); pages that do not show it never wait for it.
+        """
+        period = _period_selection(sel)
+        if tested:
+            return self.cached("result_tested", period,
+                               lambda d: period_results.with_chance(self.result(period), d.prepared))  # fmt: skip
+
+        def compute(data: Loaded) -> PeriodResult:
             params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
-            return results.clusters_for(data.prepared, sel, params)
+            return period_results.analyse_period(data.prepared, results.period_of(sel),
+                                                 params=params, chance=False)  # fmt: skip
 
-        return self.cached("clusters", sel, compute)
+        return self.cached("result", period, compute)
+
+    def view(self, sel: Selection, *, tested: bool = False) -> View:
+        """The selection's view (focus area / ward) of its period's result: a filter, kept."""
+        return self.cached("view_tested" if tested else "view", sel,
+                           lambda d: self.result(sel, tested=tested).view(
+                               area=sel.focus_area, ward=sel.ward_name))  # fmt: skip
+
+    def clusters(self, sel: Selection) -> gpd.GeoDataFrame:
+        """Hotspots of the view (EPSG:27700) with trend and label (:meth:`view`'s hotspots)."""
+        return self.view(sel).hotspots
 
     def chance(self, sel: Selection) -> pd.DataFrame:
-        """The chance test of the selection's period (:func:`webapp.results.chance_for`).
+        """The chance test of the selection's period, by ``cluster_id`` (:func:`webapp.results.chance_table`).
 
-        Computed once per (dataset version, season, year, DBSCAN settings) for
-        the whole study area, the first time a view of that period needs it,
-        and shared by every view of the period (borough, focus areas, wards).
+        One per (dataset version, season, year, DBSCAN settings), shared by every
+        view of the period: the tested result's verdicts.
         """
-        period = dataclasses.replace(sel, area=BOROUGH, ward="", focus=None)
-        return self.cached(
-            "chance", period, lambda d: results.chance_for(d.prepared, self.clusters(period))
-        )
+        period = _period_selection(sel)
+        return self.cached("chance", period,
+                           lambda d: results.chance_table(self.result(period, tested=True).hotspots))  # fmt: skip
 
     def tested_clusters(self, sel: Selection) -> gpd.GeoDataFrame:
         """:meth:`clusters` with ``p_value``, ``q_value`` and ``significant`` (the chance test)."""
-        return self.cached(
-            "clusters_tested", sel, lambda d: results.with_chance(self.clusters(sel), self.chance(sel))
-        )
+        return self.view(sel, tested=True).hotspots
 
     def accuracy(self, sel: Selection) -> dict:
         """How well the previous window's hotspots held this selection's incidents.
@@ -381,23 +412,19 @@ class DataStore:
         DBSCAN settings): every area and ward view of it shares one answer. See
         :func:`hotspots.outputs.tasking.patterns_for`.
         """
-        period = Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
-
-        def compute(data: Loaded) -> gpd.GeoDataFrame | None:
-            from hotspots.outputs.tasking import patterns_for
-
-            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
-            return patterns_for(data.prepared, season=sel.season_filter,
-                                financial_year=sel.financial_year, params=params)  # fmt: skip
-
-        return self.cached("patterns", period, compute)
+        period = _period_selection(sel)
+        # the period's own hotspots are one of the seasons: not clustered again
+        return self.cached("patterns", period, lambda d: period_results.place_patterns_of(
+            d.prepared, self.result(period)))  # fmt: skip
 
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
         """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""
         return self.cached(
             "wards",
             sel,
-            lambda d: results.ward_layer(d.prepared, sel, population=d.population),
+            lambda d: results.ward_layer(
+                d.prepared, sel, population=d.population, incidents=self.result(sel).incidents
+            ),
         )
 
     def ward_table(self, sel: Selection) -> pd.DataFrame:
@@ -415,20 +442,15 @@ class DataStore:
     def summary(self, sel: Selection) -> dict:
         """Counts for ``/api/incidents/summary``."""
         return self.cached(
-            "summary", sel, lambda d: results.summary_for(d.prepared, sel, self.clusters(sel))
+            "summary", sel, lambda d: results.summary_for(d.prepared, sel, self.view(sel))
         )
 
     def focus_geometry(self, sel: Selection):
         """The EPSG:27700 shape a map fits: the hotspot ``focus``, the ward, the area, or None."""
         if sel.focus is not None:
             return results.focus_hull(self.clusters(sel), sel)
-        prepared = self.loaded().prepared
-        if sel.ward_name:
-            wards = prepared.wards
-            return wards.loc[wards["ward_name"] == sel.ward_name].union_all()
-        if sel.focus_area and prepared.areas is not None:
-            areas = prepared.areas
-            return areas.loc[areas["name"] == sel.focus_area].union_all()
+        if sel.ward_name or sel.focus_area:
+            return self.view(sel).outline
         return None
 
     def map_html(self, sel: Selection, *, full_places: bool = False) -> str:
@@ -448,13 +470,14 @@ class DataStore:
             if opts.roads is not None:
                 st = opts.roads.stat() if opts.roads.exists() else None
                 roads = _roads(opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
-            clusters = self.tested_clusters(sel)
+            view = self.view(sel, tested=True)
+            clusters = view.hotspots
             # The ward layer shows ward totals for the period, whatever area is viewed.
             whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
             m = hotspot_map(
                 self.ward_layer(whole),
                 clusters if full_places else redact_places(clusters),
-                results.selected_incidents(data.prepared, sel),
+                view.incidents,
                 areas=data.prepared.areas,
                 focus=self.focus_geometry(sel),
                 basemap=opts.basemap,
@@ -462,11 +485,14 @@ class DataStore:
                 tiles_url=opts.tiles_url,
                 tiles_attribution=opts.tiles_attribution,
                 max_points=opts.max_points,
-                caption=f"{sel.label}. {clusters.attrs.get('parameters', '')}",
+                caption=f"{sel.label}. {view.result.parameters.text}",
                 # How places changed: fetched from /api/patterns when switched on (costly).
                 patterns_url=f"/api/patterns?{sel.base.query()}",
-                pattern_periods=selection_periods(data.prepared.incidents, season=sel.season_filter,
-                                                  financial_year=sel.financial_year),
+                pattern_periods=selection_periods(
+                    data.prepared.incidents,
+                    season=sel.season_filter,
+                    financial_year=sel.financial_year,
+                ),
             )
             return localized_html(m)
 

@@ -48,7 +48,13 @@ def report_pptx():
         from hotspots.outputs._slides import pptx_bytes
         from hotspots.outputs.deck import build_deck
         from hotspots.read.qualifiers import read_qualifiers
+        from hotspots.results import add_patterns
+        from webapp.selection import Selection
 
+        # The year's cached answer (as on the map of fy=YEAR, all seasons), with its chance
+        # test and the map layer's place patterns: the deck draws it, nothing is re-clustered.
+        year = Selection(sel.fy, "all")
+        result = add_patterns(data_store.result(year, tested=True), data_store.patterns(year))
         demo = is_demo(data.prepared)
         districts, area_name = _districts(data_store.spec)
         deck = build_deck(
@@ -60,6 +66,7 @@ def report_pptx():
             params=ClusterParams(eps_m=data_store.eps_m, min_samples=data_store.min_samples),
             demo=demo,
             dpi=WEB_DPI,
+            result=result,
         )
         return pptx_bytes(deck)
 

@@ -1,8 +1,10 @@
-"""What the pages show, computed from the prepared incidents by the library's functions.
+"""What the pages show that is web-specific: selection choices, tables and layers for pages.
 
-Each function takes the :class:`~hotspots.analysis.prepare.Prepared` data and a
-:class:`~webapp.selection.Selection` and returns a table or a layer; the
-:class:`~webapp.data.DataStore` caches the results, and views only render them.
+The hotspots themselves (clusters, trend, label, chance test, pattern) come
+from the results layer (:func:`hotspots.results.analyse_period`, one
+:class:`~hotspots.results.PeriodResult` per period cached by
+:class:`~webapp.data.DataStore`); the functions here only shape a view of it, or
+count incidents for the ward table and profiles, for a page.
 Nothing here returns free text from individual incidents: only counts, and the
 cluster summaries' most frequent (police.uk anonymised) place names.
 """
@@ -16,9 +18,9 @@ from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.hotspots import LIES_IN
 from hotspots.analysis.prepare import Prepared, select_incidents
 from hotspots.analysis.seasons import SEASONS, monthly_profile
-from hotspots.analysis.trend import hotspots_with_trend
 from hotspots.analysis.wards import ward_table
 from hotspots.io import ATTRIBUTION
+from hotspots.results import Period, View
 from webapp.selection import ALL_YEARS, Choices, ParamError, Selection
 
 WEB_CRS = "EPSG:4326"
@@ -33,7 +35,9 @@ def choices_for(prepared: Prepared) -> Choices:
     return Choices(fys, areas, tuple(prepared.wards["ward_name"].tolist()))
 
 
-def selected_incidents(prepared: Prepared, sel: Selection, *, period: bool = True) -> gpd.GeoDataFrame:
+def selected_incidents(
+    prepared: Prepared, sel: Selection, *, period: bool = True
+) -> gpd.GeoDataFrame:
     """The incidents of a selection (``period=False`` ignores the year and season)."""
     return select_incidents(
         prepared.incidents,
@@ -52,69 +56,28 @@ def cluster_params(sel: Selection, *, eps_m: float, min_samples: int | None) -> 
     )
 
 
-def clusters_for(prepared: Prepared, sel: Selection, params: ClusterParams) -> gpd.GeoDataFrame:
-    """Hotspots of a selection, with the change against the same season a year before.
-
-    The study area's hotspots of the season and year that lie in the selected
-    focus area or ward (same ids, counts and trend as the whole-borough view).
-    See :func:`hotspots.analysis.trend.hotspots_with_trend` (EPSG:27700; ``attrs``:
-    ``selected``, ``clustered``, ``min_samples``, ``eps_m``, ``parameters``,
-    ``compared_with``).
-    """
-    return hotspots_with_trend(
-        prepared,
-        season=sel.season_filter,
-        financial_year=sel.financial_year,
-        area=sel.focus_area,
-        ward=sel.ward_name,
-        params=params,
-    )
-
-
-def chance_for(prepared: Prepared, whole: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The chance test of a period's hotspots, by ``cluster_id``: computed once per period.
-
-    ``whole`` is the period's hotspots in the whole study area (the borough
-    view): every one is tested against the study area's map points and the
-    false-discovery correction runs over all of them, as
-    :func:`hotspots.analysis.significance.significance_for` does for the tasking sheet
-    and the CLI (the same :data:`~hotspots.analysis.significance.N_SIM` simulations and
-    seed, so the same p and q), and a hotspot keeps its p and q in every view.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``p_value``, ``q_value``, ``significant`` indexed by ``cluster_id``;
-        ``attrs``: ``significance`` (the method in words), ``simulations``, ``alpha``.
-    """
-    from hotspots.analysis.significance import (
-        CHANCE_ATTRS,
-        SIGNIFICANCE_COLUMNS,
-        cluster_significance,
-    )
-
-    tested = cluster_significance(whole, prepared.incidents)
-    table = pd.DataFrame(tested[["cluster_id", *SIGNIFICANCE_COLUMNS]]).set_index("cluster_id")
-    table.attrs = {k: tested.attrs[k] for k in CHANCE_ATTRS}
-    return table
-
-
-def with_chance(clusters: gpd.GeoDataFrame, chance: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A view's hotspots with their period's chance test (:func:`chance_for`) joined on.
+def period_of(sel: Selection) -> Period:
+    """The selection's period (season and financial year) as the results layer types it.
 
     Examples
     --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import Point
-    >>> view = gpd.GeoDataFrame({"cluster_id": [3]}, geometry=[Point(0, 0)])
-    >>> test = pd.DataFrame({"p_value": [0.001, 0.2], "q_value": [0.002, 0.2],
-    ...                      "significant": [True, False]}, index=pd.Index([1, 3], name="cluster_id"))
-    >>> with_chance(view, test)[["cluster_id", "q_value", "significant"]].values.tolist()
-    [[3, 0.2, False]]
+    >>> period_of(Selection("2018-19", "winter", area="ward:Abbey"))
+    Period(season='winter', financial_year='2018-19')
     """
-    out = clusters.join(chance, on="cluster_id")
-    out.attrs = {**clusters.attrs, **chance.attrs}
-    return out
+    return Period(sel.season_filter, sel.financial_year)
+
+
+def chance_table(hotspots: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The chance test's verdicts of a tested result's hotspots, by ``cluster_id``.
+
+    ``p_value``, ``q_value``, ``significant``; ``attrs``: ``significance`` (the
+    method in words), ``simulations``, ``alpha``.
+    """
+    from hotspots.analysis.significance import CHANCE_ATTRS, SIGNIFICANCE_COLUMNS
+
+    table = pd.DataFrame(hotspots[["cluster_id", *SIGNIFICANCE_COLUMNS]]).set_index("cluster_id")
+    table.attrs = {k: hotspots.attrs[k] for k in CHANCE_ATTRS if k in hotspots.attrs}
+    return table
 
 
 def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):
@@ -148,8 +111,10 @@ def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):
 
 
 #: The line under a ward table with rates.
-RATE_NOTE = ("Rates are incidents per 1,000 residents, from the configured population table; "
-             "blank where a ward has no population figure.")
+RATE_NOTE = (
+    "Rates are incidents per 1,000 residents, from the configured population table; "
+    "blank where a ward has no population figure."
+)
 
 
 def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
@@ -160,7 +125,11 @@ def read_population(path, wards: gpd.GeoDataFrame) -> pd.Series:
 
 
 def ward_layer(
-    prepared: Prepared, sel: Selection, *, population: pd.Series | None = None
+    prepared: Prepared,
+    sel: Selection,
+    *,
+    population: pd.Series | None = None,
+    incidents: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Wards with the season and year's incident count (and rate per 1,000 residents).
 
@@ -172,12 +141,16 @@ def ward_layer(
     geopandas.GeoDataFrame
         ``ward_code``, ``ward_name``, ``incidents``, ``population`` and
         ``rate_per_1000`` (missing without a population table), EPSG:4326.
+        ``incidents``: the period's incidents when already selected (a
+        :attr:`hotspots.results.PeriodResult.incidents`).
     """
     from hotspots.draw.webmap import ward_summary
 
-    chosen = select_incidents(
-        prepared.incidents, season=sel.season_filter, financial_year=sel.financial_year
-    )
+    chosen = incidents
+    if chosen is None:
+        chosen = select_incidents(
+            prepared.incidents, season=sel.season_filter, financial_year=sel.financial_year
+        )
     return ward_summary(chosen, prepared.wards, population=population).to_crs(WEB_CRS)
 
 
@@ -223,7 +196,7 @@ def _counts(values: pd.Series, order: list | None = None) -> dict:
     return {str(k): int(v) for k, v in counts.items()}
 
 
-def summary_for(prepared: Prepared, sel: Selection, clusters: gpd.GeoDataFrame) -> dict:
+def summary_for(prepared: Prepared, sel: Selection, view: View) -> dict:
     """Counts for a selection, for ``/api/incidents/summary``.
 
     Returns
@@ -234,9 +207,12 @@ def summary_for(prepared: Prepared, sel: Selection, clusters: gpd.GeoDataFrame) 
         incidents of the period that were clustered,
         counts by season (of the year and area), month, ward and category, the
         Halloween-window count, the dataset's read / rejected / outside counts,
-        and the licence attribution.
+        and the licence attribution. ``view`` is the selection's view of its
+        period's result (:meth:`hotspots.results.PeriodResult.view`).
     """
-    chosen = selected_incidents(prepared, sel)
+    chosen = view.incidents
+    clusters = view.hotspots
+    parameters = view.result.parameters
     year_area = select_incidents(
         selected_incidents(prepared, sel, period=False), financial_year=sel.financial_year
     )
@@ -247,14 +223,14 @@ def summary_for(prepared: Prepared, sel: Selection, clusters: gpd.GeoDataFrame) 
         "incidents": len(chosen),
         "clusters": len(clusters),
         "incidents_in_clusters": int(clusters["incidents"].sum()) if len(clusters) else 0,
-        "eps_m": clusters.attrs.get("eps_m"),
-        "min_samples": clusters.attrs.get("min_samples"),
-        "min_samples_chosen": clusters.attrs.get("min_samples_chosen"),
-        "parameters": clusters.attrs.get("parameters"),
-        "clustered": clusters.attrs.get("clustered"),
-        "hotspots_in_study_area": clusters.attrs.get("hotspots_in_study_area"),
+        "eps_m": parameters.eps_m,
+        "min_samples": parameters.min_samples,
+        "min_samples_chosen": parameters.min_samples_chosen,
+        "parameters": parameters.text,
+        "clustered": parameters.clustered,
+        "hotspots_in_study_area": len(view.result.hotspots),
         "lies_in": LIES_IN,
-        "compared_with": clusters.attrs.get("compared_with"),
+        "compared_with": view.result.compared_with,
         "by_season": _counts(year_area["season"], list(SEASONS)),
         "by_month": dict(sorted(_counts(chosen["month"]).items())),
         "by_ward": _counts(chosen["ward"], prepared.wards["ward_name"].tolist()),

@@ -33,8 +33,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, render_template
 
 from hotspots.io import ATTRIBUTION, csv_safe, percent_shares
-from hotspots.outputs.tasking import tasking
-from webapp import results
+from hotspots.outputs.tasking import sheet_from_clusters
 from webapp.auth import may_see_addresses, shown_places
 from webapp.params import ParamError, selection, store
 from webapp.tiles import static_style
@@ -43,7 +42,7 @@ from webapp.views import chance_words
 bp = Blueprint("tasking", __name__)
 
 #: Columns shown and downloaded (``locations`` is left out: see the module notes).
-COLUMNS = ["rank", "cluster_id", "place", "ward", "area", "incidents", "share", "previous",
+COLUMNS = ["rank", "cluster_id", "label", "place", "ward", "area", "incidents", "share", "previous",
            "trend", "pattern", "hot_periods", "hot_in", "peak_months", "peak_weekday", "peak_hour",
            "chance_test", "p_value", "q_value", "significant", "lon", "lat"]  # fmt: skip
 
@@ -55,19 +54,21 @@ def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     data_store = store()
 
     def compute(data) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-        params = results.cluster_params(sel, eps_m=data_store.eps_m,
-                                        min_samples=data_store.min_samples)  # fmt: skip
-        cells = data_store.patterns(sel)  # the map layer's, cached per period
-        sheet, clusters = tasking(data.prepared, season=sel.season_filter,
-                                  financial_year=sel.financial_year, area=sel.focus_area,
-                                  ward=sel.ward_name, params=params,
-                                  patterns=cells if cells is not None else False)  # fmt: skip
-        # The period's chance test, as on the map and the hotspot table (cached per period).
-        sheet = results.with_chance(sheet, data_store.chance(sel))
+        # The period's one answer, with its chance test (as on the map and the hotspot table)
+        # and the map layer's place patterns (both cached per period): nothing recomputed.
+        view = data_store.view(sel, tested=True)
+        result = view.result
+        sheet = sheet_from_clusters(view.hotspots, result.incidents, members=result.members,
+                                    patterns=data_store.patterns(sel))  # fmt: skip
+        verdicts = view.hotspots.set_index("cluster_id")
+        for col in ("label", "p_value", "q_value", "significant"):
+            sheet[col] = verdicts[col].reindex(sheet["cluster_id"]).to_numpy()
         sheet["chance_test"] = chance_words(sheet["significant"])
         out = sheet[[*COLUMNS, "geometry"]].copy()
-        out.attrs.update(sheet.attrs)
-        return out, clusters
+        out.attrs.update(view.hotspots.attrs)
+        out.attrs.update({k: sheet.attrs[k] for k in ("pattern_periods", "pattern_by",
+                                                      "pattern_cell_m") if k in sheet.attrs})  # fmt: skip
+        return out, view.hotspots
 
     sheet, clusters = data_store.cached("tasking", sel, compute)
     return shown_places(sheet), shown_places(clusters)
@@ -123,23 +124,18 @@ def tasking_pdf():
     style = static_style(current_app)  # the web map's basemap and streets
 
     def compute(data) -> bytes:
-        from hotspots.analysis.prepare import select_incidents
-        from hotspots.draw.notes import data_note, selection_title
+        from hotspots.analysis.notes import data_note
         from hotspots.outputs.tasking import write_sheet
 
-        chosen = select_incidents(data.prepared.incidents, season=sel.season_filter,
-                                  financial_year=sel.financial_year, area=sel.focus_area,
-                                  ward=sel.ward_name)  # fmt: skip
+        view = data_store.view(sel)
         demo = data_store.spec.is_demo
         accuracy = data_store.accuracy(sel)  # the previous window's hotspots, as on the map
-        note = f"{data_note(chosen, demo=demo)} {sheet.attrs.get('parameters', '')}."
+        note = f"{data_note(view.incidents, demo=demo)} {view.result.parameters.text}."
         note += f" {accuracy['sentence']}." if accuracy else ""
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "sheet.pdf"
             write_sheet(sheet, path, clusters=clusters, wards=data.prepared.wards,
-                        title=selection_title(season=sel.season_filter,
-                                              financial_year=sel.financial_year,
-                                              area=sel.focus_area, ward=sel.ward_name),
+                        title=view.title,
                         note=note, area=sel.focus_area, areas=data.prepared.areas,
                         demo=demo, style=style)  # fmt: skip
             return path.read_bytes()

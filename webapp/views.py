@@ -25,7 +25,7 @@ bp = Blueprint("views", __name__)
 #: Nav links: (endpoint path, label).
 NAV = (("/map", "Map"), ("/wards", "Wards"), ("/clusters", "Hotspots"),
        ("/seasonal", "Seasonal"), ("/tasking", "Tasking"))  # fmt: skip
-CLUSTER_COLUMNS = ["cluster_id", "incidents", "share", "ward", "area", "top_locations",
+CLUSTER_COLUMNS = ["cluster_id", "label", "incidents", "share", "ward", "area", "top_locations",
                    "top_categories", "months", "previous", "change", "trend",
                    "chance_test", "p_value", "q_value", "significant"]  # fmt: skip
 
@@ -42,7 +42,6 @@ def _page_context() -> dict:
         "demo_data": current_app.config.get("HOTSPOTS_DEMO", False),
         "season_choices": SEASON_CHOICES,
     }
-
 
 
 def _csv_response(table: pd.DataFrame, filename: str) -> Response:

@@ -23,6 +23,7 @@ output (the ``ward`` and ``area`` columns say which).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -195,6 +196,7 @@ def clusters_and_members(
     params: ClusterParams | None = None,
     areas: gpd.GeoDataFrame | None = None,
     study_area_m2: float | None = None,
+    labeller: Callable[..., np.ndarray] | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.Series]:
     """Cluster incidents once; return the ranked hotspots and each incident's hotspot.
 
@@ -214,6 +216,11 @@ def clusters_and_members(
         Focus areas, to name the area of incidents that have no ``area`` column.
     study_area_m2 : float, optional
         For choosing ``min_samples``; defaults to the incidents' convex hull.
+    labeller : callable, optional
+        ``labeller(incidents, eps_m=..., min_samples=...)`` gives each incident's
+        DBSCAN label (-1 for noise), equal to
+        :func:`hotspots.analysis.cluster.label_incidents`' (the Dask engine's
+        :func:`hotspots.distributed.dask_labeller`); default: that function.
 
     Returns
     -------
@@ -253,7 +260,8 @@ def clusters_and_members(
     else:
         min_samples = int(params.min_samples)
         check_min_samples(n, study_area_m2, eps_m=params.eps_m, min_samples=min_samples)
-    labels = label_incidents(incidents, eps_m=params.eps_m, min_samples=min_samples).to_numpy()
+    label = labeller or label_incidents
+    labels = np.asarray(label(incidents, eps_m=params.eps_m, min_samples=min_samples))
     # ranks, so that summarise_clusters' cluster_id (sorted the same way) is rank + 1
     ranked, counts = rank_labels(labels)
     valid = ranked >= 0

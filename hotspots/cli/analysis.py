@@ -28,7 +28,7 @@ from hotspots.cli._common import (
                    "hotspots.analysis.significance.")  # fmt: skip
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read, join and cluster on a Dask cluster, partitioned by police force "
-                   "area (same clusters; for national, multi-year archives; no p-values).")  # fmt: skip
+                   "area (the same answer and files; for national, multi-year archives).")  # fmt: skip
 @scheduler_option
 def clusters(output: Path, simulations: int, engine: str, scheduler: str | None, **kwargs) -> None:
     """Find ASB hotspots with DBSCAN and write one outline per cluster.
@@ -40,9 +40,11 @@ def clusters(output: Path, simulations: int, engine: str, scheduler: str | None,
     as the whole-borough run. Clusters are sorted largest first; each has
     cluster_id (its rank), incidents, share (of the period's incidents in the
     whole study area; share_pct, a per cent, in CSV), ward, area (focus area),
-    top_locations, top_categories, months and its busiest point (point_lon,
-    point_lat); and p_value, q_value and significant: whether a cluster that
-    big could arise by chance among the borough's own map points (Monte Carlo,
+    top_locations, top_categories, months, its busiest point (point_lon,
+    point_lat), previous, change and trend (against the same season a year
+    before), label (rank and main streets, as every output names it); and
+    p_value, q_value and significant: whether a cluster that big could arise
+    by chance among the borough's own map points (Monte Carlo,
     Benjamini-Hochberg false discovery rate 5%).
 
     \b
@@ -51,8 +53,10 @@ def clusters(output: Path, simulations: int, engine: str, scheduler: str | None,
         --wards ../shared/data/wards/redditch.geojson \\
         --areas boundaries/redditch_focus_areas.toml --season autumn -o autumn.geojson
     """
-    from hotspots.analysis.hotspots import hotspots_for
-    from hotspots.io import write_layer
+    from hotspots.analysis.prepare import check_view
+    from hotspots.analysis.significance import N_SIM
+    from hotspots.cli._clusters import write_clusters
+    from hotspots.results import Period, analyse_period
 
     opts = Inputs.pop(kwargs)
     if engine == "dask":
@@ -62,38 +66,12 @@ def clusters(output: Path, simulations: int, engine: str, scheduler: str | None,
             opts, kwargs, output=output, scheduler=scheduler, simulations=simulations
         )
     params = cluster_params(kwargs)
+    period = Period(kwargs["season"], kwargs["financial_year"])
     prepared = load_prepared(opts, output=output)
-    found = hotspots_for(
-        prepared,
-        season=kwargs["season"],
-        financial_year=kwargs["financial_year"],
-        area=kwargs["area"],
-        ward=kwargs["ward"],
-        params=params,
-    )
-    columns = ["cluster_id", "incidents", "ward", "area", "top_locations"]
-    if simulations:
-        from hotspots.analysis.significance import significance_for
-
-        found = significance_for(prepared, found, n_sim=simulations)
-        columns[2:2] = ["p_value", "significant"]
-    write_layer(found, output)
-    where = kwargs["area"] or kwargs["ward"]
-    if where:
-        click.echo(
-            f"{len(found)} of the study area's {found.attrs['hotspots_in_study_area']} "
-            f"cluster(s) lie in {where} ({found.attrs['selected']:,} incidents there); "
-            f"written to {output}"
-        )
-    else:
-        click.echo(
-            f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents written to {output}"
-        )
-    click.echo(found.attrs["parameters"])
-    if simulations and len(found):
-        click.echo(f"{int(found['significant'].sum())} significant: {found.attrs['significance']}")
-    if len(found):
-        echo_table(found[columns].head(10))
+    check_view(prepared, area=kwargs["area"], ward=kwargs["ward"])
+    result = analyse_period(prepared, period, params=params, chance=simulations > 0,
+                            n_sim=simulations or N_SIM)  # fmt: skip
+    write_clusters(result, output, area=kwargs["area"], ward=kwargs["ward"])
 
 
 @click.command()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import Inputs, cluster_params, echo_table
+from hotspots.cli._common import Inputs, cluster_params
 
 
 def _quiet_dask() -> None:
@@ -30,16 +30,24 @@ def _quiet_dask() -> None:
 def clusters_on_dask(
     opts: Inputs, kwargs: dict, *, output: Path, scheduler: str | None, simulations: int = 0
 ) -> None:
-    """Run ``clusters`` with :func:`hotspots.distributed.hotspots_dask`; print and write as usual.
+    """Run ``clusters`` on Dask: files read and DBSCAN run on the cluster, the same answer.
 
-    The Monte Carlo significance test (``--simulations``) needs the whole
-    prepared table in one place, so the Dask engine does not run it.
+    The files are read and prepared on the workers (:func:`hotspots.distributed.prepare_dask`,
+    place text cut to street level there unless ``--keep-addresses``), and the
+    period is answered by :func:`hotspots.results.analyse_period` with DBSCAN on
+    Dask (:func:`hotspots.distributed.dask_labeller`): trend, label and chance
+    test as on one machine, written by the same function
+    (:func:`hotspots.cli._clusters.write_clusters`).
     """
     from boundaries import load_wards
     from hotspots._errors import ConfigError
-    from hotspots.distributed import connect, hotspots_dask
-    from hotspots.io import write_layer, write_table
+    from hotspots.analysis.prepare import check_view
+    from hotspots.analysis.significance import N_SIM
+    from hotspots.cli._clusters import write_clusters
+    from hotspots.distributed import connect, dask_labeller, prepare_dask
+    from hotspots.io import write_table
     from hotspots.read.places import read_focus_areas
+    from hotspots.results import Period, analyse_period
 
     spec = opts.spec().resolved()
     if spec.postcodes or spec.online_geocoder:
@@ -48,6 +56,7 @@ def clusters_on_dask(
             "postcode and address look-up runs on the default engine (drop --engine dask)"
         )
     params = cluster_params(kwargs)
+    period = Period(kwargs["season"], kwargs["financial_year"])
     wards = load_wards(spec.wards)
     areas = read_focus_areas(spec.areas) if spec.areas else None
     council = {"columns": spec.columns}
@@ -57,12 +66,15 @@ def clusters_on_dask(
     click.echo(f"engine: dask on {where}", err=True)
     _quiet_dask()
     with connect(scheduler) as client:
-        found, info = hotspots_dask(
+        rows = prepare_dask(
             spec.inputs, wards, client=client, areas=areas, crime_types=spec.crime_types,
-            tolerance_m=spec.tolerance_m, season=kwargs["season"],
-            financial_year=kwargs["financial_year"], area=kwargs["area"], ward=kwargs["ward"],
-            params=params, council=council,
+            tolerance_m=spec.tolerance_m, council=council, keep_addresses=opts.keep_addresses,
         )  # fmt: skip
+        check_view(rows.prepared, area=kwargs["area"], ward=kwargs["ward"])
+        result = analyse_period(rows.prepared, period, params=params, chance=simulations > 0,
+                                n_sim=simulations or N_SIM,
+                                labeller=dask_labeller(client, rows))  # fmt: skip
+    info = rows.info
     click.echo(
         f"read {info['rows_read']:,}; selected {info['selected']:,}; kept {info['kept']:,}; "
         f"rejected {info['rejected']:,}; outside the study area {info['outside']:,}; "
@@ -72,18 +84,7 @@ def clusters_on_dask(
         rejects_path = opts.rejects_path or output.with_name(output.stem + ".rejects.csv")
         write_table(info["rejects"], rejects_path)
         click.echo(f"rejected rows written to {rejects_path}")
-    write_layer(found, output)
-    source = f" from {params.source}" if params.source else ""
-    click.echo(
-        f"{len(found)} cluster(s) from {found.attrs['selected']:,} incidents "
-        f"(eps {params.eps_m:g} m, min_samples {found.attrs['min_samples']}{source}) "
-        f"written to {output}"
-    )
-    if simulations:
-        click.echo("no p-values: the significance test runs on the default engine only "
-                   "(--simulations 0 silences this note)", err=True)  # fmt: skip
-    if len(found):
-        echo_table(found[["cluster_id", "incidents", "ward", "area", "top_locations"]].head(10))
+    write_clusters(result, output, area=kwargs["area"], ward=kwargs["ward"])
 
 
 def ingest_on_dask(opened, scheduler: str | None):

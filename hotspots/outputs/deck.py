@@ -205,6 +205,7 @@ def build_deck(
     params=None,
     demo: bool = False,
     dpi: int = 300,
+    result=None,
 ) -> Deck:
     """Build the panel deck from prepared incidents.
 
@@ -229,6 +230,10 @@ def build_deck(
         The embedded demo borough (said on every slide).
     dpi : int, default 300
         Resolution of charts and maps.
+    result : hotspots.results.PeriodResult, optional
+        The year's answer (all seasons of ``financial_year``, with its place
+        patterns), when the caller has it already (the web app's cached one):
+        the "Where?" slides draw it instead of clustering the year again.
 
     Returns
     -------
@@ -372,9 +377,17 @@ def build_deck(
                                 piece, footer=footer))  # fmt: skip
 
     # Where?  (the place patterns once: the tasking sheet's column and the next slide)
-    cells = patterns_for(prepared, season=None, financial_year=fy, params=params)
-    sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params,
-                              patterns=cells if cells is not None else False)  # fmt: skip
+    if result is None:
+        cells = patterns_for(prepared, season=None, financial_year=fy, params=params)
+        sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params,
+                                  patterns=cells if cells is not None else False)  # fmt: skip
+    else:  # the caller's answer for the year: drawn, not recomputed
+        from hotspots.outputs.tasking import sheet_from_clusters
+
+        cells, clusters = result.patterns, result.hotspots
+        sheet = sheet_from_clusters(clusters, result.incidents, members=result.members,
+                                    patterns=cells)  # fmt: skip
+        sheet.attrs.update(clusters.attrs)
     selected = int(sheet.attrs.get("selected", len(inc[inc["financial_year"] == fy])))
     facts["hotspots"] = sheet
     eps = clusters.attrs.get("eps_m", params.eps_m if params else 100.0)

@@ -1,0 +1,586 @@
+"""One answer per period: what every output (CLI, web app, sheets, deck) reads and draws.
+
+:func:`analyse_period` works a period out once: it selects the period's
+incidents in the whole study area, runs DBSCAN on them **once**
+(:func:`hotspots.analysis.hotspots.clusters_and_members`), adds each hotspot's
+trend against the same season a year before, its one place label
+(rank and main streets at street level; place types never alone), the chance test (at most once,
+on that clustering: the observed data are not clustered again) and, when
+asked, its place pattern. The answer is a :class:`PeriodResult`;
+:meth:`PeriodResult.view` gives the view of a focus area or ward (the
+hotspots lying in it, ids, counts, labels and verdicts unchanged), never a
+recomputation.
+
+State travels in small frozen dataclasses (:class:`Period`,
+:class:`Parameters`, :class:`ChanceTest`) next to the tables. The tables still
+carry the older ``attrs`` (``eps_m``, ``min_samples``, ``parameters``,
+``compared_with``, ``significance``...) for the drawing functions that read
+them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots._errors import HotspotsError
+from hotspots.analysis import significance
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.hotspots import LIES_IN, clusters_and_members, parameters_text
+from hotspots.analysis.labels import PLACE_TYPES
+from hotspots.analysis.notes import data_note, is_demo, selection_title
+from hotspots.analysis.prepare import Prepared, check_view, select_incidents
+from hotspots.analysis.seasons import SEASONS, parse_financial_year, select_period
+from hotspots.analysis.trend import add_trend
+from hotspots.privacy import WITHHELD, street_level
+
+log = logging.getLogger(__name__)
+
+#: The chance test's columns on :attr:`PeriodResult.hotspots` (when it was run).
+CHANCE_COLUMNS = ["p_value", "q_value", "significant"]
+#: The place pattern's columns on :attr:`PeriodResult.hotspots` (when asked for).
+PATTERN_COLUMNS = ["pattern", "hot_periods", "hot_in"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """One selection of time: a season (None: all) of a financial year (None: all years).
+
+    Examples
+    --------
+    >>> Period("autumn", "2018-19").label
+    'autumn 2018-19'
+    >>> Period("all", None) == Period(), Period().label
+    (True, 'all seasons all years')
+    >>> Period("autumn", "2018-19").previous
+    Period(season='autumn', financial_year='2017-18')
+    >>> Period("monsoon")
+    Traceback (most recent call last):
+    ...
+    hotspots._errors.HotspotsError: season 'monsoon' is not one of ['winter', 'spring', 'summer', 'autumn'] (or 'all')
+    """
+
+    season: str | None = None
+    financial_year: str | None = None
+
+    def __post_init__(self) -> None:
+        season = None if self.season in (None, "", "all") else self.season
+        year = None if self.financial_year in (None, "", "all") else self.financial_year
+        if season is not None and season not in SEASONS:
+            raise HotspotsError(f"season {season!r} is not one of {list(SEASONS)!r} (or 'all')")
+        if year is not None:
+            parse_financial_year(year)
+        object.__setattr__(self, "season", season)
+        object.__setattr__(self, "financial_year", year)
+
+    @property
+    def label(self) -> str:
+        """``"autumn 2018-19"``, ``"all seasons 2018-19"``, ``"winter all years"``."""
+        return f"{self.season or 'all seasons'} {self.financial_year or 'all years'}"
+
+    @property
+    def previous(self) -> Period | None:
+        """The same season a year before (None without a financial year)."""
+        from hotspots.analysis.trend import previous_financial_year
+
+        if self.financial_year is None:
+            return None
+        return Period(self.season, previous_financial_year(self.financial_year))
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The DBSCAN settings a period's hotspots were found with.
+
+    Attributes
+    ----------
+    eps_m : float
+        Neighbourhood radius (metres).
+    min_samples : int
+        Incidents within ``eps_m`` that make a core point, as used.
+    min_samples_chosen : bool
+        True when ``min_samples`` was chosen from the period's incidents.
+    clustered : int
+        The period's incidents in the whole study area (what DBSCAN saw).
+    period : str
+        The period's label (for :attr:`text`).
+    source : str
+        Where given settings came from (a parameter file), or "".
+    hull_buffer_m : float
+        Widening of each hotspot's outline (metres).
+
+    Examples
+    --------
+    >>> Parameters(100.0, 12, True, 1234, "autumn 2018-19").text
+    'DBSCAN eps 100 m, min_samples 12 (chosen from the 1,234 incidents of autumn 2018-19 in the whole study area)'
+    """
+
+    eps_m: float
+    min_samples: int
+    min_samples_chosen: bool
+    clustered: int
+    period: str = ""
+    source: str = ""
+    hull_buffer_m: float = 25.0
+
+    @property
+    def text(self) -> str:
+        """One line stating the settings (:func:`hotspots.analysis.hotspots.parameters_text`)."""
+        return parameters_text({"eps_m": self.eps_m, "min_samples": self.min_samples,
+                                "min_samples_chosen": self.min_samples_chosen,
+                                "clustered": self.clustered, "period": self.period,
+                                "params_source": self.source})  # fmt: skip
+
+    def cluster_params(self) -> ClusterParams:
+        """The settings as used (``min_samples`` fixed), for clustering other periods alike."""
+        return ClusterParams(eps_m=self.eps_m, min_samples=self.min_samples,
+                             hull_buffer_m=self.hull_buffer_m, source=self.source)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChanceTest:
+    """How the period's chance test was made (the verdicts are columns of the hotspots).
+
+    Attributes
+    ----------
+    method : str
+        The test in words (:func:`hotspots.analysis.significance.cluster_significance`).
+    simulations : int
+        Simulated boroughs.
+    alpha : float
+        False discovery rate.
+    """
+
+    method: str
+    simulations: int
+    alpha: float
+
+
+@dataclass(frozen=True, eq=False)
+class PeriodResult:
+    """The answer for one period of the whole study area: what every output draws.
+
+    Attributes
+    ----------
+    period : Period
+    parameters : Parameters
+    hotspots : geopandas.GeoDataFrame
+        One row per hotspot (``cluster_id`` 1 = most incidents) of the whole
+        study area, EPSG:27700: :data:`hotspots.analysis.cluster.CLUSTER_COLUMNS`
+        (counts, share, hull, top locations...), the busiest point and its
+        ward and area (:data:`hotspots.analysis.hotspots.POINT_COLUMNS`),
+        ``previous``/``change``/``trend``, ``label`` (the one place label),
+        :data:`CHANCE_COLUMNS` when the chance test was run and
+        :data:`PATTERN_COLUMNS` when patterns were asked for.
+    members : pandas.Series
+        ``cluster_id`` of each incident of :attr:`incidents` (``<NA>``: noise).
+    incidents : geopandas.GeoDataFrame
+        The period's incidents in the study area: DBSCAN's input.
+    chance : ChanceTest or None
+        None when the test was not run.
+    compared_with : str or None
+        The earlier period of the trend ("autumn 2017-18"), None without one.
+    notes : tuple of str
+        Notes on the answer (part years compared on the months both hold...).
+    patterns : geopandas.GeoDataFrame or None
+        The place patterns' grid cells (:func:`hotspots.analysis.patterns.place_patterns`)
+        when asked for and the data hold two seasons or more.
+    wards, areas : geopandas.GeoDataFrame
+        The boundaries (for the views' outlines).
+    demo : bool
+        True for the embedded demo borough (its data note says so).
+    """
+
+    period: Period
+    parameters: Parameters
+    hotspots: gpd.GeoDataFrame
+    members: pd.Series
+    incidents: gpd.GeoDataFrame
+    chance: ChanceTest | None = None
+    compared_with: str | None = None
+    notes: tuple[str, ...] = ()
+    patterns: gpd.GeoDataFrame | None = None
+    wards: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    areas: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    demo: bool = False
+
+    def view(self, area: str | None = None, ward: str | None = None) -> View:
+        """The view of a focus area and/or ward (None: the whole study area): a filter, no recomputation.
+
+        A hotspot lies in the ward and focus area of its busiest map point
+        (:data:`hotspots.analysis.hotspots.LIES_IN`); its id, counts, label,
+        trend and verdict are those of the whole study area.
+
+        Raises
+        ------
+        HotspotsError
+            For a focus area or ward that the data does not have.
+
+        Examples
+        --------
+        >>> from hotspots.loader import DataSpec, load
+        >>> result = analyse_period(load(DataSpec()), Period("autumn", "2018-19"), chance=False)
+        >>> abbey = result.view(ward="Abbey")
+        >>> abbey.title
+        'ASB hotspots: Abbey ward, autumn (Sep-Nov), financial year 2018-19'
+        >>> abbey.hotspots["label"].tolist() == result.hotspots.set_index("cluster_id").loc[
+        ...     abbey.hotspots["cluster_id"], "label"].tolist()
+        True
+        """
+        area, ward = area or None, ward or None
+        _check_names(self, area=area, ward=ward)
+        hs = self.hotspots
+        keep = np.ones(len(hs), dtype=bool)
+        if area:
+            keep &= (hs["area"] == area).to_numpy()
+        if ward:
+            keep &= (hs["ward"] == ward).to_numpy()
+        shown = hs.loc[keep].reset_index(drop=True) if (area or ward) else hs
+        incidents = (select_incidents(self.incidents, area=area, ward=ward)
+                     if (area or ward) else self.incidents)  # fmt: skip
+        if area or ward:
+            shown.attrs = {**hs.attrs, "area": area or "", "ward": ward or "",
+                           "selected": len(incidents)}  # fmt: skip
+        title = selection_title(season=self.period.season,
+                                financial_year=self.period.financial_year, area=area, ward=ward)  # fmt: skip
+        return View(self, area, ward, shown, incidents, self._outline(area, ward), title,
+                    data_note(incidents, demo=self.demo))  # fmt: skip
+
+    def _outline(self, area: str | None, ward: str | None):
+        """The view's shape (EPSG:27700): its ward, its focus area, else the study area."""
+        if ward and self.wards is not None:
+            return self.wards.loc[self.wards["ward_name"] == ward].union_all()
+        if area and self.areas is not None:
+            return self.areas.loc[self.areas["name"] == area].union_all()
+        return None if self.wards is None else self.wards.union_all()
+
+
+@dataclass(frozen=True, eq=False)
+class View:
+    """A focus area's or ward's view of a :class:`PeriodResult` (or the whole study area's).
+
+    Attributes
+    ----------
+    result : PeriodResult
+        The period's answer this view filters.
+    area, ward : str or None
+        The view (None: no filter).
+    hotspots : geopandas.GeoDataFrame
+        The result's hotspots that lie in the view (rows of :attr:`PeriodResult.hotspots`).
+    incidents : geopandas.GeoDataFrame
+        The period's incidents in the view.
+    outline : shapely geometry or None
+        The view's shape (EPSG:27700).
+    title : str
+        ``"ASB hotspots: Abbey ward, autumn (Sep-Nov), financial year 2018-19"``.
+    data_note : str
+        Where the data came from and the months they cover.
+    """
+
+    result: PeriodResult
+    area: str | None
+    ward: str | None
+    hotspots: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame
+    outline: object = field(repr=False)
+    title: str = ""
+    data_note: str = ""
+
+    def member_incidents(self) -> gpd.GeoDataFrame:
+        """The incidents of the listed hotspots (all of each, wherever they lie), with ``cluster_id``."""
+        members = self.result.members
+        ids = set(self.hotspots["cluster_id"].tolist())
+        keep = members.isin(ids).fillna(False).to_numpy(dtype=bool)
+        return self.result.incidents.loc[keep].assign(cluster_id=members[keep].astype(int))
+
+
+def _check_names(result: PeriodResult, *, area: str | None, ward: str | None) -> None:
+    """:func:`hotspots.analysis.prepare.check_view` on the result's boundaries."""
+    if result.wards is None:
+        return
+    stub = Prepared(result.incidents.iloc[:0], 0, None, result.wards, result.areas)
+    check_view(stub, area=area, ward=ward)
+
+
+def analyse_period(
+    prepared: Prepared,
+    period: Period,
+    *,
+    params: ClusterParams | None = None,
+    chance: bool = True,
+    patterns: bool = False,
+    n_sim: int = significance.N_SIM,
+    labeller: Callable[..., np.ndarray] | None = None,
+) -> PeriodResult:
+    """Find a period's hotspots in the whole study area once, with everything outputs show.
+
+    Parameters
+    ----------
+    prepared : hotspots.analysis.prepare.Prepared
+        The loaded data (:func:`hotspots.loader.load`).
+    period : Period
+        Season and financial year (``Period()``: everything).
+    params : ClusterParams, optional
+        DBSCAN settings; ``min_samples=None`` chooses it from the period's incidents.
+    chance : bool, default True
+        Run the chance test (:func:`hotspots.analysis.significance.cluster_significance`)
+        on this clustering: every hotspot against the study area's map points.
+    patterns : bool, default False
+        Add each hotspot's place pattern (:func:`add_patterns`; costly: it
+        clusters the other seasons up to this one).
+    n_sim : int
+        Simulations of the chance test.
+    labeller : callable, optional
+        Who runs DBSCAN (:func:`hotspots.analysis.hotspots.clusters_and_members`):
+        this process by default, or the Dask engine
+        (:func:`hotspots.distributed.dask_labeller`); the answer is the same.
+
+    Returns
+    -------
+    PeriodResult
+
+    Examples
+    --------
+    >>> from hotspots.loader import DataSpec, load
+    >>> demo = load(DataSpec())
+    >>> result = analyse_period(demo, Period("winter", "2018-19"), n_sim=99)
+    >>> result.parameters.text
+    'DBSCAN eps 100 m, min_samples 7 (chosen from the 657 incidents of winter 2018-19 in the whole study area)'
+    >>> result.hotspots[["cluster_id", "incidents", "trend", "significant"]].head(2).values.tolist()
+    [[1, 63, 'growing', True], [2, 26, 'steady', True]]
+    >>> result.hotspots["label"].iloc[2], result.compared_with  # a place type is never alone
+    ('3 Shopping Area near Market Place', 'winter 2017-18')
+    """
+    if not isinstance(period, Period):
+        raise HotspotsError(f"period must be a hotspots.results.Period; got {period!r}")
+    params = params or ClusterParams()
+    incidents = select_period(prepared.incidents, season=period.season,
+                              financial_year=period.financial_year)  # fmt: skip
+    table, members = clusters_and_members(incidents, params=params, areas=prepared.areas,
+                                          study_area_m2=prepared.study_area_m2,
+                                          labeller=labeller)  # fmt: skip
+    parameters = Parameters(
+        eps_m=float(table.attrs["eps_m"]), min_samples=int(table.attrs["min_samples"]),
+        min_samples_chosen=bool(table.attrs["min_samples_chosen"]), clustered=len(incidents),
+        period=period.label, source=params.source, hull_buffer_m=float(params.hull_buffer_m),
+    )  # fmt: skip
+    table.attrs.update(
+        season=period.season or "all", financial_year=period.financial_year or "all",
+        period=period.label, hotspots_in_study_area=len(table), lies_in=LIES_IN, area="",
+        ward="", selected=len(incidents), parameters=parameters.text,
+    )  # fmt: skip
+    table = add_trend(table, prepared, season=period.season, financial_year=period.financial_year)
+    if "label" not in table.columns:  # made by the clustering when it labels its hotspots
+        table["label"] = _place_labels(table, incidents, members)
+    notes = tuple(n for n in [table.attrs.get("months_note")] if n)
+    test = None
+    if chance:
+        table, test = _chance(table, prepared, n_incidents=len(incidents), n_sim=n_sim)
+    result = PeriodResult(
+        period, parameters, table, members, incidents, chance=test,
+        compared_with=table.attrs.get("compared_with"), notes=notes, wards=prepared.wards,
+        areas=prepared.areas, demo=_demo(prepared),
+    )  # fmt: skip
+    if patterns:
+        result = add_patterns(result, place_patterns_of(prepared, result))
+    log.info("%s: %d hotspot(s) from %d incidents (%s)", period.label, len(table),
+             len(incidents), parameters.text)  # fmt: skip
+    return result
+
+
+def _demo(prepared: Prepared) -> bool:
+    try:
+        return is_demo(prepared)
+    except AttributeError:  # a Prepared made without a load (tests)
+        return False
+
+
+def _chance(
+    table: gpd.GeoDataFrame, prepared: Prepared, *, n_incidents: int, n_sim: int
+) -> tuple[gpd.GeoDataFrame, ChanceTest]:
+    """The chance test of the period's hotspots (no re-clustering of the observed data)."""
+    tested = significance.cluster_significance(table, prepared.incidents,
+                                               n_incidents=n_incidents, n_sim=n_sim)  # fmt: skip
+    test = ChanceTest(str(tested.attrs["significance"]), int(tested.attrs["simulations"]),
+                      float(tested.attrs["alpha"]))  # fmt: skip
+    return tested, test
+
+
+def place_patterns_of(prepared: Prepared, result: PeriodResult) -> gpd.GeoDataFrame | None:
+    """The place patterns up to a result's period (None: the data hold fewer than two seasons).
+
+    The result's own hotspots are one of the periods when it is one season, so
+    that period is not clustered again; the other seasons are clustered with the
+    result's eps (``min_samples`` chosen per season, as the map layer does).
+    """
+    from hotspots.analysis.patterns import place_patterns
+
+    season, year = result.period.season, result.period.financial_year
+    known = {result.period.label: result.hotspots} if season else None
+    cluster = ClusterParams(eps_m=result.parameters.eps_m,
+                            min_samples=None if result.parameters.min_samples_chosen
+                            else result.parameters.min_samples,
+                            hull_buffer_m=result.parameters.hull_buffer_m)  # fmt: skip
+    try:
+        return place_patterns(prepared.incidents, prepared.wards, season=season,
+                              financial_year=year, params=cluster, known=known)  # fmt: skip
+    except HotspotsError as exc:
+        log.info("no place patterns: %s", exc)
+        return None
+
+
+def add_patterns(result: PeriodResult, cells: gpd.GeoDataFrame | None) -> PeriodResult:
+    """The result with each hotspot's place pattern: that of the cell holding its busiest point.
+
+    Adds :data:`PATTERN_COLUMNS` (``pattern`` "" where the cell was never hot,
+    ``hot_periods`` "7 of 8 seasons", ``hot_in``); blank without ``cells``.
+    The hotspots are otherwise unchanged (no clustering).
+    """
+    from hotspots.analysis.patterns import patterns_at
+
+    out = result.hotspots.copy()
+    if cells is None or len(out) == 0:
+        for col in PATTERN_COLUMNS:
+            out[col] = pd.Series([""] * len(out), index=out.index, dtype=object)
+    else:
+        periods = list(cells.attrs["periods"])
+        by = cells.attrs.get("by", "season")
+        at = patterns_at(cells, out[["point_x", "point_y"]].to_numpy(dtype=float))
+        out["pattern"] = at["pattern"].to_numpy()
+        out["hot_periods"] = [f"{k} of {len(periods)} {by}s" if p else f"not hot in any {by}"
+                              for p, k in zip(at["pattern"], at["periods_hot"])]  # fmt: skip
+        out["hot_in"] = at["hot_in"].to_numpy()
+        out.attrs.update(pattern_periods=periods, pattern_by=by,
+                         pattern_cell_m=float(cells.attrs["grid"]["cell_m"]))  # fmt: skip
+    return dataclasses.replace(result, hotspots=out, patterns=cells)
+
+
+def with_chance(result: PeriodResult, prepared: Prepared, *, n_sim: int = significance.N_SIM
+                ) -> PeriodResult:  # fmt: skip
+    """The result with the chance test added (the result itself when it has one already)."""
+    if result.chance is not None:
+        return result
+    table, test = _chance(result.hotspots, prepared, n_incidents=len(result.incidents),
+                          n_sim=n_sim)  # fmt: skip
+    return dataclasses.replace(result, hotspots=table, chance=test)
+
+
+def _street_name(text: object) -> str:
+    """A location at street level without "On or near" ("" when withheld or empty)."""
+    street = street_level(text)
+    return (
+        ""
+        if street in ("", WITHHELD)
+        else re.sub(r"^\s*on or near\s+", "", street, flags=re.IGNORECASE).strip()
+    )
+
+
+def _place_labels(
+    hotspots: pd.DataFrame,
+    incidents: pd.DataFrame,
+    members: pd.Series,
+) -> pd.Series:
+    """One label per hotspot, from every one of its incidents' locations, at street level.
+
+    The label is the hotspot's rank (``cluster_id``) and main street: the
+    street most of its incidents are on, and a second one when it holds at
+    least half as many ("1 Vine Street / Unicorn Hill"). Every location is
+    first put at street level (:func:`hotspots.privacy.street_level`: no house
+    number, flat or business name), so the label is the same for viewers and
+    analysts. police.uk's anonymous place types (:data:`PLACE_TYPES`, e.g.
+    "Parking Area") never stand alone: a hotspot whose incidents are all on
+    place types is named by the place type and the street nearest its busiest
+    point among the located incidents given ("3 Parking Area near Herbert
+    Street"). Ties keep the order in which the streets first appear.
+
+    Parameters
+    ----------
+    hotspots : pandas.DataFrame
+        ``cluster_id`` of each hotspot (and ``point_x``/``point_y``, its busiest
+        point in EPSG:27700, for the nearest street).
+    incidents : pandas.DataFrame
+        The clustered incidents (``location``; a geometry for the nearest street).
+    members : pandas.Series
+        ``cluster_id`` of each incident (``<NA>`` for noise), index-aligned.
+
+    Returns
+    -------
+    pandas.Series
+        The labels, index-aligned with ``hotspots``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> inc = gpd.GeoDataFrame(
+    ...     {"location": ["On or near Parking Area"] * 3 + ["On or near Herbert Street"] * 2
+    ...                  + ["Flat 2, 14 Market Place"] * 2 + ["On or near Parking Area"] * 2},
+    ...     geometry=gpd.points_from_xy([0, 0, 0, 5, 5, 900, 900, 2000, 2000], [0] * 9), crs=27700)
+    >>> hs = pd.DataFrame({"cluster_id": [1, 2, 3], "point_x": [0.0, 900.0, 2000.0],
+    ...                    "point_y": [0.0, 0.0, 0.0]})
+    >>> _place_labels(hs, inc, pd.Series([1, 1, 1, 1, 1, 2, 2, 3, 3])).tolist()
+    ['1 Herbert Street', '2 Market Place', '3 Parking Area near Market Place']
+    """
+    ids = pd.to_numeric(hotspots["cluster_id"]).astype(int).to_numpy()
+    if len(ids) == 0:
+        return pd.Series([], index=hotspots.index, dtype=object)
+    cid = pd.to_numeric(members.reindex(incidents.index), errors="coerce")
+    has_place = "location" in incidents.columns
+    codes, uniques = pd.factorize(incidents["location"].astype(object)) if has_place else (
+        np.full(len(incidents), -1), np.array([], dtype=object))  # fmt: skip
+    names = np.array([_street_name(u) for u in uniques] + [""], dtype=object)
+    name = names[codes]  # code -1 (no text) is the last entry: ""
+    frame = pd.DataFrame({"cluster_id": cid.to_numpy(), "name": name})
+    frame = frame[frame["cluster_id"].isin(ids) & (frame["name"] != "")]
+    frame["seen"] = np.arange(len(frame))
+    counted = (
+        frame.groupby(["cluster_id", "name"], sort=False)
+        .agg(n=("seen", "size"), seen=("seen", "first"))
+        .reset_index()
+        .sort_values(["cluster_id", "n", "seen"], ascending=[True, False, True])
+    )
+    counted["street"] = ~counted["name"].str.lower().isin(PLACE_TYPES)
+    streets = counted[counted["street"]]
+    text: dict[int, str] = {}
+    for cluster, group in streets.groupby("cluster_id", sort=False):
+        top = group.head(2)
+        named = [top["name"].iloc[0]]
+        if len(top) > 1 and top["n"].iloc[1] * 2 >= top["n"].iloc[0]:
+            named.append(top["name"].iloc[1])
+        text[int(cluster)] = " / ".join(named)
+    only_types = counted[~counted["cluster_id"].isin(text)].drop_duplicates("cluster_id")
+    if len(only_types):  # place types only: the street nearest the busiest point
+        near = _nearest_streets(hotspots, only_types["cluster_id"].to_numpy(), incidents, name)
+        for cluster, kind in zip(only_types["cluster_id"], only_types["name"]):
+            street = near.get(int(cluster), "")
+            text[int(cluster)] = f"{kind} near {street}" if street else kind
+    labels = [f"{i} {text[i]}" if text.get(i) else f"{i}" for i in (int(v) for v in ids)]
+    return pd.Series(labels, index=hotspots.index, dtype=object)
+
+
+def _nearest_streets(
+    hotspots: pd.DataFrame, clusters: np.ndarray, incidents: pd.DataFrame, name: np.ndarray
+) -> dict[int, str]:
+    """The street of the located incident nearest each hotspot's busiest point."""
+    from scipy.spatial import cKDTree
+
+    if "geometry" not in incidents or not {"point_x", "point_y"} <= set(hotspots.columns):
+        return {}
+    is_street = np.array([bool(n) and n.lower() not in PLACE_TYPES for n in name], dtype=bool)
+    if not is_street.any():
+        return {}
+    geoms = incidents.geometry
+    if getattr(geoms, "crs", None) is not None and geoms.crs.to_epsg() != 27700:
+        geoms = geoms.to_crs(27700)
+    xy = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])[is_street]
+    streets = name[is_street]
+    at = hotspots.set_index(pd.to_numeric(hotspots["cluster_id"]).astype(int))
+    points = at.loc[clusters, ["point_x", "point_y"]].to_numpy(dtype=float)
+    _, nearest = cKDTree(xy).query(points)
+    return {int(c): str(streets[k]) for c, k in zip(clusters, nearest)}
