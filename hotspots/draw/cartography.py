@@ -322,12 +322,16 @@ class LegendEntry:
         and the fill).
     colours : tuple of str
         The fill or line colour (several for a gradient or an outlined box).
+    opacity : float, default 1
+        A fill swatch's opacity: the swatch is drawn as the map draws what it
+        stands for (the web map's translucent hulls and ward fill).
     """
 
     section: str
     label: str
     kind: str
     colours: tuple[str, ...] = ()
+    opacity: float = 1.0
 
 
 def legend_entries(
@@ -341,6 +345,8 @@ def legend_entries(
     ward_outline: bool = True,
     approximate_wards: bool = False,
     chance: int | None = None,
+    hotspot_opacity: float = 1.0,
+    ward_opacity: float = 1.0,
 ) -> list[LegendEntry]:
     """The legend of a map, section by section.
 
@@ -363,6 +369,10 @@ def legend_entries(
     chance : int, optional
         The hotspots carry the chance test of this many simulations: add
         :func:`chance_legend` after the hotspot classes.
+    hotspot_opacity, ward_opacity : float
+        The fill opacity the map draws hotspots and wards with (the web map's
+        :data:`HOTSPOT_WEB_OPACITY`, :data:`WARD_WEB_OPACITY`): their swatches
+        are drawn alike, so a swatch looks like what it stands for.
 
     Examples
     --------
@@ -379,7 +389,7 @@ def legend_entries(
     if hotspots is not None:
         section = "Hotspots: incidents"
         for colour, label in reversed(list(zip(hotspots.colours, hotspots.labels))):
-            rows.append(LegendEntry(section, label, "fill", (colour,)))
+            rows.append(LegendEntry(section, label, "fill", (colour,), hotspot_opacity))
         if chance:
             rows.extend(chance_legend(int(chance)))
     if heat:
@@ -387,7 +397,7 @@ def legend_entries(
                                 tuple(HEAT_GRADIENT.values())))  # fmt: skip
     if wards is not None:
         for colour, label in reversed(list(zip(wards.colours, wards.labels))):
-            rows.append(LegendEntry(ward_title, label, "fill", (colour,)))
+            rows.append(LegendEntry(ward_title, label, "fill", (colour,), ward_opacity))
     section = "Map"
     if ward_outline:
         label = "Ward boundary" + (" (approximate)" if approximate_wards else "")

@@ -251,7 +251,7 @@ def build_deck(
     """
     from hotspots.draw.notes import DEMO_NOTE, data_note
     from hotspots.io import ATTRIBUTION
-    from hotspots.outputs.tasking import patterns_for, tasking
+    from hotspots.outputs.tasking import view_sheet
 
     inc = prepared.incidents
     cov = coverage(prepared.load.incidents["month"], financial_year=financial_year,
@@ -377,17 +377,14 @@ def build_deck(
                                 piece, footer=footer))  # fmt: skip
 
     # Where?  (the place patterns once: the tasking sheet's column and the next slide)
-    if result is None:
-        cells = patterns_for(prepared, season=None, financial_year=fy, params=params)
-        sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params,
-                                  patterns=cells if cells is not None else False)  # fmt: skip
-    else:  # the caller's answer for the year: drawn, not recomputed
-        from hotspots.outputs.tasking import sheet_from_clusters
+    if result is None:  # the year's one answer, with the chance test and the place patterns
+        from hotspots.results import Period, analyse_period
 
-        cells, clusters = result.patterns, result.hotspots
-        sheet = sheet_from_clusters(clusters, result.incidents, members=result.members,
-                                    patterns=cells)  # fmt: skip
-        sheet.attrs.update(clusters.attrs)
+        result = analyse_period(prepared, Period(None, fy), params=params, chance=True,
+                                patterns=True)  # fmt: skip
+    # the caller's answer for the year: drawn, not recomputed
+    cells, clusters = result.patterns, result.hotspots
+    sheet = view_sheet(result.view())
     selected = int(sheet.attrs.get("selected", len(inc[inc["financial_year"] == fy])))
     facts["hotspots"] = sheet
     eps = clusters.attrs.get("eps_m", params.eps_m if params else 100.0)

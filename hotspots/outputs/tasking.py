@@ -42,13 +42,13 @@ import pandas as pd
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_columns, to_analysis_crs
 from hotspots.analysis.cluster import ClusterParams
-from hotspots.analysis.hotspots import busiest_points, find_hotspots
+from hotspots.analysis.hotspots import busiest_points
 from hotspots.analysis.labels import hotspot_places, place_of_label
 from hotspots.analysis.patterns import patterns_at, place_patterns
 from hotspots.analysis.peaks import peak_hour, peak_months, peak_weekday
 from hotspots.analysis.prepare import Prepared, check_view
 from hotspots.analysis.seasons import parse_financial_year
-from hotspots.analysis.trend import NO_EARLIER_DATA, add_trend, change_vs_previous
+from hotspots.analysis.trend import NO_EARLIER_DATA, change_vs_previous
 from hotspots.draw import cartography as carto
 from hotspots.draw.notes import DEMO_NOTE
 from hotspots.io import ATTRIBUTION, atomic_path, write_layer, write_table
@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # matplotlib is imported where a sheet is drawn, not when a t
     from matplotlib.figure import Figure
 
     from hotspots.draw.static import MapStyle, WardLayer
+    from hotspots.results import View
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,38 @@ def patterns_for(
         return None
 
 
+def view_sheet(view: View, *, patterns: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The tasking sheet of a view of a period's answer: its hotspots, ranked, drawn as they are.
+
+    Parameters
+    ----------
+    view : hotspots.results.View
+        From :meth:`hotspots.results.PeriodResult.view`: the hotspots lying in
+        a focus area or ward (or all), with their trend, label and, when the
+        result has it, the chance test.
+    patterns : geopandas.GeoDataFrame, optional
+        Place patterns to use instead of the result's own (the web app's cached ones).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`SHEET_COLUMNS`, then ``p_value``, ``q_value`` and ``significant``
+        when the result has the chance test. ``attrs`` are the view's hotspots'.
+    """
+    result = view.result
+    cells = patterns if patterns is not None else result.patterns
+    sheet = sheet_from_clusters(view.hotspots, result.incidents, members=result.members,
+                                patterns=cells)  # fmt: skip
+    if result.chance is not None and "significant" in view.hotspots.columns:
+        verdicts = view.hotspots.set_index("cluster_id")
+        for col in ("p_value", "q_value", "significant"):
+            sheet[col] = verdicts[col].reindex(sheet["cluster_id"]).to_numpy()
+    kept = {k: sheet.attrs[k] for k in ("pattern_periods", "pattern_by", "pattern_cell_m")
+            if k in sheet.attrs}  # fmt: skip
+    sheet.attrs.update(view.hotspots.attrs, **kept)
+    return sheet
+
+
 def tasking(
     prepared: Prepared,
     *,
@@ -268,15 +301,19 @@ def tasking(
     ward: str | None = None,
     params: ClusterParams | None = None,
     patterns: gpd.GeoDataFrame | bool = True,
+    chance: bool = False,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The tasking sheet and the clusters (hull polygons) it was made from.
 
     Same parameters as :func:`tasking_sheet`; the clusters are what a map draws
-    (the same hotspots, ids and counts as every other view of the period).
-    ``patterns``: True computes the place patterns up to the selection
-    (:func:`patterns_for`), False leaves the pattern columns blank, or give the
-    patterns already computed (the web app's cached ones).
+    (the same hotspots, ids, counts and labels as every other view of the
+    period: :func:`hotspots.results.analyse_period`, viewed). ``patterns``:
+    True computes the place patterns up to the selection, False leaves the
+    pattern columns blank, or give the patterns already computed (the web
+    app's cached ones). ``chance``: add the chance test's verdicts.
     """
+    from hotspots.results import Period, analyse_period
+
     if not financial_year:
         raise HotspotsError(
             "a tasking sheet needs a financial year (e.g. '2018-19'): its trend compares each "
@@ -284,23 +321,13 @@ def tasking(
         )
     parse_financial_year(financial_year)
     check_view(prepared, area=area, ward=ward)
-    whole = find_hotspots(prepared, season=season, financial_year=financial_year, params=params)
-    found = whole.within(area=area, ward=ward) if (area or ward) else whole
-    clusters = add_trend(found.clusters, prepared, season=season, financial_year=financial_year)
-    if patterns is True:  # this season's hotspots are one of the periods: not clustered again
-        known = (
-            {f"{season} {financial_year}": whole.clusters} if season not in (None, "all") else None
-        )
-        patterns = patterns_for(prepared, season=season, financial_year=financial_year,
-                                params=params, known=known)  # fmt: skip
-    cells = patterns if isinstance(patterns, gpd.GeoDataFrame) else None
-    sheet = sheet_from_clusters(clusters, found.period, members=found.members, patterns=cells)
-    kept = {k: sheet.attrs[k] for k in ("pattern_periods", "pattern_by", "pattern_cell_m")
-            if k in sheet.attrs}  # fmt: skip
-    sheet.attrs.update(clusters.attrs, **kept)
+    result = analyse_period(prepared, Period(season, financial_year), params=params,
+                            chance=chance, patterns=patterns is True)  # fmt: skip
+    view = result.view(area=area, ward=ward)
+    sheet = view_sheet(view, patterns=patterns if isinstance(patterns, gpd.GeoDataFrame) else None)
     log.info("tasking sheet: %d hotspot(s) in a view of %d incidents", len(sheet),
-             len(found.selected))  # fmt: skip
-    return sheet, clusters
+             len(view.incidents))  # fmt: skip
+    return sheet, view.hotspots
 
 
 def tasking_sheet(
