@@ -343,7 +343,7 @@ _LABEL_SPOTS = [(6, 6, "left", "bottom"), (6, -6, "left", "top"), (-6, 6, "right
                 (-6, -6, "right", "top")] + [
     (dx * r, dy * r, "left" if dx > 0 else "right" if dx < 0 else "center",
      "bottom" if dy > 0 else "top" if dy < 0 else "center")
-    for r in (16, 28, 42, 58, 76, 96)
+    for r in (16, 28, 42, 58, 76, 96, 120, 150)
     for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1.2), (0, -1.2), (1.4, 0), (-1.4, 0),
                    (0.5, 1.2), (-0.5, 1.2), (0.5, -1.2), (-0.5, -1.2))
 ]  # fmt: skip
