@@ -50,6 +50,7 @@ from hotspots.outputs.panel import (
     FY_MONTHS,
     MONTH_ABBR,
     POLICE_NO_CATEGORY,
+    chance_sentences,
     change_sentence,
     council_rows,
     coverage,
@@ -395,6 +396,7 @@ def build_deck(
         sub_sel = int(inc[(inc["financial_year"] == fy)
                           & inc["ward"].isin(wards["ward_name"])].shape[0]) if name else selected  # fmt: skip
         w_lines = hotspot_sentences(sub_sheet, sub_sel)
+        w_lines += chance_sentences(sub_sheet)
         w_lines.append("Hotspots: " + settings)
         areas = prepared.areas
         # Each hotspot by its one label, as the sentences name it (its rank in the study area).

@@ -614,6 +614,27 @@ def district_sentence(table: pd.DataFrame, years: Sequence[str]) -> str:
             f"{fmt_int(total[prev])} in {prev} ({change(total)}).")  # fmt: skip
 
 
+def chance_sentences(sheet: pd.DataFrame) -> list[str]:
+    """The hotspots that are not more than chance, by label, as the map marks them (dashed).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"label": ["1 Unicorn Hill", "7 Evesham Road"], "significant": [True, False]})
+    >>> chance_sentences(s)
+    ['Not more than chance (dashed on the map; check before sending patrols): 7 Evesham Road.']
+    >>> chance_sentences(s.assign(significant=True)), chance_sentences(s.drop(columns="significant"))
+    ([], [])
+    """
+    if "significant" not in sheet.columns or sheet.empty:
+        return []
+    weak = [str(label) for label, sig in zip(sheet["label"], sheet["significant"])
+            if carto.chance_word(sig) == carto.CHANCE_WORDS[False]]  # fmt: skip
+    if not weak:
+        return []
+    return [f"{carto.CHANCE_WORDS[False].capitalize()} (dashed on the map; check before sending "
+            f"patrols): {', '.join(weak)}."]  # fmt: skip
+
+
 def hotspot_sentences(sheet: pd.DataFrame, selected: int, *, top: int = 3) -> list[str]:
     """Where the largest hotspots are: place, ward, focus area, incidents and share.
 
