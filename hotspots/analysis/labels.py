@@ -119,8 +119,9 @@ def hotspot_labels(hotspots) -> list[str]:
     return [hotspot_label(r, p) for r, p in zip(ranks, places)]
 
 
-#: A place type is named by the street nearest its map point within this distance (metres).
-NEAR_STREET_M = 500.0
+#: How far a place type's street may be (metres); None: any distance, so a place type is
+#: never a label alone (police.uk map points are dense: Redditch's hospital is 390 m from one).
+NEAR_STREET_M: float | None = None
 
 
 def _street_name(location: object) -> str:
@@ -140,7 +141,7 @@ def hotspot_places(
     members: pd.Series,
     *,
     near: pd.DataFrame | None = None,
-    max_near_m: float = NEAR_STREET_M,
+    max_near_m: float | None = NEAR_STREET_M,
 ) -> pd.DataFrame:
     """The one place and label of every hotspot, made from its incidents in one group-by.
 
@@ -156,8 +157,8 @@ def hotspot_places(
         Where to look for the street next to a hotspot whose incidents are all
         at place types: rows with ``x``, ``y`` (EPSG:27700) and ``location``.
         Default: ``incidents`` themselves (all of them, noise included).
-    max_near_m : float
-        How far that street may be from the hotspot's busiest map point.
+    max_near_m : float, optional
+        How far that street may be from the hotspot's map points (None: any distance).
 
     Returns
     -------
@@ -169,8 +170,8 @@ def hotspot_places(
         twice the incidents of the streets named is named with the busiest
         street ("Supermarket near Walton Close"); a hotspot whose incidents are
         all at place types gets the type and the street nearest one of its map
-        points ("Supermarket near Studley Road"), the type alone when no street
-        is within ``max_near_m``.
+        points ("Supermarket near Studley Road"), the type alone only when no
+        street is within ``max_near_m`` or the data hold none.
 
     Examples
     --------
@@ -228,8 +229,9 @@ def hotspot_places(
             from scipy.spatial import cKDTree
 
             tree = cKDTree(streets_near[["x", "y"]].to_numpy(dtype=float))
+            bound = np.inf if max_near_m is None else float(max_near_m)
             dist, idx = tree.query(pts[["x", "y"]].to_numpy(dtype=float),
-                                   distance_upper_bound=max_near_m)  # fmt: skip
+                                   distance_upper_bound=bound)  # fmt: skip
             pts = pts.assign(dist=dist, street=np.append(streets_near["name"].to_numpy(),
                                                          "")[idx])  # fmt: skip
             best = (pts[np.isfinite(pts["dist"])].sort_values(["cluster_id", "dist", "street"])

@@ -591,7 +591,7 @@ def map_figure(
         chance=chance_simulations(clusters),
     )
     add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.8, 0.9), fontsize=7,
-               frameon=False, handlelength=1.6, wrap=26)  # fmt: skip
+               frameon=False, handlelength=1.6, wrap=22)  # fmt: skip
     footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", style.attribution()) if p)
     fig.text(0.02, 0.055, textwrap.fill(footer, 150), fontsize=6, va="center", color="#333333")
     return fig

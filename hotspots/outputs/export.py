@@ -438,8 +438,8 @@ def run_batch(
             sheets = [(job[0], job[3][1]) for job in jobs if job[3][1] is not None]
             _table_pages(pdf, _top_table(sheets, top),
                          title=f"Top hotspots (up to {top} per map)", footer=footer,
-                         col_widths=[0.17, 0.03, 0.2, 0.11, 0.09, 0.06, 0.05, 0.08, 0.09,
-                                     0.12])  # fmt: skip
+                         col_widths=[0.18, 0.025, 0.205, 0.11, 0.09, 0.055, 0.045, 0.065, 0.08,
+                                     0.13])  # fmt: skip
         for combo, todo, keys, (clusters, _, chosen) in progress(jobs) if progress else jobs:
             fig = map_figure(
                 clusters,
