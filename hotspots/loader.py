@@ -206,7 +206,7 @@ def load(
 
 def _load_store(spec: DataSpec) -> Prepared:
     """The prepared incidents of a store (no files read, no geocoding)."""
-    from hotspots.store.address import describe
+    from hotspots._secrets import redact_address as describe
     from hotspots.store.store import open_store
 
     if spec.inputs:

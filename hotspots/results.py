@@ -376,7 +376,8 @@ def analyse_period(
         period=period.label, hotspots_in_study_area=len(table), lies_in=LIES_IN, area="",
         ward="", selected=len(incidents), parameters=parameters.text,
     )  # fmt: skip
-    table = add_trend(table, prepared, season=period.season, financial_year=period.financial_year)
+    table = add_trend(table, prepared, season=period.season, financial_year=period.financial_year,
+                      current=incidents)  # fmt: skip
     if "label" not in table.columns:  # made by the clustering when it labels its hotspots
         table["label"] = _place_labels(table, incidents, members)
     notes = tuple(n for n in [table.attrs.get("months_note")] if n)
@@ -389,7 +390,8 @@ def analyse_period(
         areas=prepared.areas, demo=_demo(prepared),
     )  # fmt: skip
     if patterns:
-        result = add_patterns(result, place_patterns_of(prepared, result))
+        cells = place_patterns_of(prepared, period, params=params, result=result)
+        result = add_patterns(result, cells)
     log.info("%s: %d hotspot(s) from %d incidents (%s)", period.label, len(table),
              len(incidents), parameters.text)  # fmt: skip
     return result
@@ -413,24 +415,36 @@ def _chance(
     return tested, test
 
 
-def place_patterns_of(prepared: Prepared, result: PeriodResult) -> gpd.GeoDataFrame | None:
-    """The place patterns up to a result's period (None: the data hold fewer than two seasons).
+def place_patterns_of(
+    prepared: Prepared,
+    period: Period,
+    *,
+    params: ClusterParams | None = None,
+    result: PeriodResult | None = None,
+) -> gpd.GeoDataFrame | None:
+    """The place patterns up to a period (None: the data hold fewer than two seasons).
 
-    The result's own hotspots are one of the periods when it is one season, so
-    that period is not clustered again; the other seasons are clustered with the
-    result's eps (``min_samples`` chosen per season, as the map layer does).
+    See :func:`hotspots.analysis.patterns.place_patterns`: seasons of financial
+    years up to ``period``, each clustered with ``params`` (``min_samples`` chosen
+    per season unless given, as the map layer does). For one season, its
+    ``result`` (when given) is that season's hotspots: it is not clustered again.
+
+    Examples
+    --------
+    >>> from hotspots.loader import DataSpec, load
+    >>> demo = load(DataSpec())
+    >>> place_patterns_of(demo, Period("winter", "2018-19")).attrs["periods"][-1]
+    'winter 2018-19'
     """
     from hotspots.analysis.patterns import place_patterns
 
-    season, year = result.period.season, result.period.financial_year
-    known = {result.period.label: result.hotspots} if season else None
-    cluster = ClusterParams(eps_m=result.parameters.eps_m,
-                            min_samples=None if result.parameters.min_samples_chosen
-                            else result.parameters.min_samples,
-                            hull_buffer_m=result.parameters.hull_buffer_m)  # fmt: skip
+    known = None
+    if result is not None and period.season and result.period == period:
+        known = {period.label: result.hotspots}
     try:
-        return place_patterns(prepared.incidents, prepared.wards, season=season,
-                              financial_year=year, params=cluster, known=known)  # fmt: skip
+        return place_patterns(prepared.incidents, prepared.wards, season=period.season,
+                              financial_year=period.financial_year, params=params,
+                              known=known)  # fmt: skip
     except HotspotsError as exc:
         log.info("no place patterns: %s", exc)
         return None

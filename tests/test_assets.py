@@ -11,7 +11,6 @@ from folium.plugins import FastMarkerCluster, HeatMap
 
 from hotspots._errors import HotspotsError
 from hotspots.draw.assets import localized_html, standalone_html, vendor_file, vendor_files
-from webapp import create_app
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", None}
 # src="...", href="...", and CSS url(...): everything a browser would fetch by itself.
@@ -90,9 +89,8 @@ def test_vendor_files_are_installed_and_only_those_are_served():
 
 
 @pytest.mark.parametrize("tiles", [None, "https://tiles.example.org/{z}/{x}/{y}.png"])
-def test_map_pages_fetch_nothing_from_outside(tiles):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
-                      "HOTSPOTS_TILES_URL": tiles, "HOTSPOTS_TILES_ATTRIBUTION": "Tiles: test"})  # fmt: skip
+def test_map_pages_fetch_nothing_from_outside(make_app, tiles):
+    app = make_app(HOTSPOTS_TILES_URL=tiles, HOTSPOTS_TILES_ATTRIBUTION="Tiles: test")
     client = app.test_client()
     allowed = frozenset({"tiles.example.org"}) if tiles else frozenset()
     for path in ("/map?season=autumn", "/map/frame?season=autumn", "/wards", "/clusters",

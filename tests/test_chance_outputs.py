@@ -113,7 +113,7 @@ def test_deck_marks_the_web_maps_chance_hotspots(demo, winter, web_verdicts, mon
     monkeypatch.setattr(static, "draw_map", spy)
     # The deck draws the answer it is given: here the winter's (the web map's period).
     deck = build_deck(demo, financial_year="2018-19", demo=True, dpi=40, result=winter)
-    assert drawn and drawn[-1] == web_verdicts  # its map gets the verdicts to dash
+    assert web_verdicts in drawn  # its map gets the verdicts to dash (and its inset some)
     where = [s for s in deck.slides if s.title.startswith("Where?")]
     text = " ".join(line for s in where for line in s.lines)
     weak = [winter.hotspots.set_index("cluster_id").loc[c, "label"]

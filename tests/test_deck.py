@@ -82,6 +82,31 @@ def render_pages(pdf: bytes, stem: str) -> list[Path]:
     return paths
 
 
+def cut_cells(prs) -> list[tuple[str, str, float, float]]:
+    """Table cells whose text is wider than their column (in DejaVu Sans, the PDF's font)."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    regular = font_manager.findfont("DejaVu Sans")
+    bold = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
+    out = []
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if not shape.has_table:
+                continue
+            t = shape.table
+            for row in t.rows:
+                for j, cell in enumerate(row.cells):
+                    para = cell.text_frame.paragraphs[0]
+                    pt = para.font.size.pt if para.font.size else 12
+                    font = ImageFont.truetype(bold if para.font.bold else regular, size=100)
+                    need = font.getlength(cell.text) / 100 * pt / 72 + 0.1  # padding
+                    width = t.columns[j].width / 914400
+                    if need > width:
+                        out.append((slide.shapes.title.text, cell.text, round(need, 2), width))
+    return out
+
+
 @pytest.fixture(scope="module")
 def demo_deck(tmp_path_factory):
     out = tmp_path_factory.mktemp("deck") / "panel.pptx"
@@ -97,10 +122,13 @@ def test_demo_deck_has_the_panel_slides_in_order(demo_deck):
     prs = Presentation(str(demo_deck[0]))
     assert titles(prs) == DEMO_TITLES
     assert "7 slides written" in demo_deck[1]
-    # Charts and maps are pictures; tables are real tables (editable).
+    # Charts are native PowerPoint charts, maps pictures; tables are real tables (editable).
     seasonal = slide_by_title(prs, TITLES["seasonal"])
-    assert any(s.shape_type == 13 for s in seasonal.shapes)  # PICTURE
+    assert any(s.has_chart for s in seasonal.shapes)
+    assert not any(s.shape_type == 13 for s in seasonal.shapes)  # no PICTURE
+    assert any(s.shape_type == 13 for s in slide_by_title(prs, TITLES["where"]).shapes)
     assert tables(slide_by_title(prs, TITLES["wards"]))
+    assert cut_cells(prs) == []
     # Licence on every slide; nothing hangs off a slide.
     for slide in prs.slides:
         assert "Open Government Licence" in text_of(slide)
@@ -222,8 +250,9 @@ def test_district_table_sums_and_sentence_with_one_district_rising(tmp_path):
     assert "Northtown (-10, -33%) recorded a reduction" in text
     assert "Southvale (+4, +40%) recorded a rise" in text
     # Qualifier flags were detected and counted as a direct count gives them.
-    types = slide_by_title(prs, TITLES["types"])
-    q = next(t for t in tables(types) if t[0][0] == "Qualifier")
+    # The qualifiers have a slide of their own (beside the type table they ran off the slide).
+    assert titles(prs)[1:3] == [TITLES["types"], f"{TITLES['types']}: youth, drugs and alcohol"]
+    q = next(t for s in prs.slides for t in tables(s) if t[0][0] == "Qualifier")
     rows = {r[0]: r for r in q}
     youth_2018 = sum(len(range(0, c, 2)) for c in (20, 14))
     drugs_2018 = sum(len(range(0, c, 3)) for c in (20, 14))
@@ -357,9 +386,11 @@ def test_real_north_worcestershire_deck_has_three_districts(shared_data, tmp_pat
     # take the few per cent that generalised boundaries move between districts.
     assert abs(values[1] - (250 + 199 + 228 + 213 + 265)) <= 0.03 * 1155
     types = text_of(slide_by_title(prs, TITLES["types"]))
-    assert "police.uk records ASB without a category" in types
+    assert "police.uk publishes ASB without a type" in types
+    assert "council export" in types and "gives this table" not in types
     assert "part year" in text_of(prs.slides[0]).lower()
     pages = render_pages(out.read_bytes(), "report_north_worcs")
+    assert cut_cells(prs) == []
     assert len(pages) == len(prs.slides)
     assert all(p.stat().st_size > 10_000 for p in pages)
 

@@ -258,12 +258,9 @@ def test_council_ward_table_is_the_same_whatever_the_date_style(shared_data, tmp
     pd.testing.assert_frame_equal(tables["uk"], ward_table(police.incidents, police.wards))
 
 
-def test_web_wards_page_prints_the_boundary_vintage(shared_data):
-    from webapp import create_app
-
-    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
-                      "HOTSPOTS_INPUTS": [str(POLICE / "2018-10-west-mercia-street.csv")],
-                      "HOTSPOTS_WARDS": str(REDDITCH_WARDS)})  # fmt: skip
+def test_web_wards_page_prints_the_boundary_vintage(shared_data, make_app):
+    app = make_app(HOTSPOTS_INPUTS=[str(POLICE / "2018-10-west-mercia-street.csv")],
+                   HOTSPOTS_WARDS=str(REDDITCH_WARDS))  # fmt: skip
     response = app.test_client().get("/wards")
     assert response.status_code == 200
     assert "Ward boundaries: 2013 wards (WD13CD)" in response.get_data(True)

@@ -120,19 +120,12 @@ def big_borough(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, in
 
 
 @pytest.fixture(scope="module")
-def big_client(big_borough):
-    from webapp import create_app
-
+def big_client(big_borough, make_app):
     path, _, _ = big_borough
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "scale-test",
-            "HOTSPOTS_REQUIRE_LOGIN": False,
-            "HOTSPOTS_INPUTS": [str(path)],
-            "HOTSPOTS_WARDS": str(get_path("demo-wards")),
-            "HOTSPOTS_AREAS": str(get_path("demo-focus-areas")),
-        }
+    app = make_app(
+        HOTSPOTS_INPUTS=[str(path)],
+        HOTSPOTS_WARDS=str(get_path("demo-wards")),
+        HOTSPOTS_AREAS=str(get_path("demo-focus-areas")),
     )
     return app.test_client()
 

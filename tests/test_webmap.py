@@ -266,14 +266,17 @@ def test_the_app_serves_local_tiles_and_its_csp_allows_only_itself(tmp_path, kin
     hit = client.get(f"/tiles/14/{x}/{y}.png")
     assert hit.status_code == 200 and hit.mimetype == "image/png"
     assert hit.data == tile_png()
-    miss = client.get("/tiles/3/0/0.png")  # outside the file: a transparent tile, not an error
+    miss = client.get("/tiles/12/0/0.png")  # in the zoom range, not in the file: transparent
     assert miss.status_code == 200 and miss.data != tile_png()
+    assert client.get("/tiles/3/0/0.png").status_code == 404  # outside its zooms (issue 18)
     from PIL import Image
 
     assert Image.open(io.BytesIO(miss.data)).convert("RGBA").getpixel((0, 0))[3] == 0
     assert client.get(f"/tiles/14/{x}/{y}.jpg").status_code == 404
     frame = client.get("/map/frame?fy=2018-19&season=autumn").get_data(as_text=True)
     assert "/tiles/{z}/{x}/{y}.png" in frame and "Test tiles made by the test suite" in frame
+    # the map never asks for a zoom the file lacks: below it the layer is off, above it scales
+    assert "minZoom: 10, maxZoom: 19, maxNativeZoom: 15" in frame
     csp = client.get("/map").headers["Content-Security-Policy"]
     assert "img-src 'self' data:;" in csp  # nothing outside the app
 

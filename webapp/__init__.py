@@ -38,6 +38,8 @@ Configuration keys (defaults in :data:`DEFAULTS`):
 ``HOTSPOTS_SECURE_COOKIES``     session cookie only over HTTPS (serve: on off loopback)
 ``HOTSPOTS_LOGIN_MAX_FAILURES`` failed logins per account/address before 429 (5)
 ``HOTSPOTS_LOGIN_WINDOW_S``     ... within this many seconds (60)
+``HOTSPOTS_PROXY_COUNT``        reverse proxies in front whose ``X-Forwarded-For``
+                                and ``X-Forwarded-Proto`` are trusted (0: none)
 ``SECRET_KEY``                  session signing key (random per process if unset)
 ==============================  =============================================
 """
@@ -84,6 +86,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_SECURE_COOKIES": False,
     "HOTSPOTS_LOGIN_MAX_FAILURES": 5,
     "HOTSPOTS_LOGIN_WINDOW_S": 60.0,
+    "HOTSPOTS_PROXY_COUNT": 0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
@@ -155,6 +158,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for key, value in (("HOTSPOTS_EPS_M", tuned.eps_m), ("HOTSPOTS_MIN_SAMPLES", tuned.min_samples)):
             if key not in given:
                 app.config[key] = value
+    proxies = int(app.config.get("HOTSPOTS_PROXY_COUNT") or 0)
+    if proxies > 0:  # the client's address and scheme as the proxies saw them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if not app.config["HOTSPOTS_USERS_DB"]:

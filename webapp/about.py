@@ -3,12 +3,20 @@
 With a store (``HOTSPOTS_STORE``) the page lists every batch loaded and the
 boundaries used with their vintage; with files, the files read. The page is
 computed once per data version, like every other answer.
+
+Addresses: a database URL is shown through
+:func:`hotspots._secrets.redact_address` (its password never reaches a page).
+Where the data lives on the server (a store's address, file paths) is for
+analysts; viewers, and the no-login demo, see the kind of store and file names.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, render_template
 
+from hotspots._secrets import redact_address
 from webapp.params import store
 
 bp = Blueprint("about", __name__)
@@ -33,15 +41,13 @@ def data_status(spec, prepared) -> dict:
     status = {"store": None, "summary": prepared.summary(), "files": list(prepared.load.files)}
     if not spec.store:
         return status
-    from pathlib import Path
-
-    from hotspots.store.address import describe
     from hotspots.store.store import open_store
 
     with open_store(spec.store, create=False) as opened:
         batches = opened.batches()
         status.update(
-            store=f"{describe(spec.store)} ({opened.backend.name})",
+            store=f"{redact_address(spec.store)} ({opened.backend.name})",
+            backend=opened.backend.name,
             version=opened.version(),
             boundaries=opened.boundaries().fillna("").to_dict("records"),
         )
@@ -60,9 +66,31 @@ def data_status(spec, prepared) -> dict:
     return status
 
 
+def for_viewers(status: dict) -> dict:
+    """``status`` without where the data lives on the server: file names, not paths.
+
+    Examples
+    --------
+    >>> for_viewers({"store": "/srv/asb.gpkg (GeoPackage)", "backend": "GeoPackage",
+    ...              "files": ["/srv/data/2018-10-x-street.csv"], "boundaries": []})
+    {'store': 'a GeoPackage store', 'backend': 'GeoPackage', 'files': ['2018-10-x-street.csv'], 'boundaries': []}
+    """
+    shown = dict(status)
+    if shown.get("store"):
+        shown["store"] = f"a {status['backend']} store"
+    shown["files"] = [Path(f).name for f in status.get("files", [])]
+    if "boundaries" in status:
+        shown["boundaries"] = [{**b, "file_name": Path(str(b.get("file_name") or "")).name}
+                               for b in status["boundaries"]]  # fmt: skip
+    return shown
+
+
 @bp.route("/about")
 def about():
     """The batches loaded (months, sources, counts, last load) or the files read."""
+    from webapp.auth import may_see_addresses
+
     data = store()
     status = data.cached("about", None, lambda loaded: data_status(data.spec, loaded.prepared))
-    return render_template("about.html", status=status)
+    shown = status if may_see_addresses() else for_viewers(status)
+    return render_template("about.html", status=shown)

@@ -8,8 +8,13 @@ without a login is redirected to ``/login?next=...``; an ``/api/`` request gets
 Sessions: the session names the user and the user's *session generation*
 (:mod:`webapp.users`); logging out or a password change moves the generation
 on, so every earlier session cookie of that user is refused. Failed logins are
-limited per account and per client address (:class:`webapp.security.LoginLimiter`):
-beyond the limit the login answers 429 with ``Retry-After``, and it is logged.
+limited per account *at* a client address, and per client address
+(:class:`webapp.security.LoginLimiter`): beyond the limit the login answers 429
+with ``Retry-After``, and it is logged. A stranger's failures therefore lock
+out the stranger's address, never the account: its user logs in from anywhere
+else. Behind a reverse proxy the client address is the proxy's unless
+``HOTSPOTS_PROXY_COUNT`` (``hotspots serve --proxy-count N``) says how many
+proxies' ``X-Forwarded-For`` / ``X-Forwarded-Proto`` to trust.
 
 Place text: :func:`shown_places` gives viewers street-level place text only
 (:func:`hotspots.privacy.redact_places`); analysts see it in full.
@@ -149,7 +154,8 @@ def login():
     name = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
     limiter = login_limiter(current_app)
-    keys = [f"user:{name[:64].lower()}", f"addr:{request.remote_addr}"]
+    # the account AT this address, and the address: failures elsewhere never lock a user out
+    keys = [f"user:{name[:64].lower()}@{request.remote_addr}", f"addr:{request.remote_addr}"]
     wait = limiter.retry_after(keys)
     if wait:
         log.warning("login refused (too many failures) for user %r from %s; retry in %d s",

@@ -50,8 +50,9 @@ from hotspots.loader import DataSpec, load
 from hotspots.privacy import redact_places
 from hotspots.read.roads import read_roads
 from hotspots.results import PeriodResult, View
+from hotspots.store.address import StoreEmpty
 from webapp import results
-from webapp.selection import BOROUGH, Choices, Selection
+from webapp.selection import BOROUGH, Choices, NoData, Selection
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,14 @@ log = logging.getLogger(__name__)
 def _period_selection(sel: Selection) -> Selection:
     """The selection's period and DBSCAN settings only: the key of its :class:`PeriodResult`."""
     return Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
+
+
+def _previous_hotspots(prepared: Prepared, sel: Selection, params):
+    """The hotspots of the window before the selection's period (views' accuracy sentence)."""
+    from hotspots.analysis.backtest import previous_window_hotspots
+
+    return previous_window_hotspots(prepared, season=sel.season_filter,
+                                    financial_year=sel.financial_year, params=params)  # fmt: skip
 
 
 class DataLoadError(RuntimeError):
@@ -126,6 +135,8 @@ def _load(spec: DataSpec, version: str) -> Loaded:
         prepared = load(spec)
         pop_path = spec.resolved().population  # the demo ships its own (made-up) figures
         population = results.read_population(pop_path, prepared.wards) if pop_path else None
+    except StoreEmpty as exc:  # nothing ingested yet: every page says so (not a 503)
+        raise NoData from exc
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
     log.info("%s", prepared.summary())
@@ -398,9 +409,13 @@ class DataStore:
             from hotspots.analysis.backtest import previous_window_accuracy
 
             params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            found = None
+            if sel.focus_area or sel.ward_name:  # the previous window clustered once per period
+                found = self.cached("previous_window", _period_selection(sel),
+                                    lambda d: _previous_hotspots(d.prepared, sel, params))  # fmt: skip
             return previous_window_accuracy(
                 data.prepared, season=sel.season_filter, financial_year=sel.financial_year,
-                area=sel.focus_area, ward=sel.ward_name, params=params,
+                area=sel.focus_area, ward=sel.ward_name, params=params, previous_hotspots=found,
             ) or {}  # fmt: skip
 
         return self.cached("accuracy", sel, compute)
@@ -410,12 +425,18 @@ class DataStore:
 
         Cached per dataset version and selection *period* (year, season and the
         DBSCAN settings): every area and ward view of it shares one answer. See
-        :func:`hotspots.outputs.tasking.patterns_for`.
+        :func:`hotspots.results.place_patterns_of`.
         """
         period = _period_selection(sel)
-        # the period's own hotspots are one of the seasons: not clustered again
-        return self.cached("patterns", period, lambda d: period_results.place_patterns_of(
-            d.prepared, self.result(period)))  # fmt: skip
+
+        def compute(data: Loaded) -> gpd.GeoDataFrame | None:
+            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            # one season's own hotspots are one of the periods: its cached result, not re-clustered
+            result = self.result(period) if sel.season_filter else None
+            return period_results.place_patterns_of(data.prepared, results.period_of(sel),
+                                                    params=params, result=result)  # fmt: skip
+
+        return self.cached("patterns", period, compute)
 
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
         """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""

@@ -2,31 +2,46 @@
 
 * a query parameter with a value that is not allowed: 400, naming the
   parameter and the allowed values;
+* no incidents loaded yet (:class:`~webapp.selection.NoData`): 404, a page saying
+  there is no data yet (not a parameter error);
 * an analyst-only parameter: 403;
 * a user error from the library (:class:`~hotspots._errors.HotspotsError`,
   e.g. clustering settings that cannot work): 400 with its message;
 * data that cannot be loaded: 503 and one log line with the reason; the page
   shows the reason to analysts (and on the no-login demo), a plain note to viewers;
 * too many selections waiting to be computed: 503 with ``Retry-After``;
-* unknown routes: 404; anything unexpected: 500, logged with its traceback.
+* unknown routes: 404; anything unexpected: 500 and ONE log line (the route,
+  where it failed, the exception; the traceback at DEBUG level).
+
+Every message logged or shown passes :func:`shown_error`: on one line, with the
+store's password masked (:func:`hotspots._secrets.redact_text`).
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from hotspots._errors import HotspotsError
+from hotspots._secrets import redact_text
 from webapp.data import DataLoadError, StoreBusy
-from webapp.selection import ParamError, ParamForbidden
+from webapp.selection import NoData, ParamError, ParamForbidden
 
 log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+def shown_error(exc: BaseException) -> str:
+    """``exc``'s message on one line, with the configured store's password masked."""
+    text = " ".join(str(exc).split())[:2000]
+    return redact_text(text, current_app.config.get("HOTSPOTS_STORE"))
 
 
 def error_response(status: int, title: str, message: str, **extra):
@@ -48,6 +63,10 @@ def init_app(app: Flask) -> None:
         return error_response(400, "Bad request", str(exc), parameter=exc.name,
                               allowed=exc.allowed)  # fmt: skip
 
+    @app.errorhandler(NoData)
+    def _no_data(exc: NoData):
+        return error_response(404, "No data yet", str(exc))
+
     @app.errorhandler(ParamForbidden)
     def _forbidden(exc: ParamForbidden):
         return error_response(403, "Not allowed", str(exc), parameter=exc.name)
@@ -56,9 +75,10 @@ def init_app(app: Flask) -> None:
     def _data(exc: DataLoadError):
         from webapp.auth import may_see_addresses
 
-        log.error("data cannot be loaded: %s", str(exc).replace("\n", " "))
+        reason = shown_error(exc)
+        log.error("data cannot be loaded: %s", reason)
         if may_see_addresses() or not app.config["HOTSPOTS_REQUIRE_LOGIN"]:
-            message = f"The data cannot be loaded: {exc}"
+            message = f"The data cannot be loaded: {reason}"
         else:
             message = ("The data cannot be loaded just now. The server's log says why; "
                        "an analyst sees the reason here.")  # fmt: skip
@@ -76,7 +96,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HotspotsError)
     def _user(exc: HotspotsError):
-        return error_response(400, "Bad request", str(exc))
+        return error_response(400, "Bad request", shown_error(exc))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -95,6 +115,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         original = getattr(exc, "original_exception", None) or exc
-        log.exception("unexpected error on %s", request.path, exc_info=original)
+        frames = traceback.extract_tb(original.__traceback__)
+        where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        log.error("unexpected error on %s%s: %s: %s", request.path[:200], where,
+                  type(original).__name__, shown_error(original))  # fmt: skip
+        log.debug("the traceback of that error", exc_info=original)
         return error_response(500, "Server error",
                               "Something went wrong on the server; it has been logged.")  # fmt: skip

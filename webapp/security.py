@@ -3,26 +3,37 @@
 The Content-Security-Policy allows scripts, styles, images, frames and
 connections from this app's own origin only (plus the basemap's tile host for
 images when one is configured), so a page cannot load anything from elsewhere
-even by mistake. ``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN``
-let the map page frame ``/map/frame`` while no other site can frame the app.
+even by mistake. No inline script runs (no ``'unsafe-inline'`` for scripts):
+the app's templates have none, and the folium map frame's own inline scripts
+are allowed by their SHA-256 hashes (:func:`generated_page_policy`). Inline
+styles stay allowed: Leaflet positions map panes and markers with them.
+``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN`` let the map
+page frame ``/map/frame`` while no other site can frame the app.
 
 ``HOTSPOTS_SECURE_COOKIES`` (``hotspots serve --secure-cookies``; on by default
 when not serving on loopback) marks the session cookie ``Secure``: the browser
-then sends it over HTTPS only.
+then sends it over HTTPS only, and every response carries
+``Strict-Transport-Security`` (a year), so the browser uses HTTPS from then on.
 
-:class:`LoginLimiter` counts failed logins per account and per client address
+:class:`LoginLimiter` counts failed logins per key: :mod:`webapp.auth` uses an
+account at a client address, and a client address
 (``HOTSPOTS_LOGIN_MAX_FAILURES`` in ``HOTSPOTS_LOGIN_WINDOW_S`` seconds; 5 a
 minute by default); beyond that the login answers 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import re
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.wrappers import Response
 
 
@@ -44,13 +55,46 @@ def tile_source(url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc.replace('SUBDOMAIN', '*')}"
 
 
-def content_security_policy(tiles_url: str | None) -> str:
-    """The Content-Security-Policy header value."""
+#: An inline ``<script>`` element (one without ``src``) and its text.
+_INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.S | re.I)
+#: One year: how long a browser keeps to HTTPS once told (``Strict-Transport-Security``).
+HSTS_MAX_AGE_S = 365 * 24 * 3600
+
+
+@functools.lru_cache(maxsize=16)
+def inline_script_hashes(html: str) -> tuple[str, ...]:
+    """The CSP hash sources (``'sha256-...'``) of the inline scripts of ``html``, in order.
+
+    For a page the app itself generates (the folium map frame): its own
+    inline scripts run, nothing else inline does. Cached per page (a cached
+    frame is the same string object each time).
+
+    Examples
+    --------
+    >>> inline_script_hashes('<script src="/a.js"></script><script>var a = 1;</script>')
+    ("'sha256-+dZ6udsWxNVoGfScAq7t5IIF5UJb4F6RhjbN6oe1p4w='",)
+    """
+    found = []
+    for match in _INLINE_SCRIPT.finditer(html):
+        digest = base64.b64encode(hashlib.sha256(match.group(1).encode("utf-8")).digest())
+        source = f"'sha256-{digest.decode('ascii')}'"
+        if source not in found:
+            found.append(source)
+    return tuple(found)
+
+
+def content_security_policy(tiles_url: str | None, script_hashes: Sequence[str] = ()) -> str:
+    """The Content-Security-Policy header value.
+
+    Scripts come from this origin only; ``script_hashes`` (see
+    :func:`inline_script_hashes`) allow a generated page's own inline scripts.
+    No ``'unsafe-inline'`` for scripts: an injected inline script does not run.
+    """
     tiles = tile_source(tiles_url)
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self' 'unsafe-inline'",
+            " ".join(["script-src 'self'", *script_hashes]),
             "style-src 'self' 'unsafe-inline'",
             f"img-src 'self' data:{' ' + tiles if tiles else ''}",
             "font-src 'self'",
@@ -136,12 +180,21 @@ def login_limiter(app: Flask) -> LoginLimiter:
     return app.extensions["hotspots_login_limiter"]
 
 
+def _tiles_url(app: Flask) -> str | None:
+    basemap = app.extensions.get("hotspots_basemap")  # webapp.tiles; a local file is 'self'
+    return basemap.url if basemap is not None else app.config.get("HOTSPOTS_TILES_URL")
+
+
+def generated_page_policy(html: str) -> str:
+    """The CSP of a page the app generated whole (the map frame): its inline scripts by hash."""
+    return content_security_policy(_tiles_url(current_app), inline_script_hashes(html))
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response of ``app``; set up cookies and the login limiter."""
-    basemap = app.extensions.get("hotspots_basemap")  # webapp.tiles; a local file is 'self'
-    tiles_url = basemap.url if basemap is not None else app.config.get("HOTSPOTS_TILES_URL")
-    policy = content_security_policy(tiles_url)
-    if app.config.get("HOTSPOTS_SECURE_COOKIES"):
+    policy = content_security_policy(_tiles_url(app))
+    secure = bool(app.config.get("HOTSPOTS_SECURE_COOKIES"))
+    if secure:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     app.extensions["hotspots_login_limiter"] = LoginLimiter(
@@ -159,6 +212,8 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        if secure:  # cookies for HTTPS only: so is the site, for a year (browsers remember)
+            headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE_S}")
         if request.endpoint not in ("static", "vendor.asset"):
             headers.setdefault("Cache-Control", "no-store")
         return response

@@ -46,6 +46,16 @@ class ParamError(ValueError):
         super().__init__(f"query parameter {name!r} cannot be {value!r}; allowed: {shown}")
 
 
+class NoData(LookupError):
+    """The data holds no incidents yet: there is nothing to select (the app says so)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "There is no data yet: no incidents have been loaded. Once incidents are loaded "
+            "(hotspots ingest FILE... --store, or hotspots serve --data FILE...) they show here."
+        )
+
+
 class ParamForbidden(PermissionError):
     """A query parameter the user's role may not use."""
 
@@ -196,6 +206,8 @@ def parse_selection(
 
     Raises
     ------
+    NoData
+        When the data holds no financial year at all (nothing has been loaded yet).
     ParamError
         For a value that is not allowed, naming the parameter and the allowed values.
     ParamForbidden
@@ -211,6 +223,8 @@ def parse_selection(
     ...
     webapp.selection.ParamError: query parameter 'season' cannot be 'monsoon'; allowed: winter, spring, summer, autumn, all
     """
+    if not choices.financial_years:
+        raise NoData
     fy = _one(args, "fy") or choices.latest_fy
     if fy not in choices.fy_values:
         raise ParamError("fy", fy, choices.fy_values)

@@ -10,7 +10,9 @@ Configuration (see :mod:`webapp`):
 
 A local tile file is served from ``/tiles/<z>/<x>/<y>.<ext>``, so the browser
 never needs a tile server outside the app (an air-gapped deployment still has
-streets). A tile the file does not hold is answered with a transparent tile.
+streets). A tile the file does not hold is answered with a transparent tile; a
+tile outside the file's zoom range or beyond ``2**z`` is a 404, checked before
+any arithmetic (a request cannot make the server compute ``2**99999999999``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, abort, current_app
 
 from boundaries import get_path
-from hotspots.draw.basemap import EMPTY_PNG_B64, Basemap, open_tiles, resolve_basemap
+from hotspots.draw.basemap import EMPTY_PNG_B64, MAX_ZOOM, Basemap, open_tiles, resolve_basemap
 
 bp = Blueprint("tiles", __name__)
 
@@ -71,12 +73,47 @@ def roads_from_config(config, *, demo: bool) -> Path | None:
     return None
 
 
-@bp.route("/tiles/<int:z>/<int:x>/<int:y>.<ext>")
-def tile(z: int, x: int, y: int, ext: str):
-    """One tile of the configured local ``.mbtiles`` / ``.pmtiles`` basemap."""
+def tile_in_range(basemap: Basemap, z: str, x: str, y: str) -> tuple[int, int, int] | None:
+    """``(z, x, y)`` as numbers when the tile file can hold that tile, else None.
+
+    The zoom is checked against the file's zoom range while still text (so a
+    number of any size costs nothing), then ``x`` and ``y`` against ``2**z``.
+
+    Examples
+    --------
+    >>> bm = Basemap(kind="mbtiles", min_zoom=10, max_zoom=15)
+    >>> tile_in_range(bm, "12", "2025", "1347"), tile_in_range(bm, "99999999999999999999", "0", "0")
+    ((12, 2025, 1347), None)
+    >>> tile_in_range(bm, "12", "4096", "0"), tile_in_range(bm, "9", "0", "0")
+    (None, None)
+    """
+    if not (z.isascii() and z.isdigit() and len(z) <= 2):  # zooms stop well before 100
+        return None
+    zoom = int(z)
+    if not basemap.min_zoom <= zoom <= min(basemap.max_zoom, MAX_ZOOM):
+        return None
+    n = 1 << zoom
+    limit = len(str(n))
+    for part in (x, y):
+        if not (part.isascii() and part.isdigit() and len(part) <= limit and int(part) < n):
+            return None
+    return zoom, int(x), int(y)
+
+
+@bp.route("/tiles/<z>/<x>/<y>.<ext>")
+def tile(z: str, x: str, y: str, ext: str):
+    """One tile of the configured local ``.mbtiles`` / ``.pmtiles`` basemap.
+
+    ``z``, ``x`` and ``y`` arrive as text and are checked (:func:`tile_in_range`)
+    before any arithmetic: a tile the file cannot hold is a 404 at once.
+    """
     basemap: Basemap | None = current_app.extensions.get("hotspots_basemap")
     if basemap is None or not basemap.is_local or ext != basemap.tile_format:
         abort(404)
+    found = tile_in_range(basemap, z, x, y)
+    if found is None:
+        abort(404)
+    z, x, y = found
     data = open_tiles(basemap.path).get(z, x, y)
     if data is None:
         response = Response(EMPTY_PNG, mimetype="image/png")

@@ -19,6 +19,7 @@ from hotspots.io import ATTRIBUTION, csv_safe
 from webapp.auth import may_see_addresses, shown_places
 from webapp.charts import profile_svg
 from webapp.params import SEASON_CHOICES, selection, store
+from webapp.security import generated_page_policy
 
 bp = Blueprint("views", __name__)
 
@@ -104,9 +105,12 @@ def map_page():
 
 @bp.route("/map/frame")
 def map_frame():
-    """The folium map page itself (scripts from /static/vendor; no CDN)."""
+    """The folium map page itself (scripts from /static/vendor; no CDN; its inline scripts by hash)."""
     sel = selection()
-    return Response(store().map_html(sel, full_places=may_see_addresses()), mimetype="text/html")
+    html = store().map_html(sel, full_places=may_see_addresses())
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = generated_page_policy(html)
+    return response
 
 
 @bp.route("/wards")

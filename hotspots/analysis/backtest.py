@@ -463,6 +463,64 @@ def backtest_table(records: pd.DataFrame) -> pd.DataFrame:
 # =========================================================================== one-line accuracy
 
 
+def _windows(prepared, *, season: str | None, financial_year: str | None):
+    """(previous, current, train label, test label) of :func:`previous_window_accuracy`, or None."""
+    from hotspots.analysis.prepare import select_incidents
+
+    incidents = prepared.incidents
+    whole_year = season in (None, "all")
+    if not financial_year:
+        return None
+    current = select_incidents(incidents, season=season, financial_year=financial_year)
+    if current.empty:
+        return None
+    if whole_year:
+        test_label = financial_year
+        train_label = previous_financial_year(financial_year)
+        previous = select_incidents(incidents, financial_year=train_label)
+    else:
+        year = int(current["season_year"].mode().iloc[0])
+        rank = year * 4 + SEASONS.index(season)
+        prev_year, prev_index = divmod(rank - 1, 4)
+        train_label, test_label = f"{SEASONS[prev_index]} {prev_year}", f"{season} {year}"
+        previous = incidents.loc[
+            (incidents["season"] == SEASONS[prev_index]).to_numpy()
+            & (incidents["season_year"] == prev_year).to_numpy()
+        ]
+    return previous, current, train_label, test_label
+
+
+def previous_window_hotspots(
+    prepared,
+    *,
+    season: str | None,
+    financial_year: str | None,
+    params: ClusterParams | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.Series] | None:
+    """The previous window's hotspots in the whole study area, as a focus-area or ward view scores them.
+
+    What :func:`previous_window_accuracy` clusters for a view
+    (:func:`hotspots.analysis.hotspots.clusters_and_members` of the season
+    before); found once, it can be given to every view of the period
+    (``previous_hotspots``). None when the data holds no previous window.
+
+    Examples
+    --------
+    >>> from hotspots.loader import DataSpec, load
+    >>> demo = load(DataSpec())
+    >>> found, members = previous_window_hotspots(demo, season="winter", financial_year="2018-19")
+    >>> len(found) == members.nunique()
+    True
+    """
+    from hotspots.analysis.hotspots import clusters_and_members
+
+    windows = _windows(prepared, season=season, financial_year=financial_year)
+    if windows is None or windows[0].empty:
+        return None
+    return clusters_and_members(windows[0], params=params, areas=prepared.areas,
+                                study_area_m2=prepared.study_area_m2)  # fmt: skip
+
+
 def previous_window_accuracy(
     prepared,
     *,
@@ -471,6 +529,7 @@ def previous_window_accuracy(
     area: str | None = None,
     ward: str | None = None,
     params: ClusterParams | None = None,
+    previous_hotspots: tuple[gpd.GeoDataFrame, pd.Series] | None = None,
 ) -> dict | None:
     """How well the previous season's hotspots predicted this selection, in one sentence.
 
@@ -485,6 +544,9 @@ def previous_window_accuracy(
       their busiest map point, as :meth:`hotspots.analysis.hotspots.Hotspots.within`
       lists them), on the view's incidents, coverage of the view's own area
       (their outlines clipped to the ward or focus area).
+
+    ``previous_hotspots`` (:func:`previous_window_hotspots`) gives a view the
+    previous window's hotspots already found, so views do not cluster it again.
 
     Returns
     -------
@@ -508,29 +570,14 @@ def previous_window_accuracy(
     """
     from hotspots.analysis.prepare import select_incidents
 
-    incidents = prepared.incidents
-    whole_year = season in (None, "all")
-    if not financial_year:
+    windows = _windows(prepared, season=season, financial_year=financial_year)
+    if windows is None:
         return None
-    current = select_incidents(incidents, season=season, financial_year=financial_year)
-    if current.empty:
-        return None
-    if whole_year:
-        test_label = financial_year
-        train_label = previous_financial_year(financial_year)
-        previous = select_incidents(incidents, financial_year=train_label)
-    else:
-        year = int(current["season_year"].mode().iloc[0])
-        rank = year * 4 + SEASONS.index(season)
-        prev_year, prev_index = divmod(rank - 1, 4)
-        train_label, test_label = f"{SEASONS[prev_index]} {prev_year}", f"{season} {year}"
-        previous = incidents.loc[
-            (incidents["season"] == SEASONS[prev_index]).to_numpy()
-            & (incidents["season_year"] == prev_year).to_numpy()
-        ]
+    previous, current, train_label, test_label = windows
     if area or ward:
         return _view_accuracy(prepared, previous, current, area=area, ward=ward, params=params,
-                              windows=(train_label, test_label))  # fmt: skip
+                              windows=(train_label, test_label),
+                              found=previous_hotspots)  # fmt: skip
     previous = select_incidents(previous, area=area, ward=ward)
     current = select_incidents(current, area=area, ward=ward)
     if previous.empty or current.empty:
@@ -559,6 +606,7 @@ def _view_accuracy(
     ward: str | None,
     params: ClusterParams | None,
     windows: tuple[str, str],
+    found: tuple[gpd.GeoDataFrame, pd.Series] | None = None,
 ) -> dict | None:
     """:func:`previous_window_accuracy` for a focus area and/or ward view."""
     from hotspots.analysis.hotspots import Hotspots, clusters_and_members
@@ -568,7 +616,7 @@ def _view_accuracy(
     now = select_incidents(current, area=area, ward=ward)
     if previous.empty or now.empty:
         return None
-    found, members = clusters_and_members(
+    found, members = found or clusters_and_members(
         previous, params=params, areas=prepared.areas, study_area_m2=prepared.study_area_m2
     )
     inside = Hotspots(found, members, previous, previous).within(area=area, ward=ward).clusters

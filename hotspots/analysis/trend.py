@@ -54,6 +54,7 @@ def add_trend(
     *,
     season: str | None,
     financial_year: str | None,
+    current: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Add ``previous``, ``change`` and ``trend`` against the same season a year before.
 
@@ -63,6 +64,8 @@ def add_trend(
     None. When the two years do not hold the same months (a part year), both
     are counted on the months they share (``"autumn 2017-18, Nov only (the
     months both hold)"``) and ``attrs["months_note"]`` says what each holds.
+    ``current``: the period's incidents when the caller has them already
+    (:func:`hotspots.results.analyse_period`), so the period is not selected again.
     """
     attrs = dict(clusters.attrs)
     attrs["compared_with"] = None
@@ -71,7 +74,9 @@ def add_trend(
     out = None
     if earlier is not None:  # like with like: only the months both years hold
         before = previous_financial_year(financial_year)
-        now = select_period(prepared.incidents, season=season, financial_year=financial_year)
+        now = current
+        if now is None:
+            now = select_period(prepared.incidents, season=season, financial_year=financial_year)
         common, note = months_in_common(
             now, earlier, labels=(f"{season_word}{financial_year}", f"{season_word}{before}")
         )

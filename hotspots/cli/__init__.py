@@ -109,13 +109,20 @@ class _Group(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["hotspots_args"] = list(args)  # for the error messages' secrets (below)
+        return super().parse_args(ctx, args)
+
     def resolve_command(self, ctx: click.Context, args: list[str]):
         """Refuse a single-value option given twice, instead of silently keeping the last."""
+        from hotspots._secrets import redact_address
+
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not isinstance(command, click.Group):
             for opt, values in repeated_options(command, rest).items():
+                shown = ", ".join(repr(redact_address(v)) for v in values)  # a --store URL's password
                 raise click.UsageError(
-                    f"{opt} was given {len(values)} times ({', '.join(map(repr, values))}) but takes "
+                    f"{opt} was given {len(values)} times ({shown}) but takes "
                     f"one value; give it once.{_REPEAT_HINTS.get(opt, '')}",
                     ctx,
                 )
@@ -127,9 +134,20 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except HotspotsError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_no_secrets(ctx, str(exc))) from None
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             raise click.ClickException(f"{exc.strerror}: {exc.filename}") from None
+
+
+def _no_secrets(ctx: click.Context, message: str) -> str:
+    """``message`` with any password of a store address given (argument or environment) masked."""
+    import os
+
+    from hotspots._secrets import redact_text
+
+    given = [*ctx.meta.get("hotspots_args", ()),
+             *(os.environ.get(k) for k in ("HOTSPOTS_STORE", "HOTSPOTS_DATABASE_URL"))]  # fmt: skip
+    return redact_text(message, *given)
 
 
 @click.group(

@@ -59,17 +59,19 @@ def _split_columns(column_map: tuple[str, ...]) -> tuple[tuple[str, ...], dict[s
 @click.option("--dpi", type=int, default=300, show_default=True,
               help="Resolution of the charts and maps (300 for print).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="The deck: .pptx (PowerPoint; tables are editable tables) or .pdf "
-                   "(the same slides).")  # fmt: skip
+              help="The deck: .pptx (PowerPoint; tables are editable tables, charts native "
+                   "charts with their numbers) or .pdf (the same slides).")  # fmt: skip
 def report(output: Path, **kwargs) -> None:
     """Write the scrutiny panel's ASB deck: PowerPoint (editable) or PDF.
 
     \b
     Slides, in order:
       title (area, period, data sources)
-      Incident types      council categories: each year, mean and mean %;
-                          qualifiers (youth, drugs, alcohol) where recorded
-      Seasonal patterns   monthly, April-March, one line per financial year;
+      Incident types      council categories: each year, mean and mean %, a
+                          bar chart; qualifiers (youth, drugs, alcohol) where
+                          recorded, on a slide of their own
+      Seasonal patterns   monthly, April-March, one line per financial year
+                          in the data (colour, marker and dash differ);
                           peak month and share; Halloween / half-term marked
       Ward patterns       ward, year before, year, difference, percentage
       Where?              hotspot map and the largest hotspots
@@ -78,8 +80,18 @@ def report(output: Path, **kwargs) -> None:
       licence and limits
 
     Every sentence states counts, shares, rises and falls taken from the
-    tables. Part years (data not covering April-March) are said so.
-    police.uk ASB has no category: the Incident types slide says so.
+    tables, and every share names its months. Part years (data not
+    covering April-March) are said so. police.uk ASB has one category: the
+    Incident types slide shows it by year and says how a council export adds
+    the types.
+
+    \b
+    Several years (the panel's five seasonal lines): put them in a store,
+      hotspots fetch police-uk --force west-mercia --from 2014-04 --to 2018-09 \\
+        --wards W -o police-uk
+      hotspots ingest police-uk INPUT... --wards W --store panel.gpkg
+      hotspots report --store panel.gpkg --fy 2018-19 -o panel.pptx
+    (or give every year's files as INPUT).
 
     Qualifier columns of council exports are detected (Youth, Drugs, Alcohol
     flags, or a Qualifiers/Flags column listing them); name them with

@@ -18,13 +18,14 @@ from hotspots.cli._common import (
 
 
 def _open(store: str | None, *, create: bool = True):
+    from hotspots._secrets import redact_address
     from hotspots.cli._common import resolve_store
-    from hotspots.store.address import default_store, describe
+    from hotspots.store.address import default_store
     from hotspots.store.store import open_store
 
     target = resolve_store(store) or default_store()
     opened = open_store(target, create=create)
-    click.echo(f"store: {describe(target)} ({opened.backend.name})", err=True)
+    click.echo(f"store: {redact_address(target)} ({opened.backend.name})", err=True)
     return opened
 
 

@@ -57,6 +57,7 @@ def serve_config(
     basemap_attribution: str | None = None,
     os_api_key: str | None = None,
     roads: str | None = None,
+    proxy_count: int = 0,
 ) -> dict:
     """The app config for ``hotspots serve``: login off only for the demo on loopback.
 
@@ -94,6 +95,7 @@ def serve_config(
         "HOTSPOTS_SECURE_COOKIES": (
             not is_loopback(host) if secure_cookies is None else bool(secure_cookies)
         ),
+        "HOTSPOTS_PROXY_COUNT": int(proxy_count or 0),
     }
     if store:
         from hotspots.cli._common import resolve_store
@@ -135,6 +137,11 @@ def serve_config(
 @click.option("--secure-cookies/--no-secure-cookies", default=None,
               help="Send the login cookie over HTTPS only [default: on unless --host is "
                    "loopback; put the app behind an HTTPS proxy]. Also HOTSPOTS_SECURE_COOKIES.")
+@click.option("--proxy-count", type=click.IntRange(0, 10), default=0, show_default=True,
+              help="Reverse proxies in front of the app (e.g. 1 for nginx doing HTTPS): the "
+                   "client address and scheme are then taken from their X-Forwarded-For and "
+                   "X-Forwarded-Proto headers. Give it only behind a proxy that sets them, or "
+                   "clients can pretend to be anyone. Also HOTSPOTS_PROXY_COUNT.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback requires logins.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -171,10 +178,9 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
       hotspots serve --data asb_export.csv --postcodes codepoint.csv \\
           --column date='Date Reported' --wards wards.geojson
     """
-    import waitress
-
     from webapp import create_app
     from webapp.data import DataLoadError
+    from webapp.selection import NoData
     from webapp.users import list_users
 
     config = serve_config(host=host, **kwargs)
@@ -184,13 +190,20 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     config["HOTSPOTS_COMPUTE_WORKERS"] = workers
     config["HOTSPOTS_MAX_WAITING"] = max(1, threads - workers - 4)
     app = create_app(config)
+    server = listen(app, host=host, port=port, threads=threads)  # a busy port: say so first
     store = app.extensions["hotspots_store"]
     click.echo("loading the data ...", err=True)
     try:
         loaded = store.loaded()
+        click.echo(loaded.prepared.summary(), err=True)
+    except NoData as exc:  # a new, empty store: serve, and show the data once it is ingested
+        click.echo(f"{exc} The pages say so until then.", err=True)
     except DataLoadError as exc:
-        raise click.ClickException(f"the data cannot be loaded: {exc}") from None
-    click.echo(loaded.prepared.summary(), err=True)
+        from hotspots._secrets import redact_text
+
+        server.close()
+        message = redact_text(str(exc), config.get("HOTSPOTS_STORE"))
+        raise click.ClickException(f"the data cannot be loaded: {message}") from None
     if app.config["HOTSPOTS_SECURE_COOKIES"]:
         click.echo("login cookies are Secure: serve over HTTPS (a proxy), or pass "
                    "--no-secure-cookies on a trusted network", err=True)  # fmt: skip
@@ -206,7 +219,32 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
         click.echo("demo mode on loopback: no login needed", err=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving on http://{shown}:{port}/  (Ctrl+C to stop)", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="hotspots")
+    server.run()
+
+
+def listen(app, *, host: str, port: int, threads: int):
+    """A waitress server for ``app`` bound to ``host:port`` (not yet serving).
+
+    A port in use, or an address this computer does not have, is one line
+    (a :class:`click.ClickException`), never a traceback.
+    """
+    import errno
+    import socket
+
+    import waitress
+
+    try:
+        return waitress.create_server(app, host=host, port=port, threads=threads, ident="hotspots")
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            message = f"port {port} is in use; give --port"
+        elif exc.errno == errno.EACCES:
+            message = f"port {port} needs more privileges than this user has; give --port above 1023"
+        elif exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+            message = f"cannot listen on {host!r}: not an address of this computer; check --host"
+        else:
+            message = f"cannot listen on {host}:{port} ({exc.strerror or exc}); check --host and --port"
+        raise click.ClickException(message) from None
 
 
 @click.group()

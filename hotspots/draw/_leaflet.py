@@ -127,7 +127,7 @@ class Basemap_(MacroElement):
             var map = {{ this._parent.get_name() }};
             var options = {
                 attribution: {{ this.attribution | tojson }},
-                minZoom: 0, maxZoom: 19, maxNativeZoom: {{ this.max_native }},
+                minZoom: {{ this.min_native }}, maxZoom: 19, maxNativeZoom: {{ this.max_native }},
                 className: "basemap-tiles"
             };
             var embedded = {{ this.embedded | tojson }};
@@ -166,12 +166,15 @@ class Basemap_(MacroElement):
     )
 
     def __init__(self, url: str | dict, attribution: str, *, source: str, max_native: int,
-                 roads: bool):  # fmt: skip
+                 roads: bool, min_native: int = 0):  # fmt: skip
         super().__init__()
         self._name = "Basemap"
         self.embedded = url if isinstance(url, dict) else None
         if self.embedded:
             max_native = max(int(k.split("/")[0]) for k in self.embedded)
+            min_native = 0  # missing tiles are the empty one, asked of nobody
+        # below the source's first zoom the layer is off (a local file answers 404 there)
+        self.min_native = int(min_native)
         self.empty = EMPTY_TILE
         self.url = "" if self.embedded is not None else url
         self.attribution = attribution

@@ -59,6 +59,8 @@ _TILE_FORMATS = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
 EMPTY_PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNgYGBgAAAABQABeqhXUAAAAABJRU5ErkJggg=="
 #: Most tiles fetched for one static map (the zoom is lowered until it fits).
 MAX_STATIC_TILES = 48
+#: The deepest zoom a tile file may claim (web maps stop near 22; PMTiles at 31).
+MAX_ZOOM = 30
 USER_AGENT = "hotspots-static-maps/0.1 (ASB hotspot maps; python urllib)"
 
 
@@ -224,8 +226,15 @@ def _local(path: Path, attribution: str | None) -> Basemap:
             "--basemap-attribution TEXT (e.g. 'Contains OS data © Crown copyright')"
         )
     kind = path.suffix.lower().lstrip(".")
-    return Basemap(kind, str(path), None, path.resolve(), attr,
-                   int(meta.get("minzoom", 0)), int(meta.get("maxzoom", 19)), fmt)  # fmt: skip
+    try:
+        zooms = sorted(min(max(int(meta.get(k, d)), 0), MAX_ZOOM)
+                       for k, d in (("minzoom", 0), ("maxzoom", 19)))  # fmt: skip
+    except (TypeError, ValueError):
+        raise HotspotsError(
+            f"--basemap {str(path)!r}: its minzoom/maxzoom metadata are not whole numbers "
+            f"({meta.get('minzoom')!r}, {meta.get('maxzoom')!r}); fix the file's metadata"
+        ) from None
+    return Basemap(kind, str(path), None, path.resolve(), attr, zooms[0], zooms[1], fmt)
 
 
 # --------------------------------------------------------------------------- local tile files
@@ -279,7 +288,7 @@ class TileFile:
 
     def get(self, z: int, x: int, y: int) -> bytes | None:
         """The tile's bytes, or None when the file has no such tile."""
-        if z < 0 or not (0 <= x < 2**z and 0 <= y < 2**z):
+        if not 0 <= z <= MAX_ZOOM or not (0 <= x < 1 << z and 0 <= y < 1 << z):
             return None
         if self.kind == "mbtiles":
             row = self._conn().execute(

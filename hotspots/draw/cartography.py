@@ -37,6 +37,7 @@ The API the other outputs use (stable):
 ``HOTSPOT_COLOURS``         the five hotspot class colours, light to dark
 ``WARD_COLOURS``            the five ward choropleth colours, light to dark
 ``HEAT_GRADIENT``           ``{stop: colour}`` for Leaflet.heat (0 to 1)
+``YEAR_COLOURS``            one colour per financial year on charts (report year first)
 ``PATTERN_COLOURS``         ``{pattern: colour}`` for the "How places changed" layer
 ``pattern_legend_entries()`` the legend rows of that layer
 ``hotspot_classes()``       :class:`Classes` for some hotspots (or counts)
@@ -70,6 +71,12 @@ HOTSPOT_WEB_OPACITY = 0.6
 #: Ward choropleth classes, fewest to most (ColorBrewer Blues, 5 classes).
 WARD_COLOURS: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 WARD_OUTLINE = "#444444"
+#: Financial years on charts (Okabe & Ito's colour-blind-safe set, yellow left out: it vanishes
+#: on white). The report year takes the first, the year before the second; the deck's charts
+#: also vary marker and dash, so years stay apart in grey print.
+YEAR_COLOURS: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",
+)  # fmt: skip
 #: Fill opacity of the ward choropleth on the web map.
 WARD_WEB_OPACITY = 0.35
 #: Ward fill where there is no value (rate without population).

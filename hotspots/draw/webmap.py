@@ -546,7 +546,7 @@ def hotspot_map(
         if url:
             where = Path(basemap.source).name if basemap.is_local else urlsplit(str(url)).netloc
             Basemap_(url, basemap.attribution, source=where, max_native=basemap.max_zoom,
-                     roads=has_roads).add_to(m)  # fmt: skip
+                     min_native=basemap.min_zoom, roads=has_roads).add_to(m)  # fmt: skip
     notes = []
     holes = to_analysis_crs(clusters).geometry.union_all() if len(clusters) else None
     ward_group, ward_title, ward_cls = _ward_layer(ward_stats, holes)

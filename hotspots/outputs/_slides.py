@@ -6,12 +6,14 @@ import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from hotspots import __version__
 from hotspots._errors import HotspotsError
+from hotspots.outputs.deck_charts import ChartModel
 from hotspots.outputs.panel import fmt_int, fmt_pct
 
 SLIDE_W, SLIDE_H = 13.333, 7.5
@@ -45,9 +47,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Slide:
-    """One slide: a title, fact lines, up to two tables side by side, or one image.
+    """One slide: a title, fact lines, up to two tables side by side, a chart, or one image.
 
-    ``key`` names the slide kind (:data:`TITLES` keys, ``"title"``).
+    ``key`` names the slide kind (:data:`TITLES` keys, ``"title"``). ``chart``
+    is drawn as a native PowerPoint chart (and with matplotlib in the PDF):
+    below the lines, or right of the tables when there are tables.
     """
 
     key: str
@@ -58,6 +62,7 @@ class Slide:
     image_alt: str = ""
     subtitle: str = ""
     footer: str = ""
+    chart: ChartModel | None = None
 
 
 @dataclass(frozen=True)
@@ -136,36 +141,13 @@ def split_table(table: Table, max_rows: int) -> list[Table]:
 def deck_colours() -> dict:
     """The deck's colours, from the project's one style (:mod:`hotspots.draw.cartography`).
 
-    ``header``: table header fill (white text on it); ``years``: a function
-    ``(i, n) -> colour`` for the i-th of n financial-year lines, older lighter,
-    the latest darkest; ``window``: the Halloween / half-term band. Until the
-    cartography module is present, the static maps' viridis scale
-    (:class:`hotspots.draw.static.MapStyle`) stands in.
+    ``header``: the table header fill (white text on it). The charts' year
+    colours are :data:`hotspots.outputs.deck_charts.YEAR_COLOURS` (colour-blind
+    safe, told apart by marker and dash as well).
     """
-    try:
-        from hotspots.draw import cartography
-    except ImportError:
-        from matplotlib import colormaps
+    from hotspots.draw import cartography
 
-        cmap = colormaps["viridis"]
-        return {"header": cmap(0.05), "window": cmap(0.75),
-                "years": lambda i, n: cmap(0.3) if n < 2 else cmap(0.85 - 0.85 * i / (n - 1))}  # fmt: skip
-    def years(i: int, n: int):
-        # The palest blues are for "few" on maps: too light for a line unless many years need them.
-        blues = cartography.WARD_COLOURS[1:] if n > 3 else cartography.WARD_COLOURS[2:]
-        return blues[-1] if n < 2 else blues[round((len(blues) - 1) * i / (n - 1))]
-
-    return {"header": cartography.WARD_COLOURS[-1], "window": cartography.HOTSPOT_COLOURS[0],
-            "years": years}  # fmt: skip
-
-
-def _png(fig, dpi: int) -> bytes:
-    from matplotlib import rc_context
-
-    buf = io.BytesIO()
-    with rc_context({"font.size": 10}):
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
+    return {"header": cartography.WARD_COLOURS[-1]}
 
 
 _MARGIN = 0.5
@@ -175,6 +157,8 @@ _TITLE_BOX = (_MARGIN, 0.3, SLIDE_W - 2 * _MARGIN, 0.75)
 
 
 _LINE_H = 0.33
+#: A wrapped line within a paragraph (1.2 x the line's type size).
+_WRAP_H = 1.2 * LINE_PT / 72
 
 
 _FOOTER_BOX = (_MARGIN, 6.95, SLIDE_W - 2 * _MARGIN, 0.4)
@@ -183,10 +167,48 @@ _FOOTER_BOX = (_MARGIN, 6.95, SLIDE_W - 2 * _MARGIN, 0.4)
 _BODY_BOTTOM = 6.85
 
 
+#: Average character width as a share of the font size (DejaVu Sans in the PDF is the widest).
+_CHAR_EM = 0.56
+#: A chart beside tables needs at least this width (inches); else it goes on its own.
+MIN_CHART_W = 4.0
+
+
+def _chars_per_line(width_in: float, pt: float) -> int:
+    return max(int(width_in * 72 / (pt * _CHAR_EM)), 10)
+
+
 def _wrap_count(text: str, width_in: float, pt: float) -> int:
-    """Lines a text takes in a box of ``width_in`` inches at ``pt`` points (rough)."""
-    chars = max(int(width_in * 72 / (pt * 0.5)), 10)
-    return max(1, -(-len(text) // chars))
+    """Lines a text takes in a box of ``width_in`` inches at ``pt`` points (as the PDF wraps it)."""
+    import textwrap
+
+    return max(1, len(textwrap.wrap(text, _chars_per_line(width_in, pt))))
+
+
+_CELL_PAD_IN = 0.1
+
+
+def _text_width_in(text: str, pt: float, *, bold: bool = False) -> float:
+    """The width of ``text`` in inches at ``pt`` points, in DejaVu Sans (the PDF's font)."""
+    return _font(bold).getlength(text) / 100 * pt / 72
+
+
+@cache
+def _font(bold: bool):
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    props = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+    return ImageFont.truetype(font_manager.findfont(props), size=100)
+
+
+def _table_fits(table: Table, pt: float) -> bool:
+    """True when every cell's text fits its column at ``pt`` points."""
+    for i, cells in enumerate([table.header, *table.rows]):
+        bold = i == 0 or (table.total_row and i == len(table.rows))
+        for text, width in zip(cells, table.widths):
+            if _text_width_in(str(text), pt, bold=bold) + _CELL_PAD_IN > width:
+                return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -212,20 +234,31 @@ def _layout(slide: Slide) -> dict:
         right = _MARGIN + w + 0.3
         return {"lines": _Box(right, 1.2, SLIDE_W - _MARGIN - right, h), "tables": [],
                 "image": _Box(_MARGIN, 1.1, w, h), "row_h": 0.3, "pt": 12}  # fmt: skip
-    n_lines = sum(_wrap_count(t, width, LINE_PT) for t in slide.lines)
-    lines_box = _Box(_MARGIN, 1.1, width, _LINE_H * n_lines + 0.1)
+    height = sum(_LINE_H + _WRAP_H * (_wrap_count(t, width, LINE_PT) - 1) for t in slide.lines)
+    lines_box = _Box(_MARGIN, 1.1, width, height + 0.1)
     top = lines_box.top + lines_box.height + 0.15 if slide.lines else 1.2
     body_h = _BODY_BOTTOM - top
-    out: dict = {"lines": lines_box, "tables": [], "image": None, "row_h": 0.3, "pt": 12}
+    out: dict = {"lines": lines_box, "tables": [], "image": None, "row_h": 0.3, "pt": 12,
+                 "chart": None}  # fmt: skip
     if slide.tables:
         n_rows = max(len(t.rows) + 1 for t in slide.tables)
         row_h = min(0.34, body_h / n_rows)
-        out["row_h"], out["pt"] = row_h, 12 if row_h >= 0.3 else 11 if row_h >= 0.26 else 10
+        pt = 12 if row_h >= 0.3 else 11 if row_h >= 0.26 else 10
+        # Smaller type where a cell would be wider than its column (no cut cell).
+        while pt > 8 and not all(_table_fits(t, pt) for t in slide.tables):
+            pt -= 1
+        out["row_h"], out["pt"] = row_h, pt
         left = _MARGIN
         for t in slide.tables:
             w = sum(t.widths)
             out["tables"].append(_Box(left, top, w, row_h * (len(t.rows) + 1)))
             left += w + 0.5
+        if slide.chart is not None:
+            # Right of the tables, as tall as the body.
+            chart_left = left - 0.2
+            out["chart"] = _Box(chart_left, top, SLIDE_W - _MARGIN - chart_left, body_h)
+    elif slide.chart is not None:
+        out["chart"] = _Box(_MARGIN, top, width, body_h)
     if slide.image is not None:
         from PIL import Image
 
@@ -271,6 +304,8 @@ def pptx_bytes(deck: Deck) -> bytes:
     from pptx.enum.text import PP_ALIGN
     from pptx.oxml.ns import qn
     from pptx.util import Inches, Pt
+
+    from hotspots.outputs.deck_charts import add_pptx_chart
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
@@ -343,6 +378,9 @@ def pptx_bytes(deck: Deck) -> bytes:
                         cell.fill.solid()
                         cell.fill.fore_color.rgb = header_rgb
                         para.font.color.rgb = RGBColor(255, 255, 255)
+        if s.chart is not None:
+            box = lay["chart"]
+            add_pptx_chart(slide, s.chart, (box.left, box.top, box.width, box.height))
         if s.image is not None:
             box = lay["image"]
             pic = slide.shapes.add_picture(io.BytesIO(s.image), Inches(box.left), Inches(box.top),
@@ -372,7 +410,7 @@ def _pdf_page(s: Slide):
         return 1 - y / SLIDE_H
 
     def wrap(text, width_in, pt):
-        return textwrap.fill(text, max(int(width_in * 72 / (pt * 0.5)), 10))
+        return textwrap.fill(text, _chars_per_line(width_in, pt))
 
     if s.key == "title":
         fig.text(fx(_MARGIN), fy(2.5), s.title, fontsize=40, va="center", wrap=True)
@@ -391,15 +429,19 @@ def _pdf_page(s: Slide):
         for line in s.lines:
             text = wrap(line, box.width, LINE_PT)
             fig.text(fx(box.left), fy(y), text, fontsize=LINE_PT, va="top")
-            y += _LINE_H * (text.count("\n") + 1)
+            y += _LINE_H + _WRAP_H * text.count("\n")
     header_colour = _header_colour()
     for t, box in zip(s.tables, lay["tables"]):
         ax = fig.add_axes((fx(box.left), fy(box.top + box.height), box.width / SLIDE_W,
                            box.height / SLIDE_H))  # fmt: skip
         ax.set_axis_off()
         total_w = sum(t.widths)
-        table = ax.table(cellText=[list(r) for r in t.rows] or None, colLabels=list(t.header),
-                         colWidths=[w / total_w for w in t.widths], bbox=(0, 0, 1, 1))  # fmt: skip
+        widths = [w / total_w for w in t.widths]
+        if t.rows:
+            table = ax.table(cellText=[list(r) for r in t.rows], colLabels=list(t.header),
+                             colWidths=widths, bbox=(0, 0, 1, 1))  # fmt: skip
+        else:  # a header alone (matplotlib needs cell text): the header as row 0
+            table = ax.table(cellText=[list(t.header)], colWidths=widths, bbox=(0, 0, 1, 1))
         table.auto_set_font_size(False)
         table.set_fontsize(lay["pt"])
         for (i, j), cell in table.get_celld().items():
@@ -414,6 +456,12 @@ def _pdf_page(s: Slide):
                 text.set_fontweight("bold")
             elif t.total_row and i == len(t.rows):
                 text.set_fontweight("bold")
+    if s.chart is not None:
+        from hotspots.outputs.deck_charts import add_chart_axes, draw_chart
+
+        box = lay["chart"]
+        draw_chart(add_chart_axes(fig, s.chart, (box.left, box.top, box.width, box.height),
+                                  (SLIDE_W, SLIDE_H)), s.chart)  # fmt: skip
     if s.image is not None:
         box = lay["image"]
         ax = fig.add_axes((fx(box.left), fy(box.top + box.height), box.width / SLIDE_W,

@@ -15,10 +15,12 @@ The module has three layers:
   counts, shares, rises and falls, peak months and places taken from the tables
   beside it, nothing else;
 * :func:`build_deck`: one slide model (:class:`Deck` of :class:`Slide`), with
-  charts and maps already drawn as print-resolution PNGs;
-* writers: :func:`write_pptx` (python-pptx; tables are real PowerPoint tables an
-  officer can edit), :func:`write_pdf` (the same slides, same layout, drawn with
-  matplotlib, so no office suite is needed) and :func:`write_deck` (by suffix).
+  the charts as chart models (:mod:`hotspots.outputs.deck_charts`) and maps
+  already drawn as print-resolution PNGs;
+* writers: :func:`write_pptx` (python-pptx; tables are real PowerPoint tables and
+  charts native PowerPoint charts an officer can edit), :func:`write_pdf` (the
+  same slides, same layout, drawn with matplotlib, so no office suite is needed)
+  and :func:`write_deck` (by suffix).
 
 Files are read only at the edges (:func:`read_qualifiers`,
 :func:`read_district_wards`, the writers).
@@ -31,21 +33,20 @@ import logging
 from dataclasses import replace
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from hotspots import __version__
+from hotspots.draw import cartography as carto
 from hotspots.outputs._slides import (
     _MARGIN,
     SLIDE_W,
     Deck,
     Slide,
     Table,
-    _png,
-    deck_colours,
     frame_table,
     split_table,
 )
+from hotspots.outputs.deck_charts import seasonal_chart_model, type_chart_model
 from hotspots.outputs.panel import (
     FY_MONTHS,
     MONTH_ABBR,
@@ -56,16 +57,24 @@ from hotspots.outputs.panel import (
     coverage,
     district_sentence,
     district_table,
+    earlier_years_hint,
     fmt_int,
+    fmt_mean,
     fmt_pct,
     halloween_sentence,
     hotspot_sentences,
     incident_type_table,
     join_words,
     like_for_like,
+    months_span,
     peak_sentence,
+    police_forces,
+    police_type_lines,
+    police_type_table,
     qualifier_table,
+    season_label_with_months,
     seasonal_profile,
+    source_attributions,
     ward_slide_table,
     year_totals_sentence,
 )
@@ -109,46 +118,21 @@ TITLES = {
 # --------------------------------------------------------------------------- charts and maps
 
 
-def seasonal_chart(profile: pd.DataFrame, *, financial_year: str, dpi: int = 300) -> bytes:
-    """The seasonal chart: one line per financial year, April to March, Halloween window shaded.
+def type_table(types: pd.DataFrame, years: list[str] | tuple[str, ...]) -> Table:
+    """The incident-type table as the panel prints it: counts, the mean (no ``.0``) and mean %.
 
-    Colours: the project's colour-blind-safe scale (see :mod:`hotspots.outputs.export`);
-    the panel's year is drawn thickest. Months the data does not cover are gaps.
-
-    Returns
-    -------
-    bytes
-        A PNG at ``dpi``.
+    Examples
+    --------
+    >>> t = pd.DataFrame({"type": ["Youths", "Total"], "2018-19": [3, 3], "mean": [3.0, 3.0],
+    ...                   "mean %": [100.0, 100.0]})
+    >>> type_table(t, ["2018-19"]).rows
+    (('Youths', '3', '3', '100%'), ('Total', '3', '3', '100%'))
     """
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11.0, 4.6))
-    ax = fig.add_axes((0.07, 0.13, 0.7, 0.8))
-    x = np.arange(12)
-    style = deck_colours()
-    years = list(profile.columns)
-    n = max(len(years), 1)
-    ymax = float(np.nanmax(profile.to_numpy())) if profile.notna().any().any() else 1.0
-    # 20 Oct to 5 Nov between the October (6) and November (7) points.
-    x0, x1 = 6 - 0.5 + 19 / 31, 7 - 0.5 + 5 / 30
-    ax.axvspan(x0, x1, color=style["window"], alpha=0.3, lw=0, zorder=0,
-               label="Halloween / October\nhalf-term (20 Oct-5 Nov)")  # fmt: skip
-    for i, fy in enumerate(years):
-        colour = style["years"](i, n)
-        ax.plot(x, profile[fy].to_numpy(), marker="o", ms=4 if fy != financial_year else 6,
-                lw=3.0 if fy == financial_year else 1.6, color=colour,
-                label=f"{fy}" + (" (this report)" if fy == financial_year else ""),
-                zorder=3 if fy == financial_year else 2)  # fmt: skip
-    ax.set_xticks(x, list(profile.index))
-    ax.set_xlim(-0.5, 11.5)
-    ax.set_ylim(0, ymax * 1.12 if ymax > 0 else 1)
-    ax.set_ylabel("ASB incidents per month")
-    ax.grid(axis="y", alpha=0.3)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9,
-              title="Financial year", title_fontsize=9)  # fmt: skip
-    return _png(fig, dpi)
+    shown = types.assign(mean=types["mean"].map(fmt_mean))
+    table = frame_table(shown, ["Type", *years, "Mean", "Mean %"], ints=list(years),
+                        pcts=["mean %"], first_width_in=3.2, width_in=1.05)  # fmt: skip
+    numeric = tuple(True if h == "Mean" else n for h, n in zip(table.header, table.numeric))
+    return replace(table, numeric=numeric)
 
 
 def hotspot_map(
@@ -163,26 +147,52 @@ def hotspot_map(
 ) -> bytes:
     """A hotspot map of some wards as a PNG, drawn by the project's static-map style.
 
-    The map fits the hotspots (at least 3 km across, so streets and wards
-    around them show), within the given wards' extent; with no hotspot it
-    shows the wards whole.
+    The map shows the wards whole (the whole study area), and an inset the streets around
+    the largest hotspot (the town centre, as a rule) with the hotspots there; a box on the
+    main map shows where the inset lies. The inset labels hotspots by rank only (the main map
+    and the slide's list give their streets).
     """
-    from hotspots.draw.static import MapStyle, map_figure
+    from matplotlib.patches import Rectangle
+
+    from hotspots.draw.static import MapStyle, WardLayer, draw_map, map_figure
 
     x0, y0, x1, y1 = (float(v) for v in wards.total_bounds)
-    if len(clusters):
-        h0, k0, h1, k1 = (float(v) for v in clusters.to_crs(wards.crs).total_bounds)
-        cx, cy = (h0 + h1) / 2, (k0 + k1) / 2
-        half = max(h1 - h0, k1 - k0, 3000.0) * 0.65
-        x0, y0 = max(x0, cx - half), max(y0, cy - half)
-        x1, y1 = min(x1, cx + half), min(y1, cy + half)
     pad = 0.04 * max(x1 - x0, y1 - y0, 800.0)
     extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-    fig = map_figure(clusters, wards, title=title, note=note, extent=extent, areas=areas,
-                     style=MapStyle(dpi=dpi, size_in=(9.0, 6.2)), demo=demo)  # fmt: skip
+    layer = WardLayer.of(wards)
+    style = MapStyle(dpi=dpi, size_in=(9.0, 6.2))
+    fig = map_figure(clusters, layer, title=title, note=note, extent=extent, areas=areas,
+                     style=style, demo=demo)  # fmt: skip
+    if len(clusters):
+        inset = _inset_extent(clusters.to_crs(wards.crs), extent)
+        if inset is not None:
+            ax = fig.add_axes((0.805, 0.1, 0.19, 0.34))
+            ranks_only = clusters.drop(columns=[c for c in ("label", "top_locations", "locations",
+                                                            "place") if c in clusters])  # fmt: skip
+            draw_map(ax, ranks_only, layer, extent=inset, areas=areas, style=style,
+                     ward_names=False, classes=carto.hotspot_classes(clusters))  # fmt: skip
+            ax.set_axis_on()
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_linewidth(0.8)
+            ax.set_title("Around hotspot 1", fontsize=7, loc="left", pad=2)
+            main = fig.axes[0]
+            main.add_patch(Rectangle((inset[0], inset[1]), inset[2] - inset[0], inset[3] - inset[1],
+                                     fill=False, lw=0.8, ec="#333333", zorder=7))  # fmt: skip
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
+
+
+def _inset_extent(clusters: gpd.GeoDataFrame, whole: tuple) -> tuple | None:
+    """A square about 1.5 km across around the largest hotspot, or None when the main map is
+    already that close (a map under 4 km across needs no inset)."""
+    if max(whole[2] - whole[0], whole[3] - whole[1]) < 4000:
+        return None
+    biggest = clusters.loc[clusters["incidents"].idxmax()].geometry.centroid
+    half = 750.0
+    return (biggest.x - half, biggest.y - half, biggest.x + half, biggest.y + half)
 
 
 # --------------------------------------------------------------------------- building the deck
@@ -278,67 +288,91 @@ def build_deck(
     # Title
     sub = [f"Financial year {fy} (April to March), {compare_text}."]
     if part:
-        sub.append("Part year: " + "; ".join(part) + ".")
+        sub.append("Part year: " + "; ".join(p.rstrip(".") for p in part) + ".")
     sub.append(source_note)
+    all_years = sorted(set(whole["financial_year"].astype(str)))
+    if len(all_years) > len(years):
+        sub.append(f"Seasonal patterns: {len(all_years)} financial years, {all_years[0]} to "
+                   f"{all_years[-1]} ({months_span(cov.months)}).")  # fmt: skip
     if many:
         sub.append(f"Districts: {join_words(district_names)}.")
     slides.append(Slide("title", f"Anti-social behaviour: {area_name}", subtitle="\n".join(sub),
                         footer=footer))  # fmt: skip
 
-    # Incident types
+    # Incident types: the council's categories, or what police.uk rows give
     types = incident_type_table(inc, years)
-    facts["types"] = types
     n_police = int((~council_rows(in_years)).sum())
+    years_span = months_span([m for y in years for m in cov.covered(y)])
     lines: list[str] = []
     tables: list[Table] = []
+    type_chart = None
     if types.empty:
-        lines += [POLICE_NO_CATEGORY,
-                  f"{fmt_int(len(in_years))} police.uk ASB incidents in {join_words(years)}; "
-                  "a council export with a category column gives this table."]  # fmt: skip
+        types = police_type_table(inc, years)
+        lines += police_type_lines(n_police, years)
+        if not types.empty:
+            tables.append(type_table(types, years))
     else:
         total = types.iloc[-1]
         lines.append(f"Council records by category: {fmt_int(total[fy])} in {fy}"
-                     + (f", {fmt_int(total[cov.compare])} in {cov.compare}." if cov.compare
-                        else ".") + " Mean of the years shown and its share.")  # fmt: skip
+                     + (f", {fmt_int(total[cov.compare])} in {cov.compare}" if cov.compare
+                        else "") + f" ({years_span}). Mean of the years shown and its share.")  # fmt: skip
         top = types.iloc[0]
-        lines.append(f"Largest type: {top['type']} ({fmt_pct(top['mean %'])} of the mean).")
+        lines.append(f"Largest type: {top['type']} ({fmt_pct(top['mean %'])} of the mean of "
+                     f"{join_words(years)}, {years_span}).")  # fmt: skip
         if n_police:
             lines.append(f"Not in the table: {fmt_int(n_police)} police.uk incidents. "
                          + POLICE_NO_CATEGORY)  # fmt: skip
-        tables.append(frame_table(types, ["Type", *years, "Mean", "Mean %"], ints=years,
-                                  floats=["mean"], pcts=["mean %"], first_width_in=3.2,
-                                  width_in=1.05))  # fmt: skip
+        tables.append(type_table(types, years))
+        type_chart = type_chart_model(types, years, financial_year=fy)
+    facts["types"] = types
+    if like_note and len(types):
+        lines.append(like_note)
+    slides.append(Slide("types", TITLES["types"], tuple(lines), tuple(tables), footer=footer,
+                        chart=type_chart))  # fmt: skip
     if qualifiers is not None and len(qualifiers):
+        # Qualifiers on a slide of their own: beside the type table and its chart they would
+        # run off the slide.
         flags = qualifier_flags(inc, qualifiers)
         council = council_rows(inc) & inc["financial_year"].isin(years)
         qt = qualifier_table(flags[council], inc["financial_year"], years)
         facts["qualifiers"] = qt
         q = qt.set_index("qualifier")
         named = ", ".join(f"{k} {fmt_int(q.at[k, fy])}" for k in q.index[:-2])
-        lines.append(f"Qualifiers in {fy}: {named} of {fmt_int(q.at['Any qualifier', fy])} "
-                     f"incidents with a qualifier; {fmt_pct(q.at['None recorded', fy + ' %'])} "
-                     "had none.")  # fmt: skip
+        fy_span = months_span(cov.covered(fy))
+        q_lines = [f"Qualifiers in {fy} ({fy_span}): {named} of "
+                   f"{fmt_int(q.at['Any qualifier', fy])} incidents with a qualifier; "
+                   f"{fmt_pct(q.at['None recorded', fy + ' %'])} of {fy}'s council records "
+                   "had none.",
+                   "One incident can have several qualifiers: a qualifier's % is of the "
+                   "incidents with any qualifier; Any qualifier and None recorded are % of all "
+                   "council records of the year."]  # fmt: skip
         cols = [c for y in years for c in (y, f"{y} %")]
-        tables.append(frame_table(qt[["qualifier", *cols]],
-                                  ["Qualifier", *[c if c in years else "%" for c in cols]],
-                                  ints=years, pcts=[f"{y} %" for y in years], total_row=False,
-                                  first_width_in=1.8, width_in=0.85))  # fmt: skip
-    if like_note and not types.empty:
-        lines.append(like_note)
-    slides.append(Slide("types", TITLES["types"], tuple(lines), tuple(tables), footer=footer))
+        slides.append(Slide("types", f"{TITLES['types']}: youth, drugs and alcohol",
+                            tuple(q_lines),
+                            (frame_table(qt[["qualifier", *cols]],
+                                         ["Qualifier", *[c if c in years else "%" for c in cols]],
+                                         ints=years, pcts=[f"{y} %" for y in years],
+                                         total_row=False, first_width_in=2.2,
+                                         width_in=1.05),),
+                            footer=footer))  # fmt: skip
 
     # Seasonal patterns
     profile = seasonal_profile(whole, cov.months)
     facts["profile"] = profile
-    s_lines = [peak_sentence(profile, fy, cov), halloween_sentence(whole, fy),
+    chart = seasonal_chart_model(profile, financial_year=fy)
+    s_lines = [peak_sentence(profile, fy, cov), halloween_sentence(whole, fy, cov),
                year_totals_sentence(whole, cov)]  # fmt: skip
     if len(profile.columns) == 1:
-        s_lines.append(f"The data holds one financial year ({profile.columns[0]}): "
-                       "no earlier year to draw.")  # fmt: skip
-    slides.append(Slide("seasonal", TITLES["seasonal"], tuple(s_lines),
-                        image=seasonal_chart(profile, financial_year=fy, dpi=dpi),
-                        image_alt="Monthly ASB incidents, one line per financial year",
-                        footer=footer))  # fmt: skip
+        hint = earlier_years_hint(cov.months, financial_year=fy,
+                                  forces=police_forces(whole["source"].astype(str).unique()),
+                                  police=bool(n_police) or not council_rows(whole).any())  # fmt: skip
+        s_lines.append(hint or f"The data holds one financial year ({profile.columns[0]}).")
+    # The footer names the months drawn (every year of the chart), not only the years compared.
+    s_footer = " ".join(p for p in (f"Months drawn: {chart.months_drawn_text}.",
+                                    data_note(whole, demo=demo), DEMO_NOTE if demo else "",
+                                    ATTRIBUTION) if p)  # fmt: skip
+    slides.append(Slide("seasonal", TITLES["seasonal"], tuple(s_lines), chart=chart,
+                        footer=s_footer))  # fmt: skip
 
     # Ward patterns (a table per district when there are several)
     groups = [(d, prepared.wards[prepared.wards["ward_name"].map(districts) == d])
@@ -357,7 +391,8 @@ def build_deck(
                         ints=[*counts, "difference"], pcts=["percentage"],
                         signed=["difference", "percentage"], first_width_in=3.4,
                         width_in=1.35 if len(counts) <= 2 else 1.2)  # fmt: skip
-        sentence = change_sentence(table, years, name="ward", what="ward")
+        sentence = change_sentence(table, years, name="ward", what="ward",
+                                   months=months_span(cov.covered(fy)))  # fmt: skip
         # The ward table's notes: part-year ones here, the boundaries' vintage on the last slide.
         notes = [n for n in table.attrs.get("notes", []) if n and not _boundary_note(n)]
         boundary_notes.update({n: None for n in table.attrs.get("notes", [])
@@ -395,7 +430,7 @@ def build_deck(
         sub_sheet = sheet[sheet["ward"].isin(wards["ward_name"])] if name else sheet
         sub_sel = int(inc[(inc["financial_year"] == fy)
                           & inc["ward"].isin(wards["ward_name"])].shape[0]) if name else selected  # fmt: skip
-        w_lines = hotspot_sentences(sub_sheet, sub_sel)
+        w_lines = hotspot_sentences(sub_sheet, sub_sel, months=months_span(cov.covered(fy)))
         w_lines += chance_sentences(sub_sheet)
         w_lines.append("Hotspots: " + settings)
         areas = prepared.areas
@@ -410,7 +445,7 @@ def build_deck(
 
     # How places changed
     facts["patterns"] = cells
-    slides.append(patterns_slide(cells, financial_year=fy, footer=footer))
+    slides.append(patterns_slide(cells, financial_year=fy, footer=footer, months=cov.months))
 
     # District data
     if many:
@@ -430,9 +465,10 @@ def build_deck(
         facts["districts"] = dt
         header = ["District", *labels] + (["Difference", "Percentage"] if len(years) > 1 else [])
         shown = dt[["district", *years, *(["difference", "percentage"] if len(years) > 1 else [])]]
-        d_lines = [district_sentence(dt, years)] + ([held_note] if held_note else [])
+        d_lines = [district_sentence(dt, years, months=months_span(cov.covered(fy)))]
+        d_lines += [held_note] if held_note else []
         if part:
-            d_lines.append("Part year: " + "; ".join(part) + ".")
+            d_lines.append("Part year: " + "; ".join(p.rstrip(".") for p in part) + ".")
         slides.append(Slide("districts", TITLES["districts"], tuple(d_lines),
                             (frame_table(shown, header, ints=[*years, "difference"],
                                          pcts=["percentage"], signed=["difference", "percentage"],
@@ -447,12 +483,11 @@ def build_deck(
         f"{fmt_int(load.selected)} ASB incidents; {fmt_int(load.rejected)} rejected (no usable "
         f"place or date; listed in the rejects file); {fmt_int(prepared.outside)} outside the "
         f"wards; {fmt_int(len(prepared.incidents))} analysed.",
-        "Coverage: " + "; ".join(cov.describe(y) for y in years) + ".",
+        "Coverage: " + "; ".join(cov.describe(y) for y in all_years) + ".",
     ]
+    l_lines += source_attributions(whole, geocoded=getattr(load, "geocoded", None))
     if n_police or not len(in_years) or (~council_rows(inc)).any():
-        l_lines.append("police.uk locations are anonymised: each incident is moved to the "
-                       "nearest of a set of map points, and only its month is published. "
-                       "police.uk ASB has no category or qualifiers.")  # fmt: skip
+        l_lines.append("police.uk ASB has no category or qualifiers.")
     l_lines += [n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in boundary_notes]
     l_lines.append("Ward boundaries are generalised: an incident just outside every ward takes "
                    "the nearest ward within a tolerance (100 m unless set otherwise); a few per "
@@ -471,13 +506,17 @@ def build_deck(
 TOP_PLACES = 10
 
 
-def patterns_slide(cells, *, financial_year: str, footer: str = "", top: int = TOP_PLACES) -> Slide:
+def patterns_slide(
+    cells, *, financial_year: str, footer: str = "", top: int = TOP_PLACES, months=None
+) -> Slide:
     """The "How places changed" slide: places per pattern, and the busiest places by street.
 
     ``cells`` is :func:`hotspots.analysis.patterns.place_patterns` over the seasons up to
     the end of ``financial_year`` (None when the data holds fewer than two): the
     same table as ``hotspots patterns --fy YEAR`` (:func:`hotspots.analysis.patterns.pattern_counts`
-    and :func:`hotspots.analysis.patterns.top_places`).
+    and :func:`hotspots.analysis.patterns.top_places`). ``months``: the ``YYYY-MM``
+    months the data holds, so the first and last seasons are named by their months
+    (spring 2018-19 is April-May 2018 and March 2019).
 
     Examples
     --------
@@ -498,8 +537,10 @@ def patterns_slide(cells, *, financial_year: str, footer: str = "", top: int = T
     total = named.pop("Total")
     lines = (
         f"{fmt_int(total)} places were hotspots in at least one of the {t} seasons from "
-        f"{periods[0]} to {periods[-1]}: "
-        + ", ".join(f"{fmt_int(n)} {name}" for name, n in named.items()) + ".",
+        f"{season_label_with_months(periods[0], months)} to "
+        f"{season_label_with_months(periods[-1], months)}: "
+        + ", ".join(f"{fmt_int(n)} {name}" for name, n in named.items())
+        + ".",
         f"A place is a {cells.attrs['grid']['cell_m']:g} m square; it is hot in a season when it "
         "lies in that season's hotspots (the map's, season by season). Persistent: hot in 80% or "
         f"more of the seasons. Emerging: hot in the latest, not in the first {half}. Former: hot "
@@ -509,17 +550,17 @@ def patterns_slide(cells, *, financial_year: str, footer: str = "", top: int = T
         "together (seasons hot: the most of any of its squares).",
     )
     count_table = frame_table(counts, ["Pattern", "Places"], ints=["places"],
-                              first_width_in=1.6, width_in=0.9)  # fmt: skip
+                              first_width_in=1.35, width_in=0.8)  # fmt: skip
     best = top_places(cells, top)
-    place_table = frame_table(best[["street", "ward", "pattern", "places", "periods_hot",
-                                    "incidents"]],
-                              ["Street", "Ward", "Pattern", "Squares", "Seasons hot",
-                               "Incidents"],
-                              ints=["places", "periods_hot", "incidents"], total_row=False)
-    place_table = replace(place_table, column_widths_in=(2.2, 2.45, 1.2, 0.95, 1.3, 1.0))
+    place_table = frame_table(
+        best[["street", "ward", "pattern", "places", "periods_hot", "incidents"]],
+        ["Street", "Ward", "Pattern", "Squares", "Seasons hot", "Incidents"],
+        ints=["places", "periods_hot", "incidents"],
+        total_row=False,
+    )
+    # Street names ("George Street / Worcester Road") take the widest column.
+    place_table = replace(place_table, column_widths_in=(2.95, 2.5, 1.15, 0.9, 1.2, 0.95))
     return Slide("patterns", title, lines, (count_table, place_table), footer=footer)
 
 
 # --------------------------------------------------------------------------- layout and writers
-
-

@@ -253,25 +253,70 @@ def _write_manifest(path: Path, manifest: dict) -> None:
 
 
 def _table_pages(pdf: PdfPages, frame: pd.DataFrame, *, title: str, footer: str,
-                 rows_per_page: int = 28, col_widths: list[float] | None = None) -> None:  # fmt: skip
+                 rows_per_page: int = 28, col_widths: list[float] | None = None,
+                 empty: str = "Nothing to show.") -> None:  # fmt: skip
+    """A table over as many A4 landscape pages as it needs; long cells wrap, never clip."""
     cells = frame.astype(object).where(frame.notna(), "").astype(str).values.tolist()
-    for start in range(0, max(len(cells), 1), rows_per_page):
+    header = [str(c) for c in frame.columns]
+    widths = col_widths or [1.0 / max(len(header), 1)] * len(header)
+    start = 0
+    while True:
         fig = Figure(figsize=_A4_LANDSCAPE)
         fig.text(0.04, 0.95, title + (" (continued)" if start else ""), fontsize=13,
                  fontweight="bold", va="center")  # fmt: skip
         ax = fig.add_axes((0.04, 0.1, 0.92, 0.8))
         ax.set_axis_off()
-        chunk = cells[start : start + rows_per_page]
-        if chunk:
-            table = ax.table(cellText=chunk, colLabels=[str(c) for c in frame.columns],
-                             loc="upper center", cellLoc="left", colWidths=col_widths)  # fmt: skip
-            table.auto_set_font_size(False)
-            table.set_fontsize(8)
-            table.scale(1, 1.3)
+        if cells:
+            start += wrapped_table(ax, header, cells[start : start + rows_per_page], widths,
+                                   fontsize=8)  # fmt: skip
         else:
-            ax.text(0.5, 0.9, "Nothing to show.", ha="center")
+            ax.text(0.5, 0.9, empty, ha="center", wrap=True)
         fig.text(0.04, 0.04, textwrap.fill(footer, 180), fontsize=6.5, va="center")
         pdf.savefig(fig)
+        if start >= len(cells):
+            return
+
+
+def wrapped_table(ax, header: list[str], rows: list[list[str]], widths: list[float], *,
+                  fontsize: float = 8, line_h: float = 0.026) -> int:  # fmt: skip
+    """Draw a table whose cells wrap to their column's width; return how many rows fitted.
+
+    Widths are fractions of the Axes' width; a row is as tall as its longest cell. Rows
+    that would run below the Axes are left for the next page (at least one row is drawn).
+    """
+    from matplotlib.table import Table
+
+    fig = ax.figure
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72
+
+    def wrap(text: str, frac: float) -> str:
+        chars = max(4, int(frac * width_pt / (fontsize * 0.56)))
+        return "\n".join(textwrap.fill(part, chars, break_long_words=True) or ""
+                         for part in str(text).split("\n"))  # fmt: skip
+
+    table = Table(ax, loc="upper center")
+    y, drawn = 1.0, 0
+    lines = [wrap(h, w) for h, w in zip(header, widths)]
+    height = line_h * (max(t.count("\n") for t in lines) + 1.4)
+    for j, (text, w) in enumerate(zip(lines, widths)):
+        cell = table.add_cell(0, j, w, height, text=text, loc="left", facecolor="#eeeeee")
+        cell.get_text().set_fontweight("bold")
+    y -= height
+    for i, row in enumerate(rows, start=1):
+        texts = [wrap(v, w) for v, w in zip(row, widths)]
+        height = line_h * (max(t.count("\n") for t in texts) + 1.4)
+        if y - height < 0 and drawn:
+            break
+        for j, (text, w) in enumerate(zip(texts, widths)):
+            table.add_cell(i, j, w, height, text=text, loc="left")
+        y -= height
+        drawn += 1
+    table.auto_set_font_size(False)
+    table.set_fontsize(fontsize)
+    for cell in table.get_celld().values():
+        cell.get_text().set_va("center")
+    ax.add_table(table)
+    return drawn
 
 
 def _profile_page(pdf: PdfPages, incidents: pd.DataFrame, *, footer: str) -> None:
@@ -438,6 +483,9 @@ def run_batch(
             sheets = [(job[0], job[3][1]) for job in jobs if job[3][1] is not None]
             _table_pages(pdf, _top_table(sheets, top),
                          title=f"Top hotspots (up to {top} per map)", footer=footer,
+                         empty="No map of this batch is of one financial year, and the top-hotspot "
+                               "table lists a year's hotspots with their trend: add fy to --by "
+                               "(for example --by season,fy).",
                          col_widths=[0.18, 0.025, 0.205, 0.11, 0.09, 0.055, 0.045, 0.065, 0.08,
                                      0.13])  # fmt: skip
         for combo, todo, keys, (clusters, _, chosen) in progress(jobs) if progress else jobs:
@@ -458,7 +506,8 @@ def run_batch(
             counts[combo.stem] = manifest[f"{combo.stem}#counts"] = [len(clusters), len(chosen)]
             if todo:
                 _write_manifest(manifest_path, manifest)
-            if pdf is not None:
+            if pdf is not None:  # one page size in the pack: the maps on A4 too
+                fig.set_size_inches(_A4_LANDSCAPE)
                 pdf.savefig(fig)
         if pdf is not None:
             result.written.append(pack_path)

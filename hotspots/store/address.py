@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from hotspots._errors import HotspotsError
+from hotspots._secrets import redact_address
 
 STORE_ENV = "HOTSPOTS_STORE"
 
@@ -16,6 +16,10 @@ DATABASE_ENV = "HOTSPOTS_DATABASE_URL"
 
 class StoreError(HotspotsError):
     """The store cannot be opened or used as asked."""
+
+
+class StoreEmpty(StoreError):
+    """The store holds no incidents yet (nothing has been ingested): not a fault, a fresh start."""
 
 
 def default_store() -> str:
@@ -45,11 +49,13 @@ def is_database_url(target: str | Path) -> bool:
 
 
 def describe(target: str | Path) -> str:
-    """The target for messages, with any password hidden.
+    """The target for messages, with every password hidden (:func:`hotspots._secrets.redact_address`).
 
     Examples
     --------
     >>> describe("postgresql://me:secret@localhost/db")
     'postgresql://me:***@localhost/db'
+    >>> describe("postgresql://me:p@ss@localhost/db?password=secret")
+    'postgresql://me:***@localhost/db?password=***'
     """
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(target))
+    return redact_address(target)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hotspots._secrets import connection_url, redact_text
 from hotspots.store.address import DATABASE_ENV, StoreError, describe
 
 log = logging.getLogger(__name__)
@@ -289,12 +290,14 @@ class _PostGIS(_Backend):
             import psycopg
         except ImportError:  # pragma: no cover - a dependency
             raise StoreError("PostGIS stores need psycopg: pip install 'psycopg[binary]'") from None
-        self.url = url.replace("postgresql+psycopg://", "postgresql://")
+        # a password written with a bare '@' is encoded, so libpq reads the host a person means
+        self.url = connection_url(url.replace("postgresql+psycopg://", "postgresql://"))
         try:
             self.con = psycopg.connect(self.url, application_name="hotspots", autocommit=True,
                                        connect_timeout=10)  # fmt: skip
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = redact_text(first, url, self.url)  # libpq may quote the address
             raise StoreError(
                 f"cannot connect to the PostGIS store {describe(url)} ({first}); check "
                 f"{DATABASE_ENV} / --store and that the server is running"
@@ -354,7 +357,8 @@ class _PostGIS(_Backend):
                     self.con.execute(sql)
         except psycopg.Error as exc:
             raise StoreError(
-                f"cannot set up the PostGIS store {describe(self.url)}: {exc}".strip()
+                f"cannot set up the PostGIS store {describe(self.url)}: "
+                f"{redact_text(str(exc), self.url)}".strip()
                 + " (the database needs the postgis extension: CREATE EXTENSION postgis)"
             ) from None
 

@@ -45,7 +45,13 @@ import pandas as pd
 from hotspots._validate import ANALYSIS_CRS
 from hotspots.read._csv import Source, expand_sources
 from hotspots.read._rows import ASB, INCIDENT_COLUMNS, REJECT_COLUMNS, IncidentLoad
-from hotspots.store.address import StoreError, default_store, describe, is_database_url
+from hotspots.store.address import (
+    StoreEmpty,
+    StoreError,
+    default_store,
+    describe,
+    is_database_url,
+)
 from hotspots.store.backends import (
     _CATEGORY,
     _INDEXED,
@@ -294,7 +300,7 @@ class Store:
 
         batches = self.batches()
         if batches.empty:
-            raise StoreError(
+            raise StoreEmpty(
                 f"the store {describe(self.target)} holds no incidents yet; load some with "
                 "'hotspots ingest FILE... --wards WARDS'"
             )
