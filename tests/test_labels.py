@@ -3,7 +3,8 @@
 For the demo and for the five real Redditch months (Oct 2018 to Feb 2019), each
 hotspot's label ("2 Herbert Street / Wellington Street": rank and main
 streets) is read from the public outputs only, never made here: ``/api/clusters``,
-the hotspot table (``/clusters``), the standalone map (``hotspots map``), the
+the hotspot table (``/clusters``), the web map (``/map/frame``), the standalone
+map (``hotspots map``), the
 tasking sheet's CSV and PDF (``hotspots tasking``) and the deck's "Where?"
 text (``hotspots report``, whole years). They must agree string for string;
 a police.uk place type ("Parking Area", "Supermarket", ...) is never a label
@@ -71,6 +72,7 @@ def _labels_everywhere(runner, client, args: list[str], season: str, fy: str, tm
     out: dict[str, object] = {}
     doc = client.get(f"/api/clusters?{query}").get_json()
     out["api"] = [f["properties"]["label"] for f in doc["features"]]
+    out["web map"] = _map_labels(client.get(f"/map/frame?{query}").get_data(as_text=True))
     page = client.get(f"/clusters?{query}").get_data(as_text=True)
     out["table"] = [html.unescape(v) for v in re.findall(r'<td class="label">([^<]*)</td>', page)]
     sel = ["--fy", fy] + (["--season", season] if season != "all" else [])
@@ -97,6 +99,7 @@ def _check_same(found: dict) -> list[str]:
     assert found["table"] == labels
     assert found["tasking csv"] == labels
     assert sorted(found["map"]) == sorted(labels)
+    assert sorted(found["web map"]) == sorted(labels)
     pdf = found["tasking pdf"]
     missing = [t for t in labels if t not in pdf]
     assert not missing, f"tasking PDF lacks {missing}"
