@@ -159,3 +159,23 @@ def test_one_tasking_run_clusters_each_period_once_and_tests_once(runner, monkey
     # ("hotspots drawn from autumn 2018 held ...") each cluster it: not one answer yet.
     assert inputs.pop(key("autumn")) <= 2
     assert inputs and set(inputs.values()) == {1}, inputs  # every other season once
+
+
+def test_one_whole_year_tasking_run_clusters_every_period_once(runner, monkeypatch, tmp_path):
+    """A year's sheet: the year once, each season of its Pattern column once, the year before once."""
+    inputs: Counter = Counter()
+    tests = []
+    dbscan, test = cluster.dbscan_labels, significance.cluster_significance
+
+    def counted_dbscan(xy, *args, **kwargs):
+        xy = np.asarray(xy)
+        inputs[(len(xy), float(np.round(xy.sum(), 1)))] += 1
+        return dbscan(xy, *args, **kwargs)
+
+    monkeypatch.setattr(cluster, "dbscan_labels", counted_dbscan)
+    monkeypatch.setattr(significance, "cluster_significance",
+                        lambda *a, **k: tests.append(1) or test(*a, **k))  # fmt: skip
+    result = runner.run("tasking", "--fy", "2018-19", "-o", str(tmp_path / "year.csv"))
+    assert result.exit_code == 0, result.output
+    assert len(tests) == 1
+    assert len(inputs) >= 9 and set(inputs.values()) == {1}, inputs  # 8 seasons, 2 years
