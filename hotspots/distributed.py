@@ -479,14 +479,23 @@ def _hotspots_table(
     ``members`` are the clustered incidents only (in the single-machine row
     order) with their DBSCAN ``labels``; ``n_total`` counts the whole period.
     """
-    from hotspots.analysis.hotspots import busiest_points, pin_to_busiest_points, rank_labels
+    from hotspots.analysis.hotspots import (
+        add_labels,
+        busiest_points,
+        pin_to_busiest_points,
+        rank_labels,
+    )
 
     ranked, _ = rank_labels(labels)  # as clusters_and_members ranks them
     clusters = _summarise(members, xy, ranked, areas=areas, hull_buffer_m=params.hull_buffer_m,
                           total=n_total)  # fmt: skip
     rows = gpd.GeoDataFrame(members[["ward", "area"]].astype(object),
                             geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=ANALYSIS_CRS)  # fmt: skip
-    pin_to_busiest_points(clusters, busiest_points(rows, pd.Series(ranked + 1, index=rows.index)))
+    ids = pd.Series(ranked + 1, index=rows.index)
+    pin_to_busiest_points(clusters, busiest_points(rows, ids))
+    # The one label; a hotspot at place types only looks for its street among the clustered rows.
+    add_labels(clusters, rows.assign(location=members["location"].to_numpy())
+               if "location" in members else rows, ids)  # fmt: skip
     clusters.attrs.update(
         eps_m=float(params.eps_m), min_samples=min_samples, clustered=n_total,
         all_incidents=[int(c) for c in clusters["incidents"]], params_source=params.source,

@@ -302,7 +302,10 @@ def redact_places(table: pd.DataFrame, *, withheld: str = WITHHELD) -> pd.DataFr
     ``location`` and ``place`` hold one place each; ``top_locations`` and
     ``locations`` hold ``"place (n); ..."`` lists. Other columns, the geometry
     and ``attrs`` are kept; the input is not changed. Each distinct text is
-    converted once. ``withheld`` replaces a single place with no recognisable
+    converted once; ``place`` is kept as it is in a table of labelled hotspots
+    (one with ``label``: a tasking sheet), whose places are street level by
+    construction (:func:`hotspots.analysis.labels.hotspot_places`).
+    ``withheld`` replaces a single place with no recognisable
     street (``""`` for incidents that are summarised afterwards, so that the
     most common place is a street).
 
@@ -328,8 +331,11 @@ def redact_places(table: pd.DataFrame, *, withheld: str = WITHHELD) -> pd.DataFr
         street = street_level(text)
         return withheld if street == WITHHELD else street
 
+    # A table with hotspot labels (hotspots.analysis.labels): its ``place`` is the label's
+    # place, street level already; a second pass would withhold "Headless Cross".
+    made = "label" in out.columns
     for col in PLACE_COLUMNS:
-        if col in out.columns:
+        if col in out.columns and not (made and col == "place"):
             out[col] = _map_unique(out[col], single)
     for col in lists:
         if col in out.columns:

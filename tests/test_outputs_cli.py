@@ -35,7 +35,8 @@ def test_tasking_csv_on_the_demo(tmp_path):
     assert list(table.columns[:8]) == ["rank", "place", "ward", "area", "incidents", "share_pct",
                                        "previous", "trend"]  # fmt: skip
     assert "peak_months" in table.columns
-    assert table.loc[0, "place"] == "On or near Market Place"
+    assert table.loc[0, "place"] == "Market Place / Unicorn Hill"  # the map label, no rank
+    assert table.loc[0, "label"] == "1 Market Place / Unicorn Hill"
     assert "hotspot(s) from 865 incidents" in result.output
 
 

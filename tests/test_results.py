@@ -48,8 +48,9 @@ def test_tiny_period_by_hand(tiny):
     assert hs["cluster_id"].tolist() == [1, 2]
     assert hs["incidents"].tolist() == [15, 8]
     assert hs["ward"].tolist() == ["West", "East"]
-    # The parking area is A's busiest place, but a place type never names a hotspot alone.
-    assert hs["label"].tolist() == ["1 A Street", "2 B Road"]
+    # The parking area is A's busiest place, but a place type never names a hotspot alone: with
+    # four times A Street's incidents, it is named with it (hotspots.analysis.labels).
+    assert hs["label"].tolist() == ["1 Parking Area near A Street", "2 B Road"]
     assert hs["previous"].tolist() == [4, 0]
     assert hs["trend"].tolist() == ["growing", "new"]
     assert result.compared_with == "autumn 2017-18"

@@ -22,7 +22,6 @@ from hotspots.outputs.tasking import SHEET_COLUMNS, sheet_from_clusters, tasking
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-
 def test_sheet_is_ranked_with_every_column(demo):
     sheet, clusters = tasking(demo, season="autumn", financial_year="2018-19")
     assert list(sheet.columns) == SHEET_COLUMNS
@@ -32,7 +31,10 @@ def test_sheet_is_ranked_with_every_column(demo):
     assert sheet["incidents"].is_monotonic_decreasing
     assert set(sheet["trend"]) <= set(TRENDS)
     assert sheet.loc[0, "area"] == "Town centre"
-    assert sheet.loc[0, "place"] == "On or near Market Place"
+    # The place is the map label without its rank: main streets, never "On or near".
+    assert sheet.loc[0, "place"] == "Market Place / Unicorn Hill"
+    assert sheet["label"].tolist() == clusters["label"].tolist()
+    assert sheet["label"].tolist() == [f"{r} {p}" for r, p in zip(sheet["rank"], sheet["place"])]
     assert (sheet["share"] * sheet.attrs["clustered"]).round().astype(int).tolist() == sheet[
         "incidents"
     ].tolist()
@@ -90,8 +92,8 @@ def test_sheet_from_hand_made_clusters(two_clusters):
     previous = two_clusters.iloc[:12]  # 12 of cluster A's incidents a year before, none of B's
     sheet = sheet_from_clusters(clusters, two_clusters, members=members, previous=previous)
     assert sheet[["rank", "place", "ward", "incidents", "previous", "trend"]].values.tolist() == [
-        [1, "On or near A Street", "West", 30, 12, "growing"],
-        [2, "On or near B Road", "East", 20, 0, "new"],
+        [1, "A Street", "West", 30, 12, "growing"],
+        [2, "B Road", "East", 20, 0, "new"],
     ]
     # No weekday or hour in the data: left blank, never guessed.
     assert sheet["peak_weekday"].tolist() == ["", ""]
@@ -132,6 +134,27 @@ def test_sheet_does_not_run_dbscan_again(demo, monkeypatch):
 # --------------------------------------------------------------------------- real data
 
 
+#: police.uk's anonymous place types that Redditch's rows use (written out here, not imported).
+_PLACE_TYPES = {
+    "Parking Area",
+    "Shopping Area",
+    "Supermarket",
+    "Hospital",
+    "Petrol Station",
+    "Pedestrian Subway",
+    "Further/Higher Educational Building",
+    "Sports/Recreation Area",
+    "Park/Open Space",
+    "Nightclub",
+    "Police Station",
+    "Bus/Coach Station",
+    "Other Road",
+    "Theatre/Concert Hall",
+    "Train Station",
+    "Conference/Exhibition Centre",
+}
+
+
 def _independent_autumn_2018(min_samples: int) -> list[dict]:
     """Redditch ASB clusters for autumn 2018 from the raw CSV rows, without hotspots code."""
     wards = gpd.read_file(SHARED / "wards" / "redditch.geojson").to_crs(27700)
@@ -161,8 +184,9 @@ def _independent_autumn_2018(min_samples: int) -> list[dict]:
     out = []
     for label in sorted(set(labels) - {-1}):
         members = near[labels == label]
-        loc = Counter(members["location"])
+        loc = Counter(m.removeprefix("On or near ") for m in members["location"])
         top = max(loc.values())
+        streets = Counter({k: v for k, v in loc.items() if k not in _PLACE_TYPES})
         # The hotspot lies in the ward of its busiest map point (ties: nearest the mean).
         xy_m = np.column_stack([members.geometry.x, members.geometry.y])
         uniq, counts = np.unique(xy_m, axis=0, return_counts=True)
@@ -174,6 +198,7 @@ def _independent_autumn_2018(min_samples: int) -> list[dict]:
             {
                 "incidents": len(members),
                 "places": {k for k, v in loc.items() if v == top},
+                "streets": {k for k, v in streets.items() if v == max(streets.values())},
                 "ward": ward.most_common(1)[0][0],
                 "points": {(round(p.x), round(p.y)) for p in members.geometry},
             }
@@ -206,8 +231,14 @@ def test_redditch_autumn_2018_sheet_is_right(shared_data):
         match = [t for t in truth if point in t["points"] and t["incidents"] == row.incidents]
         assert len(match) == 1, f"hotspot {row.rank} ({row.place}) has no independent twin"
         assert row.ward == match[0]["ward"], row
-        assert row.place in match[0]["places"], row
-        assert row.place.startswith("On or near ")
+        # Named by its busiest street; a place type only with a street ("Supermarket near ...").
+        twin = match[0]
+        if twin["streets"]:
+            assert row.place.split(" / ")[0].split(" near ")[-1] in twin["streets"], row
+        else:
+            assert row.place.split(" near ")[0] in twin["places"], row
+        assert " near " in row.place or row.place.split(" / ")[0] in twin["streets"], row
+        assert not row.place.startswith("On or near ") and row.place not in _PLACE_TYPES, row
     assert (sheet["trend"] == NO_EARLIER_DATA).all()  # the data starts in October 2018
     assert (
         pd.Series(sheet["peak_months"]).isin(["Oct 2018", "Nov 2018", "Oct 2018, Nov 2018"]).all()

@@ -137,7 +137,7 @@ def test_pdf_sheet(user):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = pypdf.PdfReader(io.BytesIO(response.data))
     text = " ".join(page.extract_text() for page in reader.pages)
-    assert "On or near Market Place" in text
+    assert "Market Place / Unicorn Hill" in text
     assert "DBSCAN eps 100 m, min_samples" in text
     assert "Open Government Licence" in text
 

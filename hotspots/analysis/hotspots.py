@@ -39,6 +39,7 @@ from hotspots.analysis.cluster import (
     label_incidents,
     summarise_clusters,
 )
+from hotspots.analysis.labels import hotspot_places
 from hotspots.analysis.prepare import Prepared, check_view, select_incidents
 from hotspots.analysis.seasons import (
     select_period,
@@ -72,6 +73,22 @@ def pin_to_busiest_points(clusters: gpd.GeoDataFrame, points: pd.DataFrame) -> N
     lon, lat = bng_to_lonlat(clusters["point_x"], clusters["point_y"])
     clusters["point_lon"] = np.round(lon, 6)
     clusters["point_lat"] = np.round(lat, 6)
+
+
+def add_labels(clusters: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, members: pd.Series) -> None:
+    """Give freshly summarised clusters their one ``label``, in place.
+
+    See :func:`hotspots.analysis.labels.hotspot_places`:
+    "2 Herbert Street / Wellington Street": rank and main streets at street
+    level, made once from the clustered incidents; every output shows it as
+    it is. For the functions that build a cluster table (this module's and
+    :mod:`hotspots.distributed`), so that every engine labels hotspots one way.
+    """
+    if "location" not in incidents.columns:
+        clusters["label"] = [str(int(c)) for c in clusters["cluster_id"]]
+        return
+    places = hotspot_places(to_analysis_crs(incidents), members)
+    clusters["label"] = places["label"].reindex(clusters["cluster_id"]).fillna("").to_numpy()
 
 
 def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFrame:
@@ -208,7 +225,8 @@ def clusters_and_members(
     Returns
     -------
     clusters : geopandas.GeoDataFrame
-        :data:`hotspots.analysis.cluster.CLUSTER_COLUMNS` then :data:`POINT_COLUMNS`;
+        :data:`hotspots.analysis.cluster.CLUSTER_COLUMNS`, :data:`POINT_COLUMNS`, then
+        ``label`` (rank and main streets: :func:`add_labels`);
         ``cluster_id`` 1, 2, ... by incidents (largest first). ``attrs``:
         ``eps_m``, ``min_samples``, ``min_samples_chosen`` (True when chosen from
         the data), ``clustered`` (incidents given) and ``all_incidents`` (every
@@ -261,6 +279,7 @@ def clusters_and_members(
     if "area" not in incidents.columns:
         tagged = incidents.assign(area=tag_focus_areas(to_analysis_crs(incidents).geometry, areas))
     pin_to_busiest_points(clusters, busiest_points(tagged, members))
+    add_labels(clusters, incidents, members)
     clusters.attrs.update(
         eps_m=float(params.eps_m),
         min_samples=min_samples,
@@ -452,5 +471,3 @@ def hotspots_for(
         prepared, season=season, financial_year=financial_year, area=area, ward=ward,
         params=params,
     ).clusters  # fmt: skip
-
-

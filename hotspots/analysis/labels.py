@@ -1,8 +1,25 @@
-"""One place label per hotspot: rank and main streets from police.uk place text."""
+"""One place label per hotspot: rank and main streets, at street level.
+
+A hotspot's **place** is the street (or two) most of its incidents are on:
+"Herbert Street / Wellington Street". police.uk's anonymous place types
+("Parking Area", "Supermarket", ...; :data:`PLACE_TYPES`) never stand alone:
+a hotspot with streets among its incidents is named by them; one whose
+incidents are all at place types is named by the type and the street nearest
+its busiest map point ("Supermarket near Alcester Street"). Text is at street
+level (:func:`hotspots.privacy.street_level`): no house numbers, in every
+output. Its **label** is its rank and place: "2 Herbert Street / Wellington
+Street". :func:`hotspot_places` makes both once per period, for every hotspot;
+every output shows that string as it is.
+"""
 
 from __future__ import annotations
 
 import re
+
+import numpy as np
+import pandas as pd
+
+from hotspots.privacy import WITHHELD, street_level
 
 _ON_OR_NEAR = re.compile(r"^\s*on or near\s+", re.IGNORECASE)
 
@@ -83,9 +100,9 @@ def hotspot_label(rank: int, place: str | None) -> str:
 
 
 def hotspot_labels(hotspots) -> list[str]:
-    """Labels of many hotspots: ``rank`` (else ``cluster_id``) and the main street.
+    """Labels of many hotspots: their ``label`` (:func:`hotspot_places`) when they have one.
 
-    The street comes from ``top_locations`` (clusters), ``locations`` (a
+    Without it: ``rank`` (else ``cluster_id``) and the main street, which comes from ``top_locations`` (clusters), ``locations`` (a
     tasking sheet) or ``place``.
 
     Examples
@@ -94,7 +111,157 @@ def hotspot_labels(hotspots) -> list[str]:
     >>> hotspot_labels(pd.DataFrame({"cluster_id": [1], "top_locations": ["On or near A (3)"]}))
     ['1 A']
     """
+    if "label" in hotspots:  # made once by hotspot_places: shown as it is
+        return [str(v) for v in hotspots["label"]]
     ranks = hotspots["rank"] if "rank" in hotspots else hotspots["cluster_id"]
     column = next((c for c in ("top_locations", "locations", "place") if c in hotspots), None)
     places = hotspots[column] if column else [""] * len(hotspots)
     return [hotspot_label(r, p) for r, p in zip(ranks, places)]
+
+
+#: How far a place type's street may be (metres); None: any distance, so a place type is
+#: never a label alone (police.uk map points are dense: Redditch's hospital is 390 m from one).
+NEAR_STREET_M: float | None = None
+
+
+def _street_name(location: object) -> str:
+    """One police.uk or council location at street level, without "On or near" ("" if none)."""
+    street = street_level(location)
+    if not street or street == WITHHELD:
+        return ""
+    return _ON_OR_NEAR.sub("", street).strip()
+
+
+def _is_type(names: pd.Series) -> np.ndarray:
+    return names.str.lower().isin(PLACE_TYPES).to_numpy(dtype=bool)
+
+
+def hotspot_places(
+    incidents: pd.DataFrame,
+    members: pd.Series,
+    *,
+    near: pd.DataFrame | None = None,
+    max_near_m: float | None = NEAR_STREET_M,
+) -> pd.DataFrame:
+    """The one place and label of every hotspot, made from its incidents in one group-by.
+
+    Parameters
+    ----------
+    incidents : geopandas.GeoDataFrame
+        The incidents that were clustered, with ``location`` (police.uk
+        ``Location`` or a council address) and a point geometry (EPSG:27700).
+    members : pandas.Series
+        ``cluster_id`` of each incident (``<NA>`` or 0 for noise), index-aligned;
+        the cluster id is the hotspot's rank.
+    near : pandas.DataFrame, optional
+        Where to look for the street next to a hotspot whose incidents are all
+        at place types: rows with ``x``, ``y`` (EPSG:27700) and ``location``.
+        Default: ``incidents`` themselves (all of them, noise included).
+    max_near_m : float, optional
+        How far that street may be from the hotspot's map points (None: any distance).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``cluster_id``: ``place`` and ``label`` (rank and place:
+        what every output shows). The place is the hotspot's busiest street,
+        and the next one when it has at least half as many incidents
+        ("Herbert Street / Wellington Street"). A place type with more than
+        twice the incidents of the streets named is named with the busiest
+        street ("Supermarket near Walton Close"); a hotspot whose incidents are
+        all at place types gets the type and the street nearest one of its map
+        points ("Supermarket near Studley Road"), the type alone only when no
+        street is within ``max_near_m`` or the data hold none.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> locs = ["On or near Parking Area"] * 4 + ["On or near Herbert Street"] * 3 + [
+    ...     "On or near Wellington Street"] * 2 + ["On or near Supermarket"] * 3 + [
+    ...     "On or near Alcester Street"] + ["On or near Hospital"] * 5 + ["On or near Bow Lane"]
+    >>> xs = [0] * 9 + [500] * 3 + [520] + [900] * 5 + [910]
+    >>> pts = gpd.GeoDataFrame({"location": locs},
+    ...     geometry=gpd.points_from_xy(xs, [0] * 19), crs=27700)
+    >>> members = pd.Series([1] * 9 + [2] * 3 + [None] + [3] * 6, dtype="Int64")
+    >>> hotspot_places(pts, members)["label"].tolist()
+    ['1 Herbert Street / Wellington Street', '2 Supermarket near Alcester Street', '3 Hospital near Bow Lane']
+    """
+    cid = pd.to_numeric(members.reindex(incidents.index), errors="coerce").fillna(0).astype(int)
+    ids = pd.Index(sorted(set(cid[cid > 0].tolist())), name="cluster_id")
+    out = pd.DataFrame({"place": pd.Series("", index=ids, dtype=object)})
+    if not len(ids):
+        out["label"] = pd.Series(dtype=object)
+        return out
+    codes, uniques = pd.factorize(incidents["location"].astype(object), use_na_sentinel=True)
+    names = np.array([_street_name(v) for v in uniques] + [""], dtype=object)[codes]
+    geoms = incidents.geometry
+    frame = pd.DataFrame({"cluster_id": cid.to_numpy(), "name": names,
+                          "x": geoms.x.to_numpy(), "y": geoms.y.to_numpy()})  # fmt: skip
+    named = frame[(frame["cluster_id"] > 0) & (frame["name"] != "")]
+    counts = named.groupby(["cluster_id", "name"]).size().rename("n").reset_index()
+    counts["type"] = _is_type(counts["name"])
+    counts = counts.sort_values(["cluster_id", "type", "n", "name"],
+                                ascending=[True, True, False, True], kind="stable")  # fmt: skip
+    counts["order"] = counts.groupby(["cluster_id", "type"]).cumcount()
+    streets = counts[~counts["type"]]
+    first = streets[streets["order"] == 0].set_index("cluster_id")
+    second = streets[streets["order"] == 1].set_index("cluster_id").reindex(first.index)
+    two = (second["n"] * 2 >= first["n"]).fillna(False).to_numpy(dtype=bool)
+    out.loc[first.index, "place"] = np.where(two, first["name"] + " / " + second["name"].fillna(""),
+                                             first["name"])  # fmt: skip
+    # A place type with more than twice the incidents of the streets named: "Type near Street".
+    types = counts[counts["type"]].drop_duplicates("cluster_id").set_index("cluster_id")
+    named_n = first["n"] + np.where(two, second["n"].fillna(0), 0)
+    busy = types.index.intersection(first.index)
+    busy = busy[named_n.reindex(busy).to_numpy() * 2 < types.loc[busy, "n"].to_numpy()]
+    out.loc[busy, "place"] = types.loc[busy, "name"] + " near " + first.loc[busy, "name"]
+    # Hotspots at place types only: the type, and the street nearest one of its map points.
+    only = types.loc[types.index.difference(first.index)]
+    if len(only):
+        out.loc[only.index, "place"] = only["name"]
+        streets_near = _street_points(frame if near is None else near)
+        pts = (
+            frame[frame["cluster_id"].isin(only.index)]
+            .merge(only["name"].rename("name").reset_index(), on=["cluster_id", "name"])
+            .drop_duplicates(["cluster_id", "x", "y"])
+        )
+        if len(streets_near) and len(pts):
+            from scipy.spatial import cKDTree
+
+            tree = cKDTree(streets_near[["x", "y"]].to_numpy(dtype=float))
+            bound = np.inf if max_near_m is None else float(max_near_m)
+            dist, idx = tree.query(pts[["x", "y"]].to_numpy(dtype=float),
+                                   distance_upper_bound=bound)  # fmt: skip
+            pts = pts.assign(dist=dist, street=np.append(streets_near["name"].to_numpy(),
+                                                         "")[idx])  # fmt: skip
+            best = (pts[np.isfinite(pts["dist"])].sort_values(["cluster_id", "dist", "street"])
+                    .drop_duplicates("cluster_id").set_index("cluster_id"))  # fmt: skip
+            out.loc[best.index, "place"] = only.loc[best.index, "name"] + " near " + best["street"]
+    out["label"] = [f"{int(i)} {p}" if p else f"{int(i)}" for i, p in zip(out.index, out["place"])]
+    return out
+
+
+def _street_points(near: pd.DataFrame) -> pd.DataFrame:
+    """Distinct map points with a street name (not a place type): ``x``, ``y``, ``name``."""
+    if "name" not in near.columns:
+        xs = near.geometry.x.to_numpy() if "x" not in near.columns else near["x"].to_numpy()
+        ys = near.geometry.y.to_numpy() if "y" not in near.columns else near["y"].to_numpy()
+        codes, uniques = pd.factorize(near["location"].astype(object), use_na_sentinel=True)
+        names = np.array([_street_name(v) for v in uniques] + [""], dtype=object)[codes]
+        near = pd.DataFrame({"x": xs, "y": ys, "name": names})
+    pts = near[(near["name"] != "")].drop_duplicates(["x", "y", "name"])
+    pts = pts[~_is_type(pts["name"])]
+    # Deterministic: one name per point (alphabetically first), points in x, y order.
+    return pts.sort_values(["x", "y", "name"]).drop_duplicates(["x", "y"]).reset_index(drop=True)
+
+
+def place_of_label(label: str) -> str:
+    """The place of a label: the label without its rank.
+
+    Examples
+    --------
+    >>> place_of_label("2 Herbert Street / Wellington Street"), place_of_label("7")
+    ('Herbert Street / Wellington Street', '')
+    """
+    rank, _, place = str(label).partition(" ")
+    return place if rank.isdigit() else str(label)

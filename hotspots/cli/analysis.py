@@ -127,11 +127,11 @@ def demo(out_dir: Path, rebuild: bool) -> None:
     import shlex
 
     from boundaries import get_path
-    from hotspots.analysis.hotspots import hotspots_for
     from hotspots.analysis.seasons import SEASONS
     from hotspots.analysis.wards import ward_table
     from hotspots.cli import main
     from hotspots.io import write_layer, write_table
+    from hotspots.results import Period, analyse_period
 
     if rebuild:
         sys.path.insert(0, str(get_path("demo-wards").parent.parent))
@@ -144,11 +144,10 @@ def demo(out_dir: Path, rebuild: bool) -> None:
     prepared = load_prepared(Inputs(rejects_path=rejects))
     fy = max(prepared.incidents["financial_year"])
     layers = [write_table(ward_table(prepared.incidents, prepared.wards), out_dir / "ward_table.csv")]
-    for season in SEASONS:
-        found = hotspots_for(prepared, season=season, financial_year=fy)
-        layers.append(write_layer(found, out_dir / f"clusters_{fy}_{season}.geojson"))
-    found = hotspots_for(prepared, financial_year=fy)
-    layers.append(write_layer(found, out_dir / f"clusters_{fy}_all.gpkg"))
+    for season in (*SEASONS, None):  # each period's one answer (hotspots, trend, label)
+        found = analyse_period(prepared, Period(season, fy), chance=False).hotspots
+        name = f"clusters_{fy}_{season}.geojson" if season else f"clusters_{fy}_all.gpkg"
+        layers.append(write_layer(found, out_dir / name))
     map_path = out_dir / f"map_{fy}_autumn.html"
     sheet_path = out_dir / f"tasking_{fy}_autumn.pdf"
     pack_dir = out_dir / "report"

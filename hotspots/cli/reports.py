@@ -45,11 +45,10 @@ def tasking(output: Path, **kwargs) -> None:
         --areas boundaries/redditch_focus_areas.toml --season autumn --fy 2018-19 -o sheet.pdf
     """
     from hotspots._errors import HotspotsError
-    from hotspots.analysis.prepare import select_incidents
     from hotspots.cli._maps import map_style
-    from hotspots.draw.notes import data_note, is_demo, selection_title
-    from hotspots.outputs.tasking import SHEET_FORMATS, write_sheet
-    from hotspots.outputs.tasking import tasking as make_tasking
+    from hotspots.draw.notes import is_demo
+    from hotspots.outputs.tasking import SHEET_FORMATS, view_sheet, write_sheet
+    from hotspots.results import Period, analyse_period
 
     if output.suffix.lower() not in SHEET_FORMATS:
         raise HotspotsError(
@@ -63,20 +62,16 @@ def tasking(output: Path, **kwargs) -> None:
     opts = Inputs.pop(kwargs)
     prepared = load_prepared(opts, output=output)
     sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
-    sheet, clusters = make_tasking(
-        prepared, financial_year=kwargs["financial_year"], params=cluster_params(kwargs), **sel
-    )
-    from hotspots.analysis.significance import significance_for
-
-    clusters = significance_for(prepared, clusters)
-    verdict = clusters.set_index("cluster_id")["significant"] if len(clusters) else {}
-    sheet["significant"] = sheet["cluster_id"].map(verdict).astype(bool)
-    chosen = select_incidents(prepared.incidents, financial_year=kwargs["financial_year"], **sel)
+    fy = kwargs["financial_year"]
+    # The period's one answer (DBSCAN once, the chance test once, the place patterns), viewed.
+    result = analyse_period(prepared, Period(kwargs["season"], fy), params=cluster_params(kwargs),
+                            chance=True, patterns=True)  # fmt: skip
+    view = result.view(area=kwargs["area"], ward=kwargs["ward"])
+    sheet, clusters, chosen = view_sheet(view), view.hotspots, view.incidents
     from hotspots.analysis.backtest import previous_window_accuracy
 
-    accuracy = previous_window_accuracy(
-        prepared, financial_year=kwargs["financial_year"], params=cluster_params(kwargs), **sel
-    )
+    accuracy = previous_window_accuracy(prepared, financial_year=fy, params=cluster_params(kwargs),
+                                        **sel)  # fmt: skip
     accuracy_note = f" {accuracy['sentence']}." if accuracy else ""
     demo = is_demo(prepared)
     style = map_style(kwargs, spec=opts.spec(), dpi=150)
@@ -85,8 +80,8 @@ def tasking(output: Path, **kwargs) -> None:
         output,
         clusters=clusters,
         wards=prepared.wards,
-        title=selection_title(financial_year=kwargs["financial_year"], **sel),
-        note=f"{data_note(chosen, demo=demo)} {sheet.attrs['parameters']}.{accuracy_note}",
+        title=view.title,
+        note=f"{view.data_note} {result.parameters.text}.{accuracy_note}",
         area=kwargs["area"],
         areas=prepared.areas,
         demo=demo,
@@ -255,14 +250,12 @@ def map_command(output: Path, **kwargs) -> None:
       hotspots map --season autumn --fy 2018-19 -o autumn.html   # the demo borough
     """
     from hotspots._errors import HotspotsError
-    from hotspots.analysis.prepare import select_incidents
-    from hotspots.analysis.trend import hotspots_with_trend
     from hotspots.draw.assets import standalone_html
     from hotspots.draw.basemap import embedded_tiles, resolve_basemap
-    from hotspots.draw.notes import data_note, is_demo, selection_title
     from hotspots.draw.webmap import hotspot_map, ward_summary
     from hotspots.io import atomic_path
     from hotspots.loader import load_streets
+    from hotspots.results import Period, analyse_period
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise HotspotsError(f"-o {str(output)!r}: the map is written as one .html file")
@@ -272,25 +265,17 @@ def map_command(output: Path, **kwargs) -> None:
     opts = Inputs.pop(kwargs)
     prepared = load_prepared(opts, output=output)
     fy = kwargs["financial_year"]
-    sel = {"season": kwargs["season"], "area": kwargs["area"], "ward": kwargs["ward"]}
-    clusters = hotspots_with_trend(prepared, financial_year=fy, params=cluster_params(kwargs), **sel)
-    from hotspots.analysis.significance import significance_for
-
-    clusters = significance_for(prepared, clusters)
-    chosen = select_incidents(prepared.incidents, financial_year=fy, **sel)
-    focus = None
-    if kwargs["ward"]:
-        wards = prepared.wards
-        focus = wards.loc[wards["ward_name"] == kwargs["ward"]].union_all()
-    elif kwargs["area"] and prepared.areas is not None:
-        areas = prepared.areas
-        focus = areas.loc[areas["name"] == kwargs["area"]].union_all()
-    title = selection_title(financial_year=fy, **sel)
+    # The period's one answer (DBSCAN once, the chance test once), viewed: nothing recomputed.
+    result = analyse_period(prepared, Period(kwargs["season"], fy), params=cluster_params(kwargs),
+                            chance=True)  # fmt: skip
+    view = result.view(area=kwargs["area"], ward=kwargs["ward"])
+    clusters, chosen = view.hotspots, view.incidents
+    focus = view.outline if (kwargs["area"] or kwargs["ward"]) else None
+    title = view.title
     tile_url = embedded_tiles(basemap, prepared.wards.total_bounds) if basemap.is_local else None
     # The ward layer shows ward totals for the period, whatever area or ward is mapped.
-    period = select_incidents(prepared.incidents, financial_year=fy, season=kwargs["season"])
     m = hotspot_map(
-        ward_summary(period, prepared.wards).to_crs("EPSG:4326"),
+        ward_summary(result.incidents, prepared.wards).to_crs("EPSG:4326"),
         clusters,
         chosen,
         areas=prepared.areas,
@@ -299,8 +284,7 @@ def map_command(output: Path, **kwargs) -> None:
         tile_url=tile_url,
         roads=load_streets(opts.spec(), kwargs["roads"]),
         max_points=kwargs["max_points"],
-        caption=f"{title}. {data_note(chosen, demo=is_demo(prepared))} "
-        f"{clusters.attrs['parameters']}.",
+        caption=f"{title}. {view.data_note} {result.parameters.text}.",
     )
     page = standalone_html(m)
     with atomic_path(output) as tmp:
@@ -309,4 +293,4 @@ def map_command(output: Path, **kwargs) -> None:
         f"{len(clusters)} hotspot(s) from {len(chosen):,} incidents; map written to {output} "
         f"({len(page.encode()) / 1e6:.1f} MB, opens offline)"
     )
-    click.echo(clusters.attrs["parameters"])
+    click.echo(result.parameters.text)

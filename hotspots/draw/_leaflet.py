@@ -74,7 +74,10 @@ def legend_html(entries: list[carto.LegendEntry], notes: list[str]) -> str:
                 parts.append(f'<div data-layer="{html.escape(carto.PATTERN_LAYER)}" hidden>')
             parts.append(f"<h4>{html.escape(section)}</h4>")
         colour = entry.colours[0] if entry.colours else "transparent"
-        if entry.kind == "fill":
+        if entry.kind == "fill" and entry.opacity < 1:  # drawn as the map draws its fill
+            rgb = ",".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+            swatch = f'<i style="background:rgba({rgb},{entry.opacity:g})"></i>'
+        elif entry.kind == "fill":
             swatch = f'<i style="background:{colour}"></i>'
         elif entry.kind == "gradient":
             stops = ",".join(entry.colours)

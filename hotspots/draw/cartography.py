@@ -49,6 +49,7 @@ The API the other outputs use (stable):
 ``legend_entries()``        the legend of a map as :class:`LegendEntry` rows
 ``chance_style()``          outline dash and fill opacity of a tested hotspot
 ``CHANCE_WORDS``            "more than chance" / "not more than chance"
+``chance_word()``           those words for one hotspot ("" when untested)
 ``attribution()``           the licence line, with a basemap's attribution
 ==========================  =====================================================
 """
@@ -283,6 +284,22 @@ def chance_style(significant) -> dict:
             "dashArray": " ".join(str(v) for v in CHANCE_DASH)}  # fmt: skip
 
 
+def chance_word(significant) -> str:
+    """The chance test's verdict in the words of every output ("" when a hotspot was not tested).
+
+    Examples
+    --------
+    >>> chance_word(True), chance_word(False), chance_word(None), chance_word(float("nan"))
+    ('more than chance', 'not more than chance', '', '')
+    """
+    try:
+        if significant is None or significant != significant:  # None, NaN
+            return ""
+        return CHANCE_WORDS[bool(significant)]
+    except TypeError:  # pandas.NA: its truth is ambiguous
+        return ""
+
+
 def chance_legend(
     simulations: int, alpha: float = 0.05, model: str | None = None
 ) -> list[LegendEntry]:
@@ -332,12 +349,16 @@ class LegendEntry:
         and the fill).
     colours : tuple of str
         The fill or line colour (several for a gradient or an outlined box).
+    opacity : float, default 1
+        A fill swatch's opacity: the swatch is drawn as the map draws what it
+        stands for (the web map's translucent hulls and ward fill).
     """
 
     section: str
     label: str
     kind: str
     colours: tuple[str, ...] = ()
+    opacity: float = 1.0
 
 
 #: The legend row of a map with no street source: the one command that adds them.
@@ -357,6 +378,8 @@ def legend_entries(
     approximate_wards: bool = False,
     chance: int | None = None,
     chance_model: str | None = None,
+    hotspot_opacity: float = 1.0,
+    ward_opacity: float = 1.0,
 ) -> list[LegendEntry]:
     """The legend of a map, section by section.
 
@@ -384,6 +407,10 @@ def legend_entries(
         :func:`chance_legend` after the hotspot classes.
     chance_model : str, optional
         Its null model's kind: the legend says what chance means.
+    hotspot_opacity, ward_opacity : float
+        The fill opacity the map draws hotspots and wards with (the web map's
+        :data:`HOTSPOT_WEB_OPACITY`, :data:`WARD_WEB_OPACITY`): their swatches
+        are drawn alike, so a swatch looks like what it stands for.
 
     Examples
     --------
@@ -400,7 +427,7 @@ def legend_entries(
     if hotspots is not None:
         section = "Hotspots: incidents"
         for colour, label in reversed(list(zip(hotspots.colours, hotspots.labels))):
-            rows.append(LegendEntry(section, label, "fill", (colour,)))
+            rows.append(LegendEntry(section, label, "fill", (colour,), hotspot_opacity))
         if chance:
             rows.extend(chance_legend(int(chance), model=chance_model))
     if heat:
@@ -408,7 +435,7 @@ def legend_entries(
                                 tuple(HEAT_GRADIENT.values())))  # fmt: skip
     if wards is not None:
         for colour, label in reversed(list(zip(wards.colours, wards.labels))):
-            rows.append(LegendEntry(ward_title, label, "fill", (colour,)))
+            rows.append(LegendEntry(ward_title, label, "fill", (colour,), ward_opacity))
     section = "Map"
     if ward_outline:
         label = "Ward boundary" + (" (approximate)" if approximate_wards else "")

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from matplotlib import rc_context
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -306,16 +308,21 @@ def draw_map(
         classes = classes_for(clusters, classes)
         counts = hulls["incidents"].to_numpy(dtype=float)
         fills = classes.colours_for(counts)
+        looks = [chance_look(v) for v in (hulls["significant"] if "significant" in hulls
+                                          else [None] * len(hulls))]  # fmt: skip
+        base = STATIC_TILE_OPACITY if tiles else 1.0
         # Smallest first, so the largest hotspot is on top.
         order = np.argsort(counts, kind="stable")
-        rings, colours = [], []
+        rings, faces, widths, styles = [], [], [], []
         for i in order:
             for ring in _polygons([hulls.geometry.iloc[i]]):
                 rings.append(ring)
-                colours.append(fills[i])
+                faces.append(to_rgba(fills[i], base * looks[i]["alpha"]))
+                widths.append(looks[i]["linewidth"])
+                styles.append(looks[i]["linestyle"])
         ax.add_collection(PolyCollection(
-            rings, facecolors=colours, edgecolors=carto.HOTSPOT_OUTLINE, linewidths=0.6, zorder=4,
-            alpha=STATIC_TILE_OPACITY if tiles else 1.0))  # fmt: skip
+            rings, facecolors=faces, edgecolors=carto.HOTSPOT_OUTLINE, linewidths=widths,
+            linestyles=styles, zorder=4))  # fmt: skip
     if style.roads is not None:
         _draw_roads(ax, style.roads, extent)
     if classes is not None and numbers:
@@ -347,7 +354,7 @@ _LABEL_SPOTS = [(6, 6, "left", "bottom"), (6, -6, "left", "top"), (-6, 6, "right
                 (-6, -6, "right", "top")] + [
     (dx * r, dy * r, "left" if dx > 0 else "right" if dx < 0 else "center",
      "bottom" if dy > 0 else "top" if dy < 0 else "center")
-    for r in (16, 28, 42, 58, 76, 96)
+    for r in (16, 28, 42, 58, 76, 96, 120, 150)
     for dx, dy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1.2), (0, -1.2), (1.4, 0), (-1.4, 0),
                    (0.5, 1.2), (-0.5, 1.2), (0.5, -1.2), (-0.5, -1.2))
 ]  # fmt: skip
@@ -428,6 +435,43 @@ def _spread_labels(ax, labels: list) -> None:
         placed.append(extent(label).frozen())
 
 
+#: Line width of a hotspot's outline on a static map (points); the web map's weight is pixels.
+STATIC_OUTLINE_WIDTH = 0.6
+
+
+def chance_look(significant) -> dict:
+    """How a static map draws a hotspot after the chance test, from the web map's style.
+
+    :func:`hotspots.draw.cartography.chance_style` in matplotlib's terms: the
+    outline's dash (points on, off), its width relative to a plain hotspot's,
+    and the fill's opacity relative to a plain hotspot's (so a "not more than
+    chance" hotspot is as much paler as on the web map).
+
+    Examples
+    --------
+    >>> chance_look(True)
+    {'linestyle': 'solid', 'linewidth': 0.6, 'alpha': 1.0}
+    >>> look = chance_look(False)
+    >>> look["linestyle"], round(look["alpha"], 2), look["linewidth"] > chance_look(True)["linewidth"]
+    ((0, (5, 4)), 0.37, True)
+    """
+    plain = carto.chance_style(True)
+    style = carto.chance_style(None if pd.isna(significant) else bool(significant))
+    dash = style.get("dashArray")
+    return {
+        "linestyle": (0, tuple(int(v) for v in dash.split())) if dash else "solid",
+        "linewidth": STATIC_OUTLINE_WIDTH * style["weight"] / plain["weight"],
+        "alpha": style["fillOpacity"] / plain["fillOpacity"],
+    }
+
+
+def chance_simulations(clusters) -> int | None:
+    """The chance test's simulations when ``clusters`` carry its verdicts, else None (no legend rows)."""
+    if "significant" not in getattr(clusters, "columns", ()) or not len(clusters):
+        return None
+    return int(clusters.attrs.get("simulations", 999))
+
+
 def classes_for(clusters: gpd.GeoDataFrame, classes: carto.Classes | None = None) -> carto.Classes:
     """The hotspot colour classes to draw with: ``classes`` when given, else the clusters' own."""
     return classes if classes is not None else carto.hotspot_classes(clusters)
@@ -467,6 +511,10 @@ def _legend(target, entries: list[carto.LegendEntry], *, wrap: int, **kwargs):
         elif e.kind in ("line", "dashed"):
             ls = "--" if e.kind == "dashed" else "-"
             handles.append(Line2D([], [], color=colour, lw=0.9, ls=ls, label=e.label))
+        elif e.kind in ("outline", "outline-dashed"):  # the chance test: drawn as the hulls are
+            look = chance_look(e.kind == "outline")
+            handles.append(Patch(fc=to_rgba(e.colours[1], look["alpha"]), ec=e.colours[0],
+                                 lw=look["linewidth"], ls=look["linestyle"], label=e.label))  # fmt: skip
         elif e.kind == "gradient":
             handles.append(Patch(fc=e.colours[len(e.colours) // 2], ec="none", label=e.label))
         else:
@@ -551,9 +599,10 @@ def map_figure(
     entries = carto.legend_entries(
         hotspots=classes, centres=_centre_names(areas, extent=(x0, y0, x1, y1)),
         roads=style.roads is not None, no_streets=style.roads is None, approximate_wards=demo,
+        chance=chance_simulations(clusters), chance_model=clusters.attrs.get("chance_model"),
     )
     add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.8, 0.9), fontsize=7,
-               frameon=False, handlelength=1.6)  # fmt: skip
+               frameon=False, handlelength=1.6, wrap=22)  # fmt: skip
     footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", style.attribution()) if p)
     fig.text(0.02, 0.055, textwrap.fill(footer, 150), fontsize=6, va="center", color="#333333")
     return fig

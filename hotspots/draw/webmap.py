@@ -336,7 +336,15 @@ def _pattern_layer(patterns: gpd.GeoDataFrame) -> folium.FeatureGroup:
     return group
 
 
-def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str, carto.Classes]:
+def _ward_layer(
+    ward_stats: gpd.GeoDataFrame, holes=None
+) -> tuple[folium.FeatureGroup, str, carto.Classes]:
+    """The ward choropleth; ``holes`` (EPSG:27700, the hotspots' hulls) are left unfilled.
+
+    A hotspot is then drawn over the basemap, not over a ward's blue: its colour
+    on screen is its legend swatch's (:func:`hotspots.draw.cartography.legend_entries`
+    draws the swatch with the hull's opacity).
+    """
     use_rate = bool(ward_stats["rate_per_1000"].notna().any())
     value_col = "rate_per_1000" if use_rate else "incidents"
     title = "Wards: incidents per 1,000 residents" if use_rate else "Wards: incidents"
@@ -347,6 +355,9 @@ def _ward_layer(ward_stats: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, str,
     frame["_fill"] = classes.colours_for(frame[value_col])
     frame["ward_label"] = [html.escape(str(v)) for v in frame["ward_name"]]
     frame["rate_text"] = [f"{v:g}" if not pd.isna(v) else "" for v in frame["rate_per_1000"]]
+    if holes is not None and not holes.is_empty:
+        frame = to_analysis_crs(frame)
+        frame = frame.set_geometry(frame.geometry.difference(holes))
     fields, aliases = ["ward_label", "incidents"], ["Ward", "Incidents"]
     if use_rate:  # no rate line at all without a population table; blank for a ward without one
         fields, aliases = [*fields, "rate_text"], [*aliases, "Per 1,000 residents"]
@@ -542,7 +553,8 @@ def hotspot_map(
             Basemap_(url, basemap.attribution, source=where, max_native=basemap.max_zoom,
                      min_native=basemap.min_zoom, roads=has_roads).add_to(m)  # fmt: skip
     notes = []
-    ward_group, ward_title, ward_cls = _ward_layer(ward_stats)
+    holes = to_analysis_crs(clusters).geometry.union_all() if len(clusters) else None
+    ward_group, ward_title, ward_cls = _ward_layer(ward_stats, holes)
     ward_group.add_to(m)
     _ward_labels(ward_stats).add_to(m)
     centres: list[str] = []
@@ -586,7 +598,9 @@ def hotspot_map(
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
                                    heat=bool(heat), centres=centres, roads=has_roads, no_streets=not has_roads,
                                    chance=clusters.attrs.get("simulations", 999) if tested else None,
-                                   chance_model=clusters.attrs.get("chance_model"))  # fmt: skip
+                                   chance_model=clusters.attrs.get("chance_model"),
+                                   hotspot_opacity=carto.HOTSPOT_WEB_OPACITY,
+                                   ward_opacity=carto.WARD_WEB_OPACITY)  # fmt: skip
     after = max((i + 1 for i, e in enumerate(entries)
                  if e.section == "Hotspots: incidents" or e.section.startswith("Chance test")),
                 default=0)  # the pattern classes right under the hotspot classes  # fmt: skip

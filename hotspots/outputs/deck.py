@@ -51,6 +51,7 @@ from hotspots.outputs.panel import (
     FY_MONTHS,
     MONTH_ABBR,
     POLICE_NO_CATEGORY,
+    chance_sentences,
     change_sentence,
     council_rows,
     coverage,
@@ -267,7 +268,7 @@ def build_deck(
     """
     from hotspots.draw.notes import DEMO_NOTE, data_note
     from hotspots.io import ATTRIBUTION
-    from hotspots.outputs.tasking import patterns_for, tasking
+    from hotspots.outputs.tasking import view_sheet
 
     inc = prepared.incidents
     cov = coverage(prepared.load.incidents["month"], financial_year=financial_year,
@@ -418,17 +419,14 @@ def build_deck(
                                 piece, footer=footer))  # fmt: skip
 
     # Where?  (the place patterns once: the tasking sheet's column and the next slide)
-    if result is None:
-        cells = patterns_for(prepared, season=None, financial_year=fy, params=params)
-        sheet, clusters = tasking(prepared, season=None, financial_year=fy, params=params,
-                                  patterns=cells if cells is not None else False)  # fmt: skip
-    else:  # the caller's answer for the year: drawn, not recomputed
-        from hotspots.outputs.tasking import sheet_from_clusters
+    if result is None:  # the year's one answer, with the chance test and the place patterns
+        from hotspots.results import Period, analyse_period
 
-        cells, clusters = result.patterns, result.hotspots
-        sheet = sheet_from_clusters(clusters, result.incidents, members=result.members,
-                                    patterns=cells)  # fmt: skip
-        sheet.attrs.update(clusters.attrs)
+        result = analyse_period(prepared, Period(None, fy), params=params, chance=True,
+                                patterns=True)  # fmt: skip
+    # the caller's answer for the year: drawn, not recomputed
+    cells, clusters = result.patterns, result.hotspots
+    sheet = view_sheet(result.view())
     selected = int(sheet.attrs.get("selected", len(inc[inc["financial_year"] == fy])))
     facts["hotspots"] = sheet
     eps = clusters.attrs.get("eps_m", params.eps_m if params else 100.0)
@@ -439,12 +437,11 @@ def build_deck(
         sub_sel = int(inc[(inc["financial_year"] == fy)
                           & inc["ward"].isin(wards["ward_name"])].shape[0]) if name else selected  # fmt: skip
         w_lines = hotspot_sentences(sub_sheet, sub_sel, months=months_span(cov.covered(fy)))
+        w_lines += chance_sentences(sub_sheet)
         w_lines.append("Hotspots: " + settings)
         areas = prepared.areas
-        # Number the hotspots as the sentences do (1 = the area's largest).
-        local = dict(zip(sub_sheet["cluster_id"], range(1, len(sub_sheet) + 1)))
-        shown = clusters[clusters["cluster_id"].isin(local)]
-        shown = shown.assign(rank=shown["cluster_id"].map(local))
+        # Each hotspot by its one label, as the sentences name it (its rank in the study area).
+        shown = clusters[clusters["cluster_id"].isin(sub_sheet["cluster_id"])]
         shown.attrs.update(clusters.attrs, selected=sub_sel)
         img = hotspot_map(shown, wards, title=f"ASB hotspots, {fy}" + (f": {name}" if name else ""),
                           note=data_note(inc[inc["financial_year"] == fy], demo=demo),

@@ -41,10 +41,10 @@ from hotspots import __version__
 from hotspots._errors import HotspotsError
 from hotspots._validate import to_analysis_crs
 from hotspots.analysis.cluster import ClusterParams
-from hotspots.analysis.hotspots import hotspots_for
-from hotspots.analysis.prepare import Prepared, select_incidents
+from hotspots.analysis.prepare import Prepared
 from hotspots.analysis.seasons import monthly_profile
 from hotspots.analysis.wards import ward_table
+from hotspots.draw import cartography as carto
 from hotspots.draw.notes import DEMO_NOTE, data_note, is_demo, selection_title, slug
 from hotspots.draw.static import (
     _A4_LANDSCAPE,
@@ -58,7 +58,8 @@ from hotspots.draw.static import (
     save_figure,
 )
 from hotspots.io import ATTRIBUTION, atomic_path
-from hotspots.outputs.tasking import tasking
+from hotspots.outputs.tasking import view_sheet
+from hotspots.results import Period, PeriodResult, analyse_period
 
 log = logging.getLogger(__name__)
 
@@ -217,18 +218,26 @@ def _combo_extent(prepared: Prepared, combo: Combo, layer: WardLayer) -> tuple:
 
 
 def _combo_hotspots(
-    prepared: Prepared, combo: Combo, params: ClusterParams
+    prepared: Prepared,
+    combo: Combo,
+    params: ClusterParams,
+    results: dict[Period, PeriodResult],
+    *,
+    chance: bool = True,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame]:
-    """Clusters, tasking sheet (when a financial year is set) and selection of one combination."""
-    sel = {"season": combo.season, "area": combo.area, "ward": combo.ward}
-    if combo.financial_year:
-        sheet, clusters = tasking(  # the pack's top-hotspot table has no Pattern column
-            prepared, financial_year=combo.financial_year, params=params, patterns=False, **sel
-        )
-    else:
-        clusters, sheet = hotspots_for(prepared, params=params, **sel), None
-    chosen = select_incidents(prepared.incidents, financial_year=combo.financial_year, **sel)
-    return clusters, sheet, chosen
+    """Clusters, tasking sheet (when a financial year is set) and selection of one combination.
+
+    The view of its period's one answer (:func:`hotspots.results.analyse_period`,
+    kept in ``results``): a period is clustered and tested once, whichever
+    focus areas and wards are mapped.
+    """
+    period = Period(combo.season, combo.financial_year)
+    if period not in results:
+        results[period] = analyse_period(prepared, period, params=params, chance=chance)
+    view = results[period].view(area=combo.area, ward=combo.ward)
+    # the pack's top-hotspot table has no Pattern column
+    sheet = view_sheet(view) if combo.financial_year else None
+    return view.hotspots, sheet, view.incidents
 
 
 def _read_manifest(path: Path) -> dict:
@@ -337,9 +346,10 @@ def _top_table(sheets: list[tuple[Combo, gpd.GeoDataFrame]], top: int) -> pd.Dat
                 "map": combo.stem, "#": r.rank, "place": r.place, "ward": r.ward,
                 "area": r.area, "incidents": r.incidents, "share": f"{100 * r.share:.1f}%",
                 "trend": r.trend, "peak months": r.peak_months,
+                "chance test": carto.chance_word(getattr(r, "significant", None)) or "-",
             })  # fmt: skip
     return pd.DataFrame(rows, columns=["map", "#", "place", "ward", "area", "incidents", "share",
-                                       "trend", "peak months"])  # fmt: skip
+                                       "trend", "peak months", "chance test"])  # fmt: skip
 
 
 def _index_html(combos_done: list[tuple[Combo, int, int]], formats: Sequence[str], *,
@@ -383,6 +393,7 @@ def run_batch(
     pack: bool = True,
     top: int = 5,
     progress: Callable[[list], Iterable] | None = None,
+    chance: bool = True,
 ) -> BatchResult:
     """Write a map for every combination asked for, an index.html and a report pack PDF.
 
@@ -413,6 +424,9 @@ def run_batch(
         Hotspots per map in the pack's top-hotspot table.
     progress : callable, optional
         Wraps the list of maps to draw (e.g. ``tqdm``).
+    chance : bool, default True
+        Run the chance test once per period: maps and the top-hotspot table
+        mark the hotspots that are not more than chance.
 
     Returns
     -------
@@ -438,12 +452,13 @@ def run_batch(
     manifest = {} if force else _read_manifest(manifest_path)
     demo = is_demo(prepared)
     settings = (__version__, inputs_key, params.eps_m, params.min_samples, params.hull_buffer_m,
-                style.key, demo)  # fmt: skip
+                style.key, demo, chance)  # fmt: skip
     pack_key = _key(settings, [c.stem for c in combos], list(formats), top, "pack")
     pack_path = out_dir / PACK
     do_pack = pack and (force or manifest.get(PACK) != pack_key or not pack_path.exists())
     layer = WardLayer.of(prepared.wards)
     result = BatchResult(combos=combos)
+    results: dict[Period, PeriodResult] = {}  # each period's one answer, for all its maps
     jobs = []
     for combo in combos:
         paths = [out_dir / f"{combo.stem}.{f}" for f in formats]
@@ -452,7 +467,8 @@ def run_batch(
                 or not p.exists()]  # fmt: skip
         result.skipped += [p for p in paths if p not in todo]
         if todo or do_pack:
-            jobs.append((combo, todo, keys, _combo_hotspots(prepared, combo, params)))
+            jobs.append((combo, todo, keys, _combo_hotspots(prepared, combo, params, results,
+                                                            chance=chance)))
     counts = {combo.stem: manifest.get(f"{combo.stem}#counts", [0, 0]) for combo in combos}
     footer = f"{data_note(prepared.incidents, demo=demo)} {style.attribution()}"
     with rc_context(_RC), ExitStack() as stack:
@@ -470,7 +486,8 @@ def run_batch(
                          empty="No map of this batch is of one financial year, and the top-hotspot "
                                "table lists a year's hotspots with their trend: add fy to --by "
                                "(for example --by season,fy).",
-                         col_widths=[0.2, 0.03, 0.2, 0.12, 0.1, 0.07, 0.06, 0.09, 0.13])  # fmt: skip
+                         col_widths=[0.18, 0.025, 0.205, 0.11, 0.09, 0.055, 0.045, 0.065, 0.08,
+                                     0.13])  # fmt: skip
         for combo, todo, keys, (clusters, _, chosen) in progress(jobs) if progress else jobs:
             fig = map_figure(
                 clusters,

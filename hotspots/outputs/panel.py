@@ -21,6 +21,7 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError
 from hotspots.analysis.seasons import financial_year_of, monthly_profile, parse_financial_year
+from hotspots.draw import cartography as carto
 
 log = logging.getLogger(__name__)
 
@@ -639,6 +640,27 @@ def district_sentence(table: pd.DataFrame, years: Sequence[str], *, months: str 
             f"{fmt_int(total[prev])} in {prev} ({change(total)}).")  # fmt: skip
 
 
+def chance_sentences(sheet: pd.DataFrame) -> list[str]:
+    """The hotspots that are not more than chance, by label, as the map marks them (dashed).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"label": ["1 Unicorn Hill", "7 Evesham Road"], "significant": [True, False]})
+    >>> chance_sentences(s)
+    ['Not more than chance (dashed on the map; check before sending patrols): 7 Evesham Road.']
+    >>> chance_sentences(s.assign(significant=True)), chance_sentences(s.drop(columns="significant"))
+    ([], [])
+    """
+    if "significant" not in sheet.columns or sheet.empty:
+        return []
+    weak = [str(label) for label, sig in zip(sheet["label"], sheet["significant"])
+            if carto.chance_word(sig) == carto.CHANCE_WORDS[False]]  # fmt: skip
+    if not weak:
+        return []
+    return [f"{carto.CHANCE_WORDS[False].capitalize()} (dashed on the map; check before sending "
+            f"patrols): {', '.join(weak)}."]  # fmt: skip
+
+
 def hotspot_sentences(
     sheet: pd.DataFrame, selected: int, *, top: int = 3, months: str = ""
 ) -> list[str]:
@@ -661,6 +683,12 @@ def hotspot_sentences(
     ...                   "area": ["Town centre"], "incidents": [120]})
     >>> hotspot_sentences(s, 2400)
     ['1 hotspot holds 120 of 2,400 incidents (5%).', '1. On or near Unicorn Hill (Abbey ward, Town centre): 120 incidents, 5%.']
+    >>> hotspot_sentences(s.assign(label=["7 Unicorn Hill"], significant=[False]), 2400)[1]
+    '7 Unicorn Hill (Abbey ward, Town centre): 120 incidents, 5%; not more than chance.'
+
+    A sheet with ``label`` (:mod:`hotspots.analysis.labels`) names each hotspot
+    by it; with ``significant`` the chance test's verdict follows, in the words
+    of every output.
     """
     if sheet.empty:
         return [f"No hotspots: none of the {fmt_int(selected)} incidents form a cluster with "
@@ -672,8 +700,12 @@ def hotspot_sentences(
            f"{fmt_int(selected)} incidents{span} ({fmt_pct(share(held, selected))})."]  # fmt: skip
     for i, r in enumerate(sheet.head(top).itertuples(index=False), start=1):
         where = ", ".join(p for p in (f"{r.ward} ward" if r.ward else "", r.area) if p)
-        out.append(f"{i}. {r.place or 'unnamed place'}{f' ({where})' if where else ''}: "
-                   f"{fmt_int(r.incidents)} incidents, {fmt_pct(share(r.incidents, selected))}.")  # fmt: skip
+        # The hotspot's one label, as on the map and the tasking sheet ("1 Unicorn Hill").
+        name = getattr(r, "label", "") or f"{i}. {r.place or 'unnamed place'}"
+        chance = carto.chance_word(getattr(r, "significant", None))
+        out.append(f"{name}{f' ({where})' if where else ''}: "
+                   f"{fmt_int(r.incidents)} incidents, {fmt_pct(share(r.incidents, selected))}"
+                   f"{'; ' + chance if chance else ''}.")  # fmt: skip
     return out
 
 

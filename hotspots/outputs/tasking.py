@@ -3,9 +3,10 @@
 A tasking sheet has one row per hotspot of a selection (season, financial
 year, optionally a focus area or ward), ranked by incidents in the whole study
 area (a ward's sheet lists the study area's hotspots that lie in the ward, with
-their study-area ranks: see :mod:`hotspots.analysis.hotspots`), with a plain
-place description (the most common police.uk ``Location`` string among the
-hotspot's incidents, e.g. "On or near Unicorn Hill"), its ward and focus area,
+their study-area ranks: see :mod:`hotspots.analysis.hotspots`), with its place
+(its main streets at street level, e.g. "Herbert Street / Wellington Street":
+the map label without the rank, :mod:`hotspots.analysis.labels`; ``label`` is
+the map label itself), its ward and focus area,
 the change against the same season a year before, its place's pattern over the
 seasons up to the selection (:mod:`hotspots.analysis.patterns`: persistent, emerging,
 intermittent, diminishing or former), and when it peaks (months; weekday and
@@ -39,14 +40,15 @@ import numpy as np
 import pandas as pd
 
 from hotspots._errors import HotspotsError
-from hotspots._validate import ANALYSIS_CRS, check_columns
+from hotspots._validate import ANALYSIS_CRS, check_columns, to_analysis_crs
 from hotspots.analysis.cluster import ClusterParams
-from hotspots.analysis.hotspots import busiest_points, find_hotspots
+from hotspots.analysis.hotspots import busiest_points
+from hotspots.analysis.labels import hotspot_places, place_of_label
 from hotspots.analysis.patterns import patterns_at, place_patterns
-from hotspots.analysis.peaks import peak_hour, peak_months, peak_weekday, place_of
+from hotspots.analysis.peaks import peak_hour, peak_months, peak_weekday
 from hotspots.analysis.prepare import Prepared, check_view
 from hotspots.analysis.seasons import parse_financial_year
-from hotspots.analysis.trend import NO_EARLIER_DATA, add_trend, change_vs_previous
+from hotspots.analysis.trend import NO_EARLIER_DATA, change_vs_previous
 from hotspots.draw import cartography as carto
 from hotspots.draw.notes import DEMO_NOTE
 from hotspots.io import ATTRIBUTION, atomic_path, write_layer, write_table
@@ -56,6 +58,7 @@ if TYPE_CHECKING:  # matplotlib is imported where a sheet is drawn, not when a t
     from matplotlib.figure import Figure
 
     from hotspots.draw.static import MapStyle, WardLayer
+    from hotspots.results import View
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,7 @@ SHEET_COLUMNS = [
     "peak_weekday",
     "peak_hour",
     "locations",
+    "label",
     "cluster_id",
     "lon",
     "lat",
@@ -155,9 +159,13 @@ def sheet_from_clusters(
         trend = clusters.assign(previous=pd.NA, trend=NO_EARLIER_DATA)
     groups = sub.groupby("cluster_id")
     blank = pd.Series("", index=groups.size().index)
+    if "label" in clusters.columns:  # made once with the clusters (hotspots.analysis.labels)
+        labels = clusters.set_index("cluster_id")["label"].astype(str)
+    else:
+        labels = hotspot_places(to_analysis_crs(incidents), members)["label"]
+    labels = labels.reindex(ids).fillna("")
     peaks = pd.DataFrame(
         {
-            "place": groups["location"].agg(place_of),
             "peak_months": groups["month"].agg(peak_months),
             "peak_weekday": groups["weekday"].agg(peak_weekday) if "weekday" in sub else blank,
             "peak_hour": groups["hour"].agg(peak_hour) if "hour" in sub else blank,
@@ -167,7 +175,7 @@ def sheet_from_clusters(
     out = gpd.GeoDataFrame(
         {
             "rank": ids.to_numpy(),
-            "place": peaks["place"].to_numpy(),
+            "place": [place_of_label(t) for t in labels],
             "ward": clusters["ward"].to_numpy(),
             "area": clusters["area"].to_numpy(),
             "incidents": clusters["incidents"].astype(int).to_numpy(),
@@ -178,6 +186,7 @@ def sheet_from_clusters(
             "peak_weekday": peaks["peak_weekday"].to_numpy(),
             "peak_hour": peaks["peak_hour"].to_numpy(),
             "locations": clusters["top_locations"].to_numpy(),
+            "label": labels.to_numpy(),
             "cluster_id": ids.to_numpy(),
         },
         geometry=gpd.points_from_xy(points["point_x"], points["point_y"]),
@@ -221,8 +230,11 @@ def add_patterns(sheet: gpd.GeoDataFrame, patterns: gpd.GeoDataFrame | None) -> 
     out["hot_periods"] = [f"{k} of {len(periods)} {by}s" if p else f"not hot in any {by}"
                           for p, k in zip(at["pattern"], at["periods_hot"])]  # fmt: skip
     out["hot_in"] = at["hot_in"].to_numpy()
-    out.attrs.update(pattern_periods=periods, pattern_by=by,
-                     pattern_cell_m=float(patterns.attrs["grid"]["cell_m"]))
+    out.attrs.update(
+        pattern_periods=periods,
+        pattern_by=by,
+        pattern_cell_m=float(patterns.attrs["grid"]["cell_m"]),
+    )
     return out
 
 
@@ -248,6 +260,38 @@ def patterns_for(
         return None
 
 
+def view_sheet(view: View, *, patterns: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The tasking sheet of a view of a period's answer: its hotspots, ranked, drawn as they are.
+
+    Parameters
+    ----------
+    view : hotspots.results.View
+        From :meth:`hotspots.results.PeriodResult.view`: the hotspots lying in
+        a focus area or ward (or all), with their trend, label and, when the
+        result has it, the chance test.
+    patterns : geopandas.GeoDataFrame, optional
+        Place patterns to use instead of the result's own (the web app's cached ones).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`SHEET_COLUMNS`, then ``p_value``, ``q_value`` and ``significant``
+        when the result has the chance test. ``attrs`` are the view's hotspots'.
+    """
+    result = view.result
+    cells = patterns if patterns is not None else result.patterns
+    sheet = sheet_from_clusters(view.hotspots, result.incidents, members=result.members,
+                                patterns=cells)  # fmt: skip
+    if result.chance is not None and "significant" in view.hotspots.columns:
+        verdicts = view.hotspots.set_index("cluster_id")
+        for col in ("p_value", "q_value", "significant"):
+            sheet[col] = verdicts[col].reindex(sheet["cluster_id"]).to_numpy()
+    kept = {k: sheet.attrs[k] for k in ("pattern_periods", "pattern_by", "pattern_cell_m")
+            if k in sheet.attrs}  # fmt: skip
+    sheet.attrs.update(view.hotspots.attrs, **kept)
+    return sheet
+
+
 def tasking(
     prepared: Prepared,
     *,
@@ -257,15 +301,19 @@ def tasking(
     ward: str | None = None,
     params: ClusterParams | None = None,
     patterns: gpd.GeoDataFrame | bool = True,
+    chance: bool = False,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The tasking sheet and the clusters (hull polygons) it was made from.
 
     Same parameters as :func:`tasking_sheet`; the clusters are what a map draws
-    (the same hotspots, ids and counts as every other view of the period).
-    ``patterns``: True computes the place patterns up to the selection
-    (:func:`patterns_for`), False leaves the pattern columns blank, or give the
-    patterns already computed (the web app's cached ones).
+    (the same hotspots, ids, counts and labels as every other view of the
+    period: :func:`hotspots.results.analyse_period`, viewed). ``patterns``:
+    True computes the place patterns up to the selection, False leaves the
+    pattern columns blank, or give the patterns already computed (the web
+    app's cached ones). ``chance``: add the chance test's verdicts.
     """
+    from hotspots.results import Period, analyse_period
+
     if not financial_year:
         raise HotspotsError(
             "a tasking sheet needs a financial year (e.g. '2018-19'): its trend compares each "
@@ -273,21 +321,13 @@ def tasking(
         )
     parse_financial_year(financial_year)
     check_view(prepared, area=area, ward=ward)
-    whole = find_hotspots(prepared, season=season, financial_year=financial_year, params=params)
-    found = whole.within(area=area, ward=ward) if (area or ward) else whole
-    clusters = add_trend(found.clusters, prepared, season=season, financial_year=financial_year)
-    if patterns is True:  # this season's hotspots are one of the periods: not clustered again
-        known = {f"{season} {financial_year}": whole.clusters} if season not in (None, "all") else None
-        patterns = patterns_for(prepared, season=season, financial_year=financial_year,
-                                params=params, known=known)  # fmt: skip
-    cells = patterns if isinstance(patterns, gpd.GeoDataFrame) else None
-    sheet = sheet_from_clusters(clusters, found.period, members=found.members, patterns=cells)
-    kept = {k: sheet.attrs[k] for k in ("pattern_periods", "pattern_by", "pattern_cell_m")
-            if k in sheet.attrs}  # fmt: skip
-    sheet.attrs.update(clusters.attrs, **kept)
+    result = analyse_period(prepared, Period(season, financial_year), params=params,
+                            chance=chance, patterns=patterns is True)  # fmt: skip
+    view = result.view(area=area, ward=ward)
+    sheet = view_sheet(view, patterns=patterns if isinstance(patterns, gpd.GeoDataFrame) else None)
     log.info("tasking sheet: %d hotspot(s) in a view of %d incidents", len(sheet),
-             len(found.selected))  # fmt: skip
-    return sheet, clusters
+             len(view.incidents))  # fmt: skip
+    return sheet, view.hotspots
 
 
 def tasking_sheet(
@@ -342,10 +382,15 @@ def tasking_sheet(
     ...             areas=read_focus_areas(get_path("demo-focus-areas")))
     >>> sheet = tasking_sheet(p, season="autumn", financial_year="2018-19")
     >>> sheet.loc[0, "place"], sheet.loc[0, "area"], sheet.loc[0, "trend"]
-    ('On or near Market Place', 'Town centre', 'steady')
+    ('Market Place / Unicorn Hill', 'Town centre', 'steady')
     """
     return tasking(
-        prepared, season=season, financial_year=financial_year, area=area, ward=ward, params=params,
+        prepared,
+        season=season,
+        financial_year=financial_year,
+        area=area,
+        ward=ward,
+        params=params,
         patterns=patterns,
     )[0]
 
@@ -386,10 +431,8 @@ def _page_heading(title: str, group: str, *, whole_sheet: bool) -> str:
 
 
 def _chance_mark(value) -> str:
-    """The sheet's word for a ``significant`` value (blank where it was not tested)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "-"
-    return CHANCE_MARKS[bool(value)]
+    """The sheet's words for a ``significant`` value (the map's; "-" where it was not tested)."""
+    return carto.chance_word(value) or "-"
 
 
 def _pattern_mark(pattern, hot_periods) -> str:
@@ -406,21 +449,48 @@ def _has_patterns(frame: pd.DataFrame) -> bool:
     return "pattern" in frame.columns
 
 
-def _sheet_rows(frame: pd.DataFrame, *, narrow: bool = False) -> list[list[str]]:
+def _sheet_rows(
+    frame: pd.DataFrame, *, narrow: bool = False, wrap: bool = False
+) -> list[list[str]]:
+    """The table's cells; the place is the map label's, in full (``wrap``: on several lines)."""
     tested = "significant" in frame.columns
     patterned = _has_patterns(frame)
-    place_w, when_w = (28, 24) if narrow else (34, 30)
+    place_w, when_w = (20, 24) if narrow else (26, 30)
     rows = []
     for r in frame.itertuples(index=False):
         when = "; ".join(p for p in (r.peak_weekday, r.peak_hour) if p)
         trend = r.trend if pd.isna(r.previous) else f"{r.trend} ({int(r.previous)})"
+        place = textwrap.fill(str(r.place), place_w, break_on_hyphens=False) if wrap else str(r.place)
+        chance = _chance_mark(r.significant) if tested else ""
+        if wrap and narrow:
+            chance = textwrap.fill(chance, 14)
         rows.append([
-            str(r.rank), textwrap.shorten(str(r.place), place_w, placeholder="..."), str(r.ward),
-            str(r.incidents), f"{100 * r.share:.1f}%", trend,
+            str(r.rank), place, str(r.ward), str(r.incidents), f"{100 * r.share:.1f}%", trend,
         ] + ([_pattern_mark(r.pattern, r.hot_periods)] if patterned else []) + [
             str(r.peak_months), textwrap.shorten(when, when_w, placeholder="...") or "-",
-        ] + ([_chance_mark(r.significant)] if tested else []))  # fmt: skip
+        ] + ([chance] if tested else []))  # fmt: skip
     return rows
+
+
+def _row_lines(rows: list[list[str]]) -> list[int]:
+    """How many lines each table row takes (its tallest cell)."""
+    return [max(cell.count("\n") + 1 for cell in row) for row in rows]
+
+
+def _page_chunks(frame: pd.DataFrame, *, narrow: bool) -> list[pd.DataFrame]:
+    """The rows of each page: :data:`ROWS_PER_PAGE` one-line rows' height at most."""
+    if frame.empty:
+        return [frame]
+    lines = _row_lines(_sheet_rows(frame, narrow=narrow, wrap=True))
+    chunks, start, used = [], 0, 0.0
+    for i, n in enumerate(lines):
+        height = 1 + ROW_EXTRA_LINE * (n - 1)
+        if i > start and used + height > ROWS_PER_PAGE:
+            chunks.append(frame.iloc[start:i])
+            start, used = i, 0.0
+        used += height
+    chunks.append(frame.iloc[start:])
+    return chunks
 
 
 SHEET_HEADER = ["#", "Place", "Ward", "Incidents", "Share", "Trend (a year before)",
@@ -431,7 +501,8 @@ SHEET_HEADER = ["#", "Place", "Ward", "Incidents", "Share", "Trend (a year befor
 CHANCE_HEADER = "Chance test"
 
 
-CHANCE_MARKS = {True: "more than chance", False: "not significant"}
+#: The chance column's words: those of every output (hotspots.draw.cartography.CHANCE_WORDS).
+CHANCE_MARKS = carto.CHANCE_WORDS
 
 
 #: The legend line under a sheet with the chance test.
@@ -440,7 +511,8 @@ CHANCE_LEGEND = (
     "outline turned up in fewer than 5% (after false-discovery-rate control) of up to 999 "
     "simulated boroughs with the same number of incidents spread evenly over the study area "
     "(and moved to the nearest map point, for police.uk data: a Monte Carlo test); "
-    "'not significant' means it could be chance - check before sending patrols."
+    f"'{carto.CHANCE_WORDS[False]}' means it could be chance - check before sending patrols. "
+    "On the map it has a dashed outline and a paler fill."
 )
 
 
@@ -489,6 +561,8 @@ def _sheet_pattern_legend(sheet: gpd.GeoDataFrame) -> str:
 
 
 ROWS_PER_PAGE = 22
+#: A table row's height grows by this share of a one-line row for each extra line.
+ROW_EXTRA_LINE = 0.6
 
 
 def sheet_figures(
@@ -508,6 +582,7 @@ def sheet_figures(
     :func:`sheet_pdf` writes them to a PDF; a page can also be saved as PNG
     (:func:`save_figure`) to show or check it. Parameters as :func:`sheet_pdf`.
     """
+    from matplotlib.colors import to_rgba
     from matplotlib.figure import Figure
 
     from hotspots.draw.static import (
@@ -519,6 +594,8 @@ def sheet_figures(
         _north_arrow,
         _scale_bar,
         add_legend,
+        chance_look,
+        chance_simulations,
         draw_map,
     )
 
@@ -529,9 +606,8 @@ def sheet_figures(
     classes = carto.hotspot_classes(clusters) if len(clusters) else None
     footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", style.attribution()) if p)
     for name, frame in _page_groups(sheet, area):
-        chunks = [
-            frame.iloc[i : i + ROWS_PER_PAGE] for i in range(0, max(len(frame), 1), ROWS_PER_PAGE)
-        ]
+        crowded = _has_patterns(sheet) and "significant" in sheet.columns
+        chunks = _page_chunks(frame, narrow=crowded)
         for page, chunk in enumerate(chunks, start=1):
             fig = Figure(figsize=_A4_LANDSCAPE, dpi=style.dpi)
             heading = _page_heading(title, name, whole_sheet=area is None)
@@ -541,11 +617,14 @@ def sheet_figures(
                      "whole selection; trend compares the same season a year before. "
                      "Map labels: rank and main street.", fontsize=8, va="center")  # fmt: skip
             # Ten columns (pattern and chance test): a narrower map, a wider table.
-            crowded = _has_patterns(sheet) and "significant" in sheet.columns
             split = 0.375 if crowded else 0.415
             ax = fig.add_axes((0.02, 0.25, split - 0.035, 0.63))
             page_hulls = hulls.loc[[c for c in chunk["cluster_id"] if c in hulls.index]]
             page_hulls = page_hulls.assign(rank=chunk.set_index("cluster_id")["rank"])
+            # The map marks the chance test as the table does: the sheet's verdicts, or none.
+            page_hulls = page_hulls.drop(columns=["significant"], errors="ignore")
+            if "significant" in chunk.columns:
+                page_hulls["significant"] = chunk.set_index("cluster_id")["significant"]
             bounds = page_hulls.total_bounds if len(page_hulls) else layer.bounds
             extent = _extent(bounds, pad=0.15, min_span=1200.0)
             points = chunk.set_index("cluster_id").loc[page_hulls.index].reset_index()
@@ -557,6 +636,8 @@ def sheet_figures(
             entries = carto.legend_entries(
                 hotspots=drawn, centres=_centre_names(areas, extent=shown),
                 roads=style.roads is not None, no_streets=style.roads is None, approximate_wards=demo,
+                chance=chance_simulations(page_hulls),
+                chance_model=page_hulls.attrs.get("chance_model"),
             )  # fmt: skip
             # Below the map, so it never hides a hotspot.
             add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.02, 0.245), ncols=2,
@@ -572,24 +653,38 @@ def sheet_figures(
                     widths = [0.03, 0.2, 0.11, 0.07, 0.05, 0.15, 0.11, 0.11, 0.17]
                     if "significant" in chunk.columns:
                         widths = [0.025, 0.17, 0.11, 0.06, 0.05, 0.1, 0.105, 0.1, 0.16, 0.12]
-                table = tab.table(cellText=_sheet_rows(chunk, narrow=crowded),
+                cells = _sheet_rows(chunk, narrow=crowded, wrap=True)
+                table = tab.table(cellText=cells,
                                   colLabels=_sheet_header(chunk, narrow=crowded),
                                   loc="upper center", cellLoc="left",
                                   colWidths=widths)  # fmt: skip
                 table.auto_set_font_size(False)
                 table.set_fontsize(6.0 if crowded else 6.5)
                 table.scale(1, 1.35)
-                if classes is not None:  # the rank cell takes the hotspot's map colour
-                    for row, n in enumerate(chunk["incidents"], start=1):
+                for row, n in enumerate(_row_lines(cells), start=1):  # a label in full
+                    if n > 1:
+                        for col in range(len(cells[0])):
+                            cell = table[row, col]
+                            cell.set_height(cell.get_height() * (1 + ROW_EXTRA_LINE * (n - 1)))
+                if classes is not None:  # the rank cell looks like the hotspot on the map
+                    verdicts = chunk["significant"] if "significant" in chunk else [None] * len(chunk)
+                    for row, (n, sig) in enumerate(zip(chunk["incidents"], verdicts), start=1):
                         cell = table[row, 0]
-                        colour = classes.colour(n)
-                        cell.set_facecolor(colour)
-                        if classes.index(n)[0] >= 3:
+                        look = chance_look(sig)
+                        cell.set_facecolor(to_rgba(classes.colour(n), look["alpha"]))
+                        cell.set_linestyle(look["linestyle"])
+                        if classes.index(n)[0] >= 3 and look["alpha"] == 1:
                             cell.get_text().set_color("white")
             else:
                 tab.text(0.5, 0.9, "No hotspots in this selection.", ha="center", fontsize=11)
-            legends = [t for t in (_sheet_pattern_legend(sheet),
-                                   CHANCE_LEGEND if "significant" in sheet.columns else "") if t]
+            legends = [
+                t
+                for t in (
+                    _sheet_pattern_legend(sheet),
+                    CHANCE_LEGEND if "significant" in sheet.columns else "",
+                )
+                if t
+            ]
             if legends:
                 # Under the longest table a page holds (ROWS_PER_PAGE rows end near 0.26).
                 fig.text(split, 0.2 if len(legends) > 1 else 0.13,

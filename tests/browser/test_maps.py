@@ -224,7 +224,8 @@ def test_local_tile_file_is_served_by_the_app_and_shows_under_the_hotspots(
     assert under is not None, "no loaded basemap tile under the largest hotspot"
     assert "/tiles/" in under["src"]
     assert tuple(under["rgb"]) in (TILE_RGB, EDGE_RGB)
-    # ...and the pixels on screen there mix the tile in: hull over ward fill over the tile.
+    # ...and the pixels on screen there mix the tile in: the hull over the tile (the ward fill
+    # leaves hotspots unfilled, so they keep their legend colour).
     shot = Image.open(io.BytesIO(frame.locator(".leaflet-container").screenshot())).convert("RGB")
     left, top = frame.evaluate(
         "() => { const r = document.querySelector('.leaflet-container').getBoundingClientRect();"
@@ -243,14 +244,9 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 def _composites(hull, below) -> list[tuple[float, ...]]:
-    """What a hull pixel looks like over ``below`` under each ward fill colour."""
-    out = []
-    for ward in carto.WARD_COLOURS:
-        mid = [carto.WARD_WEB_OPACITY * a + (1 - carto.WARD_WEB_OPACITY) * b
-               for a, b in zip(_rgb(ward), below)]  # fmt: skip
-        out.append(tuple(carto.HOTSPOT_WEB_OPACITY * h + (1 - carto.HOTSPOT_WEB_OPACITY) * m
-                         for h, m in zip(hull, mid)))  # fmt: skip
-    return out
+    """What a hull pixel looks like over ``below`` (no ward fill under a hotspot)."""
+    return [tuple(carto.HOTSPOT_WEB_OPACITY * h + (1 - carto.HOTSPOT_WEB_OPACITY) * b
+                  for h, b in zip(hull, below))]  # fmt: skip
 
 
 def _dist(a, b) -> float:
