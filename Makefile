@@ -59,6 +59,7 @@ test: $(STAMP) browser postgis lint
 ## lint: ruff (lint and format) and the import layers (pyproject.toml [tool.importlinter])
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

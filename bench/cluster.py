@@ -21,7 +21,9 @@ from sklearn.cluster import DBSCAN
 from hotspots.analysis.cluster import dbscan_labels
 from hotspots.read.incidents import read_incidents
 
-POLICE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "police-uk" / "west-mercia"
+POLICE = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "police-uk" / "west-mercia"
+)
 
 
 def _measure(func, repeat: int) -> tuple[float, float, np.ndarray]:

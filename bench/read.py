@@ -29,7 +29,9 @@ import pandas as pd
 
 from hotspots.read import _rows, incidents
 
-POLICE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "police-uk" / "west-mercia"
+POLICE = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "police-uk" / "west-mercia"
+)
 
 
 def _measure(func, repeat: int) -> tuple[float, float]:

@@ -334,7 +334,9 @@ def run_naive(folder: Path, cache: Path, n: int, max_pairs: float) -> dict:
         return {"skipped": f"plain DBSCAN would hold {pairs:.2g} neighbour pairs "
                            f"(~{pairs * 16 / 2**30:.0f} GB)", "n": len(df)}  # fmt: skip
     c.mark()
-    pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326)
+    pts = gpd.GeoDataFrame(
+        df, geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326
+    )
     joined = gpd.sjoin(pts, wards, how="inner", predicate="within")
     c.lap("wards")
     c.mark()
@@ -414,7 +416,9 @@ def run_cli(folder: Path, cache: Path, n: int, args: list[str]) -> dict:
         if out.returncode != 0:
             return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # this child's only child
-    clusters = [line for line in out.stdout.splitlines() + out.stderr.splitlines() if "hotspot" in line]
+    clusters = [
+        line for line in out.stdout.splitlines() + out.stderr.splitlines() if "hotspot" in line
+    ]
     return {"cpu": usage.ru_utime + usage.ru_stime, "seconds": wall,
             "peak_mb": usage.ru_maxrss / 1024, "said": clusters[-1:] }  # fmt: skip
 
@@ -449,7 +453,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,200000,1000000",
                         help="comma-separated incident counts")  # fmt: skip
     parser.add_argument("--big", action="store_true", help="also 10^7: the archive to one season")
-    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "hotspots-scale")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "hotspots-scale"
+    )
     parser.add_argument("--max-pairs", type=float, default=2e8,
                         help="run the naive baseline only below this many neighbour pairs")  # fmt: skip
     parser.add_argument("--cli", action="store_true",

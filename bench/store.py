@@ -318,7 +318,9 @@ def big(cache: Path, n: int = BIG_N) -> None:
         print(f"bulk_ingest of {len(files)} files: {stored:,} incidents in {took:.0f} s "
               f"({stored / took:,.0f} rows/s; {time.process_time() - c:.0f} s CPU in this process); "
               f"store {target.stat().st_size / 2**30:.1f} GiB", flush=True)  # fmt: skip
-    done = subprocess.run([sys.executable, __file__, "--child", str(target)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(target)], capture_output=True, text=True
+    )
     if done.returncode:
         raise SystemExit(f"the 10^7 run failed:\n{done.stderr[-3000:]}")
     r = json.loads(done.stdout.strip().splitlines()[-1])
@@ -330,7 +332,9 @@ def big(cache: Path, n: int = BIG_N) -> None:
               f"(min_samples {run['min_samples']}) in {run['wall']:.1f} s ({run['cpu']:.1f} CPU); "
               f"store to clusters {r['import'][0] + r['load'][0] + run['wall']:.1f} s "
               f"({r['import'][1] + r['load'][1] + run['cpu']:.1f} CPU); peak {run['peak_mb']:,.0f} MB")  # fmt: skip
-    print(f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    print(
+        f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores"
+    )
 
 
 def measure_big(target: Path) -> dict:

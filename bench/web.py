@@ -78,7 +78,9 @@ def serve(threads: int, data: str | None = None) -> None:
     if data:
         start = time.perf_counter()
         loaded = app.extensions["hotspots_store"].loaded()
-        print(f"LOADED {len(loaded.prepared.incidents)} {time.perf_counter() - start:.1f}", flush=True)
+        print(
+            f"LOADED {len(loaded.prepared.incidents)} {time.perf_counter() - start:.1f}", flush=True
+        )
     server = create_server(app, host=HOST, port=0, threads=threads)
     print(f"PORT {server.effective_port}", flush=True)
     server.run()
@@ -295,7 +297,9 @@ def cold_case(n: int, threads: int) -> None:
 def _cold_runs(port: int, threads: int) -> None:
     cached_page = "/map/frame?fy=2018-19&season=all&area=borough"
     took, status = _timed(port, cached_page)
-    print(f"server: waitress threads={threads}; first map frame (cold, alone) {took:.2f} s ({status})")
+    print(
+        f"server: waitress threads={threads}; first map frame (cold, alone) {took:.2f} s ({status})"
+    )
     idle = {"/healthz": [], cached_page: []}
     for _ in range(40):
         for probe, into in idle.items():

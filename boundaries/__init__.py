@@ -69,8 +69,9 @@ def _pick(columns: list[str], pattern: re.Pattern[str], fallback: tuple[str, ...
     return next((lower[f] for f in fallback if f in lower), None)
 
 
-def load_wards(path: str | Path, *, name_column: str | None = None,
-               code_column: str | None = None) -> gpd.GeoDataFrame:
+def load_wards(
+    path: str | Path, *, name_column: str | None = None, code_column: str | None = None
+) -> gpd.GeoDataFrame:
     """Read ward boundaries and return ``ward_code``, ``ward_name``, ``geometry``.
 
     Parameters
@@ -102,7 +103,9 @@ def load_wards(path: str | Path, *, name_column: str | None = None,
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError(path, "does not exist", "a ward boundary GeoJSON, shapefile or GeoPackage")
+        raise InputFileError(
+            path, "does not exist", "a ward boundary GeoJSON, shapefile or GeoPackage"
+        )
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends

@@ -206,7 +206,9 @@ BAD_ROWS = [
 def _geojson(polys: dict[str, Polygon]) -> str:
     features = []
     for i, (name, poly) in enumerate(sorted(polys.items()), start=1):
-        geom = shapely.transform(poly, lambda xy: np.column_stack(_TO_WGS84.transform(xy[:, 0], xy[:, 1])))
+        geom = shapely.transform(
+            poly, lambda xy: np.column_stack(_TO_WGS84.transform(xy[:, 0], xy[:, 1]))
+        )
         geom = json.loads(json.dumps(mapping(geom)), parse_float=lambda s: round(float(s), 6))
         features.append({"type": "Feature",
                          "properties": {"ward_code": f"DEMO{i:02d}", "ward_name": name,
@@ -216,7 +218,9 @@ def _geojson(polys: dict[str, Polygon]) -> str:
 
 
 def _to_wgs84(geom):
-    geom = shapely.transform(geom, lambda xy: np.column_stack(_TO_WGS84.transform(xy[:, 0], xy[:, 1])))
+    geom = shapely.transform(
+        geom, lambda xy: np.column_stack(_TO_WGS84.transform(xy[:, 0], xy[:, 1]))
+    )
     return json.loads(json.dumps(mapping(geom)), parse_float=lambda s: round(float(s), 6))
 
 

@@ -154,7 +154,10 @@ def _nested(layer: gpd.GeoDataFrame) -> bool:
     """True when a column holds lists or dicts (GDAL's GeoJSON writer takes scalars only)."""
     for name in layer.columns.drop(layer.geometry.name):
         column = layer[name]
-        if column.dtype == object and column.map(lambda v: isinstance(v, list | tuple | dict)).any():
+        if (
+            column.dtype == object
+            and column.map(lambda v: isinstance(v, list | tuple | dict)).any()
+        ):
             return True
     return False
 

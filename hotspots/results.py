@@ -405,16 +405,25 @@ def _demo(prepared: Prepared) -> bool:
 
 
 def _chance(
-    table: gpd.GeoDataFrame, prepared: Prepared, *, incidents: gpd.GeoDataFrame,
-    members: pd.Series, n_sim: int,
+    table: gpd.GeoDataFrame,
+    prepared: Prepared,
+    *,
+    incidents: gpd.GeoDataFrame,
+    members: pd.Series,
+    n_sim: int,
 ) -> tuple[gpd.GeoDataFrame, ChanceTest]:
     """The chance test of the period's hotspots (no re-clustering of the observed data):
     chance incidents spread evenly over the wards (moved to the nearest map point for
     police.uk data), as :func:`hotspots.analysis.significance.significance_for` does."""
     labels = members.reindex(incidents.index).astype("Int64").fillna(0).to_numpy(dtype=np.int64) - 1
     tested = significance.cluster_significance(
-        table, prepared.incidents, study_area=prepared.wards, n_incidents=len(incidents),
-        incidents=incidents if len(table) else None, labels=labels, n_sim=n_sim,
+        table,
+        prepared.incidents,
+        study_area=prepared.wards,
+        n_incidents=len(incidents),
+        incidents=incidents if len(table) else None,
+        labels=labels,
+        n_sim=n_sim,
     )
     test = ChanceTest(str(tested.attrs["significance"]), int(tested.attrs["simulations"]),
                       float(tested.attrs["alpha"]))  # fmt: skip

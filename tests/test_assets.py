@@ -31,8 +31,10 @@ def outside_urls(html: str, *, allowed_hosts: frozenset[str] = frozenset()) -> l
 
 
 def test_outside_urls_finds_cdn_links():
-    page = '<script src="https://cdn.example/x.js"></script><link href="/static/a.css">' \
-           '<style>a{background:url(http://evil.example/i.png)}</style>'
+    page = (
+        '<script src="https://cdn.example/x.js"></script><link href="/static/a.css">'
+        "<style>a{background:url(http://evil.example/i.png)}</style>"
+    )
     assert outside_urls(page) == ["https://cdn.example/x.js", "http://evil.example/i.png"]
 
 

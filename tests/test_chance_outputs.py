@@ -130,8 +130,10 @@ def test_deck_marks_the_web_maps_chance_hotspots(demo, winter, web_verdicts, mon
     text = " ".join(line for s in where for line in s.lines)
     weak = [winter.hotspots.set_index("cluster_id").loc[c, "label"]
             for c, sig in web_verdicts.items() if not sig]  # fmt: skip
-    assert f"{NOT.capitalize()} (dashed on the map; check before sending patrols): " \
+    assert (
+        f"{NOT.capitalize()} (dashed on the map; check before sending patrols): "
         f"{', '.join(weak)}." in text
+    )
 
 
 def test_one_tasking_run_clusters_each_period_once_and_tests_once(runner, monkeypatch, tmp_path):

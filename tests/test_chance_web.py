@@ -140,7 +140,9 @@ def test_a_period_with_no_chance_hotspot_draws_none_dashed(demo):
     from hotspots.analysis.hotspots import hotspots_for
     from hotspots.analysis.significance import significance_for
 
-    client = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False}).test_client()
+    client = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False}
+    ).test_client()
     tested = significance_for(demo, hotspots_for(demo, season="autumn", financial_year="2018-19"))
     assert tested["significant"].all()  # the library says so for autumn 2018-19
     frame = client.get("/map/frame?fy=2018-19&season=autumn&area=borough").get_data(True)

@@ -131,7 +131,9 @@ def test_a_single_value_option_given_twice_is_refused_not_dropped(runner, tmp_pa
     result = runner.run("clusters", "x.csv", "--wards", "A.geojson", "--wards=B.geojson",
                         "-o", tmp_path / "c.geojson")  # fmt: skip
     assert result.exit_code == 2
-    assert "--wards was given 2 times ('A.geojson', 'B.geojson') but takes one value" in result.output
+    assert (
+        "--wards was given 2 times ('A.geojson', 'B.geojson') but takes one value" in result.output
+    )
     assert "ogr2ogr" in result.output
     assert not (tmp_path / "c.geojson").exists()
     twice = runner.run("tasking", "--fy", "2018-19", "--fy", "2019-20")
@@ -160,7 +162,9 @@ def test_dbscan_options_are_defined_once(runner):
         helps[name] = " ".join(out.split())
     for name, text in helps.items():
         assert "--eps-m FLOAT DBSCAN neighbourhood radius in metres" in text, name
-        assert "--min-samples INTEGER Incidents within --eps-m that make a hotspot core" in text, name
+        assert "--min-samples INTEGER Incidents within --eps-m that make a hotspot core" in text, (
+            name
+        )
 
 
 def test_commands_that_show_no_place_text_do_not_redact_it(runner, monkeypatch, tmp_path):

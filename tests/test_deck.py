@@ -134,8 +134,14 @@ def test_demo_deck_has_the_panel_slides_in_order(demo_deck):
         assert "Open Government Licence" in text_of(slide)
         for shape in slide.shapes:
             assert shape.left >= 0 and shape.top >= 0, shape.name
-            assert shape.left + shape.width <= prs.slide_width, (slide.shapes.title.text, shape.name)
-            assert shape.top + shape.height <= prs.slide_height, (slide.shapes.title.text, shape.name)
+            assert shape.left + shape.width <= prs.slide_width, (
+                slide.shapes.title.text,
+                shape.name,
+            )
+            assert shape.top + shape.height <= prs.slide_height, (
+                slide.shapes.title.text,
+                shape.name,
+            )
 
 
 def test_ward_table_cells_equal_hotspots_wards_output(demo_deck, tmp_path):
@@ -274,7 +280,9 @@ def test_district_sentence_is_true_to_the_numbers():
     years = ["2017-18", "2018-19"]
     assert district_sentence(table((5, 5), (3, 4)), years).startswith(
         "All districts recorded a reduction")  # fmt: skip
-    assert district_sentence(table((5, 5), (6, 9)), years).startswith("All districts recorded a rise")
+    assert district_sentence(table((5, 5), (6, 9)), years).startswith(
+        "All districts recorded a rise"
+    )
     mixed = district_sentence(table((5, 5), (3, 5)), years)
     assert "All districts" not in mixed
     assert "Alpha (-2, -40%) recorded a reduction; Beta recorded no change" in mixed

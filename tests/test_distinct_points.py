@@ -74,5 +74,7 @@ def test_point_check_by_type_id_refuses_what_it_refused_before():
     check_points(gpd.GeoDataFrame(geometry=[Point(0, 0), Point(1, 1)], crs=27700), argument="x")
     for geoms, found in (([Point(0, 0), None], "['Point']"),
                          ([Point(0, 0), LineString([(0, 0), (1, 1)])], "['LineString', 'Point']")):  # fmt: skip
-        with pytest.raises(HotspotsError, match=re.escape(f"x must hold Point geometries only; found {found}")):
+        with pytest.raises(
+            HotspotsError, match=re.escape(f"x must hold Point geometries only; found {found}")
+        ):
             check_points(gpd.GeoDataFrame(geometry=geoms, crs=27700), argument="x")

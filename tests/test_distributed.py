@@ -101,7 +101,9 @@ def test_dask_engine_uses_a_month_given_twice_once(two_forces, square_wards, tmp
                           season="autumn")  # fmt: skip
     copy = tmp_path / "copy" / "west-october.csv"  # no police.uk name: known by its contents
     copy.parent.mkdir()
-    copy.write_text(two_forces[0].read_text().replace(",", ";").replace("West Mercia", "West Force"))
+    copy.write_text(
+        two_forces[0].read_text().replace(",", ";").replace("West Mercia", "West Force")
+    )
     out, info = hotspots_dask([*two_forces, two_forces[0], copy], square_wards, client=threads,
                               params=params, season="autumn")  # fmt: skip
     assert info["chosen"] == single.attrs["selected"]

@@ -134,7 +134,10 @@ def test_police_uk_months_written_in_the_download_layout(server, tmp_path):
     files = fetch_police_uk(force="west-mercia", months=["2024-01", "2024-02"], polygon=POLY,
                             out_dir=tmp_path / "out", fetcher=fast(tmp_path),
                             base_url=server.base + "/police/api")  # fmt: skip
-    assert [f.name for f in files] == ["2024-01-west-mercia-street.csv", "2024-02-west-mercia-street.csv"]
+    assert [f.name for f in files] == [
+        "2024-01-west-mercia-street.csv",
+        "2024-02-west-mercia-street.csv",
+    ]
     header = files[0].read_text().splitlines()[0]
     assert header == ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
                       "LSOA code,LSOA name,Crime type,Last outcome category,Context")  # fmt: skip
@@ -179,7 +182,9 @@ def test_retries_with_back_off_on_503_and_429(server, tmp_path):
 def test_gives_up_after_the_retries_with_a_clear_error(server, tmp_path):
     server.plan = [(503, {})] * 3
     with pytest.raises(FetchError, match="could not be reached after 3 tries"):
-        fast(tmp_path, retries=2).get(server.base + "/police/api/forces/west-mercia", service="police.uk")
+        fast(tmp_path, retries=2).get(
+            server.base + "/police/api/forces/west-mercia", service="police.uk"
+        )
 
 
 def test_unknown_force_is_a_clear_error(server, tmp_path):
@@ -232,7 +237,9 @@ def test_cli_fetch_boundaries_then_police_uk_then_ingest_gives_the_rows_served(s
         assert opened.boundaries().set_index("kind").loc["wards", "vintage"] == "2023"
     served = [c for m in SERVED for c in crimes_for(m)]
     assert len(prepared.incidents) == len(served) == 50
-    assert sorted(prepared.incidents["location"]) == sorted(c["location"]["street"]["name"] for c in served)
+    assert sorted(prepared.incidents["location"]) == sorted(
+        c["location"]["street"]["name"] for c in served
+    )
     assert prepared.incidents["month"].value_counts().to_dict() == SERVED
 
 

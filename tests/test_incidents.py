@@ -66,11 +66,14 @@ def test_cli_writes_every_bad_row_to_the_rejects_file(write_police, tmp_path):
 
     wards.write_bytes(get_path("demo-wards").read_bytes())
     out = tmp_path / "out" / "c.geojson"
-    result = CliRunner().invoke(main, ["clusters", str(path), "--wards", str(wards), "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["clusters", str(path), "--wards", str(wards), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     n_bad = len(BAD_ROWS)
-    assert f"read {len(rows)} rows from 1 file(s); {len(rows)} selected; kept 2; rejected {n_bad}" in (
-        result.output
+    assert (
+        f"read {len(rows)} rows from 1 file(s); {len(rows)} selected; kept 2; rejected {n_bad}"
+        in (result.output)
     )
     rejects = pd.read_csv(out.with_name("c.rejects.csv"), dtype=str, keep_default_na=False)
     assert rejects["line"].astype(int).tolist() == list(range(3, 3 + n_bad))
@@ -239,7 +242,9 @@ def test_extra_comma_in_a_real_file_rejects_that_row_only(shared_data, tmp_path)
     assert load.kept + load.rejected == load.selected
     row = load.rejects[load.rejects["line"] == line]
     assert len(row) == 1
-    assert row["reason"].iloc[0] == "13 fields where the header has 12: an unquoted comma in a value?"
+    assert (
+        row["reason"].iloc[0] == "13 fields where the header has 12: an unquoted comma in a value?"
+    )
     assert ",".join(row.iloc[0][list(POLICE_COLUMNS)]) == text  # nothing of the row is lost
     assert line not in set(load.incidents["line"])
     # the other rows keep their line numbers
@@ -250,10 +255,20 @@ def test_extra_comma_in_a_real_file_rejects_that_row_only(shared_data, tmp_path)
 @pytest.mark.parametrize(
     ("rows", "tail", "line", "words"),
     [
-        ([police_row(), police_row()[:40], police_row()], "\n", 3, "4 fields where the header has 12"),
+        (
+            [police_row(), police_row()[:40], police_row()],
+            "\n",
+            3,
+            "4 fields where the header has 12",
+        ),
         ([police_row(), police_row()[:40]], "", 3, "the last row is cut short (4 of 12 fields"),
         ([police_row(), POLICE_HEADER, police_row()], "\n", 3, "a repeated header row"),
-        ([police_row(), police_row(location='"On or near, Hill')], "\n", 3, "a quote opened on line 3"),
+        (
+            [police_row(), police_row(location='"On or near, Hill')],
+            "\n",
+            3,
+            "a quote opened on line 3",
+        ),
     ],
     ids=["too few fields", "truncated last row", "repeated header", "unclosed quote"],
 )
@@ -465,7 +480,9 @@ def test_cli_gives_the_notes_as_warnings(tmp_path, write_police, caplog):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any(w.startswith(f"{us}: dates in column 'Date Reported' read month first") for w in warned)
+    assert any(
+        w.startswith(f"{us}: dates in column 'Date Reported' read month first") for w in warned
+    )
     assert f"{empty}: holds a header and no data rows" in warned
     forced = CliRunner().invoke(main, [*args, "--date-format", "dmy"])
     assert "read month first" not in forced.output
@@ -477,7 +494,10 @@ def test_cli_gives_the_notes_as_warnings(tmp_path, write_police, caplog):
 
 def test_unreadable_dates_and_csv_say_why(tmp_path):
     load = read_council_csv(_council(tmp_path, ["not a date", "soon"]))
-    assert load.rejects["reason"].tolist() == ["unparseable date 'not a date'", "unparseable date 'soon'"]
+    assert load.rejects["reason"].tolist() == [
+        "unparseable date 'not a date'",
+        "unparseable date 'soon'",
+    ]
     huge = tmp_path / "huge.csv"
     huge.write_text('Date,Notes\n01/11/2018,"' + "x" * 200_000 + '"\n')
     with pytest.raises(InputFileError, match=r"is not a valid CSV \(field larger than field limit"):
@@ -490,7 +510,12 @@ def _same_load(a, b) -> None:
     assert_geodataframe_equal(a.incidents, b.incidents)
     # text columns of rejects are object or str as pandas' concatenation happens to give them
     pd.testing.assert_frame_equal(a.rejects, b.rejects, check_dtype=False)
-    assert (a.rows_read, a.selected, a.files, a.notes) == (b.rows_read, b.selected, b.files, b.notes)
+    assert (a.rows_read, a.selected, a.files, a.notes) == (
+        b.rows_read,
+        b.selected,
+        b.files,
+        b.notes,
+    )
 
 
 def test_files_read_together_equal_each_file_read_alone(write_police, monkeypatch):

@@ -119,7 +119,9 @@ def test_geojson_written_by_gdal_has_the_same_properties_and_the_licence(demo, t
         f["properties"] for f in expected["features"]
     ]
     first = written["features"][0]["geometry"]["coordinates"][0][0]
-    assert first == pytest.approx(expected["features"][0]["geometry"]["coordinates"][0][0], abs=1e-6)
+    assert first == pytest.approx(
+        expected["features"][0]["geometry"]["coordinates"][0][0], abs=1e-6
+    )
     listed = clusters.head(2).assign(months=[["2018-10", "2018-11"], ["2018-09"]])
     write_layer(listed, tmp_path / "l.geojson")  # lists are arrays (to_json's way)
     doc = json.loads((tmp_path / "l.geojson").read_text(encoding="utf-8"))

@@ -40,7 +40,9 @@ def _cells_fit(fig) -> int:
 
 
 def test_long_cells_wrap_and_every_row_is_drawn():
-    long = "On or near Further/Higher Educational Building; Woodrow Centre (12); Tuesday 17:00-18:00"
+    long = (
+        "On or near Further/Higher Educational Building; Woodrow Centre (12); Tuesday 17:00-18:00"
+    )
     frame = pd.DataFrame({"Place": [long] * 40, "Ward": ["Batchley and Brockhill"] * 40,
                           "Incidents": list(range(40))})  # fmt: skip
     pages = _Pages()
@@ -57,7 +59,9 @@ def test_long_cells_wrap_and_every_row_is_drawn():
 def test_pack_pages_are_all_a4_landscape(demo, tmp_path):
     run_batch(demo, tmp_path, by=["season"], financial_years=["2018-19"], style=LOW)
     reader = PdfReader(tmp_path / PACK)
-    sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages}
+    sizes = {
+        (round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages
+    }
     assert sizes == {(842, 595)}, sizes
     assert len(reader.pages) >= 4
 
@@ -81,7 +85,9 @@ def test_pack_tables_fit_on_real_data(redditch_autumn_2018, tmp_path, top, monke
 
 def test_an_empty_top_table_says_how_to_fill_it(demo, tmp_path):
     run_batch(demo, tmp_path, by=["season"], financial_years=["2018-19"], style=LOW)
-    text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(tmp_path / PACK).pages)
+    text = " ".join(
+        " ".join((p.extract_text() or "").split()) for p in PdfReader(tmp_path / PACK).pages
+    )
     assert "add fy to --by (for example --by season,fy)" in text
     run_batch(demo, tmp_path / "fy", by=["season", "fy"], financial_years=["2018-19"], style=LOW)
     text = " ".join(" ".join((p.extract_text() or "").split())

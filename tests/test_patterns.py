@@ -306,7 +306,9 @@ def test_patterns_cli_and_report_slide_agree(tmp_path):
     from hotspots.outputs.deck import TITLES
 
     out = tmp_path / "patterns.csv"
-    result = CliRunner().invoke(main, ["patterns", "--fy", "2018-19", "--top", "10", "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["patterns", "--fy", "2018-19", "--top", "10", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, keep_default_na=False)
     deck = tmp_path / "panel.pptx"
@@ -346,7 +348,7 @@ def test_tasking_downloads_and_page_carry_the_pattern(demo):
     expected = patterns_at(cells, np.column_stack([xy.x, xy.y]))["pattern"].tolist()
     assert rows and [r["pattern"] for r in rows] == expected
     page = client.get(f"/tasking?{query}").get_data(True)
-    assert "<th scope=\"col\">Pattern</th>" in page and f"{expected[0]} (" in page
+    assert '<th scope="col">Pattern</th>' in page and f"{expected[0]} (" in page
     doc = json.loads(client.get(f"/tasking.geojson?{query}").get_data(True))
     assert [f["properties"]["pattern"] for f in doc["features"]] == expected
     frame = client.get(f"/map/frame?{query}").get_data(True)

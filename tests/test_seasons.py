@@ -55,7 +55,8 @@ def test_halloween_flag_for_dated_and_month_only_rows():
 def test_weekday_and_hour_only_where_known():
     t = add_season_columns(
         _table(
-            ["2018-10-31 21:15", "2018-10-31 00:00", "2018-10-01 00:00"], ["datetime", "day", "month"]
+            ["2018-10-31 21:15", "2018-10-31 00:00", "2018-10-01 00:00"],
+            ["datetime", "day", "month"],
         )
     )
     assert t["weekday"].tolist()[:2] == ["Wednesday", "Wednesday"]
@@ -175,8 +176,12 @@ def test_select_incidents_by_codes_equals_by_text(demo):
 
     inc = demo.incidents
     text = inc.astype(dict.fromkeys(("season", "financial_year", "month", "ward", "area"), object))
-    for sel in ({"season": "autumn", "financial_year": "2018-19"}, {"ward": "Abbey"},
-                {"area": "Town centre", "season": "summer"}, {"financial_year": "2031-32"}):
+    for sel in (
+        {"season": "autumn", "financial_year": "2018-19"},
+        {"ward": "Abbey"},
+        {"area": "Town centre", "season": "summer"},
+        {"financial_year": "2031-32"},
+    ):
         a, b = select_incidents(inc, **sel), select_incidents(text, **sel)
         assert a.index.equals(b.index), sel
         for column in ("season", "financial_year", "month"):  # counts list what text would

@@ -22,10 +22,16 @@ def _boxes(fig):
     ax = fig.axes[0]
     labels = [t for t in ax.texts if t.get_zorder() == 6 and getattr(t, "arrow_patch", None)]
     centres = [t for t in ax.texts if t.get_zorder() == 5.3]
-    box = lambda t: t.get_bbox_patch().get_window_extent(renderer) if t.get_bbox_patch() \
-        else t.get_window_extent(renderer)  # noqa: E731
-    return [box(t) for t in labels], [t.get_window_extent(renderer) for t in centres], \
-        ax.get_window_extent(renderer)
+
+    def box(t):
+        patch = t.get_bbox_patch()
+        return patch.get_window_extent(renderer) if patch else t.get_window_extent(renderer)
+
+    return (
+        [box(t) for t in labels],
+        [t.get_window_extent(renderer) for t in centres],
+        ax.get_window_extent(renderer),
+    )
 
 
 def _overlap(a, b) -> float:
@@ -82,6 +88,9 @@ def test_the_legend_lies_inside_the_figure(redditch_autumn_2018, size):
     canvas.draw()
     [legend] = fig.legends
     box = legend.get_window_extent(canvas.get_renderer())
-    assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 and box.y0 >= fig.bbox.y0, (box, fig.bbox)
+    assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 and box.y0 >= fig.bbox.y0, (
+        box,
+        fig.bbox,
+    )
     texts = " ".join(t.get_text().replace("\n", " ") for t in legend.get_texts())
     assert "Town and district centres" in texts

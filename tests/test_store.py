@@ -117,7 +117,10 @@ def test_replacing_a_batch_swaps_its_rows(target, tmp_path):
         police_file(name, 30, seed=1, bad=1)  # far fewer incidents: replaced only when asked
         (result,) = store.ingest([name], replace=True)
         assert (result.status, result.rows_read, result.stored, result.rejected) == (
-            "replaced", 31, 30, 1
+            "replaced",
+            31,
+            30,
+            1,
         )
         batches = store.batches()
         assert batches["batch_key"].tolist() == ["police.uk/test/2019-01"]
@@ -147,7 +150,10 @@ def test_check_finds_a_batch_that_does_not_add_up(target):
             cur.execute("DELETE FROM incidents WHERE fid IN (SELECT MIN(fid) FROM incidents)")
         result = store.check()
     assert not result.ok
-    assert "read 6,676 but stored 6,672 + rejected 4 (tables hold 6,671 incidents" in result.problems[0]
+    assert (
+        "read 6,676 but stored 6,672 + rejected 4 (tables hold 6,671 incidents"
+        in result.problems[0]
+    )
 
 
 def test_check_finds_incidents_without_a_batch(tmp_path):
@@ -199,7 +205,9 @@ def test_not_a_store(tmp_path):
 
 def test_unreachable_database_is_a_clear_error():
     port = _postgis._free_port()
-    with pytest.raises(StoreError, match=r"cannot connect to the PostGIS store postgresql://u:\*\*\*@"):
+    with pytest.raises(
+        StoreError, match=r"cannot connect to the PostGIS store postgresql://u:\*\*\*@"
+    ):
         open_store(f"postgresql://u:secret@127.0.0.1:{port}/nothing")
 
 
@@ -299,7 +307,11 @@ def test_real_month_twice_identical_counts(shared_data, target):
         (again,) = store.ingest([month])
         result = store.check()
     assert again.status == "unchanged"
-    assert (first.rows_read, first.stored, first.rejected) == (again.rows_read, again.stored, again.rejected)
+    assert (first.rows_read, first.stored, first.rejected) == (
+        again.rows_read,
+        again.stored,
+        again.rejected,
+    )
     assert_same_snapshot(before, snapshot(target))
     assert result.ok
     assert first.stored + first.rejected == _asb_rows(month) == first.rows_read
@@ -403,7 +415,10 @@ def test_cli_ingest_twice_check_and_same_answers(shared_data, tmp_path):
     checked = _cli("check", env=env)
     assert checked.returncode == 0 and "check passed: 1 batch(es) add up" in checked.stdout
     out = {}
-    for how, args in (("store", ["--store"]), ("files", [str(month), "--wards", str(REDDITCH_WARDS)])):
+    for how, args in (
+        ("store", ["--store"]),
+        ("files", [str(month), "--wards", str(REDDITCH_WARDS)]),
+    ):
         done = _cli("wards", *args, "-o", str(tmp_path / f"{how}.csv"), env=env)
         assert done.returncode == 0, done.stderr
         out[how] = (tmp_path / f"{how}.csv").read_bytes()
@@ -530,7 +545,9 @@ def test_column_copies_of_several_batches_make_one_frame():
     a = _every_kind(300, shared=True, seed=1)
     b = _every_kind(200, shared=False, seed=2)
     b["ward"] = pd.Categorical(b["ward"].astype(str).replace("North", "East"))
-    whole = decode_frames([encode_frame(a), encode_frame(b)], geometry_where=("ward_match", "outside"))
+    whole = decode_frames(
+        [encode_frame(a), encode_frame(b)], geometry_where=("ward_match", "outside")
+    )
     expected = pd.concat([a, b], ignore_index=True)
     assert len(whole) == 500
     # one categorical over both batches: the first batch's categories in order, then new ones

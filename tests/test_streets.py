@@ -133,14 +133,21 @@ def test_fetch_streets_keeps_the_named_streets_of_the_answer(overpass, tmp_path)
     assert "Far Away Road" not in set(streets["name"])
     assert (streets["attribution"] == OSM_ATTRIBUTION).all()
     assert streets.crs.to_epsg() == 27700
-    assert set(streets.loc[streets["name"] == "Osm Unicorn Hill", "highway"]) <= {"primary", "residential"}
+    assert set(streets.loc[streets["name"] == "Osm Unicorn Hill", "highway"]) <= {
+        "primary",
+        "residential",
+    }
     assert [m for m, _ in overpass.log] == ["GET", "POST"]  # the status first, then one query
 
 
 def test_fetch_streets_answers_from_the_cache_the_second_time(overpass, tmp_path):
-    first = fetch_streets(get_path("demo-wards"), overpass_url=overpass.url, cache_dir=tmp_path / "c")
+    first = fetch_streets(
+        get_path("demo-wards"), overpass_url=overpass.url, cache_dir=tmp_path / "c"
+    )
     posts = sum(m == "POST" for m, _ in overpass.log)
-    again = fetch_streets(get_path("demo-wards"), overpass_url=overpass.url, cache_dir=tmp_path / "c")
+    again = fetch_streets(
+        get_path("demo-wards"), overpass_url=overpass.url, cache_dir=tmp_path / "c"
+    )
     assert sum(m == "POST" for m, _ in overpass.log) == posts == 1
     assert again["name"].tolist() == first["name"].tolist()
     fetch_streets(get_path("demo-wards"), overpass_url=overpass.url, cache_dir=tmp_path / "c",
@@ -165,7 +172,9 @@ def test_fetch_streets_error_answer_is_one_line(overpass, tmp_path):
 def test_fetched_streets_read_back_as_roads_with_the_attribution(overpass, tmp_path):
     from hotspots.io import write_layer
 
-    streets = fetch_streets(get_path("demo-wards"), overpass_url=overpass.url, cache_dir=tmp_path / "c")
+    streets = fetch_streets(
+        get_path("demo-wards"), overpass_url=overpass.url, cache_dir=tmp_path / "c"
+    )
     path = write_layer(streets, tmp_path / "streets.gpkg", layer_name="streets")
     roads = read_roads(path)
     assert "Osm Unicorn Hill" in set(roads["name"])
@@ -233,7 +242,9 @@ def test_a_broken_osm_extract_is_named(tmp_path):
 
     bad = tmp_path / "broken.osm.pbf"
     bad.write_bytes(b"not a pbf at all")
-    with pytest.raises(InputFileError, match=r"broken\.osm\.pbf: cannot be read as an OpenStreetMap"):
+    with pytest.raises(
+        InputFileError, match=r"broken\.osm\.pbf: cannot be read as an OpenStreetMap"
+    ):
         read_roads(bad)
 
 
@@ -285,8 +296,9 @@ def _texts_drawn(monkeypatch) -> list[str]:
     return drawn
 
 
-def test_fetched_streets_in_the_store_are_drawn_by_map_tasking_and_serve(overpass, demo_store, tmp_path,
-                                                                          monkeypatch):
+def test_fetched_streets_in_the_store_are_drawn_by_map_tasking_and_serve(
+    overpass, demo_store, tmp_path, monkeypatch
+):
     import shutil
 
     from hotspots.store.store import open_store
@@ -331,8 +343,13 @@ def test_ingest_roads_keeps_an_osm_extract_in_the_store(demo_store, tmp_path):
     pbf = write_pbf(tmp_path / "county.osm.pbf", PBF_WAYS)
     done = _run("ingest", "--roads", pbf, "--store", store)
     # Near the wards only: not the far lane.
-    assert "stored 3 street lines (3 named) from county.osm.pbf (© OpenStreetMap contributors)" in done.output
-    _run("map", "--store", store, "--season", "autumn", "--fy", "2018-19", "-o", tmp_path / "m.html")
+    assert (
+        "stored 3 street lines (3 named) from county.osm.pbf (© OpenStreetMap contributors)"
+        in done.output
+    )
+    _run(
+        "map", "--store", store, "--season", "autumn", "--fy", "2018-19", "-o", tmp_path / "m.html"
+    )
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "Pbf High Street" in page and "Pbf Far Lane" not in page
     assert "OpenStreetMap contributors" in page
@@ -350,7 +367,17 @@ def test_roads_none_turns_the_store_streets_off(overpass, demo_store, tmp_path):
 
 
 def test_a_map_with_no_street_source_says_how_to_add_them(demo_store, tmp_path):
-    _run("map", "--store", demo_store, "--season", "autumn", "--fy", "2018-19", "-o", tmp_path / "m.html")
+    _run(
+        "map",
+        "--store",
+        demo_store,
+        "--season",
+        "autumn",
+        "--fy",
+        "2018-19",
+        "-o",
+        tmp_path / "m.html",
+    )
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "hotspots fetch streets --store" in page
     _run("tasking", "--store", demo_store, "--season", "autumn", "--fy", "2018-19",
@@ -358,7 +385,9 @@ def test_a_map_with_no_street_source_says_how_to_add_them(demo_store, tmp_path):
     assert "hotspots fetch streets --store" in _pdf_text(tmp_path / "t.pdf")
 
 
-def test_cli_fetch_streets_writes_a_file_for_roads_then_ingest_roads(overpass, demo_store, tmp_path):
+def test_cli_fetch_streets_writes_a_file_for_roads_then_ingest_roads(
+    overpass, demo_store, tmp_path
+):
     import shutil
 
     out = tmp_path / "streets.gpkg"

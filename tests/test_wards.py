@@ -196,7 +196,9 @@ def test_boundary_vintage_is_detected_and_printed(shared_data, tmp_path):
 def test_cli_prints_the_vintage_and_part_year_notes(shared_data, tmp_path):
     out = tmp_path / "t.csv"
     files = [str(POLICE / "2018-10-west-mercia-street.csv")]
-    result = CliRunner().invoke(main, ["wards", *files, "--wards", str(REDDITCH_WARDS), "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["wards", *files, "--wards", str(REDDITCH_WARDS), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "Ward boundaries: 2013 wards (WD13CD)" in result.output
 
@@ -212,7 +214,9 @@ def _council_exports(tmp_path):
     """
     files = sorted(POLICE.glob("*-west-mercia-street.csv"))
     raw = pd.concat(pd.read_csv(f, dtype=str, keep_default_na=False) for f in files)
-    raw = raw[(raw["Crime type"] == "Anti-social behaviour") & raw["LSOA name"].str.startswith("Redditch")]
+    raw = raw[
+        (raw["Crime type"] == "Anti-social behaviour") & raw["LSOA name"].str.startswith("Redditch")
+    ]
     raw = raw.reset_index(drop=True)
     i = pd.Series(range(len(raw)))
     local = pd.to_datetime(raw["Month"] + "-01") + pd.to_timedelta(i % 28, "D") \

@@ -43,7 +43,9 @@ def test_wards_page_shows_rates_per_1000_from_the_population(open_app):
     assert wards["rate 2018-19"].tolist() == pytest.approx(expected.tolist())
     total = table[table["ward"] == "Grand Total"].iloc[0]
     assert total["population"] == pytest.approx(sum(population.values()))
-    assert total["rate 2018-19"] == pytest.approx(round(1000 * total["2018-19"] / total["population"], 2))
+    assert total["rate 2018-19"] == pytest.approx(
+        round(1000 * total["2018-19"] / total["population"], 2)
+    )
     # the page shows the same figure, two decimals, in the ward's row
     first = wards.iloc[0]
     row = re.search(rf">{re.escape(first['ward'])}</th>(.*?)</tr>", html, re.S).group(1)
@@ -132,7 +134,9 @@ def test_map_caption_says_how_the_previous_hotspots_did(open_app):
     import html as html_lib
 
     client = open_app.test_client()
-    page = html_lib.unescape(client.get("/map?fy=2018-19&season=winter&area=borough").get_data(True))
+    page = html_lib.unescape(
+        client.get("/map?fy=2018-19&season=winter&area=borough").get_data(True)
+    )
     sentence = _expected_sentence("winter", "2018-19")
     assert re.search(r"PAI \d+\)", sentence) and "autumn 2018" in sentence
     assert f'<p id="accuracy" class="summary">{sentence}.</p>' in page
@@ -183,12 +187,18 @@ def two_wards(tmp_path_factory):
     from hotspots.read.incidents import read_incidents
 
     def rows(date, xy, n):
-        return [f"{date},Rowdy or nuisance behaviour,{X0 + xy[0]:.0f},{Y0 + xy[1]:.0f},On or near Test Street"] * n
+        return [
+            f"{date},Rowdy or nuisance behaviour,{X0 + xy[0]:.0f},{Y0 + xy[1]:.0f},On or near Test Street"
+        ] * n
 
     lines = ["reported_at,category,easting,northing,location"]
     autumn, winter = "15/10/2018 12:00", "15/01/2019 12:00"
-    lines += rows(autumn, (300, 500), 10) + rows(autumn, (1020, 500), 6) + rows(autumn, (980, 500), 3)
-    lines += rows(autumn, (100, 100), 1) + rows(autumn, (1900, 900), 1) + rows(autumn, (600, 900), 1)
+    lines += (
+        rows(autumn, (300, 500), 10) + rows(autumn, (1020, 500), 6) + rows(autumn, (980, 500), 3)
+    )
+    lines += (
+        rows(autumn, (100, 100), 1) + rows(autumn, (1900, 900), 1) + rows(autumn, (600, 900), 1)
+    )
     lines += rows(winter, (300, 500), 3) + rows(winter, (980, 500), 2) + rows(winter, (100, 900), 3)
     lines += rows(winter, (1020, 500), 4) + rows(winter, (1500, 100), 4)
     path = tmp_path_factory.mktemp("views") / "asb.csv"
@@ -232,7 +242,9 @@ def test_view_accuracy_scores_the_study_area_hotspots_lying_in_the_view_by_hand(
     assert hull[2].area > 1.5 * hull[2].intersection(wards["B"]).area
 
     whole = previous_window_accuracy(two_wards, **kw)  # the borough: both, of 2 km²
-    assert "hotspots" not in whole and whole["sentence"].endswith(f"of the borough (PAI {whole['pai']:.0f})")
+    assert "hotspots" not in whole and whole["sentence"].endswith(
+        f"of the borough (PAI {whole['pai']:.0f})"
+    )
     assert whole["hit_rate"] == (3 + 2 + 4) / 16
 
 
@@ -244,7 +256,9 @@ def test_every_demo_view_uses_the_study_area_hotspots_lying_in_it(demo, season, 
     from hotspots.analysis.hotspots import hotspots_for
     from hotspots.analysis.prepare import select_incidents
 
-    views = [{"ward": w} for w in demo.wards["ward_name"]] + [{"area": a} for a in demo.areas["name"]]
+    views = [{"ward": w} for w in demo.wards["ward_name"]] + [
+        {"area": a} for a in demo.areas["name"]
+    ]
     scored = 0
     for view in views:
         out = previous_window_accuracy(demo, season=season, financial_year=fy, **view)
@@ -259,7 +273,8 @@ def test_every_demo_view_uses_the_study_area_hotspots_lying_in_it(demo, season, 
         name = next(iter(view.values()))
         kind = "ward" if "ward" in view else "focus area"
         assert f"lying in {name} held" in out["sentence"] and out["sentence"].endswith(
-            f"of the {kind} (PAI {out['pai']:.0f})")
+            f"of the {kind} (PAI {out['pai']:.0f})"
+        )
     assert scored >= 5
 
 
@@ -276,7 +291,9 @@ def test_ward_view_sentence_on_the_map_and_the_tasking_sheet(open_app, tmp_path)
                                    ward="Abbey")  # fmt: skip
     assert out["sentence"].startswith("Hotspots drawn from autumn 2018 lying in Abbey held")
     page = open_app.test_client().get("/map?fy=2018-19&season=winter&area=ward:Abbey")
-    assert f'<p id="accuracy" class="summary">{out["sentence"]}.</p>' in html_lib.unescape(page.get_data(True))
+    assert f'<p id="accuracy" class="summary">{out["sentence"]}.</p>' in html_lib.unescape(
+        page.get_data(True)
+    )
     sheet = tmp_path / "abbey.html"
     args = ["tasking", "--season", "winter", "--fy", "2018-19", "--ward", "Abbey", "-o", str(sheet)]
     result = CliRunner().invoke(main, args, catch_exceptions=False)

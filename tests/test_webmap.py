@@ -240,7 +240,11 @@ def test_basemap_choices_and_their_errors(tmp_path):
     assert "Light_3857" in light.url and light.url.endswith("key=abc")
     assert "Crown copyright" in light.attribution
     tiles = resolve_basemap(str(make_mbtiles(tmp_path / "t.mbtiles")))
-    assert (tiles.kind, tiles.max_zoom, tiles.web_url()) == ("mbtiles", 15, "/tiles/{z}/{x}/{y}.png")
+    assert (tiles.kind, tiles.max_zoom, tiles.web_url()) == (
+        "mbtiles",
+        15,
+        "/tiles/{z}/{x}/{y}.png",
+    )
     for spec, message in [("https://t.example/{z}/{x}.png", "lacks {y}"),
                           ("https://t.example/{z}/{x}/{y}.png", "--basemap-attribution"),
                           (str(tmp_path / "missing.mbtiles"), "no such file"),
@@ -329,7 +333,9 @@ def test_real_redditch_town_centre_hotspot_is_labelled_with_its_street(
     for args in (["map", *common, "-o", str(html_out)], ["tasking", *common, "-o", str(pdf_out)]):
         result = runner.invoke(main, args)
         assert result.exit_code == 0, result.output
-    labels = re.findall(r"\\u003cdiv\\u003e(\d+ [^\\]+)\\u003c/div\\u003e", html_out.read_text("utf-8"))
+    labels = re.findall(
+        r"\\u003cdiv\\u003e(\d+ [^\\]+)\\u003c/div\\u003e", html_out.read_text("utf-8")
+    )
     town = [t for t in labels if "Unicorn Hill" in t or "Market Place" in t]
     assert town, labels
     text = " ".join(p.extract_text() or "" for p in PdfReader(pdf_out).pages)

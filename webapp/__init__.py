@@ -155,7 +155,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from hotspots.analysis.tune import read_params
 
         tuned = read_params(app.config["HOTSPOTS_PARAMS"])
-        for key, value in (("HOTSPOTS_EPS_M", tuned.eps_m), ("HOTSPOTS_MIN_SAMPLES", tuned.min_samples)):
+        for key, value in (
+            ("HOTSPOTS_EPS_M", tuned.eps_m),
+            ("HOTSPOTS_MIN_SAMPLES", tuned.min_samples),
+        ):
             if key not in given:
                 app.config[key] = value
     proxies = int(app.config.get("HOTSPOTS_PROXY_COUNT") or 0)

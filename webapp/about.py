@@ -53,7 +53,9 @@ def data_status(spec, prepared) -> dict:
         )
     batches["file"] = [Path(f).name for f in batches["file_name"]]
     batches["month"] = batches["month"].fillna(
-        batches["first_date"].dt.strftime("%Y-%m") + " to " + batches["last_date"].dt.strftime("%Y-%m")
+        batches["first_date"].dt.strftime("%Y-%m")
+        + " to "
+        + batches["last_date"].dt.strftime("%Y-%m")
     )
     batches["loaded_at"] = batches["loaded_at"].dt.strftime("%Y-%m-%d %H:%M")
     table = batches[list(BATCH_COLUMNS)].rename(columns=BATCH_COLUMNS)

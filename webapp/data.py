@@ -263,7 +263,9 @@ class DataStore:
             return None
         if opts.roads is not None:
             st = opts.roads.stat() if opts.roads.exists() else None
-            return _roads(self.spec, opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing")
+            return _roads(
+                self.spec, opts.roads, f"{st.st_size}|{st.st_mtime_ns}" if st else "missing"
+            )
         return (data or self.loaded()).streets
 
     def choices(self) -> Choices:

@@ -128,7 +128,7 @@ class Selection:
         if self.ward:
             return self.ward
         if self.area.startswith(WARD_PREFIX):
-            return self.area[len(WARD_PREFIX):]
+            return self.area[len(WARD_PREFIX) :]
         return None
 
     def params(self) -> dict[str, str]:

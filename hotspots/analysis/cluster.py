@@ -121,7 +121,9 @@ def distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return inverse, uniq, np.bincount(inverse, minlength=len(uniq))
 
 
-def dbscan_labels(xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: bool = True) -> np.ndarray:
+def dbscan_labels(
+    xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: bool = True
+) -> np.ndarray:
     """Run DBSCAN on points in metres, clustering shared coordinates once.
 
     Parameters
@@ -157,7 +159,9 @@ def dbscan_labels(xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: boo
     return weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=min_samples)[inverse]
 
 
-def weighted_dbscan(xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_samples: int) -> np.ndarray:
+def weighted_dbscan(
+    xy: np.ndarray, counts: np.ndarray, *, eps_m: float, min_samples: int
+) -> np.ndarray:
     """DBSCAN of weighted points as array operations on the neighbour graph.
 
     The labels equal :class:`sklearn.cluster.DBSCAN` with ``sample_weight``:
@@ -288,7 +292,9 @@ def check_min_samples(
     return msg
 
 
-def suggest_eps(incidents: gpd.GeoDataFrame, *, min_samples: int, quantile: float | None = None) -> float:
+def suggest_eps(
+    incidents: gpd.GeoDataFrame, *, min_samples: int, quantile: float | None = None
+) -> float:
     """Suggest ``eps_m`` from the knee of the k-distance curve.
 
     For each incident, the distance to its ``min_samples``-th nearest incident
@@ -344,7 +350,9 @@ def label_incidents(
     return pd.Series(labels, index=incidents.index, name="cluster")
 
 
-def _text_codes(incidents: pd.DataFrame, column: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _text_codes(
+    incidents: pd.DataFrame, column: str, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of one text column over ``rows`` and its distinct values.
 
     Blank values (empty or only spaces) and missing ones get code -1, so every
@@ -447,7 +455,9 @@ def _mode(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: i
     rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
     pairs["rank"] = rank[pairs["code"].to_numpy()]
     pairs = pairs.sort_values(["group", "count", "rank"], ascending=[True, False, True])
-    return _first_per_group(pairs.reset_index(drop=True), n_groups, uniques[pairs["code"].to_numpy()])
+    return _first_per_group(
+        pairs.reset_index(drop=True), n_groups, uniques[pairs["code"].to_numpy()]
+    )
 
 
 def _months(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int
@@ -475,7 +485,9 @@ def _hulls(group: np.ndarray, xy: np.ndarray, n_groups: int, buffer_m: float) ->
     if len(multi) != n_groups:
         raise AssertionError("every cluster has at least one point")  # pragma: no cover
     # quad_segs=16: the smoothness of shapely's Geometry.buffer, as the maps have always had
-    return shapely.buffer(shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16)
+    return shapely.buffer(
+        shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16
+    )
 
 
 def summarise_clusters(
@@ -546,7 +558,9 @@ def _summarise(
     rows = np.flatnonzero(lab != NOISE)
     if not len(rows):
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CLUSTER_COLUMNS[:-1]})
-        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), crs=ANALYSIS_CRS)
+        return gpd.GeoDataFrame(
+            empty, geometry=gpd.GeoSeries([], crs=ANALYSIS_CRS), crs=ANALYSIS_CRS
+        )
     label_values, group = np.unique(lab[rows], return_inverse=True)
     k = len(label_values)
     pts = xy[rows]

@@ -56,7 +56,10 @@ class Grid:
         """Cell centres, shape (nx * ny, 2)."""
         col, row = np.meshgrid(np.arange(self.nx), np.arange(self.ny))
         return np.column_stack(
-            [self.x0 + (col.ravel() + 0.5) * self.cell_m, self.y0 + (row.ravel() + 0.5) * self.cell_m]
+            [
+                self.x0 + (col.ravel() + 0.5) * self.cell_m,
+                self.y0 + (row.ravel() + 0.5) * self.cell_m,
+            ]
         )
 
     def cell_of(self, xy: np.ndarray) -> np.ndarray:
@@ -193,7 +196,9 @@ def top_cells(grid: Grid, score: np.ndarray, k: int, *, pad: bool = False) -> np
     return order[: max(0, int(k))]
 
 
-def hull_cells(grid: Grid, clusters: gpd.GeoDataFrame, train_counts: np.ndarray, k: int | None = None):
+def hull_cells(
+    grid: Grid, clusters: gpd.GeoDataFrame, train_counts: np.ndarray, k: int | None = None
+):
     """Grid cells of DBSCAN hulls, densest cluster first, cut to ``k`` cells.
 
     A cell belongs to a hull when its centre lies inside it (a hull too small
@@ -231,7 +236,11 @@ def hull_cells(grid: Grid, clusters: gpd.GeoDataFrame, train_counts: np.ndarray,
     cell_idx = np.concatenate([cell_idx, rep_cells])
     density = hulls["incidents"].to_numpy(dtype=float) / hulls.geometry.area.to_numpy()
     table = pd.DataFrame(
-        {"cell": cell_idx, "density": density[hull_idx], "count": np.asarray(train_counts)[cell_idx]}
+        {
+            "cell": cell_idx,
+            "density": density[hull_idx],
+            "count": np.asarray(train_counts)[cell_idx],
+        }
     )
     table = table[(table["cell"] >= 0) & grid.inside[table["cell"].clip(lower=0)]]
     table = table.sort_values(["density", "count", "cell"], ascending=[False, False, True])

@@ -132,7 +132,9 @@ def periods_until(
             ok = label == month
         else:
             s, _, fy = label.partition(" ")
-            ok = (season is None or s == season) and (financial_year is None or fy == financial_year)
+            ok = (season is None or s == season) and (
+                financial_year is None or fy == financial_year
+            )
         if ok:
             last = i
     if last is None:
@@ -170,7 +172,9 @@ def selection_periods(
     return [label for label, _ in periods] if len(periods) >= 2 else []
 
 
-def hot_cells(grid: Grid, clusters: gpd.GeoDataFrame, *, centres: gpd.GeoSeries | None = None) -> np.ndarray:
+def hot_cells(
+    grid: Grid, clusters: gpd.GeoDataFrame, *, centres: gpd.GeoSeries | None = None
+) -> np.ndarray:
     """The cells one period's hotspots make hot (bool, one per grid cell).
 
     A cell is hot when its centre lies inside a hotspot's outline, or when it
@@ -241,10 +245,14 @@ def _cell_places(incidents: gpd.GeoDataFrame, cells: np.ndarray) -> pd.DataFrame
         ["cell", "n", "location"], ascending=[True, False, True]
     )
     locs = locs.assign(k=locs.groupby("cell").cumcount())
-    locs = locs[locs["k"] < 3]  # the three commonest, "On or near X (12); ..." as clusters write them
+    locs = locs[
+        locs["k"] < 3
+    ]  # the three commonest, "On or near X (12); ..." as clusters write them
     text = (locs["location"] + " (" + locs["n"].astype(str) + ")").to_numpy()
     wide = pd.DataFrame({"cell": locs["cell"].to_numpy(), "k": locs["k"].to_numpy(), "t": text})
-    wide = wide.pivot(index="cell", columns="k", values="t").reindex(columns=range(3)).astype(object)
+    wide = (
+        wide.pivot(index="cell", columns="k", values="t").reindex(columns=range(3)).astype(object)
+    )
     wide = wide.where(wide.notna(), "")
     joined = wide[0].str.cat([("; " + wide[k]).where(wide[k] != "", "") for k in (1, 2)])
     out["top_locations"] = joined.reindex(out.index).fillna("")
@@ -358,7 +366,9 @@ def place_patterns(
     places = _cell_places(used, grid.cell_of(np.column_stack([geoms.x, geoms.y])))
     places = places.reindex(table.index)
     table["incidents"] = places["incidents"].fillna(0).astype(int).to_numpy()
-    table["street"] = [place_labels.main_street(t) if isinstance(t, str) else "" for t in places["top_locations"]]
+    table["street"] = [
+        place_labels.main_street(t) if isinstance(t, str) else "" for t in places["top_locations"]
+    ]
     table["ward"] = places["ward"].fillna("").to_numpy()
     table = table.rename_axis("cell").reset_index()
     table = table.sort_values(["incidents", "periods_hot", "cell"], ascending=[False, False, True],
@@ -444,7 +454,6 @@ def pattern_counts(cells: gpd.GeoDataFrame) -> pd.DataFrame:
     return pd.concat([out, total], ignore_index=True)
 
 
-
 def top_places(cells: gpd.GeoDataFrame, n: int = 10) -> pd.DataFrame:
     """The busiest places by street, ward and pattern: neighbouring cells of one street together.
 
@@ -482,7 +491,9 @@ PATTERNS = ("emerging", "persistent", "intermittent", "diminishing", "former")
 PERSISTENT_SHARE = 0.8
 
 
-def classify_pattern(hot: list[bool] | np.ndarray, *, persistent_share: float = PERSISTENT_SHARE) -> str:
+def classify_pattern(
+    hot: list[bool] | np.ndarray, *, persistent_share: float = PERSISTENT_SHARE
+) -> str:
     """Name the pattern of one place's hotspot flags over consecutive periods (oldest first).
 
     Rules, checked in this order (T periods, T >= 2; the earlier half is the
@@ -567,7 +578,9 @@ def classify_pattern(hot: list[bool] | np.ndarray, *, persistent_share: float = 
     return "intermittent"
 
 
-def classify_places(flags: pd.DataFrame, *, persistent_share: float = PERSISTENT_SHARE) -> pd.Series:
+def classify_places(
+    flags: pd.DataFrame, *, persistent_share: float = PERSISTENT_SHARE
+) -> pd.Series:
     """:func:`classify_pattern` for every row of a place-by-period table of hotspot flags.
 
     The rules depend only on the row's pattern of flags, so each distinct
@@ -581,5 +594,7 @@ def classify_places(flags: pd.DataFrame, *, persistent_share: float = PERSISTENT
     """
     values = flags.to_numpy(dtype=bool)
     uniq, inverse = np.unique(values, axis=0, return_inverse=True)
-    names = np.array([classify_pattern(u, persistent_share=persistent_share) for u in uniq], dtype=object)
+    names = np.array(
+        [classify_pattern(u, persistent_share=persistent_share) for u in uniq], dtype=object
+    )
     return pd.Series(names[inverse.ravel()], index=flags.index, name="pattern")

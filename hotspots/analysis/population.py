@@ -101,7 +101,9 @@ def read_population(path: str | Path, wards: gpd.GeoDataFrame) -> pd.Series:
 
 def _read_ons(path: Path, rows: list[list[str]], header: int, wards: gpd.GeoDataFrame) -> pd.Series:
     names = [c.strip() for c in rows[header]]
-    body = [r + [""] * (len(names) - len(r)) for r in rows[header + 1 :] if any(c.strip() for c in r)]
+    body = [
+        r + [""] * (len(names) - len(r)) for r in rows[header + 1 :] if any(c.strip() for c in r)
+    ]
     table = pd.DataFrame([r[: len(names)] for r in body], columns=names)
     code_col = next(c for c in names if _CODE_RE.match(c))
     total_col = next(c for c in names if _TOTAL_RE.match(c))
@@ -137,7 +139,9 @@ def _read_ons(path: Path, rows: list[list[str]], header: int, wards: gpd.GeoData
 
 
 def _read_plain(path: Path, text: str, wards: gpd.GeoDataFrame) -> pd.Series:
-    expected = "columns ward,population, or the ONS mid-year estimate layout (Ward Code ... All Ages)"
+    expected = (
+        "columns ward,population, or the ONS mid-year estimate layout (Ward Code ... All Ages)"
+    )
     try:
         table = pd.read_csv(io.StringIO(text), dtype=str)
     except (ValueError, pd.errors.ParserError) as exc:
@@ -155,8 +159,12 @@ def _read_plain(path: Path, text: str, wards: gpd.GeoDataFrame) -> pd.Series:
         )  # fmt: skip
     values = _numbers(table[cols["population"]])
     if values.isna().any() or (values <= 0).any():
-        raise InputFileError(path, "has a population that is missing or not positive", "numbers > 0")
-    pop = pd.Series(values.to_numpy(dtype=float), index=[matched[n] for n in names], name="population")
+        raise InputFileError(
+            path, "has a population that is missing or not positive", "numbers > 0"
+        )
+    pop = pd.Series(
+        values.to_numpy(dtype=float), index=[matched[n] for n in names], name="population"
+    )
     pop.attrs["layout"] = "plain"
     return pop
 
@@ -176,7 +184,9 @@ def rate_per_1000(counts: pd.Series | np.ndarray, population: pd.Series | np.nda
     return np.round(rate, 2)
 
 
-def add_rates(table: pd.DataFrame, population: pd.Series, *, ward_column: str = "ward") -> pd.DataFrame:
+def add_rates(
+    table: pd.DataFrame, population: pd.Series, *, ward_column: str = "ward"
+) -> pd.DataFrame:
     """Add ``population`` and a ``rate <column>`` per count column to a ward table.
 
     Count columns are the financial-year columns of

@@ -135,4 +135,6 @@ def check_view(prepared: Prepared, *, area: str | None = None, ward: str | None 
     if ward:
         names = list(prepared.wards["ward_name"])
         if ward not in names:
-            raise HotspotsError(f"ward {ward!r} is not in the ward boundaries; give one of {names!r}")
+            raise HotspotsError(
+                f"ward {ward!r} is not in the ward boundaries; give one of {names!r}"
+            )

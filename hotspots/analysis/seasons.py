@@ -24,7 +24,12 @@ from hotspots._errors import HotspotsError
 from hotspots._validate import check_columns
 
 SEASONS = ("winter", "spring", "summer", "autumn")
-SEASON_MONTHS = {"winter": (12, 1, 2), "spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11)}
+SEASON_MONTHS = {
+    "winter": (12, 1, 2),
+    "spring": (3, 4, 5),
+    "summer": (6, 7, 8),
+    "autumn": (9, 10, 11),
+}
 _MONTH_SEASON = {m: s for s, months in SEASON_MONTHS.items() for m in months}
 _FY_RE = re.compile(r"^(\d{4})-(\d{2})$")
 HALLOWEEN_WINDOW = ((10, 20), (11, 5))
@@ -146,9 +151,7 @@ def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if precise.any():
         weekday[precise] = date[precise].day_name().to_numpy(dtype=object)
     out["weekday"] = pd.Series(weekday, index=out.index)  # str where any, as pandas infers
-    out["hour"] = pd.arrays.IntegerArray(
-        np.where(timed, date.hour, 0).astype("int64"), mask=~timed
-    )
+    out["hour"] = pd.arrays.IntegerArray(np.where(timed, date.hour, 0).astype("int64"), mask=~timed)
     (m0, d0), (m1, d1) = HALLOWEEN_WINDOW
     md = month * 100 + date.day.to_numpy()
     in_window = (md >= m0 * 100 + d0) & (md <= m1 * 100 + d1)
@@ -162,7 +165,9 @@ def _categorical(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
     cats, inverse = np.unique(labels[used].astype(str), return_inverse=True)
     lookup = np.full(len(labels), -1, dtype=np.int64)
     lookup[used] = inverse
-    return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(cats.tolist()), ordered=True)
+    return pd.Categorical.from_codes(
+        lookup[codes], categories=pd.Index(cats.tolist()), ordered=True
+    )
 
 
 def _as_categorical(values: pd.Series) -> pd.Categorical:
@@ -258,9 +263,7 @@ def period_mask(
     keep = np.ones(len(incidents), dtype=bool)
     if season not in (None, "all"):
         if season not in SEASONS:
-            raise HotspotsError(
-                f"season must be one of {[*SEASONS, 'all']!r}; got {season!r}"
-            )
+            raise HotspotsError(f"season must be one of {[*SEASONS, 'all']!r}; got {season!r}")
         keep &= equals(incidents["season"], season)
     if financial_year is not None:
         parse_financial_year(financial_year)
@@ -325,7 +328,9 @@ def months_held(months: set[int] | list[int], year: str | None = None) -> str:
         else:
             runs.append([m])
     return ", ".join(
-        _MONTH_ABBR[r[0] - 1] if len(r) == 1 else f"{_MONTH_ABBR[r[0] - 1]}–{_MONTH_ABBR[r[-1] - 1]}"
+        _MONTH_ABBR[r[0] - 1]
+        if len(r) == 1
+        else f"{_MONTH_ABBR[r[0] - 1]}–{_MONTH_ABBR[r[-1] - 1]}"
         for r in runs
     )
 
@@ -365,4 +370,7 @@ def months_in_common(
     if now == then:
         return common, None
     what = f"compared on {months_held(common)} only" if common else "no month in common"
-    return common, f"{labels[0]} holds {months_held(now)} and {labels[1]} holds {months_held(then)}: {what}"
+    return (
+        common,
+        f"{labels[0]} holds {months_held(now)} and {labels[1]} holds {months_held(then)}: {what}",
+    )

@@ -1028,7 +1028,12 @@ def cluster_significance(
     share = outline_shares(outlines, model)
     if model.kind != "exact" and incidents is not None:
         members = member_shares(
-            outlines, sizes, incidents, model, eps_m=float(eps_m), min_samples=int(min_samples),
+            outlines,
+            sizes,
+            incidents,
+            model,
+            eps_m=float(eps_m),
+            min_samples=int(min_samples),
             labels=labels,
         )
         share = np.where(np.isnan(members), share, members)

@@ -72,7 +72,9 @@ def tune_params(
         raise HotspotsError(f"metric must be one of {list(TUNE_METRICS)!r}; got {metric!r}")
     own = coverage == OWN
     if not own and not (isinstance(coverage, int | float) and 0 < coverage < 1):
-        raise HotspotsError(f"coverage is a share of the study area (0.03 = 3%) or 'own'; got {coverage!r}")
+        raise HotspotsError(
+            f"coverage is a share of the study area (0.03 = 3%) or 'own'; got {coverage!r}"
+        )
     grid = study_grid(study_area, cell_m=cell_m)
     pairs = [(float(e), int(m)) for e in eps_grid for m in min_samples_grid]
     rows = []
@@ -151,7 +153,9 @@ def read_params(path) -> ClusterParams:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: parameter file not found; write one with `hotspots tune -o {path.name}`") from None
+        raise ConfigError(
+            f"{path}: parameter file not found; write one with `hotspots tune -o {path.name}`"
+        ) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: not a readable TOML parameter file ({exc})") from None
     table = data.get("dbscan")

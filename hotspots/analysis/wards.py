@@ -143,7 +143,9 @@ def _categorical(codes: np.ndarray, values: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(cats.get_indexer([*values.astype(str), ""])[codes], cats)
 
 
-def ward_columns_as_joined(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def ward_columns_as_joined(
+    incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
     """``ward``, ``ward_code`` and ``ward_match`` typed as :func:`assign_wards` types them.
 
     For incidents tagged elsewhere (a store) so that they equal, dtype and

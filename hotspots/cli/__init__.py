@@ -89,8 +89,8 @@ def repeated_options(command: click.Command, args: list[str]) -> dict[str, list[
 #: What to say when an option that takes one value is given twice.
 _REPEAT_HINTS = {
     "--wards": " To analyse several districts together, make one boundary file of their wards "
-               "(for example with `ogr2ogr -append`); `hotspots report` takes --wards once per "
-               "district for the partnership deck.",
+    "(for example with `ogr2ogr -append`); `hotspots report` takes --wards once per "
+    "district for the partnership deck.",
 }
 
 
@@ -120,7 +120,9 @@ class _Group(click.Group):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not isinstance(command, click.Group):
             for opt, values in repeated_options(command, rest).items():
-                shown = ", ".join(repr(redact_address(v)) for v in values)  # a --store URL's password
+                shown = ", ".join(
+                    repr(redact_address(v)) for v in values
+                )  # a --store URL's password
                 raise click.UsageError(
                     f"{opt} was given {len(values)} times ({shown}) but takes "
                     f"one value; give it once.{_REPEAT_HINTS.get(opt, '')}",
@@ -178,4 +180,6 @@ def main(verbose: int) -> None:
     Run `hotspots COMMAND --help` for a command's options and an example.
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )

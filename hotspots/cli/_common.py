@@ -226,22 +226,44 @@ def dbscan_options(
     automatic ``min_samples`` is chosen from.
     """
     options = [
-        click.option("--eps-m", type=float, default=eps_default, show_default=eps_default is not None,
-                     help="DBSCAN neighbourhood radius in metres"
-                          + ("." if eps_default is not None else " [default: 100, or --params].")),
-        click.option("--min-samples", type=int, default=None,
-                     help="Incidents within --eps-m that make a hotspot core [default: chosen "
-                          f"from {min_samples_from}: at least 5, 1% of the incidents, and 3x the "
-                          "even-spread background]."),
+        click.option(
+            "--eps-m",
+            type=float,
+            default=eps_default,
+            show_default=eps_default is not None,
+            help="DBSCAN neighbourhood radius in metres"
+            + ("." if eps_default is not None else " [default: 100, or --params]."),
+        ),
+        click.option(
+            "--min-samples",
+            type=int,
+            default=None,
+            help="Incidents within --eps-m that make a hotspot core [default: chosen "
+            f"from {min_samples_from}: at least 5, 1% of the incidents, and 3x the "
+            "even-spread background].",
+        ),
     ]
     if hull_buffer:
-        options.append(click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
-                                    help="Widen each hotspot's outline by this many metres."))
+        options.append(
+            click.option(
+                "--hull-buffer-m",
+                type=float,
+                default=25.0,
+                show_default=True,
+                help="Widen each hotspot's outline by this many metres.",
+            )
+        )
     if params:
-        options.append(click.option("--params", params_dest, type=click.Path(path_type=Path),
-                                    help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); "
-                                         "--eps-m, --min-samples or --hull-buffer-m given as "
-                                         "well win over it."))
+        options.append(
+            click.option(
+                "--params",
+                params_dest,
+                type=click.Path(path_type=Path),
+                help="DBSCAN parameters from `hotspots tune -o FILE` (TOML); "
+                "--eps-m, --min-samples or --hull-buffer-m given as "
+                "well win over it.",
+            )
+        )
     return lambda func: _apply(func, options)
 
 

@@ -143,7 +143,9 @@ def demo(out_dir: Path, rebuild: bool) -> None:
     rejects = out_dir / "rejects.csv"
     prepared = load_prepared(Inputs(rejects_path=rejects))
     fy = max(prepared.incidents["financial_year"])
-    layers = [write_table(ward_table(prepared.incidents, prepared.wards), out_dir / "ward_table.csv")]
+    layers = [
+        write_table(ward_table(prepared.incidents, prepared.wards), out_dir / "ward_table.csv")
+    ]
     for season in (*SEASONS, None):  # each period's one answer (hotspots, trend, label)
         found = analyse_period(prepared, Period(season, fy), chance=False).hotspots
         name = f"clusters_{fy}_{season}.geojson" if season else f"clusters_{fy}_all.gpkg"

@@ -48,16 +48,31 @@ def _split_columns(column_map: tuple[str, ...]) -> tuple[tuple[str, ...], dict[s
 
 @click.command()
 @_wards_many
-@click.option("--fy", "financial_year", required=True, metavar="YYYY-YY",
-              help="The panel's financial year (April-March), e.g. 2018-19.")
-@click.option("--compare", metavar="YYYY-YY",
-              help="The year to compare with [default: the year before, when the data has it; "
-                   "with no data for it the slides say so and compare nothing].")
-@click.option("--title", help="The area's name on the title slide [default: the districts' "
-                              "names, from the ward files].")
+@click.option(
+    "--fy",
+    "financial_year",
+    required=True,
+    metavar="YYYY-YY",
+    help="The panel's financial year (April-March), e.g. 2018-19.",
+)
+@click.option(
+    "--compare",
+    metavar="YYYY-YY",
+    help="The year to compare with [default: the year before, when the data has it; "
+    "with no data for it the slides say so and compare nothing].",
+)
+@click.option(
+    "--title",
+    help="The area's name on the title slide [default: the districts' names, from the ward files].",
+)
 @dbscan_options(params=False)
-@click.option("--dpi", type=int, default=300, show_default=True,
-              help="Resolution of the charts and maps (300 for print).")
+@click.option(
+    "--dpi",
+    type=int,
+    default=300,
+    show_default=True,
+    help="Resolution of the charts and maps (300 for print).",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The deck: .pptx (PowerPoint; tables are editable tables, charts native "
                    "charts with their numbers) or .pdf (the same slides).")  # fmt: skip
@@ -162,4 +177,3 @@ def report(output: Path, **kwargs) -> None:
     click.echo(f"{len(deck.slides)} slides written to {output}")
     for i, title_ in enumerate(deck.titles, start=1):
         click.echo(f"  {i:2d}. {title_}")
-

@@ -33,7 +33,9 @@ def _write_records(records, output: Path) -> None:
     elif suffix == ".csv":
         write_table(records, output)
     else:
-        raise click.BadParameter(f"{output}: write .json or .csv (or a chart with .png)", param_hint="-o")
+        raise click.BadParameter(
+            f"{output}: write .json or .csv (or a chart with .png)", param_hint="-o"
+        )
 
 
 def _write_chart(records, path: Path, title: str) -> None:
@@ -47,21 +49,47 @@ def _write_chart(records, path: Path, title: str) -> None:
 
 @click.command()
 @input_options
-@click.option("--train", metavar="FIRST..LAST",
-              help="Training window of months, e.g. 2018-10..2018-11 (hotspots are drawn from it).")
-@click.option("--test", metavar="FIRST..LAST",
-              help="Test window that follows, e.g. 2018-12..2019-02 (hotspots are scored on it).")
-@click.option("--rolling", type=click.Choice(["month", "season"]),
-              help="Instead of --train/--test: every consecutive pair of months or seasons.")
-@click.option("--coverage", "coverages", type=float, multiple=True,
-              help="Share of the study area to flag, repeatable [default: 0.01, 0.03, 0.05]; "
-                   "the hotspots' own coverage is always added.")
-@click.option("--bandwidth-m", type=float, default=None,
-              help="Quartic kernel bandwidth in metres [default: five grid cells].")
+@click.option(
+    "--train",
+    metavar="FIRST..LAST",
+    help="Training window of months, e.g. 2018-10..2018-11 (hotspots are drawn from it).",
+)
+@click.option(
+    "--test",
+    metavar="FIRST..LAST",
+    help="Test window that follows, e.g. 2018-12..2019-02 (hotspots are scored on it).",
+)
+@click.option(
+    "--rolling",
+    type=click.Choice(["month", "season"]),
+    help="Instead of --train/--test: every consecutive pair of months or seasons.",
+)
+@click.option(
+    "--coverage",
+    "coverages",
+    type=float,
+    multiple=True,
+    help="Share of the study area to flag, repeatable [default: 0.01, 0.03, 0.05]; "
+    "the hotspots' own coverage is always added.",
+)
+@click.option(
+    "--bandwidth-m",
+    type=float,
+    default=None,
+    help="Quartic kernel bandwidth in metres [default: five grid cells].",
+)
 @_dbscan_options
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("pai.json"),
-              show_default=True, help="Records as .json or .csv; a .png/.svg/.pdf writes the chart.")
-@click.option("--chart", type=click.Path(path_type=Path), help="Also draw the chart (.png, .svg, .pdf).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("pai.json"),
+    show_default=True,
+    help="Records as .json or .csv; a .png/.svg/.pdf writes the chart.",
+)
+@click.option(
+    "--chart", type=click.Path(path_type=Path), help="Also draw the chart (.png, .svg, .pdf)."
+)
 def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
     """Do the hotspots predict where ASB happens next? A backtest against grid and KDE.
 
@@ -137,7 +165,9 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
         records = rolling_backtest(incidents, prepared.wards, by=rolling, params=params,
                                    progress=progress_bar, **options)  # fmt: skip
         shown = summarise_backtest(records)
-        shown = shown.assign(coverage=100 * shown["coverage"]).rename(columns={"coverage": "area %"})
+        shown = shown.assign(coverage=100 * shown["coverage"]).rename(
+            columns={"coverage": "area %"}
+        )
         pairs = records[["train", "test"]].drop_duplicates()
         title = f"Rolling backtest by {rolling}: {len(pairs)} pairs, mean PAI"
     dbscan = records[records["method"] == "dbscan"]
@@ -161,30 +191,69 @@ def evaluate(output: Path, chart: Path | None, **kwargs) -> None:
 
 @click.command()
 @input_options
-@click.option("--train", metavar="FIRST..LAST",
-              help="Window to draw hotspots from [default: every month but the last].")
-@click.option("--test", metavar="FIRST..LAST",
-              help="The window that follows, to score them on [default: the last month].")
-@click.option("--metric", type=click.Choice(["pai", "pei"]), default="pai", show_default=True,
-              help="What to maximise on the test window.")
-@click.option("--coverage", default="0.03", show_default=True,
-              help="Share of the study area the hotspots are scored on (0.01 = 1%), or 'own' "
-                   "(the hulls themselves; use with --metric pei).")
-@click.option("--eps-grid", default="50,75,100,125,150,200,250,300", show_default=True,
-              help="eps_m values to try, metres.")
-@click.option("--min-samples-grid", default="3,4,5,6,8,10,12,15", show_default=True,
-              help="min_samples values to try.")
-@click.option("--hull-buffer-m", type=float, default=25.0, show_default=True,
-              help="Widen each hotspot's outline by this many metres before scoring it.")
-@click.option("--cell-m", type=float, default=None, help="Grid cell size in metres [default: rule].")
-@click.option("--area", help="Also suggest eps_m for this focus area (a name from --areas): its "
-                             "incidents make the k-distance curve. Hotspots are always found on "
-                             "the whole study area, so the grid search scores all of it.")
-@click.option("--ward", help="Also suggest eps_m for this ward (its name in the boundary file), "
-                             "as --area does.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Write the chosen parameters to this TOML file, for --params FILE on "
-                   "clusters, tasking, export and map, and HOTSPOTS_PARAMS / serve --params.")
+@click.option(
+    "--train",
+    metavar="FIRST..LAST",
+    help="Window to draw hotspots from [default: every month but the last].",
+)
+@click.option(
+    "--test",
+    metavar="FIRST..LAST",
+    help="The window that follows, to score them on [default: the last month].",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(["pai", "pei"]),
+    default="pai",
+    show_default=True,
+    help="What to maximise on the test window.",
+)
+@click.option(
+    "--coverage",
+    default="0.03",
+    show_default=True,
+    help="Share of the study area the hotspots are scored on (0.01 = 1%), or 'own' "
+    "(the hulls themselves; use with --metric pei).",
+)
+@click.option(
+    "--eps-grid",
+    default="50,75,100,125,150,200,250,300",
+    show_default=True,
+    help="eps_m values to try, metres.",
+)
+@click.option(
+    "--min-samples-grid",
+    default="3,4,5,6,8,10,12,15",
+    show_default=True,
+    help="min_samples values to try.",
+)
+@click.option(
+    "--hull-buffer-m",
+    type=float,
+    default=25.0,
+    show_default=True,
+    help="Widen each hotspot's outline by this many metres before scoring it.",
+)
+@click.option(
+    "--cell-m", type=float, default=None, help="Grid cell size in metres [default: rule]."
+)
+@click.option(
+    "--area",
+    help="Also suggest eps_m for this focus area (a name from --areas): its "
+    "incidents make the k-distance curve. Hotspots are always found on "
+    "the whole study area, so the grid search scores all of it.",
+)
+@click.option(
+    "--ward",
+    help="Also suggest eps_m for this ward (its name in the boundary file), as --area does.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the chosen parameters to this TOML file, for --params FILE on "
+    "clusters, tasking, export and map, and HOTSPOTS_PARAMS / serve --params.",
+)
 def tune(output: Path | None, **kwargs) -> None:
     """Choose DBSCAN's eps_m and min_samples: the pair whose hotspots best predict the next window.
 
@@ -213,7 +282,9 @@ def tune(output: Path | None, **kwargs) -> None:
         except ValueError:
             values = ()
         if not values:
-            raise HotspotsError(f"{name} takes numbers separated by commas, e.g. 50,100,150; got {text!r}")
+            raise HotspotsError(
+                f"{name} takes numbers separated by commas, e.g. 50,100,150; got {text!r}"
+            )
         return values
 
     eps_grid = numbers(kwargs.pop("eps_grid"), float, "--eps-grid")
@@ -223,7 +294,9 @@ def tune(output: Path | None, **kwargs) -> None:
         try:
             coverage = float(coverage.rstrip("%")) / (100 if coverage.endswith("%") else 1)
         except ValueError:
-            raise HotspotsError(f"--coverage is a share such as 0.03 (or 3%) or 'own'; got {coverage!r}") from None
+            raise HotspotsError(
+                f"--coverage is a share such as 0.03 (or 3%) or 'own'; got {coverage!r}"
+            ) from None
     train_w, test_w, metric = kwargs.pop("train"), kwargs.pop("test"), kwargs.pop("metric")
     hull_buffer_m, cell_m = kwargs.pop("hull_buffer_m"), kwargs.pop("cell_m")
     view = {"area": kwargs.pop("area"), "ward": kwargs.pop("ward")}
@@ -285,22 +358,47 @@ def tune(output: Path | None, **kwargs) -> None:
 
 @click.command()
 @input_options
-@click.option("--by", type=click.Choice(["season", "month"]), default="season", show_default=True,
-              help="Period length: the seasons of each financial year (as the map selects them), "
-                   "or calendar months.")
-@click.option("--season", type=click.Choice(["winter", "spring", "summer", "autumn", "all"]),
-              default="all", show_default=True,
-              help="With --fy: the periods run up to this season of that year.")
-@click.option("--fy", "financial_year", metavar="YYYY-YY",
-              help="Periods up to the last one of this financial year (e.g. 2018-19) "
-                   "[default: every period in the data].")
+@click.option(
+    "--by",
+    type=click.Choice(["season", "month"]),
+    default="season",
+    show_default=True,
+    help="Period length: the seasons of each financial year (as the map selects them), "
+    "or calendar months.",
+)
+@click.option(
+    "--season",
+    type=click.Choice(["winter", "spring", "summer", "autumn", "all"]),
+    default="all",
+    show_default=True,
+    help="With --fy: the periods run up to this season of that year.",
+)
+@click.option(
+    "--fy",
+    "financial_year",
+    metavar="YYYY-YY",
+    help="Periods up to the last one of this financial year (e.g. 2018-19) "
+    "[default: every period in the data].",
+)
 @_dbscan_options
-@click.option("--top", type=int, default=10, show_default=True,
-              help="How many of the busiest places to list by street name.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("patterns.geojson"),
-              show_default=True, help="Grid cells with their pattern: .geojson, .gpkg or .csv.")
-def patterns(output: Path, by: str, season: str, financial_year: str | None, top: int,
-             **kwargs) -> None:
+@click.option(
+    "--top",
+    type=int,
+    default=10,
+    show_default=True,
+    help="How many of the busiest places to list by street name.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("patterns.geojson"),
+    show_default=True,
+    help="Grid cells with their pattern: .geojson, .gpkg or .csv.",
+)
+def patterns(
+    output: Path, by: str, season: str, financial_year: str | None, top: int, **kwargs
+) -> None:
     """Is a place getting worse? Each hotspot place's pattern over consecutive periods.
 
     A place is a grid cell (--cell-m). Each period's hotspots are found as the

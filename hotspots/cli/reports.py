@@ -97,8 +97,20 @@ def tasking(output: Path, **kwargs) -> None:
     if accuracy:
         click.echo(accuracy["sentence"] + ".")
     if len(sheet):
-        echo_table(sheet[["rank", "place", "ward", "area", "incidents", "trend", "significant",
-                          "peak_months"]])
+        echo_table(
+            sheet[
+                [
+                    "rank",
+                    "place",
+                    "ward",
+                    "area",
+                    "incidents",
+                    "trend",
+                    "significant",
+                    "peak_months",
+                ]
+            ]
+        )
 
 
 def _sources(opts: Inputs) -> list[Path | None]:

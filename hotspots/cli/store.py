@@ -73,34 +73,71 @@ def _remove_if_empty(path: Path) -> None:
 @click.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @store_option(read=False)
-@click.option("--wards", "wards_path", type=click.Path(path_type=Path),
-              help="Ward boundaries. Needed the first time (they are stored with their vintage "
-                   "and used for every later batch); a different file later is refused.")
-@click.option("--wards-vintage", metavar="YEAR",
-              help="The boundaries' vintage, e.g. 2023 [default: from an ONS WDyyCD column].")
-@click.option("--areas", "areas_path", type=click.Path(path_type=Path),
-              help="Focus areas (TOML or polygons), stored with the wards the first time.")
-@click.option("--crime-type", "crime_types", multiple=True, default=[ASB], show_default=True,
-              help="police.uk Crime type to keep (repeat for several; 'all' keeps every type).")
-@click.option("--postcodes", "postcodes_path", type=click.Path(path_type=Path),
-              help="Postcode directory for council rows with a postcode but no coordinates.")
-@click.option("--column", "column_map", multiple=True, metavar="ROLE=NAME",
-              help=f"Name a council export's column (ROLE: {', '.join(COLUMN_ROLES)}).")
+@click.option(
+    "--wards",
+    "wards_path",
+    type=click.Path(path_type=Path),
+    help="Ward boundaries. Needed the first time (they are stored with their vintage "
+    "and used for every later batch); a different file later is refused.",
+)
+@click.option(
+    "--wards-vintage",
+    metavar="YEAR",
+    help="The boundaries' vintage, e.g. 2023 [default: from an ONS WDyyCD column].",
+)
+@click.option(
+    "--areas",
+    "areas_path",
+    type=click.Path(path_type=Path),
+    help="Focus areas (TOML or polygons), stored with the wards the first time.",
+)
+@click.option(
+    "--crime-type",
+    "crime_types",
+    multiple=True,
+    default=[ASB],
+    show_default=True,
+    help="police.uk Crime type to keep (repeat for several; 'all' keeps every type).",
+)
+@click.option(
+    "--postcodes",
+    "postcodes_path",
+    type=click.Path(path_type=Path),
+    help="Postcode directory for council rows with a postcode but no coordinates.",
+)
+@click.option(
+    "--column",
+    "column_map",
+    multiple=True,
+    metavar="ROLE=NAME",
+    help=f"Name a council export's column (ROLE: {', '.join(COLUMN_ROLES)}).",
+)
 @click.option("--date-format", metavar="FORMAT", help="Force the council date format.")
-@click.option("--tolerance-m", type=float, default=None,
-              help="Ward tolerance in metres, fixed when the wards are stored [default: 100].")
+@click.option(
+    "--tolerance-m",
+    type=float,
+    default=None,
+    help="Ward tolerance in metres, fixed when the wards are stored [default: 100].",
+)
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read and check the files on a Dask cluster, one task per file; this "
                    "process writes them, one transaction per batch (the same store).")  # fmt: skip
-@click.option("--replace", is_flag=True,
-              help="Let a batch replace a stored one even when it holds far fewer incidents "
-                   "(refused otherwise: a truncated copy of a month, most likely).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Let a batch replace a stored one even when it holds far fewer incidents "
+    "(refused otherwise: a truncated copy of a month, most likely).",
+)
 @scheduler_option
-@click.option("--roads", "roads_path", type=click.Path(exists=True, path_type=Path),
-              help="Streets kept with the boundaries and drawn, with their names, by serve, "
-                   "map, tasking, export and report with no option: an OpenStreetMap extract "
-                   "(.osm.pbf), OS Open Roads (GeoPackage or shapefile) or 'hotspots fetch "
-                   "streets' output; only those near the wards are kept. Replaces any stored.")
+@click.option(
+    "--roads",
+    "roads_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Streets kept with the boundaries and drawn, with their names, by serve, "
+    "map, tasking, export and report with no option: an OpenStreetMap extract "
+    "(.osm.pbf), OS Open Roads (GeoPackage or shapefile) or 'hotspots fetch "
+    "streets' output; only those near the wards are kept. Replaces any stored.",
+)
 def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
@@ -262,12 +299,23 @@ def fetch() -> None:
 @click.option("--force", required=True, help="police.uk force id, e.g. west-mercia.")
 @click.option("--from", "first", required=True, metavar="YYYY-MM", help="First month.")
 @click.option("--to", "last", required=True, metavar="YYYY-MM", help="Last month.")
-@click.option("--wards", "wards_path", type=click.Path(exists=True, path_type=Path),
-              help="Ward boundaries whose outline is the area asked for [default with --ingest "
-                   "and no --poly: the store's wards].")
+@click.option(
+    "--wards",
+    "wards_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Ward boundaries whose outline is the area asked for [default with --ingest "
+    "and no --poly: the store's wards].",
+)
 @click.option("--poly", help="The area as lat,lon:lat,lon:... (police.uk's poly parameter).")
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("police-uk"),
-              show_default=True, help="Folder for the CSVs (<month>-<force>-street.csv).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("police-uk"),
+    show_default=True,
+    help="Folder for the CSVs (<month>-<force>-street.csv).",
+)
 @click.option("--ingest", "then_ingest", is_flag=True, help="Then ingest the files into the store.")
 @store_option(read=False)
 @_fetch_options
@@ -292,7 +340,9 @@ def fetch_police_uk(force: str, first: str, last: str, wards_path: Path | None, 
         try:
             polygon = [tuple(float(v) for v in pt.split(",")) for pt in poly.split(":")]
         except ValueError:
-            raise click.BadParameter("give lat,lon:lat,lon:... (at least 3 points)", param_hint="--poly") from None
+            raise click.BadParameter(
+                "give lat,lon:lat,lon:... (at least 3 points)", param_hint="--poly"
+            ) from None
         if len(polygon) < 3 or any(len(p) != 2 for p in polygon):
             raise click.BadParameter("give at least 3 lat,lon points", param_hint="--poly")
     elif wards_path:
@@ -317,11 +367,21 @@ def fetch_police_uk(force: str, first: str, last: str, wards_path: Path | None, 
 
 
 @fetch.command("boundaries")
-@click.option("--lad", required=True, help="Local authority district code, e.g. E07000236 (Redditch).")
-@click.option("--year", required=True, type=click.IntRange(2015, 2100),
-              help="Boundary year (December release), e.g. 2023.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="GeoPackage to write [default: wards-<LAD>-<year>.gpkg].")
+@click.option(
+    "--lad", required=True, help="Local authority district code, e.g. E07000236 (Redditch)."
+)
+@click.option(
+    "--year",
+    required=True,
+    type=click.IntRange(2015, 2100),
+    help="Boundary year (December release), e.g. 2023.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="GeoPackage to write [default: wards-<LAD>-<year>.gpkg].",
+)
 @_fetch_options
 def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | None,
                      **kwargs) -> None:  # fmt: skip
@@ -428,5 +488,7 @@ def fetch_streets(wards_path: Path | None, output: Path | None, store: str | Non
         from hotspots.read.roads import as_roads
 
         with _open(store) as opened:
-            opened.keep_streets(as_roads(streets), source=f"OpenStreetMap (Overpass at {overpass_url})")
+            opened.keep_streets(
+                as_roads(streets), source=f"OpenStreetMap (Overpass at {overpass_url})"
+            )
         click.echo(f"stored {what} with the store's boundaries (© OpenStreetMap contributors)")

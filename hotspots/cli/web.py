@@ -114,48 +114,98 @@ def serve_config(
 
 
 @click.command()
-@click.option("--data", "data", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Incident file (police.uk CSV, folder, zip or council export); repeat for "
-                   "several. Default: the embedded demo borough.")
-@click.option("--wards", type=click.Path(exists=True, path_type=Path),
-              help="Ward boundaries (needed with --data).")
-@click.option("--areas", type=click.Path(exists=True, path_type=Path),
-              help="Focus areas (town centre, district centres) as TOML or polygons.")
-@click.option("--population", type=click.Path(exists=True, path_type=Path),
-              help="CSV of ward,population: the ward layer shows rates per 1,000 residents.")
-@click.option("--postcodes", type=click.Path(exists=True, path_type=Path),
-              help="Postcode directory (OS Code-Point Open or ONS Postcode Directory CSV) for "
-                   "council rows that have a postcode but no coordinates.")
-@click.option("--column", "columns", multiple=True, metavar="ROLE=NAME",
-              help="Name a council export's column (as for `hotspots clusters`), e.g. "
-                   "--column date='Date Reported' --column postcode=PCODE.")
-@click.option("--crime-type", "crime_types", multiple=True, metavar="TYPE",
-              help="police.uk Crime type to keep (repeat for several; 'all' keeps every type) "
-                   "[default: Anti-social behaviour].")
-@click.option("--date-format", metavar="FORMAT",
-              help="Force the council date format (strftime codes, e.g. '%d/%m/%Y %H:%M').")
-@click.option("--secure-cookies/--no-secure-cookies", default=None,
-              help="Send the login cookie over HTTPS only [default: on unless --host is "
-                   "loopback; put the app behind an HTTPS proxy]. Also HOTSPOTS_SECURE_COOKIES.")
-@click.option("--proxy-count", type=click.IntRange(0, 10), default=0, show_default=True,
-              help="Reverse proxies in front of the app (e.g. 1 for nginx doing HTTPS): the "
-                   "client address and scheme are then taken from their X-Forwarded-For and "
-                   "X-Forwarded-Proto headers. Give it only behind a proxy that sets them, or "
-                   "clients can pretend to be anyone. Also HOTSPOTS_PROXY_COUNT.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but loopback requires logins.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Incident file (police.uk CSV, folder, zip or council export); repeat for "
+    "several. Default: the embedded demo borough.",
+)
+@click.option(
+    "--wards",
+    type=click.Path(exists=True, path_type=Path),
+    help="Ward boundaries (needed with --data).",
+)
+@click.option(
+    "--areas",
+    type=click.Path(exists=True, path_type=Path),
+    help="Focus areas (town centre, district centres) as TOML or polygons.",
+)
+@click.option(
+    "--population",
+    type=click.Path(exists=True, path_type=Path),
+    help="CSV of ward,population: the ward layer shows rates per 1,000 residents.",
+)
+@click.option(
+    "--postcodes",
+    type=click.Path(exists=True, path_type=Path),
+    help="Postcode directory (OS Code-Point Open or ONS Postcode Directory CSV) for "
+    "council rows that have a postcode but no coordinates.",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="ROLE=NAME",
+    help="Name a council export's column (as for `hotspots clusters`), e.g. "
+    "--column date='Date Reported' --column postcode=PCODE.",
+)
+@click.option(
+    "--crime-type",
+    "crime_types",
+    multiple=True,
+    metavar="TYPE",
+    help="police.uk Crime type to keep (repeat for several; 'all' keeps every type) "
+    "[default: Anti-social behaviour].",
+)
+@click.option(
+    "--date-format",
+    metavar="FORMAT",
+    help="Force the council date format (strftime codes, e.g. '%d/%m/%Y %H:%M').",
+)
+@click.option(
+    "--secure-cookies/--no-secure-cookies",
+    default=None,
+    help="Send the login cookie over HTTPS only [default: on unless --host is "
+    "loopback; put the app behind an HTTPS proxy]. Also HOTSPOTS_SECURE_COOKIES.",
+)
+@click.option(
+    "--proxy-count",
+    type=click.IntRange(0, 10),
+    default=0,
+    show_default=True,
+    help="Reverse proxies in front of the app (e.g. 1 for nginx doing HTTPS): the "
+    "client address and scheme are then taken from their X-Forwarded-For and "
+    "X-Forwarded-Proto headers. Give it only behind a proxy that sets them, or "
+    "clients can pretend to be anyone. Also HOTSPOTS_PROXY_COUNT.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback requires logins.",
+)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @map_options
 @click.option("--tiles-url", hidden=True, help="Older name of --basemap URL.")
 @click.option("--tiles-attribution", hidden=True, help="Older name of --basemap-attribution.")
 @dbscan_options(eps_default=None, hull_buffer=False, params_dest="params")
-@click.option("--users-db", type=click.Path(path_type=Path),
-              help="Users file [default: instance/users.sqlite].")
+@click.option(
+    "--users-db",
+    type=click.Path(path_type=Path),
+    help="Users file [default: instance/users.sqlite].",
+)
 @store_option(read=True)
-@click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
-              help="Server threads. Slow (uncached) selections are computed a few at a time "
-                   "(HOTSPOTS_COMPUTE_WORKERS); the other threads keep answering /healthz and "
-                   "cached pages.")
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Server threads. Slow (uncached) selections are computed a few at a time "
+    "(HOTSPOTS_COMPUTE_WORKERS); the other threads keep answering /healthz and "
+    "cached pages.",
+)
 def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     """Run the web app under waitress (a production WSGI server).
 
@@ -239,11 +289,15 @@ def listen(app, *, host: str, port: int, threads: int):
         if exc.errno == errno.EADDRINUSE:
             message = f"port {port} is in use; give --port"
         elif exc.errno == errno.EACCES:
-            message = f"port {port} needs more privileges than this user has; give --port above 1023"
+            message = (
+                f"port {port} needs more privileges than this user has; give --port above 1023"
+            )
         elif exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
             message = f"cannot listen on {host!r}: not an address of this computer; check --host"
         else:
-            message = f"cannot listen on {host}:{port} ({exc.strerror or exc}); check --host and --port"
+            message = (
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}); check --host and --port"
+            )
         raise click.ClickException(message) from None
 
 
@@ -269,7 +323,9 @@ def _default_db(db: Path | None) -> Path:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "analyst"]), default="viewer", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["viewer", "analyst"]), default="viewer", show_default=True
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @_db_option
 def users_add(name: str, role: str, password_stdin: bool, db: Path | None) -> None:
@@ -311,4 +367,3 @@ def users_remove(name: str, db: Path | None) -> None:
     if not remove_user(db, name):
         raise click.ClickException(f"no user {name!r} in {db}")
     click.echo(f"removed user {name}")
-

@@ -130,7 +130,9 @@ def _elements(m: folium.Map):
         stack.extend(element._children.values())
 
 
-def _mapped(element, kind: str, table: dict[str, tuple[str, str]]) -> list[tuple[str, tuple[str, str]]]:
+def _mapped(
+    element, kind: str, table: dict[str, tuple[str, str]]
+) -> list[tuple[str, tuple[str, str]]]:
     out = []
     for name, url in getattr(element, kind):
         if name in DROPPED:

@@ -291,10 +291,14 @@ class TileFile:
         if not 0 <= z <= MAX_ZOOM or not (0 <= x < 1 << z and 0 <= y < 1 << z):
             return None
         if self.kind == "mbtiles":
-            row = self._conn().execute(
-                "SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
-                (z, x, (1 << z) - 1 - y),  # MBTiles rows count from the south (TMS)
-            ).fetchone()
+            row = (
+                self._conn()
+                .execute(
+                    "SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
+                    (z, x, (1 << z) - 1 - y),  # MBTiles rows count from the south (TMS)
+                )
+                .fetchone()
+            )
             return bytes(row[0]) if row else None
         with self._lock:
             data = self._pmtiles().get(z, x, y)

@@ -404,8 +404,13 @@ def _spread_labels(ax, labels: list) -> None:
     def cost(box, anchor) -> float:
         inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
                   and box.y1 <= frame.y1)  # fmt: skip
-        return (0.0 if inside else 1e9) + 1e3 * overlap(box, placed) + 1e3 * overlap(box, centres) \
-            + overlap(box, others) + 200.0 * crossings(anchor, box)
+        return (
+            (0.0 if inside else 1e9)
+            + 1e3 * overlap(box, placed)
+            + 1e3 * overlap(box, centres)
+            + overlap(box, others)
+            + 200.0 * crossings(anchor, box)
+        )
 
     def put(label, spot) -> None:
         dx, dy, ha, va = spot
@@ -597,9 +602,13 @@ def map_figure(
                 va="center", fontsize=11, color="#333333", zorder=8,
                 bbox={"fc": "white", "ec": "#999999"})  # fmt: skip
     entries = carto.legend_entries(
-        hotspots=classes, centres=_centre_names(areas, extent=(x0, y0, x1, y1)),
-        roads=style.roads is not None, no_streets=style.roads is None, approximate_wards=demo,
-        chance=chance_simulations(clusters), chance_model=clusters.attrs.get("chance_model"),
+        hotspots=classes,
+        centres=_centre_names(areas, extent=(x0, y0, x1, y1)),
+        roads=style.roads is not None,
+        no_streets=style.roads is None,
+        approximate_wards=demo,
+        chance=chance_simulations(clusters),
+        chance_model=clusters.attrs.get("chance_model"),
     )
     add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.8, 0.9), fontsize=7,
                frameon=False, handlelength=1.6, wrap=22)  # fmt: skip

@@ -145,8 +145,7 @@ def heat_grid(
         cell_m *= 2
     lon, lat = bng_to_lonlat((counts["i"] + 0.5) * cell_m, (counts["j"] + 0.5) * cell_m)
     return [
-        [round(float(a), 5), round(float(o), 5), int(n)]
-        for a, o, n in zip(lat, lon, counts["n"])
+        [round(float(a), 5), round(float(o), 5), int(n)] for a, o, n in zip(lat, lon, counts["n"])
     ]
 
 
@@ -178,7 +177,9 @@ def _web_features(frame: gpd.GeoDataFrame, columns: list[str], *, simplify_m: fl
     geom = frame.geometry.simplify(simplify_m) if simplify_m else frame.geometry
     geom = gpd.GeoSeries(geom, crs=frame.crs).to_crs(WEB_CRS)
     geom = gpd.GeoSeries(shapely.transform(geom.values, lambda c: np.round(c, 6)), crs=WEB_CRS)
-    small = gpd.GeoDataFrame(frame[columns].reset_index(drop=True), geometry=geom.values, crs=WEB_CRS)
+    small = gpd.GeoDataFrame(
+        frame[columns].reset_index(drop=True), geometry=geom.values, crs=WEB_CRS
+    )
     return json.loads(small.to_json(na="null", drop_id=True))
 
 
@@ -224,7 +225,9 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, cart
         sims, alpha = clusters.attrs.get("simulations", 999), clusters.attrs.get("alpha", 0.05)
         model = clusters.attrs.get("chance_model")
         frame["chance_text"] = [
-            chance_text(p, q, bool(s), simulations=sims, alpha=alpha, model=model) if not pd.isna(p) else ""
+            chance_text(p, q, bool(s), simulations=sims, alpha=alpha, model=model)
+            if not pd.isna(p)
+            else ""
             for p, q, s in zip(frame["p_value"], frame["q_value"], frame["significant"])
         ]
         # "chance" (not more than chance) gets the dashed, paler style of carto.chance_style
@@ -251,21 +254,26 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, cart
         style_function=style,
         highlight_function=lambda f: {"weight": 4},
         popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, labels=True, max_width=380),
-        tooltip=folium.GeoJsonTooltip(fields=["cluster_id", "incidents"],
-                                      aliases=["Hotspot", "Incidents"]),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["cluster_id", "incidents"], aliases=["Hotspot", "Incidents"]
+        ),
     )
     return layer, classes
 
 
 def _hotspot_labels(clusters: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """"1 Unicorn Hill" above each hotspot (the top of its outline)."""
+    """ "1 Unicorn Hill" above each hotspot (the top of its outline)."""
     group = folium.FeatureGroup(name="Hotspot labels (rank and main street)", show=True)
     hulls = to_analysis_crs(clusters)
     b = hulls.geometry.bounds
     tops = gpd.GeoSeries.from_xy((b["minx"] + b["maxx"]) / 2, b["maxy"], crs=hulls.crs)
     lat, lon = _lat_lon(tops)
     # A hotspot that is not more than chance gets a dashed label box, as its dashed outline.
-    chance = (~hulls["significant"].fillna(True).astype(bool)).tolist() if "significant" in hulls else [False] * len(hulls)
+    chance = (
+        (~hulls["significant"].fillna(True).astype(bool)).tolist()
+        if "significant" in hulls
+        else [False] * len(hulls)
+    )
     for y, x, text, weak in zip(lat, lon, place_labels.hotspot_labels(hulls), chance):
         folium.Marker(
             [float(y), float(x)],
@@ -399,7 +407,9 @@ def _ward_labels(ward_stats: gpd.GeoDataFrame) -> folium.FeatureGroup:
 def _area_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
     frame = areas.copy()
     kinds = frame["kind"] if "kind" in frame else [None] * len(frame)
-    frame["label"] = [html.escape(carto.centre_label(str(n), k)) for n, k in zip(frame["name"], kinds)]
+    frame["label"] = [
+        html.escape(carto.centre_label(str(n), k)) for n, k in zip(frame["name"], kinds)
+    ]
     group = folium.FeatureGroup(name="Town and district centres", show=True)
     folium.GeoJson(
         _web_features(frame, ["label"]),
@@ -609,8 +619,11 @@ def hotspot_map(
         notes.insert(0, caption)
     if not has_roads:
         notes.append(NO_STREETS_NOTE + ".")
-    notes.append("Heat, incident points" + (" and how places changed" if pattern_rows else "")
-                 + ": switch on in the layer list.")
+    notes.append(
+        "Heat, incident points"
+        + (" and how places changed" if pattern_rows else "")
+        + ": switch on in the layer list."
+    )
     if "withheld" in incidents.attrs:  # a viewer's points (hotspots.privacy.public_points)
         a = incidents.attrs
         notes.append(
@@ -619,7 +632,9 @@ def hotspot_map(
             f"cell ({a['withheld']:,} still alone are not shown)."
         )
     Legend(entries, notes).add_to(m)
-    Attribution(carto.attribution(streets=roads_attribution(roads) if has_roads else None)).add_to(m)
+    Attribution(carto.attribution(streets=roads_attribution(roads) if has_roads else None)).add_to(
+        m
+    )
     Navigation(home).add_to(m)
     control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
     MapLayout(control).add_to(m)

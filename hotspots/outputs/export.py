@@ -467,8 +467,14 @@ def run_batch(
                 or not p.exists()]  # fmt: skip
         result.skipped += [p for p in paths if p not in todo]
         if todo or do_pack:
-            jobs.append((combo, todo, keys, _combo_hotspots(prepared, combo, params, results,
-                                                            chance=chance)))
+            jobs.append(
+                (
+                    combo,
+                    todo,
+                    keys,
+                    _combo_hotspots(prepared, combo, params, results, chance=chance),
+                )
+            )
     counts = {combo.stem: manifest.get(f"{combo.stem}#counts", [0, 0]) for combo in combos}
     footer = f"{data_note(prepared.incidents, demo=demo)} {style.attribution()}"
     with rc_context(_RC), ExitStack() as stack:

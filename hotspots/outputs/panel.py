@@ -184,9 +184,7 @@ class Coverage:
         return [self.compare, self.financial_year] if self.compare else [self.financial_year]
 
 
-def coverage(
-    months: Iterable[str], *, financial_year: str, compare: str | None = None
-) -> Coverage:
+def coverage(months: Iterable[str], *, financial_year: str, compare: str | None = None) -> Coverage:
     """Work out what the data covers for the chosen year and the year compared with.
 
     Parameters

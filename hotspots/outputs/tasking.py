@@ -460,7 +460,9 @@ def _sheet_rows(
     for r in frame.itertuples(index=False):
         when = "; ".join(p for p in (r.peak_weekday, r.peak_hour) if p)
         trend = r.trend if pd.isna(r.previous) else f"{r.trend} ({int(r.previous)})"
-        place = textwrap.fill(str(r.place), place_w, break_on_hyphens=False) if wrap else str(r.place)
+        place = (
+            textwrap.fill(str(r.place), place_w, break_on_hyphens=False) if wrap else str(r.place)
+        )
         chance = _chance_mark(r.significant) if tested else ""
         if wrap and narrow:
             chance = textwrap.fill(chance, 14)
@@ -667,7 +669,9 @@ def sheet_figures(
                             cell = table[row, col]
                             cell.set_height(cell.get_height() * (1 + ROW_EXTRA_LINE * (n - 1)))
                 if classes is not None:  # the rank cell looks like the hotspot on the map
-                    verdicts = chunk["significant"] if "significant" in chunk else [None] * len(chunk)
+                    verdicts = (
+                        chunk["significant"] if "significant" in chunk else [None] * len(chunk)
+                    )
                     for row, (n, sig) in enumerate(zip(chunk["incidents"], verdicts), start=1):
                         cell = table[row, 0]
                         look = chance_look(sig)

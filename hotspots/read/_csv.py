@@ -179,7 +179,9 @@ def _byte_reason(value: str) -> str:
 
 def _clean_marks(values: pd.Series) -> pd.Series:
     """Text with the byte marks shown as U+FFFD (what a rejects file can hold)."""
-    return values.astype(object).map(lambda v: _BAD_BYTES.sub("\ufffd", v) if isinstance(v, str) else v)
+    return values.astype(object).map(
+        lambda v: _BAD_BYTES.sub("\ufffd", v) if isinstance(v, str) else v
+    )
 
 
 def _reject_marked_rows(frame: pd.DataFrame, lines: np.ndarray, faults: pd.DataFrame) -> tuple:
@@ -279,7 +281,9 @@ def _read_table(source: Source) -> _Table:
         frame, lines, faults = _reject_marked_rows(frame, lines, faults)
     frame, lines, repeated = _drop_repeated_headers(frame, lines)
     faults = pd.concat([f for f in (faults, repeated) if len(f)] or [faults], ignore_index=True)
-    faults.insert(0, "source", np.full(len(faults), source.name, dtype=object), allow_duplicates=True)
+    faults.insert(
+        0, "source", np.full(len(faults), source.name, dtype=object), allow_duplicates=True
+    )
     if len(faults) > 1:
         faults = faults.sort_values("line", kind="stable", ignore_index=True)
     return _Table(frame, lines, faults)
@@ -347,12 +351,18 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
         return None
     blank_rows = _blank_rows(frame)
     columns = list(frame.columns)
-    return frame.loc[~blank_rows].reset_index(drop=True), lines[~blank_rows], _fault_frame(columns, [])
+    return (
+        frame.loc[~blank_rows].reset_index(drop=True),
+        lines[~blank_rows],
+        _fault_frame(columns, []),
+    )
 
 
 def _stripped(values: pd.Series) -> pd.Series:
     """``values`` as stripped text (object dtype), stripping each distinct value once."""
-    return pd.Series(_stripped_array(values.to_numpy(dtype=object)), index=values.index, dtype=object)
+    return pd.Series(
+        _stripped_array(values.to_numpy(dtype=object)), index=values.index, dtype=object
+    )
 
 
 def _stripped_array(values: np.ndarray) -> np.ndarray:
@@ -416,7 +426,9 @@ def _read_quoted(text: str, delimiter: str, name: str) -> tuple:
             elif any(f.strip() for f in record):
                 bad.append((start, record, f"{len(record)} fields where the header has {n}"))
     except csv.Error as exc:
-        raise InputFileError(name, f"is not a valid CSV ({exc}, near line {reader.line_num})") from None
+        raise InputFileError(
+            name, f"is not a valid CSV ({exc}, near line {reader.line_num})"
+        ) from None
     last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
     if bad and (not good_lines or bad[-1][0] > good_lines[-1]):  # the last row is a fault
         start, record, why = bad[-1]
@@ -430,8 +442,10 @@ def _read_quoted(text: str, delimiter: str, name: str) -> tuple:
         if why.startswith(f"{len(record)} fields") and len(record) > n:
             name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
             bad[i] = (start, record, f"{why}: an unquoted {name} in a value?")
-    frame = pd.DataFrame(good, columns=columns, dtype=object) if good else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in columns}
+    frame = (
+        pd.DataFrame(good, columns=columns, dtype=object)
+        if good
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     )
     frame = frame.astype(str) if len(frame) else frame
     lines = np.asarray(good_lines, dtype=np.int64)

@@ -165,9 +165,7 @@ def _checked_points(
     outside = ~empty & ~bad & ~zero & ~swapped & ~inside
     reason[empty] = f"missing coordinates (no {first}/{second})"
     for i in np.flatnonzero(bad):
-        reason[i] = (
-            f"unparseable coordinates: {first} {a_raw[i]!r}, {second} {b_raw[i]!r}"
-        )
+        reason[i] = f"unparseable coordinates: {first} {a_raw[i]!r}, {second} {b_raw[i]!r}"
     reason[zero] = "point at (0, 0): a placeholder, not a location"
     for i in np.flatnonzero(swapped):
         reason[i] = (
@@ -297,7 +295,9 @@ def _with_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 
     x, y = frame["_x"].to_numpy(dtype=float), frame["_y"].to_numpy(dtype=float)
     codes, distinct = pd.factorize(x + 1j * y)
-    geoms = shapely.points(distinct.real, distinct.imag)[codes] if len(codes) else np.empty(0, object)
+    geoms = (
+        shapely.points(distinct.real, distinct.imag)[codes] if len(codes) else np.empty(0, object)
+    )
     return gpd.GeoDataFrame(
         frame.drop(columns=["_x", "_y"]),
         geometry=gpd.GeoSeries(GeometryArray(geoms, crs=ANALYSIS_CRS), index=frame.index),
@@ -308,8 +308,10 @@ def _with_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 def _month_text(when: pd.DatetimeIndex) -> np.ndarray:
     """``"YYYY-MM"`` for each date, formatting each distinct month once."""
     codes, months = pd.factorize(when.to_period("M"))
-    return np.asarray(months.strftime("%Y-%m"), dtype=object)[codes] if len(when) else np.array(
-        [], dtype=object
+    return (
+        np.asarray(months.strftime("%Y-%m"), dtype=object)[codes]
+        if len(when)
+        else np.array([], dtype=object)
     )
 
 

@@ -272,7 +272,9 @@ def _council_load(
     notes = [f"{src.name}: {note}" for note in parsed.notes]
     if n + read.n_faults == 0:
         notes.append(f"{src.name}: holds a header and no data rows")
-    category = col(cols.category) if cols.category else pd.Series(cols.default_category, index=table.index)
+    category = (
+        col(cols.category) if cols.category else pd.Series(cols.default_category, index=table.index)
+    )
     category = category.where(category != "", cols.default_category)
     location = col(cols.location or cols.address)
     load = _build(

@@ -211,11 +211,12 @@ def _by_family(
         b = pd.to_numeric(parts["b"], errors="coerce")
         day, month = (a, b) if order == "dmy" else (b, a)
         fits = fits & (month <= 12).to_numpy()  # 04/22/2018 is not dd/mm/yyyy
-        desc = (
-            f"dd{sep}mm{sep}yyyy" if order == "dmy" else f"mm{sep}dd{sep}yyyy (month first)"
-        )
+        desc = f"dd{sep}mm{sep}yyyy" if order == "dmy" else f"mm{sep}dd{sep}yyyy (month first)"
     elif family == "ymd":
-        day, month = pd.to_numeric(parts["d"], errors="coerce"), pd.to_numeric(parts["m"], errors="coerce")
+        day, month = (
+            pd.to_numeric(parts["d"], errors="coerce"),
+            pd.to_numeric(parts["m"], errors="coerce"),
+        )
         desc = "yyyy-mm-dd (ISO 8601)" if sep == "-" else f"yyyy{sep}mm{sep}dd"
     else:
         day = pd.to_numeric(parts["d"], errors="coerce")
@@ -290,5 +291,11 @@ def _by_guess(
         guessed = guess_datetime_format(first, dayfirst=True) if first else None
     if guessed is None:
         none = np.zeros(len(uniq), dtype=bool)
-        return pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[us]"), none, none, NO_FORMAT, []
+        return (
+            pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[us]"),
+            none,
+            none,
+            NO_FORMAT,
+            [],
+        )
     return _by_pattern(uniq, guessed)

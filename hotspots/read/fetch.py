@@ -388,11 +388,15 @@ def fetch_ward_boundaries(
             break
         offset += len(page)
     if not features:
-        raise FetchError(f"no wards of {lad!r} in {service}: check --lad (e.g. E07000236) and --year")
+        raise FetchError(
+            f"no wards of {lad!r} in {service}: check --lad (e.g. E07000236) and --year"
+        )
     frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326").to_crs(27700)
     frame["vintage"] = str(year)
     frame["source"] = f"ONS Open Geography Portal: {service}"
-    frame = frame.drop_duplicates(subset=[c for c in frame.columns if c.upper() == f"WD{yy}CD"] or None)
+    frame = frame.drop_duplicates(
+        subset=[c for c in frame.columns if c.upper() == f"WD{yy}CD"] or None
+    )
     write_layer(frame, Path(out_path), layer_name="wards")
     return Path(out_path)
 

@@ -208,7 +208,9 @@ def _police_batch(
     no_id = incident_id == ""
     if no_id.any():  # "<file>:<line>", made in C
         labels = np.array([_file_label(str(n)) + ":" for n in names], dtype=str)
-        incident_id[no_id] = np.char.add(labels[rows[no_id]], kept_lines[no_id].astype(str)).astype(object)
+        incident_id[no_id] = np.char.add(labels[rows[no_id]], kept_lines[no_id].astype(str)).astype(
+            object
+        )
     month_codes = codes[ok]
     frame = pd.DataFrame(
         {
@@ -328,7 +330,9 @@ def read_incidents(
             if not use.any() and len(use):
                 continue  # every force-month of the file was read already (its faults too)
             if not use.all():
-                read = _Table(read.frame.loc[use].reset_index(drop=True), read.lines[use], read.faults)
+                read = _Table(
+                    read.frame.loc[use].reset_index(drop=True), read.lines[use], read.faults
+                )
             if police and list(police[0][1].frame.columns) != list(read.frame.columns):
                 flush()
             police.append((src, read))
@@ -342,8 +346,12 @@ def read_incidents(
             src, read, columns=columns, geocoder=geocoder,
             address_geocoder=address_geocoder, date_format=date_format, points=False,
         )  # fmt: skip
-        if detect_council_columns(list(read.frame.columns), columns or CouncilColumns()).incident_id:
-            use = ledger.council_cases(src.name, load.incidents["incident_id"].to_numpy(dtype=object))
+        if detect_council_columns(
+            list(read.frame.columns), columns or CouncilColumns()
+        ).incident_id:
+            use = ledger.council_cases(
+                src.name, load.incidents["incident_id"].to_numpy(dtype=object)
+            )
             if not use.all():
                 dropped = int((~use).sum())
                 load = replace(load, incidents=load.incidents.loc[use].reset_index(drop=True),

@@ -57,7 +57,9 @@ def _area_geometry(entry: dict, where: str) -> Polygon:
             raise ConfigError(f"{where}: polygon needs 3 or more [lon, lat] corners, not crossing")
         return poly
     if radius is None or float(radius) <= 0:
-        raise ConfigError(f"{where}: give radius_m (metres, > 0) with the centre point, or a polygon")
+        raise ConfigError(
+            f"{where}: give radius_m (metres, > 0) with the centre point, or a polygon"
+        )
     if "lat" in entry and "lon" in entry:
         x, y = lonlat_to_bng([entry["lon"]], [entry["lat"]])
         centre = Point(float(x[0]), float(y[0]))
@@ -103,10 +105,15 @@ def read_focus_areas(path: str | Path) -> gpd.GeoDataFrame:
     if path.suffix.lower() != ".toml":
         frame = gpd.read_file(path)
         if "name" not in frame.columns:
-            raise ConfigError(f"{path}: polygons need a 'name' property (has {list(frame.columns)!r})")
+            raise ConfigError(
+                f"{path}: polygons need a 'name' property (has {list(frame.columns)!r})"
+            )
         kind = frame["kind"] if "kind" in frame.columns else "other"
-        out = gpd.GeoDataFrame({"name": frame["name"].astype(str), "kind": kind},
-                               geometry=frame.geometry, crs=frame.crs or WEB_CRS)
+        out = gpd.GeoDataFrame(
+            {"name": frame["name"].astype(str), "kind": kind},
+            geometry=frame.geometry,
+            crs=frame.crs or WEB_CRS,
+        )
         return to_analysis_crs(out)
     try:
         config = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -114,7 +121,9 @@ def read_focus_areas(path: str | Path) -> gpd.GeoDataFrame:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     entries = config.get("area", [])
     if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: no [[area]] tables found; see hotspots.read.places for the format")
+        raise ConfigError(
+            f"{path}: no [[area]] tables found; see hotspots.read.places for the format"
+        )
     rows = []
     for i, entry in enumerate(entries, start=1):
         where = f"{path} area {i}"
@@ -124,7 +133,9 @@ def read_focus_areas(path: str | Path) -> gpd.GeoDataFrame:
         kind = entry.get("kind", "other")
         if kind not in AREA_KINDS:
             raise ConfigError(f"{where} ({name}): kind must be one of {AREA_KINDS!r}, got {kind!r}")
-        rows.append({"name": name, "kind": kind, "geometry": _area_geometry(entry, f"{where} ({name})")})
+        rows.append(
+            {"name": name, "kind": kind, "geometry": _area_geometry(entry, f"{where} ({name})")}
+        )
     names = [r["name"] for r in rows]
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: area names must be unique; got {names!r}")
@@ -161,7 +172,9 @@ def tag_focus_areas(geometries: gpd.GeoSeries, areas: gpd.GeoDataFrame | None) -
         ]
     )
     best = pd.DataFrame({"g": hit_g, "a": hit_a, "overlap": overlap})
-    best = best.sort_values(["g", "overlap", "a"], ascending=[True, False, True]).drop_duplicates("g")
+    best = best.sort_values(["g", "overlap", "a"], ascending=[True, False, True]).drop_duplicates(
+        "g"
+    )
     names = out.to_numpy(copy=True)
     names[best["g"].to_numpy()] = polys["name"].to_numpy()[best["a"].to_numpy()]
     return pd.Series(names, index=geometries.index, dtype=object)

@@ -145,7 +145,9 @@ def roads_attribution(roads: gpd.GeoDataFrame | None) -> str:
     return "; ".join(sorted(texts))
 
 
-def read_roads(path: str | Path, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+def read_roads(
+    path: str | Path, *, bbox: tuple[float, float, float, float] | None = None
+) -> gpd.GeoDataFrame:
     """Read a road layer: names, a main/local class and lines in EPSG:27700.
 
     Parameters

@@ -63,7 +63,9 @@ def gpkg_points(x: np.ndarray, y: np.ndarray) -> list[bytes]:
     >>> shapely.from_wkb(blob[8:]).coords[0]
     (400000.0, 260000.0)
     """
-    rows = np.zeros(len(x), dtype=[("h", "S8"), ("bo", "u1"), ("t", "<u4"), ("x", "<f8"), ("y", "<f8")])
+    rows = np.zeros(
+        len(x), dtype=[("h", "S8"), ("bo", "u1"), ("t", "<u4"), ("x", "<f8"), ("y", "<f8")]
+    )
     rows["h"] = _gpkg_header()
     rows["bo"] = 1
     rows["t"] = 1
@@ -141,7 +143,9 @@ class _GeoPackage(_Backend):
     def _create(self) -> None:
         from pyproj import CRS
 
-        if self._has("batches") or (self._has("gpkg_contents") and not self._has("gpkg_spatial_ref_sys")):
+        if self._has("batches") or (
+            self._has("gpkg_contents") and not self._has("gpkg_spatial_ref_sys")
+        ):
             raise StoreError(f"{self.path}: holds tables but is not a hotspots store")
         wkt = CRS.from_epsg(_EPSG).to_wkt("WKT1_GDAL")
         wgs = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
@@ -207,9 +211,10 @@ class _GeoPackage(_Backend):
             ('wards', 'geom', 'GEOMETRY', 27700, 0, 0),
             ('focus_areas', 'geom', 'GEOMETRY', 27700, 0, 0);
         """
-        ddl += "".join(
-            f"CREATE INDEX incidents_{c} ON incidents({c});\n" for c in _INDEXED
-        ) + "CREATE INDEX rejects_batch_id ON rejects(batch_id);\nCOMMIT;"
+        ddl += (
+            "".join(f"CREATE INDEX incidents_{c} ON incidents({c});\n" for c in _INDEXED)
+            + "CREATE INDEX rejects_batch_id ON rejects(batch_id);\nCOMMIT;"
+        )
         self.con.executescript(ddl)
 
     @contextlib.contextmanager

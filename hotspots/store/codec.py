@@ -264,7 +264,9 @@ def decode_frames(
             out[name] = pd.Series(np.concatenate(chunks).view(dtype), copy=False)
         elif kind == "numpy":
             values = np.concatenate(chunks)
-            out[name] = pd.Series(values if values.dtype == dtype else values.astype(dtype), copy=False)
+            out[name] = pd.Series(
+                values if values.dtype == dtype else values.astype(dtype), copy=False
+            )
         else:
             out[name] = _text_column(chunks, col)
     rows = sum(len(c) for c, _ in points)

@@ -182,7 +182,9 @@ def _month_plans(src: Source, table, load: IncidentLoad, checksum: str, falls: l
     """
     months = sorted(load.incidents["month"].unique().tolist())
     types_label = _types_label(options.crime_types)
-    in_file = table.frame["Month"].astype(str).str.strip() if "Month" in table.frame.columns else None
+    in_file = (
+        table.frame["Month"].astype(str).str.strip() if "Month" in table.frame.columns else None
+    )
     reject_month = (load.rejects["Month"].astype(str).str.strip() if "Month" in load.rejects.columns
                     else pd.Series("", index=load.rejects.index))  # fmt: skip
     leftover = ~reject_month.isin(months)
@@ -242,7 +244,9 @@ def batch_identity(source: Source, header: Sequence[str], table_months: Sequence
         month, force = match.group(1), match.group(2).lower()
     else:
         months = sorted({m for m in table_months if m})
-        month = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}" if months else "unknown"
+        month = (
+            months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}" if months else "unknown"
+        )
         forces = pd.Series([f for f in falls_within if f]).value_counts()
         force = _slug(forces.index[0]) if len(forces) else "unknown-force"
     return f"police.uk/{force}/{month}", "police.uk", force, month

@@ -539,13 +539,18 @@ class Store:
         info = self.boundaries().set_index("kind")
         new_boundaries = []
         if "wards" in info.index:
-            if wards_path is not None and file_checksum(Path(wards_path).read_bytes()) != info.loc["wards", "checksum"]:
+            if (
+                wards_path is not None
+                and file_checksum(Path(wards_path).read_bytes()) != info.loc["wards", "checksum"]
+            ):
                 raise StoreError(
                     f"the store {describe(self.target)} was built with the wards of "
                     f"{info.loc['wards', 'file_name']!r}; {str(wards_path)!r} differs. A store "
                     "holds one set of boundaries: leave out --wards, or use a new --store"
                 )
-            if tolerance_m is not None and float(tolerance_m) != float(info.loc["wards", "tolerance_m"]):
+            if tolerance_m is not None and float(tolerance_m) != float(
+                info.loc["wards", "tolerance_m"]
+            ):
                 raise StoreError(
                     f"the store tags wards with --tolerance-m {info.loc['wards', 'tolerance_m']:g}; "
                     "leave out --tolerance-m or use a new --store"
@@ -564,7 +569,10 @@ class Store:
             vintage = wards_vintage or (str(found) if found else ward_vintage(wards_path))
             new_boundaries.append(("wards", wards_path, vintage, tol, wards))
         if "areas" in info.index:
-            if areas_path is not None and file_checksum(Path(areas_path).read_bytes()) != info.loc["areas", "checksum"]:
+            if (
+                areas_path is not None
+                and file_checksum(Path(areas_path).read_bytes()) != info.loc["areas", "checksum"]
+            ):
                 raise StoreError(
                     f"the store was built with the focus areas of {info.loc['areas', 'file_name']!r}"
                     f"; {str(areas_path)!r} differs. Leave out --areas, or use a new --store"
@@ -699,15 +707,21 @@ class Store:
                      json.dumps(dict(frame.attrs), default=str), now),
                 )  # fmt: skip
                 if kind == "wards":
-                    for code, name, geom in zip(frame["ward_code"], frame["ward_name"], frame.geometry):
+                    for code, name, geom in zip(
+                        frame["ward_code"], frame["ward_name"], frame.geometry
+                    ):
                         cur.execute(
-                            b.q(f"INSERT INTO wards (geom, ward_code, ward_name) VALUES ({b.geom_sql}, ?, ?)"),
+                            b.q(
+                                f"INSERT INTO wards (geom, ward_code, ward_name) VALUES ({b.geom_sql}, ?, ?)"
+                            ),
                             (b.geom_param(geom), str(code), str(name)),
                         )
                 else:
                     for name, akind, geom in zip(frame["name"], frame["kind"], frame.geometry):
                         cur.execute(
-                            b.q(f"INSERT INTO focus_areas (geom, name, kind) VALUES ({b.geom_sql}, ?, ?)"),
+                            b.q(
+                                f"INSERT INTO focus_areas (geom, name, kind) VALUES ({b.geom_sql}, ?, ?)"
+                            ),
                             (b.geom_param(geom), str(name), str(akind)),
                         )
             for plan in planned:
@@ -761,7 +775,9 @@ class Store:
         rejects = load.rejects
         if len(rejects):
             own = rejects.drop(columns=[c for c in REJECT_COLUMNS if c in rejects.columns])
-            category = own["Crime type"] if "Crime type" in own.columns else pd.Series("", index=own.index)
+            category = (
+                own["Crime type"] if "Crime type" in own.columns else pd.Series("", index=own.index)
+            )
             rows = [
                 (batch_id, s, int(n), r, c, json.dumps(row, ensure_ascii=False))
                 for s, n, r, c, row in zip(
@@ -855,10 +871,14 @@ def bulk_ingest(
                 )  # fmt: skip
                 if progress:
                     stored = sum(r.stored for r in results)
-                    progress(f"{start + len(group)}/{len(paths)} files, {stored:,} incidents stored")
+                    progress(
+                        f"{start + len(group)}/{len(paths)} files, {stored:,} incidents stored"
+                    )
         finally:
             for column in _INDEXED:
-                b.con.execute(f"CREATE INDEX IF NOT EXISTS incidents_{column} ON incidents({column})")
+                b.con.execute(
+                    f"CREATE INDEX IF NOT EXISTS incidents_{column} ON incidents({column})"
+                )
     return results
 
 

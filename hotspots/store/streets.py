@@ -38,7 +38,9 @@ def _has_table(store) -> bool:
     b = store.backend
     if b.name == "PostGIS":
         return bool(store._query("SELECT to_regclass('streets') IS NOT NULL")[0][0])
-    return bool(store._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'streets'"))
+    return bool(
+        store._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'streets'")
+    )
 
 
 def write_streets(store, roads: gpd.GeoDataFrame, *, source: str) -> int:
@@ -57,9 +59,7 @@ def write_streets(store, roads: gpd.GeoDataFrame, *, source: str) -> int:
     b = store.backend
     roads = roads.to_crs(ANALYSIS_CRS)
     attribution = (
-        roads["attribution"].fillna("").astype(str)
-        if "attribution" in roads
-        else [""] * len(roads)
+        roads["attribution"].fillna("").astype(str) if "attribution" in roads else [""] * len(roads)
     )
     digest = hashlib.sha256()
     for name, geom in zip(roads["name"], roads.geometry):
@@ -97,7 +97,9 @@ def read_streets(store) -> gpd.GeoDataFrame | None:
     if not _has_table(store):
         return None
     b = store.backend
-    rows = store._query(f"SELECT name, kind, attribution, {b.geom_select} FROM streets ORDER BY fid")
+    rows = store._query(
+        f"SELECT name, kind, attribution, {b.geom_select} FROM streets ORDER BY fid"
+    )
     if not rows:
         return None
     return gpd.GeoDataFrame(

@@ -74,19 +74,26 @@ def assert_marked(frame, found: dict[int, dict]) -> None:
     chance = [s for s in styles if "hotspot-chance" in s["cls"]]
     plain = [s for s in styles if "hotspot-chance" not in s["cls"]]
     assert len(chance) == sum(not p["significant"] for p in found.values()) >= 1
-    assert all(s["dash"] == DASH and s["opacity"] == carto.CHANCE_WEB_OPACITY for s in chance), chance
+    assert all(s["dash"] == DASH and s["opacity"] == carto.CHANCE_WEB_OPACITY for s in chance), (
+        chance
+    )
     assert all(s["dash"] in (None, "") and s["opacity"] == carto.HOTSPOT_WEB_OPACITY for s in plain)
     labels = frame.locator(".hotspot-label-chance div")  # the label box is dashed too
     assert labels.count() == len(chance)
     assert all(labels.nth(i).evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"
                for i in range(labels.count()))  # fmt: skip
     weak_ids = sorted(c for c, p in found.items() if not p["significant"])
-    assert sorted(int(labels.nth(i).inner_text().split()[0]) for i in range(labels.count())) == weak_ids
+    assert (
+        sorted(int(labels.nth(i).inner_text().split()[0]) for i in range(labels.count()))
+        == weak_ids
+    )
     legend = frame.locator(".hotspot-legend").inner_text()
     assert "Chance test (999 simulations, FDR 5%)" in legend, legend
     assert "not more than chance (q > 0.05)" in legend, legend
     swatch = frame.locator(".hotspot-legend i.outline-dashed")
-    assert swatch.count() == 1 and "dashed" in swatch.evaluate("e => getComputedStyle(e).borderStyle")
+    assert swatch.count() == 1 and "dashed" in swatch.evaluate(
+        "e => getComputedStyle(e).borderStyle"
+    )
 
 
 def test_a_hotspot_that_could_be_chance_is_dashed_explained_and_marked(
@@ -126,7 +133,10 @@ def test_a_hotspot_that_could_be_chance_is_dashed_explained_and_marked(
     assert weak[0] in in_ward
     for cid, props in in_ward.items():
         assert (props["p_value"], props["q_value"], props["significant"]) == (
-            found[cid]["p_value"], found[cid]["q_value"], found[cid]["significant"])
+            found[cid]["p_value"],
+            found[cid]["q_value"],
+            found[cid]["significant"],
+        )
     page.goto(live_server(f"/map?{query}"))
     frame = map_frame(page, network)
     wait_until(frame, "window.hotspotsLabelsPlaced > 0")
@@ -140,8 +150,11 @@ def test_a_hotspot_that_could_be_chance_is_dashed_explained_and_marked(
     assert marked.count() == len(weak)
     assert [int(marked.nth(i).locator("th").inner_text()) for i in range(marked.count())] == weak
     assert "not more than chance" in marked.first.locator("td.chance-test").inner_text()
-    assert page.locator("#cluster-table tbody tr:not(.chance) td.chance-test").first.inner_text().startswith(
-        "more than chance")
+    assert (
+        page.locator("#cluster-table tbody tr:not(.chance) td.chance-test")
+        .first.inner_text()
+        .startswith("more than chance")
+    )
     assert "999 simulations" in page.locator("#chance-note").inner_text()
     screenshot(page, "chance-table")
     assert_all_loaded(network)

@@ -266,7 +266,9 @@ def test_osm_basemap_asks_openstreetmap_and_says_so_when_tiles_fail(
     assert all(u.startswith("https://tile.openstreetmap.org/") for u in network.blocked), (
         network.blocked
     )
-    assert "OpenStreetMap contributors" in frame.locator(".leaflet-control-attribution").inner_text()
+    assert (
+        "OpenStreetMap contributors" in frame.locator(".leaflet-control-attribution").inner_text()
+    )
     # The streets layer still shows the demo's street names without tiles.
     assert "Unicorn Hill" in visible_texts(frame, ".road-name span")
     screenshot(page, "map-osm-offline")
