@@ -18,7 +18,6 @@ import pytest
 
 from hotspots.analysis import significance
 from hotspots.draw import cartography as carto
-from webapp import create_app
 
 WINTER = "fy=2018-19&season=winter"
 #: The demo's hotspots are all more than chance at the automatic min_samples (5 in winter
@@ -27,10 +26,8 @@ MIN_SAMPLES = 4
 
 
 @pytest.fixture
-def client():
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
-                      "HOTSPOTS_MIN_SAMPLES": MIN_SAMPLES})  # fmt: skip
-    return app.test_client()
+def client(make_app):
+    return make_app(HOTSPOTS_MIN_SAMPLES=MIN_SAMPLES).test_client()
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +133,11 @@ def test_map_frame_draws_them_dashed_with_a_legend_entry_and_says_why_in_the_pop
     assert f'"dashArray": "{" ".join(str(v) for v in carto.CHANCE_DASH)}"' in frame
 
 
-def test_a_period_with_no_chance_hotspot_draws_none_dashed(demo):
+def test_a_period_with_no_chance_hotspot_draws_none_dashed(demo, make_app):
     from hotspots.analysis.hotspots import hotspots_for
     from hotspots.analysis.significance import significance_for
 
-    client = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False}
-    ).test_client()
+    client = make_app().test_client()
     tested = significance_for(demo, hotspots_for(demo, season="autumn", financial_year="2018-19"))
     assert tested["significant"].all()  # the library says so for autumn 2018-19
     frame = client.get("/map/frame?fy=2018-19&season=autumn&area=borough").get_data(True)
@@ -155,8 +150,8 @@ def test_a_period_with_no_chance_hotspot_draws_none_dashed(demo):
     assert "More than chance: " in frame
 
 
-def test_chance_test_follows_the_analysts_clustering_settings():
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
+def test_chance_test_follows_the_analysts_clustering_settings(make_app):
+    app = make_app()
     store = app.extensions["hotspots_store"]
     from webapp.selection import Selection
 

@@ -335,11 +335,7 @@ def test_patterns_cli_and_report_slide_agree(tmp_path):
     assert f"{len(table)} places" in result.output.replace(",", "")
 
 
-def test_tasking_downloads_and_page_carry_the_pattern(demo):
-    from webapp import create_app
-
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
-    client = app.test_client()
+def test_tasking_downloads_and_page_carry_the_pattern(demo, client):
     query = "fy=2018-19&season=autumn&area=borough"
     rows = list(csv.DictReader(io.StringIO(client.get(f"/tasking.csv?{query}").get_data(True))))
     cells = place_patterns(demo.incidents, demo.wards, season="autumn", financial_year="2018-19")

@@ -10,15 +10,13 @@ import re
 import pandas as pd
 import pytest
 
-from webapp import create_app
-
 SELECTION = "fy=2018-19&season=autumn&area=borough"
 
 
 @pytest.fixture(scope="module")
-def open_app():
-    """Login off, the demo data and its (made-up) population table."""
-    return create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
+def open_app(app):
+    """Login off, the demo data and its (made-up) population table (the shared demo app)."""
+    return app
 
 
 def _demo_population() -> dict[str, float]:

@@ -207,12 +207,10 @@ def test_map_labels_hotspots_and_centres_and_draws_roads(demo):
     assert re.search(r'"gradient": \{\s*"0.0": "#440154"', html)  # viridis heat
 
 
-def test_ward_layer_of_the_map_counts_the_whole_period_in_area_views():
-    from webapp import create_app
+def test_ward_layer_of_the_map_counts_the_whole_period_in_area_views(app):
     from webapp.params import store  # noqa: F401 - the app's store is reached below
     from webapp.selection import Selection
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False})
     data = app.extensions["hotspots_store"]
     with app.app_context():
         html = data.map_html(Selection(fy="2018-19", season="autumn", area="ward:Abbey"))
@@ -258,13 +256,11 @@ def test_basemap_choices_and_their_errors(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["mbtiles", "pmtiles"])
-def test_the_app_serves_local_tiles_and_its_csp_allows_only_itself(tmp_path, kind):
+def test_the_app_serves_local_tiles_and_its_csp_allows_only_itself(make_app, tmp_path, kind):
     from tests._tiles import _xy, make_mbtiles, make_pmtiles, tile_png
-    from webapp import create_app
 
     path = (make_mbtiles if kind == "mbtiles" else make_pmtiles)(tmp_path / f"t.{kind}")
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
-                      "HOTSPOTS_BASEMAP": str(path)})  # fmt: skip
+    app = make_app(HOTSPOTS_BASEMAP=str(path))
     client = app.test_client()
     x, y = _xy(-1.94, 52.30, 14)
     hit = client.get(f"/tiles/14/{x}/{y}.png")
@@ -285,11 +281,8 @@ def test_the_app_serves_local_tiles_and_its_csp_allows_only_itself(tmp_path, kin
     assert "img-src 'self' data:;" in csp  # nothing outside the app
 
 
-def test_osm_basemap_allows_its_tile_host_in_the_csp():
-    from webapp import create_app
-
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
-                      "HOTSPOTS_BASEMAP": "osm"})  # fmt: skip
+def test_osm_basemap_allows_its_tile_host_in_the_csp(make_app):
+    app = make_app(HOTSPOTS_BASEMAP="osm")
     csp = app.test_client().get("/map").headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://tile.openstreetmap.org;" in csp
     assert app.test_client().get("/tiles/14/1/1.png").status_code == 404  # no local file
@@ -342,11 +335,7 @@ def test_real_redditch_town_centre_hotspot_is_labelled_with_its_street(
     assert any(t in " ".join(text.split()) for t in town), (town, text[:500])
 
 
-def test_pages_have_a_favicon():
-    from webapp import create_app
-
-    client = create_app({"TESTING": True, "SECRET_KEY": "x",
-                         "HOTSPOTS_REQUIRE_LOGIN": False}).test_client()  # fmt: skip
+def test_pages_have_a_favicon(client):
     page = client.get("/map?fy=2018-19&season=autumn").get_data(as_text=True)
     href = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
     icon = client.get(href)
