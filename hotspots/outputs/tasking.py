@@ -455,7 +455,7 @@ def _sheet_rows(
     """The table's cells; the place is the map label's, in full (``wrap``: on several lines)."""
     tested = "significant" in frame.columns
     patterned = _has_patterns(frame)
-    place_w, when_w = (20, 24) if narrow else (26, 30)
+    place_w, when_w, ward_w = (20, 18, 14) if narrow else (26, 22, 18)
     rows = []
     for r in frame.itertuples(index=False):
         when = "; ".join(p for p in (r.peak_weekday, r.peak_hour) if p)
@@ -463,13 +463,15 @@ def _sheet_rows(
         place = (
             textwrap.fill(str(r.place), place_w, break_on_hyphens=False) if wrap else str(r.place)
         )
+        ward = textwrap.fill(str(r.ward), ward_w) if wrap else str(r.ward)
+        when = textwrap.fill(when, when_w) if wrap else when  # never cut short
         chance = _chance_mark(r.significant) if tested else ""
         if wrap and narrow:
             chance = textwrap.fill(chance, 14)
         rows.append([
-            str(r.rank), place, str(r.ward), str(r.incidents), f"{100 * r.share:.1f}%", trend,
+            str(r.rank), place, ward, str(r.incidents), f"{100 * r.share:.1f}%", trend,
         ] + ([_pattern_mark(r.pattern, r.hot_periods)] if patterned else []) + [
-            str(r.peak_months), textwrap.shorten(when, when_w, placeholder="...") or "-",
+            str(r.peak_months), when or "-",
         ] + ([chance] if tested else []))  # fmt: skip
     return rows
 
