@@ -267,6 +267,22 @@ def _first_rows(inverse: np.ndarray, n_points: int) -> np.ndarray:
     return first
 
 
+def _used_once(
+    client: Client, sources: list[Source], council: dict | None
+) -> tuple[list[int], list[dict | None], list[str]]:
+    """Every input once: the files to read (their indices), what each leaves out, the notes.
+
+    What each file holds is found on the workers (:func:`_input_keys`), then which files
+    (or rows) gave it already (:func:`_skips`, as the single-machine reader decides); the
+    notes naming both files of a repeat are logged.
+    """
+    keys = client.gather(client.map(_input_keys, sources, council=council or {}, pure=False))
+    skips, notes = _skips(sources, keys)
+    for note in notes:
+        log.warning("%s", note)
+    return [i for i, skip in enumerate(skips) if skip is not None], skips, notes
+
+
 def _prepare_part(
     src: Source,
     skip: dict | None,
@@ -578,12 +594,7 @@ def hotspots_dask(
     params = params or ClusterParams()
     sources = _sources(paths)
     sel = Selection(season, financial_year, area, ward, keep_addresses=keep_addresses)
-    # every input once: what each file holds, then which files (or rows) gave it already
-    keys = client.gather(client.map(_input_keys, sources, council=council or {}, pure=False))
-    skips, notes = _skips(sources, keys)
-    for note in notes:
-        log.warning("%s", note)
-    used = [i for i, skip in enumerate(skips) if skip is not None]
+    used, skips, notes = _used_once(client, sources, council)
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True, hash=False)
     parts = client.map(
         _prepare_part, [sources[i] for i in used], [skips[i] for i in used], wards=wards_f,
@@ -710,12 +721,7 @@ def prepare_dask(
     from hotspots.analysis.seasons import as_added
 
     sources = _sources(paths)
-    # every input once, as hotspots_dask and the single-machine reader (see :func:`_skips`)
-    keys = client.gather(client.map(_input_keys, sources, council=council or {}, pure=False))
-    skips, notes = _skips(sources, keys)
-    for note in notes:
-        log.warning("%s", note)
-    used = [i for i, skip in enumerate(skips) if skip is not None]
+    used, skips, _notes = _used_once(client, sources, council)  # logged there
     wards_f, areas_f = client.scatter([wards, areas], broadcast=True, hash=False)
     parts = client.gather(client.map(
         _prepare_part, [sources[i] for i in used], [skips[i] for i in used], wards=wards_f,
