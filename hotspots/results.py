@@ -194,6 +194,11 @@ class PeriodResult:
         when asked for and the data hold two seasons or more.
     wards, areas : geopandas.GeoDataFrame
         The boundaries (for the views' outlines).
+    previous : tuple or None
+        The season before's hotspots and members
+        (:func:`hotspots.analysis.backtest.previous_window_hotspots`), when the place
+        patterns were asked for: found once, for the Pattern column and the accuracy
+        sentence alike.
     demo : bool
         True for the embedded demo borough (its data note says so).
     """
@@ -210,6 +215,7 @@ class PeriodResult:
     wards: gpd.GeoDataFrame | None = field(default=None, repr=False)
     areas: gpd.GeoDataFrame | None = field(default=None, repr=False)
     demo: bool = False
+    previous: tuple[gpd.GeoDataFrame, pd.Series] | None = field(default=None, repr=False)
 
     def view(self, area: str | None = None, ward: str | None = None) -> View:
         """The view of a focus area and/or ward (None: the whole study area): a filter, no recomputation.
@@ -390,8 +396,9 @@ def analyse_period(
         areas=prepared.areas, demo=_demo(prepared),
     )  # fmt: skip
     if patterns:
-        cells = place_patterns_of(prepared, period, params=params, result=result)
-        result = add_patterns(result, cells)
+        previous, known = _previous_season(prepared, period, params)
+        cells = place_patterns_of(prepared, period, params=params, result=result, known=known)
+        result = add_patterns(dataclasses.replace(result, previous=previous), cells)
     log.info("%s: %d hotspot(s) from %d incidents (%s)", period.label, len(table),
              len(incidents), parameters.text)  # fmt: skip
     return result
@@ -430,19 +437,47 @@ def _chance(
     return tested, test
 
 
+def _previous_season(
+    prepared: Prepared, period: Period, params: ClusterParams | None
+) -> tuple[tuple[gpd.GeoDataFrame, pd.Series] | None, dict[str, gpd.GeoDataFrame]]:
+    """The season before's hotspots, and them by place-pattern period when they are one.
+
+    The accuracy sentence's previous window (:func:`hotspots.analysis.backtest.
+    previous_window_hotspots`) is also a period of the Pattern column when it holds
+    exactly that season's incidents; then it is clustered once for both.
+    """
+    from hotspots.analysis.backtest import previous_window_hotspots
+    from hotspots.analysis.patterns import pattern_periods, period_keys
+
+    if not period.season or not period.financial_year:
+        return None, {}
+    previous = previous_window_hotspots(prepared, season=period.season,
+                                        financial_year=period.financial_year, params=params)  # fmt: skip
+    if previous is None:
+        return None, {}
+    keys = period_keys(prepared.incidents)
+    held = keys.loc[previous[1].index].unique()
+    if len(held) != 1 or int((keys == held[0]).sum()) != len(previous[1]):
+        return previous, {}
+    label = {key: label for label, key in pattern_periods(prepared.incidents)}.get(held[0])
+    return previous, ({label: previous[0]} if label else {})
+
+
 def place_patterns_of(
     prepared: Prepared,
     period: Period,
     *,
     params: ClusterParams | None = None,
     result: PeriodResult | None = None,
+    known: dict[str, gpd.GeoDataFrame] | None = None,
 ) -> gpd.GeoDataFrame | None:
     """The place patterns up to a period (None: the data hold fewer than two seasons).
 
     See :func:`hotspots.analysis.patterns.place_patterns`: seasons of financial
     years up to ``period``, each clustered with ``params`` (``min_samples`` chosen
     per season unless given, as the map layer does). For one season, its
-    ``result`` (when given) is that season's hotspots: it is not clustered again.
+    ``result`` (when given) is that season's hotspots: it is not clustered again;
+    ``known`` gives other seasons' hotspots found already (by pattern period label).
 
     Examples
     --------
@@ -453,9 +488,9 @@ def place_patterns_of(
     """
     from hotspots.analysis.patterns import place_patterns
 
-    known = None
+    known = dict(known or {})
     if result is not None and period.season and result.period == period:
-        known = {period.label: result.hotspots}
+        known[period.label] = result.hotspots
     try:
         return place_patterns(prepared.incidents, prepared.wards, season=period.season,
                               financial_year=period.financial_year, params=params,

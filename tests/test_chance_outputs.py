@@ -136,7 +136,10 @@ def test_deck_marks_the_web_maps_chance_hotspots(demo, winter, web_verdicts, mon
     )
 
 
-def test_one_tasking_run_clusters_each_period_once_and_tests_once(runner, monkeypatch, tmp_path):
+@pytest.mark.parametrize("view", [("--ward", "Abbey"), ()], ids=["ward", "borough"])
+def test_one_tasking_run_clusters_each_period_once_and_tests_once(
+    runner, monkeypatch, tmp_path, view
+):
     """DBSCAN once for the sheet's period (and once per other season of its Pattern column)."""
     inputs: Counter = Counter()
     tests = []
@@ -154,8 +157,7 @@ def test_one_tasking_run_clusters_each_period_once_and_tests_once(runner, monkey
     monkeypatch.setattr(cluster, "dbscan_labels", counted_dbscan)
     monkeypatch.setattr(significance, "cluster_significance", counted_test)
     out = tmp_path / "sheet.csv"
-    result = runner.run("tasking", "--season", "winter", "--fy", "2018-19", "--ward", "Abbey",
-                        "-o", str(out))  # fmt: skip
+    result = runner.run("tasking", "--season", "winter", "--fy", "2018-19", *view, "-o", str(out))
     assert result.exit_code == 0, result.output
     assert len(tests) == 1
     from hotspots.loader import DataSpec, load
@@ -169,9 +171,9 @@ def test_one_tasking_run_clusters_each_period_once_and_tests_once(runner, monkey
         return (len(xy), float(np.round(xy.sum(), 1)))
 
     assert inputs.pop(key("winter")) == 1  # the sheet's period: once (the chance test reuses it)
-    # The previous season, autumn 2018-19: the Pattern column and the accuracy sentence
-    # ("hotspots drawn from autumn 2018 held ...") each cluster it: not one answer yet.
-    assert inputs.pop(key("autumn")) <= 2
+    # The previous season, autumn 2018-19: once for the Pattern column and the accuracy
+    # sentence ("hotspots drawn from autumn 2018 held ...") alike (PeriodResult.previous).
+    assert inputs.pop(key("autumn")) == 1
     assert inputs and set(inputs.values()) == {1}, inputs  # every other season once
 
 

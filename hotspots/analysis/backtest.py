@@ -583,8 +583,8 @@ def previous_window_accuracy(
       lists them), on the view's incidents, coverage of the view's own area
       (their outlines clipped to the ward or focus area).
 
-    ``previous_hotspots`` (:func:`previous_window_hotspots`) gives a view the
-    previous window's hotspots already found, so views do not cluster it again.
+    ``previous_hotspots`` (:func:`previous_window_hotspots`) gives the previous
+    window's hotspots already found, so neither the borough nor a view clusters it again.
 
     Returns
     -------
@@ -620,8 +620,10 @@ def previous_window_accuracy(
     current = select_incidents(current, area=area, ward=ward)
     if previous.empty or current.empty:
         return None
+    found = previous_hotspots[0] if previous_hotspots is not None else None
     records = backtest(previous, current, prepared.wards, params=params, coverages=(),
-                       methods=("dbscan",), windows=(train_label, test_label))  # fmt: skip
+                       methods=("dbscan",), windows=(train_label, test_label),
+                       clusters=found)  # fmt: skip
     if records.empty or not records["hits"].iloc[0] >= 0:
         return None
     rec = records.iloc[0]

@@ -86,6 +86,18 @@ def pattern_periods(incidents: pd.DataFrame, *, by: str = "season") -> list[tupl
     raise HotspotsError(f"by must be one of {PERIOD_KINDS!r}; got {by!r}")
 
 
+def period_keys(incidents: pd.DataFrame, *, by: str = "season") -> pd.Series:
+    """Each incident's period key, as :func:`pattern_periods` keys them (index-aligned).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"season": ["winter"], "financial_year": ["2018-19"]})
+    >>> period_keys(t).tolist()
+    ['winter 2018-19']
+    """
+    return _period_of(incidents, by)
+
+
 def _period_of(incidents: pd.DataFrame, by: str) -> pd.Series:
     if by == "season":
         return incidents["season"].astype(str) + " " + incidents["financial_year"].astype(str)

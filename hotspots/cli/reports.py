@@ -71,7 +71,7 @@ def tasking(output: Path, **kwargs) -> None:
     from hotspots.analysis.backtest import previous_window_accuracy
 
     accuracy = previous_window_accuracy(prepared, financial_year=fy, params=cluster_params(kwargs),
-                                        **sel)  # fmt: skip
+                                        previous_hotspots=result.previous, **sel)  # fmt: skip
     accuracy_note = f" {accuracy['sentence']}." if accuracy else ""
     demo = is_demo(prepared)
     style = map_style(kwargs, spec=opts.spec(), dpi=150)
