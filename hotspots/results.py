@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,13 +32,11 @@ import pandas as pd
 from hotspots._errors import HotspotsError
 from hotspots.analysis import significance
 from hotspots.analysis.cluster import ClusterParams
-from hotspots.analysis.hotspots import LIES_IN, clusters_and_members, parameters_text
-from hotspots.analysis.labels import PLACE_TYPES
+from hotspots.analysis.hotspots import LIES_IN, add_labels, clusters_and_members, parameters_text
 from hotspots.analysis.notes import data_note, is_demo, selection_title
 from hotspots.analysis.prepare import Prepared, check_view, select_incidents
 from hotspots.analysis.seasons import SEASONS, parse_financial_year, select_period
 from hotspots.analysis.trend import add_trend
-from hotspots.privacy import WITHHELD, street_level
 
 log = logging.getLogger(__name__)
 
@@ -384,8 +381,8 @@ def analyse_period(
     )  # fmt: skip
     table = add_trend(table, prepared, season=period.season, financial_year=period.financial_year,
                       current=incidents)  # fmt: skip
-    if "label" not in table.columns:  # made by the clustering when it labels its hotspots
-        table["label"] = _place_labels(table, incidents, members)
+    if "label" not in table.columns:  # the clustering labels its hotspots; one rule if not
+        add_labels(table, incidents, members)
     notes = tuple(n for n in [table.attrs.get("months_note")] if n)
     test = None
     if chance:
@@ -535,117 +532,3 @@ def with_chance(result: PeriodResult, prepared: Prepared, *, n_sim: int = signif
                           members=result.members,
                           n_sim=n_sim)  # fmt: skip
     return dataclasses.replace(result, hotspots=table, chance=test)
-
-
-def _street_name(text: object) -> str:
-    """A location at street level without "On or near" ("" when withheld or empty)."""
-    street = street_level(text)
-    return (
-        ""
-        if street in ("", WITHHELD)
-        else re.sub(r"^\s*on or near\s+", "", street, flags=re.IGNORECASE).strip()
-    )
-
-
-def _place_labels(
-    hotspots: pd.DataFrame,
-    incidents: pd.DataFrame,
-    members: pd.Series,
-) -> pd.Series:
-    """One label per hotspot, from every one of its incidents' locations, at street level.
-
-    The label is the hotspot's rank (``cluster_id``) and main street: the
-    street most of its incidents are on, and a second one when it holds at
-    least half as many ("1 Vine Street / Unicorn Hill"). Every location is
-    first put at street level (:func:`hotspots.privacy.street_level`: no house
-    number, flat or business name), so the label is the same for viewers and
-    analysts. police.uk's anonymous place types (:data:`PLACE_TYPES`, e.g.
-    "Parking Area") never stand alone: a hotspot whose incidents are all on
-    place types is named by the place type and the street nearest its busiest
-    point among the located incidents given ("3 Parking Area near Herbert
-    Street"). Ties keep the order in which the streets first appear.
-
-    Parameters
-    ----------
-    hotspots : pandas.DataFrame
-        ``cluster_id`` of each hotspot (and ``point_x``/``point_y``, its busiest
-        point in EPSG:27700, for the nearest street).
-    incidents : pandas.DataFrame
-        The clustered incidents (``location``; a geometry for the nearest street).
-    members : pandas.Series
-        ``cluster_id`` of each incident (``<NA>`` for noise), index-aligned.
-
-    Returns
-    -------
-    pandas.Series
-        The labels, index-aligned with ``hotspots``.
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> inc = gpd.GeoDataFrame(
-    ...     {"location": ["On or near Parking Area"] * 3 + ["On or near Herbert Street"] * 2
-    ...                  + ["Flat 2, 14 Market Place"] * 2 + ["On or near Parking Area"] * 2},
-    ...     geometry=gpd.points_from_xy([0, 0, 0, 5, 5, 900, 900, 2000, 2000], [0] * 9), crs=27700)
-    >>> hs = pd.DataFrame({"cluster_id": [1, 2, 3], "point_x": [0.0, 900.0, 2000.0],
-    ...                    "point_y": [0.0, 0.0, 0.0]})
-    >>> _place_labels(hs, inc, pd.Series([1, 1, 1, 1, 1, 2, 2, 3, 3])).tolist()
-    ['1 Herbert Street', '2 Market Place', '3 Parking Area near Market Place']
-    """
-    ids = pd.to_numeric(hotspots["cluster_id"]).astype(int).to_numpy()
-    if len(ids) == 0:
-        return pd.Series([], index=hotspots.index, dtype=object)
-    cid = pd.to_numeric(members.reindex(incidents.index), errors="coerce")
-    has_place = "location" in incidents.columns
-    codes, uniques = pd.factorize(incidents["location"].astype(object)) if has_place else (
-        np.full(len(incidents), -1), np.array([], dtype=object))  # fmt: skip
-    names = np.array([_street_name(u) for u in uniques] + [""], dtype=object)
-    name = names[codes]  # code -1 (no text) is the last entry: ""
-    frame = pd.DataFrame({"cluster_id": cid.to_numpy(), "name": name})
-    frame = frame[frame["cluster_id"].isin(ids) & (frame["name"] != "")]
-    frame["seen"] = np.arange(len(frame))
-    counted = (
-        frame.groupby(["cluster_id", "name"], sort=False)
-        .agg(n=("seen", "size"), seen=("seen", "first"))
-        .reset_index()
-        .sort_values(["cluster_id", "n", "seen"], ascending=[True, False, True])
-    )
-    counted["street"] = ~counted["name"].str.lower().isin(PLACE_TYPES)
-    streets = counted[counted["street"]]
-    text: dict[int, str] = {}
-    for cluster, group in streets.groupby("cluster_id", sort=False):
-        top = group.head(2)
-        named = [top["name"].iloc[0]]
-        if len(top) > 1 and top["n"].iloc[1] * 2 >= top["n"].iloc[0]:
-            named.append(top["name"].iloc[1])
-        text[int(cluster)] = " / ".join(named)
-    only_types = counted[~counted["cluster_id"].isin(text)].drop_duplicates("cluster_id")
-    if len(only_types):  # place types only: the street nearest the busiest point
-        near = _nearest_streets(hotspots, only_types["cluster_id"].to_numpy(), incidents, name)
-        for cluster, kind in zip(only_types["cluster_id"], only_types["name"]):
-            street = near.get(int(cluster), "")
-            text[int(cluster)] = f"{kind} near {street}" if street else kind
-    labels = [f"{i} {text[i]}" if text.get(i) else f"{i}" for i in (int(v) for v in ids)]
-    return pd.Series(labels, index=hotspots.index, dtype=object)
-
-
-def _nearest_streets(
-    hotspots: pd.DataFrame, clusters: np.ndarray, incidents: pd.DataFrame, name: np.ndarray
-) -> dict[int, str]:
-    """The street of the located incident nearest each hotspot's busiest point."""
-    from scipy.spatial import cKDTree
-
-    if "geometry" not in incidents or not {"point_x", "point_y"} <= set(hotspots.columns):
-        return {}
-    is_street = np.array([bool(n) and n.lower() not in PLACE_TYPES for n in name], dtype=bool)
-    if not is_street.any():
-        return {}
-    geoms = incidents.geometry
-    if getattr(geoms, "crs", None) is not None and geoms.crs.to_epsg() != 27700:
-        geoms = geoms.to_crs(27700)
-    xy = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])[is_street]
-    streets = name[is_street]
-    at = hotspots.set_index(pd.to_numeric(hotspots["cluster_id"]).astype(int))
-    points = at.loc[clusters, ["point_x", "point_y"]].to_numpy(dtype=float)
-    _, nearest = cKDTree(xy).query(points)
-    return {int(c): str(streets[k]) for c, k in zip(clusters, nearest)}
