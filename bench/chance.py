@@ -17,7 +17,7 @@ Printed per size, CPU seconds (``time.process_time``) in the same run:
   snapped to the map points as a multinomial over catchments, pruned, sequential);
 * the old method: every incident placed one by one on a map point (each
   equally likely), 999 simulations clustered by the same
-  :func:`~hotspots.analysis.significance.largest_clusters`.
+  :func:`~hotspots.analysis.null_model.largest_clusters`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _cpu(func):
 def old_method(points, n, eps_m, min_samples, n_sim, seed=0):
     """The earlier null: n incidents drawn one by one, each map point equally likely."""
     from hotspots.analysis.cluster import radius_graph
-    from hotspots.analysis.significance import CHUNK_ENTRIES, largest_clusters
+    from hotspots.analysis.null_model import CHUNK_ENTRIES, largest_clusters
 
     adjacency = radius_graph(points, eps_m)
     rng = np.random.default_rng(seed)
@@ -80,7 +80,7 @@ def worcestershire(n: int):
     import pandas as pd
     import shapely
 
-    from hotspots.analysis.significance import study_area_shape
+    from hotspots.analysis.null_model import study_area_shape
     from hotspots.read.geocode import lonlat_to_bng
 
     shared = ROOT.parent / "shared" / "data"
@@ -111,13 +111,13 @@ def run(name: str, n: int, xy: np.ndarray, wards, old_sims: int, min_samples: in
         default_min_samples,
         find_clusters,
     )
-    from hotspots.analysis.significance import (
+    from hotspots.analysis.null_model import (
         catchment_shares,
         chance_model,
-        cluster_significance,
         map_points,
         study_area_shape,
     )
+    from hotspots.analysis.significance import cluster_significance
 
     eps = 100.0
     area_m2 = float(wards.area.sum())

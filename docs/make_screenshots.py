@@ -53,8 +53,8 @@ def borough_map(path: Path) -> Path:
 def tasking_sheet(path: Path) -> Path:
     """The first page of the demo's autumn 2018-19 tasking sheet as a PNG."""
     from boundaries import get_path
+    from hotspots.analysis.notes import data_note, selection_title
     from hotspots.analysis.prepare import select_incidents
-    from hotspots.draw.notes import data_note, selection_title
     from hotspots.draw.static import MapStyle, save_figure
     from hotspots.loader import DataSpec, load
     from hotspots.outputs.tasking import sheet_figures, tasking

@@ -19,16 +19,18 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from hotspots.analysis.significance import (
+from hotspots.analysis.null_model import (
     ChanceModel,
-    benjamini_hochberg,
     catchment_shares,
     chance_model,
-    cluster_significance,
     excess_score,
     null_scores,
-    significance_for,
     uniform_points,
+)
+from hotspots.analysis.significance import (
+    benjamini_hochberg,
+    cluster_significance,
+    significance_for,
 )
 from tests.conftest import POLICE, REDDITCH_WARDS, TOWN_CENTRE_LONLAT
 
@@ -59,7 +61,7 @@ def _even_spread_file(path, seed, wards, west_mercia_points, n=1155, planted=Non
     """A police.uk CSV of ``n`` ASB incidents spread evenly over ``wards`` and snapped."""
     from scipy.spatial import cKDTree
 
-    from hotspots.analysis.significance import study_area_shape
+    from hotspots.analysis.null_model import study_area_shape
 
     lonlat, xy = west_mercia_points
     rng = np.random.default_rng(seed)

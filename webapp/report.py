@@ -44,7 +44,7 @@ def report_pptx():
 
     def compute(data) -> bytes:
         from hotspots.analysis.cluster import ClusterParams
-        from hotspots.draw.notes import is_demo
+        from hotspots.analysis.notes import is_demo
         from hotspots.outputs._slides import pptx_bytes
         from hotspots.outputs.deck import build_deck
         from hotspots.read.qualifiers import read_qualifiers

@@ -53,8 +53,8 @@ def clusters(output: Path, simulations: int, engine: str, scheduler: str | None,
         --wards ../shared/data/wards/redditch.geojson \\
         --areas boundaries/redditch_focus_areas.toml --season autumn -o autumn.geojson
     """
+    from hotspots.analysis.null_model import N_SIM
     from hotspots.analysis.prepare import check_view
-    from hotspots.analysis.significance import N_SIM
     from hotspots.cli._clusters import write_clusters
     from hotspots.results import Period, analyse_period
 

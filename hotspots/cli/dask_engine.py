@@ -41,8 +41,8 @@ def clusters_on_dask(
     """
     from boundaries import load_wards
     from hotspots._errors import ConfigError
+    from hotspots.analysis.null_model import N_SIM
     from hotspots.analysis.prepare import check_view
-    from hotspots.analysis.significance import N_SIM
     from hotspots.cli._clusters import write_clusters
     from hotspots.distributed import connect, dask_labeller, prepare_dask
     from hotspots.io import write_table

@@ -121,7 +121,7 @@ def report(output: Path, **kwargs) -> None:
         --wards ../shared/data/wards/wyre-forest.geojson --fy 2018-19 -o panel.pptx
     """
     from hotspots._errors import HotspotsError
-    from hotspots.draw.notes import is_demo
+    from hotspots.analysis.notes import is_demo
     from hotspots.loader import load_streets
     from hotspots.outputs._slides import DECK_FORMATS, write_deck
     from hotspots.outputs.deck import build_deck

@@ -45,8 +45,8 @@ def tasking(output: Path, **kwargs) -> None:
         --areas boundaries/redditch_focus_areas.toml --season autumn --fy 2018-19 -o sheet.pdf
     """
     from hotspots._errors import HotspotsError
+    from hotspots.analysis.notes import is_demo
     from hotspots.cli._maps import map_style
-    from hotspots.draw.notes import is_demo
     from hotspots.outputs.tasking import SHEET_FORMATS, view_sheet, write_sheet
     from hotspots.results import Period, analyse_period
 

@@ -325,7 +325,7 @@ def chance_legend(
         LegendEntry(section, f"{CHANCE_WORDS[False]} (q > {alpha:g})", "outline-dashed", colours),
     ]
     if model:
-        from hotspots.analysis.significance import MODEL_WORDS
+        from hotspots.analysis.null_model import MODEL_WORDS
 
         rows.append(
             LegendEntry(section, f"chance: incidents {MODEL_WORDS.get(model, model)}", "text")

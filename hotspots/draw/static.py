@@ -23,9 +23,9 @@ from matplotlib.patheffects import withStroke
 from hotspots._errors import HotspotsError
 from hotspots._validate import to_analysis_crs
 from hotspots.analysis import labels as place_labels
+from hotspots.analysis.notes import DEMO_NOTE
 from hotspots.draw import cartography as carto
 from hotspots.draw.basemap import Basemap, resolve_basemap, tile_mosaic
-from hotspots.draw.notes import DEMO_NOTE
 from hotspots.io import atomic_path
 from hotspots.read.roads import (
     NO_STREETS_NOTE,

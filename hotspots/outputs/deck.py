@@ -266,7 +266,7 @@ def build_deck(
     >>> deck.titles[:5]
     ['Anti-social behaviour: the borough', 'Incident types', 'Seasonal patterns', 'Ward patterns', 'Where?']
     """
-    from hotspots.draw.notes import DEMO_NOTE, data_note
+    from hotspots.analysis.notes import DEMO_NOTE, data_note
     from hotspots.io import ATTRIBUTION
     from hotspots.outputs.tasking import view_sheet
 

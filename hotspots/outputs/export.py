@@ -41,11 +41,11 @@ from hotspots import __version__
 from hotspots._errors import HotspotsError
 from hotspots._validate import to_analysis_crs
 from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.notes import DEMO_NOTE, data_note, is_demo, selection_title, slug
 from hotspots.analysis.prepare import Prepared
 from hotspots.analysis.seasons import monthly_profile
 from hotspots.analysis.wards import ward_table
 from hotspots.draw import cartography as carto
-from hotspots.draw.notes import DEMO_NOTE, data_note, is_demo, selection_title, slug
 from hotspots.draw.static import (
     _A4_LANDSCAPE,
     _RC,

@@ -44,13 +44,13 @@ from hotspots._validate import ANALYSIS_CRS, check_columns, to_analysis_crs
 from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.hotspots import busiest_points
 from hotspots.analysis.labels import hotspot_places, place_of_label
+from hotspots.analysis.notes import DEMO_NOTE
 from hotspots.analysis.patterns import patterns_at, place_patterns
 from hotspots.analysis.peaks import peak_hour, peak_months, peak_weekday
 from hotspots.analysis.prepare import Prepared, check_view
 from hotspots.analysis.seasons import parse_financial_year
 from hotspots.analysis.trend import NO_EARLIER_DATA, change_vs_previous
 from hotspots.draw import cartography as carto
-from hotspots.draw.notes import DEMO_NOTE
 from hotspots.io import ATTRIBUTION, atomic_path, write_layer, write_table
 from hotspots.read.geocode import bng_to_lonlat
 

@@ -1,0 +1,796 @@
+"""The chance test's null model: map points and their catchments, incidents spread evenly (and snapped, as police.uk does), and the simulations of chance hotspots."""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from hotspots._errors import HotspotsError
+from hotspots._validate import check_points, to_analysis_crs
+
+#: Simulations at most by default: p can reach 0.001.
+N_SIM = 999
+
+#: Simulations per batch; the sequential test looks at the p-values after each.
+BATCH = 100
+
+
+#: Chance, per simulation and summed over the map points left out, that one of them is a core point.
+PRUNE_TOTAL = 1e-6
+
+
+#: Scores this close count as equal (floating-point sums of shares).
+TIE = 1e-9
+
+
+#: Grid (metres) that unsnapped locations are snapped to by :func:`map_points` when asked.
+SNAP_M = 50.0
+
+
+#: The null model in a few words, for popups, legends and tables (keys: :attr:`ChanceModel.kind`).
+MODEL_WORDS = {
+    "snapped": "spread evenly over the study area and moved to the nearest map point (as police.uk does)",
+    "exact": "spread evenly over the study area",
+    "weighted": "placed on the map points in proportion to their usual counts",
+}
+
+
+def map_points(
+    incidents: gpd.GeoDataFrame, *, snap_m: float | str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct incident locations (EPSG:27700) and how many incidents stand on each.
+
+    Parameters
+    ----------
+    incidents : geopandas.GeoDataFrame
+        Points.
+    snap_m : float, "auto" or None, default None
+        None keeps the locations as they are. A number first snaps them to the
+        centres of a grid of that many metres; "auto" snaps to :data:`SNAP_M`
+        when the data have exact coordinates (:func:`has_exact_points`).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 0, 5], [0, 0, 5]), crs=27700)
+    >>> xy, counts = map_points(pts)
+    >>> xy.tolist(), counts.tolist()
+    ([[0.0, 0.0], [5.0, 5.0]], [2, 1])
+    >>> [a.tolist() for a in map_points(pts, snap_m=50)]
+    [[[25.0, 25.0]], [3]]
+    """
+    check_points(incidents, argument="incidents")
+    xy = _coords(incidents)
+    if snap_m == "auto":
+        snap_m = SNAP_M if has_exact_points(xy) else None
+    if snap_m and len(xy):
+        xy = (np.floor(xy / snap_m) + 0.5) * snap_m
+    return _distinct_counts(xy)
+
+
+def _distinct_counts(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct locations, sorted by x then y, and the incidents on each."""
+    if len(xy) == 0:
+        return np.empty((0, 2)), np.empty(0, dtype=np.int64)
+    # x + iy sorts by x, then y: the rows np.unique(xy, axis=0) gives, 20-30x faster
+    uniq, counts = np.unique(xy[:, 0] + 1j * xy[:, 1], return_counts=True)
+    return np.column_stack([uniq.real, uniq.imag]), counts.astype(np.int64)
+
+
+def _coords(incidents: gpd.GeoDataFrame) -> np.ndarray:
+    return shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy())
+
+
+def has_exact_points(xy: np.ndarray) -> bool:
+    """True when most incidents stand on a location of their own (not snapped to map points).
+
+    police.uk data share a few map points; council exports with exact
+    coordinates have about as many locations as incidents.
+
+    Examples
+    --------
+    >>> has_exact_points(np.array([[0.0, 0], [0, 0], [0, 0], [5, 5]]))
+    False
+    >>> has_exact_points(np.array([[0.0, 0], [1, 1]]))
+    True
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return len(xy) > 0 and len(np.unique(xy[:, 0] + 1j * xy[:, 1])) > 0.5 * len(xy)
+
+
+def police_uk_locations(incidents: gpd.GeoDataFrame) -> bool:
+    """True when most ``location`` texts read "On or near ...": police.uk's anonymised map points.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> police_uk_locations(pd.DataFrame({"location": ["On or near Unicorn Hill", "12 High St"]}))
+    False
+    >>> police_uk_locations(pd.DataFrame({"location": ["On or near Unicorn Hill"] * 2}))
+    True
+    """
+    if "location" not in incidents.columns or len(incidents) == 0:
+        return False
+    sample = incidents["location"].iloc[
+        :: max(1, len(incidents) // 2_000)
+    ]  # a few thousand will do
+    return bool(sample.astype(str).str.startswith("On or near ").mean() > 0.5)
+
+
+def study_area_shape(study_area) -> shapely.Geometry:
+    """One (multi)polygon in metres (EPSG:27700) from wards, a GeoSeries or a shapely geometry.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=27700)
+    >>> study_area_shape(wards).area
+    200.0
+    """
+    if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if study_area.crs is None:
+            raise HotspotsError(
+                "study_area has no CRS; set it (wards are usually EPSG:4326 or 27700)"
+            )
+        geoms = (
+            study_area.to_crs(27700).geometry
+            if study_area.crs.to_epsg() != 27700
+            else study_area.geometry
+        )
+        shape = shapely.union_all(shapely.make_valid(geoms.to_numpy()))
+    elif isinstance(study_area, shapely.Geometry):
+        shape = study_area
+    else:
+        raise HotspotsError(
+            f"study_area must be wards (a GeoDataFrame) or a shapely polygon in metres; "
+            f"got {type(study_area).__name__!r}"
+        )
+    if not shape.area > 0:
+        raise HotspotsError(
+            "study_area has no area: give the wards (polygons) the incidents lie in"
+        )
+    return shape
+
+
+_CATCHMENTS: dict[bytes, np.ndarray] = {}
+
+
+def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
+    """Each map point's share of the study area: the part of it nearer that point than any other.
+
+    An incident spread evenly over the study area and moved to its nearest
+    map point lands on a point with this probability: the area of the point's
+    Voronoi cell clipped to the study area, over the study area. Computed once
+    per dataset (kept for the next call with the same points and area).
+
+    Parameters
+    ----------
+    points : numpy.ndarray, shape (m, 2)
+        Distinct map points, metres.
+    study_area : shapely.Geometry
+        Polygon(s) in the same metres.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,)
+        Shares summing to 1 (0 for a point whose cell misses the study area).
+
+    Examples
+    --------
+    Two points in a 10 x 10 square: the nearer half each; a third outside gets nothing.
+
+    >>> from shapely.geometry import box
+    >>> catchment_shares(np.array([[2.0, 5], [8, 5], [50, 5]]), box(0, 0, 10, 10)).tolist()
+    [0.5, 0.5, 0.0]
+    """
+    points = np.ascontiguousarray(points, dtype=float).reshape(-1, 2)
+    m = len(points)
+    key = hashlib.sha1(points.tobytes() + shapely.to_wkb(study_area)).digest()
+    if key in _CATCHMENTS:
+        return _CATCHMENTS[key]
+    total = study_area.area
+    if m <= 1:
+        shares = np.ones(m)
+    else:
+        lo = np.minimum(points.min(axis=0), study_area.bounds[:2])
+        hi = np.maximum(points.max(axis=0), study_area.bounds[2:])
+        frame = shapely.box(*(lo - 1_000), *(hi + 1_000))
+        cells = shapely.get_parts(
+            shapely.voronoi_polygons(shapely.multipoints(points), extend_to=frame, ordered=True)
+        )
+        if len(cells) != m:  # GEOS gives one cell per distinct point, in order
+            raise HotspotsError(f"catchments: {len(cells)} cells for {m} map points (duplicates?)")
+        shapely.prepare(study_area)
+        inside = shapely.contains(study_area, cells)
+        area = np.where(inside, shapely.area(cells), 0.0)
+        cross = ~inside & shapely.intersects(study_area, cells)
+        area[cross] = shapely.area(shapely.intersection(cells[cross], study_area))
+        shares = area / total
+    shares = shares / shares.sum() if shares.sum() > 0 else shares
+    if len(_CATCHMENTS) >= 8:
+        _CATCHMENTS.pop(next(iter(_CATCHMENTS)))
+    _CATCHMENTS[key] = shares
+    return shares
+
+
+@dataclass(frozen=True)
+class ChanceModel:
+    """The null model of the chance test: where incidents fall when nothing draws them together.
+
+    Attributes
+    ----------
+    kind : str
+        "snapped" (police.uk: spread evenly over the study area, moved to the
+        nearest map point), "exact" (spread evenly, no snap) or "weighted"
+        (map points in proportion to their long-run counts).
+    points : numpy.ndarray, shape (m, 2)
+        The map points (metres); empty for "exact".
+    shares : numpy.ndarray, shape (m,)
+        The chance of each map point (sums to 1); empty for "exact".
+    study_area : shapely.Geometry
+        Where incidents are spread (metres).
+    area_from : str
+        What the study area is ("the wards", or the incidents' hull).
+    """
+
+    kind: str
+    points: np.ndarray
+    shares: np.ndarray
+    study_area: shapely.Geometry
+    area_from: str
+
+    @property
+    def words(self) -> str:
+        """The model in a few words (:data:`MODEL_WORDS`)."""
+        return MODEL_WORDS[self.kind]
+
+    def describe(self, n_incidents: int) -> str:
+        """The model in one sentence, for legends, tables and the README.
+
+        Examples
+        --------
+        >>> from shapely.geometry import box
+        >>> m = ChanceModel("snapped", np.zeros((3, 2)), np.full(3, 1 / 3), box(0, 0, 1e4, 1e4), "the wards")
+        >>> m.describe(250)
+        '250 incidents spread evenly over the study area (the wards, 100.0 km²) and moved to the nearest of its 3 map points (as police.uk does)'
+        """
+        where = f"the study area ({self.area_from}, {self.study_area.area / 1e6:,.1f} km²)"
+        if self.kind == "snapped":
+            return (f"{n_incidents:,} incidents spread evenly over {where} and moved to the nearest "
+                    f"of its {len(self.points):,} map points (as police.uk does)")  # fmt: skip
+        if self.kind == "exact":
+            return f"{n_incidents:,} incidents spread evenly over {where}"
+        return (f"{n_incidents:,} incidents placed on the study area's {len(self.points):,} map points "
+                "in proportion to their usual counts")  # fmt: skip
+
+
+def chance_model(
+    background: gpd.GeoDataFrame,
+    *,
+    study_area=None,
+    weighted: bool = False,
+    snapped: bool | None = None,
+    hull_buffer_m: float = 100.0,
+) -> ChanceModel:
+    """The null model for ``background``'s data: snapped to map points, exact, or weighted.
+
+    Parameters
+    ----------
+    background : geopandas.GeoDataFrame
+        All the study area's incidents (every period): their distinct
+        locations are the map points, and they tell snapped data from exact.
+    study_area : wards GeoDataFrame, GeoSeries or shapely geometry, optional
+        Where incidents are spread evenly. Default: the convex hull of the
+        incidents widened by ``hull_buffer_m`` (said so in the description).
+    weighted : bool, default False
+        Map points in proportion to their counts in ``background`` instead.
+    snapped : bool, optional
+        Whether the data are snapped to map points; None decides from the data:
+        police.uk's "On or near" locations (:func:`police_uk_locations`), or
+        incidents sharing locations (not :func:`has_exact_points`).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([2, 2, 8, 8], [5, 5, 5, 5]), crs=27700)
+    >>> model = chance_model(pts, study_area=box(0, 0, 10, 10))
+    >>> model.kind, model.shares.tolist()
+    ('snapped', [0.5, 0.5])
+    """
+    key = (id(background), id(study_area), bool(weighted), snapped, float(hull_buffer_m))
+    held = _MODELS.get(key)
+    if held is not None and held[0]() is background and held[1]() is study_area:
+        return held[2]  # the same data and study area (frames are never changed in place)
+    check_points(background, argument="background")
+    xy = _coords(background)
+    if study_area is None:
+        area = shapely.convex_hull(shapely.multipoints(xy)).buffer(hull_buffer_m)
+        area_from = f"the incidents' outline widened by {hull_buffer_m:g} m"
+    else:
+        area, area_from = study_area_shape(study_area), "the wards"
+    points, counts = _distinct_counts(xy)
+    if snapped is None:
+        snapped = police_uk_locations(background) or len(points) <= 0.5 * len(xy)
+    if weighted:
+        model = ChanceModel("weighted", points, counts / max(counts.sum(), 1), area, area_from)
+    elif not snapped:
+        model = ChanceModel("exact", np.empty((0, 2)), np.empty(0), area, area_from)
+    else:
+        model = ChanceModel("snapped", points, catchment_shares(points, area), area, area_from)
+    if len(_MODELS) >= 8:
+        _MODELS.pop(next(iter(_MODELS)))
+    _MODELS[key] = (weakref.ref(background), _ref(study_area), model)
+    return model
+
+
+_MODELS: dict[tuple, tuple] = {}
+
+
+def _ref(obj):
+    """A weak reference, or for ``None`` (or what cannot be referenced weakly) one that returns it."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+#: Entries (map points x simulations, or incidents x simulations) handled at once.
+CHUNK_ENTRIES = 4_000_000
+
+
+def chance_counts(
+    n_points: int,
+    n_incidents: int,
+    *,
+    n_sim: int,
+    rng: np.random.Generator,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Incidents on each map point in ``n_sim`` chance study areas, shape (n_points, n_sim).
+
+    A multinomial draw of ``n_incidents`` over the points (evenly, or in
+    proportion to ``weights``: catchment areas or counts). Drawn point by
+    point (``numpy``'s multinomial) when incidents outnumber points, else
+    incident by incident, whichever costs less.
+
+    Examples
+    --------
+    >>> c = chance_counts(4, 10, n_sim=3, rng=np.random.default_rng(0))
+    >>> c.shape, c.sum(axis=0).tolist()
+    ((4, 3), [10, 10, 10])
+    >>> chance_counts(3, 5, n_sim=2, rng=np.random.default_rng(0), weights=np.array([0, 1, 0]))[1].tolist()
+    [5, 5]
+    """
+    n_incidents = np.broadcast_to(np.asarray(n_incidents, dtype=np.int64), (n_sim,))
+    if weights is None:
+        p = np.full(n_points, 1.0 / max(n_points, 1))
+    else:
+        w = np.asarray(weights, dtype=float)
+        p = w / w.sum()
+    if n_incidents.mean() >= 0.25 * n_points:
+        return rng.multinomial(n_incidents, p).T.astype(np.int32)
+    # incident by incident: n draws per simulation
+    total = int(n_incidents.sum())
+    cdf = np.cumsum(p)
+    draws = np.minimum(
+        np.searchsorted(cdf, rng.random(total) * cdf[-1], side="right"), n_points - 1
+    )
+    sim = np.repeat(np.arange(n_sim), n_incidents)
+    counts = np.bincount(draws * n_sim + sim, minlength=n_points * n_sim)
+    return counts.reshape(n_points, n_sim).astype(np.int32)
+
+
+def largest_clusters(adjacency, counts: np.ndarray, min_samples: int) -> np.ndarray:
+    """The largest weighted DBSCAN cluster (incidents) of each column of ``counts``.
+
+    DBSCAN on weighted points, every simulation at once: a point with
+    incidents is core when its eps-neighbourhood (itself included) holds
+    ``min_samples`` incidents; clusters are the connected groups of core
+    points (one graph holds the core points of every simulation, so one
+    ``connected_components`` call finds them all); a border point joins the
+    neighbouring cluster that DBSCAN (scikit-learn, points in this order)
+    meets first, the one whose lowest core point index is smallest. A test
+    checks the sizes equal ``sklearn.cluster.DBSCAN``'s.
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse.csr_matrix, shape (m, m)
+        Map points within eps of each other, each point its own neighbour.
+    counts : numpy.ndarray of int, shape (m, n_sim)
+        Incidents on each map point in each simulation.
+    min_samples : int
+        DBSCAN's threshold (incidents).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_sim,)
+        0 where a simulation has no cluster.
+
+    Examples
+    --------
+    Three points in a row 10 m apart (eps 15 m), two simulations:
+
+    >>> from scipy.sparse import csr_matrix
+    >>> adj = csr_matrix(np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]]))
+    >>> largest_clusters(adj, np.array([[3, 1], [2, 0], [1, 0]]), 5).tolist()
+    [6, 0]
+    """
+    counts = np.asarray(counts)
+    n_sim = counts.shape[1]
+    largest = np.zeros(n_sim, dtype=np.int64)
+    comp_sim, size, _, _ = _components(adjacency, counts, min_samples)
+    np.maximum.at(largest, comp_sim, np.rint(size).astype(np.int64))
+    return largest
+
+
+def _components(adjacency, counts: np.ndarray, min_samples: int):
+    """Every simulation's weighted DBSCAN clusters: (simulation, incidents) each, and their map points.
+
+    Returns ``comp_sim``, ``size`` (one per cluster) and ``member_point``,
+    ``member_comp`` (one per map point in a cluster: core or border).
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    m, n_sim = counts.shape
+    adjacency = sp.csr_matrix(adjacency)
+    weights = adjacency.astype(np.int32)
+    core_i, core_s = [], []
+    step = max(1, CHUNK_ENTRIES // max(m, 1))
+    for a in range(0, n_sim, step):
+        part = np.ascontiguousarray(counts[:, a : a + step], dtype=np.int32)
+        i, s = np.nonzero(((weights @ part) >= min_samples) & (part > 0))
+        core_i.append(i)
+        core_s.append(s + a)
+    ci, cs = np.concatenate(core_i), np.concatenate(core_s)
+    none = np.zeros(0, dtype=np.int64)
+    if len(ci) == 0:
+        return none, np.zeros(0), none, none
+    order = np.lexsort((ci, cs))  # by simulation, then point: sorted keys
+    ci, cs = ci[order].astype(np.int64), cs[order].astype(np.int64)
+    keys = cs * m + ci
+    n_core = len(ci)
+    # every (core point, neighbour) pair of the same simulation
+    indptr, indices = adjacency.indptr, adjacency.indices
+    degree = (indptr[ci + 1] - indptr[ci]).astype(np.int64)
+    src = np.repeat(np.arange(n_core), degree)
+    offset = np.arange(len(src)) - np.repeat(np.cumsum(degree) - degree, degree)
+    nb = indices[np.repeat(indptr[ci], degree) + offset].astype(np.int64)
+    nb_sim = cs[src]
+    nb_key = nb_sim * m + nb
+    pos = np.minimum(np.searchsorted(keys, nb_key), n_core - 1)
+    both_core = keys[pos] == nb_key
+    graph = sp.coo_matrix(
+        (np.ones(int(both_core.sum()), dtype=np.int8), (src[both_core], pos[both_core])),
+        shape=(n_core, n_core),
+    )
+    n_comp, comp = connected_components(graph, directed=False)
+    size = np.bincount(comp, weights=counts[ci, cs], minlength=n_comp)
+    first_core = np.full(n_comp, m, dtype=np.int64)
+    np.minimum.at(first_core, comp, ci)
+    nb_weight = counts[nb, nb_sim]
+    border = ~both_core & (nb_weight > 0)
+    b_key, b_comp, b_weight = nb_key[border], comp[src[border]], nb_weight[border]
+    member_point, member_comp = ci, comp.astype(np.int64)
+    if len(b_key):
+        order = np.lexsort((first_core[b_comp], b_key))
+        b_key, b_comp, b_weight = b_key[order], b_comp[order], b_weight[order]
+        first = np.r_[True, b_key[1:] != b_key[:-1]]
+        size += np.bincount(b_comp[first], weights=b_weight[first], minlength=n_comp)
+        member_point = np.concatenate([ci, b_key[first] % m])
+        member_comp = np.concatenate([member_comp, b_comp[first].astype(np.int64)])
+    comp_sim = np.empty(n_comp, dtype=np.int64)
+    comp_sim[comp] = cs
+    return comp_sim, size, member_point, member_comp
+
+
+def excess_score(incidents: np.ndarray, expected: np.ndarray, n_incidents: int) -> np.ndarray:
+    """How far a hotspot's count is above its even-spread share: Kulldorff's log likelihood ratio.
+
+    ``c log(c / e) + (N - c) log((N - c) / (N - e))`` for ``c`` incidents
+    where ``e`` were expected out of ``N``; 0 when ``c <= e``. The scan
+    statistic's measure: a hotspot of 15 where 0.5 were expected scores far
+    above one of 60 on a rural map point whose catchment expects 50.
+
+    Examples
+    --------
+    >>> excess_score(np.array([15, 60, 3]), np.array([0.5, 50.0, 5.0]), 1000).round(2).tolist()
+    [36.62, 0.99, 0.0]
+    """
+    c = np.asarray(incidents, dtype=float)
+    e = np.clip(np.asarray(expected, dtype=float), 1e-9, None)
+    n = float(n_incidents)
+    rest = np.where(
+        c < n, (n - c) * np.log(np.clip(n - c, 1e-300, None) / np.clip(n - e, 1e-300, None)), 0.0
+    )
+    score = c * np.log(np.clip(c, 1e-300, None) / e) + rest
+    return np.where(c > e, score, 0.0)
+
+
+def outline_shares(outlines: np.ndarray, model: ChanceModel) -> np.ndarray:
+    """The share of even-spread incidents that falls in each outline.
+
+    Snapped data: the catchments of the map points inside it (the incidents
+    police.uk moves there); exact coordinates: its area in the study area.
+    """
+    outlines = np.asarray(outlines, dtype=object)
+    if len(outlines) == 0:
+        return np.zeros(0)
+    if model.kind == "exact":
+        return (
+            shapely.area(shapely.intersection(outlines, model.study_area)) / model.study_area.area
+        )
+    tree = _tree(model.points)
+    hit_outline, hit_point = tree.query(outlines, predicate="intersects")
+    return np.bincount(hit_outline, weights=model.shares[hit_point], minlength=len(outlines))
+
+
+_TREES: dict[int, tuple[np.ndarray, object]] = {}
+
+
+def _tree(points: np.ndarray):
+    held = _TREES.get(id(points))
+    if held is None or held[0] is not points:
+        _TREES.clear()
+        held = (points, shapely.STRtree(shapely.points(points)))
+        _TREES[id(points)] = held
+    return held[1]
+
+
+def _hull_outlines(xy: np.ndarray, group: np.ndarray, n_groups: int, buffer_m: float) -> np.ndarray:
+    order = np.argsort(group, kind="stable")
+    multi = shapely.multipoints(xy[order], indices=group[order])
+    if len(multi) != n_groups:
+        raise AssertionError("every cluster has at least one point")  # pragma: no cover
+    return shapely.buffer(
+        shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16
+    )
+
+
+def _simulated_points(adjacency, p: np.ndarray, n: int, min_samples: int) -> np.ndarray:
+    """The map points worth simulating: possible core points and their neighbours.
+
+    A point is left out as a core point when the chance that its
+    neighbourhood holds ``min_samples`` of the ``n`` incidents (a binomial
+    tail), summed over every point left out, stays below :data:`PRUNE_TOTAL`.
+    """
+    from scipy.special import bdtrc  # binomial tail P(X > k), without importing scipy.stats
+
+    reach = np.minimum(adjacency @ p, 1.0)
+    risk = np.where(p > 0, bdtrc(min_samples - 1, n, reach), 0.0)
+    order = np.argsort(risk, kind="stable")
+    cum = np.cumsum(risk[order])
+    maybe_core = np.ones(len(p), dtype=bool)
+    maybe_core[order[cum <= PRUNE_TOTAL]] = False
+    maybe_core &= p > 0
+    needed = (maybe_core | (adjacency @ maybe_core.astype(np.int32) > 0)) & (p > 0)
+    return np.flatnonzero(needed)
+
+
+def _stopped(scores: list[np.ndarray], stop_score: float | None, stop_count: int | None) -> bool:
+    if stop_score is None or stop_count is None:
+        return False
+    return int(sum(int((part >= stop_score).sum()) for part in scores)) >= stop_count
+
+
+def _max_scores(comp_sim, size, share, n_sim: int, n: int) -> np.ndarray:
+    """The highest :func:`excess_score` among each simulation's clusters (0 without one)."""
+    best = np.zeros(n_sim)
+    if len(size):
+        np.maximum.at(best, comp_sim, excess_score(size, n * share, n))
+    return best
+
+
+def null_scores(
+    model: ChanceModel,
+    n_incidents: int,
+    *,
+    eps_m: float,
+    min_samples: int,
+    hull_buffer_m: float = 25.0,
+    n_sim: int = N_SIM,
+    seed: int = 0,
+    place: bool = False,
+    stop_score: float | None = None,
+    stop_count: int | None = None,
+) -> np.ndarray:
+    """The most extreme chance hotspot (:func:`excess_score`) in each of up to ``n_sim`` simulations.
+
+    Each simulation spreads ``n_incidents`` by ``model``, clusters them with
+    the same DBSCAN settings and scores every cluster's outline (convex hull
+    of its points widened by ``hull_buffer_m``, as the maps draw it) against
+    what even spread puts in it; the highest score is kept.
+
+    * snapped / weighted models: one multinomial draw of the counts on the
+      map points (:func:`chance_counts`), only for the map points that can be
+      core points and their neighbours (:func:`_simulated_points`; the other
+      incidents are one binomial draw), clustered all at once (:func:`_components`);
+    * exact model, or ``place=True``: every incident placed evenly over the
+      study area (:func:`uniform_points`), moved to its nearest map point
+      unless the model is exact, a batch of simulations clustered at once
+      (each shifted east of the last). ``place=True`` is the literal process
+      the multinomial draw stands for (slower; tests compare the two).
+
+    Simulations run in batches of :data:`BATCH`; with ``stop_score`` and
+    ``stop_count`` they stop after the batch in which ``stop_count`` of them
+    scored ``stop_score`` or more (a stopped run is the start of the full one).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (simulations run,)
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> model = ChanceModel("exact", np.empty((0, 2)), np.empty(0), box(0, 0, 1000, 1000), "a square")
+    >>> s = null_scores(model, 50, eps_m=100, min_samples=5, n_sim=20)
+    >>> s.shape, bool((s >= 0).all())
+    ((20,), True)
+    """
+    from hotspots.analysis.cluster import radius_graph, weighted_dbscan
+
+    n, ms = int(n_incidents), int(min_samples)
+    if n <= 0:
+        return np.zeros(n_sim)
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    done, check = 0, BATCH
+    if model.kind == "exact" or place:
+        tree = None
+        shift = model.study_area.bounds[2] - model.study_area.bounds[0] + 2 * eps_m + 10.0
+        if model.kind != "exact":
+            from scipy.spatial import cKDTree
+
+            tree = cKDTree(model.points)
+            shift += np.ptp(model.points[:, 0])
+        step = max(1, min(BATCH, CHUNK_ENTRIES // (4 * n)))
+    else:
+        p = np.asarray(model.shares, dtype=float)
+        adjacency = radius_graph(model.points, eps_m)
+        keep = _simulated_points(adjacency, p, n, ms)
+        if len(keep) == 0:  # no simulation can hold a cluster
+            return np.zeros(n_sim)
+        sub = adjacency[keep][:, keep]
+        p_in = p[keep].sum()
+        step = max(1, min(BATCH, CHUNK_ENTRIES // len(keep)))
+    while done < n_sim:
+        b = min(step, n_sim - done)
+        if model.kind == "exact" or place:
+            xy = uniform_points(model.study_area, n * b, rng)
+            if tree is not None:
+                nearest = tree.query(xy)[1]
+                xy = model.points[nearest]
+            sim = np.repeat(np.arange(b), n)
+            xy[:, 0] += sim * shift
+            inverse, uniq, counts = _distinct(xy)
+            labels = weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=ms)
+            inside = np.flatnonzero(labels >= 0)
+            group = labels[inside]
+            size = np.bincount(group, weights=counts[inside])
+            comp_sim = np.zeros(len(size), dtype=np.int64)
+            point_sim = np.zeros(len(uniq), dtype=np.int64)
+            point_sim[inverse] = sim
+            comp_sim[group] = point_sim[inside]
+            if tree is None:  # exact: the outline's area
+                pts = uniq[inside] - np.column_stack(
+                    [point_sim[inside] * shift, np.zeros(len(inside))]
+                )
+                share = outline_shares(_hull_outlines(pts, group, len(size), hull_buffer_m), model)
+            else:  # snapped: the member map points' catchments
+                point_of = np.zeros(len(uniq), dtype=np.int64)
+                point_of[inverse] = nearest
+                share = np.bincount(
+                    group, weights=model.shares[point_of[inside]], minlength=len(size)
+                )
+            out.append(_max_scores(comp_sim, size, share, b, n))
+        else:
+            k = np.full(b, n) if len(keep) == len(p) else rng.binomial(n, min(p_in, 1.0), size=b)
+            counts = chance_counts(len(keep), k, n_sim=b, rng=rng, weights=p[keep])
+            comp_sim, size, member, group = _components(sub, counts, ms)
+            share = np.bincount(group, weights=p[keep[member]], minlength=len(size))
+            out.append(_max_scores(comp_sim, size, share, b, n))
+        done += b
+        if done >= check:
+            check += BATCH
+            if _stopped(out, stop_score, stop_count):
+                break
+    return np.concatenate(out)
+
+
+def null_largest_clusters(
+    points: np.ndarray,
+    n_incidents: int,
+    *,
+    eps_m: float,
+    min_samples: int,
+    weights: np.ndarray | None = None,
+    n_sim: int = N_SIM,
+    seed: int = 0,
+) -> np.ndarray:
+    """The largest DBSCAN cluster (incidents) in each of ``n_sim`` chance study areas.
+
+    Incidents fall on the map points by one multinomial draw per simulation
+    (:func:`chance_counts`: evenly, or in proportion to ``weights``), only on
+    the map points that can be core points and their neighbours, clustered by
+    :func:`largest_clusters`. The size statistic of earlier versions, kept for
+    benchmarks and tests; the chance test scores clusters with :func:`null_scores`.
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.0], [10.0, 0.0]])
+    >>> null_largest_clusters(pts, 6, eps_m=15, min_samples=6, n_sim=3).tolist()  # always one cluster of all 6
+    [6, 6, 6]
+    """
+    from hotspots.analysis.cluster import radius_graph
+
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    m, n, ms = len(points), int(n_incidents), int(min_samples)
+    if m == 0 or n <= 0:
+        return np.zeros(n_sim, dtype=np.int64)
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=float)
+    if len(w) != m or (w < 0).any() or not w.sum() > 0:
+        raise HotspotsError("weights must be one non-negative number per map point, not all 0")
+    p = w / w.sum()
+    adjacency = radius_graph(points, eps_m)
+    keep = _simulated_points(adjacency, p, n, ms)
+    if len(keep) == 0:
+        return np.zeros(n_sim, dtype=np.int64)
+    sub, p_in = adjacency[keep][:, keep], p[keep].sum()
+    rng = np.random.default_rng(seed)
+    step = max(1, min(BATCH, CHUNK_ENTRIES // len(keep)))
+    out = []
+    for a in range(0, n_sim, step):
+        b = min(step, n_sim - a)
+        k = np.full(b, n) if len(keep) == m else rng.binomial(n, min(p_in, 1.0), size=b)
+        out.append(
+            largest_clusters(
+                sub, chance_counts(len(keep), k, n_sim=b, rng=rng, weights=p[keep]), ms
+            )
+        )
+    return np.concatenate(out)
+
+
+def uniform_points(study_area: shapely.Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points spread evenly (uniformly at random) over ``study_area``, shape (n, 2).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> xy = uniform_points(box(0, 0, 10, 5), 100, np.random.default_rng(0))
+    >>> xy.shape, bool((xy[:, 0] <= 10).all() and (xy[:, 1] <= 5).all())
+    ((100, 2), True)
+    """
+    # each polygon of the area picked by its bounding box's area, a point drawn in that box and
+    # kept when inside the polygon: uniform over the union, and each test is against one polygon
+    polys = shapely.get_parts(study_area)
+    shapely.prepare(polys)
+    box_xy = shapely.bounds(polys)
+    box_area = (box_xy[:, 2] - box_xy[:, 0]) * (box_xy[:, 3] - box_xy[:, 1])
+    fill = study_area.area / box_area.sum()
+    pick = box_area / box_area.sum()
+    parts, got = [], 0
+    while got < n:
+        want = int((n - got) / fill * 1.1) + 16
+        i = (
+            rng.choice(len(polys), want, p=pick)
+            if len(polys) > 1
+            else np.zeros(want, dtype=np.int64)
+        )
+        u = rng.random((want, 2))
+        x = box_xy[i, 0] + u[:, 0] * (box_xy[i, 2] - box_xy[i, 0])
+        y = box_xy[i, 1] + u[:, 1] * (box_xy[i, 3] - box_xy[i, 1])
+        inside = shapely.contains_xy(polys[i], x, y)
+        parts.append(np.column_stack([x[inside], y[inside]]))
+        got += int(inside.sum())
+    return np.vstack(parts)[:n]
+
+
+def _distinct(xy: np.ndarray):
+    from hotspots.analysis.cluster import distinct_points
+
+    return distinct_points(xy)
