@@ -48,8 +48,6 @@ from hotspots.outputs._slides import (
 )
 from hotspots.outputs.deck_charts import seasonal_chart_model, type_chart_model
 from hotspots.outputs.panel import (
-    FY_MONTHS,
-    MONTH_ABBR,
     POLICE_NO_CATEGORY,
     chance_sentences,
     change_sentence,
@@ -57,26 +55,30 @@ from hotspots.outputs.panel import (
     coverage,
     district_sentence,
     district_table,
-    earlier_years_hint,
     fmt_int,
-    fmt_mean,
     fmt_pct,
     halloween_sentence,
     hotspot_sentences,
     incident_type_table,
     join_words,
     like_for_like,
-    months_span,
     peak_sentence,
+    qualifier_table,
+    seasonal_profile,
+    ward_slide_table,
+    year_totals_sentence,
+)
+from hotspots.outputs.panel_sources import (
+    FY_MONTHS,
+    MONTH_ABBR,
+    earlier_years_hint,
+    fmt_mean,
+    months_span,
     police_forces,
     police_type_lines,
     police_type_table,
-    qualifier_table,
     season_label_with_months,
-    seasonal_profile,
     source_attributions,
-    ward_slide_table,
-    year_totals_sentence,
 )
 from hotspots.read.qualifiers import qualifier_flags
 
