@@ -49,7 +49,7 @@ def data_status(spec, prepared) -> dict:
             store=f"{redact_address(spec.store)} ({opened.backend.name})",
             backend=opened.backend.name,
             version=opened.version(),
-            boundaries=opened.boundaries().fillna("").to_dict("records"),
+            boundaries=opened.boundaries().astype(object).fillna("").to_dict("records"),
         )
     batches["file"] = [Path(f).name for f in batches["file_name"]]
     batches["month"] = batches["month"].fillna(
