@@ -482,24 +482,43 @@ def classes_for(clusters: gpd.GeoDataFrame, classes: carto.Classes | None = None
     return classes if classes is not None else carto.hotspot_classes(clusters)
 
 
-def add_legend(target, entries: list[carto.LegendEntry], *, wrap: int = 30, **kwargs):
+def add_legend(
+    target,
+    entries: list[carto.LegendEntry],
+    *,
+    wrap: int = 30,
+    floor: float = 0.0,
+    right: float = 1.0,
+    **kwargs,
+):
     """Draw a legend of cartography entries on a Figure or Axes, section headings in bold.
 
-    Lines are wrapped at ``wrap`` characters, and narrower until the legend lies inside the
-    figure (a legend is never cut at the page's edge).
+    The legend is kept inside the figure: lines are wrapped at ``wrap`` characters, and
+    narrower until it ends left of ``right`` (a fraction of the figure's width: the page's
+    edge, or where a table starts); when it reaches below ``floor`` (a fraction of the
+    figure's height, e.g. above a footer), it takes another column first, then smaller
+    type. It is never cut at the page's edge.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = target if isinstance(target, Figure) else target.figure
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    while True:
+    for _ in range(24):
         legend = _legend(target, entries, wrap=wrap, **kwargs)
         box = legend.get_window_extent(canvas.get_renderer())
         page = fig.bbox
-        if (box.x1 <= page.x1 and box.y0 >= page.y0) or wrap <= 12:
+        fits_width = box.x1 <= page.x0 + right * page.width
+        fits_height = box.y0 >= page.y0 + floor * page.height
+        if fits_width and fits_height:
             return legend
         legend.remove()
-        wrap -= 3
+        if fits_width and kwargs.get("ncols", 1) < 4:
+            kwargs["ncols"] = kwargs.get("ncols", 1) + 1  # too tall: another column
+        elif wrap > 12:
+            wrap -= 3
+        else:
+            kwargs["fontsize"] = max(5.0, float(kwargs.get("fontsize", 7)) - 0.5)
+    return _legend(target, entries, wrap=wrap, **kwargs)
 
 
 def _legend(target, entries: list[carto.LegendEntry], *, wrap: int, **kwargs):

@@ -465,13 +465,14 @@ def _sheet_rows(
         )
         ward = textwrap.fill(str(r.ward), ward_w) if wrap else str(r.ward)
         when = textwrap.fill(when, when_w) if wrap else when  # never cut short
+        months = textwrap.fill(str(r.peak_months), 10) if wrap else str(r.peak_months)
         chance = _chance_mark(r.significant) if tested else ""
         if wrap and narrow:
             chance = textwrap.fill(chance, 14)
         rows.append([
             str(r.rank), place, ward, str(r.incidents), f"{100 * r.share:.1f}%", trend,
         ] + ([_pattern_mark(r.pattern, r.hot_periods)] if patterned else []) + [
-            str(r.peak_months), when or "-",
+            months, when or "-",
         ] + ([chance] if tested else []))  # fmt: skip
     return rows
 
@@ -639,14 +640,15 @@ def sheet_figures(
             shown = ax.get_xlim()[0], ax.get_ylim()[0], ax.get_xlim()[1], ax.get_ylim()[1]
             entries = carto.legend_entries(
                 hotspots=drawn, centres=_centre_names(areas, extent=shown),
-                roads=style.roads is not None, no_streets=style.roads is None, approximate_wards=demo,
+                roads=style.roads is not None, approximate_wards=demo,
                 chance=chance_simulations(page_hulls),
-                chance_model=page_hulls.attrs.get("chance_model"),
             )  # fmt: skip
+            # The chance model and the missing streets are said in the text beside the table
+            # and in the footer: the legend under the map keeps to what the map draws.
             # Below the map, so it never hides a hotspot.
             add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.02, 0.245), ncols=2,
                        fontsize=6.5, frameon=False, handlelength=1.4, columnspacing=1.2,
-                       wrap=34)  # fmt: skip
+                       wrap=34, floor=0.075, right=split - 0.01)  # fmt: skip
             tab = fig.add_axes((split, 0.1, 0.99 - split, 0.78))
             tab.set_axis_off()
             if len(chunk):
