@@ -43,6 +43,9 @@ def borough_map(path: Path) -> Path:
                        if urlsplit(req.url).hostname in ("127.0.0.1", None) else route.abort())  # fmt: skip
             page.goto(f"{url}/map/frame?{QUERY}")
             page.wait_for_selector("path.hotspot-hull")
+            # labels are placed once the map has settled (around the open controls)
+            page.wait_for_function("window.hotspotsLabelsPlaced > 0")
+            page.wait_for_timeout(500)
             page.screenshot(path=str(path))
             browser.close()
     finally:
