@@ -32,6 +32,12 @@ def test_where_map_shows_the_whole_study_area_and_an_inset(redditch_autumn_2018,
     biggest = clusters.loc[clusters["incidents"].idxmax()].geometry.centroid
     assert ix0 < biggest.x < ix1 and iy0 < biggest.y < iy1
     assert inset.get_title(loc="left") == "Around hotspot 1"
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    [legend] = fig.legends
+    a, b = inset.get_window_extent(renderer), legend.get_window_extent(renderer)
+    assert a.y1 < b.y0 or a.x1 < b.x0 or b.x1 < a.x0, (a, b)  # the inset never covers the legend
 
 
 def test_no_inset_on_a_small_area(demo):

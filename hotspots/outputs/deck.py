@@ -170,8 +170,9 @@ def hotspot_map(
                      style=style, demo=demo)  # fmt: skip
     if len(clusters):
         inset = _inset_extent(clusters.to_crs(wards.crs), extent)
-        if inset is not None:
-            ax = fig.add_axes((0.805, 0.1, 0.19, 0.34))
+        place = _inset_place(fig) if inset is not None else None
+        if place is not None:
+            ax = fig.add_axes(place)
             ranks_only = clusters.drop(columns=[c for c in ("label", "top_locations", "locations",
                                                             "place") if c in clusters])  # fmt: skip
             draw_map(ax, ranks_only, layer, extent=inset, areas=areas, style=style,
@@ -188,6 +189,27 @@ def hotspot_map(
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
+
+
+def _inset_place(fig) -> tuple[float, float, float, float] | None:
+    """Where the inset goes: under the legend, square, above the footer (None: no room).
+
+    The legend's length varies (chance rows, the no-streets row), so the inset is placed
+    from where the legend really ends, never over it.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    bottom = 0.1
+    top = 0.44
+    for legend in fig.legends:
+        box = legend.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+        top = min(top, box.y0 - 0.03)
+    height = top - bottom
+    if height < 0.16:
+        return None
+    width = min(0.19, height * fig.get_figheight() / fig.get_figwidth())
+    return (0.805, bottom, width, width * fig.get_figwidth() / fig.get_figheight())
 
 
 def _inset_extent(clusters: gpd.GeoDataFrame, whole: tuple) -> tuple | None:
