@@ -1,4 +1,4 @@
-"""Peak months, weekdays and hours of a hotspot's incidents, and its most common place."""
+"""Peak months, weekdays and hours of a hotspot's incidents."""
 
 from __future__ import annotations
 
@@ -27,23 +27,6 @@ def _mode(values: pd.Series, *, order: list | None = None) -> list:
     if order is not None:
         return [v for v in order if v in top]
     return sorted(top)
-
-
-def place_of(locations: pd.Series) -> str:
-    """The plain place description: the most common ``Location`` string.
-
-    Ties go to the alphabetically first; blanks are ignored.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> place_of(pd.Series(["On or near Unicorn Hill"] * 2 + ["On or near Bates Hill", ""]))
-    'On or near Unicorn Hill'
-    >>> place_of(pd.Series(["", None]))
-    ''
-    """
-    top = _mode(locations.astype(object))
-    return str(top[0]) if top else ""
 
 
 def peak_months(months: pd.Series) -> str:
