@@ -40,6 +40,29 @@ def _apply(func: Callable, options: list[Callable]) -> Callable:
     return func
 
 
+#: The reading options that ``ingest`` shares with every command that reads files (defined once).
+crime_type_option = click.option(
+    "--crime-type", "crime_types", multiple=True, default=[ASB], show_default=True,
+    help="police.uk Crime type to keep (repeat for several; 'all' keeps every type).",
+)  # fmt: skip
+postcodes_option = click.option(
+    "--postcodes", "postcodes_path", type=click.Path(path_type=Path),
+    help="Postcode directory (OS Code-Point Open or ONS Postcode Directory CSV) for council "
+         "rows that have a postcode but no coordinates.",
+)  # fmt: skip
+column_option = click.option(
+    "--column", "column_map", multiple=True, metavar="ROLE=NAME",
+    help="Name a council export's column when detection gets it wrong. ROLE is one of "
+         f"{', '.join(COLUMN_ROLES)}. Example: --column date='Date Reported' --column postcode=PCODE",
+)  # fmt: skip
+date_format_option = click.option(
+    "--date-format", metavar="FORMAT",
+    help="Force the council date format: iso, dmy (dd/mm/yyyy), mdy (mm/dd/yyyy) or strftime "
+         "codes, e.g. '%d/%m/%Y %H:%M'. Default: one format detected per column (ISO is "
+         "year-month-day; slash dates day first unless the column can only be month first).",
+)  # fmt: skip
+
+
 def input_options(func: Callable) -> Callable:
     """The options every command that reads incidents takes (collected by :class:`Inputs`)."""
     return _apply(func, [
@@ -51,29 +74,19 @@ def input_options(func: Callable) -> Callable:
         click.option("--areas", "areas_path", type=click.Path(path_type=Path),
                      help="Focus areas (town centre, district centres) as TOML or polygons; "
                           "see boundaries/redditch_focus_areas.toml."),
-        click.option("--crime-type", "crime_types", multiple=True, default=[ASB], show_default=True,
-                     help="police.uk Crime type to keep (repeat for several; 'all' keeps every type)."),
+        crime_type_option,
         click.option("--rejects", "rejects_path", type=click.Path(path_type=Path),
                      help="Where rows that cannot be used are written, with file, line and reason "
                           "[default: beside the output, <output>.rejects.csv]."),
-        click.option("--postcodes", "postcodes_path", type=click.Path(path_type=Path),
-                     help="Postcode directory (OS Code-Point Open or ONS Postcode Directory CSV) "
-                          "for council rows that have a postcode but no coordinates."),
+        postcodes_option,
         click.option("--online-geocoder", is_flag=True,
                      help="Geocode address-only rows with OpenStreetMap Nominatim (needs the "
                           "network; 1 request/s; answers cached). Off by default."),
         click.option("--geocoder-cache", type=click.Path(path_type=Path),
                      default=Path("geocode-cache.sqlite"), show_default=True,
                      help="Cache file for the online geocoder."),
-        click.option("--column", "column_map", multiple=True, metavar="ROLE=NAME",
-                     help="Name a council export's column when detection gets it wrong. ROLE is "
-                          f"one of {', '.join(COLUMN_ROLES)}. Example: "
-                          "--column date='Date Reported' --column postcode=PCODE"),
-        click.option("--date-format", metavar="FORMAT",
-                     help="Force the council date format: iso, dmy (dd/mm/yyyy), mdy (mm/dd/yyyy) "
-                          "or strftime codes, e.g. '%d/%m/%Y %H:%M'. Default: one format detected "
-                          "per column (ISO is year-month-day; slash dates day first unless the "
-                          "column can only be month first)."),
+        column_option,
+        date_format_option,
         click.option("--tolerance-m", type=float, default=100.0, show_default=True,
                      help="Incidents just outside every ward take the nearest ward within this "
                           "many metres; further away they are outside the study area."),

@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from hotspots.cli._common import (
-    ASB,
-    COLUMN_ROLES,
+    column_option,
+    crime_type_option,
+    date_format_option,
     echo_table,
+    postcodes_option,
     progress_bar,
     scheduler_option,
     store_option,
@@ -91,28 +93,10 @@ def _remove_if_empty(path: Path) -> None:
     type=click.Path(path_type=Path),
     help="Focus areas (TOML or polygons), stored with the wards the first time.",
 )
-@click.option(
-    "--crime-type",
-    "crime_types",
-    multiple=True,
-    default=[ASB],
-    show_default=True,
-    help="police.uk Crime type to keep (repeat for several; 'all' keeps every type).",
-)
-@click.option(
-    "--postcodes",
-    "postcodes_path",
-    type=click.Path(path_type=Path),
-    help="Postcode directory for council rows with a postcode but no coordinates.",
-)
-@click.option(
-    "--column",
-    "column_map",
-    multiple=True,
-    metavar="ROLE=NAME",
-    help=f"Name a council export's column (ROLE: {', '.join(COLUMN_ROLES)}).",
-)
-@click.option("--date-format", metavar="FORMAT", help="Force the council date format.")
+@crime_type_option
+@postcodes_option
+@column_option
+@date_format_option
 @click.option(
     "--tolerance-m",
     type=float,
