@@ -64,6 +64,9 @@ def _hull_point(frame, index: int) -> dict:
           const hull = document.querySelectorAll('path.hotspot-hull')[index];
           const layer = Object.values(map._layers).find(l => l._path === hull);
           map.fitBounds(layer.getBounds(), {animate: false, maxZoom: 18, padding: [80, 80]});
+          // place the labels for this view now (the map does it a frame after the move):
+          // the spot chosen below must stay clear of them when the screenshot is taken
+          window.hotspotsPlaceLabels();
           const covers = Array.from(document.querySelectorAll(
             '.hotspot-label div, .centre-label div, .ward-label div, .road-name span'))
             .map(e => e.getBoundingClientRect());
