@@ -102,6 +102,18 @@ def test_map_fits_the_focus_shape():
     assert 0.001 < n - s < 0.003 and 0.002 < e - w < 0.004  # about 200 m, not the wards' 2 km
 
 
+def test_first_view_is_set_at_once_before_the_zoom_limits():
+    # A zoom animation at load (the first fit after the zoom limits had moved the view) undid
+    # whatever moved the map while it ran: the view jumped back a moment after a tap.
+    html = localized_html(hotspot_map(ward_summary(_incidents(), _wards()), _clusters(),
+                                      _incidents()))  # fmt: skip
+    first_fit = re.search(r"fitBounds\(\s*\[\[[-\d., \[\]]+\]\],\s*(\{[^}]*\})", html)
+    assert first_fit and '"animate": false' in first_fit.group(1), first_fit
+    assert first_fit.start() < html.index("setMinZoom") and first_fit.start() < html.index(
+        "setMaxBounds"
+    )
+
+
 def test_tiles_only_when_configured():
     html = localized_html(hotspot_map(ward_summary(_incidents(), _wards()), _clusters(),
                                       _incidents(), tiles_url="https://t.example/{z}/{x}/{y}.png",

@@ -635,8 +635,12 @@ def hotspot_map(
     Attribution(carto.attribution(streets=roads_attribution(roads) if has_roads else None)).add_to(
         m
     )
+    # The first view, at once (no zoom animation) and before Navigation limits the zoom: a
+    # zoom animation running when an officer (or a test) moves the map undoes the move at its end.
+    first_view = folium.map.FitBounds(_bounds(focus, ward_stats))
+    first_view.options["animate"] = False
+    first_view.add_to(m)
     Navigation(home).add_to(m)
     control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
     MapLayout(control).add_to(m)
-    m.fit_bounds(_bounds(focus, ward_stats))
     return m
