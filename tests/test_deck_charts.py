@@ -152,3 +152,34 @@ def test_any_number_of_years_draws(n):
     chart = next(s for s in reopen(model).shapes if s.has_chart).chart
     assert len(list(chart.plots[0].series)) == n
     assert Inches(0.5) <= next(s for s in reopen(model).shapes if s.has_chart).left
+
+
+def test_halloween_band_is_shaded_behind_the_native_chart_on_its_dates():
+    from pptx.oxml.ns import qn
+
+    box = (0.5, 1.5, 12.0, 5.0)
+    slide = reopen(seasonal_chart_model(five_year_profile(), financial_year="2018-19"), box)
+    shapes = list(slide.shapes)
+    [chart_at] = [i for i, s in enumerate(shapes) if s.has_chart]
+    [band_at] = [i for i, s in enumerate(shapes) if s.name.startswith("Halloween")]
+    assert band_at < chart_at  # behind the lines
+    band, chart = shapes[band_at], shapes[chart_at].chart
+    labels = [s.text_frame.text for s in shapes if s.has_text_frame and s.text_frame.text]
+    assert any("Halloween" in t and "20 Oct" in t for t in labels)
+    # The plot area has a fixed place, so the months' slots are known: 20 Oct is 19/31 into
+    # October's slot (the seventh from April), 5 Nov 5/30 into November's.
+    manual = (
+        chart._chartSpace.find(qn("c:chart"))
+        .find(qn("c:plotArea"))
+        .find(qn("c:layout") + "/" + qn("c:manualLayout"))
+    )
+    frac = {k: float(manual.find(qn(f"c:{k}")).get("val")) for k in "xywh"}
+    plot_left = box[0] + frac["x"] * box[2]
+    slot = frac["w"] * box[2] / 12
+    left_in, right_in = band.left / 914400, (band.left + band.width) / 914400
+    assert left_in == pytest.approx(plot_left + (6 + 19 / 31) * slot, abs=0.01)
+    assert right_in == pytest.approx(plot_left + (7 + 5 / 30) * slot, abs=0.01)
+    assert band.top / 914400 == pytest.approx(box[1] + frac["y"] * box[3], abs=0.01)
+    # Nothing in the chart is filled over it.
+    for part in (chart._chartSpace, chart._chartSpace.find(qn("c:chart")).find(qn("c:plotArea"))):
+        assert part.find(qn("c:spPr") + "/" + qn("a:noFill")) is not None

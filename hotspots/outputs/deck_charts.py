@@ -160,8 +160,9 @@ class ChartModel:
         First and last ``YYYY-MM`` that hold a value (line charts).
     band : tuple of float or None
         A shaded span on the category axis (0 = the first category's centre),
-        e.g. the Halloween / half-term window; drawn by matplotlib, named in
-        the PowerPoint chart's title.
+        e.g. the Halloween / half-term window; shaded behind the lines, with
+        its label, by matplotlib and in the PowerPoint chart (a rectangle behind
+        a plot area of fixed place, see :func:`add_pptx_chart`).
     band_label : str
     alt : str
         Alternative text (what the chart shows, in words).
@@ -330,6 +331,10 @@ def add_pptx_chart(slide, model: ChartModel, box: tuple[float, float, float, flo
         data.add_series(s.name, list(s.values))
     kind = XL_CHART_TYPE.LINE_MARKERS if model.kind == "line" else XL_CHART_TYPE.BAR_CLUSTERED
     left, top, width, height = (Inches(v) for v in box)
+    band = None
+    if model.kind == "line" and model.band is not None:
+        # Drawn first, so it lies behind the chart (whose areas have no fill).
+        band = _pptx_band(slide, model, box)
     frame = slide.shapes.add_chart(kind, left, top, width, height, data)
     frame.name = "Seasonal chart" if model.kind == "line" else "Incident types chart"
     frame._element.nvGraphicFramePr.cNvPr.set("descr", model.alt)
@@ -376,7 +381,107 @@ def add_pptx_chart(slide, model: ChartModel, box: tuple[float, float, float, flo
             fill.fore_color.rgb = rgb
             drawn.format.line.color.rgb = RGBColor(0x40, 0x40, 0x40) if s.emphasised else rgb
             drawn.format.line.width = Pt(1.25 if s.emphasised else 0.5)
+    if band is not None:
+        _fix_plot_area(chart, pptx_plot_area(model, box))
     return frame
+
+
+def pptx_plot_area(model: ChartModel, box: tuple[float, float, float, float]):
+    """Where a line chart's plot area (inside its axes) lies in ``box``: x, y, w, h as fractions.
+
+    The native chart is given this place (PowerPoint's manual layout), so that
+    what is drawn behind it (the band) lines up with its months: room on the
+    left for the value axis' labels and title, on the right for the legend
+    (as :func:`add_chart_axes` keeps for matplotlib), below for the months.
+    """
+    _, _, width, height = box
+    legend = 0.55 + 0.09 * max([len(s.name) for s in model.series] + [len(model.legend_title)])
+    legend = min(legend + 0.3, 0.4 * width)
+    pad_left, pad_top, pad_bottom = 0.95, 0.35, 0.45
+    return (pad_left / width, pad_top / height, max(width - pad_left - legend, 0.5) / width,
+            max(height - pad_top - pad_bottom, 0.5) / height)  # fmt: skip
+
+
+def _fix_plot_area(chart, place) -> None:
+    """Give the chart's plot area (inner, axes excluded) a fixed ``place`` (fractions)."""
+    from lxml import etree
+    from pptx.oxml.ns import qn
+
+    plot_area = chart._chartSpace.find(qn("c:chart")).find(qn("c:plotArea"))
+    for old in plot_area.findall(qn("c:layout")):
+        plot_area.remove(old)
+    layout = etree.SubElement(plot_area, qn("c:layout"))
+    plot_area.remove(layout)
+    plot_area.insert(0, layout)
+    manual = etree.SubElement(layout, qn("c:manualLayout"))
+    etree.SubElement(manual, qn("c:layoutTarget")).set("val", "inner")
+    etree.SubElement(manual, qn("c:xMode")).set("val", "edge")
+    etree.SubElement(manual, qn("c:yMode")).set("val", "edge")
+    for key, value in zip("xywh", place):
+        etree.SubElement(manual, qn(f"c:{key}")).set("val", f"{value:.4f}")
+    # No fill on the chart or its plot area: the band behind them shows through.
+    space = chart._chartSpace
+    _no_fill(space, before=(qn("c:txPr"), qn("c:externalData"), qn("c:printSettings"),
+                            qn("c:userShapes"), qn("c:extLst")))  # fmt: skip
+    _no_fill(plot_area, before=(qn("c:extLst"),))
+    # The months sit in the middle of equal slots (the band's arithmetic relies on it).
+    for value_axis in plot_area.findall(qn("c:valAx")):
+        if value_axis.find(qn("c:crossBetween")) is None:
+            between = etree.Element(qn("c:crossBetween"))
+            between.set("val", "between")
+            crosses = value_axis.find(qn("c:crosses"))
+            anchor = crosses if crosses is not None else value_axis.find(qn("c:crossAx"))
+            anchor.addnext(between)
+
+
+def _no_fill(element, *, before: tuple[str, ...]) -> None:
+    """Give a chart part an ``spPr`` with no fill, placed before the first of ``before``."""
+    from lxml import etree
+    from pptx.oxml.ns import qn
+
+    sp_pr = element.find(qn("c:spPr"))
+    if sp_pr is None:
+        sp_pr = etree.Element(qn("c:spPr"))
+        follower = next((c for c in element if c.tag in before), None)
+        if follower is None:
+            element.append(sp_pr)
+        else:
+            follower.addprevious(sp_pr)
+    for fill in list(sp_pr):
+        if fill.tag.endswith("Fill"):
+            sp_pr.remove(fill)
+    sp_pr.insert(0, etree.Element(qn("a:noFill")))
+
+
+def _pptx_band(slide, model: ChartModel, box: tuple[float, float, float, float]):
+    """The band (e.g. Halloween / half-term) as a pale rectangle and its label, in inches."""
+    from pptx.dml.color import RGBColor
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.util import Inches, Pt
+
+    left, top, width, height = box
+    x, y, w, h = pptx_plot_area(model, box)
+    slot = w * width / len(model.categories)  # one month, inches
+    start, end = (left + x * width + (v + 0.5) * slot for v in model.band)
+    plot_top, plot_h = top + y * height, h * height
+    rect = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(start), Inches(plot_top),
+                                  Inches(end - start), Inches(plot_h))  # fmt: skip
+    rect.name = model.band_label or "Band"
+    rect.fill.solid()
+    rect.fill.fore_color.rgb = RGBColor(0xE4, 0xE4, 0xE4)
+    rect.line.fill.background()
+    rect.shadow.inherit = False
+    label = slide.shapes.add_textbox(Inches(start - 0.6), Inches(plot_top - 0.33),
+                                     Inches(end - start + 1.2), Inches(0.3))  # fmt: skip
+    label.name = "Band label"
+    frame = label.text_frame
+    frame.word_wrap = False
+    para = frame.paragraphs[0]
+    para.text = model.band_label
+    para.alignment = 2  # centre
+    para.font.size = Pt(10)
+    para.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
+    return rect
 
 
 def pptx_chart_model(chart) -> dict[str, list[float | None]]:
