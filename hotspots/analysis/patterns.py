@@ -503,6 +503,29 @@ PATTERNS = ("emerging", "persistent", "intermittent", "diminishing", "former")
 PERSISTENT_SHARE = 0.8
 
 
+def pattern_rules(periods: int, *, by: str = "season") -> dict[str, str]:
+    """Each pattern's rule in words, for ``periods`` consecutive periods (legends, decks, sheets).
+
+    The words of :func:`classify_pattern`'s rules, with the earlier half counted.
+
+    Examples
+    --------
+    >>> pattern_rules(2)["emerging"]
+    'hot in the latest, not in the first season'
+    >>> pattern_rules(8)["former"]
+    'hot in the first 4 seasons, not since'
+    """
+    half = periods // 2
+    first = f"the first {by}" if half == 1 else f"the first {half} {by}s"
+    return {
+        "persistent": f"hot in {PERSISTENT_SHARE:.0%} or more of the {by}s",
+        "emerging": f"hot in the latest, not in {first}",
+        "intermittent": "hot on and off",
+        "diminishing": f"hot in {first} and since, not in the latest",
+        "former": f"hot in {first}, not since",
+    }
+
+
 def classify_pattern(
     hot: list[bool] | np.ndarray, *, persistent_share: float = PERSISTENT_SHARE
 ) -> str:

@@ -62,6 +62,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from hotspots.analysis.patterns import pattern_rules
 from hotspots.io import ATTRIBUTION
 
 #: Hotspot classes, fewest to most incidents (ColorBrewer YlOrRd, 7 classes, darkest 5).
@@ -461,19 +462,12 @@ def pattern_legend_entries(periods: Sequence[str], *, by: str = "season") -> lis
     >>> rows[0].section
     'How places changed (3 seasons, autumn 2017-18 to autumn 2018-19)'
     >>> [r.label for r in rows][:2]
-    ['persistent: hot in 80% or more of them', 'emerging: hot in the latest, not in the first 1']
+    ['persistent: hot in 80% or more of the seasons', 'emerging: hot in the latest, not in the first season']
     """
     t = len(periods)
-    half = t // 2
     span = f"{t} {by}s, {periods[0]} to {periods[-1]}" if t else f"no {by}s"
     section = f"{PATTERN_LAYER} ({span})"
-    words = {
-        "persistent": "hot in 80% or more of them",
-        "emerging": f"hot in the latest, not in the first {half}",
-        "intermittent": "hot on and off",
-        "diminishing": f"hot in the first {half} and since, not in the latest",
-        "former": f"hot in the first {half}, not since",
-    }
+    words = pattern_rules(t, by=by)
     rows = [LegendEntry(section, f"{name}: {words[name]}", "fill", (PATTERN_COLOURS[name],))
             for name in words]  # fmt: skip
     rows.append(LegendEntry(section, f"each square is a place of the study grid, in {PATTERN_HUES}; "

@@ -553,7 +553,7 @@ def patterns_slide(
     >>> patterns_slide(None, financial_year="2018-19").lines[0][:46]
     'The data holds fewer than two seasons up to th'
     """
-    from hotspots.analysis.patterns import pattern_counts, top_places
+    from hotspots.analysis.patterns import pattern_counts, pattern_rules, top_places
 
     title = TITLES["patterns"]
     if cells is None:
@@ -561,7 +561,7 @@ def patterns_slide(
             f"The data holds fewer than two seasons up to the end of {financial_year}: a place's "
             "pattern needs two or more, so none is shown.",), footer=footer)  # fmt: skip
     periods = cells.attrs["periods"]
-    t, half = len(periods), len(periods) // 2
+    t = len(periods)
     counts = pattern_counts(cells)
     named = dict(zip(counts["pattern"], counts["places"]))
     total = named.pop("Total")
@@ -572,10 +572,8 @@ def patterns_slide(
         + ", ".join(f"{fmt_int(n)} {name}" for name, n in named.items())
         + ".",
         f"A place is a {cells.attrs['grid']['cell_m']:g} m square; it is hot in a season when it "
-        "lies in that season's hotspots (the map's, season by season). Persistent: hot in 80% or "
-        f"more of the seasons. Emerging: hot in the latest, not in the first {half}. Former: hot "
-        f"in the first {half}, not since. Diminishing: hot in the first {half}, not in the "
-        "latest, but in between. Intermittent: any other.",
+        "lies in that season's hotspots (the map's, season by season). "
+        + " ".join(f"{name.capitalize()}: {words}." for name, words in pattern_rules(t).items()),
         "Right: the busiest places, neighbouring squares of one street, ward and pattern "
         "together (seasons hot: the most of any of its squares).",
     )
