@@ -44,3 +44,33 @@ def test_no_inset_on_a_small_area(demo):
     clusters = hotspots_for(demo, season="autumn", financial_year="2018-19", area="Town centre")
     assert deck._inset_extent(clusters, (0, 0, 3000, 3000)) is None
     assert deck._inset_extent(clusters, (0, 0, 9000, 9000)) is not None
+
+
+def test_main_map_gives_the_inset_hotspots_by_rank_and_the_slide_names_them(
+    redditch_autumn_2018, monkeypatch
+):
+    # Named on the main map, the crowded town-centre hotspots were pushed far out on long
+    # leaders (the real "3 Redditch Ringway / Silver Street" sat in Matchborough).
+    from hotspots.results import Period, analyse_period
+
+    prepared = redditch_autumn_2018
+    clusters = analyse_period(prepared, Period(None, "2018-19"), chance=False).hotspots
+    inside = deck.inset_hotspots(clusters, prepared.wards)
+    assert 1 in inside and 1 < len(inside) < len(clusters)
+    drawn = []
+    real = static.map_figure
+
+    def keep(shown, *args, **kwargs):
+        drawn.append(shown)
+        return real(shown, *args, **kwargs)
+
+    monkeypatch.setattr(static, "map_figure", keep)
+    deck.hotspot_map(clusters, prepared.wards, title="t", note="n", areas=prepared.areas, dpi=40)
+    labels = dict(zip(drawn[0]["cluster_id"], drawn[0]["label"]))
+    for cid, full in zip(clusters["cluster_id"], clusters["label"]):
+        assert labels[cid] == (str(cid) if cid in inside else full)
+    built = deck.build_deck(prepared, financial_year="2018-19", dpi=40)
+    [where] = [s for s in built.slides if s.key == "where"]
+    [line] = [t for t in where.lines if t.startswith("Around hotspot 1")]
+    for cid in inside:
+        assert clusters.set_index("cluster_id").loc[cid, "label"] in line

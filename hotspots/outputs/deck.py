@@ -161,16 +161,28 @@ def hotspot_map(
 
     from hotspots.draw.static import MapStyle, WardLayer, draw_map, map_figure
 
-    x0, y0, x1, y1 = (float(v) for v in wards.total_bounds)
-    pad = 0.04 * max(x1 - x0, y1 - y0, 800.0)
-    extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    extent = _main_extent(wards)
     layer = WardLayer.of(wards)
     style = MapStyle(dpi=dpi, size_in=(9.0, 6.2), roads=streets)
-    fig = map_figure(clusters, layer, title=title, note=note, extent=extent, areas=areas,
+    inset = _inset_extent(clusters.to_crs(wards.crs), extent) if len(clusters) else None
+    # On the main map the hotspots inside the inset's box go by rank only: their streets,
+    # crowded into the town centre, were pushed to the far side of the map on long leaders
+    # (the real Redditch "3 Redditch Ringway / Silver Street" sat in Matchborough).
+    inside = inset_hotspots(clusters, wards) if inset is not None else []
+    main_clusters = clusters
+    if inside and "label" in clusters:
+        main_clusters = clusters.assign(label=[
+            str(int(i)) if i in inside else lab
+            for i, lab in zip(clusters["cluster_id"], clusters["label"])
+        ])  # fmt: skip
+        main_clusters.attrs.update(clusters.attrs)
+    fig = map_figure(main_clusters, layer, title=title, note=note, extent=extent, areas=areas,
                      style=style, demo=demo)  # fmt: skip
-    if len(clusters):
-        inset = _inset_extent(clusters.to_crs(wards.crs), extent)
-        place = _inset_place(fig) if inset is not None else None
+    if inset is not None:
+        place = _inset_place(fig)
+        if place is None and main_clusters is not clusters:  # no room for it: every street named
+            fig = map_figure(clusters, layer, title=title, note=note, extent=extent, areas=areas,
+                             style=style, demo=demo)  # fmt: skip
         if place is not None:
             ax = fig.add_axes(place)
             ranks_only = clusters.drop(columns=[c for c in ("label", "top_locations", "locations",
@@ -212,6 +224,33 @@ def _inset_place(fig) -> tuple[float, float, float, float] | None:
     return (0.805, bottom, width, width * fig.get_figwidth() / fig.get_figheight())
 
 
+def _main_extent(wards: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in wards.total_bounds)
+    pad = 0.04 * max(x1 - x0, y1 - y0, 800.0)
+    return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+def inset_hotspots(clusters: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> list[int]:
+    """The ``cluster_id`` of the hotspots in the "Where?" map's inset, by rank (empty: no inset).
+
+    The main map labels them by rank only; the slide names them in a sentence.
+    """
+    if not len(clusters):
+        return []
+    inside = clusters.to_crs(wards.crs)
+    inset = _inset_extent(inside, _main_extent(wards))
+    if inset is None:
+        return []
+    points = inside.geometry.representative_point()
+    within = (
+        (points.x > inset[0])
+        & (points.x < inset[2])
+        & (points.y > inset[1])
+        & (points.y < inset[3])
+    )
+    return sorted(int(i) for i in inside.loc[within, "cluster_id"])
+
+
 def _inset_extent(clusters: gpd.GeoDataFrame, whole: tuple) -> tuple | None:
     """A square about 1.5 km across around the largest hotspot, or None when the main map is
     already that close (a map under 4 km across needs no inset)."""
@@ -223,6 +262,11 @@ def _inset_extent(clusters: gpd.GeoDataFrame, whole: tuple) -> tuple | None:
 
 
 # --------------------------------------------------------------------------- building the deck
+
+
+def shown_of(clusters: gpd.GeoDataFrame, sheet: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The hotspots of ``clusters`` listed in a sheet (a ward group's), in rank order."""
+    return clusters[clusters["cluster_id"].isin(sheet["cluster_id"])]
 
 
 MAX_ROWS = 18
@@ -462,10 +506,15 @@ def build_deck(
                           & inc["ward"].isin(wards["ward_name"])].shape[0]) if name else selected  # fmt: skip
         w_lines = hotspot_sentences(sub_sheet, sub_sel, months=months_span(cov.covered(fy)))
         w_lines += chance_sentences(sub_sheet)
+        in_inset = inset_hotspots(shown_of(clusters, sub_sheet), wards)
+        if len(in_inset) > 1:
+            names = dict(zip(clusters["cluster_id"], clusters.get("label", clusters["cluster_id"])))
+            w_lines.append("Around hotspot 1 (the inset): "
+                           + ", ".join(str(names[i]) for i in in_inset) + ".")  # fmt: skip
         w_lines.append("Hotspots: " + settings)
         areas = prepared.areas
         # Each hotspot by its one label, as the sentences name it (its rank in the study area).
-        shown = clusters[clusters["cluster_id"].isin(sub_sheet["cluster_id"])]
+        shown = shown_of(clusters, sub_sheet)
         shown.attrs.update(clusters.attrs, selected=sub_sel)
         img = hotspot_map(shown, wards, title=f"ASB hotspots, {fy}" + (f": {name}" if name else ""),
                           note=data_note(inc[inc["financial_year"] == fy], demo=demo),
