@@ -366,6 +366,10 @@ class LegendEntry:
 NO_STREETS_LEGEND = "No streets: run 'hotspots fetch streets --store'"
 
 
+#: The legend's row for hotspot labels that show their rank alone.
+RANKS_ALONE_LEGEND = "7: rank alone, no room for its street"
+
+
 def legend_entries(
     *,
     hotspots: Classes | None = None,
@@ -381,6 +385,7 @@ def legend_entries(
     chance_model: str | None = None,
     hotspot_opacity: float = 1.0,
     ward_opacity: float = 1.0,
+    ranks_alone: bool = False,
 ) -> list[LegendEntry]:
     """The legend of a map, section by section.
 
@@ -412,6 +417,9 @@ def legend_entries(
         The fill opacity the map draws hotspots and wards with (the web map's
         :data:`HOTSPOT_WEB_OPACITY`, :data:`WARD_WEB_OPACITY`): their swatches
         are drawn alike, so a swatch looks like what it stands for.
+    ranks_alone : bool
+        Some hotspot labels show their rank alone (a static map with no room
+        for their streets): the legend says so.
 
     Examples
     --------
@@ -447,6 +455,8 @@ def legend_entries(
         rows.append(LegendEntry(section, NO_STREETS_LEGEND, "text"))
     if hotspots is not None:
         rows.append(LegendEntry(section, "1 Street: hotspot rank, main street", "text"))
+        if ranks_alone:
+            rows.append(LegendEntry(section, RANKS_ALONE_LEGEND, "text"))
     if centres:
         rows.append(LegendEntry("Town and district centres", ", ".join(centres), "dashed",
                                 (CENTRE_COLOUR,)))  # fmt: skip

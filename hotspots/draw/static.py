@@ -360,6 +360,16 @@ _LABEL_SPOTS = [(6, 6, "left", "bottom"), (6, -6, "left", "top"), (-6, 6, "right
 ]  # fmt: skip
 
 
+#: A hotspot label keeps its street when it fits within this many points of the hotspot;
+#: else it shows its rank alone (the legend says so, and the tables name every rank).
+NAME_REACH_PT = 45.0
+
+
+def ranks_alone(ax) -> int:
+    """How many hotspot labels on a map's axes show their rank alone (no room for the street)."""
+    return sum(1 for t in ax.texts if t.get_zorder() == 6 and t.get_text().strip().isdigit())
+
+
 def _spread_labels(ax, labels: list) -> None:
     """Place each hotspot label (in rank order) where it overlaps nothing, inside the frame.
 
@@ -401,15 +411,37 @@ def _spread_labels(ax, labels: list) -> None:
         return sum(bool(np.any((p.x0 <= xs) & (xs <= p.x1) & (p.y0 <= ys) & (ys <= p.y1)))
                    for p in placed)  # fmt: skip
 
+    def leaders_crossed(anchor, box) -> int:
+        """Earlier leader lines that this label's leader line crosses."""
+        a, b = np.asarray(anchor, dtype=float), _box_centre(box)
+        if np.hypot(*(b - a)) < 1.0:
+            return 0
+        return sum(_segments_cross(a, b, p, q) for p, q in leaders)
+
+    def hotspots_covered(box, own) -> int:
+        """Other hotspots (their anchor points) that the label's box would hide."""
+        return int(np.sum((box.x0 <= anchors[:, 0]) & (anchors[:, 0] <= box.x1)
+                          & (box.y0 <= anchors[:, 1]) & (anchors[:, 1] <= box.y1))
+                   - ((box.x0 <= own[0] <= box.x1) and (box.y0 <= own[1] <= box.y1)))  # fmt: skip
+
+    # Overlaps are weighed in points squared, whatever the resolution, against the distance
+    # from the hotspot in points: a label may cover part of a ward's name rather than move
+    # far (a ward name's whole box weighs about 100-200 points of distance), never a centre's
+    # name or another label; a leader crossing another, or a label over another hotspot,
+    # weighs about as much as a move across the town.
+    per_pt2 = (72.0 / fig.dpi) ** 2
+
     def cost(box, anchor) -> float:
         inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
                   and box.y1 <= frame.y1)  # fmt: skip
         return (
             (0.0 if inside else 1e9)
-            + 1e3 * overlap(box, placed)
-            + 1e3 * overlap(box, centres)
-            + overlap(box, others)
+            + 1e3 * per_pt2 * overlap(box, placed)
+            + 1e3 * per_pt2 * overlap(box, centres)
+            + 1.0 * per_pt2 * overlap(box, others)
             + 200.0 * crossings(anchor, box)
+            + 150.0 * leaders_crossed(anchor, box)
+            + 150.0 * hotspots_covered(box, anchor)
         )
 
     def put(label, spot) -> None:
@@ -425,19 +457,49 @@ def _spread_labels(ax, labels: list) -> None:
         return Text.get_window_extent(label, renderer).padded(pad)
 
     placed: list = []
-    for label in labels:
+    leaders: list = []  # (anchor, label centre) of the labels placed off their hotspot
+    anchors = np.array([ax.transData.transform(label.xy) for label in labels])
+
+    def search(label, anchor):
         best = None
-        anchor = ax.transData.transform(label.xy)
         for spot in _LABEL_SPOTS:  # nearest first: the first free spot is the best one
             put(label, spot)
             clash = cost(extent(label), anchor)
             score = clash + 3.0 * float(np.hypot(spot[0], spot[1]))  # and stay near the hotspot
             if best is None or score < best[0]:
-                best = (score, spot)
+                best = (score, spot, clash)
             if clash == 0:
                 break
+        return best
+
+    for label in labels:
+        anchor = ax.transData.transform(label.xy)
+        best = search(label, anchor)
+        rank, _, street = label.get_text().partition(" ")
+        # (a ward or street name partly covered does not count: with streets drawn it rarely
+        # can be helped; another label, a centre's name, a crossing or a hidden hotspot does)
+        far = best[2] >= 150.0 or float(np.hypot(best[1][0], best[1][1])) > NAME_REACH_PT
+        if far and street and rank.isdigit():
+            # No room for the street by its hotspot: the rank alone, near it.
+            label.set_text(rank)
+            best = search(label, anchor)
         put(label, best[1])
         placed.append(extent(label).frozen())
+        leaders.append((np.asarray(anchor, dtype=float), _box_centre(placed[-1])))
+
+
+def _box_centre(box) -> np.ndarray:
+    return np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2])
+
+
+def _segments_cross(a, b, c, d) -> bool:
+    """Whether segments a-b and c-d cross (touching at an end does not count)."""
+
+    def side(p, q, r) -> float:
+        return float((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
+
+    d1, d2, d3, d4 = side(c, d, a), side(c, d, b), side(a, b, c), side(a, b, d)
+    return d1 * d2 < 0 and d3 * d4 < 0
 
 
 #: Line width of a hotspot's outline on a static map (points); the web map's weight is pixels.
@@ -628,6 +690,7 @@ def map_figure(
         approximate_wards=demo,
         chance=chance_simulations(clusters),
         chance_model=clusters.attrs.get("chance_model"),
+        ranks_alone=ranks_alone(ax) > 0,
     )
     add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.8, 0.9), fontsize=7,
                frameon=False, handlelength=1.6, wrap=22)  # fmt: skip
