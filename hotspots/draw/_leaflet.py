@@ -8,6 +8,7 @@ from branca.element import MacroElement, Template
 
 from hotspots.draw import cartography as carto
 from hotspots.draw.basemap import EMPTY_PNG_B64
+from hotspots.read.roads import NAME_ONLY
 
 POINT_CALLBACK = """function (row) {
     return L.circleMarker(new L.LatLng(row[0], row[1]),
@@ -198,6 +199,8 @@ class Roads(MacroElement):
             map.getPane("roads").style.pointerEvents = "none";
             var lines = L.geoJSON({{ this.lines | tojson }}, {
                 pane: "roads", interactive: false,
+                // A "name only" line places a street's name and is not drawn.
+                filter: function (f) { return f.properties.kind !== {{ this.name_only | tojson }}; },
                 style: function (f) {
                     return {color: {{ this.colour | tojson }}, opacity: 0.95,
                             weight: f.properties.kind === "main" ? 4 : 2.5};
@@ -233,6 +236,7 @@ class Roads(MacroElement):
         self.names = names
         self.colour = carto.ROAD_COLOUR
         self.min_zoom = int(min_zoom)
+        self.name_only = NAME_ONLY
 
 
 class Navigation(MacroElement):

@@ -38,6 +38,9 @@ NUMBER_COLUMNS = ("roadnumber", "road_number", "ref", "number")
 #: Columns tried for the road class.
 CLASS_COLUMNS = ("kind", "roadclassification", "road_class", "class", "highway", "fclass")
 _MAIN = ("main", "motorway", "a road", "b road", "trunk", "primary", "secondary", "a", "b")
+#: The kind of a line that only places a street's name and is not drawn (streets made from
+#: police.uk map points where a street has a single point: :mod:`hotspots.read.police_streets`).
+NAME_ONLY = "name only"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
 #: What a map without streets says (legend / notice): the one command that adds them.
@@ -162,7 +165,8 @@ def read_roads(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``name`` ("" when unnamed), ``kind`` ("main" or "local"),
+        ``name`` ("" when unnamed), ``kind`` ("main" or "local"; :data:`NAME_ONLY`
+        when the file says so: a name's place, not drawn as a line),
         ``attribution`` (the licence text, "" when none), line geometry
         (EPSG:27700).
 
@@ -260,7 +264,7 @@ def as_roads(frame: gpd.GeoDataFrame, *, source: object = "the street layer") ->
     kind = pd.Series("local", index=frame.index, dtype=object)
     if class_col is not None:
         cls = frame[class_col].fillna("").astype(str).str.strip().str.lower()
-        kind = kind.where(~cls.isin(_MAIN), "main")
+        kind = kind.where(~cls.isin(_MAIN), "main").where(cls != NAME_ONLY, NAME_ONLY)
     out = gpd.GeoDataFrame(
         {
             "name": names.to_numpy(),
