@@ -122,8 +122,11 @@ def test_output_is_valid_lines_in_metres_with_its_source_and_licence():
     # The licence is police.uk's, as hotspots.io words it; never OpenStreetMap's.
     from hotspots.io import ATTRIBUTION
 
-    assert OGL in ATTRIBUTION and OGL in POLICE_STREETS_ATTRIBUTION
-    assert "OpenStreetMap" not in POLICE_STREETS_ATTRIBUTION
+    assert OGL in ATTRIBUTION and set(streets["licence"]) == {OGL}
+    assert (
+        "approximate" in POLICE_STREETS_ATTRIBUTION
+        and "OpenStreetMap" not in POLICE_STREETS_ATTRIBUTION
+    )
 
 
 def test_rows_without_a_place_give_no_streets_and_bad_input_is_named(tmp_path):
@@ -264,12 +267,12 @@ def test_a_store_with_police_streets_draws_them_on_map_and_tasking_credited_to_p
     assert done.exit_code == 0, done.output
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "Unicorn Hill" in page and "Church Green West" in page
-    assert "Streets: approximate lines through police.uk map points" in page
+    assert "Streets: approximate, from police.uk map points" in page
     assert "OpenStreetMap" not in page and "hotspots fetch streets" not in page
     drawn = _texts_drawn(monkeypatch)
     done = _run("tasking", *sel, "--area", "Town centre", "-o", tmp_path / "t.pdf")
     assert done.exit_code == 0, done.output
     assert {"Unicorn Hill", "Church Green West"} <= set(drawn)
     text = _pdf_text(tmp_path / "t.pdf")
-    assert "Streets: approximate lines through police.uk map points" in text
+    assert "Streets: approximate, from police.uk map points" in text
     assert "OpenStreetMap" not in text

@@ -456,11 +456,11 @@ def fetch_streets(police_files: tuple[Path, ...], from_police: bool, wards_path:
     point "On or near <street>". The points of one name, within 300 m of one
     another, are joined by straight lines; a street with one point (most
     closes have one) or joins under 80 m is a name placed at its points, with
-    no line. These are
-    NOT the streets' true courses: they place street names for an officer
-    where no better source can be had. Places that are not streets ("Parking
-    Area", "Supermarket", ...) are left out. Maps credit them as "approximate
-    lines through police.uk map points" under the Open Government Licence.
+    no line. These are NOT the streets' true courses: they place street names
+    for an officer where no better source can be had. Places that are not
+    streets ("Parking Area", "Supermarket", ...) are left out. Maps say
+    "Streets: approximate, from police.uk map points" after police.uk's
+    licence line (Open Government Licence v3.0).
 
     \b
     Examples:

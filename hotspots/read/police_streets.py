@@ -20,8 +20,9 @@ layer the maps draw as they draw any other (:func:`hotspots.read.roads.as_roads`
   :data:`hotspots.read.roads.NAME_ONLY`): a short line along the points that
   places the name on the map and is itself not drawn.
 
-The licence is police.uk's (Open Government Licence v3.0); every map that draws
-these streets says they are approximate lines through police.uk map points.
+The licence is police.uk's (Open Government Licence v3.0: each row's ``licence``);
+every map that draws these streets says "Streets: approximate, from police.uk
+map points" after that licence's line.
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ log = logging.getLogger(__name__)
 SOURCE = "police.uk map points"
 #: The licence sentence of police.uk data, as :data:`hotspots.io.ATTRIBUTION` words it.
 OGL = next(s.strip().rstrip(".") for s in ATTRIBUTION.split(". ") if "Open Government" in s)
-#: The ``attribution`` of every row: what the lines are, and police.uk's licence.
-POLICE_STREETS_ATTRIBUTION = f"approximate lines through {SOURCE} ({OGL})"
+#: The ``attribution`` of every row: what the lines are. A map's licence line opens with
+#: :data:`OGL` in full, which covers police.uk's map points too
+#: (:func:`hotspots.draw.cartography.attribution`), and stays one line on a desktop.
+POLICE_STREETS_ATTRIBUTION = f"approximate, from {SOURCE}"
 #: The ``shape`` column: how the geometry was made.
 JOINED = "straight lines between map points"
 ANCHORED = "name only, placed at its map points"
@@ -122,8 +125,8 @@ def streets_from_map_points(
         One row per street: ``name``, ``kind`` ("main" for a road number such
         as "A441", "local", or :data:`hotspots.read.roads.NAME_ONLY`),
         ``map_points`` (how many), ``shape`` (:data:`JOINED` or
-        :data:`ANCHORED`), ``source`` (:data:`SOURCE`), ``attribution``
-        (:data:`POLICE_STREETS_ATTRIBUTION`), line geometry in EPSG:27700
+        :data:`ANCHORED`), ``source`` (:data:`SOURCE`), ``licence`` (:data:`OGL`),
+        ``attribution`` (:data:`POLICE_STREETS_ATTRIBUTION`), line geometry in EPSG:27700
         (a MultiLineString where the joins branch). Sorted by name.
 
     Raises
@@ -157,7 +160,8 @@ def streets_from_map_points(
     points = _map_points(rows)
     if points.empty:
         return gpd.GeoDataFrame(
-            {c: [] for c in ("name", "kind", "map_points", "shape", "source", "attribution")},
+            {c: [] for c in ("name", "kind", "map_points", "shape", "source", "licence",
+                             "attribution")},
             geometry=[], crs=ANALYSIS_CRS,
         )  # fmt: skip
     xy = np.column_stack([points["x"].to_numpy(), points["y"].to_numpy()])
@@ -187,6 +191,7 @@ def streets_from_map_points(
             "map_points": count,
             "shape": np.where(anchor, ANCHORED, JOINED),
             "source": SOURCE,
+            "licence": OGL,
             "attribution": POLICE_STREETS_ATTRIBUTION,
         },
         geometry=list(geoms),

@@ -306,7 +306,9 @@ def name_points(roads: gpd.GeoDataFrame, *, min_length_m: float = 60.0) -> gpd.G
     -------
     geopandas.GeoDataFrame
         ``name``, ``angle`` (degrees, -90 to 90, so text is never upside down),
-        point geometry (EPSG:27700).
+        point geometry (EPSG:27700); the most important first (main roads, then
+        streets by the length of their longest piece, then :data:`NAME_ONLY`
+        names; ties by name), the order in which a map keeps names that clash.
 
     Examples
     --------
@@ -321,6 +323,10 @@ def name_points(roads: gpd.GeoDataFrame, *, min_length_m: float = 60.0) -> gpd.G
     if named.empty:
         return gpd.GeoDataFrame({"name": [], "angle": []}, geometry=[], crs=ANALYSIS_CRS)
     longest = named.sort_values("_len", ascending=False).drop_duplicates("name")
+    kind = longest["kind"] if "kind" in longest else pd.Series("local", index=longest.index)
+    longest = longest.assign(_rank=np.select([kind == "main", kind == NAME_ONLY], [0, 2], 1),
+                             _neg=-longest["_len"])  # fmt: skip
+    longest = longest.sort_values(["_rank", "_neg", "name"], kind="stable")
     lines = longest.geometry
     mid = lines.interpolate(0.5, normalized=True)
     ahead = lines.interpolate(np.minimum(0.5 + 15.0 / longest["_len"], 1.0), normalized=True)
@@ -331,4 +337,4 @@ def name_points(roads: gpd.GeoDataFrame, *, min_length_m: float = 60.0) -> gpd.G
         {"name": longest["name"].to_numpy(), "angle": np.round(angle.to_numpy(), 1)},
         geometry=mid.to_numpy(),
         crs=ANALYSIS_CRS,
-    ).sort_values("name", ignore_index=True)
+    )
