@@ -7,6 +7,8 @@ command and the maps that draw what it keeps.
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -276,3 +278,51 @@ def test_a_store_with_police_streets_draws_them_on_map_and_tasking_credited_to_p
     text = _pdf_text(tmp_path / "t.pdf")
     assert "Streets: approximate, from police.uk map points" in text
     assert "OpenStreetMap" not in text
+
+
+def test_static_town_centre_map_keeps_street_names_apart_and_draws_no_name_only_line(
+    redditch_autumn_2018, redditch_streets
+):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection
+
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.draw.static import MapStyle, WardLayer, map_figure
+    from tests.test_static_labels import _check, _overlap
+
+    prepared, (_, streets, _) = redditch_autumn_2018, redditch_streets
+    clusters = hotspots_for(prepared, season="autumn", financial_year="2018-19", area="Town centre")
+    x0, y0, x1, y1 = (
+        prepared.areas.to_crs(27700).set_index("name").loc[["Town centre"]].total_bounds
+    )
+    fig = map_figure(clusters, WardLayer.of(prepared.wards), title="t", note="n",
+                     areas=prepared.areas, extent=(x0 - 300, y0 - 300, x1 + 300, y1 + 300),
+                     style=MapStyle(dpi=72, size_in=(8.0, 6.0), roads=as_roads(streets)))  # fmt: skip
+    assert _check(fig) >= 3  # the hotspot labels: apart, inside, off the centre names
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer, ax = canvas.get_renderer(), fig.axes[0]
+    frame = ax.get_window_extent(renderer)
+    names = [t for t in ax.texts if t.get_zorder() == 5.2]
+    shown = [t for t in names if t.get_visible()]
+    assert 10 <= len(shown) < len(names)  # crowded: some left out, enough kept
+    assert len({t.get_text() for t in shown} & {"Church Green West", "Prospect Hill",
+                                                "Station Way", "Albert Street"}) >= 2  # fmt: skip
+    boxes = [t.get_window_extent(renderer) for t in shown]
+    other_texts = [t for t in ax.texts
+                   if t.get_visible() and t.get_zorder() != 5.2 and t.get_text().strip()]  # fmt: skip
+    # A hotspot label's box (not its leader line, which may cross a name), a ward or centre name.
+    others = [(t.get_bbox_patch() or t).get_window_extent(renderer) for t in other_texts]
+    for a, b in itertools.combinations(boxes, 2):
+        assert _overlap(a, b) == 0, (a, b)
+    for a in boxes:
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+        bad = [
+            (t.get_text(), t.get_zorder()) for t, o in zip(other_texts, others) if _overlap(a, o)
+        ]
+        assert not bad, (a, bad)
+    # Lines: the joined streets' segments only (a name only places its name).
+    drawn = sum(len(c.get_segments()) for c in ax.collections
+                if isinstance(c, LineCollection) and c.get_zorder() == 4.6)  # fmt: skip
+    near = streets.cx[x0 - 350 : x1 + 350, y0 - 350 : y1 + 350]
+    assert drawn == len(near[near["kind"] != NAME_ONLY].explode()), drawn

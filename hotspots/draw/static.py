@@ -167,16 +167,27 @@ def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
         Rectangle((left + half, bottom), half, height, fc="white", ec="black", lw=0.6, zorder=6)
     )
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    for x, text in ((left, "0"), (left + length, label)):
-        ax.text(x, bottom + 1.6 * height, text, ha="center", va="bottom", fontsize=7, zorder=6)
+    bars = ax.patches[-2:]
+    texts = [ax.text(x, bottom + 1.6 * height, text, ha="center", va="bottom", fontsize=7, zorder=6)
+             for x, text in ((left, "0"), (left + length, label))]  # fmt: skip
+    _clear_names_under(ax, [*bars, *texts])
 
 
 def _north_arrow(ax) -> None:
-    ax.annotate(
+    arrow = ax.annotate(
         "N", xy=(0.96, 0.97), xytext=(0.96, 0.87), xycoords="axes fraction",
         ha="center", va="center", fontsize=10, fontweight="bold", zorder=7,
         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.2},
     )  # fmt: skip
+    _clear_names_under(ax, [arrow])
+
+
+def _clear_names_under(ax, artists: list) -> None:
+    """Hide the street names that the scale bar or north arrow (drawn after them) would cover."""
+    names = [t for t in ax.texts if t.get_zorder() == _ROAD_NAME_Z and t.get_visible()]
+    if names:
+        renderer = _renderer(ax)
+        _thin_names(ax, names, boxes=[a.get_window_extent(renderer) for a in artists])
 
 
 def _extent(bounds: Sequence[float], *, pad: float = 0.04, min_span: float = 800.0) -> tuple:
@@ -233,19 +244,30 @@ def _draw_roads(ax, roads: gpd.GeoDataFrame, extent: tuple) -> list:
     return texts
 
 
-def _thin_names(ax, names: list, *, avoid: list = ()) -> None:
-    """Hide each name that touches one kept before it, a text of ``avoid``, or the map's frame."""
+def _renderer(ax):
+    """The figure's Agg renderer, with the equal-aspect map where it will really sit."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    ax.apply_aspect()
+    return canvas.get_renderer()
+
+
+def _thin_names(ax, names: list, *, avoid: list = (), boxes: list = ()) -> None:
+    """Hide each name that touches one kept before it, something to avoid, or the map's frame.
+
+    ``avoid`` are texts (measured without an annotation's leader line); ``boxes`` are
+    display-pixel boxes (the scale bar, the north arrow).
+    """
     from matplotlib.text import Text
 
     if not names:
         return
     fig = ax.figure
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    renderer = canvas.get_renderer()
-    ax.apply_aspect()
+    renderer = _renderer(ax)
     frame = ax.get_window_extent(renderer)
-    kept = []
+    kept = [b.frozen() for b in boxes]
     for text in avoid:
         if hasattr(text, "update_positions"):  # an Annotation: placed before it is measured
             text.update_positions(renderer)
