@@ -275,7 +275,9 @@ def fetch() -> None:
 
     Requests are spaced (--pause-s), retried with back-off, and answers cached,
     so running a fetch again costs the services nothing. Without a network
-    connection you get a one-line error saying so.
+    connection you get a one-line error saying so; "fetch streets
+    --from-police FILES" then makes approximate streets from police.uk's map
+    points instead.
     """
 
 
@@ -387,6 +389,14 @@ def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | N
 
 
 @fetch.command("streets")
+@click.argument("police_files", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--from-police",
+    "from_police",
+    is_flag=True,
+    help="Offline: make approximate streets from the map points of police.uk street-level "
+    "CSVs (FILES, or folders of them) instead of asking OpenStreetMap (see the text above).",
+)
 @click.option(
     "--wards",
     "wards_path",
@@ -423,9 +433,9 @@ def fetch_boundaries(lad: str, year: int, output: Path | None, base_url: str | N
     help="Where answers are cached [default: ~/.cache/hotspots/fetch/overpass].",
 )
 @click.option("--refresh", is_flag=True, help="Ask again even for a cached answer.")
-def fetch_streets(wards_path: Path | None, output: Path | None, store: str | None,
-                  margin_m: float, overpass_url: str, cache_dir: Path | None,
-                  refresh: bool) -> None:  # fmt: skip
+def fetch_streets(police_files: tuple[Path, ...], from_police: bool, wards_path: Path | None,
+                  output: Path | None, store: str | None, margin_m: float, overpass_url: str,
+                  cache_dir: Path | None, refresh: bool) -> None:  # fmt: skip
     """Named streets of the study area from OpenStreetMap (Overpass, through osmnx).
 
     Asks OpenStreetMap's Overpass API once for the streets, roads and named
@@ -440,39 +450,96 @@ def fetch_streets(wards_path: Path | None, output: Path | None, store: str | Non
     OpenStreetMap extract (.osm.pbf, as published per English county) or OS
     Open Roads (GeoPackage or shapefile), on any map command or on ingest.
 
+    No street file either? --from-police FILES... makes approximate streets
+    from police.uk's own map points: every row of a police.uk street-level CSV
+    (all crime types; more months give more points) sits on an anonymous map
+    point "On or near <street>". The points of one name, within 300 m of one
+    another, are joined by straight lines; a street with one point (most
+    closes have one) or joins under 80 m is a name placed at its points, with
+    no line. These are NOT the streets' true courses: they place street names
+    for an officer where no better source can be had. Places that are not
+    streets ("Parking Area", "Supermarket", ...) are left out. Maps say
+    "Streets: approximate, from police.uk map points" after police.uk's
+    licence line (Open Government Licence v3.0).
+
     \b
     Examples:
       hotspots fetch streets --wards ../shared/data/wards/redditch.geojson -o streets.gpkg
       hotspots fetch streets --store              # the store's wards; kept in the store
+      hotspots fetch streets --from-police ../shared/data/police-uk/west-mercia --store
     """
     from hotspots.io import write_layer
-    from hotspots.read.fetch import default_cache_dir, fetch_streets
 
+    if police_files and not from_police:
+        raise click.UsageError(
+            "FILES are police.uk CSVs for --from-police: add --from-police, or leave them out "
+            "to ask OpenStreetMap"
+        )
     if output is None and not store:
         output = Path("streets.gpkg")
     wards = wards_path
-    if wards is None:
-        if not store:
-            raise click.UsageError(
-                "give --wards FILE (its outline is the area asked for) or --store"
-            )
+    if wards is None and store:
         with _open(store, create=False) as opened:
             wards = opened.wards()
         if wards is None:
             raise click.UsageError("the store has no wards yet: give --wards FILE")
-    streets = fetch_streets(wards, overpass_url=overpass_url, margin_m=margin_m,
-                            cache_dir=cache_dir or default_cache_dir() / "overpass",
-                            refresh=refresh)  # fmt: skip
-    named = int((streets["name"] != "").sum())
-    what = f"{len(streets):,} street lines ({named:,} named) from OpenStreetMap"
+    if from_police:
+        streets, what, credit = _police_streets(police_files, wards, margin_m=margin_m)
+        source = f"police.uk map points ({len(police_files)} path(s))"
+    else:
+        from hotspots.read.fetch import OSM_ATTRIBUTION, default_cache_dir, fetch_streets
+
+        if wards is None:
+            raise click.UsageError(
+                "give --wards FILE (its outline is the area asked for) or --store"
+            )
+        streets = fetch_streets(wards, overpass_url=overpass_url, margin_m=margin_m,
+                                cache_dir=cache_dir or default_cache_dir() / "overpass",
+                                refresh=refresh)  # fmt: skip
+        named = int((streets["name"] != "").sum())
+        source = f"OpenStreetMap (Overpass at {overpass_url})"
+        credit = OSM_ATTRIBUTION
+        what = f"{len(streets):,} street lines ({named:,} named) from OpenStreetMap"
     if output is not None:
         write_layer(streets, output, layer_name="streets")
-        click.echo(f"wrote {output}: {what}; give it to --roads (© OpenStreetMap contributors)")
+        click.echo(f"wrote {output}: {what}; give it to --roads ({credit})")
     if store:
         from hotspots.read.roads import as_roads
 
         with _open(store) as opened:
-            opened.keep_streets(
-                as_roads(streets), source=f"OpenStreetMap (Overpass at {overpass_url})"
-            )
-        click.echo(f"stored {what} with the store's boundaries (© OpenStreetMap contributors)")
+            opened.keep_streets(as_roads(streets), source=source)
+        click.echo(f"stored {what} with the store's boundaries ({credit})")
+
+
+def _police_streets(paths: tuple[Path, ...], wards, *, margin_m: float):
+    """Streets from police.uk map points near ``wards`` (all when None): (streets, what, credit)."""
+    from hotspots.read.police_streets import (
+        JOINED,
+        POLICE_STREETS_ATTRIBUTION,
+        read_map_points,
+        streets_from_map_points,
+    )
+
+    files = sorted({f for p in paths for f in (sorted(p.glob("*.csv")) if p.is_dir() else [p])})
+    if not files:
+        raise click.UsageError(
+            "give the police.uk street-level CSVs (or their folder) after --from-police, e.g. "
+            "hotspots fetch streets --from-police police-uk/*.csv --store"
+        )
+    streets = streets_from_map_points(read_map_points(files))
+    if wards is not None:
+        from boundaries import load_wards
+
+        frame = load_wards(wards) if isinstance(wards, (str, Path)) else wards
+        x0, y0, x1, y1 = frame.to_crs(27700).total_bounds
+        streets = streets.cx[x0 - margin_m : x1 + margin_m, y0 - margin_m : y1 + margin_m]
+    if streets.empty:
+        raise click.UsageError(
+            f"no named street in the {len(files)} police.uk file(s)"
+            + (" near the wards: are they the right force and area?" if wards is not None else "")
+        )
+    lines = int((streets["shape"] == JOINED).sum())
+    what = (f"{len(streets):,} approximate streets from {int(streets['map_points'].sum()):,} "
+            f"police.uk map points in {len(files)} file(s) ({lines:,} lines, "
+            f"{len(streets) - lines:,} names only)")  # fmt: skip
+    return streets.reset_index(drop=True), what, POLICE_STREETS_ATTRIBUTION

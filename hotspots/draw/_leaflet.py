@@ -8,6 +8,7 @@ from branca.element import MacroElement, Template
 
 from hotspots.draw import cartography as carto
 from hotspots.draw.basemap import EMPTY_PNG_B64
+from hotspots.read.roads import NAME_ONLY
 
 POINT_CALLBACK = """function (row) {
     return L.circleMarker(new L.LatLng(row[0], row[1]),
@@ -198,19 +199,40 @@ class Roads(MacroElement):
             map.getPane("roads").style.pointerEvents = "none";
             var lines = L.geoJSON({{ this.lines | tojson }}, {
                 pane: "roads", interactive: false,
+                // A "name only" line places a street's name and is not drawn.
+                filter: function (f) { return f.properties.kind !== {{ this.name_only | tojson }}; },
                 style: function (f) {
                     return {color: {{ this.colour | tojson }}, opacity: 0.95,
                             weight: f.properties.kind === "main" ? 4 : 2.5};
                 }
             });
-            var names = L.layerGroup([], {pane: "roads"});
+            var names = L.layerGroup([], {pane: "roads"}), markers = [];
             {{ this.names | tojson }}.forEach(function (n) {
                 var icon = L.divIcon({className: "road-name", iconSize: [0, 0],
                     html: '<span style="transform: translate(-50%, -50%) rotate(' + (-n[3]) +
                           'deg)">' + n[2] + '</span>'});
-                L.marker([n[0], n[1]], {icon: icon, interactive: false, keyboard: false,
-                                        pane: "roads"}).addTo(names);
+                markers.push(L.marker([n[0], n[1]], {icon: icon, interactive: false,
+                                                     keyboard: false, pane: "roads"}).addTo(names));
             });
+            // Names that would touch: the one given first (main roads, longer streets) is kept,
+            // and none under a box of `avoid` (centre and ward names, placed hotspot labels).
+            // All read, then all written: one layout, however many names.
+            window.hotspotsThinRoadNames = function (avoid) {
+                var els = markers.map(function (m) { return m.getElement(); })
+                    .filter(function (el) { return el && el.firstChild; });
+                els.forEach(function (el) { el.style.display = ""; });
+                var kept = (avoid || []).slice(), hide = [];
+                els.map(function (el) { return el.firstChild.getBoundingClientRect(); })
+                    .forEach(function (r, i) {
+                        if (!r.width) { return; }
+                        var clash = kept.some(function (p) {
+                            return r.left < p.right + 2 && r.right > p.left - 2 &&
+                                   r.top < p.bottom + 2 && r.bottom > p.top - 2;
+                        });
+                        if (clash) { hide.push(els[i]); } else { kept.push(r); }
+                    });
+                hide.forEach(function (el) { el.style.display = "none"; });
+            };
             var group = L.layerGroup([lines, names]);
             function update() {
                 var street = map.getZoom() >= {{ this.min_zoom }};
@@ -233,6 +255,7 @@ class Roads(MacroElement):
         self.names = names
         self.colour = carto.ROAD_COLOUR
         self.min_zoom = int(min_zoom)
+        self.name_only = NAME_ONLY
 
 
 class Navigation(MacroElement):
@@ -311,6 +334,9 @@ class Navigation(MacroElement):
                         function (e) { return e.getBoundingClientRect(); })
                         .filter(function (r) { return r.width > 0 && r.height > 0; });
                 }
+                var names = boxes(".centre-label div").concat(boxes(".ward-label div"));
+                var thin = window.hotspotsThinRoadNames || function () {};
+                thin(names);  // street names apart first: the labels avoid those shown
                 var hard = boxes(".centre-label div").concat(boxes(".leaflet-control"));
                 var soft = boxes(".ward-label div").concat(boxes(".road-name span")), placed = [];
                 function hits(r, list, gap) {
@@ -373,6 +399,7 @@ class Navigation(MacroElement):
                     it.lead.style.width = far + "px";
                     it.lead.style.transform = "rotate(" + Math.atan2(py, px) + "rad)";
                 });
+                thin(names.concat(placed));  // and no street name under a hotspot label
                 window.hotspotsLabelsPlaced = (window.hotspotsLabelsPlaced || 0) + 1;
                 // Placed while the view still moved (an animation ending)? Look once drawn, and
                 // place them again if two touch.
@@ -478,9 +505,10 @@ class MapLayout(MacroElement):
                 var lc = layers.getContainer();
                 lc.style.maxWidth = Math.max(size.x - (topLeft.right - r.left) - 2 * GAP, 120) + "px";
                 var c = credits.getContainer();
-                // the scale grows up to its maxWidth (100 px) as the map zooms: leave it that
+                // the scale grows up to its maxWidth (100 px) as the map zooms: leave it that;
+                // a long line (streets' and basemap's credits too) wraps beside it, never over it
                 var left = scale ? scale.getBoundingClientRect().left - r.left + 106 : 0;
-                c.style.maxWidth = small ? Math.max(size.x - left - GAP - 10, 120) + "px" : "";
+                c.style.maxWidth = Math.max(size.x - left - GAP - 10, 120) + "px";
                 var pad = L.Popup.prototype.options;
                 pad.autoPanPaddingTopLeft = L.point(GAP, topLeft.bottom - r.top + 4);
                 // on a narrow map a popup is about as wide as the map: keep it above the

@@ -167,16 +167,27 @@ def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
         Rectangle((left + half, bottom), half, height, fc="white", ec="black", lw=0.6, zorder=6)
     )
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    for x, text in ((left, "0"), (left + length, label)):
-        ax.text(x, bottom + 1.6 * height, text, ha="center", va="bottom", fontsize=7, zorder=6)
+    bars = ax.patches[-2:]
+    texts = [ax.text(x, bottom + 1.6 * height, text, ha="center", va="bottom", fontsize=7, zorder=6)
+             for x, text in ((left, "0"), (left + length, label))]  # fmt: skip
+    _clear_names_under(ax, [*bars, *texts])
 
 
 def _north_arrow(ax) -> None:
-    ax.annotate(
+    arrow = ax.annotate(
         "N", xy=(0.96, 0.97), xytext=(0.96, 0.87), xycoords="axes fraction",
         ha="center", va="center", fontsize=10, fontweight="bold", zorder=7,
         arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.2},
     )  # fmt: skip
+    _clear_names_under(ax, [arrow])
+
+
+def _clear_names_under(ax, artists: list) -> None:
+    """Hide the street names that the scale bar or north arrow (drawn after them) would cover."""
+    names = [t for t in ax.texts if t.get_zorder() == _ROAD_NAME_Z and t.get_visible()]
+    if names:
+        renderer = _renderer(ax)
+        _thin_names(ax, names, boxes=[a.get_window_extent(renderer) for a in artists])
 
 
 def _extent(bounds: Sequence[float], *, pad: float = 0.04, min_span: float = 800.0) -> tuple:
@@ -197,12 +208,20 @@ def _add_basemap(ax, basemap: Basemap, extent: tuple, *, width_px: int) -> bool:
     return True
 
 
-def _draw_roads(ax, roads: gpd.GeoDataFrame, extent: tuple) -> None:
-    """Streets over the hulls (thin grey lines) with their names along them."""
+#: The drawing order of street names (over hulls and streets, under centre names and labels).
+_ROAD_NAME_Z = 5.2
+
+
+def _draw_roads(ax, roads: gpd.GeoDataFrame, extent: tuple) -> list:
+    """Streets over the hulls (thin grey lines) with their names along them; the names drawn.
+
+    A name that would touch one placed before it (main roads and longer streets first:
+    :func:`hotspots.read.roads.name_points`), a ward or centre name, or the frame is left out.
+    """
     x0, y0, x1, y1 = extent
     near = clip_roads(to_analysis_crs(roads), extent, pad_m=50.0)
     if near.empty:
-        return
+        return []
     span = max(x1 - x0, y1 - y0)
     for kind, width in (("local", 0.6), ("main", 1.2)):
         lines = near[near["kind"] == kind].geometry.explode(index_parts=False)
@@ -213,12 +232,56 @@ def _draw_roads(ax, roads: gpd.GeoDataFrame, extent: tuple) -> None:
     # Names: every street on a street-scale map, main roads only on a borough map.
     named = near if span <= 4500 else near[near["kind"] == "main"]
     pts = name_points(named, min_length_m=span / 25)
-    for x, y, name, angle in zip(pts.geometry.x, pts.geometry.y, pts["name"], pts["angle"]):
-        if x0 <= x <= x1 and y0 <= y <= y1:
-            ax.text(x, y, name, rotation=angle, rotation_mode="anchor", ha="center", va="center",
-                    fontsize=5.5 if span > 4500 else 6.5, style="italic",
-                    color=carto.ROAD_NAME_COLOUR, zorder=5.2, clip_on=True,
-                    path_effects=_HALO)  # fmt: skip
+    others = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+    texts = [
+        ax.text(x, y, name, rotation=angle, rotation_mode="anchor", ha="center", va="center",
+                fontsize=5.5 if span > 4500 else 6.5, style="italic",
+                color=carto.ROAD_NAME_COLOUR, zorder=_ROAD_NAME_Z, clip_on=True, path_effects=_HALO)
+        for x, y, name, angle in zip(pts.geometry.x, pts.geometry.y, pts["name"], pts["angle"])
+        if x0 <= x <= x1 and y0 <= y <= y1
+    ]  # fmt: skip
+    _thin_names(ax, texts, avoid=others)
+    return texts
+
+
+def _renderer(ax):
+    """The figure's Agg renderer, with the equal-aspect map where it will really sit."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    ax.apply_aspect()
+    return canvas.get_renderer()
+
+
+def _thin_names(ax, names: list, *, avoid: list = (), boxes: list = ()) -> None:
+    """Hide each name that touches one kept before it, something to avoid, or the map's frame.
+
+    ``avoid`` are texts (measured without an annotation's leader line); ``boxes`` are
+    display-pixel boxes (the scale bar, the north arrow).
+    """
+    from matplotlib.text import Text
+
+    if not names:
+        return
+    fig = ax.figure
+    renderer = _renderer(ax)
+    frame = ax.get_window_extent(renderer)
+    kept = [b.frozen() for b in boxes]
+    for text in avoid:
+        if hasattr(text, "update_positions"):  # an Annotation: placed before it is measured
+            text.update_positions(renderer)
+        kept.append(Text.get_window_extent(text, renderer).frozen())
+    gap = 1.5 * fig.dpi / 72
+    for text in names:
+        text.set_visible(True)
+        box = text.get_window_extent(renderer).padded(gap)
+        inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
+                  and box.y1 <= frame.y1)  # fmt: skip
+        if inside and not any(box.overlaps(k) for k in kept):
+            kept.append(box.frozen())
+        else:
+            text.set_visible(False)
 
 
 def draw_map(
@@ -323,8 +386,7 @@ def draw_map(
         ax.add_collection(PolyCollection(
             rings, facecolors=faces, edgecolors=carto.HOTSPOT_OUTLINE, linewidths=widths,
             linestyles=styles, zorder=4))  # fmt: skip
-    if style.roads is not None:
-        _draw_roads(ax, style.roads, extent)
+    road_names = _draw_roads(ax, style.roads, extent) if style.roads is not None else []
     if classes is not None and numbers:
         if points is not None and len(points) == len(hulls):
             pts = to_analysis_crs(points).geometry
@@ -345,6 +407,10 @@ def draw_map(
             for x, y, text in zip(xs, ys, texts)
         ]  # fmt: skip
         _spread_labels(ax, labels)
+        # No street name under a hotspot label (the labels went where names were fewest).
+        _thin_names(ax, [t for t in road_names if t.get_visible()],
+                    avoid=[t for t in ax.texts if t.get_visible() and t.get_zorder() != _ROAD_NAME_Z
+                           and t.get_text().strip()])  # fmt: skip
     return classes
 
 
@@ -376,7 +442,8 @@ def _spread_labels(ax, labels: list) -> None:
     A label never covers an earlier hotspot label or a focus-area (centre) name, and is never
     cut by the map's frame when any candidate spot avoids that: candidates run from beside
     the hotspot outwards (:data:`_LABEL_SPOTS`); the leader line joins a moved label to its
-    hotspot. Ward names count as obstacles too, but weigh less than a centre's name.
+    hotspot. Ward names count as obstacles too, but weigh less than a centre's name; street
+    names weigh little (a label stays by its hotspot; the names it covers are then left out).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
@@ -389,7 +456,7 @@ def _spread_labels(ax, labels: list) -> None:
     ax.apply_aspect()  # where the equal-aspect map will really sit
     frame = ax.get_window_extent(renderer)
     ours = {id(label) for label in labels}
-    centres, others = [], []
+    centres, others, streets = [], [], []
     for text in ax.texts:
         if id(text) in ours or not text.get_visible() or not text.get_text().strip():
             continue
@@ -397,7 +464,8 @@ def _spread_labels(ax, labels: list) -> None:
             text.update_positions(renderer)
         box = Text.get_window_extent(text, renderer)
         if not (box.x1 < frame.x0 or box.x0 > frame.x1 or box.y1 < frame.y0 or box.y0 > frame.y1):
-            (centres if text.get_zorder() >= 5.3 else others).append(box.frozen())
+            z = text.get_zorder()
+            (centres if z >= 5.3 else streets if z == _ROAD_NAME_Z else others).append(box.frozen())
 
     def overlap(box, boxes) -> float:
         return sum(max(0.0, min(box.x1, p.x1) - max(box.x0, p.x0))
@@ -439,6 +507,7 @@ def _spread_labels(ax, labels: list) -> None:
             + 1e3 * per_pt2 * overlap(box, placed)
             + 1e3 * per_pt2 * overlap(box, centres)
             + 1.0 * per_pt2 * overlap(box, others)
+            + 0.05 * per_pt2 * overlap(box, streets)  # a street name under a label is left out
             + 200.0 * crossings(anchor, box)
             + 150.0 * leaders_crossed(anchor, box)
             + 150.0 * hotspots_covered(box, anchor)

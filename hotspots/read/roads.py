@@ -38,6 +38,9 @@ NUMBER_COLUMNS = ("roadnumber", "road_number", "ref", "number")
 #: Columns tried for the road class.
 CLASS_COLUMNS = ("kind", "roadclassification", "road_class", "class", "highway", "fclass")
 _MAIN = ("main", "motorway", "a road", "b road", "trunk", "primary", "secondary", "a", "b")
+#: The kind of a line that only places a street's name and is not drawn (streets made from
+#: police.uk map points where a street has a single point: :mod:`hotspots.read.police_streets`).
+NAME_ONLY = "name only"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right"
 #: What a map without streets says (legend / notice): the one command that adds them.
@@ -162,7 +165,8 @@ def read_roads(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``name`` ("" when unnamed), ``kind`` ("main" or "local"),
+        ``name`` ("" when unnamed), ``kind`` ("main" or "local"; :data:`NAME_ONLY`
+        when the file says so: a name's place, not drawn as a line),
         ``attribution`` (the licence text, "" when none), line geometry
         (EPSG:27700).
 
@@ -260,7 +264,7 @@ def as_roads(frame: gpd.GeoDataFrame, *, source: object = "the street layer") ->
     kind = pd.Series("local", index=frame.index, dtype=object)
     if class_col is not None:
         cls = frame[class_col].fillna("").astype(str).str.strip().str.lower()
-        kind = kind.where(~cls.isin(_MAIN), "main")
+        kind = kind.where(~cls.isin(_MAIN), "main").where(cls != NAME_ONLY, NAME_ONLY)
     out = gpd.GeoDataFrame(
         {
             "name": names.to_numpy(),
@@ -302,7 +306,9 @@ def name_points(roads: gpd.GeoDataFrame, *, min_length_m: float = 60.0) -> gpd.G
     -------
     geopandas.GeoDataFrame
         ``name``, ``angle`` (degrees, -90 to 90, so text is never upside down),
-        point geometry (EPSG:27700).
+        point geometry (EPSG:27700); the most important first (main roads, then
+        streets by the length of their longest piece, then :data:`NAME_ONLY`
+        names; ties by name), the order in which a map keeps names that clash.
 
     Examples
     --------
@@ -317,6 +323,10 @@ def name_points(roads: gpd.GeoDataFrame, *, min_length_m: float = 60.0) -> gpd.G
     if named.empty:
         return gpd.GeoDataFrame({"name": [], "angle": []}, geometry=[], crs=ANALYSIS_CRS)
     longest = named.sort_values("_len", ascending=False).drop_duplicates("name")
+    kind = longest["kind"] if "kind" in longest else pd.Series("local", index=longest.index)
+    longest = longest.assign(_rank=np.select([kind == "main", kind == NAME_ONLY], [0, 2], 1),
+                             _neg=-longest["_len"])  # fmt: skip
+    longest = longest.sort_values(["_rank", "_neg", "name"], kind="stable")
     lines = longest.geometry
     mid = lines.interpolate(0.5, normalized=True)
     ahead = lines.interpolate(np.minimum(0.5 + 15.0 / longest["_len"], 1.0), normalized=True)
@@ -327,4 +337,4 @@ def name_points(roads: gpd.GeoDataFrame, *, min_length_m: float = 60.0) -> gpd.G
         {"name": longest["name"].to_numpy(), "angle": np.round(angle.to_numpy(), 1)},
         geometry=mid.to_numpy(),
         crs=ANALYSIS_CRS,
-    ).sort_values("name", ignore_index=True)
+    )
