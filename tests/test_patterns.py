@@ -270,11 +270,12 @@ def test_demo_tasking_pattern_is_the_cell_under_the_busiest_point(autumn):
 
 
 def test_tasking_without_two_seasons_leaves_the_column_blank(demo):
-    from hotspots.outputs.tasking import _sheet_pattern_legend, tasking
+    from hotspots.outputs.tasking import tasking
+    from hotspots.outputs.tasking_table import sheet_pattern_legend
 
     sheet, _ = tasking(demo, season="spring", financial_year="2017-18")  # the data's first season
     assert (sheet["pattern"] == "").all() and (sheet["hot_periods"] == "").all()
-    assert "fewer than two seasons" in _sheet_pattern_legend(sheet)
+    assert "fewer than two seasons" in sheet_pattern_legend(sheet)
 
 
 def test_demo_map_layer_matches_the_sheet(demo, autumn):

@@ -7,7 +7,8 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from hotspots.draw.static import MapStyle, WardLayer
-from hotspots.outputs.tasking import sheet_figures, tasking
+from hotspots.outputs.tasking import tasking
+from hotspots.outputs.tasking_pages import sheet_figures
 
 STYLE = MapStyle(dpi=60)
 
