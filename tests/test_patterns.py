@@ -368,7 +368,7 @@ def test_tasking_pdf_page_has_the_pattern_column(demo, autumn, tmp_path):
     path = write_sheet(sheet, tmp_path / "sheet.pdf", clusters=clusters, wards=demo.wards,
                        title="Autumn 2018-19", note="Demo.", areas=demo.areas, demo=True)  # fmt: skip
     doc = pdfium.PdfDocument(str(path))
-    text = doc[0].get_textpage().get_text_range()
+    text = " ".join(doc[0].get_textpage().get_text_range().split())  # wherever lines wrap
     assert "Pattern" in text and "grid cell holding its busiest map point" in text
     first = sheet[sheet["area"] == sheet["area"].iloc[0]].iloc[0]
     assert f"{first['pattern']} {first['hot_periods'].split(' ')[0]}/" in text

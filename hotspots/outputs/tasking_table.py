@@ -89,8 +89,8 @@ def sheet_rows(frame: pd.DataFrame, *, narrow: bool = False, wrap: bool = False)
         when = textwrap.fill(when, when_w) if wrap else when  # never cut short
         months = textwrap.fill(str(r.peak_months), 10) if wrap else str(r.peak_months)
         chance = _chance_mark(r.significant) if tested else ""
-        if wrap and narrow:
-            chance = textwrap.fill(chance, 14)
+        if wrap and narrow:  # ten columns: "no earlier data" takes two lines
+            chance, trend = textwrap.fill(chance, 14), textwrap.fill(trend, 12)
         rows.append([
             str(r.rank), place, ward, str(r.incidents), f"{100 * r.share:.1f}%", trend,
         ] + ([_pattern_mark(r.pattern, r.hot_periods)] if patterned else []) + [
