@@ -151,7 +151,7 @@ def _page(
     if layout == "stacked" and _TOP - table_bottom > _STACK_UP_TO * (_TOP - floor):
         return None
     bounds = hulls.total_bounds if len(hulls) else layer.bounds
-    around = _extent(bounds, pad=0.15, min_span=1200.0)
+    around = _extent(bounds, pad=0.15, min_span=800.0)
     points = chunk.set_index("cluster_id").loc[hulls.index].reset_index()
     drawn = classes if len(hulls) else None
     # Where the legend starts (its top left), and how far right it may reach.
