@@ -60,7 +60,8 @@ def tasking_sheet(path: Path) -> Path:
     from hotspots.analysis.prepare import select_incidents
     from hotspots.draw.static import MapStyle, save_figure
     from hotspots.loader import DataSpec, load
-    from hotspots.outputs.tasking import sheet_figures, tasking
+    from hotspots.outputs.tasking import tasking
+    from hotspots.outputs.tasking_pages import sheet_figures
 
     prepared = load(DataSpec())
     sheet, clusters = tasking(prepared, season="autumn", financial_year="2018-19")

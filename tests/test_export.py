@@ -308,7 +308,7 @@ def test_tasking_sheet_page_has_streets_labels_and_a_legend(demo, autumn):
     from pathlib import Path
 
     from hotspots.draw.static import save_figure
-    from hotspots.outputs.tasking import sheet_figures
+    from hotspots.outputs.tasking_pages import sheet_figures
 
     sheet, clusters = autumn
     style = MapStyle(dpi=110, roads=str(get_path("demo-roads")))

@@ -270,11 +270,12 @@ def test_demo_tasking_pattern_is_the_cell_under_the_busiest_point(autumn):
 
 
 def test_tasking_without_two_seasons_leaves_the_column_blank(demo):
-    from hotspots.outputs.tasking import _sheet_pattern_legend, tasking
+    from hotspots.outputs.tasking import tasking
+    from hotspots.outputs.tasking_table import sheet_pattern_legend
 
     sheet, _ = tasking(demo, season="spring", financial_year="2017-18")  # the data's first season
     assert (sheet["pattern"] == "").all() and (sheet["hot_periods"] == "").all()
-    assert "fewer than two seasons" in _sheet_pattern_legend(sheet)
+    assert "fewer than two seasons" in sheet_pattern_legend(sheet)
 
 
 def test_demo_map_layer_matches_the_sheet(demo, autumn):
@@ -367,7 +368,7 @@ def test_tasking_pdf_page_has_the_pattern_column(demo, autumn, tmp_path):
     path = write_sheet(sheet, tmp_path / "sheet.pdf", clusters=clusters, wards=demo.wards,
                        title="Autumn 2018-19", note="Demo.", areas=demo.areas, demo=True)  # fmt: skip
     doc = pdfium.PdfDocument(str(path))
-    text = doc[0].get_textpage().get_text_range()
+    text = " ".join(doc[0].get_textpage().get_text_range().split())  # wherever lines wrap
     assert "Pattern" in text and "grid cell holding its busiest map point" in text
     first = sheet[sheet["area"] == sheet["area"].iloc[0]].iloc[0]
     assert f"{first['pattern']} {first['hot_periods'].split(' ')[0]}/" in text

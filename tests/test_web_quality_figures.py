@@ -87,7 +87,8 @@ def _pdf_text(path) -> str:
 
 
 def test_sheet_pdf_and_html_mark_each_hotspot_and_explain_the_test(demo, marked, tmp_path):
-    from hotspots.outputs.tasking import CHANCE_MARKS, write_sheet
+    from hotspots.outputs.tasking import write_sheet
+    from hotspots.outputs.tasking_table import CHANCE_MARKS
 
     sheet, clusters = marked
     kw = {"clusters": clusters, "wards": demo.wards, "title": "Autumn sheet",

@@ -23,15 +23,14 @@ season, where a place may have gone quiet (diminishing, former) or never have
 been a seasonal hotspot ("not hot in any season").
 
 Everything here is a pure function on the tables of :mod:`hotspots.analysis.hotspots`;
-rendering lives in :mod:`hotspots.outputs.export`.
+the table's cells and the HTML page are in :mod:`hotspots.outputs.tasking_table`, the
+printable pages in :mod:`hotspots.outputs.tasking_pages`; :func:`write_sheet` writes any
+of them.
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import textwrap
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,19 +43,15 @@ from hotspots._validate import ANALYSIS_CRS, check_columns, to_analysis_crs
 from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.hotspots import busiest_points
 from hotspots.analysis.labels import hotspot_places, place_of_label
-from hotspots.analysis.notes import DEMO_NOTE
 from hotspots.analysis.patterns import patterns_at, place_patterns
 from hotspots.analysis.peaks import peak_hour, peak_months, peak_weekday
 from hotspots.analysis.prepare import Prepared, check_view
 from hotspots.analysis.seasons import parse_financial_year
 from hotspots.analysis.trend import NO_EARLIER_DATA, change_vs_previous
-from hotspots.draw import cartography as carto
-from hotspots.io import ATTRIBUTION, atomic_path, write_layer, write_table
+from hotspots.io import write_layer, write_table
 from hotspots.read.geocode import bng_to_lonlat
 
 if TYPE_CHECKING:  # matplotlib is imported where a sheet is drawn, not when a table is made
-    from matplotlib.figure import Figure
-
     from hotspots.draw.static import MapStyle, WardLayer
     from hotspots.results import View
 
@@ -398,411 +393,6 @@ def tasking_sheet(
 SHEET_FORMATS = (".pdf", ".html", ".csv", ".geojson", ".json", ".gpkg")
 
 
-def _page_groups(sheet: gpd.GeoDataFrame, area: str | None) -> list[tuple[str, pd.DataFrame]]:
-    if area or sheet.empty:
-        return [(area or "Whole borough", sheet)]
-    groups = []
-    named = [a for a in dict.fromkeys(sheet["area"]) if a]
-    for name in named:
-        groups.append((name, sheet[sheet["area"] == name]))
-    rest = sheet[sheet["area"] == ""]
-    if len(rest):
-        groups.append(("Elsewhere in the borough", rest))
-    return groups
-
-
-def _page_heading(title: str, group: str, *, whole_sheet: bool) -> str:
-    """A sheet page's heading: a whole-borough sheet's pages say whose hotspots they list.
-
-    >>> t = "ASB hotspots: whole borough, autumn (Sep-Nov)"
-    >>> _page_heading(t, "Town centre", whole_sheet=True)
-    'ASB hotspots: whole borough, autumn (Sep-Nov) - page: hotspots in Town centre'
-    >>> _page_heading(t, "Elsewhere in the borough", whole_sheet=True)
-    'ASB hotspots: whole borough, autumn (Sep-Nov) - page: hotspots elsewhere in the borough'
-    >>> _page_heading("ASB hotspots: Town centre, autumn", "Town centre", whole_sheet=False)
-    'ASB hotspots: Town centre, autumn'
-    """
-    if not whole_sheet:
-        return title
-    if group == "Whole borough":
-        return title
-    where = group[0].lower() + group[1:] if group.startswith("Elsewhere") else f"in {group}"
-    return f"{title} - page: hotspots {where}"
-
-
-def _chance_mark(value) -> str:
-    """The sheet's words for a ``significant`` value (the map's; "-" where it was not tested)."""
-    return carto.chance_word(value) or "-"
-
-
-def _pattern_mark(pattern, hot_periods) -> str:
-    """The sheet's Pattern cell: ``"persistent 7/8"`` (hot in 7 of 8 seasons); "-" where there is none."""
-    if not isinstance(hot_periods, str) or not hot_periods:
-        return "-"  # no patterns: fewer than two seasons in the data
-    if not isinstance(pattern, str) or not pattern:
-        return hot_periods  # "not hot in any season"
-    k, _, t = hot_periods.split(" ")[:3]  # "7 of 8 seasons"
-    return f"{pattern} {k}/{t}"
-
-
-def _has_patterns(frame: pd.DataFrame) -> bool:
-    return "pattern" in frame.columns
-
-
-def _sheet_rows(
-    frame: pd.DataFrame, *, narrow: bool = False, wrap: bool = False
-) -> list[list[str]]:
-    """The table's cells; the place is the map label's, in full (``wrap``: on several lines)."""
-    tested = "significant" in frame.columns
-    patterned = _has_patterns(frame)
-    place_w, when_w, ward_w = (20, 18, 14) if narrow else (26, 22, 18)
-    rows = []
-    for r in frame.itertuples(index=False):
-        when = "; ".join(p for p in (r.peak_weekday, r.peak_hour) if p)
-        trend = r.trend if pd.isna(r.previous) else f"{r.trend} ({int(r.previous)})"
-        place = (
-            textwrap.fill(str(r.place), place_w, break_on_hyphens=False) if wrap else str(r.place)
-        )
-        ward = textwrap.fill(str(r.ward), ward_w) if wrap else str(r.ward)
-        when = textwrap.fill(when, when_w) if wrap else when  # never cut short
-        months = textwrap.fill(str(r.peak_months), 10) if wrap else str(r.peak_months)
-        chance = _chance_mark(r.significant) if tested else ""
-        if wrap and narrow:
-            chance = textwrap.fill(chance, 14)
-        rows.append([
-            str(r.rank), place, ward, str(r.incidents), f"{100 * r.share:.1f}%", trend,
-        ] + ([_pattern_mark(r.pattern, r.hot_periods)] if patterned else []) + [
-            months, when or "-",
-        ] + ([chance] if tested else []))  # fmt: skip
-    return rows
-
-
-def _row_lines(rows: list[list[str]]) -> list[int]:
-    """How many lines each table row takes (its tallest cell)."""
-    return [max(cell.count("\n") + 1 for cell in row) for row in rows]
-
-
-def _page_chunks(frame: pd.DataFrame, *, narrow: bool) -> list[pd.DataFrame]:
-    """The rows of each page: :data:`ROWS_PER_PAGE` one-line rows' height at most."""
-    if frame.empty:
-        return [frame]
-    lines = _row_lines(_sheet_rows(frame, narrow=narrow, wrap=True))
-    chunks, start, used = [], 0, 0.0
-    for i, n in enumerate(lines):
-        height = 1 + ROW_EXTRA_LINE * (n - 1)
-        if i > start and used + height > ROWS_PER_PAGE:
-            chunks.append(frame.iloc[start:i])
-            start, used = i, 0.0
-        used += height
-    chunks.append(frame.iloc[start:])
-    return chunks
-
-
-SHEET_HEADER = ["#", "Place", "Ward", "Incidents", "Share", "Trend (a year before)",
-                "Peak months", "Peak day / hour"]  # fmt: skip
-
-
-#: The extra column when the sheet has ``significant`` (hotspots.analysis.significance).
-CHANCE_HEADER = "Chance test"
-
-
-#: The chance column's words: those of every output (hotspots.draw.cartography.CHANCE_WORDS).
-CHANCE_MARKS = carto.CHANCE_WORDS
-
-
-#: The legend line under a sheet with the chance test.
-CHANCE_LEGEND = (
-    "Chance test: 'more than chance' means a hotspot as far above what even spread puts in its "
-    "outline turned up in fewer than 5% (after false-discovery-rate control) of up to 999 "
-    "simulated boroughs with the same number of incidents spread evenly over the study area "
-    "(and moved to the nearest map point, for police.uk data: a Monte Carlo test); "
-    f"'{carto.CHANCE_WORDS[False]}' means it could be chance - check before sending patrols. "
-    "On the map it has a dashed outline and a paler fill."
-)
-
-
-#: The Pattern column (hotspots.analysis.patterns), after the trend.
-PATTERN_HEADER = "Pattern"
-
-
-def pattern_legend(periods: Sequence[str], cell_m: float | None = None) -> str:
-    """The legend line under a sheet with the Pattern column.
-
-    Examples
-    --------
-    >>> pattern_legend(["autumn 2017-18", "winter 2017-18", "autumn 2018-19"], 55)[:60]
-    'Pattern: how the place under each hotspot (the 55 m grid cel'
-    >>> pattern_legend([])
-    'Pattern: not shown; the data holds fewer than two seasons up to this selection.'
-    """
-    if len(periods) < 2:
-        return "Pattern: not shown; the data holds fewer than two seasons up to this selection."
-    size = f"{cell_m:g} m " if cell_m else ""
-    t = len(periods)
-    k = -(-4 * t // 5)  # the fewest seasons a persistent place is hot in (80%, rounded up)
-    return (
-        f"Pattern: how the place under each hotspot (the {size}grid cell holding its busiest map "
-        f"point) changed over the {t} seasons {periods[0]} to {periods[-1]}; "
-        "hot = inside that season's hotspots. Persistent: hot in at least 80% of them. Emerging: "
-        f"hot in the latest, never in the first {t // 2}. Former: hot in the first {t // 2}, "
-        f"never since. Diminishing: hot in the first {t // 2}, not in the latest, but in "
-        f"between. Intermittent: any other. 'persistent {k}/{t}' = hot in {k} of the {t} seasons."
-    )
-
-
-def _sheet_header(frame: pd.DataFrame, *, narrow: bool = False) -> list[str]:
-    header = list(SHEET_HEADER)
-    if narrow:  # the page's subtitle says what the trend compares
-        header = ["Trend" if h.startswith("Trend") else h for h in header]
-    if _has_patterns(frame):
-        header.insert(6, PATTERN_HEADER)
-    return header + ([CHANCE_HEADER] if "significant" in frame.columns else [])
-
-
-def _sheet_pattern_legend(sheet: gpd.GeoDataFrame) -> str:
-    if not _has_patterns(sheet):
-        return ""
-    return pattern_legend(sheet.attrs.get("pattern_periods", []), sheet.attrs.get("pattern_cell_m"))
-
-
-ROWS_PER_PAGE = 22
-#: A table row's height grows by this share of a one-line row for each extra line.
-ROW_EXTRA_LINE = 0.6
-
-
-def sheet_figures(
-    sheet: gpd.GeoDataFrame,
-    clusters: gpd.GeoDataFrame,
-    wards: WardLayer | gpd.GeoDataFrame,
-    *,
-    title: str,
-    note: str,
-    area: str | None = None,
-    areas: gpd.GeoDataFrame | None = None,
-    demo: bool = False,
-    style: MapStyle | None = None,
-) -> Iterator[Figure]:
-    """The pages of a tasking sheet as matplotlib Figures (A4 landscape), one by one.
-
-    :func:`sheet_pdf` writes them to a PDF; a page can also be saved as PNG
-    (:func:`save_figure`) to show or check it. Parameters as :func:`sheet_pdf`.
-    """
-    from matplotlib.colors import to_rgba
-    from matplotlib.figure import Figure
-
-    from hotspots.draw.static import (
-        _A4_LANDSCAPE,
-        MapStyle,
-        WardLayer,
-        _centre_names,
-        _extent,
-        _north_arrow,
-        _scale_bar,
-        add_legend,
-        chance_look,
-        chance_simulations,
-        draw_map,
-    )
-
-    layer = wards if isinstance(wards, WardLayer) else WardLayer.of(wards)
-    style = style or MapStyle(dpi=150)
-    hulls = clusters.set_index("cluster_id")
-    # One set of colour classes for the whole sheet (the web map's and the static maps').
-    classes = carto.hotspot_classes(clusters) if len(clusters) else None
-    footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", style.attribution()) if p)
-    for name, frame in _page_groups(sheet, area):
-        crowded = _has_patterns(sheet) and "significant" in sheet.columns
-        chunks = _page_chunks(frame, narrow=crowded)
-        for page, chunk in enumerate(chunks, start=1):
-            fig = Figure(figsize=_A4_LANDSCAPE, dpi=style.dpi)
-            heading = _page_heading(title, name, whole_sheet=area is None)
-            heading += f" (continued, page {page})" if page > 1 else ""
-            fig.text(0.03, 0.95, heading, fontsize=12, fontweight="bold", va="center")
-            fig.text(0.03, 0.915, f"{len(frame)} hotspot(s), ranked by incidents across the "
-                     "whole selection; trend compares the same season a year before. "
-                     "Map labels: rank and main street.", fontsize=8, va="center")  # fmt: skip
-            # Ten columns (pattern and chance test): a narrower map, a wider table.
-            split = 0.375 if crowded else 0.415
-            ax = fig.add_axes((0.02, 0.25, split - 0.035, 0.63))
-            page_hulls = hulls.loc[[c for c in chunk["cluster_id"] if c in hulls.index]]
-            page_hulls = page_hulls.assign(rank=chunk.set_index("cluster_id")["rank"])
-            # The map marks the chance test as the table does: the sheet's verdicts, or none.
-            page_hulls = page_hulls.drop(columns=["significant"], errors="ignore")
-            if "significant" in chunk.columns:
-                page_hulls["significant"] = chunk.set_index("cluster_id")["significant"]
-            bounds = page_hulls.total_bounds if len(page_hulls) else layer.bounds
-            extent = _extent(bounds, pad=0.15, min_span=1200.0)
-            points = chunk.set_index("cluster_id").loc[page_hulls.index].reset_index()
-            drawn = draw_map(ax, page_hulls.reset_index(), layer, extent=extent, areas=areas,
-                             style=style, points=points, classes=classes)  # fmt: skip
-            _scale_bar(ax, extent)
-            _north_arrow(ax)
-            shown = ax.get_xlim()[0], ax.get_ylim()[0], ax.get_xlim()[1], ax.get_ylim()[1]
-            entries = carto.legend_entries(
-                hotspots=drawn, centres=_centre_names(areas, extent=shown),
-                roads=style.roads is not None, approximate_wards=demo,
-                chance=chance_simulations(page_hulls),
-            )  # fmt: skip
-            # The chance model and the missing streets are said in the text beside the table
-            # and in the footer: the legend under the map keeps to what the map draws.
-            # Below the map, so it never hides a hotspot.
-            add_legend(fig, entries, loc="upper left", bbox_to_anchor=(0.02, 0.245), ncols=2,
-                       fontsize=6.5, frameon=False, handlelength=1.4, columnspacing=1.2,
-                       wrap=34, floor=0.075, right=split - 0.01)  # fmt: skip
-            tab = fig.add_axes((split, 0.1, 0.99 - split, 0.78))
-            tab.set_axis_off()
-            if len(chunk):
-                widths = [0.035, 0.25, 0.14, 0.075, 0.06, 0.16, 0.13, 0.15]
-                if "significant" in chunk.columns:  # make room: narrower place and trend
-                    widths = [0.035, 0.19, 0.11, 0.065, 0.05, 0.13, 0.11, 0.14, 0.14]
-                if _has_patterns(chunk):  # the Pattern column after the trend
-                    widths = [0.03, 0.2, 0.11, 0.07, 0.05, 0.15, 0.11, 0.11, 0.17]
-                    if "significant" in chunk.columns:
-                        widths = [0.025, 0.17, 0.11, 0.06, 0.05, 0.1, 0.105, 0.1, 0.16, 0.12]
-                cells = _sheet_rows(chunk, narrow=crowded, wrap=True)
-                table = tab.table(cellText=cells,
-                                  colLabels=_sheet_header(chunk, narrow=crowded),
-                                  loc="upper center", cellLoc="left",
-                                  colWidths=widths)  # fmt: skip
-                table.auto_set_font_size(False)
-                table.set_fontsize(6.0 if crowded else 6.5)
-                table.scale(1, 1.35)
-                for row, n in enumerate(_row_lines(cells), start=1):  # a label in full
-                    if n > 1:
-                        for col in range(len(cells[0])):
-                            cell = table[row, col]
-                            cell.set_height(cell.get_height() * (1 + ROW_EXTRA_LINE * (n - 1)))
-                if classes is not None:  # the rank cell looks like the hotspot on the map
-                    verdicts = (
-                        chunk["significant"] if "significant" in chunk else [None] * len(chunk)
-                    )
-                    for row, (n, sig) in enumerate(zip(chunk["incidents"], verdicts), start=1):
-                        cell = table[row, 0]
-                        look = chance_look(sig)
-                        cell.set_facecolor(to_rgba(classes.colour(n), look["alpha"]))
-                        cell.set_linestyle(look["linestyle"])
-                        if classes.index(n)[0] >= 3 and look["alpha"] == 1:
-                            cell.get_text().set_color("white")
-            else:
-                tab.text(0.5, 0.9, "No hotspots in this selection.", ha="center", fontsize=11)
-            legends = [
-                t
-                for t in (
-                    _sheet_pattern_legend(sheet),
-                    CHANCE_LEGEND if "significant" in sheet.columns else "",
-                )
-                if t
-            ]
-            if legends:
-                # Under the longest table a page holds (ROWS_PER_PAGE rows end near 0.26).
-                fig.text(split, 0.2 if len(legends) > 1 else 0.13,
-                         "\n".join(textwrap.fill(t, 124) for t in legends), fontsize=6.5,
-                         va="top")  # fmt: skip
-            fig.text(0.03, 0.045, textwrap.fill(footer, 190), fontsize=6.5, va="center")
-            yield fig
-
-
-def sheet_pdf(
-    sheet: gpd.GeoDataFrame,
-    clusters: gpd.GeoDataFrame,
-    wards: WardLayer | gpd.GeoDataFrame,
-    path: str | Path,
-    *,
-    title: str,
-    note: str,
-    area: str | None = None,
-    areas: gpd.GeoDataFrame | None = None,
-    demo: bool = False,
-    style: MapStyle | None = None,
-) -> Path:
-    """Write a printable tasking sheet: one A4 page per focus area, a map beside the list.
-
-    Parameters
-    ----------
-    sheet : geopandas.GeoDataFrame
-        From :func:`hotspots.outputs.tasking.tasking_sheet`.
-    clusters : geopandas.GeoDataFrame
-        The hulls the sheet was made from (matched on ``cluster_id``).
-    wards : WardLayer or geopandas.GeoDataFrame
-    path : str or Path
-        The PDF to write (atomically).
-    title, note : str
-        Page title and data note (source, date range).
-    area : str, optional
-        The focus area the sheet was made for: one page (more if the list is long).
-    areas : geopandas.GeoDataFrame, optional
-        Focus areas to outline and name on the maps.
-    demo : bool, default False
-        Label the boundaries as approximate.
-    style : MapStyle, optional
-        Basemap and roads (default: none, at 150 dpi).
-
-    Returns
-    -------
-    Path
-    """
-    from matplotlib import rc_context
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from hotspots.draw.static import _RC, _SAVE_META
-
-    with (
-        rc_context(_RC),
-        atomic_path(path) as tmp,
-        PdfPages(tmp, metadata=_SAVE_META["pdf"]) as pdf,
-    ):
-        for fig in sheet_figures(sheet, clusters, wards, title=title, note=note, area=area,
-                                 areas=areas, demo=demo, style=style):  # fmt: skip
-            pdf.savefig(fig)
-    return Path(path)
-
-
-def sheet_html(
-    sheet: gpd.GeoDataFrame,
-    path: str | Path,
-    *,
-    title: str,
-    note: str,
-    area: str | None = None,
-    demo: bool = False,
-) -> Path:
-    """Write a tasking sheet as one self-contained HTML page (a table per focus area).
-
-    Returns
-    -------
-    Path
-    """
-    esc = html.escape
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{esc(title)}</title><style>body{{font-family:sans-serif;margin:1.5em}}"
-        "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #999;"
-        "padding:.25em .5em;text-align:left}th{background:#eee}footer{font-size:.8em;color:#333}"
-        "@media print{section{page-break-after:always}}</style></head><body>",
-        f"<h1>{esc(title)}</h1>",
-        "<p>Hotspots ranked by incidents; the trend compares the same season a year before.</p>",
-    ]
-    for name, frame in _page_groups(sheet, area):
-        parts.append(f"<section><h2>{esc(name)}</h2>")
-        if frame.empty:
-            parts.append("<p>No hotspots in this selection.</p></section>")
-            continue
-        parts.append("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in _sheet_header(frame))
-                     + "</tr></thead><tbody>")  # fmt: skip
-        for row in _sheet_rows(frame):
-            parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
-        parts.append("</tbody></table></section>")
-    if _has_patterns(sheet):
-        parts.append(f"<p class='legend'>{esc(_sheet_pattern_legend(sheet))}</p>")
-    if "significant" in sheet.columns:
-        parts.append(f"<p class='legend'>{esc(CHANCE_LEGEND)}</p>")
-    footer = " ".join(p for p in (note, DEMO_NOTE if demo else "", ATTRIBUTION) if p)
-    parts.append(f"<footer>{esc(footer)}</footer></body></html>")
-    with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(parts), encoding="utf-8")
-    return Path(path)
-
-
 def write_sheet(
     sheet: gpd.GeoDataFrame,
     path: str | Path,
@@ -838,6 +428,10 @@ def write_sheet(
     if suffix in (".geojson", ".json", ".gpkg"):
         return write_layer(sheet, path, layer_name="tasking")
     if suffix == ".html":
+        from hotspots.outputs.tasking_table import sheet_html
+
         return sheet_html(sheet, path, title=title, note=note, area=area, demo=demo)
+    from hotspots.outputs.tasking_pages import sheet_pdf
+
     return sheet_pdf(sheet, clusters, wards, path, title=title, note=note, area=area,
                      areas=areas, demo=demo, style=style)  # fmt: skip
