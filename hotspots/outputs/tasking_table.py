@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots.analysis.notes import DEMO_NOTE
+from hotspots.analysis.patterns import pattern_rules
 from hotspots.draw import cartography as carto
 from hotspots.io import ATTRIBUTION, atomic_path
 
@@ -165,10 +166,9 @@ def pattern_legend(periods: Sequence[str], cell_m: float | None = None) -> str:
     return (
         f"Pattern: how the place under each hotspot (the {size}grid cell holding its busiest map "
         f"point) changed over the {t} seasons {periods[0]} to {periods[-1]}; "
-        "hot = inside that season's hotspots. Persistent: hot in at least 80% of them. Emerging: "
-        f"hot in the latest, never in the first {t // 2}. Former: hot in the first {t // 2}, "
-        f"never since. Diminishing: hot in the first {t // 2}, not in the latest, but in "
-        f"between. Intermittent: any other. 'persistent {k}/{t}' = hot in {k} of the {t} seasons."
+        "hot = inside that season's hotspots. "
+        + " ".join(f"{name.capitalize()}: {words}." for name, words in pattern_rules(t).items())
+        + f" 'persistent {k}/{t}' = hot in {k} of the {t} seasons."
     )
 
 
