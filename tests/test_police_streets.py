@@ -326,3 +326,9 @@ def test_static_town_centre_map_keeps_street_names_apart_and_draws_no_name_only_
                 if isinstance(c, LineCollection) and c.get_zorder() == 4.6)  # fmt: skip
     near = streets.cx[x0 - 350 : x1 + 350, y0 - 350 : y1 + 350]
     assert drawn == len(near[near["kind"] != NAME_ONLY].explode()), drawn
+    # The legend says these are names, not roads drawn as lines.
+    from hotspots.draw.cartography import STREET_NAMES_LEGEND
+
+    [legend] = fig.legends
+    rows = [t.get_text().replace("\n", " ") for t in legend.get_texts()]
+    assert STREET_NAMES_LEGEND in rows and "Road, with its name" not in rows, rows

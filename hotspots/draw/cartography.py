@@ -366,6 +366,8 @@ class LegendEntry:
 NO_STREETS_LEGEND = "No streets: run 'hotspots fetch streets --store'"
 
 
+#: The legend's row for a street layer of names without lines (police.uk map points).
+STREET_NAMES_LEGEND = "Street name (approximate place, no street lines)"
 #: The legend's row for hotspot labels that show their rank alone.
 RANKS_ALONE_LEGEND = "7: rank alone, no room for its street"
 
@@ -386,6 +388,7 @@ def legend_entries(
     hotspot_opacity: float = 1.0,
     ward_opacity: float = 1.0,
     ranks_alone: bool = False,
+    street_names_only: bool = False,
 ) -> list[LegendEntry]:
     """The legend of a map, section by section.
 
@@ -420,6 +423,9 @@ def legend_entries(
     ranks_alone : bool
         Some hotspot labels show their rank alone (a static map with no room
         for their streets): the legend says so.
+    street_names_only : bool
+        The street layer is mostly names without lines
+        (:func:`hotspots.read.roads.names_only`): "street names", not a line.
 
     Examples
     --------
@@ -449,7 +455,9 @@ def legend_entries(
     if ward_outline:
         label = "Ward boundary" + (" (approximate)" if approximate_wards else "")
         rows.append(LegendEntry(section, label, "line", (WARD_OUTLINE,)))
-    if roads:
+    if roads and street_names_only:
+        rows.append(LegendEntry(section, STREET_NAMES_LEGEND, "text"))
+    elif roads:
         rows.append(LegendEntry(section, "Road, with its name", "line", (ROAD_COLOUR,)))
     elif no_streets:
         rows.append(LegendEntry(section, NO_STREETS_LEGEND, "text"))

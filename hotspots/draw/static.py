@@ -31,6 +31,7 @@ from hotspots.read.roads import (
     NO_STREETS_NOTE,
     clip_roads,
     name_points,
+    names_only,
     read_roads,
     roads_attribution,
 )
@@ -755,6 +756,7 @@ def map_figure(
         hotspots=classes,
         centres=_centre_names(areas, extent=(x0, y0, x1, y1)),
         roads=style.roads is not None,
+        street_names_only=names_only(style.roads),
         no_streets=style.roads is None,
         approximate_wards=demo,
         chance=chance_simulations(clusters),

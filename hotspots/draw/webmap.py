@@ -61,7 +61,13 @@ from hotspots.draw._leaflet import (
 )
 from hotspots.draw.basemap import Basemap
 from hotspots.read.geocode import bng_to_lonlat
-from hotspots.read.roads import NO_STREETS_NOTE, clip_roads, name_points, roads_attribution
+from hotspots.read.roads import (
+    NO_STREETS_NOTE,
+    clip_roads,
+    name_points,
+    names_only,
+    roads_attribution,
+)
 
 #: Heat cells are this many metres across, doubled until there are at most MAX_HEAT_CELLS.
 HEAT_CELL_M = 75.0
@@ -607,6 +613,7 @@ def hotspot_map(
     tested = hulls is not None and "significant" in clusters.columns
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
                                    heat=bool(heat), centres=centres, roads=has_roads, no_streets=not has_roads,
+                                   street_names_only=has_roads and names_only(roads),
                                    chance=clusters.attrs.get("simulations", 999) if tested else None,
                                    chance_model=clusters.attrs.get("chance_model"),
                                    hotspot_opacity=carto.HOTSPOT_WEB_OPACITY,

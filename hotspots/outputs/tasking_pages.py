@@ -31,6 +31,7 @@ from hotspots.outputs.tasking_table import (
     sheet_pattern_legend,
     sheet_rows,
 )
+from hotspots.read.roads import names_only
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -262,7 +263,8 @@ def _entries(hulls, drawn, areas, extent, *, style: MapStyle, demo: bool) -> lis
 
     return carto.legend_entries(
         hotspots=drawn, centres=_centre_names(areas, extent=extent),
-        roads=style.roads is not None, approximate_wards=demo,
+        roads=style.roads is not None, street_names_only=names_only(style.roads),
+        approximate_wards=demo,
         chance=chance_simulations(hulls),
     )  # fmt: skip
 

@@ -130,6 +130,26 @@ def _attribution(frame: pd.DataFrame) -> pd.Series:
     return found
 
 
+def names_only(roads: gpd.GeoDataFrame | None) -> bool:
+    """Whether a street layer is mostly names without lines (as from police.uk map points).
+
+    A map's legend then says "street names", not "road, with its name".
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> line = LineString([(0, 0), (80, 0)])
+    >>> names_only(gpd.GeoDataFrame({"kind": [NAME_ONLY, NAME_ONLY, "local"]},
+    ...                             geometry=[line] * 3, crs=27700))
+    True
+    >>> names_only(None)
+    False
+    """
+    if roads is None or not len(roads) or "kind" not in roads:
+        return False
+    return bool((roads["kind"] == NAME_ONLY).mean() > 0.5)
+
+
 def roads_attribution(roads: gpd.GeoDataFrame | None) -> str:
     """The licence text a map drawing ``roads`` must show ("" when none is needed).
 
