@@ -19,12 +19,14 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from hotspots.analysis.cluster import ClusterParams, find_clusters
 from hotspots.analysis.null_model import (
     ChanceModel,
     catchment_shares,
     chance_model,
     excess_score,
     null_scores,
+    study_area_shape,
     uniform_points,
 )
 from hotspots.analysis.significance import (
@@ -229,6 +231,32 @@ def test_benjamini_hochberg_is_the_textbook_step_up():
         # SciPy's false_discovery_control, equal to the textbook step-up to within rounding
         assert benjamini_hochberg(p) == pytest.approx(by_hand, rel=1e-12)
     assert benjamini_hochberg([]).tolist() == []
+
+
+def test_benjamini_hochberg_equals_scipy_to_the_last_bit():
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(3)
+    monte_carlo = (1 + rng.integers(0, 1000, 3000)) / 1000  # p = (1 + k) / (999 + 1): many ties
+    for p in (monte_carlo, rng.uniform(0, 1, 17), np.array([0.2, 0.01]), np.array([0.3])):
+        assert np.array_equal(benjamini_hochberg(p), false_discovery_control(p, method="bh"))
+
+
+def test_no_hotspot_describes_the_model_without_making_catchments(redditch_wards):
+    area = study_area_shape(redditch_wards)
+    x0, y0, x1, y1 = area.bounds
+    xy = np.array([[x0 + (x1 - x0) * f, y0 + (y1 - y0) * f] for f in (0.4, 0.5, 0.6)])
+    snapped = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.repeat(xy, 3, axis=0).T), crs=27700)
+    described = chance_model(snapped, study_area=redditch_wards, catchments=False)
+    full = chance_model(snapped, study_area=redditch_wards)
+    assert described.shares is None and full.shares.sum() == pytest.approx(1.0)
+    assert described.describe(9) == full.describe(9)
+    none = find_clusters(
+        snapped, params=ClusterParams(eps_m=10, min_samples=50), study_area_m2=area.area
+    )
+    none.attrs["selected"] = len(snapped)
+    tested = cluster_significance(none, snapped, study_area=redditch_wards)
+    assert len(tested) == 0 and full.describe(9) in tested.attrs["significance"]
 
 
 def test_excess_score_is_zero_at_or_below_the_expected_count():

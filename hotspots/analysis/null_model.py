@@ -230,8 +230,9 @@ class ChanceModel:
         (map points in proportion to their long-run counts).
     points : numpy.ndarray, shape (m, 2)
         The map points (metres); empty for "exact".
-    shares : numpy.ndarray, shape (m,)
-        The chance of each map point (sums to 1); empty for "exact".
+    shares : numpy.ndarray, shape (m,), or None
+        The chance of each map point (sums to 1); empty for "exact"; None for a
+        model made to be described only (:func:`chance_model` with ``catchments=False``).
     study_area : shapely.Geometry
         Where incidents are spread (metres).
     area_from : str
@@ -240,7 +241,7 @@ class ChanceModel:
 
     kind: str
     points: np.ndarray
-    shares: np.ndarray
+    shares: np.ndarray | None
     study_area: shapely.Geometry
     area_from: str
 
@@ -276,6 +277,7 @@ def chance_model(
     weighted: bool = False,
     snapped: bool | None = None,
     hull_buffer_m: float = 100.0,
+    catchments: bool = True,
 ) -> ChanceModel:
     """The null model for ``background``'s data: snapped to map points, exact, or weighted.
 
@@ -293,6 +295,11 @@ def chance_model(
         Whether the data are snapped to map points; None decides from the data:
         police.uk's "On or near" locations (:func:`police_uk_locations`), or
         incidents sharing locations (not :func:`has_exact_points`).
+    catchments : bool, default True
+        False leaves a snapped model's catchments out (``shares`` None): the
+        model is then for its description only (a period without hotspots has
+        nothing to simulate), and the Voronoi cells of every map point, its
+        cost, are not made.
 
     Examples
     --------
@@ -301,6 +308,8 @@ def chance_model(
     >>> model = chance_model(pts, study_area=box(0, 0, 10, 10))
     >>> model.kind, model.shares.tolist()
     ('snapped', [0.5, 0.5])
+    >>> chance_model(pts, study_area=box(0, 0, 10, 10), catchments=False).shares is None
+    True
     """
     key = (id(background), id(study_area), bool(weighted), snapped, float(hull_buffer_m))
     held = _MODELS.get(key)
@@ -320,6 +329,8 @@ def chance_model(
         model = ChanceModel("weighted", points, counts / max(counts.sum(), 1), area, area_from)
     elif not snapped:
         model = ChanceModel("exact", np.empty((0, 2)), np.empty(0), area, area_from)
+    elif not catchments:  # described only: not kept (a later call may need the catchments)
+        return ChanceModel("snapped", points, None, area, area_from)
     else:
         model = ChanceModel("snapped", points, catchment_shares(points, area), area, area_from)
     if len(_MODELS) >= 8:

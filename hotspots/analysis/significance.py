@@ -93,20 +93,25 @@ CHANCE_ATTRS = ("significance", "simulations", "alpha", "chance_model")
 def benjamini_hochberg(p_values: np.ndarray | list[float]) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values), in the input order.
 
-    SciPy's ``false_discovery_control`` (method "bh"), which equals the textbook
-    step-up computation to within rounding (tested).
+    The step-up computation as SciPy's ``false_discovery_control`` (method "bh")
+    does it, operation for operation, so the two agree to the last bit (tested),
+    without importing ``scipy.stats`` (half a second of a command's start-up).
 
     Examples
     --------
     >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.2]).round(3).tolist()
     [0.04, 0.053, 0.053, 0.2]
     """
-    from scipy.stats import false_discovery_control
-
     p = np.asarray(p_values, dtype=float)
-    if len(p) == 0:
+    if len(p) <= 1:
         return p.copy()
-    return np.asarray(false_discovery_control(p, method="bh"), dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    q = p[order] * (m / np.arange(1, m + 1, dtype=float))  # ps *= m / i, ranks 1..m
+    np.minimum.accumulate(q[::-1], out=q[::-1])  # from the largest p down: step-up
+    out = np.empty_like(q)
+    out[order] = q
+    return np.clip(out, 0.0, 1.0)
 
 
 def member_shares(
@@ -251,8 +256,9 @@ def cluster_significance(
             "clusters must come from find_clusters/hotspots_for (attrs eps_m, min_samples, "
             "selected), or give n_incidents"
         )
-    if model is None:
-        model = chance_model(background, study_area=study_area, weighted=weighted, snapped=snapped)
+    if model is None:  # with no hotspot the model is only described: no catchments made
+        model = chance_model(background, study_area=study_area, weighted=weighted,
+                             snapped=snapped, catchments=len(out) > 0)  # fmt: skip
     if len(out) == 0:
         for col in SIGNIFICANCE_COLUMNS:
             out[col] = pd.Series(dtype=bool if col == "significant" else float)
