@@ -581,10 +581,12 @@ def summarise_clusters(
     >>> out[["incidents", "top_locations", "months"]].values.tolist()
     [[3, 'A (2); B (1)', '2018-10, 2018-11']]
     """
-    return _summarise(
-        incidents, _xy(incidents), labels.reindex(incidents.index).to_numpy(),
-        areas=areas, hull_buffer_m=hull_buffer_m,
-    )  # fmt: skip
+    lab = labels.reindex(incidents.index).to_numpy()
+    check_points(incidents, argument="incidents")
+    rows = np.flatnonzero(lab != NOISE)  # only the clustered incidents' points are read
+    xy = np.full((len(lab), 2), np.nan)
+    xy[rows] = shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy()[rows])
+    return _summarise(incidents, xy, lab, areas=areas, hull_buffer_m=hull_buffer_m)
 
 
 def _summarise(
