@@ -178,6 +178,38 @@ def test_catchments_are_the_voronoi_cells_clipped_to_the_study_area():
     assert shares[2] > 0.25  # the lone point at the end of the arm collects most of it
 
 
+def _catchments_tested_cell_by_cell(points, area):
+    """catchment_shares as GEOS gives it testing every cell against the area (no short cut)."""
+    lo = np.minimum(points.min(axis=0), area.bounds[:2]) - 1_000
+    hi = np.maximum(points.max(axis=0), area.bounds[2:]) + 1_000
+    cells = shapely.get_parts(shapely.voronoi_polygons(
+        shapely.multipoints(points), extend_to=shapely.box(*lo, *hi), ordered=True))  # fmt: skip
+    shapely.prepare(area)
+    inside = shapely.contains(area, cells)
+    shares = np.where(inside, shapely.area(cells), 0.0)
+    cross = ~inside & shapely.intersects(area, cells)
+    shares[cross] = shapely.area(shapely.intersection(cells[cross], area))
+    shares = shares / area.area
+    return shares / shares.sum()
+
+
+def test_catchments_equal_testing_every_cell_to_the_last_bit(redditch_wards, west_mercia_points):
+    """Only cells near the boundary go to GEOS; the shares are those of testing every cell."""
+    from hotspots.analysis.null_model import study_area_shape
+
+    area = study_area_shape(redditch_wards)
+    pts = np.unique(west_mercia_points[1], axis=0)
+    assert np.array_equal(catchment_shares(pts, area), _catchments_tested_cell_by_cell(pts, area))
+    # a lattice whose cell edges run along the boundary, a hole, an island and points outside
+    lattice = np.array([(x, y) for x in range(-45, 1100, 10) for y in range(-45, 1100, 10)], float)
+    ring = shapely.difference(box(0, 0, 1000, 1000), box(300, 300, 600, 600))
+    holed = shapely.union_all([ring, box(400, 400, 500, 500), box(2000, 0, 2050, 40)])
+    for shape in (holed, box(0, 0, 1000, 1000)):
+        fast = catchment_shares(lattice, shape)
+        assert np.array_equal(fast, _catchments_tested_cell_by_cell(lattice, shape))
+        assert 0 < (fast == 0).sum() < len(lattice)
+
+
 def test_model_kinds_follow_the_data():
     area = box(0, 0, 1000, 1000)
     on_points = ([100, 100, 100, 900], [100, 100, 100, 900])

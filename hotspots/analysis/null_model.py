@@ -206,9 +206,15 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.nda
         if len(cells) != m:  # GEOS gives one cell per distinct point, in order
             raise HotspotsError(f"catchments: {len(cells)} cells for {m} map points (duplicates?)")
         shapely.prepare(study_area)
-        inside = shapely.contains(study_area, cells)
+        # a cell whose box meets no box of a boundary segment lies wholly inside or outside:
+        # its own map point says which; GEOS tests only the cells near the boundary
+        near = _near_boundary(cells, study_area)
+        inside = np.zeros(m, dtype=bool)
+        inside[~near] = shapely.contains_xy(study_area, *points[~near].T)
+        inside[near] = shapely.contains(study_area, cells[near])
         area = np.where(inside, shapely.area(cells), 0.0)
-        cross = ~inside & shapely.intersects(study_area, cells)
+        cross = near & ~inside
+        cross[cross] = shapely.intersects(study_area, cells[cross])
         area[cross] = shapely.area(shapely.intersection(cells[cross], study_area))
         shares = area / total
     shares = shares / shares.sum() if shares.sum() > 0 else shares
@@ -216,6 +222,22 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.nda
         _CATCHMENTS.pop(next(iter(_CATCHMENTS)))
     _CATCHMENTS[key] = shares
     return shares
+
+
+def _near_boundary(cells: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
+    """Cells whose bounding box meets the bounding box of a segment of the area's boundary.
+
+    The others cannot touch the boundary (disjoint boxes, disjoint shapes).
+    """
+    rings = shapely.get_rings(shapely.get_parts(study_area))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]  # consecutive vertices of one ring: a segment
+    a, b = xy[:-1][same], xy[1:][same]
+    boxes = shapely.box(np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]),
+                        np.maximum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1]))  # fmt: skip
+    near = np.zeros(len(cells), dtype=bool)
+    near[shapely.STRtree(boxes).query(cells)[0]] = True  # boxes only: no predicate
+    return near
 
 
 @dataclass(frozen=True)
