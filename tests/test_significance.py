@@ -134,6 +134,33 @@ def test_a_planted_15_incident_cluster_within_30_m_is_flagged(
     assert tested["significant"].sum() == 1  # the even spread around it stays chance
 
 
+def test_a_hotspot_not_matched_to_its_incidents_expects_its_outlines_map_points(
+    tmp_path, redditch_wards, west_mercia_points
+):
+    """Each hotspot's own map points give its expected count; one whose incidents are not
+    matched (a count that is not its cluster's) falls back to the map points in its outline."""
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
+
+    path = _even_spread_file(tmp_path / "2018-10-x-street.csv", 1, redditch_wards,
+                             west_mercia_points)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = prepare(read_incidents([path]), redditch_wards)
+        found = hotspots_for(prepared)
+    assert len(found) >= 3
+    odd = found.copy()
+    odd.loc[1, "incidents"] += 1  # no cluster of the period has this count now
+    options = {"study_area": redditch_wards, "n_sim": 19, "sequential": False}
+    own = cluster_significance(odd, prepared.incidents, incidents=prepared.incidents, **options)
+    outline = cluster_significance(odd, prepared.incidents, **options)
+    assert own["expected"].iloc[1] == outline["expected"].iloc[1]
+    others = np.arange(len(found)) != 1
+    assert (own["expected"].to_numpy()[others] <= outline["expected"].to_numpy()[others]).all()
+    assert own["expected"].notna().all() and (own["expected"] > 0).all()
+
+
 @pytest.mark.parametrize("month", MONTHS)
 def test_fast_p_values_equal_the_full_literal_run_on_real_months(
     month, shared_data, redditch_wards

@@ -268,9 +268,8 @@ def cluster_significance(
     sizes = out["incidents"].to_numpy(dtype=np.int64)
     buffer_m = float(clusters.attrs.get("hull_buffer_m", 25.0))
     outlines = out.geometry.to_crs(27700).to_numpy()
-    share = outline_shares(outlines, model)
     if model.kind != "exact" and incidents is not None:
-        members = member_shares(
+        share = member_shares(
             outlines,
             sizes,
             incidents,
@@ -279,7 +278,11 @@ def cluster_significance(
             min_samples=int(min_samples),
             labels=labels,
         )
-        share = np.where(np.isnan(members), share, members)
+        unmatched = np.isnan(share)  # the map points in the outline, for these only
+        if unmatched.any():
+            share[unmatched] = outline_shares(outlines[unmatched], model)
+    else:
+        share = outline_shares(outlines, model)
     expected = int(n) * share
     scores = excess_score(sizes, expected, int(n))
     stop_count = math.floor(alpha * (n_sim + 1))
