@@ -230,7 +230,8 @@ def _near_possible_cores(
         return hit if values is None else np.where(hit, values[i], 0)
 
     block = sum(found(keys + o, per_cell) for o in offsets)  # per cell
-    core_cell = (block >= min_samples).astype(np.int64)
+    # generous by a hair: weights that are not whole numbers sum with rounding
+    core_cell = (block * (1 + 1e-9) + 1e-9 >= min_samples).astype(np.int64)
     if not core_cell.any():
         return np.zeros(len(xy), dtype=bool)
     near_cell = sum(found(keys + o, core_cell) for o in offsets) > 0
