@@ -14,10 +14,13 @@ from hotspots.analysis.cluster import (
     CLUSTER_COLUMNS,
     ClusterParams,
     ClusterWarning,
+    _near_possible_cores,
     check_min_samples,
     dbscan_labels,
     default_min_samples,
+    distinct_points,
     find_clusters,
+    radius_graph,
     suggest_eps,
 )
 from hotspots.read.geocode import lonlat_to_bng
@@ -262,3 +265,23 @@ def test_weighted_dbscan_equals_scikit_learn_with_ties_on_a_lattice(seed):
         plain = DBSCAN(eps=eps, min_samples=ms).fit(xy).labels_
         assert (plain >= 0).any() and (plain == -1).any()
         np.testing.assert_array_equal(dbscan_labels(xy, eps_m=eps, min_samples=ms), plain)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_weighted_dbscan_leaves_out_what_cannot_be_core_and_gives_the_same_labels(seed):
+    """Dense spots in a sparse lattice (most points left out of the graph), eps distances
+    exact across the grid's cells, and a min_samples that no neighbourhood reaches."""
+    rng = np.random.default_rng(seed)
+    sparse = rng.integers(0, 400, (3000, 2)) * 10.0
+    spots = np.vstack([c + rng.integers(0, 6, (60, 2)) * 10.0 for c in ([500, 500], [2000, 3100],
+                                                                       [2060, 3160], [3990, 0])])  # fmt: skip
+    xy = np.vstack([sparse, spots]) + [400000, 260000]
+    _, uniq, counts = distinct_points(xy)
+    for eps, ms in ((30, 12), (50, 25), (100, 40), (100, 10_000)):
+        plain = DBSCAN(eps=eps, min_samples=ms).fit(xy).labels_
+        assert (plain == -1).any() and ((plain >= 0).any() or ms == 10_000)
+        np.testing.assert_array_equal(dbscan_labels(xy, eps_m=eps, min_samples=ms), plain)
+        near = _near_possible_cores(uniq, counts, eps, ms)
+        assert near.sum() < 0.5 * len(uniq)  # most points never enter the neighbour graph
+        core = radius_graph(uniq, eps) @ counts >= ms
+        assert near[core].all()  # ... and no core point is among those left out

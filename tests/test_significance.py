@@ -19,12 +19,14 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from hotspots.analysis.cluster import ClusterParams, find_clusters
 from hotspots.analysis.null_model import (
     ChanceModel,
     catchment_shares,
     chance_model,
     excess_score,
     null_scores,
+    study_area_shape,
     uniform_points,
 )
 from hotspots.analysis.significance import (
@@ -132,6 +134,33 @@ def test_a_planted_15_incident_cluster_within_30_m_is_flagged(
     assert tested["significant"].sum() == 1  # the even spread around it stays chance
 
 
+def test_a_hotspot_not_matched_to_its_incidents_expects_its_outlines_map_points(
+    tmp_path, redditch_wards, west_mercia_points
+):
+    """Each hotspot's own map points give its expected count; one whose incidents are not
+    matched (a count that is not its cluster's) falls back to the map points in its outline."""
+    from hotspots.analysis.hotspots import hotspots_for
+    from hotspots.analysis.prepare import prepare
+    from hotspots.read.incidents import read_incidents
+
+    path = _even_spread_file(tmp_path / "2018-10-x-street.csv", 1, redditch_wards,
+                             west_mercia_points)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prepared = prepare(read_incidents([path]), redditch_wards)
+        found = hotspots_for(prepared)
+    assert len(found) >= 3
+    odd = found.copy()
+    odd.loc[1, "incidents"] += 1  # no cluster of the period has this count now
+    options = {"study_area": redditch_wards, "n_sim": 19, "sequential": False}
+    own = cluster_significance(odd, prepared.incidents, incidents=prepared.incidents, **options)
+    outline = cluster_significance(odd, prepared.incidents, **options)
+    assert own["expected"].iloc[1] == outline["expected"].iloc[1]
+    others = np.arange(len(found)) != 1
+    assert (own["expected"].to_numpy()[others] <= outline["expected"].to_numpy()[others]).all()
+    assert own["expected"].notna().all() and (own["expected"] > 0).all()
+
+
 @pytest.mark.parametrize("month", MONTHS)
 def test_fast_p_values_equal_the_full_literal_run_on_real_months(
     month, shared_data, redditch_wards
@@ -174,6 +203,38 @@ def test_catchments_are_the_voronoi_cells_clipped_to_the_study_area():
     shares = catchment_shares(pts, arm)
     assert shares.tolist() == pytest.approx(np.bincount(landed) / 200_000, abs=0.005)
     assert shares[2] > 0.25  # the lone point at the end of the arm collects most of it
+
+
+def _catchments_tested_cell_by_cell(points, area):
+    """catchment_shares as GEOS gives it testing every cell against the area (no short cut)."""
+    lo = np.minimum(points.min(axis=0), area.bounds[:2]) - 1_000
+    hi = np.maximum(points.max(axis=0), area.bounds[2:]) + 1_000
+    cells = shapely.get_parts(shapely.voronoi_polygons(
+        shapely.multipoints(points), extend_to=shapely.box(*lo, *hi), ordered=True))  # fmt: skip
+    shapely.prepare(area)
+    inside = shapely.contains(area, cells)
+    shares = np.where(inside, shapely.area(cells), 0.0)
+    cross = ~inside & shapely.intersects(area, cells)
+    shares[cross] = shapely.area(shapely.intersection(cells[cross], area))
+    shares = shares / area.area
+    return shares / shares.sum()
+
+
+def test_catchments_equal_testing_every_cell_to_the_last_bit(redditch_wards, west_mercia_points):
+    """Only cells near the boundary go to GEOS; the shares are those of testing every cell."""
+    from hotspots.analysis.null_model import study_area_shape
+
+    area = study_area_shape(redditch_wards)
+    pts = np.unique(west_mercia_points[1], axis=0)
+    assert np.array_equal(catchment_shares(pts, area), _catchments_tested_cell_by_cell(pts, area))
+    # a lattice whose cell edges run along the boundary, a hole, an island and points outside
+    lattice = np.array([(x, y) for x in range(-45, 1100, 10) for y in range(-45, 1100, 10)], float)
+    ring = shapely.difference(box(0, 0, 1000, 1000), box(300, 300, 600, 600))
+    holed = shapely.union_all([ring, box(400, 400, 500, 500), box(2000, 0, 2050, 40)])
+    for shape in (holed, box(0, 0, 1000, 1000)):
+        fast = catchment_shares(lattice, shape)
+        assert np.array_equal(fast, _catchments_tested_cell_by_cell(lattice, shape))
+        assert 0 < (fast == 0).sum() < len(lattice)
 
 
 def test_model_kinds_follow_the_data():
@@ -229,6 +290,32 @@ def test_benjamini_hochberg_is_the_textbook_step_up():
         # SciPy's false_discovery_control, equal to the textbook step-up to within rounding
         assert benjamini_hochberg(p) == pytest.approx(by_hand, rel=1e-12)
     assert benjamini_hochberg([]).tolist() == []
+
+
+def test_benjamini_hochberg_equals_scipy_to_the_last_bit():
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(3)
+    monte_carlo = (1 + rng.integers(0, 1000, 3000)) / 1000  # p = (1 + k) / (999 + 1): many ties
+    for p in (monte_carlo, rng.uniform(0, 1, 17), np.array([0.2, 0.01]), np.array([0.3])):
+        assert np.array_equal(benjamini_hochberg(p), false_discovery_control(p, method="bh"))
+
+
+def test_no_hotspot_describes_the_model_without_making_catchments(redditch_wards):
+    area = study_area_shape(redditch_wards)
+    x0, y0, x1, y1 = area.bounds
+    xy = np.array([[x0 + (x1 - x0) * f, y0 + (y1 - y0) * f] for f in (0.4, 0.5, 0.6)])
+    snapped = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.repeat(xy, 3, axis=0).T), crs=27700)
+    described = chance_model(snapped, study_area=redditch_wards, catchments=False)
+    full = chance_model(snapped, study_area=redditch_wards)
+    assert described.shares is None and full.shares.sum() == pytest.approx(1.0)
+    assert described.describe(9) == full.describe(9)
+    none = find_clusters(
+        snapped, params=ClusterParams(eps_m=10, min_samples=50), study_area_m2=area.area
+    )
+    none.attrs["selected"] = len(snapped)
+    tested = cluster_significance(none, snapped, study_area=redditch_wards)
+    assert len(tested) == 0 and full.describe(9) in tested.attrs["significance"]
 
 
 def test_excess_score_is_zero_at_or_below_the_expected_count():

@@ -169,7 +169,8 @@ def weighted_dbscan(
     ``min_samples``; clusters are the connected groups of core points, numbered
     in order of their first point; a border point joins the earliest cluster
     that reaches it. scikit-learn sums each neighbourhood in a Python loop; here
-    it is one sparse matrix product.
+    it is one sparse matrix product, over only the points that a grid of counts
+    shows may be core points or their neighbours (:func:`_near_possible_cores`).
 
     Parameters
     ----------
@@ -194,6 +195,53 @@ def weighted_dbscan(
     labels = np.full(len(xy), NOISE, dtype=np.int64)
     if not len(xy):
         return labels
+    counts = np.asarray(counts)
+    near = _near_possible_cores(xy, counts, eps_m, min_samples)
+    if not near.any():  # no neighbourhood can hold min_samples: all noise, no graph made
+        return labels
+    if not near.all():  # the same answer from the points that can be core and their neighbours
+        keep = np.flatnonzero(near)  # in order, so clusters keep their numbers
+        labels[keep] = _weighted_dbscan(xy[keep], counts[keep], eps_m, min_samples)
+        return labels
+    return _weighted_dbscan(xy, counts, eps_m, min_samples)
+
+
+def _near_possible_cores(
+    xy: np.ndarray, counts: np.ndarray, eps_m: float, min_samples: int
+) -> np.ndarray:
+    """Points that may be core points or lie within ``eps_m`` of one, from a grid of counts.
+
+    A point's ``eps_m`` neighbourhood lies in the 3 x 3 block of grid cells (a
+    little over ``eps_m`` wide) around its own, so only a point whose block holds
+    ``min_samples`` may be core; only points in the blocks of those may be within
+    reach of one. Everything else is noise whatever the neighbour graph says, and
+    is left out of it: at a borough's automatic ``min_samples`` that is most points.
+    """
+    cell = np.floor(xy / (eps_m * (1 + 1e-6))).astype(np.int64)  # wider: rounding never matters
+    cell -= cell.min(axis=0) - 1
+    key = cell[:, 0] * (int(cell[:, 1].max()) + 2) + cell[:, 1]
+    keys, at = np.unique(key, return_inverse=True)
+    per_cell = np.bincount(at, weights=counts)
+    offsets = [dx * (int(cell[:, 1].max()) + 2) + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+
+    def found(wanted: np.ndarray, values: np.ndarray | None) -> np.ndarray:
+        i = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        hit = keys[i] == wanted
+        return hit if values is None else np.where(hit, values[i], 0)
+
+    block = sum(found(keys + o, per_cell) for o in offsets)  # per cell
+    # generous by a hair: weights that are not whole numbers sum with rounding
+    core_cell = (block * (1 + 1e-9) + 1e-9 >= min_samples).astype(np.int64)
+    if not core_cell.any():
+        return np.zeros(len(xy), dtype=bool)
+    near_cell = sum(found(keys + o, core_cell) for o in offsets) > 0
+    return near_cell[at]
+
+
+def _weighted_dbscan(
+    xy: np.ndarray, counts: np.ndarray, eps_m: float, min_samples: int
+) -> np.ndarray:
+    labels = np.full(len(xy), NOISE, dtype=np.int64)
     graph = radius_graph(xy, eps_m)
     core = graph @ np.asarray(counts, dtype=float) >= min_samples
     ci = np.flatnonzero(core)
@@ -534,10 +582,12 @@ def summarise_clusters(
     >>> out[["incidents", "top_locations", "months"]].values.tolist()
     [[3, 'A (2); B (1)', '2018-10, 2018-11']]
     """
-    return _summarise(
-        incidents, _xy(incidents), labels.reindex(incidents.index).to_numpy(),
-        areas=areas, hull_buffer_m=hull_buffer_m,
-    )  # fmt: skip
+    lab = labels.reindex(incidents.index).to_numpy()
+    check_points(incidents, argument="incidents")
+    rows = np.flatnonzero(lab != NOISE)  # only the clustered incidents' points are read
+    xy = np.full((len(lab), 2), np.nan)
+    xy[rows] = shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy()[rows])
+    return _summarise(incidents, xy, lab, areas=areas, hull_buffer_m=hull_buffer_m)
 
 
 def _summarise(

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import to_analysis_crs
@@ -120,18 +121,19 @@ def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFr
     >>> best[["point_x", "ward", "point_incidents"]].reset_index().values.tolist()
     [[1, 0.0, 'A', 2], [2, 50.0, 'B', 1]]
     """
-    geoms = to_analysis_crs(incidents).geometry
+    geoms = to_analysis_crs(incidents).geometry.to_numpy()
     cid = pd.to_numeric(members.reindex(incidents.index), errors="coerce").fillna(0).astype(int)
+    rows = np.flatnonzero(cid.to_numpy() > 0)  # the hotspots' incidents: only their points read
     frame = pd.DataFrame(
         {
-            "cluster_id": cid.to_numpy(),
-            "x": geoms.x.to_numpy(),
-            "y": geoms.y.to_numpy(),
-            "ward": incidents["ward"].to_numpy() if "ward" in incidents else "",
-            "area": incidents["area"].to_numpy() if "area" in incidents else "",
-        }
+            "cluster_id": cid.to_numpy()[rows],
+            "x": shapely.get_x(geoms[rows]),
+            "y": shapely.get_y(geoms[rows]),
+            "ward": incidents["ward"].to_numpy()[rows] if "ward" in incidents else "",
+            "area": incidents["area"].to_numpy()[rows] if "area" in incidents else "",
+        },
+        index=rows,
     )
-    frame = frame[frame["cluster_id"] > 0]
     columns = ["point_x", "point_y", "ward", "area", "point_incidents"]
     if frame.empty:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="cluster_id", dtype=int))

@@ -194,9 +194,7 @@ def hotspot_places(
         return out
     codes, uniques = pd.factorize(incidents["location"].astype(object), use_na_sentinel=True)
     names = np.array([_street_name(v) for v in uniques] + [""], dtype=object)[codes]
-    geoms = incidents.geometry
-    frame = pd.DataFrame({"cluster_id": cid.to_numpy(), "name": names,
-                          "x": geoms.x.to_numpy(), "y": geoms.y.to_numpy()})  # fmt: skip
+    frame = pd.DataFrame({"cluster_id": cid.to_numpy(), "name": names})
     named = frame[(frame["cluster_id"] > 0) & (frame["name"] != "")]
     counts = named.groupby(["cluster_id", "name"]).size().rename("n").reset_index()
     counts["type"] = _is_type(counts["name"])
@@ -217,8 +215,9 @@ def hotspot_places(
     out.loc[busy, "place"] = types.loc[busy, "name"] + " near " + first.loc[busy, "name"]
     # Hotspots at place types only: the type, and the street nearest one of its map points.
     only = types.loc[types.index.difference(first.index)]
-    if len(only):
+    if len(only):  # where the incidents are matters only here
         out.loc[only.index, "place"] = only["name"]
+        frame["x"], frame["y"] = _point_xy(incidents.geometry)
         streets_near = _street_points(frame if near is None else near)
         pts = (
             frame[frame["cluster_id"].isin(only.index)]
@@ -239,6 +238,17 @@ def hotspot_places(
             out.loc[best.index, "place"] = only.loc[best.index, "name"] + " near " + best["street"]
     out["label"] = [f"{int(i)} {p}" if p else f"{int(i)}" for i, p in zip(out.index, out["place"])]
     return out
+
+
+def _point_xy(geoms) -> tuple[np.ndarray, np.ndarray]:
+    """Eastings and northings of point geometries (a GeoSeries), read in one pass."""
+    import shapely
+
+    values = np.asarray(geoms.to_numpy(), dtype=object)
+    xy = shapely.get_coordinates(values)
+    if len(xy) == len(values) and (shapely.get_type_id(values) == 0).all():  # one point each
+        return xy[:, 0], xy[:, 1]
+    return geoms.x.to_numpy(), geoms.y.to_numpy()  # empty or missing points: NaN (as before)
 
 
 def _street_points(near: pd.DataFrame) -> pd.DataFrame:

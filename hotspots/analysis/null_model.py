@@ -206,9 +206,15 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.nda
         if len(cells) != m:  # GEOS gives one cell per distinct point, in order
             raise HotspotsError(f"catchments: {len(cells)} cells for {m} map points (duplicates?)")
         shapely.prepare(study_area)
-        inside = shapely.contains(study_area, cells)
+        # a cell whose box meets no box of a boundary segment lies wholly inside or outside:
+        # its own map point says which; GEOS tests only the cells near the boundary
+        near = _near_boundary(cells, study_area)
+        inside = np.zeros(m, dtype=bool)
+        inside[~near] = shapely.contains_xy(study_area, *points[~near].T)
+        inside[near] = shapely.contains(study_area, cells[near])
         area = np.where(inside, shapely.area(cells), 0.0)
-        cross = ~inside & shapely.intersects(study_area, cells)
+        cross = near & ~inside
+        cross[cross] = shapely.intersects(study_area, cells[cross])
         area[cross] = shapely.area(shapely.intersection(cells[cross], study_area))
         shares = area / total
     shares = shares / shares.sum() if shares.sum() > 0 else shares
@@ -216,6 +222,22 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.nda
         _CATCHMENTS.pop(next(iter(_CATCHMENTS)))
     _CATCHMENTS[key] = shares
     return shares
+
+
+def _near_boundary(cells: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
+    """Cells whose bounding box meets the bounding box of a segment of the area's boundary.
+
+    The others cannot touch the boundary (disjoint boxes, disjoint shapes).
+    """
+    rings = shapely.get_rings(shapely.get_parts(study_area))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]  # consecutive vertices of one ring: a segment
+    a, b = xy[:-1][same], xy[1:][same]
+    boxes = shapely.box(np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]),
+                        np.maximum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1]))  # fmt: skip
+    near = np.zeros(len(cells), dtype=bool)
+    near[shapely.STRtree(boxes).query(cells)[0]] = True  # boxes only: no predicate
+    return near
 
 
 @dataclass(frozen=True)
@@ -230,8 +252,9 @@ class ChanceModel:
         (map points in proportion to their long-run counts).
     points : numpy.ndarray, shape (m, 2)
         The map points (metres); empty for "exact".
-    shares : numpy.ndarray, shape (m,)
-        The chance of each map point (sums to 1); empty for "exact".
+    shares : numpy.ndarray, shape (m,), or None
+        The chance of each map point (sums to 1); empty for "exact"; None for a
+        model made to be described only (:func:`chance_model` with ``catchments=False``).
     study_area : shapely.Geometry
         Where incidents are spread (metres).
     area_from : str
@@ -240,7 +263,7 @@ class ChanceModel:
 
     kind: str
     points: np.ndarray
-    shares: np.ndarray
+    shares: np.ndarray | None
     study_area: shapely.Geometry
     area_from: str
 
@@ -276,6 +299,7 @@ def chance_model(
     weighted: bool = False,
     snapped: bool | None = None,
     hull_buffer_m: float = 100.0,
+    catchments: bool = True,
 ) -> ChanceModel:
     """The null model for ``background``'s data: snapped to map points, exact, or weighted.
 
@@ -293,6 +317,11 @@ def chance_model(
         Whether the data are snapped to map points; None decides from the data:
         police.uk's "On or near" locations (:func:`police_uk_locations`), or
         incidents sharing locations (not :func:`has_exact_points`).
+    catchments : bool, default True
+        False leaves a snapped model's catchments out (``shares`` None): the
+        model is then for its description only (a period without hotspots has
+        nothing to simulate), and the Voronoi cells of every map point, its
+        cost, are not made.
 
     Examples
     --------
@@ -301,6 +330,8 @@ def chance_model(
     >>> model = chance_model(pts, study_area=box(0, 0, 10, 10))
     >>> model.kind, model.shares.tolist()
     ('snapped', [0.5, 0.5])
+    >>> chance_model(pts, study_area=box(0, 0, 10, 10), catchments=False).shares is None
+    True
     """
     key = (id(background), id(study_area), bool(weighted), snapped, float(hull_buffer_m))
     held = _MODELS.get(key)
@@ -320,6 +351,8 @@ def chance_model(
         model = ChanceModel("weighted", points, counts / max(counts.sum(), 1), area, area_from)
     elif not snapped:
         model = ChanceModel("exact", np.empty((0, 2)), np.empty(0), area, area_from)
+    elif not catchments:  # described only: not kept (a later call may need the catchments)
+        return ChanceModel("snapped", points, None, area, area_from)
     else:
         model = ChanceModel("snapped", points, catchment_shares(points, area), area, area_from)
     if len(_MODELS) >= 8:

@@ -93,20 +93,25 @@ CHANCE_ATTRS = ("significance", "simulations", "alpha", "chance_model")
 def benjamini_hochberg(p_values: np.ndarray | list[float]) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values), in the input order.
 
-    SciPy's ``false_discovery_control`` (method "bh"), which equals the textbook
-    step-up computation to within rounding (tested).
+    The step-up computation as SciPy's ``false_discovery_control`` (method "bh")
+    does it, operation for operation, so the two agree to the last bit (tested),
+    without importing ``scipy.stats`` (half a second of a command's start-up).
 
     Examples
     --------
     >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.2]).round(3).tolist()
     [0.04, 0.053, 0.053, 0.2]
     """
-    from scipy.stats import false_discovery_control
-
     p = np.asarray(p_values, dtype=float)
-    if len(p) == 0:
+    if len(p) <= 1:
         return p.copy()
-    return np.asarray(false_discovery_control(p, method="bh"), dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    q = p[order] * (m / np.arange(1, m + 1, dtype=float))  # ps *= m / i, ranks 1..m
+    np.minimum.accumulate(q[::-1], out=q[::-1])  # from the largest p down: step-up
+    out = np.empty_like(q)
+    out[order] = q
+    return np.clip(out, 0.0, 1.0)
 
 
 def member_shares(
@@ -251,8 +256,9 @@ def cluster_significance(
             "clusters must come from find_clusters/hotspots_for (attrs eps_m, min_samples, "
             "selected), or give n_incidents"
         )
-    if model is None:
-        model = chance_model(background, study_area=study_area, weighted=weighted, snapped=snapped)
+    if model is None:  # with no hotspot the model is only described: no catchments made
+        model = chance_model(background, study_area=study_area, weighted=weighted,
+                             snapped=snapped, catchments=len(out) > 0)  # fmt: skip
     if len(out) == 0:
         for col in SIGNIFICANCE_COLUMNS:
             out[col] = pd.Series(dtype=bool if col == "significant" else float)
@@ -262,9 +268,8 @@ def cluster_significance(
     sizes = out["incidents"].to_numpy(dtype=np.int64)
     buffer_m = float(clusters.attrs.get("hull_buffer_m", 25.0))
     outlines = out.geometry.to_crs(27700).to_numpy()
-    share = outline_shares(outlines, model)
     if model.kind != "exact" and incidents is not None:
-        members = member_shares(
+        share = member_shares(
             outlines,
             sizes,
             incidents,
@@ -273,7 +278,11 @@ def cluster_significance(
             min_samples=int(min_samples),
             labels=labels,
         )
-        share = np.where(np.isnan(members), share, members)
+        unmatched = np.isnan(share)  # the map points in the outline, for these only
+        if unmatched.any():
+            share[unmatched] = outline_shares(outlines[unmatched], model)
+    else:
+        share = outline_shares(outlines, model)
     expected = int(n) * share
     scores = excess_score(sizes, expected, int(n))
     stop_count = math.floor(alpha * (n_sim + 1))

@@ -99,8 +99,11 @@ def assign_wards(
     # police.uk snaps incidents to shared map points: join each distinct point once, broadcast.
     from hotspots.analysis.cluster import distinct_points
 
-    inverse, uniq, _ = distinct_points(shapely.get_coordinates(points.geometry.to_numpy()))
-    geoms = gpd.GeoSeries(shapely.points(uniq), crs=polys.crs)
+    given = points.geometry.to_numpy()
+    inverse, uniq, _ = distinct_points(shapely.get_coordinates(given))
+    first = np.empty(len(uniq), dtype=np.int64)  # each distinct point's first incident
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    geoms = gpd.GeoSeries(given[first], crs=polys.crs)  # its point, not a new one
     ward_idx = np.full(len(uniq), -1, dtype=np.int64)
     match_code = np.full(len(uniq), 2, dtype=np.int8)  # 0 inside, 1 nearest, 2 outside
     if len(uniq):

@@ -34,19 +34,21 @@ def write_clusters(
     """
     from hotspots.io import write_layer
 
-    view = result.view(area=area, ward=ward)
-    found = view.hotspots
-    write_layer(found, output)
     where = area or ward
+    # the whole study area's view is the result itself (its outline, a union of every
+    # ward, is not drawn here)
+    found, incidents = result.hotspots, result.incidents
+    if where:
+        view = result.view(area=area, ward=ward)
+        found, incidents = view.hotspots, view.incidents
+    write_layer(found, output)
     if where:
         click.echo(
             f"{len(found)} of the study area's {len(result.hotspots)} cluster(s) lie in {where} "
-            f"({len(view.incidents):,} incidents there); written to {output}"
+            f"({len(incidents):,} incidents there); written to {output}"
         )
     else:
-        click.echo(
-            f"{len(found)} cluster(s) from {len(view.incidents):,} incidents written to {output}"
-        )
+        click.echo(f"{len(found)} cluster(s) from {len(incidents):,} incidents written to {output}")
     click.echo(result.parameters.text)
     columns = ["cluster_id", "incidents", "ward", "area", "label"]
     if result.chance is not None:
