@@ -63,7 +63,7 @@ class ResultSettings:
     Examples
     --------
     >>> ResultSettings(eps_m=80).cluster_params()
-    ClusterParams(eps_m=80.0, min_samples=None, hull_buffer_m=25.0, source='')
+    ClusterParams(eps_m=80.0, min_samples=None, hull_buffer_m=25.0)
     """
 
     eps_m: float = 100.0
