@@ -149,7 +149,8 @@ _CONTEXTS: OrderedDict[tuple[DataSpec, str], Context] = OrderedDict()
 _CONTEXT_LOCK = threading.Lock()
 
 
-def _store_version(spec: DataSpec) -> int | None:
+def store_version(spec: DataSpec) -> int | None:
+    """The store's version counter (None without a store)."""
     if not spec.store:
         return None
     from hotspots.store.store import open_store
@@ -172,12 +173,12 @@ def context(spec: DataSpec, version: str, *, keep: int = 1) -> Context:
             _CONTEXTS.move_to_end(key)
             return _CONTEXTS[key]
         for _ in range(3):  # an ingest between reading the version and the data: again
-            before = _store_version(spec)
+            before = store_version(spec)
             now = spec.version()
             if now != version:
                 raise DataMovedOn(f"the data is at version {now}, not {version}")
             prepared = load(spec)
-            if _store_version(spec) == before:
+            if store_version(spec) == before:
                 break
         else:
             raise DataMovedOn("the store kept changing while it was read")
@@ -300,6 +301,11 @@ def _init_worker() -> None:
 class Workers:
     """A pool of worker processes, started when first used and again after one died.
 
+    Tasks asked for now (a request waits) go to the pool at once; ``background``
+    tasks (every period's default result, at load) at most ``processes`` at a
+    time, so that a request's task waits for at most one running task per
+    worker, not for the whole queue; :meth:`hurry` sends a waiting one at once.
+
     Parameters
     ----------
     processes : int
@@ -316,7 +322,9 @@ class Workers:
     def __init__(self, processes: int) -> None:
         self.processes = max(1, int(processes))
         self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._waiting: OrderedDict[Future, tuple] = OrderedDict()
+        self._running_background = 0
 
     def _new(self) -> ProcessPoolExecutor:
         method = (
@@ -327,25 +335,79 @@ class Workers:
             mp.set_forkserver_preload(["hotspots.precompute"])
         return ProcessPoolExecutor(self.processes, mp_context=mp, initializer=_init_worker)
 
-    def submit(self, spec: DataSpec, version: str, fn: Callable, *args, **kwargs) -> Future:
+    def submit(self, spec: DataSpec, version: str, fn: Callable, *args,
+               background: bool = False, **kwargs) -> Future:  # fmt: skip
         """``fn(context, *args, **kwargs)`` in a worker (see :func:`run`); its future."""
+        if not background:
+            with self._lock:
+                return self._to_pool((spec, version, fn, args, kwargs))
+        proxy: Future = Future()
         with self._lock:
-            for attempt in range(2):
-                if self._pool is None:
-                    self._pool = self._new()
-                try:
-                    return self._pool.submit(run, spec, version, fn, *args, **kwargs)
-                except (BrokenProcessPool, RuntimeError):  # a worker died: a new pool
-                    log.warning("the worker processes stopped; starting new ones")
-                    self._pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = None
-                    if attempt:
-                        raise
+            self._waiting[proxy] = (spec, version, fn, args, kwargs)
+        self._feed()
+        return proxy
+
+    def hurry(self, job: Future) -> None:
+        """Send a waiting background task to the workers now (a request waits for it)."""
+        with self._lock:
+            task = self._waiting.pop(job, None)
+            if task is None:
+                return
+            self._running_background += 1
+            self._chain(job, self._to_pool(task))
+
+    def _to_pool(self, task: tuple) -> Future:
+        spec, version, fn, args, kwargs = task
+        for attempt in range(2):
+            if self._pool is None:
+                self._pool = self._new()
+            try:
+                return self._pool.submit(run, spec, version, fn, *args, **kwargs)
+            except BrokenProcessPool:  # a worker died: a new pool
+                log.warning("the worker processes stopped; starting new ones")
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+                if attempt:
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _feed(self) -> None:
+        """Background tasks to the pool while fewer than ``processes`` of them run."""
+        with self._lock:
+            while self._waiting and self._running_background < self.processes:
+                proxy, task = self._waiting.popitem(last=False)
+                self._running_background += 1
+                try:
+                    job = self._to_pool(task)
+                except RuntimeError:  # the interpreter is shutting down: nothing more to do
+                    self._running_background -= 1
+                    proxy.cancel()
+                    continue
+                except Exception as exc:
+                    self._running_background -= 1
+                    proxy.set_exception(exc)
+                    continue
+                self._chain(proxy, job)
+
+    def _chain(self, proxy: Future, job: Future) -> None:
+        def done(job: Future) -> None:
+            with self._lock:
+                self._running_background -= 1
+            if not proxy.cancelled():
+                try:
+                    proxy.set_result(job.result())
+                except BaseException as exc:
+                    proxy.set_exception(exc)
+            self._feed()
+
+        job.add_done_callback(done)
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop the workers (cancelling tasks not started)."""
         with self._lock:
+            for proxy in self._waiting:
+                proxy.cancel()
+            self._waiting.clear()
             if self._pool is not None:
                 self._pool.shutdown(wait=wait, cancel_futures=True)
                 self._pool = None
@@ -423,3 +485,27 @@ def precompute(
     finally:
         workers.shutdown()
     return Precomputed(computed, stored, failed)
+
+
+# --------------------------------------------------------------------------- on demand
+
+
+def view_accuracy(ctx: Context, period: Period, *, area: str | None, ward: str | None,
+                  params: ClusterParams, previous=None) -> dict:  # fmt: skip
+    """The accuracy sentence of a focus area's or ward's view (in a worker).
+
+    :func:`hotspots.analysis.backtest.previous_window_accuracy`, given the
+    previous window's hotspots when the period's result holds them.
+    """
+    from hotspots.analysis.backtest import previous_window_accuracy
+
+    return previous_window_accuracy(ctx.prepared, season=period.season,
+                                    financial_year=period.financial_year, area=area, ward=ward,
+                                    params=params, previous_hotspots=previous) or {}  # fmt: skip
+
+
+def place_patterns(ctx: Context, period: Period, *, params: ClusterParams, known: dict):
+    """The place patterns up to a period (in a worker): :func:`hotspots.results.place_patterns_of`."""
+    from hotspots.results import place_patterns_of
+
+    return place_patterns_of(ctx.prepared, period, params=params, known=known)
