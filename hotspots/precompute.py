@@ -48,8 +48,8 @@ log = logging.getLogger(__name__)
 
 #: The kinds of answer kept per period (:mod:`hotspots.store.results_cache`).
 RESULT, ACCURACY = "result", "accuracy"
-#: Worker processes run below the caller's priority (the web server's threads come first).
-WORKER_NICENESS = 10
+#: A web server's worker processes run below its priority (its request threads come first).
+SERVER_NICENESS = 5
 
 
 class DataMovedOn(HotspotsError):
@@ -291,11 +291,12 @@ def decoded(answer: Answer, prepared: Prepared):
 # --------------------------------------------------------------------------- the workers
 
 
-def _init_worker() -> None:
-    """A worker: below the caller's priority, and Ctrl+C left to the caller."""
+def _init_worker(niceness: int) -> None:
+    """A worker: ``niceness`` below the caller's priority, and Ctrl+C left to the caller."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(OSError):  # not allowed here: as it is
-        os.nice(WORKER_NICENESS)
+    if niceness:
+        with contextlib.suppress(OSError):  # not allowed here: as it is
+            os.nice(niceness)
 
 
 class Workers:
@@ -310,6 +311,9 @@ class Workers:
     ----------
     processes : int
         Worker processes (each loads the data once).
+    niceness : int
+        How far below this process's priority they run (:data:`SERVER_NICENESS`
+        for a web server, whose request threads must come first).
 
     Examples
     --------
@@ -319,8 +323,9 @@ class Workers:
     >>> workers.shutdown()
     """
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, *, niceness: int = 0) -> None:
         self.processes = max(1, int(processes))
+        self.niceness = int(niceness)
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.RLock()
         self._waiting: OrderedDict[Future, tuple] = OrderedDict()
@@ -333,7 +338,8 @@ class Workers:
         mp = multiprocessing.get_context(method)
         if method == "forkserver":
             mp.set_forkserver_preload(["hotspots.precompute"])
-        return ProcessPoolExecutor(self.processes, mp_context=mp, initializer=_init_worker)
+        return ProcessPoolExecutor(self.processes, mp_context=mp, initializer=_init_worker,
+                                   initargs=(self.niceness,))  # fmt: skip
 
     def submit(self, spec: DataSpec, version: str, fn: Callable, *args,
                background: bool = False, **kwargs) -> Future:  # fmt: skip
@@ -418,10 +424,11 @@ _SHARED_LOCK = threading.Lock()
 
 
 def shared_workers(processes: int) -> Workers:
-    """One :class:`Workers` of ``processes`` per process (every app of a process shares it)."""
+    """One :class:`Workers` of ``processes`` per process (every app of a process shares it),
+    at :data:`SERVER_NICENESS`."""
     with _SHARED_LOCK:
         if processes not in _SHARED:
-            _SHARED[processes] = Workers(processes)
+            _SHARED[processes] = Workers(processes, niceness=SERVER_NICENESS)
         return _SHARED[processes]
 
 

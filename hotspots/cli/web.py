@@ -202,9 +202,9 @@ def serve_config(
     type=click.IntRange(1, 256),
     default=16,
     show_default=True,
-    help="Server threads. Slow (uncached) selections are computed a few at a time "
-    "(HOTSPOTS_COMPUTE_WORKERS); the other threads keep answering /healthz and "
-    "cached pages.",
+    help="Server threads. Results are computed in worker processes "
+    "(HOTSPOTS_COMPUTE_WORKERS of them), never in these threads: they keep "
+    "answering /healthz and ready pages, and say 'computing…' meanwhile.",
 )
 def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     """Run the web app under waitress (a production WSGI server).
@@ -246,6 +246,10 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     try:
         loaded = store.loaded()
         click.echo(loaded.prepared.summary(), err=True)
+        if store.workers is not None:
+            click.echo(f"period results: {store.stats['stored']} read from the store, "
+                       f"{store.computing()} being computed in {store.workers.processes} worker "
+                       "process(es)", err=True)  # fmt: skip
     except NoData as exc:  # a new, empty store: serve, and show the data once it is ingested
         click.echo(f"{exc} The pages say so until then.", err=True)
     except DataLoadError as exc:
