@@ -238,6 +238,15 @@ class _Flight:
         self.error: BaseException | None = None
 
 
+@dataclass(frozen=True)
+class _Job:
+    """An answer asked of the workers: its future, since when, and set once it has landed."""
+
+    future: futures.Future
+    since: float
+    landed: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
 class DataStore:
     """Loaded data and cached answers for one app.
 
@@ -284,7 +293,7 @@ class DataStore:
         self.workers = workers
         self.wait_s = float(wait_s)
         #: Worker tasks: key -> future; failures not yet shown: key -> message.
-        self._jobs: dict[tuple, futures.Future] = {}
+        self._jobs: dict[tuple, _Job] = {}
         self._failed: dict[tuple, str | HotspotsError] = {}
         #: Kept answers read from the store at load: (version, period label) -> Answer.
         self._stored: dict[tuple[str, str], precompute.Answer] = {}
@@ -401,31 +410,34 @@ class DataStore:
                 error = self._failed.pop(key, None)
                 job = self._jobs.get(key) if error is None else None
                 if error is None and job is None:
-                    job = self._jobs[key] = self.workers.submit(
-                        self.spec, data.version, fn, *args, background=background, **kwargs
-                    )
-                    job.since = time.monotonic()
+                    future = self.workers.submit(self.spec, data.version, fn, *args,
+                                                 background=background, **kwargs)  # fmt: skip
+                    job = self._jobs[key] = _Job(future, time.monotonic())
                     self.stats["submitted"] += 1
                     self.stats[f"submitted:{kind}"] += 1
-                    job.add_done_callback(functools.partial(self._arrived, key, finish, data))
+                    future.add_done_callback(functools.partial(self._arrived, key, finish, data,
+                                                               job))  # fmt: skip
             if isinstance(error, HotspotsError):  # the settings cannot work: 400 with the reason
                 raise error
             if error is not None:
                 raise ComputeFailed(error)
             if not background:  # a request waits for it: no longer behind the others
-                self.workers.hurry(job)
-            if not (wait and self.wait_s > 0):
-                break
-            futures.wait([job], timeout=self.wait_s)
-            if not job.done():
+                self.workers.hurry(job.future)
+            if not (wait and self.wait_s > 0 and job.landed.wait(self.wait_s)):
                 break
         label = sel.label if sel is not None else kind
-        raise NotReady(label, getattr(job, "since", time.monotonic()))
+        raise NotReady(label, job.since)
 
-    def _arrived(self, key: tuple, finish, data: Loaded, job: futures.Future) -> None:
+    def _arrived(self, key: tuple, finish, data: Loaded, job: _Job, _: futures.Future) -> None:
         """A worker's answer arrived: kept (``finish`` applied), or its failure noted."""
         try:
-            value = job.result()
+            self._land(key, finish, data, job)
+        finally:
+            job.landed.set()
+
+    def _land(self, key: tuple, finish, data: Loaded, job: _Job) -> None:
+        try:
+            value = job.future.result()
             if finish is not None:
                 value = finish(value, data)
         except (precompute.DataMovedOn, futures.CancelledError):  # the next request asks anew
