@@ -244,6 +244,7 @@ class _Job:
 
     future: futures.Future
     since: float
+    background: bool = False
     landed: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
@@ -366,6 +367,8 @@ class DataStore:
             self.stats["stored"] += len(kept)
             log.info("%d period result(s) read from the store", len(kept))
         for period in precompute.default_periods(data.prepared):
+            if (data.version, period.label) in self._stored:
+                continue  # decoded when first asked for
             sel = Selection(period.financial_year or ALL_YEARS, period.season or "all")
             with suppress(NotReady, ComputeFailed):
                 self.answer(sel, data=data, wait=False, background=True)
@@ -412,7 +415,7 @@ class DataStore:
                 if error is None and job is None:
                     future = self.workers.submit(self.spec, data.version, fn, *args,
                                                  background=background, **kwargs)  # fmt: skip
-                    job = self._jobs[key] = _Job(future, time.monotonic())
+                    job = self._jobs[key] = _Job(future, time.monotonic(), background)
                     self.stats["submitted"] += 1
                     self.stats[f"submitted:{kind}"] += 1
                     future.add_done_callback(functools.partial(self._arrived, key, finish, data,
@@ -450,6 +453,10 @@ class DataStore:
                 self._failed[key] = exc
             return
         except BaseException as exc:
+            if isinstance(exc, BrokenProcessPool) and job.background:
+                with self._lock:  # maybe another task's worker died: asked again when wanted
+                    self._jobs.pop(key, None)
+                return
             if isinstance(exc, BrokenProcessPool):
                 message = ("the worker process computing it stopped (killed, or out of "
                            "memory?)")  # fmt: skip
