@@ -206,7 +206,18 @@ def serve_config(
     "(HOTSPOTS_COMPUTE_WORKERS of them), never in these threads: they keep "
     "answering /healthz and ready pages, and say 'computing…' meanwhile.",
 )
-def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
+@click.option(
+    "--compute",
+    type=click.Choice(["workers", "inline"]),
+    default="workers",
+    envvar="HOTSPOTS_COMPUTE",
+    show_default=True,
+    help="Where results are computed: worker processes (every period's map made when "
+    "the data is loaded, or read from the store; 'computing…' while one is not ready), "
+    "or inline: in the server's threads when first asked for (the older way; for "
+    "comparison). Also HOTSPOTS_COMPUTE.",
+)
+def serve(host: str, port: int, threads: int, compute: str, **kwargs) -> None:  # fmt: skip
     """Run the web app under waitress (a production WSGI server).
 
     With no --data on a loopback host it serves the embedded demo with no login
@@ -234,6 +245,7 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     from webapp.users import list_users
 
     config = serve_config(host=host, **kwargs)
+    config["HOTSPOTS_COMPUTE"] = compute
     # Requests waiting for a compute slot may take at most all but 4 threads: the rest stay
     # free for /healthz and cached pages (more waiting requests get 503 with Retry-After).
     workers = min(4, os.cpu_count() or 1)
