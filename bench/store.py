@@ -95,11 +95,15 @@ def make_files(folder: Path, rows: int, wards_path: Path, per_file: int = 25_000
     return files
 
 
-def timed(cmd: list[str], env: dict | None = None) -> float:
+def timed(cmd: list[str], env: dict | None = None, *, say: str = "") -> float:
+    """Seconds ``cmd`` took; its output lines starting with ``say`` are printed."""
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if done.returncode:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{done.stderr[-3000:]}")
+    for line in (done.stdout + done.stderr).splitlines() if say else ():
+        if line.startswith(say):
+            print(f"  {line}", flush=True)
     return time.perf_counter() - start
 
 
@@ -398,7 +402,8 @@ def main() -> None:
                 again_s = timed([HOTSPOTS, "ingest", *map(str, files), "--store", target,
                                  "--no-results"])  # fmt: skip
                 # every period's results, computed in worker processes and kept in the store
-                results_s = timed([HOTSPOTS, "ingest", *map(str, files), "--store", target])
+                results_s = timed([HOTSPOTS, "ingest", *map(str, files), "--store", target],
+                                  say="results")  # fmt: skip
                 size = Path(target).stat().st_size / 2**20 if name == "GeoPackage" else float("nan")
                 print(f"{name}: ingest {ingest_s:.1f} s = {args.rows / ingest_s:,.0f} rows/s "
                       f"({ingest_s / read_s:.2f}x the plain read); the same files again (unchanged) "

@@ -265,17 +265,42 @@ def stored_answers(spec: DataSpec, store_version: int, key: str) -> dict[str, An
 
     Only periods with both a result and an accuracy row are given.
     """
-    from hotspots.store.results_cache import stored_results
-    from hotspots.store.store import open_store
+    return answers_of(stored_rows(spec, store_version, key))
 
-    with open_store(spec.store, create=False) as store:
-        rows = stored_results(store, data_version=store_version, settings=key)
+
+def answers_of(rows: dict[tuple[str, str], bytes]) -> dict[str, Answer]:
+    """The answers among kept rows (:func:`stored_rows`), by period label."""
     out = {}
     for (period, kind), data in rows.items():
         if kind == RESULT and (period, ACCURACY) in rows:
             accuracy = json.loads(rows[(period, ACCURACY)].decode())
             out[period] = Answer(data, accuracy, stored=True)
     return out
+
+
+def stored_rows(spec: DataSpec, store_version: int, key: str) -> dict[tuple[str, str], bytes]:
+    """Every kept row of ``key`` at ``store_version``: (period label, kind) -> bytes."""
+    from hotspots.store.results_cache import stored_results
+    from hotspots.store.store import open_store
+
+    with open_store(spec.store, create=False) as store:
+        return stored_results(store, data_version=store_version, settings=key)
+
+
+def keep_extra(ctx: Context, settings: ResultSettings, period: Period, kind: str,
+               data: bytes) -> None:  # fmt: skip
+    """Keep another answer of a period (a drawn map) beside its result, when the data is a store."""
+    from hotspots.store.results_cache import keep_result
+    from hotspots.store.store import open_store
+
+    if ctx.store_version is None:
+        return
+    try:
+        with open_store(ctx.spec.store, create=False) as store:
+            keep_result(store, data_version=ctx.store_version, settings=settings_key(ctx.spec, settings),
+                        period=period.label, data=data, kind=kind)  # fmt: skip
+    except Exception as exc:  # a read-only store: served, not kept
+        log.warning("%s of %s not kept in the store: %s", kind, period.label, exc)
 
 
 def periods_of(ctx: Context) -> list[Period]:
@@ -450,6 +475,8 @@ def precompute(
     settings: ResultSettings | None = None,
     processes: int | None = None,
     progress: Callable[[str], None] | None = None,
+    task: Callable | None = None,
+    **task_kwargs,
 ) -> Precomputed:
     """Compute every default period's result in worker processes and keep them in the store.
 
@@ -464,6 +491,11 @@ def precompute(
         Worker processes (default: the CPUs, at most 4).
     progress : callable, optional
         Called with a line of text after each period.
+    task : callable, optional
+        What a worker does for each period: ``task(context, period, settings,
+        **task_kwargs)`` giving an :class:`Answer` (or a tuple starting with one);
+        default :func:`period_answer` (kept). The web app passes one that also
+        draws the period's map (:func:`webapp.mapframe.warm_period`).
 
     Returns
     -------
@@ -477,12 +509,16 @@ def precompute(
     try:
         version = spec.version()
         periods = workers.submit(spec, version, periods_of).result()
-        futures = {workers.submit(spec, version, period_answer, p, settings, keep=True): p
+        if task is None:
+            task, task_kwargs = period_answer, {"keep": True}
+        futures = {workers.submit(spec, version, task, p, settings, **task_kwargs): p
                    for p in periods}  # fmt: skip
         for done in as_completed(futures):
             period = futures[done]
             try:
-                (stored if done.result().stored else computed).append(period.label)
+                answer = done.result()
+                answer = answer[0] if isinstance(answer, tuple) else answer
+                (stored if answer.stored else computed).append(period.label)
             except Exception as exc:
                 failed.append(f"{period.label}: {exc}")
                 log.warning("%s: %s", period.label, exc)

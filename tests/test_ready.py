@@ -19,6 +19,8 @@ DEMO = {"incidents": get_path("demo-incidents"), "wards": get_path("demo-wards")
         "areas": get_path("demo-focus-areas")}  # fmt: skip
 WORKERS = {"TESTING": True, "SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
            "HOTSPOTS_COMPUTE": "workers", "HOTSPOTS_COMPUTE_WORKERS": 2}  # fmt: skip
+#: Workers without the load's warm-up (every period and map): for tests of asking.
+ON_DEMAND = {**WORKERS, "HOTSPOTS_WARM": False}
 
 
 def _kill_this_worker(ctx, *args, **kwargs):
@@ -42,7 +44,7 @@ def kept_store(tmp_path_factory):
                                     str(DEMO["wards"]), "--areas", str(DEMO["areas"]),
                                     "--store", str(target), "--results"])  # fmt: skip
     assert out.exit_code == 0, out.output
-    assert "results: 15 period(s) ready in the store (15 computed" in out.output
+    assert "results: 15 period(s) ready in the store, with their maps (15 computed" in out.output
     return target
 
 
@@ -68,7 +70,8 @@ def test_results_kept_at_ingest_carry_the_store_version_and_a_new_app_serves_the
     from webapp import create_app
 
     rows, version = _rows(kept_store)
-    assert len(rows) == 30  # 15 periods: the result and the accuracy sentence of each
+    assert len(rows) == 45  # 15 periods: the result, the accuracy sentence and the viewers' map
+    assert {r[2].split(":")[0] for r in rows} == {"result", "accuracy", "frame"}
     assert {r[3] for r in rows} == {version}
     assert {r[1] for r in rows} >= {"all seasons 2018-19", "autumn 2018-19", "winter all years"}
 
@@ -83,8 +86,9 @@ def test_results_kept_at_ingest_carry_the_store_version_and_a_new_app_serves_the
                   lambda r: r.status_code != 202)  # fmt: skip
     assert ward.status_code == 200
     data = app.extensions["hotspots_store"]
-    assert data.stats["stored"] == 15
-    assert data.stats["submitted:answer"] == 0  # nothing asked of the workers: read back
+    assert data.stats["stored"] == 15 and data.stats["stored_frames"] == 15
+    # nothing asked of the workers but the ward view's accuracy sentence: read back
+    assert data.stats["submitted:answer"] == data.stats["submitted:map_html"] == 0
     assert _rows(kept_store) == (rows, version)  # and nothing written again
 
 
@@ -112,15 +116,15 @@ def test_a_new_data_version_makes_the_kept_results_stale_and_the_app_makes_them_
     app = create_app({**WORKERS, "HOTSPOTS_STORE": str(target), "HOTSPOTS_RESULT_WAIT_S": 0})
     data = app.extensions["hotspots_store"]
     data.loaded()  # the app's load: every period asked of the workers
-    assert data.stats["stored"] == 0 and data.stats["submitted:answer"] == 15
+    assert data.stats["stored"] == 0 and data.stats["submitted:map_html"] == 15
     _until(data.computing, lambda n: n == 0)
     rows, version = _rows(target)
-    assert version == after and len(rows) == 30 and {r[3] for r in rows} == {after}
+    assert version == after and len(rows) == 45 and {r[3] for r in rows} == {after}
     assert app.test_client().get("/map?fy=2018-19&season=summer").status_code == 200
 
 
 def test_a_cold_analyst_selection_says_computing_then_shows_the_map(make_app):
-    app = make_app(**WORKERS, HOTSPOTS_RESULT_WAIT_S=0)
+    app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
     client = app.test_client()
     query = "fy=2017-18&season=spring&eps=85&min_samples=6"
     page = client.get(f"/map?{query}")
@@ -162,7 +166,7 @@ def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
                          (results, "place_patterns_of"), (significance, "cluster_significance"),
                          (backtest, "previous_window_accuracy")):  # fmt: skip
         monkeypatch.setattr(module, name, guard(name))
-    app = make_app(**WORKERS, HOTSPOTS_RESULT_WAIT_S=0)
+    app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
     client = app.test_client()
     for path in ("/map?fy=2018-19&season=winter", "/map/frame?fy=2018-19&season=winter",
                  "/clusters?fy=2018-19&season=winter&area=ward:Abbey",
@@ -179,7 +183,7 @@ def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
 def test_a_killed_worker_gives_an_error_page_and_the_next_request_computes(make_app, monkeypatch):
     from hotspots import precompute
 
-    app = make_app(**WORKERS, HOTSPOTS_RESULT_WAIT_S=0)
+    app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
     client = app.test_client()
     client.get("/healthz")
     app.extensions["hotspots_store"].loaded()
@@ -198,7 +202,7 @@ def test_a_failure_in_a_worker_is_said_once_on_the_page_and_in_the_api(make_app,
     from hotspots import precompute
 
     monkeypatch.setattr(precompute, "compute_period", _fail_in_the_worker)
-    app = make_app(**WORKERS, HOTSPOTS_RESULT_WAIT_S=0)
+    app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
     client = app.test_client()
     query = "fy=2017-18&season=winter&eps=75"
     failed = _until(lambda: client.get(f"/api/clusters?{query}"), lambda r: r.status_code != 202)

@@ -40,6 +40,8 @@ Configuration keys (defaults in :data:`DEFAULTS`):
                                 (None: CPUs, at most 4)
 ``HOTSPOTS_RESULT_WAIT_S``      seconds a page waits for a worker before it says
                                 "computing…" (0.3)
+``HOTSPOTS_WARM``               with workers, make every period's map when the data is
+                                loaded (True; False: when first asked for)
 ``HOTSPOTS_MAX_WAITING``        uncached answers that may queue for a worker (None: no cap)
 ``HOTSPOTS_SECURE_COOKIES``     session cookie only over HTTPS (serve: on off loopback)
 ``HOTSPOTS_LOGIN_MAX_FAILURES`` failed logins per account/address before 429 (5)
@@ -92,6 +94,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_COMPUTE": "workers",
     "HOTSPOTS_COMPUTE_WORKERS": None,
     "HOTSPOTS_RESULT_WAIT_S": 0.3,
+    "HOTSPOTS_WARM": True,
     "HOTSPOTS_MAX_WAITING": None,
     "HOTSPOTS_SECURE_COOKIES": False,
     "HOTSPOTS_LOGIN_MAX_FAILURES": 5,
@@ -206,6 +209,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         max_waiting=app.config["HOTSPOTS_MAX_WAITING"],
         workers=shared_workers(int(processes)) if compute == "workers" else None,
         wait_s=float(app.config["HOTSPOTS_RESULT_WAIT_S"] or 0),
+        warm=bool(app.config["HOTSPOTS_WARM"]),
     )
 
     from webapp import about, api, auth, errors, report, security, tasking, vendor, views

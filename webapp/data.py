@@ -63,17 +63,26 @@ from hotspots._errors import HotspotsError
 from hotspots.analysis.prepare import Prepared
 from hotspots.draw.basemap import Basemap
 from hotspots.loader import DataSpec, load, load_streets
-from hotspots.privacy import public_points, redact_places
 from hotspots.results import PeriodResult, View
 from hotspots.store.address import StoreEmpty
-from webapp import results
-from webapp.selection import ALL_YEARS, BOROUGH, Choices, NoData, Selection
+from webapp import mapframe, results
+from webapp.selection import ALL_YEARS, Choices, NoData, Selection
 
 log = logging.getLogger(__name__)
 
 
 def _period_selection(sel: Selection) -> Selection:
     """The selection's period and DBSCAN settings only: the key of its :class:`PeriodResult`."""
+    return Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
+
+
+def _default_sel(period: period_results.Period) -> Selection:
+    """The whole study area's selection of a period (as the map's selectors make it)."""
+    return Selection(period.financial_year or ALL_YEARS, period.season or "all")
+
+
+def _whole_area(sel: Selection) -> Selection:
+    """The selection's period (and settings) over the whole study area, no hotspot in focus."""
     return Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
 
 
@@ -274,6 +283,9 @@ class DataStore:
     wait_s : float
         How long a request waits for an answer being computed in a worker before
         :class:`NotReady` ("computing…") is raised.
+    warm : bool
+        With workers: make every period's default result and map when a version
+        of the data is loaded (:meth:`warm`); False waits until one is asked for.
     """
 
     def __init__(
@@ -289,9 +301,11 @@ class DataStore:
         max_waiting: int | None = None,
         workers: precompute.Workers | None = None,
         wait_s: float = 0.0,
+        warm: bool = True,
     ) -> None:
         self.spec = spec
         self.workers = workers
+        self.warm_at_load = bool(warm)
         self.wait_s = float(wait_s)
         #: Worker tasks: key -> future; failures not yet shown: key -> message.
         self._jobs: dict[tuple, _Job] = {}
@@ -343,7 +357,7 @@ class DataStore:
     def _load_and_warm(self, version: str) -> Loaded:
         """Load a version; with workers, make every period's default result ready (see below)."""
         data = _load(self.spec, version)
-        if self.workers is not None:
+        if self.workers is not None and self.warm_at_load:
             self.warm(data)
         return data
 
@@ -354,24 +368,43 @@ class DataStore:
         the workers compute (and keep in the store) the others meanwhile.
         """
         settings = self.default_settings()
+        frame = mapframe.frame_kind(self.map_options, data.population)
+        periods = precompute.default_periods(data.prepared)
+        rows: dict[tuple[str, str], bytes] = {}
         if data.store_version is not None:
             try:
-                kept = precompute.stored_answers(self.spec, data.store_version,
-                                                 precompute.settings_key(self.spec, settings))  # fmt: skip
+                rows = precompute.stored_rows(self.spec, data.store_version,
+                                              precompute.settings_key(self.spec, settings))  # fmt: skip
             except HotspotsError as exc:
                 log.warning("kept results not read: %s", exc)
-                kept = {}
+            kept = precompute.answers_of(rows)
             with self._lock:
                 for label, answer in kept.items():
                     self._stored[(data.version, label)] = answer
+                for period in periods:  # the viewers' maps drawn and kept already
+                    html = rows.get((period.label, frame))
+                    if html is not None and period.label in kept:
+                        key = (data.version, "map_html", _default_sel(period).key)
+                        self._cache[key] = html.decode()
+                        self.stats["stored_frames"] += 1
             self.stats["stored"] += len(kept)
             log.info("%d period result(s) read from the store", len(kept))
-        for period in precompute.default_periods(data.prepared):
-            if (data.version, period.label) in self._stored:
-                continue  # decoded when first asked for
-            sel = Selection(period.financial_year or ALL_YEARS, period.season or "all")
-            with suppress(NotReady, ComputeFailed):
-                self.answer(sel, data=data, wait=False, background=True)
+        for period in periods:
+            sel = _default_sel(period)
+            if (data.version, "map_html", sel.key) in self._cache:
+                continue
+            with suppress(NotReady, ComputeFailed):  # the answer and the viewers' map, made
+                self.worked("map_html", sel, mapframe.warm_period, period, settings,
+                            options=self.map_options, population=data.population,
+                            finish=functools.partial(self._warmed, period.label), data=data,
+                            wait=False, background=True)  # fmt: skip
+
+    def _warmed(self, label: str, value: tuple, data: Loaded) -> str:
+        """A warm-up task's (answer, map frame): the answer kept as if read from the store."""
+        answer, html = value
+        with self._lock:
+            self._stored[(data.version, label)] = answer
+        return html
 
     def default_settings(self) -> precompute.ResultSettings:
         """How every period's default result is made (the app's DBSCAN settings)."""
@@ -621,33 +654,49 @@ class DataStore:
 
         return self.cached("result", period, compute)
 
-    def answer(self, sel: Selection, *, data: Loaded | None = None, wait: bool = True,
-               background: bool = False) -> Ready:  # fmt: skip
-        """The selection's period worked out in a worker: its tested result and accuracy sentence.
+    def answer_raw(self, sel: Selection, *, data: Loaded | None = None,
+                   wait: bool = True) -> precompute.Answer:  # fmt: skip
+        """The selection's period worked out in a worker, as it travels (not decoded).
 
-        The app's settings: the store's kept answer (read at load), else the
-        workers' (which keep it in the store); an analyst's own ``eps`` /
-        ``min_samples``: computed in a worker on demand, kept in memory only.
-        Raises :class:`NotReady` until it is ready (see :meth:`worked`).
+        The app's settings: the store's kept answer (read at load) or the one the
+        load's warm-up made, else asked of the workers (which keep it in the
+        store); an analyst's own ``eps`` / ``min_samples``: computed in a worker
+        on demand, kept in memory only. Raises :class:`NotReady` until it is ready.
         """
         period = _period_selection(sel)
         data = data or self.loaded()
         label = results.period_of(sel).label
-        if period.eps is None and period.min_samples is None:
+        if period.eps is not None or period.min_samples is not None:
+            settings = precompute.ResultSettings(
+                eps_m=sel.eps if sel.eps is not None else self.eps_m,
+                min_samples=sel.min_samples if sel.min_samples is not None else self.min_samples,
+                patterns=False,
+            )
+            return self.worked("answer", period, precompute.compute_period,
+                               results.period_of(sel), settings, data=data, wait=wait)  # fmt: skip
+        kept = self._stored.get((data.version, label))
+        if kept is not None:
+            return kept
+        warming = self._jobs.get((data.version, "map_html", _whole_area(period).key))
+        if warming is not None:  # the load's warm-up makes it (with its map): first, and wait
+            self.workers.hurry(warming.future)
+            if wait and self.wait_s > 0:
+                warming.landed.wait(self.wait_s)
             kept = self._stored.get((data.version, label))
-            if kept is not None:  # decoded once, here (a few hundredths of a second)
-                key = (data.version, "answer", period.key)
-                return self._single_flight(key, lambda: _ready(kept, data), keep=True)
-            return self.worked("answer", period, precompute.period_answer,
-                               results.period_of(sel), self.default_settings(), keep=True,
-                               finish=_ready, data=data, wait=wait, background=background)  # fmt: skip
-        settings = precompute.ResultSettings(
-            eps_m=sel.eps if sel.eps is not None else self.eps_m,
-            min_samples=sel.min_samples if sel.min_samples is not None else self.min_samples,
-            patterns=False,
-        )
-        return self.worked("answer", period, precompute.compute_period, results.period_of(sel),
-                           settings, finish=_ready, data=data, wait=wait)  # fmt: skip
+            if kept is not None:
+                return kept
+            if warming.landed.is_set():  # it failed: the period's own task says why
+                return self.answer_raw(sel, data=data, wait=wait)
+            raise NotReady(sel.label, warming.since)
+        return self.worked("answer", period, precompute.period_answer, results.period_of(sel),
+                           self.default_settings(), keep=True, data=data, wait=wait)  # fmt: skip
+
+    def answer(self, sel: Selection, *, data: Loaded | None = None, wait: bool = True) -> Ready:
+        """:meth:`answer_raw` decoded (once per period, in the first thread that asks for it)."""
+        data = data or self.loaded()
+        raw = self.answer_raw(sel, data=data, wait=wait)
+        key = (data.version, "ready", _period_selection(sel).key)
+        return self._single_flight(key, lambda: _ready(raw, data), keep=True)
 
     def view(self, sel: Selection, *, tested: bool = False) -> View:
         """The selection's view (focus area / ward) of its period's result: a filter, kept."""
@@ -776,41 +825,20 @@ class DataStore:
         :data:`hotspots.privacy.MIN_CASES_SHOWN` cases.
         """
 
-        def compute(data: Loaded) -> str:
-            from hotspots.analysis.patterns import selection_periods
-            from hotspots.draw.assets import localized_html
-            from hotspots.draw.webmap import hotspot_map
-
-            opts = self.map_options
-            roads = self.streets(data)
-            view = self.view(sel, tested=True)
-            clusters = view.hotspots
-            # The ward layer shows ward totals for the period, whatever area is viewed.
-            whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
-            incidents = view.incidents
-            m = hotspot_map(
-                self.ward_layer(whole),
-                clusters if full_places else redact_places(clusters),
-                incidents if full_places else public_points(incidents),
-                areas=data.prepared.areas,
-                focus=self.focus_geometry(sel),
-                basemap=opts.basemap,
-                roads=roads,
-                tiles_url=opts.tiles_url,
-                tiles_attribution=opts.tiles_attribution,
-                max_points=opts.max_points,
-                caption=f"{sel.label}. {view.result.parameters.text}",
-                # How places changed: fetched from /api/patterns when switched on (costly).
-                patterns_url=f"/api/patterns?{sel.base.query()}",
-                pattern_periods=selection_periods(
-                    data.prepared.incidents,
-                    season=sel.season_filter,
-                    financial_year=sel.financial_year,
-                ),
-            )
-            return localized_html(m)
-
         kind = "map_html_full" if full_places else "map_html"
         if sel.focus is not None:
             kind += f":focus={sel.focus}"
+        if self.workers is not None:  # drawn in a worker (seconds of NumPy at 10^6 incidents)
+            data = self.loaded()
+            raw = self.answer_raw(sel, data=data)
+            return self.worked(kind, sel, mapframe.frame_html, raw, sel, full_places=full_places,
+                               options=self.map_options, population=data.population,
+                               data=data)  # fmt: skip
+
+        def compute(data: Loaded) -> str:
+            view = self.view(sel, tested=True)
+            return mapframe.render_map(data.prepared, view, sel, full_places=full_places,
+                                       options=self.map_options, streets=self.streets(data),
+                                       population=data.population)  # fmt: skip
+
         return self.cached(kind, sel, compute)

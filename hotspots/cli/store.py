@@ -215,23 +215,31 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
 
 
 def _precompute(opened, crime_types: tuple[str, ...]) -> None:
-    """Every period's default result computed in worker processes and kept in the store."""
+    """Every period's default result, and its map as ``serve --store`` draws it by default,
+    computed in worker processes and kept in the store."""
     import time
 
-    from hotspots.loader import DataSpec
+    from hotspots.cli.web import serve_config
     from hotspots.precompute import precompute
+    from webapp import create_app, mapframe
 
-    spec = DataSpec(store=opened.target,
-                    crime_types=None if "all" in crime_types else tuple(crime_types))  # fmt: skip
+    config = serve_config(data=(), wards=None, areas=None, population=None, host="127.0.0.1",
+                          tiles_url=None, tiles_attribution=None, eps_m=None, min_samples=None,
+                          users_db=None, store=opened.target, crime_types=crime_types)  # fmt: skip
+    app = create_app({**config, "HOTSPOTS_COMPUTE": "inline", "SECRET_KEY": "unused"})
+    serving = app.extensions["hotspots_store"]  # as serve would make it: the same keys
     start = time.perf_counter()
     try:
-        done = precompute(spec)
+        done = precompute(serving.spec, settings=serving.default_settings(),
+                          task=mapframe.warm_period, options=serving.map_options,
+                          population=None)  # fmt: skip
     except Exception as exc:  # the data is stored: the app computes the results instead
         click.echo(f"results not computed ({exc}); serve computes them when it starts", err=True)
         return
     ready = len(done.computed) + len(done.stored)
-    click.echo(f"results: {ready} period(s) ready in the store ({len(done.computed)} computed "
-               f"in worker processes, {time.perf_counter() - start:.1f} s)")  # fmt: skip
+    click.echo(f"results: {ready} period(s) ready in the store, with their maps "
+               f"({len(done.computed)} computed in worker processes, "
+               f"{time.perf_counter() - start:.1f} s)")  # fmt: skip
     for line in done.failed:
         click.echo(f"  not computed: {line}", err=True)
 
