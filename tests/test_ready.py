@@ -209,3 +209,12 @@ def test_a_failure_in_a_worker_is_said_once_on_the_page_and_in_the_api(make_app,
     assert failed.status_code == 500
     assert "ran out of patience" in failed.get_json()["error"]
     assert client.get(f"/api/clusters?{query}").status_code == 202  # asked again, not kept
+
+
+def test_ingest_no_results_keeps_none_and_says_nothing_of_them(tmp_path, runner):
+    target = tmp_path / "store.gpkg"
+    out = runner.run("ingest", DEMO["incidents"], "--wards", DEMO["wards"], "--store", target,
+                     "--no-results")  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "results:" not in out.output
+    assert _rows(target) == ([], 1)

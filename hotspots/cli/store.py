@@ -124,6 +124,7 @@ def _remove_if_empty(path: Path) -> None:
 )
 @click.option(
     "--results/--no-results",
+    "keep_results",
     default=True,
     show_default=True,
     envvar="HOTSPOTS_INGEST_RESULTS",
@@ -136,7 +137,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
            tolerance_m: float | None, engine: str, replace: bool, scheduler: str | None,
-           roads_path: Path | None, results: bool) -> None:  # fmt: skip
+           roads_path: Path | None, keep_results: bool) -> None:  # fmt: skip
     """Load incident files into the store: one batch per file, never twice.
 
     A police.uk file is one batch per force and month, a council export one
@@ -180,7 +181,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
     with _writing(store) as opened:
         if not inputs:
             _store_streets(opened, roads_path)
-            if results and len(opened.batches()):
+            if keep_results and len(opened.batches()):
                 _precompute(opened, crime_types)
             return
         ingest_files = opened.ingest
@@ -210,7 +211,7 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
         )
         if roads_path is not None:
             _store_streets(opened, roads_path)
-        if results and len(batches):
+        if keep_results and len(batches):
             _precompute(opened, crime_types)
 
 
