@@ -371,6 +371,9 @@ class DataStore:
         frame = mapframe.frame_kind(self.map_options, data.population)
         periods = precompute.default_periods(data.prepared)
         rows: dict[tuple[str, str], bytes] = {}
+        with self._lock:  # answers of older versions: never asked for again
+            for key in [k for k in self._stored if k[0] != data.version]:
+                del self._stored[key]
         if data.store_version is not None:
             try:
                 rows = precompute.stored_rows(self.spec, data.store_version,
@@ -398,6 +401,9 @@ class DataStore:
                             options=self.map_options, population=data.population,
                             finish=functools.partial(self._warmed, period.label), data=data,
                             wait=False, background=True)  # fmt: skip
+
+        for _ in range(self.workers.processes):  # each worker loads the data before it is asked
+            self.workers.submit(self.spec, data.version, precompute.periods_of, background=True)
 
     def _warmed(self, label: str, value: tuple, data: Loaded) -> str:
         """A warm-up task's (answer, map frame): the answer kept as if read from the store."""
