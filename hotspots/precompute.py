@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -316,12 +317,27 @@ def decoded(answer: Answer, prepared: Prepared):
 # --------------------------------------------------------------------------- the workers
 
 
-def _init_worker(niceness: int) -> None:
-    """A worker: ``niceness`` below the caller's priority, and Ctrl+C left to the caller."""
+def _init_worker(niceness: int, owner: int) -> None:
+    """A worker: ``niceness`` below the caller's priority, Ctrl+C left to the caller, and gone
+    when the process that started it is (a server stopped with SIGTERM or SIGKILL leaves no
+    worker holding its data behind; the forkserver then ends too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if niceness:
         with contextlib.suppress(OSError):  # not allowed here: as it is
             os.nice(niceness)
+    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
+
+
+def _exit_with(owner: int, every_s: float = 1.0) -> None:
+    """Exit this process once ``owner`` has ended."""
+    while True:
+        time.sleep(every_s)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # alive, someone else's (cannot happen for our owner)
+            pass
 
 
 class Workers:
@@ -364,7 +380,7 @@ class Workers:
         if method == "forkserver":
             mp.set_forkserver_preload(["hotspots.precompute"])
         return ProcessPoolExecutor(self.processes, mp_context=mp, initializer=_init_worker,
-                                   initargs=(self.niceness,))  # fmt: skip
+                                   initargs=(self.niceness, os.getpid()))  # fmt: skip
 
     def submit(self, spec: DataSpec, version: str, fn: Callable, *args,
                background: bool = False, **kwargs) -> Future:  # fmt: skip

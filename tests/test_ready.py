@@ -218,3 +218,63 @@ def test_ingest_no_results_keeps_none_and_says_nothing_of_them(tmp_path, runner)
     assert out.exit_code == 0, out.output
     assert "results:" not in out.output
     assert _rows(target) == ([], 1)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    from pathlib import Path
+
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc (Linux)")
+def test_a_killed_server_leaves_no_worker_process_behind():
+    """``serve`` stopped with SIGKILL (no clean-up): its workers and forkserver end by themselves."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", "from hotspots.cli import main; main()",
+                             "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        _until(lambda: _ok(f"http://127.0.0.1:{port}/healthz"), bool)
+        # the load's warm-up has started the workers (each loads the data)
+        workers = _until(lambda: _descendants(proc.pid), lambda found: len(found) >= 3)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert _until(lambda: [p for p in workers if _alive(p)], lambda left: not left) == []
+
+
+def _ok(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
