@@ -19,6 +19,14 @@ Run on demand: ``.venv/bin/python bench/store.py [--rows 1000000] [--postgis] [-
    from the store and, as the baseline, from the files, and on the demo.
    On a shared machine the CPU seconds are the figure to compare; wall seconds
    grow with the load average, which is printed.
+5. Answers ready before anyone asks (``--ready-only`` runs only this, on ``--keep DIR``'s
+   store): ``serve --store`` (worker processes; the periods' results kept by ``ingest``),
+   then, once ``/healthz`` answers, the first map frame of three periods (seconds each;
+   target 0.5 s); then 8 different cold analyst selections (their own ``eps``) asked at
+   once, each followed through its "computing…" page, while ``/healthz`` is probed every
+   20 ms: its p50 / p99 / max (target p99 < 50 ms), and when the selections were answered.
+   The baseline in the same run: ``serve --compute inline`` (every answer computed in the
+   server's threads when first asked for, as before).
 
 ``--big``: bench/scale.py's national data (about 750,000 map points, 48 months,
 5 km wards), 10^7 rows in monthly files, filled into a GeoPackage store with
@@ -87,11 +95,15 @@ def make_files(folder: Path, rows: int, wards_path: Path, per_file: int = 25_000
     return files
 
 
-def timed(cmd: list[str], env: dict | None = None) -> float:
+def timed(cmd: list[str], env: dict | None = None, *, say: str = "") -> float:
+    """Seconds ``cmd`` took; its output lines starting with ``say`` are printed."""
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if done.returncode:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{done.stderr[-3000:]}")
+    for line in (done.stdout + done.stderr).splitlines() if say else ():
+        if line.startswith(say):
+            print(f"  {line}", flush=True)
     return time.perf_counter() - start
 
 
@@ -99,21 +111,25 @@ BENCH_USER, BENCH_PASSWORD = "bench", "bench-password-1"
 MAP_QUERY = "fy=2018-19&season=autumn&area=borough"
 
 
-def add_bench_user(db: Path) -> None:
-    """A viewer for the start-up runs (the app needs a login off the demo)."""
-    done = subprocess.run([HOTSPOTS, "users", "add", BENCH_USER, "--password-stdin", "--db",
-                           str(db)], input=BENCH_PASSWORD + "\n", capture_output=True, text=True)  # fmt: skip
+BENCH_ANALYST = "bench-analyst"
+
+
+def add_bench_user(db: Path, name: str = BENCH_USER, role: str = "viewer") -> None:
+    """A viewer (or analyst) for the start-up runs (the app needs a login off the demo)."""
+    done = subprocess.run([HOTSPOTS, "users", "add", name, "--role", role, "--password-stdin",
+                           "--db", str(db)], input=BENCH_PASSWORD + "\n", capture_output=True,
+                          text=True)  # fmt: skip
     if done.returncode:
         raise SystemExit(f"users add failed: {done.stderr[-2000:]}")
 
 
-def _login(opener, base: str) -> None:
+def _login(opener, base: str, name: str = BENCH_USER) -> None:
     import re
     import urllib.parse
 
     page = opener.open(f"{base}/login", timeout=60).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"csrf_token": token, "username": BENCH_USER,
+    form = urllib.parse.urlencode({"csrf_token": token, "username": name,
                                    "password": BENCH_PASSWORD, "next": "/map"}).encode()  # fmt: skip
     opener.open(f"{base}/login", data=form, timeout=60).read()
 
@@ -148,10 +164,7 @@ def start_up(args: list[str], *, users_db: Path | None = None) -> dict[str, floa
         )
         if users_db:
             _login(opener, base)
-        with opener.open(f"{base}/map/frame?{MAP_QUERY}", timeout=600) as response:
-            body = response.read()
-            if response.status != 200 or b"leaflet" not in body.lower():
-                raise SystemExit(f"the first map answered {response.status}")
+        _followed(opener, f"{base}/map/frame?{MAP_QUERY}")  # through any "computing…"
         out["map"] = time.perf_counter() - start
         usage = _child_cpu(proc.pid)
         out["cpu"] = usage
@@ -193,6 +206,128 @@ def _load_cpu(target: str) -> str:
     return done.stdout.strip()
 
 
+READY_PERIODS = ("fy=2018-19&season=all", "fy=2018-19&season=autumn", "fy=all&season=winter")
+COLD_EPS = (60, 70, 80, 90, 110, 120, 130, 140)
+
+
+def _serve(args: list[str], users_db: Path):
+    """``hotspots serve`` on a free port, once /healthz answers: (process, base URL, seconds)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    start = time.perf_counter()
+    proc = subprocess.Popen([HOTSPOTS, "serve", "--port", str(port), "--users-db", str(users_db),
+                             *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"serve exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                return proc, base, time.perf_counter() - start
+        except OSError:
+            time.sleep(0.05)
+
+
+def _opener(base: str, name: str):
+    import http.cookiejar
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    _login(opener, base, name)
+    return opener
+
+
+def _followed(opener, url: str, limit_s: float = 900.0) -> tuple[float, int]:
+    """GET ``url``, following "computing…" (202) every half second: (seconds, 202s seen)."""
+    start, pending = time.perf_counter(), 0
+    while True:
+        with opener.open(url, timeout=limit_s) as response:
+            body = response.read()
+            status = response.status
+        if status != 202:
+            if status != 200 or b"leaflet" not in body.lower():
+                raise SystemExit(f"{url} answered {status}")
+            return time.perf_counter() - start, pending
+        pending += 1
+        if time.perf_counter() - start > limit_s:
+            raise SystemExit(f"{url} still computing after {limit_s:.0f} s")
+        time.sleep(0.5)
+
+
+def ready_figures(target: str, users_db: Path, compute: str) -> dict:
+    """First map frames after /healthz, then 8 cold analyst selections with /healthz probed."""
+    import threading
+
+    proc, base, up = _serve(["--store", target, "--compute", compute], users_db)
+    out: dict = {"healthz_s": up, "frames": []}
+    try:
+        viewer = _opener(base, BENCH_USER)
+        for query in READY_PERIODS:
+            took, pending = _followed(viewer, f"{base}/map/frame?{query}&area=borough")
+            out["frames"].append((query, took, pending))
+        analyst = [_opener(base, BENCH_ANALYST) for _ in COLD_EPS]
+        probes: list[float] = []
+        answered: list[float] = []
+        stop = threading.Event()
+
+        def probe() -> None:
+            while not stop.is_set():
+                t = time.perf_counter()
+                with urllib.request.urlopen(f"{base}/healthz", timeout=60) as r:
+                    r.read()
+                probes.append(time.perf_counter() - t)
+                stop.wait(0.02)
+
+        def select(opener, eps: int) -> None:
+            url = f"{base}/map/frame?fy=2018-19&season=autumn&area=borough&eps={eps}"
+            answered.append(_followed(opener, url)[0])
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        threads = [threading.Thread(target=select, args=(o, e)) for o, e in zip(analyst, COLD_EPS)]
+        w, cpu = time.perf_counter(), _child_cpu(proc.pid)
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stop.set()
+        prober.join()
+        out["cold_wall_s"] = time.perf_counter() - w
+        out["cold_server_cpu_s"] = _child_cpu(proc.pid) - cpu
+        out["answered"] = sorted(answered)
+        out["probes"] = np.array(probes)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return out
+
+
+def _ready_lines(name: str, got: dict) -> list[str]:
+    frames = ", ".join(f"{q.split('&')[0][3:]} {q.split('season=')[1]} {s:.2f} s"
+                       + (f" ({n} computing)" if n else "") for q, s, n in got["frames"])  # fmt: skip
+    p = got["probes"] * 1000
+    a = got["answered"]
+    return [
+        f"{name}: /healthz up {got['healthz_s']:.1f} s after launch; first map frames: {frames}",
+        f"{name}: 8 cold analyst selections at once: all answered in {got['cold_wall_s']:.1f} s "
+        f"(first {a[0]:.1f} s, median {np.median(a):.1f} s; server CPU "
+        f"{got['cold_server_cpu_s']:.1f} s); /healthz meanwhile ({len(p)} probes): p50 "
+        f"{np.percentile(p, 50):.0f} ms, p99 {np.percentile(p, 99):.0f} ms, max {p.max():.0f} ms",
+    ]
+
+
+def ready(target: str, users_db: Path) -> None:
+    """Section 5: the worker path against the inline baseline, in one run."""
+    for compute, name in (("workers", "ready (worker processes)"),
+                          ("inline", "baseline (computed in the server's threads)")):  # fmt: skip
+        for line in _ready_lines(name, ready_figures(target, users_db, compute)):
+            print(line, flush=True)
+    print(f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())} "
+          f"on {os.cpu_count()} cores", flush=True)  # fmt: skip
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -202,6 +337,9 @@ def main() -> None:
     parser.add_argument("--start-up-only", action="store_true",
                         help="with --keep of an earlier run: only the start-ups (no new files "
                              "or ingest)")  # fmt: skip
+    parser.add_argument("--ready-only", action="store_true",
+                        help="with --keep of an earlier run: only section 5 (answers ready "
+                             "before anyone asks)")  # fmt: skip
     parser.add_argument("--big", action="store_true",
                         help="10^7 instead: a national store (bulk_ingest) to one season's "
                              "clusters, with peak memory (see bench/store.py's notes)")  # fmt: skip
@@ -220,6 +358,14 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="hotspots-bench-store-"))
     work.mkdir(parents=True, exist_ok=True)
     targets = {"GeoPackage": str(work / "store.gpkg")}
+    if args.ready_only:
+        if not (args.keep and (work / "store.gpkg").exists()):
+            raise SystemExit("--ready-only needs --keep DIR of an earlier run (its store.gpkg)")
+        users_db = work / "users.sqlite"
+        add_bench_user(users_db)
+        add_bench_user(users_db, BENCH_ANALYST, "analyst")
+        ready(targets["GeoPackage"], users_db)
+        return
     if args.start_up_only:
         if not (args.keep and (work / "store.gpkg").exists()):
             raise SystemExit("--start-up-only needs --keep DIR of an earlier run (its store.gpkg)")
@@ -241,6 +387,7 @@ def main() -> None:
         del prepared
     users_db = work / "users.sqlite"
     add_bench_user(users_db)
+    add_bench_user(users_db, BENCH_ANALYST, "analyst")
     server = None
     if args.postgis and not args.start_up_only:
         from tests import _postgis
@@ -251,12 +398,17 @@ def main() -> None:
         for name, target in targets.items():
             if not args.start_up_only:
                 ingest_s = timed([HOTSPOTS, "ingest", *map(str, files), "--wards", str(wards),
-                                  "--store", target])  # fmt: skip
-                again_s = timed([HOTSPOTS, "ingest", *map(str, files), "--store", target])
+                                  "--store", target, "--no-results"])  # fmt: skip
+                again_s = timed([HOTSPOTS, "ingest", *map(str, files), "--store", target,
+                                 "--no-results"])  # fmt: skip
+                # every period's results, computed in worker processes and kept in the store
+                results_s = timed([HOTSPOTS, "ingest", *map(str, files), "--store", target],
+                                  say="results")  # fmt: skip
                 size = Path(target).stat().st_size / 2**20 if name == "GeoPackage" else float("nan")
                 print(f"{name}: ingest {ingest_s:.1f} s = {args.rows / ingest_s:,.0f} rows/s "
                       f"({ingest_s / read_s:.2f}x the plain read); the same files again (unchanged) "
-                      f"{again_s:.1f} s" + (f"; store {size:,.0f} MiB" if size == size else ""))  # fmt: skip
+                      f"{again_s:.1f} s; again with every period's results made and kept "
+                      f"{results_s:.1f} s" + (f"; store {size:,.0f} MiB" if size == size else ""))  # fmt: skip
             print(f"{name}: load the prepared incidents (a new process): {_load_cpu(target)}")
             store_up = start_up(["--store", target], users_db=users_db)
             print(_up(f"{name}: web start-up from the store", store_up))
@@ -266,6 +418,7 @@ def main() -> None:
               f"{store_up['map'] / files_up['map']:.2f}x of that)")  # fmt: skip
         demo_up = start_up([])
         print(_up("floor: the embedded demo (6,671 incidents; no login)", demo_up))
+        ready(targets["GeoPackage"], users_db)
         print(f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())} "
               f"on {os.cpu_count()} cores")  # fmt: skip
     finally:

@@ -21,6 +21,7 @@ them.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -532,3 +533,132 @@ def with_chance(result: PeriodResult, prepared: Prepared, *, n_sim: int = signif
                           members=result.members,
                           n_sim=n_sim)  # fmt: skip
     return dataclasses.replace(result, hotspots=table, chance=test)
+
+
+# --------------------------------------------------------------------------- kept answers
+
+#: The layout of :func:`encode_result`'s bytes (a new layout: kept results are made again).
+RESULT_FORMAT = 1
+
+
+def _jsonable(value):
+    """``attrs`` values as JSON keeps them (NumPy scalars as Python ones)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot keep {type(value).__name__} {value!r} in a result's attrs")
+
+
+def _members_arrays(members: pd.Series, prefix: str) -> dict[str, np.ndarray]:
+    values = members.astype("Int64")
+    return {
+        f"{prefix}.index": members.index.to_numpy(dtype=np.int64),
+        f"{prefix}.values": values.to_numpy(dtype=np.int64, na_value=0),
+        f"{prefix}.mask": values.isna().to_numpy(),
+    }
+
+
+def _members_from(arrays: dict[str, np.ndarray], prefix: str, name) -> pd.Series:
+    values = pd.array(arrays[f"{prefix}.values"], dtype="Int64")
+    values[arrays[f"{prefix}.mask"].astype(bool)] = pd.NA
+    return pd.Series(values, index=pd.Index(arrays[f"{prefix}.index"]), name=name)
+
+
+def encode_result(result: PeriodResult) -> bytes:
+    """A period's answer as bytes (no pickle), to keep in the store or pass between processes.
+
+    The hotspots, place patterns and the previous season's hotspots as tables
+    (:func:`hotspots.store.codec.encode_table`), the members and the incidents
+    as the row labels of the prepared incidents they are (the incidents
+    themselves are not repeated), the rest as JSON. :func:`decode_result` gives
+    the answer back from the same prepared data.
+
+    Examples
+    --------
+    >>> from hotspots.loader import DataSpec, load
+    >>> demo = load(DataSpec())
+    >>> result = analyse_period(demo, Period("autumn", "2018-19"), n_sim=19)
+    >>> back = decode_result(encode_result(result), demo)
+    >>> back.hotspots[["cluster_id", "label", "significant"]].equals(
+    ...     result.hotspots[["cluster_id", "label", "significant"]]), back.chance == result.chance
+    (True, True)
+    """
+    from hotspots.store.codec import encode_table, pack_arrays
+
+    def table(frame):
+        return np.frombuffer(encode_table(frame), dtype=np.uint8)
+
+    arrays: dict[str, np.ndarray] = {"hotspots": table(result.hotspots)}
+    arrays.update(_members_arrays(result.members, "members"))
+    if not result.incidents.index.equals(result.members.index):
+        raise HotspotsError("a result's members must be indexed as its incidents")
+    if result.patterns is not None:
+        arrays["patterns"] = table(result.patterns)
+    if result.previous is not None:
+        arrays["previous"] = table(result.previous[0])
+        arrays.update(_members_arrays(result.previous[1], "previous_members"))
+    meta = {
+        "result_format": RESULT_FORMAT,
+        "period": [result.period.season, result.period.financial_year],
+        "parameters": dataclasses.asdict(result.parameters),
+        "chance": dataclasses.asdict(result.chance) if result.chance else None,
+        "compared_with": result.compared_with,
+        "notes": list(result.notes),
+        "demo": result.demo,
+        "members_name": result.members.name,
+        "attrs": {"hotspots": result.hotspots.attrs,
+                  "patterns": result.patterns.attrs if result.patterns is not None else None,
+                  "previous": result.previous[0].attrs if result.previous is not None else None},
+    }  # fmt: skip
+    meta = json.loads(json.dumps(meta, default=_jsonable))
+    return pack_arrays(arrays, meta)
+
+
+def decode_result(data: bytes, prepared: Prepared) -> PeriodResult:
+    """The :class:`PeriodResult` of :func:`encode_result`'s bytes, on the prepared data it came from.
+
+    Raises
+    ------
+    HotspotsError
+        When the bytes are of another layout, or do not fit ``prepared`` (other data).
+    """
+    from hotspots.analysis.seasons import as_added
+    from hotspots.store.codec import decode_table, unpack_arrays
+
+    try:
+        meta, arrays = unpack_arrays(data)
+    except (ValueError, KeyError) as exc:
+        raise HotspotsError(f"not a kept result ({exc})") from None
+    if meta.get("result_format") != RESULT_FORMAT:
+        raise HotspotsError(
+            f"a kept result of layout {meta.get('result_format')!r}, not {RESULT_FORMAT}"
+        )
+
+    def table(name: str, attrs) -> gpd.GeoDataFrame:
+        frame = decode_table(arrays[name].tobytes())
+        frame.attrs = attrs or {}
+        return frame
+
+    members = _members_from(arrays, "members", meta["members_name"])
+    parameters = Parameters(**meta["parameters"])
+    labels = members.index
+    index = prepared.incidents.index
+    if len(labels) != parameters.clustered or (
+        len(labels) and (not labels.isin(index).all() if not isinstance(index, pd.RangeIndex)
+                         else labels.max() >= len(index) or labels.min() < 0)
+    ):  # fmt: skip
+        raise HotspotsError("a kept result that does not fit the data (other incidents)")
+    incidents = as_added(prepared.incidents.loc[labels])
+    previous = None
+    if "previous" in arrays:
+        previous = (table("previous", meta["attrs"]["previous"]),
+                    _members_from(arrays, "previous_members", meta["members_name"]))  # fmt: skip
+    season, year = meta["period"]
+    return PeriodResult(
+        Period(season, year), parameters, table("hotspots", meta["attrs"]["hotspots"]), members,
+        incidents, chance=ChanceTest(**meta["chance"]) if meta["chance"] else None,
+        compared_with=meta["compared_with"], notes=tuple(meta["notes"]),
+        patterns=table("patterns", meta["attrs"]["patterns"]) if "patterns" in arrays else None,
+        wards=prepared.wards, areas=prepared.areas, demo=bool(meta["demo"]), previous=previous,
+    )  # fmt: skip

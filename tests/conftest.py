@@ -147,8 +147,29 @@ def square_wards() -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- app, client, runner
 # As in Flask's tutorial (flaskr): one way to make the app, its test client and the CLI runner.
 
-#: The test app's config: the embedded demo, no login, a fixed secret.
-TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "HOTSPOTS_REQUIRE_LOGIN": False}
+#: The test app's config: the embedded demo, no login, a fixed secret, answers computed in the
+#: request's thread (tests/test_ready.py tests the worker processes, the app's default).
+TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "HOTSPOTS_REQUIRE_LOGIN": False,
+               "HOTSPOTS_COMPUTE": "inline"}  # fmt: skip
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compute_inline():
+    """Every test app computes in the request's thread, and ``ingest`` keeps no results,
+    unless a test asks for worker processes (``HOTSPOTS_COMPUTE="workers"``, ``--results``):
+    the worker path starts processes and computes every period, which most tests do not need.
+    tests/test_ready.py tests that path."""
+    import webapp
+
+    saved, env = webapp.DEFAULTS["HOTSPOTS_COMPUTE"], os.environ.get("HOTSPOTS_INGEST_RESULTS")
+    webapp.DEFAULTS["HOTSPOTS_COMPUTE"] = "inline"
+    os.environ["HOTSPOTS_INGEST_RESULTS"] = "off"
+    yield
+    webapp.DEFAULTS["HOTSPOTS_COMPUTE"] = saved
+    if env is None:
+        os.environ.pop("HOTSPOTS_INGEST_RESULTS", None)
+    else:
+        os.environ["HOTSPOTS_INGEST_RESULTS"] = env
 
 
 @pytest.fixture(scope="session")

@@ -165,14 +165,16 @@ def test_map_page_for_100k_incidents_is_under_1_5_mb(big_client, big_borough, ro
 def test_app_start_up_imports_no_heavy_library():
     """Start-up (create_app, loading the data, /healthz) leaves scikit-learn, SciPy, matplotlib
     and folium to the first page that needs them (they took most of a start-up's seconds), and
-    the first map needs neither scikit-learn nor matplotlib."""
+    the first map needs neither scikit-learn nor matplotlib (the app's default: the results
+    are computed in worker processes; the page waits for them here)."""
     import subprocess
     import sys
 
     code = (
         "import sys\n"
         "from webapp import create_app\n"
-        "app = create_app({'TESTING': True, 'HOTSPOTS_REQUIRE_LOGIN': False})\n"
+        "app = create_app({'TESTING': True, 'HOTSPOTS_REQUIRE_LOGIN': False,\n"
+        "                  'HOTSPOTS_COMPUTE': 'workers', 'HOTSPOTS_RESULT_WAIT_S': 300})\n"
         "loaded = app.extensions['hotspots_store'].loaded()\n"
         "assert app.test_client().get('/healthz').status_code == 200\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & "

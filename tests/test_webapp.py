@@ -971,9 +971,14 @@ def test_hotspots_serve_runs_the_demo_under_waitress_without_login_on_loopback()
             except OSError:
                 assert proc.poll() is None, proc.stdout.read()
                 time.sleep(0.1)
-        with urllib.request.urlopen(base + "/map") as r:
-            page = r.read().decode()
-            assert r.headers["Server"] == "hotspots"  # waitress, named by `ident`
+        for _ in range(600):  # "computing…" (202) until the workers have the map's result
+            with urllib.request.urlopen(base + "/map") as r:
+                page = r.read().decode()
+                assert r.headers["Server"] == "hotspots"  # waitress, named by `ident`
+            if r.status != 202:
+                break
+            assert 'id="computing"' in page and r.headers["Retry-After"]
+            time.sleep(0.2)
         assert 'id="demo-banner"' in page and 'id="map-frame"' in page
     finally:
         proc.terminate()

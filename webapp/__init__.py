@@ -33,7 +33,15 @@ Configuration keys (defaults in :data:`DEFAULTS`):
 ``HOTSPOTS_MAX_POINTS``         cap on incident markers on a map (2000)
 ``HOTSPOTS_RELOAD_CHECK_S``     how often input files are checked for changes (10)
 ``HOTSPOTS_CACHE_ENTRIES``      results kept in the cache (512)
-``HOTSPOTS_COMPUTE_WORKERS``    uncached answers computed at once (None: CPUs, at most 4)
+``HOTSPOTS_COMPUTE``            where heavy answers are computed: ``workers`` (default: worker
+                                processes; every period's default result made at load) or
+                                ``inline`` (the request's thread; for tests)
+``HOTSPOTS_COMPUTE_WORKERS``    worker processes / uncached answers computed at once
+                                (None: CPUs, at most 4)
+``HOTSPOTS_RESULT_WAIT_S``      seconds a page waits for a worker before it says
+                                "computing…" (0.3)
+``HOTSPOTS_WARM``               with workers, make every period's map when the data is
+                                loaded (True; False: when first asked for)
 ``HOTSPOTS_MAX_WAITING``        uncached answers that may queue for a worker (None: no cap)
 ``HOTSPOTS_SECURE_COOKIES``     session cookie only over HTTPS (serve: on off loopback)
 ``HOTSPOTS_LOGIN_MAX_FAILURES`` failed logins per account/address before 429 (5)
@@ -55,6 +63,8 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from hotspots._errors import ConfigError
+from hotspots.precompute import shared_workers
 from webapp.data import DataStore, MapOptions, spec_from_config
 
 DEFAULTS: dict[str, Any] = {
@@ -81,7 +91,10 @@ DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_MAX_POINTS": 2000,
     "HOTSPOTS_RELOAD_CHECK_S": 10.0,
     "HOTSPOTS_CACHE_ENTRIES": 512,
+    "HOTSPOTS_COMPUTE": "workers",
     "HOTSPOTS_COMPUTE_WORKERS": None,
+    "HOTSPOTS_RESULT_WAIT_S": 0.3,
+    "HOTSPOTS_WARM": True,
     "HOTSPOTS_MAX_WAITING": None,
     "HOTSPOTS_SECURE_COOKIES": False,
     "HOTSPOTS_LOGIN_MAX_FAILURES": 5,
@@ -176,6 +189,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     spec = spec_from_config(app.config)
     app.config["HOTSPOTS_DEMO"] = spec.is_demo
     basemap = tiles.init_app(app)
+    compute = str(app.config["HOTSPOTS_COMPUTE"] or "workers").strip().lower()
+    if compute not in ("workers", "inline"):
+        raise ConfigError(f"HOTSPOTS_COMPUTE must be 'workers' or 'inline', not {compute!r}")
+    processes = app.config["HOTSPOTS_COMPUTE_WORKERS"] or min(4, os.cpu_count() or 1)
     app.extensions["hotspots_store"] = DataStore(
         spec,
         max_entries=int(app.config["HOTSPOTS_CACHE_ENTRIES"]),
@@ -190,6 +207,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ),
         compute_workers=app.config["HOTSPOTS_COMPUTE_WORKERS"],
         max_waiting=app.config["HOTSPOTS_MAX_WAITING"],
+        workers=shared_workers(int(processes)) if compute == "workers" else None,
+        wait_s=float(app.config["HOTSPOTS_RESULT_WAIT_S"] or 0),
+        warm=bool(app.config["HOTSPOTS_WARM"]),
     )
 
     from webapp import about, api, auth, errors, report, security, tasking, vendor, views

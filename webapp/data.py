@@ -23,6 +23,19 @@ cached answer is served while a slow selection is computed; and at most
 ``compute_workers`` computations run at once (the CPU is not split between
 many slow selections; a thread waiting for another's result gives its slot
 up), so the server's other threads stay free for ``/healthz`` and cached pages.
+
+Worker processes (``workers``, :class:`hotspots.precompute.Workers`; the app's
+default): the heavy answers (each period's result with its trend, chance test and
+place patterns, the accuracy sentence, an analyst's own settings) are computed in
+worker processes, never in the server's threads (NumPy and pandas hold Python's
+GIL: ``/healthz`` would wait). When a version of the data is loaded, every
+period's default result is read from the store (kept there by ``hotspots
+ingest``, :mod:`hotspots.precompute`) or else computed in the workers (and kept in
+the store) before anyone asks. An answer not ready yet raises :class:`NotReady`
+(the page says "computing…" and refreshes itself); a worker that failed or died
+raises :class:`ComputeFailed` once (an error page), and the next request tries again.
+Without ``workers`` (tests, ``HOTSPOTS_COMPUTE=inline``) the same functions run
+in the calling thread.
 """
 
 from __future__ import annotations
@@ -33,9 +46,11 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent import futures
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,21 +58,31 @@ import geopandas as gpd
 import pandas as pd
 
 import hotspots.results as period_results
+from hotspots import precompute
 from hotspots._errors import HotspotsError
 from hotspots.analysis.prepare import Prepared
 from hotspots.draw.basemap import Basemap
 from hotspots.loader import DataSpec, load, load_streets
-from hotspots.privacy import public_points, redact_places
 from hotspots.results import PeriodResult, View
 from hotspots.store.address import StoreEmpty
-from webapp import results
-from webapp.selection import BOROUGH, Choices, NoData, Selection
+from webapp import mapframe, results
+from webapp.selection import ALL_YEARS, Choices, NoData, Selection
 
 log = logging.getLogger(__name__)
 
 
 def _period_selection(sel: Selection) -> Selection:
     """The selection's period and DBSCAN settings only: the key of its :class:`PeriodResult`."""
+    return Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
+
+
+def _default_sel(period: period_results.Period) -> Selection:
+    """The whole study area's selection of a period (as the map's selectors make it)."""
+    return Selection(period.financial_year or ALL_YEARS, period.season or "all")
+
+
+def _whole_area(sel: Selection) -> Selection:
+    """The selection's period (and settings) over the whole study area, no hotspot in focus."""
     return Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
 
 
@@ -75,6 +100,28 @@ class DataLoadError(RuntimeError):
 
 class StoreBusy(RuntimeError):
     """Too many uncached answers are waiting to be computed (the app answers 503, Retry-After)."""
+
+
+class NotReady(RuntimeError):
+    """An answer is being computed in a worker process (the page says "computing…", 202).
+
+    Attributes
+    ----------
+    what : str
+        What is being computed, in words ("autumn, 2018-19, whole borough").
+    since : float
+        When the computation was asked for (``time.monotonic()``).
+    """
+
+    def __init__(self, what: str, since: float) -> None:
+        self.what = what
+        self.since = since
+        super().__init__(f"{what}: being computed")
+
+
+class ComputeFailed(RuntimeError):
+    """A worker process could not compute an answer: it failed, or it stopped (killed, out of
+    memory). Raised once for the requests waiting for it; the next request tries again."""
 
 
 def spec_from_config(config) -> DataSpec:
@@ -126,6 +173,8 @@ class Loaded:
     choices: Choices
     #: The store's streets (None: no store, or it keeps none).
     streets: gpd.GeoDataFrame | None = None
+    #: The store's version counter the data was read at (None: files, or it moved meanwhile).
+    store_version: int | None = None
 
 
 @functools.lru_cache(maxsize=4)
@@ -133,7 +182,9 @@ def _load(spec: DataSpec, version: str) -> Loaded:
     """Load and prepare the data with the library loader (memoised per version)."""
     log.info("loading the data, dataset version %s", version)
     try:
+        before = precompute.store_version(spec)
         prepared = load(spec)
+        store_version = before if precompute.store_version(spec) == before else None
         pop_path = spec.resolved().population  # the demo ships its own (made-up) figures
         population = results.read_population(pop_path, prepared.wards) if pop_path else None
         streets = load_streets(spec) if spec.store else None
@@ -142,7 +193,22 @@ def _load(spec: DataSpec, version: str) -> Loaded:
     except (HotspotsError, OSError) as exc:
         raise DataLoadError(str(exc)) from exc
     log.info("%s", prepared.summary())
-    return Loaded(version, prepared, population, results.choices_for(prepared), streets)
+    return Loaded(
+        version, prepared, population, results.choices_for(prepared), streets, store_version
+    )
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A period's answer from a worker: the result and the borough's accuracy sentence."""
+
+    result: PeriodResult
+    accuracy: dict
+
+
+def _ready(answer: precompute.Answer, data: Loaded) -> Ready:
+    """A worker's (or the store's) answer decoded on this process's copy of the data."""
+    return Ready(period_results.decode_result(answer.result, data.prepared), answer.accuracy or {})
 
 
 @dataclass(frozen=True)
@@ -181,6 +247,16 @@ class _Flight:
         self.error: BaseException | None = None
 
 
+@dataclass(frozen=True)
+class _Job:
+    """An answer asked of the workers: its future, since when, and set once it has landed."""
+
+    future: futures.Future
+    since: float
+    background: bool = False
+    landed: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
 class DataStore:
     """Loaded data and cached answers for one app.
 
@@ -201,6 +277,15 @@ class DataStore:
     max_waiting : int, optional
         Computations that may wait for a slot; one more raises :class:`StoreBusy`
         (so that waiting requests cannot take every server thread). None: no limit.
+    workers : hotspots.precompute.Workers, optional
+        Worker processes for the heavy answers (see the module notes); None
+        computes them in the calling thread.
+    wait_s : float
+        How long a request waits for an answer being computed in a worker before
+        :class:`NotReady` ("computing…") is raised.
+    warm : bool
+        With workers: make every period's default result and map when a version
+        of the data is loaded (:meth:`warm`); False waits until one is asked for.
     """
 
     def __init__(
@@ -214,15 +299,28 @@ class DataStore:
         map_options: MapOptions | None = None,
         compute_workers: int | None = None,
         max_waiting: int | None = None,
+        workers: precompute.Workers | None = None,
+        wait_s: float = 0.0,
+        warm: bool = True,
     ) -> None:
         self.spec = spec
+        self.workers = workers
+        self.warm_at_load = bool(warm)
+        self.wait_s = float(wait_s)
+        #: Worker tasks: key -> future; failures not yet shown: key -> message.
+        self._jobs: dict[tuple, _Job] = {}
+        self._failed: dict[tuple, str | HotspotsError] = {}
+        #: Kept answers read from the store at load: (version, period label) -> Answer.
+        self._stored: dict[tuple[str, str], precompute.Answer] = {}
+        #: Counts: "submitted" worker tasks (by kind too), "stored" answers read at load.
+        self.stats: Counter[str] = Counter()
         self.max_entries = max_entries
         self.check_every_s = check_every_s
         self.eps_m = float(eps_m)
         self.min_samples = int(min_samples) if min_samples else None
         self.map_options = map_options or MapOptions()
         self._cache: OrderedDict[tuple, object] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._flights: dict[tuple, _Flight] = {}
         workers = compute_workers or min(4, os.cpu_count() or 1)
         self._slots = threading.BoundedSemaphore(max(1, int(workers)))
@@ -252,9 +350,176 @@ class DataStore:
         current = self._current
         if current is not None and current.version == version:
             return current  # no lock: the common case, while slow answers are computed
-        data = self._single_flight(("loaded", version), lambda: _load(self.spec, version))
+        data = self._single_flight(("loaded", version), lambda: self._load_and_warm(version))
         self._current = data
         return data
+
+    def _load_and_warm(self, version: str) -> Loaded:
+        """Load a version; with workers, make every period's default result ready (see below)."""
+        data = _load(self.spec, version)
+        if self.workers is not None and self.warm_at_load:
+            self.warm(data)
+        return data
+
+    def warm(self, data: Loaded) -> None:
+        """Every period's default result: the store's kept answers, the rest asked of the workers.
+
+        Returns at once: the answers are read (not decoded) from the store, and
+        the workers compute (and keep in the store) the others meanwhile.
+        """
+        settings = self.default_settings()
+        frame = mapframe.frame_kind(self.map_options, data.population)
+        periods = precompute.default_periods(data.prepared)
+        rows: dict[tuple[str, str], bytes] = {}
+        with self._lock:  # answers of older versions: never asked for again
+            for key in [k for k in self._stored if k[0] != data.version]:
+                del self._stored[key]
+        if data.store_version is not None:
+            try:
+                rows = precompute.stored_rows(self.spec, data.store_version,
+                                              precompute.settings_key(self.spec, settings))  # fmt: skip
+            except HotspotsError as exc:
+                log.warning("kept results not read: %s", exc)
+            kept = precompute.answers_of(rows)
+            with self._lock:
+                for label, answer in kept.items():
+                    self._stored[(data.version, label)] = answer
+                for period in periods:  # the viewers' maps drawn and kept already
+                    html = rows.get((period.label, frame))
+                    if html is not None and period.label in kept:
+                        key = (data.version, "map_html", _default_sel(period).key)
+                        self._cache[key] = html.decode()
+                        self.stats["stored_frames"] += 1
+            self.stats["stored"] += len(kept)
+            log.info("%d period result(s) read from the store", len(kept))
+        for period in periods:
+            sel = _default_sel(period)
+            if (data.version, "map_html", sel.key) in self._cache:
+                continue
+            with suppress(NotReady, ComputeFailed):  # the answer and the viewers' map, made
+                self.worked("map_html", sel, mapframe.warm_period, period, settings,
+                            options=self.map_options, population=data.population,
+                            finish=functools.partial(self._warmed, period.label), data=data,
+                            wait=False, background=True)  # fmt: skip
+
+        for _ in range(self.workers.processes):  # each worker loads the data before it is asked
+            self.workers.submit(self.spec, data.version, precompute.periods_of, background=True)
+
+    def _warmed(self, label: str, value: tuple, data: Loaded) -> str:
+        """A warm-up task's (answer, map frame): the answer kept as if read from the store."""
+        answer, html = value
+        with self._lock:
+            self._stored[(data.version, label)] = answer
+        return html
+
+    def default_settings(self) -> precompute.ResultSettings:
+        """How every period's default result is made (the app's DBSCAN settings)."""
+        return precompute.ResultSettings(eps_m=self.eps_m, min_samples=self.min_samples)
+
+    # ------------------------------------------------------------------ worker processes
+
+    def worked(self, kind: str, sel: Selection | None, fn: Callable, *args,
+               finish: Callable | None = None, data: Loaded | None = None, wait: bool = True,
+               background: bool = False, **kwargs):  # fmt: skip
+        """``fn(context, *args, **kwargs)`` once per (dataset version, ``kind``, selection).
+
+        In a worker process (``finish(value, loaded)``, when given, runs here on
+        the answer once it arrives, e.g. decoding it), then kept in the LRU cache;
+        without workers, in the calling thread. ``fn`` is looked up by name in the
+        worker (a module-level function).
+
+        Raises
+        ------
+        NotReady
+            Being computed (after waiting up to ``wait_s``).
+        ComputeFailed
+            The worker failed or stopped (once; the next call asks again).
+        """
+        data = data or self.loaded()
+        key = (data.version, kind, sel.key if sel is not None else None)
+        if self.workers is None:
+
+            def compute() -> object:
+                value = fn(self._context(data), *args, **kwargs)
+                return finish(value, data) if finish else value
+
+            return self._single_flight(key, compute, keep=True)
+        for _ in range(2):
+            with self._lock:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    return self._cache[key]
+                error = self._failed.pop(key, None)
+                job = self._jobs.get(key) if error is None else None
+                if error is None and job is None:
+                    future = self.workers.submit(self.spec, data.version, fn, *args,
+                                                 background=background, **kwargs)  # fmt: skip
+                    job = self._jobs[key] = _Job(future, time.monotonic(), background)
+                    self.stats["submitted"] += 1
+                    self.stats[f"submitted:{kind}"] += 1
+                    future.add_done_callback(functools.partial(self._arrived, key, finish, data,
+                                                               job))  # fmt: skip
+            if isinstance(error, HotspotsError):  # the settings cannot work: 400 with the reason
+                raise error
+            if error is not None:
+                raise ComputeFailed(error)
+            if not background:  # a request waits for it: no longer behind the others
+                self.workers.hurry(job.future)
+            if not (wait and self.wait_s > 0 and job.landed.wait(self.wait_s)):
+                break
+        label = sel.label if sel is not None else kind
+        raise NotReady(label, job.since)
+
+    def _arrived(self, key: tuple, finish, data: Loaded, job: _Job, _: futures.Future) -> None:
+        """A worker's answer arrived: kept (``finish`` applied), or its failure noted."""
+        try:
+            self._land(key, finish, data, job)
+        finally:
+            job.landed.set()
+
+    def _land(self, key: tuple, finish, data: Loaded, job: _Job) -> None:
+        try:
+            value = job.future.result()
+            if finish is not None:
+                value = finish(value, data)
+        except (precompute.DataMovedOn, futures.CancelledError):  # the next request asks anew
+            with self._lock:
+                self._jobs.pop(key, None)
+            return
+        except HotspotsError as exc:
+            with self._lock:
+                self._jobs.pop(key, None)
+                self._failed[key] = exc
+            return
+        except BaseException as exc:
+            if isinstance(exc, BrokenProcessPool) and job.background:
+                with self._lock:  # maybe another task's worker died: asked again when wanted
+                    self._jobs.pop(key, None)
+                return
+            if isinstance(exc, BrokenProcessPool):
+                message = ("the worker process computing it stopped (killed, or out of "
+                           "memory?)")  # fmt: skip
+            else:
+                message = f"{type(exc).__name__}: {exc}"
+            log.error("computing %s failed: %s", key[1], message)
+            with self._lock:
+                self._jobs.pop(key, None)
+                self._failed[key] = message
+            return
+        with self._lock:
+            self._jobs.pop(key, None)
+            self._cache[key] = value
+            while len(self._cache) > self.max_entries:
+                self._cache.popitem(last=False)
+
+    def _context(self, data: Loaded) -> precompute.Context:
+        """The loaded data as a worker's :class:`hotspots.precompute.Context` (no workers)."""
+        return precompute.Context(self.spec, data.version, data.prepared, data.store_version)
+
+    def computing(self) -> int:
+        """Answers being computed in the workers now."""
+        with self._lock:
+            return len(self._jobs)
 
     def streets(self, data: Loaded | None = None) -> gpd.GeoDataFrame | None:
         """The streets every map draws: ``HOTSPOTS_ROADS``'s file, else the store's, else None."""
@@ -381,6 +646,8 @@ class DataStore:
         per period, the first time a view needs it (the map frame, the hotspot
         table, the API); pages that do not show it never wait for it.
         """
+        if self.workers is not None:
+            return self.answer(sel).result
         period = _period_selection(sel)
         if tested:
             return self.cached("result_tested", period,
@@ -392,6 +659,50 @@ class DataStore:
                                                  params=params, chance=False)  # fmt: skip
 
         return self.cached("result", period, compute)
+
+    def answer_raw(self, sel: Selection, *, data: Loaded | None = None,
+                   wait: bool = True) -> precompute.Answer:  # fmt: skip
+        """The selection's period worked out in a worker, as it travels (not decoded).
+
+        The app's settings: the store's kept answer (read at load) or the one the
+        load's warm-up made, else asked of the workers (which keep it in the
+        store); an analyst's own ``eps`` / ``min_samples``: computed in a worker
+        on demand, kept in memory only. Raises :class:`NotReady` until it is ready.
+        """
+        period = _period_selection(sel)
+        data = data or self.loaded()
+        label = results.period_of(sel).label
+        if period.eps is not None or period.min_samples is not None:
+            settings = precompute.ResultSettings(
+                eps_m=sel.eps if sel.eps is not None else self.eps_m,
+                min_samples=sel.min_samples if sel.min_samples is not None else self.min_samples,
+                patterns=False,
+            )
+            return self.worked("answer", period, precompute.compute_period,
+                               results.period_of(sel), settings, data=data, wait=wait)  # fmt: skip
+        kept = self._stored.get((data.version, label))
+        if kept is not None:
+            return kept
+        warming = self._jobs.get((data.version, "map_html", _whole_area(period).key))
+        if warming is not None:  # the load's warm-up makes it (with its map): first, and wait
+            self.workers.hurry(warming.future)
+            if wait and self.wait_s > 0:
+                warming.landed.wait(self.wait_s)
+            kept = self._stored.get((data.version, label))
+            if kept is not None:
+                return kept
+            if warming.landed.is_set():  # it failed: the period's own task says why
+                return self.answer_raw(sel, data=data, wait=wait)
+            raise NotReady(sel.label, warming.since)
+        return self.worked("answer", period, precompute.period_answer, results.period_of(sel),
+                           self.default_settings(), keep=True, data=data, wait=wait)  # fmt: skip
+
+    def answer(self, sel: Selection, *, data: Loaded | None = None, wait: bool = True) -> Ready:
+        """:meth:`answer_raw` decoded (once per period, in the first thread that asks for it)."""
+        data = data or self.loaded()
+        raw = self.answer_raw(sel, data=data, wait=wait)
+        key = (data.version, "ready", _period_selection(sel).key)
+        return self._single_flight(key, lambda: _ready(raw, data), keep=True)
 
     def view(self, sel: Selection, *, tested: bool = False) -> View:
         """The selection's view (focus area / ward) of its period's result: a filter, kept."""
@@ -424,6 +735,15 @@ class DataStore:
         the data hold no previous window (or either window has no hotspot).
         """
 
+        if self.workers is not None:
+            ready = self.answer(sel)
+            if not (sel.focus_area or sel.ward_name):
+                return ready.accuracy
+            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            return self.worked("accuracy", sel, precompute.view_accuracy,
+                               results.period_of(sel), area=sel.focus_area, ward=sel.ward_name,
+                               params=params, previous=ready.result.previous)  # fmt: skip
+
         def compute(data: Loaded) -> dict:
             from hotspots.analysis.backtest import previous_window_accuracy
 
@@ -447,6 +767,14 @@ class DataStore:
         :func:`hotspots.results.place_patterns_of`.
         """
         period = _period_selection(sel)
+        if self.workers is not None:
+            result = self.answer(sel).result
+            if result.patterns is not None or (sel.eps is None and sel.min_samples is None):
+                return result.patterns  # the default results hold them (None: under two seasons)
+            params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
+            known = {result.period.label: result.hotspots} if sel.season_filter else {}
+            return self.worked("patterns", period, precompute.place_patterns,
+                               results.period_of(sel), params=params, known=known)  # fmt: skip
 
         def compute(data: Loaded) -> gpd.GeoDataFrame | None:
             params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
@@ -503,41 +831,20 @@ class DataStore:
         :data:`hotspots.privacy.MIN_CASES_SHOWN` cases.
         """
 
-        def compute(data: Loaded) -> str:
-            from hotspots.analysis.patterns import selection_periods
-            from hotspots.draw.assets import localized_html
-            from hotspots.draw.webmap import hotspot_map
-
-            opts = self.map_options
-            roads = self.streets(data)
-            view = self.view(sel, tested=True)
-            clusters = view.hotspots
-            # The ward layer shows ward totals for the period, whatever area is viewed.
-            whole = dataclasses.replace(sel, area=BOROUGH, ward=None)
-            incidents = view.incidents
-            m = hotspot_map(
-                self.ward_layer(whole),
-                clusters if full_places else redact_places(clusters),
-                incidents if full_places else public_points(incidents),
-                areas=data.prepared.areas,
-                focus=self.focus_geometry(sel),
-                basemap=opts.basemap,
-                roads=roads,
-                tiles_url=opts.tiles_url,
-                tiles_attribution=opts.tiles_attribution,
-                max_points=opts.max_points,
-                caption=f"{sel.label}. {view.result.parameters.text}",
-                # How places changed: fetched from /api/patterns when switched on (costly).
-                patterns_url=f"/api/patterns?{sel.base.query()}",
-                pattern_periods=selection_periods(
-                    data.prepared.incidents,
-                    season=sel.season_filter,
-                    financial_year=sel.financial_year,
-                ),
-            )
-            return localized_html(m)
-
         kind = "map_html_full" if full_places else "map_html"
         if sel.focus is not None:
             kind += f":focus={sel.focus}"
+        if self.workers is not None:  # drawn in a worker (seconds of NumPy at 10^6 incidents)
+            data = self.loaded()
+            raw = self.answer_raw(sel, data=data)
+            return self.worked(kind, sel, mapframe.frame_html, raw, sel, full_places=full_places,
+                               options=self.map_options, population=data.population,
+                               data=data)  # fmt: skip
+
+        def compute(data: Loaded) -> str:
+            view = self.view(sel, tested=True)
+            return mapframe.render_map(data.prepared, view, sel, full_places=full_places,
+                                       options=self.map_options, streets=self.streets(data),
+                                       population=data.population)  # fmt: skip
+
         return self.cached(kind, sel, compute)

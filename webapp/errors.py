@@ -10,6 +10,12 @@
 * data that cannot be loaded: 503 and one log line with the reason; the page
   shows the reason to analysts (and on the no-login demo), a plain note to viewers;
 * too many selections waiting to be computed: 503 with ``Retry-After``;
+* an answer being computed in a worker process (:class:`~webapp.data.NotReady`):
+  202 and a "computing…" page that refreshes itself every :data:`REFRESH_S`
+  seconds (no script: it works offline and in the map's frame), or 202 JSON
+  ``{"status": "computing", ...}`` with ``Retry-After`` under ``/api/``;
+* a worker that failed or stopped (:class:`~webapp.data.ComputeFailed`): 500
+  saying so (reload to try again), never a hang;
 * unknown routes: 404; anything unexpected: 500 and ONE log line (the route,
   where it failed, the exception; the traceback at DEBUG level).
 
@@ -28,10 +34,13 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from hotspots._errors import HotspotsError
 from hotspots._secrets import redact_text
-from webapp.data import DataLoadError, StoreBusy
+from webapp.data import ComputeFailed, DataLoadError, NotReady, StoreBusy
 from webapp.selection import NoData, ParamError, ParamForbidden
 
 log = logging.getLogger(__name__)
+
+#: Seconds between the "computing…" page's refreshes.
+REFRESH_S = 2
 
 
 def _wants_json() -> bool:
@@ -93,6 +102,32 @@ def init_app(app: Flask) -> None:
                                   "Try again in a few seconds.")  # fmt: skip
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.errorhandler(NotReady)
+    def _computing(exc: NotReady):
+        import time
+
+        waited = max(0, round(time.monotonic() - exc.since))
+        message = (f"The hotspots of {exc.what} are being computed (for {waited} s so far). "
+                   "This page refreshes itself until they are ready.")  # fmt: skip
+        if _wants_json():
+            response = jsonify({"status": "computing", "message": message,
+                                "retry_after": REFRESH_S})  # fmt: skip
+        else:
+            page = "computing_frame.html" if request.path == "/map/frame" else "computing.html"
+            response = make_response(render_template(page, message=message, refresh_s=REFRESH_S,
+                                                     url=request.full_path.rstrip("?")))  # fmt: skip
+        response.status_code = 202
+        response.headers["Retry-After"] = str(REFRESH_S)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(ComputeFailed)
+    def _failed(exc: ComputeFailed):
+        log.error("computing failed on %s: %s", request.path[:200], shown_error(exc))
+        return error_response(500, "Could not compute",
+                              f"This selection could not be computed: {shown_error(exc)}. "
+                              "Reload the page to try again.")  # fmt: skip
 
     @app.errorhandler(HotspotsError)
     def _user(exc: HotspotsError):

@@ -122,11 +122,22 @@ def _remove_if_empty(path: Path) -> None:
     "(.osm.pbf), OS Open Roads (GeoPackage or shapefile) or 'hotspots fetch "
     "streets' output; only those near the wards are kept. Replaces any stored.",
 )
+@click.option(
+    "--results/--no-results",
+    "keep_results",
+    default=True,
+    show_default=True,
+    envvar="HOTSPOTS_INGEST_RESULTS",
+    help="Then compute every period's map (each financial year and season, the whole "
+    "area, default settings, with trend, chance test and place patterns) in worker "
+    "processes and keep them in the store, so that `serve --store` has them ready. "
+    "Also HOTSPOTS_INGEST_RESULTS=off.",
+)
 def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
            wards_vintage: str | None, areas_path: Path | None, crime_types: tuple[str, ...],
            postcodes_path: Path | None, column_map: tuple[str, ...], date_format: str | None,
            tolerance_m: float | None, engine: str, replace: bool, scheduler: str | None,
-           roads_path: Path | None) -> None:  # fmt: skip
+           roads_path: Path | None, keep_results: bool) -> None:  # fmt: skip
     """Load incident files into the store: one batch per file, never twice.
 
     A police.uk file is one batch per force and month, a council export one
@@ -170,6 +181,8 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
     with _writing(store) as opened:
         if not inputs:
             _store_streets(opened, roads_path)
+            if keep_results and len(opened.batches()):
+                _precompute(opened, crime_types)
             return
         ingest_files = opened.ingest
         if engine == "dask":
@@ -198,6 +211,38 @@ def ingest(inputs: tuple[Path, ...], store: str | None, wards_path: Path | None,
         )
         if roads_path is not None:
             _store_streets(opened, roads_path)
+        if keep_results and len(batches):
+            _precompute(opened, crime_types)
+
+
+def _precompute(opened, crime_types: tuple[str, ...]) -> None:
+    """Every period's default result, and its map as ``serve --store`` draws it by default,
+    computed in worker processes and kept in the store."""
+    import time
+
+    from hotspots.cli.web import serve_config
+    from hotspots.precompute import precompute
+    from webapp import create_app, mapframe
+
+    config = serve_config(data=(), wards=None, areas=None, population=None, host="127.0.0.1",
+                          tiles_url=None, tiles_attribution=None, eps_m=None, min_samples=None,
+                          users_db=None, store=opened.target, crime_types=crime_types)  # fmt: skip
+    app = create_app({**config, "HOTSPOTS_COMPUTE": "inline", "SECRET_KEY": "unused"})
+    serving = app.extensions["hotspots_store"]  # as serve would make it: the same keys
+    start = time.perf_counter()
+    try:
+        done = precompute(serving.spec, settings=serving.default_settings(),
+                          task=mapframe.warm_period, options=serving.map_options,
+                          population=None)  # fmt: skip
+    except Exception as exc:  # the data is stored: the app computes the results instead
+        click.echo(f"results not computed ({exc}); serve computes them when it starts", err=True)
+        return
+    ready = len(done.computed) + len(done.stored)
+    click.echo(f"results: {ready} period(s) ready in the store, with their maps "
+               f"({len(done.computed)} computed in worker processes, "
+               f"{time.perf_counter() - start:.1f} s)")  # fmt: skip
+    for line in done.failed:
+        click.echo(f"  not computed: {line}", err=True)
 
 
 def _store_streets(opened, roads_path: Path) -> None:

@@ -202,11 +202,22 @@ def serve_config(
     type=click.IntRange(1, 256),
     default=16,
     show_default=True,
-    help="Server threads. Slow (uncached) selections are computed a few at a time "
-    "(HOTSPOTS_COMPUTE_WORKERS); the other threads keep answering /healthz and "
-    "cached pages.",
+    help="Server threads. Results are computed in worker processes "
+    "(HOTSPOTS_COMPUTE_WORKERS of them), never in these threads: they keep "
+    "answering /healthz and ready pages, and say 'computing…' meanwhile.",
 )
-def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
+@click.option(
+    "--compute",
+    type=click.Choice(["workers", "inline"]),
+    default="workers",
+    envvar="HOTSPOTS_COMPUTE",
+    show_default=True,
+    help="Where results are computed: worker processes (every period's map made when "
+    "the data is loaded, or read from the store; 'computing…' while one is not ready), "
+    "or inline: in the server's threads when first asked for (the older way; for "
+    "comparison). Also HOTSPOTS_COMPUTE.",
+)
+def serve(host: str, port: int, threads: int, compute: str, **kwargs) -> None:  # fmt: skip
     """Run the web app under waitress (a production WSGI server).
 
     With no --data on a loopback host it serves the embedded demo with no login
@@ -234,6 +245,7 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     from webapp.users import list_users
 
     config = serve_config(host=host, **kwargs)
+    config["HOTSPOTS_COMPUTE"] = compute
     # Requests waiting for a compute slot may take at most all but 4 threads: the rest stay
     # free for /healthz and cached pages (more waiting requests get 503 with Retry-After).
     workers = min(4, os.cpu_count() or 1)
@@ -246,6 +258,10 @@ def serve(host: str, port: int, threads: int, **kwargs) -> None:  # fmt: skip
     try:
         loaded = store.loaded()
         click.echo(loaded.prepared.summary(), err=True)
+        if store.workers is not None:
+            click.echo(f"period results: {store.stats['stored']} read from the store, "
+                       f"{store.computing()} being computed in {store.workers.processes} worker "
+                       "process(es)", err=True)  # fmt: skip
     except NoData as exc:  # a new, empty store: serve, and show the data once it is ingested
         click.echo(f"{exc} The pages say so until then.", err=True)
     except DataLoadError as exc:

@@ -111,6 +111,21 @@ def encode_frame(frame: gpd.GeoDataFrame) -> bytes:
     else:
         arrays["geometry.x"] = x
         arrays["geometry.y"] = y
+    columns = _encode_columns(frame, arrays)
+    meta = {
+        "format": _FORMAT,
+        "rows": len(frame),
+        "crs": frame.crs.to_string() if frame.crs else None,
+        "geometry": geom,
+        "columns": columns,
+        "order": [str(c) for c in frame.columns],
+    }
+    return _pack(arrays, meta)
+
+
+def _encode_columns(frame: pd.DataFrame, arrays: dict[str, np.ndarray]) -> list[dict]:
+    """Every column but the geometry into ``arrays`` (keys ``c0``, ``c1``...); their headers."""
+    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     columns = []
     for name in frame.columns:
         if name == geom:
@@ -139,15 +154,7 @@ def encode_frame(frame: gpd.GeoDataFrame) -> bytes:
             col["categories_dtype"] = str(cats.dtype)
             col["ordered"] = bool(series.cat.ordered)
         columns.append(col)
-    meta = {
-        "format": _FORMAT,
-        "rows": len(frame),
-        "crs": frame.crs.to_string() if frame.crs else None,
-        "geometry": geom,
-        "columns": columns,
-        "order": [str(c) for c in frame.columns],
-    }
-    return _pack(arrays, meta)
+    return columns
 
 
 def _distinct_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,38 +218,11 @@ def _text_column(parts: list[tuple[np.ndarray, list, dict]], col: dict) -> pd.Se
     return pd.Series(typed.take(codes, allow_fill=True), copy=False)
 
 
-def decode_frames(
-    blobs: list[bytes], *, geometry_where: tuple[str, object] | None = None
-) -> gpd.GeoDataFrame:
-    """Decode several blobs of the same columns into one frame, building it once.
-
-    Parameters
-    ----------
-    blobs : list of bytes
-        From :func:`encode_frame`, with the same columns and dtypes.
-    geometry_where : (column, value), optional
-        Build point geometries only where ``column != value`` (points cost
-        most); other rows get no geometry (None).
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> t = gpd.GeoDataFrame({"m": ["in", "out"]}, geometry=gpd.points_from_xy([1, 2], [3, 4]),
-    ...                      crs=27700)
-    >>> both = decode_frames([encode_frame(t), encode_frame(t)], geometry_where=("m", "out"))
-    >>> both["m"].tolist(), both.geometry.isna().tolist()
-    (['in', 'out', 'in', 'out'], [False, True, False, True])
-    """
-    if not blobs:
-        raise ValueError("no blobs to decode")
+def _decode_columns(unpacked: list[tuple[dict, dict[str, np.ndarray]]]) -> dict[str, pd.Series]:
+    """The columns (not the geometry) of blobs of the same columns, each built once."""
     parts: dict[str, list] = {}
-    points = []
-    meta = None
-    for data in blobs:
-        meta, npz = _unpack(data)
-        if meta.get("format") not in _READABLE:
-            raise ValueError(f"unknown column copy format {meta.get('format')!r}")
-        points.append(_batch_points(npz))
+    meta: dict = {}
+    for meta, npz in unpacked:
         for i, col in enumerate(meta["columns"]):
             key, kind = f"c{i}", col["kind"]
             if kind == "text":
@@ -269,6 +249,42 @@ def decode_frames(
             )
         else:
             out[name] = _text_column(chunks, col)
+    return out
+
+
+def decode_frames(
+    blobs: list[bytes], *, geometry_where: tuple[str, object] | None = None
+) -> gpd.GeoDataFrame:
+    """Decode several blobs of the same columns into one frame, building it once.
+
+    Parameters
+    ----------
+    blobs : list of bytes
+        From :func:`encode_frame`, with the same columns and dtypes.
+    geometry_where : (column, value), optional
+        Build point geometries only where ``column != value`` (points cost
+        most); other rows get no geometry (None).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> t = gpd.GeoDataFrame({"m": ["in", "out"]}, geometry=gpd.points_from_xy([1, 2], [3, 4]),
+    ...                      crs=27700)
+    >>> both = decode_frames([encode_frame(t), encode_frame(t)], geometry_where=("m", "out"))
+    >>> both["m"].tolist(), both.geometry.isna().tolist()
+    (['in', 'out', 'in', 'out'], [False, True, False, True])
+    """
+    if not blobs:
+        raise ValueError("no blobs to decode")
+    points = []
+    unpacked = []
+    for data in blobs:
+        meta, npz = _unpack(data)
+        if meta.get("format") not in _READABLE:
+            raise ValueError(f"unknown column copy format {meta.get('format')!r}")
+        points.append(_batch_points(npz))
+        unpacked.append((meta, npz))
+    out = _decode_columns(unpacked)
     rows = sum(len(c) for c, _ in points)
     build = np.ones(rows, dtype=bool)
     if geometry_where is not None:
@@ -306,3 +322,83 @@ def _points(points: list[tuple[np.ndarray, np.ndarray]], build: np.ndarray) -> n
 def decode_frame(data: bytes) -> gpd.GeoDataFrame:
     """Decode bytes made by :func:`encode_frame` (see its example)."""
     return decode_frames([data])
+
+
+def encode_table(frame: pd.DataFrame) -> bytes:
+    """Encode a table of any geometry (outlines, grid squares), or none, as bytes.
+
+    The columns as :func:`encode_frame` keeps them; the geometry, when there is
+    one, as WKB (a result's hotspot outlines are few). ``attrs`` are not kept.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> t = gpd.GeoDataFrame({"cluster_id": [1, 2], "label": ["Market Place", None]},
+    ...                      geometry=[Point(0, 0).buffer(5), None], crs=27700)
+    >>> from geopandas.testing import assert_geodataframe_equal
+    >>> assert_geodataframe_equal(decode_table(encode_table(t)), t)
+    >>> decode_table(encode_table(t.drop(columns="geometry").assign(n=[3, 4])))["n"].tolist()
+    [3, 4]
+    """
+    import shapely
+
+    arrays: dict[str, np.ndarray] = {}
+    geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    if geom is not None:
+        wkb = shapely.to_wkb(frame.geometry.to_numpy())
+        sizes = np.array([-1 if b is None else len(b) for b in wkb], dtype=np.int64)
+        arrays["geometry.sizes"] = sizes
+        arrays["geometry.wkb"] = np.frombuffer(b"".join(b for b in wkb if b is not None),
+                                               dtype="uint8")  # fmt: skip
+    meta = {
+        "format": _FORMAT,
+        "table": True,
+        "rows": len(frame),
+        "crs": frame.crs.to_string() if geom is not None and frame.crs else None,
+        "geometry": geom,
+        "columns": _encode_columns(frame, arrays),
+        "order": [str(c) for c in frame.columns],
+        "index": frame.index.tolist() if not isinstance(frame.index, pd.RangeIndex) else None,
+    }
+    return _pack(arrays, meta)
+
+
+def decode_table(data: bytes) -> pd.DataFrame:
+    """Decode bytes made by :func:`encode_table` (see its example)."""
+    import shapely
+
+    meta, npz = _unpack(data)
+    if not meta.get("table") or meta.get("format") not in _READABLE:
+        raise ValueError("not a hotspots table")
+    out = _decode_columns([(meta, npz)]) if meta["columns"] else {}
+    index = pd.Index(meta["index"]) if meta.get("index") is not None else None
+    geom = meta["geometry"]
+    if geom is None:
+        frame = pd.DataFrame({name: out[name] for name in meta["order"]})
+        return frame.set_axis(index) if index is not None else frame
+    sizes = npz["geometry.sizes"]
+    ends = np.cumsum(np.maximum(sizes, 0))
+    raw = npz["geometry.wkb"].tobytes()
+    wkb = np.array([None if n < 0 else raw[e - n : e] for n, e in zip(sizes, ends)], dtype=object)
+    out[geom] = gpd.GeoSeries(shapely.from_wkb(wkb), crs=meta["crs"])
+    frame = gpd.GeoDataFrame({name: out[name] for name in meta["order"]}, geometry=geom,
+                             crs=meta["crs"])  # fmt: skip
+    return frame.set_axis(index) if index is not None else frame
+
+
+def pack_arrays(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
+    """Arrays and a JSON header in the codec's container (what :func:`unpack_arrays` reads).
+
+    Examples
+    --------
+    >>> meta, arrays = unpack_arrays(pack_arrays({"n": np.arange(3)}, {"kind": "demo"}))
+    >>> meta, arrays["n"].tolist()
+    ({'kind': 'demo'}, [0, 1, 2])
+    """
+    return _pack(arrays, meta)
+
+
+def unpack_arrays(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and arrays of :func:`pack_arrays`'s bytes (``ValueError`` for other bytes)."""
+    return _unpack(data)
