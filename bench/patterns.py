@@ -26,7 +26,8 @@ from hotspots.draw.webmap import hotspot_map, pattern_features
 from hotspots.outputs.tasking import patterns_for
 from hotspots.privacy import redact_places
 from webapp import results
-from webapp.data import DataStore, spec_from_config
+from webapp.data import DataStore
+from webapp.dataset import spec_from_config
 from webapp.selection import BOROUGH, Selection
 
 

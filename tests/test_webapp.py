@@ -334,7 +334,7 @@ def _postcode_export(shared_data, tmp_path):
 
 def test_serve_reads_a_postcode_only_council_export(shared_data, tmp_path, caplog):
     from hotspots.cli.web import serve_config
-    from webapp.data import spec_from_config
+    from webapp.dataset import spec_from_config
 
     path = _postcode_export(shared_data, tmp_path)
     base = {"data": (path,), "wards": shared_data / "wards" / "redditch.geojson", "areas": None,
@@ -615,7 +615,8 @@ def test_identical_cold_requests_share_one_computation(monkeypatch, users_db):
 
 
 def _demo_store(**kwargs):
-    from webapp.data import DataStore, spec_from_config
+    from webapp.data import DataStore
+    from webapp.dataset import spec_from_config
 
     return DataStore(spec_from_config({}), **kwargs)
 
@@ -651,14 +652,14 @@ def test_concurrent_first_requests_load_the_data_once(monkeypatch):
     from webapp import data as data_module
 
     calls = []
-    real = data_module._load
+    real = data_module.load_version
 
     def counted(spec, version):
         calls.append(version)
         time.sleep(0.5)
         return real(spec, version)
 
-    monkeypatch.setattr(data_module, "_load", counted)
+    monkeypatch.setattr(data_module, "load_version", counted)
     store = _demo_store()
     start = threading.Barrier(6)
     got = []
@@ -675,7 +676,7 @@ def test_too_many_waiting_computations_get_a_503_with_retry_after(users_db):
     import threading
     import time
 
-    from webapp.data import StoreBusy
+    from webapp.dataset import StoreBusy
 
     store = _demo_store(compute_workers=1, max_waiting=1)
     started, release = threading.Event(), threading.Event()

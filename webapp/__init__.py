@@ -65,7 +65,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from hotspots._errors import ConfigError
 from hotspots.precompute import shared_workers
-from webapp.data import DataStore, MapOptions, spec_from_config
+from webapp.data import DataStore
+from webapp.dataset import MapOptions, spec_from_config
 
 DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_INPUTS": [],

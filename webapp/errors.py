@@ -10,11 +10,11 @@
 * data that cannot be loaded: 503 and one log line with the reason; the page
   shows the reason to analysts (and on the no-login demo), a plain note to viewers;
 * too many selections waiting to be computed: 503 with ``Retry-After``;
-* an answer being computed in a worker process (:class:`~webapp.data.NotReady`):
+* an answer being computed in a worker process (:class:`~webapp.dataset.NotReady`):
   202 and a "computing…" page that refreshes itself every :data:`REFRESH_S`
   seconds (no script: it works offline and in the map's frame), or 202 JSON
   ``{"status": "computing", ...}`` with ``Retry-After`` under ``/api/``;
-* a worker that failed or stopped (:class:`~webapp.data.ComputeFailed`): 500
+* a worker that failed or stopped (:class:`~webapp.dataset.ComputeFailed`): 500
   saying so (reload to try again), never a hang;
 * unknown routes: 404; anything unexpected: 500 and ONE log line (the route,
   where it failed, the exception; the traceback at DEBUG level).
@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from hotspots._errors import HotspotsError
 from hotspots._secrets import redact_text
-from webapp.data import ComputeFailed, DataLoadError, NotReady, StoreBusy
+from webapp.dataset import ComputeFailed, DataLoadError, NotReady, StoreBusy
 from webapp.selection import NoData, ParamError, ParamForbidden
 
 log = logging.getLogger(__name__)

@@ -56,7 +56,7 @@ def render_map(
     Unless ``full_places`` (analysts), the hotspot popups' place text is at
     street level (:func:`hotspots.privacy.redact_places`) and the heat and
     incident points are :func:`hotspots.privacy.public_points`. ``options`` is
-    the app's :class:`webapp.data.MapOptions`.
+    the app's :class:`webapp.dataset.MapOptions`.
     """
     from hotspots.analysis.patterns import selection_periods
     from hotspots.draw.assets import localized_html
@@ -132,7 +132,7 @@ def frame_kind(options, population: pd.Series | None) -> str:
 
     Examples
     --------
-    >>> from webapp.data import MapOptions
+    >>> from webapp.dataset import MapOptions
     >>> frame_kind(MapOptions(), None) == frame_kind(MapOptions(), None)
     True
     >>> frame_kind(MapOptions(), None) == frame_kind(MapOptions(max_points=10), None)

@@ -240,7 +240,7 @@ def serve(host: str, port: int, threads: int, compute: str, **kwargs) -> None:  
           --column date='Date Reported' --wards wards.geojson
     """
     from webapp import create_app
-    from webapp.data import DataLoadError
+    from webapp.dataset import DataLoadError
     from webapp.selection import NoData
     from webapp.users import list_users
 
