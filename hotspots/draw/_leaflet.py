@@ -258,6 +258,11 @@ class Roads(MacroElement):
         self.name_only = NAME_ONLY
 
 
+#: A hotspot label on the web map keeps its street when it fits within this many pixels of its
+#: hotspot (the first hotspot's always does); else it shows its rank alone.
+LABEL_REACH_PX = 48
+
+
 class Navigation(MacroElement):
     """A "Whole borough" button, zoom kept to the study area, popups that give the view back."""
 
@@ -364,16 +369,22 @@ class Navigation(MacroElement):
                     var cb = Math.hypot(b[0] * 2, b[1]) + (b[1] > 0 ? 1.5 : 0);
                     return ca - cb;
                 });
-                function fit(d) {
+                function away(a, r) {  // from the anchor to the nearest point of a box
+                    return Math.hypot(Math.min(Math.max(a.left, r.left), r.right) - a.left,
+                                      Math.min(Math.max(a.top, r.top), r.bottom) - a.top);
+                }
+                function fit(d, reach) {
                     move(d, 0, 0);
                     var r0 = d.getBoundingClientRect();
                     if (!r0.width) { return null; }
+                    var a = d.parentNode.getBoundingClientRect();
                     var w = r0.width + 4, h = r0.height + 2;
                     for (var pass = 0; pass < 2; pass++) {
                         for (var k = 0; k < steps.length; k++) {
                             var dx = steps[k][0] * w, dy = steps[k][1] * h;
                             var r = {left: r0.left + dx, right: r0.right + dx,
                                      top: r0.top + dy, bottom: r0.bottom + dy};
+                            if (reach !== undefined && away(a, r) > reach) { continue; }
                             if (inside(r) && !hits(r, placed) && !hits(r, hard) &&
                                 (pass === 1 || !hits(r, soft))) {
                                 move(d, dx, dy);
@@ -387,7 +398,9 @@ class Navigation(MacroElement):
                     var d = it.div;
                     it.icon.style.display = "";
                     d.textContent = d.getAttribute("data-full");
-                    var r = fit(d);
+                    // A street is named only where it fits by its hotspot (the first hotspot
+                    // always is); else the rank alone, which the popup and the table name.
+                    var r = fit(d, it.rank === 1 ? undefined : {{ this.reach_px }});
                     if (!r) { d.textContent = String(it.rank); r = fit(d); }
                     if (!r) { it.icon.style.display = "none"; return; }
                     placed.push(r);
@@ -432,6 +445,7 @@ class Navigation(MacroElement):
         self._name = "Navigation"
         self.home = home
         self.label = label
+        self.reach_px = LABEL_REACH_PX
 
 
 class MapLayout(MacroElement):

@@ -613,7 +613,7 @@ def hotspot_map(
     tested = hulls is not None and "significant" in clusters.columns
     entries = carto.legend_entries(hotspots=hull_cls, wards=ward_cls, ward_title=ward_title,
                                    heat=bool(heat), centres=centres, roads=has_roads, no_streets=not has_roads,
-                                   street_names_only=has_roads and names_only(roads),
+                                   street_names_only=has_roads and names_only(roads), ranks_alone=True,
                                    chance=clusters.attrs.get("simulations", 999) if tested else None,
                                    chance_model=clusters.attrs.get("chance_model"),
                                    hotspot_opacity=carto.HOTSPOT_WEB_OPACITY,

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from hotspots.draw._leaflet import LABEL_REACH_PX
 from tests.browser.conftest import (
     _CALL_FAILED,
     ARTIFACTS,
@@ -307,6 +308,9 @@ def test_hotspot_labels_stay_apart_inside_the_frame_with_a_leader_when_moved(
         assert label["text"] in (label["full"], label["full"].split(" ")[0]), label
         if label["away"] > 4:  # moved off its place: a line leads back to the hotspot
             assert label["leader"] >= label["away"] - 1, label
+        if label["text"] != label["text"].split(" ")[0] and not label["full"].startswith("1 "):
+            # a street is named only by its hotspot; else the rank alone
+            assert label["away"] <= LABEL_REACH_PX + 1, label
 
 
 # --------------------------------------------------------------------------- every page
