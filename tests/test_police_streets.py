@@ -332,3 +332,18 @@ def test_static_town_centre_map_keeps_street_names_apart_and_draws_no_name_only_
     [legend] = fig.legends
     rows = [t.get_text().replace("\n", " ") for t in legend.get_texts()]
     assert STREET_NAMES_LEGEND in rows and "Road, with its name" not in rows, rows
+
+
+def test_bytes_that_are_not_utf8_cost_their_row_not_the_file(tmp_path, caplog):
+    from hotspots.read.police_streets import read_map_points
+
+    path = tmp_path / "2018-10-west-mercia-street.csv"
+    path.write_bytes(
+        b"Month,Longitude,Latitude,Location\n"
+        b"2018-10,-1.94,52.3,On or near \xff\xfeBad Street\n"
+        b"2018-10,-1.9405,52.3001,On or near Good Street\n"
+    )
+    with caplog.at_level("WARNING"):
+        points = read_map_points([path])
+    assert points["Location"].tolist() == ["On or near Good Street"]
+    assert "1 row(s) with bytes that are not UTF-8 left out (lines 2)" in caplog.text

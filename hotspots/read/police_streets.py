@@ -271,19 +271,29 @@ def read_map_points(paths: Iterable[str | Path]) -> pd.DataFrame:
         if not path.exists():
             raise InputFileError(path, "does not exist", "a police.uk street-level CSV")
         try:
-            header = [str(c).strip() for c in pd.read_csv(path, nrows=0, encoding="utf-8-sig")]
+            header = [str(c).strip() for c in pd.read_csv(path, nrows=0, encoding="utf-8-sig",
+                                                          encoding_errors="replace")]  # fmt: skip
             missing = [c for c in _COLUMNS if c not in header]
             if missing:
                 raise InputFileError(path, f"has no column {missing!r} (columns: {header!r})",
                                      f"a police.uk street-level CSV with {list(_COLUMNS)!r}")  # fmt: skip
             frame = pd.read_csv(path, usecols=lambda c: c.strip() in _COLUMNS, dtype=str,
-                                encoding="utf-8-sig")  # fmt: skip
+                                encoding="utf-8-sig", encoding_errors="replace")  # fmt: skip
         except InputFileError:
             raise
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise InputFileError(path, f"cannot be read as CSV ({exc})",
                                  "a police.uk street-level CSV") from None  # fmt: skip
         frame.columns = [c.strip() for c in frame.columns]
+        # Bytes that are not UTF-8 cost their row, not the file (a street name must be exact).
+        garbled = frame.astype(str).apply(lambda col: col.str.contains("\ufffd", regex=False))
+        bad = garbled.any(axis=1).to_numpy()
+        if bad.any():
+            lines = (np.flatnonzero(bad) + 2).tolist()  # the header is line 1
+            log.warning("%s: %d row(s) with bytes that are not UTF-8 left out (lines %s)",
+                        path, int(bad.sum()), ", ".join(map(str, lines[:10]))
+                        + (", ..." if len(lines) > 10 else ""))  # fmt: skip
+            frame = frame[~bad]
         frames.append(frame[list(_COLUMNS)])
     if not frames:
         raise HotspotsError("give at least one police.uk street-level CSV")
