@@ -347,3 +347,14 @@ def test_bytes_that_are_not_utf8_cost_their_row_not_the_file(tmp_path, caplog):
         points = read_map_points([path])
     assert points["Location"].tolist() == ["On or near Good Street"]
     assert "1 row(s) with bytes that are not UTF-8 left out (lines 2)" in caplog.text
+
+
+def test_a_name_only_is_named_on_any_map_scale(redditch_streets):
+    # Names only are 80 m marks: a length floor for names (span / 25 on static maps) had
+    # dropped every one of them from a map a little wider than the town centre.
+    from hotspots.read.roads import name_points
+
+    _, streets, _ = redditch_streets
+    roads = as_roads(streets)
+    only = set(roads.loc[roads["kind"] == NAME_ONLY, "name"])
+    assert only <= set(name_points(roads, min_length_m=500.0)["name"])

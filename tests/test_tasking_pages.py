@@ -173,3 +173,22 @@ def test_demo_town_centre_tasking_page_uses_its_space(demo):
 def test_real_redditch_tasking_pages_use_their_space(redditch_autumn_2018, season):
     for fig in _pages(redditch_autumn_2018, season):
         _check_fill(fig)
+
+
+@pytest.mark.parametrize("season", ["autumn", "winter"])
+def test_real_redditch_focus_area_pages_show_their_area_whole(redditch_autumn_2018, season):
+    # The map fitted the hotspots only: the Town centre's outline ran off the page's map.
+    from hotspots._validate import to_analysis_crs
+
+    areas = to_analysis_crs(redditch_autumn_2018.areas).set_index("name")
+    seen = 0
+    for fig in _pages(redditch_autumn_2018, season):
+        heading = fig.texts[0].get_text()
+        name = heading.split("page: hotspots in ")[-1] if "page: hotspots in " in heading else None
+        if name not in areas.index:
+            continue
+        x0, y0, x1, y1 = areas.loc[[name]].total_bounds
+        (mx0, mx1), (my0, my1) = fig.axes[0].get_xlim(), fig.axes[0].get_ylim()
+        assert mx0 <= x0 and x1 <= mx1 and my0 <= y0 and y1 <= my1, (name, heading)
+        seen += 1
+    assert seen, "no page of a focus area"

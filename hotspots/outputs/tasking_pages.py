@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
+from hotspots._validate import to_analysis_crs
 from hotspots.analysis.notes import DEMO_NOTE
 from hotspots.draw import cartography as carto
 from hotspots.io import atomic_path
@@ -106,7 +107,8 @@ def sheet_figures(
                 page_hulls["significant"] = chunk.set_index("cluster_id")["significant"]
             args = {"heading": heading, "subtitle": subtitle, "footer": footer, "words": words,
                     "hulls": page_hulls, "classes": classes, "layer": layer, "areas": areas,
-                    "style": style, "demo": demo, "crowded": crowded}  # fmt: skip
+                    "style": style, "demo": demo, "crowded": crowded,
+                    "focus": _focus_bounds(areas, name)}  # fmt: skip
             # The first layout that holds the page (the last always does).
             yield next(f for f in (_page(chunk, layout=k, **args) for k in LAYOUTS) if f)
 
@@ -126,8 +128,12 @@ def _page(
     style: MapStyle,
     demo: bool,
     crowded: bool,
+    focus: tuple[float, float, float, float] | None = None,
 ) -> Figure | None:
-    """One page in a layout of :data:`LAYOUTS`; None when the page does not fit in it."""
+    """One page in a layout of :data:`LAYOUTS`; None when the page does not fit in it.
+
+    ``focus``: the bounds of the page's focus area, shown whole with its hotspots.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -152,6 +158,9 @@ def _page(
     if layout == "stacked" and _TOP - table_bottom > _STACK_UP_TO * (_TOP - floor):
         return None
     bounds = hulls.total_bounds if len(hulls) else layer.bounds
+    if focus is not None:  # the page's focus area whole, not cut by the frame
+        bounds = (min(bounds[0], focus[0]), min(bounds[1], focus[1]),
+                  max(bounds[2], focus[2]), max(bounds[3], focus[3]))  # fmt: skip
     around = _extent(bounds, pad=0.15, min_span=800.0)
     points = chunk.set_index("cluster_id").loc[hulls.index].reset_index()
     drawn = classes if len(hulls) else None
@@ -237,6 +246,14 @@ def _draw_table(tab, chunk: gpd.GeoDataFrame, *, classes: carto.Classes | None, 
             if classes.index(n)[0] >= 3 and look["alpha"] == 1:
                 cell.get_text().set_color("white")
     return table
+
+
+def _focus_bounds(areas: gpd.GeoDataFrame | None, name: str) -> tuple | None:
+    """The bounds (EPSG:27700) of the focus area a page is named after, or None."""
+    if areas is None or areas.empty or name not in set(areas["name"]):
+        return None
+    shape = to_analysis_crs(areas[areas["name"] == name])
+    return tuple(float(v) for v in shape.total_bounds)
 
 
 def _fit_extent(extent: tuple, fig: Figure, box: tuple) -> tuple:

@@ -320,7 +320,8 @@ def name_points(roads: gpd.GeoDataFrame, *, min_length_m: float = 60.0) -> gpd.G
     roads : geopandas.GeoDataFrame
         From :func:`read_roads` (EPSG:27700).
     min_length_m : float, default 60
-        Pieces shorter than this get no label.
+        Pieces shorter than this get no label (a :data:`NAME_ONLY` row always
+        gets one).
 
     Returns
     -------
@@ -339,7 +340,9 @@ def name_points(roads: gpd.GeoDataFrame, *, min_length_m: float = 60.0) -> gpd.G
     """
     named = roads[roads["name"] != ""].explode(index_parts=False)
     named = named.assign(_len=named.geometry.length)
-    named = named[named["_len"] >= min_length_m]
+    # (a name only is placed whatever its length: it stands for a name's place, not a line)
+    name_only = named["kind"] == NAME_ONLY if "kind" in named else False
+    named = named[(named["_len"] >= min_length_m) | name_only]
     if named.empty:
         return gpd.GeoDataFrame({"name": [], "angle": []}, geometry=[], crs=ANALYSIS_CRS)
     longest = named.sort_values("_len", ascending=False).drop_duplicates("name")
