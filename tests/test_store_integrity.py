@@ -192,6 +192,20 @@ with open_store(sys.argv[1]) as store:
 """
 
 
+def test_an_unchanged_batch_stored_again_alongside_is_reported_not_a_crash(target, tmp_path):
+    # Seen in a fresh-clone run of the parallel test below: an ingest found a batch unchanged,
+    # another stored the same batch again meanwhile (a new batch id), and the first looked its
+    # counts up by the old id (IndexError). Here the other ingest is a stale snapshot's ids.
+    name = police_file(tmp_path / "2019-01-test-street.csv", 50)
+    with open_store(target) as store:
+        store.ingest([name], wards_path=DEMO_WARDS)
+        seen = store.existing_batches()
+        stale = {key: (batch_id + 1000, *rest) for key, (batch_id, *rest) in seen.items()}
+        store.existing_batches = lambda: stale
+        (result,) = store.ingest([name])
+    assert (result.status, result.stored) == ("unchanged", 50)
+
+
 def test_three_parallel_postgis_ingests_of_one_batch_all_succeed(postgis_server, tmp_path):
     url = postgis_server.new_database()
     shared = police_file(tmp_path / "2019-01-test-street.csv", 300)

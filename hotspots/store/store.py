@@ -640,11 +640,17 @@ class Store:
                             plan.file, plan.key, given_by[plan.key], plan.file)  # fmt: skip
             given_by[plan.key] = plan.file
             if plan.unchanged:  # the same file: nothing to read or write
-                row = self._query(
-                    "SELECT rows_read, rows_stored, rows_rejected FROM batches WHERE batch_id = ?",
-                    (existing[plan.key][0],),
-                )[0]
-                results[plan.key] = BatchResult(plan.key, plan.file, *map(int, row), "unchanged")
+                # By its key, not the id seen when planning: an ingest running alongside may
+                # have stored the same batch again since (a new id; the old row is gone).
+                rows = self._query(
+                    "SELECT rows_read, rows_stored, rows_rejected FROM batches WHERE batch_key = ?",
+                    (plan.key,),
+                )
+                if not rows:
+                    raise StoreError(f"{plan.file}: batch {plan.key} left the store while this "
+                                     "ingest ran; run it again")  # fmt: skip
+                results[plan.key] = BatchResult(plan.key, plan.file, *map(int, rows[0]),
+                                                "unchanged")  # fmt: skip
                 planned.pop(plan.key, None)
                 continue
             planned[plan.key] = i
