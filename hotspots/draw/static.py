@@ -255,31 +255,37 @@ def _renderer(ax):
     return canvas.get_renderer()
 
 
+def _text_box(text, renderer):
+    """A text's box in display pixels; an annotation's without its leader line (placed first)."""
+    from matplotlib.text import Text
+
+    if hasattr(text, "update_positions"):
+        text.update_positions(renderer)
+    return Text.get_window_extent(text, renderer)
+
+
+def _inside(box, frame) -> bool:
+    """Whether ``box`` lies wholly inside ``frame`` (display pixels)."""
+    return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
 def _thin_names(ax, names: list, *, avoid: list = (), boxes: list = ()) -> None:
     """Hide each name that touches one kept before it, something to avoid, or the map's frame.
 
     ``avoid`` are texts (measured without an annotation's leader line); ``boxes`` are
     display-pixel boxes (the scale bar, the north arrow).
     """
-    from matplotlib.text import Text
-
     if not names:
         return
     fig = ax.figure
     renderer = _renderer(ax)
     frame = ax.get_window_extent(renderer)
-    kept = [b.frozen() for b in boxes]
-    for text in avoid:
-        if hasattr(text, "update_positions"):  # an Annotation: placed before it is measured
-            text.update_positions(renderer)
-        kept.append(Text.get_window_extent(text, renderer).frozen())
+    kept = [b.frozen() for b in boxes] + [_text_box(t, renderer).frozen() for t in avoid]
     gap = 1.5 * fig.dpi / 72
     for text in names:
         text.set_visible(True)
         box = text.get_window_extent(renderer).padded(gap)
-        inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
-                  and box.y1 <= frame.y1)  # fmt: skip
-        if inside and not any(box.overlaps(k) for k in kept):
+        if _inside(box, frame) and not any(box.overlaps(k) for k in kept):
             kept.append(box.frozen())
         else:
             text.set_visible(False)
@@ -446,24 +452,17 @@ def _spread_labels(ax, labels: list) -> None:
     hotspot. Ward names count as obstacles too, but weigh less than a centre's name; street
     names weigh little (a label stays by its hotspot; the names it covers are then left out).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.text import Text
-
     if not labels:
         return
     fig = ax.figure
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    renderer = canvas.get_renderer()
-    ax.apply_aspect()  # where the equal-aspect map will really sit
+    renderer = _renderer(ax)
     frame = ax.get_window_extent(renderer)
     ours = {id(label) for label in labels}
     centres, others, streets = [], [], []
     for text in ax.texts:
         if id(text) in ours or not text.get_visible() or not text.get_text().strip():
             continue
-        if hasattr(text, "update_positions"):  # an Annotation: place it before measuring
-            text.update_positions(renderer)
-        box = Text.get_window_extent(text, renderer)
+        box = _text_box(text, renderer)
         if not (box.x1 < frame.x0 or box.x0 > frame.x1 or box.y1 < frame.y0 or box.y0 > frame.y1):
             z = text.get_zorder()
             (centres if z >= 5.3 else streets if z == _ROAD_NAME_Z else others).append(box.frozen())
@@ -501,10 +500,8 @@ def _spread_labels(ax, labels: list) -> None:
     per_pt2 = (72.0 / fig.dpi) ** 2
 
     def cost(box, anchor) -> float:
-        inside = (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
-                  and box.y1 <= frame.y1)  # fmt: skip
         return (
-            (0.0 if inside else 1e9)
+            (0.0 if _inside(box, frame) else 1e9)
             + 1e3 * per_pt2 * overlap(box, placed)
             + 1e3 * per_pt2 * overlap(box, centres)
             + 1.0 * per_pt2 * overlap(box, others)
@@ -523,8 +520,7 @@ def _spread_labels(ax, labels: list) -> None:
     pad = 2.5 * fig.dpi / 72  # the label's white box reaches this far past its text
 
     def extent(label):  # the text and its box, not the leader line (Annotation's own extent)
-        label.update_positions(renderer)
-        return Text.get_window_extent(label, renderer).padded(pad)
+        return _text_box(label, renderer).padded(pad)
 
     placed: list = []
     leaders: list = []  # (anchor, label centre) of the labels placed off their hotspot
@@ -542,8 +538,7 @@ def _spread_labels(ax, labels: list) -> None:
                 break
         return best
 
-    for label in labels:
-        anchor = ax.transData.transform(label.xy)
+    for label, anchor in zip(labels, anchors):
         best = search(label, anchor)
         rank, _, street = label.get_text().partition(" ")
         # (a ward or street name partly covered does not count: with streets drawn it rarely
@@ -555,7 +550,7 @@ def _spread_labels(ax, labels: list) -> None:
             best = search(label, anchor)
         put(label, best[1])
         placed.append(extent(label).frozen())
-        leaders.append((np.asarray(anchor, dtype=float), _box_centre(placed[-1])))
+        leaders.append((anchor, _box_centre(placed[-1])))
 
 
 def _box_centre(box) -> np.ndarray:
