@@ -20,19 +20,9 @@ import numpy as np
 import pandas as pd
 
 from hotspots.privacy import WITHHELD, street_level
+from hotspots.read.police_streets import PLACE_TYPES
 
 _ON_OR_NEAR = re.compile(r"^\s*on or near\s+", re.IGNORECASE)
-
-
-#: police.uk anonymous place types ("On or near Parking Area"): a hotspot is named by a
-#: street when its incidents have one, by one of these only when they have none.
-PLACE_TYPES = frozenset(
-    {"parking area", "shopping area", "supermarket", "petrol station", "park/open space",
-     "sports/recreation area", "nightclub", "further/higher educational building", "hospital",
-     "police station", "theatre/concert hall", "conference/exhibition centre", "bus/coach station",
-     "train station", "airport/airfield", "prison", "pedestrian subway", "other road",
-     "footpath", "theme/adventure park", "sports centre"}
-)  # fmt: skip
 
 
 _COUNTED = re.compile(r"^(?P<name>.*?)\s*\((?P<n>\d+)\)\s*$")

@@ -55,20 +55,25 @@ POLICE_STREETS_ATTRIBUTION = f"approximate, from {SOURCE}"
 #: The ``shape`` column: how the geometry was made.
 JOINED = "straight lines between map points"
 ANCHORED = "name only, placed at its map points"
-#: police.uk place categories that are not streets (compared case-insensitively); any name
-#: with a "/" ("Sports/Recreation Area") or ending in "Police Station" is one too. Every
-#: place type of :data:`hotspots.analysis.labels.PLACE_TYPES` is here ("Other Road" and
-#: "Footpath" are police.uk's words for unnamed ways), and more seen in West Mercia's files.
-NOT_STREETS = frozenset(
+#: police.uk anonymous place types ("On or near Parking Area"): a hotspot is named by a
+#: street when its incidents have one, by one of these only when they have none
+#: (:mod:`hotspots.analysis.labels`).
+PLACE_TYPES = frozenset(
+    {"parking area", "shopping area", "supermarket", "petrol station", "park/open space",
+     "sports/recreation area", "nightclub", "further/higher educational building", "hospital",
+     "police station", "theatre/concert hall", "conference/exhibition centre", "bus/coach station",
+     "train station", "airport/airfield", "prison", "pedestrian subway", "other road",
+     "footpath", "theme/adventure park", "sports centre"}
+)  # fmt: skip
+#: police.uk place categories that are not streets (compared case-insensitively): every
+#: place type of :data:`PLACE_TYPES` ("Other Road" and "Footpath" are police.uk's words for
+#: unnamed ways) and more seen in West Mercia's files; any name with a "/"
+#: ("Sports/Recreation Area") or ending in "Police Station" is one too.
+NOT_STREETS = PLACE_TYPES | frozenset(
     s.lower()
     for s in (
-        "Parking Area", "Supermarket", "Shopping Area", "Petrol Station", "Nightclub",
-        "Hospital", "Prison", "Pedestrian Subway", "Motorway Service Area", "Race Track",
-        "Ferry Terminal", "Police Headquarters", "Police Station", "Train Station",
-        "Sports Centre", "Footpath", "Other Road", "No Location", "Sports/Recreation Area",
-        "Park/Open Space", "Further/Higher Educational Building", "Bus/Coach Station",
-        "Theatre/Concert Hall", "Conference/Exhibition Centre", "Airport/Airfield",
-        "Theme/Adventure Park",
+        "Motorway Service Area", "Race Track", "Ferry Terminal", "Police Headquarters",
+        "No Location",
     )
 )  # fmt: skip
 _ROAD_NUMBER = re.compile(r"^[ABM]\d+(\([MT]\))?$")
