@@ -354,3 +354,53 @@ def test_fast_p_values_equal_the_full_literal_run_on_even_spread(
     assert (np.abs(p - q) <= 4 * se + 2 / (runs + 1)).all(), (p, q)
     assert not fast["significant"].any() and not full["significant"].any()
     assert q.min() < 0.9  # not all at 1: the comparison means something
+
+
+def _exceed(scores: np.ndarray, s: float) -> float:
+    return float((scores >= s - 1e-9).mean())
+
+
+def test_highest_alone_score_law_equals_counting_lone_points_one_by_one():
+    """The law of the highest score among lone map points: exact for independent counts, and
+    within the chance test's own Monte Carlo error of multinomial ones (a fixed total)."""
+    from hotspots.analysis.null_model import alone_max_law
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.001, 0.009, 80)  # 80 lone map points; the rest of the area gets the rest
+    n, ms, sims = 600, 6, 40_000
+    values, below = alone_max_law(p, n, ms)
+    independent = rng.binomial(n, p, size=(sims, len(p)))
+    multinomial = rng.multinomial(n, np.r_[p, 1 - p.sum()], size=sims)[:, :-1]
+    checked = 0
+    for counts, slack in ((independent, 0.0), (multinomial, 3 * 0.5 / np.sqrt(999))):
+        scores = np.where(counts >= ms, excess_score(counts, n * p, n), 0.0).max(axis=1)
+        assert len(np.unique(scores)) > 20  # a law, not a constant
+        for s in np.quantile(scores[scores > 0], [0.05, 0.25, 0.5, 0.75, 0.95, 0.99]):
+            k = int(np.searchsorted(values, s - 1e-9))  # the law's value at or just above s
+            law = 1 - below[k]  # P(highest >= values[k])
+            seen = _exceed(scores, values[k])
+            assert abs(seen - law) <= 4 * np.sqrt(law * (1 - law) / sims) + slack, (s, seen, law)
+            checked += 1
+    assert checked == 12
+
+
+def test_lone_map_points_drawn_at_once_give_the_simulated_law(monkeypatch):
+    """null_scores with lone rural map points drawn from their law == simulating every one."""
+    import hotspots.analysis.null_model as null_model
+
+    rng = np.random.default_rng(8)
+    farms = rng.uniform(0, [8_000, 20_000], size=(120, 2))  # far apart: each alone within eps
+    pairs = rng.uniform([8_000, 0], 20_000, size=(35, 2))  # two map points 60 m apart: not alone
+    points = np.vstack([farms, pairs, pairs + [60.0, 0.0]])
+    area = box(-100, -100, 20_100, 20_100)
+    model = ChanceModel("snapped", points, catchment_shares(points, area), area, "a square")
+    kw = {"eps_m": 100.0, "min_samples": 10, "n_sim": 4_000}
+    drawn = null_scores(model, 600, seed=1, **kw)
+    assert (model.shares[:120] <= null_model.ALONE_SHARE).mean() > 0.5  # the path is used
+    monkeypatch.setattr(null_model, "ALONE_SHARE", 0.0)  # every point simulated
+    simulated = null_scores(model, 600, seed=2, **kw)
+    assert not np.array_equal(drawn, simulated)
+    for s in np.quantile(simulated[simulated > 0], [0.1, 0.5, 0.9, 0.97]):
+        a, b = _exceed(drawn, s), _exceed(simulated, s)
+        se = np.sqrt(max(b * (1 - b), 1e-3) * 2 / 4_000)
+        assert abs(a - b) <= 4 * se, (s, a, b)

@@ -605,6 +605,94 @@ def _simulated_points(adjacency, p: np.ndarray, n: int, min_samples: int) -> np.
     return np.flatnonzero(needed)
 
 
+#: A map point alone (no other map point that can hold incidents within eps) whose chance is at
+#: most this share is left out of the simulated draw: the highest score among all such points
+#: is drawn at once from its exact law (:func:`alone_max_law`). Their counts are multinomial,
+#: nearly independent at such shares (the correlation of two points is about their share).
+ALONE_SHARE = 0.01
+
+
+def alone_max_law(
+    p: np.ndarray, n_incidents: int, min_samples: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The law of the highest :func:`excess_score` among map points that cluster only alone.
+
+    A map point with no neighbour within eps is a chance hotspot exactly when
+    it holds ``min_samples`` or more incidents, and its score depends on its
+    count ``c`` only (``excess_score(c, n p, n)``, rising with ``c``). Its
+    count is binomial ``(n, p)``; treating the points as independent, the
+    chance that none scores ``s`` or more is the product over the points of
+    ``P(count < c*(s))``, ``c*(s)`` the least count scoring ``s``. So the
+    highest score among thousands of rural map points is one draw from this
+    law per simulation, not thousands (:func:`null_scores`).
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        Each point's chance (share of the incidents).
+    n_incidents, min_samples : int
+        Incidents per simulation; DBSCAN's threshold.
+
+    Returns
+    -------
+    values, below : numpy.ndarray
+        The scores the highest can take, ascending, and for each the chance
+        that the highest is below it (``P(max < value)``, rising). A
+        simulation without such a hotspot scores 0.
+
+    Examples
+    --------
+    One point expecting 2 incidents of 1,000, ``min_samples`` 5: a hotspot
+    in about one simulation in 19 (binomial tail ``P(count >= 5)``).
+
+    >>> values, below = alone_max_law(np.array([0.002]), 1000, 5)
+    >>> float(round(1 - below[0], 4)), bool(values[0] > 0)
+    (0.0525, True)
+    """
+    from scipy.special import bdtr, gammaln
+
+    p = np.asarray(p, dtype=float)
+    n, ms = int(n_incidents), int(min_samples)
+    lam = n * p
+    top = np.minimum(np.ceil(lam + 10 * np.sqrt(lam) + 25), n).astype(np.int64)
+    width = np.maximum(top - ms + 1, 0)
+    if width.sum() == 0:
+        return np.zeros(0), np.zeros(0)
+    point = np.repeat(np.arange(len(p)), width)
+    start = np.cumsum(width) - width
+    c = ms + np.arange(len(point)) - np.repeat(start, width)
+    pp = p[point]
+    # P(count < c) for c = ms .. top + 1, point by point: the CDF below ms, then the pmf summed on
+    log_pmf = (gammaln(n + 1) - gammaln(c + 1) - gammaln(n - c + 1)
+               + c * np.log(pp) + (n - c) * np.log1p(-pp))  # fmt: skip
+    pmf = np.exp(log_pmf)
+    below_ms = bdtr(ms - 1, n, p)
+    run = np.cumsum(pmf)
+    run_before = run - pmf
+    segment_base = np.repeat(run_before[start[width > 0]], width[width > 0])
+    cdf_before = np.repeat(below_ms, width) + (run_before - segment_base)  # P(count < c)
+    cdf_after = cdf_before + pmf  # P(count < c + 1)
+    floor = 1e-300
+    step = np.log(np.maximum(cdf_before, floor)) - np.log(
+        np.maximum(np.minimum(cdf_after, 1.0), floor)
+    )
+    value = excess_score(c, lam[point], n)
+    order = np.argsort(-value, kind="stable")
+    value, step = value[order], step[order]
+    log_below = np.cumsum(step)  # over every count scoring this much or more
+    last = np.r_[value[1:] != value[:-1], True]  # the last of equal values counts them all
+    values, below = value[last][::-1], np.exp(log_below[last])[::-1]
+    return values, np.minimum(below, 1.0)
+
+
+def _alone_max_draw(values: np.ndarray, below: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Highest scores drawn from :func:`alone_max_law` by inverting it at uniform ``u``."""
+    if len(values) == 0:
+        return np.zeros(len(u))
+    k = np.searchsorted(below, u, side="right") - 1
+    return np.where(k >= 0, values[np.maximum(k, 0)], 0.0)
+
+
 def _stopped(scores: list[np.ndarray], stop_score: float | None, stop_count: int | None) -> bool:
     if stop_score is None or stop_count is None:
         return False
@@ -689,8 +777,12 @@ def null_scores(
         if len(keep) == 0:  # no simulation can hold a cluster
             return np.zeros(n_sim)
         sub = adjacency[keep][:, keep]
+        # map points alone (no simulated neighbour) with a small share: their highest score at once
+        alone = (np.diff(sub.indptr) == 1) & (p[keep] <= ALONE_SHARE)
+        law = alone_max_law(p[keep[alone]], n, ms) if alone.any() else None
+        keep, sub = keep[~alone], sub[~alone][:, ~alone]
         p_in = p[keep].sum()
-        step = max(1, min(BATCH, CHUNK_ENTRIES // len(keep)))
+        step = max(1, min(BATCH, CHUNK_ENTRIES // max(len(keep), 1)))
     while done < n_sim:
         b = min(step, n_sim - done)
         if model.kind == "exact" or place:
@@ -722,11 +814,20 @@ def null_scores(
                 )
             out.append(_max_scores(comp_sim, size, share, b, n))
         else:
-            k = np.full(b, n) if len(keep) == len(p) else rng.binomial(n, min(p_in, 1.0), size=b)
-            counts = chance_counts(len(keep), k, n_sim=b, rng=rng, weights=p[keep])
-            comp_sim, size, member, group = _components(sub, counts, ms)
-            share = np.bincount(group, weights=p[keep[member]], minlength=len(size))
-            out.append(_max_scores(comp_sim, size, share, b, n))
+            best = np.zeros(b)
+            if len(keep):
+                k = (
+                    np.full(b, n)
+                    if len(keep) == len(p)
+                    else rng.binomial(n, min(p_in, 1.0), size=b)
+                )
+                counts = chance_counts(len(keep), k, n_sim=b, rng=rng, weights=p[keep])
+                comp_sim, size, member, group = _components(sub, counts, ms)
+                share = np.bincount(group, weights=p[keep[member]], minlength=len(size))
+                best = _max_scores(comp_sim, size, share, b, n)
+            if law is not None:
+                best = np.maximum(best, _alone_max_draw(*law, rng.random(b)))
+            out.append(best)
         done += b
         if done >= check:
             check += BATCH

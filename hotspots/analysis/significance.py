@@ -50,7 +50,13 @@ such points, is below :data:`PRUNE_TOTAL`) is not simulated unless it borders
 one that can: the incidents of the rest are one binomial draw. At the default
 ``min_samples`` (at least 1% of the selection) that leaves only the few map
 points with the largest catchments, so the test costs little beside the
-clustering (``bench/chance.py``).
+clustering (``bench/chance.py``). A map point that can be a core point but
+has no such neighbour within eps (rural points: thousands of them at a small
+``min_samples``) is a chance hotspot alone or not at all; the highest score
+among all of them is one draw per simulation from its exact law
+(:func:`hotspots.analysis.null_model.alone_max_law`, their counts taken as
+independent: within the test's own Monte Carlo error of the multinomial,
+tested), not a count per point.
 
 Local Gi* on grid cells (esda) would answer a different question (is this
 *cell* hot) and need a cell size, so the Monte Carlo test on the clusters
