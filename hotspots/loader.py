@@ -184,9 +184,11 @@ def load(
     >>> len(prepared.incidents), prepared.load.rejected
     (6671, 4)
     """
+    from hotspots.catchment_files import catchment_files
+
     spec = spec.resolved()
     if spec.store:
-        return _load_store(spec)
+        return replace(_load_store(spec), catchments=catchment_files())
     postcodes, online = _geocoders(spec)
     incidents = read_incidents(
         spec.inputs,
@@ -201,7 +203,7 @@ def load(
     areas = read_focus_areas(spec.areas) if spec.areas else None
     prepared = prepare(incidents, wards, areas=areas, tolerance_m=spec.tolerance_m)
     log.info("%s", prepared.summary())
-    return prepared
+    return replace(prepared, catchments=catchment_files())
 
 
 def _load_store(spec: DataSpec) -> Prepared:

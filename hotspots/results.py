@@ -429,6 +429,7 @@ def _chance(
         incidents=incidents if len(table) else None,
         labels=labels,
         n_sim=n_sim,
+        keep=prepared.catchments,
     )
     test = ChanceTest(str(tested.attrs["significance"]), int(tested.attrs["simulations"]),
                       float(tested.attrs["alpha"]))  # fmt: skip

@@ -154,6 +154,18 @@ TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "HOTSPOTS_REQUIRE_L
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _catchment_cache(tmp_path_factory):
+    """The chance test keeps catchments in a folder of this test session, not the user's cache."""
+    saved = os.environ.get("HOTSPOTS_CACHE")
+    os.environ["HOTSPOTS_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        os.environ.pop("HOTSPOTS_CACHE", None)
+    else:
+        os.environ["HOTSPOTS_CACHE"] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _compute_inline():
     """Every test app computes in the request's thread, and ``ingest`` keeps no results,
     unless a test asks for worker processes (``HOTSPOTS_COMPUTE="workers"``, ``--results``):

@@ -157,16 +157,17 @@ def study_area_shape(study_area) -> shapely.Geometry:
     return shape
 
 
-_CATCHMENTS: dict[bytes, np.ndarray] = {}
+_CATCHMENTS: dict[str, np.ndarray] = {}
 
 
-def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
+def catchment_shares(points: np.ndarray, study_area: shapely.Geometry, *, keep=None) -> np.ndarray:
     """Each map point's share of the study area: the part of it nearer that point than any other.
 
     An incident spread evenly over the study area and moved to its nearest
     map point lands on a point with this probability: the area of the point's
     Voronoi cell clipped to the study area, over the study area. Computed once
-    per dataset (kept for the next call with the same points and area).
+    per dataset (kept for the next call with the same points and area, and
+    in ``keep`` when given).
 
     Parameters
     ----------
@@ -174,6 +175,11 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.nda
         Distinct map points, metres.
     study_area : shapely.Geometry
         Polygon(s) in the same metres.
+    keep : object, optional
+        Where catchments are kept between runs: ``get(key)`` returns them or
+        None, ``put(key, shares)`` keeps them (e.g.
+        :class:`hotspots.catchment_files.CatchmentFiles`); the key is a hash of
+        the points and the study area.
 
     Returns
     -------
@@ -190,9 +196,13 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.nda
     """
     points = np.ascontiguousarray(points, dtype=float).reshape(-1, 2)
     m = len(points)
-    key = hashlib.sha1(points.tobytes() + shapely.to_wkb(study_area)).digest()
+    key = hashlib.sha1(b"catchments-1" + points.tobytes() + shapely.to_wkb(study_area)).hexdigest()
     if key in _CATCHMENTS:
         return _CATCHMENTS[key]
+    kept = keep.get(key) if keep is not None else None
+    if kept is not None and kept.shape == (m,):
+        _remember(key, kept)
+        return kept
     total = study_area.area
     if m <= 1:
         shares = np.ones(m)
@@ -218,10 +228,16 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry) -> np.nda
         area[cross] = shapely.area(shapely.intersection(cells[cross], study_area))
         shares = area / total
     shares = shares / shares.sum() if shares.sum() > 0 else shares
+    _remember(key, shares)
+    if keep is not None:
+        keep.put(key, shares)
+    return shares
+
+
+def _remember(key: str, shares: np.ndarray) -> None:
     if len(_CATCHMENTS) >= 8:
         _CATCHMENTS.pop(next(iter(_CATCHMENTS)))
     _CATCHMENTS[key] = shares
-    return shares
 
 
 def _near_boundary(cells: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
@@ -300,6 +316,7 @@ def chance_model(
     snapped: bool | None = None,
     hull_buffer_m: float = 100.0,
     catchments: bool = True,
+    keep=None,
 ) -> ChanceModel:
     """The null model for ``background``'s data: snapped to map points, exact, or weighted.
 
@@ -322,6 +339,8 @@ def chance_model(
         model is then for its description only (a period without hotspots has
         nothing to simulate), and the Voronoi cells of every map point, its
         cost, are not made.
+    keep : object, optional
+        Where catchments are kept between runs (:func:`catchment_shares`).
 
     Examples
     --------
@@ -354,7 +373,8 @@ def chance_model(
     elif not catchments:  # described only: not kept (a later call may need the catchments)
         return ChanceModel("snapped", points, None, area, area_from)
     else:
-        model = ChanceModel("snapped", points, catchment_shares(points, area), area, area_from)
+        shares = catchment_shares(points, area, keep=keep)
+        model = ChanceModel("snapped", points, shares, area, area_from)
     if len(_MODELS) >= 8:
         _MODELS.pop(next(iter(_MODELS)))
     _MODELS[key] = (weakref.ref(background), _ref(study_area), model)

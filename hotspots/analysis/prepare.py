@@ -38,6 +38,10 @@ class Prepared:
         The boundaries used.
     areas : geopandas.GeoDataFrame or None
         The focus areas used.
+    catchments : object or None
+        Where the chance test keeps this dataset's map-point catchments between
+        runs (:class:`hotspots.catchment_files.CatchmentFiles`, set by the
+        loader); None keeps them in memory only.
     """
 
     incidents: gpd.GeoDataFrame
@@ -45,6 +49,7 @@ class Prepared:
     load: IncidentLoad
     wards: gpd.GeoDataFrame
     areas: gpd.GeoDataFrame | None = None
+    catchments: object | None = None
 
     @property
     def study_area_m2(self) -> float:

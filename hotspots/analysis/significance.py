@@ -180,6 +180,7 @@ def cluster_significance(
     model: ChanceModel | None = None,
     incidents: gpd.GeoDataFrame | None = None,
     labels: np.ndarray | None = None,
+    keep=None,
 ) -> gpd.GeoDataFrame:
     """Add a Monte Carlo p-value, a Benjamini-Hochberg q-value and a verdict to each cluster.
 
@@ -221,6 +222,10 @@ def cluster_significance(
     labels : numpy.ndarray, optional
         The DBSCAN labels of ``incidents`` (-1 for noise), when the caller has them:
         the observed data are then not clustered again.
+    keep : object, optional
+        Where the map points' catchments are kept between runs
+        (:func:`hotspots.analysis.null_model.catchment_shares`; the loader
+        gives :class:`hotspots.catchment_files.CatchmentFiles`).
 
     Returns
     -------
@@ -264,7 +269,7 @@ def cluster_significance(
         )
     if model is None:  # with no hotspot the model is only described: no catchments made
         model = chance_model(background, study_area=study_area, weighted=weighted,
-                             snapped=snapped, catchments=len(out) > 0)  # fmt: skip
+                             snapped=snapped, catchments=len(out) > 0, keep=keep)  # fmt: skip
     if len(out) == 0:
         for col in SIGNIFICANCE_COLUMNS:
             out[col] = pd.Series(dtype=bool if col == "significant" else float)
@@ -399,6 +404,7 @@ def significance_for(
     if "incidents" not in options and len(whole):
         options["incidents"] = period_incidents(prepared, whole)
     options.setdefault("study_area", prepared.wards)
+    options.setdefault("keep", prepared.catchments)
     tested = cluster_significance(whole, prepared.incidents, **options)
     if whole is clusters:
         return tested

@@ -25,7 +25,9 @@ from hotspots.cli._common import (
               show_default=True, help="Output file: .geojson (EPSG:4326), .gpkg (EPSG:27700) or .csv.")  # fmt: skip
 @click.option("--simulations", type=click.IntRange(min=0), default=999, show_default=True,
               help="Monte Carlo simulations for each hotspot's p-value (0: no test). See "
-                   "hotspots.analysis.significance.")  # fmt: skip
+                   "hotspots.analysis.significance. The map points' catchments it needs are "
+                   "kept between runs in HOTSPOTS_CACHE (default ~/.cache/hotspots; 'off': "
+                   "none).")  # fmt: skip
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: read, join and cluster on a Dask cluster, partitioned by police force "
                    "area (the same answer and files; for national, multi-year archives).")  # fmt: skip
