@@ -210,22 +210,17 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry, *, keep=N
         lo = np.minimum(points.min(axis=0), study_area.bounds[:2])
         hi = np.maximum(points.max(axis=0), study_area.bounds[2:])
         frame = shapely.box(*(lo - 1_000), *(hi + 1_000))
-        cells = shapely.get_parts(
-            shapely.voronoi_polygons(shapely.multipoints(points), extend_to=frame, ordered=True)
-        )
-        if len(cells) != m:  # GEOS gives one cell per distinct point, in order
-            raise HotspotsError(f"catchments: {len(cells)} cells for {m} map points (duplicates?)")
+        cells = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=frame, ordered=True)
+        if shapely.get_num_geometries(cells) != m:  # one cell per distinct point, in order
+            n_cells = shapely.get_num_geometries(cells)
+            raise HotspotsError(f"catchments: {n_cells} cells for {m} map points (duplicates?)")
         shapely.prepare(study_area)
-        # a cell whose box meets no box of a boundary segment lies wholly inside or outside:
-        # its own map point says which; GEOS tests only the cells near the boundary
-        near = _near_boundary(cells, study_area)
-        inside = np.zeros(m, dtype=bool)
-        inside[~near] = shapely.contains_xy(study_area, *points[~near].T)
-        inside[near] = shapely.contains(study_area, cells[near])
-        area = np.where(inside, shapely.area(cells), 0.0)
-        cross = near & ~inside
-        cross[cross] = shapely.intersects(study_area, cells[cross])
-        area[cross] = shapely.area(shapely.intersection(cells[cross], study_area))
+        edges, pieces = _boundary_boxes(study_area), _pieces(study_area)
+        area = np.zeros(m)
+        for a in range(0, m, CELL_CHUNK):  # a chunk of cells at a time: one copy of each in memory
+            idx = np.arange(a, min(a + CELL_CHUNK, m))
+            part = shapely.get_geometry(cells, idx)
+            area[idx] = _clipped_areas(part, points[idx], study_area, edges, pieces)
         shares = area / total
     shares = shares / shares.sum() if shares.sum() > 0 else shares
     _remember(key, shares)
@@ -240,20 +235,63 @@ def _remember(key: str, shares: np.ndarray) -> None:
     _CATCHMENTS[key] = shares
 
 
-def _near_boundary(cells: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
-    """Cells whose bounding box meets the bounding box of a segment of the area's boundary.
+#: Voronoi cells handled at once by :func:`catchment_shares`.
+CELL_CHUNK = 20_000
 
-    The others cannot touch the boundary (disjoint boxes, disjoint shapes).
-    """
+
+def _boundary_boxes(study_area: shapely.Geometry) -> shapely.STRtree:
+    """A tree of the bounding boxes of the segments of the area's boundary."""
     rings = shapely.get_rings(shapely.get_parts(study_area))
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     same = ring[1:] == ring[:-1]  # consecutive vertices of one ring: a segment
     a, b = xy[:-1][same], xy[1:][same]
     boxes = shapely.box(np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]),
                         np.maximum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1]))  # fmt: skip
+    return shapely.STRtree(boxes)
+
+
+def _pieces(study_area: shapely.Geometry) -> tuple[shapely.STRtree, np.ndarray]:
+    """The study area cut by a grid into pieces of about 8 vertices each, and their tree.
+
+    A cell crossing the boundary is clipped by the few pieces it meets, not by
+    the whole area (GEOS's cost grows with both shapes' vertices): the pieces
+    tile the area, so the areas add up to the same within rounding (1e-15).
+    """
+    k = int(np.clip(np.ceil(np.sqrt(shapely.get_num_coordinates(study_area) / 8)), 1, 64))
+    if k == 1:
+        parts = np.array([study_area], dtype=object)
+    else:
+        x0, y0, x1, y1 = study_area.bounds
+        xs, ys = np.linspace(x0, x1, k + 1), np.linspace(y0, y1, k + 1)
+        left, bottom = np.meshgrid(xs[:-1], ys[:-1])
+        right, top = np.meshgrid(xs[1:], ys[1:])
+        tiles = shapely.box(left.ravel(), bottom.ravel(), right.ravel(), top.ravel())
+        parts = shapely.intersection(tiles, study_area)
+        parts = parts[~shapely.is_empty(parts)]
+    return shapely.STRtree(parts), parts
+
+
+def _clipped_areas(cells, points, study_area, edges, pieces) -> np.ndarray:
+    """The area of each cell inside the study area.
+
+    A cell whose box meets no box of a boundary segment (``edges``) lies
+    wholly inside or outside: its own map point says which; GEOS tests only
+    the cells near the boundary, and clips those crossing it by ``pieces``.
+    """
     near = np.zeros(len(cells), dtype=bool)
-    near[shapely.STRtree(boxes).query(cells)[0]] = True  # boxes only: no predicate
-    return near
+    near[edges.query(cells)[0]] = True  # boxes only: no predicate
+    inside = np.zeros(len(cells), dtype=bool)
+    inside[~near] = shapely.contains_xy(study_area, *points[~near].T)
+    inside[near] = shapely.contains(study_area, cells[near])
+    area = np.where(inside, shapely.area(cells), 0.0)
+    cross = near & ~inside
+    cross[cross] = shapely.intersects(study_area, cells[cross])
+    if cross.any():
+        tree, parts = pieces
+        cell, piece = tree.query(cells[cross])
+        clipped = shapely.area(shapely.intersection(cells[cross][cell], parts[piece]))
+        area[cross] = np.bincount(cell, weights=clipped, minlength=int(cross.sum()))
+    return area
 
 
 @dataclass(frozen=True)
