@@ -712,7 +712,7 @@ def alone_max_law(
     p = np.asarray(p, dtype=float)
     n, ms = int(n_incidents), int(min_samples)
     lam = n * p
-    top = np.minimum(np.ceil(lam + 10 * np.sqrt(lam) + 25), n).astype(np.int64)
+    top = np.minimum(np.ceil(lam + 7 * np.sqrt(lam) + 12), n).astype(np.int64)  # tail < 1e-10
     width = np.maximum(top - ms + 1, 0)
     if width.sum() == 0:
         return np.zeros(0), np.zeros(0)
@@ -735,7 +735,7 @@ def alone_max_law(
         np.maximum(np.minimum(cdf_after, 1.0), floor)
     )
     value = excess_score(c, lam[point], n)
-    order = np.argsort(-value, kind="stable")
+    order = np.argsort(-value)  # equal values stay together (counted at the last of them)
     value, step = value[order], step[order]
     log_below = np.cumsum(step)  # over every count scoring this much or more
     last = np.r_[value[1:] != value[:-1], True]  # the last of equal values counts them all
