@@ -413,3 +413,28 @@ def test_lone_map_points_drawn_at_once_give_the_simulated_law(monkeypatch):
         a, b = _exceed(drawn, s), _exceed(simulated, s)
         se = np.sqrt(max(b * (1 - b), 1e-3) * 2 / 4_000)
         assert abs(a - b) <= 4 * se, (s, a, b)
+
+
+def test_the_neighbour_graph_is_built_only_where_a_core_point_is_possible():
+    """The grid bound leaves out only points that cannot be core, and keeps all their neighbours."""
+    from hotspots.analysis.cluster import radius_graph
+    from hotspots.analysis.null_model import _possible_core_area
+
+    rng = np.random.default_rng(5)
+    town = rng.normal(0, 300, size=(3_000, 2))  # dense: tiny catchments
+    farms = rng.uniform(-20_000, 20_000, size=(200, 2))  # sparse: large ones, in pairs 60 m
+    points = np.unique(np.vstack([town, farms, farms + [60.0, 0.0]]), axis=0)  # apart (cells of
+    area = box(-20_500, -20_500, 20_500, 20_500)
+    p = catchment_shares(points, area)
+    n, ms, eps = 3_000, 8, 100.0  # 100 m: many pairs are split between two)
+    could, near = _possible_core_area(points, p, n, ms, eps, 1e-6)
+    graph = radius_graph(points, eps)
+    reach = graph @ p
+    from scipy.special import bdtrc
+
+    risk = bdtrc(ms - 1, n, np.minimum(reach, 1))
+    assert risk[~could].sum() <= 1e-6  # what is left out could (almost) never be a core point
+    assert 0 < could.sum() < 0.5 * len(points)  # the town is left out, the farms are not
+    neighbours = np.unique(graph[np.flatnonzero(could)].indices)
+    assert np.isin(neighbours, near).all()  # every neighbour of a possible core point is in
+    assert len(near) < len(points)

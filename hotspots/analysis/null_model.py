@@ -646,12 +646,21 @@ def _hull_outlines(xy: np.ndarray, group: np.ndarray, n_groups: int, buffer_m: f
     )
 
 
-def _simulated_points(adjacency, p: np.ndarray, n: int, min_samples: int) -> np.ndarray:
+def _simulated_points(
+    adjacency,
+    p: np.ndarray,
+    n: int,
+    min_samples: int,
+    *,
+    could: np.ndarray | None = None,
+    budget: float = PRUNE_TOTAL,
+) -> np.ndarray:
     """The map points worth simulating: possible core points and their neighbours.
 
     A point is left out as a core point when the chance that its
     neighbourhood holds ``min_samples`` of the ``n`` incidents (a binomial
-    tail), summed over every point left out, stays below :data:`PRUNE_TOTAL`.
+    tail), summed over every point left out, stays below ``budget``
+    (:data:`PRUNE_TOTAL`); so is a point where ``could`` is False.
     """
     from scipy.special import bdtrc  # binomial tail P(X > k), without importing scipy.stats
 
@@ -660,10 +669,52 @@ def _simulated_points(adjacency, p: np.ndarray, n: int, min_samples: int) -> np.
     order = np.argsort(risk, kind="stable")
     cum = np.cumsum(risk[order])
     maybe_core = np.ones(len(p), dtype=bool)
-    maybe_core[order[cum <= PRUNE_TOTAL]] = False
+    maybe_core[order[cum <= budget]] = False
     maybe_core &= p > 0
+    if could is not None:
+        maybe_core &= could
     needed = (maybe_core | (adjacency @ maybe_core.astype(np.int32) > 0)) & (p > 0)
     return np.flatnonzero(needed)
+
+
+def _possible_core_area(
+    points: np.ndarray, p: np.ndarray, n: int, min_samples: int, eps_m: float, budget: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which map points could be core points, and the map points within eps of any of them.
+
+    Before any neighbour graph: a point's neighbourhood lies in the 3 x 3 grid
+    cells of side ``eps_m`` around it, so their summed chance bounds it from
+    above; a point whose bound makes it a core point too unlikely (the
+    binomial tail, summed over the points left out, below ``budget``) is left
+    out. Returns ``could`` (per point) and the indices of the points in the
+    3 x 3 cells around every point that could (its neighbours among them): the
+    only points the neighbour graph needs. At a small ``min_samples`` over a
+    large area this leaves out the towns: tens of thousands of map points.
+    """
+    from scipy.special import bdtrc
+
+    cell = np.floor((points - points.min(axis=0)) / eps_m).astype(np.int64)
+    width = int(cell[:, 1].max()) + 3
+    key = (cell[:, 0] + 1) * width + (cell[:, 1] + 1)
+    cells, where = np.unique(key, return_inverse=True)
+    mass = np.bincount(where, weights=p, minlength=len(cells))
+    around = np.array([dx * width + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
+
+    def found(keys):
+        pos = np.minimum(np.searchsorted(cells, keys), len(cells) - 1)
+        return pos, cells[pos] == keys
+
+    bound = np.zeros(len(points))
+    for step in around:
+        pos, hit = found(key + step)
+        bound += np.where(hit, mass[pos], 0.0)
+    risk = np.where(p > 0, bdtrc(min_samples - 1, n, np.minimum(bound, 1.0)), 0.0)
+    order = np.argsort(risk, kind="stable")
+    could = np.ones(len(points), dtype=bool)
+    could[order[np.cumsum(risk[order]) <= budget]] = False
+    could &= p > 0
+    block = np.unique((np.unique(key[could])[:, None] + around[None, :]).ravel())
+    return could, np.flatnonzero(np.isin(key, block))
 
 
 #: A map point alone (no other map point that can hold incidents within eps) whose chance is at
@@ -833,11 +884,17 @@ def null_scores(
         step = max(1, min(BATCH, CHUNK_ENTRIES // (4 * n)))
     else:
         p = np.asarray(model.shares, dtype=float)
-        adjacency = radius_graph(model.points, eps_m)
-        keep = _simulated_points(adjacency, p, n, ms)
-        if len(keep) == 0:  # no simulation can hold a cluster
+        # the neighbour graph only where a core point is possible (half the pruning budget each)
+        could, near = _possible_core_area(model.points, p, n, ms, eps_m, PRUNE_TOTAL / 2)
+        if len(near) == 0:  # no simulation can hold a cluster
             return np.zeros(n_sim)
-        sub = adjacency[keep][:, keep]
+        adjacency = radius_graph(model.points[near], eps_m)
+        kept = _simulated_points(
+            adjacency, p[near], n, ms, could=could[near], budget=PRUNE_TOTAL / 2
+        )
+        if len(kept) == 0:
+            return np.zeros(n_sim)
+        keep, sub = near[kept], adjacency[kept][:, kept]
         # map points alone (no simulated neighbour) with a small share: their highest score at once
         alone = (np.diff(sub.indptr) == 1) & (p[keep] <= ALONE_SHARE)
         law = alone_max_law(p[keep[alone]], n, ms) if alone.any() else None
