@@ -16,6 +16,7 @@ from hotspots.read._csv import Source, _read_table, read_header
 from hotspots.read._rows import ASB, IncidentLoad
 from hotspots.read.council import _council_load
 from hotspots.read.incidents import _police_load, is_police_table
+from hotspots.store.address import StoreError, describe
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,98 @@ class SourcePlan:
     def summary(self) -> SourcePlan:
         """The plan without its tables."""
         return SourcePlan(self.key, self.file, self.unchanged, self.counts, empty=self.empty)
+
+
+def ingest_boundaries(
+    store,
+    *,
+    wards_path: str | Path | None = None,
+    areas_path: str | Path | None = None,
+    tolerance_m: float | None = None,
+    wards_vintage: str | None = None,
+) -> IngestBoundaries:
+    """The wards, focus areas and tolerance an ingest tags with (stored, else the given ones).
+
+    The first step of :meth:`Store.ingest` (and of the Dask ingest,
+    :func:`hotspots.distributed.ingest_dask`): given boundaries that differ
+    from the stored ones are refused; boundaries given for the first time are
+    returned in ``new``, to be written with the first batch.
+
+    Parameters
+    ----------
+    store : hotspots.store.store.Store
+        The open store (its stored boundaries, if any).
+    wards_path, areas_path : path, optional
+        Ward boundaries and focus areas given to the ingest.
+    tolerance_m : float, optional
+        Ward tolerance (100 m by default; fixed when the wards are stored).
+    wards_vintage : str, optional
+        The boundaries' vintage (default: from an ONS ``WDyyCD`` column).
+
+    Returns
+    -------
+    IngestBoundaries
+
+    Raises
+    ------
+    StoreError
+        If the boundaries differ from the stored ones, or none are stored or given.
+    """
+    from boundaries import load_wards
+    from hotspots.read.places import read_focus_areas
+
+    info = store.boundaries().set_index("kind")
+    new_boundaries = []
+    if "wards" in info.index:
+        if (
+            wards_path is not None
+            and file_checksum(Path(wards_path).read_bytes()) != info.loc["wards", "checksum"]
+        ):
+            raise StoreError(
+                f"the store {describe(store.target)} was built with the wards of "
+                f"{info.loc['wards', 'file_name']!r}; {str(wards_path)!r} differs. A store "
+                "holds one set of boundaries: leave out --wards, or use a new --store"
+            )
+        if tolerance_m is not None and float(tolerance_m) != float(
+            info.loc["wards", "tolerance_m"]
+        ):
+            raise StoreError(
+                f"the store tags wards with --tolerance-m {info.loc['wards', 'tolerance_m']:g}; "
+                "leave out --tolerance-m or use a new --store"
+            )
+        wards = store.wards()
+        tol = float(info.loc["wards", "tolerance_m"])
+    else:
+        if wards_path is None:
+            raise StoreError(
+                f"the store {describe(store.target)} has no ward boundaries yet: give --wards "
+                "FILE the first time (for example ../shared/data/wards/redditch.geojson)"
+            )
+        wards = load_wards(wards_path)
+        tol = 100.0 if tolerance_m is None else float(tolerance_m)
+        found = wards.attrs.get("vintage")
+        vintage = wards_vintage or (str(found) if found else ward_vintage(wards_path))
+        new_boundaries.append(("wards", wards_path, vintage, tol, wards))
+    if "areas" in info.index:
+        if (
+            areas_path is not None
+            and file_checksum(Path(areas_path).read_bytes()) != info.loc["areas", "checksum"]
+        ):
+            raise StoreError(
+                f"the store was built with the focus areas of {info.loc['areas', 'file_name']!r}"
+                f"; {str(areas_path)!r} differs. Leave out --areas, or use a new --store"
+            )
+        areas = store.focus_areas()
+    elif areas_path is not None and "wards" in info.index and len(store.batches()):
+        raise StoreError(
+            "the store already holds incidents tagged without focus areas; use a new --store "
+            "to add --areas"
+        )
+    else:
+        areas = read_focus_areas(areas_path) if areas_path is not None else None
+        if areas is not None:
+            new_boundaries.append(("areas", areas_path, None, None, areas))
+    return IngestBoundaries(wards, areas, tol, new_boundaries)
 
 
 def plan_source(
