@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from boundaries import get_path
+from hotspots._errors import HotspotsError
 from hotspots.cli import main
 from hotspots.store.address import StoreError
 from hotspots.store.store import open_store
@@ -85,6 +86,25 @@ def test_a_truncated_real_month_is_refused_by_the_cli_without_replace(shared_dat
     forced = CliRunner().invoke(main, ["ingest", str(cut), "--store", store, "--replace"])
     assert forced.exit_code == 0, forced.output
     assert "(replaced)" in forced.output and _stored(store) < before
+
+
+def test_a_file_with_old_mac_line_endings_is_ingested_as_read(target, tmp_path):
+    lf = police_file(tmp_path / "2019-01-test-street.csv", 40)
+    cr = tmp_path / "mac" / lf.name
+    cr.parent.mkdir()
+    cr.write_bytes(lf.read_bytes().replace(b"\n", b"\r"))  # Excel for Mac's "CSV (Macintosh)"
+    with open_store(target) as store:
+        (result,) = store.ingest([cr], wards_path=DEMO_WARDS)
+    assert (result.key, result.status, result.stored) == ("police.uk/test/2019-01", "added", 40)
+
+
+def test_random_bytes_are_refused_with_a_message(target, tmp_path):
+    junk = tmp_path / "2019-01-test-street.csv"
+    junk.write_bytes(bytes(range(11, 256)) * 3)  # no NUL, no "\n": a "\r" in its first line
+    with open_store(target) as store, pytest.raises(HotspotsError) as err:
+        store.ingest([junk], wards_path=DEMO_WARDS)
+        assert store.batches().empty
+    assert str(junk) in str(err.value)
 
 
 @pytest.mark.parametrize(

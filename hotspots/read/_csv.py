@@ -236,7 +236,8 @@ def read_header(data: bytes) -> list[str]:
     if encoding == "utf-16" and len(head) % 2:
         head = head[:-1]
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
-    line = _first_line(text).rstrip("\r")
+    # any line break ends the header: "\r" alone too (Excel for Mac's "CSV (Macintosh)")
+    line = _first_line(text.replace("\r\n", "\n").replace("\r", "\n"))
     row = next(csv.reader([line], delimiter=_sniff_delimiter(line)), [])
     return _unique_names(row)
 
