@@ -88,6 +88,48 @@ def test_a_truncated_real_month_is_refused_by_the_cli_without_replace(shared_dat
     assert "(replaced)" in forced.output and _stored(store) < before
 
 
+def _cut_mid_row(data: bytes, share: float) -> bytes:
+    """The first ``share`` of a file's bytes, cut inside a row (a download or copy that stopped)."""
+    cut = int(len(data) * share)
+    while data[cut - 1 : cut] in (b"\n", b"\r", b","):  # inside a field, not at its end
+        cut -= 1
+    return data[:cut]
+
+
+def test_a_copy_cut_short_does_not_replace_the_stored_batch_even_a_little(target, tmp_path):
+    # 3 of 200 rows fewer is within the shrink limit (a corrected month may lose a few), but
+    # a file ending inside a row is a truncated copy: replacing the batch would lose the rest.
+    name = police_file(tmp_path / "2019-01-test-street.csv", 200)
+    whole = name.read_bytes()
+    with open_store(target) as store:
+        store.ingest([name], wards_path=DEMO_WARDS)
+        name.write_bytes(_cut_mid_row(whole, 0.985))
+        with pytest.raises(StoreError) as err:
+            store.ingest([name])
+        assert _stored(target) == 200
+        (forced,) = store.ingest([name], replace=True)
+    message = str(err.value)
+    assert "cut short" in message and "200" in message and "--replace" in message
+    assert "police.uk/test/2019-01" in message
+    assert forced.status == "replaced" and forced.rejected == 1
+    assert _stored(target) == forced.stored < 200
+
+
+def test_a_real_month_cut_short_by_3_percent_is_refused(shared_data, target, tmp_path):
+    cut = tmp_path / OCTOBER.name
+    cut.write_bytes(_cut_mid_row(OCTOBER.read_bytes(), 0.97))
+    with open_store(target) as store:
+        store.ingest([OCTOBER], wards_path=REDDITCH_WARDS)
+        before = _stored(target)
+        with pytest.raises(StoreError, match="cut short"):
+            store.ingest([cut])
+        assert _stored(target) == before and store.check().ok
+        # the same cut copy into a store without the month: stored, its last row rejected
+        store.ingest([cut], replace=True)
+        (again,) = store.ingest([cut])
+    assert again.status == "unchanged" and 0.95 * before < _stored(target) < before
+
+
 def test_a_file_with_old_mac_line_endings_is_ingested_as_read(target, tmp_path):
     lf = police_file(tmp_path / "2019-01-test-street.csv", 40)
     cr = tmp_path / "mac" / lf.name

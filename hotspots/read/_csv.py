@@ -116,6 +116,8 @@ def quote_header(columns: Sequence[str], limit: int = _HEADER_QUOTE_CHARS) -> st
 #: (U+DC80..U+DCFF, Python's "surrogateescape"): rows holding one are rejected.
 _NUL_MARK = "\udc00"
 _BAD_BYTES = re.compile("[\udc00-\udcff]")
+#: The reason given to a file's last row when the file ends inside it (a truncated copy).
+CUT_SHORT = "the last row is cut short"
 #: More NUL bytes than this share of the start of a file: it is binary, not a CSV.
 _BINARY_SHARE = 0.01
 
@@ -437,7 +439,7 @@ def _read_quoted(text: str, delimiter: str, name: str) -> tuple:
             why = (f"a quote opened on line {start} is never closed: lines {start}-{last_line} "
                    "were read as one row")  # fmt: skip
         elif len(record) < n and not text.endswith(("\n", "\r")):
-            why = f"the last row is cut short ({len(record)} of {n} fields; a truncated file?)"
+            why = f"{CUT_SHORT} ({len(record)} of {n} fields; a truncated file?)"
         bad[-1] = (start, record, why)
     for i, (start, record, why) in enumerate(bad):
         if why.startswith(f"{len(record)} fields") and len(record) > n:

@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.read._csv import Source, _read_table, read_header
+from hotspots.read._csv import CUT_SHORT, Source, _read_table, read_header
 from hotspots.read._rows import ASB, IncidentLoad
 from hotspots.read.council import _council_load
 from hotspots.read.incidents import _police_load, is_police_table
@@ -76,10 +76,12 @@ class SourcePlan:
     counts: tuple[int, int, int]  # rows read (of the crime types), stored, rejected
     planned: _Planned | None = None
     empty: bool = False  # no usable rows: nothing to store
+    cut_short: bool = False  # the file ends inside a row: a truncated copy
 
     def summary(self) -> SourcePlan:
         """The plan without its tables."""
-        return SourcePlan(self.key, self.file, self.unchanged, self.counts, empty=self.empty)
+        return SourcePlan(self.key, self.file, self.unchanged, self.counts, empty=self.empty,
+                          cut_short=self.cut_short)  # fmt: skip
 
 
 def ingest_boundaries(
@@ -262,7 +264,15 @@ def plan_source(
                            tolerance_m=boundaries.tolerance_m)  # fmt: skip
     planned = _Planned(key, kind, force, month, src.name, checksum,
                        types_label if police else ALL_TYPES, load, tagged)  # fmt: skip
-    return [SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned)]
+    return [SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned,
+                       cut_short=_cut_short(load))]  # fmt: skip
+
+
+def _cut_short(load: IncidentLoad) -> bool:
+    """True when the file ends inside a row (the reader rejected its last row as cut short)."""
+    return bool(len(load.rejects)) and bool(
+        load.rejects["reason"].astype(str).str.startswith(CUT_SHORT).any()
+    )
 
 
 def _month_plans(src: Source, table, load: IncidentLoad, checksum: str, falls: list[str], *,
@@ -302,7 +312,7 @@ def _month_plans(src: Source, table, load: IncidentLoad, checksum: str, falls: l
         planned = _Planned(key, kind, force, month, src.name, month_checksum, types_label, part,
                            tagged)  # fmt: skip
         plans.append(SourcePlan(key, src.name, False, (part.selected, part.kept, part.rejected),
-                                planned))  # fmt: skip
+                                planned, cut_short=_cut_short(load)))  # fmt: skip
     log.info("%s: %d months, one batch each", src.name, len(months))
     return plans
 

@@ -453,8 +453,9 @@ class Store:
             Wraps the list of files (the CLI passes a progress bar).
         replace : bool, default False
             Let a batch replace a stored one that holds more than
-            ``1 / SHRINK_LIMIT`` times its incidents (refused otherwise: a
-            truncated copy of a month, most likely).
+            ``1 / SHRINK_LIMIT`` times its incidents, or more incidents at all
+            when its file ends inside a row (refused otherwise: a truncated copy
+            of a month, most likely).
 
         Returns
         -------

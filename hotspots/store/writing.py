@@ -29,6 +29,7 @@ from hotspots.store.ingest import SourcePlan, _Planned, file_checksum
 log = logging.getLogger(__name__)
 #: A batch replacing a stored one with fewer incidents than this share of them is refused
 #: unless ``replace=True`` (``--replace``): a truncated or partial copy of a month, most likely.
+#: From a file that ends inside a row (evidently truncated), any fewer incidents are refused.
 SHRINK_LIMIT = 0.95
 #: What a file with no usable rows gets instead of a batch.
 NOT_STORED = "not stored: no usable rows"
@@ -91,8 +92,9 @@ def ingest_order(
     ------
     StoreError
         A batch would replace a stored one of more than ``1 / SHRINK_LIMIT``
-        times its incidents and ``replace`` is False (the message gives both
-        counts for each such batch).
+        times its incidents, or of more incidents at all from a file that ends
+        inside a row (a truncated copy), and ``replace`` is False (the message
+        gives both counts for each such batch).
     """
     planned: dict[str, int] = {}
     results: dict[str, BatchResult] = {}
@@ -129,7 +131,10 @@ def ingest_order(
 
 
 def _refuse_shrinking(store, plans: Sequence[SourcePlan], existing: dict) -> None:
-    """Raise StoreError for batches that would replace many more stored incidents."""
+    """Raise StoreError for batches that would replace many more stored incidents.
+
+    Or any more, from a file that ends inside a row (a truncated copy).
+    """
     replacing = [p for p in plans if p.key in existing]
     if not replacing:
         return
@@ -141,6 +146,11 @@ def _refuse_shrinking(store, plans: Sequence[SourcePlan], existing: dict) -> Non
             lines.append(
                 f"{plan.file} would replace batch {plan.key} of {old:,} stored incidents "
                 f"with {new:,} ({100 * (old - new) / old:.0f}% fewer)"
+            )
+        elif plan.cut_short and new < old:  # fewer by a little, but evidently truncated
+            lines.append(
+                f"{plan.file} ends inside a row (its last row is cut short) and would replace "
+                f"batch {plan.key} of {old:,} stored incidents with {new:,}"
             )
     if lines:
         raise StoreError(
