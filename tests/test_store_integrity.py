@@ -243,6 +243,52 @@ def test_a_year_file_after_its_months_is_used_once(tmp_path):
     assert _stored(target) == 80
 
 
+# --------------------------------------------------------------------------- a new GeoPackage at once
+
+AT_ONCE = """
+import sys, time
+from hotspots.store.store import open_store
+start = float(sys.argv[4])
+while time.time() < start:  # every process opens the new store at the same moment
+    pass
+with open_store(sys.argv[1]) as store:
+    for r in store.ingest([sys.argv[3]], wards_path=sys.argv[2]):
+        print(r.line())
+"""
+
+
+def test_one_file_ingested_by_four_processes_into_a_new_geopackage_at_once(tmp_path):
+    # Seen trying it: the processes that found no file all set the new GeoPackage up, and
+    # all but the first failed ('cannot be used as a hotspots store (table store_info already
+    # exists)'; 6 runs in 10 with four processes).
+    import time
+
+    target = tmp_path / "new.gpkg"
+    month = police_file(tmp_path / "2019-01-test-street.csv", 60)
+    start = time.time() + 4  # past the processes' start-up (imports)
+    procs = [subprocess.Popen([sys.executable, "-c", AT_ONCE, str(target), str(DEMO_WARDS),
+                               str(month), str(start)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for _ in range(4)]  # fmt: skip
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    for proc, output in zip(procs, outputs):
+        assert proc.returncode == 0, output
+        assert "read 60, stored 60, rejected 0" in output
+    with open_store(target, create=False) as store:
+        assert store.check().ok and list(store.batches()["batch_key"]) == ["police.uk/test/2019-01"]
+    assert _stored(str(target)) == 60
+
+
+def test_setting_up_a_geopackage_another_process_has_just_set_up_changes_nothing(tmp_path):
+    """The loser of that race, step by step: it found no file, then the winner made the store."""
+    target = tmp_path / "new.gpkg"
+    with open_store(target) as winner:
+        winner.ingest([police_file(tmp_path / "2019-01-test-street.csv", 30)],
+                      wards_path=DEMO_WARDS)  # fmt: skip
+        version = winner.version()
+        winner.backend._create()  # what the loser runs, having found no file
+        assert winner.version() == version and _stored(str(target)) == 30
+
+
 # --------------------------------------------------------------------------- parallel PostGIS ingests
 
 PARALLEL = """
