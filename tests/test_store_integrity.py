@@ -243,6 +243,22 @@ def test_a_year_file_after_its_months_is_used_once(tmp_path):
     assert _stored(target) == 80
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_a_nul_in_a_row_is_rejected_in_any_encoding_on_both_backends(target, tmp_path, encoding):
+    # A UTF-16 (or UTF-8 with a byte-order mark) file with a NUL past its first 64 KiB kept
+    # the NUL in a location: stored so by the GeoPackage, a psycopg DataError on PostGIS.
+    name = police_file(tmp_path / "2019-01-test-street.csv", 600)  # about 90 KiB
+    lines = name.read_text().split("\n")
+    lines[-3] = lines[-3].replace("Unicorn Hill", "Unicorn\x00Hill")
+    name.write_bytes("\n".join(lines).encode(encoding))
+    with open_store(target) as store:
+        (result,) = store.ingest([name], wards_path=DEMO_WARDS)
+        reasons = store.rejects()["reason"].tolist()
+        assert not store.tagged()["location"].str.contains("\x00").any()
+    assert (result.stored, result.rejected) == (599, 1)
+    assert reasons == ["a NUL byte (0x00) in the row: a damaged file?"]
+
+
 # --------------------------------------------------------------------------- a new GeoPackage at once
 
 AT_ONCE = """

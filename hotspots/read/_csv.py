@@ -137,8 +137,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 break
-            if "\x00" not in text[:65536]:
-                return text, encoding
+            if "\x00" not in text[:65536]:  # a NUL further on marks its row, as below
+                return (text.replace("\x00", _NUL_MARK) if "\x00" in text else text), encoding
             break
     head = data[:65536]
     nul = head.count(b"\x00")
