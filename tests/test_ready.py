@@ -32,20 +32,47 @@ def _fail_in_the_worker(ctx, *args, **kwargs):
     raise RuntimeError("the clustering ran out of patience")
 
 
-@pytest.fixture(scope="module")
-def kept_store(tmp_path_factory):
-    """A store of the demo whose results were computed and kept by ``ingest --results``."""
+@pytest.fixture(scope="module", params=["gpkg", "postgis"])
+def kept_store(request, tmp_path_factory):
+    """A store of the demo whose results were computed and kept by ``ingest --results``.
+
+    On each backend: a GeoPackage file, and a PostGIS database (its URL).
+    """
     from click.testing import CliRunner
 
     from hotspots.cli import main
 
-    target = tmp_path_factory.mktemp("ready") / "store.gpkg"
+    if request.param == "gpkg":
+        target = tmp_path_factory.mktemp("ready") / "store.gpkg"
+    else:
+        target = request.getfixturevalue("postgis_server").new_database()
     out = CliRunner().invoke(main, ["ingest", str(DEMO["incidents"]), "--wards",
                                     str(DEMO["wards"]), "--areas", str(DEMO["areas"]),
                                     "--store", str(target), "--results"])  # fmt: skip
     assert out.exit_code == 0, out.output
     assert "results: 15 period(s) ready in the store, with their maps (15 computed" in out.output
     return target
+
+
+def _copy_store(target, tmp_path, request):
+    """A copy of the store ``target`` (a file copied; a database made from it as a template)."""
+    import shutil
+    import uuid
+
+    if not str(target).startswith("postgresql"):
+        copy = tmp_path / "store.gpkg"
+        shutil.copy(target, copy)
+        return copy
+    import psycopg
+
+    server = request.getfixturevalue("postgis_server")
+    source, name = str(target).rsplit("/", 1)[1], "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(server.url("postgres"), autocommit=True) as con:
+        # a template must have no sessions: an idle worker of an earlier test may still hold one
+        con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()", (source,))  # fmt: skip
+        con.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
+    return server.url(name)
 
 
 def _rows(target):
@@ -93,17 +120,14 @@ def test_results_kept_at_ingest_carry_the_store_version_and_a_new_app_serves_the
 
 
 def test_a_new_data_version_makes_the_kept_results_stale_and_the_app_makes_them_again(
-    kept_store, tmp_path, write_police
+    kept_store, tmp_path, write_police, request
 ):
-    import shutil
-
     from hotspots.store.results_cache import stored_results
     from hotspots.store.store import open_store
     from tests.conftest import police_row
     from webapp import create_app
 
-    target = tmp_path / "store.gpkg"
-    shutil.copy(kept_store, target)
+    target = _copy_store(kept_store, tmp_path, request)
     with open_store(target) as store:
         before = store.version()
         store.ingest([write_police([police_row(month="2019-01")], "2019-01-x-street.csv")])

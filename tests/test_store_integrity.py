@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from boundaries import get_path
+from hotspots._errors import HotspotsError
 from hotspots.cli import main
 from hotspots.store.address import StoreError
 from hotspots.store.store import open_store
@@ -85,6 +86,67 @@ def test_a_truncated_real_month_is_refused_by_the_cli_without_replace(shared_dat
     forced = CliRunner().invoke(main, ["ingest", str(cut), "--store", store, "--replace"])
     assert forced.exit_code == 0, forced.output
     assert "(replaced)" in forced.output and _stored(store) < before
+
+
+def _cut_mid_row(data: bytes, share: float) -> bytes:
+    """The first ``share`` of a file's bytes, cut inside a row (a download or copy that stopped)."""
+    cut = int(len(data) * share)
+    while data[cut - 1 : cut] in (b"\n", b"\r", b","):  # inside a field, not at its end
+        cut -= 1
+    return data[:cut]
+
+
+def test_a_copy_cut_short_does_not_replace_the_stored_batch_even_a_little(target, tmp_path):
+    # 3 of 200 rows fewer is within the shrink limit (a corrected month may lose a few), but
+    # a file ending inside a row is a truncated copy: replacing the batch would lose the rest.
+    name = police_file(tmp_path / "2019-01-test-street.csv", 200)
+    whole = name.read_bytes()
+    with open_store(target) as store:
+        store.ingest([name], wards_path=DEMO_WARDS)
+        name.write_bytes(_cut_mid_row(whole, 0.985))
+        with pytest.raises(StoreError) as err:
+            store.ingest([name])
+        assert _stored(target) == 200
+        (forced,) = store.ingest([name], replace=True)
+    message = str(err.value)
+    assert "cut short" in message and "200" in message and "--replace" in message
+    assert "police.uk/test/2019-01" in message
+    assert forced.status == "replaced" and forced.rejected == 1
+    assert _stored(target) == forced.stored < 200
+
+
+def test_a_real_month_cut_short_by_3_percent_is_refused(shared_data, target, tmp_path):
+    cut = tmp_path / OCTOBER.name
+    cut.write_bytes(_cut_mid_row(OCTOBER.read_bytes(), 0.97))
+    with open_store(target) as store:
+        store.ingest([OCTOBER], wards_path=REDDITCH_WARDS)
+        before = _stored(target)
+        with pytest.raises(StoreError, match="cut short"):
+            store.ingest([cut])
+        assert _stored(target) == before and store.check().ok
+        # the same cut copy into a store without the month: stored, its last row rejected
+        store.ingest([cut], replace=True)
+        (again,) = store.ingest([cut])
+    assert again.status == "unchanged" and 0.95 * before < _stored(target) < before
+
+
+def test_a_file_with_old_mac_line_endings_is_ingested_as_read(target, tmp_path):
+    lf = police_file(tmp_path / "2019-01-test-street.csv", 40)
+    cr = tmp_path / "mac" / lf.name
+    cr.parent.mkdir()
+    cr.write_bytes(lf.read_bytes().replace(b"\n", b"\r"))  # Excel for Mac's "CSV (Macintosh)"
+    with open_store(target) as store:
+        (result,) = store.ingest([cr], wards_path=DEMO_WARDS)
+    assert (result.key, result.status, result.stored) == ("police.uk/test/2019-01", "added", 40)
+
+
+def test_random_bytes_are_refused_with_a_message(target, tmp_path):
+    junk = tmp_path / "2019-01-test-street.csv"
+    junk.write_bytes(bytes(range(11, 256)) * 3)  # no NUL, no "\n": a "\r" in its first line
+    with open_store(target) as store, pytest.raises(HotspotsError) as err:
+        store.ingest([junk], wards_path=DEMO_WARDS)
+        assert store.batches().empty
+    assert str(junk) in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -179,6 +241,68 @@ def test_a_year_file_after_its_months_is_used_once(tmp_path):
         ]
     assert [r.stored for r in results] == [40, 40]
     assert _stored(target) == 80
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_a_nul_in_a_row_is_rejected_in_any_encoding_on_both_backends(target, tmp_path, encoding):
+    # A UTF-16 (or UTF-8 with a byte-order mark) file with a NUL past its first 64 KiB kept
+    # the NUL in a location: stored so by the GeoPackage, a psycopg DataError on PostGIS.
+    name = police_file(tmp_path / "2019-01-test-street.csv", 600)  # about 90 KiB
+    lines = name.read_text().split("\n")
+    lines[-3] = lines[-3].replace("Unicorn Hill", "Unicorn\x00Hill")
+    name.write_bytes("\n".join(lines).encode(encoding))
+    with open_store(target) as store:
+        (result,) = store.ingest([name], wards_path=DEMO_WARDS)
+        reasons = store.rejects()["reason"].tolist()
+        assert not store.tagged()["location"].str.contains("\x00").any()
+    assert (result.stored, result.rejected) == (599, 1)
+    assert reasons == ["a NUL byte (0x00) in the row: a damaged file?"]
+
+
+# --------------------------------------------------------------------------- a new GeoPackage at once
+
+AT_ONCE = """
+import sys, time
+from hotspots.store.store import open_store
+start = float(sys.argv[4])
+while time.time() < start:  # every process opens the new store at the same moment
+    pass
+with open_store(sys.argv[1]) as store:
+    for r in store.ingest([sys.argv[3]], wards_path=sys.argv[2]):
+        print(r.line())
+"""
+
+
+def test_one_file_ingested_by_four_processes_into_a_new_geopackage_at_once(tmp_path):
+    # Seen trying it: the processes that found no file all set the new GeoPackage up, and
+    # all but the first failed ('cannot be used as a hotspots store (table store_info already
+    # exists)'; 6 runs in 10 with four processes).
+    import time
+
+    target = tmp_path / "new.gpkg"
+    month = police_file(tmp_path / "2019-01-test-street.csv", 60)
+    start = time.time() + 4  # past the processes' start-up (imports)
+    procs = [subprocess.Popen([sys.executable, "-c", AT_ONCE, str(target), str(DEMO_WARDS),
+                               str(month), str(start)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for _ in range(4)]  # fmt: skip
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    for proc, output in zip(procs, outputs):
+        assert proc.returncode == 0, output
+        assert "read 60, stored 60, rejected 0" in output
+    with open_store(target, create=False) as store:
+        assert store.check().ok and list(store.batches()["batch_key"]) == ["police.uk/test/2019-01"]
+    assert _stored(str(target)) == 60
+
+
+def test_setting_up_a_geopackage_another_process_has_just_set_up_changes_nothing(tmp_path):
+    """The loser of that race, step by step: it found no file, then the winner made the store."""
+    target = tmp_path / "new.gpkg"
+    with open_store(target) as winner:
+        winner.ingest([police_file(tmp_path / "2019-01-test-street.csv", 30)],
+                      wards_path=DEMO_WARDS)  # fmt: skip
+        version = winner.version()
+        winner.backend._create()  # what the loser runs, having found no file
+        assert winner.version() == version and _stored(str(target)) == 30
 
 
 # --------------------------------------------------------------------------- parallel PostGIS ingests

@@ -109,8 +109,8 @@ def _remove_if_empty(path: Path) -> None:
 @click.option(
     "--replace",
     is_flag=True,
-    help="Let a batch replace a stored one even when it holds far fewer incidents "
-    "(refused otherwise: a truncated copy of a month, most likely).",
+    help="Let a batch replace a stored one even when it holds far fewer incidents, or fewer "
+    "from a file that ends inside a row (refused otherwise: a truncated copy, most likely).",
 )
 @scheduler_option
 @click.option(

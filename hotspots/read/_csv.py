@@ -116,6 +116,8 @@ def quote_header(columns: Sequence[str], limit: int = _HEADER_QUOTE_CHARS) -> st
 #: (U+DC80..U+DCFF, Python's "surrogateescape"): rows holding one are rejected.
 _NUL_MARK = "\udc00"
 _BAD_BYTES = re.compile("[\udc00-\udcff]")
+#: The reason given to a file's last row when the file ends inside it (a truncated copy).
+CUT_SHORT = "the last row is cut short"
 #: More NUL bytes than this share of the start of a file: it is binary, not a CSV.
 _BINARY_SHARE = 0.01
 
@@ -135,8 +137,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 break
-            if "\x00" not in text[:65536]:
-                return text, encoding
+            if "\x00" not in text[:65536]:  # a NUL further on marks its row, as below
+                return (text.replace("\x00", _NUL_MARK) if "\x00" in text else text), encoding
             break
     head = data[:65536]
     nul = head.count(b"\x00")
@@ -236,7 +238,8 @@ def read_header(data: bytes) -> list[str]:
     if encoding == "utf-16" and len(head) % 2:
         head = head[:-1]
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
-    line = _first_line(text).rstrip("\r")
+    # any line break ends the header: "\r" alone too (Excel for Mac's "CSV (Macintosh)")
+    line = _first_line(text.replace("\r\n", "\n").replace("\r", "\n"))
     row = next(csv.reader([line], delimiter=_sniff_delimiter(line)), [])
     return _unique_names(row)
 
@@ -436,7 +439,7 @@ def _read_quoted(text: str, delimiter: str, name: str) -> tuple:
             why = (f"a quote opened on line {start} is never closed: lines {start}-{last_line} "
                    "were read as one row")  # fmt: skip
         elif len(record) < n and not text.endswith(("\n", "\r")):
-            why = f"the last row is cut short ({len(record)} of {n} fields; a truncated file?)"
+            why = f"{CUT_SHORT} ({len(record)} of {n} fields; a truncated file?)"
         bad[-1] = (start, record, why)
     for i, (start, record, why) in enumerate(bad):
         if why.startswith(f"{len(record)} fields") and len(record) > n:

@@ -80,6 +80,18 @@ def _gpkg_geometry(geom) -> bytes:
     return _gpkg_header() + shapely.to_wkb(geom, byte_order=1)
 
 
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a script, one at a time (split where SQLite sees one end)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement.strip()
+            statement = ""
+    if statement.strip():
+        yield statement.strip()
+
+
 def _from_gpkg(blob: bytes):
     import shapely
 
@@ -143,15 +155,10 @@ class _GeoPackage(_Backend):
     def _create(self) -> None:
         from pyproj import CRS
 
-        if self._has("batches") or (
-            self._has("gpkg_contents") and not self._has("gpkg_spatial_ref_sys")
-        ):
-            raise StoreError(f"{self.path}: holds tables but is not a hotspots store")
         wkt = CRS.from_epsg(_EPSG).to_wkt("WKT1_GDAL")
         wgs = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
         cols = ", ".join(f"{name} {kind}" for name, kind in SQL_COLUMNS.items())
         ddl = f"""
-        BEGIN IMMEDIATE;
         PRAGMA application_id = 1196444487;
         PRAGMA user_version = 10400;
         CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
@@ -213,9 +220,26 @@ class _GeoPackage(_Backend):
         """
         ddl += (
             "".join(f"CREATE INDEX incidents_{c} ON incidents({c});\n" for c in _INDEXED)
-            + "CREATE INDEX rejects_batch_id ON rejects(batch_id);\nCOMMIT;"
+            + "CREATE INDEX rejects_batch_id ON rejects(batch_id);\n"
         )
-        self.con.executescript(ddl)
+        # First the lock, then the look: processes opening a new file together (the same
+        # ingest started twice) set it up once; the others find the store made meanwhile.
+        self.con.execute("BEGIN IMMEDIATE")
+        try:
+            if self._has("store_info"):
+                self.con.execute("COMMIT")
+                return
+            if self._has("batches") or (
+                self._has("gpkg_contents") and not self._has("gpkg_spatial_ref_sys")
+            ):
+                raise StoreError(f"{self.path}: holds tables but is not a hotspots store")
+            for statement in _statements(ddl):  # one by one: executescript would commit first
+                self.con.execute(statement)
+        except BaseException:
+            if self.con.in_transaction:
+                self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:

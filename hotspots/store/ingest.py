@@ -12,10 +12,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.read._csv import Source, _read_table, read_header
+from hotspots.read._csv import CUT_SHORT, Source, _read_table, read_header
 from hotspots.read._rows import ASB, IncidentLoad
 from hotspots.read.council import _council_load
 from hotspots.read.incidents import _police_load, is_police_table
+from hotspots.store.address import StoreError, describe
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,104 @@ class SourcePlan:
     counts: tuple[int, int, int]  # rows read (of the crime types), stored, rejected
     planned: _Planned | None = None
     empty: bool = False  # no usable rows: nothing to store
+    cut_short: bool = False  # the file ends inside a row: a truncated copy
 
     def summary(self) -> SourcePlan:
         """The plan without its tables."""
-        return SourcePlan(self.key, self.file, self.unchanged, self.counts, empty=self.empty)
+        return SourcePlan(self.key, self.file, self.unchanged, self.counts, empty=self.empty,
+                          cut_short=self.cut_short)  # fmt: skip
+
+
+def ingest_boundaries(
+    store,
+    *,
+    wards_path: str | Path | None = None,
+    areas_path: str | Path | None = None,
+    tolerance_m: float | None = None,
+    wards_vintage: str | None = None,
+) -> IngestBoundaries:
+    """The wards, focus areas and tolerance an ingest tags with (stored, else the given ones).
+
+    The first step of :meth:`Store.ingest` (and of the Dask ingest,
+    :func:`hotspots.distributed.ingest_dask`): given boundaries that differ
+    from the stored ones are refused; boundaries given for the first time are
+    returned in ``new``, to be written with the first batch.
+
+    Parameters
+    ----------
+    store : hotspots.store.store.Store
+        The open store (its stored boundaries, if any).
+    wards_path, areas_path : path, optional
+        Ward boundaries and focus areas given to the ingest.
+    tolerance_m : float, optional
+        Ward tolerance (100 m by default; fixed when the wards are stored).
+    wards_vintage : str, optional
+        The boundaries' vintage (default: from an ONS ``WDyyCD`` column).
+
+    Returns
+    -------
+    IngestBoundaries
+
+    Raises
+    ------
+    StoreError
+        If the boundaries differ from the stored ones, or none are stored or given.
+    """
+    from boundaries import load_wards
+    from hotspots.read.places import read_focus_areas
+
+    info = store.boundaries().set_index("kind")
+    new_boundaries = []
+    if "wards" in info.index:
+        if (
+            wards_path is not None
+            and file_checksum(Path(wards_path).read_bytes()) != info.loc["wards", "checksum"]
+        ):
+            raise StoreError(
+                f"the store {describe(store.target)} was built with the wards of "
+                f"{info.loc['wards', 'file_name']!r}; {str(wards_path)!r} differs. A store "
+                "holds one set of boundaries: leave out --wards, or use a new --store"
+            )
+        if tolerance_m is not None and float(tolerance_m) != float(
+            info.loc["wards", "tolerance_m"]
+        ):
+            raise StoreError(
+                f"the store tags wards with --tolerance-m {info.loc['wards', 'tolerance_m']:g}; "
+                "leave out --tolerance-m or use a new --store"
+            )
+        wards = store.wards()
+        tol = float(info.loc["wards", "tolerance_m"])
+    else:
+        if wards_path is None:
+            raise StoreError(
+                f"the store {describe(store.target)} has no ward boundaries yet: give --wards "
+                "FILE the first time (for example ../shared/data/wards/redditch.geojson)"
+            )
+        wards = load_wards(wards_path)
+        tol = 100.0 if tolerance_m is None else float(tolerance_m)
+        found = wards.attrs.get("vintage")
+        vintage = wards_vintage or (str(found) if found else ward_vintage(wards_path))
+        new_boundaries.append(("wards", wards_path, vintage, tol, wards))
+    if "areas" in info.index:
+        if (
+            areas_path is not None
+            and file_checksum(Path(areas_path).read_bytes()) != info.loc["areas", "checksum"]
+        ):
+            raise StoreError(
+                f"the store was built with the focus areas of {info.loc['areas', 'file_name']!r}"
+                f"; {str(areas_path)!r} differs. Leave out --areas, or use a new --store"
+            )
+        areas = store.focus_areas()
+    elif areas_path is not None and "wards" in info.index and len(store.batches()):
+        raise StoreError(
+            "the store already holds incidents tagged without focus areas; use a new --store "
+            "to add --areas"
+        )
+    else:
+        areas = read_focus_areas(areas_path) if areas_path is not None else None
+        if areas is not None:
+            new_boundaries.append(("areas", areas_path, None, None, areas))
+    return IngestBoundaries(wards, areas, tol, new_boundaries)
 
 
 def plan_source(
@@ -169,7 +264,15 @@ def plan_source(
                            tolerance_m=boundaries.tolerance_m)  # fmt: skip
     planned = _Planned(key, kind, force, month, src.name, checksum,
                        types_label if police else ALL_TYPES, load, tagged)  # fmt: skip
-    return [SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned)]
+    return [SourcePlan(key, src.name, False, (load.selected, load.kept, load.rejected), planned,
+                       cut_short=_cut_short(load))]  # fmt: skip
+
+
+def _cut_short(load: IncidentLoad) -> bool:
+    """True when the file ends inside a row (the reader rejected its last row as cut short)."""
+    return bool(len(load.rejects)) and bool(
+        load.rejects["reason"].astype(str).str.startswith(CUT_SHORT).any()
+    )
 
 
 def _month_plans(src: Source, table, load: IncidentLoad, checksum: str, falls: list[str], *,
@@ -209,7 +312,7 @@ def _month_plans(src: Source, table, load: IncidentLoad, checksum: str, falls: l
         planned = _Planned(key, kind, force, month, src.name, month_checksum, types_label, part,
                            tagged)  # fmt: skip
         plans.append(SourcePlan(key, src.name, False, (part.selected, part.kept, part.rejected),
-                                planned))  # fmt: skip
+                                planned, cut_short=_cut_short(load)))  # fmt: skip
     log.info("%s: %d months, one batch each", src.name, len(months))
     return plans
 

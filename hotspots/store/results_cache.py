@@ -23,6 +23,8 @@ import datetime as dt
 import logging
 
 log = logging.getLogger(__name__)
+#: How ``made_at`` is written, and given back by :func:`result_rows` from either backend.
+_MADE_AT = "%Y-%m-%dT%H:%M:%SZ"
 
 _GPKG_DDL = (
     "CREATE TABLE IF NOT EXISTS results (settings TEXT NOT NULL, period TEXT NOT NULL, "
@@ -69,7 +71,7 @@ def keep_result(
     {}
     """
     b = store.backend
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = dt.datetime.now(dt.UTC).strftime(_MADE_AT)
     with b.transaction() as cur:
         for sql in _POSTGIS_DDL if b.name == "PostGIS" else _GPKG_DDL:
             cur.execute(sql)
@@ -107,13 +109,21 @@ def stored_results(store, *, data_version: int, settings: str) -> dict[tuple[str
 
 
 def result_rows(store) -> list[tuple[str, str, str, int, str]]:
-    """Every kept row without its bytes: (settings, period, kind, data_version, made_at)."""
+    """Every kept row without its bytes: (settings, period, kind, data_version, made_at).
+
+    ``made_at`` is ISO 8601 text in UTC (``2019-01-31T18:00:00Z``) on both backends.
+    """
     if not _has_table(store):
         return []
     return [
-        (s, p, k, int(v), str(m))
+        (s, p, k, int(v), _made_at(m))
         for s, p, k, v, m in store._query(
             "SELECT settings, period, kind, data_version, made_at FROM results "
             "ORDER BY settings, period, kind"
         )
     ]
+
+
+def _made_at(value) -> str:
+    """When a row was kept, as written: PostGIS gives a datetime (TIMESTAMP), SQLite the text."""
+    return value.strftime(_MADE_AT) if isinstance(value, dt.datetime) else str(value)

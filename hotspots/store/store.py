@@ -48,6 +48,7 @@ import pandas as pd
 from hotspots._validate import ANALYSIS_CRS
 from hotspots.read._csv import Source, expand_sources
 from hotspots.read._rows import ASB, INCIDENT_COLUMNS, REJECT_COLUMNS, IncidentLoad
+from hotspots.store import writing
 from hotspots.store.address import (
     StoreEmpty,
     StoreError,
@@ -59,12 +60,10 @@ from hotspots.store.backends import (
     _CATEGORY,
     _INDEXED,
     _SCHEMA,
-    SQL_COLUMNS,
     _GeoPackage,
-    _now,
     _PostGIS,
 )
-from hotspots.store.codec import decode_frames, encode_frame
+from hotspots.store.codec import decode_frames
 from hotspots.store.ingest import (
     ALL_TYPES,
     IngestBoundaries,
@@ -73,40 +72,19 @@ from hotspots.store.ingest import (
     _Planned,
     _types_label,
     file_checksum,
+    ingest_boundaries,
     plan_source,
     tag_incidents,
-    ward_vintage,
 )
+from hotspots.store.writing import NOT_STORED, SHRINK_LIMIT, BatchResult
+
+__all__ = ["NOT_STORED", "SHRINK_LIMIT", "BatchResult", "CheckResult", "Store", "bulk_ingest",
+           "open_store"]  # fmt: skip
 
 log = logging.getLogger(__name__)
-#: A batch replacing a stored one with fewer incidents than this share of them is refused
-#: unless ``replace=True`` (``--replace``): a truncated or partial copy of a month, most likely.
-SHRINK_LIMIT = 0.95
-#: What a file with no usable rows gets instead of a batch.
-NOT_STORED = "not stored: no usable rows"
 
 
 # --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """What ``ingest`` did with one source file."""
-
-    key: str
-    file: str
-    rows_read: int
-    stored: int
-    rejected: int
-    status: str  # "added", "replaced", "unchanged" or "not stored: ..."
-
-    def line(self) -> str:
-        """``read N, stored N, rejected N`` with the batch and what happened."""
-        batch = f" [{self.key}]" if self.key else ""
-        return (
-            f"{self.file}{batch}: read {self.rows_read:,}, stored {self.stored:,}, "
-            f"rejected {self.rejected:,} ({self.status})"
-        )
 
 
 @dataclass(frozen=True)
@@ -120,12 +98,6 @@ class CheckResult:
     def ok(self) -> bool:
         """True when every batch adds up and every incident has a batch."""
         return not self.problems
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-# --------------------------------------------------------------------------- backends
 
 
 # --------------------------------------------------------------------------- the store
@@ -481,8 +453,9 @@ class Store:
             Wraps the list of files (the CLI passes a progress bar).
         replace : bool, default False
             Let a batch replace a stored one that holds more than
-            ``1 / SHRINK_LIMIT`` times its incidents (refused otherwise: a
-            truncated copy of a month, most likely).
+            ``1 / SHRINK_LIMIT`` times its incidents, or more incidents at all
+            when its file ends inside a row (refused otherwise: a truncated copy
+            of a month, most likely).
 
         Returns
         -------
@@ -510,7 +483,7 @@ class Store:
         ]
         order, results = self.ingest_order(plans, existing, replace=replace)
         if order or bounds.new:
-            self._write([plans[i].planned for i in order], bounds.new, existing)
+            self.write_batches([plans[i].planned for i in order], bounds.new, existing)
         return results
 
     def ingest_boundaries(
@@ -523,71 +496,10 @@ class Store:
     ) -> IngestBoundaries:
         """The wards, focus areas and tolerance an ingest tags with (stored, else the given ones).
 
-        The first step of :meth:`ingest` (and of the Dask ingest,
-        :func:`hotspots.distributed.ingest_dask`): given boundaries that differ
-        from the stored ones are refused; boundaries given for the first time are
-        returned in ``new``, to be written with the first batch.
-
-        Raises
-        ------
-        StoreError
-            If the boundaries differ from the stored ones, or none are stored or given.
+        See :func:`hotspots.store.ingest.ingest_boundaries`.
         """
-        from boundaries import load_wards
-        from hotspots.read.places import read_focus_areas
-
-        info = self.boundaries().set_index("kind")
-        new_boundaries = []
-        if "wards" in info.index:
-            if (
-                wards_path is not None
-                and file_checksum(Path(wards_path).read_bytes()) != info.loc["wards", "checksum"]
-            ):
-                raise StoreError(
-                    f"the store {describe(self.target)} was built with the wards of "
-                    f"{info.loc['wards', 'file_name']!r}; {str(wards_path)!r} differs. A store "
-                    "holds one set of boundaries: leave out --wards, or use a new --store"
-                )
-            if tolerance_m is not None and float(tolerance_m) != float(
-                info.loc["wards", "tolerance_m"]
-            ):
-                raise StoreError(
-                    f"the store tags wards with --tolerance-m {info.loc['wards', 'tolerance_m']:g}; "
-                    "leave out --tolerance-m or use a new --store"
-                )
-            wards = self.wards()
-            tol = float(info.loc["wards", "tolerance_m"])
-        else:
-            if wards_path is None:
-                raise StoreError(
-                    f"the store {describe(self.target)} has no ward boundaries yet: give --wards "
-                    "FILE the first time (for example ../shared/data/wards/redditch.geojson)"
-                )
-            wards = load_wards(wards_path)
-            tol = 100.0 if tolerance_m is None else float(tolerance_m)
-            found = wards.attrs.get("vintage")
-            vintage = wards_vintage or (str(found) if found else ward_vintage(wards_path))
-            new_boundaries.append(("wards", wards_path, vintage, tol, wards))
-        if "areas" in info.index:
-            if (
-                areas_path is not None
-                and file_checksum(Path(areas_path).read_bytes()) != info.loc["areas", "checksum"]
-            ):
-                raise StoreError(
-                    f"the store was built with the focus areas of {info.loc['areas', 'file_name']!r}"
-                    f"; {str(areas_path)!r} differs. Leave out --areas, or use a new --store"
-                )
-            areas = self.focus_areas()
-        elif areas_path is not None and "wards" in info.index and len(self.batches()):
-            raise StoreError(
-                "the store already holds incidents tagged without focus areas; use a new --store "
-                "to add --areas"
-            )
-        else:
-            areas = read_focus_areas(areas_path) if areas_path is not None else None
-            if areas is not None:
-                new_boundaries.append(("areas", areas_path, None, None, areas))
-        return IngestBoundaries(wards, areas, tol, new_boundaries)
+        return ingest_boundaries(self, wards_path=wards_path, areas_path=areas_path,
+                                 tolerance_m=tolerance_m, wards_vintage=wards_vintage)  # fmt: skip
 
     def existing_batches(self) -> dict[str, tuple[int, str, str]]:
         """The stored batches: batch key -> (batch id, checksum, crime types)."""
@@ -607,199 +519,19 @@ class Store:
     ) -> tuple[list[int], list[BatchResult]]:
         """Which plans to write, in which order, and what ingest says about each batch.
 
-        ``plans`` are in file order (one per batch, from :func:`plan_source`). A
-        batch key met twice is written once, at its first place, with the last
-        file's contents (a warning names both files); a file equal to its stored
-        batch is not written, nor one with no usable rows.
-
-        Returns
-        -------
-        order : list of int
-            Indexes into ``plans`` of the batches to write, in the order to write them
-            (the order of their batch ids).
-        results : list of BatchResult
-            One per batch key, in the same order as a single ingest reports them.
-
-        Raises
-        ------
-        StoreError
-            A batch would replace a stored one of more than ``1 / SHRINK_LIMIT``
-            times its incidents and ``replace`` is False (the message gives both
-            counts for each such batch).
+        See :func:`hotspots.store.writing.ingest_order`.
         """
-        planned: dict[str, int] = {}
-        results: dict[str, BatchResult] = {}
-        given_by: dict[str, str] = {}
-        for i, plan in enumerate(plans):
-            if plan.empty:
-                results[plan.key or f"\x00{i}"] = BatchResult(plan.key, plan.file, *plan.counts,
-                                                               NOT_STORED)  # fmt: skip
-                continue
-            if plan.key in given_by:
-                log.warning("%s: batch %s was given already by %s; used once (from %s)",
-                            plan.file, plan.key, given_by[plan.key], plan.file)  # fmt: skip
-            given_by[plan.key] = plan.file
-            if plan.unchanged:  # the same file: nothing to read or write
-                # By its key, not the id seen when planning: an ingest running alongside may
-                # have stored the same batch again since (a new id; the old row is gone).
-                rows = self._query(
-                    "SELECT rows_read, rows_stored, rows_rejected FROM batches WHERE batch_key = ?",
-                    (plan.key,),
-                )
-                if not rows:
-                    raise StoreError(f"{plan.file}: batch {plan.key} left the store while this "
-                                     "ingest ran; run it again")  # fmt: skip
-                results[plan.key] = BatchResult(plan.key, plan.file, *map(int, rows[0]),
-                                                "unchanged")  # fmt: skip
-                planned.pop(plan.key, None)
-                continue
-            planned[plan.key] = i
-            results[plan.key] = BatchResult(plan.key, plan.file, *plan.counts,
-                                            "replaced" if plan.key in existing else "added")  # fmt: skip
-        if not replace:
-            self._refuse_shrinking([plans[i] for i in planned.values()], existing)
-        return list(planned.values()), list(results.values())
-
-    def _refuse_shrinking(self, plans: Sequence[SourcePlan], existing: dict) -> None:
-        """Raise StoreError for batches that would replace many more stored incidents."""
-        replacing = [p for p in plans if p.key in existing]
-        if not replacing:
-            return
-        stored = dict(self._query("SELECT batch_key, rows_stored FROM batches"))
-        lines = []
-        for plan in replacing:
-            old, new = int(stored.get(plan.key, 0)), plan.counts[1]
-            if new < SHRINK_LIMIT * old:
-                lines.append(
-                    f"{plan.file} would replace batch {plan.key} of {old:,} stored incidents "
-                    f"with {new:,} ({100 * (old - new) / old:.0f}% fewer)"
-                )
-        if lines:
-            raise StoreError(
-                "; ".join(lines) + ". A truncated or partial copy? Nothing was written; give "
-                "--replace (replace=True) to replace the stored batch anyway"
-            )
+        return writing.ingest_order(self, plans, existing, replace=replace)
 
     def write_batches(self, planned: list[_Planned], new_boundaries: list, existing: dict) -> None:
         """Write planned batches (and boundaries stored for the first time) in ONE transaction.
 
-        What :meth:`ingest` does once for all its files, and the Dask ingest once
-        per batch (:func:`hotspots.distributed.ingest_dask`). A batch whose key is in
-        ``existing`` replaces the stored one. The store version rises by one.
+        See :func:`hotspots.store.writing.write_batches`; the store version rises by one.
         """
-        self._write(planned, new_boundaries, existing)
-
-    def _write(self, planned: list[_Planned], new_boundaries: list, existing: dict) -> None:
-        b = self.backend
-        now = _now()
-        with b.transaction() as cur:  # writers wait for each other here (a lock on batches)
-            # What the store holds now: another ingest may have written since this one planned.
-            cur.execute("SELECT batch_key, batch_id FROM batches")
-            current = {str(k): int(v) for k, v in cur.fetchall()}
-            cur.execute("SELECT kind, checksum FROM boundaries")
-            stored_bounds = dict(cur.fetchall())
-            for kind, path, vintage, tol, frame in new_boundaries:
-                if kind in stored_bounds:  # stored by an ingest running alongside this one
-                    if stored_bounds[kind] != file_checksum(Path(path).read_bytes()):
-                        raise StoreError(
-                            f"another ingest stored other {kind} in {describe(self.target)} "
-                            "while this one ran; run it again without --wards/--areas"
-                        )
-                    continue
-                cur.execute(
-                    b.q("INSERT INTO boundaries (kind, file_name, checksum, vintage, tolerance_m, "
-                        "attrs, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                    (kind, str(path), file_checksum(Path(path).read_bytes()), vintage, tol,
-                     json.dumps(dict(frame.attrs), default=str), now),
-                )  # fmt: skip
-                if kind == "wards":
-                    for code, name, geom in zip(
-                        frame["ward_code"], frame["ward_name"], frame.geometry
-                    ):
-                        cur.execute(
-                            b.q(
-                                f"INSERT INTO wards (geom, ward_code, ward_name) VALUES ({b.geom_sql}, ?, ?)"
-                            ),
-                            (b.geom_param(geom), str(code), str(name)),
-                        )
-                else:
-                    for name, akind, geom in zip(frame["name"], frame["kind"], frame.geometry):
-                        cur.execute(
-                            b.q(
-                                f"INSERT INTO focus_areas (geom, name, kind) VALUES ({b.geom_sql}, ?, ?)"
-                            ),
-                            (b.geom_param(geom), str(name), str(akind)),
-                        )
-            for plan in planned:
-                old = current.get(plan.key)
-                if old is not None:
-                    for table in ("incidents", "rejects", "incident_columns", "batches"):
-                        cur.execute(b.q(f"DELETE FROM {table} WHERE batch_id = ?"), (old,))
-                self._write_batch(cur, plan, now)
-            cur.execute(
-                b.q("UPDATE store_info SET value = ? WHERE key = 'version'"),
-                (str(self._version_in(cur) + 1),),
-            )
-            tables = {"wards": "wards", "areas": "focus_areas"}
-            b.after_write(cur, {tables[k]: f.total_bounds for k, _, _, _, f in new_boundaries
-                                if k not in stored_bounds})  # fmt: skip
-
-    def _version_in(self, cur) -> int:
-        cur.execute("SELECT value FROM store_info WHERE key = 'version'")
-        return int(cur.fetchone()[0])
+        writing.write_batches(self, planned, new_boundaries, existing)
 
     def _write_batch(self, cur, plan: _Planned, now: str) -> None:
-        from hotspots.analysis.wards import OUTSIDE
-
-        b = self.backend
-        tagged, load = plan.tagged, plan.load
-        dates = tagged["date"]
-        first = dates.min().isoformat() if len(tagged) else None
-        last = dates.max().isoformat() if len(tagged) else None
-        cur.execute(
-            b.q(
-                "INSERT INTO batches (batch_key, source, force, month, file_name, checksum, "
-                "crime_types, rows_in_file, rows_read, rows_stored, rows_rejected, rows_outside, "
-                "first_date, last_date, geocoded, notes, loaded_at) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING batch_id"
-            ),
-            (plan.key, plan.source, plan.force, plan.month, plan.file, plan.checksum,
-             plan.crime_types, load.rows_read, load.selected, load.kept, load.rejected,
-             int((tagged["ward_match"] == OUTSIDE).sum()), first, last,
-             json.dumps(load.geocoded), json.dumps(list(load.notes)), now),
-        )  # fmt: skip
-        batch_id = int(cur.fetchone()[0])
-        log.info("writing batch %s: %d incidents, %d rejects", plan.key, len(tagged), load.rejected)
-        values = []
-        for name in SQL_COLUMNS:
-            col = tagged[name] if name not in ("x", "y") else getattr(tagged.geometry, name)
-            if name == "date":
-                col = col.dt.strftime("%Y-%m-%dT%H:%M:%S")
-            values.append(col.astype(object).where(col.notna(), None).tolist())
-        b.insert_incidents(cur, batch_id, list(zip(*values)), tagged.geometry.x.to_numpy(),
-                           tagged.geometry.y.to_numpy())  # fmt: skip
-        rejects = load.rejects
-        if len(rejects):
-            own = rejects.drop(columns=[c for c in REJECT_COLUMNS if c in rejects.columns])
-            category = (
-                own["Crime type"] if "Crime type" in own.columns else pd.Series("", index=own.index)
-            )
-            rows = [
-                (batch_id, s, int(n), r, c, json.dumps(row, ensure_ascii=False))
-                for s, n, r, c, row in zip(
-                    rejects["source"], rejects["line"], rejects["reason"],
-                    category.astype(str).str.strip(), own.astype(object).to_dict("records"),
-                )
-            ]  # fmt: skip
-            cur.executemany(
-                b.q("INSERT INTO rejects (batch_id, source, line, reason, category, row) "
-                    "VALUES (?, ?, ?, ?, ?, ?)"),
-                rows,
-            )  # fmt: skip
-        cur.execute(
-            b.q("INSERT INTO incident_columns (batch_id, rows, data) VALUES (?, ?, ?)"),
-            (batch_id, len(tagged), encode_frame(tagged)),
-        )
+        writing._write_batch(self, cur, plan, now)
 
 
 def bulk_ingest(
