@@ -169,8 +169,10 @@ def weighted_dbscan(
     ``min_samples``; clusters are the connected groups of core points, numbered
     in order of their first point; a border point joins the earliest cluster
     that reaches it. scikit-learn sums each neighbourhood in a Python loop; here
-    it is one sparse matrix product, over only the points that a grid of counts
-    shows may be core points or their neighbours (:func:`_near_possible_cores`).
+    the neighbour pairs (:func:`neighbour_pairs`) are summed at once and the
+    clusters joined by array union-find, without SciPy, over only the points that
+    a grid of counts shows may be core points or their neighbours
+    (:func:`_near_possible_cores`).
 
     Parameters
     ----------
@@ -241,29 +243,131 @@ def _near_possible_cores(
 def _weighted_dbscan(
     xy: np.ndarray, counts: np.ndarray, eps_m: float, min_samples: int
 ) -> np.ndarray:
-    labels = np.full(len(xy), NOISE, dtype=np.int64)
-    graph = radius_graph(xy, eps_m)
-    core = graph @ np.asarray(counts, dtype=float) >= min_samples
-    ci = np.flatnonzero(core)
-    if not len(ci):
+    n = len(xy)
+    labels = np.full(n, NOISE, dtype=np.int64)
+    i, j = neighbour_pairs(xy, eps_m)
+    weight = np.asarray(counts, dtype=float)
+    within = (weight + np.bincount(i, weights=weight[j], minlength=n)
+              + np.bincount(j, weights=weight[i], minlength=n))  # fmt: skip
+    core = within >= min_samples
+    if not core.any():
         return labels
-    from scipy.sparse.csgraph import connected_components  # heavy: imported where used
-
-    n_comp, comp = connected_components(graph[ci][:, ci], directed=False)
-    # a cluster is numbered by its first core point: order components by their seed
-    seed = np.unique(comp, return_index=True)[1]
-    rank = np.empty(n_comp, dtype=np.int64)
-    rank[np.argsort(seed, kind="stable")] = np.arange(n_comp)
-    labels[ci] = rank[comp]
+    # a cluster is numbered by its first core point: the smallest index in its component
+    both = core[i] & core[j]
+    root = _smallest_in_component(n, i[both], j[both])
+    seeds = np.flatnonzero(core & (root == np.arange(n)))
+    labels[core] = np.searchsorted(seeds, root[core])
     # border points: the smallest cluster number among the core points within reach
-    nc = np.flatnonzero(~core)
-    if len(nc):
-        reach = graph[nc][:, ci].tocsr()
-        has = np.flatnonzero(np.diff(reach.indptr) > 0)
-        if len(has):
-            near = labels[ci][reach.indices]
-            labels[nc[has]] = np.minimum.reduceat(near, reach.indptr[has])
+    one = core[i] != core[j]
+    if one.any():
+        c = np.where(core[i[one]], i[one], j[one])
+        b = np.where(core[i[one]], j[one], i[one])
+        best = np.full(n, n, dtype=np.int64)
+        np.minimum.at(best, b, labels[c])
+        reached = best < n
+        labels[reached] = best[reached]
     return labels
+
+
+def _smallest_in_component(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each of ``n`` nodes, the smallest node joined to it by the edges ``a``-``b``.
+
+    Union-find as array operations: every round hooks each root that an edge
+    joins to a smaller root onto the smallest such, then follows pointers to the
+    roots; edges inside one component are dropped. A root is never hooked onto a
+    larger node, so the root of a component is its smallest node.
+
+    Examples
+    --------
+    >>> _smallest_in_component(6, np.array([5, 1, 4]), np.array([3, 4, 2])).tolist()
+    [0, 1, 1, 3, 1, 3]
+    """
+    root = np.arange(n)
+    while len(a):
+        ra, rb = root[a], root[b]
+        across = ra != rb
+        a, b, ra, rb = a[across], b[across], ra[across], rb[across]
+        if not len(a):
+            break
+        np.minimum.at(root, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:
+            up = root[root]
+            if np.array_equal(up, root):
+                break
+            root = up
+    return root
+
+
+def neighbour_pairs(xy: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of points within ``radius`` of each other (``i < j``), from a grid.
+
+    The pairs of SciPy's ``cKDTree.query_pairs`` (squared distance
+    ``dx*dx + dy*dy <= radius**2``, computed as it does), without importing SciPy:
+    points are sorted into square cells a little over ``radius`` wide, and only
+    the pairs in one cell or in two neighbouring cells are measured.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (n, 2)
+        Points in metres.
+    radius : float
+        Metres.
+
+    Returns
+    -------
+    i, j : numpy.ndarray of int
+        The pairs, ``i < j``, each once, sorted by ``i`` then ``j``.
+
+    Examples
+    --------
+    >>> i, j = neighbour_pairs(np.array([[0.0, 0], [30, 0], [500, 0], [0, 40]]), 50)  # 1-3: 50 m
+    >>> i.tolist(), j.tolist()
+    ([0, 0, 1], [1, 3, 3])
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    n = len(xy)
+    none = np.zeros(0, dtype=np.int64)
+    if n < 2:
+        return none, none
+    cell = np.floor(xy / (radius * (1 + 1e-6))).astype(np.int64)  # wider: rounding never matters
+    cell -= cell.min(axis=0)
+    width = int(cell[:, 1].max()) + 3  # a row of cells, with room on both sides
+    key = cell[:, 0] * width + cell[:, 1] + 1
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    keys, size = key[start], np.diff(np.r_[start, n])
+    x, y = xy[order, 0], xy[order, 1]
+    limit = radius * radius
+    found_i, found_j = [], []
+    for step in (0, 1, width - 1, width, width + 1):  # the cell itself, then 4 of its 8 neighbours
+        if step == 0:
+            a = np.flatnonzero(size > 1)
+            b = a
+        else:
+            at = np.minimum(np.searchsorted(keys, keys + step), len(keys) - 1)
+            a = np.flatnonzero(keys[at] == keys + step)
+            b = at[a]
+        per = size[a] * size[b]
+        total = int(per.sum())
+        if not total:
+            continue
+        group = np.repeat(np.arange(len(a)), per)
+        k = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+        pi = start[a][group] + k // size[b][group]
+        pj = start[b][group] + k % size[b][group]
+        if step == 0:
+            pi, pj = pi[pi < pj], pj[pi < pj]
+        dx, dy = x[pi] - x[pj], y[pi] - y[pj]
+        close = dx * dx + dy * dy <= limit
+        found_i.append(order[pi[close]])
+        found_j.append(order[pj[close]])
+    if not found_i:
+        return none, none
+    i, j = np.concatenate(found_i), np.concatenate(found_j)
+    i, j = np.minimum(i, j), np.maximum(i, j)
+    sort = np.lexsort((j, i))
+    return i[sort], j[sort]
 
 
 def radius_graph(xy: np.ndarray, radius: float):

@@ -215,12 +215,9 @@ def hotspot_places(
             .drop_duplicates(["cluster_id", "x", "y"])
         )
         if len(streets_near) and len(pts):
-            from scipy.spatial import cKDTree
-
-            tree = cKDTree(streets_near[["x", "y"]].to_numpy(dtype=float))
             bound = np.inf if max_near_m is None else float(max_near_m)
-            dist, idx = tree.query(pts[["x", "y"]].to_numpy(dtype=float),
-                                   distance_upper_bound=bound)  # fmt: skip
+            dist, idx = _nearest(streets_near[["x", "y"]].to_numpy(dtype=float),
+                                 pts[["x", "y"]].to_numpy(dtype=float), bound)  # fmt: skip
             pts = pts.assign(dist=dist, street=np.append(streets_near["name"].to_numpy(),
                                                          "")[idx])  # fmt: skip
             best = (pts[np.isfinite(pts["dist"])].sort_values(["cluster_id", "dist", "street"])
@@ -228,6 +225,40 @@ def hotspot_places(
             out.loc[best.index, "place"] = only.loc[best.index, "name"] + " near " + best["street"]
     out["label"] = [f"{int(i)} {p}" if p else f"{int(i)}" for i, p in zip(out.index, out["place"])]
     return out
+
+
+def _nearest(
+    targets: np.ndarray, queries: np.ndarray, bound: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each query point's nearest target: its distance and index (``inf`` and ``len(targets)``
+    when none is nearer than ``bound``); of targets equally near, the first.
+
+    What SciPy's ``cKDTree.query`` answers, from shapely's tree (SciPy takes a
+    quarter of a second to import; shapely is loaded already).
+
+    Examples
+    --------
+    >>> targets = np.array([[0.0, 5], [5, 0], [0, -5], [100, 0]])
+    >>> dist, idx = _nearest(targets, np.array([[0.0, 0], [90, 0], [500, 0]]), 50)
+    >>> dist.tolist(), idx.tolist()
+    ([5.0, 10.0, inf], [0, 3, 4])
+    """
+    import shapely
+
+    dist = np.full(len(queries), np.inf)
+    idx = np.full(len(queries), len(targets), dtype=np.int64)
+    if not len(targets) or not len(queries):
+        return dist, idx
+    tree = shapely.STRtree(shapely.points(targets))
+    q, t = tree.query_nearest(shapely.points(queries), all_matches=True,
+                              max_distance=None if np.isinf(bound) else bound)  # fmt: skip
+    dx, dy = queries[q, 0] - targets[t, 0], queries[q, 1] - targets[t, 1]
+    d = np.sqrt(dx * dx + dy * dy)
+    order = np.lexsort((t, d, q))  # per query: the nearest, then the first target
+    first = order[np.r_[True, q[order][1:] != q[order][:-1]]] if len(order) else order
+    first = first[d[first] < bound]
+    dist[q[first]], idx[q[first]] = d[first], t[first]
+    return dist, idx
 
 
 def _point_xy(geoms) -> tuple[np.ndarray, np.ndarray]:
