@@ -162,3 +162,18 @@ def test_nearest_street_point_is_scipys_on_lattices_with_ties(seed):
             every = np.hypot(*(queries[found, None, :] - targets[None, :, :]).transpose(2, 0, 1))
             nearest = every == every.min(axis=1, keepdims=True)
             assert (idx[found] == nearest.argmax(axis=1)).all()  # the first of equals
+
+
+def test_street_points_one_name_per_map_point_alphabetically_first():
+    """Each map point with a street once, sorted by easting then northing, with its
+    alphabetically first street; place types, blanks and points without coordinates out."""
+    import numpy as np
+
+    near = pd.DataFrame({
+        "x": [5.0, 1.0, 5.0, 1.0, 3.0, 5.0, np.nan, 1.0],
+        "y": [0.0, 9.0, 0.0, 2.0, 3.0, 0.0, 1.0, 9.0],
+        "name": ["Zeta Road", "Beta Lane", "Alpha Street", "Supermarket", "", "Alpha Street",
+                 "Gamma Way", "Beta Lane"],
+    })  # fmt: skip
+    got = place_labels._street_points(near)
+    assert got.values.tolist() == [[1.0, 9.0, "Beta Lane"], [5.0, 0.0, "Alpha Street"]]

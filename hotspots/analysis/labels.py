@@ -332,14 +332,17 @@ def _street_points(near: pd.DataFrame) -> pd.DataFrame:
     codes, names = pd.factorize(near["name"].astype(object))  # each name read once
     names = np.asarray(names, dtype=object)
     street = (names != "") & ~_is_type(pd.Series(names, dtype=object))
+    alphabetical = np.argsort(names, kind="stable")
     rank = np.empty(len(names), dtype=np.int64)
-    rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+    rank[alphabetical] = np.arange(len(names))
     rows = np.flatnonzero((codes >= 0) & street[np.maximum(codes, 0)] & np.isfinite(x)
                           & np.isfinite(y))  # fmt: skip
-    rows = rows[np.lexsort((rank[codes[rows]], y[rows], x[rows]))]  # by x, y, name
-    xs, ys = x[rows], y[rows]
-    first = np.r_[True, (xs[1:] != xs[:-1]) | (ys[1:] != ys[:-1])] if len(rows) else rows
-    return pd.DataFrame({"x": xs[first], "y": ys[first], "name": names[codes[rows[first]]]})
+    point, points = pd.factorize(x[rows] + 1j * y[rows])  # each map point once
+    first = np.full(len(points), len(names), dtype=np.int64)  # its alphabetically first name
+    np.minimum.at(first, point, rank[codes[rows]])
+    order = np.lexsort((points.imag, points.real))  # by x, y
+    return pd.DataFrame({"x": points.real[order], "y": points.imag[order],
+                         "name": names[alphabetical[first[order]]]})  # fmt: skip
 
 
 def place_of_label(label: str) -> str:
