@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from hotspots._errors import InputFileError
-from hotspots._validate import ANALYSIS_CRS
+from hotspots._validate import ANALYSIS_CRS, reproject
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -130,7 +130,7 @@ def load_wards(
             "ward_code": frame[code].astype(str) if code else frame[name].astype(str),
             "ward_name": frame[name].astype(str).str.strip(),
         },
-        geometry=frame.geometry.to_crs(ANALYSIS_CRS).make_valid(),
+        geometry=reproject(frame.geometry, ANALYSIS_CRS).make_valid(),
         crs=ANALYSIS_CRS,
     )
     out = out.sort_values("ward_name", ignore_index=True)

@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots._errors import HotspotsError
-from hotspots._validate import WEB_CRS
+from hotspots._validate import WEB_CRS, reproject
 
 #: Attribution for police.uk data and OS-derived boundaries; shown on every map and report.
 ATTRIBUTION = (
@@ -141,7 +141,7 @@ def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = 
         )
     with atomic_path(path) as tmp:
         if suffix in (".geojson", ".json"):
-            _write_geojson(layer.to_crs(WEB_CRS), tmp)
+            _write_geojson(reproject(layer, WEB_CRS), tmp)
         elif suffix == ".gpkg":
             layer.to_file(tmp, layer=layer_name, driver="GPKG")
         else:

@@ -20,6 +20,7 @@ from hotspots.analysis.cluster import (
     default_min_samples,
     distinct_points,
     find_clusters,
+    neighbour_pairs,
     radius_graph,
     suggest_eps,
 )
@@ -285,3 +286,19 @@ def test_weighted_dbscan_leaves_out_what_cannot_be_core_and_gives_the_same_label
         assert near.sum() < 0.5 * len(uniq)  # most points never enter the neighbour graph
         core = radius_graph(uniq, eps) @ counts >= ms
         assert near[core].all()  # ... and no core point is among those left out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_neighbour_pairs_are_scipys_query_pairs_with_exact_eps_ties(seed):
+    """The grid's pairs are the k-d tree's, distances of exactly eps included, at any scale."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    for scale in (10.0, 0.37, 1000.0):
+        xy = np.unique(rng.integers(0, 120, (3000, 2)) * scale, axis=0) + [400000, 260000]
+        for eps in (scale, 2 * scale, 5 * scale, math.sqrt(2) * scale, 0.5 * scale):
+            i, j = neighbour_pairs(xy, eps)
+            want = cKDTree(xy).query_pairs(eps, output_type="ndarray")
+            want = want[np.lexsort((want[:, 1], want[:, 0]))]
+            assert len(want) > 0 or eps < scale
+            np.testing.assert_array_equal(np.column_stack([i, j]).reshape(-1, 2), want)

@@ -84,7 +84,7 @@ def test_dask_engine_equals_the_single_machine_path(two_forces, square_wards):
     ]
     assert len(both) == 1 and both["incidents"].iloc[0] >= 40
     assert_geodataframe_equal(out, single, check_less_precise=False)
-    for key in ("min_samples", "selected", "clustered", "parameters", "period", "all_incidents"):
+    for key in ("min_samples", "selected", "clustered", "parameters", "period"):
         assert out.attrs[key] == single.attrs[key], key
 
 

@@ -127,3 +127,27 @@ def test_geojson_written_by_gdal_has_the_same_properties_and_the_licence(demo, t
     doc = json.loads((tmp_path / "l.geojson").read_text(encoding="utf-8"))
     assert doc["features"][0]["properties"]["months"] == ["2018-10", "2018-11"]
     assert doc["attribution"] == ATTRIBUTION
+
+
+def test_reproject_is_to_crs_with_one_transformer(two_clusters):
+    """Hulls and points between British National Grid and WGS84: to_crs's coordinates to the
+    bit, columns, index and name kept; another CRS goes through to_crs itself."""
+    import shapely
+    from geopandas.testing import assert_geodataframe_equal, assert_geoseries_equal
+
+    from hotspots._validate import ANALYSIS_CRS, WEB_CRS, reproject
+
+    clusters = find_clusters(two_clusters, params=ClusterParams(eps_m=80, min_samples=5))
+    clusters.index = [7, 3]
+    for frame in (clusters, two_clusters, two_clusters.to_crs(WEB_CRS)):
+        target = WEB_CRS if frame.crs.to_epsg() == 27700 else ANALYSIS_CRS
+        moved, want = reproject(frame, target), frame.to_crs(target)
+        assert_geodataframe_equal(moved, want, check_less_precise=False)
+        assert (shapely.get_coordinates(moved.geometry.values)
+                == shapely.get_coordinates(want.geometry.values)).all()  # fmt: skip
+        series = frame.geometry.rename("where")
+        assert_geoseries_equal(reproject(series, target), series.to_crs(target))
+        assert reproject(series, target).name == "where"
+    mercator = reproject(clusters, "EPSG:3857")
+    assert mercator.crs.to_epsg() == 3857
+    assert_geodataframe_equal(mercator, clusters.to_crs("EPSG:3857"))

@@ -137,3 +137,43 @@ def test_real_redditch_labels_are_one_string_everywhere(runner, real_client, sea
     if season == "all":
         # The issue's case: the sheet's "On or near Parking Area" is the map's Herbert Street one.
         assert "2 Herbert Street / Wellington Street" in labels, labels
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_street_point_is_scipys_on_lattices_with_ties(seed):
+    """The street nearest a place-type hotspot's map point: SciPy's k-d tree's distance, the
+    first of equally near points, none at or beyond the bound; queries far off the grid too."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    for scale, line in ((10.0, False), (1000.0, False), (10.0, True)):
+        targets = np.unique(rng.integers(0, 60, (300, 2)) * scale, axis=0)
+        if line:
+            targets = np.unique(targets * [1, 0], axis=0)  # every point on one line
+        queries = rng.integers(-20, 80, (40, 2)) * scale + rng.choice([0, scale / 2], (40, 1))
+        queries[0] = [1e7, -1e7]
+        for bound in (np.inf, 3 * scale, 0.0):
+            dist, idx = place_labels._nearest(targets, queries, bound)
+            want, _ = cKDTree(targets).query(queries, distance_upper_bound=bound)
+            np.testing.assert_array_equal(dist, want)
+            found = np.isfinite(dist)
+            assert (idx[~found] == len(targets)).all()
+            every = np.hypot(*(queries[found, None, :] - targets[None, :, :]).transpose(2, 0, 1))
+            nearest = every == every.min(axis=1, keepdims=True)
+            assert (idx[found] == nearest.argmax(axis=1)).all()  # the first of equals
+
+
+def test_street_points_one_name_per_map_point_alphabetically_first():
+    """Each map point with a street once, sorted by easting then northing, with its
+    alphabetically first street; place types, blanks and points without coordinates out."""
+    import numpy as np
+
+    near = pd.DataFrame({
+        "x": [5.0, 1.0, 5.0, 1.0, 3.0, 5.0, np.nan, 1.0],
+        "y": [0.0, 9.0, 0.0, 2.0, 3.0, 0.0, 1.0, 9.0],
+        "name": ["Zeta Road", "Beta Lane", "Alpha Street", "Supermarket", "", "Alpha Street",
+                 "Gamma Way", "Beta Lane"],
+    })  # fmt: skip
+    got = place_labels._street_points(near)
+    assert got.values.tolist() == [[1.0, 9.0, "Beta Lane"], [5.0, 0.0, "Alpha Street"]]

@@ -169,8 +169,10 @@ def weighted_dbscan(
     ``min_samples``; clusters are the connected groups of core points, numbered
     in order of their first point; a border point joins the earliest cluster
     that reaches it. scikit-learn sums each neighbourhood in a Python loop; here
-    it is one sparse matrix product, over only the points that a grid of counts
-    shows may be core points or their neighbours (:func:`_near_possible_cores`).
+    the neighbour pairs (:func:`neighbour_pairs`) are summed at once and the
+    clusters joined by array union-find, without SciPy, over only the points that
+    a grid of counts shows may be core points or their neighbours
+    (:meth:`_Grid.near_possible_cores`).
 
     Parameters
     ----------
@@ -191,79 +193,197 @@ def weighted_dbscan(
     ...                 eps_m=50, min_samples=5).tolist()
     [0, 0, -1]
     """
-    xy = np.asarray(xy, dtype=float)
-    labels = np.full(len(xy), NOISE, dtype=np.int64)
-    if not len(xy):
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    n = len(xy)
+    labels = np.full(n, NOISE, dtype=np.int64)
+    if not n:
         return labels
-    counts = np.asarray(counts)
-    near = _near_possible_cores(xy, counts, eps_m, min_samples)
-    if not near.any():  # no neighbourhood can hold min_samples: all noise, no graph made
+    grid = _Grid(xy, eps_m)
+    near = grid.near_possible_cores(counts, min_samples)
+    if not near.any():  # no neighbourhood can hold min_samples: all noise, no pair measured
         return labels
-    if not near.all():  # the same answer from the points that can be core and their neighbours
-        keep = np.flatnonzero(near)  # in order, so clusters keep their numbers
-        labels[keep] = _weighted_dbscan(xy[keep], counts[keep], eps_m, min_samples)
+    i, j = grid.pairs(xy, eps_m, cells=near)
+    weight = np.asarray(counts, dtype=float)
+    within = (weight + np.bincount(i, weights=weight[j], minlength=n)
+              + np.bincount(j, weights=weight[i], minlength=n))  # fmt: skip
+    core = (within >= min_samples) & near[grid.cell]
+    if not core.any():
         return labels
-    return _weighted_dbscan(xy, counts, eps_m, min_samples)
+    # a cluster is numbered by its first core point: the smallest index in its component
+    both = core[i] & core[j]
+    root = _smallest_in_component(n, i[both], j[both])
+    seeds = np.flatnonzero(core & (root == np.arange(n)))
+    labels[core] = np.searchsorted(seeds, root[core])
+    # border points: the smallest cluster number among the core points within reach
+    one = core[i] != core[j]
+    if one.any():
+        c = np.where(core[i[one]], i[one], j[one])
+        b = np.where(core[i[one]], j[one], i[one])
+        best = np.full(n, n, dtype=np.int64)
+        np.minimum.at(best, b, labels[c])
+        reached = best < n
+        labels[reached] = best[reached]
+    return labels
+
+
+class _Grid:
+    """Points sorted into square cells a little over ``size`` wide, and which cells touch.
+
+    Two points within ``size`` of each other lie in one cell or in two
+    neighbouring ones (the cells are wider by a millionth, so that rounding
+    never matters). ``cell`` is each point's cell; ``a``, ``b`` list each pair
+    of neighbouring cells once.
+    """
+
+    def __init__(self, xy: np.ndarray, size: float) -> None:
+        n = len(xy)
+        cell = np.floor(xy / (size * (1 + 1e-6))).astype(np.int64)
+        cell -= cell.min(axis=0)
+        width = int(cell[:, 1].max()) + 3  # a row of cells, with room on both sides
+        key = cell[:, 0] * width + cell[:, 1] + 1
+        self.order = np.argsort(key, kind="stable")
+        key = key[self.order]
+        self.start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        self.size = np.diff(np.r_[self.start, n])
+        keys = key[self.start]
+        self.cell = np.empty(n, dtype=np.int64)
+        self.cell[self.order] = np.repeat(np.arange(len(keys)), self.size)
+        found_a, found_b = [], []
+        for step in (1, width - 1, width, width + 1):  # 4 of the 8 neighbours: each pair once
+            at = np.minimum(np.searchsorted(keys, keys + step), len(keys) - 1)
+            a = np.flatnonzero(keys[at] == keys + step)
+            found_a.append(a)
+            found_b.append(at[a])
+        self.a, self.b = np.concatenate(found_a), np.concatenate(found_b)
+
+    def block(self, per_cell: np.ndarray) -> np.ndarray:
+        """Each cell's value plus its neighbours' (the 3 x 3 block around it)."""
+        m = len(per_cell)
+        return (per_cell + np.bincount(self.a, weights=per_cell[self.b], minlength=m)
+                + np.bincount(self.b, weights=per_cell[self.a], minlength=m))  # fmt: skip
+
+    def near_possible_cores(self, counts: np.ndarray, min_samples: int) -> np.ndarray:
+        """The cells whose points may be core points or lie within reach of one.
+
+        A point's neighbourhood lies in the 3 x 3 block of cells around its own,
+        so only a point whose block holds ``min_samples`` may be core; only points
+        in the blocks of those may be within reach of one. Everything else is
+        noise, and no pair of it is measured: at a borough's automatic
+        ``min_samples`` that is most points.
+        """
+        per_cell = np.bincount(self.cell, weights=np.asarray(counts, dtype=float),
+                               minlength=len(self.size))  # fmt: skip
+        # generous by a hair: weights that are not whole numbers sum with rounding
+        core = (self.block(per_cell) * (1 + 1e-9) + 1e-9 >= min_samples).astype(float)
+        return self.block(core) > 0
+
+    def pairs(
+        self, xy: np.ndarray, radius: float, *, cells: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs of points within ``radius`` (``i < j``, sorted), among ``cells`` only."""
+        none = np.zeros(0, dtype=np.int64)
+        x, y = xy[self.order, 0], xy[self.order, 1]
+        limit = radius * radius
+        own = np.flatnonzero(self.size > 1)
+        side = np.ones(len(self.a), dtype=bool)
+        if cells is not None:
+            own = own[cells[own]]
+            side = cells[self.a] & cells[self.b]
+        found_i, found_j = [], []
+        for a, b in ((own, own), (self.a[side], self.b[side])):
+            per = self.size[a] * self.size[b]
+            total = int(per.sum())
+            if not total:
+                continue
+            group = np.repeat(np.arange(len(a)), per)
+            k = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+            pi = self.start[a][group] + k // self.size[b][group]
+            pj = self.start[b][group] + k % self.size[b][group]
+            if a is b:  # one cell: each pair once
+                pi, pj = pi[pi < pj], pj[pi < pj]
+            dx, dy = x[pi] - x[pj], y[pi] - y[pj]
+            close = dx * dx + dy * dy <= limit
+            found_i.append(self.order[pi[close]])
+            found_j.append(self.order[pj[close]])
+        if not found_i:
+            return none, none
+        i, j = np.concatenate(found_i), np.concatenate(found_j)
+        i, j = np.minimum(i, j), np.maximum(i, j)
+        sort = np.lexsort((j, i))
+        return i[sort], j[sort]
 
 
 def _near_possible_cores(
     xy: np.ndarray, counts: np.ndarray, eps_m: float, min_samples: int
 ) -> np.ndarray:
-    """Points that may be core points or lie within ``eps_m`` of one, from a grid of counts.
+    """Points that may be core points or lie within ``eps_m`` of one, from a grid of counts
+    (:meth:`_Grid.near_possible_cores`)."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    if not len(xy):
+        return np.zeros(0, dtype=bool)
+    grid = _Grid(xy, eps_m)
+    return grid.near_possible_cores(counts, min_samples)[grid.cell]
 
-    A point's ``eps_m`` neighbourhood lies in the 3 x 3 block of grid cells (a
-    little over ``eps_m`` wide) around its own, so only a point whose block holds
-    ``min_samples`` may be core; only points in the blocks of those may be within
-    reach of one. Everything else is noise whatever the neighbour graph says, and
-    is left out of it: at a borough's automatic ``min_samples`` that is most points.
+
+def _smallest_in_component(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each of ``n`` nodes, the smallest node joined to it by the edges ``a``-``b``.
+
+    Union-find as array operations: every round hooks each root that an edge
+    joins to a smaller root onto the smallest such, then follows pointers to the
+    roots; edges inside one component are dropped. A root is never hooked onto a
+    larger node, so the root of a component is its smallest node.
+
+    Examples
+    --------
+    >>> _smallest_in_component(6, np.array([5, 1, 4]), np.array([3, 4, 2])).tolist()
+    [0, 1, 1, 3, 1, 3]
     """
-    cell = np.floor(xy / (eps_m * (1 + 1e-6))).astype(np.int64)  # wider: rounding never matters
-    cell -= cell.min(axis=0) - 1
-    key = cell[:, 0] * (int(cell[:, 1].max()) + 2) + cell[:, 1]
-    keys, at = np.unique(key, return_inverse=True)
-    per_cell = np.bincount(at, weights=counts)
-    offsets = [dx * (int(cell[:, 1].max()) + 2) + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
-
-    def found(wanted: np.ndarray, values: np.ndarray | None) -> np.ndarray:
-        i = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        hit = keys[i] == wanted
-        return hit if values is None else np.where(hit, values[i], 0)
-
-    block = sum(found(keys + o, per_cell) for o in offsets)  # per cell
-    # generous by a hair: weights that are not whole numbers sum with rounding
-    core_cell = (block * (1 + 1e-9) + 1e-9 >= min_samples).astype(np.int64)
-    if not core_cell.any():
-        return np.zeros(len(xy), dtype=bool)
-    near_cell = sum(found(keys + o, core_cell) for o in offsets) > 0
-    return near_cell[at]
+    root = np.arange(n)
+    while len(a):
+        ra, rb = root[a], root[b]
+        across = ra != rb
+        a, b, ra, rb = a[across], b[across], ra[across], rb[across]
+        if not len(a):
+            break
+        np.minimum.at(root, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:
+            up = root[root]
+            if np.array_equal(up, root):
+                break
+            root = up
+    return root
 
 
-def _weighted_dbscan(
-    xy: np.ndarray, counts: np.ndarray, eps_m: float, min_samples: int
-) -> np.ndarray:
-    labels = np.full(len(xy), NOISE, dtype=np.int64)
-    graph = radius_graph(xy, eps_m)
-    core = graph @ np.asarray(counts, dtype=float) >= min_samples
-    ci = np.flatnonzero(core)
-    if not len(ci):
-        return labels
-    from scipy.sparse.csgraph import connected_components  # heavy: imported where used
+def neighbour_pairs(xy: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of points within ``radius`` of each other (``i < j``), from a grid.
 
-    n_comp, comp = connected_components(graph[ci][:, ci], directed=False)
-    # a cluster is numbered by its first core point: order components by their seed
-    seed = np.unique(comp, return_index=True)[1]
-    rank = np.empty(n_comp, dtype=np.int64)
-    rank[np.argsort(seed, kind="stable")] = np.arange(n_comp)
-    labels[ci] = rank[comp]
-    # border points: the smallest cluster number among the core points within reach
-    nc = np.flatnonzero(~core)
-    if len(nc):
-        reach = graph[nc][:, ci].tocsr()
-        has = np.flatnonzero(np.diff(reach.indptr) > 0)
-        if len(has):
-            near = labels[ci][reach.indices]
-            labels[nc[has]] = np.minimum.reduceat(near, reach.indptr[has])
-    return labels
+    The pairs of SciPy's ``cKDTree.query_pairs`` (squared distance
+    ``dx*dx + dy*dy <= radius**2``, computed as it does), without importing SciPy:
+    points are sorted into square cells a little over ``radius`` wide, and only
+    the pairs in one cell or in two neighbouring cells are measured.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (n, 2)
+        Points in metres.
+    radius : float
+        Metres.
+
+    Returns
+    -------
+    i, j : numpy.ndarray of int
+        The pairs, ``i < j``, each once, sorted by ``i`` then ``j``.
+
+    Examples
+    --------
+    >>> i, j = neighbour_pairs(np.array([[0.0, 0], [30, 0], [500, 0], [0, 40]]), 50)  # 1-3: 50 m
+    >>> i.tolist(), j.tolist()
+    ([0, 0, 1], [1, 3, 3])
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    if len(xy) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return _Grid(xy, radius).pairs(xy, radius)
 
 
 def radius_graph(xy: np.ndarray, radius: float):

@@ -231,8 +231,8 @@ def clusters_and_members(
         ``label`` (rank and main streets: :func:`add_labels`);
         ``cluster_id`` 1, 2, ... by incidents (largest first). ``attrs``:
         ``eps_m``, ``min_samples``, ``min_samples_chosen`` (True when chosen from
-        the data), ``clustered`` (incidents given) and ``all_incidents`` (every
-        hotspot's count, largest first: what colour classes are made from).
+        the data) and ``clustered`` (incidents given): small values only, as pandas
+        deep-copies ``attrs`` into every frame and column taken from this one.
     members : pandas.Series
         ``cluster_id`` of each incident (``Int64``; ``<NA>`` for noise), index-aligned.
 
@@ -287,7 +287,6 @@ def clusters_and_members(
         min_samples=min_samples,
         min_samples_chosen=chosen,
         clustered=n,
-        all_incidents=[int(c) for c in clusters["incidents"]],
         params_source=getattr(params, "source", ""),
     )
     return clusters, members
@@ -340,7 +339,7 @@ class Hotspots:
         ``attrs``: ``eps_m``, ``min_samples``, ``min_samples_chosen``,
         ``parameters`` (:func:`parameters_text`), ``clustered`` (the period's
         incidents in the whole study area), ``selected`` (the view's incidents),
-        ``hotspots_in_study_area``, ``all_incidents``, ``season``,
+        ``hotspots_in_study_area``, ``season``,
         ``financial_year``, ``period``, ``area``, ``ward``, ``lies_in``.
     members : pandas.Series
         ``cluster_id`` of each incident of ``period`` (``<NA>`` for noise).

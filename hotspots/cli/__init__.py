@@ -158,7 +158,8 @@ def _no_secrets(ctx: click.Context, message: str) -> str:
 )
 @click.version_option(__version__, prog_name="hotspots")
 @click.option("-v", "--verbose", count=True, help="Say more (-v: steps, -vv: debug).")
-def main(verbose: int) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int) -> None:
     """Anti-social behaviour hotspots from police.uk and council incident data.
 
     \b
@@ -183,3 +184,7 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if ctx.invoked_subcommand != "serve":  # a command that runs and exits
+        from hotspots.cli._common import batch_collector
+
+        batch_collector()

@@ -187,6 +187,32 @@ def progress_bar(items: list) -> list:
     return tqdm(items, desc="reading", unit="file", disable=None if len(items) > 1 else True)
 
 
+#: Young objects allocated between two runs of the garbage collector in a batch command.
+BATCH_GC_THRESHOLD = 100_000
+
+
+def batch_collector(*, libraries_loaded: bool = False) -> None:
+    """Tune Python's garbage collector for a command that reads, analyses and exits.
+
+    Python walks its young objects every 700 allocations, and now and then
+    every object: the libraries' hundreds of thousands again and again, and
+    every list of a column's values made meanwhile, for an eighth of the CPU
+    time of ``clusters`` at 2x10^5 incidents. When a command starts (not
+    ``serve``), young objects are collected every ten :data:`BATCH_GC_THRESHOLD`
+    allocations, so that importing the libraries is not walked; once they are
+    loaded (``libraries_loaded``, :func:`load_prepared`) they are frozen (never
+    walked again) and the collector runs every :data:`BATCH_GC_THRESHOLD`.
+    Reference counting frees everything else as before; the answers do not
+    change. (mypy tunes its collector the same way.)
+    """
+    import gc
+
+    if libraries_loaded:
+        gc.freeze()
+    threshold = BATCH_GC_THRESHOLD if libraries_loaded else 10 * BATCH_GC_THRESHOLD
+    gc.set_threshold(threshold, *gc.get_threshold()[1:])
+
+
 def load_prepared(
     opts: Inputs, *, output: Path | None = None, shows_places: bool = True
 ) -> Prepared:
@@ -202,6 +228,7 @@ def load_prepared(
     from hotspots.io import write_table
     from hotspots.loader import load
 
+    batch_collector(libraries_loaded=True)
     spec = opts.spec()
     if spec.is_demo:
         click.echo("No INPUT given: using the embedded demo borough.", err=True)

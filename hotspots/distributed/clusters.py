@@ -72,7 +72,7 @@ def _hotspots_table(
                if "location" in members else rows, ids)  # fmt: skip
     clusters.attrs.update(
         eps_m=float(params.eps_m), min_samples=min_samples, clustered=n_total,
-        all_incidents=[int(c) for c in clusters["incidents"]], params_source=params.source,
+        params_source=params.source,
     )  # fmt: skip
     return clusters
 

@@ -12,7 +12,6 @@ in, so tests use a local one.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import sqlite3
@@ -23,18 +22,11 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from hotspots._errors import GeocodingError, InputFileError
-from hotspots._validate import in_bng
+from hotspots._validate import ANALYSIS_CRS, WEB_CRS, in_bng, transformer
 
 log = logging.getLogger(__name__)
-
-
-@functools.cache
-def _transformer(source: str, target: str) -> Transformer:
-    """A pyproj transformer, made at its first use (not when the module is imported)."""
-    return Transformer.from_crs(source, target, always_xy=True)
 
 
 # The UK postcode shape: outward code (A9, A99, AA9, AA99, A9A, AA9A) + inward code (9AA).
@@ -70,7 +62,7 @@ def lonlat_to_bng(lon: Sequence[float], lat: Sequence[float]) -> tuple[np.ndarra
     >>> round(float(x[0]), -2), round(float(y[0]), -2)
     (404200.0, 267500.0)
     """
-    to_bng = _transformer("EPSG:4326", "EPSG:27700")
+    to_bng = transformer(WEB_CRS, ANALYSIS_CRS)
     x, y = to_bng.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x), np.asarray(y)
 
@@ -84,7 +76,7 @@ def bng_to_lonlat(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, n
     >>> round(float(lon[0]), 2), round(float(lat[0]), 2)
     (-1.94, 52.31)
     """
-    to_wgs84 = _transformer("EPSG:27700", "EPSG:4326")
+    to_wgs84 = transformer(ANALYSIS_CRS, WEB_CRS)
     lon, lat = to_wgs84.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon), np.asarray(lat)
 

@@ -206,11 +206,12 @@ def _police_batch(
     kept_lines = lines[ok]
     incident_id = _stripped_array(column("Crime ID")[ok])
     no_id = incident_id == ""
-    if no_id.any():  # "<file>:<line>", made in C
-        labels = np.array([_file_label(str(n)) + ":" for n in names], dtype=str)
-        incident_id[no_id] = np.char.add(labels[rows[no_id]], kept_lines[no_id].astype(str)).astype(
-            object
-        )
+    if no_id.any():  # "<file>:<line>"; Python strings at once (numpy's fixed-width text of
+        # long paths was slower to make, and to turn into the objects the column holds)
+        labels = [_file_label(str(n)) + ":" for n in names]
+        made = [labels[f] + str(line) for f, line in zip(rows[no_id].tolist(),
+                                                         kept_lines[no_id].tolist())]  # fmt: skip
+        incident_id[no_id] = np.array(made, dtype=object)
     month_codes = codes[ok]
     frame = pd.DataFrame(
         {
