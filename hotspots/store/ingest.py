@@ -84,6 +84,13 @@ class SourcePlan:
                           cut_short=self.cut_short)  # fmt: skip
 
 
+def _differs(path: str | Path | None, stored: pd.DataFrame, kind: str) -> bool:
+    """Whether ``path`` was given and is not the boundary file the store holds as ``kind``."""
+    return (
+        path is not None and file_checksum(Path(path).read_bytes()) != stored.loc[kind, "checksum"]
+    )
+
+
 def ingest_boundaries(
     store,
     *,
@@ -125,10 +132,7 @@ def ingest_boundaries(
     info = store.boundaries().set_index("kind")
     new_boundaries = []
     if "wards" in info.index:
-        if (
-            wards_path is not None
-            and file_checksum(Path(wards_path).read_bytes()) != info.loc["wards", "checksum"]
-        ):
+        if _differs(wards_path, info, "wards"):
             raise StoreError(
                 f"the store {describe(store.target)} was built with the wards of "
                 f"{info.loc['wards', 'file_name']!r}; {str(wards_path)!r} differs. A store "
@@ -155,10 +159,7 @@ def ingest_boundaries(
         vintage = wards_vintage or (str(found) if found else ward_vintage(wards_path))
         new_boundaries.append(("wards", wards_path, vintage, tol, wards))
     if "areas" in info.index:
-        if (
-            areas_path is not None
-            and file_checksum(Path(areas_path).read_bytes()) != info.loc["areas", "checksum"]
-        ):
+        if _differs(areas_path, info, "areas"):
             raise StoreError(
                 f"the store was built with the focus areas of {info.loc['areas', 'file_name']!r}"
                 f"; {str(areas_path)!r} differs. Leave out --areas, or use a new --store"
