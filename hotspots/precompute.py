@@ -199,6 +199,7 @@ class Answer:
     """A period's answer as it travels: the result's bytes, and the borough's accuracy sentence."""
 
     result: bytes
+    #: The accuracy sentence ({}: the data hold no previous window; None: not worked out).
     accuracy: dict | None = None
     #: True when it was read from the store, not computed.
     stored: bool = False
@@ -208,13 +209,14 @@ def _accuracy_bytes(accuracy: dict | None) -> bytes:
     return json.dumps(accuracy).encode()
 
 
-def compute_period(ctx: Context, period: Period, settings: ResultSettings) -> Answer:
+def compute_period(ctx: Context, period: Period, settings: ResultSettings, *,
+                   accuracy: bool = True) -> Answer:  # fmt: skip
     """A period's result for the whole study area, and the accuracy of the window before.
 
     :func:`hotspots.results.analyse_period` with the settings' chance test and
-    place patterns, and :func:`hotspots.analysis.backtest.previous_window_accuracy`
-    for the whole study area (reusing the previous season's hotspots the
-    patterns found).
+    place patterns, and (``accuracy``; else left None)
+    :func:`hotspots.analysis.backtest.previous_window_accuracy` for the whole
+    study area.
     """
     from hotspots.analysis import significance
     from hotspots.analysis.backtest import previous_window_accuracy
@@ -223,9 +225,11 @@ def compute_period(ctx: Context, period: Period, settings: ResultSettings) -> An
     n_sim = significance.N_SIM if settings.n_sim is None else settings.n_sim
     result = analyse_period(ctx.prepared, period, params=params, chance=settings.chance,
                             patterns=settings.patterns, n_sim=n_sim)  # fmt: skip
-    accuracy = previous_window_accuracy(ctx.prepared, season=period.season,
-                                        financial_year=period.financial_year, params=params)  # fmt: skip
-    return Answer(encode_result(result), accuracy or {})
+    if not accuracy:
+        return Answer(encode_result(result))
+    found = previous_window_accuracy(ctx.prepared, season=period.season,
+                                     financial_year=period.financial_year, params=params)  # fmt: skip
+    return Answer(encode_result(result), found or {})
 
 
 def period_answer(ctx: Context, period: Period, settings: ResultSettings, *, keep: bool) -> Answer:
@@ -355,6 +359,9 @@ class Workers:
     niceness : int
         How far below this process's priority they run (:data:`SERVER_NICENESS`
         for a web server, whose request threads must come first).
+    preload : tuple of str
+        Modules the tasks use, imported once where the workers are started
+        from (the forkserver), so that no worker's first task pays for them.
 
     Examples
     --------
@@ -364,9 +371,10 @@ class Workers:
     >>> workers.shutdown()
     """
 
-    def __init__(self, processes: int, *, niceness: int = 0) -> None:
+    def __init__(self, processes: int, *, niceness: int = 0, preload: tuple[str, ...] = ()) -> None:
         self.processes = max(1, int(processes))
         self.niceness = int(niceness)
+        self.preload = tuple(preload)
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.RLock()
         self._waiting: OrderedDict[Future, tuple] = OrderedDict()
@@ -378,7 +386,7 @@ class Workers:
         )
         mp = multiprocessing.get_context(method)
         if method == "forkserver":
-            mp.set_forkserver_preload(["hotspots.precompute"])
+            mp.set_forkserver_preload(["hotspots.precompute", *self.preload])
         return ProcessPoolExecutor(self.processes, mp_context=mp, initializer=_init_worker,
                                    initargs=(self.niceness, os.getpid()))  # fmt: skip
 
@@ -464,12 +472,12 @@ _SHARED: dict[int, Workers] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_workers(processes: int) -> Workers:
+def shared_workers(processes: int, *, preload: tuple[str, ...] = ()) -> Workers:
     """One :class:`Workers` of ``processes`` per process (every app of a process shares it),
-    at :data:`SERVER_NICENESS`."""
+    at :data:`SERVER_NICENESS`; ``preload``: see :class:`Workers` (the first caller's)."""
     with _SHARED_LOCK:
         if processes not in _SHARED:
-            _SHARED[processes] = Workers(processes, niceness=SERVER_NICENESS)
+            _SHARED[processes] = Workers(processes, niceness=SERVER_NICENESS, preload=preload)
         return _SHARED[processes]
 
 
