@@ -351,6 +351,7 @@ class Workers:
     tasks (every period's default result, at load) at most ``processes`` at a
     time, so that a request's task waits for at most one running task per
     worker, not for the whole queue; :meth:`hurry` sends a waiting one at once.
+    Asking for a background task never waits for the processes to start.
 
     Parameters
     ----------
@@ -376,6 +377,8 @@ class Workers:
         self.niceness = int(niceness)
         self.preload = tuple(preload)
         self._pool: ProcessPoolExecutor | None = None
+        #: The pool (starting it waits for the forkserver's imports); the waiting tasks.
+        self._pool_lock = threading.Lock()
         self._lock = threading.RLock()
         self._waiting: OrderedDict[Future, tuple] = OrderedDict()
         self._running_background = 0
@@ -394,12 +397,13 @@ class Workers:
                background: bool = False, **kwargs) -> Future:  # fmt: skip
         """``fn(context, *args, **kwargs)`` in a worker (see :func:`run`); its future."""
         if not background:
-            with self._lock:
-                return self._to_pool((spec, version, fn, args, kwargs))
+            return self._to_pool((spec, version, fn, args, kwargs))
         proxy: Future = Future()
         with self._lock:
             self._waiting[proxy] = (spec, version, fn, args, kwargs)
-        self._feed()
+        # Sent to the pool from a thread of its own: the first task starts the processes, which
+        # waits for the forkserver's imports (``preload``); the caller (a web app's load) does not.
+        threading.Thread(target=self._feed, name="workers-feed", daemon=True).start()
         return proxy
 
     def hurry(self, job: Future) -> None:
@@ -409,40 +413,47 @@ class Workers:
             if task is None:
                 return
             self._running_background += 1
-            self._chain(job, self._to_pool(task))
+        self._chain(job, self._to_pool(task))
 
     def _to_pool(self, task: tuple) -> Future:
         spec, version, fn, args, kwargs = task
-        for attempt in range(2):
-            if self._pool is None:
-                self._pool = self._new()
-            try:
-                return self._pool.submit(run, spec, version, fn, *args, **kwargs)
-            except BrokenProcessPool:  # a worker died: a new pool
-                log.warning("the worker processes stopped; starting new ones")
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-                if attempt:
-                    raise
+        with self._pool_lock:
+            for attempt in range(2):
+                if self._pool is None:
+                    self._pool = self._new()
+                try:
+                    return self._pool.submit(run, spec, version, fn, *args, **kwargs)
+                except BrokenProcessPool:  # a worker died: a new pool
+                    log.warning("the worker processes stopped; starting new ones")
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
+                    if attempt:
+                        raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _feed(self) -> None:
-        """Background tasks to the pool while fewer than ``processes`` of them run."""
-        with self._lock:
-            while self._waiting and self._running_background < self.processes:
+        """Background tasks to the pool while fewer than ``processes`` of them run.
+
+        The waiting list's lock is not held while a task goes to the pool (which
+        may be starting its processes): asking for more waits for neither.
+        """
+        while True:
+            with self._lock:
+                if not self._waiting or self._running_background >= self.processes:
+                    return
                 proxy, task = self._waiting.popitem(last=False)
                 self._running_background += 1
-                try:
-                    job = self._to_pool(task)
-                except RuntimeError:  # the interpreter is shutting down: nothing more to do
+            try:
+                job = self._to_pool(task)
+            except Exception as exc:
+                with self._lock:
                     self._running_background -= 1
+                if isinstance(exc, RuntimeError):  # the interpreter is shutting down: no more
                     proxy.cancel()
-                    continue
-                except Exception as exc:
-                    self._running_background -= 1
+                else:
                     proxy.set_exception(exc)
-                    continue
-                self._chain(proxy, job)
+                continue
+            self._chain(proxy, job)
 
     def _chain(self, proxy: Future, job: Future) -> None:
         def done(job: Future) -> None:
@@ -463,6 +474,7 @@ class Workers:
             for proxy in self._waiting:
                 proxy.cancel()
             self._waiting.clear()
+        with self._pool_lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=wait, cancel_futures=True)
                 self._pool = None

@@ -392,3 +392,36 @@ def _ok(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def test_asking_for_background_work_does_not_wait_for_the_workers_to_start(monkeypatch):
+    """The first task starts the processes (the forkserver's imports first): a web app's load
+    that asks for every period's answer must not wait for that, nor for each other."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hotspots import precompute
+    from hotspots.loader import DataSpec
+
+    started = threading.Event()
+
+    class Starting(ThreadPoolExecutor):  # a pool whose processes are still starting
+        def submit(self, *args, **kwargs):
+            started.wait()
+            return super().submit(*args, **kwargs)
+
+    workers = precompute.Workers(2)
+    monkeypatch.setattr(workers, "_new", lambda: Starting(2))
+    spec = DataSpec()
+    asked = []
+    load = threading.Thread(target=lambda: asked.extend(
+        workers.submit(spec, spec.version(), precompute.periods_of, background=True)
+        for _ in range(3)))  # fmt: skip
+    load.start()
+    load.join(timeout=60)  # bounded: without the change it waits for ever
+    try:
+        assert not load.is_alive() and len(asked) == 3
+    finally:
+        started.set()
+    assert [len(job.result(timeout=120)) for job in asked] == [15, 15, 15]
+    workers.shutdown()
