@@ -212,8 +212,8 @@ def test_a_cold_analyst_tasking_page_is_one_worker_task(make_app, client):
 
 def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
     """With workers, no page makes the server process cluster, test or score anything, nor
-    count the ward table, the ward layer, the monthly profile or the summary, nor draw a chart,
-    a tasking PDF or a deck."""
+    count the ward table, the monthly profile or the summary, nor make a chart, a tasking sheet
+    or its PDF, or a deck."""
     from hotspots import precompute, results
     from hotspots.analysis import backtest, significance
     from hotspots.outputs import deck, tasking
@@ -232,7 +232,7 @@ def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
     for module, name in ((results, "analyse_period"), (precompute, "analyse_period"),
                          (results, "place_patterns_of"), (significance, "cluster_significance"),
                          (backtest, "previous_window_accuracy"),
-                         (web_results, "ward_table_for"), (web_results, "ward_layer"),
+                         (web_results, "ward_table_for"),
                          (web_results, "monthly_for"), (web_results, "summary_for"),
                          (tasks, "profile_svg"), (tasking, "write_sheet"),
                          (tasking, "sheet_from_clusters"),
@@ -260,13 +260,12 @@ def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
 
 
 def test_tables_charts_and_documents_made_in_the_workers_are_those_of_the_threads(make_app, client):
-    """The ward table and layer, the monthly chart and the summary: as computed inline."""
+    """The ward table, the monthly chart and the summary: as computed inline."""
     import re
 
     app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
     worker = app.test_client()
     for path in ("/wards.csv?fy=2018-19&season=winter&area=ward:Abbey",
-                 "/api/wards?fy=2017-18&season=autumn",
                  "/api/incidents/summary?fy=2018-19&season=winter&area=ward:Abbey",
                  "/seasonal?fy=2018-19&area=ward:Abbey"):  # fmt: skip
         first = worker.get(path)
@@ -282,12 +281,8 @@ def test_tables_charts_and_documents_made_in_the_workers_are_those_of_the_thread
         else:
             assert made.data == inline.data, path
     data = app.extensions["hotspots_store"]
-    assert {k for k in data.stats if k.startswith("submitted:")} >= {
-        "submitted:ward_table",
-        "submitted:wards",
-        "submitted:summary",
-        "submitted:seasonal",
-    }
+    asked = {k for k in data.stats if k.startswith("submitted:")}
+    assert asked >= {"submitted:ward_table", "submitted:summary", "submitted:seasonal"}, asked
     for path, starts in (("/tasking.pdf?fy=2018-19&season=winter", b"%PDF"),
                          ("/report.pptx?fy=2018-19", b"PK")):  # fmt: skip
         made = _until(lambda p=path: worker.get(p), lambda r: r.status_code != 202)

@@ -34,7 +34,7 @@ ingest``, :mod:`hotspots.precompute`) or else computed in the workers (and kept 
 the store) before anyone asks. A selection whose period is not ready is asked of
 the workers as one task with what its page shows next (its map frame, accuracy
 sentence, place patterns, tasking sheet: :func:`webapp.tasks.selection_answer`),
-not as one task each; the ward table and layer, the monthly chart, the summary,
+not as one task each; the ward table, the monthly chart, the summary,
 the tasking PDF and the panel deck are worked out there too
 (:mod:`webapp.tasks`). An answer not ready yet raises :class:`NotReady`
 (the page says "computing…" and refreshes itself); a worker that failed or died
@@ -726,11 +726,17 @@ class DataStore:
         return self.cached("patterns", period, compute)
 
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
-        """Wards (EPSG:4326) with the selection's counts and rates per 1,000 (in a worker)."""
-        data = self.loaded()
-        whole = _whole_area(sel)
-        return self.worked("wards", whole, tasks.ward_layer, whole, population=data.population,
-                           data=data, called="the ward counts")  # fmt: skip
+        """Wards (EPSG:4326) with the selection's counts and rates per 1,000.
+
+        Counted here, from the period's answer's incidents (9-27 ms of CPU at 10^6).
+        """
+        return self.cached(
+            "wards",
+            sel,
+            lambda d: results.ward_layer(
+                d.prepared, sel, population=d.population, incidents=self.result(sel).incidents
+            ),
+        )
 
     def ward_table(self, sel: Selection) -> pd.DataFrame:
         """The council's ward table (years up to ``fy``, the selection's season and area).

@@ -5,9 +5,8 @@ its page shows next (the map frame, the accuracy sentence, the place patterns,
 the tasking sheet: :class:`Along`), as ONE task, so that none of them queues
 behind the others as a second one. The rest are the tables, charts and
 documents that cost more than about 50 ms of CPU at 10^6 incidents (README,
-"Answers ready before anyone asks"): the ward table and the ward layer, the
-monthly profile with its chart, the summary's counts, the tasking sheet and its
-PDF, the panel deck.
+"Answers ready before anyone asks"): the ward table, the monthly profile with
+its chart, the summary's counts, the tasking sheet and its PDF, the panel deck.
 
 :meth:`webapp.data.DataStore.worked` runs each as ``fn(context, ...)`` in a
 worker process, on the worker's own copy of the data
@@ -112,12 +111,6 @@ def ward_table(ctx: precompute.Context, sel: Selection, *,
                population: pd.Series | None) -> pd.DataFrame:  # fmt: skip
     """The council's ward table of a selection: :func:`webapp.results.ward_table_for`."""
     return results.ward_table_for(ctx.prepared, sel, population=population)
-
-
-def ward_layer(ctx: precompute.Context, sel: Selection, *,
-               population: pd.Series | None) -> gpd.GeoDataFrame:  # fmt: skip
-    """Wards with the selection's period's counts and rates: :func:`webapp.results.ward_layer`."""
-    return results.ward_layer(ctx.prepared, sel, population=population)
 
 
 def seasonal(ctx: precompute.Context, sel: Selection, *, title: str) -> tuple[pd.DataFrame, str]:
