@@ -24,7 +24,10 @@ Run on demand: ``.venv/bin/python bench/store.py [--rows 1000000] [--postgis] [-
    then, once ``/healthz`` answers, the first map frame of three periods (seconds each;
    target 0.5 s); then 8 different cold analyst selections (their own ``eps``) asked at
    once, each followed through its "computing…" page, while ``/healthz`` is probed every
-   20 ms: its p50 / p99 / max (target p99 < 50 ms), and when the selections were answered.
+   20 ms: its p50 / p99 / max (target p99 < 50 ms), and when the selections were answered;
+   then 8 more, each asked as a browser does (its page, then its map frame), the same way.
+   Both bursts start once the worker processes are idle (the load's warm-up done).
+   CPU seconds of the server process and of its worker processes during each burst.
    The baseline in the same run: ``serve --compute inline`` (every answer computed in the
    server's threads when first asked for, as before).
 
@@ -208,6 +211,24 @@ def _load_cpu(target: str) -> str:
 
 READY_PERIODS = ("fy=2018-19&season=all", "fy=2018-19&season=autumn", "fy=all&season=winter")
 COLD_EPS = (60, 70, 80, 90, 110, 120, 130, 140)
+#: The second burst: each selection's page, then its map frame, as a browser asks them.
+COLD_PAGE_EPS = (65, 75, 85, 95, 105, 115, 125, 135)
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by ``pid``'s descendants (the worker processes; Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, frontier = [], [pid]
+    while frontier:
+        frontier = [c for p in frontier for c in children.get(p, [])]
+        found += frontier
+    return float(np.nansum([_child_cpu(p) for p in found]))  # one that ended meanwhile: nan
 
 
 def _serve(args: list[str], users_db: Path):
@@ -239,7 +260,8 @@ def _opener(base: str, name: str):
     return opener
 
 
-def _followed(opener, url: str, limit_s: float = 900.0) -> tuple[float, int]:
+def _followed(opener, url: str, limit_s: float = 900.0, *,
+              expect: bytes = b"leaflet") -> tuple[float, int]:  # fmt: skip
     """GET ``url``, following "computing…" (202) every half second: (seconds, 202s seen)."""
     start, pending = time.perf_counter(), 0
     while True:
@@ -247,13 +269,26 @@ def _followed(opener, url: str, limit_s: float = 900.0) -> tuple[float, int]:
             body = response.read()
             status = response.status
         if status != 202:
-            if status != 200 or b"leaflet" not in body.lower():
+            if status != 200 or expect not in body.lower():
                 raise SystemExit(f"{url} answered {status}")
             return time.perf_counter() - start, pending
         pending += 1
         if time.perf_counter() - start > limit_s:
             raise SystemExit(f"{url} still computing after {limit_s:.0f} s")
         time.sleep(0.5)
+
+
+def _settled(pid: int, limit_s: float = 120.0) -> float:
+    """Wait until ``pid``'s worker processes are idle (the load's warm-up done): seconds waited."""
+    start = time.perf_counter()
+    used = _tree_cpu(pid)
+    while time.perf_counter() - start < limit_s:
+        time.sleep(1.0)
+        now = _tree_cpu(pid)
+        if now - used < 0.05:
+            break
+        used = now
+    return time.perf_counter() - start
 
 
 def ready_figures(target: str, users_db: Path, compute: str) -> dict:
@@ -268,6 +303,7 @@ def ready_figures(target: str, users_db: Path, compute: str) -> dict:
             took, pending = _followed(viewer, f"{base}/map/frame?{query}&area=borough")
             out["frames"].append((query, took, pending))
         analyst = [_opener(base, BENCH_ANALYST) for _ in COLD_EPS]
+        out["settled_s"] = _settled(proc.pid)
         probes: list[float] = []
         answered: list[float] = []
         stop = threading.Event()
@@ -284,20 +320,29 @@ def ready_figures(target: str, users_db: Path, compute: str) -> dict:
             url = f"{base}/map/frame?fy=2018-19&season=autumn&area=borough&eps={eps}"
             answered.append(_followed(opener, url)[0])
 
-        prober = threading.Thread(target=probe)
-        prober.start()
-        threads = [threading.Thread(target=select, args=(o, e)) for o, e in zip(analyst, COLD_EPS)]
-        w, cpu = time.perf_counter(), _child_cpu(proc.pid)
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        stop.set()
-        prober.join()
-        out["cold_wall_s"] = time.perf_counter() - w
-        out["cold_server_cpu_s"] = _child_cpu(proc.pid) - cpu
-        out["answered"] = sorted(answered)
-        out["probes"] = np.array(probes)
+        def browse(opener, eps: int) -> None:
+            query = f"fy=2018-19&season=autumn&area=borough&eps={eps}"
+            took = _followed(opener, f"{base}/map?{query}", expect=b'id="map-frame"')[0]
+            answered.append(took + _followed(opener, f"{base}/map/frame?{query}")[0])
+
+        for name, task, eps in (("cold", select, COLD_EPS), ("browsed", browse, COLD_PAGE_EPS)):
+            probes, answered = [], []
+            stop.clear()
+            prober = threading.Thread(target=probe)
+            prober.start()
+            threads = [threading.Thread(target=task, args=(o, e)) for o, e in zip(analyst, eps)]
+            w, cpu, workers = time.perf_counter(), _child_cpu(proc.pid), _tree_cpu(proc.pid)
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            stop.set()
+            prober.join()
+            out[f"{name}_wall_s"] = time.perf_counter() - w
+            out[f"{name}_server_cpu_s"] = _child_cpu(proc.pid) - cpu
+            out[f"{name}_workers_cpu_s"] = _tree_cpu(proc.pid) - workers
+            out[f"{name}_answered"] = sorted(answered)
+            out[f"{name}_probes"] = np.array(probes)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -307,15 +352,21 @@ def ready_figures(target: str, users_db: Path, compute: str) -> dict:
 def _ready_lines(name: str, got: dict) -> list[str]:
     frames = ", ".join(f"{q.split('&')[0][3:]} {q.split('season=')[1]} {s:.2f} s"
                        + (f" ({n} computing)" if n else "") for q, s, n in got["frames"])  # fmt: skip
-    p = got["probes"] * 1000
-    a = got["answered"]
-    return [
-        f"{name}: /healthz up {got['healthz_s']:.1f} s after launch; first map frames: {frames}",
-        f"{name}: 8 cold analyst selections at once: all answered in {got['cold_wall_s']:.1f} s "
-        f"(first {a[0]:.1f} s, median {np.median(a):.1f} s; server CPU "
-        f"{got['cold_server_cpu_s']:.1f} s); /healthz meanwhile ({len(p)} probes): p50 "
-        f"{np.percentile(p, 50):.0f} ms, p99 {np.percentile(p, 99):.0f} ms, max {p.max():.0f} ms",
-    ]
+    lines = [f"{name}: /healthz up {got['healthz_s']:.1f} s after launch; first map frames: "
+             f"{frames}; workers idle {got['settled_s']:.0f} s later"]  # fmt: skip
+    for burst, what in (("cold", "8 cold analyst selections at once (their map frames)"),
+                        ("browsed", "8 more, each its page then its frame (as a browser)")):  # fmt: skip
+        p = got[f"{burst}_probes"] * 1000
+        a = got[f"{burst}_answered"]
+        workers = got[f"{burst}_workers_cpu_s"]
+        lines.append(
+            f"{name}: {what}: all answered in {got[f'{burst}_wall_s']:.1f} s (first {a[0]:.1f} s, "
+            f"median {np.median(a):.1f} s; CPU: server {got[f'{burst}_server_cpu_s']:.1f} s"
+            + (f", workers {workers:.1f} s" if workers else "")
+            + f"); /healthz meanwhile ({len(p)} probes): p50 {np.percentile(p, 50):.0f} ms, "
+            f"p99 {np.percentile(p, 99):.0f} ms, max {p.max():.0f} ms"
+        )
+    return lines
 
 
 def ready(target: str, users_db: Path) -> None:
@@ -324,8 +375,8 @@ def ready(target: str, users_db: Path) -> None:
                           ("inline", "baseline (computed in the server's threads)")):  # fmt: skip
         for line in _ready_lines(name, ready_figures(target, users_db, compute)):
             print(line, flush=True)
-    print(f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())} "
-          f"on {os.cpu_count()} cores", flush=True)  # fmt: skip
+        print(f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())} "
+              f"on {os.cpu_count()} cores", flush=True)  # fmt: skip
 
 
 def main() -> None:

@@ -199,6 +199,7 @@ class Answer:
     """A period's answer as it travels: the result's bytes, and the borough's accuracy sentence."""
 
     result: bytes
+    #: The accuracy sentence ({}: the data hold no previous window; None: not worked out).
     accuracy: dict | None = None
     #: True when it was read from the store, not computed.
     stored: bool = False
@@ -208,13 +209,14 @@ def _accuracy_bytes(accuracy: dict | None) -> bytes:
     return json.dumps(accuracy).encode()
 
 
-def compute_period(ctx: Context, period: Period, settings: ResultSettings) -> Answer:
+def compute_period(ctx: Context, period: Period, settings: ResultSettings, *,
+                   accuracy: bool = True) -> Answer:  # fmt: skip
     """A period's result for the whole study area, and the accuracy of the window before.
 
     :func:`hotspots.results.analyse_period` with the settings' chance test and
-    place patterns, and :func:`hotspots.analysis.backtest.previous_window_accuracy`
-    for the whole study area (reusing the previous season's hotspots the
-    patterns found).
+    place patterns, and (``accuracy``; else left None)
+    :func:`hotspots.analysis.backtest.previous_window_accuracy` for the whole
+    study area.
     """
     from hotspots.analysis import significance
     from hotspots.analysis.backtest import previous_window_accuracy
@@ -223,9 +225,11 @@ def compute_period(ctx: Context, period: Period, settings: ResultSettings) -> An
     n_sim = significance.N_SIM if settings.n_sim is None else settings.n_sim
     result = analyse_period(ctx.prepared, period, params=params, chance=settings.chance,
                             patterns=settings.patterns, n_sim=n_sim)  # fmt: skip
-    accuracy = previous_window_accuracy(ctx.prepared, season=period.season,
-                                        financial_year=period.financial_year, params=params)  # fmt: skip
-    return Answer(encode_result(result), accuracy or {})
+    if not accuracy:
+        return Answer(encode_result(result))
+    found = previous_window_accuracy(ctx.prepared, season=period.season,
+                                     financial_year=period.financial_year, params=params)  # fmt: skip
+    return Answer(encode_result(result), found or {})
 
 
 def period_answer(ctx: Context, period: Period, settings: ResultSettings, *, keep: bool) -> Answer:
@@ -347,6 +351,7 @@ class Workers:
     tasks (every period's default result, at load) at most ``processes`` at a
     time, so that a request's task waits for at most one running task per
     worker, not for the whole queue; :meth:`hurry` sends a waiting one at once.
+    Asking for a background task never waits for the processes to start.
 
     Parameters
     ----------
@@ -355,6 +360,9 @@ class Workers:
     niceness : int
         How far below this process's priority they run (:data:`SERVER_NICENESS`
         for a web server, whose request threads must come first).
+    preload : tuple of str
+        Modules the tasks use, imported once where the workers are started
+        from (the forkserver), so that no worker's first task pays for them.
 
     Examples
     --------
@@ -364,10 +372,13 @@ class Workers:
     >>> workers.shutdown()
     """
 
-    def __init__(self, processes: int, *, niceness: int = 0) -> None:
+    def __init__(self, processes: int, *, niceness: int = 0, preload: tuple[str, ...] = ()) -> None:
         self.processes = max(1, int(processes))
         self.niceness = int(niceness)
+        self.preload = tuple(preload)
         self._pool: ProcessPoolExecutor | None = None
+        #: The pool (starting it waits for the forkserver's imports); the waiting tasks.
+        self._pool_lock = threading.Lock()
         self._lock = threading.RLock()
         self._waiting: OrderedDict[Future, tuple] = OrderedDict()
         self._running_background = 0
@@ -378,7 +389,7 @@ class Workers:
         )
         mp = multiprocessing.get_context(method)
         if method == "forkserver":
-            mp.set_forkserver_preload(["hotspots.precompute"])
+            mp.set_forkserver_preload(["hotspots.precompute", *self.preload])
         return ProcessPoolExecutor(self.processes, mp_context=mp, initializer=_init_worker,
                                    initargs=(self.niceness, os.getpid()))  # fmt: skip
 
@@ -386,12 +397,13 @@ class Workers:
                background: bool = False, **kwargs) -> Future:  # fmt: skip
         """``fn(context, *args, **kwargs)`` in a worker (see :func:`run`); its future."""
         if not background:
-            with self._lock:
-                return self._to_pool((spec, version, fn, args, kwargs))
+            return self._to_pool((spec, version, fn, args, kwargs))
         proxy: Future = Future()
         with self._lock:
             self._waiting[proxy] = (spec, version, fn, args, kwargs)
-        self._feed()
+        # Sent to the pool from a thread of its own: the first task starts the processes, which
+        # waits for the forkserver's imports (``preload``); the caller (a web app's load) does not.
+        threading.Thread(target=self._feed, name="workers-feed", daemon=True).start()
         return proxy
 
     def hurry(self, job: Future) -> None:
@@ -401,40 +413,47 @@ class Workers:
             if task is None:
                 return
             self._running_background += 1
-            self._chain(job, self._to_pool(task))
+        self._chain(job, self._to_pool(task))
 
     def _to_pool(self, task: tuple) -> Future:
         spec, version, fn, args, kwargs = task
-        for attempt in range(2):
-            if self._pool is None:
-                self._pool = self._new()
-            try:
-                return self._pool.submit(run, spec, version, fn, *args, **kwargs)
-            except BrokenProcessPool:  # a worker died: a new pool
-                log.warning("the worker processes stopped; starting new ones")
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-                if attempt:
-                    raise
+        with self._pool_lock:
+            for attempt in range(2):
+                if self._pool is None:
+                    self._pool = self._new()
+                try:
+                    return self._pool.submit(run, spec, version, fn, *args, **kwargs)
+                except BrokenProcessPool:  # a worker died: a new pool
+                    log.warning("the worker processes stopped; starting new ones")
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
+                    if attempt:
+                        raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _feed(self) -> None:
-        """Background tasks to the pool while fewer than ``processes`` of them run."""
-        with self._lock:
-            while self._waiting and self._running_background < self.processes:
+        """Background tasks to the pool while fewer than ``processes`` of them run.
+
+        The waiting list's lock is not held while a task goes to the pool (which
+        may be starting its processes): asking for more waits for neither.
+        """
+        while True:
+            with self._lock:
+                if not self._waiting or self._running_background >= self.processes:
+                    return
                 proxy, task = self._waiting.popitem(last=False)
                 self._running_background += 1
-                try:
-                    job = self._to_pool(task)
-                except RuntimeError:  # the interpreter is shutting down: nothing more to do
+            try:
+                job = self._to_pool(task)
+            except Exception as exc:
+                with self._lock:
                     self._running_background -= 1
+                if isinstance(exc, RuntimeError):  # the interpreter is shutting down: no more
                     proxy.cancel()
-                    continue
-                except Exception as exc:
-                    self._running_background -= 1
+                else:
                     proxy.set_exception(exc)
-                    continue
-                self._chain(proxy, job)
+                continue
+            self._chain(proxy, job)
 
     def _chain(self, proxy: Future, job: Future) -> None:
         def done(job: Future) -> None:
@@ -455,6 +474,7 @@ class Workers:
             for proxy in self._waiting:
                 proxy.cancel()
             self._waiting.clear()
+        with self._pool_lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=wait, cancel_futures=True)
                 self._pool = None
@@ -464,12 +484,12 @@ _SHARED: dict[int, Workers] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_workers(processes: int) -> Workers:
+def shared_workers(processes: int, *, preload: tuple[str, ...] = ()) -> Workers:
     """One :class:`Workers` of ``processes`` per process (every app of a process shares it),
-    at :data:`SERVER_NICENESS`."""
+    at :data:`SERVER_NICENESS`; ``preload``: see :class:`Workers` (the first caller's)."""
     with _SHARED_LOCK:
         if processes not in _SHARED:
-            _SHARED[processes] = Workers(processes, niceness=SERVER_NICENESS)
+            _SHARED[processes] = Workers(processes, niceness=SERVER_NICENESS, preload=preload)
         return _SHARED[processes]
 
 

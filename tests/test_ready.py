@@ -114,7 +114,8 @@ def test_results_kept_at_ingest_carry_the_store_version_and_a_new_app_serves_the
     assert ward.status_code == 200
     data = app.extensions["hotspots_store"]
     assert data.stats["stored"] == 15 and data.stats["stored_frames"] == 15
-    # nothing asked of the workers but the ward view's accuracy sentence: read back
+    # nothing asked of the workers but the ward view's accuracy sentence (and the analysts' maps
+    # of the latest periods, which warm each worker up): read back
     assert data.stats["submitted:answer"] == data.stats["submitted:map_html"] == 0
     assert _rows(kept_store) == (rows, version)  # and nothing written again
 
@@ -175,10 +176,73 @@ def test_a_cold_analyst_selection_says_computing_then_shows_the_map(make_app):
     assert doc["eps_m"] == 85 and doc["min_samples"] == 6 and doc["simulations"]
 
 
+def _accuracy(page) -> str | None:
+    """The accuracy sentence of a map or tasking page (None: it shows none)."""
+    import re
+
+    found = re.search(r'<p id="accuracy"[^>]*>(.*?)</p>', page.get_data(True))
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize("area", ["borough", "ward:Abbey"])
+def test_a_cold_analyst_selection_is_one_worker_task_for_its_page_and_its_map(
+    make_app, client, area
+):
+    """The page, its accuracy sentence and its map frame come from one task, not one each."""
+    app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
+    analyst = app.test_client()
+    query = f"fy=2018-19&season=winter&area={area}&eps=85"
+    page = _until(lambda: analyst.get(f"/map?{query}"), lambda r: r.status_code != 202)
+    assert page.status_code == 200, page.get_data(True)[:300]
+    frame = analyst.get(f"/map/frame?{query}")  # made with the page: no "computing…"
+    assert frame.status_code == 200 and b"leaflet" in frame.data.lower()
+    data = app.extensions["hotspots_store"]
+    assert data.stats["submitted"] == data.stats["submitted:answer"] == 1, data.stats
+    inline = client.get(f"/map?{query}")  # computed in the request's thread, as before
+    assert _accuracy(page) is not None and _accuracy(page) == _accuracy(inline)
+
+
+def test_a_cold_map_frame_alone_is_one_task_and_its_page_then_asks_for_the_sentence(
+    make_app, client
+):
+    app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
+    analyst = app.test_client()
+    query = "fy=2018-19&season=winter&eps=95"
+    frame = _until(lambda: analyst.get(f"/map/frame?{query}"), lambda r: r.status_code != 202)
+    assert frame.status_code == 200 and b"leaflet" in frame.data.lower()
+    data = app.extensions["hotspots_store"]
+    assert data.stats["submitted"] == 1, data.stats
+    # the frame's task left the borough's sentence out (the frame does not show it)
+    page = _until(lambda: analyst.get(f"/map?{query}"), lambda r: r.status_code != 202)
+    assert page.status_code == 200
+    assert data.stats["submitted"] == 2 and data.stats["submitted:accuracy"] == 1, data.stats
+    assert _accuracy(page) is not None and _accuracy(page) == _accuracy(client.get(f"/map?{query}"))
+
+
+def test_a_cold_analyst_tasking_page_is_one_worker_task(make_app, client):
+    """The answer, the ward's accuracy sentence, the place patterns and the sheet: one task."""
+    app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
+    analyst = app.test_client()
+    query = "fy=2018-19&season=winter&area=ward:Abbey&eps=85"
+    page = _until(lambda: analyst.get(f"/tasking?{query}"), lambda r: r.status_code != 202)
+    assert page.status_code == 200, page.get_data(True)[:300]
+    sheet = analyst.get(f"/tasking.csv?{query}")  # made with the page
+    data = app.extensions["hotspots_store"]
+    assert data.stats["submitted"] == data.stats["submitted:answer"] == 1, data.stats
+    assert sheet.status_code == 200 and sheet.data == client.get(f"/tasking.csv?{query}").data
+    assert _accuracy(page) is not None and _accuracy(page) == _accuracy(
+        client.get(f"/tasking?{query}"))  # fmt: skip
+
+
 def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
-    """With workers, no page makes the server process cluster, test or score anything."""
+    """With workers, no page makes the server process cluster, test or score anything, nor
+    count the ward table, the monthly profile or the summary, nor make a chart, a tasking sheet
+    or its PDF, or a deck."""
     from hotspots import precompute, results
     from hotspots.analysis import backtest, significance
+    from hotspots.outputs import deck, tasking
+    from webapp import results as web_results
+    from webapp import tasks
 
     ran = []
 
@@ -191,7 +255,12 @@ def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
 
     for module, name in ((results, "analyse_period"), (precompute, "analyse_period"),
                          (results, "place_patterns_of"), (significance, "cluster_significance"),
-                         (backtest, "previous_window_accuracy")):  # fmt: skip
+                         (backtest, "previous_window_accuracy"),
+                         (web_results, "ward_table_for"),
+                         (web_results, "monthly_for"), (web_results, "summary_for"),
+                         (tasks, "profile_svg"), (tasking, "write_sheet"),
+                         (tasking, "sheet_from_clusters"),
+                         (deck, "build_deck")):  # fmt: skip
         monkeypatch.setattr(module, name, guard(name))
     app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
     client = app.test_client()
@@ -200,21 +269,58 @@ def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
                  "/map?fy=2018-19&season=winter&area=ward:Abbey",
                  "/api/patterns?fy=2018-19&season=winter",
                  "/map?fy=2017-18&season=autumn&eps=90",
+                 "/map/frame?fy=2017-18&season=autumn&eps=90",
+                 "/map?fy=2017-18&season=summer&area=ward:Abbey&eps=90",
                  "/api/patterns?fy=2017-18&season=autumn&eps=90",
-                 "/tasking?fy=2018-19&season=winter"):  # fmt: skip
+                 "/tasking?fy=2018-19&season=winter",
+                 "/tasking?fy=2017-18&season=winter&eps=90",
+                 "/wards?fy=2018-19&season=winter", "/wards.csv?fy=2018-19&season=autumn",
+                 "/seasonal?fy=2018-19&area=ward:Abbey", "/api/wards?fy=2018-19&season=winter",
+                 "/api/incidents/summary?fy=2018-19&season=winter&area=ward:Abbey",
+                 "/tasking.pdf?fy=2018-19&season=winter", "/report.pptx?fy=2018-19"):  # fmt: skip
         page = _until(lambda p=path: client.get(p), lambda r: r.status_code != 202)
         assert page.status_code == 200, (path, page.get_data(True)[:300])
     assert ran == []
 
 
+def test_tables_charts_and_documents_made_in_the_workers_are_those_of_the_threads(make_app, client):
+    """The ward table, the monthly chart and the summary: as computed inline."""
+    import re
+
+    app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
+    worker = app.test_client()
+    for path in ("/wards.csv?fy=2018-19&season=winter&area=ward:Abbey",
+                 "/api/incidents/summary?fy=2018-19&season=winter&area=ward:Abbey",
+                 "/seasonal?fy=2018-19&area=ward:Abbey"):  # fmt: skip
+        first = worker.get(path)
+        assert first.status_code == 202, path  # asked of the workers: "computing…" at first
+        made = _until(lambda p=path: worker.get(p), lambda r: r.status_code != 202)
+        inline = client.get(path)
+        assert made.status_code == inline.status_code == 200, path
+        if path.startswith("/seasonal"):
+            svg = [
+                re.search(r"<svg.*</svg>", r.get_data(True), re.S).group(0) for r in (made, inline)
+            ]
+            assert svg[0] == svg[1]
+        else:
+            assert made.data == inline.data, path
+    data = app.extensions["hotspots_store"]
+    asked = {k for k in data.stats if k.startswith("submitted:")}
+    assert asked >= {"submitted:ward_table", "submitted:summary", "submitted:seasonal"}, asked
+    for path, starts in (("/tasking.pdf?fy=2018-19&season=winter", b"%PDF"),
+                         ("/report.pptx?fy=2018-19", b"PK")):  # fmt: skip
+        made = _until(lambda p=path: worker.get(p), lambda r: r.status_code != 202)
+        assert made.status_code == 200 and made.data.startswith(starts), path
+
+
 def test_a_killed_worker_gives_an_error_page_and_the_next_request_computes(make_app, monkeypatch):
-    from hotspots import precompute
+    from webapp import tasks
 
     app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
     client = app.test_client()
     client.get("/healthz")
     app.extensions["hotspots_store"].loaded()
-    monkeypatch.setattr(precompute, "compute_period", _kill_this_worker)
+    monkeypatch.setattr(tasks, "selection_answer", _kill_this_worker)
     query = "fy=2018-19&season=summer&eps=95"
     failed = _until(lambda: client.get(f"/map?{query}"), lambda r: r.status_code != 202)
     assert failed.status_code == 500
@@ -226,9 +332,9 @@ def test_a_killed_worker_gives_an_error_page_and_the_next_request_computes(make_
 
 
 def test_a_failure_in_a_worker_is_said_once_on_the_page_and_in_the_api(make_app, monkeypatch):
-    from hotspots import precompute
+    from webapp import tasks
 
-    monkeypatch.setattr(precompute, "compute_period", _fail_in_the_worker)
+    monkeypatch.setattr(tasks, "selection_answer", _fail_in_the_worker)
     app = make_app(**ON_DEMAND, HOTSPOTS_RESULT_WAIT_S=0)
     client = app.test_client()
     query = "fy=2017-18&season=winter&eps=75"
@@ -305,3 +411,36 @@ def _ok(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def test_asking_for_background_work_does_not_wait_for_the_workers_to_start(monkeypatch):
+    """The first task starts the processes (the forkserver's imports first): a web app's load
+    that asks for every period's answer must not wait for that, nor for each other."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hotspots import precompute
+    from hotspots.loader import DataSpec
+
+    started = threading.Event()
+
+    class Starting(ThreadPoolExecutor):  # a pool whose processes are still starting
+        def submit(self, *args, **kwargs):
+            started.wait()
+            return super().submit(*args, **kwargs)
+
+    workers = precompute.Workers(2)
+    monkeypatch.setattr(workers, "_new", lambda: Starting(2))
+    spec = DataSpec()
+    asked = []
+    load = threading.Thread(target=lambda: asked.extend(
+        workers.submit(spec, spec.version(), precompute.periods_of, background=True)
+        for _ in range(3)))  # fmt: skip
+    load.start()
+    load.join(timeout=60)  # bounded: without the change it waits for ever
+    try:
+        assert not load.is_alive() and len(asked) == 3
+    finally:
+        started.set()
+    assert [len(job.result(timeout=120)) for job in asked] == [15, 15, 15]
+    workers.shutdown()

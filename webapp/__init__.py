@@ -67,6 +67,7 @@ from hotspots._errors import ConfigError
 from hotspots.precompute import shared_workers
 from webapp.data import DataStore
 from webapp.dataset import MapOptions, spec_from_config
+from webapp.tasks import WORKER_MODULES
 
 DEFAULTS: dict[str, Any] = {
     "HOTSPOTS_INPUTS": [],
@@ -194,6 +195,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if compute not in ("workers", "inline"):
         raise ConfigError(f"HOTSPOTS_COMPUTE must be 'workers' or 'inline', not {compute!r}")
     processes = app.config["HOTSPOTS_COMPUTE_WORKERS"] or min(4, os.cpu_count() or 1)
+    workers = None
+    if compute == "workers":
+        workers = shared_workers(int(processes), preload=WORKER_MODULES)
     app.extensions["hotspots_store"] = DataStore(
         spec,
         max_entries=int(app.config["HOTSPOTS_CACHE_ENTRIES"]),
@@ -208,7 +212,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ),
         compute_workers=app.config["HOTSPOTS_COMPUTE_WORKERS"],
         max_waiting=app.config["HOTSPOTS_MAX_WAITING"],
-        workers=shared_workers(int(processes)) if compute == "workers" else None,
+        workers=workers,
         wait_s=float(app.config["HOTSPOTS_RESULT_WAIT_S"] or 0),
         warm=bool(app.config["HOTSPOTS_WARM"]),
     )

@@ -31,7 +31,12 @@ worker processes, never in the server's threads (NumPy and pandas hold Python's
 GIL: ``/healthz`` would wait). When a version of the data is loaded, every
 period's default result is read from the store (kept there by ``hotspots
 ingest``, :mod:`hotspots.precompute`) or else computed in the workers (and kept in
-the store) before anyone asks. An answer not ready yet raises :class:`NotReady`
+the store) before anyone asks. A selection whose period is not ready is asked of
+the workers as one task with what its page shows next (its map frame, accuracy
+sentence, place patterns, tasking sheet: :func:`webapp.tasks.selection_answer`),
+not as one task each; the ward table, the monthly chart, the summary,
+the tasking PDF and the panel deck are worked out there too
+(:mod:`webapp.tasks`). An answer not ready yet raises :class:`NotReady`
 (the page says "computing…" and refreshes itself); a worker that failed or died
 raises :class:`ComputeFailed` once (an error page), and the next request tries again.
 Without ``workers`` (tests, ``HOTSPOTS_COMPUTE=inline``) the same functions run
@@ -62,7 +67,7 @@ from hotspots._errors import HotspotsError
 from hotspots.analysis.prepare import Prepared
 from hotspots.loader import DataSpec
 from hotspots.results import PeriodResult, View
-from webapp import mapframe, results
+from webapp import mapframe, results, tasks
 from webapp.dataset import (
     ComputeFailed,
     DataLoadError,
@@ -93,6 +98,12 @@ def _default_sel(period: period_results.Period) -> Selection:
 def _whole_area(sel: Selection) -> Selection:
     """The selection's period (and settings) over the whole study area, no hotspot in focus."""
     return Selection(sel.fy, sel.season, eps=sel.eps, min_samples=sel.min_samples)
+
+
+def _frame_kind(sel: Selection, full_places: bool) -> str:
+    """The cache kind of a selection's map frame (:meth:`DataStore.map_html`)."""
+    kind = "map_html_full" if full_places else "map_html"
+    return kind + (f":focus={sel.focus}" if sel.focus is not None else "")
 
 
 def _previous_hotspots(prepared: Prepared, sel: Selection, params):
@@ -269,7 +280,18 @@ class DataStore:
                             finish=functools.partial(self._warmed, period.label), data=data,
                             wait=False, background=True)  # fmt: skip
 
-        for _ in range(self.workers.processes):  # each worker loads the data before it is asked
+        # Each worker loads the data before it is asked, and draws a map (its first one costs
+        # more): the analysts' maps of the latest kept periods, not kept in the store.
+        kept = [(p, self._stored.get((data.version, p.label))) for p in periods]
+        kept = [(p, answer) for p, answer in kept if answer is not None][: self.workers.processes]
+        for period, answer in kept:
+            sel = _default_sel(period)
+            with suppress(NotReady, ComputeFailed):
+                self.worked(_frame_kind(sel, True), sel, mapframe.frame_html, answer, sel,
+                            full_places=True, options=self.map_options,
+                            population=data.population, data=data, wait=False,
+                            background=True)  # fmt: skip
+        for _ in range(self.workers.processes - len(kept)):
             self.workers.submit(self.spec, data.version, precompute.periods_of, background=True)
 
     def _warmed(self, label: str, value: tuple, data: Loaded) -> str:
@@ -287,7 +309,7 @@ class DataStore:
 
     def worked(self, kind: str, sel: Selection | None, fn: Callable, *args,
                finish: Callable | None = None, data: Loaded | None = None, wait: bool = True,
-               background: bool = False, **kwargs):  # fmt: skip
+               background: bool = False, called: str = "the hotspots", **kwargs):  # fmt: skip
         """``fn(context, *args, **kwargs)`` once per (dataset version, ``kind``, selection).
 
         In a worker process (``finish(value, loaded)``, when given, runs here on
@@ -298,7 +320,8 @@ class DataStore:
         Raises
         ------
         NotReady
-            Being computed (after waiting up to ``wait_s``).
+            Being computed (after waiting up to ``wait_s``); ``called`` names it
+            on the "computing…" page ("the ward table" of the selection).
         ComputeFailed
             The worker failed or stopped (once; the next call asks again).
         """
@@ -335,7 +358,7 @@ class DataStore:
             if not (wait and self.wait_s > 0 and job.landed.wait(self.wait_s)):
                 break
         label = sel.label if sel is not None else kind
-        raise NotReady(label, job.since)
+        raise NotReady(label, job.since, called)
 
     def _arrived(self, key: tuple, finish, data: Loaded, job: _Job, _: futures.Future) -> None:
         """A worker's answer arrived: kept (``finish`` applied), or its failure noted."""
@@ -528,14 +551,18 @@ class DataStore:
 
         return self.cached("result", period, compute)
 
-    def answer_raw(self, sel: Selection, *, data: Loaded | None = None,
-                   wait: bool = True) -> precompute.Answer:  # fmt: skip
+    def answer_raw(self, sel: Selection, *, data: Loaded | None = None, wait: bool = True,
+                   along: tasks.Along | None = None) -> precompute.Answer:  # fmt: skip
         """The selection's period worked out in a worker, as it travels (not decoded).
 
         The app's settings: the store's kept answer (read at load) or the one the
         load's warm-up made, else asked of the workers (which keep it in the
         store); an analyst's own ``eps`` / ``min_samples``: computed in a worker
         on demand, kept in memory only. Raises :class:`NotReady` until it is ready.
+
+        A period asked of the workers is one task with what ``along`` says the
+        page shows next (its map frame, accuracy sentence, place patterns; see
+        :func:`webapp.tasks.selection_answer`): those are then ready with it.
         """
         period = _period_selection(sel)
         data = data or self.loaded()
@@ -546,8 +573,7 @@ class DataStore:
                 min_samples=sel.min_samples if sel.min_samples is not None else self.min_samples,
                 patterns=False,
             )
-            return self.worked("answer", period, precompute.compute_period,
-                               results.period_of(sel), settings, data=data, wait=wait)  # fmt: skip
+            return self._cold(sel, settings, kept=False, along=along, data=data, wait=wait)
         kept = self._stored.get((data.version, label))
         if kept is not None:
             return kept
@@ -560,10 +586,56 @@ class DataStore:
             if kept is not None:
                 return kept
             if warming.landed.is_set():  # it failed: the period's own task says why
-                return self.answer_raw(sel, data=data, wait=wait)
+                return self.answer_raw(sel, data=data, wait=wait, along=along)
             raise NotReady(sel.label, warming.since)
-        return self.worked("answer", period, precompute.period_answer, results.period_of(sel),
-                           self.default_settings(), keep=True, data=data, wait=wait)  # fmt: skip
+        return self._cold(sel, self.default_settings(), kept=True, along=along, data=data,
+                          wait=wait)  # fmt: skip
+
+    def _cold(self, sel: Selection, settings: precompute.ResultSettings, *, kept: bool,
+              along: tasks.Along | None, data: Loaded, wait: bool) -> precompute.Answer:  # fmt: skip
+        """The period's answer asked of the workers as ONE task, with what ``along`` asks for.
+
+        What it made along lands in the cache under the keys its own methods
+        look up (:meth:`map_html`, :meth:`accuracy`, :meth:`patterns`, the
+        tasking sheet of :mod:`webapp.tasking`), so that none of them is a
+        second task queued behind the others.
+        """
+        along = along or tasks.Along()
+        period = _period_selection(sel)
+        also = {}
+        if along.frame is not None and sel.focus is None:  # a bad focus is the page's 400
+            also["frame"] = (data.version, _frame_kind(sel, along.frame), sel.key)
+        if along.accuracy and (sel.focus_area or sel.ward_name):
+            also["accuracy"] = (data.version, "accuracy", sel.key)
+        if along.patterns and not kept:
+            also["patterns"] = (data.version, "patterns", period.key)
+        if along.sheet and sel.financial_year is not None:
+            also["sheet"] = (data.version, "tasking", sel.key)
+        along = tasks.Along(accuracy=along.accuracy, frame=along.frame if "frame" in also else None,
+                            patterns="patterns" in also, sheet="sheet" in also)  # fmt: skip
+        return self.worked("answer", period, tasks.selection_answer, results.period_of(sel),
+                           settings, selection=sel, along=along, kept=kept,
+                           options=self.map_options, population=data.population,
+                           finish=functools.partial(self._answered, also), data=data,
+                           wait=wait)  # fmt: skip
+
+    def _answered(self, also: dict[str, tuple], value: tuple, data: Loaded) -> precompute.Answer:
+        """A cold selection's task landed: what it made along kept under its own keys."""
+        answer, made = value
+        with self._lock:
+            for name, key in also.items():
+                if name in made:
+                    self._cache[key] = made[name]
+        return answer
+
+    def ask(self, sel: Selection, along: tasks.Along) -> None:
+        """Ask for the selection's answer with what a page shows of it (see :meth:`answer_raw`).
+
+        Raises :class:`NotReady` until the answer is ready (then what came
+        along with it is too). Without workers, nothing is asked ahead.
+        """
+        if self.workers is not None:
+            self.answer_raw(sel, along=along)
 
     def answer(self, sel: Selection, *, data: Loaded | None = None, wait: bool = True) -> Ready:
         """:meth:`answer_raw` decoded (once per period, in the first thread that asks for it)."""
@@ -605,8 +677,8 @@ class DataStore:
 
         if self.workers is not None:
             ready = self.answer(sel)
-            if not (sel.focus_area or sel.ward_name):
-                return ready.accuracy
+            if not (sel.focus_area or sel.ward_name) and ready.accuracy is not None:
+                return ready.accuracy  # None: an analyst's answer made for its map alone
             params = results.cluster_params(sel, eps_m=self.eps_m, min_samples=self.min_samples)
             return self.worked("accuracy", sel, precompute.view_accuracy,
                                results.period_of(sel), area=sel.focus_area, ward=sel.ward_name,
@@ -654,7 +726,10 @@ class DataStore:
         return self.cached("patterns", period, compute)
 
     def ward_layer(self, sel: Selection) -> gpd.GeoDataFrame:
-        """Wards (EPSG:4326) with the selection's counts and rates per 1,000."""
+        """Wards (EPSG:4326) with the selection's counts and rates per 1,000.
+
+        Counted here, from the period's answer's incidents (9-27 ms of CPU at 10^6).
+        """
         return self.cached(
             "wards",
             sel,
@@ -664,22 +739,35 @@ class DataStore:
         )
 
     def ward_table(self, sel: Selection) -> pd.DataFrame:
-        """The council's ward table (years up to ``fy``, the selection's season and area)."""
-        return self.cached(
-            "ward_table",
-            sel,
-            lambda d: results.ward_table_for(d.prepared, sel, population=d.population),
-        )
+        """The council's ward table (years up to ``fy``, the selection's season and area).
+
+        Counted in a worker.
+        """
+        data = self.loaded()
+        return self.worked("ward_table", sel, tasks.ward_table, sel, population=data.population,
+                           data=data, called="the ward table")  # fmt: skip
 
     def monthly(self, sel: Selection) -> pd.DataFrame:
         """Incidents by month (Apr..Mar), one column per financial year, for the area."""
-        return self.cached("monthly", sel, lambda d: results.monthly_for(d.prepared, sel))
+        return self.seasonal(sel)[0]
+
+    def seasonal(self, sel: Selection) -> tuple[pd.DataFrame, str]:
+        """:meth:`monthly` and its chart (SVG), worked out together in a worker."""
+        place = sel.ward_name or sel.focus_area or "whole borough"
+        area = Selection(ALL_YEARS, area=sel.area, ward=sel.ward)  # every year and season
+        return self.worked("seasonal", area, tasks.seasonal, area,
+                           title=f"Incidents by month: {place}",
+                           called="the incidents by month")  # fmt: skip
 
     def summary(self, sel: Selection) -> dict:
-        """Counts for ``/api/incidents/summary``."""
-        return self.cached(
-            "summary", sel, lambda d: results.summary_for(d.prepared, sel, self.view(sel))
-        )
+        """Counts for ``/api/incidents/summary`` (in a worker, from the period's answer)."""
+        if self.workers is None:
+            return self.cached(
+                "summary", sel, lambda d: results.summary_for(d.prepared, sel, self.view(sel))
+            )
+        data = self.loaded()
+        return self.worked("summary", sel, tasks.summary, self.answer_raw(sel, data=data), sel,
+                           data=data, called="the counts")  # fmt: skip
 
     def focus_geometry(self, sel: Selection):
         """The EPSG:27700 shape a map fits: the hotspot ``focus``, the ward, the area, or None."""
@@ -699,12 +787,10 @@ class DataStore:
         :data:`hotspots.privacy.MIN_CASES_SHOWN` cases.
         """
 
-        kind = "map_html_full" if full_places else "map_html"
-        if sel.focus is not None:
-            kind += f":focus={sel.focus}"
+        kind = _frame_kind(sel, full_places)
         if self.workers is not None:  # drawn in a worker (seconds of NumPy at 10^6 incidents)
             data = self.loaded()
-            raw = self.answer_raw(sel, data=data)
+            raw = self.answer_raw(sel, data=data, along=tasks.Along(frame=full_places))
             return self.worked(kind, sel, mapframe.frame_html, raw, sel, full_places=full_places,
                                options=self.map_options, population=data.population,
                                data=data)  # fmt: skip

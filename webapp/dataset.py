@@ -51,12 +51,15 @@ class NotReady(RuntimeError):
         What is being computed, in words ("autumn, 2018-19, whole borough").
     since : float
         When the computation was asked for (``time.monotonic()``).
+    answer : str
+        Which answer of it ("the hotspots", "the ward table", "the panel deck").
     """
 
-    def __init__(self, what: str, since: float) -> None:
+    def __init__(self, what: str, since: float, answer: str = "the hotspots") -> None:
         self.what = what
         self.since = since
-        super().__init__(f"{what}: being computed")
+        self.answer = answer
+        super().__init__(f"{answer} of {what}: being computed")
 
 
 class ComputeFailed(RuntimeError):
@@ -143,12 +146,13 @@ class Ready:
     """A period's answer from a worker: the result and the borough's accuracy sentence."""
 
     result: PeriodResult
-    accuracy: dict
+    #: The borough's sentence ({}: none; None: not worked out with this answer).
+    accuracy: dict | None
 
 
 def ready(answer: precompute.Answer, data: Loaded) -> Ready:
     """A worker's (or the store's) answer decoded on this process's copy of the data."""
-    return Ready(period_results.decode_result(answer.result, data.prepared), answer.accuracy or {})
+    return Ready(period_results.decode_result(answer.result, data.prepared), answer.accuracy)
 
 
 @dataclass(frozen=True)

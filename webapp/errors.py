@@ -108,8 +108,8 @@ def init_app(app: Flask) -> None:
         import time
 
         waited = max(0, round(time.monotonic() - exc.since))
-        message = (f"The hotspots of {exc.what} are being computed (for {waited} s so far). "
-                   "This page refreshes itself until they are ready.")  # fmt: skip
+        message = (f"Computing {exc.answer} of {exc.what} (for {waited} s so far). "
+                   "This page refreshes itself until it is done.")  # fmt: skip
         if _wants_json():
             response = jsonify({"status": "computing", "message": message,
                                 "retry_after": REFRESH_S})  # fmt: skip

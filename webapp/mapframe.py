@@ -6,7 +6,8 @@ worker processes. With them, :func:`frame_html` runs in a worker on the
 period's answer (:class:`hotspots.precompute.Answer`, decoded there), and
 :func:`warm_period` makes a default period's answer and its viewers' map frame in
 one task when the data is loaded, so that the first map of any period is a page
-already drawn. Drawing a map is NumPy, shapely and folium work on every incident
+already drawn; a cold selection's frame is drawn in its answer's own task
+(:func:`webapp.tasks.selection_answer`, with :func:`draw_frame`). Drawing a map is NumPy, shapely and folium work on every incident
 of the period (the privacy layer's points most of all): seconds at a million
 incidents, which the server's threads must not spend.
 """
@@ -95,7 +96,7 @@ _STREETS: OrderedDict[tuple, gpd.GeoDataFrame | None] = OrderedDict()
 _STREETS_LOCK = threading.Lock()
 
 
-def _streets(ctx: precompute.Context, options) -> gpd.GeoDataFrame | None:
+def worker_streets(ctx: precompute.Context, options) -> gpd.GeoDataFrame | None:
     """The streets every map draws (as :meth:`webapp.data.DataStore.streets`), once per process."""
     from hotspots.loader import load_streets
 
@@ -121,10 +122,16 @@ def _streets(ctx: precompute.Context, options) -> gpd.GeoDataFrame | None:
 def frame_html(ctx: precompute.Context, answer: precompute.Answer, sel: Selection, *,
                full_places: bool, options, population: pd.Series | None) -> str:  # fmt: skip
     """In a worker: the map frame of ``sel``'s view of a period's answer."""
-    result = decode_result(answer.result, ctx.prepared)
+    return draw_frame(ctx, decode_result(answer.result, ctx.prepared), sel,
+                      full_places=full_places, options=options, population=population)  # fmt: skip
+
+
+def draw_frame(ctx: precompute.Context, result, sel: Selection, *, full_places: bool, options,
+               population: pd.Series | None) -> str:  # fmt: skip
+    """In a worker: the map frame of ``sel``'s view of a decoded period's result."""
     view = result.view(area=sel.focus_area, ward=sel.ward_name)
     return render_map(ctx.prepared, view, sel, full_places=full_places, options=options,
-                      streets=_streets(ctx, options), population=population)  # fmt: skip
+                      streets=worker_streets(ctx, options), population=population)  # fmt: skip
 
 
 def frame_kind(options, population: pd.Series | None) -> str:

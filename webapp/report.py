@@ -11,23 +11,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort
 
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.results import add_patterns
+from webapp import tasks
 from webapp.params import ParamError, selection, store
+from webapp.selection import Selection
 
 bp = Blueprint("report", __name__)
 
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 #: Chart and map resolution of the web deck (the CLI's default is 300).
 WEB_DPI = 200
-
-
-def _districts(spec):
-    """Ward -> district when the ward file names several districts, and the area's name."""
-    from hotspots.read.districts import read_district_wards
-
-    table = read_district_wards([spec.resolved().wards])
-    if table["district"].nunique() > 1:
-        return table.set_index("ward_name")["district"], None
-    return None, str(table["district"].iloc[0])
 
 
 @bp.route("/report.pptx")
@@ -41,37 +35,19 @@ def report_pptx():
     if sel.financial_year is None:
         raise ParamError("fy", sel.fy, [f for f in store().choices().fy_values if f != sel.fy])
     data_store = store()
-
-    def compute(data) -> bytes:
-        from hotspots.analysis.cluster import ClusterParams
-        from hotspots.analysis.notes import is_demo
-        from hotspots.outputs._slides import pptx_bytes
-        from hotspots.outputs.deck import build_deck
-        from hotspots.read.qualifiers import read_qualifiers
-        from hotspots.results import add_patterns
-        from webapp.selection import Selection
-
-        # The year's cached answer (as on the map of fy=YEAR, all seasons), with its chance
-        # test and the map layer's place patterns: the deck draws it, nothing is re-clustered.
-        year = Selection(sel.fy, "all")
-        result = add_patterns(data_store.result(year, tested=True), data_store.patterns(year))
-        demo = is_demo(data.prepared)
-        districts, area_name = _districts(data_store.spec)
-        deck = build_deck(
-            data.prepared,
-            financial_year=sel.financial_year,
-            districts=districts,
-            qualifiers=read_qualifiers(data.prepared.load.files),
-            title="the demo borough" if demo else area_name,
-            params=ClusterParams(eps_m=data_store.eps_m, min_samples=data_store.min_samples),
-            demo=demo,
-            dpi=WEB_DPI,
-            streets=data_store.streets(data),
-            result=result,
-        )
-        return pptx_bytes(deck)
-
-    body = data_store.cached(f"report:{sel.financial_year}", None, compute)
+    # The year's answer (as on the map of fy=YEAR, all seasons), with its chance test and the
+    # map layer's place patterns: the deck draws it, nothing is re-clustered. Drawn in a worker
+    # (seconds of CPU): "computing…" until then.
+    year = Selection(sel.fy, "all")
+    params = ClusterParams(eps_m=data_store.eps_m, min_samples=data_store.min_samples)
+    if data_store.workers is not None:  # the worker's streets, from the map options
+        answer, streets, options = data_store.answer_raw(year), None, data_store.map_options
+    else:
+        answer = add_patterns(data_store.result(year, tested=True), data_store.patterns(year))
+        streets, options = data_store.streets(), None
+    body = data_store.worked(f"report:{sel.financial_year}", year, tasks.deck, answer,
+                             financial_year=sel.financial_year, params=params, dpi=WEB_DPI,
+                             streets=streets, options=options, called="the panel deck")  # fmt: skip
     name = f"asb-panel-{sel.financial_year}.pptx"
     return Response(body, mimetype=PPTX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip

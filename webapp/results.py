@@ -19,6 +19,7 @@ from hotspots.analysis.hotspots import LIES_IN
 from hotspots.analysis.prepare import Prepared, select_incidents
 from hotspots.analysis.seasons import SEASONS, monthly_profile
 from hotspots.analysis.wards import ward_table
+from hotspots.draw.cartography import CHANCE_WORDS
 from hotspots.io import ATTRIBUTION
 from hotspots.results import Period, View
 from webapp.selection import ALL_YEARS, Choices, ParamError, Selection
@@ -78,6 +79,17 @@ def chance_table(hotspots: gpd.GeoDataFrame) -> pd.DataFrame:
     table = pd.DataFrame(hotspots[["cluster_id", *SIGNIFICANCE_COLUMNS]]).set_index("cluster_id")
     table.attrs = {k: hotspots.attrs[k] for k in CHANCE_ATTRS if k in hotspots.attrs}
     return table
+
+
+def chance_words(significant: pd.Series) -> list[str]:
+    """ "more than chance" / "not more than chance" (blank where a hotspot was not tested).
+
+    Examples
+    --------
+    >>> chance_words(pd.Series([True, False, None]))
+    ['more than chance', 'not more than chance', '']
+    """
+    return [CHANCE_WORDS[bool(v)] if not pd.isna(v) else "" for v in significant]
 
 
 def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):

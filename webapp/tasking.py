@@ -25,26 +25,20 @@ analysts see it in full. The sheet's list of top locations is never sent.
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 from flask import Blueprint, Response, current_app, render_template
 
+from hotspots.analysis.notes import data_note
 from hotspots.io import ATTRIBUTION, csv_safe, percent_shares
-from hotspots.outputs.tasking import sheet_from_clusters
+from webapp import tasks
 from webapp.auth import may_see_addresses, shown_places
 from webapp.params import ParamError, selection, store
+from webapp.tasks import Along
 from webapp.tiles import static_style
-from webapp.views import chance_words
 
 bp = Blueprint("tasking", __name__)
-
-#: Columns shown and downloaded (``locations`` is left out: see the module notes).
-COLUMNS = ["rank", "cluster_id", "label", "place", "ward", "area", "incidents", "share", "previous",
-           "trend", "pattern", "hot_periods", "hot_in", "peak_months", "peak_weekday", "peak_hour",
-           "chance_test", "p_value", "q_value", "significant", "lon", "lat"]  # fmt: skip
 
 
 def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -52,25 +46,20 @@ def _tasking(sel) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     if sel.financial_year is None:
         raise ParamError("fy", sel.fy, [f for f in store().choices().fy_values if f != sel.fy])
     data_store = store()
+    # a cold selection: its answer, accuracy sentence, place patterns and sheet as one task
+    data_store.ask(sel, Along(accuracy=True, patterns=True, sheet=True))
 
-    def compute(data) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-        # The period's one answer, with its chance test (as on the map and the hotspot table)
-        # and the map layer's place patterns (both cached per period): nothing recomputed.
-        view = data_store.view(sel, tested=True)
-        result = view.result
-        sheet = sheet_from_clusters(view.hotspots, result.incidents, members=result.members,
-                                    patterns=data_store.patterns(sel))  # fmt: skip
-        verdicts = view.hotspots.set_index("cluster_id")
-        for col in ("label", "p_value", "q_value", "significant"):
-            sheet[col] = verdicts[col].reindex(sheet["cluster_id"]).to_numpy()
-        sheet["chance_test"] = chance_words(sheet["significant"])
-        out = sheet[[*COLUMNS, "geometry"]].copy()
-        out.attrs.update(view.hotspots.attrs)
-        out.attrs.update({k: sheet.attrs[k] for k in ("pattern_periods", "pattern_by",
-                                                      "pattern_cell_m") if k in sheet.attrs})  # fmt: skip
-        return out, view.hotspots
-
-    sheet, clusters = data_store.cached("tasking", sel, compute)
+    # The period's one answer, with its chance test (as on the map and the hotspot table) and
+    # the map layer's place patterns: nothing recomputed; the sheet made in a worker.
+    patterns = data_store.patterns(sel)
+    if data_store.workers is not None:
+        period = data_store.answer_raw(sel)
+        if sel.eps is None and sel.min_samples is None:
+            patterns = None  # the answer holds them: not sent along
+    else:
+        period = data_store.view(sel, tested=True).result
+    sheet, clusters = data_store.worked("tasking", sel, tasks.tasking_sheet, period, sel,
+                                        patterns=patterns, called="the tasking sheet")  # fmt: skip
     return shown_places(sheet), shown_places(clusters)
 
 
@@ -117,31 +106,27 @@ def tasking_geojson():
 
 @bp.route("/tasking.pdf")
 def tasking_pdf():
-    """The printable tasking sheet (A4, one page per focus area, map beside the list)."""
+    """The printable tasking sheet (A4, one page per focus area, map beside the list).
+
+    Drawn in a worker process (about 0.7 s of CPU at 10^6 incidents): "computing…" until then.
+    """
     sel = selection()
     sheet, clusters = _tasking(sel)
     data_store = store()
-    style = static_style(current_app)  # the web map's basemap and streets
+    demo = data_store.spec.is_demo
 
-    def compute(data) -> bytes:
-        from hotspots.analysis.notes import data_note
-        from hotspots.outputs.tasking import write_sheet
-
+    def note(data) -> str:
         view = data_store.view(sel)
-        demo = data_store.spec.is_demo
         accuracy = data_store.accuracy(sel)  # the previous window's hotspots, as on the map
-        note = f"{data_note(view.incidents, demo=demo)} {view.result.parameters.text}."
-        note += f" {accuracy['sentence']}." if accuracy else ""
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "sheet.pdf"
-            write_sheet(sheet, path, clusters=clusters, wards=data.prepared.wards,
-                        title=view.title,
-                        note=note, area=sel.focus_area, areas=data.prepared.areas,
-                        demo=demo, style=style)  # fmt: skip
-            return path.read_bytes()
+        text = f"{data_note(view.incidents, demo=demo)} {view.result.parameters.text}."
+        return text + (f" {accuracy['sentence']}." if accuracy else "")
 
     # Viewers and analysts see different place text: one cached PDF for each.
-    pdf = data_store.cached("tasking_pdf_full" if may_see_addresses() else "tasking_pdf", sel,
-                            compute)  # fmt: skip
+    style = static_style(current_app) if data_store.workers is None else None  # else the worker's
+    pdf = data_store.worked("tasking_pdf_full" if may_see_addresses() else "tasking_pdf", sel,
+                            tasks.tasking_pdf, sheet, clusters, title=data_store.view(sel).title,
+                            note=data_store.cached("tasking_note", sel, note), area=sel.focus_area,
+                            demo=demo, style=style, options=data_store.map_options,
+                            called="the printable tasking sheet")  # fmt: skip
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{_stem(sel)}.pdf"'})  # fmt: skip

@@ -14,12 +14,12 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from hotspots.draw.cartography import CHANCE_WORDS
 from hotspots.io import ATTRIBUTION, csv_safe
 from webapp.auth import may_see_addresses, shown_places
-from webapp.charts import profile_svg
 from webapp.params import SEASON_CHOICES, selection, store
+from webapp.results import chance_words
 from webapp.security import generated_page_policy
+from webapp.tasks import Along
 
 bp = Blueprint("views", __name__)
 
@@ -60,17 +60,6 @@ def _file_stem(sel) -> str:
     return "_".join("".join(c if c.isalnum() else "-" for c in p) for p in parts)
 
 
-def chance_words(significant: pd.Series) -> list[str]:
-    """ "more than chance" / "not more than chance" (blank where a hotspot was not tested).
-
-    Examples
-    --------
-    >>> chance_words(pd.Series([True, False, None]))
-    ['more than chance', 'not more than chance', '']
-    """
-    return [CHANCE_WORDS[bool(v)] if not pd.isna(v) else "" for v in significant]
-
-
 def cluster_rows(clusters) -> pd.DataFrame:
     """The cluster table as shown and downloaded (no geometry; share as a per cent).
 
@@ -97,6 +86,8 @@ def index():
 def map_page():
     """The selectors and the map (a frame holding the folium page of the same selection)."""
     sel = selection()
+    # a cold selection: its answer, accuracy sentence and map frame made as one worker task
+    store().ask(sel, Along(accuracy=True, frame=may_see_addresses()))
     found = store().clusters(sel)
     store().focus_geometry(sel)  # focus=<id> not in this selection: 400 naming the ids it has
     return render_template("map.html", sel=sel, choices=store().choices(), clusters=found,
@@ -149,10 +140,7 @@ def clusters_csv():
 def seasonal_page():
     """Incidents by month (April to March), one line per financial year, for an area or ward."""
     sel = selection()
-    profile = store().monthly(sel)
+    profile, svg = store().seasonal(sel)
     place = sel.ward_name or sel.focus_area or "whole borough"
-    svg = store().cached(
-        "seasonal_svg", sel, lambda _: profile_svg(profile, title=f"Incidents by month: {place}")
-    )
     return render_template("seasonal.html", sel=sel, choices=store().choices(),
                            profile=profile, svg=svg, place=place)  # fmt: skip

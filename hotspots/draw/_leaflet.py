@@ -640,7 +640,9 @@ class LazyPatterns(MacroElement):
 
     The web app's way: a map costs nothing for the layer until someone asks for
     it. The squares are styled and given tooltips as :func:`_pattern_layer` does;
-    if the request fails, the layer says so in a tooltip-free note on the map.
+    an answer still being worked out (202, an analyst's own settings in a worker
+    process) is asked for again after its ``retry_after`` seconds; if the request
+    fails, the layer says so in a tooltip-free note on the map.
     """
 
     _template = Template(
@@ -650,12 +652,20 @@ class LazyPatterns(MacroElement):
             var group = {{ this._parent.get_name() }}, map = {{ this.map_name }}, asked = false;
             var esc = function (v) { var d = document.createElement("div");
                 d.textContent = v == null ? "" : String(v); return d.innerHTML; };
-            map.on("overlayadd", function (e) {
-                if (e.layer !== group || asked) { return; }
-                asked = true;
+            var ask = function () {
                 fetch({{ this.url | tojson }}, {credentials: "same-origin"})
-                    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+                    .then(function (r) {
+                        if (r.status === 202) {  // being worked out: asked again when it says
+                            return r.json().then(function (doc) {
+                                setTimeout(ask, 1000 * ((doc && doc.retry_after) || 2));
+                                return null;
+                            });
+                        }
+                        if (!r.ok) { throw new Error(r.status); }
+                        return r.json();
+                    })
                     .then(function (doc) {
+                        if (doc === null) { return; }
                         L.geoJSON(doc, {
                             style: function (f) { return {className: "pattern-cell",
                                 color: {{ this.outline | tojson }}, weight: 0.6,
@@ -677,6 +687,11 @@ class LazyPatterns(MacroElement):
                             "How places changed could not be loaded (" + esc(err.message)
                             + "); try again.").openOn(map);
                     });
+            };
+            map.on("overlayadd", function (e) {
+                if (e.layer !== group || asked) { return; }
+                asked = true;
+                ask();
             });
         })();
         {% endmacro %}

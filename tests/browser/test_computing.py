@@ -35,3 +35,20 @@ def test_a_cold_selection_says_computing_then_becomes_the_map(page, serve, netwo
     assert network.blocked == [], network.blocked
     assert network.refused == [] and network.page_errors == []
     assert not [f for f in network.failed if " 5" in f[:4]]
+
+
+def test_a_cold_selections_place_patterns_arrive_once_worked_out(page, serve, network):
+    """An analyst's own settings: the map's "How places changed" layer is worked out in a
+    worker when switched on (202 at first); the map asks again until the squares come."""
+    from hotspots.draw import cartography as carto
+
+    server = serve({"HOTSPOTS_COMPUTE": "workers", "HOTSPOTS_WARM": False,
+                    "HOTSPOTS_RESULT_WAIT_S": 0})  # fmt: skip
+    page.goto(server("/map?fy=2018-19&season=autumn&area=borough&eps=80"))
+    page.wait_for_selector("#map-frame", timeout=120_000)
+    frame = page.frame_locator("#map-frame")
+    frame.locator("path.hotspot-hull").first.wait_for(timeout=120_000)
+    frame.locator("label", has_text=carto.PATTERN_LAYER).locator("input").check()
+    frame.locator("path.pattern-cell").first.wait_for(timeout=60_000)
+    assert frame.locator(".leaflet-popup-content").count() == 0  # no "could not be loaded"
+    assert network.page_errors == [] and network.refused == []
