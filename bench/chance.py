@@ -80,7 +80,7 @@ def worcestershire(n: int):
     import pandas as pd
     import shapely
 
-    from hotspots.analysis.null_model import study_area_shape
+    from hotspots.analysis.catchments import study_area_shape
     from hotspots.read.geocode import lonlat_to_bng
 
     shared = ROOT.parent / "shared" / "data"
@@ -105,18 +105,14 @@ def run(name: str, n: int, xy: np.ndarray, wards, old_sims: int, min_samples: in
     """Time clustering, catchments, the new test and the old method on one period."""
     import geopandas as gpd
 
+    from hotspots.analysis.catchments import catchment_shares, study_area_shape
     from hotspots.analysis.cluster import (
         ClusterParams,
         dbscan_labels,
         default_min_samples,
         find_clusters,
     )
-    from hotspots.analysis.null_model import (
-        catchment_shares,
-        chance_model,
-        map_points,
-        study_area_shape,
-    )
+    from hotspots.analysis.null_model import chance_model, map_points
     from hotspots.analysis.significance import cluster_significance
 
     eps = 100.0

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-import hotspots.analysis.null_model as null_model
+import hotspots.analysis.catchments as catchments
 from hotspots.catchment_files import KEEP_FILES, CatchmentFiles, cache_folder, catchment_files
 
 
 @pytest.fixture(autouse=True)
 def _new_process():
-    null_model._CATCHMENTS.clear()  # each test starts as a new process: nothing in memory
+    catchments._CATCHMENTS.clear()  # each test starts as a new process: nothing in memory
 
 
 @pytest.fixture
@@ -22,40 +22,40 @@ def points():
 
 def test_a_second_run_reads_the_kept_catchments_instead_of_computing(tmp_path, points, monkeypatch):
     kept = CatchmentFiles(tmp_path)
-    first = null_model.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
+    first = catchments.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
     assert len(list(tmp_path.glob("*.npy"))) == 1
-    null_model._CATCHMENTS.clear()  # a new process: nothing in memory
+    catchments._CATCHMENTS.clear()  # a new process: nothing in memory
 
     def never(*args, **kwargs):
         raise AssertionError("the kept catchments should have been read")
 
-    monkeypatch.setattr(null_model.shapely, "voronoi_polygons", never)
-    again = null_model.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
+    monkeypatch.setattr(catchments.shapely, "voronoi_polygons", never)
+    again = catchments.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
     assert np.array_equal(first, again)
 
 
 def test_other_points_or_another_study_area_are_computed_not_read(tmp_path, points):
     kept = CatchmentFiles(tmp_path)
-    a = null_model.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
-    b = null_model.catchment_shares(points, box(0, 0, 500, 1_000), keep=kept)
-    c = null_model.catchment_shares(points[:-1], box(0, 0, 1_000, 1_000), keep=kept)
+    a = catchments.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
+    b = catchments.catchment_shares(points, box(0, 0, 500, 1_000), keep=kept)
+    c = catchments.catchment_shares(points[:-1], box(0, 0, 1_000, 1_000), keep=kept)
     assert len(list(tmp_path.glob("*.npy"))) == 3
     assert not np.array_equal(a, b) and len(c) == len(points) - 1
 
 
 def test_a_torn_or_foreign_file_is_computed_again(tmp_path, points):
     kept = CatchmentFiles(tmp_path)
-    right = null_model.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
+    right = catchments.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
     (path,) = tmp_path.glob("*.npy")
     for bad in (path.read_bytes()[:40], b"not a numpy file", b""):
         path.write_bytes(bad)
-        null_model._CATCHMENTS.clear()
-        again = null_model.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
+        catchments._CATCHMENTS.clear()
+        again = catchments.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
         assert np.array_equal(right, again)
     np.save(path, np.ones(7))  # the wrong length: not these points' catchments
-    null_model._CATCHMENTS.clear()
+    catchments._CATCHMENTS.clear()
     assert np.array_equal(
-        right, null_model.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
+        right, catchments.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
     )
 
 
@@ -72,7 +72,7 @@ def test_an_unwritable_folder_still_answers(tmp_path, points):
     blocker = tmp_path / "file"
     blocker.write_text("a file where the folder should be")
     kept = CatchmentFiles(blocker / "catchments")
-    shares = null_model.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
+    shares = catchments.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
     assert shares.sum() == pytest.approx(1.0)
 
 

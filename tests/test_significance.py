@@ -19,14 +19,13 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from hotspots.analysis.catchments import catchment_shares, study_area_shape
 from hotspots.analysis.cluster import ClusterParams, find_clusters
 from hotspots.analysis.null_model import (
     ChanceModel,
-    catchment_shares,
     chance_model,
     excess_score,
     null_scores,
-    study_area_shape,
     uniform_points,
 )
 from hotspots.analysis.significance import (
@@ -63,7 +62,7 @@ def _even_spread_file(path, seed, wards, west_mercia_points, n=1155, planted=Non
     """A police.uk CSV of ``n`` ASB incidents spread evenly over ``wards`` and snapped."""
     from scipy.spatial import cKDTree
 
-    from hotspots.analysis.null_model import study_area_shape
+    from hotspots.analysis.catchments import study_area_shape
 
     lonlat, xy = west_mercia_points
     rng = np.random.default_rng(seed)
@@ -229,7 +228,7 @@ def _same_shares(fast: np.ndarray, slow: np.ndarray) -> bool:
 def test_catchments_equal_testing_every_cell(redditch_wards, west_mercia_points):
     """Only cells near the boundary go to GEOS, clipped by the pieces of the area they meet;
     the shares are those of clipping every cell by the whole area."""
-    from hotspots.analysis.null_model import study_area_shape
+    from hotspots.analysis.catchments import study_area_shape
 
     area = study_area_shape(redditch_wards)
     pts = np.unique(west_mercia_points[1], axis=0)

@@ -224,7 +224,7 @@ def cluster_significance(
         the observed data are then not clustered again.
     keep : object, optional
         Where the map points' catchments are kept between runs
-        (:func:`hotspots.analysis.null_model.catchment_shares`; the loader
+        (:func:`hotspots.analysis.catchments.catchment_shares`; the loader
         gives :class:`hotspots.catchment_files.CatchmentFiles`).
 
     Returns
