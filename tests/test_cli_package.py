@@ -78,3 +78,18 @@ def test_clusters_without_the_chance_test_imports_no_scipy_and_tunes_the_collect
     assert "HEAVY []" in run.stdout, run.stdout[-400:]
     threshold, frozen = map(int, run.stdout.split("GC ")[1].split())
     assert threshold == BATCH_GC_THRESHOLD and frozen > 50_000  # pandas, geopandas, ...
+
+
+def test_clusters_with_the_chance_test_imports_no_scipy(tmp_path):
+    """The chance test (catchments, the pruning bound, lone-point law, simulated DBSCAN) runs on
+    NumPy and shapely alone: SciPy's import was a fifth of a kept-catchments `clusters` run."""
+    out = tmp_path / "c.geojson"
+    code = (
+        "import sys\n"
+        "from hotspots.cli import main\n"
+        f"main(['clusters', '--simulations', '99', '-o', {str(out)!r}], standalone_mode=False)\n"
+        "print('HEAVY', sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn'}))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "significant: Monte Carlo, " in run.stdout and out.stat().st_size > 0, run.stdout[-400:]
+    assert "HEAVY []" in run.stdout, run.stdout[-400:]

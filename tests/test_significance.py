@@ -437,3 +437,41 @@ def test_the_neighbour_graph_is_built_only_where_a_core_point_is_possible():
     neighbours = np.unique(graph[np.flatnonzero(could)].indices)
     assert np.isin(neighbours, near).all()  # every neighbour of a possible core point is in
     assert len(near) < len(points)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_neighbour_rows_are_the_radius_graph_and_subgraphs_keep_them(seed):
+    """Neighbours (no SciPy) == the k-d tree's radius graph, row sums and subgraphs included."""
+    from hotspots.analysis.cluster import radius_graph
+    from hotspots.analysis.null_model import Neighbours, _subgraph, neighbour_sums
+
+    rng = np.random.default_rng(seed)
+    xy = np.round(rng.uniform(0, 1_000, size=(600, 2)) / 10) * 10  # a lattice: exact-eps ties
+    xy = np.unique(xy, axis=0)
+    ours, scipys = Neighbours.within(xy, 50.0), radius_graph(xy, 50.0)
+    scipys.sort_indices()
+    assert np.array_equal(ours.indptr, scipys.indptr)
+    assert np.array_equal(ours.indices, scipys.indices)
+    values = rng.integers(0, 5, size=(len(xy), 3))
+    assert np.array_equal(neighbour_sums(ours, values), scipys @ values)
+    keep = np.flatnonzero(rng.random(len(xy)) < 0.4)
+    sub = _subgraph(ours, keep)
+    dense = scipys[keep][:, keep].toarray()
+    rows = np.repeat(np.arange(len(keep)), np.diff(sub.indptr))
+    mine = np.zeros_like(dense)
+    mine[rows, sub.indices] = 1
+    assert np.array_equal(mine, dense)
+
+
+def test_the_binomial_tail_bound_is_above_the_tail_and_close_where_it_is_small():
+    from scipy.special import bdtrc
+
+    from hotspots.analysis.null_model import binomial_tail_bound
+
+    p = np.geomspace(1e-7, 0.5, 400)
+    for n, k in ((250, 5), (200_000, 15), (10_000, 2_000)):
+        exact = bdtrc(k - 1, n, p)
+        bound = binomial_tail_bound(k, n, p)
+        assert (bound >= exact * (1 - 1e-9)).all()
+        small = exact < 1e-3
+        assert small.any() and (bound[small] <= 1.5 * exact[small] + 1e-300).all()

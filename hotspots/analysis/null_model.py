@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass
 
@@ -318,7 +319,7 @@ def largest_clusters(adjacency, counts: np.ndarray, min_samples: int) -> np.ndar
 
     Parameters
     ----------
-    adjacency : scipy.sparse.csr_matrix, shape (m, m)
+    adjacency : Neighbours or scipy.sparse.csr_matrix, shape (m, m)
         Map points within eps of each other, each point its own neighbour.
     counts : numpy.ndarray of int, shape (m, n_sim)
         Incidents on each map point in each simulation.
@@ -334,8 +335,7 @@ def largest_clusters(adjacency, counts: np.ndarray, min_samples: int) -> np.ndar
     --------
     Three points in a row 10 m apart (eps 15 m), two simulations:
 
-    >>> from scipy.sparse import csr_matrix
-    >>> adj = csr_matrix(np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]]))
+    >>> adj = Neighbours(np.array([0, 2, 5, 7]), np.array([0, 1, 0, 1, 2, 1, 2]))
     >>> largest_clusters(adj, np.array([[3, 1], [2, 0], [1, 0]]), 5).tolist()
     [6, 0]
     """
@@ -353,17 +353,14 @@ def _components(adjacency, counts: np.ndarray, min_samples: int):
     Returns ``comp_sim``, ``size`` (one per cluster) and ``member_point``,
     ``member_comp`` (one per map point in a cluster: core or border).
     """
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
+    from hotspots.analysis.cluster import _smallest_in_component
 
     m, n_sim = counts.shape
-    adjacency = sp.csr_matrix(adjacency)
-    weights = adjacency.astype(np.int32)
     core_i, core_s = [], []
     step = max(1, CHUNK_ENTRIES // max(m, 1))
     for a in range(0, n_sim, step):
         part = np.ascontiguousarray(counts[:, a : a + step], dtype=np.int32)
-        i, s = np.nonzero(((weights @ part) >= min_samples) & (part > 0))
+        i, s = np.nonzero((neighbour_sums(adjacency, part) >= min_samples) & (part > 0))
         core_i.append(i)
         core_s.append(s + a)
     ci, cs = np.concatenate(core_i), np.concatenate(core_s)
@@ -375,7 +372,7 @@ def _components(adjacency, counts: np.ndarray, min_samples: int):
     keys = cs * m + ci
     n_core = len(ci)
     # every (core point, neighbour) pair of the same simulation
-    indptr, indices = adjacency.indptr, adjacency.indices
+    indptr, indices = np.asarray(adjacency.indptr), np.asarray(adjacency.indices)
     degree = (indptr[ci + 1] - indptr[ci]).astype(np.int64)
     src = np.repeat(np.arange(n_core), degree)
     offset = np.arange(len(src)) - np.repeat(np.cumsum(degree) - degree, degree)
@@ -384,11 +381,10 @@ def _components(adjacency, counts: np.ndarray, min_samples: int):
     nb_key = nb_sim * m + nb
     pos = np.minimum(np.searchsorted(keys, nb_key), n_core - 1)
     both_core = keys[pos] == nb_key
-    graph = sp.coo_matrix(
-        (np.ones(int(both_core.sum()), dtype=np.int8), (src[both_core], pos[both_core])),
-        shape=(n_core, n_core),
-    )
-    n_comp, comp = connected_components(graph, directed=False)
+    root = _smallest_in_component(n_core, src[both_core], pos[both_core])
+    _, comp = np.unique(root, return_inverse=True)
+    comp = comp.reshape(-1)
+    n_comp = int(comp.max()) + 1
     size = np.bincount(comp, weights=counts[ci, cs], minlength=n_comp)
     first_core = np.full(n_comp, m, dtype=np.int64)
     np.minimum.at(first_core, comp, ci)
@@ -471,6 +467,99 @@ def _hull_outlines(xy: np.ndarray, group: np.ndarray, n_groups: int, buffer_m: f
     )
 
 
+def binomial_tail_bound(k: int, n: int, p) -> np.ndarray:
+    """An upper bound on ``P(X >= k)`` for ``X ~ Binomial(n, p)``, close where the tail is small.
+
+    The pmf's ratio from ``c`` to ``c + 1`` falls as ``c`` grows, so the tail
+    is at most ``pmf(k) / (1 - r)``, ``r`` that ratio at ``k`` (1 where ``r >= 1``,
+    where the tail is not small). Pruning with a bound keeps a few more map
+    points than the exact tail would (never fewer), without SciPy's import.
+
+    Examples
+    --------
+    >>> float(binomial_tail_bound(5, 1000, 0.002).round(4))  # exact: 0.0525
+    0.0539
+    >>> binomial_tail_bound(3, 10, np.array([0.0, 0.5])).tolist()
+    [0.0, 1.0]
+    """
+    p = np.asarray(p, dtype=float)
+    k, n = int(k), int(n)
+    if k <= 0:
+        return np.ones_like(p)
+    if k > n:
+        return np.zeros_like(p)
+    log_choose = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_pmf = log_choose + k * np.log(p) + (n - k) * np.log1p(-p)
+        ratio = (n - k) / (k + 1) * p / (1 - p)
+        bound = np.where(ratio < 1, np.exp(log_pmf) / (1 - ratio), 1.0)
+    return np.clip(np.where(p > 0, bound, 0.0), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Map points within eps of each other, each its own neighbour, as compressed rows.
+
+    Row ``i`` is ``indices[indptr[i]:indptr[i + 1]]`` (sorted). The layout of a
+    SciPy CSR matrix, so functions taking it also take one, without importing SciPy.
+
+    Examples
+    --------
+    >>> g = Neighbours.within(np.array([[0.0, 0], [30, 0], [500, 0]]), 50)
+    >>> g.indptr.tolist(), g.indices.tolist()
+    ([0, 2, 4, 5], [0, 1, 0, 1, 2])
+    >>> neighbour_sums(g, np.array([1.0, 2.0, 4.0])).tolist()
+    [3.0, 3.0, 4.0]
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    @classmethod
+    def within(cls, xy: np.ndarray, eps_m: float) -> Neighbours:
+        """The points within ``eps_m`` of each point (distance ``<= eps_m``), itself included."""
+        from hotspots.analysis.cluster import neighbour_pairs
+
+        m = len(xy)
+        i, j = neighbour_pairs(xy, eps_m)
+        own = np.arange(m)
+        rows, cols = np.concatenate([i, j, own]), np.concatenate([j, i, own])
+        order = np.lexsort((cols, rows))
+        indptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
+        return cls(indptr, cols[order].astype(np.int64))
+
+
+def neighbour_sums(adjacency, values: np.ndarray) -> np.ndarray:
+    """Each point's ``values`` summed over its neighbours (itself included), by row.
+
+    ``values`` of shape (m,) or (m, k); ``adjacency`` a :class:`Neighbours` or a
+    SciPy CSR matrix with every point its own neighbour (no empty row).
+    """
+    indptr = np.asarray(adjacency.indptr)
+    if len(indptr) <= 1:
+        return np.zeros_like(values)
+    return np.add.reduceat(np.asarray(values)[np.asarray(adjacency.indices)], indptr[:-1], axis=0)
+
+
+def _subgraph(adjacency, keep: np.ndarray) -> Neighbours:
+    """The neighbour rows of the points ``keep`` (sorted), among themselves, renumbered."""
+    indptr, indices = np.asarray(adjacency.indptr), np.asarray(adjacency.indices)
+    m = len(indptr) - 1
+    new = np.full(m, -1, dtype=np.int64)
+    new[keep] = np.arange(len(keep))
+    degree = indptr[keep + 1] - indptr[keep]
+    starts = np.repeat(indptr[keep], degree)
+    cols = new[
+        indices[starts + np.arange(degree.sum()) - np.repeat(np.cumsum(degree) - degree, degree)]
+    ]
+    rows = np.repeat(np.arange(len(keep)), degree)
+    inside = cols >= 0
+    out = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[inside], minlength=len(keep)), out=out[1:])
+    return Neighbours(out, cols[inside])
+
+
 def _simulated_points(
     adjacency,
     p: np.ndarray,
@@ -483,14 +572,12 @@ def _simulated_points(
     """The map points worth simulating: possible core points and their neighbours.
 
     A point is left out as a core point when the chance that its
-    neighbourhood holds ``min_samples`` of the ``n`` incidents (a binomial
-    tail), summed over every point left out, stays below ``budget``
+    neighbourhood holds ``min_samples`` of the ``n`` incidents (a bound on the
+    binomial tail, :func:`binomial_tail_bound`), summed over every point left out, stays below ``budget``
     (:data:`PRUNE_TOTAL`); so is a point where ``could`` is False.
     """
-    from scipy.special import bdtrc  # binomial tail P(X > k), without importing scipy.stats
-
-    reach = np.minimum(adjacency @ p, 1.0)
-    risk = np.where(p > 0, bdtrc(min_samples - 1, n, reach), 0.0)
+    reach = np.minimum(neighbour_sums(adjacency, p), 1.0)
+    risk = np.where(p > 0, binomial_tail_bound(min_samples, n, reach), 0.0)
     order = np.argsort(risk, kind="stable")
     cum = np.cumsum(risk[order])
     maybe_core = np.ones(len(p), dtype=bool)
@@ -498,7 +585,7 @@ def _simulated_points(
     maybe_core &= p > 0
     if could is not None:
         maybe_core &= could
-    needed = (maybe_core | (adjacency @ maybe_core.astype(np.int32) > 0)) & (p > 0)
+    needed = (maybe_core | (neighbour_sums(adjacency, maybe_core.astype(np.int32)) > 0)) & (p > 0)
     return np.flatnonzero(needed)
 
 
@@ -516,8 +603,6 @@ def _possible_core_area(
     only points the neighbour graph needs. At a small ``min_samples`` over a
     large area this leaves out the towns: tens of thousands of map points.
     """
-    from scipy.special import bdtrc
-
     cell = np.floor((points - points.min(axis=0)) / eps_m).astype(np.int64)
     width = int(cell[:, 1].max()) + 3
     key = (cell[:, 0] + 1) * width + (cell[:, 1] + 1)
@@ -533,7 +618,7 @@ def _possible_core_area(
     for step in around:
         pos, hit = found(key + step)
         bound += np.where(hit, mass[pos], 0.0)
-    risk = np.where(p > 0, bdtrc(min_samples - 1, n, np.minimum(bound, 1.0)), 0.0)
+    risk = np.where(p > 0, binomial_tail_bound(min_samples, n, np.minimum(bound, 1.0)), 0.0)
     order = np.argsort(risk, kind="stable")
     could = np.ones(len(points), dtype=bool)
     could[order[np.cumsum(risk[order]) <= budget]] = False
@@ -586,8 +671,6 @@ def alone_max_law(
     >>> float(round(1 - below[0], 4)), bool(values[0] > 0)
     (0.0525, True)
     """
-    from scipy.special import bdtr, gammaln
-
     p = np.asarray(p, dtype=float)
     n, ms = int(n_incidents), int(min_samples)
     lam = n * p
@@ -599,14 +682,20 @@ def alone_max_law(
     start = np.cumsum(width) - width
     c = ms + np.arange(len(point)) - np.repeat(start, width)
     pp = p[point]
-    # P(count < c) for c = ms .. top + 1, point by point: the CDF below ms, then the pmf summed on
-    log_pmf = (gammaln(n + 1) - gammaln(c + 1) - gammaln(n - c + 1)
-               + c * np.log(pp) + (n - c) * np.log1p(-pp))  # fmt: skip
+    # the binomial pmf from ms to top, log C(n, c) summed up term by term (no SciPy)
+    j = np.arange(int(top.max()), dtype=float)
+    log_choose = np.concatenate([[0.0], np.cumsum(np.log(n - j) - np.log(j + 1))])
+    with np.errstate(divide="ignore"):
+        log_pmf = log_choose[c] + c * np.log(pp) + (n - c) * np.log1p(-pp)
     pmf = np.exp(log_pmf)
-    below_ms = bdtr(ms - 1, n, p)
+    # P(count < c) for c = ms .. top + 1, point by point: 1 - P(count >= ms), then the pmf summed on
     run = np.cumsum(pmf)
     run_before = run - pmf
-    segment_base = np.repeat(run_before[start[width > 0]], width[width > 0])
+    has = width > 0
+    segment_base = np.repeat(run_before[start[has]], width[has])
+    at_least_ms = np.add.reduceat(pmf, start[has])  # up to top: the rest is below 1e-13
+    below_ms = np.zeros(len(p))
+    below_ms[has] = np.clip(1.0 - at_least_ms, 0.0, 1.0)
     cdf_before = np.repeat(below_ms, width) + (run_before - segment_base)  # P(count < c)
     cdf_after = cdf_before + pmf  # P(count < c + 1)
     floor = 1e-300
@@ -690,7 +779,7 @@ def null_scores(
     >>> s.shape, bool((s >= 0).all())
     ((20,), True)
     """
-    from hotspots.analysis.cluster import radius_graph, weighted_dbscan
+    from hotspots.analysis.cluster import weighted_dbscan
 
     n, ms = int(n_incidents), int(min_samples)
     if n <= 0:
@@ -713,17 +802,17 @@ def null_scores(
         could, near = _possible_core_area(model.points, p, n, ms, eps_m, PRUNE_TOTAL / 2)
         if len(near) == 0:  # no simulation can hold a cluster
             return np.zeros(n_sim)
-        adjacency = radius_graph(model.points[near], eps_m)
+        adjacency = Neighbours.within(model.points[near], eps_m)
         kept = _simulated_points(
             adjacency, p[near], n, ms, could=could[near], budget=PRUNE_TOTAL / 2
         )
         if len(kept) == 0:
             return np.zeros(n_sim)
-        keep, sub = near[kept], adjacency[kept][:, kept]
+        keep, sub = near[kept], _subgraph(adjacency, kept)
         # map points alone (no simulated neighbour) with a small share: their highest score at once
         alone = (np.diff(sub.indptr) == 1) & (p[keep] <= ALONE_SHARE)
         law = alone_max_law(p[keep[alone]], n, ms) if alone.any() else None
-        keep, sub = keep[~alone], sub[~alone][:, ~alone]
+        keep, sub = keep[~alone], _subgraph(sub, np.flatnonzero(~alone))
         p_in = p[keep].sum()
         step = max(1, min(BATCH, CHUNK_ENTRIES // max(len(keep), 1)))
     while done < n_sim:
@@ -803,8 +892,6 @@ def null_largest_clusters(
     >>> null_largest_clusters(pts, 6, eps_m=15, min_samples=6, n_sim=3).tolist()  # always one cluster of all 6
     [6, 6, 6]
     """
-    from hotspots.analysis.cluster import radius_graph
-
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     m, n, ms = len(points), int(n_incidents), int(min_samples)
     if m == 0 or n <= 0:
@@ -813,11 +900,11 @@ def null_largest_clusters(
     if len(w) != m or (w < 0).any() or not w.sum() > 0:
         raise HotspotsError("weights must be one non-negative number per map point, not all 0")
     p = w / w.sum()
-    adjacency = radius_graph(points, eps_m)
+    adjacency = Neighbours.within(points, eps_m)
     keep = _simulated_points(adjacency, p, n, ms)
     if len(keep) == 0:
         return np.zeros(n_sim, dtype=np.int64)
-    sub, p_in = adjacency[keep][:, keep], p[keep].sum()
+    sub, p_in = _subgraph(adjacency, keep), p[keep].sum()
     rng = np.random.default_rng(seed)
     step = max(1, min(BATCH, CHUNK_ENTRIES // len(keep)))
     out = []
