@@ -21,6 +21,7 @@ import shapely
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import ANALYSIS_CRS, check_points, to_analysis_crs
+from hotspots.analysis._arrays import positions_in_runs
 from hotspots.read.geocode import bng_to_lonlat
 from hotspots.read.places import tag_focus_areas
 
@@ -296,7 +297,7 @@ class _Grid:
             if not total:
                 continue
             group = np.repeat(np.arange(len(a)), per)
-            k = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+            k = positions_in_runs(per)
             pi = self.start[a][group] + k // self.size[b][group]
             pj = self.start[b][group] + k % self.size[b][group]
             if a is b:  # one cell: each pair once

@@ -20,6 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from hotspots.analysis._arrays import positions_in_runs
 from hotspots.privacy import WITHHELD, street_level
 from hotspots.read.police_streets import PLACE_TYPES
 
@@ -284,7 +285,7 @@ def _nearest(
         q, at = q[hit], at[hit]
         n = end[at] - start[at]
         if n.sum():
-            within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+            within = positions_in_runs(n)
             q, t = np.repeat(q, n), order[np.repeat(start[at], n) + within]
             ddx, ddy = queries[q, 0] - targets[t, 0], queries[q, 1] - targets[t, 1]
             d2 = ddx * ddx + ddy * ddy

@@ -12,6 +12,7 @@ import shapely
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import check_points, to_analysis_crs
+from hotspots.analysis._arrays import positions_in_runs
 from hotspots.analysis.catchments import catchment_shares, study_area_shape
 
 #: Simulations at most by default: p can reach 0.001.
@@ -375,8 +376,7 @@ def _components(adjacency, counts: np.ndarray, min_samples: int):
     indptr, indices = np.asarray(adjacency.indptr), np.asarray(adjacency.indices)
     degree = (indptr[ci + 1] - indptr[ci]).astype(np.int64)
     src = np.repeat(np.arange(n_core), degree)
-    offset = np.arange(len(src)) - np.repeat(np.cumsum(degree) - degree, degree)
-    nb = indices[np.repeat(indptr[ci], degree) + offset].astype(np.int64)
+    nb = indices[np.repeat(indptr[ci], degree) + positions_in_runs(degree)].astype(np.int64)
     nb_sim = cs[src]
     nb_key = nb_sim * m + nb
     pos = np.minimum(np.searchsorted(keys, nb_key), n_core - 1)
@@ -520,14 +520,17 @@ class Neighbours:
         """The points within ``eps_m`` of each point (distance ``<= eps_m``), itself included."""
         from hotspots.analysis.cluster import neighbour_pairs
 
-        m = len(xy)
         i, j = neighbour_pairs(xy, eps_m)
-        own = np.arange(m)
-        rows, cols = np.concatenate([i, j, own]), np.concatenate([j, i, own])
+        own = np.arange(len(xy))
+        return cls.of(np.concatenate([i, j, own]), np.concatenate([j, i, own]), len(xy))
+
+    @classmethod
+    def of(cls, rows: np.ndarray, cols: np.ndarray, m: int) -> Neighbours:
+        """The rows of ``m`` points from their (row, column) pairs, each row sorted."""
         order = np.lexsort((cols, rows))
         indptr = np.zeros(m + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
-        return cls(indptr, cols[order].astype(np.int64))
+        return cls(indptr, np.asarray(cols)[order].astype(np.int64))
 
 
 def neighbour_sums(adjacency, values: np.ndarray) -> np.ndarray:
@@ -549,15 +552,10 @@ def _subgraph(adjacency, keep: np.ndarray) -> Neighbours:
     new = np.full(m, -1, dtype=np.int64)
     new[keep] = np.arange(len(keep))
     degree = indptr[keep + 1] - indptr[keep]
-    starts = np.repeat(indptr[keep], degree)
-    cols = new[
-        indices[starts + np.arange(degree.sum()) - np.repeat(np.cumsum(degree) - degree, degree)]
-    ]
+    cols = new[indices[np.repeat(indptr[keep], degree) + positions_in_runs(degree)]]
     rows = np.repeat(np.arange(len(keep)), degree)
     inside = cols >= 0
-    out = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows[inside], minlength=len(keep)), out=out[1:])
-    return Neighbours(out, cols[inside])
+    return Neighbours.of(rows[inside], cols[inside], len(keep))
 
 
 def _simulated_points(
@@ -576,17 +574,27 @@ def _simulated_points(
     binomial tail, :func:`binomial_tail_bound`), summed over every point left out, stays below ``budget``
     (:data:`PRUNE_TOTAL`); so is a point where ``could`` is False.
     """
-    reach = np.minimum(neighbour_sums(adjacency, p), 1.0)
-    risk = np.where(p > 0, binomial_tail_bound(min_samples, n, reach), 0.0)
-    order = np.argsort(risk, kind="stable")
-    cum = np.cumsum(risk[order])
-    maybe_core = np.ones(len(p), dtype=bool)
-    maybe_core[order[cum <= budget]] = False
-    maybe_core &= p > 0
+    maybe_core = _possible_cores(neighbour_sums(adjacency, p), p, n, min_samples, budget)
     if could is not None:
         maybe_core &= could
     needed = (maybe_core | (neighbour_sums(adjacency, maybe_core.astype(np.int32)) > 0)) & (p > 0)
     return np.flatnonzero(needed)
+
+
+def _possible_cores(
+    reach: np.ndarray, p: np.ndarray, n: int, min_samples: int, budget: float
+) -> np.ndarray:
+    """Map points that may be core points, given (a bound on) their neighbourhoods' chance.
+
+    The rest are left out: the points least likely to hold ``min_samples`` of the
+    ``n`` incidents within eps (:func:`binomial_tail_bound`), as many as keep
+    that chance summed over them within ``budget``, and points with no chance.
+    """
+    risk = np.where(p > 0, binomial_tail_bound(min_samples, n, np.minimum(reach, 1.0)), 0.0)
+    order = np.argsort(risk, kind="stable")
+    maybe = np.ones(len(p), dtype=bool)
+    maybe[order[np.cumsum(risk[order]) <= budget]] = False
+    return maybe & (p > 0)
 
 
 def _possible_core_area(
@@ -594,37 +602,23 @@ def _possible_core_area(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which map points could be core points, and the map points within eps of any of them.
 
-    Before any neighbour graph: a point's neighbourhood lies in the 3 x 3 grid
-    cells of side ``eps_m`` around it, so their summed chance bounds it from
-    above; a point whose bound makes it a core point too unlikely (the
-    binomial tail, summed over the points left out, below ``budget``) is left
-    out. Returns ``could`` (per point) and the indices of the points in the
-    3 x 3 cells around every point that could (its neighbours among them): the
-    only points the neighbour graph needs. At a small ``min_samples`` over a
-    large area this leaves out the towns: tens of thousands of map points.
+    Before any neighbour graph, on DBSCAN's grid of cells a little over
+    ``eps_m`` wide (:class:`hotspots.analysis.cluster._Grid`): a point's
+    neighbourhood lies in the 3 x 3 cells around it, so their summed chance
+    bounds it from above; a point whose bound makes it a core point too unlikely
+    is left out (:func:`_possible_cores`). Returns ``could`` (per point) and the
+    indices of the points in the 3 x 3 cells around every point that could (its
+    neighbours among them): the only points the neighbour graph needs. At a
+    small ``min_samples`` over a large area this leaves out the towns: tens of
+    thousands of map points.
     """
-    cell = np.floor((points - points.min(axis=0)) / eps_m).astype(np.int64)
-    width = int(cell[:, 1].max()) + 3
-    key = (cell[:, 0] + 1) * width + (cell[:, 1] + 1)
-    cells, where = np.unique(key, return_inverse=True)
-    mass = np.bincount(where, weights=p, minlength=len(cells))
-    around = np.array([dx * width + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
+    from hotspots.analysis.cluster import _Grid
 
-    def found(keys):
-        pos = np.minimum(np.searchsorted(cells, keys), len(cells) - 1)
-        return pos, cells[pos] == keys
-
-    bound = np.zeros(len(points))
-    for step in around:
-        pos, hit = found(key + step)
-        bound += np.where(hit, mass[pos], 0.0)
-    risk = np.where(p > 0, binomial_tail_bound(min_samples, n, np.minimum(bound, 1.0)), 0.0)
-    order = np.argsort(risk, kind="stable")
-    could = np.ones(len(points), dtype=bool)
-    could[order[np.cumsum(risk[order]) <= budget]] = False
-    could &= p > 0
-    block = np.unique((np.unique(key[could])[:, None] + around[None, :]).ravel())
-    return could, np.flatnonzero(np.isin(key, block))
+    grid = _Grid(points, eps_m)
+    bound = grid.block(np.bincount(grid.cell, weights=p, minlength=len(grid.size)))[grid.cell]
+    could = _possible_cores(bound, p, n, min_samples, budget)
+    could_cells = np.bincount(grid.cell[could], minlength=len(grid.size)).astype(float)
+    return could, np.flatnonzero(grid.block(could_cells)[grid.cell] > 0)
 
 
 #: A map point alone (no other map point that can hold incidents within eps) whose chance is at
