@@ -38,7 +38,7 @@ from webapp.selection import Selection
 #: selection (about 0.7 s of CPU each at the bench's data).
 WORKER_MODULES = ("webapp.tasks", "hotspots.draw.webmap", "hotspots.draw.assets",
                   "hotspots.analysis.backtest", "hotspots.analysis.patterns",
-                  "hotspots.outputs.tasking", "scipy.spatial", "scipy.sparse.csgraph")  # fmt: skip
+                  "hotspots.outputs.tasking", "scipy.spatial")  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
