@@ -17,7 +17,7 @@ Printed per size, CPU seconds (``time.process_time``) in the same run:
   snapped to the map points as a multinomial over catchments, pruned, sequential);
 * the old method: every incident placed one by one on a map point (each
   equally likely), 999 simulations clustered by the same
-  :func:`~hotspots.analysis.null_model.largest_clusters`.
+  :func:`~hotspots.analysis.simulations.largest_clusters`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _cpu(func):
 def old_method(points, n, eps_m, min_samples, n_sim, seed=0):
     """The earlier null: n incidents drawn one by one, each map point equally likely."""
     from hotspots.analysis.cluster import radius_graph
-    from hotspots.analysis.null_model import CHUNK_ENTRIES, largest_clusters
+    from hotspots.analysis.simulations import CHUNK_ENTRIES, largest_clusters
 
     adjacency = radius_graph(points, eps_m)
     rng = np.random.default_rng(seed)

@@ -28,9 +28,10 @@ from boundaries import load_wards
 from hotspots.analysis.backtest import period_labels, rolling_backtest, summarise_backtest
 from hotspots.analysis.cluster import ClusterParams, find_clusters, radius_graph
 from hotspots.analysis.hotspots import hotspots_for
-from hotspots.analysis.null_model import chance_model, largest_clusters
+from hotspots.analysis.null_model import chance_model
 from hotspots.analysis.prepare import prepare
 from hotspots.analysis.significance import significance_for
+from hotspots.analysis.simulations import largest_clusters
 from hotspots.read.incidents import read_incidents
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -49,7 +50,7 @@ def _best(func, repeat: int):
 
 def _null_counts(weights, n, n_sim, seed=0):
     """Chance counts on the map points (multinomial by ``weights``), one row per simulation."""
-    from hotspots.analysis.null_model import chance_counts
+    from hotspots.analysis.simulations import chance_counts
 
     return chance_counts(
         len(weights), n, n_sim=n_sim, rng=np.random.default_rng(seed), weights=weights

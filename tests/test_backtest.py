@@ -356,7 +356,7 @@ def _sklearn_largest(pts, counts, eps_m, min_samples):
 def test_null_cluster_sizes_equal_sklearn_dbscan():
     from sklearn.neighbors import radius_neighbors_graph
 
-    from hotspots.analysis.null_model import largest_clusters
+    from hotspots.analysis.simulations import largest_clusters
 
     rng = np.random.default_rng(5)
     pts = rng.uniform(0, 2000, (200, 2))
@@ -369,7 +369,7 @@ def test_null_cluster_sizes_equal_sklearn_dbscan():
 
 @pytest.mark.parametrize("chunk", [4_000_000, 600])
 def test_null_simulations_in_batches_equal_sklearn_dbscan(monkeypatch, chunk):
-    from hotspots.analysis import null_model as sig
+    from hotspots.analysis import simulations as sig
 
     rng = np.random.default_rng(6)
     pts = np.round(rng.uniform(0, 1500, (150, 2)), -1)  # some map points share a place's neighbours
@@ -385,7 +385,7 @@ def test_null_simulations_in_batches_equal_sklearn_dbscan(monkeypatch, chunk):
 
 
 def test_chance_counts_follow_the_weights():
-    from hotspots.analysis.null_model import chance_counts
+    from hotspots.analysis.simulations import chance_counts
 
     counts = chance_counts(3, 1000, n_sim=50, rng=np.random.default_rng(0),
                            weights=np.array([1.0, 0.0, 3.0]))  # fmt: skip

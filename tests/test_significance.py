@@ -25,7 +25,6 @@ from hotspots.analysis.null_model import (
     ChanceModel,
     chance_model,
     excess_score,
-    null_scores,
     uniform_points,
 )
 from hotspots.analysis.significance import (
@@ -33,6 +32,7 @@ from hotspots.analysis.significance import (
     cluster_significance,
     significance_for,
 )
+from hotspots.analysis.simulations import null_scores
 from tests.conftest import POLICE, REDDITCH_WARDS, TOWN_CENTRE_LONLAT
 
 MONTHS = ["2018-10", "2018-11", "2018-12", "2019-01", "2019-02"]
@@ -371,7 +371,7 @@ def _exceed(scores: np.ndarray, s: float) -> float:
 def test_highest_alone_score_law_equals_counting_lone_points_one_by_one():
     """The law of the highest score among lone map points: exact for independent counts, and
     within the chance test's own Monte Carlo error of multinomial ones (a fixed total)."""
-    from hotspots.analysis.null_model import alone_max_law
+    from hotspots.analysis.simulations import alone_max_law
 
     rng = np.random.default_rng(3)
     p = rng.uniform(0.001, 0.009, 80)  # 80 lone map points; the rest of the area gets the rest
@@ -394,7 +394,7 @@ def test_highest_alone_score_law_equals_counting_lone_points_one_by_one():
 
 def test_lone_map_points_drawn_at_once_give_the_simulated_law(monkeypatch):
     """null_scores with lone rural map points drawn from their law == simulating every one."""
-    import hotspots.analysis.null_model as null_model
+    import hotspots.analysis.simulations as simulations
 
     rng = np.random.default_rng(8)
     farms = rng.uniform(0, [8_000, 20_000], size=(120, 2))  # far apart: each alone within eps
@@ -404,8 +404,8 @@ def test_lone_map_points_drawn_at_once_give_the_simulated_law(monkeypatch):
     model = ChanceModel("snapped", points, catchment_shares(points, area), area, "a square")
     kw = {"eps_m": 100.0, "min_samples": 10, "n_sim": 4_000}
     drawn = null_scores(model, 600, seed=1, **kw)
-    assert (model.shares[:120] <= null_model.ALONE_SHARE).mean() > 0.5  # the path is used
-    monkeypatch.setattr(null_model, "ALONE_SHARE", 0.0)  # every point simulated
+    assert (model.shares[:120] <= simulations.ALONE_SHARE).mean() > 0.5  # the path is used
+    monkeypatch.setattr(simulations, "ALONE_SHARE", 0.0)  # every point simulated
     simulated = null_scores(model, 600, seed=2, **kw)
     assert not np.array_equal(drawn, simulated)
     for s in np.quantile(simulated[simulated > 0], [0.1, 0.5, 0.9, 0.97]):
@@ -417,7 +417,7 @@ def test_lone_map_points_drawn_at_once_give_the_simulated_law(monkeypatch):
 def test_the_neighbour_graph_is_built_only_where_a_core_point_is_possible():
     """The grid bound leaves out only points that cannot be core, and keeps all their neighbours."""
     from hotspots.analysis.cluster import radius_graph
-    from hotspots.analysis.null_model import _possible_core_area
+    from hotspots.analysis.simulations import _possible_core_area
 
     rng = np.random.default_rng(5)
     town = rng.normal(0, 300, size=(3_000, 2))  # dense: tiny catchments
@@ -443,7 +443,7 @@ def test_the_neighbour_graph_is_built_only_where_a_core_point_is_possible():
 def test_the_neighbour_rows_are_the_radius_graph_and_subgraphs_keep_them(seed):
     """Neighbours (no SciPy) == the k-d tree's radius graph, row sums and subgraphs included."""
     from hotspots.analysis.cluster import radius_graph
-    from hotspots.analysis.null_model import Neighbours, _subgraph, neighbour_sums
+    from hotspots.analysis.simulations import Neighbours, _subgraph, neighbour_sums
 
     rng = np.random.default_rng(seed)
     xy = np.round(rng.uniform(0, 1_000, size=(600, 2)) / 10) * 10  # a lattice: exact-eps ties
@@ -466,7 +466,7 @@ def test_the_neighbour_rows_are_the_radius_graph_and_subgraphs_keep_them(seed):
 def test_the_binomial_tail_bound_is_above_the_tail_and_close_where_it_is_small():
     from scipy.special import bdtrc
 
-    from hotspots.analysis.null_model import binomial_tail_bound
+    from hotspots.analysis.simulations import binomial_tail_bound
 
     p = np.geomspace(1e-7, 0.5, 400)
     for n, k in ((250, 5), (200_000, 15), (10_000, 2_000)):

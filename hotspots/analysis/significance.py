@@ -54,7 +54,7 @@ clustering (``bench/chance.py``). A map point that can be a core point but
 has no such neighbour within eps (rural points: thousands of them at a small
 ``min_samples``) is a chance hotspot alone or not at all; the highest score
 among all of them is one draw per simulation from its exact law
-(:func:`hotspots.analysis.null_model.alone_max_law`, their counts taken as
+(:func:`hotspots.analysis.simulations.alone_max_law`, their counts taken as
 independent: within the test's own Monte Carlo error of the multinomial,
 tested), not a count per point.
 
@@ -83,9 +83,9 @@ from hotspots.analysis.null_model import (
     _coords,
     chance_model,
     excess_score,
-    null_scores,
     outline_shares,
 )
+from hotspots.analysis.simulations import null_scores
 
 log = logging.getLogger(__name__)
 
