@@ -109,17 +109,11 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry, *, keep=N
         # the sites as one line, not a multipoint of 10^5 point objects: the same cells (GEOS
         # takes the distinct coordinates of any geometry), 20-40 MB less at 10^5 map points
         sites = shapely.linestrings(points)
-        cells = shapely.voronoi_polygons(sites, extend_to=frame, ordered=True)
-        if shapely.get_num_geometries(cells) != m:  # one cell per distinct point, in order
-            n_cells = shapely.get_num_geometries(cells)
-            raise HotspotsError(f"catchments: {n_cells} cells for {m} map points (duplicates?)")
+        cells = shapely.get_parts(shapely.voronoi_polygons(sites, extend_to=frame, ordered=True))
+        if len(cells) != m:  # GEOS gives one cell per distinct point, in order
+            raise HotspotsError(f"catchments: {len(cells)} cells for {m} map points (duplicates?)")
         shapely.prepare(study_area)
-        edges, pieces = _boundary_boxes(study_area), _pieces(study_area)
-        area = np.zeros(m)
-        for a in range(0, m, CELL_CHUNK):  # a chunk of cells at a time: one copy of each in memory
-            idx = np.arange(a, min(a + CELL_CHUNK, m))
-            part = shapely.get_geometry(cells, idx)
-            area[idx] = _clipped_areas(part, points[idx], study_area, edges, pieces)
+        area = _clipped_areas(cells, points, study_area)
         shares = area / total
     shares = shares / shares.sum() if shares.sum() > 0 else shares
     _remember(key, shares)
@@ -132,10 +126,6 @@ def _remember(key: str, shares: np.ndarray) -> None:
     if len(_CATCHMENTS) >= 8:
         _CATCHMENTS.pop(next(iter(_CATCHMENTS)))
     _CATCHMENTS[key] = shares
-
-
-#: Voronoi cells handled at once by :func:`catchment_shares`.
-CELL_CHUNK = 20_000
 
 
 def _boundary_boxes(study_area: shapely.Geometry) -> shapely.STRtree:
@@ -170,15 +160,16 @@ def _pieces(study_area: shapely.Geometry) -> tuple[shapely.STRtree, np.ndarray]:
     return shapely.STRtree(parts), parts
 
 
-def _clipped_areas(cells, points, study_area, edges, pieces) -> np.ndarray:
+def _clipped_areas(cells, points, study_area) -> np.ndarray:
     """The area of each cell inside the study area.
 
-    A cell whose box meets no box of a boundary segment (``edges``) lies
-    wholly inside or outside: its own map point says which; GEOS tests only
-    the cells near the boundary, and clips those crossing it by ``pieces``.
+    A cell whose box meets no box of a boundary segment (:func:`_boundary_boxes`)
+    lies wholly inside or outside: its own map point says which; GEOS tests
+    only the cells near the boundary, and clips those crossing it by the
+    pieces of the area they meet (:func:`_pieces`).
     """
     near = np.zeros(len(cells), dtype=bool)
-    near[edges.query(cells)[0]] = True  # boxes only: no predicate
+    near[_boundary_boxes(study_area).query(cells)[0]] = True  # boxes only: no predicate
     inside = np.zeros(len(cells), dtype=bool)
     inside[~near] = shapely.contains_xy(study_area, *points[~near].T)
     inside[near] = shapely.contains(study_area, cells[near])
@@ -186,7 +177,7 @@ def _clipped_areas(cells, points, study_area, edges, pieces) -> np.ndarray:
     cross = near & ~inside
     cross[cross] = shapely.intersects(study_area, cells[cross])
     if cross.any():
-        tree, parts = pieces
+        tree, parts = _pieces(study_area)
         cell, piece = tree.query(cells[cross])
         clipped = shapely.area(shapely.intersection(cells[cross][cell], parts[piece]))
         area[cross] = np.bincount(cell, weights=clipped, minlength=int(cross.sum()))
