@@ -10,9 +10,10 @@ dataset named by a hash of the map points and the study area:
 
 * ``HOTSPOTS_CACHE`` names the folder; unset, ``$XDG_CACHE_HOME/hotspots``
   (``~/.cache/hotspots``); ``HOTSPOTS_CACHE=off`` keeps nothing.
-* Each file is written to a temporary name and renamed into place, so a
-  crash never leaves a torn one; a file that cannot be read is computed
-  again. Only the newest :data:`KEEP_FILES` are kept.
+* Each file is written to a temporary name and renamed into place
+  (:func:`hotspots.io.write_text`), so a crash never leaves a torn one; a
+  file that cannot be read is computed again. Only the newest
+  :data:`KEEP_FILES` are kept.
 * Nothing in them identifies an incident: shares of the study area per map
   point, in the map points' order.
 """
@@ -24,6 +25,8 @@ import os
 from pathlib import Path
 
 import numpy as np
+
+from hotspots.io import write_text
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +98,8 @@ class CatchmentFiles:
         written is logged, not raised: the answer does not depend on it."""
         path = self._path(key)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
-            np.save(tmp, np.asarray(shares, dtype=float), allow_pickle=False)
-            os.replace(tmp, path)
+            write_text(path, lambda tmp: np.save(tmp, np.asarray(shares, dtype=float),
+                                                 allow_pickle=False))  # fmt: skip
             self._trim()
         except OSError as exc:
             log.warning("catchments not kept in %s (%s)", self.folder, exc)
