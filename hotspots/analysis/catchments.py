@@ -10,6 +10,7 @@ place (:class:`hotspots.catchment_files.CatchmentFiles`), between runs.
 from __future__ import annotations
 
 import hashlib
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -100,21 +101,7 @@ def catchment_shares(points: np.ndarray, study_area: shapely.Geometry, *, keep=N
         _remember(key, kept)
         return kept
     total = study_area.area
-    if m <= 1:
-        shares = np.ones(m)
-    else:
-        lo = np.minimum(points.min(axis=0), study_area.bounds[:2])
-        hi = np.maximum(points.max(axis=0), study_area.bounds[2:])
-        frame = shapely.box(*(lo - 1_000), *(hi + 1_000))
-        # the sites as one line, not a multipoint of 10^5 point objects: the same cells (GEOS
-        # takes the distinct coordinates of any geometry), 20-40 MB less at 10^5 map points
-        sites = shapely.linestrings(points)
-        cells = shapely.get_parts(shapely.voronoi_polygons(sites, extend_to=frame, ordered=True))
-        if len(cells) != m:  # GEOS gives one cell per distinct point, in order
-            raise HotspotsError(f"catchments: {len(cells)} cells for {m} map points (duplicates?)")
-        shapely.prepare(study_area)
-        area = _clipped_areas(cells, points, study_area)
-        shares = area / total
+    shares = np.ones(m) if m <= 1 else _areas_inside(points, study_area) / total
     shares = shares / shares.sum() if shares.sum() > 0 else shares
     _remember(key, shares)
     if keep is not None:
@@ -128,57 +115,320 @@ def _remember(key: str, shares: np.ndarray) -> None:
     _CATCHMENTS[key] = shares
 
 
-def _boundary_boxes(study_area: shapely.Geometry) -> shapely.STRtree:
-    """A tree of the bounding boxes of the segments of the area's boundary."""
+def _areas_inside(points: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
+    """The area of each point's Voronoi cell inside the study area.
+
+    A cell whose box meets no box of a boundary segment (:func:`_near_boundary`)
+    lies wholly inside or outside: its own point says which. The others are cut
+    by the triangles of the study area (:func:`_area_triangles`): convex pieces
+    whose overlaps with the convex cell (:func:`_overlap_areas`) add up to the
+    cell's part of the area.
+    """
+    m = len(points)
+    diagram = _voronoi(points, study_area.bounds)
+    boxes = _cell_boxes(diagram, m)
+    near = _near_boundary(boxes, study_area)
+    shapely.prepare(study_area)
+    inside = np.zeros(m, dtype=bool)
+    inside[~near] = shapely.contains_xy(study_area, *points[~near].T)
+    area = np.where(inside, _cell_areas(diagram, m), 0.0)
+    which = np.flatnonzero(near)
+    if len(which):
+        corners, tree = _area_triangles(study_area)
+        cell, piece = tree.query(shapely.box(*boxes[which].T))
+        vertices, counts = _cell_polygons(diagram, which)
+        # each pair relative to the cell's own point: small numbers, no digits lost
+        triangles = corners[piece] - points[which[cell]][:, None, :]
+        pieces = _overlap_areas(vertices, counts, cell, triangles)
+        # a cell touching the area from outside gets +-1e-14 of its size, not 0: never below 0
+        area[which] = np.maximum(np.bincount(cell, weights=pieces, minlength=len(which)), 0.0)
+    return area
+
+
+class _Diagram(NamedTuple):
+    """The Delaunay triangles of the points and four far frame sites, with their circumcentres.
+
+    ``sites`` are the points, then the frame; ``corners`` the sites of each
+    triangle, anticlockwise; ``centres`` each triangle's circumcentre: a vertex
+    of the Voronoi cells of its three corners.
+    """
+
+    sites: np.ndarray
+    corners: np.ndarray
+    centres: np.ndarray
+
+
+def _voronoi(points: np.ndarray, bounds) -> _Diagram:
+    """The Voronoi diagram of ``points``, from GEOS's Delaunay triangulation.
+
+    Four frame sites stand at the corners of the box ``B`` around the points and
+    ``bounds``, widened by its diagonal ``D``: a place in ``B`` is at most ``D``
+    from its nearest point but more than ``D`` from any frame site, so every
+    point's cell is bounded and, inside ``B``, exact. Each site's index goes
+    through GEOS as its Z (GEOS keeps it: checked), so no look-up finds the
+    triangles' corners. Each circumcentre is worked out relative to a corner
+    and then placed as GEOS places a Voronoi vertex (the same number but for
+    one in a thousand, a unit in the last place off).
+    """
+    lo = np.minimum(points.min(axis=0), bounds[:2])
+    hi = np.maximum(points.max(axis=0), bounds[2:])
+    reach = np.hypot(*(hi - lo)) + 1.0
+    x0, y0, x1, y1 = (*(lo - reach), *(hi + reach))
+    sites = np.vstack([points, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+    lines = shapely.linestrings(sites[:, 0], sites[:, 1], np.arange(len(sites), dtype=float))
+    xyz = shapely.get_coordinates(shapely.delaunay_triangles(lines), include_z=True)
+    xyz = xyz.reshape(-1, 4, 3)[:, :3]
+    corners = xyz[..., 2].astype(np.intp)
+    if not np.array_equal(sites[corners], xyz[..., :2]):
+        raise HotspotsError("catchments: GEOS lost the map points' order in the triangulation")
+    if (np.bincount(corners.ravel(), minlength=len(sites)) == 0).any():
+        raise HotspotsError(
+            "catchments: a map point is missing from the triangulation (duplicates?)"
+        )
+    centres, clockwise = _circumcentres(xyz[..., :2])
+    corners[clockwise] = corners[clockwise][:, ::-1]
+    return _Diagram(sites, corners, centres)
+
+
+def _circumcentres(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The circumcentres of triangles (k, 3, 2), and which triangles run clockwise.
+
+    Worked out from the corner ``a`` facing the longest side (the widest
+    angle: from a narrow one, digits cancel), as the midpoint of ``a`` and its
+    nearer neighbour ``b`` moved along their bisector. So the centre lies on
+    that bisector as exactly as the numbers allow: a cell's edge between two
+    near points keeps its line out to a far frame site's triangle.
+    """
+    side = corners[:, [1, 2, 0]] - corners[:, [2, 0, 1]]  # facing corners 0, 1, 2
+    length = _dot(side, side)
+    first = np.argmax(length, axis=1)[:, None]
+    ahead, behind = (first + 1) % 3, (first + 2) % 3  # b ahead of a: side ab faces `behind`
+    near_ahead = np.take_along_axis(length, behind, 1) <= np.take_along_axis(length, ahead, 1)
+    second, third = np.where(near_ahead, ahead, behind), np.where(near_ahead, behind, ahead)
+    a, b, c = (
+        np.take_along_axis(corners, k[..., None], axis=1)[:, 0] for k in (first, second, third)
+    )
+    b, c = b - a, c - a
+    turn = _cross(b, c)
+    along = _dot(c, c - b) / (2.0 * turn)
+    centres = np.column_stack([
+        a[:, 0] + (0.5 * b[:, 0] - along * b[:, 1]),
+        a[:, 1] + (0.5 * b[:, 1] + along * b[:, 0]),
+    ])  # fmt: skip
+    return centres, (turn < 0) == near_ahead[:, 0]
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1]
+
+
+def _cell_areas(diagram: _Diagram, m: int) -> np.ndarray:
+    """The area of each of the first ``m`` sites' cells.
+
+    Each Delaunay edge ``pq`` between triangles ``t`` (on its left) and ``u``
+    has the Voronoi edge from ``u``'s circumcentre to ``t``'s: the triangle it
+    makes with ``p`` is ``p``'s share of the cell's shoelace sum, and with
+    ``q`` (the other way round) ``q``'s. The two triangles of an edge are found
+    by sorting the edges by their two sites.
+    """
+    sites, corners, centres = diagram
+    start = corners.ravel()
+    end = corners[:, [1, 2, 0]].ravel()
+    edge = np.minimum(start, end) * len(sites) + np.maximum(start, end)
+    order = np.argsort(edge)
+    paired = np.flatnonzero(edge[order[1:]] == edge[order[:-1]])
+    one, other = order[paired], order[paired + 1]  # the edge in its two triangles, each way
+    p, q = start[one], end[one]
+    left, right = centres[one // 3], centres[other // 3]  # the triangles left and right of p->q
+    area = np.bincount(p, weights=_cross(right - sites[p], left - sites[p]), minlength=len(sites))
+    area += np.bincount(q, weights=_cross(left - sites[q], right - sites[q]), minlength=len(sites))
+    return 0.5 * area[:m]
+
+
+def _cell_boxes(diagram: _Diagram, m: int) -> np.ndarray:
+    """The bounding box ``(xmin, ymin, xmax, ymax)`` of each of the first ``m`` sites' cells."""
+    _, corners, centres = diagram
+    site = corners.ravel()
+    x, y = np.repeat(centres[:, 0], 3), np.repeat(centres[:, 1], 3)
+    n = int(site.max()) + 1
+    boxes = np.full((4, n), np.inf)
+    boxes[2:] = -np.inf
+    np.minimum.at(boxes[0], site, x)
+    np.minimum.at(boxes[1], site, y)
+    np.maximum.at(boxes[2], site, x)
+    np.maximum.at(boxes[3], site, y)
+    return boxes[:, :m].T
+
+
+def _cell_polygons(diagram: _Diagram, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of the sites ``which``: their vertices in order, relative to the site, and counts.
+
+    A cell is convex and holds its site, so its vertices (the circumcentres
+    of the site's triangles) go round it in the order of their angles.
+    Cocircular sites give a vertex twice: harmless to areas.
+    """
+    sites, corners, centres = diagram
+    slot = np.full(len(sites), -1)
+    slot[which] = np.arange(len(which))
+    owner = slot[corners.ravel()]
+    mine = np.flatnonzero(owner >= 0)
+    owner = owner[mine]
+    vertices = centres[mine // 3] - sites[corners.ravel()[mine]]
+    order = np.lexsort((np.arctan2(vertices[:, 1], vertices[:, 0]), owner))
+    return vertices[order], np.bincount(owner, minlength=len(which))
+
+
+def _boundary_boxes(study_area: shapely.Geometry) -> np.ndarray:
+    """The bounding boxes ``(xmin, ymin, xmax, ymax)`` of the segments of the area's boundary."""
     rings = shapely.get_rings(shapely.get_parts(study_area))
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     same = ring[1:] == ring[:-1]  # consecutive vertices of one ring: a segment
     a, b = xy[:-1][same], xy[1:][same]
-    boxes = shapely.box(np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1]),
-                        np.maximum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1]))  # fmt: skip
-    return shapely.STRtree(boxes)
+    return np.column_stack([np.minimum(a, b), np.maximum(a, b)])
 
 
-def _pieces(study_area: shapely.Geometry) -> tuple[shapely.STRtree, np.ndarray]:
-    """The study area cut by a grid into pieces of about 8 vertices each, and their tree.
+#: The grid that finds the cells near the boundary has about this many squares a side.
+NEAR_GRID = 512
 
-    A cell crossing the boundary is clipped by the few pieces it meets, not by
-    the whole area (GEOS's cost grows with both shapes' vertices): the pieces
-    tile the area, so the areas add up to the same within rounding (1e-15).
+
+def _near_boundary(boxes: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
+    """Which cells' boxes meet the box of a segment of the area's boundary.
+
+    A grid over the area marks the squares the segments' boxes cover; a
+    summed-area table of the marks says at once which cells' boxes cover a
+    marked square; only those are tested box against box (shapely's tree).
     """
-    k = int(np.clip(np.ceil(np.sqrt(shapely.get_num_coordinates(study_area) / 8)), 1, 64))
-    if k == 1:
-        parts = np.array([study_area], dtype=object)
-    else:
-        x0, y0, x1, y1 = study_area.bounds
-        xs, ys = np.linspace(x0, x1, k + 1), np.linspace(y0, y1, k + 1)
-        left, bottom = np.meshgrid(xs[:-1], ys[:-1])
-        right, top = np.meshgrid(xs[1:], ys[1:])
-        tiles = shapely.box(left.ravel(), bottom.ravel(), right.ravel(), top.ravel())
-        parts = shapely.intersection(tiles, study_area)
-        parts = parts[~shapely.is_empty(parts)]
-    return shapely.STRtree(parts), parts
+    segments = _boundary_boxes(study_area)
+    x0, y0, x1, y1 = study_area.bounds
+    side = max(x1 - x0, y1 - y0) / NEAR_GRID
+    shape = (int((y1 - y0) // side) + 1, int((x1 - x0) // side) + 1)
+
+    def squares(b: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Rows and columns of the squares the boxes ``b`` cover, as half-open ranges."""
+        row = np.clip((b[:, [1, 3]] - y0) // side, 0, shape[0] - 1).astype(np.intp)
+        col = np.clip((b[:, [0, 2]] - x0) // side, 0, shape[1] - 1).astype(np.intp)
+        return row[:, 0], row[:, 1] + 1, col[:, 0], col[:, 1] + 1
+
+    r0, r1, c0, c1 = squares(segments)
+    cover = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int32)
+    for r, c, sign in ((r0, c0, 1), (r1, c1, 1), (r0, c1, -1), (r1, c0, -1)):
+        np.add.at(cover, (r, c), sign)
+    marked = np.zeros_like(cover)
+    marked[1:, 1:] = (cover.cumsum(0).cumsum(1)[:-1, :-1] > 0).cumsum(0).cumsum(1)
+    r0, r1, c0, c1 = squares(boxes)
+    meets = (boxes[:, 0] <= x1) & (boxes[:, 2] >= x0) & (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0)
+    meets &= marked[r1, c1] - marked[r0, c1] - marked[r1, c0] + marked[r0, c0] > 0
+    maybe = np.flatnonzero(meets)
+    tree = shapely.STRtree(shapely.box(*segments.T))
+    near = np.zeros(len(boxes), dtype=bool)
+    near[maybe[tree.query(shapely.box(*boxes[maybe].T))[0]]] = True
+    return near
 
 
-def _clipped_areas(cells, points, study_area) -> np.ndarray:
-    """The area of each cell inside the study area.
+def _area_triangles(study_area: shapely.Geometry) -> tuple[np.ndarray, shapely.STRtree]:
+    """The study area cut into triangles (GEOS's constrained Delaunay; holes stay out), and their tree.
 
-    A cell whose box meets no box of a boundary segment (:func:`_boundary_boxes`)
-    lies wholly inside or outside: its own map point says which; GEOS tests
-    only the cells near the boundary, and clips those crossing it by the
-    pieces of the area they meet (:func:`_pieces`).
+    Returns the triangles' corners, anticlockwise, shape (k, 3, 2), and an
+    STRtree of the triangles in the same order.
     """
-    near = np.zeros(len(cells), dtype=bool)
-    near[_boundary_boxes(study_area).query(cells)[0]] = True  # boxes only: no predicate
-    inside = np.zeros(len(cells), dtype=bool)
-    inside[~near] = shapely.contains_xy(study_area, *points[~near].T)
-    inside[near] = shapely.contains(study_area, cells[near])
-    area = np.where(inside, shapely.area(cells), 0.0)
-    cross = near & ~inside
-    cross[cross] = shapely.intersects(study_area, cells[cross])
-    if cross.any():
-        tree, parts = _pieces(study_area)
-        cell, piece = tree.query(cells[cross])
-        clipped = shapely.area(shapely.intersection(cells[cross][cell], parts[piece]))
-        area[cross] = np.bincount(cell, weights=clipped, minlength=int(cross.sum()))
+    triangles = shapely.get_parts(shapely.constrained_delaunay_triangles(study_area))
+    corners = shapely.get_coordinates(triangles).reshape(-1, 4, 2)[:, :3]
+    clockwise = _cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]) < 0
+    corners[clockwise] = corners[clockwise][:, ::-1]
+    return corners, shapely.STRtree(triangles)
+
+
+#: Cells are cut in groups of similar vertex counts (up to these), each padded to its largest.
+_WIDTHS = (6, 8, 11, 16)
+
+
+def _overlap_areas(vertices, counts, cell, triangles) -> np.ndarray:
+    """The area where each cell ``cell[i]`` overlaps ``triangles[i]`` (both convex, anticlockwise).
+
+    ``vertices`` and ``counts`` are the cells' vertices, end to end, and their
+    numbers (:func:`_cell_polygons`); the triangles are in the same
+    coordinates. Cells are padded to a group's largest count by repeating
+    their last vertex (an edge of no length adds nothing).
+    """
+    area = np.empty(len(cell))
+    n = counts[cell]
+    starts = np.cumsum(counts) - counts
+    low = 0
+    for high in (*_WIDTHS, max(int(n.max()), _WIDTHS[-1])):
+        pair = np.flatnonzero((n > low) & (n <= high))
+        low = high
+        if len(pair) == 0:
+            continue
+        width = int(n[pair].max())
+        slot = np.minimum(np.arange(width), n[pair][:, None] - 1)
+        polygon = vertices[starts[cell[pair]][:, None] + slot]
+        area[pair] = _convex_overlap(polygon, triangles[pair])
     return area
+
+
+def _convex_overlap(polygon: np.ndarray, triangle: np.ndarray) -> np.ndarray:
+    """Area of convex polygons (k, w, 2) meeting triangles (k, 3, 2), all anticlockwise.
+
+    By Green's theorem the overlap's area is the shoelace sum over its
+    boundary: the parts of the polygon's edges inside the triangle and of the
+    triangle's edges inside the polygon. Where an edge of one lies along an
+    edge of the other, it counts once if both shapes lie on the same side
+    (the polygon's edge, in the closed triangle) and not at all otherwise (the
+    two cancel). The triangle's edges are cut where their lines cross the
+    polygon's edges, never by the polygon's edge lines: a cell's edge of
+    almost no length (cocircular points) has no reliable direction.
+    """
+    return 0.5 * (_edges_in_triangle(polygon, triangle) + _triangle_in_polygon(polygon, triangle))
+
+
+def _edges_in_triangle(polygon: np.ndarray, triangle: np.ndarray) -> np.ndarray:
+    """Shoelace sum over the parts of the polygons' edges inside the (closed) triangles."""
+    px, py = polygon[..., 0], polygon[..., 1]
+    qx, qy = np.roll(px, -1, axis=1), np.roll(py, -1, axis=1)
+    low, high = np.zeros(px.shape), np.ones(px.shape)
+    for k in range(3):
+        ax, ay = triangle[:, k, 0, None], triangle[:, k, 1, None]
+        ux = triangle[:, (k + 1) % 3, 0, None] - ax
+        uy = triangle[:, (k + 1) % 3, 1, None] - ay
+        da = ux * (py - ay) - uy * (px - ax)  # left of the triangle's edge (inside): >= 0
+        db = ux * (qy - ay) - uy * (qx - ax)
+        enters, leaves = (da < 0) & (db >= 0), (da >= 0) & (db < 0)
+        t = da / np.where(enters | leaves, da - db, 1.0)
+        low = np.where(enters, np.maximum(low, t), low)
+        high = np.where(leaves, np.minimum(high, t), np.where((da < 0) & (db < 0), 0.0, high))
+    dx, dy = qx - px, qy - py
+    x0, y0, x1, y1 = px + low * dx, py + low * dy, px + high * dx, py + high * dy
+    return np.where(low < high, x0 * y1 - y0 * x1, 0.0).sum(axis=1)
+
+
+def _triangle_in_polygon(polygon: np.ndarray, triangle: np.ndarray) -> np.ndarray:
+    """Shoelace sum over the parts of the triangles' edges inside the (open) polygons.
+
+    A triangle's edge ``a + t u`` (``0 <= t <= 1``) is inside the convex
+    polygon between the parameters where the polygon's boundary crosses its
+    line from its left to its right (entering) and back (leaving). A vertex on
+    the line counts as on the left, so an edge along the polygon's own edge
+    (the polygon on its left) is never entered.
+    """
+    px, py = polygon[:, None, :, 0], polygon[:, None, :, 1]  # (k, 1, w)
+    ax, ay = triangle[:, :, 0, None], triangle[:, :, 1, None]  # (k, 3, 1)
+    ux, uy = np.roll(ax, -1, axis=1) - ax, np.roll(ay, -1, axis=1) - ay
+    side = ux * (py - ay) - uy * (px - ax)  # (k, 3, w)
+    after = np.roll(side, -1, axis=2)
+    left, left_after = side >= 0, after >= 0
+    crosses = left != left_after
+    f = side / np.where(crosses, side - after, 1.0)
+    x = px + f * (np.roll(px, -1, axis=2) - px) - ax
+    y = py + f * (np.roll(py, -1, axis=2) - py) - ay
+    t = (x * ux + y * uy) / (ux * ux + uy * uy)
+    enter = np.maximum(np.where(left & ~left_after, t, np.inf).min(axis=2), 0.0)
+    leave = np.minimum(np.where(~left & left_after, t, -np.inf).max(axis=2), 1.0)
+    inside = enter < leave
+    enter, leave = np.where(inside, enter, 0.0), np.where(inside, leave, 0.0)
+    ax, ay, ux, uy = ax[..., 0], ay[..., 0], ux[..., 0], uy[..., 0]
+    x0, y0, x1, y1 = ax + enter * ux, ay + enter * uy, ax + leave * ux, ay + leave * uy
+    return np.where(inside, x0 * y1 - y0 * x1, 0.0).sum(axis=1)
