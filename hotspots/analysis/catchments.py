@@ -138,7 +138,7 @@ def _areas_inside(points: np.ndarray, study_area: shapely.Geometry) -> np.ndarra
         cell, piece = tree.query(shapely.box(*boxes[which].T))
         vertices, counts = _cell_polygons(diagram, which)
         # each pair relative to the cell's own point: small numbers, no digits lost
-        triangles = corners[piece] - points[which[cell]][:, None, :]
+        triangles = np.take(corners, piece, axis=0) - np.take(points, which[cell], axis=0)[:, None]
         pieces = _overlap_areas(vertices, counts, cell, triangles)
         # a cell touching the area from outside gets +-1e-14 of its size, not 0: never below 0
         area[which] = np.maximum(np.bincount(cell, weights=pieces, minlength=len(which)), 0.0)
@@ -179,7 +179,7 @@ def _voronoi(points: np.ndarray, bounds) -> _Diagram:
     xyz = shapely.get_coordinates(shapely.delaunay_triangles(lines), include_z=True)
     xyz = xyz.reshape(-1, 4, 3)[:, :3]
     corners = xyz[..., 2].astype(np.intp)
-    if not np.array_equal(sites[corners], xyz[..., :2]):
+    if not np.array_equal(np.take(sites, corners, axis=0), xyz[..., :2]):
         raise HotspotsError("catchments: GEOS lost the map points' order in the triangulation")
     if (np.bincount(corners.ravel(), minlength=len(sites)) == 0).any():
         raise HotspotsError(
@@ -199,23 +199,22 @@ def _circumcentres(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     that bisector as exactly as the numbers allow: a cell's edge between two
     near points keeps its line out to a far frame site's triangle.
     """
-    side = corners[:, [1, 2, 0]] - corners[:, [2, 0, 1]]  # facing corners 0, 1, 2
-    length = _dot(side, side)
-    first = np.argmax(length, axis=1)[:, None]
-    ahead, behind = (first + 1) % 3, (first + 2) % 3  # b ahead of a: side ab faces `behind`
-    near_ahead = np.take_along_axis(length, behind, 1) <= np.take_along_axis(length, ahead, 1)
-    second, third = np.where(near_ahead, ahead, behind), np.where(near_ahead, behind, ahead)
-    a, b, c = (
-        np.take_along_axis(corners, k[..., None], axis=1)[:, 0] for k in (first, second, third)
-    )
-    b, c = b - a, c - a
-    turn = _cross(b, c)
-    along = _dot(c, c - b) / (2.0 * turn)
-    centres = np.column_stack([
-        a[:, 0] + (0.5 * b[:, 0] - along * b[:, 1]),
-        a[:, 1] + (0.5 * b[:, 1] + along * b[:, 0]),
-    ])  # fmt: skip
-    return centres, (turn < 0) == near_ahead[:, 0]
+    x, y = np.ascontiguousarray(corners[..., 0]), np.ascontiguousarray(corners[..., 1])
+    side_x, side_y = x[:, [1, 2, 0]] - x[:, [2, 0, 1]], y[:, [1, 2, 0]] - y[:, [2, 0, 1]]
+    length = side_x * side_x + side_y * side_y  # the sides facing corners 0, 1 and 2
+    row = np.arange(len(x))
+    first = np.argmax(length, axis=1)
+    ahead, behind = (first + 1) % 3, (first + 2) % 3  # side (first, ahead) faces `behind`
+    near_ahead = length[row, behind] <= length[row, ahead]
+    second = np.where(near_ahead, ahead, behind)
+    third = 3 - first - second
+    ax, ay = x[row, first], y[row, first]
+    bx, by = x[row, second] - ax, y[row, second] - ay
+    cx, cy = x[row, third] - ax, y[row, third] - ay
+    turn = bx * cy - by * cx
+    along = (cx * (cx - bx) + cy * (cy - by)) / (2.0 * turn)
+    centres = np.column_stack([ax + (0.5 * bx - along * by), ay + (0.5 * by + along * bx)])
+    return centres, (turn < 0) == near_ahead
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -236,16 +235,18 @@ def _cell_areas(diagram: _Diagram, m: int) -> np.ndarray:
     by sorting the edges by their two sites.
     """
     sites, corners, centres = diagram
-    start = corners.ravel()
-    end = corners[:, [1, 2, 0]].ravel()
-    edge = np.minimum(start, end) * len(sites) + np.maximum(start, end)
-    order = np.argsort(edge)
-    paired = np.flatnonzero(edge[order[1:]] == edge[order[:-1]])
-    one, other = order[paired], order[paired + 1]  # the edge in its two triangles, each way
-    p, q = start[one], end[one]
-    left, right = centres[one // 3], centres[other // 3]  # the triangles left and right of p->q
-    area = np.bincount(p, weights=_cross(right - sites[p], left - sites[p]), minlength=len(sites))
-    area += np.bincount(q, weights=_cross(left - sites[q], right - sites[q]), minlength=len(sites))
+    start, end = corners.ravel(), corners[:, [1, 2, 0]].ravel()
+    low = np.minimum(start, end)
+    edge = low * len(sites) + np.maximum(start, end)
+    order = np.argsort(edge)[: np.count_nonzero(low < m)]  # the frame's own edges sort last
+    one, other = order[0::2], order[1::2]  # each edge in its two triangles, one each way
+    if not np.array_equal(edge[one], edge[other]):
+        raise HotspotsError("catchments: GEOS's triangles do not pair up along their edges")
+    p, q = np.take(sites, start[one], axis=0), np.take(sites, end[one], axis=0)
+    left = np.take(centres, one // 3, axis=0)  # the triangle left of p->q
+    right = np.take(centres, other // 3, axis=0)
+    area = np.bincount(start[one], weights=_cross(right - p, left - p), minlength=len(sites))
+    area += np.bincount(end[one], weights=_cross(left - q, right - q), minlength=len(sites))
     return 0.5 * area[:m]
 
 
@@ -277,7 +278,7 @@ def _cell_polygons(diagram: _Diagram, which: np.ndarray) -> tuple[np.ndarray, np
     owner = slot[corners.ravel()]
     mine = np.flatnonzero(owner >= 0)
     owner = owner[mine]
-    vertices = centres[mine // 3] - sites[corners.ravel()[mine]]
+    vertices = np.take(centres, mine // 3, axis=0) - np.take(sites, corners.ravel()[mine], axis=0)
     order = np.lexsort((np.arctan2(vertices[:, 1], vertices[:, 0]), owner))
     return vertices[order], np.bincount(owner, minlength=len(which))
 
@@ -352,60 +353,62 @@ def _overlap_areas(vertices, counts, cell, triangles) -> np.ndarray:
     ``vertices`` and ``counts`` are the cells' vertices, end to end, and their
     numbers (:func:`_cell_polygons`); the triangles are in the same
     coordinates. Cells are padded to a group's largest count by repeating
-    their last vertex (an edge of no length adds nothing).
+    their last vertex (an edge of no length adds nothing), then closed.
     """
     area = np.empty(len(cell))
     n = counts[cell]
     starts = np.cumsum(counts) - counts
+    vx, vy = np.ascontiguousarray(vertices[:, 0]), np.ascontiguousarray(vertices[:, 1])
     low = 0
     for high in (*_WIDTHS, max(int(n.max()), _WIDTHS[-1])):
         pair = np.flatnonzero((n > low) & (n <= high))
         low = high
         if len(pair) == 0:
             continue
-        width = int(n[pair].max())
-        slot = np.minimum(np.arange(width), n[pair][:, None] - 1)
-        polygon = vertices[starts[cell[pair]][:, None] + slot]
-        area[pair] = _convex_overlap(polygon, triangles[pair])
+        slot = np.minimum(np.arange(int(n[pair].max()) + 1), n[pair][:, None] - 1)
+        slot[:, -1] = 0  # back to the first vertex
+        at = starts[cell[pair]][:, None] + slot
+        area[pair] = _convex_overlap(np.take(vx, at), np.take(vy, at), triangles[pair])
     return area
 
 
-def _convex_overlap(polygon: np.ndarray, triangle: np.ndarray) -> np.ndarray:
-    """Area of convex polygons (k, w, 2) meeting triangles (k, 3, 2), all anticlockwise.
+def _convex_overlap(x: np.ndarray, y: np.ndarray, triangle: np.ndarray) -> np.ndarray:
+    """Area of closed convex polygons (vertices ``x``, ``y``: (k, w + 1)) meeting triangles (k, 3, 2).
 
-    By Green's theorem the overlap's area is the shoelace sum over its
-    boundary: the parts of the polygon's edges inside the triangle and of the
-    triangle's edges inside the polygon. Where an edge of one lies along an
-    edge of the other, it counts once if both shapes lie on the same side
-    (the polygon's edge, in the closed triangle) and not at all otherwise (the
-    two cancel). The triangle's edges are cut where their lines cross the
-    polygon's edges, never by the polygon's edge lines: a cell's edge of
-    almost no length (cocircular points) has no reliable direction.
+    All anticlockwise. By Green's theorem the overlap's area is the shoelace
+    sum over its boundary: the parts of the polygon's edges inside the
+    triangle and of the triangle's edges inside the polygon (a part
+    ``p + t (q - p)``, ``t0 <= t <= t1``, adds ``(t1 - t0) p x q``). Where an
+    edge of one lies along an edge of the other, it counts once if both
+    shapes lie on the same side (the polygon's edge, in the closed triangle)
+    and not at all otherwise (the two cancel). The triangle's edges are cut
+    where their lines cross the polygon's edges, never by the polygon's edge
+    lines: a cell's edge of almost no length (cocircular points) has no
+    reliable direction.
     """
-    return 0.5 * (_edges_in_triangle(polygon, triangle) + _triangle_in_polygon(polygon, triangle))
+    return 0.5 * (_edges_in_triangle(x, y, triangle) + _triangle_in_polygon(x, y, triangle))
 
 
-def _edges_in_triangle(polygon: np.ndarray, triangle: np.ndarray) -> np.ndarray:
+def _edges_in_triangle(x: np.ndarray, y: np.ndarray, triangle: np.ndarray) -> np.ndarray:
     """Shoelace sum over the parts of the polygons' edges inside the (closed) triangles."""
-    px, py = polygon[..., 0], polygon[..., 1]
-    qx, qy = np.roll(px, -1, axis=1), np.roll(py, -1, axis=1)
-    low, high = np.zeros(px.shape), np.ones(px.shape)
+    shape = (len(x), x.shape[1] - 1)
+    low, high = np.zeros(shape), np.ones(shape)
     for k in range(3):
         ax, ay = triangle[:, k, 0, None], triangle[:, k, 1, None]
         ux = triangle[:, (k + 1) % 3, 0, None] - ax
         uy = triangle[:, (k + 1) % 3, 1, None] - ay
-        da = ux * (py - ay) - uy * (px - ax)  # left of the triangle's edge (inside): >= 0
-        db = ux * (qy - ay) - uy * (qx - ax)
-        enters, leaves = (da < 0) & (db >= 0), (da >= 0) & (db < 0)
-        t = da / np.where(enters | leaves, da - db, 1.0)
-        low = np.where(enters, np.maximum(low, t), low)
-        high = np.where(leaves, np.minimum(high, t), np.where((da < 0) & (db < 0), 0.0, high))
-    dx, dy = qx - px, qy - py
-    x0, y0, x1, y1 = px + low * dx, py + low * dy, px + high * dx, py + high * dy
-    return np.where(low < high, x0 * y1 - y0 * x1, 0.0).sum(axis=1)
+        d = ux * (y - ay) - uy * (x - ax)  # left of the triangle's edge (inside): >= 0
+        before, after = d[:, :-1], d[:, 1:]
+        inside, inside_after = before >= 0, after >= 0
+        t = before / np.where(inside != inside_after, before - after, 1.0)
+        np.maximum(low, t, out=low, where=~inside & inside_after)  # enters
+        np.minimum(high, t, out=high, where=inside & ~inside_after)  # leaves
+        high[~inside & ~inside_after] = 0.0
+    shoelace = x[:, :-1] * y[:, 1:] - y[:, :-1] * x[:, 1:]
+    return (np.maximum(high - low, 0.0) * shoelace).sum(axis=1)
 
 
-def _triangle_in_polygon(polygon: np.ndarray, triangle: np.ndarray) -> np.ndarray:
+def _triangle_in_polygon(x: np.ndarray, y: np.ndarray, triangle: np.ndarray) -> np.ndarray:
     """Shoelace sum over the parts of the triangles' edges inside the (open) polygons.
 
     A triangle's edge ``a + t u`` (``0 <= t <= 1``) is inside the convex
@@ -414,21 +417,17 @@ def _triangle_in_polygon(polygon: np.ndarray, triangle: np.ndarray) -> np.ndarra
     the line counts as on the left, so an edge along the polygon's own edge
     (the polygon on its left) is never entered.
     """
-    px, py = polygon[:, None, :, 0], polygon[:, None, :, 1]  # (k, 1, w)
     ax, ay = triangle[:, :, 0, None], triangle[:, :, 1, None]  # (k, 3, 1)
     ux, uy = np.roll(ax, -1, axis=1) - ax, np.roll(ay, -1, axis=1) - ay
-    side = ux * (py - ay) - uy * (px - ax)  # (k, 3, w)
-    after = np.roll(side, -1, axis=2)
-    left, left_after = side >= 0, after >= 0
-    crosses = left != left_after
-    f = side / np.where(crosses, side - after, 1.0)
-    x = px + f * (np.roll(px, -1, axis=2) - px) - ax
-    y = py + f * (np.roll(py, -1, axis=2) - py) - ay
-    t = (x * ux + y * uy) / (ux * ux + uy * uy)
-    enter = np.maximum(np.where(left & ~left_after, t, np.inf).min(axis=2), 0.0)
-    leave = np.minimum(np.where(~left & left_after, t, -np.inf).max(axis=2), 1.0)
-    inside = enter < leave
-    enter, leave = np.where(inside, enter, 0.0), np.where(inside, leave, 0.0)
-    ax, ay, ux, uy = ax[..., 0], ay[..., 0], ux[..., 0], uy[..., 0]
-    x0, y0, x1, y1 = ax + enter * ux, ay + enter * uy, ax + leave * ux, ay + leave * uy
-    return np.where(inside, x0 * y1 - y0 * x1, 0.0).sum(axis=1)
+    dx, dy = x[:, None] - ax, y[:, None] - ay  # (k, 3, w + 1)
+    side = ux * dy - uy * dx
+    along = (ux * dx + uy * dy) / (ux * ux + uy * uy)  # t of each vertex's foot on the line
+    before, after = side[..., :-1], side[..., 1:]
+    left, left_after = before >= 0, after >= 0
+    f = before / np.where(left != left_after, before - after, 1.0)
+    t = along[..., :-1] + f * (along[..., 1:] - along[..., :-1])  # where the edge crosses
+    enter = np.where(left & ~left_after, t, np.inf).min(axis=2)
+    leave = np.where(~left & left_after, t, -np.inf).max(axis=2)
+    inside = np.minimum(leave, 1.0) - np.maximum(enter, 0.0)
+    shoelace = ax[..., 0] * uy[..., 0] - ay[..., 0] * ux[..., 0]
+    return (np.maximum(inside, 0.0) * shoelace).sum(axis=1)
