@@ -119,7 +119,7 @@ def _areas_inside(points: np.ndarray, study_area: shapely.Geometry) -> np.ndarra
     """The area of each point's Voronoi cell inside the study area.
 
     A cell whose box meets no box of a boundary segment (:func:`_near_boundary`)
-    lies wholly inside or outside: its own point says which. The others are cut
+    lies wholly inside or outside: its own point says which (:func:`_inside`). The others are cut
     by the triangles of the study area (:func:`_area_triangles`): convex pieces
     whose overlaps with the convex cell (:func:`_overlap_areas`) add up to the
     cell's part of the area.
@@ -127,10 +127,12 @@ def _areas_inside(points: np.ndarray, study_area: shapely.Geometry) -> np.ndarra
     m = len(points)
     diagram = _voronoi(points, study_area.bounds)
     boxes = _cell_boxes(diagram, m)
-    near = _near_boundary(boxes, study_area)
+    segments = _boundary_boxes(study_area)
+    grid = _boundary_grid(segments, study_area.bounds)
+    near = _near_boundary(grid, boxes, segments)
     shapely.prepare(study_area)
     inside = np.zeros(m, dtype=bool)
-    inside[~near] = shapely.contains_xy(study_area, *points[~near].T)
+    inside[~near] = _inside(grid, points[~near], study_area)
     area = np.where(inside, _cell_areas(diagram, m), 0.0)
     which = np.flatnonzero(near)
     if len(which):
@@ -139,9 +141,11 @@ def _areas_inside(points: np.ndarray, study_area: shapely.Geometry) -> np.ndarra
         vertices, counts = _cell_polygons(diagram, which)
         # each pair relative to the cell's own point: small numbers, no digits lost
         triangles = np.take(corners, piece, axis=0) - np.take(points, which[cell], axis=0)[:, None]
-        pieces = _overlap_areas(vertices, counts, cell, triangles)
-        # a cell touching the area from outside gets +-1e-14 of its size, not 0: never below 0
-        area[which] = np.maximum(np.bincount(cell, weights=pieces, minlength=len(which)), 0.0)
+        pieces, scale = _overlap_areas(vertices, counts, cell, triangles)
+        part = np.bincount(cell, weights=pieces, minlength=len(which))
+        # what is left of terms that cancel (a cell touching the area from outside) is 0
+        rounding = ROUNDING * np.bincount(cell, weights=scale, minlength=len(which))
+        area[which] = np.where(part > rounding, part, 0.0)
     return area
 
 
@@ -199,18 +203,20 @@ def _circumcentres(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     that bisector as exactly as the numbers allow: a cell's edge between two
     near points keeps its line out to a far frame site's triangle.
     """
-    x, y = np.ascontiguousarray(corners[..., 0]), np.ascontiguousarray(corners[..., 1])
-    side_x, side_y = x[:, [1, 2, 0]] - x[:, [2, 0, 1]], y[:, [1, 2, 0]] - y[:, [2, 0, 1]]
-    length = side_x * side_x + side_y * side_y  # the sides facing corners 0, 1 and 2
-    row = np.arange(len(x))
+    x, y = corners[..., 0].ravel(), corners[..., 1].ravel()  # corner k of triangle i at 3 i + k
+    facing = [
+        (x[j::3] - x[i::3]) ** 2 + (y[j::3] - y[i::3]) ** 2 for i, j in ((1, 2), (2, 0), (0, 1))
+    ]
+    length = np.column_stack(facing)  # the squared sides facing corners 0, 1 and 2
     first = np.argmax(length, axis=1)
     ahead, behind = (first + 1) % 3, (first + 2) % 3  # side (first, ahead) faces `behind`
-    near_ahead = length[row, behind] <= length[row, ahead]
+    row = np.arange(0, len(x), 3)
+    near_ahead = length.ravel()[row + behind] <= length.ravel()[row + ahead]
     second = np.where(near_ahead, ahead, behind)
-    third = 3 - first - second
-    ax, ay = x[row, first], y[row, first]
-    bx, by = x[row, second] - ax, y[row, second] - ay
-    cx, cy = x[row, third] - ax, y[row, third] - ay
+    a, b, c = row + first, row + second, row + 3 - first - second
+    ax, ay = x[a], y[a]
+    bx, by = x[b] - ax, y[b] - ay
+    cx, cy = x[c] - ax, y[c] - ay
     turn = bx * cy - by * cx
     along = (cx * (cx - bx) + cy * (cy - by)) / (2.0 * turn)
     centres = np.column_stack([ax + (0.5 * bx - along * by), ay + (0.5 * by + along * bx)])
@@ -292,42 +298,85 @@ def _boundary_boxes(study_area: shapely.Geometry) -> np.ndarray:
     return np.column_stack([np.minimum(a, b), np.maximum(a, b)])
 
 
-#: The grid that finds the cells near the boundary has about this many squares a side.
+#: The grid that finds what is near the boundary has about this many squares a side.
 NEAR_GRID = 512
 
 
-def _near_boundary(boxes: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
-    """Which cells' boxes meet the box of a segment of the area's boundary.
+class _Grid(NamedTuple):
+    """Squares over the study area's box, marked where a box of a boundary segment covers them.
 
-    A grid over the area marks the squares the segments' boxes cover; a
-    summed-area table of the marks says at once which cells' boxes cover a
-    marked square; only those are tested box against box (shapely's tree).
+    A point's square is ``floor((x - x0) * scale)`` (clipped to the grid), a
+    rounding that never runs backwards, so a place on a segment lies in a
+    square its box covers. Hence no boundary crosses an unmarked square: the
+    places in it are all inside the area or all outside.
     """
-    segments = _boundary_boxes(study_area)
-    x0, y0, x1, y1 = study_area.bounds
-    side = max(x1 - x0, y1 - y0) / NEAR_GRID
-    shape = (int((y1 - y0) // side) + 1, int((x1 - x0) // side) + 1)
 
-    def squares(b: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Rows and columns of the squares the boxes ``b`` cover, as half-open ranges."""
-        row = np.clip((b[:, [1, 3]] - y0) // side, 0, shape[0] - 1).astype(np.intp)
-        col = np.clip((b[:, [0, 2]] - x0) // side, 0, shape[1] - 1).astype(np.intp)
-        return row[:, 0], row[:, 1] + 1, col[:, 0], col[:, 1] + 1
+    x0: float
+    y0: float
+    scale: float
+    marked: np.ndarray  # (rows, columns) bool
+    table: np.ndarray  # (rows + 1, columns + 1) marked squares below and left of each corner
 
-    r0, r1, c0, c1 = squares(segments)
+
+def _boundary_grid(segments: np.ndarray, bounds) -> _Grid:
+    """The :class:`_Grid` of the boxes ``segments`` (``xmin, ymin, xmax, ymax``) in ``bounds``."""
+    x0, y0, x1, y1 = bounds
+    scale = NEAR_GRID / max(x1 - x0, y1 - y0)
+    shape = (int((y1 - y0) * scale) + 1, int((x1 - x0) * scale) + 1)
+    grid = _Grid(x0, y0, scale, np.zeros(shape, dtype=bool), np.zeros(()))
+    r0, c0 = _squares(grid, segments[:, 0], segments[:, 1])
+    r1, c1 = _squares(grid, segments[:, 2], segments[:, 3])
     cover = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int32)
-    for r, c, sign in ((r0, c0, 1), (r1, c1, 1), (r0, c1, -1), (r1, c0, -1)):
+    for r, c, sign in ((r0, c0, 1), (r1 + 1, c1 + 1, 1), (r0, c1 + 1, -1), (r1 + 1, c0, -1)):
         np.add.at(cover, (r, c), sign)
-    marked = np.zeros_like(cover)
-    marked[1:, 1:] = (cover.cumsum(0).cumsum(1)[:-1, :-1] > 0).cumsum(0).cumsum(1)
-    r0, r1, c0, c1 = squares(boxes)
-    meets = (boxes[:, 0] <= x1) & (boxes[:, 2] >= x0) & (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0)
-    meets &= marked[r1, c1] - marked[r0, c1] - marked[r1, c0] + marked[r0, c0] > 0
-    maybe = np.flatnonzero(meets)
+    marked = cover.cumsum(0).cumsum(1)[:-1, :-1] > 0
+    table = np.zeros_like(cover)
+    table[1:, 1:] = marked.cumsum(0).cumsum(1)
+    return grid._replace(marked=marked, table=table)
+
+
+def _squares(grid: _Grid, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and columns of the squares of places ``x``, ``y`` (outside: the nearest square)."""
+    rows, columns = grid.marked.shape
+    row = np.clip((y - grid.y0) * grid.scale, 0, rows - 1).astype(np.intp)
+    column = np.clip((x - grid.x0) * grid.scale, 0, columns - 1).astype(np.intp)
+    return row, column
+
+
+def _near_boundary(grid: _Grid, boxes: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Which boxes (``xmin, ymin, xmax, ymax``) meet one of the boxes ``segments``.
+
+    The grid's summed-area table says at once which boxes cover a marked
+    square; only those are tested against the segments' boxes (shapely's tree).
+    """
+    r0, c0 = _squares(grid, boxes[:, 0], boxes[:, 1])
+    r1, c1 = _squares(grid, boxes[:, 2], boxes[:, 3])
+    t = grid.table
+    maybe = t[r1 + 1, c1 + 1] - t[r0, c1 + 1] - t[r1 + 1, c0] + t[r0, c0] > 0
+    x0, y0, x1, y1 = *segments[:, :2].min(axis=0), *segments[:, 2:].max(axis=0)
+    maybe &= (boxes[:, 0] <= x1) & (boxes[:, 2] >= x0) & (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0)
+    maybe = np.flatnonzero(maybe)
     tree = shapely.STRtree(shapely.box(*segments.T))
     near = np.zeros(len(boxes), dtype=bool)
     near[maybe[tree.query(shapely.box(*boxes[maybe].T))[0]]] = True
     return near
+
+
+def _inside(grid: _Grid, points: np.ndarray, study_area: shapely.Geometry) -> np.ndarray:
+    """Which points lie inside the study area (prepared).
+
+    The points of an unmarked square of the grid share the answer of one of
+    them; GEOS asks about that one and the points in marked squares.
+    """
+    row, column = _squares(grid, points[:, 0], points[:, 1])
+    square = row * grid.marked.shape[1] + column
+    alone = grid.marked.ravel()[square]
+    first = np.full(grid.marked.size, -1)
+    first[square[::-1]] = np.arange(len(points))[::-1]  # the first point of each square
+    ask = np.flatnonzero(alone | (first[square] == np.arange(len(points))))
+    inside = np.zeros(len(points), dtype=bool)
+    inside[ask] = shapely.contains_xy(study_area, *points[ask].T)
+    return np.where(alone, inside, inside[first[square]])
 
 
 def _area_triangles(study_area: shapely.Geometry) -> tuple[np.ndarray, shapely.STRtree]:
@@ -343,19 +392,24 @@ def _area_triangles(study_area: shapely.Geometry) -> tuple[np.ndarray, shapely.S
     return corners, shapely.STRtree(triangles)
 
 
+#: A cell's part of the area smaller than this share of its shoelace terms is rounding: 0.
+ROUNDING = 1e-13
+
 #: Cells are cut in groups of similar vertex counts (up to these), each padded to its largest.
 _WIDTHS = (6, 8, 11, 16)
 
 
-def _overlap_areas(vertices, counts, cell, triangles) -> np.ndarray:
+def _overlap_areas(vertices, counts, cell, triangles) -> tuple[np.ndarray, np.ndarray]:
     """The area where each cell ``cell[i]`` overlaps ``triangles[i]`` (both convex, anticlockwise).
 
     ``vertices`` and ``counts`` are the cells' vertices, end to end, and their
     numbers (:func:`_cell_polygons`); the triangles are in the same
     coordinates. Cells are padded to a group's largest count by repeating
     their last vertex (an edge of no length adds nothing), then closed.
+    Returns the areas and the sizes of the terms they add up
+    (:func:`_convex_overlap`).
     """
-    area = np.empty(len(cell))
+    area, scale = np.empty(len(cell)), np.empty(len(cell))
     n = counts[cell]
     starts = np.cumsum(counts) - counts
     vx, vy = np.ascontiguousarray(vertices[:, 0]), np.ascontiguousarray(vertices[:, 1])
@@ -368,29 +422,39 @@ def _overlap_areas(vertices, counts, cell, triangles) -> np.ndarray:
         slot = np.minimum(np.arange(int(n[pair].max()) + 1), n[pair][:, None] - 1)
         slot[:, -1] = 0  # back to the first vertex
         at = starts[cell[pair]][:, None] + slot
-        area[pair] = _convex_overlap(np.take(vx, at), np.take(vy, at), triangles[pair])
-    return area
+        area[pair], scale[pair] = _convex_overlap(np.take(vx, at), np.take(vy, at), triangles[pair])
+    return area, scale
 
 
-def _convex_overlap(x: np.ndarray, y: np.ndarray, triangle: np.ndarray) -> np.ndarray:
+def _convex_overlap(x: np.ndarray, y: np.ndarray, triangle: np.ndarray) -> tuple[np.ndarray, ...]:
     """Area of closed convex polygons (vertices ``x``, ``y``: (k, w + 1)) meeting triangles (k, 3, 2).
 
     All anticlockwise. By Green's theorem the overlap's area is the shoelace
     sum over its boundary: the parts of the polygon's edges inside the
     triangle and of the triangle's edges inside the polygon (a part
     ``p + t (q - p)``, ``t0 <= t <= t1``, adds ``(t1 - t0) p x q``). Where an
-    edge of one lies along an edge of the other, it counts once if both
-    shapes lie on the same side (the polygon's edge, in the closed triangle)
-    and not at all otherwise (the two cancel). The triangle's edges are cut
-    where their lines cross the polygon's edges, never by the polygon's edge
-    lines: a cell's edge of almost no length (cocircular points) has no
-    reliable direction.
+    edge of the polygon lies along the line of the triangle's edge, only the
+    triangle's edge counts, and only if both shapes lie on its left: so a
+    cell touching the area along an edge gets exactly 0, not two parts that
+    cancel but for rounding. The triangle's edges are cut where their lines
+    cross the polygon's edges, never by the polygon's edge lines: a cell's
+    edge of almost no length (cocircular points) has no reliable direction.
+
+    Returns the areas and the sums of the sizes of their terms (the scale of
+    their rounding: touching at a corner leaves a part of no length that
+    rounding makes 1e-16 long).
     """
-    return 0.5 * (_edges_in_triangle(x, y, triangle) + _triangle_in_polygon(x, y, triangle))
+    own, own_scale = _edges_in_triangle(x, y, triangle)
+    other, other_scale = _triangle_in_polygon(x, y, triangle)
+    return 0.5 * (own + other), 0.5 * (own_scale + other_scale)
 
 
 def _edges_in_triangle(x: np.ndarray, y: np.ndarray, triangle: np.ndarray) -> np.ndarray:
-    """Shoelace sum over the parts of the polygons' edges inside the (closed) triangles."""
+    """Shoelace sums over the parts of the polygons' edges inside the (closed) triangles.
+
+    An edge along the line of a triangle's edge counts for nothing
+    (:func:`_triangle_in_polygon` counts that part if it should).
+    """
     shape = (len(x), x.shape[1] - 1)
     low, high = np.zeros(shape), np.ones(shape)
     for k in range(3):
@@ -403,31 +467,51 @@ def _edges_in_triangle(x: np.ndarray, y: np.ndarray, triangle: np.ndarray) -> np
         t = before / np.where(inside != inside_after, before - after, 1.0)
         np.maximum(low, t, out=low, where=~inside & inside_after)  # enters
         np.minimum(high, t, out=high, where=inside & ~inside_after)  # leaves
-        high[~inside & ~inside_after] = 0.0
+        high[(~inside & ~inside_after) | ((before == 0) & (after == 0))] = 0.0  # out, or along
     shoelace = x[:, :-1] * y[:, 1:] - y[:, :-1] * x[:, 1:]
-    return (np.maximum(high - low, 0.0) * shoelace).sum(axis=1)
+    return _terms(high - low, shoelace)
 
 
 def _triangle_in_polygon(x: np.ndarray, y: np.ndarray, triangle: np.ndarray) -> np.ndarray:
-    """Shoelace sum over the parts of the triangles' edges inside the (open) polygons.
+    """Shoelace sums over the parts of the triangles' edges inside the (open) polygons.
 
     A triangle's edge ``a + t u`` (``0 <= t <= 1``) is inside the convex
     polygon between the parameters where the polygon's boundary crosses its
     line from its left to its right (entering) and back (leaving). A vertex on
-    the line counts as on the left, so an edge along the polygon's own edge
-    (the polygon on its left) is never entered.
+    the line counts as on the right: an edge along the polygon's own edge
+    counts between that edge's ends if the polygon lies on its left, and not
+    at all if the polygon lies on its right (no vertex on the left).
     """
     ax, ay = triangle[:, :, 0, None], triangle[:, :, 1, None]  # (k, 3, 1)
     ux, uy = np.roll(ax, -1, axis=1) - ax, np.roll(ay, -1, axis=1) - ay
     dx, dy = x[:, None] - ax, y[:, None] - ay  # (k, 3, w + 1)
-    side = ux * dy - uy * dx
-    along = (ux * dx + uy * dy) / (ux * ux + uy * uy)  # t of each vertex's foot on the line
-    before, after = side[..., :-1], side[..., 1:]
-    left, left_after = before >= 0, after >= 0
-    f = before / np.where(left != left_after, before - after, 1.0)
-    t = along[..., :-1] + f * (along[..., 1:] - along[..., :-1])  # where the edge crosses
-    enter = np.where(left & ~left_after, t, np.inf).min(axis=2)
-    leave = np.where(~left & left_after, t, -np.inf).max(axis=2)
+    left = ux * dy - uy * dx > 0
+    enter = _crossing(left[..., :-1] & ~left[..., 1:], dx, dy, ux, uy, np.inf)
+    leave = _crossing(~left[..., :-1] & left[..., 1:], dx, dy, ux, uy, -np.inf)
     inside = np.minimum(leave, 1.0) - np.maximum(enter, 0.0)
     shoelace = ax[..., 0] * uy[..., 0] - ay[..., 0] * ux[..., 0]
-    return (np.maximum(inside, 0.0) * shoelace).sum(axis=1)
+    return _terms(inside, shoelace)
+
+
+def _terms(length: np.ndarray, shoelace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sums over the parts of edges (``length`` of each, where above 0) and their sizes."""
+    term = np.maximum(length, 0.0) * shoelace
+    return term.sum(axis=1), np.where(length > 0, np.abs(shoelace), 0.0).sum(axis=1)
+
+
+def _crossing(crosses, dx, dy, ux, uy, none: float) -> np.ndarray:
+    """Where the first polygon edge marked in ``crosses`` (k, 3, w) crosses each line ``a + t u``.
+
+    ``dx``, ``dy`` are the polygons' vertices relative to ``a``; the crossing's
+    ``t`` is ``none`` where no edge crosses. (A convex polygon's boundary
+    crosses a line each way once; where rounding makes more, they lie together.)
+    """
+    edge = np.argmax(crosses, axis=2)[..., None]
+    ends = [np.take_along_axis(d, edge + j, axis=2)[..., 0] for d in (dx, dy) for j in (0, 1)]
+    x0, x1, y0, y1 = ends
+    ux, uy = ux[..., 0], uy[..., 0]
+    side0, side1 = ux * y0 - uy * x0, ux * y1 - uy * x1
+    f = side0 / np.where(side0 != side1, side0 - side1, 1.0)
+    foot0, foot1 = ux * x0 + uy * y0, ux * x1 + uy * y1  # along the line, times |u|^2
+    t = (foot0 + f * (foot1 - foot0)) / (ux * ux + uy * uy)
+    return np.where(crosses.any(axis=2), t, none)
