@@ -141,7 +141,7 @@ def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = 
         )
     with atomic_path(path) as tmp:
         if suffix in (".geojson", ".json"):
-            _write_geojson(reproject(layer, WEB_CRS), tmp)
+            tmp.write_text(geojson_text(layer), encoding="utf-8")
         elif suffix == ".gpkg":
             layer.to_file(tmp, layer=layer_name, driver="GPKG")
         else:
@@ -150,14 +150,21 @@ def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = 
     return path
 
 
-def _write_geojson(layer: gpd.GeoDataFrame, path: Path) -> None:
-    """RFC 7946 GeoJSON (EPSG:4326) with the licence as an ``attribution`` member.
+def geojson_text(layer: gpd.GeoDataFrame) -> str:
+    """The layer as RFC 7946 GeoJSON text (EPSG:4326) with the licence as an ``attribution`` member.
 
     Written by :func:`hotspots._geojson.feature_collection`: what GDAL's RFC 7946
-    mode writes, in a fifth of its CPU (0.04 s against 0.21 s for 1,282 hulls).
+    mode writes, in a third of its CPU (0.05 s against 0.17 s for 1,282 hulls).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> layer = gpd.GeoDataFrame({"incidents": [30]}, geometry=[Point(404000, 267600)],
+    ...                          crs="EPSG:27700")
+    >>> print(geojson_text(layer)[:70])
+    {"type":"FeatureCollection","attribution":"Contains public sector info
     """
-    text = feature_collection(layer, members={"attribution": ATTRIBUTION})
-    path.write_text(text, encoding="utf-8")
+    return feature_collection(reproject(layer, WEB_CRS), members={"attribution": ATTRIBUTION})
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
