@@ -9,7 +9,6 @@ cell that a spreadsheet would run as a formula is neutralised (:func:`csv_safe`)
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -21,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots._errors import HotspotsError
+from hotspots._geojson import feature_collection
 from hotspots._validate import WEB_CRS, reproject
 
 #: Attribution for police.uk data and OS-derived boundaries; shown on every map and report.
@@ -141,7 +141,7 @@ def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = 
         )
     with atomic_path(path) as tmp:
         if suffix in (".geojson", ".json"):
-            _write_geojson(reproject(layer, WEB_CRS), tmp)
+            tmp.write_text(geojson_text(layer), encoding="utf-8")
         elif suffix == ".gpkg":
             layer.to_file(tmp, layer=layer_name, driver="GPKG")
         else:
@@ -150,40 +150,21 @@ def write_layer(layer: gpd.GeoDataFrame, path: str | Path, *, layer_name: str = 
     return path
 
 
-def _nested(layer: gpd.GeoDataFrame) -> bool:
-    """True when a column holds lists or dicts (GDAL's GeoJSON writer takes scalars only)."""
-    for name in layer.columns.drop(layer.geometry.name):
-        column = layer[name]
-        if (
-            column.dtype == object
-            and column.map(lambda v: isinstance(v, list | tuple | dict)).any()
-        ):
-            return True
-    return False
+def geojson_text(layer: gpd.GeoDataFrame) -> str:
+    """The layer as RFC 7946 GeoJSON text (EPSG:4326) with the licence as an ``attribution`` member.
 
+    Written by :func:`hotspots._geojson.feature_collection`: what GDAL's RFC 7946
+    mode writes, in a third of its CPU (0.05 s against 0.17 s for 1,282 hulls).
 
-def _write_geojson(layer: gpd.GeoDataFrame, path: Path) -> None:
-    """RFC 7946 GeoJSON (EPSG:4326) with the licence as an ``attribution`` member.
-
-    Written by GDAL through pyogrio (about twice as fast as ``to_json`` for
-    thousands of hulls); a layer with list or dict values goes through
-    ``to_json``, which writes them as JSON arrays and objects.
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> layer = gpd.GeoDataFrame({"incidents": [30]}, geometry=[Point(404000, 267600)],
+    ...                          crs="EPSG:27700")
+    >>> print(geojson_text(layer)[:70])
+    {"type":"FeatureCollection","attribution":"Contains public sector info
     """
-    if _nested(layer) or layer.empty:
-        doc = json.loads(layer.to_json(na="null", drop_id=True))
-        doc["attribution"] = ATTRIBUTION
-        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        return
-    layer.to_file(
-        path,
-        driver="GeoJSON",
-        engine="pyogrio",
-        layer_options={
-            "FOREIGN_MEMBERS_COLLECTION": json.dumps({"attribution": ATTRIBUTION}),
-            "RFC7946": "YES",
-            "WRITE_NAME": "NO",
-        },
-    )
+    return feature_collection(reproject(layer, WEB_CRS), members={"attribution": ATTRIBUTION})
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:

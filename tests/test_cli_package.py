@@ -93,3 +93,27 @@ def test_clusters_with_the_chance_test_imports_no_scipy(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "significant: Monte Carlo, " in run.stdout and out.stat().st_size > 0, run.stdout[-400:]
     assert "HEAVY []" in run.stdout, run.stdout[-400:]
+
+
+def test_batch_allocator_keeps_big_arrays_on_the_heap():
+    """A batch command's arrays of up to 256 MiB come from the C heap (reused when freed), not
+    from a memory map each (page-faulted in again every time); `serve` is not tuned."""
+    code = (
+        "import ctypes, sys\n"
+        "import numpy as np\n"
+        "class Info(ctypes.Structure):\n"
+        "    _fields_ = [(n, ctypes.c_size_t) for n in ('arena ordblks smblks hblks hblkhd "
+        "usmblks fsmblks uordblks fordblks keepcost').split()]\n"
+        "libc = ctypes.CDLL(None)\n"
+        "libc.mallinfo2.restype = Info\n"
+        "def mapped(): return libc.mallinfo2().hblks\n"
+        "before = mapped(); a = np.ones(2_000_000); during = mapped(); del a\n"
+        "print('DEFAULT', during - before)\n"
+        "from hotspots.cli._common import batch_allocator\n"
+        "print('TUNED', batch_allocator())\n"
+        "before = mapped(); a = np.ones(2_000_000); during = mapped(); del a\n"
+        "print('AFTER', during - before)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    said = dict(line.split() for line in run.stdout.splitlines())
+    assert said == {"DEFAULT": "1", "TUNED": "True", "AFTER": "0"}, run.stdout

@@ -104,7 +104,7 @@ def test_rejects_file_written_by_the_cli_neutralises_formulas(tmp_path, write_po
 
 
 def test_geojson_written_by_gdal_has_the_same_properties_and_the_licence(demo, tmp_path):
-    """write_layer's GeoJSON (GDAL via pyogrio) equals geopandas' to_json feature by feature."""
+    """write_layer's GeoJSON (hotspots/_geojson.py) equals geopandas' to_json feature by feature."""
     import json
 
     from hotspots.analysis.trend import hotspots_with_trend

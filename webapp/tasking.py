@@ -24,14 +24,12 @@ analysts see it in full. The sheet's list of top locations is never sent.
 
 from __future__ import annotations
 
-import json
-
 import geopandas as gpd
 import pandas as pd
 from flask import Blueprint, Response, current_app, render_template
 
 from hotspots.analysis.notes import data_note
-from hotspots.io import ATTRIBUTION, csv_safe, percent_shares
+from hotspots.io import csv_safe, geojson_text, percent_shares
 from webapp import tasks
 from webapp.auth import may_see_addresses, shown_places
 from webapp.params import ParamError, selection, store
@@ -97,9 +95,7 @@ def tasking_csv():
 def tasking_geojson():
     """The tasking sheet as GeoJSON: one point per hotspot (EPSG:4326), for patrol devices."""
     sel = selection()
-    doc = json.loads(_sheet(sel).to_crs("EPSG:4326").to_json(na="null", drop_id=True))
-    doc["attribution"] = ATTRIBUTION
-    return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/geo+json",
+    return Response(geojson_text(_sheet(sel)), mimetype="application/geo+json",
                     headers={"Content-Disposition":
                              f'attachment; filename="{_stem(sel)}.geojson"'})  # fmt: skip
 

@@ -39,7 +39,7 @@ def study_area_shape(study_area) -> shapely.Geometry:
             if study_area.crs.to_epsg() != 27700
             else study_area.geometry
         )
-        shape = shapely.union_all(shapely.make_valid(geoms.to_numpy()))
+        shape = _union(shapely.make_valid(geoms.to_numpy()))
     elif isinstance(study_area, shapely.Geometry):
         shape = study_area
     else:
@@ -52,6 +52,35 @@ def study_area_shape(study_area) -> shapely.Geometry:
             "study_area has no area: give the wards (polygons) the incidents lie in"
         )
     return shape
+
+
+def _union(parts: np.ndarray) -> shapely.Geometry:
+    """The union of ward polygons: GEOS's coverage union when they tile without overlaps.
+
+    Wards normally form a coverage (neighbours share their edges exactly); its
+    union only drops the shared edges, 8x faster than the general overlay
+    (0.011 s against 0.087 s for 3,262 wards). Wards that overlap or whose
+    edges do not match (the union then is not valid, or its area is not the
+    sum of the wards') get the general union.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> _union(np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)])).area
+    2.0
+    >>> _union(np.array([box(0, 0, 2, 1), box(1, 0, 3, 1)])).area  # overlapping: the general union
+    3.0
+    """
+    if not np.isin(shapely.get_type_id(parts), (3, 6)).all():  # make_valid left lines or points
+        return shapely.union_all(parts)
+    try:
+        shape = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(parts)
+    parts_area = shapely.area(parts).sum()
+    if shapely.is_valid(shape) and abs(shape.area - parts_area) <= 1e-9 * max(parts_area, 1.0):
+        return shape
+    return shapely.union_all(parts)
 
 
 _CATCHMENTS: dict[str, np.ndarray] = {}

@@ -209,8 +209,44 @@ def batch_collector(*, libraries_loaded: bool = False) -> None:
 
     if libraries_loaded:
         gc.freeze()
+    else:
+        batch_allocator()
     threshold = BATCH_GC_THRESHOLD if libraries_loaded else 10 * BATCH_GC_THRESHOLD
     gc.set_threshold(threshold, *gc.get_threshold()[1:])
+
+
+#: Arrays up to this size (bytes) come from the C heap in a batch command, not from their own
+#: memory map; freed memory up to :data:`BATCH_HEAP_KEPT` stays with the process for reuse.
+BATCH_MMAP_BYTES = 256 * 2**20
+BATCH_HEAP_KEPT = 512 * 2**20
+
+
+def batch_allocator() -> bool:
+    """Let a batch command reuse the memory it frees (glibc's ``mallopt``); False where not glibc.
+
+    glibc gives every allocation over 128 KiB-32 MiB (NumPy's columns and
+    temporaries) a memory map of its own and returns it when freed, so the
+    next array of that size page-faults its memory in again. With a higher
+    map threshold (:data:`BATCH_MMAP_BYTES`) and trim threshold
+    (:data:`BATCH_HEAP_KEPT`) freed memory is reused: ``clusters --min-samples
+    15`` at 2x10^5 incidents spent 0.20 s of system CPU time against 0.27 s
+    (mean of 6 runs each), at the same peak memory (329 MB); at 10^6, 0.5-0.7 s
+    against 1.4-1.7 s (985 MB either way). ``serve`` is not
+    tuned (a long-running process should give memory back).
+    """
+    import ctypes  # NumPy loads it too
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own symbols: libc's
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): nothing to tune
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    return bool(mallopt(m_mmap_threshold, BATCH_MMAP_BYTES)) and bool(
+        mallopt(m_trim_threshold, BATCH_HEAP_KEPT)
+    )
 
 
 def load_prepared(
