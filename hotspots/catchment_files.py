@@ -3,7 +3,7 @@
 The chance test's null model needs every map point's catchment (its Voronoi
 cell clipped to the wards, :func:`hotspots.analysis.catchments.catchment_shares`).
 They depend only on the data's distinct locations and the wards, cost most of
-the test on a large dataset (1.4 s of CPU for 115,614 map points over England
+the test on a large dataset (0.5 s of CPU for 115,614 map points over England
 and Wales) and are the same for every command, period and setting. So they are
 computed once per dataset and kept in a folder, one ``.npy`` file per
 dataset named by a hash of the map points and the study area:

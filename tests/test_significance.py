@@ -205,7 +205,7 @@ def test_catchments_are_the_voronoi_cells_clipped_to_the_study_area():
 
 
 def _catchments_tested_cell_by_cell(points, area):
-    """catchment_shares as GEOS gives it testing every cell against the area (no short cut)."""
+    """Catchments as GEOS's Voronoi cells give them, every cell tested against the area."""
     lo = np.minimum(points.min(axis=0), area.bounds[:2]) - 1_000
     hi = np.maximum(points.max(axis=0), area.bounds[2:]) + 1_000
     cells = shapely.get_parts(shapely.voronoi_polygons(
@@ -220,14 +220,14 @@ def _catchments_tested_cell_by_cell(points, area):
 
 
 def _same_shares(fast: np.ndarray, slow: np.ndarray) -> bool:
-    """Equal but for rounding: cells crossing the boundary are clipped by pieces of the area,
-    whose areas add up to the whole's within 1e-15 (relative)."""
+    """Equal but for rounding: the cells' corners are GEOS's but for a unit in the last place
+    in one in a thousand, and cells crossing the boundary are cut by triangles of the area."""
     return fast.shape == slow.shape and np.allclose(fast, slow, rtol=1e-12, atol=1e-18)
 
 
 def test_catchments_equal_testing_every_cell(redditch_wards, west_mercia_points):
-    """Only cells near the boundary go to GEOS, clipped by the pieces of the area they meet;
-    the shares are those of clipping every cell by the whole area."""
+    """Cells from the Delaunay triangles, only those near the boundary cut (by the area's
+    triangles): the shares are those of GEOS's cells each clipped by the whole area."""
     from hotspots.analysis.catchments import study_area_shape
 
     area = study_area_shape(redditch_wards)
@@ -243,6 +243,21 @@ def test_catchments_equal_testing_every_cell(redditch_wards, west_mercia_points)
         fast = catchment_shares(lattice, shape)
         assert _same_shares(fast, _catchments_tested_cell_by_cell(lattice, shape))
         assert 0 < (fast == 0).sum() < len(lattice)
+
+
+def test_catchments_over_all_six_districts_equal_testing_every_cell(west_mercia_points):
+    """All of West Mercia's map points against the wards of Worcestershire's six districts."""
+    import pandas as pd
+
+    from tests.conftest import SHARED
+
+    frames = [gpd.read_file(p).to_crs(27700) for p in sorted((SHARED / "wards").glob("*.geojson"))]
+    assert len(frames) == 6
+    area = study_area_shape(gpd.GeoDataFrame(pd.concat(frames), crs=27700))
+    pts = np.unique(west_mercia_points[1], axis=0)
+    slow = _catchments_tested_cell_by_cell(pts, area)
+    assert _same_shares(catchment_shares(pts, area), slow)
+    assert (slow > 0).sum() > 2000 and (slow == 0).sum() > 1000
 
 
 def test_model_kinds_follow_the_data():
