@@ -353,12 +353,9 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
     if len(lines) != len(frame):
         return None
     blank_rows = _blank_rows(frame)
-    columns = list(frame.columns)
-    return (
-        frame.loc[~blank_rows].reset_index(drop=True),
-        lines[~blank_rows],
-        _fault_frame(columns, []),
-    )
+    if blank_rows.any():  # else the frame as read (its index is a range already)
+        frame, lines = frame.loc[~blank_rows].reset_index(drop=True), lines[~blank_rows]
+    return frame, lines, _fault_frame(list(frame.columns), [])
 
 
 def _stripped(values: pd.Series) -> pd.Series:

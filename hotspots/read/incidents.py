@@ -48,7 +48,7 @@ from hotspots.read._rows import (
     ASB,
     IncidentLoad,
     _as_text,
-    _file_label,
+    _line_ids,
     _lonlat_points,
     _with_points,
     combine_loads,
@@ -168,11 +168,12 @@ def _police_batch(
     file = np.repeat(np.arange(k), sizes)  # each row's file
     row = np.arange(len(file))  # each row's place in the files' frames, end to end
 
-    def column(name: str) -> np.ndarray:  # one column of every file, as text
+    def column(name: str) -> np.ndarray:  # one column of the rows kept so far, as text
         if name not in frames[0].columns:
             return np.full(len(file), "", dtype=object)
         parts = [f[name].to_numpy(dtype=object) for f in frames]
-        return (np.concatenate(parts) if k > 1 else parts[0])[row]
+        values = np.concatenate(parts) if k > 1 else parts[0]
+        return values if len(row) == len(values) else values[row]  # row: a subset, in order
 
     rows_read = sizes + n_faults
     notes: list[list[str]] = [[] for _ in range(k)]
@@ -206,12 +207,8 @@ def _police_batch(
     kept_lines = lines[ok]
     incident_id = _stripped_array(column("Crime ID")[ok])
     no_id = incident_id == ""
-    if no_id.any():  # "<file>:<line>"; Python strings at once (numpy's fixed-width text of
-        # long paths was slower to make, and to turn into the objects the column holds)
-        labels = [_file_label(str(n)) + ":" for n in names]
-        made = [labels[f] + str(line) for f, line in zip(rows[no_id].tolist(),
-                                                         kept_lines[no_id].tolist())]  # fmt: skip
-        incident_id[no_id] = np.array(made, dtype=object)
+    if no_id.any():
+        incident_id[no_id] = _line_ids(names, rows[no_id], kept_lines[no_id])
     month_codes = codes[ok]
     frame = pd.DataFrame(
         {
@@ -382,11 +379,32 @@ def _months_by_kind(loads: Sequence[IncidentLoad], kinds: Sequence[str]) -> tupl
         frame = load.incidents
         if not len(frame):
             continue
-        months = frame.groupby(frame["source"].astype(object), sort=False)["month"]
         if kind == "police":
-            for name, values in months.unique().items():
-                police[str(name)] = {str(m) for m in values}
+            police.update(_months_by_file(frame))
         else:
+            months = frame.groupby(frame["source"].astype(object), sort=False)["month"]
             for name, first in months.min().items():
                 council[str(name)] = (str(first), str(months.max()[name]))
     return police, council
+
+
+def _months_by_file(incidents: pd.DataFrame) -> dict[str, set[str]]:
+    """Each source's months, the sources in the order they first appear.
+
+    A reader's incidents come file by file: each run of one source is looked
+    at once, not each row's source text.
+
+    Examples
+    --------
+    >>> _months_by_file(pd.DataFrame({"source": ["b", "b", "a"], "month": ["x", "x", "y"]}))
+    {'b': {'x'}, 'a': {'y'}}
+    """
+    source = incidents["source"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.concatenate([[True], source[1:] != source[:-1]]))
+    runs = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(source))))
+    months, texts = pd.factorize(incidents["month"].to_numpy(dtype=object))
+    pairs = np.unique(runs[months >= 0] * len(texts) + months[months >= 0])
+    found: dict[str, set[str]] = {}
+    for run, month in zip((pairs // len(texts)).tolist(), (pairs % len(texts)).tolist()):
+        found.setdefault(str(source[starts[run]]), set()).add(str(texts[month]))
+    return found
