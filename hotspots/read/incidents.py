@@ -175,9 +175,14 @@ def _police_batch(
         values = np.concatenate(parts) if k > 1 else parts[0]
         return values if len(row) == len(values) else values[row]  # row: a subset, in order
 
+    unpadded = all(read.unpadded for _, read in items)
+
+    def stripped(values: np.ndarray) -> np.ndarray:  # as they are when no value is padded
+        return values if unpadded else _stripped_array(values)
+
     rows_read = sizes + n_faults
     notes: list[list[str]] = [[] for _ in range(k)]
-    types = _stripped_array(column("Crime type"))
+    types = stripped(column("Crime type"))
     if crime_types is not None:
         keep = np.isin(types, list(crime_types))
         held_any = np.bincount(file[keep], minlength=k)
@@ -193,7 +198,7 @@ def _police_batch(
     for i in np.flatnonzero(rows_read == 0):
         notes[i].append(f"{names[i]}: holds a header and no data rows")
     x, y, reason = _lonlat_points(column("Longitude"), column("Latitude"))
-    month_text = _stripped_array(column("Month"))
+    month_text = stripped(column("Month"))
     codes, months = pd.factorize(month_text)
     parsed = pd.to_datetime(pd.Series(months, dtype=object), format="%Y-%m", errors="coerce")
     bad_month = parsed.isna().to_numpy()[codes] if len(codes) else np.zeros(0, dtype=bool)
@@ -205,7 +210,7 @@ def _police_batch(
     ok = reason == ""
     rows = file[ok]
     kept_lines = lines[ok]
-    incident_id = _stripped_array(column("Crime ID")[ok])
+    incident_id = stripped(column("Crime ID")[ok])
     no_id = incident_id == ""
     if no_id.any():
         incident_id[no_id] = _line_ids(names, rows[no_id], kept_lines[no_id])
@@ -219,9 +224,9 @@ def _police_batch(
             "date_precision": np.full(len(rows), "month", dtype=object),
             "month": parsed.dt.strftime("%Y-%m").to_numpy(dtype=object)[month_codes],
             "category": types[ok],
-            "location": _stripped_array(column("Location")[ok]),
-            "lsoa_code": _stripped_array(column("LSOA code")[ok]),
-            "lsoa_name": _stripped_array(column("LSOA name")[ok]),
+            "location": stripped(column("Location")[ok]),
+            "lsoa_code": stripped(column("LSOA code")[ok]),
+            "lsoa_name": stripped(column("LSOA name")[ok]),
             "_x": x[ok],
             "_y": y[ok],
         }
@@ -329,8 +334,9 @@ def read_incidents(
                 continue  # every force-month of the file was read already (its faults too)
             if not use.all():
                 read = _Table(
-                    read.frame.loc[use].reset_index(drop=True), read.lines[use], read.faults
-                )
+                    read.frame.loc[use].reset_index(drop=True), read.lines[use], read.faults,
+                    read.unpadded,
+                )  # fmt: skip
             if police and list(police[0][1].frame.columns) != list(read.frame.columns):
                 flush()
             police.append((src, read))
