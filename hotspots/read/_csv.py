@@ -285,7 +285,8 @@ def _read_table(source: Source) -> _Table:
     if marked:
         frame, lines, faults = _reject_marked_rows(frame, lines, faults)
     frame, lines, repeated = _drop_repeated_headers(frame, lines)
-    faults = pd.concat([f for f in (faults, repeated) if len(f)] or [faults], ignore_index=True)
+    if len(repeated):
+        faults = pd.concat([f for f in (faults, repeated) if len(f)], ignore_index=True)
     faults.insert(
         0, "source", np.full(len(faults), source.name, dtype=object), allow_duplicates=True
     )

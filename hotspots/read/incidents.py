@@ -221,7 +221,7 @@ def _police_batch(
             "source": pd.array(names[rows], dtype="str"),
             "line": kept_lines,
             "date": pd.DatetimeIndex(parsed.to_numpy()[month_codes]),
-            "date_precision": np.full(len(rows), "month", dtype=object),
+            "date_precision": np.array(["month"], dtype=object).repeat(len(rows)),  # one str
             "month": parsed.dt.strftime("%Y-%m").to_numpy(dtype=object)[month_codes],
             "category": types[ok],
             "location": stripped(column("Location")[ok]),
