@@ -428,7 +428,10 @@ def _text_and_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     numbers = np.full(len(text), np.nan)
     given = text != ""
     try:  # the usual case: every given value is a plain number
-        numbers[given] = text[given].astype(float)
+        if given.all():
+            numbers = text.astype(float)
+        else:
+            numbers[given] = text[given].astype(float)
     except (TypeError, ValueError):
         numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
     failed = np.flatnonzero(np.isnan(numbers))

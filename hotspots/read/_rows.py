@@ -157,7 +157,9 @@ def _checked_points(
     first, second = names
     (a_raw, a), (b_raw, b) = _text_and_numbers(a_raw), _text_and_numbers(b_raw)
     reason = np.full(len(a), "", dtype=object)
-    empty = (a_raw == "") | (b_raw == "")
+    empty = np.zeros(len(a), dtype=bool)  # empty text is among the values that are not numbers
+    nan = np.flatnonzero(np.isnan(a) | np.isnan(b))
+    empty[nan] = (a_raw[nan] == "") | (b_raw[nan] == "")
     bad = ~empty & ~(np.isfinite(a) & np.isfinite(b))
     zero = ~empty & ~bad & (a == 0) & (b == 0)
     inside = valid(a, b)
