@@ -572,3 +572,16 @@ def test_padded_values_are_stripped(write_police, pad):
     both = read_incidents([clean, padded]).incidents[columns]
     assert both.iloc[2:].reset_index(drop=True).equals(expected)
     assert both["location"].tolist()[2:] == ["On or near Unicorn Hill", "On or near Hill Street"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_rows_of_empty_fields_are_skipped_not_rejected(tmp_path, newline):
+    """A row of delimiters only (exports end with ',,,,' lines) is neither an incident nor a
+    reject, and the other rows keep their line numbers."""
+    empty = "," * (len(POLICE_HEADER.split(",")) - 1)
+    rows = [POLICE_HEADER, police_row(), empty, police_row(lon=""), empty, empty]
+    path = tmp_path / "2018-10-test-street.csv"
+    path.write_bytes(newline.join(rows).encode() + newline.encode())
+    load = read_police_csv(path)
+    assert (load.rows_read, load.kept, load.rejected) == (2, 1, 1)
+    assert load.incidents["line"].tolist() == [2] and load.rejects["line"].tolist() == [4]

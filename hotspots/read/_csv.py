@@ -356,7 +356,9 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
     lines = numbers[1:].astype(np.int64)
     if len(lines) != len(frame):
         return None
-    blank_rows = _blank_rows(frame)
+    # a row whose every field is empty: its line holds the delimiters only (and a "\r" to end it)
+    size, last = length[lines - 1], arr[np.maximum(ends[lines - 1] - 1, 0)]
+    blank_rows = (size == n - 1) | ((size == n) & (last == 13))
     if blank_rows.any():  # else the frame as read (its index is a range already)
         frame, lines = frame.loc[~blank_rows].reset_index(drop=True), lines[~blank_rows]
     edges = (starts[numbers - 1], ends[numbers - 1] - 1, found)
