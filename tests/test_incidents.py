@@ -549,3 +549,39 @@ def test_incidents_at_one_map_point_share_one_point(shared_data):
     distinct = len(xy.drop_duplicates())
     assert distinct < len(geoms) / 2  # police.uk snaps to shared points
     assert len({id(g) for g in geoms}) == distinct
+
+
+def _padded(row: str, pad: str) -> str:
+    """A police.uk row with its month, location, LSOA and crime type padded with ``pad``."""
+    fields = row.split(",")
+    for i in (1, 6, 7, 8, 9):
+        fields[i] = f"{pad}{fields[i]}{pad}"
+    return ",".join(fields)
+
+
+@pytest.mark.parametrize("pad", [" ", "\t", "\u00a0", "\u3000"])
+def test_padded_values_are_stripped(write_police, pad):
+    """Values are taken as read only when no value of the file is padded: padded values, with
+    ASCII or Unicode spaces, give what unpadded ones give, alone and batched with a clean file."""
+    rows = [police_row(), police_row(lon="-1.95", location="On or near Hill Street")]
+    clean = write_police(rows, "2018-10-a-street.csv")
+    padded = write_police([_padded(r, pad) for r in rows], "2018-11-b-street.csv")
+    columns = ["date", "month", "category", "location", "lsoa_code", "lsoa_name", "geometry"]
+    expected = read_police_csv(clean).incidents[columns]
+    assert read_police_csv(padded).incidents[columns].equals(expected)
+    both = read_incidents([clean, padded]).incidents[columns]
+    assert both.iloc[2:].reset_index(drop=True).equals(expected)
+    assert both["location"].tolist()[2:] == ["On or near Unicorn Hill", "On or near Hill Street"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_rows_of_empty_fields_are_skipped_not_rejected(tmp_path, newline):
+    """A row of delimiters only (exports end with ',,,,' lines) is neither an incident nor a
+    reject, and the other rows keep their line numbers."""
+    empty = "," * (len(POLICE_HEADER.split(",")) - 1)
+    rows = [POLICE_HEADER, police_row(), empty, police_row(lon=""), empty, empty]
+    path = tmp_path / "2018-10-test-street.csv"
+    path.write_bytes(newline.join(rows).encode() + newline.encode())
+    load = read_police_csv(path)
+    assert (load.rows_read, load.kept, load.rejected) == (2, 1, 1)
+    assert load.incidents["line"].tolist() == [2] and load.rejects["line"].tolist() == [4]

@@ -123,8 +123,7 @@ def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     month = date.month.to_numpy()
     year = date.year.to_numpy()
     # every label is made once per distinct month, then given to its incidents by code
-    key = year.astype(np.int64) * 12 + (month - 1)
-    distinct, codes = np.unique(key, return_inverse=True)
+    distinct, codes = _distinct_sorted(year.astype(np.int64) * 12 + (month - 1))
     d_year, d_month = distinct // 12, distinct % 12 + 1
     d_season = np.array([_MONTH_SEASON[m] for m in d_month], dtype=object)
     d_season_year = np.where(d_month == 12, d_year + 1, d_year)
@@ -140,7 +139,7 @@ def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out["season_year"] = np.where(month == 12, year + 1, year)
     out["season_label"] = _categorical(labels["season_label"], codes)
     out["financial_year"] = _categorical(labels["financial_year"], codes)
-    if "month" not in out.columns:
+    if "month" not in out.columns or _same_text(out["month"], labels["month"], codes):
         out["month"] = _categorical(labels["month"], codes)
     elif not isinstance(out["month"].dtype, pd.CategoricalDtype):
         out["month"] = _as_categorical(out["month"])
@@ -159,14 +158,36 @@ def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _distinct_sorted(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)``: one hash pass, then the few distinct sorted.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in _distinct_sorted(np.array([7, 3, 7, 5]))]
+    [[3, 5, 7], [2, 0, 2, 1]]
+    """
+    codes, distinct = pd.factorize(key)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return distinct[order], rank[codes]
+
+
+def _same_text(values: pd.Series, labels: np.ndarray, codes: np.ndarray) -> bool:
+    """True when a text column (not a categorical) is ``labels[codes]``, value for value."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return False
+    return bool((values.to_numpy(dtype=object) == labels[codes]).all())
+
+
 def _categorical(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
-    """``labels[codes]`` as a categorical whose categories are the labels used, sorted."""
-    used = np.unique(codes)
-    cats, inverse = np.unique(labels[used].astype(str), return_inverse=True)
-    lookup = np.full(len(labels), -1, dtype=np.int64)
-    lookup[used] = inverse
+    """``labels[codes]`` as a categorical whose categories are the labels used, sorted.
+
+    Every label is used (``labels`` are those of the distinct months present).
+    """
+    cats, inverse = np.unique(labels.astype(str), return_inverse=True)
     return pd.Categorical.from_codes(
-        lookup[codes], categories=pd.Index(cats.tolist()), ordered=True
+        inverse[codes], categories=pd.Index(cats.tolist()), ordered=True
     )
 
 

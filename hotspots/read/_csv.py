@@ -81,6 +81,7 @@ class _Table:
     frame: pd.DataFrame
     lines: np.ndarray
     faults: pd.DataFrame  # source, line, reason, then the row's fields under the header's names
+    unpadded: bool = False  # True: no value starts or ends with whitespace (seen in the bytes)
 
     @property
     def n_faults(self) -> int:
@@ -277,19 +278,21 @@ def _read_table(source: Source) -> _Table:
     if '"' not in text and not marked:
         table = _read_plain(data if encoding in ("utf-8", "cp1252") else text.encode("utf-8"),
                             "cp1252" if encoding == "cp1252" else "utf-8", delimiter)  # fmt: skip
+    unpadded = table is not None and table[3]
     if table is None:
         table = _read_quoted(text, delimiter, source.name)
-    frame, lines, faults = table
+    frame, lines, faults = table[:3]
     if marked:
         frame, lines, faults = _reject_marked_rows(frame, lines, faults)
     frame, lines, repeated = _drop_repeated_headers(frame, lines)
-    faults = pd.concat([f for f in (faults, repeated) if len(f)] or [faults], ignore_index=True)
+    if len(repeated):
+        faults = pd.concat([f for f in (faults, repeated) if len(f)], ignore_index=True)
     faults.insert(
         0, "source", np.full(len(faults), source.name, dtype=object), allow_duplicates=True
     )
     if len(faults) > 1:
         faults = faults.sort_values("line", kind="stable", ignore_index=True)
-    return _Table(frame, lines, faults)
+    return _Table(frame, lines, faults, unpadded)
 
 
 def _fault_frame(
@@ -325,8 +328,9 @@ def _no_faults(columns: tuple[str, ...]) -> pd.DataFrame:
 def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
     """Fast path for a file with no quotes: field counts per line from the bytes.
 
-    Returns None when some line has the wrong number of fields (the careful
-    reader then handles the file).
+    Returns the frame, its line numbers, no faults, and whether no value starts
+    or ends with whitespace (:func:`_unpadded`); None when some line has the
+    wrong number of fields (the careful reader then handles the file).
     """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -352,13 +356,54 @@ def _read_plain(raw: bytes, encoding: str, delimiter: str) -> tuple | None:
     lines = numbers[1:].astype(np.int64)
     if len(lines) != len(frame):
         return None
-    blank_rows = _blank_rows(frame)
-    columns = list(frame.columns)
-    return (
-        frame.loc[~blank_rows].reset_index(drop=True),
-        lines[~blank_rows],
-        _fault_frame(columns, []),
-    )
+    # a row whose every field is empty: its line holds the delimiters only (and a "\r" to end it)
+    size, last = length[lines - 1], arr[np.maximum(ends[lines - 1] - 1, 0)]
+    blank_rows = (size == n - 1) | ((size == n) & (last == 13))
+    if blank_rows.any():  # else the frame as read (its index is a range already)
+        frame, lines = frame.loc[~blank_rows].reset_index(drop=True), lines[~blank_rows]
+    edges = (starts[numbers - 1], ends[numbers - 1] - 1, found)
+    return frame, lines, _fault_frame(list(frame.columns), []), _unpadded(arr, *edges)
+
+
+#: Bytes that may begin or end a value ``str.strip`` changes: ASCII whitespace but the line
+#: break (which ends the line), and every non-ASCII byte (a UTF-8 or Windows-1252 space?).
+_MAY_PAD = np.zeros(256, dtype=bool)
+_MAY_PAD[[9, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_MAY_PAD[128:] = True
+
+
+def _unpadded(arr: np.ndarray, first: np.ndarray, last: np.ndarray, delimiters: np.ndarray) -> bool:
+    """True when no field of an unquoted file starts or ends with whitespace.
+
+    Then every value read is its own stripped text, and the readers need not
+    strip them. Only the bytes at the fields' edges are looked at: each line's
+    first and last byte, and the bytes either side of each delimiter (a
+    delimiter or line break there is an empty field). A doubtful byte (a
+    carriage return, a non-ASCII byte) answers False.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray of uint8
+        The file's bytes.
+    first, last : numpy.ndarray of int
+        The first and last byte of each line that is not blank.
+    delimiters : numpy.ndarray of int
+        Where the delimiters are.
+
+    Examples
+    --------
+    >>> def check(raw):
+    ...     arr = np.frombuffer(raw, dtype=np.uint8)
+    ...     return _unpadded(arr, np.array([0]), np.array([len(raw) - 1]),
+    ...                      np.flatnonzero(arr == ord(",")))
+    >>> check(b"a,,b c,d"), check(b"a, b"), check(b"a ,b"), check(b"a,\\xc2\\xa0")
+    (True, False, False, False)
+    """
+    if not len(arr):
+        return True
+    end = len(arr) - 1
+    edges = (first, last, np.minimum(delimiters + 1, end), np.maximum(delimiters - 1, 0))
+    return not any(_MAY_PAD[arr[at]].any() for at in edges)
 
 
 def _stripped(values: pd.Series) -> pd.Series:
@@ -385,7 +430,10 @@ def _text_and_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     numbers = np.full(len(text), np.nan)
     given = text != ""
     try:  # the usual case: every given value is a plain number
-        numbers[given] = text[given].astype(float)
+        if given.all():
+            numbers = text.astype(float)
+        else:
+            numbers[given] = text[given].astype(float)
     except (TypeError, ValueError):
         numbers = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=float)
     failed = np.flatnonzero(np.isnan(numbers))

@@ -157,7 +157,9 @@ def _checked_points(
     first, second = names
     (a_raw, a), (b_raw, b) = _text_and_numbers(a_raw), _text_and_numbers(b_raw)
     reason = np.full(len(a), "", dtype=object)
-    empty = (a_raw == "") | (b_raw == "")
+    empty = np.zeros(len(a), dtype=bool)  # empty text is among the values that are not numbers
+    nan = np.flatnonzero(np.isnan(a) | np.isnan(b))
+    empty[nan] = (a_raw[nan] == "") | (b_raw[nan] == "")
     bad = ~empty & ~(np.isfinite(a) & np.isfinite(b))
     zero = ~empty & ~bad & (a == 0) & (b == 0)
     inside = valid(a, b)
@@ -302,6 +304,7 @@ def _with_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
         frame.drop(columns=["_x", "_y"]),
         geometry=gpd.GeoSeries(GeometryArray(geoms, crs=ANALYSIS_CRS), index=frame.index),
         crs=ANALYSIS_CRS,
+        copy=False,  # the columns are the frame's own (copy-on-write keeps the frame as it was)
     )
 
 
@@ -322,3 +325,31 @@ def _blank(n: int, index: pd.Index) -> pd.Series:
 def _file_label(source: str) -> str:
     """A source's file name (a zip member's own name), for ``"<file>:<line>"`` ids."""
     return Path(source.split(":", 1)[-1] if ".zip:" in source else source).name
+
+
+def _line_ids(names: np.ndarray, files: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """``"<file>:<line>"`` ids, for rows that have no id of their own.
+
+    Parameters
+    ----------
+    names : numpy.ndarray of str
+        The sources (file names, or ``archive.zip:member``).
+    files, lines : numpy.ndarray of int
+        Each row's source (an index into ``names``) and line number.
+
+    Returns
+    -------
+    numpy.ndarray of str (object)
+        The ids, made with numpy's object addition: each file's label and each
+        distinct line number's text is made once (Python's own strings: numpy's
+        fixed-width text of long paths is slower to make and to turn into objects).
+
+    Examples
+    --------
+    >>> _line_ids(np.array(["a/x.csv", "b.zip:y.csv"]), np.array([0, 1, 0]), np.array([2, 2, 3]))
+    array(['x.csv:2', 'y.csv:2', 'x.csv:3'], dtype=object)
+    """
+    labels = np.array([_file_label(str(n)) + ":" for n in names], dtype=object)
+    codes, distinct = pd.factorize(np.asarray(lines, dtype=np.int64))
+    text = np.array([str(line) for line in distinct.tolist()], dtype=object)
+    return labels[files] + text[codes]

@@ -48,7 +48,7 @@ from hotspots.read._rows import (
     ASB,
     IncidentLoad,
     _as_text,
-    _file_label,
+    _line_ids,
     _lonlat_points,
     _with_points,
     combine_loads,
@@ -168,15 +168,21 @@ def _police_batch(
     file = np.repeat(np.arange(k), sizes)  # each row's file
     row = np.arange(len(file))  # each row's place in the files' frames, end to end
 
-    def column(name: str) -> np.ndarray:  # one column of every file, as text
+    def column(name: str) -> np.ndarray:  # one column of the rows kept so far, as text
         if name not in frames[0].columns:
             return np.full(len(file), "", dtype=object)
         parts = [f[name].to_numpy(dtype=object) for f in frames]
-        return (np.concatenate(parts) if k > 1 else parts[0])[row]
+        values = np.concatenate(parts) if k > 1 else parts[0]
+        return values if len(row) == len(values) else values[row]  # row: a subset, in order
+
+    unpadded = all(read.unpadded for _, read in items)
+
+    def stripped(values: np.ndarray) -> np.ndarray:  # as they are when no value is padded
+        return values if unpadded else _stripped_array(values)
 
     rows_read = sizes + n_faults
     notes: list[list[str]] = [[] for _ in range(k)]
-    types = _stripped_array(column("Crime type"))
+    types = stripped(column("Crime type"))
     if crime_types is not None:
         keep = np.isin(types, list(crime_types))
         held_any = np.bincount(file[keep], minlength=k)
@@ -192,7 +198,7 @@ def _police_batch(
     for i in np.flatnonzero(rows_read == 0):
         notes[i].append(f"{names[i]}: holds a header and no data rows")
     x, y, reason = _lonlat_points(column("Longitude"), column("Latitude"))
-    month_text = _stripped_array(column("Month"))
+    month_text = stripped(column("Month"))
     codes, months = pd.factorize(month_text)
     parsed = pd.to_datetime(pd.Series(months, dtype=object), format="%Y-%m", errors="coerce")
     bad_month = parsed.isna().to_numpy()[codes] if len(codes) else np.zeros(0, dtype=bool)
@@ -204,14 +210,10 @@ def _police_batch(
     ok = reason == ""
     rows = file[ok]
     kept_lines = lines[ok]
-    incident_id = _stripped_array(column("Crime ID")[ok])
+    incident_id = stripped(column("Crime ID")[ok])
     no_id = incident_id == ""
-    if no_id.any():  # "<file>:<line>"; Python strings at once (numpy's fixed-width text of
-        # long paths was slower to make, and to turn into the objects the column holds)
-        labels = [_file_label(str(n)) + ":" for n in names]
-        made = [labels[f] + str(line) for f, line in zip(rows[no_id].tolist(),
-                                                         kept_lines[no_id].tolist())]  # fmt: skip
-        incident_id[no_id] = np.array(made, dtype=object)
+    if no_id.any():
+        incident_id[no_id] = _line_ids(names, rows[no_id], kept_lines[no_id])
     month_codes = codes[ok]
     frame = pd.DataFrame(
         {
@@ -219,12 +221,12 @@ def _police_batch(
             "source": pd.array(names[rows], dtype="str"),
             "line": kept_lines,
             "date": pd.DatetimeIndex(parsed.to_numpy()[month_codes]),
-            "date_precision": np.full(len(rows), "month", dtype=object),
+            "date_precision": np.array(["month"], dtype=object).repeat(len(rows)),  # one str
             "month": parsed.dt.strftime("%Y-%m").to_numpy(dtype=object)[month_codes],
             "category": types[ok],
-            "location": _stripped_array(column("Location")[ok]),
-            "lsoa_code": _stripped_array(column("LSOA code")[ok]),
-            "lsoa_name": _stripped_array(column("LSOA name")[ok]),
+            "location": stripped(column("Location")[ok]),
+            "lsoa_code": stripped(column("LSOA code")[ok]),
+            "lsoa_name": stripped(column("LSOA name")[ok]),
             "_x": x[ok],
             "_y": y[ok],
         }
@@ -332,8 +334,9 @@ def read_incidents(
                 continue  # every force-month of the file was read already (its faults too)
             if not use.all():
                 read = _Table(
-                    read.frame.loc[use].reset_index(drop=True), read.lines[use], read.faults
-                )
+                    read.frame.loc[use].reset_index(drop=True), read.lines[use], read.faults,
+                    read.unpadded,
+                )  # fmt: skip
             if police and list(police[0][1].frame.columns) != list(read.frame.columns):
                 flush()
             police.append((src, read))
@@ -382,11 +385,32 @@ def _months_by_kind(loads: Sequence[IncidentLoad], kinds: Sequence[str]) -> tupl
         frame = load.incidents
         if not len(frame):
             continue
-        months = frame.groupby(frame["source"].astype(object), sort=False)["month"]
         if kind == "police":
-            for name, values in months.unique().items():
-                police[str(name)] = {str(m) for m in values}
+            police.update(_months_by_file(frame))
         else:
+            months = frame.groupby(frame["source"].astype(object), sort=False)["month"]
             for name, first in months.min().items():
                 council[str(name)] = (str(first), str(months.max()[name]))
     return police, council
+
+
+def _months_by_file(incidents: pd.DataFrame) -> dict[str, set[str]]:
+    """Each source's months, the sources in the order they first appear.
+
+    A reader's incidents come file by file: each run of one source is looked
+    at once, not each row's source text.
+
+    Examples
+    --------
+    >>> _months_by_file(pd.DataFrame({"source": ["b", "b", "a"], "month": ["x", "x", "y"]}))
+    {'b': {'x'}, 'a': {'y'}}
+    """
+    source = incidents["source"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.concatenate([[True], source[1:] != source[:-1]]))
+    runs = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(source))))
+    months, texts = pd.factorize(incidents["month"].to_numpy(dtype=object))
+    pairs = np.unique(runs[months >= 0] * len(texts) + months[months >= 0])
+    found: dict[str, set[str]] = {}
+    for run, month in zip((pairs // len(texts)).tolist(), (pairs % len(texts)).tolist()):
+        found.setdefault(str(source[starts[run]]), set()).add(str(texts[month]))
+    return found
