@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import HotspotsError
-from hotspots._validate import ANALYSIS_CRS, check_points, to_analysis_crs
+from hotspots._validate import ANALYSIS_CRS, analysis_xy
 from hotspots.analysis._arrays import positions_in_runs
 from hotspots.read.geocode import bng_to_lonlat
 from hotspots.read.places import tag_focus_areas
@@ -83,11 +83,6 @@ class ClusterParams:
             raise HotspotsError(f"min_samples must be 2 or more; got {self.min_samples!r}")
         if self.hull_buffer_m < 0:
             raise HotspotsError(f"hull_buffer_m must be 0 or more; got {self.hull_buffer_m!r}")
-
-
-def _xy(incidents: gpd.GeoDataFrame) -> np.ndarray:
-    check_points(incidents, argument="incidents")
-    return shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy())
 
 
 def distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -486,7 +481,7 @@ def suggest_eps(
     """
     from sklearn.neighbors import NearestNeighbors  # heavy: imported where used
 
-    xy = _xy(incidents)
+    xy = analysis_xy(incidents)
     if len(xy) <= min_samples:
         raise HotspotsError(
             f"suggest_eps needs more than min_samples={min_samples} incidents; got {len(xy)}"
@@ -515,7 +510,7 @@ def label_incidents(
     >>> label_incidents(pts, eps_m=50, min_samples=3).tolist()
     [0, 0, 0, -1]
     """
-    labels = dbscan_labels(_xy(incidents), eps_m=eps_m, min_samples=min_samples)
+    labels = dbscan_labels(analysis_xy(incidents), eps_m=eps_m, min_samples=min_samples)
     return pd.Series(labels, index=incidents.index, name="cluster")
 
 
@@ -704,10 +699,7 @@ def summarise_clusters(
     [[3, 'A (2); B (1)', '2018-10, 2018-11']]
     """
     lab = labels.reindex(incidents.index).to_numpy()
-    check_points(incidents, argument="incidents")
-    rows = np.flatnonzero(lab != NOISE)  # only the clustered incidents' points are read
-    xy = np.full((len(lab), 2), np.nan)
-    xy[rows] = shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy()[rows])
+    xy = analysis_xy(incidents)  # read once per frame: DBSCAN has read it already
     return _summarise(incidents, xy, lab, areas=areas, hull_buffer_m=hull_buffer_m)
 
 
@@ -802,7 +794,7 @@ def find_clusters(
     [30, 20]
     """
     params = params or ClusterParams()
-    xy = _xy(incidents)
+    xy = analysis_xy(incidents)
     if study_area_m2 is None:
         uniq = distinct_points(xy)[1]
         study_area_m2 = shapely.convex_hull(shapely.multipoints(uniq)).area if len(xy) > 2 else 0.0

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from hotspots._errors import HotspotsError
-from hotspots._validate import to_analysis_crs
+from hotspots._validate import analysis_xy, to_analysis_crs
 from hotspots.analysis.cluster import (
     ClusterParams,
     check_min_samples,
@@ -88,7 +87,7 @@ def add_labels(clusters: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, members:
     if "location" not in incidents.columns:
         clusters["label"] = [str(int(c)) for c in clusters["cluster_id"]]
         return
-    places = hotspot_places(to_analysis_crs(incidents), members)
+    places = hotspot_places(incidents, members)
     clusters["label"] = places["label"].reindex(clusters["cluster_id"]).fillna("").to_numpy()
 
 
@@ -121,14 +120,14 @@ def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFr
     >>> best[["point_x", "ward", "point_incidents"]].reset_index().values.tolist()
     [[1, 0.0, 'A', 2], [2, 50.0, 'B', 1]]
     """
-    geoms = to_analysis_crs(incidents).geometry.to_numpy()
+    xy = analysis_xy(incidents)  # read once per frame: DBSCAN has read it already
     cid = pd.to_numeric(members.reindex(incidents.index), errors="coerce").fillna(0).astype(int)
-    rows = np.flatnonzero(cid.to_numpy() > 0)  # the hotspots' incidents: only their points read
+    rows = np.flatnonzero(cid.to_numpy() > 0)  # the hotspots' incidents
     frame = pd.DataFrame(
         {
             "cluster_id": cid.to_numpy()[rows],
-            "x": shapely.get_x(geoms[rows]),
-            "y": shapely.get_y(geoms[rows]),
+            "x": xy[rows, 0],
+            "y": xy[rows, 1],
             "ward": incidents["ward"].to_numpy()[rows] if "ward" in incidents else "",
             "area": incidents["area"].to_numpy()[rows] if "area" in incidents else "",
         },

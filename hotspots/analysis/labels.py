@@ -20,6 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from hotspots._validate import analysis_xy
 from hotspots.analysis._arrays import positions_in_runs
 from hotspots.privacy import WITHHELD, street_level
 from hotspots.read.police_streets import PLACE_TYPES
@@ -141,7 +142,8 @@ def hotspot_places(
     ----------
     incidents : geopandas.GeoDataFrame
         The incidents that were clustered, with ``location`` (police.uk
-        ``Location`` or a council address) and a point geometry (EPSG:27700).
+        ``Location`` or a council address) and a point geometry (any CRS: measured
+        in EPSG:27700).
     members : pandas.Series
         ``cluster_id`` of each incident (``<NA>`` or 0 for noise), index-aligned;
         the cluster id is the hotspot's rank.
@@ -209,7 +211,8 @@ def hotspot_places(
     only = types.loc[types.index.difference(first.index)]
     if len(only):  # where the incidents are matters only here
         out.loc[only.index, "place"] = only["name"]
-        frame["x"], frame["y"] = _point_xy(incidents.geometry)
+        xy = analysis_xy(incidents)  # read once per frame: DBSCAN has read it already
+        frame["x"], frame["y"] = xy[:, 0], xy[:, 1]
         streets_near = _street_points(frame if near is None else near)
         pts = (
             frame[frame["cluster_id"].isin(only.index)]
@@ -304,17 +307,6 @@ def _nearest(
     far = ~(dist < bound)
     dist[far], idx[far] = np.inf, m
     return dist, idx
-
-
-def _point_xy(geoms) -> tuple[np.ndarray, np.ndarray]:
-    """Eastings and northings of point geometries (a GeoSeries), read in one pass."""
-    import shapely
-
-    values = np.asarray(geoms.to_numpy(), dtype=object)
-    xy = shapely.get_coordinates(values)
-    if len(xy) == len(values) and (shapely.get_type_id(values) == 0).all():  # one point each
-        return xy[:, 0], xy[:, 1]
-    return geoms.x.to_numpy(), geoms.y.to_numpy()  # empty or missing points: NaN (as before)
 
 
 def _street_points(near: pd.DataFrame) -> pd.DataFrame:
