@@ -186,10 +186,10 @@ def hotspot_places(
     if not len(ids):
         out["label"] = pd.Series(dtype=object)
         return out
-    codes, uniques = pd.factorize(incidents["location"].astype(object), use_na_sentinel=True)
-    names = np.array([_street_name(v) for v in uniques] + [""], dtype=object)[codes]
-    frame = pd.DataFrame({"cluster_id": cid.to_numpy(), "name": names})
-    named = frame[(frame["cluster_id"] > 0) & (frame["name"] != "")]
+    street, names = _row_streets(incidents["location"])
+    rows = np.flatnonzero(cid.to_numpy() > 0)  # the hotspots' incidents
+    frame = pd.DataFrame({"cluster_id": cid.to_numpy()[rows], "name": names[street[rows]]})
+    named = frame[frame["name"] != ""]
     counts = named.groupby(["cluster_id", "name"]).size().rename("n").reset_index()
     counts["type"] = _is_type(counts["name"])
     counts = counts.sort_values(["cluster_id", "type", "n", "name"],
@@ -212,8 +212,9 @@ def hotspot_places(
     if len(only):  # where the incidents are matters only here
         out.loc[only.index, "place"] = only["name"]
         xy = analysis_xy(incidents)  # read once per frame: DBSCAN has read it already
-        frame["x"], frame["y"] = xy[:, 0], xy[:, 1]
-        streets_near = _street_points(frame if near is None else near)
+        frame["x"], frame["y"] = xy[rows, 0], xy[rows, 1]
+        streets_near = (_street_points_of(xy[:, 0], xy[:, 1], street, names) if near is None
+                        else _street_points(near))  # fmt: skip
         pts = (
             frame[frame["cluster_id"].isin(only.index)]
             .merge(only["name"].rename("name").reset_index(), on=["cluster_id", "name"])
@@ -309,21 +310,49 @@ def _nearest(
     return dist, idx
 
 
+def _row_streets(locations: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's street (:func:`_street_name`) as a code into the distinct streets.
+
+    Each distinct location is read once; a missing one gets the street "".
+
+    Examples
+    --------
+    >>> codes, names = _row_streets(pd.Series(["On or near Mill Lane", None,
+    ...                                        "On or near Mill Lane", "6 Unicorn Hill, Redditch"]))
+    >>> codes.tolist(), names.tolist()
+    ([0, 2, 0, 1], ['Mill Lane', 'Unicorn Hill', ''])
+    """
+    codes, uniques = pd.factorize(locations.astype(object), use_na_sentinel=True)
+    streets = np.array([_street_name(v) for v in uniques] + [""], dtype=object)  # -1: the last
+    street_codes, names = pd.factorize(streets)
+    return street_codes[codes], np.asarray(names, dtype=object)
+
+
 def _street_points(near: pd.DataFrame) -> pd.DataFrame:
     """Distinct map points with a street name (not a place type): ``x``, ``y``, ``name``.
 
-    One name per point (alphabetically first), points in x, y order; points
-    without coordinates are left out.
+    ``near`` has ``x``, ``y`` (else a point geometry) and ``name`` (else
+    ``location``). See :func:`_street_points_of`.
     """
-    if "name" not in near.columns:
-        xs = near.geometry.x.to_numpy() if "x" not in near.columns else near["x"].to_numpy()
-        ys = near.geometry.y.to_numpy() if "y" not in near.columns else near["y"].to_numpy()
-        codes, uniques = pd.factorize(near["location"].astype(object), use_na_sentinel=True)
-        names = np.array([_street_name(v) for v in uniques] + [""], dtype=object)[codes]
-        near = pd.DataFrame({"x": xs, "y": ys, "name": names})
-    x, y = near["x"].to_numpy(dtype=float), near["y"].to_numpy(dtype=float)
-    codes, names = pd.factorize(near["name"].astype(object))  # each name read once
-    names = np.asarray(names, dtype=object)
+    xs = near.geometry.x.to_numpy() if "x" not in near.columns else near["x"].to_numpy()
+    ys = near.geometry.y.to_numpy() if "y" not in near.columns else near["y"].to_numpy()
+    if "name" in near.columns:
+        codes, names = pd.factorize(near["name"].astype(object))  # each name read once
+    else:
+        codes, names = _row_streets(near["location"])
+    return _street_points_of(xs, ys, codes, np.asarray(names, dtype=object))
+
+
+def _street_points_of(
+    x: np.ndarray, y: np.ndarray, codes: np.ndarray, names: np.ndarray
+) -> pd.DataFrame:
+    """Distinct map points with a street name (not a place type): ``x``, ``y``, ``name``.
+
+    Each row's name is ``names[codes]`` (-1: none). One name per point
+    (alphabetically first), points in x, y order; points without coordinates
+    are left out.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     street = (names != "") & ~_is_type(pd.Series(names, dtype=object))
     alphabetical = np.argsort(names, kind="stable")
     rank = np.empty(len(names), dtype=np.int64)
@@ -333,7 +362,7 @@ def _street_points(near: pd.DataFrame) -> pd.DataFrame:
     point, points = pd.factorize(x[rows] + 1j * y[rows])  # each map point once
     first = np.full(len(points), len(names), dtype=np.int64)  # its alphabetically first name
     np.minimum.at(first, point, rank[codes[rows]])
-    order = np.lexsort((points.imag, points.real))  # by x, y
+    order = np.argsort(points)  # complex numbers sort by x, then y
     return pd.DataFrame({"x": points.real[order], "y": points.imag[order],
                          "name": names[alphabetical[first[order]]]})  # fmt: skip
 
