@@ -96,7 +96,7 @@ def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFr
 
     The busiest point is the map point holding most of the hotspot's incidents;
     on a tie, the one nearest the mean of its incidents (then the lowest
-    easting, northing). Computed in one group-by over every hotspot.
+    easting, northing). Array operations over every hotspot at once, no loop.
 
     Parameters
     ----------
@@ -123,35 +123,58 @@ def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFr
     xy = analysis_xy(incidents)  # read once per frame: DBSCAN has read it already
     cid = pd.to_numeric(members.reindex(incidents.index), errors="coerce").fillna(0).astype(int)
     rows = np.flatnonzero(cid.to_numpy() > 0)  # the hotspots' incidents
-    frame = pd.DataFrame(
-        {
-            "cluster_id": cid.to_numpy()[rows],
-            "x": xy[rows, 0],
-            "y": xy[rows, 1],
-            "ward": incidents["ward"].to_numpy()[rows] if "ward" in incidents else "",
-            "area": incidents["area"].to_numpy()[rows] if "area" in incidents else "",
-        },
-        index=rows,
-    )
+    rows = rows[np.isfinite(xy[rows]).all(axis=1)]
     columns = ["point_x", "point_y", "ward", "area", "point_incidents"]
-    if frame.empty:
+    if not len(rows):
         return pd.DataFrame(columns=columns, index=pd.Index([], name="cluster_id", dtype=int))
-    pts = (
-        frame.groupby(["cluster_id", "x", "y"], sort=False)
-        .agg(point_incidents=("ward", "size"), ward=("ward", "first"), area=("area", "first"))
-        .reset_index()
-    )
-    centre = frame.groupby("cluster_id")[["x", "y"]].mean()
-    mean = centre.reindex(pts["cluster_id"]).to_numpy()
-    pts["d2"] = (pts["x"].to_numpy() - mean[:, 0]) ** 2 + (pts["y"].to_numpy() - mean[:, 1]) ** 2
-    best = pts.sort_values(
-        ["cluster_id", "point_incidents", "d2", "x", "y"],
-        ascending=[True, False, True, True, True],
-    ).drop_duplicates("cluster_id")
-    best = best.rename(columns={"x": "point_x", "y": "point_y"}).set_index("cluster_id")
-    best["ward"] = best["ward"].fillna("").astype(str)
-    best["area"] = best["area"].fillna("").astype(str)
-    return best[columns]
+    ids, x, y = cid.to_numpy()[rows], xy[rows, 0], xy[rows, 1]
+    point = pd.factorize(x + 1j * y)[0]
+    # each hotspot's map points: pairs of (hotspot, point), and the first row of each
+    pairs, first, pair = np.unique(ids * (int(point.max()) + 1) + point, return_index=True,
+                                   return_inverse=True)  # fmt: skip
+    count = np.bincount(pair, minlength=len(pairs))
+    centre = pd.DataFrame({"x": x, "y": y}).groupby(ids).mean()  # each hotspot's mean
+    best = _busiest(ids[first], x[first], y[first], count, centre)
+    places = {c: _first_given(incidents[c], rows, pair, first)[best] if c in incidents.columns
+              else np.full(len(best), "", dtype=object) for c in ("ward", "area")}  # fmt: skip
+    return pd.DataFrame(
+        {"point_x": x[first[best]], "point_y": y[first[best]],
+         **{c: pd.Series(v, dtype=object).fillna("").astype(str).to_numpy() for c, v in places.items()},
+         "point_incidents": count[best]},
+        index=pd.Index(ids[first[best]], name="cluster_id"),
+    )[columns]  # fmt: skip
+
+
+def _busiest(
+    ids: np.ndarray, x: np.ndarray, y: np.ndarray, count: np.ndarray, centre: pd.DataFrame
+) -> np.ndarray:
+    """Of (hotspot, map point) pairs, each hotspot's busiest, in hotspot order.
+
+    Most incidents first, then the point nearest the hotspot's mean (``centre``,
+    indexed by hotspot), then the lowest easting, northing.
+    """
+    mean = centre.to_numpy()[np.searchsorted(centre.index.to_numpy(), ids)]
+    d2 = (x - mean[:, 0]) ** 2 + (y - mean[:, 1]) ** 2
+    order = np.lexsort((y, x, d2, -count, ids))
+    return order[np.r_[True, ids[order][1:] != ids[order][:-1]]]
+
+
+def _first_given(
+    column: pd.Series, rows: np.ndarray, group: np.ndarray, first: np.ndarray
+) -> np.ndarray:
+    """Each group's first value of ``column`` that is not missing (missing if none).
+
+    ``rows`` are the rows read, ``group`` the group of each, ``first`` each
+    group's first of them; the rest are read only for groups whose first is missing.
+    """
+    out = column.take(rows[first]).to_numpy(dtype=object, copy=True)
+    missing = pd.isna(out)
+    if missing.any():
+        values = column.take(rows).to_numpy(dtype=object)
+        given = np.flatnonzero(missing[group] & pd.notna(values))
+        found, at = np.unique(group[given], return_index=True)
+        out[found] = values[given[at]]
+    return out
 
 
 def rank_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
