@@ -237,7 +237,7 @@ class _Grid:
         cell -= cell.min(axis=0)
         width = int(cell[:, 1].max()) + 3  # a row of cells, with room on both sides
         key = cell[:, 0] * width + cell[:, 1] + 1
-        self.order = np.argsort(key, kind="stable")
+        self.order = np.argsort(key)  # the order within a cell never matters
         key = key[self.order]
         self.start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         self.size = np.diff(np.r_[self.start, n])
@@ -628,29 +628,40 @@ def _months(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups:
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Each group's distinct months, sorted and joined, and its first and last month."""
     pairs = _pair_counts(group, codes, len(uniques))
-    pairs["month"] = uniques[pairs["code"].to_numpy()].astype(str)
-    pairs = pairs.sort_values(["group", "month"], ignore_index=True)
-    months = _joined(pairs, pairs["month"], n_groups, ", ")
-    first = _first_per_group(pairs, n_groups, pairs["month"].to_numpy(dtype=object))
-    last_rows = pairs.drop_duplicates("group", keep="last").reset_index(drop=True)
-    last = _first_per_group(last_rows, n_groups, last_rows["month"].to_numpy(dtype=object))
+    text = uniques.astype(str)  # each month's text once, sorted once: pairs sort by its rank
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[np.argsort(text, kind="stable")] = np.arange(len(text))
+    code = pairs["code"].to_numpy()
+    pairs = pairs.iloc[np.lexsort((rank[code], pairs["group"].to_numpy()))].reset_index(drop=True)
+    month = pd.Series(text[pairs["code"].to_numpy()], dtype=object)
+    months = _joined(pairs, month, n_groups, ", ")
+    first = _first_per_group(pairs, n_groups, month.to_numpy())
+    last_rows = pairs.drop_duplicates("group", keep="last")
+    last = _first_per_group(last_rows.reset_index(drop=True), n_groups,
+                            month.to_numpy()[last_rows.index.to_numpy()])  # fmt: skip
     return months, first, last
 
 
 def _hulls(group: np.ndarray, xy: np.ndarray, n_groups: int, buffer_m: float) -> np.ndarray:
     """Each group's convex hull of its distinct points, widened by ``buffer_m``.
 
-    One pass: the distinct (group, point) pairs become one MultiPoint per group.
+    One pass: the distinct (group, point) pairs become one line per group, through
+    its points in order (a lone point twice). GEOS takes the hull of any geometry
+    from its distinct coordinates, so the line's hull is the MultiPoint's, and it
+    is made from the coordinates at once (a MultiPoint needs a Point per point).
     """
     pts, uniq, _ = distinct_points(xy)
     key = np.unique(group.astype(np.int64) * len(uniq) + pts)  # sorted by group
     grp, pt = key // len(uniq), key % len(uniq)
-    multi = shapely.multipoints(uniq[pt], indices=grp)
-    if len(multi) != n_groups:
+    lone = np.flatnonzero(np.bincount(grp, minlength=n_groups) == 1)
+    at = np.searchsorted(grp, lone)
+    lines = shapely.linestrings(np.insert(uniq[pt], at, uniq[pt[at]], axis=0),
+                                indices=np.insert(grp, at, lone))  # fmt: skip
+    if len(lines) != n_groups:
         raise AssertionError("every cluster has at least one point")  # pragma: no cover
     # quad_segs=16: the smoothness of shapely's Geometry.buffer, as the maps have always had
     return shapely.buffer(
-        shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16
+        shapely.convex_hull(lines), buffer_m if buffer_m > 0 else 1.0, quad_segs=16
     )
 
 
