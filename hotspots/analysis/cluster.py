@@ -525,7 +525,7 @@ def _text_codes(
     """
     if column not in incidents.columns:
         return np.full(len(rows), -1, dtype=np.int64), np.array([], dtype=object)
-    codes, uniques = pd.factorize(incidents[column].to_numpy()[rows])
+    codes, uniques = pd.factorize(incidents[column].take(rows).to_numpy(dtype=object))
     uniques = np.asarray(uniques, dtype=object)
     blank = pd.Series(uniques, dtype=object).astype(str).str.strip().eq("").to_numpy()
     if blank.any():
