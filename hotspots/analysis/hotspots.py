@@ -205,7 +205,9 @@ def rank_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     labels = np.asarray(labels)
     valid = labels >= 0
-    uniq, counts = np.unique(labels[valid], return_counts=True)
+    counts = np.bincount(labels[valid])  # labels are small whole numbers: counted, not sorted
+    uniq = np.flatnonzero(counts)
+    counts = counts[uniq]
     order = np.lexsort((uniq, -counts))
     rank_of = np.full(int(uniq.max()) + 1 if len(uniq) else 0, -1, dtype=np.int64)
     rank_of[uniq[order]] = np.arange(len(order))
@@ -295,10 +297,8 @@ def clusters_and_members(
     )  # fmt: skip
     if clusters["incidents"].tolist() != counts.tolist():
         raise HotspotsError("internal: cluster summaries do not follow the DBSCAN labels")
-    members = pd.Series(
-        pd.array(np.where(valid, ranked + 1, 0), dtype="Int64"), index=incidents.index,
-        name="cluster_id",
-    ).replace(0, pd.NA)  # fmt: skip
+    members = pd.Series(pd.arrays.IntegerArray(np.where(valid, ranked + 1, 0), ~valid),
+                        index=incidents.index, name="cluster_id")  # fmt: skip
     tagged = incidents
     if "area" not in incidents.columns:
         tagged = incidents.assign(area=tag_focus_areas(to_analysis_crs(incidents).geometry, areas))
