@@ -601,15 +601,27 @@ def _top_values(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_gro
     :meth:`pandas.Series.value_counts` does).
     """
     pairs = _pair_counts(group, codes, len(uniques))
-    pairs = pairs.sort_values(["group", "count", "seen"], ascending=[True, False, True])
-    pairs = pairs[pairs.groupby("group", sort=False).cumcount() < n].reset_index(drop=True)
-    text = (
-        pd.Series(uniques[pairs["code"].to_numpy()], dtype=object).astype(str)
-        + " ("
-        + pairs["count"].astype(str)
-        + ")"
+    count = pairs["count"].to_numpy()
+    order = np.lexsort((pairs["seen"].to_numpy(), -count, pairs["group"].to_numpy()))
+    pairs = pairs.iloc[order[_rank_in_group(pairs["group"].to_numpy()[order]) < n]]
+    pairs = pairs.reset_index(drop=True)
+    values = uniques[pairs["code"].to_numpy()]
+    text = pd.Series(
+        [f"{v!s} ({c})" for v, c in zip(values, pairs["count"].tolist())], dtype=object
     )
     return _joined(pairs, text, n_groups, "; ")
+
+
+def _rank_in_group(group: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values of a sorted ``group``.
+
+    Examples
+    --------
+    >>> _rank_in_group(np.array([0, 0, 0, 2, 5, 5])).tolist()
+    [0, 1, 2, 0, 0, 1]
+    """
+    start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
+    return positions_in_runs(np.diff(np.r_[start, len(group)]))
 
 
 def _mode(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int) -> np.ndarray:
