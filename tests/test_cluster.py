@@ -320,3 +320,28 @@ def test_hulls_are_each_clusters_multipoint_hull_widened(buffer_m):
     for g in range(8):
         want = shapely.MultiPoint(xy[group == g]).convex_hull.buffer(buffer_m or 1.0, quad_segs=16)
         assert got[g].normalize().equals_exact(want.normalize(), 0), g
+
+
+def test_map_points_of_a_frame_are_found_once_and_follow_its_geometries(monkeypatch):
+    import geopandas as gpd
+    import shapely
+
+    from hotspots.analysis import cluster
+
+    calls = []
+    real = cluster.distinct_points
+    monkeypatch.setattr(cluster, "distinct_points", lambda xy: calls.append(1) or real(xy))
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([5, 0, 5], [1, 0, 1]), crs=27700)
+    inverse, uniq, counts = cluster.map_points_of(pts)
+    assert (inverse.tolist(), uniq.tolist(), counts.tolist()) == (
+        [0, 1, 0],
+        [[5, 1], [0, 0]],
+        [2, 1],
+    )
+    assert cluster.map_points_of(pts)[1] is uniq and len(calls) == 1
+    with pytest.raises(ValueError, match="read-only"):
+        uniq[0, 0] = 9.0
+    pts.loc[1, "geometry"] = shapely.Point(5, 1)  # set in place: the points are found again
+    assert cluster.map_points_of(pts)[2].tolist() == [3] and len(calls) == 2
+    # DBSCAN reads them: the labels of plain DBSCAN on the coordinates
+    assert cluster.label_incidents(pts, eps_m=1, min_samples=3).tolist() == [0, 0, 0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+import weakref
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -117,8 +118,45 @@ def distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return inverse, uniq, np.bincount(inverse, minlength=len(uniq))
 
 
+#: Map points found by :func:`map_points_of`, by the ``id`` of the coordinates they are of.
+_HELD_POINTS: dict[int, tuple] = {}
+
+
+def map_points_of(
+    incidents: gpd.GeoDataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The incidents' distinct map points (:func:`distinct_points`), found once per frame.
+
+    Kept with the incidents' coordinates (:func:`hotspots._validate.analysis_xy`,
+    read once per geometry column), so DBSCAN and the labels' street points
+    hash the coordinates once. Read-only, as they are shared.
+
+    Examples
+    --------
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([5, 0, 5], [1, 0, 1]), crs=27700)
+    >>> inverse, uniq, counts = map_points_of(pts)
+    >>> inverse.tolist(), uniq.tolist(), counts.tolist(), map_points_of(pts)[0] is inverse
+    ([0, 1, 0], [[5.0, 1.0], [0.0, 0.0]], [2, 1], True)
+    """
+    xy = analysis_xy(incidents)
+    held = _HELD_POINTS.get(id(xy))
+    if held is not None and held[0]() is xy:  # the coordinates are read-only: the same points
+        return held[1]
+    found = distinct_points(xy)
+    for array in found:
+        array.flags.writeable = False
+    key = id(xy)
+    _HELD_POINTS[key] = (weakref.ref(xy, lambda _, key=key: _HELD_POINTS.pop(key, None)), found)
+    return found
+
+
 def dbscan_labels(
-    xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: bool = True
+    xy: np.ndarray,
+    *,
+    eps_m: float,
+    min_samples: int,
+    dedupe: bool = True,
+    points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Run DBSCAN on points in metres, clustering shared coordinates once.
 
@@ -132,6 +170,8 @@ def dbscan_labels(
         Collapse identical coordinates and pass their counts as ``sample_weight``.
         The labels are identical to ``dedupe=False``: distinct points are taken in
         order of first appearance, so DBSCAN meets clusters in the same order.
+    points : tuple, optional
+        ``distinct_points(xy)`` when already found (:func:`map_points_of`).
 
     Returns
     -------
@@ -151,7 +191,7 @@ def dbscan_labels(
         from sklearn.cluster import DBSCAN  # heavy: imported where used
 
         return DBSCAN(eps=eps_m, min_samples=int(min_samples)).fit(xy).labels_.astype(np.int64)
-    inverse, uniq, counts = distinct_points(xy)
+    inverse, uniq, counts = distinct_points(xy) if points is None else points
     return weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=min_samples)[inverse]
 
 
@@ -510,7 +550,8 @@ def label_incidents(
     >>> label_incidents(pts, eps_m=50, min_samples=3).tolist()
     [0, 0, 0, -1]
     """
-    labels = dbscan_labels(analysis_xy(incidents), eps_m=eps_m, min_samples=min_samples)
+    labels = dbscan_labels(analysis_xy(incidents), eps_m=eps_m, min_samples=min_samples,
+                           points=map_points_of(incidents))  # fmt: skip
     return pd.Series(labels, index=incidents.index, name="cluster")
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from hotspots._validate import analysis_xy
 from hotspots.analysis._arrays import positions_in_runs
+from hotspots.analysis.cluster import distinct_points, map_points_of
 from hotspots.privacy import WITHHELD, street_level
 from hotspots.read.police_streets import PLACE_TYPES
 
@@ -213,8 +214,8 @@ def hotspot_places(
         out.loc[only.index, "place"] = only["name"]
         xy = analysis_xy(incidents)  # read once per frame: DBSCAN has read it already
         frame["x"], frame["y"] = xy[rows, 0], xy[rows, 1]
-        streets_near = (_street_points_of(xy[:, 0], xy[:, 1], street, names) if near is None
-                        else _street_points(near))  # fmt: skip
+        streets_near = (_street_points_of(map_points_of(incidents), street, names)
+                        if near is None else _street_points(near))  # fmt: skip
         pts = (
             frame[frame["cluster_id"].isin(only.index)]
             .merge(only["name"].rename("name").reset_index(), on=["cluster_id", "name"])
@@ -340,31 +341,33 @@ def _street_points(near: pd.DataFrame) -> pd.DataFrame:
         codes, names = pd.factorize(near["name"].astype(object))  # each name read once
     else:
         codes, names = _row_streets(near["location"])
-    return _street_points_of(xs, ys, codes, np.asarray(names, dtype=object))
+    xy = np.column_stack([xs, ys]).astype(float)
+    known = np.isfinite(xy).all(axis=1)
+    inverse = np.full(len(xy), -1, dtype=np.int64)
+    found, uniq, _ = distinct_points(xy[known])
+    inverse[known] = found
+    return _street_points_of((inverse, uniq), codes, np.asarray(names, dtype=object))
 
 
-def _street_points_of(
-    x: np.ndarray, y: np.ndarray, codes: np.ndarray, names: np.ndarray
-) -> pd.DataFrame:
+def _street_points_of(points: tuple, codes: np.ndarray, names: np.ndarray) -> pd.DataFrame:
     """Distinct map points with a street name (not a place type): ``x``, ``y``, ``name``.
 
-    Each row's name is ``names[codes]`` (-1: none). One name per point
-    (alphabetically first), points in x, y order; points without coordinates
-    are left out.
+    ``points`` are each row's map point and the map points (:func:`map_points_of`;
+    -1: none); each row's name is ``names[codes]`` (-1: none). One name per point
+    (alphabetically first), points in x, y order.
     """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    inverse, uniq = points[0], points[1]
     street = (names != "") & ~_is_type(pd.Series(names, dtype=object))
     alphabetical = np.argsort(names, kind="stable")
     rank = np.empty(len(names), dtype=np.int64)
     rank[alphabetical] = np.arange(len(names))
-    rows = np.flatnonzero((codes >= 0) & street[np.maximum(codes, 0)] & np.isfinite(x)
-                          & np.isfinite(y))  # fmt: skip
-    point, points = pd.factorize(x[rows] + 1j * y[rows])  # each map point once
-    first = np.full(len(points), len(names), dtype=np.int64)  # its alphabetically first name
-    np.minimum.at(first, point, rank[codes[rows]])
-    order = _xy_order(points.real, points.imag)
-    return pd.DataFrame({"x": points.real[order], "y": points.imag[order],
-                         "name": names[alphabetical[first[order]]]})  # fmt: skip
+    rows = np.flatnonzero((codes >= 0) & street[np.maximum(codes, 0)] & (inverse >= 0))
+    first = np.full(len(uniq), len(names), dtype=np.int64)  # its alphabetically first name
+    np.minimum.at(first, inverse[rows], rank[codes[rows]])
+    kept = np.flatnonzero(first < len(names))  # the map points with a street
+    kept = kept[_xy_order(uniq[kept, 0], uniq[kept, 1])]
+    return pd.DataFrame({"x": uniq[kept, 0], "y": uniq[kept, 1],
+                         "name": names[alphabetical[first[kept]]]})  # fmt: skip
 
 
 def _xy_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
