@@ -93,7 +93,8 @@ def analysis_xy(frame: gpd.GeoDataFrame, *, argument: str = "incidents") -> np.n
     so the stages that each need the incidents' coordinates (DBSCAN, the
     summaries, the labels, the chance test) read them once per period: it is
     given again while that array holds the very same point objects in the same
-    CRS (a geometry set in place is read anew).
+    CRS (a geometry set in place is read anew), and to another frame holding
+    the very same points in the same order (a copy; every row of a period).
 
     Parameters
     ----------
@@ -123,9 +124,22 @@ def analysis_xy(frame: gpd.GeoDataFrame, *, argument: str = "incidents") -> np.n
     """
     values = frame.geometry.values if isinstance(frame, gpd.GeoDataFrame) else None
     held = _HELD_XY.get(id(values))
-    if held is not None and _still_holds(held, values):
+    if held is not None and held[0]() is values and _holds(held, values):
         return held[3]
-    check_points(frame, argument=argument)
+    held = _held_for(values)  # a copy of the frame, or every row of it selected
+    if held is None:
+        check_points(frame, argument=argument)
+        held = (None, None, np.asarray(values, dtype=object).copy(), _read_xy(frame))
+    if len(_HELD_XY) >= HELD_XY_MAX:
+        _HELD_XY.pop(next(iter(_HELD_XY)))
+    key = id(values)
+    gone = weakref.ref(values, lambda _, key=key: _HELD_XY.pop(key, None))
+    _HELD_XY[key] = (gone, values.crs, held[2], held[3])
+    return held[3]
+
+
+def _read_xy(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Every point's coordinates in EPSG:27700, in one pass, read-only."""
     geoms = to_analysis_crs(frame).geometry.to_numpy()
     xy = shapely.get_coordinates(geoms)
     if len(xy) != len(geoms):  # an empty point has no coordinates: NaN keeps the rows aligned
@@ -133,22 +147,24 @@ def analysis_xy(frame: gpd.GeoDataFrame, *, argument: str = "incidents") -> np.n
         xy = np.full((len(geoms), 2), np.nan)
         xy[full] = shapely.get_coordinates(geoms[full])
     xy.flags.writeable = False
-    if len(_HELD_XY) >= HELD_XY_MAX:
-        _HELD_XY.pop(next(iter(_HELD_XY)))
-    key = id(values)
-    gone = weakref.ref(values, lambda _, key=key: _HELD_XY.pop(key, None))
-    _HELD_XY[key] = (gone, values.crs, np.asarray(values, dtype=object).copy(), xy)
     return xy
 
 
-def _still_holds(held: tuple, values) -> bool:
-    """Whether a geometry array is the one read, with the same CRS and the same point objects."""
-    ref, crs, geoms, _ = held
+def _holds(held: tuple, values) -> bool:
+    """Whether coordinates kept are of these geometries: the same CRS, the very same objects."""
+    _, crs, geoms, _ = held
     return (
-        ref() is values
+        len(geoms) == len(values)
         and (values.crs is crs or values.crs == crs)
         and same_objects(np.asarray(values, dtype=object), geoms)
     )
+
+
+def _held_for(values) -> tuple | None:
+    """Coordinates kept for another geometry array holding the very same point objects."""
+    if values is None:
+        return None
+    return next((held for held in list(_HELD_XY.values()) if _holds(held, values)), None)
 
 
 def same_objects(a: np.ndarray, b: np.ndarray) -> bool:

@@ -51,8 +51,19 @@ def test_read_once_per_geometry_column(reads):
     again = analysis_xy(pts)
     assert again is first
     assert reads == [3]
-    assert analysis_xy(pts[["n", "geometry"]]) is not None  # a new frame: read again, same values
-    np.testing.assert_array_equal(analysis_xy(pts[["n", "geometry"]]), first)
+
+
+def test_frames_of_the_very_same_points_share_one_reading(reads):
+    pts = _points([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
+    first = analysis_xy(pts)
+    assert analysis_xy(pts[["n", "geometry"]]) is first  # every row: the same point objects
+    assert analysis_xy(pts.loc[pts["n"] >= 0]) is first
+    assert analysis_xy(pts.copy()) is first  # a copy holds the same (immutable) point objects
+    assert reads == [3]
+    assert analysis_xy(pts.iloc[[2, 0]]).tolist() == [[3.0, 6.0], [1.0, 4.0]]  # other rows: read
+    again = _points([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])  # new point objects: read
+    assert analysis_xy(again).tolist() == first.tolist()
+    assert reads == [3, 2, 3]
 
 
 def test_shared_coordinates_cannot_be_changed():
