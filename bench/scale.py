@@ -239,7 +239,8 @@ def run_hotspots(folder: Path, cache: Path, n: int) -> dict:
     import geopandas as gpd
     import sklearn.cluster  # noqa: F401  (imported lazily by the library: warm it as the baseline does)
 
-    from hotspots.analysis.cluster import _summarise, _xy, dbscan_labels
+    from hotspots._validate import analysis_xy
+    from hotspots.analysis.cluster import _summarise, dbscan_labels
     from hotspots.analysis.hotspots import hotspots_for
     from hotspots.analysis.prepare import Prepared
     from hotspots.analysis.seasons import add_season_columns
@@ -266,7 +267,7 @@ def run_hotspots(folder: Path, cache: Path, n: int) -> dict:
     del joined
     ms = min_samples_for(len(kept))
     c.mark()
-    xy = _xy(kept)
+    xy = analysis_xy(kept)
     labels = dbscan_labels(xy, eps_m=EPS_M, min_samples=ms)
     c.lap("cluster")
     c.mark()

@@ -302,3 +302,46 @@ def test_neighbour_pairs_are_scipys_query_pairs_with_exact_eps_ties(seed):
             want = want[np.lexsort((want[:, 1], want[:, 0]))]
             assert len(want) > 0 or eps < scale
             np.testing.assert_array_equal(np.column_stack([i, j]).reshape(-1, 2), want)
+
+
+@pytest.mark.parametrize("buffer_m", [25.0, 0.0])
+def test_hulls_are_each_clusters_multipoint_hull_widened(buffer_m):
+    """Lone points, two points, collinear and repeated points: the hull of the points."""
+    import shapely
+
+    from hotspots.analysis.cluster import _hulls
+
+    rng = np.random.default_rng(7)
+    xy = np.round(rng.uniform(0, 60, (80, 2)) / 10) * 10
+    xy[:10, 1] = 5.0  # collinear
+    group = np.repeat(np.arange(8), [10, 1, 2, 30, 3, 3, 30, 1])
+    xy[10], xy[13:16] = [500, 500], [300, 300]  # a lone point; a cluster on one point
+    got = _hulls(group, xy, 8, buffer_m)
+    for g in range(8):
+        want = shapely.MultiPoint(xy[group == g]).convex_hull.buffer(buffer_m or 1.0, quad_segs=16)
+        assert got[g].normalize().equals_exact(want.normalize(), 0), g
+
+
+def test_map_points_of_a_frame_are_found_once_and_follow_its_geometries(monkeypatch):
+    import geopandas as gpd
+    import shapely
+
+    from hotspots.analysis import cluster
+
+    calls = []
+    real = cluster.distinct_points
+    monkeypatch.setattr(cluster, "distinct_points", lambda xy: calls.append(1) or real(xy))
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([5, 0, 5], [1, 0, 1]), crs=27700)
+    inverse, uniq, counts = cluster.map_points_of(pts)
+    assert (inverse.tolist(), uniq.tolist(), counts.tolist()) == (
+        [0, 1, 0],
+        [[5, 1], [0, 0]],
+        [2, 1],
+    )
+    assert cluster.map_points_of(pts)[1] is uniq and len(calls) == 1
+    with pytest.raises(ValueError, match="read-only"):
+        uniq[0, 0] = 9.0
+    pts.loc[1, "geometry"] = shapely.Point(5, 1)  # set in place: the points are found again
+    assert cluster.map_points_of(pts)[2].tolist() == [3] and len(calls) == 2
+    # DBSCAN reads them: the labels of plain DBSCAN on the coordinates
+    assert cluster.label_incidents(pts, eps_m=1, min_samples=3).tolist() == [0, 0, 0]

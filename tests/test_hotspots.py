@@ -161,3 +161,33 @@ def test_a_hotspot_has_the_same_colour_in_every_view(demo):
     for view in ({"ward": "Abbey"}, {"area": "Town centre"}, {"ward": "Winyates"}):
         shown = fills(**view)
         assert shown and shown == {k: borough[k] for k in shown}, view
+
+
+def _points(xs, ys, **columns):
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(xs, ys), crs=27700)
+
+
+def test_busiest_point_most_incidents_then_nearest_the_mean_then_lowest_easting():
+    import pandas as pd
+
+    # hotspot 1: (0, 0) holds 3 of its 5 incidents; hotspot 2: two points of 2, the mean
+    # (7.8, 0) nearer (10, 0); hotspot 3: two points of 1 as near the mean: the lower x
+    pts = _points([0, 0, 0, 5, 6, 5, 5, 10, 10, 9, 20, 30], [0] * 12)
+    members = pd.Series([1] * 5 + [2] * 5 + [3] * 2, dtype="Int64")
+    got = busiest_points(pts, members)
+    assert got.index.tolist() == [1, 2, 3]
+    assert got[["point_x", "point_incidents"]].values.tolist() == [[0, 3], [10, 2], [20, 1]]
+    assert got[["ward", "area"]].values.tolist() == [["", ""]] * 3  # no such columns
+
+
+def test_busiest_point_takes_the_first_ward_given_among_its_incidents():
+    import pandas as pd
+
+    pts = _points([0, 0, 0, 50, 50], [0] * 5, ward=[None, "B", "A", "C", None],
+                  area=[None, None, None, None, None])  # fmt: skip
+    members = pd.Series([1, 1, 1, 2, 2, pd.NA], dtype="Int64", index=[0, 1, 2, 3, 4, 5])
+    got = busiest_points(pts, members)
+    assert got[["ward", "area"]].values.tolist() == [["B", ""], ["C", ""]]
+    assert busiest_points(pts, pd.Series([pd.NA] * 5, dtype="Int64")).empty

@@ -177,3 +177,16 @@ def test_street_points_one_name_per_map_point_alphabetically_first():
     })  # fmt: skip
     got = place_labels._street_points(near)
     assert got.values.tolist() == [[1.0, 9.0, "Beta Lane"], [5.0, 0.0, "Alpha Street"]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_xy_order_is_lexsort_by_x_then_y(seed):
+    """Distinct points, many sharing an x (a lattice) or none: the order np.lexsort gives."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for scale in (3, 40, 10_000):
+        pts = np.unique(rng.integers(0, scale, (400, 2)).astype(float), axis=0)
+        pts = pts[rng.permutation(len(pts))]
+        got = place_labels._xy_order(pts[:, 0], pts[:, 1])
+        assert got.tolist() == np.lexsort((pts[:, 1], pts[:, 0])).tolist()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+import weakref
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import HotspotsError
-from hotspots._validate import ANALYSIS_CRS, check_points, to_analysis_crs
+from hotspots._validate import ANALYSIS_CRS, analysis_xy
 from hotspots.analysis._arrays import positions_in_runs
 from hotspots.read.geocode import bng_to_lonlat
 from hotspots.read.places import tag_focus_areas
@@ -85,11 +86,6 @@ class ClusterParams:
             raise HotspotsError(f"hull_buffer_m must be 0 or more; got {self.hull_buffer_m!r}")
 
 
-def _xy(incidents: gpd.GeoDataFrame) -> np.ndarray:
-    check_points(incidents, argument="incidents")
-    return shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy())
-
-
 def distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Collapse identical coordinates, keeping the order in which they first appear.
 
@@ -122,8 +118,45 @@ def distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return inverse, uniq, np.bincount(inverse, minlength=len(uniq))
 
 
+#: Map points found by :func:`map_points_of`, by the ``id`` of the coordinates they are of.
+_HELD_POINTS: dict[int, tuple] = {}
+
+
+def map_points_of(
+    incidents: gpd.GeoDataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The incidents' distinct map points (:func:`distinct_points`), found once per frame.
+
+    Kept with the incidents' coordinates (:func:`hotspots._validate.analysis_xy`,
+    read once per geometry column), so DBSCAN and the labels' street points
+    hash the coordinates once. Read-only, as they are shared.
+
+    Examples
+    --------
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([5, 0, 5], [1, 0, 1]), crs=27700)
+    >>> inverse, uniq, counts = map_points_of(pts)
+    >>> inverse.tolist(), uniq.tolist(), counts.tolist(), map_points_of(pts)[0] is inverse
+    ([0, 1, 0], [[5.0, 1.0], [0.0, 0.0]], [2, 1], True)
+    """
+    xy = analysis_xy(incidents)
+    held = _HELD_POINTS.get(id(xy))
+    if held is not None and held[0]() is xy:  # the coordinates are read-only: the same points
+        return held[1]
+    found = distinct_points(xy)
+    for array in found:
+        array.flags.writeable = False
+    key = id(xy)
+    _HELD_POINTS[key] = (weakref.ref(xy, lambda _, key=key: _HELD_POINTS.pop(key, None)), found)
+    return found
+
+
 def dbscan_labels(
-    xy: np.ndarray, *, eps_m: float, min_samples: int, dedupe: bool = True
+    xy: np.ndarray,
+    *,
+    eps_m: float,
+    min_samples: int,
+    dedupe: bool = True,
+    points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Run DBSCAN on points in metres, clustering shared coordinates once.
 
@@ -137,6 +170,8 @@ def dbscan_labels(
         Collapse identical coordinates and pass their counts as ``sample_weight``.
         The labels are identical to ``dedupe=False``: distinct points are taken in
         order of first appearance, so DBSCAN meets clusters in the same order.
+    points : tuple, optional
+        ``distinct_points(xy)`` when already found (:func:`map_points_of`).
 
     Returns
     -------
@@ -156,7 +191,7 @@ def dbscan_labels(
         from sklearn.cluster import DBSCAN  # heavy: imported where used
 
         return DBSCAN(eps=eps_m, min_samples=int(min_samples)).fit(xy).labels_.astype(np.int64)
-    inverse, uniq, counts = distinct_points(xy)
+    inverse, uniq, counts = distinct_points(xy) if points is None else points
     return weighted_dbscan(uniq, counts, eps_m=eps_m, min_samples=min_samples)[inverse]
 
 
@@ -242,7 +277,7 @@ class _Grid:
         cell -= cell.min(axis=0)
         width = int(cell[:, 1].max()) + 3  # a row of cells, with room on both sides
         key = cell[:, 0] * width + cell[:, 1] + 1
-        self.order = np.argsort(key, kind="stable")
+        self.order = np.argsort(key)  # the order within a cell never matters
         key = key[self.order]
         self.start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         self.size = np.diff(np.r_[self.start, n])
@@ -486,7 +521,7 @@ def suggest_eps(
     """
     from sklearn.neighbors import NearestNeighbors  # heavy: imported where used
 
-    xy = _xy(incidents)
+    xy = analysis_xy(incidents)
     if len(xy) <= min_samples:
         raise HotspotsError(
             f"suggest_eps needs more than min_samples={min_samples} incidents; got {len(xy)}"
@@ -515,7 +550,8 @@ def label_incidents(
     >>> label_incidents(pts, eps_m=50, min_samples=3).tolist()
     [0, 0, 0, -1]
     """
-    labels = dbscan_labels(_xy(incidents), eps_m=eps_m, min_samples=min_samples)
+    labels = dbscan_labels(analysis_xy(incidents), eps_m=eps_m, min_samples=min_samples,
+                           points=map_points_of(incidents))  # fmt: skip
     return pd.Series(labels, index=incidents.index, name="cluster")
 
 
@@ -530,7 +566,7 @@ def _text_codes(
     """
     if column not in incidents.columns:
         return np.full(len(rows), -1, dtype=np.int64), np.array([], dtype=object)
-    codes, uniques = pd.factorize(incidents[column].to_numpy()[rows])
+    codes, uniques = pd.factorize(incidents[column].take(rows).to_numpy(dtype=object))
     uniques = np.asarray(uniques, dtype=object)
     blank = pd.Series(uniques, dtype=object).astype(str).str.strip().eq("").to_numpy()
     if blank.any():
@@ -606,15 +642,27 @@ def _top_values(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_gro
     :meth:`pandas.Series.value_counts` does).
     """
     pairs = _pair_counts(group, codes, len(uniques))
-    pairs = pairs.sort_values(["group", "count", "seen"], ascending=[True, False, True])
-    pairs = pairs[pairs.groupby("group", sort=False).cumcount() < n].reset_index(drop=True)
-    text = (
-        pd.Series(uniques[pairs["code"].to_numpy()], dtype=object).astype(str)
-        + " ("
-        + pairs["count"].astype(str)
-        + ")"
+    count = pairs["count"].to_numpy()
+    order = np.lexsort((pairs["seen"].to_numpy(), -count, pairs["group"].to_numpy()))
+    pairs = pairs.iloc[order[_rank_in_group(pairs["group"].to_numpy()[order]) < n]]
+    pairs = pairs.reset_index(drop=True)
+    values = uniques[pairs["code"].to_numpy()]
+    text = pd.Series(
+        [f"{v!s} ({c})" for v, c in zip(values, pairs["count"].tolist())], dtype=object
     )
     return _joined(pairs, text, n_groups, "; ")
+
+
+def _rank_in_group(group: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values of a sorted ``group``.
+
+    Examples
+    --------
+    >>> _rank_in_group(np.array([0, 0, 0, 2, 5, 5])).tolist()
+    [0, 1, 2, 0, 0, 1]
+    """
+    start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
+    return positions_in_runs(np.diff(np.r_[start, len(group)]))
 
 
 def _mode(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups: int) -> np.ndarray:
@@ -633,29 +681,40 @@ def _months(group: np.ndarray, codes: np.ndarray, uniques: np.ndarray, n_groups:
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Each group's distinct months, sorted and joined, and its first and last month."""
     pairs = _pair_counts(group, codes, len(uniques))
-    pairs["month"] = uniques[pairs["code"].to_numpy()].astype(str)
-    pairs = pairs.sort_values(["group", "month"], ignore_index=True)
-    months = _joined(pairs, pairs["month"], n_groups, ", ")
-    first = _first_per_group(pairs, n_groups, pairs["month"].to_numpy(dtype=object))
-    last_rows = pairs.drop_duplicates("group", keep="last").reset_index(drop=True)
-    last = _first_per_group(last_rows, n_groups, last_rows["month"].to_numpy(dtype=object))
+    text = uniques.astype(str)  # each month's text once, sorted once: pairs sort by its rank
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[np.argsort(text, kind="stable")] = np.arange(len(text))
+    code = pairs["code"].to_numpy()
+    pairs = pairs.iloc[np.lexsort((rank[code], pairs["group"].to_numpy()))].reset_index(drop=True)
+    month = pd.Series(text[pairs["code"].to_numpy()], dtype=object)
+    months = _joined(pairs, month, n_groups, ", ")
+    first = _first_per_group(pairs, n_groups, month.to_numpy())
+    last_rows = pairs.drop_duplicates("group", keep="last")
+    last = _first_per_group(last_rows.reset_index(drop=True), n_groups,
+                            month.to_numpy()[last_rows.index.to_numpy()])  # fmt: skip
     return months, first, last
 
 
 def _hulls(group: np.ndarray, xy: np.ndarray, n_groups: int, buffer_m: float) -> np.ndarray:
     """Each group's convex hull of its distinct points, widened by ``buffer_m``.
 
-    One pass: the distinct (group, point) pairs become one MultiPoint per group.
+    One pass: the distinct (group, point) pairs become one line per group, through
+    its points in order (a lone point twice). GEOS takes the hull of any geometry
+    from its distinct coordinates, so the line's hull is the MultiPoint's, and it
+    is made from the coordinates at once (a MultiPoint needs a Point per point).
     """
     pts, uniq, _ = distinct_points(xy)
     key = np.unique(group.astype(np.int64) * len(uniq) + pts)  # sorted by group
     grp, pt = key // len(uniq), key % len(uniq)
-    multi = shapely.multipoints(uniq[pt], indices=grp)
-    if len(multi) != n_groups:
+    lone = np.flatnonzero(np.bincount(grp, minlength=n_groups) == 1)
+    at = np.searchsorted(grp, lone)
+    lines = shapely.linestrings(np.insert(uniq[pt], at, uniq[pt[at]], axis=0),
+                                indices=np.insert(grp, at, lone))  # fmt: skip
+    if len(lines) != n_groups:
         raise AssertionError("every cluster has at least one point")  # pragma: no cover
     # quad_segs=16: the smoothness of shapely's Geometry.buffer, as the maps have always had
     return shapely.buffer(
-        shapely.convex_hull(multi), buffer_m if buffer_m > 0 else 1.0, quad_segs=16
+        shapely.convex_hull(lines), buffer_m if buffer_m > 0 else 1.0, quad_segs=16
     )
 
 
@@ -704,10 +763,7 @@ def summarise_clusters(
     [[3, 'A (2); B (1)', '2018-10, 2018-11']]
     """
     lab = labels.reindex(incidents.index).to_numpy()
-    check_points(incidents, argument="incidents")
-    rows = np.flatnonzero(lab != NOISE)  # only the clustered incidents' points are read
-    xy = np.full((len(lab), 2), np.nan)
-    xy[rows] = shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy()[rows])
+    xy = analysis_xy(incidents)  # read once per frame: DBSCAN has read it already
     return _summarise(incidents, xy, lab, areas=areas, hull_buffer_m=hull_buffer_m)
 
 
@@ -802,7 +858,7 @@ def find_clusters(
     [30, 20]
     """
     params = params or ClusterParams()
-    xy = _xy(incidents)
+    xy = analysis_xy(incidents)
     if study_area_m2 is None:
         uniq = distinct_points(xy)[1]
         study_area_m2 = shapely.convex_hull(shapely.multipoints(uniq)).area if len(xy) > 2 else 0.0

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from hotspots._errors import HotspotsError
-from hotspots._validate import to_analysis_crs
+from hotspots._validate import analysis_xy, to_analysis_crs
 from hotspots.analysis.cluster import (
     ClusterParams,
     check_min_samples,
@@ -88,7 +87,7 @@ def add_labels(clusters: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, members:
     if "location" not in incidents.columns:
         clusters["label"] = [str(int(c)) for c in clusters["cluster_id"]]
         return
-    places = hotspot_places(to_analysis_crs(incidents), members)
+    places = hotspot_places(incidents, members)
     clusters["label"] = places["label"].reindex(clusters["cluster_id"]).fillna("").to_numpy()
 
 
@@ -97,7 +96,7 @@ def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFr
 
     The busiest point is the map point holding most of the hotspot's incidents;
     on a tie, the one nearest the mean of its incidents (then the lowest
-    easting, northing). Computed in one group-by over every hotspot.
+    easting, northing). Array operations over every hotspot at once, no loop.
 
     Parameters
     ----------
@@ -121,38 +120,61 @@ def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFr
     >>> best[["point_x", "ward", "point_incidents"]].reset_index().values.tolist()
     [[1, 0.0, 'A', 2], [2, 50.0, 'B', 1]]
     """
-    geoms = to_analysis_crs(incidents).geometry.to_numpy()
+    xy = analysis_xy(incidents)  # read once per frame: DBSCAN has read it already
     cid = pd.to_numeric(members.reindex(incidents.index), errors="coerce").fillna(0).astype(int)
-    rows = np.flatnonzero(cid.to_numpy() > 0)  # the hotspots' incidents: only their points read
-    frame = pd.DataFrame(
-        {
-            "cluster_id": cid.to_numpy()[rows],
-            "x": shapely.get_x(geoms[rows]),
-            "y": shapely.get_y(geoms[rows]),
-            "ward": incidents["ward"].to_numpy()[rows] if "ward" in incidents else "",
-            "area": incidents["area"].to_numpy()[rows] if "area" in incidents else "",
-        },
-        index=rows,
-    )
+    rows = np.flatnonzero(cid.to_numpy() > 0)  # the hotspots' incidents
+    rows = rows[np.isfinite(xy[rows]).all(axis=1)]
     columns = ["point_x", "point_y", "ward", "area", "point_incidents"]
-    if frame.empty:
+    if not len(rows):
         return pd.DataFrame(columns=columns, index=pd.Index([], name="cluster_id", dtype=int))
-    pts = (
-        frame.groupby(["cluster_id", "x", "y"], sort=False)
-        .agg(point_incidents=("ward", "size"), ward=("ward", "first"), area=("area", "first"))
-        .reset_index()
-    )
-    centre = frame.groupby("cluster_id")[["x", "y"]].mean()
-    mean = centre.reindex(pts["cluster_id"]).to_numpy()
-    pts["d2"] = (pts["x"].to_numpy() - mean[:, 0]) ** 2 + (pts["y"].to_numpy() - mean[:, 1]) ** 2
-    best = pts.sort_values(
-        ["cluster_id", "point_incidents", "d2", "x", "y"],
-        ascending=[True, False, True, True, True],
-    ).drop_duplicates("cluster_id")
-    best = best.rename(columns={"x": "point_x", "y": "point_y"}).set_index("cluster_id")
-    best["ward"] = best["ward"].fillna("").astype(str)
-    best["area"] = best["area"].fillna("").astype(str)
-    return best[columns]
+    ids, x, y = cid.to_numpy()[rows], xy[rows, 0], xy[rows, 1]
+    point = pd.factorize(x + 1j * y)[0]
+    # each hotspot's map points: pairs of (hotspot, point), and the first row of each
+    pairs, first, pair = np.unique(ids * (int(point.max()) + 1) + point, return_index=True,
+                                   return_inverse=True)  # fmt: skip
+    count = np.bincount(pair, minlength=len(pairs))
+    centre = pd.DataFrame({"x": x, "y": y}).groupby(ids).mean()  # each hotspot's mean
+    best = _busiest(ids[first], x[first], y[first], count, centre)
+    places = {c: _first_given(incidents[c], rows, pair, first)[best] if c in incidents.columns
+              else np.full(len(best), "", dtype=object) for c in ("ward", "area")}  # fmt: skip
+    return pd.DataFrame(
+        {"point_x": x[first[best]], "point_y": y[first[best]],
+         **{c: pd.Series(v, dtype=object).fillna("").astype(str).to_numpy() for c, v in places.items()},
+         "point_incidents": count[best]},
+        index=pd.Index(ids[first[best]], name="cluster_id"),
+    )[columns]  # fmt: skip
+
+
+def _busiest(
+    ids: np.ndarray, x: np.ndarray, y: np.ndarray, count: np.ndarray, centre: pd.DataFrame
+) -> np.ndarray:
+    """Of (hotspot, map point) pairs, each hotspot's busiest, in hotspot order.
+
+    Most incidents first, then the point nearest the hotspot's mean (``centre``,
+    indexed by hotspot), then the lowest easting, northing.
+    """
+    mean = centre.to_numpy()[np.searchsorted(centre.index.to_numpy(), ids)]
+    d2 = (x - mean[:, 0]) ** 2 + (y - mean[:, 1]) ** 2
+    order = np.lexsort((y, x, d2, -count, ids))
+    return order[np.r_[True, ids[order][1:] != ids[order][:-1]]]
+
+
+def _first_given(
+    column: pd.Series, rows: np.ndarray, group: np.ndarray, first: np.ndarray
+) -> np.ndarray:
+    """Each group's first value of ``column`` that is not missing (missing if none).
+
+    ``rows`` are the rows read, ``group`` the group of each, ``first`` each
+    group's first of them; the rest are read only for groups whose first is missing.
+    """
+    out = column.take(rows[first]).to_numpy(dtype=object, copy=True)
+    missing = pd.isna(out)
+    if missing.any():
+        values = column.take(rows).to_numpy(dtype=object)
+        given = np.flatnonzero(missing[group] & pd.notna(values))
+        found, at = np.unique(group[given], return_index=True)
+        out[found] = values[given[at]]
+    return out
 
 
 def rank_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +205,9 @@ def rank_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     labels = np.asarray(labels)
     valid = labels >= 0
-    uniq, counts = np.unique(labels[valid], return_counts=True)
+    counts = np.bincount(labels[valid])  # labels are small whole numbers: counted, not sorted
+    uniq = np.flatnonzero(counts)
+    counts = counts[uniq]
     order = np.lexsort((uniq, -counts))
     rank_of = np.full(int(uniq.max()) + 1 if len(uniq) else 0, -1, dtype=np.int64)
     rank_of[uniq[order]] = np.arange(len(order))
@@ -273,10 +297,8 @@ def clusters_and_members(
     )  # fmt: skip
     if clusters["incidents"].tolist() != counts.tolist():
         raise HotspotsError("internal: cluster summaries do not follow the DBSCAN labels")
-    members = pd.Series(
-        pd.array(np.where(valid, ranked + 1, 0), dtype="Int64"), index=incidents.index,
-        name="cluster_id",
-    ).replace(0, pd.NA)  # fmt: skip
+    members = pd.Series(pd.arrays.IntegerArray(np.where(valid, ranked + 1, 0), ~valid),
+                        index=incidents.index, name="cluster_id")  # fmt: skip
     tagged = incidents
     if "area" not in incidents.columns:
         tagged = incidents.assign(area=tag_focus_areas(to_analysis_crs(incidents).geometry, areas))

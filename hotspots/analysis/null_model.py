@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from hotspots._validate import check_points, to_analysis_crs
+from hotspots._validate import analysis_xy
 from hotspots.analysis.catchments import catchment_shares, study_area_shape
 
 #: Simulations at most by default: p can reach 0.001.
@@ -61,8 +61,7 @@ def map_points(
     >>> [a.tolist() for a in map_points(pts, snap_m=50)]
     [[[25.0, 25.0]], [3]]
     """
-    check_points(incidents, argument="incidents")
-    xy = _coords(incidents)
+    xy = analysis_xy(incidents, argument="incidents")
     if snap_m == "auto":
         snap_m = SNAP_M if has_exact_points(xy) else None
     if snap_m and len(xy):
@@ -77,10 +76,6 @@ def _distinct_counts(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # x + iy sorts by x, then y: the rows np.unique(xy, axis=0) gives, 20-30x faster
     uniq, counts = np.unique(xy[:, 0] + 1j * xy[:, 1], return_counts=True)
     return np.column_stack([uniq.real, uniq.imag]), counts.astype(np.int64)
-
-
-def _coords(incidents: gpd.GeoDataFrame) -> np.ndarray:
-    return shapely.get_coordinates(to_analysis_crs(incidents).geometry.to_numpy())
 
 
 def has_exact_points(xy: np.ndarray) -> bool:
@@ -219,8 +214,7 @@ def chance_model(
     held = _MODELS.get(key)
     if held is not None and held[0]() is background and held[1]() is study_area:
         return held[2]  # the same data and study area (frames are never changed in place)
-    check_points(background, argument="background")
-    xy = _coords(background)
+    xy = analysis_xy(background, argument="background")
     if study_area is None:
         area = shapely.convex_hull(shapely.multipoints(xy)).buffer(hull_buffer_m)
         area_from = f"the incidents' outline widened by {hull_buffer_m:g} m"

@@ -74,13 +74,12 @@ import pandas as pd
 import shapely
 
 from hotspots._errors import HotspotsError
-from hotspots._validate import check_points
+from hotspots._validate import analysis_xy, check_points
 from hotspots.analysis.null_model import (
     MODEL_WORDS,
     N_SIM,
     TIE,
     ChanceModel,
-    _coords,
     chance_model,
     excess_score,
     outline_shares,
@@ -141,7 +140,7 @@ def member_shares(
     from hotspots.analysis.cluster import dbscan_labels
 
     out = np.full(len(outlines), np.nan)
-    xy = _coords(incidents)
+    xy = analysis_xy(incidents)
     if labels is None:
         labels = dbscan_labels(xy, eps_m=eps_m, min_samples=min_samples)
     inside = np.flatnonzero(labels >= 0)
