@@ -17,7 +17,7 @@ import pandas as pd
 from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.hotspots import LIES_IN
 from hotspots.analysis.prepare import Prepared, select_incidents
-from hotspots.analysis.seasons import SEASONS, monthly_profile
+from hotspots.analysis.seasons import SEASONS, covered_months, monthly_profile
 from hotspots.analysis.wards import ward_table
 from hotspots.draw.cartography import CHANCE_WORDS
 from hotspots.io import ATTRIBUTION
@@ -193,12 +193,14 @@ def ward_table_for(
 
 
 def monthly_for(prepared: Prepared, sel: Selection) -> pd.DataFrame:
-    """Incidents by month (April to March), one column per financial year, for an area."""
-    table = monthly_profile(selected_incidents(prepared, sel, period=False))
-    if table.shape[1] == 0:
-        for fy in sorted(prepared.incidents["financial_year"].unique()):
-            table[fy] = 0
-    return table
+    """Incidents by month (April to March), one column per financial year, for an area.
+
+    A month the data does not cover (no incident read in it, anywhere) is NaN,
+    "no data", never 0 (:func:`hotspots.analysis.seasons.monthly_profile`); a
+    month it covers with no incident in the area is 0.
+    """
+    return monthly_profile(selected_incidents(prepared, sel, period=False),
+                           months_covered=covered_months(prepared.load.incidents))  # fmt: skip
 
 
 def _counts(values: pd.Series, order: list | None = None) -> dict:
