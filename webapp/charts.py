@@ -59,7 +59,8 @@ def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
             ax.spines[side].set_visible(False)
         if years:
             handles = [*ax.get_legend_handles_labels()[0], *no_data]
-            ax.legend(handles=handles, title="Financial year", frameon=False)
+            ax.legend(handles=handles, title="Financial year", facecolor="white",
+                      edgecolor="#cccccc", framealpha=1)  # fmt: skip
         fig.text(0.01, 0.01, ATTRIBUTION, fontsize=6.5, color="#555555")
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         out = io.StringIO()

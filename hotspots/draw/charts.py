@@ -83,7 +83,8 @@ def mark_months_without_data(ax, profile: pd.DataFrame) -> list:
     -------
     list
         ``[]`` when every month holds data, else one legend handle for "no data"
-        (add it to the legend: the words say what the band is).
+        (add it to the legend, on a white ground so that its swatch does not vanish
+        on a band: the words say what the band is).
 
     Examples
     --------
@@ -111,8 +112,9 @@ def mark_months_without_data(ax, profile: pd.DataFrame) -> list:
     for run in runs:
         ax.axvspan(run[0] - 0.5, run[-1] + 0.5, zorder=0, **style)
         ax.text((run[0] + run[-1]) / 2, 0.5, cartography.NO_DATA, transform=ax.get_xaxis_transform(),
-                ha="center", va="center", rotation=0 if len(run) > 1 else 90, fontsize=10,
+                ha="center", va="center", rotation=0 if len(run) > 1 else 90, fontsize=12,
                 color="#333333", zorder=1,
                 bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none"})  # fmt: skip
     ax.set_xlim(-0.5, len(empty) - 0.5)
-    return [Patch(label=f"{cartography.NO_DATA} (months not in the data)", **style)]
+    return [Patch(label=f"{cartography.NO_DATA} (months not in the data)",
+                  **{**style, "linewidth": 0.8})]  # fmt: skip

@@ -345,7 +345,8 @@ def _profile_page(pdf: PdfPages, incidents: pd.DataFrame, *, months: list[str],
     ax.set_ylabel("Incidents")
     ax.set_xlabel("Month")
     ax.grid(alpha=0.3)
-    ax.legend(handles=[*ax.get_legend_handles_labels()[0], *no_data], frameon=False)
+    ax.legend(handles=[*ax.get_legend_handles_labels()[0], *no_data], facecolor="white",
+              edgecolor="#cccccc", framealpha=1)  # fmt: skip
     fig.text(0.04, 0.04, textwrap.fill(footer, 180), fontsize=6.5, va="center")
     pdf.savefig(fig)
 
