@@ -935,6 +935,11 @@ def test_real_redditch_data_serves_the_town_centre(shared_data):
     # police.uk: Redditch ASB by LSOA name in October and November 2018 (shared/data's README):
     # 250 and 199. The app counts by ward polygon (generalised), so a few near the edge differ.
     assert sorted(summary["by_month"]) == ["2018-10", "2018-11"]
+    # spring and summer 2018-19 are not in the data: "no data" (null), never 0
+    assert summary["by_season"]["spring"] is None and summary["by_season"]["summer"] is None
+    assert summary["by_season"]["winter"] > 0 and summary["by_season"]["autumn"] > 0
+    assert summary["dataset"]["months_covered"] == ["2018-10", "2018-11", "2018-12", "2019-01",
+                                                    "2019-02"]  # fmt: skip
     for month, published in (("2018-10", 250), ("2018-11", 199)):
         assert summary["by_month"][month] == pytest.approx(published, rel=0.05)
     text = client.get("/map?area=Town+centre").get_data(True)
