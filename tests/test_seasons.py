@@ -9,8 +9,10 @@ import pytest
 from hotspots._errors import HotspotsError
 from hotspots.analysis.seasons import (
     add_season_columns,
+    covered_months,
     financial_year_of,
     monthly_profile,
+    months_without_data,
     parse_financial_year,
     select_period,
 )
@@ -79,6 +81,24 @@ def test_monthly_profile_runs_april_to_march(tmp_path):
     assert profile.index.tolist()[:4] == ["Apr", "May", "Jun", "Jul"]
     assert profile.index.tolist()[-1] == "Mar"
     assert profile.loc["Jul", "2018-19"] == 2 and profile["2018-19"].sum() == 4
+
+
+def test_monthly_profile_says_no_data_for_months_not_covered_and_0_for_covered_empty_months():
+    # the data hold Oct 2018 to Jan 2019; incidents in Oct, Nov and Jan only
+    t = add_season_columns(_table(["2018-10-02", "2018-10-09", "2018-11-01", "2019-01-05"], "day"))
+    profile = monthly_profile(t, months_covered=["2018-10", "2018-11", "2018-12", "2019-01"])
+    col = profile["2018-19"]
+    assert col.loc[["Oct", "Nov", "Dec", "Jan"]].tolist() == [2, 1, 0, 1]  # Dec: covered, none
+    missing = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Feb", "Mar"]
+    assert col.loc[missing].isna().all()
+    assert months_without_data(profile) == {"2018-19": "Apr–Sep, Feb–Mar"}
+    # a year the data cover but the selection has no incident in: 0s, not missing
+    none = monthly_profile(t.iloc[:0], months_covered=["2018-10", "2018-11"])
+    assert none["2018-19"].loc[["Oct", "Nov"]].tolist() == [0, 0]
+    assert none["2018-19"].drop(["Oct", "Nov"]).isna().all()
+    # without coverage, every month is counted as before (0 where none), and nothing is missing
+    assert months_without_data(monthly_profile(t)) == {}
+    assert covered_months(t) == ["2018-10", "2018-11", "2019-01"]
 
 
 def test_demo_peaks_in_july_and_october():

@@ -493,6 +493,8 @@ def test_seasonal_page_shows_july_and_october_peaks(user):
     assert [m for m, _ in months] == ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                                       "Dec", "Jan", "Feb", "Mar"]  # fmt: skip
     counts = {m: [int(v) for v in re.findall(r"\d+", cells)] for m, cells in months}
+    # the demo covers whole years: no month is "no data"
+    assert "no data" not in text.lower() and 'id="no-data-note"' not in text
     for year in range(len(counts["Jul"])):
         assert counts["Jul"][year] > max(counts["Jun"][year], counts["Aug"][year])
         assert counts["Oct"][year] > max(counts["Sep"][year], counts["Nov"][year])
@@ -933,6 +935,11 @@ def test_real_redditch_data_serves_the_town_centre(shared_data):
     # police.uk: Redditch ASB by LSOA name in October and November 2018 (shared/data's README):
     # 250 and 199. The app counts by ward polygon (generalised), so a few near the edge differ.
     assert sorted(summary["by_month"]) == ["2018-10", "2018-11"]
+    # spring and summer 2018-19 are not in the data: "no data" (null), never 0
+    assert summary["by_season"]["spring"] is None and summary["by_season"]["summer"] is None
+    assert summary["by_season"]["winter"] > 0 and summary["by_season"]["autumn"] > 0
+    assert summary["dataset"]["months_covered"] == ["2018-10", "2018-11", "2018-12", "2019-01",
+                                                    "2019-02"]  # fmt: skip
     for month, published in (("2018-10", 250), ("2018-11", 199)):
         assert summary["by_month"][month] == pytest.approx(published, rel=0.05)
     text = client.get("/map?area=Town+centre").get_data(True)
@@ -941,6 +948,35 @@ def test_real_redditch_data_serves_the_town_centre(shared_data):
     assert "hotspot-hull" in frame
     wards = client.get("/wards.csv").get_data(True)
     assert "Batchley & Brockhill" in wards and "Grand Total" in wards
+
+
+def test_real_part_year_seasonal_page_says_no_data_for_the_months_not_covered(shared_data):
+    """The five real months (Oct 2018 to Feb 2019): the other seven read "no data", never 0."""
+    files = sorted((shared_data / "police-uk" / "west-mercia").glob("*.csv"))
+    app = create_app({"SECRET_KEY": "x", "HOTSPOTS_REQUIRE_LOGIN": False,
+                      "HOTSPOTS_INPUTS": [str(p) for p in files],
+                      "HOTSPOTS_WARDS": str(shared_data / "wards" / "redditch.geojson")})  # fmt: skip
+    client = app.test_client()
+    covered, missing = ["Oct", "Nov", "Dec", "Jan", "Feb"], ["Apr", "May", "Jun", "Jul", "Aug",
+                                                              "Sep", "Mar"]  # fmt: skip
+    with app.app_context():
+        from webapp.params import store
+        from webapp.selection import Selection
+
+        profile = store().monthly(Selection("2018-19"))
+    assert list(profile.columns) == ["2018-19"]
+    assert profile.loc[missing, "2018-19"].isna().all(), profile
+    assert (profile.loc[covered, "2018-19"] > 0).all(), profile
+    for query in ("", "?area=ward:Abbey"):
+        text = client.get(f"/seasonal{query}").get_data(True)
+        table = text[text.index('<table id="seasonal-table"') :]
+        rows = dict(re.findall(r'<th scope="row">(\w+)</th><td class="[^"]+">([^<]*)</td>', table))
+        assert [rows[m] for m in missing] == ["no data"] * len(missing), rows
+        assert all(rows[m].isdigit() for m in covered), rows
+        note = text[text.index('id="no-data-note"') :]
+        assert "2018-19: Apr–Sep, Mar" in note[:300]
+        svg = text[text.index("<svg") : text.index("</svg>")]
+        assert "no data" in svg and "Contains public sector information" in svg
 
 
 def test_hotspots_serve_runs_the_demo_under_waitress_without_login_on_loopback():

@@ -16,7 +16,9 @@ def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
     Parameters
     ----------
     profile : pandas.DataFrame
-        From :func:`hotspots.analysis.seasons.monthly_profile` (index months, columns years).
+        From :func:`hotspots.analysis.seasons.monthly_profile` (index months, columns years;
+        NaN for a month the data do not cover: a gap in the line, and a grey hatched
+        band labelled "no data" where no year has data, never a fall to 0).
     title : str
         The chart's title.
 
@@ -35,6 +37,8 @@ def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
     import matplotlib  # heavy: imported at the first chart, not at start-up
     from matplotlib.figure import Figure
 
+    from hotspots.draw.charts import mark_months_without_data
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "hotspots"}):
         fig = Figure(figsize=(9, 4.2), dpi=100)
         ax = fig.add_subplot()
@@ -45,6 +49,7 @@ def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
             colour = cmap(0.85 * i / max(len(years) - 1, 1))
             ax.plot(x, profile[year].to_numpy(), marker="o", linewidth=2, color=colour,
                     label=str(year))  # fmt: skip
+        no_data = mark_months_without_data(ax, profile)
         ax.set_xticks(list(x), list(profile.index))
         ax.set_ylabel("Incidents")
         ax.set_ylim(bottom=0)
@@ -53,7 +58,9 @@ def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         if years:
-            ax.legend(title="Financial year", frameon=False)
+            handles = [*ax.get_legend_handles_labels()[0], *no_data]
+            ax.legend(handles=handles, title="Financial year", facecolor="white",
+                      edgecolor="#cccccc", framealpha=1)  # fmt: skip
         fig.text(0.01, 0.01, ATTRIBUTION, fontsize=6.5, color="#555555")
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         out = io.StringIO()

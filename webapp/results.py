@@ -17,7 +17,13 @@ import pandas as pd
 from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.hotspots import LIES_IN
 from hotspots.analysis.prepare import Prepared, select_incidents
-from hotspots.analysis.seasons import SEASONS, monthly_profile
+from hotspots.analysis.seasons import (
+    SEASONS,
+    covered_months,
+    financial_year_of,
+    monthly_profile,
+    season_of,
+)
 from hotspots.analysis.wards import ward_table
 from hotspots.draw.cartography import CHANCE_WORDS
 from hotspots.io import ATTRIBUTION
@@ -193,12 +199,14 @@ def ward_table_for(
 
 
 def monthly_for(prepared: Prepared, sel: Selection) -> pd.DataFrame:
-    """Incidents by month (April to March), one column per financial year, for an area."""
-    table = monthly_profile(selected_incidents(prepared, sel, period=False))
-    if table.shape[1] == 0:
-        for fy in sorted(prepared.incidents["financial_year"].unique()):
-            table[fy] = 0
-    return table
+    """Incidents by month (April to March), one column per financial year, for an area.
+
+    A month the data does not cover (no incident read in it, anywhere) is NaN,
+    "no data", never 0 (:func:`hotspots.analysis.seasons.monthly_profile`); a
+    month it covers with no incident in the area is 0.
+    """
+    return monthly_profile(selected_incidents(prepared, sel, period=False),
+                           months_covered=covered_months(prepared.load.incidents))  # fmt: skip
 
 
 def _counts(values: pd.Series, order: list | None = None) -> dict:
@@ -206,6 +214,16 @@ def _counts(values: pd.Series, order: list | None = None) -> dict:
     if order is not None:
         counts = counts.reindex(order, fill_value=0)
     return {str(k): int(v) for k, v in counts.items()}
+
+
+def _season_counts(seasons: pd.Series, covered: list[str], financial_year: str | None) -> dict:
+    """Incidents by season of a year; None (no data) for a season of no month the data cover."""
+    counts = _counts(seasons, list(SEASONS))
+    if financial_year is None:
+        return counts
+    held = {season_of(int(m[5:7])) for m in covered if financial_year_of(int(m[:4]), int(m[5:7]))
+            == financial_year}  # fmt: skip
+    return {k: (v if k in held else None) for k, v in counts.items()}
 
 
 def summary_for(prepared: Prepared, sel: Selection, view: View) -> dict:
@@ -217,7 +235,8 @@ def summary_for(prepared: Prepared, sel: Selection, view: View) -> dict:
         The selection, incidents selected, clusters and the incidents in them,
         the DBSCAN parameters (and a line stating them), the study area's
         incidents of the period that were clustered,
-        counts by season (of the year and area), month, ward and category, the
+        counts by season (of the year and area; None, "no data", for a season of which
+        the data cover no month), month, ward and category, the
         Halloween-window count, the dataset's read / rejected / outside counts,
         and the licence attribution. ``view`` is the selection's view of its
         period's result (:meth:`hotspots.results.PeriodResult.view`).
@@ -229,6 +248,7 @@ def summary_for(prepared: Prepared, sel: Selection, view: View) -> dict:
         selected_incidents(prepared, sel, period=False), financial_year=sel.financial_year
     )
     load = prepared.load
+    covered = covered_months(load.incidents)
     return {
         "selection": sel.params(),
         "label": sel.label,
@@ -243,7 +263,7 @@ def summary_for(prepared: Prepared, sel: Selection, view: View) -> dict:
         "hotspots_in_study_area": len(view.result.hotspots),
         "lies_in": LIES_IN,
         "compared_with": view.result.compared_with,
-        "by_season": _counts(year_area["season"], list(SEASONS)),
+        "by_season": _season_counts(year_area["season"], covered, sel.financial_year),
         "by_month": dict(sorted(_counts(chosen["month"]).items())),
         "by_ward": _counts(chosen["ward"], prepared.wards["ward_name"].tolist()),
         "by_category": _counts(chosen["category"]),
@@ -256,6 +276,7 @@ def summary_for(prepared: Prepared, sel: Selection, view: View) -> dict:
             "outside_study_area": prepared.outside,
             "in_study_area": len(prepared.incidents),
             "financial_years": sorted(prepared.incidents["financial_year"].unique().tolist()),
+            "months_covered": covered,
         },
         "attribution": ATTRIBUTION,
     }

@@ -14,6 +14,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from hotspots.analysis.seasons import months_without_data
 from hotspots.io import ATTRIBUTION, csv_safe
 from webapp.auth import may_see_addresses, shown_places
 from webapp.params import SEASON_CHOICES, selection, store
@@ -143,4 +144,5 @@ def seasonal_page():
     profile, svg = store().seasonal(sel)
     place = sel.ward_name or sel.focus_area or "whole borough"
     return render_template("seasonal.html", sel=sel, choices=store().choices(),
-                           profile=profile, svg=svg, place=place)  # fmt: skip
+                           profile=profile, svg=svg, place=place,
+                           no_data=months_without_data(profile))  # fmt: skip

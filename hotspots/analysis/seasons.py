@@ -15,6 +15,7 @@ Conventions (those of UK community safety reports):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -309,26 +310,99 @@ def equals(values: pd.Series, value: object) -> np.ndarray:
     return (values == value).to_numpy()
 
 
-def monthly_profile(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
+def monthly_profile(
+    incidents: gpd.GeoDataFrame, *, months_covered: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Count incidents by calendar month, one column per financial year.
 
     Rows run April to March (the financial year's order), so the summer
     (July) and Halloween (October) peaks read left to right as in council reports.
 
+    Parameters
+    ----------
+    incidents : geopandas.GeoDataFrame
+        With ``month_num`` and ``financial_year`` (see :func:`add_season_columns`).
+    months_covered : iterable of str, optional
+        The ``YYYY-MM`` months the data holds (every incident read, not only
+        those selected: see :func:`covered_months`). A month outside them is
+        missing (NaN, "no data"), never 0, so a part year is not drawn as a
+        fall to zero; a covered month without an incident stays 0. Every
+        financial year the covered months reach gets a column. None: every
+        month counts as covered (0 where none).
+
     Returns
     -------
     pandas.DataFrame
         Index: month abbreviations ``Apr`` … ``Mar``; columns: financial years;
-        values: incident counts (0 where none).
+        values: incident counts (0 where none; with ``months_covered``, floats
+        with NaN for the months not covered).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"month_num": [10, 10, 11], "financial_year": ["2018-19"] * 3})
+    >>> p = monthly_profile(t, months_covered=["2018-10", "2018-11", "2018-12"])
+    >>> p.loc[["Sep", "Oct", "Nov", "Dec"], "2018-19"].tolist()
+    [nan, 2.0, 1.0, 0.0]
     """
     check_columns(incidents, ["month_num", "financial_year"], argument="incidents")
-    order = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
+    order = list(_FY_ORDER)
     table = pd.crosstab(incidents["month_num"], incidents["financial_year"])
     table = table.reindex(order, fill_value=0)
-    table.index = [pd.Timestamp(2000, m, 1).strftime("%b") for m in order]
+    if months_covered is not None:
+        have = {str(m) for m in months_covered}
+        years = {financial_year_of(int(m[:4]), int(m[5:7])) for m in have}
+        table = table.reindex(columns=sorted(years | {str(c) for c in table.columns}),
+                              fill_value=0).astype(float)  # fmt: skip
+        for fy in table.columns:
+            start = parse_financial_year(fy)
+            held = [f"{start if m >= 4 else start + 1}-{m:02d}" in have for m in order]
+            table.loc[~np.array(held), fy] = np.nan
+    table.index = [_MONTH_ABBR[m - 1] for m in order]
     table.index.name = "month"
     table.columns.name = None
     return table
+
+
+def covered_months(incidents: pd.DataFrame) -> list[str]:
+    """The ``YYYY-MM`` months a dataset holds: those of any incident read, sorted.
+
+    Pass the incidents read (``prepared.load.incidents``), not a selection, so
+    that a ward with no incident in a month the data covers counts 0 there.
+
+    Examples
+    --------
+    >>> covered_months(pd.DataFrame({"month": ["2019-01", "2018-10", "2019-01"]}))
+    ['2018-10', '2019-01']
+    """
+    check_columns(incidents, ["month"], argument="incidents")
+    return sorted({str(m) for m in pd.unique(incidents["month"].dropna())})
+
+
+def months_without_data(profile: pd.DataFrame) -> dict[str, str]:
+    """The months of each financial year a profile has no data for, named as ranges.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        From :func:`monthly_profile` with ``months_covered`` (NaN: not covered).
+
+    Returns
+    -------
+    dict
+        Financial year -> ``"Apr–Sep, Mar"``, for the years missing any month.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"month_num": [10], "financial_year": ["2018-19"]})
+    >>> months_without_data(monthly_profile(t, months_covered=["2018-10", "2018-11"]))
+    {'2018-19': 'Apr–Sep, Dec–Mar'}
+    """
+    out = {}
+    for fy in profile.columns:
+        missing = profile[fy].isna().to_numpy()
+        if missing.any():
+            out[str(fy)] = months_held([m for m, gap in zip(_FY_ORDER, missing) if gap])
+    return out
 
 
 def months_held(months: set[int] | list[int], year: str | None = None) -> str:

@@ -40,6 +40,7 @@ The API the other outputs use (stable):
 ``WARD_COLOURS``            the five ward choropleth colours, light to dark
 ``HEAT_GRADIENT``           ``{stop: colour}`` for Leaflet.heat (0 to 1)
 ``YEAR_COLOURS``            one colour per financial year on charts (report year first)
+``NO_DATA``                 the words, grey and hatch of a month the data do not cover
 ``PATTERN_COLOURS``         ``{pattern: colour}`` for the "How places changed" layer
 ``pattern_legend_entries()`` the legend rows of that layer
 ``hotspot_classes()``       :class:`Classes` for some hotspots (or counts)
@@ -80,6 +81,12 @@ WARD_OUTLINE = "#444444"
 YEAR_COLOURS: tuple[str, ...] = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",
 )  # fmt: skip
+#: A month the data do not cover, on a chart by month: neither 0 nor a colour of the years, but
+#: these words on a light grey, hatched band (lightness and texture, no hue), in the legend too.
+NO_DATA = "no data"
+NO_DATA_FILL = "#eeeeee"
+NO_DATA_HATCH_COLOUR = "#9a9a9a"
+NO_DATA_HATCH = "///"
 #: Fill opacity of the ward choropleth on the web map.
 WARD_WEB_OPACITY = 0.35
 #: Ward fill where there is no value (rate without population).

@@ -1,4 +1,6 @@
-"""Charts drawn with matplotlib (the backtest's accuracy chart)."""
+"""Charts drawn with matplotlib: the backtest's accuracy chart, and the months without data
+of a chart by month (:func:`mark_months_without_data`, for the web app's and the report's
+seasonal charts)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.analysis.backtest import HOTSPOT_CELLS, METHODS, OWN
+from hotspots.draw import cartography
 
 
 def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
@@ -58,3 +61,60 @@ def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
         fig.text(0.01, 0.01, footer, fontsize=6, color="#444444", wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def mark_months_without_data(ax, profile: pd.DataFrame) -> list:
+    """Mark the months of a profile that no year has data for, and return the legend's handles.
+
+    The months where every column is NaN (the data do not cover them, see
+    :func:`hotspots.analysis.seasons.monthly_profile`) get a light grey, hatched
+    band labelled :data:`~hotspots.draw.cartography.NO_DATA` (grey and texture,
+    no hue: colour-blind safe); the lines have gaps there rather than a fall to
+    0. Months that some years cover and others not are gaps in those years'
+    lines. The categories are drawn at 0, 1, ... as ``ax.plot(range(12), ...)`` does.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    profile : pandas.DataFrame
+        Rows the months, columns the years, NaN where not covered.
+
+    Returns
+    -------
+    list
+        ``[]`` when every month holds data, else one legend handle for "no data"
+        (add it to the legend, on a white ground so that its swatch does not vanish
+        on a band: the words say what the band is).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> p = pd.DataFrame({"2018-19": [np.nan, 3.0, np.nan]}, index=["Apr", "May", "Jun"])
+    >>> [h.get_label() for h in mark_months_without_data(ax, p)]
+    ['no data (months not in the data)']
+    >>> mark_months_without_data(ax, p.fillna(0))
+    []
+    """
+    from matplotlib.patches import Patch
+
+    empty = profile.isna().all(axis=1).to_numpy() if profile.shape[1] else np.zeros(0, bool)
+    if not empty.any():
+        return []
+    style = {"facecolor": cartography.NO_DATA_FILL, "edgecolor": cartography.NO_DATA_HATCH_COLOUR,
+             "hatch": cartography.NO_DATA_HATCH, "linewidth": 0}  # fmt: skip
+    runs: list[list[int]] = []
+    for i in np.flatnonzero(empty).tolist():
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        ax.axvspan(run[0] - 0.5, run[-1] + 0.5, zorder=0, **style)
+        ax.text((run[0] + run[-1]) / 2, 0.5, cartography.NO_DATA, transform=ax.get_xaxis_transform(),
+                ha="center", va="center", rotation=0 if len(run) > 1 else 90, fontsize=12,
+                color="#333333", zorder=1,
+                bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none"})  # fmt: skip
+    ax.set_xlim(-0.5, len(empty) - 0.5)
+    return [Patch(label=f"{cartography.NO_DATA} (months not in the data)",
+                  **{**style, "linewidth": 0.8})]  # fmt: skip

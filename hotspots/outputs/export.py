@@ -43,9 +43,10 @@ from hotspots._validate import to_analysis_crs
 from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.notes import DEMO_NOTE, data_note, is_demo, selection_title, slug
 from hotspots.analysis.prepare import Prepared
-from hotspots.analysis.seasons import monthly_profile
+from hotspots.analysis.seasons import covered_months, monthly_profile, months_without_data
 from hotspots.analysis.wards import ward_table
 from hotspots.draw import cartography as carto
+from hotspots.draw.charts import mark_months_without_data
 from hotspots.draw.static import (
     _A4_LANDSCAPE,
     _RC,
@@ -319,21 +320,33 @@ def wrapped_table(ax, header: list[str], rows: list[list[str]], widths: list[flo
     return drawn
 
 
-def _profile_page(pdf: PdfPages, incidents: pd.DataFrame, *, footer: str) -> None:
-    profile = monthly_profile(incidents)
+def _profile_page(pdf: PdfPages, incidents: pd.DataFrame, *, months: list[str],
+                  footer: str) -> None:  # fmt: skip
+    """The pack's seasonal profile: a line per year; the months not in ``months`` "no data"."""
+    profile = monthly_profile(incidents, months_covered=months)
     fig = Figure(figsize=_A4_LANDSCAPE)
     fig.text(0.04, 0.95, "Seasonal profile: ASB incidents by month (April to March)",
              fontsize=13, fontweight="bold", va="center")  # fmt: skip
+    gaps = months_without_data(profile)
+    if gaps:
+        said = "; ".join(f"{fy}: {held}" for fy, held in gaps.items())
+        fig.text(0.04, 0.91, f"No data for {said} (not in the data: left blank, not 0).",
+                 fontsize=9, va="center")  # fmt: skip
     ax = fig.add_axes((0.08, 0.15, 0.86, 0.72))
     cmap = colormaps["viridis"]
     n = max(len(profile.columns), 1)
+    x = range(len(profile.index))
     for i, fy in enumerate(profile.columns):
-        ax.plot(profile.index, profile[fy], marker="o", lw=1.8, label=f"FY {fy}",
+        ax.plot(x, profile[fy], marker="o", lw=1.8, label=f"FY {fy}",
                 color=cmap(i / max(n - 1, 1) * 0.85))  # fmt: skip
+    no_data = mark_months_without_data(ax, profile)
+    ax.set_xticks(list(x), list(profile.index))
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("Incidents")
     ax.set_xlabel("Month")
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False)
+    ax.legend(handles=[*ax.get_legend_handles_labels()[0], *no_data], facecolor="white",
+              edgecolor="#cccccc", framealpha=1)  # fmt: skip
     fig.text(0.04, 0.04, textwrap.fill(footer, 180), fontsize=6.5, va="center")
     pdf.savefig(fig)
 
@@ -485,7 +498,8 @@ def run_batch(
             table = ward_table(prepared.incidents, prepared.wards)
             _table_pages(pdf, table, title="ASB incidents by ward and financial year",
                          footer=". ".join([*table.attrs["notes"], footer]))  # fmt: skip
-            _profile_page(pdf, prepared.incidents, footer=footer)
+            _profile_page(pdf, prepared.incidents, months=covered_months(prepared.load.incidents),
+                          footer=footer)  # fmt: skip
             sheets = [(job[0], job[3][1]) for job in jobs if job[3][1] is not None]
             _table_pages(pdf, _top_table(sheets, top),
                          title=f"Top hotspots (up to {top} per map)", footer=footer,

@@ -358,7 +358,9 @@ def seasonal_profile(incidents: pd.DataFrame, months_covered: Iterable[str]) -> 
     """Monthly incidents April to March, one column per financial year; NaN where not covered.
 
     A month the data does not reach (no incident at all in it, anywhere) is
-    missing rather than 0, so a part year is not drawn as a fall to zero.
+    missing rather than 0, so a part year is not drawn as a fall to zero
+    (:func:`~hotspots.analysis.seasons.monthly_profile` with ``months_covered``);
+    a column per financial year the incidents hold.
 
     Examples
     --------
@@ -367,14 +369,9 @@ def seasonal_profile(incidents: pd.DataFrame, months_covered: Iterable[str]) -> 
     >>> p.loc[["Sep", "Oct", "Nov", "Dec"], "2018-19"].tolist()
     [nan, 2.0, 1.0, 0.0]
     """
-    profile = monthly_profile(incidents).astype(float)
-    have = set(months_covered)
-    for fy in profile.columns:
-        start = parse_financial_year(fy)
-        for label, m in zip(profile.index, FY_MONTHS):
-            if f"{start if m >= 4 else start + 1}-{m:02d}" not in have:
-                profile.loc[label, fy] = np.nan
-    return profile
+    profile = monthly_profile(incidents, months_covered=months_covered)
+    years = {str(fy) for fy in pd.unique(incidents["financial_year"])}  # those the rows hold
+    return profile[[fy for fy in profile.columns if fy in years]]
 
 
 def peak_sentence(profile: pd.DataFrame, financial_year: str, cov: Coverage) -> str:

@@ -354,6 +354,33 @@ def test_no_page_is_wider_than_the_screen_and_axe_finds_nothing_serious(
     assert network.blocked == [] and network.page_errors == [], network
 
 
+def test_seasonal_page_on_the_five_real_months_shows_no_data_not_zero(
+    real_server, sized, network, screenshot
+):
+    """Apr-Sep and Mar are outside the real data: the chart, its note and the table say "no data"."""
+    size, page = sized
+    open_page(page, real_server, False, "/seasonal")
+    chart = page.locator("#seasonal-chart svg")
+    assert chart.is_visible()
+    # the chart's hatched bands carry the words, and the legend names them
+    labels = chart.locator("text", has_text="no data")
+    assert labels.count() >= 3, labels.all_inner_texts()  # two bands and the legend entry
+    for i in range(labels.count()):
+        box, frame = labels.nth(i).bounding_box(), chart.bounding_box()
+        assert (
+            box["x"] >= frame["x"] - 1
+            and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+        )
+    note = page.locator("#no-data-note")
+    assert note.is_visible() and "2018-19: Apr–Sep, Mar" in note.inner_text()
+    cells = page.locator("#seasonal-table td.no-data")
+    assert cells.count() == 7 and {t.strip() for t in cells.all_inner_texts()} == {"no data"}
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= SIZES[size]["width"], f"/seasonal is {width} px wide"
+    screenshot(page, f"seasonal-real-no-data-{size}")
+    assert network.blocked == [] and network.page_errors == [], network
+
+
 def test_every_map_control_is_reached_with_the_tab_key(sized, live_server, network):
     size, page = sized
     open_page(page, live_server, True, f"/map?{PERIOD}")
