@@ -82,6 +82,7 @@ class _Table:
     lines: np.ndarray
     faults: pd.DataFrame  # source, line, reason, then the row's fields under the header's names
     unpadded: bool = False  # True: no value starts or ends with whitespace (seen in the bytes)
+    notes: tuple[str, ...] = ()  # what the user should check: lines read in another encoding
 
     @property
     def n_faults(self) -> int:
@@ -123,14 +124,16 @@ CUT_SHORT = "the last row is cut short"
 _BINARY_SHARE = 0.01
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """Return a file's text and the encoding used (UTF-16 and UTF-8 by their BOM).
+def _decode(data: bytes, name: str) -> tuple[str, str, tuple[str, ...]]:
+    """Return a file's text, the encoding used and notes (UTF-16 and UTF-8 by their BOM).
 
-    UTF-8 is tried first, then Windows-1252 (council exports from Excel). A
-    byte that neither can read, and a NUL byte, are kept in the text as marks
-    (U+DC80..U+DCFF, U+DC00) so that their rows can be rejected with a reason
-    (:func:`_reject_marked_rows`); a file whose header holds NUL bytes, or
-    whose start is more than 1% NUL bytes, is binary and refused.
+    UTF-8 is tried first; then UTF-8 with its few lines that are not UTF-8 read
+    as Windows-1252 (:func:`_mixed_utf8`, a note names them); then Windows-1252
+    (council exports from Excel). A byte that none can read, and a NUL byte,
+    are kept in the text as marks (U+DC80..U+DCFF, U+DC00) so that their rows
+    can be rejected with a reason (:func:`_reject_marked_rows`); a file whose
+    header holds NUL bytes, or whose start is more than 1% NUL bytes, is
+    binary and refused.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -139,7 +142,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             except UnicodeDecodeError:
                 break
             if "\x00" not in text[:65536]:  # a NUL further on marks its row, as below
-                return (text.replace("\x00", _NUL_MARK) if "\x00" in text else text), encoding
+                return _nul_marked(text), encoding, ()
             break
     head = data[:65536]
     nul = head.count(b"\x00")
@@ -149,17 +152,106 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             "is not a CSV text file (it holds binary data)",
             "a CSV file; a UTF-16 export needs its byte-order mark (or save it as UTF-8 CSV)",
         )
-    for encoding in ("utf-8", "cp1252"):  # cp1252: council exports from Excel
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return (text.replace("\x00", _NUL_MARK) if nul or b"\x00" in data else text), encoding
+    try:
+        return _nul_marked(data.decode("utf-8")), "utf-8", ()
+    except UnicodeDecodeError:
+        pass
+    mixed = _mixed_utf8(data)
+    if mixed is not None:
+        return _nul_marked(mixed[0]), MIXED_ENCODING, (_mixed_note(name, mixed[1]),)
+    try:  # council exports from Excel
+        return _nul_marked(data.decode("cp1252")), "cp1252", ()
+    except UnicodeDecodeError:
+        pass
     # Neither: read as Windows-1252, the bytes it cannot read kept as marks (their rows rejected).
     text = data.decode("cp1252", errors="surrogateescape").replace("\x00", _NUL_MARK)
     log.warning("%s: neither UTF-8 nor Windows-1252; read as Windows-1252, rows with bytes it "
                 "cannot read are rejected", name)  # fmt: skip
-    return text, "cp1252"
+    return text, "cp1252", ()
+
+
+def _nul_marked(text: str) -> str:
+    """``text`` with its NUL characters as marks (their rows are rejected)."""
+    return text.replace("\x00", _NUL_MARK) if "\x00" in text else text
+
+
+#: What :func:`_decode` calls a UTF-8 file with some lines read as Windows-1252.
+MIXED_ENCODING = "utf-8 (some lines cp1252)"
+#: A line of text decoded as UTF-8 holding a byte UTF-8 cannot read (surrogateescape's mark),
+#: from its start to its end; and a line's first character that is UTF-8 beyond ASCII.
+_NOT_UTF8_LINE = re.compile("^[^\n\udc80-\udcff]*+[\udc80-\udcff][^\n]*+", re.MULTILINE)
+_UTF8_LINE = re.compile("^[\x00-\x09\x0b-\x7f\udc80-\udcff]*+[^\x00-\x7f\udc80-\udcff]",
+                        re.MULTILINE)  # fmt: skip
+_UTF8_CHAR = re.compile("[^\x00-\x7f\udc80-\udcff]")
+#: Line numbers a note lists at most.
+_NOTE_LINES = 10
+
+
+def _mixed_utf8(data: bytes) -> tuple[str, list[int]] | None:
+    """Text of a UTF-8 file with a few lines that are not: those read as Windows-1252.
+
+    Exports often join rows of several systems: a UTF-8 file with a row pasted
+    from an old one. Reading the whole file as Windows-1252 would garble every
+    other row's text ("CafÃ©"); here only the lines UTF-8 cannot read are.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes (not valid UTF-8).
+
+    Returns
+    -------
+    tuple of (str, list of int) or None
+        The text and the numbers of the lines read as Windows-1252 (lines
+        end at "\\n"); None when the file is rather Windows-1252: no line is
+        UTF-8 beyond ASCII, or the lines that are not UTF-8 outnumber them.
+        A byte Windows-1252 cannot read either stays a mark (U+DC80..U+DCFF).
+
+    Examples
+    --------
+    >>> _mixed_utf8("Café\\n".encode() + "Rue £\\n".encode("cp1252") + "Étienne\\n".encode())
+    ('Café\\nRue £\\nÉtienne\\n', [2])
+    >>> _mixed_utf8("Café\\nRue £\\n".encode("cp1252")) is None
+    True
+    """
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = _NOT_UTF8_LINE.findall(text)
+    utf8 = len(_UTF8_LINE.findall(text))
+    if utf8 < len(bad):  # the usual Windows-1252 file: answered without a look at each line
+        return None
+    utf8 -= sum(1 for line in bad if _UTF8_CHAR.search(line))
+    if utf8 == 0 or utf8 < len(bad):
+        return None
+    pieces: list[str] = []
+    numbers: list[int] = []
+    at, number = 0, 1
+    for match in _NOT_UTF8_LINE.finditer(text):
+        number += text.count("\n", at, match.start())
+        raw = match.group().encode("utf-8", errors="surrogateescape")
+        pieces += [text[at : match.start()], raw.decode("cp1252", errors="surrogateescape")]
+        numbers.append(number)
+        at = match.end()
+    pieces.append(text[at:])
+    return "".join(pieces), numbers
+
+
+def _mixed_note(name: str, numbers: Sequence[int]) -> str:
+    """The note naming the lines of a UTF-8 file that were read as Windows-1252.
+
+    Examples
+    --------
+    >>> _mixed_note("x.csv", [17, 203])
+    'x.csv: lines 17, 203 are not UTF-8; read as Windows-1252 (check their text)'
+    >>> _mixed_note("x.csv", range(1, 13)).split("; ")[0]
+    'x.csv: lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more are not UTF-8'
+    """
+    shown = ", ".join(str(n) for n in list(numbers)[:_NOTE_LINES])
+    more = len(numbers) - _NOTE_LINES
+    if len(numbers) == 1:
+        which = f"line {shown} is"
+    else:
+        which = f"lines {shown}{f' and {more:,} more' if more > 0 else ''} are"
+    return f"{name}: {which} not UTF-8; read as Windows-1252 (check their text)"
 
 
 def _undecodable(data: bytes) -> bool:
@@ -265,12 +357,14 @@ def _read_table(source: Source) -> _Table:
     data = source.read_bytes()
     if not data or data.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
-    text, encoding = _decode(data, source.name)
+    text, encoding, notes = _decode(data, source.name)
     # NUL and undecodable bytes leave marks (their rows are rejected); looked for only when
     # the bytes may hold them (a search of the text costs as much as reading it)
-    marked = (b"\x00" in data or (encoding == "cp1252" and _undecodable(data))) and (
-        _BAD_BYTES.search(text) is not None
-    )
+    marked = (
+        encoding == MIXED_ENCODING
+        or b"\x00" in data
+        or (encoding == "cp1252" and _undecodable(data))
+    ) and (_BAD_BYTES.search(text) is not None)
     if not text or text.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
     delimiter = _sniff_delimiter(_first_line(text))
@@ -292,7 +386,7 @@ def _read_table(source: Source) -> _Table:
     )
     if len(faults) > 1:
         faults = faults.sort_values("line", kind="stable", ignore_index=True)
-    return _Table(frame, lines, faults, unpadded)
+    return _Table(frame, lines, faults, unpadded, notes)
 
 
 def _fault_frame(
