@@ -152,15 +152,16 @@ def _decode(data: bytes, name: str) -> tuple[str, str, tuple[str, ...]]:
             "is not a CSV text file (it holds binary data)",
             "a CSV file; a UTF-16 export needs its byte-order mark (or save it as UTF-8 CSV)",
         )
+    nul = bool(nul) or b"\x00" in data
     try:
-        return _nul_marked(data.decode("utf-8")), "utf-8", ()
+        return _nul_marked(data.decode("utf-8"), nul), "utf-8", ()
     except UnicodeDecodeError:
         pass
     mixed = _mixed_utf8(data)
     if mixed is not None:
-        return _nul_marked(mixed[0]), MIXED_ENCODING, (_mixed_note(name, mixed[1]),)
+        return _nul_marked(mixed[0], nul), MIXED_ENCODING, (_mixed_note(name, mixed[1]),)
     try:  # council exports from Excel
-        return _nul_marked(data.decode("cp1252")), "cp1252", ()
+        return _nul_marked(data.decode("cp1252"), nul), "cp1252", ()
     except UnicodeDecodeError:
         pass
     # Neither: read as Windows-1252, the bytes it cannot read kept as marks (their rows rejected).
@@ -170,19 +171,18 @@ def _decode(data: bytes, name: str) -> tuple[str, str, tuple[str, ...]]:
     return text, "cp1252", ()
 
 
-def _nul_marked(text: str) -> str:
-    """``text`` with its NUL characters as marks (their rows are rejected)."""
-    return text.replace("\x00", _NUL_MARK) if "\x00" in text else text
+def _nul_marked(text: str, nul: bool | None = None) -> str:
+    """``text`` with its NUL characters as marks (their rows are rejected).
+
+    ``nul`` says whether the bytes hold one, when known (a search of the text is saved).
+    """
+    if nul is None:
+        nul = "\x00" in text
+    return text.replace("\x00", _NUL_MARK) if nul else text
 
 
 #: What :func:`_decode` calls a UTF-8 file with some lines read as Windows-1252.
 MIXED_ENCODING = "utf-8 (some lines cp1252)"
-#: A line of text decoded as UTF-8 holding a byte UTF-8 cannot read (surrogateescape's mark),
-#: from its start to its end; and a line's first character that is UTF-8 beyond ASCII.
-_NOT_UTF8_LINE = re.compile("^[^\n\udc80-\udcff]*+[\udc80-\udcff][^\n]*+", re.MULTILINE)
-_UTF8_LINE = re.compile("^[\x00-\x09\x0b-\x7f\udc80-\udcff]*+[^\x00-\x7f\udc80-\udcff]",
-                        re.MULTILINE)  # fmt: skip
-_UTF8_CHAR = re.compile("[^\x00-\x7f\udc80-\udcff]")
 #: Line numbers a note lists at most.
 _NOTE_LINES = 10
 
@@ -214,25 +214,38 @@ def _mixed_utf8(data: bytes) -> tuple[str, list[int]] | None:
     >>> _mixed_utf8("Café\\nRue £\\n".encode("cp1252")) is None
     True
     """
-    text = data.decode("utf-8", errors="surrogateescape")
-    bad = _NOT_UTF8_LINE.findall(text)
-    utf8 = len(_UTF8_LINE.findall(text))
-    if utf8 < len(bad):  # the usual Windows-1252 file: answered without a look at each line
-        return None
-    utf8 -= sum(1 for line in bad if _UTF8_CHAR.search(line))
-    if utf8 == 0 or utf8 < len(bad):
+    starts, ends = _non_ascii_lines(data)
+    view = memoryview(data)
+    bad: list[int] = []  # indices into starts/ends
+    for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
+        try:
+            str(view[start:end], "utf-8")
+        except UnicodeDecodeError:
+            bad.append(i)
+            if 2 * len(bad) > len(starts):  # more lines not UTF-8 than UTF-8: Windows-1252
+                return None
+    if not bad:  # not reached: a byte UTF-8 cannot read is beyond ASCII
         return None
     pieces: list[str] = []
-    numbers: list[int] = []
-    at, number = 0, 1
-    for match in _NOT_UTF8_LINE.finditer(text):
-        number += text.count("\n", at, match.start())
-        raw = match.group().encode("utf-8", errors="surrogateescape")
-        pieces += [text[at : match.start()], raw.decode("cp1252", errors="surrogateescape")]
-        numbers.append(number)
-        at = match.end()
-    pieces.append(text[at:])
-    return "".join(pieces), numbers
+    at = 0
+    for i in bad:
+        start, end = int(starts[i]), int(ends[i])
+        pieces += [str(view[at:start], "utf-8"),
+                   str(view[start:end], "cp1252", errors="surrogateescape")]  # fmt: skip
+        at = end
+    pieces.append(str(view[at:], "utf-8"))
+    numbers = np.searchsorted(np.flatnonzero(np.frombuffer(data, np.uint8) == 10), starts[bad])
+    return "".join(pieces), (numbers + 1).tolist()
+
+
+def _non_ascii_lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where the lines holding a byte beyond ASCII start and end (before their "\\n")."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(arr == 10)
+    lines = np.unique(np.searchsorted(breaks, np.flatnonzero(arr >= 0x80)))
+    starts = np.concatenate([[0], breaks + 1])[lines]
+    ends = np.append(breaks, len(arr))[lines]
+    return starts, ends
 
 
 def _mixed_note(name: str, numbers: Sequence[int]) -> str:
@@ -361,9 +374,7 @@ def _read_table(source: Source) -> _Table:
     # NUL and undecodable bytes leave marks (their rows are rejected); looked for only when
     # the bytes may hold them (a search of the text costs as much as reading it)
     marked = (
-        encoding == MIXED_ENCODING
-        or b"\x00" in data
-        or (encoding == "cp1252" and _undecodable(data))
+        b"\x00" in data or (encoding in ("cp1252", MIXED_ENCODING) and _undecodable(data))
     ) and (_BAD_BYTES.search(text) is not None)
     if not text or text.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
