@@ -64,7 +64,7 @@ def test_police_file_with_one_cp1252_row_keeps_the_utf8_text(shared_data, tmp_pa
     (reject,) = found.rejects.to_dict("records")
     assert reject["line"] == reject_line and reject["Location"] == PLACES[1]
     (note,) = [n for n in found.notes if "UTF-8" in n]
-    assert note == f"{path}: line 6 is not UTF-8; read as Windows-1252 (check their text)"
+    assert note == f"{path}: line 6 is not UTF-8; read as Windows-1252 (check its text)"
     assert note in caplog.text
 
 

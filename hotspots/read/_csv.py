@@ -255,16 +255,17 @@ def _mixed_note(name: str, numbers: Sequence[int]) -> str:
     --------
     >>> _mixed_note("x.csv", [17, 203])
     'x.csv: lines 17, 203 are not UTF-8; read as Windows-1252 (check their text)'
+    >>> _mixed_note("x.csv", [4])
+    'x.csv: line 4 is not UTF-8; read as Windows-1252 (check its text)'
     >>> _mixed_note("x.csv", range(1, 13)).split("; ")[0]
     'x.csv: lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more are not UTF-8'
     """
     shown = ", ".join(str(n) for n in list(numbers)[:_NOTE_LINES])
     more = len(numbers) - _NOTE_LINES
     if len(numbers) == 1:
-        which = f"line {shown} is"
-    else:
-        which = f"lines {shown}{f' and {more:,} more' if more > 0 else ''} are"
-    return f"{name}: {which} not UTF-8; read as Windows-1252 (check their text)"
+        return f"{name}: line {shown} is not UTF-8; read as Windows-1252 (check its text)"
+    which = f"lines {shown}{f' and {more:,} more' if more > 0 else ''}"
+    return f"{name}: {which} are not UTF-8; read as Windows-1252 (check their text)"
 
 
 def _undecodable(data: bytes) -> bool:
