@@ -82,6 +82,7 @@ class _Table:
     lines: np.ndarray
     faults: pd.DataFrame  # source, line, reason, then the row's fields under the header's names
     unpadded: bool = False  # True: no value starts or ends with whitespace (seen in the bytes)
+    notes: tuple[str, ...] = ()  # what the user should check: lines read in another encoding
 
     @property
     def n_faults(self) -> int:
@@ -123,14 +124,16 @@ CUT_SHORT = "the last row is cut short"
 _BINARY_SHARE = 0.01
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """Return a file's text and the encoding used (UTF-16 and UTF-8 by their BOM).
+def _decode(data: bytes, name: str) -> tuple[str, str, tuple[str, ...]]:
+    """Return a file's text, the encoding used and notes (UTF-16 and UTF-8 by their BOM).
 
-    UTF-8 is tried first, then Windows-1252 (council exports from Excel). A
-    byte that neither can read, and a NUL byte, are kept in the text as marks
-    (U+DC80..U+DCFF, U+DC00) so that their rows can be rejected with a reason
-    (:func:`_reject_marked_rows`); a file whose header holds NUL bytes, or
-    whose start is more than 1% NUL bytes, is binary and refused.
+    UTF-8 is tried first; then UTF-8 with its few lines that are not UTF-8 read
+    as Windows-1252 (:func:`_mixed_utf8`, a note names them); then Windows-1252
+    (council exports from Excel). A byte that none can read, and a NUL byte,
+    are kept in the text as marks (U+DC80..U+DCFF, U+DC00) so that their rows
+    can be rejected with a reason (:func:`_reject_marked_rows`); a file whose
+    header holds NUL bytes, or whose start is more than 1% NUL bytes, is
+    binary and refused.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -139,7 +142,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             except UnicodeDecodeError:
                 break
             if "\x00" not in text[:65536]:  # a NUL further on marks its row, as below
-                return (text.replace("\x00", _NUL_MARK) if "\x00" in text else text), encoding
+                return _nul_marked(text), encoding, ()
             break
     head = data[:65536]
     nul = head.count(b"\x00")
@@ -149,17 +152,120 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             "is not a CSV text file (it holds binary data)",
             "a CSV file; a UTF-16 export needs its byte-order mark (or save it as UTF-8 CSV)",
         )
-    for encoding in ("utf-8", "cp1252"):  # cp1252: council exports from Excel
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return (text.replace("\x00", _NUL_MARK) if nul or b"\x00" in data else text), encoding
+    nul = bool(nul) or b"\x00" in data
+    try:
+        return _nul_marked(data.decode("utf-8"), nul), "utf-8", ()
+    except UnicodeDecodeError:
+        pass
+    mixed = _mixed_utf8(data)
+    if mixed is not None:
+        return _nul_marked(mixed[0], nul), MIXED_ENCODING, (_mixed_note(name, mixed[1]),)
+    try:  # council exports from Excel
+        return _nul_marked(data.decode("cp1252"), nul), "cp1252", ()
+    except UnicodeDecodeError:
+        pass
     # Neither: read as Windows-1252, the bytes it cannot read kept as marks (their rows rejected).
     text = data.decode("cp1252", errors="surrogateescape").replace("\x00", _NUL_MARK)
     log.warning("%s: neither UTF-8 nor Windows-1252; read as Windows-1252, rows with bytes it "
                 "cannot read are rejected", name)  # fmt: skip
-    return text, "cp1252"
+    return text, "cp1252", ()
+
+
+def _nul_marked(text: str, nul: bool | None = None) -> str:
+    """``text`` with its NUL characters as marks (their rows are rejected).
+
+    ``nul`` says whether the bytes hold one, when known (a search of the text is saved).
+    """
+    if nul is None:
+        nul = "\x00" in text
+    return text.replace("\x00", _NUL_MARK) if nul else text
+
+
+#: What :func:`_decode` calls a UTF-8 file with some lines read as Windows-1252.
+MIXED_ENCODING = "utf-8 (some lines cp1252)"
+#: Line numbers a note lists at most.
+_NOTE_LINES = 10
+
+
+def _mixed_utf8(data: bytes) -> tuple[str, list[int]] | None:
+    """Text of a UTF-8 file with a few lines that are not: those read as Windows-1252.
+
+    Exports often join rows of several systems: a UTF-8 file with a row pasted
+    from an old one. Reading the whole file as Windows-1252 would garble every
+    other row's text ("CafÃ©"); here only the lines UTF-8 cannot read are.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes (not valid UTF-8).
+
+    Returns
+    -------
+    tuple of (str, list of int) or None
+        The text and the numbers of the lines read as Windows-1252 (lines
+        end at "\\n"); None when the file is rather Windows-1252: no line is
+        UTF-8 beyond ASCII, or the lines that are not UTF-8 outnumber them.
+        A byte Windows-1252 cannot read either stays a mark (U+DC80..U+DCFF).
+
+    Examples
+    --------
+    >>> _mixed_utf8("Café\\n".encode() + "Rue £\\n".encode("cp1252") + "Étienne\\n".encode())
+    ('Café\\nRue £\\nÉtienne\\n', [2])
+    >>> _mixed_utf8("Café\\nRue £\\n".encode("cp1252")) is None
+    True
+    """
+    starts, ends = _non_ascii_lines(data)
+    view = memoryview(data)
+    bad: list[int] = []  # indices into starts/ends
+    for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
+        try:
+            str(view[start:end], "utf-8")
+        except UnicodeDecodeError:
+            bad.append(i)
+            if 2 * len(bad) > len(starts):  # more lines not UTF-8 than UTF-8: Windows-1252
+                return None
+    if not bad:  # not reached: a byte UTF-8 cannot read is beyond ASCII
+        return None
+    pieces: list[str] = []
+    at = 0
+    for i in bad:
+        start, end = int(starts[i]), int(ends[i])
+        pieces += [str(view[at:start], "utf-8"),
+                   str(view[start:end], "cp1252", errors="surrogateescape")]  # fmt: skip
+        at = end
+    pieces.append(str(view[at:], "utf-8"))
+    numbers = np.searchsorted(np.flatnonzero(np.frombuffer(data, np.uint8) == 10), starts[bad])
+    return "".join(pieces), (numbers + 1).tolist()
+
+
+def _non_ascii_lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where the lines holding a byte beyond ASCII start and end (before their "\\n")."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(arr == 10)
+    lines = np.unique(np.searchsorted(breaks, np.flatnonzero(arr >= 0x80)))
+    starts = np.concatenate([[0], breaks + 1])[lines]
+    ends = np.append(breaks, len(arr))[lines]
+    return starts, ends
+
+
+def _mixed_note(name: str, numbers: Sequence[int]) -> str:
+    """The note naming the lines of a UTF-8 file that were read as Windows-1252.
+
+    Examples
+    --------
+    >>> _mixed_note("x.csv", [17, 203])
+    'x.csv: lines 17, 203 are not UTF-8; read as Windows-1252 (check their text)'
+    >>> _mixed_note("x.csv", [4])
+    'x.csv: line 4 is not UTF-8; read as Windows-1252 (check its text)'
+    >>> _mixed_note("x.csv", range(1, 13)).split("; ")[0]
+    'x.csv: lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more are not UTF-8'
+    """
+    shown = ", ".join(str(n) for n in list(numbers)[:_NOTE_LINES])
+    more = len(numbers) - _NOTE_LINES
+    if len(numbers) == 1:
+        return f"{name}: line {shown} is not UTF-8; read as Windows-1252 (check its text)"
+    which = f"lines {shown}{f' and {more:,} more' if more > 0 else ''}"
+    return f"{name}: {which} are not UTF-8; read as Windows-1252 (check their text)"
 
 
 def _undecodable(data: bytes) -> bool:
@@ -265,12 +371,12 @@ def _read_table(source: Source) -> _Table:
     data = source.read_bytes()
     if not data or data.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
-    text, encoding = _decode(data, source.name)
+    text, encoding, notes = _decode(data, source.name)
     # NUL and undecodable bytes leave marks (their rows are rejected); looked for only when
     # the bytes may hold them (a search of the text costs as much as reading it)
-    marked = (b"\x00" in data or (encoding == "cp1252" and _undecodable(data))) and (
-        _BAD_BYTES.search(text) is not None
-    )
+    marked = (
+        b"\x00" in data or (encoding in ("cp1252", MIXED_ENCODING) and _undecodable(data))
+    ) and (_BAD_BYTES.search(text) is not None)
     if not text or text.isspace():
         raise InputFileError(source.name, "is empty", "a CSV file with a header row")
     delimiter = _sniff_delimiter(_first_line(text))
@@ -292,7 +398,7 @@ def _read_table(source: Source) -> _Table:
     )
     if len(faults) > 1:
         faults = faults.sort_values("line", kind="stable", ignore_index=True)
-    return _Table(frame, lines, faults, unpadded)
+    return _Table(frame, lines, faults, unpadded, notes)
 
 
 def _fault_frame(

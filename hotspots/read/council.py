@@ -269,7 +269,7 @@ def _council_load(
     parsed = parse_dates(col(cols.date), date_format=date_format, column=cols.date or "date")
     usable = reason == ""
     reason[usable] = parsed.reason[usable]
-    notes = [f"{src.name}: {note}" for note in parsed.notes]
+    notes = [*read.notes, *(f"{src.name}: {note}" for note in parsed.notes)]
     if n + read.n_faults == 0:
         notes.append(f"{src.name}: holds a header and no data rows")
     category = (

@@ -181,7 +181,7 @@ def _police_batch(
         return values if unpadded else _stripped_array(values)
 
     rows_read = sizes + n_faults
-    notes: list[list[str]] = [[] for _ in range(k)]
+    notes: list[list[str]] = [list(read.notes) for _, read in items]
     types = stripped(column("Crime type"))
     if crime_types is not None:
         keep = np.isin(types, list(crime_types))
@@ -333,10 +333,8 @@ def read_incidents(
             if not use.any() and len(use):
                 continue  # every force-month of the file was read already (its faults too)
             if not use.all():
-                read = _Table(
-                    read.frame.loc[use].reset_index(drop=True), read.lines[use], read.faults,
-                    read.unpadded,
-                )  # fmt: skip
+                read = replace(read, frame=read.frame.loc[use].reset_index(drop=True),
+                               lines=read.lines[use])  # fmt: skip
             if police and list(police[0][1].frame.columns) != list(read.frame.columns):
                 flush()
             police.append((src, read))
