@@ -282,8 +282,8 @@ def _byte_reason(value: str) -> str:
     byte = ord(_BAD_BYTES.search(value).group()) - 0xDC00
     if byte == 0:
         return "a NUL byte (0x00) in the row: a damaged file?"
-    return (f"undecodable byte 0x{byte:02x}: the file is neither UTF-8 nor Windows-1252 "
-            "(save it as UTF-8 CSV)")  # fmt: skip
+    return (f"undecodable byte 0x{byte:02x}: this row is neither UTF-8 nor Windows-1252 "
+            "(save the file as UTF-8 CSV)")  # fmt: skip
 
 
 def _clean_marks(values: pd.Series) -> pd.Series:
