@@ -110,10 +110,10 @@ def run(name: str, n: int, xy: np.ndarray, wards, old_sims: int, min_samples: in
         ClusterParams,
         dbscan_labels,
         default_min_samples,
-        find_clusters,
     )
     from hotspots.analysis.null_model import chance_model, map_points
     from hotspots.analysis.significance import cluster_significance
+    from hotspots.analysis.summaries import find_clusters
 
     eps = 100.0
     area_m2 = float(wards.area.sum())

@@ -26,12 +26,13 @@ import pandas as pd
 
 from boundaries import load_wards
 from hotspots.analysis.backtest import period_labels, rolling_backtest, summarise_backtest
-from hotspots.analysis.cluster import ClusterParams, find_clusters, radius_graph
+from hotspots.analysis.cluster import ClusterParams, radius_graph
 from hotspots.analysis.hotspots import hotspots_for
 from hotspots.analysis.null_model import chance_model
 from hotspots.analysis.prepare import prepare
 from hotspots.analysis.significance import significance_for
 from hotspots.analysis.simulations import largest_clusters
+from hotspots.analysis.summaries import find_clusters
 from hotspots.read.incidents import read_incidents
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"

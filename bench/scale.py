@@ -240,10 +240,11 @@ def run_hotspots(folder: Path, cache: Path, n: int) -> dict:
     import sklearn.cluster  # noqa: F401  (imported lazily by the library: warm it as the baseline does)
 
     from hotspots._validate import analysis_xy
-    from hotspots.analysis.cluster import _summarise, dbscan_labels
+    from hotspots.analysis.cluster import dbscan_labels
     from hotspots.analysis.hotspots import hotspots_for
     from hotspots.analysis.prepare import Prepared
     from hotspots.analysis.seasons import add_season_columns
+    from hotspots.analysis.summaries import _summarise
     from hotspots.analysis.wards import assign_wards, in_study_area
     from hotspots.read.incidents import read_incidents
     from hotspots.read.places import tag_focus_areas
@@ -367,7 +368,8 @@ def run_archive(folder: Path, n: int, store: str | None) -> dict:
     start = time.perf_counter()
     import pandas as pd
 
-    from hotspots.analysis.cluster import _summarise, dbscan_labels
+    from hotspots.analysis.cluster import dbscan_labels
+    from hotspots.analysis.summaries import _summarise
 
     dbscan_labels(np.zeros((3, 2)), eps_m=1.0, min_samples=2)
     t["import"] = time.perf_counter() - start

@@ -16,7 +16,7 @@ brackets are dropped. Text in which no street can be found is replaced by
 :data:`WITHHELD`. :func:`redact_places` applies it to the place columns of a
 table (``location``, ``place``, ``top_locations``, ``locations``); a hotspot's
 street list for viewers counts its incidents by street (:func:`street_counts`,
-the ``top_streets`` column of :func:`hotspots.analysis.cluster.summarise_clusters`), not
+the ``top_streets`` column of :func:`hotspots.analysis.summaries.summarise_clusters`), not
 the analyst's three most common addresses.
 
 Locations too: a council row geocoded from its postcode sits on the postcode's

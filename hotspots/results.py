@@ -171,7 +171,7 @@ class PeriodResult:
     parameters : Parameters
     hotspots : geopandas.GeoDataFrame
         One row per hotspot (``cluster_id`` 1 = most incidents) of the whole
-        study area, EPSG:27700: :data:`hotspots.analysis.cluster.CLUSTER_COLUMNS`
+        study area, EPSG:27700: :data:`hotspots.analysis.summaries.CLUSTER_COLUMNS`
         (counts, share, hull, top locations...), the busiest point and its
         ward and area (:data:`hotspots.analysis.hotspots.POINT_COLUMNS`),
         ``previous``/``change``/``trend``, ``label`` (the one place label),

@@ -21,7 +21,7 @@ from hotspots.analysis.backtest import (
     select_window,
     summarise_backtest,
 )
-from hotspots.analysis.cluster import ClusterParams, find_clusters
+from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.grid import (
     default_cell_m,
     hull_cells,
@@ -31,6 +31,7 @@ from hotspots.analysis.grid import (
 )
 from hotspots.analysis.patterns import classify_pattern, classify_places, place_patterns
 from hotspots.analysis.significance import benjamini_hochberg, cluster_significance
+from hotspots.analysis.summaries import find_clusters
 
 # A 1 km square borough and a 100 m grid: 100 cells, cell i = column i % 10, row i // 10.
 BOROUGH = gpd.GeoDataFrame({"ward_name": ["Only"]}, geometry=[box(0, 0, 1000, 1000)], crs=27700)

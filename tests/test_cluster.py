@@ -11,7 +11,6 @@ from sklearn.cluster import DBSCAN
 
 from hotspots._errors import HotspotsError
 from hotspots.analysis.cluster import (
-    CLUSTER_COLUMNS,
     ClusterParams,
     ClusterWarning,
     _near_possible_cores,
@@ -19,11 +18,11 @@ from hotspots.analysis.cluster import (
     dbscan_labels,
     default_min_samples,
     distinct_points,
-    find_clusters,
     neighbour_pairs,
     radius_graph,
     suggest_eps,
 )
+from hotspots.analysis.summaries import CLUSTER_COLUMNS, find_clusters
 from hotspots.read.geocode import lonlat_to_bng
 from hotspots.read.incidents import read_incidents
 from tests.conftest import POLICE, TOWN_CENTRE_LONLAT
@@ -221,7 +220,8 @@ def test_vectorised_summaries_equal_the_old_loop_on_real_data(
     west_mercia_all_types, crime, eps, min_samples, buffer
 ):
     from boundaries import get_path
-    from hotspots.analysis.cluster import label_incidents, summarise_clusters
+    from hotspots.analysis.cluster import label_incidents
+    from hotspots.analysis.summaries import summarise_clusters
     from hotspots.read.places import read_focus_areas
 
     incidents = west_mercia_all_types
@@ -239,7 +239,8 @@ def test_vectorised_summaries_equal_the_old_loop_on_real_data(
 
 
 def test_vectorised_summaries_equal_the_old_loop_with_blanks_ties_and_categoricals(two_clusters):
-    from hotspots.analysis.cluster import label_incidents, summarise_clusters
+    from hotspots.analysis.cluster import label_incidents
+    from hotspots.analysis.summaries import summarise_clusters
 
     pts = two_clusters.copy()
     # ties between locations (first seen wins), blank and space-only values, a ward tie
@@ -309,7 +310,7 @@ def test_hulls_are_each_clusters_multipoint_hull_widened(buffer_m):
     """Lone points, two points, collinear and repeated points: the hull of the points."""
     import shapely
 
-    from hotspots.analysis.cluster import _hulls
+    from hotspots.analysis.summaries import _hulls
 
     rng = np.random.default_rng(7)
     xy = np.round(rng.uniform(0, 60, (80, 2)) / 10) * 10

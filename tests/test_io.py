@@ -8,7 +8,8 @@ import geopandas as gpd
 import pytest
 
 from hotspots._errors import HotspotsError
-from hotspots.analysis.cluster import ClusterParams, find_clusters
+from hotspots.analysis.cluster import ClusterParams
+from hotspots.analysis.summaries import find_clusters
 from hotspots.io import ATTRIBUTION, atomic_path, write_layer
 
 

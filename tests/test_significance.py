@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import box
 
 from hotspots.analysis.catchments import catchment_shares, study_area_shape
-from hotspots.analysis.cluster import ClusterParams, find_clusters
+from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.null_model import (
     ChanceModel,
     chance_model,
@@ -33,6 +33,7 @@ from hotspots.analysis.significance import (
     significance_for,
 )
 from hotspots.analysis.simulations import null_scores
+from hotspots.analysis.summaries import find_clusters
 from tests.conftest import POLICE, REDDITCH_WARDS, TOWN_CENTRE_LONLAT
 
 MONTHS = ["2018-10", "2018-11", "2018-12", "2019-01", "2019-02"]
@@ -279,7 +280,8 @@ def test_exact_points_planted_cluster_flagged_and_even_spread_not():
     rng = np.random.default_rng(2)
     noise = uniform_points(area, 300, rng)
     planted = np.array([1500.0, 1500]) + rng.uniform(-20, 20, (15, 2))
-    from hotspots.analysis.cluster import ClusterParams, find_clusters
+    from hotspots.analysis.cluster import ClusterParams
+    from hotspots.analysis.summaries import find_clusters
 
     for xy, flagged in ((noise, False), (np.vstack([noise, planted]), True)):
         inc = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs=27700)

@@ -19,7 +19,7 @@ import pytest
 from shapely.geometry import Point
 
 from boundaries import get_path
-from hotspots.analysis.cluster import summarise_clusters
+from hotspots.analysis.summaries import summarise_clusters
 from hotspots.privacy import MIN_CASES_SHOWN, PUBLIC_CELL_M, public_points, street_counts
 from hotspots.read.geocode import bng_to_lonlat
 from tests.test_webapp import PASSWORD, USER, login

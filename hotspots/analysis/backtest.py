@@ -20,7 +20,7 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import check_columns, check_points, to_analysis_crs
-from hotspots.analysis.cluster import ClusterParams, find_clusters
+from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.grid import (
     Grid,
     _in_cells,
@@ -32,6 +32,7 @@ from hotspots.analysis.grid import (
     top_cells,
 )
 from hotspots.analysis.seasons import SEASONS
+from hotspots.analysis.summaries import find_clusters
 from hotspots.analysis.trend import previous_financial_year
 
 # =========================================================================== predictive accuracy
@@ -147,7 +148,7 @@ def backtest(
     Every method flags cells of one grid (:func:`study_grid`), so that at a
     target coverage (a share of the study area) all flag the same area:
 
-    * ``dbscan``: this project's hotspots (:func:`hotspots.analysis.cluster.find_clusters`
+    * ``dbscan``: this project's hotspots (:func:`hotspots.analysis.summaries.find_clusters`
       on ``train``), their hulls' cells, densest cluster first
       (:func:`hull_cells`);
     * ``grid``: the cells with most training incidents;

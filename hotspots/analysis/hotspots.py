@@ -37,13 +37,13 @@ from hotspots.analysis.cluster import (
     check_min_samples,
     default_min_samples,
     label_incidents,
-    summarise_clusters,
 )
 from hotspots.analysis.labels import hotspot_places
 from hotspots.analysis.prepare import Prepared, check_view, select_incidents
 from hotspots.analysis.seasons import (
     select_period,
 )
+from hotspots.analysis.summaries import summarise_clusters
 from hotspots.read.geocode import bng_to_lonlat
 from hotspots.read.places import tag_focus_areas
 
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 #: How a hotspot is placed in a ward or focus area, in every view and output.
 LIES_IN = "the ward and focus area of its busiest map point"
-#: Columns :func:`find_hotspots` adds to :data:`hotspots.analysis.cluster.CLUSTER_COLUMNS`:
+#: Columns :func:`find_hotspots` adds to :data:`hotspots.analysis.summaries.CLUSTER_COLUMNS`:
 #: the busiest map point (EPSG:27700 and WGS84).
 POINT_COLUMNS = ["point_x", "point_y", "point_lon", "point_lat"]
 
@@ -226,7 +226,7 @@ def clusters_and_members(
 ) -> tuple[gpd.GeoDataFrame, pd.Series]:
     """Cluster incidents once; return the ranked hotspots and each incident's hotspot.
 
-    Like :func:`hotspots.analysis.cluster.find_clusters`, plus which incidents make each
+    Like :func:`hotspots.analysis.summaries.find_clusters`, plus which incidents make each
     hotspot, so nothing downstream runs DBSCAN again. ``ward`` and ``area`` are
     those of each hotspot's busiest map point (:func:`busiest_points`), which
     is also given (:data:`POINT_COLUMNS`).
@@ -251,7 +251,7 @@ def clusters_and_members(
     Returns
     -------
     clusters : geopandas.GeoDataFrame
-        :data:`hotspots.analysis.cluster.CLUSTER_COLUMNS`, :data:`POINT_COLUMNS`, then
+        :data:`hotspots.analysis.summaries.CLUSTER_COLUMNS`, :data:`POINT_COLUMNS`, then
         ``label`` (rank and main streets: :func:`add_labels`);
         ``cluster_id`` 1, 2, ... by incidents (largest first). ``attrs``:
         ``eps_m``, ``min_samples``, ``min_samples_chosen`` (True when chosen from

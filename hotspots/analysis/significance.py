@@ -186,7 +186,7 @@ def cluster_significance(
     Parameters
     ----------
     clusters : geopandas.GeoDataFrame
-        From :func:`hotspots.analysis.cluster.find_clusters` (its ``attrs`` carry
+        From :func:`hotspots.analysis.summaries.find_clusters` (its ``attrs`` carry
         ``eps_m`` and ``min_samples``; ``attrs["selected"]`` the incidents
         clustered, as :func:`hotspots.analysis.hotspots.hotspots_for` sets it).
     background : geopandas.GeoDataFrame
@@ -240,7 +240,8 @@ def cluster_significance(
 
     >>> import geopandas as gpd, numpy as np
     >>> from shapely.geometry import box
-    >>> from hotspots.analysis.cluster import ClusterParams, find_clusters
+    >>> from hotspots.analysis.cluster import ClusterParams
+    >>> from hotspots.analysis.summaries import find_clusters
     >>> lattice = np.array([(x, y) for x in range(0, 3000, 100) for y in range(0, 3000, 100)], float)
     >>> rng = np.random.default_rng(1)
     >>> xy = np.vstack([lattice[rng.integers(0, len(lattice), 260)], [[1500.0, 1500.0]] * 40])

@@ -184,7 +184,7 @@ def change_vs_previous(
     ----------
     clusters : geopandas.GeoDataFrame
         Hotspots with ``incidents`` and hull polygons (from
-        :func:`hotspots.analysis.cluster.find_clusters`).
+        :func:`hotspots.analysis.summaries.find_clusters`).
     previous_incidents : geopandas.GeoDataFrame
         The incidents of the period to compare with (for example the same
         season a year before: ``select_period(..., financial_year=

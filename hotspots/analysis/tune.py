@@ -11,8 +11,9 @@ import pandas as pd
 
 from hotspots._errors import ConfigError, HotspotsError
 from hotspots.analysis.backtest import OWN, backtest
-from hotspots.analysis.cluster import ClusterParams, ClusterWarning, find_clusters
+from hotspots.analysis.cluster import ClusterParams, ClusterWarning
 from hotspots.analysis.grid import study_grid
+from hotspots.analysis.summaries import find_clusters
 
 #: eps_m values (metres) searched by :func:`tune_params` by default.
 EPS_GRID = (50.0, 75.0, 100.0, 125.0, 150.0, 200.0, 250.0, 300.0)

@@ -22,7 +22,7 @@ on a Dask cluster and returns the same clusters:
    order of their first core point; a border point goes to the earliest cluster
    that reaches it), so the labels equal the single-machine ones.
 4. **Summaries** — each worker sends back only its clustered rows; the
-   summary table is built once with :func:`hotspots.analysis.cluster.summarise_clusters`.
+   summary table is built once with :func:`hotspots.analysis.summaries.summarise_clusters`.
 
 :func:`ingest_dask` loads many monthly files into the store (``hotspots ingest
 --engine dask``): one task per file reads, validates and tags it on a worker

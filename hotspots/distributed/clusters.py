@@ -16,11 +16,11 @@ import pandas as pd
 from hotspots._validate import ANALYSIS_CRS
 from hotspots.analysis.cluster import (
     ClusterParams,
-    _summarise,
     check_min_samples,
     default_min_samples,
     distinct_points,
 )
+from hotspots.analysis.summaries import _summarise
 from hotspots.distributed.engine import Selection, _prepare_part, _used_once
 from hotspots.distributed.partition import _cluster_area, _label_rows, partitioned_labels
 from hotspots.read._rows import ASB, IncidentLoad
