@@ -339,6 +339,17 @@ class Navigation(MacroElement):
                         function (e) { return e.getBoundingClientRect(); })
                         .filter(function (r) { return r.width > 0 && r.height > 0; });
                 }
+                // Ward names apart: one that would touch a centre name, a control, a ward name
+                // shown before it or the frame's edge is left out at this view (the ward's
+                // tooltip and the ward table still name it).
+                var taken = boxes(".centre-label div").concat(boxes(".leaflet-control"));
+                map.getContainer().querySelectorAll(".ward-label div").forEach(function (d) {
+                    d.style.display = "";
+                    var r = d.getBoundingClientRect();
+                    if (!r.width) { return; }
+                    if (hits(r, taken) || !inside(r)) { d.style.display = "none"; }
+                    else { taken.push(r); }
+                });
                 var names = boxes(".centre-label div").concat(boxes(".ward-label div"));
                 var thin = window.hotspotsThinRoadNames || function () {};
                 thin(names);  // street names apart first: the labels avoid those shown
