@@ -124,7 +124,7 @@ def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     month = date.month.to_numpy()
     year = date.year.to_numpy()
     # every label is made once per distinct month, then given to its incidents by code
-    distinct, codes = _distinct_sorted(year.astype(np.int64) * 12 + (month - 1))
+    codes, distinct = pd.factorize(year.astype(np.int64) * 12 + (month - 1), sort=True)
     d_year, d_month = distinct // 12, distinct % 12 + 1
     d_season = np.array([_MONTH_SEASON[m] for m in d_month], dtype=object)
     d_season_year = np.where(d_month == 12, d_year + 1, d_year)
@@ -157,21 +157,6 @@ def add_season_columns(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     in_window = (md >= m0 * 100 + d0) & (md <= m1 * 100 + d1)
     out["halloween"] = np.where(precise, in_window, month == 10)
     return out
-
-
-def _distinct_sorted(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(key, return_inverse=True)``: one hash pass, then the few distinct sorted.
-
-    Examples
-    --------
-    >>> [a.tolist() for a in _distinct_sorted(np.array([7, 3, 7, 5]))]
-    [[3, 5, 7], [2, 0, 2, 1]]
-    """
-    codes, distinct = pd.factorize(key)
-    order = np.argsort(distinct, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return distinct[order], rank[codes]
 
 
 def _same_text(values: pd.Series, labels: np.ndarray, codes: np.ndarray) -> bool:
