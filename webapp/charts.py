@@ -37,28 +37,17 @@ def profile_svg(profile: pd.DataFrame, *, title: str) -> str:
     import matplotlib  # heavy: imported at the first chart, not at start-up
     from matplotlib.figure import Figure
 
-    from hotspots.draw.charts import mark_months_without_data
+    from hotspots.draw.charts import plot_monthly_profile
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "hotspots"}):
         fig = Figure(figsize=(9, 4.2), dpi=100)
         ax = fig.add_subplot()
-        years = list(profile.columns)
-        cmap = matplotlib.colormaps["viridis"]
-        x = range(len(profile.index))
-        for i, year in enumerate(years):
-            colour = cmap(0.85 * i / max(len(years) - 1, 1))
-            ax.plot(x, profile[year].to_numpy(), marker="o", linewidth=2, color=colour,
-                    label=str(year))  # fmt: skip
-        no_data = mark_months_without_data(ax, profile)
-        ax.set_xticks(list(x), list(profile.index))
-        ax.set_ylabel("Incidents")
-        ax.set_ylim(bottom=0)
+        handles = plot_monthly_profile(ax, profile)
         ax.set_title(title)
         ax.grid(axis="y", alpha=0.3)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        if years:
-            handles = [*ax.get_legend_handles_labels()[0], *no_data]
+        if len(profile.columns):
             ax.legend(handles=handles, title="Financial year", facecolor="white",
                       edgecolor="#cccccc", framealpha=1)  # fmt: skip
         fig.text(0.01, 0.01, ATTRIBUTION, fontsize=6.5, color="#555555")

@@ -63,6 +63,52 @@ def plot_backtest(records: pd.DataFrame, *, title: str = "", footer: str = ""):
     return fig
 
 
+def plot_monthly_profile(ax, profile: pd.DataFrame, *, label=str, linewidth: float = 2.0) -> list:
+    """Draw a monthly profile, one line per year, and return the legend's handles.
+
+    Every chart of incidents by month (the web page's, the report pack's) draws
+    it so: viridis lines with markers (colour-blind safe, the years in order),
+    the months no year covers marked "no data" (:func:`mark_months_without_data`),
+    the months as ticks, incidents from 0.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    profile : pandas.DataFrame
+        Rows the months, columns the years, NaN where not covered
+        (:func:`hotspots.analysis.seasons.monthly_profile`).
+    label : callable, default str
+        A year's name in the legend.
+    linewidth : float, default 2
+
+    Returns
+    -------
+    list
+        The lines' legend handles, then "no data"'s when a month has none.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> p = pd.DataFrame({"2018-19": [np.nan, 3.0, 4.0]}, index=["Apr", "May", "Jun"])
+    >>> [h.get_label() for h in plot_monthly_profile(ax, p, label=lambda y: f"FY {y}")]
+    ['FY 2018-19', 'no data (months not in the data)']
+    """
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    last = max(len(profile.columns) - 1, 1)
+    x = range(len(profile.index))
+    for i, year in enumerate(profile.columns):
+        ax.plot(x, profile[year].to_numpy(), marker="o", linewidth=linewidth,
+                color=cmap(0.85 * i / last), label=label(year))  # fmt: skip
+    no_data = mark_months_without_data(ax, profile)
+    ax.set_xticks(list(x), list(profile.index))
+    ax.set_ylabel("Incidents")
+    ax.set_ylim(bottom=0)
+    return [*ax.get_legend_handles_labels()[0], *no_data]
+
+
 def mark_months_without_data(ax, profile: pd.DataFrame) -> list:
     """Mark the months of a profile that no year has data for, and return the legend's handles.
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from matplotlib import colormaps, rc_context
+from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
@@ -46,7 +46,7 @@ from hotspots.analysis.prepare import Prepared
 from hotspots.analysis.seasons import covered_months, monthly_profile, months_without_data
 from hotspots.analysis.wards import ward_table
 from hotspots.draw import cartography as carto
-from hotspots.draw.charts import mark_months_without_data
+from hotspots.draw.charts import plot_monthly_profile
 from hotspots.draw.static import (
     _A4_LANDSCAPE,
     _RC,
@@ -333,20 +333,10 @@ def _profile_page(pdf: PdfPages, incidents: pd.DataFrame, *, months: list[str],
         fig.text(0.04, 0.91, f"No data for {said} (not in the data: left blank, not 0).",
                  fontsize=9, va="center")  # fmt: skip
     ax = fig.add_axes((0.08, 0.15, 0.86, 0.72))
-    cmap = colormaps["viridis"]
-    n = max(len(profile.columns), 1)
-    x = range(len(profile.index))
-    for i, fy in enumerate(profile.columns):
-        ax.plot(x, profile[fy], marker="o", lw=1.8, label=f"FY {fy}",
-                color=cmap(i / max(n - 1, 1) * 0.85))  # fmt: skip
-    no_data = mark_months_without_data(ax, profile)
-    ax.set_xticks(list(x), list(profile.index))
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("Incidents")
+    handles = plot_monthly_profile(ax, profile, label=lambda fy: f"FY {fy}", linewidth=1.8)
     ax.set_xlabel("Month")
     ax.grid(alpha=0.3)
-    ax.legend(handles=[*ax.get_legend_handles_labels()[0], *no_data], facecolor="white",
-              edgecolor="#cccccc", framealpha=1)  # fmt: skip
+    ax.legend(handles=handles, facecolor="white", edgecolor="#cccccc", framealpha=1)
     fig.text(0.04, 0.04, textwrap.fill(footer, 180), fontsize=6.5, va="center")
     pdf.savefig(fig)
 
