@@ -37,6 +37,7 @@ from hotspots.analysis.cluster import (
     check_min_samples,
     default_min_samples,
     label_incidents,
+    map_points_of,
 )
 from hotspots.analysis.labels import hotspot_places
 from hotspots.analysis.prepare import Prepared, check_view, select_incidents
@@ -128,7 +129,7 @@ def busiest_points(incidents: gpd.GeoDataFrame, members: pd.Series) -> pd.DataFr
     if not len(rows):
         return pd.DataFrame(columns=columns, index=pd.Index([], name="cluster_id", dtype=int))
     ids, x, y = cid.to_numpy()[rows], xy[rows, 0], xy[rows, 1]
-    point = pd.factorize(x + 1j * y)[0]
+    point = map_points_of(incidents)[0][rows]  # DBSCAN found them: no second hashing
     # each hotspot's map points: pairs of (hotspot, point), and the first row of each
     pairs, first, pair = np.unique(ids * (int(point.max()) + 1) + point, return_index=True,
                                    return_inverse=True)  # fmt: skip
