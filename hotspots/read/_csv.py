@@ -214,7 +214,7 @@ def _mixed_utf8(data: bytes) -> tuple[str, list[int]] | None:
     >>> _mixed_utf8("Café\\nRue £\\n".encode("cp1252")) is None
     True
     """
-    starts, ends = _non_ascii_lines(data)
+    lines, starts, ends = _non_ascii_lines(data)
     view = memoryview(data)
     bad: list[int] = []  # indices into starts/ends
     for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
@@ -234,18 +234,17 @@ def _mixed_utf8(data: bytes) -> tuple[str, list[int]] | None:
                    str(view[start:end], "cp1252", errors="surrogateescape")]  # fmt: skip
         at = end
     pieces.append(str(view[at:], "utf-8"))
-    numbers = np.searchsorted(np.flatnonzero(np.frombuffer(data, np.uint8) == 10), starts[bad])
-    return "".join(pieces), (numbers + 1).tolist()
+    return "".join(pieces), (lines[bad] + 1).tolist()
 
 
-def _non_ascii_lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Where the lines holding a byte beyond ASCII start and end (before their "\\n")."""
+def _non_ascii_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lines holding a byte beyond ASCII (0-based), where they start and end (before "\\n")."""
     arr = np.frombuffer(data, dtype=np.uint8)
     breaks = np.flatnonzero(arr == 10)
     lines = np.unique(np.searchsorted(breaks, np.flatnonzero(arr >= 0x80)))
     starts = np.concatenate([[0], breaks + 1])[lines]
     ends = np.append(breaks, len(arr))[lines]
-    return starts, ends
+    return lines, starts, ends
 
 
 def _mixed_note(name: str, numbers: Sequence[int]) -> str:
