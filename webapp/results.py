@@ -25,7 +25,7 @@ from hotspots.analysis.seasons import (
     season_of,
 )
 from hotspots.analysis.wards import ward_table
-from hotspots.draw.cartography import CHANCE_WORDS
+from hotspots.draw.cartography import chance_word
 from hotspots.io import ATTRIBUTION
 from hotspots.results import Period, View
 from webapp.selection import ALL_YEARS, Choices, ParamError, Selection
@@ -95,7 +95,7 @@ def chance_words(significant: pd.Series) -> list[str]:
     >>> chance_words(pd.Series([True, False, None]))
     ['more than chance', 'not more than chance', '']
     """
-    return [CHANCE_WORDS[bool(v)] if not pd.isna(v) else "" for v in significant]
+    return [chance_word(v) for v in significant]
 
 
 def focus_hull(clusters: gpd.GeoDataFrame, sel: Selection):
