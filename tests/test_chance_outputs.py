@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hotspots.analysis import cluster, significance
+from hotspots.analysis import cluster, significance, summaries
 from hotspots.draw import cartography as carto
 
 WINTER = "fy=2018-19&season=winter"
@@ -155,6 +155,7 @@ def test_one_tasking_run_clusters_each_period_once_and_tests_once(
         return test(*args, **kwargs)
 
     monkeypatch.setattr(cluster, "dbscan_labels", counted_dbscan)
+    monkeypatch.setattr(summaries, "dbscan_labels", counted_dbscan)  # find_clusters
     monkeypatch.setattr(significance, "cluster_significance", counted_test)
     out = tmp_path / "sheet.csv"
     result = runner.run("tasking", "--season", "winter", "--fy", "2018-19", *view, "-o", str(out))
@@ -189,6 +190,7 @@ def test_one_whole_year_tasking_run_clusters_every_period_once(runner, monkeypat
         return dbscan(xy, *args, **kwargs)
 
     monkeypatch.setattr(cluster, "dbscan_labels", counted_dbscan)
+    monkeypatch.setattr(summaries, "dbscan_labels", counted_dbscan)  # find_clusters
     monkeypatch.setattr(significance, "cluster_significance",
                         lambda *a, **k: tests.append(1) or test(*a, **k))  # fmt: skip
     result = runner.run("tasking", "--fy", "2018-19", "-o", str(tmp_path / "year.csv"))

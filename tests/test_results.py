@@ -8,7 +8,7 @@ import pytest
 from pyproj import Transformer
 
 from hotspots._errors import HotspotsError
-from hotspots.analysis import cluster, significance
+from hotspots.analysis import cluster, significance, summaries
 from hotspots.analysis.cluster import ClusterParams
 from hotspots.results import Period, PeriodResult, analyse_period
 
@@ -66,6 +66,7 @@ def test_view_filters_and_never_recomputes(tiny, monkeypatch):
                             params=ClusterParams(eps_m=50, min_samples=5), n_sim=99)  # fmt: skip
     calls = []
     monkeypatch.setattr(cluster, "dbscan_labels", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(summaries, "dbscan_labels", lambda *a, **k: calls.append(1))
     monkeypatch.setattr(significance, "cluster_significance", lambda *a, **k: calls.append(1))
     east = result.view(ward="East")
     assert calls == []
@@ -95,6 +96,7 @@ def test_dbscan_once_and_chance_once_per_period(tiny, monkeypatch):
         return test(*args, **kwargs)
 
     monkeypatch.setattr(cluster, "dbscan_labels", counted_dbscan)
+    monkeypatch.setattr(summaries, "dbscan_labels", counted_dbscan)  # find_clusters
     monkeypatch.setattr(significance, "cluster_significance", counted_test)
     result = analyse_period(tiny, Period("autumn", "2018-19"),
                             params=ClusterParams(eps_m=50, min_samples=5), n_sim=99)  # fmt: skip

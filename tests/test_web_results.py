@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from hotspots.analysis import cluster, significance
+from hotspots.analysis import cluster, significance, summaries
 
 WINTER = "fy=2018-19&season=winter"
 
@@ -26,6 +26,7 @@ def counts(monkeypatch):
         return test(*args, **kwargs)
 
     monkeypatch.setattr(cluster, "dbscan_labels", counted_dbscan)
+    monkeypatch.setattr(summaries, "dbscan_labels", counted_dbscan)  # find_clusters
     monkeypatch.setattr(significance, "cluster_significance", counted_test)
     return seen
 
