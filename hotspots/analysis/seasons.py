@@ -339,13 +339,24 @@ def monthly_profile(
         table = table.reindex(columns=sorted(years | {str(c) for c in table.columns}),
                               fill_value=0).astype(float)  # fmt: skip
         for fy in table.columns:
-            start = parse_financial_year(fy)
-            held = [f"{start if m >= 4 else start + 1}-{m:02d}" in have for m in order]
+            held = [m in have for m in fy_months(fy)]
             table.loc[~np.array(held), fy] = np.nan
     table.index = [_MONTH_ABBR[m - 1] for m in order]
     table.index.name = "month"
     table.columns.name = None
     return table
+
+
+def fy_months(financial_year: str) -> list[str]:
+    """The twelve ``YYYY-MM`` months of a financial year, April to March.
+
+    Examples
+    --------
+    >>> fy_months("2018-19")[0], fy_months("2018-19")[-1]
+    ('2018-04', '2019-03')
+    """
+    start = parse_financial_year(financial_year)
+    return [f"{start if m >= 4 else start + 1}-{m:02d}" for m in _FY_ORDER]
 
 
 def covered_months(incidents: pd.DataFrame) -> list[str]:

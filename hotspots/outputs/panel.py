@@ -19,7 +19,12 @@ import numpy as np
 import pandas as pd
 
 from hotspots._errors import HotspotsError
-from hotspots.analysis.seasons import financial_year_of, monthly_profile, parse_financial_year
+from hotspots.analysis.seasons import (
+    financial_year_of,
+    fy_months,
+    monthly_profile,
+    parse_financial_year,
+)
 from hotspots.draw import cartography as carto
 from hotspots.outputs.panel_sources import FY_MONTHS, MONTH_ABBR, share_of
 
@@ -109,18 +114,6 @@ def month_label(month: str) -> str:
 def _short_month(month: str) -> str:
     year, mon = month.split("-")
     return f"{MONTH_ABBR[int(mon) - 1]} {year}"
-
-
-def fy_months(financial_year: str) -> list[str]:
-    """The twelve ``YYYY-MM`` months of a financial year, April to March.
-
-    Examples
-    --------
-    >>> fy_months("2018-19")[0], fy_months("2018-19")[-1]
-    ('2018-04', '2019-03')
-    """
-    start = parse_financial_year(financial_year)
-    return [f"{start if m >= 4 else start + 1}-{m:02d}" for m in FY_MONTHS]
 
 
 def previous_year(financial_year: str) -> str:
