@@ -6,8 +6,8 @@ model (:mod:`hotspots.analysis.null_model`) draws its chance incidents by these
 shares. Computed once per dataset, kept in memory and, when the caller gives a
 place (:class:`hotspots.catchment_files.CatchmentFiles`), between runs.
 
-The cells come from GEOS's Delaunay triangulation (their corners are the
-triangles' circumcentres; about half the cost of GEOS's Voronoi polygons); the
+The cells come from the Delaunay triangulation of the map points (CDT's: their
+corners are the triangles' circumcentres; a fifth of the cost of GEOS's Voronoi polygons); the
 few cells crossing the study area's boundary are cut by the area's own
 triangles in NumPy. The shares equal those of GEOS's Voronoi cells clipped by
 the area to 1e-12 (relative), as far as coordinates in metres allow.
@@ -198,35 +198,50 @@ class _Diagram(NamedTuple):
 
 
 def _voronoi(points: np.ndarray, bounds) -> _Diagram:
-    """The Voronoi diagram of ``points``, from GEOS's Delaunay triangulation.
+    """The Voronoi diagram of ``points``, from their Delaunay triangulation (:func:`_delaunay`).
 
     Four frame sites stand at the corners of the box ``B`` around the points and
     ``bounds``, widened by its diagonal ``D``: a place in ``B`` is at most ``D``
     from its nearest point but more than ``D`` from any frame site, so every
-    point's cell is bounded and, inside ``B``, exact. Each site's index goes
-    through GEOS as its Z (GEOS keeps it: checked), so no look-up finds the
-    triangles' corners. Each circumcentre is worked out relative to a corner
-    and then placed as GEOS places a Voronoi vertex (the same number but for
-    one in a thousand, a unit in the last place off).
+    point's cell is bounded and, inside ``B``, exact. Each circumcentre is
+    worked out relative to a corner and then placed as GEOS places a Voronoi
+    vertex (the same number but for one in a thousand, a unit in the last place off).
     """
     lo = np.minimum(points.min(axis=0), bounds[:2])
     hi = np.maximum(points.max(axis=0), bounds[2:])
     reach = np.hypot(*(hi - lo)) + 1.0
     x0, y0, x1, y1 = (*(lo - reach), *(hi + reach))
     sites = np.vstack([points, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
-    lines = shapely.linestrings(sites[:, 0], sites[:, 1], np.arange(len(sites), dtype=float))
-    xyz = shapely.get_coordinates(shapely.delaunay_triangles(lines), include_z=True)
-    xyz = xyz.reshape(-1, 4, 3)[:, :3]
-    corners = xyz[..., 2].astype(np.intp)
-    if not np.array_equal(np.take(sites, corners, axis=0), xyz[..., :2]):
-        raise HotspotsError("catchments: GEOS lost the map points' order in the triangulation")
+    corners = _delaunay(sites)
     if (np.bincount(corners.ravel(), minlength=len(sites)) == 0).any():
         raise HotspotsError(
             "catchments: a map point is missing from the triangulation (duplicates?)"
         )
-    centres, clockwise = _circumcentres(xyz[..., :2])
+    centres, clockwise = _circumcentres(np.take(sites, corners, axis=0))
     corners[clockwise] = corners[clockwise][:, ::-1]
     return _Diagram(sites, corners, centres)
+
+
+def _delaunay(sites: np.ndarray) -> np.ndarray:
+    """The Delaunay triangles of distinct ``sites`` (k, 3): the sites' indices at their corners.
+
+    By CDT (``pythoncdt``: exact predicates, insertion in a k-d tree's order),
+    a third of the time GEOS's triangulation takes for 115,614 map points
+    (0.07 s against 0.23 s) and the same triangles. CDT's own enclosing
+    triangle (its first three vertices) is left out rather than erased: its
+    triangles lie outside the frame's hull.
+    """
+    import pythoncdt
+
+    triangulation = pythoncdt.Triangulation(
+        pythoncdt.VertexInsertionOrder.AUTO, pythoncdt.IntersectingConstraintEdges.NOT_ALLOWED, 0.0
+    )
+    try:
+        triangulation.insert_vertices(np.ascontiguousarray(sites, dtype=float))
+    except RuntimeError as err:  # CDT: "Duplicate vertex detected: #0 is a duplicate of #1"
+        raise HotspotsError(f"catchments: the map points hold duplicates ({err})") from None
+    vertices = triangulation.triangles_array(copy=False)["vertices"]
+    return vertices[(vertices >= 3).all(axis=1)].astype(np.intp) - 3
 
 
 def _circumcentres(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -282,7 +297,7 @@ def _cell_areas(diagram: _Diagram, m: int) -> np.ndarray:
     order = np.argsort(edge)[: np.count_nonzero(low < m)]  # the frame's own edges sort last
     one, other = order[0::2], order[1::2]  # each edge in its two triangles, one each way
     if not np.array_equal(edge[one], edge[other]):
-        raise HotspotsError("catchments: GEOS's triangles do not pair up along their edges")
+        raise HotspotsError("catchments: the triangles do not pair up along their edges")
     p, q = np.take(sites, start[one], axis=0), np.take(sites, end[one], axis=0)
     left = np.take(centres, one // 3, axis=0)  # the triangle left of p->q
     right = np.take(centres, other // 3, axis=0)
