@@ -29,7 +29,7 @@ def test_a_second_run_reads_the_kept_catchments_instead_of_computing(tmp_path, p
     def never(*args, **kwargs):
         raise AssertionError("the kept catchments should have been read")
 
-    monkeypatch.setattr(catchments.shapely, "delaunay_triangles", never)
+    monkeypatch.setattr(catchments, "_delaunay", never)
     again = catchments.catchment_shares(points, box(0, 0, 1_000, 1_000), keep=kept)
     assert np.array_equal(first, again)
 

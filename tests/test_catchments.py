@@ -1,4 +1,4 @@
-"""Catchments (Voronoi cells clipped to the study area) from GEOS's Delaunay triangles.
+"""Catchments (Voronoi cells clipped to the study area) from the map points' Delaunay triangles.
 
 Each case is checked against GEOS's own Voronoi cells clipped to the whole area
 (``geos_catchments``, the way catchments were made before), or against the
