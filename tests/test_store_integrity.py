@@ -3,9 +3,9 @@
 A batch that would shrink a stored month by more than a few per cent is refused
 unless ``replace=True`` (``--replace``), the message showing both counts; files
 with no usable rows add no batch; a failed first ingest leaves no empty
-GeoPackage behind; a month already stored from another file is used once;
-three PostGIS ingests of the same batch at once all succeed with the right
-counts.
+GeoPackage behind (and never removes one another ingest is writing); a month
+already stored from another file is used once; three PostGIS ingests of the
+same batch at once all succeed with the right counts.
 """
 
 from __future__ import annotations
@@ -176,6 +176,21 @@ def test_a_failed_first_ingest_leaves_no_empty_store(tmp_path):
     refused = CliRunner().invoke(main, ["ingest", str(bad), "--wards", str(DEMO_WARDS),
                                         "--store", str(store)])  # fmt: skip
     assert refused.exit_code == 1 and not store.exists()
+
+
+def test_a_failed_first_ingest_never_removes_a_store_another_ingest_is_writing(tmp_path):
+    """Two first ingests into one new file: the one that made it fails while the other writes."""
+    from hotspots.cli.store import _writing
+
+    store = tmp_path / "new.gpkg"
+    first = _writing(str(store))
+    first.__enter__()  # ingest A makes the new store ...
+    with _writing(str(store)) as second:  # ... ingest B opens it to write ...
+        failed = HotspotsError("A fails (no --wards)")
+        assert first.__exit__(HotspotsError, failed, None) is False  # ... A fails and cleans up
+        assert store.exists(), "A removed the store B is writing"
+        second.ingest([get_path("demo-incidents")], wards_path=DEMO_WARDS)
+    assert _stored(str(store)) > 6000
 
 
 def test_a_failed_ingest_keeps_an_existing_store(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -37,22 +38,59 @@ def _writing(store: str | None):
     """The store to write to; a GeoPackage this command made is removed again if it fails empty.
 
     A failed first ingest (no --wards, a refused file, Ctrl-C) then leaves no
-    empty ``.gpkg`` behind to be mistaken for a store.
+    empty ``.gpkg`` behind to be mistaken for a store. Never while another
+    command writes there (:func:`_writers`): two first ingests into one new
+    file, one failing, would otherwise remove the other's store under it.
     """
     from hotspots.cli._common import resolve_store
     from hotspots.store.address import default_store, is_database_url
 
     target = resolve_store(store) or default_store()
     path = None if is_database_url(target) else Path(target)
-    new = path is not None and not path.exists()
-    opened = _open(store)
+    with _writers(path) as alone:
+        new = path is not None and not path.exists()
+        opened = _open(store)
+        try:
+            with opened:
+                yield opened
+        except BaseException:
+            if new and path.exists() and alone():
+                _remove_if_empty(path)
+            raise
+
+
+@contextlib.contextmanager
+def _writers(path: Path | None):
+    """A shared lock on the GeoPackage's folder while this command writes there.
+
+    Yields ``alone()``: True when no other command holds the lock (this one
+    then holds it alone until it ends). Where the system has no ``flock``
+    (Windows), or for a database, ``alone()`` is always True.
+    """
     try:
-        with opened:
-            yield opened
-    except BaseException:
-        if new and path.exists():
-            _remove_if_empty(path)
-        raise
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None
+    folder = path.parent if path is not None else None
+    while folder is not None and not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent  # the store's folder is made with it: lock the nearest one there
+    if fcntl is None or folder is None:
+        yield lambda: True
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+
+        def alone() -> bool:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        yield alone
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _remove_if_empty(path: Path) -> None:
