@@ -334,18 +334,38 @@ class Navigation(MacroElement):
                             rank: parseInt(d.getAttribute("data-full"), 10)};
                 });
                 items.sort(function (a, b) { return a.rank - b.rank; });
+                // A ward or centre name's own box: its div is 160 px wide, the name centred in it.
+                function textBox(d) {
+                    var range = document.createRange();
+                    range.selectNodeContents(d);
+                    return range.getBoundingClientRect();
+                }
+                function box(e) {
+                    return e.matches(".ward-label div, .centre-label div") ? textBox(e)
+                        : e.getBoundingClientRect();
+                }
                 function boxes(selector) {
-                    return Array.prototype.map.call(map.getContainer().querySelectorAll(selector),
-                        function (e) { return e.getBoundingClientRect(); })
+                    return Array.prototype.map.call(map.getContainer().querySelectorAll(selector), box)
                         .filter(function (r) { return r.width > 0 && r.height > 0; });
                 }
                 // Ward names apart: one that would touch a centre name, a control, a ward name
                 // shown before it or the frame's edge is left out at this view (the ward's
                 // tooltip and the ward table still name it).
-                var taken = boxes(".centre-label div").concat(boxes(".leaflet-control"));
+                // Centre names apart too: one that would overlap a centre name shown before it
+                // (the town centre comes first) or touch a control is left out at this view (its
+                // outline's tooltip still names it).
+                var controls = boxes(".leaflet-control"), centres = [];
+                map.getContainer().querySelectorAll(".centre-label div").forEach(function (d) {
+                    d.style.display = "";
+                    var r = textBox(d);
+                    if (!r.width) { return; }
+                    if (hits(r, centres, 0) || hits(r, controls)) { d.style.display = "none"; }
+                    else { centres.push(r); }
+                });
+                var taken = centres.concat(controls);
                 map.getContainer().querySelectorAll(".ward-label div").forEach(function (d) {
                     d.style.display = "";
-                    var r = d.getBoundingClientRect();
+                    var r = textBox(d);
                     if (!r.width) { return; }
                     if (hits(r, taken) || !inside(r)) { d.style.display = "none"; }
                     else { taken.push(r); }
@@ -422,6 +442,12 @@ class Navigation(MacroElement):
                     it.lead.style.display = far > 4 ? "block" : "none";
                     it.lead.style.width = far + "px";
                     it.lead.style.transform = "rotate(" + Math.atan2(py, px) + "rad)";
+                });
+                // A ward name under a hotspot label (put there when it fitted nowhere else) is
+                // left out: the label says where the hotspot is, the ward's tooltip its name.
+                map.getContainer().querySelectorAll(".ward-label div").forEach(function (d) {
+                    var r = textBox(d);
+                    if (r.width && hits(r, placed, 0)) { d.style.display = "none"; }
                 });
                 thin(names.concat(placed));  // and no street name under a hotspot label
                 window.hotspotsLabelsPlaced = (window.hotspotsLabelsPlaced || 0) + 1;

@@ -273,9 +273,13 @@ LABELS_JS = """() => {
             r: [r.left, r.top, r.right, r.bottom], away: Math.hypot(px - a.left, py - a.top),
             leader: !!lead && getComputedStyle(lead).display !== 'none' ? lead.offsetWidth : 0};
   }).filter(l => l.w > 0);
+  const text = d => { const range = document.createRange(); range.selectNodeContents(d);
+                      return range.getBoundingClientRect(); };  // the name, not its 160 px div
   const centres = Array.from(document.querySelectorAll('.centre-label div'))
-    .map(d => d.getBoundingClientRect()).filter(r => r.width > 0).map(r => [r.left, r.top, r.right, r.bottom]);
-  return {box: [box.left, box.top, box.right, box.bottom], shown, centres,
+    .map(text).filter(r => r.width > 0).map(r => [r.left, r.top, r.right, r.bottom]);
+  const wards = Array.from(document.querySelectorAll('.ward-label div'))
+    .map(text).filter(r => r.width > 0).map(r => [r.left, r.top, r.right, r.bottom]);
+  return {box: [box.left, box.top, box.right, box.bottom], shown, centres, wards,
           hulls: document.querySelectorAll('path.hotspot-hull').length};
 }"""
 
@@ -307,10 +311,13 @@ def test_hotspot_labels_stay_apart_inside_the_frame_with_a_leader_when_moved(
     assert first and first[0]["text"] == first[0]["full"], shown  # the first hotspot in full
     for a, b in itertools.combinations(shown, 2):
         assert _apart(a["r"], b["r"]), f"labels overlap: {a} and {b}"
+    for a, b in itertools.combinations(got["centres"], 2):
+        assert _apart(a, b), f"centre names overlap: {a} and {b}"
     for label in shown:
         r = label["r"]
         assert box[0] <= r[0] and r[2] <= box[2] and box[1] <= r[1] and r[3] <= box[3], (label, box)
         assert all(_apart(r, c) for c in got["centres"]), (label, got["centres"])
+        assert all(_apart(r, w) for w in got["wards"]), (label, got["wards"])
         assert label["text"] in (label["full"], label["full"].split(" ")[0]), label
         if label["away"] > 4:  # moved off its place: a line leads back to the hotspot
             assert label["leader"] >= label["away"] - 1, label
