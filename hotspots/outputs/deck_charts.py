@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from hotspots.analysis.seasons import fy_months
 from hotspots.draw import cartography
 
 #: The years' colours: the project's one style (report year first).
@@ -55,7 +56,6 @@ _MPL_DASH = {
     "square_dot": (0, (2, 1)),
 }
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_FY_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 THIS_REPORT = " (this report)"
 
 
@@ -199,10 +199,6 @@ def _short_month(month: str) -> str:
     return f"{_MONTH_ABBR[int(mon) - 1]} {year}"
 
 
-def _fy_start(financial_year: str) -> int:
-    return int(financial_year[:4])
-
-
 def months_drawn(profile: pd.DataFrame) -> tuple[str, str] | None:
     """The first and last month that hold a value in a seasonal profile (April-March rows).
 
@@ -214,10 +210,9 @@ def months_drawn(profile: pd.DataFrame) -> tuple[str, str] | None:
     """
     held = []
     for fy in profile.columns:
-        start = _fy_start(str(fy))
-        for m, value in zip(_FY_MONTHS, profile[fy].tolist()):
+        for month, value in zip(fy_months(str(fy)), profile[fy].tolist()):
             if value is not None and pd.notna(value):
-                held.append(f"{start if m >= 4 else start + 1}-{m:02d}")
+                held.append(month)
     return (min(held), max(held)) if held else None
 
 

@@ -26,7 +26,7 @@ from hotspots.analysis.seasons import (
     parse_financial_year,
 )
 from hotspots.draw import cartography as carto
-from hotspots.outputs.panel_sources import FY_MONTHS, MONTH_ABBR, share_of
+from hotspots.outputs.panel_sources import MONTH_ABBR, share_of
 
 log = logging.getLogger(__name__)
 
@@ -382,9 +382,7 @@ def peak_sentence(profile: pd.DataFrame, financial_year: str, cov: Coverage) -> 
     if col.empty or col.sum() == 0:
         return f"No incidents recorded in {financial_year}."
     label = col.idxmax()
-    m = FY_MONTHS[list(profile.index).index(label)]
-    start = parse_financial_year(financial_year)
-    month = f"{start if m >= 4 else start + 1}-{m:02d}"
+    month = fy_months(financial_year)[list(profile.index).index(label)]
     total = col.sum()
     got = cov.covered(financial_year)
     if len(got) == 12:

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from hotspots.analysis.seasons import fy_months
+
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 FY_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
@@ -125,9 +127,7 @@ def season_months(label: str, held: Iterable[str] | None = None) -> str:
     'Oct–Nov 2018'
     """
     season, fy = label.split(" ", 1)
-    start = int(fy[:4])
-    months = [f"{start if m >= 4 else start + 1}-{m:02d}" for m in FY_MONTHS
-              if m in _SEASON_MONTHS[season]]  # fmt: skip
+    months = [m for m in fy_months(fy) if int(m[5:]) in _SEASON_MONTHS[season]]
     if held is not None:
         keep = set(held)
         months = [m for m in months if m in keep]
