@@ -19,7 +19,6 @@ from hotspots.analysis.hotspots import LIES_IN
 from hotspots.analysis.prepare import Prepared, select_incidents
 from hotspots.analysis.seasons import (
     SEASONS,
-    covered_months,
     financial_year_of,
     monthly_profile,
     season_of,
@@ -206,7 +205,7 @@ def monthly_for(prepared: Prepared, sel: Selection) -> pd.DataFrame:
     month it covers with no incident in the area is 0.
     """
     return monthly_profile(selected_incidents(prepared, sel, period=False),
-                           months_covered=covered_months(prepared.load.incidents))  # fmt: skip
+                           months_covered=prepared.months_covered)  # fmt: skip
 
 
 def _counts(values: pd.Series, order: list | None = None) -> dict:
@@ -248,7 +247,7 @@ def summary_for(prepared: Prepared, sel: Selection, view: View) -> dict:
         selected_incidents(prepared, sel, period=False), financial_year=sel.financial_year
     )
     load = prepared.load
-    covered = covered_months(load.incidents)
+    covered = prepared.months_covered
     return {
         "selection": sel.params(),
         "label": sel.label,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from hotspots._errors import HotspotsError
 from hotspots.analysis.seasons import (
     add_season_columns,
     as_added,
+    covered_months,
     equals,
     period_mask,
 )
@@ -50,6 +52,12 @@ class Prepared:
     wards: gpd.GeoDataFrame
     areas: gpd.GeoDataFrame | None = None
     catchments: object | None = None
+
+    @functools.cached_property
+    def months_covered(self) -> list[str]:
+        """The months the data cover: :func:`~hotspots.analysis.seasons.covered_months` of the
+        incidents read, worked out once (the web app asks on every request)."""
+        return covered_months(self.load.incidents)
 
     @property
     def study_area_m2(self) -> float:

@@ -335,12 +335,11 @@ def build_deck(
     ['Anti-social behaviour: the borough', 'Incident types', 'Seasonal patterns', 'Ward patterns', 'Where?']
     """
     from hotspots.analysis.notes import DEMO_NOTE, data_note
-    from hotspots.analysis.seasons import covered_months
     from hotspots.io import ATTRIBUTION
     from hotspots.outputs.tasking import view_sheet
 
     inc = prepared.incidents
-    cov = coverage(covered_months(prepared.load.incidents), financial_year=financial_year,
+    cov = coverage(prepared.months_covered, financial_year=financial_year,
                    compare=compare)  # fmt: skip
     years = cov.years
     fy = financial_year

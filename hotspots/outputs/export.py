@@ -43,7 +43,7 @@ from hotspots._validate import to_analysis_crs
 from hotspots.analysis.cluster import ClusterParams
 from hotspots.analysis.notes import DEMO_NOTE, data_note, is_demo, selection_title, slug
 from hotspots.analysis.prepare import Prepared
-from hotspots.analysis.seasons import covered_months, monthly_profile, months_without_data
+from hotspots.analysis.seasons import monthly_profile, months_without_data
 from hotspots.analysis.wards import ward_table
 from hotspots.draw import cartography as carto
 from hotspots.draw.charts import plot_monthly_profile
@@ -488,7 +488,7 @@ def run_batch(
             table = ward_table(prepared.incidents, prepared.wards)
             _table_pages(pdf, table, title="ASB incidents by ward and financial year",
                          footer=". ".join([*table.attrs["notes"], footer]))  # fmt: skip
-            _profile_page(pdf, prepared.incidents, months=covered_months(prepared.load.incidents),
+            _profile_page(pdf, prepared.incidents, months=prepared.months_covered,
                           footer=footer)  # fmt: skip
             sheets = [(job[0], job[3][1]) for job in jobs if job[3][1] is not None]
             _table_pages(pdf, _top_table(sheets, top),
