@@ -258,7 +258,7 @@ def test_request_threads_never_run_the_analysis(make_app, monkeypatch):
                          (backtest, "previous_window_accuracy"),
                          (web_results, "ward_table_for"),
                          (web_results, "monthly_for"), (web_results, "summary_for"),
-                         (tasks, "profile_svg"), (tasking, "write_sheet"),
+                         (tasks, "profile_charts"), (tasking, "write_sheet"),
                          (tasking, "sheet_from_clusters"),
                          (deck, "build_deck")):  # fmt: skip
         monkeypatch.setattr(module, name, guard(name))

@@ -29,7 +29,7 @@ from hotspots import precompute
 from hotspots.analysis.cluster import ClusterParams
 from hotspots.results import Period, decode_result
 from webapp import mapframe, results
-from webapp.charts import profile_svg
+from webapp.charts import profile_charts
 from webapp.selection import Selection
 
 #: What the workers' tasks import (drawing a map, scoring the window before, place
@@ -116,10 +116,11 @@ def ward_table(ctx: precompute.Context, sel: Selection, *,
 def seasonal(ctx: precompute.Context, sel: Selection, *, title: str) -> tuple[pd.DataFrame, str]:
     """Incidents by month of a selection's area and their chart.
 
-    :func:`webapp.results.monthly_for` and :func:`webapp.charts.profile_svg`.
+    :func:`webapp.results.monthly_for` and :func:`webapp.charts.profile_charts` (a desktop's
+    and a phone's).
     """
     profile = results.monthly_for(ctx.prepared, sel)
-    return profile, profile_svg(profile, title=title)
+    return profile, profile_charts(profile, title=title)
 
 
 def summary(ctx: precompute.Context, answer: precompute.Answer, sel: Selection) -> dict:

@@ -367,8 +367,17 @@ def test_seasonal_page_on_the_five_real_months_shows_no_data_not_zero(
     """Apr-Sep and Mar are outside the real data: the chart, its note and the table say "no data"."""
     size, page = sized
     open_page(page, real_server, False, "/seasonal")
-    chart = page.locator("#seasonal-chart svg")
-    assert chart.is_visible()
+    chart = page.locator("#seasonal-chart svg >> visible=true")  # the desktop's or the phone's
+    assert chart.count() == 1 and chart.is_visible()
+    # its text reads at this width: a month's name at least 9 px tall (the desktop's chart
+    # shrunk to a phone's width made it 5 px)
+    month = chart.locator("text", has_text="Oct").first.bounding_box()
+    assert month["height"] >= 9, month
+    # its hatching and clipping point into itself (not at the other chart, hidden: no hatching)
+    elsewhere = chart.evaluate("""svg => Array.from(svg.querySelectorAll('[style*="url(#"], [clip-path]'))
+        .map(e => ((e.getAttribute('style') || '') + (e.getAttribute('clip-path') || ''))
+        .match(/url\\(#([^)]+)\\)/)[1]).filter(id => !svg.contains(document.getElementById(id)))""")
+    assert elsewhere == [], elsewhere
     # the chart's hatched bands carry the words, and the legend names them
     labels = chart.locator("text", has_text="no data")
     assert labels.count() >= 3, labels.all_inner_texts()  # two bands and the legend entry
