@@ -559,7 +559,9 @@ def hotspot_map(
     if basemap is None and tiles_url:
         basemap = Basemap("url", tiles_url, tiles_url, None, tiles_attribution or "Basemap")
     # maxZoom is needed by the marker clusters when there is no tile layer to give one.
-    m = folium.Map(tiles=None, control_scale=True, zoom_control=True, maxZoom=19)
+    # zoomSnap 0.25: the borough fills the frame (whole zoom levels left a phone's borough at
+    # half the frame's width); the zoom buttons still step whole levels
+    m = folium.Map(tiles=None, control_scale=True, zoom_control=True, maxZoom=19, zoomSnap=0.25)
     m.get_root().header.add_child(folium.Element(_CSS), name="hotspots_css")
     has_roads = roads is not None and len(roads) > 0
     if basemap is not None and basemap.enabled:
