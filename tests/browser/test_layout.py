@@ -397,6 +397,36 @@ def test_seasonal_page_on_the_five_real_months_shows_no_data_not_zero(
     assert network.blocked == [] and network.page_errors == [], network
 
 
+def test_the_tasking_sheet_on_a_phone_is_one_card_per_hotspot_with_every_column_in_reach(
+    server, sized, network, screenshot
+):
+    """A phone shows each hotspot's row as a card (its columns named, none off screen);
+    a desktop the table with its header."""
+    data, app, needs_login = server
+    size, page = sized
+    open_page(page, app, needs_login, f"/tasking?{PERIOD}")
+    width = SIZES[size]["width"]
+    first = page.locator("#tasking-table tbody tr").first
+    cells = first.locator("td[data-label]")
+    assert cells.count() >= 11
+    header = page.locator("#tasking-table thead")
+    if size == "phone":
+        for i in range(cells.count()):
+            cell = cells.nth(i)
+            box = cell.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (i, box)
+            named = cell.evaluate("c => getComputedStyle(c, '::before').content")
+            assert cell.get_attribute("data-label") in named, named  # "Trend: up"
+        link = first.locator("a.map-link").bounding_box()
+        assert link["x"] + link["width"] <= width, link
+        assert header.bounding_box()["width"] <= 1  # the header row: for screen readers only
+    else:
+        assert header.is_visible() and header.bounding_box()["width"] > 10
+        assert cells.first.evaluate("c => getComputedStyle(c, '::before').content") == "none"
+    screenshot(page, f"tasking-cards-{data}-{size}")
+    assert network.blocked == [] and network.page_errors == [], network
+
+
 def test_every_map_control_is_reached_with_the_tab_key(sized, live_server, network):
     size, page = sized
     open_page(page, live_server, True, f"/map?{PERIOD}")
