@@ -397,19 +397,21 @@ def test_seasonal_page_on_the_five_real_months_shows_no_data_not_zero(
     assert network.blocked == [] and network.page_errors == [], network
 
 
-def test_the_tasking_sheet_on_a_phone_is_one_card_per_hotspot_with_every_column_in_reach(
-    server, sized, network, screenshot
+@pytest.mark.parametrize("path, table", [("/tasking", "#tasking-table"),
+                                         ("/clusters", "#cluster-table")])  # fmt: skip
+def test_hotspot_tables_on_a_phone_are_one_card_per_hotspot_with_every_column_in_reach(
+    server, sized, network, screenshot, path, table
 ):
-    """A phone shows each hotspot's row as a card (its columns named, none off screen);
-    a desktop the table with its header."""
+    """The tasking sheet and the hotspot table: a phone shows each hotspot's row as a card (its
+    columns named, none off screen); a desktop the table with its header."""
     data, app, needs_login = server
     size, page = sized
-    open_page(page, app, needs_login, f"/tasking?{PERIOD}")
+    open_page(page, app, needs_login, f"{path}?{PERIOD}")
     width = SIZES[size]["width"]
-    first = page.locator("#tasking-table tbody tr").first
+    first = page.locator(f"{table} tbody tr").first
     cells = first.locator("td[data-label]")
-    assert cells.count() >= 11
-    header = page.locator("#tasking-table thead")
+    assert cells.count() >= 9
+    header = page.locator(f"{table} thead")
     if size == "phone":
         for i in range(cells.count()):
             cell = cells.nth(i)
@@ -423,7 +425,7 @@ def test_the_tasking_sheet_on_a_phone_is_one_card_per_hotspot_with_every_column_
     else:
         assert header.is_visible() and header.bounding_box()["width"] > 10
         assert cells.first.evaluate("c => getComputedStyle(c, '::before').content") == "none"
-    screenshot(page, f"tasking-cards-{data}-{size}")
+    screenshot(page, f"cards-{path.strip('/')}-{data}-{size}")
     assert network.blocked == [] and network.page_errors == [], network
 
 
