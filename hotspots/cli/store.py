@@ -64,30 +64,37 @@ def _writers(path: Path | None):
     """A shared lock on the GeoPackage's folder while this command writes there.
 
     Yields ``alone()``: True when no other command holds the lock (this one
-    then holds it alone until it ends). Where the system has no ``flock``
-    (Windows), or for a database, ``alone()`` is always True.
+    then holds it alone until it ends). The folder is made first (the store
+    would make it), so that every command locks the same one. Where the
+    system or the file system has no ``flock`` (Windows, some network
+    shares), or for a database, ``alone()`` is always True.
     """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         fcntl = None
-    folder = path.parent if path is not None else None
-    while folder is not None and not folder.is_dir() and folder != folder.parent:
-        folder = folder.parent  # the store's folder is made with it: lock the nearest one there
-    if fcntl is None or folder is None:
+    fd = None
+    if fcntl is not None and path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path.parent, os.O_RDONLY)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except OSError:  # no folder to lock (the store's own error follows) or no flock there
+            if fd is not None:
+                os.close(fd)
+            fd = None
+    if fd is None:
         yield lambda: True
         return
-    fd = os.open(folder, os.O_RDONLY)
+
+    def alone() -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-
-        def alone() -> bool:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            return True
-
         yield alone
     finally:
         os.close(fd)  # releases the lock
