@@ -429,6 +429,23 @@ def test_hotspot_tables_on_a_phone_are_one_card_per_hotspot_with_every_column_in
     assert network.blocked == [] and network.page_errors == [], network
 
 
+def test_the_swipe_hint_shows_only_where_a_table_is_wider_than_the_screen(server, sized, network):
+    """A phone's "Swipe the table sideways" line, over a wide table only where it overflows."""
+    _data, app, needs_login = server
+    size, page = sized
+    seen = []
+    for path in ("/wards", "/clusters", "/tasking"):
+        open_page(page, app, needs_login, f"{path}?{PERIOD}")
+        page.wait_for_load_state("load")
+        for frame in page.locator(".table-scroll.wide").all():
+            overflows = frame.evaluate("f => f.scrollWidth > f.clientWidth + 1")
+            hint = frame.evaluate("f => getComputedStyle(f, '::before').content") != "none"
+            assert hint == (overflows and size == "phone"), (path, overflows, hint)
+            seen.append((path, overflows))
+    assert len(seen) >= 3, seen
+    assert network.blocked == [] and network.page_errors == [], network
+
+
 def test_every_map_control_is_reached_with_the_tab_key(sized, live_server, network):
     size, page = sized
     open_page(page, live_server, True, f"/map?{PERIOD}")
