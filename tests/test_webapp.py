@@ -464,6 +464,9 @@ def test_ward_table_stops_at_the_chosen_year(user):
 def test_cluster_table_matches_the_api_and_csv(user):
     text = user.get(f"/clusters?{SELECTION}").get_data(True)
     assert '<table id="cluster-table"' in text
+    # each hotspot's months as a reader says them ("Sep–Nov 2018"); the CSV keeps YYYY-MM
+    months = re.findall(r'data-label="Months">([^<]*)</td>', text)
+    assert months and all(re.fullmatch(r"[A-Z][a-z]{2}[^0-9]*\d{4}.*", m) for m in months), months
     assert f'href="/clusters.csv?{SELECTION.replace("&", "&amp;")}"' in text
     assert f'href="/api/clusters?{SELECTION.replace("&", "&amp;")}"' in text
     doc = user.get(f"/api/clusters?{SELECTION}").get_json()

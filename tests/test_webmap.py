@@ -44,7 +44,7 @@ def _clusters() -> gpd.GeoDataFrame:
             "area": ["Town centre", ""],
             "top_locations": [f"On or near {EVIL} (30)", "On or near Park (10)"],
             "top_categories": ["Rowdy (30)", "Vehicle (10)"],
-            "months": ["2018-10", "2018-10"],
+            "months": ["2018-10, 2018-11", "2018-10"],
             "previous": [20, 0],
             "change": [10, 10],
             "trend": ["growing", "new"],
@@ -72,6 +72,8 @@ def test_map_has_hulls_popups_legend_layers_and_licence():
                   "Ward names", "Incident points (40)"):  # fmt: skip
         assert layer in html, layer
     assert "growing: +10 (20 then)" in html  # change vs the same season a year before
+    assert "Oct\\u2013Nov 2018" in html or "Oct–Nov 2018" in html  # months as a reader says them
+    assert "2018-10" not in html
     assert "West \\u0026amp; Hill" in html  # names HTML-escaped (then JSON-escaped)
     assert EVIL not in html  # free text is escaped before folium writes it into the popup
     assert "L.tileLayer" not in html  # no basemap unless configured

@@ -14,7 +14,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from hotspots.analysis.seasons import months_without_data
+from hotspots.analysis.seasons import month_runs, months_without_data
 from hotspots.io import ATTRIBUTION, csv_safe
 from webapp.auth import may_see_addresses, shown_places
 from webapp.params import SEASON_CHOICES, selection, store
@@ -30,6 +30,12 @@ NAV = (("/map", "Map"), ("/wards", "Wards"), ("/clusters", "Hotspots"),
 CLUSTER_COLUMNS = ["cluster_id", "label", "incidents", "share", "ward", "area", "top_locations",
                    "top_categories", "months", "previous", "change", "trend",
                    "chance_test", "p_value", "q_value", "significant"]  # fmt: skip
+
+
+@bp.app_template_filter("month_runs")
+def _month_runs(months) -> str:
+    """A hotspot's months as a reader says them: "Oct–Nov 2018" (the CSV keeps ``YYYY-MM``)."""
+    return month_runs(months)
 
 
 @bp.app_context_processor

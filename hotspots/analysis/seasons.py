@@ -34,8 +34,10 @@ SEASON_MONTHS = {
 _MONTH_SEASON = {m: s for s, months in SEASON_MONTHS.items() for m in months}
 _FY_RE = re.compile(r"^(\d{4})-(\d{2})$")
 HALLOWEEN_WINDOW = ((10, 20), (11, 5))
-_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_FY_ORDER = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
+#: Months' short names, January first.
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: A financial year's months, April to March.
+FY_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 
 
 def season_of(month: int) -> str:
@@ -330,7 +332,7 @@ def monthly_profile(
     [nan, 2.0, 1.0, 0.0]
     """
     check_columns(incidents, ["month_num", "financial_year"], argument="incidents")
-    order = list(_FY_ORDER)
+    order = list(FY_MONTHS)
     table = pd.crosstab(incidents["month_num"], incidents["financial_year"])
     table = table.reindex(order, fill_value=0)
     if months_covered is not None:
@@ -341,7 +343,7 @@ def monthly_profile(
         for fy in table.columns:
             held = [m in have for m in fy_months(fy)]
             table.loc[~np.array(held), fy] = np.nan
-    table.index = [_MONTH_ABBR[m - 1] for m in order]
+    table.index = [MONTH_ABBR[m - 1] for m in order]
     table.index.name = "month"
     table.columns.name = None
     return table
@@ -356,7 +358,7 @@ def fy_months(financial_year: str) -> list[str]:
     ('2018-04', '2019-03')
     """
     start = parse_financial_year(financial_year)
-    return [f"{start if m >= 4 else start + 1}-{m:02d}" for m in _FY_ORDER]
+    return [f"{start if m >= 4 else start + 1}-{m:02d}" for m in FY_MONTHS]
 
 
 def covered_months(incidents: pd.DataFrame) -> list[str]:
@@ -397,7 +399,7 @@ def months_without_data(profile: pd.DataFrame) -> dict[str, str]:
     for fy in profile.columns:
         missing = profile[fy].isna().to_numpy()
         if missing.any():
-            out[str(fy)] = months_held([m for m, gap in zip(_FY_ORDER, missing) if gap])
+            out[str(fy)] = months_held([m for m, gap in zip(FY_MONTHS, missing) if gap])
     return out
 
 
@@ -409,21 +411,72 @@ def months_held(months: set[int] | list[int], year: str | None = None) -> str:
     >>> months_held({4, 5, 6, 10}), months_held(set(range(1, 13))), months_held({1, 2, 3})
     ('Apr–Jun, Oct', 'Apr–Mar', 'Jan–Mar')
     """
-    order = [m for m in _FY_ORDER if m in set(months)]
+    order = [m for m in FY_MONTHS if m in set(months)]
     if not order:
         return "no months"
     runs: list[list[int]] = [[order[0]]]
     for m in order[1:]:
-        if _FY_ORDER.index(m) == _FY_ORDER.index(runs[-1][-1]) + 1:
+        if FY_MONTHS.index(m) == FY_MONTHS.index(runs[-1][-1]) + 1:
             runs[-1].append(m)
         else:
             runs.append([m])
     return ", ".join(
-        _MONTH_ABBR[r[0] - 1]
-        if len(r) == 1
-        else f"{_MONTH_ABBR[r[0] - 1]}–{_MONTH_ABBR[r[-1] - 1]}"
+        MONTH_ABBR[r[0] - 1] if len(r) == 1 else f"{MONTH_ABBR[r[0] - 1]}–{MONTH_ABBR[r[-1] - 1]}"
         for r in runs
     )
+
+
+def short_month(month: str) -> str:
+    """``"2018-07"`` -> ``"Jul 2018"``.
+
+    Examples
+    --------
+    >>> short_month("2019-03")
+    'Mar 2019'
+    """
+    year, mon = str(month).split("-")[:2]
+    return f"{MONTH_ABBR[int(mon) - 1]} {year}"
+
+
+def month_runs(months, *, sep: str = ", ") -> str:
+    """``YYYY-MM`` months as runs of consecutive months: ``"Oct–Nov 2018"``, ``"Dec 2018–Feb 2019"``.
+
+    ``months`` is any iterable of ``YYYY-MM`` text, or such text joined by
+    commas (a hotspot's ``months``); repeats and order do not matter. Runs are
+    joined by ``sep``.
+
+    Examples
+    --------
+    >>> month_runs("2018-10, 2018-11"), month_runs(["2019-01", "2018-12", "2019-02"])
+    ('Oct–Nov 2018', 'Dec 2018–Feb 2019')
+    >>> month_runs(["2018-10", "2018-12", "2019-03"]), month_runs([])
+    ('Oct 2018, Dec 2018, Mar 2019', 'no months')
+    """
+    if isinstance(months, str):
+        months = months.split(",")
+    got = sorted({str(m).strip() for m in months if str(m).strip()})
+    if not got:
+        return "no months"
+
+    def index(month: str) -> int:
+        return int(month[:4]) * 12 + int(month[5:7])
+
+    runs: list[list[str]] = [[got[0]]]
+    for m in got[1:]:
+        if index(m) == index(runs[-1][-1]) + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+
+    def run_text(run: list[str]) -> str:
+        a, b = run[0], run[-1]
+        if a == b:
+            return short_month(a)
+        if a[:4] == b[:4]:
+            return f"{MONTH_ABBR[int(a[5:7]) - 1]}–{short_month(b)}"
+        return f"{short_month(a)}–{short_month(b)}"
+
+    return sep.join(run_text(r) for r in runs)
 
 
 def months_in_common(

@@ -46,6 +46,7 @@ from folium.plugins import FastMarkerCluster, HeatMap
 from hotspots._validate import WEB_CRS, check_columns, to_analysis_crs
 from hotspots.analysis import labels as place_labels
 from hotspots.analysis.population import rate_per_1000
+from hotspots.analysis.seasons import month_runs
 from hotspots.analysis.wards import ward_counts
 from hotspots.draw import cartography as carto
 from hotspots.draw._leaflet import (
@@ -220,8 +221,9 @@ def _hull_layer(clusters: gpd.GeoDataFrame) -> tuple[folium.GeoJson | None, cart
     frame["_fill"] = classes.colours_for(frame["incidents"])
     frame["share_pct"] = [f"{100 * s:.1f}%" for s in frame["share"]]
     frame["change_text"] = [change_text(row) for _, row in frame.iterrows()]
+    frame["months_text"] = [month_runs(m) for m in frame["months"]]  # "Oct–Nov 2018"
     fields = ["cluster_id", "incidents", "share_pct", "top_locations", "top_categories",
-              "months", "ward", "area", "change_text"]  # fmt: skip
+              "months_text", "ward", "area", "change_text"]  # fmt: skip
     aliases = ["Hotspot", "Incidents", "Share of selection", "Top locations", "Top categories",
                "Months", "Ward", "Focus area", "Change vs same season last year"]  # fmt: skip
     extra = ["_fill"]

@@ -36,6 +36,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots import __version__
+from hotspots.analysis.seasons import FY_MONTHS, MONTH_ABBR
 from hotspots.draw import cartography as carto
 from hotspots.outputs._slides import (
     _MARGIN,
@@ -69,8 +70,6 @@ from hotspots.outputs.panel import (
     year_totals_sentence,
 )
 from hotspots.outputs.panel_sources import (
-    FY_MONTHS,
-    MONTH_ABBR,
     earlier_years_hint,
     fmt_mean,
     months_span,

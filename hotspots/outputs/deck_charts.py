@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hotspots.analysis.seasons import fy_months
+from hotspots.analysis.seasons import fy_months, short_month
 from hotspots.draw import cartography
 
 #: The years' colours: the project's one style (report year first).
@@ -55,7 +55,6 @@ _MPL_DASH = {
     "long_dash_dot": (0, (8, 2, 1, 2)),
     "square_dot": (0, (2, 1)),
 }
-_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 THIS_REPORT = " (this report)"
 
 
@@ -190,13 +189,8 @@ class ChartModel:
         """``"Apr 2015 to Mar 2020"`` (empty for a chart with no months)."""
         if not self.months_drawn:
             return ""
-        first, last = (_short_month(m) for m in self.months_drawn)
+        first, last = (short_month(m) for m in self.months_drawn)
         return first if first == last else f"{first} to {last}"
-
-
-def _short_month(month: str) -> str:
-    year, mon = month.split("-")
-    return f"{_MONTH_ABBR[int(mon) - 1]} {year}"
 
 
 def months_drawn(profile: pd.DataFrame) -> tuple[str, str] | None:

@@ -20,13 +20,15 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError
 from hotspots.analysis.seasons import (
+    MONTH_ABBR,
     financial_year_of,
     fy_months,
     monthly_profile,
     parse_financial_year,
+    short_month,
 )
 from hotspots.draw import cartography as carto
-from hotspots.outputs.panel_sources import MONTH_ABBR, share_of
+from hotspots.outputs.panel_sources import months_span, share_of
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +113,6 @@ def month_label(month: str) -> str:
     return f"{MONTH_NAME[int(mon) - 1]} {year}"
 
 
-def _short_month(month: str) -> str:
-    year, mon = month.split("-")
-    return f"{MONTH_ABBR[int(mon) - 1]} {year}"
-
-
 def previous_year(financial_year: str) -> str:
     """The financial year before.
 
@@ -161,8 +158,7 @@ class Coverage:
             return f"{financial_year}: no data"
         if len(got) == 12:
             return f"{financial_year}: all 12 months"
-        span = _short_month(got[0]) if len(got) == 1 else (
-            f"{_short_month(got[0])} to {_short_month(got[-1])}")  # fmt: skip
+        span = months_span(got)
         return f"{financial_year}: {span} only ({len(got)} of 12 months)"
 
     @property
@@ -386,10 +382,10 @@ def peak_sentence(profile: pd.DataFrame, financial_year: str, cov: Coverage) -> 
     total = col.sum()
     got = cov.covered(financial_year)
     if len(got) == 12:
-        of = f"of {financial_year}'s {fmt_int(total)} ({_short_month(got[0])} to {_short_month(got[-1])})"
+        of = f"of {financial_year}'s {fmt_int(total)} ({short_month(got[0])} to {short_month(got[-1])})"
     else:
         of = (f"of the {fmt_int(total)} in the {len(got)} months covered "
-              f"({_short_month(got[0])} to {_short_month(got[-1])})")  # fmt: skip
+              f"({short_month(got[0])} to {short_month(got[-1])})")  # fmt: skip
     ties = col[col == col.max()]
     tie = f" (tied with {len(ties) - 1} other month(s))" if len(ties) > 1 else ""
     return (f"Highest in {month_label(month)}{tie}: {fmt_int(col.max())} incidents, "
@@ -441,8 +437,7 @@ def year_totals_sentence(incidents: pd.DataFrame, cov: Coverage) -> str:
         if len(got) == 12:
             months = "12 months"
         else:
-            span = _short_month(got[0]) if len(got) == 1 else (
-                f"{_short_month(got[0])} to {_short_month(got[-1])}")  # fmt: skip
+            span = months_span(got)
             months = f"{span} only, {len(got)} of 12 months"
         parts.append(f"{fy} {fmt_int(n)} ({months})")
     return "Incidents: " + "; ".join(parts) + "."

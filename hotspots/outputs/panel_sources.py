@@ -12,16 +12,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from hotspots.analysis.seasons import fy_months
-
-MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-FY_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
-
-#: Meteorological seasons' months (winter: Dec-Feb).
-_SEASON_MONTHS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11),
-                  "winter": (12, 1, 2)}  # fmt: skip
-
+from hotspots.analysis.seasons import (
+    SEASON_MONTHS,
+    fy_months,
+    month_runs,
+    short_month,
+)
 
 #: How the panel's five-year view is reached.
 YEARS_WANTED = 5
@@ -56,18 +52,6 @@ def fmt_mean(value) -> str:
         return ""
     v = round(float(value), 1)
     return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
-
-
-def short_month(month: str) -> str:
-    """``"2018-07"`` -> ``"Jul 2018"``.
-
-    Examples
-    --------
-    >>> short_month("2019-03")
-    'Mar 2019'
-    """
-    year, mon = month.split("-")
-    return f"{MONTH_ABBR[int(mon) - 1]} {year}"
 
 
 def months_span(months: Iterable[str]) -> str:
@@ -127,29 +111,13 @@ def season_months(label: str, held: Iterable[str] | None = None) -> str:
     'Oct–Nov 2018'
     """
     season, fy = label.split(" ", 1)
-    months = [m for m in fy_months(fy) if int(m[5:]) in _SEASON_MONTHS[season]]
+    months = [m for m in fy_months(fy) if int(m[5:]) in SEASON_MONTHS[season]]
     if held is not None:
         keep = set(held)
         months = [m for m in months if m in keep]
     if not months:
         return "no months held"
-    runs: list[list[str]] = [[months[0]]]
-    for m in months[1:]:
-        prev = pd.Period(runs[-1][-1], "M")
-        if pd.Period(m, "M") == prev + 1:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-
-    def run_text(run: list[str]) -> str:
-        a, b = run[0], run[-1]
-        if a == b:
-            return short_month(a)
-        if a[:4] == b[:4]:
-            return f"{MONTH_ABBR[int(a[5:]) - 1]}–{short_month(b)}"
-        return f"{short_month(a)}–{short_month(b)}"
-
-    return " and ".join(run_text(r) for r in runs)
+    return month_runs(months, sep=" and ")
 
 
 def season_label_with_months(label: str, held: Iterable[str] | None = None) -> str:
