@@ -274,3 +274,29 @@ def test_osm_basemap_asks_openstreetmap_and_says_so_when_tiles_fail(
     screenshot(page, "map-osm-offline")
     network.blocked.clear()  # aborted on purpose: nothing else may have left the app
     assert_offline(network)
+
+
+def test_incident_points_cluster_at_quarter_zoom_steps_without_errors(
+    page, live_server, login, network, screenshot
+):
+    """The map fits its view at quarter zoom steps (zoomSnap 0.25); the incident points' marker
+    clusters (Leaflet.markercluster, which keys its levels by whole zooms) still draw there."""
+    login(BOROUGH)
+    frame = map_frame(page, network)
+    start = leaflet(frame, "map.getZoom()")
+    assert leaflet(frame, "map.options.zoomSnap") == 0.25
+    frame.get_by_label("Incident points", exact=False).check()  # the layer list's box
+    wait_until(frame, "document.querySelectorAll('.marker-cluster').length > 0")
+    fractions = []
+    for step in (0.25, 0.5, 1.25):
+        leaflet(frame, f"map.setZoom({start} + {step}, {{animate: false}})")
+        wait_until(frame, f"map.getZoom() === {start} + {step}")
+        wait_until(
+            frame,
+            "document.querySelectorAll('.marker-cluster, .leaflet-marker-icon').length > 0",
+        )
+        fractions.append(leaflet(frame, "map.getZoom() % 1"))
+    assert any(f != 0 for f in fractions), fractions  # fractional zooms, drawn
+    screenshot(page, "map-incident-points-fractional-zoom")
+    assert network.page_errors == [] and network.console_errors == [], network
+    assert_all_loaded(network)
