@@ -1,6 +1,6 @@
-// A wide table's "Swipe the table sideways" hint, only where the table is wider than its
-// frame: the frame gets the class "fits" when it holds the whole table (without this script
-// the hint always shows).
+// On the pages with wide tables (wards, hotspots, tasking): a phone's "Swipe the table
+// sideways" hint only where the table is wider than its frame. The frame gets the class "fits"
+// when it holds the whole table (without this script the hint always shows).
 (function () {
   "use strict";
   function mark() {
