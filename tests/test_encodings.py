@@ -102,6 +102,19 @@ def _council_file(tmp_path, encodings: dict[str, str], default: str = "utf-8"):
     return path
 
 
+def test_old_mac_line_ends_with_one_cp1252_row_keep_the_utf8_text(shared_data, tmp_path, caplog):
+    """The same file with "\\r" line ends only (an old Mac's export): each line on its own."""
+    path, expected, reject_line = _police_file(shared_data, tmp_path, "cp1252")
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    assert b"\n" not in path.read_bytes()
+    with caplog.at_level(logging.WARNING):
+        found = read_incidents([path])
+    got = dict(zip(found.incidents["line"].tolist(), found.incidents["location"].tolist()))
+    assert got == {n: t for n, t in expected.items() if n != reject_line}  # "Café", not "CafÃ©"
+    (note,) = [n for n in found.notes if "UTF-8" in n]
+    assert note == f"{path}: line 6 is not UTF-8; read as Windows-1252 (check its text)"
+
+
 def _places(found) -> dict[str, str]:
     return dict(zip(found.incidents["incident_id"], found.incidents["location"]))
 
