@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from hotspots.analysis.prepare import Prepared
-from hotspots.analysis.seasons import SEASON_MONTHS
+from hotspots.analysis.seasons import SEASON_MONTHS, months_span
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,7 @@ def month_range(incidents: pd.DataFrame) -> str:
     >>> month_range(pd.DataFrame({"month": []}))
     'no incidents'
     """
-    months = sorted(m for m in incidents["month"].dropna().unique() if m)
-    if not months:
-        return "no incidents"
-    first, last = (pd.Timestamp(f"{m}-01").strftime("%b %Y") for m in (months[0], months[-1]))
-    return first if first == last else f"{first} to {last}"
+    return months_span(incidents["month"].dropna().unique(), none="no incidents")
 
 
 def data_note(incidents: pd.DataFrame, *, demo: bool = False) -> str:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from hotspots._errors import HotspotsError
 from hotspots._validate import check_columns
+from hotspots.analysis._arrays import consecutive_runs
 
 SEASONS = ("winter", "spring", "summer", "autumn")
 SEASON_MONTHS = {
@@ -411,18 +412,14 @@ def months_held(months: set[int] | list[int], year: str | None = None) -> str:
     >>> months_held({4, 5, 6, 10}), months_held(set(range(1, 13))), months_held({1, 2, 3})
     ('Apr–Jun, Oct', 'Apr–Mar', 'Jan–Mar')
     """
-    order = [m for m in FY_MONTHS if m in set(months)]
+    months = set(months)
+    order = [i for i, m in enumerate(FY_MONTHS) if m in months]  # places in the year
     if not order:
         return "no months"
-    runs: list[list[int]] = [[order[0]]]
-    for m in order[1:]:
-        if FY_MONTHS.index(m) == FY_MONTHS.index(runs[-1][-1]) + 1:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
+    names = [MONTH_ABBR[FY_MONTHS[i] - 1] for i in range(12)]
     return ", ".join(
-        MONTH_ABBR[r[0] - 1] if len(r) == 1 else f"{MONTH_ABBR[r[0] - 1]}–{MONTH_ABBR[r[-1] - 1]}"
-        for r in runs
+        names[r[0]] if len(r) == 1 else f"{names[r[0]]}–{names[r[-1]]}"
+        for r in consecutive_runs(order)
     )
 
 
@@ -436,6 +433,23 @@ def short_month(month: str) -> str:
     """
     year, mon = str(month).split("-")[:2]
     return f"{MONTH_ABBR[int(mon) - 1]} {year}"
+
+
+def months_span(months: Iterable[str], *, none: str = "no months") -> str:
+    """The first and last of some ``YYYY-MM`` months: ``"Oct 2018 to Feb 2019"``.
+
+    One month is named alone; ``none`` is said when there is none.
+
+    Examples
+    --------
+    >>> months_span(["2018-11", "2018-10", "2019-02"]), months_span(["2018-10"]), months_span([])
+    ('Oct 2018 to Feb 2019', 'Oct 2018', 'no months')
+    """
+    got = sorted({m for m in months if m})
+    if not got:
+        return none
+    return short_month(got[0]) if len(got) == 1 else (
+        f"{short_month(got[0])} to {short_month(got[-1])}")  # fmt: skip
 
 
 def month_runs(months, *, sep: str = ", ") -> str:
@@ -457,26 +471,17 @@ def month_runs(months, *, sep: str = ", ") -> str:
     got = sorted({str(m).strip() for m in months if str(m).strip()})
     if not got:
         return "no months"
+    number = {int(m[:4]) * 12 + int(m[5:7]) - 1: m for m in got}  # months counted on
 
-    def index(month: str) -> int:
-        return int(month[:4]) * 12 + int(month[5:7])
-
-    runs: list[list[str]] = [[got[0]]]
-    for m in got[1:]:
-        if index(m) == index(runs[-1][-1]) + 1:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-
-    def run_text(run: list[str]) -> str:
-        a, b = run[0], run[-1]
+    def run_text(run: list[int]) -> str:
+        a, b = number[run[0]], number[run[-1]]
         if a == b:
             return short_month(a)
         if a[:4] == b[:4]:
             return f"{MONTH_ABBR[int(a[5:7]) - 1]}–{short_month(b)}"
         return f"{short_month(a)}–{short_month(b)}"
 
-    return sep.join(run_text(r) for r in runs)
+    return sep.join(run_text(r) for r in consecutive_runs(sorted(number)))
 
 
 def months_in_common(

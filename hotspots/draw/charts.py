@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hotspots.analysis._arrays import consecutive_runs
 from hotspots.analysis.backtest import HOTSPOT_CELLS, METHODS, OWN
 from hotspots.draw import cartography
 
@@ -149,13 +150,7 @@ def mark_months_without_data(ax, profile: pd.DataFrame) -> list:
         return []
     style = {"facecolor": cartography.NO_DATA_FILL, "edgecolor": cartography.NO_DATA_HATCH_COLOUR,
              "hatch": cartography.NO_DATA_HATCH, "linewidth": 0}  # fmt: skip
-    runs: list[list[int]] = []
-    for i in np.flatnonzero(empty).tolist():
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    for run in runs:
+    for run in consecutive_runs(np.flatnonzero(empty).tolist()):
         ax.axvspan(run[0] - 0.5, run[-1] + 0.5, zorder=0, **style)
         ax.text((run[0] + run[-1]) / 2, 0.5, cartography.NO_DATA, transform=ax.get_xaxis_transform(),
                 ha="center", va="center", rotation=0 if len(run) > 1 else 90, fontsize=12,

@@ -36,7 +36,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots import __version__
-from hotspots.analysis.seasons import FY_MONTHS, MONTH_ABBR
+from hotspots.analysis.seasons import FY_MONTHS, MONTH_ABBR, months_span
 from hotspots.draw import cartography as carto
 from hotspots.outputs._slides import (
     _MARGIN,
@@ -72,7 +72,6 @@ from hotspots.outputs.panel import (
 from hotspots.outputs.panel_sources import (
     earlier_years_hint,
     fmt_mean,
-    months_span,
     police_forces,
     police_type_lines,
     police_type_table,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hotspots.analysis.seasons import fy_months, short_month
+from hotspots.analysis.seasons import fy_months, months_span
 from hotspots.draw import cartography
 
 #: The years' colours: the project's one style (report year first).
@@ -187,10 +187,7 @@ class ChartModel:
     @property
     def months_drawn_text(self) -> str:
         """``"Apr 2015 to Mar 2020"`` (empty for a chart with no months)."""
-        if not self.months_drawn:
-            return ""
-        first, last = (short_month(m) for m in self.months_drawn)
-        return first if first == last else f"{first} to {last}"
+        return months_span(self.months_drawn or (), none="")
 
 
 def months_drawn(profile: pd.DataFrame) -> tuple[str, str] | None:

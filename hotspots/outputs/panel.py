@@ -24,11 +24,12 @@ from hotspots.analysis.seasons import (
     financial_year_of,
     fy_months,
     monthly_profile,
+    months_span,
     parse_financial_year,
     short_month,
 )
 from hotspots.draw import cartography as carto
-from hotspots.outputs.panel_sources import months_span, share_of
+from hotspots.outputs.panel_sources import share_of
 
 log = logging.getLogger(__name__)
 
@@ -381,11 +382,11 @@ def peak_sentence(profile: pd.DataFrame, financial_year: str, cov: Coverage) -> 
     month = fy_months(financial_year)[list(profile.index).index(label)]
     total = col.sum()
     got = cov.covered(financial_year)
+    span = f"{short_month(got[0])} to {short_month(got[-1])}"
     if len(got) == 12:
-        of = f"of {financial_year}'s {fmt_int(total)} ({short_month(got[0])} to {short_month(got[-1])})"
+        of = f"of {financial_year}'s {fmt_int(total)} ({span})"
     else:
-        of = (f"of the {fmt_int(total)} in the {len(got)} months covered "
-              f"({short_month(got[0])} to {short_month(got[-1])})")  # fmt: skip
+        of = f"of the {fmt_int(total)} in the {len(got)} months covered ({span})"
     ties = col[col == col.max()]
     tie = f" (tied with {len(ties) - 1} other month(s))" if len(ties) > 1 else ""
     return (f"Highest in {month_label(month)}{tie}: {fmt_int(col.max())} incidents, "

@@ -16,6 +16,7 @@ from hotspots.analysis.seasons import (
     SEASON_MONTHS,
     fy_months,
     month_runs,
+    months_span,
     short_month,
 )
 
@@ -52,21 +53,6 @@ def fmt_mean(value) -> str:
         return ""
     v = round(float(value), 1)
     return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
-
-
-def months_span(months: Iterable[str]) -> str:
-    """The first and last of some ``YYYY-MM`` months: ``"Oct 2018 to Feb 2019"``.
-
-    Examples
-    --------
-    >>> months_span(["2018-11", "2018-10", "2019-02"]), months_span(["2018-10"]), months_span([])
-    ('Oct 2018 to Feb 2019', 'Oct 2018', 'no months')
-    """
-    got = sorted({m for m in months if m})
-    if not got:
-        return "no months"
-    return short_month(got[0]) if len(got) == 1 else (
-        f"{short_month(got[0])} to {short_month(got[-1])}")  # fmt: skip
 
 
 def share_of(n: int, total: int, *, financial_year: str, covered: Sequence[str]) -> str:
