@@ -203,8 +203,9 @@ def _mixed_utf8(data: bytes) -> tuple[str, list[int]] | None:
     -------
     tuple of (str, list of int) or None
         The text and the numbers of the lines read as Windows-1252 (lines
-        end at "\\n", or at "\\r" in a file without "\\n"); None when the file is rather Windows-1252: no line is
-        UTF-8 beyond ASCII, or the lines that are not UTF-8 outnumber them.
+        end at "\\n", or at "\\r" in a file without "\\n"); None when the file is
+        rather Windows-1252: no line is UTF-8 beyond ASCII, or the lines that
+        are not UTF-8 outnumber them.
         A byte Windows-1252 cannot read either stays a mark (U+DC80..U+DCFF).
 
     Examples
@@ -248,8 +249,9 @@ def _non_ascii_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     [[1], [2], [3]]
     """
     arr = np.frombuffer(data, dtype=np.uint8)
-    newline = 13 if 13 in data and 10 not in data else 10
-    breaks = np.flatnonzero(arr == newline)
+    breaks = np.flatnonzero(arr == 10)
+    if not len(breaks):
+        breaks = np.flatnonzero(arr == 13)
     lines = np.unique(np.searchsorted(breaks, np.flatnonzero(arr >= 0x80)))
     starts = np.concatenate([[0], breaks + 1])[lines]
     ends = np.append(breaks, len(arr))[lines]
