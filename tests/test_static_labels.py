@@ -94,3 +94,29 @@ def test_the_legend_lies_inside_the_figure(redditch_autumn_2018, size):
     )
     texts = " ".join(t.get_text().replace("\n", " ") for t in legend.get_texts())
     assert "Town and district centres" in texts
+
+
+@pytest.mark.parametrize("size, named", [((8.0, 6.0), 5), ((5.0, 3.8), 1)])
+def test_real_redditch_ward_names_stay_apart_and_inside_the_frame(
+    redditch_autumn_2018, size, named
+):
+    """Ward names (zorder 3) never on one another, a centre's name or a hotspot label, never cut."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    prepared = redditch_autumn_2018
+    clusters = hotspots_for(prepared, season="autumn", financial_year="2018-19")
+    fig = map_figure(clusters, WardLayer.of(prepared.wards), title="t", note="n",
+                     areas=prepared.areas, style=MapStyle(dpi=72, size_in=size))  # fmt: skip
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer, ax = canvas.get_renderer(), fig.axes[0]
+    wards = [t.get_window_extent(renderer) for t in ax.texts
+             if t.get_zorder() == 3 and t.get_visible()]  # fmt: skip
+    labels, centres, frame = _boxes(fig)
+    assert len(wards) >= named, len(wards)  # a small map names fewer of the 12
+    for a, b in itertools.combinations(wards, 2):
+        assert _overlap(a, b) == 0, (a, b)
+    for w in wards:
+        assert frame.x0 <= w.x0 and w.x1 <= frame.x1 and frame.y0 <= w.y0 and w.y1 <= frame.y1
+        for other in [*labels, *centres]:
+            assert _overlap(w, other) == 0, (w, other)

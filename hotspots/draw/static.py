@@ -300,12 +300,14 @@ def draw_map(
         tiles = _add_basemap(ax, style.basemap, extent, width_px=min(max(width_px, 400), 2400))
     ax.add_collection(LineCollection(wards.segments, colors=carto.WARD_OUTLINE, linewidths=0.7,
                                      zorder=2))  # fmt: skip
+    ward_texts = []
     if ward_names:
         x0, y0, x1, y1 = extent
-        for x, y, name in wards.labels:
-            if x0 <= x <= x1 and y0 <= y <= y1:
-                ax.text(x, y, name, ha="center", va="center", fontsize=6.5, color="#333333",
-                        zorder=3, clip_on=True)  # fmt: skip
+        ward_texts = [
+            ax.text(x, y, name, ha="center", va="center", fontsize=6.5, color="#333333",
+                    zorder=3, clip_on=True)
+            for x, y, name in wards.labels if x0 <= x <= x1 and y0 <= y <= y1
+        ]  # fmt: skip
     if areas is not None and not areas.empty:
         shapes = to_analysis_crs(areas)
         rings = _polygons(shapes.geometry)
@@ -368,6 +370,17 @@ def draw_map(
         _thin_names(ax, [t for t in road_names if t.get_visible()],
                     avoid=[t for t in ax.texts if t.get_visible() and t.get_zorder() != _ROAD_NAME_Z
                            and t.get_text().strip()])  # fmt: skip
+    # Ward names apart, as on the web map: none on another ward's name, a centre's name, a
+    # hotspot label or the frame's edge (the ward table still names every ward).
+    _thin_names(
+        ax,
+        ward_texts,
+        avoid=[
+            t
+            for t in ax.texts
+            if t.get_visible() and t.get_zorder() > _ROAD_NAME_Z and t.get_text().strip()
+        ],
+    )
     return classes
 
 
