@@ -75,17 +75,22 @@ def test_real_redditch_labels_never_collide(redditch_autumn_2018):
     assert _check(fig) == len(clusters) > 5
 
 
-@pytest.mark.parametrize("size", [(8.0, 6.0), (6.0, 4.5)])
-def test_the_legend_lies_inside_the_figure(redditch_autumn_2018, size):
-    """Long legend lines ("Town and district centres" and their names) wrap, never run off."""
+def _autumn_map(prepared, size):
+    """Autumn 2018-19's hotspot map of ``prepared`` at ``size`` inches, drawn: (figure, canvas)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    prepared = redditch_autumn_2018
     clusters = hotspots_for(prepared, season="autumn", financial_year="2018-19")
     fig = map_figure(clusters, WardLayer.of(prepared.wards), title="t", note="n",
                      areas=prepared.areas, style=MapStyle(dpi=72, size_in=size))  # fmt: skip
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
+    return fig, canvas
+
+
+@pytest.mark.parametrize("size", [(8.0, 6.0), (6.0, 4.5)])
+def test_the_legend_lies_inside_the_figure(redditch_autumn_2018, size):
+    """Long legend lines ("Town and district centres" and their names) wrap, never run off."""
+    fig, canvas = _autumn_map(redditch_autumn_2018, size)
     [legend] = fig.legends
     box = legend.get_window_extent(canvas.get_renderer())
     assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 and box.y0 >= fig.bbox.y0, (
@@ -101,14 +106,7 @@ def test_real_redditch_ward_names_stay_apart_and_inside_the_frame(
     redditch_autumn_2018, size, named
 ):
     """Ward names (zorder 3) never on one another, a centre's name or a hotspot label, never cut."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    prepared = redditch_autumn_2018
-    clusters = hotspots_for(prepared, season="autumn", financial_year="2018-19")
-    fig = map_figure(clusters, WardLayer.of(prepared.wards), title="t", note="n",
-                     areas=prepared.areas, style=MapStyle(dpi=72, size_in=size))  # fmt: skip
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    fig, canvas = _autumn_map(redditch_autumn_2018, size)
     renderer, ax = canvas.get_renderer(), fig.axes[0]
     wards = [t.get_window_extent(renderer) for t in ax.texts
              if t.get_zorder() == 3 and t.get_visible()]  # fmt: skip
